@@ -1,0 +1,447 @@
+package dev.herald.suppression;
+
+import dev.herald.suppression.internal.BaseStore;
+import dev.herald.suppression.internal.ScopeState;
+import dev.herald.suppression.internal.WalSegments;
+import dev.herald.suppression.internal.WalWriter;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+import org.roaringbitmap.buffer.ImmutableRoaringBitmap;
+import org.roaringbitmap.buffer.MutableRoaringBitmap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The suppression index: one bitmap of recipient ids per {@link Scope}, durable and fast.
+ *
+ * <pre>{@code
+ * try (SuppressionIndex index = SuppressionIndex.open(dataDir.resolve("suppression"), IndexOptions.defaults())) {
+ *     index.optOut(id, "+447700900123", Scope.sender("acme"), ConsentEvidence.of(ConsentSource.KEYWORD).rawText("STOP"));
+ *     MutableRoaringBitmap kept = index.snapshot().filter(chunk, Scope.forMessage("acme", "sms", "marketing"));
+ * }
+ * }</pre>
+ *
+ * <p>Storage: a base image of memory-mapped {@code ImmutableRoaringBitmap} files, and a
+ * checksummed write-ahead log of every change since, which is also the {@link ConsentLedger}.
+ * A change returns only once it is fsynced (group commit: concurrent writers share one fsync)
+ * and visible: every {@link #snapshot()} taken after {@link #apply} returns contains it.
+ * {@link #compact()} folds the changes into a new base image (written aside, renamed
+ * atomically) and moves the covered log segments to the ledger archive.
+ *
+ * <p>On open the log is replayed after the base. A torn last record (a crash mid-write) is
+ * dropped and reported in {@link #openReport()}; any other damage is refused with a
+ * {@link CorruptIndexException} naming the file. One process at a time: the folder is locked.
+ *
+ * <p>Thread-safe. Readers never block and never see a half-applied change.
+ */
+public final class SuppressionIndex implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(SuppressionIndex.class);
+    /** More torn bytes than one group commit can write means damage, not a crash mid-write. */
+    private static final long MAX_TORN_BYTES = 64L << 20;
+
+    private final Path dir;
+    private final Path baseDir;
+    private final Path walDir;
+    private final Path archiveDir;
+    private final IndexOptions options;
+    private final FileChannel lockChannel;
+    private final FileLock lock;
+    private final ReadWriteLock segmentsLock = new ReentrantReadWriteLock();
+    private final ConsentLedger ledger;
+    private final OpenReport openReport;
+    private final Object compactionLock = new Object();
+    private final ExecutorService compactor;
+    private final AtomicBoolean autoCompactPending = new AtomicBoolean();
+    private final WalWriter writer;
+    private volatile SuppressionSnapshot snapshot;
+    private volatile boolean closed;
+    private long generation;
+    /** Writer thread only: records applied since the log was sealed for a running compaction. */
+    private List<ConsentRecord> sinceSeal;
+
+    private SuppressionIndex(Path dir, IndexOptions options, FileChannel lockChannel, FileLock lock) throws IOException {
+        this.dir = dir;
+        this.options = options;
+        this.lockChannel = lockChannel;
+        this.lock = lock;
+        this.baseDir = dir.resolve("base");
+        this.walDir = dir.resolve("wal");
+        this.archiveDir = dir.resolve("ledger");
+        Files.createDirectories(baseDir);
+        Files.createDirectories(walDir);
+        Files.createDirectories(archiveDir);
+        this.ledger = new ConsentLedger(walDir, archiveDir, options.retention(), segmentsLock);
+
+        long t0 = System.nanoTime();
+        BaseStore.Image image = BaseStore.load(baseDir, options.memoryMapped());
+        long t1 = System.nanoTime();
+        this.generation = image.generation();
+        BaseStore.deleteOtherGenerations(baseDir, generation);
+
+        Replay replay = replay(image.baseSeq());
+        Map<Scope, ScopeState> states = new HashMap<>();
+        long baseIds = 0;
+        for (Map.Entry<Scope, ImmutableRoaringBitmap> e : image.bitmaps().entrySet()) {
+            states.put(e.getKey(), ScopeState.of(e.getValue()));
+            baseIds += e.getValue().getLongCardinality();
+        }
+        applyTo(states, replay.records);
+        long lastSeq = Math.max(image.baseSeq(), replay.lastSeq);
+        this.snapshot = new SuppressionSnapshot(lastSeq, Map.copyOf(states));
+        long t2 = System.nanoTime();
+        this.openReport = new OpenReport(image.baseSeq(), baseIds, t1 - t0, replay.records.size(), t2 - t1,
+                replay.tornBytes, List.copyOf(replay.warnings));
+        for (String w : replay.warnings) {
+            LOG.warn("suppression index {}: {}", dir, w);
+        }
+
+        ActiveSegment active = openActiveSegment(lastSeq + 1);
+        this.writer = new WalWriter(walDir, active.channel, active.firstSeq, lastSeq + 1, options.maxSegmentBytes(), this::onDurable, options.clock());
+        this.compactor = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "herald-suppression-compactor");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /**
+     * Opens (or creates) the index in {@code dir}.
+     *
+     * @throws CorruptIndexException if a base file, the manifest or a log segment fails its
+     *     checks; the message names the file
+     * @throws IOException if the folder is in use by another process or cannot be read
+     */
+    public static SuppressionIndex open(Path dir, IndexOptions options) throws IOException {
+        Files.createDirectories(dir);
+        FileChannel ch = FileChannel.open(dir.resolve("LOCK"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock lock;
+        try {
+            lock = ch.tryLock();
+        } catch (java.nio.channels.OverlappingFileLockException e) {
+            lock = null;
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
+        }
+        if (lock == null) {
+            ch.close();
+            throw new IOException("suppression index " + dir + " is in use by another process");
+        }
+        try {
+            return new SuppressionIndex(dir, options, ch, lock);
+        } catch (IOException | RuntimeException e) {
+            lock.release();
+            ch.close();
+            throw e;
+        }
+    }
+
+    public static SuppressionIndex open(Path dir) throws IOException {
+        return open(dir, IndexOptions.defaults());
+    }
+
+    private record Replay(List<ConsentRecord> records, long lastSeq, long tornBytes, List<String> warnings) {
+    }
+
+    private Replay replay(long baseSeq) throws IOException {
+        List<WalSegments.Segment> segments = WalSegments.list(walDir);
+        List<ConsentRecord> records = new ArrayList<>();
+        List<String> warnings = new ArrayList<>();
+        long lastSeq = -1;
+        long torn = 0;
+        for (int i = 0; i < segments.size(); i++) {
+            WalSegments.Segment seg = segments.get(i);
+            boolean last = i == segments.size() - 1;
+            WalSegments.Scan scan = WalSegments.scan(seg.path(), last, (frame, len) -> {
+                if (WalSegments.seq(frame) > baseSeq) {
+                    records.add(WalSegments.decode(seg.path(), frame, len));
+                }
+            });
+            if (scan.lastSeq() >= 0) {
+                lastSeq = scan.lastSeq();
+            }
+            if (scan.tornBytes() > 0) {
+                if (scan.tornBytes() > MAX_TORN_BYTES) {
+                    throw new CorruptIndexException(seg.path(), "damaged record at offset " + scan.validEnd()
+                            + " followed by " + scan.tornBytes() + " bytes: too much to be a torn last write");
+                }
+                torn = scan.tornBytes();
+                warnings.add("dropped an incomplete last record (" + torn + " bytes at offset " + scan.validEnd()
+                        + ") from " + seg.path() + ": a crash interrupted its write, it was never acknowledged");
+                try (FileChannel ch = FileChannel.open(seg.path(), StandardOpenOption.WRITE)) {
+                    if (scan.validEnd() < WalSegments.HEADER) {
+                        ch.truncate(0);
+                    } else {
+                        ch.truncate(scan.validEnd());
+                    }
+                    ch.force(true);
+                }
+                if (scan.validEnd() < WalSegments.HEADER) {
+                    Files.delete(seg.path());
+                }
+            }
+            if (!last && segments.get(i + 1).firstSeq() - 1 <= baseSeq) {
+                archive(seg, segments.get(i + 1).firstSeq() - 1);
+            }
+        }
+        return new Replay(records, lastSeq, torn, warnings);
+    }
+
+    private record ActiveSegment(FileChannel channel, long firstSeq) {
+    }
+
+    private ActiveSegment openActiveSegment(long nextSeq) throws IOException {
+        List<WalSegments.Segment> segments = WalSegments.list(walDir);
+        if (!segments.isEmpty()) {
+            WalSegments.Segment lastSeg = segments.get(segments.size() - 1);
+            if (lastSeg.firstSeq() <= nextSeq) {
+                FileChannel ch = FileChannel.open(lastSeg.path(), StandardOpenOption.WRITE, StandardOpenOption.READ);
+                ch.position(ch.size());
+                return new ActiveSegment(ch, lastSeg.firstSeq());
+            }
+            throw new CorruptIndexException(lastSeg.path(), "log segment starts at " + lastSeg.firstSeq()
+                    + " but the log ends at " + (nextSeq - 1) + ": records are missing");
+        }
+        FileChannel ch = WalSegments.create(WalSegments.activeName(walDir, nextSeq));
+        ch.position(ch.size());
+        return new ActiveSegment(ch, nextSeq);
+    }
+
+    private void archive(WalSegments.Segment seg, long lastSeq) throws IOException {
+        Files.move(seg.path(), WalSegments.archivedName(archiveDir, seg.firstSeq(), lastSeq), StandardCopyOption.ATOMIC_MOVE);
+        WalSegments.fsyncDirectory(archiveDir);
+        WalSegments.fsyncDirectory(walDir);
+    }
+
+    private static void applyTo(Map<Scope, ScopeState> states, List<ConsentRecord> records) {
+        Map<Scope, List<ConsentRecord>> byScope = new LinkedHashMap<>();
+        for (ConsentRecord r : records) {
+            byScope.computeIfAbsent(r.scope(), s -> new ArrayList<>()).add(r);
+        }
+        byScope.forEach((scope, list) ->
+                states.put(scope, states.getOrDefault(scope, ScopeState.of(BaseStore.empty())).apply(list)));
+    }
+
+    /** Writer thread: makes a durable batch visible. */
+    private void onDurable(List<ConsentRecord> records) {
+        if (records.isEmpty()) {
+            return;
+        }
+        Map<Scope, ScopeState> states = new HashMap<>(snapshot.states());
+        applyTo(states, records);
+        SuppressionSnapshot next = new SuppressionSnapshot(records.get(records.size() - 1).seq(), Map.copyOf(states));
+        snapshot = next;
+        if (sinceSeal != null) {
+            sinceSeal.addAll(records);
+        }
+        if (options.autoCompactChanges() > 0 && next.deltaSize() >= options.autoCompactChanges()
+                && autoCompactPending.compareAndSet(false, true)) {
+            compactor.execute(() -> {
+                try {
+                    compact();
+                } catch (IOException | RuntimeException e) {
+                    LOG.error("automatic compaction of {} failed; the log keeps every change", dir, e);
+                } finally {
+                    autoCompactPending.set(false);
+                }
+            });
+        }
+    }
+
+    /** What opening found: base size and load time, records replayed, torn bytes dropped. */
+    public OpenReport openReport() {
+        return openReport;
+    }
+
+    /** The current consistent view. Every change whose {@link #apply} has returned is in it. */
+    public SuppressionSnapshot snapshot() {
+        return snapshot;
+    }
+
+    /** The consent ledger (the evidence behind every change). */
+    public ConsentLedger ledger() {
+        return ledger;
+    }
+
+    /**
+     * Makes {@code changes} durable (fsynced) and visible, in order, as one group.
+     *
+     * @return the records written, with their sequence numbers and times
+     * @throws IOException if they could not be made durable; then none of them is acknowledged
+     *     and the index refuses further writes until reopened
+     * @throws IllegalStateException if the index is closed
+     */
+    public List<ConsentRecord> apply(List<ConsentChange> changes) throws IOException {
+        if (changes.isEmpty()) {
+            return List.of();
+        }
+        CompletableFuture<List<ConsentRecord>> done = writer.submit(changes);
+        try {
+            return done.join();
+        } catch (CompletionException e) {
+            throw rethrow(e.getCause());
+        }
+    }
+
+    /** Opt-out of one recipient in one scope; returns once durable and visible. */
+    public ConsentRecord optOut(int id, String phone, Scope scope, ConsentEvidence evidence) throws IOException {
+        return apply(List.of(ConsentChange.optOut(id, phone, scope, evidence))).get(0);
+    }
+
+    /** Opt-in of one recipient in one scope; returns once durable and visible. */
+    public ConsentRecord optIn(int id, String phone, Scope scope, ConsentEvidence evidence) throws IOException {
+        return apply(List.of(ConsentChange.optIn(id, phone, scope, evidence))).get(0);
+    }
+
+    /** {@code snapshot().isSuppressed(id, scopes)}. */
+    public boolean isSuppressed(int id, Collection<Scope> scopes) {
+        return snapshot.isSuppressed(id, scopes);
+    }
+
+    /** {@code snapshot().filter(chunk, scopes)}. */
+    public MutableRoaringBitmap filter(ImmutableRoaringBitmap chunk, Collection<Scope> scopes) {
+        return snapshot.filter(chunk, scopes);
+    }
+
+    private record Sealed(SuppressionSnapshot snapshot, long lastSeq) {
+    }
+
+    /**
+     * Folds every change into a new base image, archives the covered log segments into the
+     * ledger, and deletes archived segments past the retention period. Writers and readers go
+     * on meanwhile; only the final swap is serialised with writes.
+     */
+    public CompactionReport compact() throws IOException {
+        synchronized (compactionLock) {
+            if (closed) {
+                throw new IllegalStateException("suppression index is closed");
+            }
+            long t0 = System.nanoTime();
+            Sealed sealed = await(writer.call(() -> {
+                long last = writer.rotate();
+                sinceSeal = new ArrayList<>();
+                return new Sealed(snapshot, last);
+            }));
+            long gen = generation + 1;
+            BaseStore.Image image;
+            try {
+                Map<Scope, MutableRoaringBitmap> merged = new HashMap<>();
+                sealed.snapshot.states().forEach((scope, state) -> merged.put(scope, state.materialize()));
+                BaseStore.write(baseDir, gen, sealed.lastSeq, merged);
+                image = BaseStore.load(baseDir, options.memoryMapped());
+            } catch (IOException | RuntimeException e) {
+                await(writer.call(() -> {
+                    sinceSeal = null;
+                    return null;
+                }));
+                throw e;
+            }
+            await(writer.call(() -> {
+                Map<Scope, ScopeState> states = new HashMap<>();
+                image.bitmaps().forEach((scope, bm) -> states.put(scope, ScopeState.of(bm)));
+                applyTo(states, sinceSeal);
+                sinceSeal = null;
+                snapshot = new SuppressionSnapshot(snapshot.seq(), Map.copyOf(states));
+                return null;
+            }));
+            generation = gen;
+            int archived = 0;
+            segmentsLock.writeLock().lock();
+            try {
+                List<WalSegments.Segment> segments = WalSegments.list(walDir);
+                for (int i = 0; i + 1 < segments.size(); i++) {
+                    long lastSeq = segments.get(i + 1).firstSeq() - 1;
+                    if (lastSeq <= sealed.lastSeq) {
+                        archive(segments.get(i), lastSeq);
+                        archived++;
+                    }
+                }
+            } finally {
+                segmentsLock.writeLock().unlock();
+            }
+            int purged = ledger.purgeExpired(options.clock().instant());
+            BaseStore.deleteOtherGenerations(baseDir, gen);
+            long ids = 0;
+            for (ImmutableRoaringBitmap bm : image.bitmaps().values()) {
+                ids += bm.getLongCardinality();
+            }
+            return new CompactionReport(gen, sealed.lastSeq, ids, sealed.snapshot.deltaSize(), archived, purged,
+                    System.nanoTime() - t0);
+        }
+    }
+
+    private static <T> T await(CompletableFuture<T> f) throws IOException {
+        try {
+            return f.join();
+        } catch (CompletionException e) {
+            throw rethrow(e.getCause());
+        }
+    }
+
+    private static IOException rethrow(Throwable cause) {
+        if (cause instanceof IOException io) {
+            return io;
+        }
+        if (cause instanceof UncheckedIOException u) {
+            return u.getCause();
+        }
+        if (cause instanceof RuntimeException r) {
+            throw r;
+        }
+        if (cause instanceof Error err) {
+            throw err;
+        }
+        return new IOException(cause);
+    }
+
+    /** The folder of this index. */
+    public Path directory() {
+        return dir;
+    }
+
+    /** Waits for running work, flushes and closes the log, releases the folder. Idempotent. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        synchronized (compactionLock) {
+            closed = true;
+        }
+        compactor.shutdown();
+        try {
+            compactor.awaitTermination(1, TimeUnit.MINUTES);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        writer.close();
+        try {
+            lock.release();
+            lockChannel.close();
+        } catch (IOException e) {
+            LOG.warn("releasing the lock of {} failed", dir, e);
+        }
+    }
+}

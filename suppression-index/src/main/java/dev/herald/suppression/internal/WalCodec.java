@@ -1,0 +1,163 @@
+package dev.herald.suppression.internal;
+
+import dev.herald.suppression.ConsentAction;
+import dev.herald.suppression.ConsentEvidence;
+import dev.herald.suppression.ConsentRecord;
+import dev.herald.suppression.ConsentSource;
+import dev.herald.suppression.Scope;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.zip.CRC32C;
+
+/**
+ * Binary form of one write-ahead-log record.
+ *
+ * <pre>
+ * frame:   u32 payloadLength | u32 crc32c(payload) | payload
+ * payload: u8 version | u64 seq | u64 epochMillis | u8 action | u32 recipientId | u8 scopeKind
+ *          | str scopeName | u8 source | str channel | str phone | str rawText | str campaignId
+ * str:     u16 byteLength (0xFFFF = null) | UTF-8 bytes
+ * </pre>
+ * The recipient id sits at a fixed offset so that history scans can skip records cheaply.
+ * Stateless and thread-safe.
+ */
+public final class WalCodec {
+    static final byte VERSION = 1;
+    /** Frame header bytes: length and checksum. */
+    public static final int FRAME_HEADER = 8;
+    /** Largest payload accepted on read; anything larger is a torn or corrupt frame. */
+    public static final int MAX_PAYLOAD = 16 * 1024;
+    /** Offset of the recipient id inside the payload. */
+    static final int RECIPIENT_OFFSET = 1 + 8 + 8 + 1;
+    private static final int NULL_STR = 0xFFFF;
+
+    private WalCodec() {
+    }
+
+    /** Appends the frame of {@code r} to {@code out}, which must have room for {@link #maxFrameSize()}. */
+    public static void encode(ConsentRecord r, ByteBuffer out) {
+        int start = out.position();
+        out.position(start + FRAME_HEADER);
+        int payloadStart = out.position();
+        out.put(VERSION);
+        out.putLong(r.seq());
+        out.putLong(r.time().toEpochMilli());
+        out.put((byte) (r.action() == ConsentAction.OPT_OUT ? 1 : 2));
+        out.putInt(r.recipientId());
+        out.put((byte) r.scope().kind().ordinal());
+        putString(out, r.scope().name());
+        ConsentEvidence e = r.evidence();
+        out.put((byte) e.source().ordinal());
+        putString(out, e.channel());
+        putString(out, r.phone());
+        putString(out, e.rawText());
+        putString(out, e.campaignId());
+        int end = out.position();
+        int len = end - payloadStart;
+        CRC32C crc = new CRC32C();
+        ByteBuffer view = out.duplicate();
+        view.position(payloadStart).limit(end);
+        crc.update(view);
+        out.putInt(start, len);
+        out.putInt(start + 4, (int) crc.getValue());
+    }
+
+    /** Upper bound of one encoded frame, in bytes. */
+    public static int maxFrameSize() {
+        // text is at most MAX_TEXT chars (<= 3 bytes each in UTF-8), ids MAX_ID chars
+        return FRAME_HEADER + 1 + 8 + 8 + 1 + 4 + 1 + (2 + 64) + 1 + (2 + ConsentEvidence.MAX_ID * 3)
+                + (2 + 16) + (2 + ConsentEvidence.MAX_TEXT * 3) + (2 + ConsentEvidence.MAX_ID * 3);
+    }
+
+    /**
+     * Checks the frame at the buffer's position. Returns the payload length if the frame is
+     * whole and its checksum matches, or -1 if it is torn or corrupt. Does not move the buffer.
+     */
+    public static int check(ByteBuffer in) {
+        int pos = in.position();
+        if (in.remaining() < FRAME_HEADER) {
+            return -1;
+        }
+        int len = in.getInt(pos);
+        if (len <= RECIPIENT_OFFSET + 4 || len > MAX_PAYLOAD || in.remaining() - FRAME_HEADER < len) {
+            return -1;
+        }
+        int expected = in.getInt(pos + 4);
+        CRC32C crc = new CRC32C();
+        ByteBuffer view = in.duplicate();
+        view.position(pos + FRAME_HEADER).limit(pos + FRAME_HEADER + len);
+        crc.update(view);
+        return (int) crc.getValue() == expected ? len : -1;
+    }
+
+    /** The recipient id of the (checked) frame at the buffer's position. */
+    static int recipientId(ByteBuffer in) {
+        return in.getInt(in.position() + FRAME_HEADER + RECIPIENT_OFFSET);
+    }
+
+    /** The sequence number of the (checked) frame at the buffer's position. */
+    static long seq(ByteBuffer in) {
+        return in.getLong(in.position() + FRAME_HEADER + 1);
+    }
+
+    /**
+     * Decodes the checked frame at the buffer's position and advances past it.
+     *
+     * @throws IllegalArgumentException if the payload's fields are out of range (a bug or a
+     *     collision that passed the checksum); the caller treats it as corruption
+     */
+    static ConsentRecord decode(ByteBuffer in, int payloadLength) {
+        int end = in.position() + FRAME_HEADER + payloadLength;
+        ByteBuffer p = in.duplicate();
+        p.position(in.position() + FRAME_HEADER).limit(end);
+        byte version = p.get();
+        if (version != VERSION) {
+            throw new IllegalArgumentException("unknown record version " + version);
+        }
+        long seq = p.getLong();
+        long millis = p.getLong();
+        byte action = p.get();
+        int id = p.getInt();
+        int kind = p.get();
+        String scopeName = getString(p);
+        int source = p.get();
+        String channel = getString(p);
+        String phone = getString(p);
+        String text = getString(p);
+        String campaign = getString(p);
+        if (action != 1 && action != 2) {
+            throw new IllegalArgumentException("unknown action " + action);
+        }
+        if (kind < 0 || kind >= Scope.Kind.values().length || source < 0 || source >= ConsentSource.values().length) {
+            throw new IllegalArgumentException("unknown scope kind " + kind + " or source " + source);
+        }
+        Scope scope = new Scope(Scope.Kind.values()[kind], scopeName);
+        ConsentEvidence evidence = new ConsentEvidence(ConsentSource.values()[source], channel, text, campaign,
+                Instant.ofEpochMilli(millis));
+        in.position(end);
+        return new ConsentRecord(seq, Instant.ofEpochMilli(millis), action == 1 ? ConsentAction.OPT_OUT : ConsentAction.OPT_IN,
+                id, phone, scope, evidence);
+    }
+
+    private static void putString(ByteBuffer out, String s) {
+        if (s == null) {
+            out.putShort((short) NULL_STR);
+            return;
+        }
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        out.putShort((short) b.length);
+        out.put(b);
+    }
+
+    private static String getString(ByteBuffer in) {
+        int len = in.getShort() & 0xFFFF;
+        if (len == NULL_STR) {
+            return null;
+        }
+        byte[] b = new byte[len];
+        in.get(b);
+        return new String(b, StandardCharsets.UTF_8);
+    }
+}
