@@ -1,0 +1,66 @@
+package dev.herald.dispatcher.cli;
+
+import dev.herald.dispatcher.HeraldData;
+import dev.herald.suppression.DirectoryOptions;
+import dev.herald.suppression.IndexOptions;
+import dev.herald.suppression.Recipient;
+import dev.herald.suppression.RecipientDirectory;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** A subcommand that works on the data directory given by {@code herald --data-dir}. */
+abstract class DataCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--default-region", paramLabel = "CC",
+            description = "Region (ISO 3166 code, e.g. GB) for numbers written in national format.")
+    String defaultRegion;
+
+    /** Opens the data directory named on the command line. */
+    HeraldData data() {
+        HeraldCommand root = (HeraldCommand) spec.root().userObject();
+        DirectoryOptions opts = DirectoryOptions.defaults();
+        if (defaultRegion != null) {
+            opts = opts.withDefaultRegion(defaultRegion);
+        }
+        return HeraldData.at(root.dataDir, opts, IndexOptions.defaults());
+    }
+
+    PrintWriter out() {
+        return spec.commandLine().getOut();
+    }
+
+    PrintWriter err() {
+        return spec.commandLine().getErr();
+    }
+
+    /**
+     * The recipient of {@code phone}, registering the number if the directory does not know it
+     * yet (so that an opt-out given before an import still applies afterwards).
+     */
+    static Recipient recipientOrRegister(RecipientDirectory directory, String phone) throws IOException {
+        return directory.find(phone).orElseGet(() -> {
+            int id = directory.register(phone, null, null, Map.of()).id();
+            return directory.get(id).orElseThrow();
+        });
+    }
+
+    @Override
+    public final Integer call() throws Exception {
+        try (HeraldData data = data()) {
+            int code = run(data);
+            out().flush();
+            return code;
+        }
+    }
+
+    abstract int run(HeraldData data) throws Exception;
+}

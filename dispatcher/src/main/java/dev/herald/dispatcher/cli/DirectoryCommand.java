@@ -1,0 +1,75 @@
+package dev.herald.dispatcher.cli;
+
+import dev.herald.dispatcher.HeraldData;
+import dev.herald.suppression.ImportListener;
+import dev.herald.suppression.ImportReport;
+import dev.herald.suppression.Recipient;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+import dev.herald.suppression.PhoneNumbers;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+/** {@code herald directory import|show}: the recipient directory. */
+@Command(name = "directory", description = "Recipient directory: phone numbers, ids and attributes.",
+        subcommands = {DirectoryCommand.Import.class, DirectoryCommand.Show.class})
+final class DirectoryCommand {
+
+    @Command(name = "import", description = {
+            "Imports recipients from a CSV file with a header row: a 'phone' column, optional 'tz' and 'locale',",
+            "and any personal fields (e.g. first_name). Prints 'line N: reason' for each rejected line and",
+            "ends with 'imported X, rejected Y'. Re-importing is idempotent."})
+    static final class Import extends DataCommand {
+        @Parameters(paramLabel = "FILE.csv", description = "The CSV file.")
+        Path file;
+
+        @Override
+        int run(HeraldData data) throws Exception {
+            ImportReport report = data.directory().importCsv(file, new ImportListener() {
+                @Override
+                public void onRejected(long lineNumber, String reason) {
+                    out().println("line " + lineNumber + ": " + reason);
+                }
+            });
+            out().println("imported " + report.imported() + ", rejected " + report.rejected());
+            err().println("(" + report.created() + " new, " + report.duplicates() + " already known, "
+                    + report.lines() + " lines read)");
+            return 0;
+        }
+    }
+
+    @Command(name = "show", description = "Shows one recipient: id, number, region, zone, locale, fields, suppressions.")
+    static final class Show extends DataCommand {
+        @Parameters(paramLabel = "PHONE", description = "The phone number (E.164, or national with --default-region).")
+        String phone;
+
+        @Override
+        int run(HeraldData data) throws Exception {
+            Optional<Recipient> found = data.directory().find(phone);
+            if (found.isEmpty()) {
+                err().println("herald: " + phone + " is not in the directory");
+                return HeraldCommand.NO;
+            }
+            Recipient r = found.get();
+            List<String> zones = r.zone() != null ? List.of(r.zone()) : PhoneNumbers.zonesOf(r.e164());
+            out().printf("id          %d%n", r.id());
+            out().printf("phone       %s%n", r.e164());
+            out().printf("region      %s%n", r.region());
+            out().printf("zone        %s%n", zones.isEmpty() ? "unknown"
+                    : String.join(", ", zones) + (r.zone() != null ? "" : " (from the number)"));
+            out().printf("locale      %s%n", r.locale() == null ? "-" : r.locale());
+            for (Map.Entry<String, String> f : r.fields().entrySet()) {
+                out().printf("%-11s %s%n", f.getKey(), f.getValue());
+            }
+            String scopes = data.suppression().snapshot().scopesOf(r.id()).stream()
+                    .map(Object::toString).collect(Collectors.joining(" "));
+            out().printf("suppressed  %s%n", scopes.isEmpty() ? "no" : scopes);
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,61 @@
+package dev.herald.dispatcher.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The {@code herald} command: {@code java -jar herald.jar <command> …}.
+ *
+ * <p>Exit codes: 0 success; 1 a negative answer where a command says so
+ * ({@code suppression check}: not suppressed); 2 bad input (usage, an invalid number, a
+ * malformed scope or file); 3 the data could not be read or written (in use, damaged, I/O).
+ */
+@Command(name = "herald", mixinStandardHelpOptions = true, versionProvider = HeraldCommand.Version.class,
+        description = "Herald: a high-throughput campaign dispatcher that keeps recipients' trust.",
+        subcommands = {DirectoryCommand.class, SuppressionCommand.class, LedgerCommand.class,
+                CommandLine.HelpCommand.class})
+public final class HeraldCommand {
+    /** Exit code for a negative answer ({@code suppression check}: not suppressed). */
+    public static final int NO = 1;
+    /** Exit code for bad input. */
+    public static final int BAD_INPUT = 2;
+    /** Exit code for data that could not be read or written. */
+    public static final int DATA_ERROR = 3;
+
+    @Option(names = "--data-dir", scope = CommandLine.ScopeType.INHERIT, defaultValue = "herald-data",
+            description = "Data directory (default: ${DEFAULT-VALUE}).")
+    Path dataDir;
+
+    public static void main(String[] args) {
+        // Before any Chronicle class loads: Herald makes no network call that nobody asked for.
+        System.setProperty("chronicle.analytics.disable", "true");
+        System.exit(newCommandLine(new PrintWriter(System.out, true), new PrintWriter(System.err, true)).execute(args));
+    }
+
+    /** A command line writing to {@code out} and {@code err}, with Herald's error handling. */
+    public static CommandLine newCommandLine(PrintWriter out, PrintWriter err) {
+        System.setProperty("chronicle.analytics.disable", "true");
+        CommandLine cl = new CommandLine(new HeraldCommand());
+        cl.setOut(out);
+        cl.setErr(err);
+        cl.setExitCodeExceptionMapper(Failures::exitCode);
+        cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            commandLine.getErr().println("herald: " + Failures.describe(e));
+            commandLine.getErr().flush();
+            return Failures.exitCode(e);
+        });
+        return cl;
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = HeraldCommand.class.getPackage().getImplementationVersion();
+            return new String[] {"herald " + (v == null ? "(development build)" : v)};
+        }
+    }
+}

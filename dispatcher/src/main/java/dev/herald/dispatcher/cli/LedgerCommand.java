@@ -1,0 +1,107 @@
+package dev.herald.dispatcher.cli;
+
+import dev.herald.dispatcher.HeraldData;
+import dev.herald.suppression.ConsentLedger;
+import dev.herald.suppression.ConsentRecord;
+import dev.herald.suppression.Recipient;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.Optional;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code herald ledger show|export}: the consent ledger, the evidence of every opt-out and opt-in. */
+@Command(name = "ledger", description = "Consent ledger: every opt-out and opt-in with its evidence.",
+        subcommands = {LedgerCommand.Show.class, LedgerCommand.Export.class})
+final class LedgerCommand {
+
+    @Command(name = "show", description = "Shows one recipient's consent history, oldest first.")
+    static final class Show extends DataCommand {
+        @Parameters(paramLabel = "PHONE", description = "The phone number.")
+        String phone;
+
+        @Option(names = "--json", description = "JSON lines instead of a table.")
+        boolean json;
+
+        @Override
+        int run(HeraldData data) throws IOException {
+            Optional<Recipient> r = data.directory().find(phone);
+            if (r.isEmpty()) {
+                err().println("herald: " + phone + " is not in the directory: no consent history");
+                return HeraldCommand.NO;
+            }
+            ConsentLedger ledger = data.suppression().ledger();
+            if (json) {
+                out().flush();
+                ledger.exportJsonLines(Instant.MIN, Instant.MAX, r.get().id(), System.out);
+                System.out.flush();
+                return 0;
+            }
+            List<ConsentRecord> history = ledger.history(r.get().id());
+            if (history.isEmpty()) {
+                out().println("no consent history for " + r.get().e164());
+                return 0;
+            }
+            for (ConsentRecord c : history) {
+                out().printf("%-24s %-7s %-22s %-8s %-6s %s%s%n", c.time(), c.action().label(), c.scope(),
+                        c.evidence().source().label(), c.evidence().channel() == null ? "-" : c.evidence().channel(),
+                        c.evidence().rawText() == null ? "" : "\"" + c.evidence().rawText() + "\"",
+                        c.evidence().campaignId() == null ? "" : " campaign=" + c.evidence().campaignId());
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "export", description = "Writes the ledger as JSON lines for audits.")
+    static final class Export extends DataCommand {
+        @Option(names = "--from", description = "Earliest time, ISO-8601 (e.g. 2026-01-01T00:00:00Z); default: the beginning.")
+        String from;
+
+        @Option(names = "--to", description = "End time (exclusive), ISO-8601; default: now and later.")
+        String to;
+
+        @Option(names = {"-o", "--output"}, description = "Write to this file instead of standard output.")
+        Path output;
+
+        @Override
+        int run(HeraldData data) throws IOException {
+            Instant f = parse("--from", from, Instant.MIN);
+            Instant t = parse("--to", to, Instant.MAX);
+            if (!f.isBefore(t)) {
+                throw new IllegalArgumentException("--from " + from + " is not before --to " + to);
+            }
+            ConsentLedger ledger = data.suppression().ledger();
+            long n;
+            if (output == null) {
+                out().flush();
+                n = ledger.exportJsonLines(f, t, -1, System.out);
+                System.out.flush();
+            } else {
+                try (OutputStream os = Files.newOutputStream(output)) {
+                    n = ledger.exportJsonLines(f, t, -1, os);
+                }
+            }
+            err().println("exported " + n + " consent records");
+            return 0;
+        }
+
+        private static Instant parse(String option, String text, Instant dflt) {
+            if (text == null) {
+                return dflt;
+            }
+            try {
+                return Instant.parse(text);
+            } catch (DateTimeParseException e) {
+                throw new IllegalArgumentException(option + " '" + text + "' is not an ISO-8601 instant such as 2026-01-01T00:00:00Z");
+            }
+        }
+    }
+}

@@ -1,0 +1,158 @@
+package dev.herald.dispatcher.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.herald.dispatcher.HeraldData;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The operator commands as a script would call them: outputs and exit codes. */
+class HeraldCommandTest {
+
+    @TempDir
+    Path tmp;
+
+    record Result(int code, String out, String err) {
+    }
+
+    private Result herald(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        List<String> all = new ArrayList<>(List.of("--data-dir", tmp.resolve("data").toString()));
+        all.addAll(List.of(args));
+        int code = HeraldCommand.newCommandLine(new PrintWriter(out, true), new PrintWriter(err, true))
+                .execute(all.toArray(String[]::new));
+        return new Result(code, out.toString(), err.toString());
+    }
+
+    private Path csv(String name, String content) throws IOException {
+        Path f = tmp.resolve(name);
+        Files.writeString(f, content, StandardCharsets.UTF_8);
+        return f;
+    }
+
+    @Test
+    void shouldImportAndReportEachRejectedLineThenASummary() throws IOException {
+        Path f = csv("r.csv", "phone,tz,first_name\n+447400123456,Europe/London,Alice\nnot-a-number,,X\n"
+                + "+14155550123,,Bob\n+4915112345678,Europe/Mars,Jonas\n+447400123456,Europe/London,Alice\n");
+        Result r = herald("directory", "import", f.toString());
+        assertEquals(0, r.code(), r.err());
+        String[] lines = r.out().split("\n");
+        assertTrue(lines[0].startsWith("line 3: "), r.out());
+        assertTrue(lines[1].startsWith("line 5: ") && lines[1].contains("Europe/Mars"), r.out());
+        assertEquals("imported 3, rejected 2", lines[lines.length - 1]);
+
+        Result show = herald("directory", "show", "+44 7400 123456");
+        assertEquals(0, show.code(), show.err());
+        assertTrue(show.out().contains("+447400123456") && show.out().contains("Alice")
+                && show.out().contains("Europe/London") && show.out().contains("suppressed  no"), show.out());
+    }
+
+    @Test
+    void shouldAddCheckAndRemoveSuppressionsWithScriptableExitCodes() {
+        Result check = herald("suppression", "check", "+447400123456");
+        assertEquals(1, check.code());
+        assertEquals("not suppressed\n", check.out());
+
+        Result add = herald("suppression", "add", "+447400123456", "--scope", "sender:acme", "--reason", "STOP");
+        assertEquals(0, add.code(), add.err());
+        herald("suppression", "add", "+447400123456", "--scope", "global");
+
+        check = herald("suppression", "check", "+447400123456");
+        assertEquals(0, check.code());
+        assertEquals("suppressed global sender:acme\n", check.out());
+
+        check = herald("suppression", "check", "+447400123456", "--scope", "sender:other");
+        assertEquals(1, check.code());
+
+        assertEquals(0, herald("suppression", "remove", "+447400123456", "--scope", "global").code());
+        check = herald("suppression", "check", "+447400123456");
+        assertEquals("suppressed sender:acme\n", check.out());
+
+        Result ledger = herald("ledger", "show", "+447400123456");
+        assertEquals(0, ledger.code(), ledger.err());
+        String[] rows = ledger.out().split("\n");
+        assertEquals(3, rows.length, ledger.out());
+        assertTrue(rows[0].contains("opt-out") && rows[0].contains("sender:acme") && rows[0].contains("\"STOP\""), rows[0]);
+        assertTrue(rows[2].contains("opt-in") && rows[2].contains("global"), rows[2]);
+    }
+
+    @Test
+    void shouldImportSuppressionsFromCsvAndExportThem() throws IOException {
+        Path f = csv("dnc.csv", "\uFEFFphone\r\n+447400123001\r\n\r\n+447400123002\r\n12\r\n");
+        Result r = herald("suppression", "import", f.toString(), "--scope", "category:promo");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().startsWith("line 5: "), r.out());
+        assertTrue(r.out().endsWith("imported 2, rejected 1\n"), r.out());
+        Path out = tmp.resolve("export.txt");
+        assertEquals(0, herald("suppression", "export", "--scope", "category:promo", "-o", out.toString()).code());
+        assertEquals(List.of("+447400123001", "+447400123002"), Files.readAllLines(out));
+        Result compact = herald("suppression", "compact");
+        assertEquals(0, compact.code(), compact.err());
+        assertTrue(compact.out().contains("2 ids"), compact.out());
+        assertEquals(0, herald("suppression", "check", "+447400123002", "--scope", "category:promo").code());
+    }
+
+    @Test
+    void shouldRejectBadInputWithAClearMessageAndExitCodeTwo() throws IOException {
+        Result badScope = herald("suppression", "add", "+447400123456", "--scope", "brand:acme");
+        assertEquals(2, badScope.code());
+        assertTrue(badScope.err().contains("brand:acme"), badScope.err());
+
+        Result badPhone = herald("suppression", "add", "hello", "--scope", "global");
+        assertEquals(2, badPhone.code());
+        assertTrue(badPhone.err().contains("hello"), badPhone.err());
+
+        Result missingFile = herald("directory", "import", tmp.resolve("nope.csv").toString());
+        assertEquals(2, missingFile.code());
+        assertTrue(missingFile.err().contains("nope.csv"), missingFile.err());
+
+        Result noPhoneColumn = herald("directory", "import", csv("x.csv", "name,tz\nA,UTC\n").toString());
+        assertEquals(2, noPhoneColumn.code());
+        assertTrue(noPhoneColumn.err().contains("phone"), noPhoneColumn.err());
+
+        Result badTime = herald("ledger", "export", "--from", "yesterday");
+        assertEquals(2, badTime.code());
+        assertTrue(badTime.err().contains("--from"), badTime.err());
+
+        Result unknownCommand = herald("suppression", "frobnicate");
+        assertEquals(2, unknownCommand.code());
+    }
+
+    @Test
+    void shouldExitThreeWhenTheDataDirectoryIsInUse() throws IOException {
+        try (HeraldData data = HeraldData.at(tmp.resolve("data"))) {
+            data.suppression();
+            Result r = herald("suppression", "add", "+447400123456", "--scope", "global");
+            assertEquals(3, r.code());
+            assertTrue(r.err().contains("in use"), r.err());
+        }
+    }
+
+    @Test
+    void shouldRefuseDamagedDataNamingTheFile() throws IOException {
+        assertEquals(0, herald("suppression", "add", "+447400123456", "--scope", "global").code());
+        assertEquals(0, herald("suppression", "compact").code());
+        Path base;
+        try (var walk = Files.walk(tmp.resolve("data/suppression/base"))) {
+            base = walk.filter(p -> p.toString().endsWith(".rbm")).findFirst().orElseThrow();
+        }
+        byte[] b = Files.readAllBytes(base);
+        b[b.length - 1] ^= 0x7f;
+        Files.write(base, b);
+        Result r = herald("suppression", "check", "+447400123456");
+        assertEquals(3, r.code());
+        assertTrue(r.err().contains(base.toString()) && r.err().contains("damaged"), r.err());
+    }
+}
