@@ -4,7 +4,7 @@ package dev.herald.suppression;
  * A requested change of one recipient's suppression in one scope, not yet durable.
  *
  * <pre>{@code
- * index.apply(List.of(ConsentChange.optOut(id, "+447700900123", Scope.GLOBAL, evidence)));
+ * index.apply(List.of(ConsentChange.optOut(id, "+447400123456", Scope.GLOBAL, evidence)));
  * }</pre>
  *
  * @param action opt-out (add to the scope) or opt-in (remove from it)

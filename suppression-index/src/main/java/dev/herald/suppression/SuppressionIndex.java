@@ -38,7 +38,7 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>{@code
  * try (SuppressionIndex index = SuppressionIndex.open(dataDir.resolve("suppression"), IndexOptions.defaults())) {
- *     index.optOut(id, "+447700900123", Scope.sender("acme"), ConsentEvidence.of(ConsentSource.KEYWORD).rawText("STOP"));
+ *     index.optOut(id, "+447400123456", Scope.sender("acme"), ConsentEvidence.of(ConsentSource.KEYWORD).rawText("STOP"));
  *     MutableRoaringBitmap kept = index.snapshot().filter(chunk, Scope.forMessage("acme", "sms", "marketing"));
  * }
  * }</pre>

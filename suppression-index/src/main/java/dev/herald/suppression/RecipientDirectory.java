@@ -1,0 +1,243 @@
+package dev.herald.suppression;
+
+import dev.herald.suppression.internal.ChronicleSupport;
+import dev.herald.suppression.internal.CsvImport;
+import dev.herald.suppression.internal.CsvReader;
+import dev.herald.suppression.internal.DirectoryFiles;
+import dev.herald.suppression.internal.RecipientStore;
+import dev.herald.suppression.internal.ValidatedRecipient;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+/**
+ * The recipient directory: E.164 number ⇄ dense {@code int} id, plus each recipient's attributes
+ * (region, time zone, locale, personal fields), persisted in Chronicle Map files in a data
+ * directory.
+ *
+ * <p>{@code try (RecipientDirectory d = RecipientDirectory.open(dir, DirectoryOptions.defaults().withDefaultRegion("GB"))) { int id = d.register("07400 123456", null, "en-GB", Map.of()).id(); }}
+ *
+ * <p>Ids are dense: 0, 1, 2, ... in registration order, never reused, so every set of recipients
+ * can be a RoaringBitmap. Registration validates the number fully and is idempotent: registering
+ * a number again returns its id ({@code created == false}) and merges the attributes — a non-empty
+ * incoming zone, locale or field value overwrites the stored one, anything absent or empty leaves
+ * it as it is (a value cannot be cleared by registering). Lookups take the E.164 fast path and
+ * do not validate: a number that was never registered is simply not found.
+ *
+ * <p>Durability: everything survives close and reopen, and a process killed at any point
+ * (kill -9): the next {@link #open} notices the unclean shutdown, recovers the Chronicle maps and
+ * re-links a registration that was half applied. Power loss is not covered (the maps are
+ * memory-mapped and not fsynced per write). One process at a time: a second {@code open} of the
+ * same directory fails while the first holds it.
+ *
+ * <p>Thread-safety: all methods are safe from any number of threads. Lookups ({@link #idOf},
+ * {@link #get}, {@link #find}, {@link #size}) run concurrently without a directory-wide lock;
+ * registrations (including imports) are serialised by a single writer lock. Do not call
+ * {@link #close()} while other threads still use the directory.
+ */
+public final class RecipientDirectory implements AutoCloseable {
+
+    static {
+        ChronicleSupport.init();
+    }
+
+    /**
+     * The outcome of a registration.
+     *
+     * @param id      the recipient's id
+     * @param created true if the number was new, false if it was already registered
+     */
+    public record Registration(int id, boolean created) {
+    }
+
+    private final Path dir;
+    private final PhoneNumbers numbers;
+    private final DirectoryFiles files;
+    private final RecipientStore store;
+    private volatile boolean closed;
+
+    private RecipientDirectory(Path dir, PhoneNumbers numbers, DirectoryFiles files, RecipientStore store) {
+        this.dir = dir;
+        this.numbers = numbers;
+        this.files = files;
+        this.store = store;
+    }
+
+    /**
+     * Opens the directory stored in {@code dir}, creating it if needed.
+     *
+     * @param dir     data directory; created with its parents if absent
+     * @param options default region and capacity
+     * @return the open directory; close it to release the files
+     * @throws IllegalStateException if another process holds the directory (the message says
+     *                               "directory &lt;path&gt; is in use by another process"), or its
+     *                               files are of an unknown layout or corrupt
+     * @throws IOException           if the files cannot be created, mapped or recovered
+     */
+    public static RecipientDirectory open(Path dir, DirectoryOptions options) throws IOException {
+        Objects.requireNonNull(dir, "dir");
+        Objects.requireNonNull(options, "options");
+        DirectoryFiles files = DirectoryFiles.acquire(dir);
+        try {
+            RecipientStore store = RecipientStore.open(files, files.capacity(options.capacity()));
+            return new RecipientDirectory(dir, options.phoneNumbers(), files, store);
+        } catch (IOException | RuntimeException | Error e) {
+            // Leave the marker: a half-opened map is no proof of a clean state.
+            files.releaseOnly();
+            throw e;
+        }
+    }
+
+    /** @return the number of ids handed out; ids are {@code 0 .. size() - 1} */
+    public int size() {
+        ensureOpen();
+        return store.size();
+    }
+
+    /** @return the number normalisation this directory applies */
+    public PhoneNumbers phoneNumbers() {
+        return numbers;
+    }
+
+    /**
+     * @param phone a number; canonical E.164 ({@code +447400123456}) is fastest
+     * @return its id, if registered
+     * @throws InvalidPhoneNumberException if non-canonical input cannot be read as a phone number
+     *                                     (e.g. national format without a default region)
+     * @throws IllegalStateException       if the directory is closed
+     */
+    public OptionalInt idOf(String phone) {
+        ensureOpen();
+        return store.idOf(numbers.lookupKey(phone));
+    }
+
+    /**
+     * @param key an E.164 key ({@link PhoneNumbers#toKey})
+     * @return its id, if registered
+     * @throws IllegalStateException if the directory is closed
+     */
+    public OptionalInt idOfKey(long key) {
+        ensureOpen();
+        return store.idOf(key);
+    }
+
+    /**
+     * @param id a recipient id
+     * @return the recipient, or empty if the id was never handed out
+     * @throws IllegalStateException if the directory is closed or the stored record is corrupt
+     */
+    public Optional<Recipient> get(int id) {
+        ensureOpen();
+        return store.get(id);
+    }
+
+    /**
+     * @param phone a number, as for {@link #idOf}
+     * @return the recipient, if registered
+     * @throws InvalidPhoneNumberException if non-canonical input cannot be read as a phone number
+     * @throws IllegalStateException       if the directory is closed
+     */
+    public Optional<Recipient> find(String phone) {
+        OptionalInt id = idOf(phone);
+        return id.isPresent() ? store.get(id.getAsInt()) : Optional.empty();
+    }
+
+    /**
+     * Registers a number, or updates the attributes of its existing recipient (see the class
+     * comment for the merge rule).
+     *
+     * @param phone  the number, international or (with a default region) national format
+     * @param zone   IANA time-zone id such as {@code Europe/London}; null or blank if unknown
+     * @param locale BCP 47 tag such as {@code en-GB} ({@code en_GB} accepted); null or blank if
+     *               unknown
+     * @param fields personal fields; null for none; null or blank values are ignored
+     * @return the id and whether it is new
+     * @throws InvalidPhoneNumberException if the number is not valid (names the reason)
+     * @throws IllegalArgumentException    if the zone or locale is invalid, a field name is blank,
+     *                                     or the record would exceed 64 KiB
+     * @throws IllegalStateException       if the directory is closed or full
+     */
+    public Registration register(String phone, String zone, String locale, Map<String, String> fields) {
+        ensureOpen();
+        return store.register(ValidatedRecipient.of(numbers, phone, zone, locale, fields));
+    }
+
+    /**
+     * Imports a UTF-8 CSV file (BOM optional), streamed. The header row needs a {@code phone}
+     * column (case-insensitive); optional {@code tz} and {@code locale}; every other column is a
+     * personal field named by its lower-cased header. Each record is applied completely or not
+     * at all; rejected records are reported with their physical line number and the reason.
+     *
+     * @param file     the CSV file
+     * @param listener hears each record's outcome, on the calling thread
+     * @return the counts
+     * @throws IllegalArgumentException if the header is missing or has no {@code phone} column
+     * @throws IOException              if the file cannot be read
+     * @throws IllegalStateException    if the directory is closed
+     */
+    public ImportReport importCsv(Path file, ImportListener listener) throws IOException {
+        ensureOpen();
+        try (InputStream in = Files.newInputStream(file)) {
+            return CsvImport.run(CsvReader.utf8(in, CsvReader.DEFAULT_MAX_RECORD_BYTES), file.toString(), numbers,
+                    store::register, Objects.requireNonNull(listener, "listener"));
+        }
+    }
+
+    /**
+     * As {@link #importCsv(Path, ImportListener)}, from characters already decoded; a record
+     * containing U+FFFD (what decoders put for invalid bytes) is rejected as invalid UTF-8. The
+     * reader is not closed; the record limit is counted in UTF-8 bytes.
+     *
+     * @param reader     the CSV text
+     * @param sourceName name used in messages, e.g. the upload's file name
+     * @param listener   hears each record's outcome, on the calling thread
+     * @return the counts
+     * @throws IllegalArgumentException if the header is missing or has no {@code phone} column
+     * @throws IOException              if reading fails
+     * @throws IllegalStateException    if the directory is closed
+     */
+    public ImportReport importCsv(Reader reader, String sourceName, ImportListener listener) throws IOException {
+        ensureOpen();
+        return CsvImport.run(new CsvReader(Objects.requireNonNull(reader, "reader"), CsvReader.DEFAULT_MAX_RECORD_BYTES),
+                Objects.requireNonNull(sourceName, "sourceName"), numbers, store::register,
+                Objects.requireNonNull(listener, "listener"));
+    }
+
+    /**
+     * Closes the maps, marks the directory cleanly closed and releases it. Idempotent.
+     *
+     * @throws java.io.UncheckedIOException if the open marker cannot be removed
+     */
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        try {
+            store.close();
+        } finally {
+            files.close();
+        }
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("recipient directory " + dir.toAbsolutePath() + " is closed");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "RecipientDirectory[" + dir.toAbsolutePath() + ", " + (closed ? "closed" : store.size() + " ids") + "]";
+    }
+}

@@ -1,0 +1,209 @@
+package dev.herald.suppression.internal;
+
+import dev.herald.suppression.PhoneNumbers;
+import dev.herald.suppression.Recipient;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The compact binary form of a recipient's attributes, the value of the id-to-record map.
+ *
+ * <p>{@code byte[] b = RecipientCodec.encode(key, "GB", "Europe/London", "en-GB", fields); Recipient r = RecipientCodec.decode(7, b);}
+ *
+ * <p>Layout, version {@value #VERSION}: the version byte; the E.164 key as an unsigned LEB128
+ * varint; the region as a string; zone and locale as nullable strings; a varint field count, then
+ * for each field its name and value as strings. A string is a varint byte length and its UTF-8
+ * bytes; a nullable string stores length + 1, with 0 meaning null. The id is the map key and is
+ * not repeated. A future layout gets a new version byte; decoders reject versions they do not know
+ * rather than misread them.
+ *
+ * <p>Stateless and thread-safe.
+ */
+public final class RecipientCodec {
+
+    /** Layout version written as the first byte. */
+    public static final byte VERSION = 1;
+    /** Largest encoded record accepted, in bytes; Chronicle stores it in one entry. */
+    public static final int MAX_ENCODED_BYTES = 64 * 1024;
+
+    private RecipientCodec() {
+    }
+
+    /**
+     * @param key    E.164 key of the number
+     * @param region region code
+     * @param zone   zone id or null
+     * @param locale language tag or null
+     * @param fields personal fields, in order
+     * @return the encoded record
+     * @throws IllegalArgumentException if the encoding exceeds {@value #MAX_ENCODED_BYTES} bytes
+     */
+    public static byte[] encode(long key, String region, String zone, String locale, Map<String, String> fields) {
+        Out out = new Out();
+        out.buf[out.len++] = VERSION;
+        out.varLong(key);
+        out.string(region);
+        out.nullable(zone);
+        out.nullable(locale);
+        out.varLong(fields.size());
+        for (Map.Entry<String, String> field : fields.entrySet()) {
+            out.string(field.getKey());
+            out.string(field.getValue());
+        }
+        if (out.len > MAX_ENCODED_BYTES) {
+            throw new IllegalArgumentException("recipient record too large (" + out.len + " bytes > "
+                    + MAX_ENCODED_BYTES + ")");
+        }
+        return Arrays.copyOf(out.buf, out.len);
+    }
+
+    /**
+     * @param recipient a recipient
+     * @return its encoded record
+     * @throws IllegalArgumentException if the encoding exceeds {@value #MAX_ENCODED_BYTES} bytes
+     */
+    public static byte[] encode(Recipient recipient) {
+        return encode(recipient.key(), recipient.region(), recipient.zone(), recipient.locale(), recipient.fields());
+    }
+
+    /**
+     * @param id    the id the record is stored under
+     * @param bytes an encoded record
+     * @return the recipient
+     * @throws IllegalStateException if the record is truncated, malformed or of an unknown version
+     */
+    public static Recipient decode(int id, byte[] bytes) {
+        In in = new In(id, bytes);
+        long key = in.varLong();
+        String region = in.string();
+        String zone = in.nullable();
+        String locale = in.nullable();
+        long count = in.varLong();
+        Map<String, String> fields = new LinkedHashMap<>();
+        for (long i = 0; i < count; i++) {
+            fields.put(in.string(), in.string());
+        }
+        if (in.pos != bytes.length) {
+            throw in.corrupt("trailing bytes");
+        }
+        String e164;
+        try {
+            e164 = PhoneNumbers.fromKey(key);
+        } catch (IllegalArgumentException e) {
+            throw in.corrupt(e.getMessage());
+        }
+        return new Recipient(id, e164, region, zone, locale, fields);
+    }
+
+    /**
+     * @param id    the id the record is stored under, for error messages
+     * @param bytes an encoded record
+     * @return the E.164 key it holds, without decoding the rest
+     * @throws IllegalStateException if the record is malformed or of an unknown version
+     */
+    public static long keyOf(int id, byte[] bytes) {
+        return new In(id, bytes).varLong();
+    }
+
+    /** A growable output buffer. */
+    private static final class Out {
+        byte[] buf = new byte[128];
+        int len;
+
+        void varLong(long v) {
+            ensure(10);
+            while ((v & ~0x7FL) != 0) {
+                buf[len++] = (byte) ((v & 0x7F) | 0x80);
+                v >>>= 7;
+            }
+            buf[len++] = (byte) v;
+        }
+
+        void string(String s) {
+            byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
+            varLong(utf8.length);
+            put(utf8);
+        }
+
+        void nullable(String s) {
+            if (s == null) {
+                varLong(0);
+                return;
+            }
+            byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
+            varLong(utf8.length + 1L);
+            put(utf8);
+        }
+
+        private void put(byte[] bytes) {
+            ensure(bytes.length);
+            System.arraycopy(bytes, 0, buf, len, bytes.length);
+            len += bytes.length;
+        }
+
+        private void ensure(int more) {
+            if (len + more > buf.length) {
+                buf = Arrays.copyOf(buf, Math.max(buf.length * 2, len + more));
+            }
+        }
+    }
+
+    /** A bounds-checked reader that names the record when it is corrupt. */
+    private static final class In {
+        final int id;
+        final byte[] buf;
+        int pos;
+
+        In(int id, byte[] buf) {
+            this.id = id;
+            this.buf = buf;
+            if (buf.length == 0) {
+                throw corrupt("empty record");
+            }
+            if (buf[0] != VERSION) {
+                throw corrupt("unsupported record version " + buf[0] + " (this build reads " + VERSION + ")");
+            }
+            pos = 1;
+        }
+
+        long varLong() {
+            long v = 0;
+            for (int shift = 0; shift < 64; shift += 7) {
+                if (pos >= buf.length) {
+                    throw corrupt("truncated");
+                }
+                byte b = buf[pos++];
+                v |= (long) (b & 0x7F) << shift;
+                if (b >= 0) {
+                    return v;
+                }
+            }
+            throw corrupt("varint too long");
+        }
+
+        String string() {
+            return utf8(varLong());
+        }
+
+        String nullable() {
+            long n = varLong();
+            return n == 0 ? null : utf8(n - 1);
+        }
+
+        private String utf8(long n) {
+            if (n < 0 || n > buf.length - pos) {
+                throw corrupt("string length " + n + " past the end");
+            }
+            String s = new String(buf, pos, (int) n, StandardCharsets.UTF_8);
+            pos += (int) n;
+            return s;
+        }
+
+        IllegalStateException corrupt(String what) {
+            return new IllegalStateException("corrupt recipient record for id " + id + ": " + what);
+        }
+    }
+}
