@@ -1,6 +1,7 @@
 package dev.herald.suppression;
 
 import dev.herald.suppression.internal.BaseStore;
+import dev.herald.suppression.internal.BaseUnions;
 import dev.herald.suppression.internal.ScopeState;
 import dev.herald.suppression.internal.WalSegments;
 import dev.herald.suppression.internal.WalWriter;
@@ -109,7 +110,7 @@ public final class SuppressionIndex implements AutoCloseable {
         }
         applyTo(states, replay.records);
         long lastSeq = Math.max(image.baseSeq(), replay.lastSeq);
-        this.snapshot = new SuppressionSnapshot(lastSeq, Map.copyOf(states));
+        this.snapshot = new SuppressionSnapshot(lastSeq, Map.copyOf(states), new BaseUnions());
         long t2 = System.nanoTime();
         this.openReport = new OpenReport(image.baseSeq(), baseIds, t1 - t0, replay.records.size(), t2 - t1,
                 replay.tornBytes, List.copyOf(replay.warnings));
@@ -251,7 +252,8 @@ public final class SuppressionIndex implements AutoCloseable {
         }
         Map<Scope, ScopeState> states = new HashMap<>(snapshot.states());
         applyTo(states, records);
-        SuppressionSnapshot next = new SuppressionSnapshot(records.get(records.size() - 1).seq(), Map.copyOf(states));
+        SuppressionSnapshot next = new SuppressionSnapshot(records.get(records.size() - 1).seq(), Map.copyOf(states),
+                snapshot.unions());
         snapshot = next;
         if (sinceSeal != null) {
             sinceSeal.addAll(records);
@@ -303,6 +305,20 @@ public final class SuppressionIndex implements AutoCloseable {
         } catch (CompletionException e) {
             throw rethrow(e.getCause());
         }
+    }
+
+    /**
+     * Like {@link #apply}, without waiting: the future completes once the changes are durable
+     * and visible, or exceptionally with the {@link IOException} that kept them from being
+     * durable. Lets one caller keep many changes in flight, so that they share fsyncs.
+     *
+     * @throws IllegalStateException if the index is closed
+     */
+    public CompletableFuture<List<ConsentRecord>> applyAsync(List<ConsentChange> changes) {
+        if (changes.isEmpty()) {
+            return CompletableFuture.completedFuture(List.of());
+        }
+        return writer.submit(changes);
     }
 
     /** Opt-out of one recipient in one scope; returns once durable and visible. */
@@ -363,7 +379,7 @@ public final class SuppressionIndex implements AutoCloseable {
                 image.bitmaps().forEach((scope, bm) -> states.put(scope, ScopeState.of(bm)));
                 applyTo(states, sinceSeal);
                 sinceSeal = null;
-                snapshot = new SuppressionSnapshot(snapshot.seq(), Map.copyOf(states));
+                snapshot = new SuppressionSnapshot(snapshot.seq(), Map.copyOf(states), new BaseUnions());
                 return null;
             }));
             generation = gen;

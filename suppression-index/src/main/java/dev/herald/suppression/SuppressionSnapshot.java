@@ -1,11 +1,14 @@
 package dev.herald.suppression;
 
+import dev.herald.suppression.internal.BaseUnions;
 import dev.herald.suppression.internal.ScopeState;
 
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.BiConsumer;
@@ -27,10 +30,49 @@ import org.roaringbitmap.buffer.MutableRoaringBitmap;
 public final class SuppressionSnapshot {
     private final long seq;
     private final Map<Scope, ScopeState> scopes;
+    private final BaseUnions unions;
+    /** The last prepared filter, so repeated calls with the same scopes skip preparing. */
+    private volatile Prepared last;
 
-    SuppressionSnapshot(long seq, Map<Scope, ScopeState> scopes) {
+    private record Prepared(List<Scope> scopes, ScopeFilter filter) {
+    }
+
+    SuppressionSnapshot(long seq, Map<Scope, ScopeState> scopes, BaseUnions unions) {
         this.seq = seq;
         this.scopes = scopes;
+        this.unions = unions;
+    }
+
+    BaseUnions unions() {
+        return unions;
+    }
+
+    /**
+     * A filter for messages with {@code messageScopes}, prepared against this snapshot: use it
+     * for many recipients or chunks. Scopes the index does not know suppress nobody.
+     */
+    public ScopeFilter prepare(Collection<Scope> messageScopes) {
+        Set<Scope> key = new HashSet<>(messageScopes);
+        List<ScopeState> states = new ArrayList<>(key.size());
+        for (Scope scope : key) {
+            ScopeState state = scopes.get(scope);
+            if (state != null) {
+                states.add(state);
+            }
+        }
+        return new ScopeFilter(unions.unionOf(key, states), states);
+    }
+
+    private ScopeFilter prepared(Collection<Scope> messageScopes) {
+        Prepared p = last;
+        // List.copyOf returns an immutable list itself, so the common case is an identity match
+        if (p != null && p.scopes.equals(messageScopes)) {
+            return p.filter;
+        }
+        List<Scope> copy = List.copyOf(messageScopes);
+        ScopeFilter f = prepare(copy);
+        last = new Prepared(copy, f);
+        return f;
     }
 
     /** The sequence number of the last change included (0 for none). */
@@ -57,44 +99,30 @@ public final class SuppressionSnapshot {
      */
     public MutableRoaringBitmap filter(ImmutableRoaringBitmap chunk, Collection<Scope> messageScopes,
                                        BiConsumer<Scope, ImmutableRoaringBitmap> onSuppressed) {
-        MutableRoaringBitmap kept = null;
+        if (onSuppressed == null) {
+            return prepared(messageScopes).filter(chunk);
+        }
+        MutableRoaringBitmap kept = chunk.toMutableRoaringBitmap();
         for (Scope scope : messageScopes) {
             ScopeState state = scopes.get(scope);
             if (state == null) {
                 continue;
             }
-            if (kept == null && onSuppressed == null) {
-                kept = state.without(chunk);
-                continue;
-            }
-            if (kept == null) {
-                kept = chunk.toMutableRoaringBitmap();
-            }
-            if (onSuppressed != null) {
-                MutableRoaringBitmap hit = state.hits(kept);
-                if (!hit.isEmpty()) {
-                    kept.andNot(hit);
-                    onSuppressed.accept(scope, hit);
-                }
-            } else {
-                state.removeFrom(kept);
+            MutableRoaringBitmap hit = state.hits(kept);
+            if (!hit.isEmpty()) {
+                kept.andNot(hit);
+                onSuppressed.accept(scope, hit);
             }
             if (kept.isEmpty()) {
                 break;
             }
         }
-        return kept == null ? chunk.toMutableRoaringBitmap() : kept;
+        return kept;
     }
 
     /** Whether any of {@code messageScopes} contains {@code id}. */
     public boolean isSuppressed(int id, Collection<Scope> messageScopes) {
-        for (Scope scope : messageScopes) {
-            ScopeState state = scopes.get(scope);
-            if (state != null && state.contains(id)) {
-                return true;
-            }
-        }
-        return false;
+        return prepared(messageScopes).isSuppressed(id);
     }
 
     /** Whether {@code scope} contains {@code id}. */

@@ -100,6 +100,8 @@ class SuppressionIndexTest {
         for (int id = 0; id < universe; id++) {
             boolean suppressed = model[0].get(id) || model[1].get(id) || model[3].get(id);
             assertEquals(!suppressed, kept.contains(id), "id " + id);
+            assertEquals(suppressed, snap.isSuppressed(id, message), "isSuppressed " + id);
+            assertEquals(suppressed, snap.prepare(message).isSuppressed(id), "prepared " + id);
             assertEquals(suppressed, reported.contains(id), "reported id " + id);
         }
         for (int k = 0; k < 2_000; k++) {

@@ -3,7 +3,10 @@ package dev.herald.suppression.internal;
 import dev.herald.suppression.ConsentAction;
 import dev.herald.suppression.ConsentRecord;
 
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 import org.roaringbitmap.buffer.ImmutableRoaringBitmap;
 import org.roaringbitmap.buffer.MutableRoaringBitmap;
@@ -13,8 +16,9 @@ import org.roaringbitmap.buffer.MutableRoaringBitmap;
  * changes since, kept as {@code adds} (not in base) and {@code removes} (in base), disjoint, so
  * the set is {@code (base \ removes) ∪ adds}.
  *
- * <p>Immutable once published: {@link #apply} copies the delta it changes (copy-on-write), so
- * readers never see a half-applied batch. Thread-safe for readers.
+ * <p>Immutable once published: {@link #apply} builds new delta bitmaps that share the
+ * containers it does not touch ({@link CowBitmaps}), so readers never see a half-applied batch
+ * and a commit costs in proportion to the batch, not to the delta. Thread-safe for readers.
  */
 public final class ScopeState {
     private static final MutableRoaringBitmap EMPTY = new MutableRoaringBitmap();
@@ -23,12 +27,16 @@ public final class ScopeState {
     final ImmutableRoaringBitmap adds;
     final ImmutableRoaringBitmap removes;
     private final long cardinality;
+    private final long deltaSize;
 
     private ScopeState(ImmutableRoaringBitmap base, ImmutableRoaringBitmap adds, ImmutableRoaringBitmap removes) {
         this.base = base;
         this.adds = adds;
         this.removes = removes;
-        this.cardinality = base.getLongCardinality() - removes.getLongCardinality() + adds.getLongCardinality();
+        long a = adds.getLongCardinality();
+        long r = removes.getLongCardinality();
+        this.cardinality = base.getLongCardinality() - r + a;
+        this.deltaSize = a + r;
     }
 
     public static ScopeState of(ImmutableRoaringBitmap base) {
@@ -37,34 +45,58 @@ public final class ScopeState {
 
     /** A new state with {@code records} (all of this scope, in log order) applied. */
     public ScopeState apply(List<ConsentRecord> records) {
-        MutableRoaringBitmap a = adds.toMutableRoaringBitmap();
-        MutableRoaringBitmap r = removes.toMutableRoaringBitmap();
+        // The last record of an id wins; then each id moves into or out of adds/removes once.
+        Map<Integer, Boolean> wanted = new LinkedHashMap<>();
         for (ConsentRecord rec : records) {
-            int id = rec.recipientId();
-            if (rec.action() == ConsentAction.OPT_OUT) {
-                if (!r.checkedRemove(id) && !base.contains(id)) {
-                    a.add(id);
+            wanted.put(rec.recipientId(), rec.action() == ConsentAction.OPT_OUT);
+        }
+        int n = wanted.size();
+        int[] addPlus = new int[n];
+        int[] addMinus = new int[n];
+        int[] remPlus = new int[n];
+        int[] remMinus = new int[n];
+        int ap = 0;
+        int am = 0;
+        int rp = 0;
+        int rm = 0;
+        for (Map.Entry<Integer, Boolean> e : wanted.entrySet()) {
+            int id = e.getKey();
+            boolean suppressed = e.getValue();
+            if (base.contains(id)) {
+                boolean removed = removes.contains(id);
+                if (suppressed && removed) {
+                    remMinus[rm++] = id;
+                } else if (!suppressed && !removed) {
+                    remPlus[rp++] = id;
                 }
             } else {
-                if (!a.checkedRemove(id) && base.contains(id)) {
-                    r.add(id);
+                boolean added = adds.contains(id);
+                if (suppressed && !added) {
+                    addPlus[ap++] = id;
+                } else if (!suppressed && added) {
+                    addMinus[am++] = id;
                 }
             }
         }
+        Arrays.sort(addPlus, 0, ap);
+        Arrays.sort(addMinus, 0, am);
+        Arrays.sort(remPlus, 0, rp);
+        Arrays.sort(remMinus, 0, rm);
+        ImmutableRoaringBitmap a = ap + am == 0 ? adds : CowBitmaps.apply(adds, addPlus, ap, addMinus, am);
+        ImmutableRoaringBitmap r = rp + rm == 0 ? removes : CowBitmaps.apply(removes, remPlus, rp, remMinus, rm);
         return new ScopeState(base, a, r);
     }
 
-    /** Rebases onto a new base that already includes the current delta; {@code later} are applied on top. */
-    public static ScopeState rebase(ImmutableRoaringBitmap newBase, List<ConsentRecord> later) {
-        ScopeState s = of(newBase);
-        return later.isEmpty() ? s : s.apply(later);
-    }
-
     public boolean contains(int id) {
-        if (adds == EMPTY && removes == EMPTY) {
+        if (deltaSize == 0) {
             return base.contains(id);
         }
         return adds.contains(id) || (base.contains(id) && !removes.contains(id));
+    }
+
+    /** Whether {@code id} was added since the base (and so is not in it). */
+    boolean addedSinceBase(int id) {
+        return adds.contains(id);
     }
 
     /** The members of this scope within {@code chunk}. */
@@ -79,32 +111,25 @@ public final class ScopeState {
         return hit;
     }
 
-    /** A new bitmap: {@code chunk} without this scope's members. */
-    public MutableRoaringBitmap without(ImmutableRoaringBitmap chunk) {
-        if (hasDelta()) {
-            MutableRoaringBitmap kept = chunk.toMutableRoaringBitmap();
-            kept.andNot(hits(chunk));
-            return kept;
-        }
-        return ImmutableRoaringBitmap.andNot(chunk, base);
+    public ImmutableRoaringBitmap base() {
+        return base;
     }
 
-    /** Removes this scope's members from {@code kept} (which is a subset of the chunk). */
-    public void removeFrom(MutableRoaringBitmap kept) {
-        if (hasDelta()) {
-            kept.andNot(hits(kept));
-        } else {
-            kept.andNot(base);
-        }
+    public ImmutableRoaringBitmap adds() {
+        return adds;
+    }
+
+    public ImmutableRoaringBitmap removes() {
+        return removes;
     }
 
     public boolean hasDelta() {
-        return !adds.isEmpty() || !removes.isEmpty();
+        return deltaSize != 0;
     }
 
     /** Number of ids that differ from the base. */
     public long deltaSize() {
-        return adds.getLongCardinality() + removes.getLongCardinality();
+        return deltaSize;
     }
 
     public long cardinality() {
