@@ -24,12 +24,21 @@ abstract class DataCommand implements Callable<Integer> {
             description = "Region (ISO 3166 code, e.g. GB) for numbers written in national format.")
     String defaultRegion;
 
+    @Option(names = "--capacity", paramLabel = "N",
+            description = {"Recipients the directory is sized for when it is first created (default 10,000,000).",
+                    "Disk is allocated up front, about 120 bytes a recipient, so a full disk fails at creation",
+                    "rather than mid-import; it grows to at most 8 x N, more slowly past N. Ignored afterwards."})
+    Long capacity;
+
     /** Opens the data directory named on the command line. */
     HeraldData data() {
         HeraldCommand root = (HeraldCommand) spec.root().userObject();
         DirectoryOptions opts = DirectoryOptions.defaults();
         if (defaultRegion != null) {
             opts = opts.withDefaultRegion(defaultRegion);
+        }
+        if (capacity != null) {
+            opts = opts.withCapacity(capacity);
         }
         return HeraldData.at(root.dataDir, opts, IndexOptions.defaults());
     }
