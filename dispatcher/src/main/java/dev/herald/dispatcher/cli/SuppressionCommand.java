@@ -35,7 +35,8 @@ import picocli.CommandLine.Parameters;
 /** {@code herald suppression add|remove|import|check|export|compact}: the suppression index. */
 @Command(name = "suppression", description = "Suppression index: opt-outs and do-not-contact lists per scope.",
         subcommands = {SuppressionCommand.Add.class, SuppressionCommand.Remove.class, SuppressionCommand.Import.class,
-                SuppressionCommand.Check.class, SuppressionCommand.Export.class, SuppressionCommand.Compact.class})
+                SuppressionCommand.Check.class, SuppressionCommand.Export.class, SuppressionCommand.Counts.class,
+                SuppressionCommand.Compact.class})
 final class SuppressionCommand {
 
     /** Options that record how a change was made, kept in the consent ledger. */
@@ -215,6 +216,19 @@ final class SuppressionCommand {
                 }
             }
             err().println("exported " + n + " from " + s);
+            return 0;
+        }
+    }
+
+    @Command(name = "counts", description = "Prints how many numbers each scope suppresses, one 'scope count' a line.")
+    static final class Counts extends DataCommand {
+        @Override
+        int run(HeraldData data) throws IOException {
+            SuppressionIndex index = data.suppression();
+            index.snapshot().counts().forEach((scope, n) -> out().println(scope + " " + n));
+            err().printf("(%d changes since the last compaction; opened in %.1f ms, %d log records replayed)%n",
+                    index.snapshot().deltaSize(), (index.openReport().baseLoadNanos() + index.openReport().replayNanos()) / 1e6,
+                    index.openReport().replayedRecords());
             return 0;
         }
     }

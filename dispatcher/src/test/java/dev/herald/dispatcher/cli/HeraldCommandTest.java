@@ -98,6 +98,8 @@ class HeraldCommandTest {
         Path out = tmp.resolve("export.txt");
         assertEquals(0, herald("suppression", "export", "--scope", "category:promo", "-o", out.toString()).code());
         assertEquals(List.of("+447400123001", "+447400123002"), Files.readAllLines(out));
+        Result counts = herald("suppression", "counts");
+        assertEquals("category:promo 2\n", counts.out());
         Result compact = herald("suppression", "compact");
         assertEquals(0, compact.code(), compact.err());
         assertTrue(compact.out().contains("2 ids"), compact.out());
