@@ -8,6 +8,8 @@ import dev.herald.suppression.RecipientDirectory;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -60,6 +62,24 @@ abstract class DataCommand implements Callable<Integer> {
             int id = directory.register(phone, null, null, Map.of()).id();
             return directory.get(id).orElseThrow();
         });
+    }
+
+    /**
+     * {@code file}, checked to be a readable regular file.
+     *
+     * @throws IllegalArgumentException naming the file and what it is instead
+     */
+    static Path inputFile(Path file) {
+        if (!Files.exists(file)) {
+            throw new IllegalArgumentException("no such file: " + file);
+        }
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException(file + " is not a regular file (a directory?): expected a CSV file");
+        }
+        if (!Files.isReadable(file)) {
+            throw new IllegalArgumentException(file + " is not readable");
+        }
+        return file;
     }
 
     @Override

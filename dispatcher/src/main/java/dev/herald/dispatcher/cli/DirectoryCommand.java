@@ -30,7 +30,7 @@ final class DirectoryCommand {
 
         @Override
         int run(HeraldData data) throws Exception {
-            ImportReport report = data.directory().importCsv(file, new ImportListener() {
+            ImportReport report = data.directory().importCsv(inputFile(file), new ImportListener() {
                 @Override
                 public void onRejected(long lineNumber, String reason) {
                     out().println("line " + lineNumber + ": " + reason);

@@ -120,7 +120,7 @@ final class SuppressionCommand {
             RecipientDirectory directory = data.directory();
             SuppressionIndex index = data.suppression();
             List<ConsentChange> batch = new ArrayList<>(BATCH);
-            ImportReport report = directory.importCsv(file, new ImportListener() {
+            ImportReport report = directory.importCsv(inputFile(file), new ImportListener() {
                 @Override
                 public void onAccepted(long lineNumber, int id, boolean created) {
                     String e164 = directory.get(id).map(Recipient::e164).orElse(null);

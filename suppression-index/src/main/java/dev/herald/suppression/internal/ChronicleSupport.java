@@ -4,6 +4,12 @@ import dev.herald.suppression.DirectoryOptions;
 import net.openhft.chronicle.map.ChronicleMap;
 import net.openhft.chronicle.map.ChronicleMapBuilder;
 
+import dev.herald.suppression.CorruptIndexException;
+
+import java.io.FileInputStream;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.io.File;
 import java.io.IOException;
 
@@ -24,6 +30,11 @@ import java.io.IOException;
  * <p>Stateless and thread-safe.
  */
 public final class ChronicleSupport {
+    /** Every Chronicle Map file names its type at this offset, after the header's length word. */
+    private static final int HEADER_TYPE_OFFSET = 12;
+    private static final byte[] HEADER_TYPE =
+            "!net.openhft.chronicle.map.VanillaChronicleMap".getBytes(StandardCharsets.US_ASCII);
+
 
     static {
         if (System.getProperty("chronicle.analytics.disable") == null) {
@@ -90,10 +101,55 @@ public final class ChronicleSupport {
 
     private static <K, V> ChronicleMap<K, V> open(ChronicleMapBuilder<K, V> builder, File file, boolean recover)
             throws IOException {
-        if (recover && file.length() > 0) {
-            // Same builder configuration as at creation: the capacity comes from directory.properties.
+        if (file.length() == 0) {
+            return builder.createPersistedTo(file);
+        }
+        checkHeader(file);
+        if (recover) {
+            // A damaged file must be refused, never "recovered" by dropping what it lost: open it as
+            // it is first (Chronicle checks its header and length), and only then clear the segment
+            // locks a killed process may have held. Same builder configuration as at creation: the
+            // capacity comes from directory.properties.
+            validate(builder, file);
             return builder.recoverPersistedTo(file, true);
         }
-        return builder.createPersistedTo(file);
+        try {
+            return builder.createPersistedTo(file);
+        } catch (CorruptIndexException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            throw damaged(file, e);
+        }
+    }
+
+    private static <K, V> void validate(ChronicleMapBuilder<K, V> builder, File file) throws IOException {
+        try {
+            builder.createPersistedTo(file).close();
+        } catch (CorruptIndexException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            throw damaged(file, e);
+        }
+    }
+
+    private static CorruptIndexException damaged(File file, Exception e) {
+        return new CorruptIndexException(file.toPath(), "the recipient map cannot be opened (" + e.getMessage()
+                + "); it was left untouched: restore the directory from a backup or import the recipients again", e);
+    }
+
+    /**
+     * Refuses a file whose header is not a Chronicle Map's: Chronicle would take a zeroed header
+     * for a map another process is still creating, and wait for it forever.
+     */
+    static void checkHeader(File file) throws IOException {
+        byte[] head = new byte[HEADER_TYPE_OFFSET + HEADER_TYPE.length];
+        int n;
+        try (InputStream in = new FileInputStream(file)) {
+            n = in.readNBytes(head, 0, head.length);
+        }
+        if (n < head.length || !Arrays.equals(head, HEADER_TYPE_OFFSET, head.length, HEADER_TYPE, 0, HEADER_TYPE.length)) {
+            throw new CorruptIndexException(file.toPath(), "not a Chronicle Map file, or its header is damaged; it was "
+                    + "left untouched: restore the directory from a backup or import the recipients again");
+        }
     }
 }
