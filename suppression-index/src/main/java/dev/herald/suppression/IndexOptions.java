@@ -24,7 +24,8 @@ public record IndexOptions(boolean memoryMapped, Duration retention, long maxSeg
     /** @throws IllegalArgumentException if retention is under three years or a size is not positive */
     public IndexOptions {
         if (retention == null || retention.compareTo(MIN_RETENTION) < 0) {
-            throw new IllegalArgumentException("consent retention must be at least 3 years (1095 days), got " + retention);
+            throw new IllegalArgumentException("consent retention must be at least 3 years (1095 days), got "
+                    + (retention == null ? "none" : retention.toDays() + " days"));
         }
         if (maxSegmentBytes < 4096) {
             throw new IllegalArgumentException("maxSegmentBytes must be at least 4096, got " + maxSegmentBytes);

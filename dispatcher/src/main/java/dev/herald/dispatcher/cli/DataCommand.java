@@ -32,6 +32,11 @@ abstract class DataCommand implements Callable<Integer> {
                     "rather than mid-import; it grows to at most 8 x N, more slowly past N. Ignored afterwards."})
     Long capacity;
 
+    /** Index options for this command; commands that purge evidence override it. */
+    IndexOptions indexOptions() {
+        return IndexOptions.defaults();
+    }
+
     /** Opens the data directory named on the command line. */
     HeraldData data() {
         HeraldCommand root = (HeraldCommand) spec.root().userObject();
@@ -42,7 +47,7 @@ abstract class DataCommand implements Callable<Integer> {
         if (capacity != null) {
             opts = opts.withCapacity(capacity);
         }
-        return HeraldData.at(root.dataDir, opts, IndexOptions.defaults());
+        return HeraldData.at(root.dataDir, opts, indexOptions());
     }
 
     PrintWriter out() {

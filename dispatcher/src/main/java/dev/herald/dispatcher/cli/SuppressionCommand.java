@@ -8,6 +8,7 @@ import dev.herald.suppression.ConsentRecord;
 import dev.herald.suppression.ConsentSource;
 import dev.herald.suppression.ImportListener;
 import dev.herald.suppression.ImportReport;
+import dev.herald.suppression.IndexOptions;
 import dev.herald.suppression.Recipient;
 import dev.herald.suppression.RecipientDirectory;
 import dev.herald.suppression.Scope;
@@ -235,6 +236,16 @@ final class SuppressionCommand {
 
     @Command(name = "compact", description = "Folds recent changes into the memory-mapped base files and archives the log.")
     static final class Compact extends DataCommand {
+        @Option(names = "--retention-days", paramLabel = "DAYS", defaultValue = "1100",
+                description = {"Archived consent evidence older than this is deleted (default ${DEFAULT-VALUE};",
+                        "at least 1095: three years). Evidence still needed to replay the log is never deleted."})
+        long retentionDays;
+
+        @Override
+        IndexOptions indexOptions() {
+            return IndexOptions.defaults().withRetention(java.time.Duration.ofDays(retentionDays));
+        }
+
         @Override
         int run(HeraldData data) throws IOException {
             CompactionReport r = data.suppression().compact();
