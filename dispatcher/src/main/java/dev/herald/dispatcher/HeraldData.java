@@ -7,6 +7,7 @@ import dev.herald.suppression.SuppressionIndex;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
 /**
@@ -31,22 +32,30 @@ public final class HeraldData implements AutoCloseable {
     private final Path root;
     private final DirectoryOptions directoryOptions;
     private final IndexOptions indexOptions;
+    private final boolean create;
     private RecipientDirectory directory;
     private SuppressionIndex index;
 
-    private HeraldData(Path root, DirectoryOptions directoryOptions, IndexOptions indexOptions) {
+    private HeraldData(Path root, DirectoryOptions directoryOptions, IndexOptions indexOptions, boolean create) {
         this.root = root;
         this.directoryOptions = directoryOptions;
         this.indexOptions = indexOptions;
+        this.create = create;
     }
 
-    /** A data directory with default options; nothing is opened yet. */
+    /** A data directory with default options, created on first use; nothing is opened yet. */
     public static HeraldData at(Path root) {
-        return new HeraldData(root, DirectoryOptions.defaults(), IndexOptions.defaults());
+        return new HeraldData(root, DirectoryOptions.defaults(), IndexOptions.defaults(), true);
     }
 
-    public static HeraldData at(Path root, DirectoryOptions directoryOptions, IndexOptions indexOptions) {
-        return new HeraldData(root, directoryOptions, indexOptions);
+    /**
+     * A data directory with these options.
+     *
+     * @param create create the stores if they do not exist (commands that only read pass false,
+     *     so that a mistyped path is an error, not an empty answer)
+     */
+    public static HeraldData at(Path root, DirectoryOptions directoryOptions, IndexOptions indexOptions, boolean create) {
+        return new HeraldData(root, directoryOptions, indexOptions, create);
     }
 
     public Path root() {
@@ -74,6 +83,10 @@ public final class HeraldData implements AutoCloseable {
     private void ensureRoot() throws IOException {
         if (Files.exists(root) && !Files.isDirectory(root)) {
             throw new IOException("data directory " + root + " is not a directory");
+        }
+        if (!create && !Files.isDirectory(root.resolve("directory"))) {
+            throw new NoSuchFileException(root.toString(), null,
+                    "no Herald data there: nothing has been imported (check --data-dir)");
         }
         Files.createDirectories(root);
     }

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.Writer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,6 +16,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.ReadWriteLock;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The consent ledger: every opt-out and opt-in with its evidence (time, channel, scope, source,
@@ -33,6 +37,7 @@ import java.util.concurrent.locks.ReadWriteLock;
  */
 public final class ConsentLedger {
     private static final JsonFactory JSON = new JsonFactory();
+    private static final Logger LOG = LoggerFactory.getLogger(ConsentLedger.class);
 
     private final Path activeDir;
     private final Path archiveDir;
@@ -100,15 +105,28 @@ public final class ConsentLedger {
      * @return the number of records written
      */
     public long exportJsonLines(Instant from, Instant to, int recipientId, OutputStream out) throws IOException {
-        long[] n = {0};
         try (JsonGenerator g = JSON.createGenerator(out, JsonEncoding.UTF8)) {
-            g.configure(JsonGenerator.Feature.AUTO_CLOSE_TARGET, false);
-            scan(recipientId, from, to, r -> {
-                writeJson(r, g);
-                g.writeRaw('\n');
-                n[0]++;
-            });
+            return exportJsonLines(from, to, recipientId, g);
         }
+    }
+
+    /** As {@link #exportJsonLines(Instant, Instant, int, OutputStream)}, to characters; {@code out} is not closed. */
+    public long exportJsonLines(Instant from, Instant to, int recipientId, Writer out) throws IOException {
+        try (JsonGenerator g = JSON.createGenerator(out)) {
+            return exportJsonLines(from, to, recipientId, g);
+        }
+    }
+
+    private long exportJsonLines(Instant from, Instant to, int recipientId, JsonGenerator g) throws IOException {
+        long[] n = {0};
+        g.configure(JsonGenerator.Feature.AUTO_CLOSE_TARGET, false);
+        g.setRootValueSeparator(null); // one object a line, no separator of Jackson's own
+        scan(recipientId, from, to, r -> {
+            writeJson(r, g);
+            g.writeRaw('\n');
+            n[0]++;
+        });
+        g.flush();
         return n[0];
     }
 
@@ -140,8 +158,16 @@ public final class ConsentLedger {
         segmentsLock.writeLock().lock();
         try {
             for (WalSegments.Segment seg : WalSegments.list(archiveDir)) {
-                WalSegments.Scan scan = WalSegments.scan(seg.path(), false, (f, l) -> { });
-                if (scan.records() == 0 || Instant.ofEpochMilli(scan.lastMillis()).isBefore(cutoff)) {
+                WalSegments.Scan scan;
+                try {
+                    scan = WalSegments.scan(seg.path(), false, (f, l) -> { });
+                } catch (CorruptIndexException e) {
+                    // evidence that cannot be read is kept for an operator to look at, never purged blindly
+                    LOG.error("archived consent evidence is damaged and was kept: {}", e.getMessage());
+                    continue;
+                }
+                // times can be back-dated (imports of older consent), so the newest record decides
+                if (scan.records() == 0 || Instant.ofEpochMilli(scan.maxMillis()).isBefore(cutoff)) {
                     Files.delete(seg.path());
                     purged++;
                 }

@@ -23,10 +23,12 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReadWriteLock;
+import java.util.function.Function;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 import org.roaringbitmap.buffer.ImmutableRoaringBitmap;
@@ -59,8 +61,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class SuppressionIndex implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SuppressionIndex.class);
-    /** More torn bytes than one group commit can write means damage, not a crash mid-write. */
-    private static final long MAX_TORN_BYTES = 64L << 20;
 
     private final Path dir;
     private final Path baseDir;
@@ -175,39 +175,79 @@ public final class SuppressionIndex implements AutoCloseable {
         for (int i = 0; i < segments.size(); i++) {
             WalSegments.Segment seg = segments.get(i);
             boolean last = i == segments.size() - 1;
+            if (last && Files.size(seg.path()) < WalSegments.HEADER) {
+                // created by a crash before its header was renamed into place (older layouts): nothing in it
+                if (Files.size(seg.path()) > 0) {
+                    warnings.add("removed " + seg.path() + ": a segment without its header, left by a crash");
+                }
+                Files.delete(seg.path());
+                continue;
+            }
             WalSegments.Scan scan = WalSegments.scan(seg.path(), last, (frame, len) -> {
                 if (WalSegments.seq(frame) > baseSeq) {
                     records.add(WalSegments.decode(seg.path(), frame, len));
                 }
             });
+            checkContinuity(seg, scan, i == 0, lastSeq, baseSeq, last);
             if (scan.lastSeq() >= 0) {
                 lastSeq = scan.lastSeq();
             }
             if (scan.tornBytes() > 0) {
-                if (scan.tornBytes() > MAX_TORN_BYTES) {
-                    throw new CorruptIndexException(seg.path(), "damaged record at offset " + scan.validEnd()
-                            + " followed by " + scan.tornBytes() + " bytes: too much to be a torn last write");
-                }
-                torn = scan.tornBytes();
-                warnings.add("dropped an incomplete last record (" + torn + " bytes at offset " + scan.validEnd()
-                        + ") from " + seg.path() + ": a crash interrupted its write, it was never acknowledged");
-                try (FileChannel ch = FileChannel.open(seg.path(), StandardOpenOption.WRITE)) {
-                    if (scan.validEnd() < WalSegments.HEADER) {
-                        ch.truncate(0);
-                    } else {
-                        ch.truncate(scan.validEnd());
-                    }
-                    ch.force(true);
-                }
-                if (scan.validEnd() < WalSegments.HEADER) {
-                    Files.delete(seg.path());
-                }
+                torn = dropTornTail(seg.path(), scan, Math.max(lastSeq, baseSeq), warnings);
             }
             if (!last && segments.get(i + 1).firstSeq() - 1 <= baseSeq) {
                 archive(seg, segments.get(i + 1).firstSeq() - 1);
             }
         }
         return new Replay(records, lastSeq, torn, warnings);
+    }
+
+    /** Refuses a log with a gap: a missing or misnamed segment would silently lose changes. */
+    private static void checkContinuity(WalSegments.Segment seg, WalSegments.Scan scan, boolean first, long prevLast,
+                                        long baseSeq, boolean last) throws CorruptIndexException {
+        if (scan.records() == 0) {
+            if (!last) {
+                throw new CorruptIndexException(seg.path(), "empty log segment before the end of the log");
+            }
+            return;
+        }
+        if (scan.firstSeq() != seg.firstSeq()) {
+            throw new CorruptIndexException(seg.path(), "first record is #" + scan.firstSeq()
+                    + " but the file name says #" + seg.firstSeq());
+        }
+        if (first && seg.firstSeq() > baseSeq + 1) {
+            throw new CorruptIndexException(seg.path(), "log records #" + (baseSeq + 1) + " to #" + (seg.firstSeq() - 1)
+                    + " are missing: the base image ends at #" + baseSeq);
+        }
+        if (!first && seg.firstSeq() != prevLast + 1) {
+            throw new CorruptIndexException(seg.path(), "log records are missing: the previous segment ends at #"
+                    + prevLast + ", this one starts at #" + seg.firstSeq());
+        }
+    }
+
+    /**
+     * Drops an incomplete last record (a crash mid-write: never acknowledged), keeping a copy of
+     * the dropped bytes beside the segment. Damage followed by whole records is not a torn
+     * write: refused, so that no acknowledged change is dropped.
+     */
+    private static long dropTornTail(Path file, WalSegments.Scan scan, long lastGoodSeq, List<String> warnings)
+            throws IOException {
+        if (WalSegments.validFrameAfter(file, scan.validEnd(), lastGoodSeq)) {
+            throw new CorruptIndexException(file, "damaged record at offset " + scan.validEnd()
+                    + ", followed by whole records: the log is damaged in the middle, refusing to drop them");
+        }
+        Path copy = file.resolveSibling(file.getFileName() + ".torn-" + System.currentTimeMillis());
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+             FileChannel out = FileChannel.open(copy, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            ch.transferTo(scan.validEnd(), scan.tornBytes(), out);
+            out.force(true);
+            ch.truncate(scan.validEnd());
+            ch.force(true);
+        }
+        warnings.add("dropped an incomplete last record (" + scan.tornBytes() + " bytes at offset " + scan.validEnd()
+                + ") from " + file + ": a crash interrupted its write, so it was never acknowledged; the bytes are kept in "
+                + copy.getFileName());
+        return scan.tornBytes();
     }
 
     private record ActiveSegment(FileChannel channel, long firstSeq) {
@@ -225,9 +265,7 @@ public final class SuppressionIndex implements AutoCloseable {
             throw new CorruptIndexException(lastSeg.path(), "log segment starts at " + lastSeg.firstSeq()
                     + " but the log ends at " + (nextSeq - 1) + ": records are missing");
         }
-        FileChannel ch = WalSegments.create(WalSegments.activeName(walDir, nextSeq));
-        ch.position(ch.size());
-        return new ActiveSegment(ch, nextSeq);
+        return new ActiveSegment(WalSegments.create(WalSegments.activeName(walDir, nextSeq)), nextSeq);
     }
 
     private void archive(WalSegments.Segment seg, long lastSeq) throws IOException {
@@ -260,15 +298,19 @@ public final class SuppressionIndex implements AutoCloseable {
         }
         if (options.autoCompactChanges() > 0 && next.deltaSize() >= options.autoCompactChanges()
                 && autoCompactPending.compareAndSet(false, true)) {
-            compactor.execute(() -> {
-                try {
-                    compact();
-                } catch (IOException | RuntimeException e) {
-                    LOG.error("automatic compaction of {} failed; the log keeps every change", dir, e);
-                } finally {
-                    autoCompactPending.set(false);
-                }
-            });
+            try {
+                compactor.execute(() -> {
+                    try {
+                        compact();
+                    } catch (IOException | RuntimeException e) {
+                        LOG.error("automatic compaction of {} failed; the log keeps every change", dir, e);
+                    } finally {
+                        autoCompactPending.set(false);
+                    }
+                });
+            } catch (RejectedExecutionException closing) {
+                autoCompactPending.set(false); // closing: the next open replays the log instead
+            }
         }
     }
 
@@ -299,7 +341,7 @@ public final class SuppressionIndex implements AutoCloseable {
         if (changes.isEmpty()) {
             return List.of();
         }
-        CompletableFuture<List<ConsentRecord>> done = writer.submit(changes);
+        CompletableFuture<List<ConsentRecord>> done = submit(changes);
         try {
             return done.join();
         } catch (CompletionException e) {
@@ -317,6 +359,24 @@ public final class SuppressionIndex implements AutoCloseable {
     public CompletableFuture<List<ConsentRecord>> applyAsync(List<ConsentChange> changes) {
         if (changes.isEmpty()) {
             return CompletableFuture.completedFuture(List.of());
+        }
+        // Completed off the writer thread: a continuation that writes again must not wait on itself.
+        return submit(changes).thenApplyAsync(Function.identity());
+    }
+
+    /** Most changes one call may make: one group commit, whose bytes must stay well inside a segment. */
+    public static final int MAX_CHANGES_PER_CALL = 100_000;
+
+    private CompletableFuture<List<ConsentRecord>> submit(List<ConsentChange> changes) {
+        if (closed) {
+            throw new IllegalStateException("suppression index " + dir + " is closed");
+        }
+        if (changes.size() > MAX_CHANGES_PER_CALL) {
+            throw new IllegalArgumentException(changes.size() + " changes in one call; at most " + MAX_CHANGES_PER_CALL
+                    + ": split them");
+        }
+        if (writer.isWriterThread()) {
+            throw new IllegalStateException("a suppression change cannot wait on the log writer from the writer's own thread");
         }
         return writer.submit(changes);
     }
@@ -354,18 +414,24 @@ public final class SuppressionIndex implements AutoCloseable {
             if (closed) {
                 throw new IllegalStateException("suppression index is closed");
             }
+            if (writer.failure() != null) {
+                throw new IOException("the suppression log failed earlier; reopen the index before compacting: "
+                        + writer.failure().getMessage(), writer.failure());
+            }
             long t0 = System.nanoTime();
             Sealed sealed = await(writer.call(() -> {
                 long last = writer.rotate();
                 sinceSeal = new ArrayList<>();
                 return new Sealed(snapshot, last);
             }));
-            long gen = generation + 1;
+            // past every folder on disk: a folder left by a failed attempt may be the published one
+            long gen = Math.max(generation, BaseStore.highestGeneration(baseDir)) + 1;
             BaseStore.Image image;
             try {
                 Map<Scope, MutableRoaringBitmap> merged = new HashMap<>();
                 sealed.snapshot.states().forEach((scope, state) -> merged.put(scope, state.materialize()));
                 BaseStore.write(baseDir, gen, sealed.lastSeq, merged);
+                generation = gen; // published: a retry must never reuse (and delete) this generation's folder
                 image = BaseStore.load(baseDir, options.memoryMapped());
             } catch (IOException | RuntimeException e) {
                 await(writer.call(() -> {
@@ -382,7 +448,6 @@ public final class SuppressionIndex implements AutoCloseable {
                 snapshot = new SuppressionSnapshot(snapshot.seq(), Map.copyOf(states), new BaseUnions());
                 return null;
             }));
-            generation = gen;
             int archived = 0;
             segmentsLock.writeLock().lock();
             try {
@@ -397,8 +462,8 @@ public final class SuppressionIndex implements AutoCloseable {
             } finally {
                 segmentsLock.writeLock().unlock();
             }
-            int purged = ledger.purgeExpired(options.clock().instant());
             BaseStore.deleteOtherGenerations(baseDir, gen);
+            int purged = ledger.purgeExpired(options.clock().instant());
             long ids = 0;
             for (ImmutableRoaringBitmap bm : image.bitmaps().values()) {
                 ids += bm.getLongCardinality();

@@ -150,6 +150,59 @@ class CorruptInputTest {
         assertTrue(e.getMessage().contains("MANIFEST"), e.getMessage());
     }
 
+    @Test
+    void shouldRefuseDamageInTheMiddleOfTheLastSegmentInsteadOfDroppingAcknowledgedRecords() throws IOException {
+        writeSome(1000);
+        Path seg = onlySegment();
+        long size = Files.size(seg);
+        flip(seg, 500);
+        CorruptIndexException e = assertThrows(CorruptIndexException.class, () -> SuppressionIndex.open(dir));
+        assertTrue(e.getMessage().contains("followed by whole records"), e.getMessage());
+        assertEquals(size, Files.size(seg), "the log must be left as it is");
+    }
+
+    @Test
+    void shouldKeepACopyOfADroppedTornTail() throws IOException {
+        writeSome(3);
+        Path seg = onlySegment();
+        Files.write(seg, new byte[] {1, 2, 3, 4, 5}, StandardOpenOption.APPEND);
+        try (SuppressionIndex index = SuppressionIndex.open(dir)) {
+            assertEquals(5, index.openReport().droppedTornBytes());
+        }
+        try (Stream<Path> s = Files.list(dir.resolve("wal"))) {
+            Path copy = s.filter(p -> p.getFileName().toString().contains(".torn-")).findFirst().orElseThrow();
+            assertEquals(5, Files.size(copy));
+        }
+    }
+
+    @Test
+    void shouldRemoveAnEmptyLastSegmentLeftByACrashAndKeepWorking() throws IOException {
+        writeSome(5);
+        Files.createFile(dir.resolve("wal").resolve(String.format("%020d.log", 6)));
+        try (SuppressionIndex index = SuppressionIndex.open(dir)) {
+            index.optOut(99, null, Scope.GLOBAL, API);
+        }
+        try (SuppressionIndex index = SuppressionIndex.open(dir)) {
+            assertEquals(6, index.snapshot().count(Scope.GLOBAL));
+        }
+    }
+
+    @Test
+    void shouldRefuseALogWithAMissingSegment() throws IOException {
+        try (SuppressionIndex index = SuppressionIndex.open(dir, IndexOptions.defaults().withMaxSegmentBytes(4096))) {
+            for (int i = 0; i < 300; i++) {
+                index.optOut(i, null, Scope.GLOBAL, API.rawText("x".repeat(20)));
+            }
+        }
+        Path second;
+        try (Stream<Path> s = Files.list(dir.resolve("wal"))) {
+            second = s.sorted().skip(1).findFirst().orElseThrow();
+        }
+        Files.delete(second);
+        CorruptIndexException e = assertThrows(CorruptIndexException.class, () -> SuppressionIndex.open(dir));
+        assertTrue(e.getMessage().contains("missing"), e.getMessage());
+    }
+
     private static void flip(Path file, int offset) throws IOException {
         byte[] bytes = Files.readAllBytes(file);
         bytes[offset] ^= 0x5A;

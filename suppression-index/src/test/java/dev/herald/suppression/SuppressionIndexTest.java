@@ -161,6 +161,7 @@ class SuppressionIndexTest {
             assertEquals("{\"seq\":1,\"time\":\"2026-03-01T10:15:30Z\",\"action\":\"opt-out\",\"recipientId\":42,"
                     + "\"phone\":\"+447700900042\",\"scope\":\"sender:acme\",\"source\":\"keyword\",\"channel\":\"sms\","
                     + "\"text\":\"Stop.\",\"campaign\":\"c-7\"}", lines[0]);
+            assertTrue(lines[1].startsWith("{\"seq\":2,"), "no separator before later lines: " + lines[1]);
         }
     }
 
@@ -208,6 +209,50 @@ class SuppressionIndexTest {
             assertEquals(MutableRoaringBitmap.bitmapOf(1, 2), index.snapshot().export(ACME));
             assertEquals(List.of(ACME, SMS), List.copyOf(index.snapshot().counts().keySet()));
             assertTrue(Files.exists(dir.resolve("wal")));
+        }
+    }
+
+    @Test
+    void shouldNotPurgeASegmentHoldingEvidenceWithinRetentionWhateverItsOrder() throws IOException {
+        Instant now = Instant.parse("2026-11-22T00:00:00Z");
+        IndexOptions opts = IndexOptions.defaults().withClock(new MutableClock(now));
+        try (SuppressionIndex index = SuppressionIndex.open(dir, opts)) {
+            index.optOut(1, null, Scope.GLOBAL, API);
+            index.optOut(2, null, Scope.GLOBAL, API.at(Instant.parse("2019-01-01T00:00:00Z"))); // back-dated import
+            assertEquals(0, index.compact().purgedSegments());
+            assertEquals(1, index.ledger().history(1).size());
+        }
+    }
+
+    @Test
+    void shouldLetAnAsyncContinuationWriteAgainWithoutDeadlock() throws Exception {
+        try (SuppressionIndex index = SuppressionIndex.open(dir)) {
+            ConsentRecord second = index.applyAsync(List.of(ConsentChange.optOut(1, null, Scope.GLOBAL, API)))
+                    .thenApply(r -> {
+                        try {
+                            return index.optOut(2, null, Scope.GLOBAL, API);
+                        } catch (IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                    }).get(20, java.util.concurrent.TimeUnit.SECONDS);
+            assertEquals(2, second.seq());
+        }
+    }
+
+    @Test
+    void shouldAcknowledgeEveryDurableChangeWhileClosingWithBackgroundCompaction() throws Exception {
+        SuppressionIndex index = SuppressionIndex.open(dir, IndexOptions.defaults().withAutoCompactChanges(1));
+        List<java.util.concurrent.CompletableFuture<List<ConsentRecord>>> pending = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            pending.add(index.applyAsync(List.of(ConsentChange.optOut(i, null, Scope.GLOBAL, API))));
+        }
+        index.close();
+        for (var f : pending) {
+            assertEquals(1, f.get(20, java.util.concurrent.TimeUnit.SECONDS).size());
+        }
+        assertThrows(IllegalStateException.class, () -> index.optOut(99, null, Scope.GLOBAL, API));
+        try (SuppressionIndex again = SuppressionIndex.open(dir)) {
+            assertEquals(50, again.snapshot().count(Scope.GLOBAL));
         }
     }
 

@@ -32,6 +32,11 @@ abstract class DataCommand implements Callable<Integer> {
                     "rather than mid-import; it grows to at most 8 x N, more slowly past N. Ignored afterwards."})
     Long capacity;
 
+    /** Whether this command may create the data directory (commands that only read may not). */
+    boolean createsData() {
+        return false;
+    }
+
     /** Index options for this command; commands that purge evidence override it. */
     IndexOptions indexOptions() {
         return IndexOptions.defaults();
@@ -47,7 +52,7 @@ abstract class DataCommand implements Callable<Integer> {
         if (capacity != null) {
             opts = opts.withCapacity(capacity);
         }
-        return HeraldData.at(root.dataDir, opts, indexOptions());
+        return HeraldData.at(root.dataDir, opts, indexOptions(), createsData());
     }
 
     PrintWriter out() {

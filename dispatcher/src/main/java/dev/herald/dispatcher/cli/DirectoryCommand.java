@@ -29,6 +29,11 @@ final class DirectoryCommand {
         Path file;
 
         @Override
+        boolean createsData() {
+            return true;
+        }
+
+        @Override
         int run(HeraldData data) throws Exception {
             ImportReport report = data.directory().importCsv(inputFile(file), new ImportListener() {
                 @Override

@@ -16,6 +16,9 @@ final class Failures {
 
     static int exitCode(Throwable e) {
         Throwable c = unwrap(e);
+        if (c instanceof NoSuchFileException n && n.getReason() != null) {
+            return HeraldCommand.DATA_ERROR; // the data directory, not an input file
+        }
         if (c instanceof CommandLine.ParameterException || c instanceof IllegalArgumentException
                 || c instanceof InvalidPhoneNumberException || c instanceof NoSuchFileException) {
             return HeraldCommand.BAD_INPUT;
@@ -26,7 +29,7 @@ final class Failures {
     static String describe(Throwable e) {
         Throwable c = unwrap(e);
         if (c instanceof NoSuchFileException n) {
-            return "no such file: " + n.getFile();
+            return n.getReason() != null ? n.getFile() + ": " + n.getReason() : "no such file: " + n.getFile();
         }
         if (c instanceof CorruptIndexException) {
             return "stored data is damaged and was not loaded: " + c.getMessage();

@@ -40,9 +40,8 @@ final class LedgerCommand {
             }
             ConsentLedger ledger = data.suppression().ledger();
             if (json) {
+                ledger.exportJsonLines(Instant.MIN, Instant.MAX, r.get().id(), out());
                 out().flush();
-                ledger.exportJsonLines(Instant.MIN, Instant.MAX, r.get().id(), System.out);
-                System.out.flush();
                 return 0;
             }
             List<ConsentRecord> history = ledger.history(r.get().id());
@@ -81,9 +80,8 @@ final class LedgerCommand {
             ConsentLedger ledger = data.suppression().ledger();
             long n;
             if (output == null) {
+                n = ledger.exportJsonLines(f, t, -1, out());
                 out().flush();
-                n = ledger.exportJsonLines(f, t, -1, System.out);
-                System.out.flush();
             } else {
                 try (OutputStream os = Files.newOutputStream(output)) {
                     n = ledger.exportJsonLines(f, t, -1, os);

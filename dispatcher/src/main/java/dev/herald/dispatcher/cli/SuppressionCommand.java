@@ -16,7 +16,6 @@ import dev.herald.suppression.SuppressionIndex;
 
 import java.io.BufferedWriter;
 import java.io.IOException;
-import java.io.OutputStreamWriter;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
@@ -42,8 +41,9 @@ final class SuppressionCommand {
 
     /** Options that record how a change was made, kept in the consent ledger. */
     static final class EvidenceOptions {
-        @Option(names = "--source", defaultValue = "operator",
-                description = "Where the change came from: keyword, link, api, import, carrier, operator (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--source",
+                description = "Where the change came from: keyword, link, api, import, carrier, operator "
+                        + "(default: operator for add/remove, import for import).")
         String source;
 
         @Option(names = "--channel", description = "Channel it came through, e.g. sms.")
@@ -74,7 +74,17 @@ final class SuppressionCommand {
         int change(HeraldData data, boolean optOut) throws IOException {
             Scope s = Scope.parse(scope);
             ConsentEvidence e = evidence.evidence("operator");
-            Recipient r = recipientOrRegister(data.directory(), phone);
+            Recipient r;
+            if (optOut) {
+                r = recipientOrRegister(data.directory(), phone);
+            } else {
+                Optional<Recipient> known = data.directory().find(phone);
+                if (known.isEmpty()) {
+                    out().println(phone + " is not in the directory: nothing to remove");
+                    return HeraldCommand.NO;
+                }
+                r = known.get();
+            }
             SuppressionIndex index = data.suppression();
             ConsentRecord rec = optOut ? index.optOut(r.id(), r.e164(), s, e) : index.optIn(r.id(), r.e164(), s, e);
             out().printf("%s %s (id %d) %s %s [ledger #%d]%n", optOut ? "suppressed" : "unsuppressed", r.e164(), r.id(),
@@ -85,6 +95,11 @@ final class SuppressionCommand {
 
     @Command(name = "add", description = "Suppresses a number in a scope (durable before this returns).")
     static final class Add extends Change {
+        @Override
+        boolean createsData() {
+            return true;
+        }
+
         @Override
         int run(HeraldData data) throws IOException {
             return change(data, true);
@@ -113,6 +128,11 @@ final class SuppressionCommand {
 
         @ArgGroup(exclusive = false)
         EvidenceOptions evidence = new EvidenceOptions();
+
+        @Override
+        boolean createsData() {
+            return true;
+        }
 
         @Override
         int run(HeraldData data) throws IOException {
@@ -199,25 +219,27 @@ final class SuppressionCommand {
             Scope s = Scope.parse(scope);
             MutableRoaringBitmap members = data.suppression().snapshot().export(s);
             RecipientDirectory directory = ids ? null : data.directory();
-            Writer w = output == null ? new OutputStreamWriter(System.out, StandardCharsets.UTF_8)
-                    : Files.newBufferedWriter(output, StandardCharsets.UTF_8);
-            long n = 0;
-            try (BufferedWriter bw = new BufferedWriter(w)) {
-                for (int id : members) {
-                    if (ids) {
-                        bw.write(Integer.toString(id));
-                    } else {
-                        bw.write(directory.get(id).map(Recipient::e164).orElse("#" + id));
-                    }
-                    bw.write('\n');
-                    n++;
-                }
-                if (output == null) {
-                    bw.flush();
+            long n;
+            if (output == null) {
+                n = write(members, directory, out());
+                out().flush();
+            } else {
+                try (BufferedWriter w = Files.newBufferedWriter(output, StandardCharsets.UTF_8)) {
+                    n = write(members, directory, w);
                 }
             }
             err().println("exported " + n + " from " + s);
             return 0;
+        }
+
+        private long write(MutableRoaringBitmap members, RecipientDirectory directory, Writer w) throws IOException {
+            long n = 0;
+            for (int id : members) {
+                w.write(ids ? Integer.toString(id) : directory.get(id).map(Recipient::e164).orElse("#" + id));
+                w.write('\n');
+                n++;
+            }
+            return n;
         }
     }
 

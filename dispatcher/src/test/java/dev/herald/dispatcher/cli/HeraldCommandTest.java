@@ -62,8 +62,12 @@ class HeraldCommandTest {
     @Test
     void shouldAddCheckAndRemoveSuppressionsWithScriptableExitCodes() {
         Result check = herald("suppression", "check", "+447400123456");
-        assertEquals(1, check.code());
-        assertEquals("not suppressed\n", check.out());
+        assertEquals(3, check.code(), "no data there yet: an error, never a reassuring 'not suppressed'");
+        assertTrue(check.err().contains("no Herald data"), check.err());
+        assertTrue(!Files.exists(tmp.resolve("data")), "a read-only command must not create the data directory");
+
+        Result unknown = herald("suppression", "remove", "+447400123456", "--scope", "global");
+        assertEquals(3, unknown.code());
 
         Result add = herald("suppression", "add", "+447400123456", "--scope", "sender:acme", "--reason", "STOP");
         assertEquals(0, add.code(), add.err());
@@ -75,6 +79,12 @@ class HeraldCommandTest {
 
         check = herald("suppression", "check", "+447400123456", "--scope", "sender:other");
         assertEquals(1, check.code());
+        assertEquals("not suppressed\n", check.out());
+
+        Result removeUnknown = herald("suppression", "remove", "+14155550123", "--scope", "global");
+        assertEquals(1, removeUnknown.code());
+        assertTrue(removeUnknown.out().contains("not in the directory"), removeUnknown.out());
+        assertEquals(1, herald("directory", "show", "+14155550123").code(), "remove must not register the number");
 
         assertEquals(0, herald("suppression", "remove", "+447400123456", "--scope", "global").code());
         check = herald("suppression", "check", "+447400123456");
@@ -98,6 +108,10 @@ class HeraldCommandTest {
         Path out = tmp.resolve("export.txt");
         assertEquals(0, herald("suppression", "export", "--scope", "category:promo", "-o", out.toString()).code());
         assertEquals(List.of("+447400123001", "+447400123002"), Files.readAllLines(out));
+        Result toStdout = herald("suppression", "export", "--scope", "category:promo", "--ids");
+        assertEquals("0\n1\n", toStdout.out());
+        Result json = herald("ledger", "show", "+447400123002", "--json");
+        assertTrue(json.out().startsWith("{\"seq\":") && json.out().contains("\"source\":\"import\""), json.out());
         Result counts = herald("suppression", "counts");
         assertEquals("category:promo 2\n", counts.out());
         Result compact = herald("suppression", "compact");

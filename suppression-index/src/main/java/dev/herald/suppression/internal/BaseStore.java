@@ -247,6 +247,23 @@ public final class BaseStore {
         }
     }
 
+    /** The highest generation with a folder under {@code root} (0 if none), published or not. */
+    public static long highestGeneration(Path root) throws IOException {
+        long max = 0;
+        if (!Files.isDirectory(root)) {
+            return max;
+        }
+        try (Stream<Path> dirs = Files.list(root)) {
+            for (Path d : (Iterable<Path>) dirs::iterator) {
+                String n = d.getFileName().toString();
+                if (n.matches("gen-\\d{12}")) {
+                    max = Math.max(max, Long.parseLong(n.substring(4)));
+                }
+            }
+        }
+        return max;
+    }
+
     /** Empty bitmap used where a scope has no base. */
     public static ImmutableRoaringBitmap empty() {
         return new MutableRoaringBitmap();

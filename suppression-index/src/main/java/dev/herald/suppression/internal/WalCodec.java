@@ -68,7 +68,7 @@ public final class WalCodec {
     public static int maxFrameSize() {
         // text is at most MAX_TEXT chars (<= 3 bytes each in UTF-8), ids MAX_ID chars
         return FRAME_HEADER + 1 + 8 + 8 + 1 + 4 + 1 + (2 + 64) + 1 + (2 + ConsentEvidence.MAX_ID * 3)
-                + (2 + 16) + (2 + ConsentEvidence.MAX_TEXT * 3) + (2 + ConsentEvidence.MAX_ID * 3);
+                + (2 + 16 * 3) + (2 + ConsentEvidence.MAX_TEXT * 3) + (2 + ConsentEvidence.MAX_ID * 3);
     }
 
     /**

@@ -10,6 +10,7 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -37,7 +38,7 @@ public final class WalSegments {
     }
 
     /** What a scan found: the end of the last whole record, bytes after it that were not whole, and the last record. */
-    public record Scan(long validEnd, long tornBytes, long records, long lastSeq, long lastMillis) {
+    public record Scan(long validEnd, long tornBytes, long records, long firstSeq, long lastSeq, long maxMillis) {
     }
 
     /** Called for each whole record; {@code frame} is positioned at the frame, do not move it. */
@@ -79,14 +80,51 @@ public final class WalSegments {
         return out;
     }
 
-    /** Creates a new empty segment with its header, fsynced, and fsyncs the folder. */
+    /**
+     * Creates a new empty segment with its header: written under a temporary name, fsynced and
+     * renamed into place, so a crash never leaves a segment without its header. Returns it open
+     * for appending.
+     */
     public static FileChannel create(Path file) throws IOException {
-        FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
-                StandardOpenOption.READ);
-        ch.write(ByteBuffer.wrap(MAGIC));
-        ch.force(true);
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.wrap(MAGIC));
+            ch.force(true);
+        }
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
         fsyncDirectory(file.getParent());
+        FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.READ);
+        ch.position(ch.size());
         return ch;
+    }
+
+    /**
+     * Whether a whole, checksum-valid record with a sequence number above {@code afterSeq} starts
+     * anywhere after {@code from}: then the damage at {@code from} is not a torn last write but
+     * damage in the middle of the log, and dropping the rest would drop acknowledged changes.
+     */
+    public static boolean validFrameAfter(Path file, long from, long afterSeq) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            long size = ch.size();
+            if (from + 1 >= size) {
+                return false;
+            }
+            MappedByteBuffer buf = ch.map(FileChannel.MapMode.READ_ONLY, 0, size);
+            for (int pos = (int) from + 1; pos + WalCodec.FRAME_HEADER + WalCodec.RECIPIENT_OFFSET + 4 <= size; pos++) {
+                int len = buf.getInt(pos);
+                if (len <= WalCodec.RECIPIENT_OFFSET + 4 || len > WalCodec.MAX_PAYLOAD
+                        || buf.get(pos + WalCodec.FRAME_HEADER) != WalCodec.VERSION
+                        || buf.getLong(pos + WalCodec.FRAME_HEADER + 1) <= afterSeq) {
+                    continue;
+                }
+                buf.position(pos);
+                if (WalCodec.check(buf) >= 0) {
+                    return true;
+                }
+            }
+            return false;
+        }
     }
 
     /**
@@ -106,7 +144,7 @@ public final class WalSegments {
             }
             if (size < HEADER) {
                 if (tolerateTornTail) {
-                    return new Scan(0, size, 0, -1, -1);
+                    return new Scan(0, size, 0, -1, -1, -1);
                 }
                 throw new CorruptIndexException(file, "segment is shorter than its header (" + size + " bytes)");
             }
@@ -117,8 +155,9 @@ public final class WalSegments {
                 throw new CorruptIndexException(file, "not a Herald log segment (bad header)");
             }
             long records = 0;
+            long firstSeq = -1;
             long lastSeq = -1;
-            long lastMillis = -1;
+            long maxMillis = -1;
             while (buf.hasRemaining()) {
                 int len = WalCodec.check(buf);
                 if (len < 0) {
@@ -127,20 +166,23 @@ public final class WalSegments {
                         throw new CorruptIndexException(file, "damaged record at offset " + at
                                 + " (length or checksum does not match)");
                     }
-                    return new Scan(at, size - at, records, lastSeq, lastMillis);
+                    return new Scan(at, size - at, records, firstSeq, lastSeq, maxMillis);
                 }
                 long seq = WalCodec.seq(buf);
                 if (seq <= lastSeq) {
                     throw new CorruptIndexException(file, "sequence number goes backwards at offset "
                             + buf.position() + " (" + seq + " after " + lastSeq + ")");
                 }
+                if (firstSeq < 0) {
+                    firstSeq = seq;
+                }
                 lastSeq = seq;
-                lastMillis = buf.getLong(buf.position() + WalCodec.FRAME_HEADER + 1 + 8);
+                maxMillis = Math.max(maxMillis, buf.getLong(buf.position() + WalCodec.FRAME_HEADER + 1 + 8));
                 visitor.visit(buf, len);
                 buf.position(buf.position() + WalCodec.FRAME_HEADER + len);
                 records++;
             }
-            return new Scan(size, 0, records, lastSeq, lastMillis);
+            return new Scan(size, 0, records, firstSeq, lastSeq, maxMillis);
         }
     }
 

@@ -125,15 +125,22 @@ public final class WalWriter implements AutoCloseable {
      */
     public long rotate() throws IOException {
         assert Thread.currentThread() == thread : "rotate off the writer thread";
+        if (failure != null) {
+            throw new IOException("suppression log failed earlier; reopen the index: " + failure.getMessage(), failure);
+        }
         if (segmentFirstSeq == nextSeq) {
             return nextSeq - 1;
         }
         channel.force(true);
         channel.close();
         channel = WalSegments.create(WalSegments.activeName(dir, nextSeq));
-        channel.position(channel.size());
         segmentFirstSeq = nextSeq;
         return nextSeq - 1;
+    }
+
+    /** Whether the caller is the writer thread itself (which must never wait on its own queue). */
+    public boolean isWriterThread() {
+        return Thread.currentThread() == thread;
     }
 
     /** The sequence number the next record will get. Only meaningful on the writer thread. */
