@@ -1,0 +1,69 @@
+package dev.herald.throttle;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.herald.suppression.DirectoryOptions;
+import dev.herald.suppression.RecipientDirectory;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Optional;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.roaringbitmap.buffer.MutableRoaringBitmap;
+
+class ZoneIndexTest {
+
+    @Test
+    void shouldBucketADirectoryByZonesAndRegionAndFollowNewRegistrations(@TempDir Path dir) throws IOException {
+        try (RecipientDirectory d = RecipientDirectory.open(dir, DirectoryOptions.defaults().withCapacity(1_000))) {
+            int paris = d.register("+33612345678", null, null, null).id();
+            int reunion = d.register("+33612345679", "Indian/Reunion", null, null).id();
+            int london = d.register("+447400123456", "Europe/London", null, null).id();
+            int paris2 = d.register("+33612345670", null, null, null).id();
+            ZoneIndex index = ZoneIndex.build(d);
+            ZoneBuckets s = index.snapshot();
+            assertEquals(3, s.buckets().size());
+            assertEquals(4, s.size());
+            ZoneBuckets.Bucket fr = s.buckets().get(s.bucketOf(paris));
+            assertEquals(new ZoneBuckets.Bucket(fr.index(), ZoneSet.of("Europe/Paris"), "FR"), fr);
+            assertEquals(MutableRoaringBitmap.bitmapOf(paris, paris2), s.ids(fr.index()));
+            assertEquals(ZoneSet.of("Indian/Reunion"), s.buckets().get(s.bucketOf(reunion)).zones());
+            assertEquals("GB", index.bucket(london).orElseThrow().region());
+
+            int tokyo = d.register("+81312345678", null, null, null).id();
+            assertEquals(1, index.update(d));
+            assertEquals(0, index.update(d));
+            assertEquals(ZoneSet.of("Asia/Tokyo"), index.bucket(tokyo).orElseThrow().zones());
+            assertEquals(-1, s.bucketOf(tokyo), "an old snapshot does not change");
+            assertEquals(5, index.snapshot().size());
+        }
+    }
+
+    @Test
+    void shouldMoveAnIdBetweenBucketsAndCacheSnapshotsUntilAChange() {
+        ZoneIndex index = new ZoneIndex();
+        index.put(70_000, ZoneSet.of("Asia/Tokyo"), "JP");
+        index.put(3, ZoneSet.of("Asia/Tokyo"), "JP");
+        ZoneBuckets first = index.snapshot();
+        assertSame(first, index.snapshot());
+        index.put(3, ZoneSet.of("Asia/Tokyo"), "JP");
+        assertSame(first, index.snapshot(), "putting an id in its own bucket changes nothing");
+        index.put(3, ZoneSet.of("Europe/London"), "GB");
+        ZoneBuckets second = index.snapshot();
+        assertNotSame(first, second);
+        assertEquals(MutableRoaringBitmap.bitmapOf(70_000), second.ids(0));
+        assertEquals(MutableRoaringBitmap.bitmapOf(3), second.ids(1));
+        assertEquals(1, second.bucketOf(3));
+        assertEquals(0, first.bucketOf(3));
+        assertEquals(-1, second.bucketOf(4));
+        assertEquals(Optional.empty(), index.bucket(4));
+        assertTrue(index.bucket(70_000).isPresent());
+        assertThrows(IllegalArgumentException.class, () -> index.put(-1, ZoneSet.EMPTY, null));
+    }
+}
