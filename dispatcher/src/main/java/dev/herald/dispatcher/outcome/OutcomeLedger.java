@@ -1,0 +1,302 @@
+package dev.herald.dispatcher.outcome;
+
+import dev.herald.dispatcher.outcome.internal.Journal;
+import dev.herald.dispatcher.outcome.internal.LedgerState;
+import dev.herald.dispatcher.outcome.internal.LogCodec;
+import dev.herald.suppression.CorruptIndexException;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import org.roaringbitmap.buffer.ImmutableRoaringBitmap;
+import org.roaringbitmap.buffer.MutableRoaringBitmap;
+
+/**
+ * The crash-safe record of what happened to every recipient of one campaign: one bitmap per
+ * outcome plus the claimed (in flight) and deferred ids, over an audience fixed at creation.
+ *
+ * <pre>{@code
+ * try (OutcomeLedger ledger = OutcomeLedger.open(dir, audience)) {
+ *     ledger.record(Outcomes.suppressed("global"), optedOut);   // decisions, in batches
+ *     ledger.claim(chunk);                                       // durable BEFORE the connector sees it
+ *     ledger.record(Outcomes.SENT, accepted);                    // only claimed ids
+ *     ledger.release(neverHandedOver);                           // back to pending
+ * }
+ * }</pre>
+ *
+ * <p>Every audience id is <em>pending</em>, <em>claimed</em>, <em>deferred</em> (not final) or has
+ * exactly one final outcome; a second final outcome is refused. {@link #claim} is fsynced before
+ * it returns; other transitions are written to the log at once (a killed process loses none) and
+ * fsynced by the next claim, {@link #sync} or checkpoint. After a crash, {@link #open} replays the
+ * checkpoint and log and turns every claimed id without a final outcome into {@code unknown}:
+ * it may have reached the connector, so it is never resent ({@link #recovery()} says which).
+ * Every {@code checkpointEveryRecords} log records (and on {@link #checkpoint()}) the whole state
+ * is written aside, renamed into place, and a fresh log started.
+ *
+ * <p>Thread-safety: single writer. The mutating methods ({@code claim}, {@code record},
+ * {@code defer}, {@code release}, {@code sync}, {@code checkpoint}, {@code close}) are serialised
+ * by a lock but meant for one owner (the Campaign actor). Queries may run on any thread; each
+ * sees the state between two whole batches and returns a copy. Ids are unsigned 32-bit ints.
+ */
+public final class OutcomeLedger implements AutoCloseable {
+    /** Log records between automatic checkpoints unless told otherwise. */
+    public static final int DEFAULT_CHECKPOINT_EVERY = 4096;
+
+    private final Path dir;
+    private final int checkpointEvery;
+    private final LedgerState state;
+    private final Object writeLock = new Object();
+    private final Object stateLock = new Object();
+    private volatile RecoveryReport recovery;
+    // Guarded by writeLock.
+    private final Journal journal;
+    private boolean closed;
+    private IOException failure;
+
+    private OutcomeLedger(Path dir, int checkpointEvery, LedgerState state, Journal journal) {
+        this.dir = dir;
+        this.checkpointEvery = checkpointEvery;
+        this.state = state;
+        this.journal = journal;
+    }
+
+    /** {@link #open(Path, ImmutableRoaringBitmap, int)} with {@link #DEFAULT_CHECKPOINT_EVERY}. */
+    public static OutcomeLedger open(Path dir, ImmutableRoaringBitmap audience) throws IOException {
+        return open(dir, audience, DEFAULT_CHECKPOINT_EVERY);
+    }
+
+    /**
+     * Creates the ledger in {@code dir}, or reopens and recovers the one there.
+     *
+     * @param audience every recipient of the campaign; stored (with a checksum) at creation
+     * @param checkpointEveryRecords log records after which a checkpoint is written (≥ 1)
+     * @throws IllegalArgumentException if the audience differs from the stored one, or
+     *     {@code checkpointEveryRecords < 1}
+     * @throws CorruptIndexException naming the file when stored state fails its checks
+     * @throws IOException if the files cannot be read or written
+     */
+    public static OutcomeLedger open(Path dir, ImmutableRoaringBitmap audience, int checkpointEveryRecords) throws IOException {
+        if (checkpointEveryRecords < 1) {
+            throw new IllegalArgumentException("checkpointEveryRecords must be >= 1, got " + checkpointEveryRecords);
+        }
+        Journal.Opened o = Journal.open(dir, audience);
+        OutcomeLedger l = new OutcomeLedger(dir, checkpointEveryRecords, o.state(), o.journal());
+        List<String> warnings = new ArrayList<>(o.warnings());
+        MutableRoaringBitmap unknown = o.state().claimed().clone();
+        if (!unknown.isEmpty()) {
+            warnings.add(unknown.getLongCardinality() + " claimed recipient(s) had no final outcome and are now unknown");
+            l.record(Outcomes.UNKNOWN, unknown);
+            l.sync();
+        }
+        l.recovery = new RecoveryReport(o.created(), o.generation(), o.replayed(), o.tornBytes(), unknown, List.copyOf(warnings));
+        return l;
+    }
+
+    /**
+     * Claims {@code ids} for sending and makes the claim durable (fsync) before returning. Claim
+     * only what goes to the connector next; deferred ids may be claimed when released.
+     *
+     * @throws IllegalArgumentException naming how many ids are outside the audience and one of them
+     * @throws IllegalStateException naming a recipient that is already claimed or has a final outcome
+     * @throws IOException if the log cannot be written; the ledger then refuses further writes
+     */
+    public void claim(ImmutableRoaringBitmap ids) throws IOException {
+        write(LogCodec.CLAIM, null, 0, ids, () -> state.checkClaim(ids), () -> state.applyClaim(ids));
+    }
+
+    /**
+     * Records the final outcome {@code outcome} (see {@link Outcomes}) for {@code ids}.
+     * {@code sent} and {@code failed:*} need claimed ids; {@code suppressed:*}, {@code capped:*}
+     * and {@code expired} need unclaimed ones; {@code unknown} takes either.
+     *
+     * @throws IllegalArgumentException for a malformed outcome, {@code deferred} (use {@link #defer}),
+     *     or ids outside the audience (naming how many and one)
+     * @throws IllegalStateException naming the recipient and both outcomes when one already has a
+     *     final outcome, or a recipient whose claim state does not allow {@code outcome}
+     * @throws IOException if the log cannot be written; the ledger then refuses further writes
+     */
+    public void record(String outcome, ImmutableRoaringBitmap ids) throws IOException {
+        Outcomes.check(outcome);
+        write(LogCodec.RECORD, outcome, 0, ids, () -> state.checkRecord(outcome, ids), () -> state.applyRecord(outcome, ids));
+    }
+
+    /**
+     * Defers unclaimed, not-final {@code ids} until {@code until} (ms precision); a deferred id
+     * may be deferred again, claimed, or given a final outcome later.
+     *
+     * @throws IllegalArgumentException if {@code until} is null or ids are outside the audience
+     * @throws IllegalStateException naming a recipient that is claimed or already final
+     * @throws IOException if the log cannot be written
+     */
+    public void defer(Instant until, ImmutableRoaringBitmap ids) throws IOException {
+        if (until == null) {
+            throw new IllegalArgumentException("until is null");
+        }
+        long millis = until.toEpochMilli();
+        write(LogCodec.DEFER, null, millis, ids, () -> state.checkDefer(ids), () -> state.applyDefer(millis, ids));
+    }
+
+    /**
+     * Un-claims {@code ids} that never reached the connector; they become pending again.
+     *
+     * @throws IllegalStateException naming a recipient that is not claimed
+     * @throws IllegalArgumentException if ids are outside the audience
+     * @throws IOException if the log cannot be written
+     */
+    public void release(ImmutableRoaringBitmap ids) throws IOException {
+        write(LogCodec.RELEASE, null, 0, ids, () -> state.checkRelease(ids), () -> state.applyRelease(ids));
+    }
+
+    /** Fsyncs every transition recorded so far. @throws IOException if that fails */
+    public void sync() throws IOException {
+        synchronized (writeLock) {
+            ready(null);
+            try {
+                journal.sync();
+            } catch (IOException e) {
+                failure = e;
+                throw e;
+            }
+        }
+    }
+
+    /** Writes the whole state to a new checkpoint, renames it into place and starts a fresh log. */
+    public void checkpoint() throws IOException {
+        synchronized (writeLock) {
+            ready(null);
+            try {
+                journal.checkpoint(state);
+            } catch (IOException e) {
+                failure = e;
+                throw e;
+            }
+        }
+    }
+
+    private boolean ready(ImmutableRoaringBitmap ids) throws IOException {
+        if (closed) {
+            throw new IllegalStateException("outcome ledger " + dir + " is closed");
+        }
+        if (failure != null) {
+            throw new IOException("outcome ledger " + dir + " failed earlier; reopen it: " + failure.getMessage(), failure);
+        }
+        return ids == null || !ids.isEmpty();
+    }
+
+    /** Validates, logs (fsynced for claims), applies under the state lock, and checkpoints when due. */
+    private void write(byte op, String outcome, long until, ImmutableRoaringBitmap ids, Runnable check, Runnable apply)
+            throws IOException {
+        synchronized (writeLock) {
+            if (!ready(ids)) {
+                return;
+            }
+            check.run();
+            try {
+                journal.append(op, outcome, until, ids, op == LogCodec.CLAIM);
+            } catch (IOException e) {
+                failure = e;
+                throw e;
+            }
+            try {
+                synchronized (stateLock) {
+                    apply.run();
+                }
+            } catch (RuntimeException e) {
+                // Logged but not applied: memory no longer matches the log, which a reopen replays.
+                failure = new IOException("applying a logged batch failed; reopen the ledger", e);
+                throw e;
+            }
+            if (journal.sinceCheckpoint() >= checkpointEvery) {
+                checkpoint();
+            }
+        }
+    }
+
+    /** The recorded outcome of {@code id}; empty while it is pending or claimed. Any thread. */
+    public Optional<RecipientOutcome> outcomeOf(int id) {
+        synchronized (stateLock) {
+            return Optional.ofNullable(state.outcomeOf(id));
+        }
+    }
+
+    /**
+     * Recipients per outcome (only outcomes that occur, {@code deferred} included), plus
+     * {@code claimed} and {@code pending} always; the values add up to the audience size. Any thread.
+     */
+    public Map<String, Long> counts() {
+        synchronized (stateLock) {
+            Map<String, Long> out = new LinkedHashMap<>();
+            state.finals().forEach((k, v) -> out.put(k, v.getLongCardinality()));
+            if (state.deferredCount() > 0) {
+                out.put(Outcomes.DEFERRED, state.deferredCount());
+            }
+            out.put("claimed", state.claimed().getLongCardinality());
+            out.put("pending", state.audience().getLongCardinality() - state.decidedCount()
+                    - state.deferredCount() - state.claimed().getLongCardinality());
+            return out;
+        }
+    }
+
+    /** A copy of the ids with {@code outcome} ({@code deferred}: all deferred). @throws IllegalArgumentException if malformed */
+    public ImmutableRoaringBitmap ids(String outcome) {
+        Outcomes.check(outcome);
+        synchronized (stateLock) {
+            return state.ids(outcome);
+        }
+    }
+
+    /** Audience ids not claimed, deferred or final: what the campaign still has to process. Any thread. */
+    public ImmutableRoaringBitmap pending() {
+        synchronized (stateLock) {
+            return state.pending();
+        }
+    }
+
+    /** Ids claimed without a final outcome yet (in flight). Any thread. */
+    public ImmutableRoaringBitmap claimed() {
+        synchronized (stateLock) {
+            return state.claimed().clone();
+        }
+    }
+
+    /** Deferred ids due at or before {@code now}, to be released and re-checked. Any thread. */
+    public ImmutableRoaringBitmap deferredDue(Instant now) {
+        synchronized (stateLock) {
+            return state.deferredDue(now.toEpochMilli());
+        }
+    }
+
+    /** Whether every audience id has a final outcome. Any thread. */
+    public boolean isComplete() {
+        synchronized (stateLock) {
+            return state.isComplete();
+        }
+    }
+
+    /** The number of recipients in the audience. */
+    public long audienceSize() {
+        return state.audience().getLongCardinality();
+    }
+
+    /** What the {@link #open} that produced this ledger found and did. */
+    public RecoveryReport recovery() {
+        return recovery;
+    }
+
+    /** Fsyncs and closes the log. Idempotent. @throws IOException if the final fsync fails */
+    @Override
+    public void close() throws IOException {
+        synchronized (writeLock) {
+            if (!closed) {
+                closed = true;
+                journal.close();
+            }
+        }
+    }
+}

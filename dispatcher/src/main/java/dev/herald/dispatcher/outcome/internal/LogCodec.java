@@ -1,0 +1,120 @@
+package dev.herald.dispatcher.outcome.internal;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.zip.CRC32C;
+
+import org.roaringbitmap.buffer.ImmutableRoaringBitmap;
+
+/**
+ * Binary form of one outcome-log record: a batch transition of a set of ids.
+ *
+ * <pre>
+ * frame:   u32 payloadLength | u32 crc32c(payload) | payload
+ * payload: u8 version | u64 seq | u8 op | op fields | ids (RoaringBitmap portable format)
+ * fields:  CLAIM, RELEASE: none;  RECORD: u16 byteLength + UTF-8 outcome;  DEFER: i64 untilMillis
+ * </pre>
+ * Stateless and thread-safe.
+ */
+public final class LogCodec {
+    public static final byte CLAIM = 1;
+    public static final byte RELEASE = 2;
+    public static final byte RECORD = 3;
+    public static final byte DEFER = 4;
+    static final byte VERSION = 1;
+    /** Frame header bytes: length and checksum. */
+    public static final int FRAME_HEADER = 8;
+    /** Smallest payload: version, seq, op and an empty bitmap's 8 bytes. */
+    static final int MIN_PAYLOAD = 1 + 8 + 1 + 8;
+    /** Largest payload accepted on read (256 MiB); anything larger is torn or corrupt. */
+    static final int MAX_PAYLOAD = 1 << 28;
+
+    /** One decoded record; {@code ids} may be backed by the file mapping. */
+    public record Entry(long seq, byte op, String outcome, long untilMillis, ImmutableRoaringBitmap ids) {
+    }
+
+    private LogCodec() {
+    }
+
+    /** Upper bound of the frame of a record with these ids and outcome, in bytes. */
+    public static int frameSize(String outcome, ImmutableRoaringBitmap ids) {
+        int fields = outcome == null ? 8 : 2 + outcome.length() * 3;
+        return FRAME_HEADER + 1 + 8 + 1 + fields + ids.serializedSizeInBytes();
+    }
+
+    /** Appends one frame to {@code out}, which must have {@link #frameSize} bytes left. */
+    public static void encode(long seq, byte op, String outcome, long untilMillis, ImmutableRoaringBitmap ids, ByteBuffer out) {
+        int start = out.position();
+        out.position(start + FRAME_HEADER);
+        out.put(VERSION).putLong(seq).put(op);
+        if (op == RECORD) {
+            byte[] b = outcome.getBytes(StandardCharsets.UTF_8);
+            out.putShort((short) b.length).put(b);
+        } else if (op == DEFER) {
+            out.putLong(untilMillis);
+        }
+        ByteBuffer bitmap = out.slice().order(ByteOrder.LITTLE_ENDIAN);
+        ids.serialize(bitmap);
+        int end = out.position() + ids.serializedSizeInBytes();
+        int len = end - start - FRAME_HEADER;
+        CRC32C crc = new CRC32C();
+        crc.update(out.duplicate().position(start + FRAME_HEADER).limit(end));
+        out.putInt(start, len).putInt(start + 4, (int) crc.getValue());
+        out.position(end);
+    }
+
+    /**
+     * Checks the frame at the buffer's position without moving it.
+     *
+     * @return the payload length if the frame is whole and its checksum matches, else -1
+     */
+    public static int check(ByteBuffer in) {
+        int pos = in.position();
+        if (in.remaining() < FRAME_HEADER) {
+            return -1;
+        }
+        int len = in.getInt(pos);
+        if (len < MIN_PAYLOAD || len > MAX_PAYLOAD || in.remaining() - FRAME_HEADER < len
+                || in.get(pos + FRAME_HEADER) != VERSION) {
+            return -1;
+        }
+        CRC32C crc = new CRC32C();
+        crc.update(in.duplicate().position(pos + FRAME_HEADER).limit(pos + FRAME_HEADER + len));
+        return (int) crc.getValue() == in.getInt(pos + 4) ? len : -1;
+    }
+
+    /** The sequence number of the frame at the buffer's position (header checked by the caller). */
+    static long seq(ByteBuffer in) {
+        return in.getLong(in.position() + FRAME_HEADER + 1);
+    }
+
+    /**
+     * Decodes the checked frame at the buffer's position; does not move the buffer.
+     *
+     * @throws IllegalArgumentException if a field is out of range (the caller reports corruption)
+     */
+    public static Entry decode(ByteBuffer in, int payloadLength) {
+        ByteBuffer p = in.duplicate().position(in.position() + FRAME_HEADER + 1).limit(in.position() + FRAME_HEADER + payloadLength);
+        long seq = p.getLong();
+        byte op = p.get();
+        String outcome = null;
+        long until = 0;
+        if (op == RECORD) {
+            byte[] b = new byte[p.getShort() & 0xFFFF];
+            p.get(b);
+            outcome = new String(b, StandardCharsets.UTF_8);
+        } else if (op == DEFER) {
+            until = p.getLong();
+        } else if (op != CLAIM && op != RELEASE) {
+            throw new IllegalArgumentException("unknown operation " + op);
+        }
+        // Copied to the heap: the state must not keep views of a mapped file that is later truncated or deleted.
+        ByteBuffer heap = ByteBuffer.allocate(p.remaining()).put(p.duplicate()).flip().order(ByteOrder.LITTLE_ENDIAN);
+        ImmutableRoaringBitmap ids = new ImmutableRoaringBitmap(heap);
+        if (ids.serializedSizeInBytes() != p.remaining()) {
+            throw new IllegalArgumentException("bitmap occupies " + ids.serializedSizeInBytes() + " of " + p.remaining() + " bytes");
+        }
+        return new Entry(seq, op, outcome, until, ids);
+    }
+}

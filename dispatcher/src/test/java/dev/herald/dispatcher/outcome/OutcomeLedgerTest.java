@@ -1,0 +1,245 @@
+package dev.herald.dispatcher.outcome;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.herald.suppression.CorruptIndexException;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.roaringbitmap.buffer.MutableRoaringBitmap;
+
+class OutcomeLedgerTest {
+    @TempDir
+    Path dir;
+
+    private static MutableRoaringBitmap ids(int... ids) {
+        return MutableRoaringBitmap.bitmapOf(ids);
+    }
+
+    private static MutableRoaringBitmap range(int from, int to) {
+        MutableRoaringBitmap bm = new MutableRoaringBitmap();
+        bm.add((long) from, (long) to);
+        return bm;
+    }
+
+    @Test
+    void shouldTrackEveryOutcomeAndReportCountsThatAddUpToTheAudience() throws IOException {
+        try (OutcomeLedger ledger = OutcomeLedger.open(dir, range(0, 100))) {
+            assertTrue(ledger.recovery().created());
+            ledger.record(Outcomes.suppressed("global"), range(0, 10));
+            ledger.record(Outcomes.capped("daily-1"), range(10, 20));
+            Instant until = Instant.parse("2026-11-23T07:00:00Z");
+            ledger.defer(until, range(20, 30));
+            ledger.claim(range(30, 60));
+            ledger.record(Outcomes.SENT, range(30, 50));
+            ledger.record(Outcomes.failed("timeout"), range(50, 55));
+            ledger.release(range(55, 60));
+            ledger.record(Outcomes.EXPIRED, range(90, 100));
+
+            assertEquals(Optional.of(new RecipientOutcome("suppressed:global", null)), ledger.outcomeOf(3));
+            assertEquals(Optional.of(new RecipientOutcome("deferred", until)), ledger.outcomeOf(25));
+            assertEquals("deferred until 2026-11-23T07:00:00Z", ledger.outcomeOf(25).orElseThrow().toString());
+            assertEquals(Optional.empty(), ledger.outcomeOf(57));
+            assertEquals(Map.of("suppressed:global", 10L, "capped:daily-1", 10L, "deferred", 10L, "sent", 20L,
+                    "failed:timeout", 5L, "expired", 10L, "claimed", 0L, "pending", 35L), ledger.counts());
+            assertEquals(range(55, 90), ledger.pending());
+            assertEquals(range(20, 30), ledger.deferredDue(until));
+            assertTrue(ledger.deferredDue(until.minusMillis(1)).isEmpty());
+            assertFalse(ledger.isComplete());
+
+            ledger.claim(range(20, 30));            // a released deferral is claimed and sent
+            ledger.record(Outcomes.SENT, range(20, 30));
+            ledger.record(Outcomes.EXPIRED, range(55, 90));
+            assertTrue(ledger.isComplete());
+            assertEquals(range(20, 50), ledger.ids(Outcomes.SENT));
+        }
+    }
+
+    @Test
+    void shouldTurnClaimedButUnconfirmedIdsIntoUnknownOnReopen() throws IOException {
+        OutcomeLedger ledger = OutcomeLedger.open(dir, range(0, 1000));
+        ledger.claim(range(0, 500));
+        ledger.record(Outcomes.SENT, range(0, 400));
+        ledger.checkpoint();
+        ledger.claim(range(500, 600));
+        ledger.record(Outcomes.SENT, range(500, 550));
+        // no close: as after a crash (the log was written, the checkpoint is older)
+        try (OutcomeLedger reopened = OutcomeLedger.open(dir, range(0, 1000))) {
+            MutableRoaringBitmap unknown = range(400, 500);
+            unknown.or(range(550, 600));
+            assertEquals(unknown, reopened.recovery().unknown());
+            assertEquals(150, reopened.recovery().unknownCount());
+            assertEquals(Optional.of(new RecipientOutcome("unknown", null)), reopened.outcomeOf(420));
+            assertEquals(range(600, 1000), reopened.pending());
+            assertEquals(450L, reopened.counts().get("sent"));
+        }
+        ledger.close();
+    }
+
+    @Test
+    void shouldRefuseASecondFinalOutcomeNamingTheIdAndBothOutcomes() throws IOException {
+        try (OutcomeLedger ledger = OutcomeLedger.open(dir, range(0, 100))) {
+            ledger.record(Outcomes.suppressed("brand-a"), ids(7));
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> ledger.record(Outcomes.capped("weekly"), ids(5, 6, 7)));
+            assertTrue(e.getMessage().contains("recipient 7") && e.getMessage().contains("suppressed:brand-a")
+                    && e.getMessage().contains("capped:weekly"), e.getMessage());
+            assertEquals(Optional.empty(), ledger.outcomeOf(5), "a refused batch changes nothing");
+            assertThrows(IllegalStateException.class, () -> ledger.claim(ids(7)));
+        }
+    }
+
+    @Test
+    void shouldRefuseSentForUnclaimedIdsAndSuppressionForClaimedIds() throws IOException {
+        try (OutcomeLedger ledger = OutcomeLedger.open(dir, range(0, 100))) {
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> ledger.record(Outcomes.SENT, ids(3)));
+            assertTrue(e.getMessage().contains("recipient 3"), e.getMessage());
+            ledger.claim(ids(4));
+            assertThrows(IllegalStateException.class, () -> ledger.claim(ids(4)));
+            assertThrows(IllegalStateException.class, () -> ledger.record(Outcomes.suppressed("global"), ids(4)));
+            assertThrows(IllegalStateException.class, () -> ledger.defer(Instant.EPOCH, ids(4)));
+            assertThrows(IllegalStateException.class, () -> ledger.release(ids(5)));
+            assertThrows(IllegalArgumentException.class, () -> ledger.record(Outcomes.DEFERRED, ids(5)));
+            assertThrows(IllegalArgumentException.class, () -> ledger.record("delivered", ids(5)));
+            assertThrows(IllegalArgumentException.class, () -> ledger.record("failed:", ids(5)));
+            assertThrows(IllegalArgumentException.class, () -> ledger.record("failed:a b", ids(5)));
+        }
+    }
+
+    @Test
+    void shouldRefuseIdsOutsideTheAudienceNamingHowManyAndAnExample() throws IOException {
+        try (OutcomeLedger ledger = OutcomeLedger.open(dir, range(0, 100))) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ledger.claim(ids(1, 100, 101, -1)));
+            assertTrue(e.getMessage().startsWith("3 id(s) are not in the campaign audience (e.g. id 100)"), e.getMessage());
+            assertEquals(100L, ledger.counts().get("pending"));
+        }
+    }
+
+    @Test
+    void shouldRefuseReopeningWithADifferentAudience() throws IOException {
+        OutcomeLedger.open(dir, range(0, 100)).close();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> OutcomeLedger.open(dir, range(0, 101)));
+        assertTrue(e.getMessage().contains("stored 100 ids, given 101"), e.getMessage());
+    }
+
+    @Test
+    void shouldDropATornLastLogRecordAndReportIt() throws IOException {
+        try (OutcomeLedger ledger = OutcomeLedger.open(dir, range(0, 100))) {
+            ledger.record(Outcomes.suppressed("global"), range(0, 10));
+            ledger.record(Outcomes.EXPIRED, range(10, 20));
+        }
+        Path log = onlyLog();
+        try (FileChannel ch = FileChannel.open(log, StandardOpenOption.WRITE)) {
+            ch.truncate(ch.size() - 3);
+        }
+        try (OutcomeLedger ledger = OutcomeLedger.open(dir, range(0, 100))) {
+            assertTrue(ledger.recovery().droppedTornBytes() > 0);
+            assertTrue(ledger.recovery().warnings().get(0).contains(log.toString()), ledger.recovery().warnings().toString());
+            assertEquals(10L, ledger.counts().get("suppressed:global"));
+            assertEquals(90L, ledger.counts().get("pending"), "the torn batch is pending again");
+            ledger.record(Outcomes.EXPIRED, range(10, 20));
+        }
+        try (OutcomeLedger ledger = OutcomeLedger.open(dir, range(0, 100))) {
+            assertEquals(0, ledger.recovery().droppedTornBytes());
+            assertEquals(10L, ledger.counts().get("expired"));
+        }
+    }
+
+    @Test
+    void shouldRefuseALogDamagedBeforeAWholeRecord() throws IOException {
+        try (OutcomeLedger ledger = OutcomeLedger.open(dir, range(0, 100))) {
+            ledger.record(Outcomes.suppressed("global"), range(0, 10));
+            ledger.record(Outcomes.EXPIRED, range(10, 20));
+        }
+        Path log = onlyLog();
+        flipByte(log, 16 + 12);
+        CorruptIndexException e = assertThrows(CorruptIndexException.class, () -> OutcomeLedger.open(dir, range(0, 100)));
+        assertEquals(log, e.file());
+        assertTrue(e.getMessage().contains("followed by whole records"), e.getMessage());
+    }
+
+    @Test
+    void shouldRefuseACheckpointWithFlippedBytesNamingTheFile() throws IOException {
+        try (OutcomeLedger ledger = OutcomeLedger.open(dir, range(0, 100))) {
+            ledger.record(Outcomes.suppressed("global"), range(0, 10));
+            ledger.checkpoint();
+        }
+        Path checkpoint = dir.resolve("checkpoint");
+        flipByte(checkpoint, Files.size(checkpoint) - 5);
+        CorruptIndexException e = assertThrows(CorruptIndexException.class, () -> OutcomeLedger.open(dir, range(0, 100)));
+        assertEquals(checkpoint, e.file());
+        assertTrue(e.getMessage().contains("checksum mismatch"), e.getMessage());
+        Path audience = dir.resolve("audience.rbm");
+        flipByte(checkpoint, Files.size(checkpoint) - 5);
+        flipByte(audience, 40);
+        e = assertThrows(CorruptIndexException.class, () -> OutcomeLedger.open(dir, range(0, 100)));
+        assertEquals(audience, e.file());
+    }
+
+    @Test
+    void shouldCheckpointAutomaticallyAndRecoverFromCheckpointPlusLog() throws IOException {
+        try (OutcomeLedger ledger = OutcomeLedger.open(dir, range(0, 1000), 3)) {
+            for (int i = 0; i < 10; i++) {
+                ledger.claim(range(i * 100, i * 100 + 100));
+                ledger.record(Outcomes.SENT, range(i * 100, i * 100 + 90));
+            }
+        }
+        try (OutcomeLedger ledger = OutcomeLedger.open(dir, range(0, 1000), 3)) {
+            assertTrue(ledger.recovery().checkpointGeneration() > 5, "checkpoints were written");
+            assertTrue(ledger.recovery().replayedRecords() < 3);
+            assertEquals(100, ledger.recovery().unknownCount(), "claimed but never confirmed, even across a clean close");
+            assertEquals(900L, ledger.counts().get("sent"));
+        }
+    }
+
+    @Test
+    void shouldGiveReadersOnOtherThreadsConsistentCountsWhileTheWriterWorks() throws Exception {
+        try (OutcomeLedger ledger = OutcomeLedger.open(dir, range(0, 200_000), 50)) {
+            java.util.concurrent.atomic.AtomicReference<String> broken = new java.util.concurrent.atomic.AtomicReference<>();
+            java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+            Thread reader = new Thread(() -> {
+                while (!done.get()) {
+                    long sum = ledger.counts().values().stream().mapToLong(Long::longValue).sum();
+                    if (sum != 200_000) {
+                        broken.set("counts summed to " + sum);
+                    }
+                }
+            });
+            reader.start();
+            for (int from = 0; from < 200_000; from += 1000) {
+                ledger.record(Outcomes.suppressed("global"), range(from, from + 100));
+                ledger.claim(range(from + 100, from + 1000));
+                ledger.record(Outcomes.SENT, range(from + 100, from + 1000));
+            }
+            done.set(true);
+            reader.join();
+            assertEquals(null, broken.get());
+            assertTrue(ledger.isComplete());
+        }
+    }
+
+    private Path onlyLog() throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(p -> p.getFileName().toString().matches("log-\\d+\\.log")).findFirst().orElseThrow();
+        }
+    }
+
+    private static void flipByte(Path file, long at) throws IOException {
+        byte[] b = Files.readAllBytes(file);
+        b[(int) at] ^= 0x5A;
+        Files.write(file, b);
+    }
+}
