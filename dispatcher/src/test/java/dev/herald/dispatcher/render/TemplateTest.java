@@ -1,0 +1,91 @@
+package dev.herald.dispatcher.render;
+
+import dev.herald.suppression.Recipient;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class TemplateTest {
+
+    private static final Recipient ANA = new Recipient(7, "+447400123456", "GB", null, "en-GB",
+            Map.of("first_name", "Ana", "city", "Leeds"));
+    private static final Recipient NAMELESS = new Recipient(8, "+447400123457", "GB", null, null, Map.of());
+
+    @Test
+    void shouldRenderFieldsFallbacksAndExtras() {
+        Template t = Template.parse("Hi {{first_name|there}}, {{ city }} sale! {{unsubscribe_url}}");
+        assertEquals("Hi Ana, Leeds sale! https://u/7",
+                t.render(ANA, Map.of("unsubscribe_url", "https://u/7")));
+        assertEquals("Hi there, Paris sale! x",
+                t.render(NAMELESS, Map.of("unsubscribe_url", "x", "city", "Paris")));
+        assertEquals(Set.of("first_name", "city", "unsubscribe_url"), t.fields());
+        assertEquals(List.of("first_name", "city", "unsubscribe_url"), List.copyOf(t.fields()));
+    }
+
+    @Test
+    void shouldPreferExtraOverRecipientFieldsAndAllowEmptyFallback() {
+        Template t = Template.parse("{{first_name|}}!{{city}}");
+        assertEquals("Bo!Leeds", t.render(ANA, Map.of("first_name", "Bo")));
+        assertEquals("!York", t.render(NAMELESS, Map.of("city", "York")));
+    }
+
+    @Test
+    void shouldRenderPlainTextAndLoneClosingBracesVerbatim() {
+        assertEquals("no fields }} here", Template.parse("no fields }} here").render(ANA, Map.of()));
+        assertEquals("", Template.parse("").render(ANA, Map.of()));
+        assertEquals("AnaAna", Template.parse("{{first_name}}{{first_name}}").render(ANA, Map.of()));
+    }
+
+    @Test
+    void shouldAppendToAReusedBuilder() {
+        StringBuilder b = new StringBuilder("> ");
+        Template.parse("Hi {{first_name}}").renderTo(b, ANA, Map.of());
+        assertEquals("> Hi Ana", b.toString());
+    }
+
+    @Test
+    void shouldRejectAnUnclosedPlaceholderWithItsPosition() {
+        TemplateException e = assertThrows(TemplateException.class, () -> Template.parse("Hi {{first_name, bye"));
+        assertEquals(3, e.position());
+        assertNull(e.field());
+        assertEquals("unclosed '{{' at position 3: expected '}}'", e.getMessage());
+        TemplateException nested = assertThrows(TemplateException.class, () -> Template.parse("{{a {{b}}"));
+        assertEquals(0, nested.position());
+    }
+
+    @Test
+    void shouldRejectAnInvalidFieldName() {
+        TemplateException e = assertThrows(TemplateException.class, () -> Template.parse("ok {{first name}}"));
+        assertEquals(3, e.position());
+        assertTrue(e.getMessage().startsWith("invalid field name 'first name' at position 3"), e.getMessage());
+        assertThrows(TemplateException.class, () -> Template.parse("{{}}"));
+        assertThrows(TemplateException.class, () -> Template.parse("{{|x}}"));
+        assertThrows(TemplateException.class, () -> Template.parse("{{1st}}"));
+    }
+
+    @Test
+    void shouldNameTheUnknownFieldAndItsPositionOnValidation() {
+        Template t = Template.parse("Hi {{first_name}}, {{frist_name|there}}");
+        TemplateException e = assertThrows(TemplateException.class, () -> t.validate(Set.of("first_name", "city")));
+        assertEquals("frist_name", e.field());
+        assertEquals(19, e.position());
+        assertEquals("unknown field 'frist_name' at position 19; known fields: city, first_name", e.getMessage());
+        Template.parse("{{first_name}} {{unsubscribe_url}}").validate(Set.of("first_name", "unsubscribe_url"));
+    }
+
+    @Test
+    void shouldNameFieldAndRecipientWhenAValueIsMissing() {
+        TemplateException e = assertThrows(TemplateException.class,
+                () -> Template.parse("Hi {{first_name}}").render(NAMELESS, Map.of()));
+        assertEquals("first_name", e.field());
+        assertEquals("recipient 8 has no value for field 'first_name' (position 3) and the placeholder has no fallback",
+                e.getMessage());
+    }
+}
