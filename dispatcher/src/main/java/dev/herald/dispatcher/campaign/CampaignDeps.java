@@ -1,0 +1,50 @@
+package dev.herald.dispatcher.campaign;
+
+import dev.herald.dispatcher.connector.Connector;
+import dev.herald.dispatcher.throttle.ThrottleShards;
+import dev.herald.suppression.RecipientDirectory;
+import dev.herald.suppression.SuppressionIndex;
+import dev.herald.throttle.QuietHoursPolicy;
+import dev.herald.throttle.RateLimiter;
+import dev.herald.throttle.ZoneIndex;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+
+/**
+ * The shared services a {@link CampaignRun} uses; owned (opened and closed) by the caller, shared
+ * by every campaign that runs at once.
+ *
+ * <pre>{@code
+ * CampaignDeps deps = new CampaignDeps(directory, index, zones, policy, shards, connector, limiter,
+ *         dataDir.resolve("campaigns"), Clock.systemUTC(), Duration.ofSeconds(10));
+ * }</pre>
+ *
+ * <p>Immutable; the components are thread-safe.
+ *
+ * @param directory   recipient directory (numbers, zones, personal fields)
+ * @param suppression suppression index; a fresh snapshot is taken per chunk
+ * @param zones       zone index of the directory (quiet hours, cap zones)
+ * @param quietHours  quiet-hours policy
+ * @param shards      throttle shards (frequency caps)
+ * @param connector   where messages go; wrapped in a {@link WindowedConnector} (share one deps, or
+ *                    one wrapped connector, between campaigns that use the same connector)
+ * @param rateLimiter the connector's shared token bucket, or null for none
+ * @param ledgerRoot  each campaign's outcome ledger lives in {@code ledgerRoot/<campaign id>}
+ * @param clock       decision time for quiet hours and caps
+ * @param askTimeout  how long to wait for a throttle shard
+ */
+public record CampaignDeps(RecipientDirectory directory, SuppressionIndex suppression, ZoneIndex zones,
+                           QuietHoursPolicy quietHours, ThrottleShards shards, Connector connector,
+                           RateLimiter rateLimiter, Path ledgerRoot, Clock clock, Duration askTimeout) {
+
+    /** @throws IllegalArgumentException if a component other than {@code rateLimiter} is null */
+    public CampaignDeps {
+        if (directory == null || suppression == null || zones == null || quietHours == null || shards == null
+                || connector == null || ledgerRoot == null || clock == null || askTimeout == null) {
+            throw new IllegalArgumentException("campaign deps: only the rate limiter may be null");
+        }
+        connector = WindowedConnector.wrap(connector);
+    }
+}

@@ -1,0 +1,236 @@
+package dev.herald.dispatcher.campaign;
+
+import dev.herald.dispatcher.outcome.OutcomeLedger;
+import dev.herald.dispatcher.outcome.Outcomes;
+import dev.herald.dispatcher.throttle.ThrottleShards;
+import dev.herald.suppression.AudienceChunks;
+import dev.herald.suppression.Scope;
+import dev.herald.suppression.SuppressionIndex;
+import dev.herald.throttle.CapContext;
+import dev.herald.throttle.QuietHoursDecision;
+import dev.herald.throttle.QuietHoursPlan;
+import dev.herald.throttle.ReservationBatch;
+import dev.herald.throttle.ZoneBuckets;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.stream.Attributes;
+import org.apache.pekko.stream.javadsl.Flow;
+import org.apache.pekko.stream.javadsl.Source;
+import org.roaringbitmap.buffer.ImmutableRoaringBitmap;
+import org.roaringbitmap.buffer.MutableRoaringBitmap;
+
+/**
+ * The stages of a campaign's stream, as reusable {@link Flow}s: audience chunks → suppression →
+ * quiet hours → caps → claim → (re-check, render, rate limit, send: {@link SendStage}) → outcomes.
+ *
+ * <pre>{@code
+ * CampaignPipeline.chunks(ledger)
+ *         .via(CampaignPipeline.suppression(index, scopes, ledger))
+ *         .via(CampaignPipeline.quietHours(plan, ledger))
+ *         .via(CampaignPipeline.caps(shards, ctx, buckets, now, timeout, ledger, 2))
+ *         .via(CampaignPipeline.claim(ledger))
+ *         .via(SendStage.flow(...))
+ *         .via(CampaignPipeline.record(ledger, shards, timeout))
+ * }</pre>
+ *
+ * <p>Work moves as chunks of ids (one Roaring container, ≤ 65,536 ids) until the send stage,
+ * which alone handles one recipient at a time. Every stage that removes ids from the chunk records
+ * their outcome in the campaign's {@link OutcomeLedger} before it emits the rest, so every id leaves
+ * the stream with an outcome or is still carried by it. Back-pressure holds end to end: no stage
+ * buffers more than its {@link Attributes#inputBuffer} of chunks.
+ *
+ * <p>Thread-safety: the flows are immutable blueprints, materializable many times; the ledger is
+ * the campaign's own (single writer: only this campaign's stream writes it).
+ */
+public final class CampaignPipeline {
+
+    /** Reserved recipients claimed durably in the ledger, with the cap reservation stamp. */
+    public record Claimed(long stamp, ImmutableRoaringBitmap ids) {
+    }
+
+    /** One recipient's final answer from the send stage. */
+    public record Delivery(int recipientId, long stamp, String outcome) {
+    }
+
+    private CampaignPipeline() {
+    }
+
+    /**
+     * @param ledger the campaign's outcome ledger
+     * @return the ids still pending in {@code ledger} (all of them on a fresh campaign), in chunks
+     */
+    public static Source<ImmutableRoaringBitmap, NotUsed> chunks(OutcomeLedger ledger) {
+        return Source.lazySource(() -> Source.from(AudienceChunks.split(ledger.pending())))
+                .mapMaterializedValue(f -> NotUsed.getInstance())
+                .named("campaign-chunks");
+    }
+
+    /**
+     * Removes suppressed ids, recording {@code suppressed:<scope>} for them (first matching scope).
+     *
+     * @param index  the suppression index; a fresh snapshot per chunk
+     * @param scopes the scopes of the message, most general first
+     * @param ledger the campaign's outcome ledger
+     */
+    public static Flow<ImmutableRoaringBitmap, ImmutableRoaringBitmap, NotUsed> suppression(
+            SuppressionIndex index, List<Scope> scopes, OutcomeLedger ledger) {
+        return Flow.<ImmutableRoaringBitmap>create()
+                .map(chunk -> (ImmutableRoaringBitmap) index.snapshot().filter(chunk, scopes,
+                        (scope, hit) -> io(() -> ledger.record(Outcomes.suppressed(scope.toString()), hit))))
+                .filter(chunk -> !chunk.isEmpty())
+                .named("campaign-suppression");
+    }
+
+    /**
+     * Defers ids whose local time is in quiet hours ({@code defer(until, ids)}), emits the rest.
+     *
+     * @param plan   the campaign's quiet-hours plan (decision time fixed at its creation)
+     * @param ledger the campaign's outcome ledger
+     */
+    public static Flow<ImmutableRoaringBitmap, ImmutableRoaringBitmap, NotUsed> quietHours(QuietHoursPlan plan, OutcomeLedger ledger) {
+        return Flow.<ImmutableRoaringBitmap>create()
+                .map(chunk -> {
+                    QuietHoursDecision d = plan.decide(chunk);
+                    d.deferred().forEach((until, ids) -> io(() -> ledger.defer(until, ids)));
+                    return (ImmutableRoaringBitmap) d.sendNow();
+                })
+                .filter(chunk -> !chunk.isEmpty())
+                .named("campaign-quiet-hours");
+    }
+
+    /**
+     * Check-and-reserve through the throttle shards, one ask per zone of the chunk (calendar cap
+     * windows are in the recipient's local time); records {@code capped:<rule>}, defers ids a
+     * defer rule pushes out, emits each non-empty reservation.
+     *
+     * @param shards      the throttle shards
+     * @param ctx         the send (its zone is replaced per zone group)
+     * @param buckets     zone index snapshot; a recipient of several zones is counted in the first
+     * @param now         the send instant
+     * @param timeout     ask timeout per shard
+     * @param ledger      the campaign's outcome ledger
+     * @param parallelism chunks reserved at once, ≥ 1
+     */
+    public static Flow<ImmutableRoaringBitmap, ReservationBatch, NotUsed> caps(
+            ThrottleShards shards, CapContext ctx, ZoneBuckets buckets, Instant now, Duration timeout,
+            OutcomeLedger ledger, int parallelism) {
+        return Flow.<ImmutableRoaringBitmap>create()
+                .mapAsync(parallelism, chunk -> reserveByZone(shards, ctx, buckets, chunk, now, timeout))
+                .mapConcat(batches -> {
+                    List<ReservationBatch> out = new ArrayList<>(batches.size());
+                    for (ReservationBatch b : batches) {
+                        b.capped().forEach((outcome, ids) -> io(() -> ledger.record(Outcomes.check(outcome), ids)));
+                        deferByInstant(b).forEach((until, ids) -> io(() -> ledger.defer(until, ids)));
+                        if (!b.reserved().isEmpty()) {
+                            out.add(b);
+                        }
+                    }
+                    return out;
+                })
+                .named("campaign-caps");
+    }
+
+    /**
+     * Claims each reservation in the ledger, fsynced before it is emitted: nothing reaches the
+     * connector unclaimed, so a crash can never make the campaign send it again.
+     */
+    public static Flow<ReservationBatch, Claimed, NotUsed> claim(OutcomeLedger ledger) {
+        return Flow.<ReservationBatch>create()
+                .map(b -> {
+                    ledger.claim(b.reserved());
+                    return new Claimed(b.stamp(), b.reserved());
+                })
+                .named("campaign-claim");
+    }
+
+    /**
+     * Records final answers in batches of up to {@code batch} (or every {@code within}): {@code sent}
+     * confirms the cap reservation, any other outcome releases it; a {@code suppressed:*} answer
+     * (opt-out caught by the last check) is un-claimed first. Emits each recorded group.
+     */
+    public static Flow<Delivery, List<Delivery>, NotUsed> record(OutcomeLedger ledger, ThrottleShards shards,
+                                                                 Duration timeout, int batch, Duration within) {
+        return Flow.<Delivery>create()
+                .groupedWithin(batch, within)
+                .mapAsync(1, group -> {
+                    Map<String, MutableRoaringBitmap> byOutcome = new HashMap<>();
+                    Map<Long, MutableRoaringBitmap> confirm = new HashMap<>();
+                    Map<Long, MutableRoaringBitmap> release = new HashMap<>();
+                    for (Delivery d : group) {
+                        byOutcome.computeIfAbsent(d.outcome(), k -> new MutableRoaringBitmap()).add(d.recipientId());
+                        (Outcomes.SENT.equals(d.outcome()) ? confirm : release)
+                                .computeIfAbsent(d.stamp(), k -> new MutableRoaringBitmap()).add(d.recipientId());
+                    }
+                    byOutcome.forEach((outcome, ids) -> io(() -> {
+                        if (outcome.startsWith(Outcomes.SUPPRESSED_PREFIX)) {
+                            ledger.release(ids); // stopped before the connector: un-claim, then decide
+                        }
+                        ledger.record(outcome, ids);
+                    }));
+                    List<CompletableFuture<Integer>> acks = new ArrayList<>();
+                    confirm.forEach((stamp, ids) -> acks.add(shards.confirm(ids, stamp, timeout).toCompletableFuture()));
+                    release.forEach((stamp, ids) -> acks.add(shards.release(ids, stamp, timeout).toCompletableFuture()));
+                    return CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).thenApply(v -> group);
+                })
+                .named("campaign-record");
+    }
+
+    private static CompletionStage<List<ReservationBatch>> reserveByZone(ThrottleShards shards, CapContext ctx,
+            ZoneBuckets buckets, ImmutableRoaringBitmap chunk, Instant now, Duration timeout) {
+        Map<ZoneId, MutableRoaringBitmap> byZone = new HashMap<>();
+        MutableRoaringBitmap left = chunk.toMutableRoaringBitmap();
+        for (ZoneBuckets.Bucket b : buckets.buckets()) {
+            MutableRoaringBitmap part = ImmutableRoaringBitmap.and(left, buckets.ids(b.index()));
+            if (!part.isEmpty()) {
+                ZoneId zone = b.zones().isEmpty() ? ZoneOffset.UTC : b.zones().zones().get(0);
+                byZone.computeIfAbsent(zone, z -> new MutableRoaringBitmap()).or(part);
+                left.andNot(part);
+            }
+            if (left.isEmpty()) {
+                break;
+            }
+        }
+        if (!left.isEmpty()) {
+            byZone.computeIfAbsent(ZoneOffset.UTC, z -> new MutableRoaringBitmap()).or(left);
+        }
+        List<CompletableFuture<ReservationBatch>> asks = new ArrayList<>(byZone.size());
+        byZone.forEach((zone, ids) -> asks.add(shards.reserve(ids, ctx.inZone(zone), now, timeout).toCompletableFuture()));
+        return CompletableFuture.allOf(asks.toArray(CompletableFuture[]::new))
+                .thenApply(v -> asks.stream().map(CompletableFuture::join).toList());
+    }
+
+    private static Map<Instant, MutableRoaringBitmap> deferByInstant(ReservationBatch b) {
+        Map<Instant, MutableRoaringBitmap> out = new TreeMap<>();
+        for (int i = 0; i < b.deferredCount(); i++) {
+            out.computeIfAbsent(b.deferredUntilAt(i), k -> new MutableRoaringBitmap()).add(b.deferredIdAt(i));
+        }
+        return out;
+    }
+
+    /** A ledger write; an I/O failure fails the stream (the ledger then refuses further writes). */
+    interface IoAction {
+        void run() throws IOException;
+    }
+
+    static void io(IoAction action) {
+        try {
+            action.run();
+        } catch (IOException e) {
+            throw new UncheckedIOException("outcome ledger write failed", e);
+        }
+    }
+}

@@ -1,0 +1,46 @@
+package dev.herald.dispatcher.campaign;
+
+import java.util.Objects;
+
+import org.roaringbitmap.buffer.ImmutableRoaringBitmap;
+
+/**
+ * What one campaign sends, to whom, on which channel: the input of {@link CampaignRun}.
+ *
+ * <pre>{@code
+ * CampaignSpec spec = new CampaignSpec("c42", "Spring sale", "sms", "marketing", "acme",
+ *         "Hi {{first_name}}, 20% off today", "Reply STOP to opt out", audience);
+ * }</pre>
+ *
+ * <p>Immutable if {@code audience} is not mutated after construction.
+ *
+ * @param id       campaign id, as in the accepted log and the outcome ledger directory name
+ * @param name     human name, for reports
+ * @param channel  channel name as in suppression scopes and cap contexts, e.g. {@code sms}
+ * @param category message category, e.g. {@code marketing} (quiet hours, caps, suppression)
+ * @param sender   sender / brand id, e.g. {@code acme}
+ * @param template template text with {@code {{field}}} placeholders
+ * @param footer   the sender's compliance footer, appended to every message (may be empty)
+ * @param audience the recipient ids
+ */
+public record CampaignSpec(String id, String name, String channel, String category, String sender,
+                           String template, String footer, ImmutableRoaringBitmap audience) {
+
+    /** @throws IllegalArgumentException naming the first missing component */
+    public CampaignSpec {
+        require(id != null && !id.isBlank(), "campaign id is missing");
+        require(name != null, "campaign name is missing");
+        require(channel != null && !channel.isBlank(), "channel is missing");
+        require(category != null && !category.isBlank(), "category is missing");
+        require(sender != null && !sender.isBlank(), "sender is missing");
+        require(template != null, "template is missing");
+        footer = Objects.requireNonNullElse(footer, "");
+        require(audience != null, "audience is missing");
+    }
+
+    private static void require(boolean ok, String message) {
+        if (!ok) {
+            throw new IllegalArgumentException("campaign spec: " + message);
+        }
+    }
+}
