@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.LongAdder;
 
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.stream.Attributes;
@@ -38,20 +39,26 @@ import org.roaringbitmap.buffer.MutableRoaringBitmap;
  * quiet hours → caps → claim → (re-check, render, rate limit, send: {@link SendStage}) → outcomes.
  *
  * <pre>{@code
+ * LongAdder decided = new LongAdder();
  * CampaignPipeline.chunks(ledger)
- *         .via(CampaignPipeline.suppression(index, scopes, ledger))
- *         .via(CampaignPipeline.quietHours(plan, ledger))
- *         .via(CampaignPipeline.caps(shards, ctx, buckets, now, timeout, ledger, 2))
+ *         .via(CampaignPipeline.suppression(index, scopes, ledger, decided))
+ *         .via(CampaignPipeline.quietHours(plan, ledger, decided))
+ *         .via(CampaignPipeline.caps(shards, ctx, buckets, now, timeout, ledger, 2, decided))
  *         .via(CampaignPipeline.claim(ledger))
  *         .via(SendStage.flow(...))
- *         .via(CampaignPipeline.record(ledger, shards, timeout))
+ *         .via(CampaignPipeline.record(ledger, shards, timeout, 4096, Duration.ofMillis(20), decided))
  * }</pre>
  *
  * <p>Work moves as chunks of ids (one Roaring container, ≤ 65,536 ids) until the send stage,
- * which alone handles one recipient at a time. Every stage that removes ids from the chunk records
- * their outcome in the campaign's {@link OutcomeLedger} before it emits the rest, so every id leaves
- * the stream with an outcome or is still carried by it. Back-pressure holds end to end: no stage
- * buffers more than its {@link Attributes#inputBuffer} of chunks.
+ * which works in small batches and emits one {@link Delivery} per recipient. Every stage that
+ * removes ids from the chunk records their outcome in the campaign's {@link OutcomeLedger} before
+ * it emits the rest, so every id leaves the stream with an outcome or is still carried by it.
+ * Back-pressure holds end to end: no stage buffers more than its {@link Attributes#inputBuffer} of
+ * chunks.
+ *
+ * <p><b>Progress.</b> The stages that record outcomes add the number of ids they recorded to a
+ * {@code decided} counter right after recording them ({@code suppressed}, {@code deferred},
+ * {@code capped}, and the send stage's final answers); at the end it equals the ids processed.
  *
  * <p>Thread-safety: the flows are immutable blueprints, materializable many times; the ledger is
  * the campaign's own (single writer: only this campaign's stream writes it).
@@ -84,13 +91,16 @@ public final class CampaignPipeline {
      *
      * @param index  the suppression index; a fresh snapshot per chunk
      * @param scopes the scopes of the message, most general first
-     * @param ledger the campaign's outcome ledger
+     * @param ledger  the campaign's outcome ledger
+     * @param decided incremented by the ids recorded
      */
     public static Flow<ImmutableRoaringBitmap, ImmutableRoaringBitmap, NotUsed> suppression(
-            SuppressionIndex index, List<Scope> scopes, OutcomeLedger ledger) {
+            SuppressionIndex index, List<Scope> scopes, OutcomeLedger ledger, LongAdder decided) {
         return Flow.<ImmutableRoaringBitmap>create()
-                .map(chunk -> (ImmutableRoaringBitmap) index.snapshot().filter(chunk, scopes,
-                        (scope, hit) -> io(() -> ledger.record(Outcomes.suppressed(scope.toString()), hit))))
+                .map(chunk -> (ImmutableRoaringBitmap) index.snapshot().filter(chunk, scopes, (scope, hit) -> {
+                    io(() -> ledger.record(Outcomes.suppressed(scope.toString()), hit));
+                    decided.add(hit.getLongCardinality());
+                }))
                 .filter(chunk -> !chunk.isEmpty())
                 .named("campaign-suppression");
     }
@@ -99,13 +109,18 @@ public final class CampaignPipeline {
      * Defers ids whose local time is in quiet hours ({@code defer(until, ids)}), emits the rest.
      *
      * @param plan   the campaign's quiet-hours plan (decision time fixed at its creation)
-     * @param ledger the campaign's outcome ledger
+     * @param ledger  the campaign's outcome ledger
+     * @param decided incremented by the ids deferred
      */
-    public static Flow<ImmutableRoaringBitmap, ImmutableRoaringBitmap, NotUsed> quietHours(QuietHoursPlan plan, OutcomeLedger ledger) {
+    public static Flow<ImmutableRoaringBitmap, ImmutableRoaringBitmap, NotUsed> quietHours(QuietHoursPlan plan,
+                                                                                          OutcomeLedger ledger, LongAdder decided) {
         return Flow.<ImmutableRoaringBitmap>create()
                 .map(chunk -> {
                     QuietHoursDecision d = plan.decide(chunk);
-                    d.deferred().forEach((until, ids) -> io(() -> ledger.defer(until, ids)));
+                    d.deferred().forEach((until, ids) -> {
+                        io(() -> ledger.defer(until, ids));
+                        decided.add(ids.getLongCardinality());
+                    });
                     return (ImmutableRoaringBitmap) d.sendNow();
                 })
                 .filter(chunk -> !chunk.isEmpty())
@@ -124,17 +139,24 @@ public final class CampaignPipeline {
      * @param timeout     ask timeout per shard
      * @param ledger      the campaign's outcome ledger
      * @param parallelism chunks reserved at once, ≥ 1
+     * @param decided     incremented by the ids capped or deferred
      */
     public static Flow<ImmutableRoaringBitmap, ReservationBatch, NotUsed> caps(
             ThrottleShards shards, CapContext ctx, ZoneBuckets buckets, Instant now, Duration timeout,
-            OutcomeLedger ledger, int parallelism) {
+            OutcomeLedger ledger, int parallelism, LongAdder decided) {
         return Flow.<ImmutableRoaringBitmap>create()
                 .mapAsync(parallelism, chunk -> reserveByZone(shards, ctx, buckets, chunk, now, timeout))
                 .mapConcat(batches -> {
                     List<ReservationBatch> out = new ArrayList<>(batches.size());
                     for (ReservationBatch b : batches) {
-                        b.capped().forEach((outcome, ids) -> io(() -> ledger.record(Outcomes.check(outcome), ids)));
-                        deferByInstant(b).forEach((until, ids) -> io(() -> ledger.defer(until, ids)));
+                        b.capped().forEach((outcome, ids) -> {
+                            io(() -> ledger.record(Outcomes.check(outcome), ids));
+                            decided.add(ids.getLongCardinality());
+                        });
+                        deferByInstant(b).forEach((until, ids) -> {
+                            io(() -> ledger.defer(until, ids));
+                            decided.add(ids.getLongCardinality());
+                        });
                         if (!b.reserved().isEmpty()) {
                             out.add(b);
                         }
@@ -160,10 +182,12 @@ public final class CampaignPipeline {
     /**
      * Records final answers in batches of up to {@code batch} (or every {@code within}): {@code sent}
      * confirms the cap reservation, any other outcome releases it; a {@code suppressed:*} answer
-     * (opt-out caught by the last check) is un-claimed first. Emits each recorded group.
+     * (opt-out caught by the last check) is un-claimed first. Adds the group's size to
+     * {@code decided} once it is recorded. Emits each recorded group.
      */
     public static Flow<Delivery, List<Delivery>, NotUsed> record(OutcomeLedger ledger, ThrottleShards shards,
-                                                                 Duration timeout, int batch, Duration within) {
+                                                                 Duration timeout, int batch, Duration within,
+                                                                 LongAdder decided) {
         return Flow.<Delivery>create()
                 .groupedWithin(batch, within)
                 .mapAsync(1, group -> {
@@ -181,6 +205,7 @@ public final class CampaignPipeline {
                         }
                         ledger.record(outcome, ids);
                     }));
+                    decided.add(group.size());
                     List<CompletableFuture<Integer>> acks = new ArrayList<>();
                     confirm.forEach((stamp, ids) -> acks.add(shards.confirm(ids, stamp, timeout).toCompletableFuture()));
                     release.forEach((stamp, ids) -> acks.add(shards.release(ids, stamp, timeout).toCompletableFuture()));

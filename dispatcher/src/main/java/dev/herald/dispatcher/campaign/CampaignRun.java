@@ -15,9 +15,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.stream.Attributes;
@@ -61,6 +63,30 @@ public final class CampaignRun {
      *     the spec is not a valid scope / cap context name
      */
     public static CompletionStage<CampaignResult> run(ActorSystem<?> system, CampaignSpec spec, CampaignDeps deps) {
+        return run(system, spec, deps, new LongAdder());
+    }
+
+    /**
+     * As {@link #run(ActorSystem, CampaignSpec, CampaignDeps)}, reporting progress.
+     *
+     * <pre>{@code
+     * LongAdder decided = new LongAdder();
+     * CompletionStage<CampaignResult> r = CampaignRun.run(system, spec, deps, decided); // poll decided.sum()
+     * }</pre>
+     *
+     * @param system  the actor system that materializes the stream and times the waits
+     * @param spec    the campaign
+     * @param deps    shared services
+     * @param decided incremented, from stream threads, by the ids that got an outcome in this run
+     *                ({@code suppressed}, {@code deferred}, {@code capped}, {@code sent}, {@code failed}),
+     *                right after it is recorded; when the run completes it has grown by the result's
+     *                {@link CampaignResult#processed()}
+     * @return as {@link #run(ActorSystem, CampaignSpec, CampaignDeps)}
+     * @throws NullPointerException if {@code decided} is null
+     */
+    public static CompletionStage<CampaignResult> run(ActorSystem<?> system, CampaignSpec spec, CampaignDeps deps,
+                                                      LongAdder decided) {
+        Objects.requireNonNull(decided, "decided");
         OutcomeLedger ledger;
         try {
             ledger = OutcomeLedger.open(deps.ledgerRoot().resolve(spec.id()), spec.audience());
@@ -87,14 +113,14 @@ public final class CampaignRun {
                         processed.addAndGet(chunk.getLongCardinality());
                         return chunk;
                     })
-                    .via(CampaignPipeline.suppression(deps.suppression(), scopes, ledger).withAttributes(chunkBuffer))
-                    .via(CampaignPipeline.quietHours(plan, ledger).withAttributes(chunkBuffer))
-                    .via(CampaignPipeline.caps(deps.shards(), ctx, buckets, now, deps.askTimeout(), ledger, 2)
+                    .via(CampaignPipeline.suppression(deps.suppression(), scopes, ledger, decided).withAttributes(chunkBuffer))
+                    .via(CampaignPipeline.quietHours(plan, ledger, decided).withAttributes(chunkBuffer))
+                    .via(CampaignPipeline.caps(deps.shards(), ctx, buckets, now, deps.askTimeout(), ledger, 2, decided)
                             .withAttributes(chunkBuffer))
                     // the claim fsyncs: its own island on the blocking-I/O dispatcher
                     .via(CampaignPipeline.claim(ledger).withAttributes(chunkBuffer).async(BLOCKING_IO, CHUNK_BUFFER))
                     .via(SendStage.flow(system, send))
-                    .via(CampaignPipeline.record(ledger, deps.shards(), deps.askTimeout(), 4096, Duration.ofMillis(20)))
+                    .via(CampaignPipeline.record(ledger, deps.shards(), deps.askTimeout(), 4096, Duration.ofMillis(20), decided))
                     .toMat(Sink.ignore(), Keep.right())
                     .run(system);
         } catch (RuntimeException e) {

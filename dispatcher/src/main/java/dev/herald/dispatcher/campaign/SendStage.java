@@ -17,23 +17,27 @@ import dev.herald.throttle.Priority;
 import dev.herald.throttle.RateLimiter;
 
 import java.time.Duration;
-import java.util.Iterator;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.function.Supplier;
 
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.pattern.Patterns;
 import org.apache.pekko.stream.javadsl.Flow;
 import org.roaringbitmap.IntIterator;
 
 /**
- * The only per-recipient stage: for each claimed id, a last suppression check on the current
- * snapshot, render, rate limit, send, and retries, with at most {@link Connector#window()} sends
- * in flight.
+ * The stage that sends: claimed ids in batches of {@link #batchSize(int) a quarter of the window}
+ * (at most 512); per batch, directory reads and rendering, then rate limit, a last suppression
+ * check on one fresh snapshot, hand-over with {@link Connector#sendAll}, and retries, with at most
+ * {@link Connector#window()} sends of this campaign in flight.
  *
  * <pre>{@code
  * Flow<Claimed, Delivery, NotUsed> send = SendStage.flow(system, new SendStage.Settings(spec, directory,
@@ -41,14 +45,20 @@ import org.roaringbitmap.IntIterator;
  * }</pre>
  *
  * <p><b>Opt-outs during the run.</b> The suppression check is repeated on a fresh snapshot right
- * before every hand-over to the connector (retries included): an opt-out acknowledged before that
- * moment stops the message. Such ids come out as {@code suppressed:<scope>}; the record stage
- * un-claims them first.
+ * before every hand-over to the connector (retries included), one snapshot per group handed over
+ * together: an opt-out acknowledged before that moment stops the message. A batch never exceeds the
+ * window, so a checked message does not queue behind this campaign's own sends. Such ids come out
+ * as {@code suppressed:<scope>}; the record stage un-claims them first.
+ *
+ * <p><b>Rate limit.</b> A group takes its permits (its messages' segments) in one
+ * {@link RateLimiter#tryAcquire} call, as many messages as the limiter's burst allows for the
+ * priority; the rest of the batch follows in further groups.
  *
  * <p><b>Waiting.</b> Rate-limit waits and retry backoffs are scheduled on the actor system's
- * scheduler ({@link Patterns#after}); no thread sleeps. A throttled or transiently failed message
- * keeps its place in flight and is sent again, so it is neither lost nor sent twice; a permanent
- * failure (or retries exhausted) becomes {@code failed:<reason>}.
+ * scheduler; no thread sleeps. A throttled or transiently failed message
+ * keeps its place in flight (its batch completes only when every id has an outcome) and is sent
+ * again with the others due after the same backoff, so it is neither lost nor sent twice; a
+ * permanent failure (or retries exhausted) becomes {@code failed:<reason>}.
  *
  * <p>Thread-safety: the flow is an immutable blueprint.
  */
@@ -100,79 +110,212 @@ public final class SendStage {
     }
 
     /**
-     * @param system the actor system whose scheduler times the waits
+     * @param system the actor system whose scheduler times the waits and whose dispatcher prepares batches
      * @param s      what and how to send
      * @return one {@link Delivery} per claimed id, in completion order
      */
     public static Flow<Claimed, Delivery, NotUsed> flow(ActorSystem<?> system, Settings s) {
+        int batchSize = batchSize(s.connector().window());
+        int parallelism = Math.max(1, s.connector().window() / batchSize);
+        Executor executor = system.executionContext();
         return Flow.<Claimed>create()
-                .mapConcat(c -> (Iterable<long[]>) () -> ids(c))
-                .mapAsyncUnordered(s.connector().window(), p -> sendOne(system, s, (int) p[0], p[1]))
+                .mapConcat(c -> batches(c, batchSize))
+                .mapAsyncUnordered(parallelism, b -> CompletableFuture.supplyAsync(() -> new BatchSend(system, s, b), executor)
+                        .thenCompose(BatchSend::run))
+                .mapConcat(deliveries -> deliveries)
                 .named("campaign-send");
     }
 
-    private static Iterator<long[]> ids(Claimed c) {
+    /**
+     * Ids per batch: a quarter of the window (so {@code window / batch} batches keep the window
+     * full), at most {@link #MAX_BATCH}. A batch never exceeds the window, so nothing that passed
+     * the last suppression check waits behind this campaign's own sends.
+     */
+    static int batchSize(int window) {
+        return Math.max(1, Math.min(MAX_BATCH, window / 4));
+    }
+
+    /** Most ids per batch. */
+    static final int MAX_BATCH = 512;
+
+    /** Ids of one claimed chunk, in batches of at most {@code size}. */
+    private static List<Batch> batches(Claimed c, int size) {
+        int n = c.ids().getCardinality();
+        List<Batch> out = new ArrayList<>((n + size - 1) / size);
         IntIterator it = c.ids().getIntIterator();
-        return new Iterator<>() {
-            public boolean hasNext() {
-                return it.hasNext();
+        while (it.hasNext()) {
+            int[] ids = new int[Math.min(size, n)];
+            for (int i = 0; i < ids.length; i++) {
+                ids[i] = it.next();
             }
-
-            public long[] next() {
-                return new long[] {it.next(), c.stamp()};
-            }
-        };
+            n -= ids.length;
+            out.add(new Batch(c.stamp(), ids));
+        }
+        return out;
     }
 
-    private static CompletionStage<Delivery> sendOne(ActorSystem<?> system, Settings s, int id, long stamp) {
-        Optional<Recipient> r = s.directory().get(id);
-        if (r.isEmpty()) {
-            return done(id, stamp, Outcomes.failed("unknown-recipient"));
-        }
-        OutboundMessage message;
-        try {
-            RenderedMessage rendered = s.renderer().render(r.get(), Map.of());
-            message = OutboundMessage.of(s.spec().id(), id, r.get().e164(), s.spec().sender(), rendered,
-                    s.priority(), s.spec().channel());
-        } catch (RuntimeException e) {
-            return done(id, stamp, Outcomes.failed("render:" + e.getClass().getSimpleName()));
-        }
-        return attempt(system, s, message, stamp, 1, 1);
+    /** Up to {@link #MAX_BATCH} claimed ids with their cap reservation stamp. */
+    private record Batch(long stamp, int[] ids) {
     }
 
-    private static CompletionStage<Delivery> attempt(ActorSystem<?> system, Settings s, OutboundMessage m, long stamp,
-                                                     int transientTry, int throttledTry) {
-        if (s.rateLimiter() != null) {
-            long wait = s.rateLimiter().tryAcquire(s.priority(), m.segments(), System.nanoTime());
-            if (wait > 0) {
-                return later(system, Duration.ofNanos(wait), () -> attempt(system, s, m, stamp, transientTry, throttledTry));
+    /** One message still to hand over, with the sends it has used so far. */
+    private record Attempt(OutboundMessage message, int transientTry, int throttledTry) {
+    }
+
+    /**
+     * Sends one batch to the end: every id gets exactly one {@link Delivery}. Prepared (directory
+     * read, render, validation) when constructed; {@link #run} hands the messages over in groups
+     * that each pass the rate limiter and then one suppression check on one fresh snapshot, and
+     * retries throttled and transient answers group-wise after their backoff.
+     *
+     * <p>Thread-safety: group continuations run concurrently (connector and scheduler threads);
+     * each message is in exactly one group at a time, and the deliveries queue is concurrent.
+     */
+    private static final class BatchSend {
+        private final ActorSystem<?> system;
+        private final Settings s;
+        private final long stamp;
+        private final int expected;
+        private final ConcurrentLinkedQueue<Delivery> deliveries = new ConcurrentLinkedQueue<>();
+        private final List<Attempt> first;
+
+        BatchSend(ActorSystem<?> system, Settings s, Batch b) {
+            this.system = system;
+            this.s = s;
+            this.stamp = b.stamp();
+            this.expected = b.ids().length;
+            this.first = new ArrayList<>(b.ids().length);
+            for (int id : b.ids()) {
+                Optional<Recipient> r = s.directory().get(id);
+                if (r.isEmpty()) {
+                    decide(id, Outcomes.failed("unknown-recipient"));
+                    continue;
+                }
+                try {
+                    RenderedMessage rendered = s.renderer().render(r.get(), Map.of());
+                    first.add(new Attempt(OutboundMessage.of(s.spec().id(), id, r.get().e164(), s.spec().sender(), rendered,
+                            s.priority(), s.spec().channel()), 1, 1));
+                } catch (RuntimeException e) {
+                    decide(id, Outcomes.failed("render:" + e.getClass().getSimpleName()));
+                }
             }
         }
-        String suppressedBy = suppressedBy(s.suppression().snapshot(), m.recipientId(), s.scopes());
-        if (suppressedBy != null) {
-            return done(m.recipientId(), stamp, Outcomes.suppressed(suppressedBy));
+
+        CompletionStage<List<Delivery>> run() {
+            return handOver(first).thenApply(v -> {
+                List<Delivery> out = new ArrayList<>(deliveries);
+                if (out.size() != expected) {
+                    throw new IllegalStateException("send batch: " + out.size() + " deliveries for " + expected + " ids");
+                }
+                return out;
+            });
         }
-        return s.connector().send(m).thenCompose(result -> {
-            if (result instanceof SendResult.Accepted) {
-                return done(m.recipientId(), stamp, Outcomes.SENT);
-            } else if (result instanceof SendResult.Failed f) {
-                return done(m.recipientId(), stamp, Outcomes.failed(reason(f.reason())));
-            } else if (result instanceof SendResult.Throttled t) {
-                if (throttledTry >= s.retry().throttledAttempts()) {
-                    return done(m.recipientId(), stamp, Outcomes.failed("throttled"));
-                }
-                Duration wait = s.retry().backoff(throttledTry);
-                Duration after = t.retryAfter().filter(d -> d.compareTo(wait) > 0).orElse(wait);
-                return later(system, after, () -> attempt(system, s, m, stamp, transientTry, throttledTry + 1));
-            } else {
-                SendResult.TransientFailure tf = (SendResult.TransientFailure) result;
-                if (transientTry >= s.retry().transientAttempts()) {
-                    return done(m.recipientId(), stamp, Outcomes.failed(reason(tf.reason())));
-                }
-                return later(system, s.retry().backoff(transientTry),
-                        () -> attempt(system, s, m, stamp, transientTry + 1, throttledTry));
+
+        private void decide(int id, String outcome) {
+            deliveries.add(new Delivery(id, stamp, outcome));
+        }
+
+        /** Hands {@code todo} over, rate limit permitting, and completes when each has an outcome. */
+        private CompletionStage<Void> handOver(List<Attempt> todo) {
+            if (todo.isEmpty()) {
+                return CompletableFuture.completedFuture(null);
             }
-        });
+            List<Attempt> group = todo;
+            List<Attempt> rest = List.of();
+            if (s.rateLimiter() != null) {
+                int maxPermits = (int) (s.rateLimiter().limit().burst()
+                        - (s.priority() == Priority.MARKETING ? s.rateLimiter().limit().reserveTokens() : 0));
+                int permits = todo.get(0).message().segments();
+                int end = 1;
+                while (end < todo.size() && permits + todo.get(end).message().segments() <= maxPermits) {
+                    permits += todo.get(end).message().segments();
+                    end++;
+                }
+                long wait = s.rateLimiter().tryAcquire(s.priority(), permits, System.nanoTime());
+                if (wait > 0) {
+                    return later(Duration.ofNanos(wait), () -> handOver(todo));
+                }
+                group = todo.subList(0, end);
+                rest = todo.subList(end, todo.size());
+            }
+            // One fresh snapshot right before the hand-over: an opt-out acknowledged before now stops the message.
+            SuppressionSnapshot snapshot = s.suppression().snapshot();
+            List<Attempt> sending = new ArrayList<>(group.size());
+            List<OutboundMessage> messages = new ArrayList<>(group.size());
+            for (Attempt a : group) {
+                String suppressedBy = suppressedBy(snapshot, a.message().recipientId(), s.scopes());
+                if (suppressedBy != null) {
+                    decide(a.message().recipientId(), Outcomes.suppressed(suppressedBy));
+                } else {
+                    sending.add(a);
+                    messages.add(a.message());
+                }
+            }
+            CompletionStage<Void> sent = messages.isEmpty() ? CompletableFuture.completedFuture(null)
+                    : s.connector().sendAll(messages).thenCompose(results -> answered(sending, results));
+            if (rest.isEmpty()) {
+                return sent;
+            }
+            CompletionStage<Void> others = handOver(rest);
+            return sent.thenCombine(others, (a, b) -> null);
+        }
+
+        /** Records final answers; schedules the throttled and transient ones again, grouped by backoff. */
+        private CompletionStage<Void> answered(List<Attempt> sent, List<SendResult> results) {
+            Map<Duration, List<Attempt>> retries = new TreeMap<>();
+            for (int i = 0; i < sent.size(); i++) {
+                Attempt a = sent.get(i);
+                int id = a.message().recipientId();
+                SendResult result = results.get(i);
+                if (result instanceof SendResult.Accepted) {
+                    decide(id, Outcomes.SENT);
+                } else if (result instanceof SendResult.Failed f) {
+                    decide(id, Outcomes.failed(reason(f.reason())));
+                } else if (result instanceof SendResult.Throttled t) {
+                    if (a.throttledTry() >= s.retry().throttledAttempts()) {
+                        decide(id, Outcomes.failed("throttled"));
+                    } else {
+                        Duration wait = s.retry().backoff(a.throttledTry());
+                        Duration after = t.retryAfter().filter(d -> d.compareTo(wait) > 0).orElse(wait);
+                        retries.computeIfAbsent(after, d -> new ArrayList<>())
+                                .add(new Attempt(a.message(), a.transientTry(), a.throttledTry() + 1));
+                    }
+                } else {
+                    SendResult.TransientFailure tf = (SendResult.TransientFailure) result;
+                    if (a.transientTry() >= s.retry().transientAttempts()) {
+                        decide(id, Outcomes.failed(reason(tf.reason())));
+                    } else {
+                        retries.computeIfAbsent(s.retry().backoff(a.transientTry()), d -> new ArrayList<>())
+                                .add(new Attempt(a.message(), a.transientTry() + 1, a.throttledTry()));
+                    }
+                }
+            }
+            if (retries.isEmpty()) {
+                return CompletableFuture.completedFuture(null);
+            }
+            List<CompletableFuture<Void>> waits = new ArrayList<>(retries.size());
+            retries.forEach((delay, group) -> waits.add(later(delay, () -> handOver(group))));
+            return CompletableFuture.allOf(waits.toArray(CompletableFuture[]::new));
+        }
+
+        /** Runs {@code next} after {@code delay} on the actor system's scheduler; completes when its stage does. */
+        private CompletableFuture<Void> later(Duration delay, Supplier<CompletionStage<Void>> next) {
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            system.scheduler().scheduleOnce(delay, () -> {
+                try {
+                    next.get().whenComplete((v, e) -> {
+                        if (e != null) {
+                            done.completeExceptionally(e);
+                        } else {
+                            done.complete(null);
+                        }
+                    });
+                } catch (RuntimeException e) {
+                    done.completeExceptionally(e);
+                }
+            }, system.executionContext());
+            return done;
+        }
     }
 
     private static String suppressedBy(SuppressionSnapshot snapshot, int id, List<Scope> scopes) {
@@ -190,14 +333,5 @@ public final class SendStage {
     private static String reason(String raw) {
         String r = raw == null || raw.isBlank() ? "unspecified" : raw.strip().replaceAll("[\\s\\p{Cntrl}]+", "-");
         return r.length() > Outcomes.MAX_REASON ? r.substring(0, Outcomes.MAX_REASON) : r;
-    }
-
-    private static CompletionStage<Delivery> later(ActorSystem<?> system, Duration delay,
-                                                   java.util.concurrent.Callable<CompletionStage<Delivery>> next) {
-        return Patterns.after(delay, system.classicSystem().scheduler(), system.executionContext(), next);
-    }
-
-    private static CompletionStage<Delivery> done(int id, long stamp, String outcome) {
-        return CompletableFuture.completedFuture(new Delivery(id, stamp, outcome));
     }
 }

@@ -34,6 +34,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.stream.Collectors;
 
 import com.typesafe.config.Config;
@@ -90,7 +91,7 @@ public final class DemoRun {
      * @param recipients audience size, {@code >= 1}
      * @param campaignId a campaign id not used before in {@code data} (else the run resumes it)
      * @param clock      decision time for quiet hours and caps
-     * @param display    shows the build and the sending
+     * @param display    shows the build, then the sending as recipients decided (any outcome) of {@code recipients}
      * @return what the run did
      * @throws IllegalArgumentException if {@code recipients < 1} or the campaign id is blank
      * @throws IOException              if a store cannot be opened, read or written
@@ -125,17 +126,16 @@ public final class DemoRun {
         try (SendLedger capLedger = SendLedger.open(root.resolve("send-ledger"), caps(), SendLedgerOptions.defaults(),
                 name -> null);
              SimulatedConnector connector = SimulatedConnector.open(SimulatedConnectorOptions.defaults(root.resolve("connector")))) {
-            CountingConnector counting = new CountingConnector(connector);
             ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "herald-demo", config);
             CampaignResult result;
             try {
                 ThrottleShards shards = ThrottleShards.spawn(system, "demo-throttle", capLedger, SHARDS,
                         ThrottleShards.idsPerShard(directory.size(), SHARDS));
-                CampaignDeps deps = new CampaignDeps(directory, data.suppression(), zones, policy, shards, counting, null,
+                CampaignDeps deps = new CampaignDeps(directory, data.suppression(), zones, policy, shards, connector, null,
                         root.resolve("campaigns"), clock, ASK_TIMEOUT);
-                long sendable = Math.max(1, recipients - audience.suppressedTotal());
-                try (ProgressDisplay.Phase p = display.start("sending", "sent (at most)", sendable, counting::accepted)) {
-                    result = CampaignRun.run(system, spec, deps).toCompletableFuture().get();
+                LongAdder decided = new LongAdder();
+                try (ProgressDisplay.Phase p = display.start("sending", "decided", recipients, decided::sum)) {
+                    result = CampaignRun.run(system, spec, deps, decided).toCompletableFuture().get();
                 } finally {
                     shards.stop();
                 }
