@@ -215,28 +215,28 @@ public final class SendStage {
             deliveries.add(new Delivery(id, stamp, outcome));
         }
 
-        /** Hands {@code todo} over, rate limit permitting, and completes when each has an outcome. */
-        private CompletionStage<Void> handOver(List<Attempt> todo) {
-            if (todo.isEmpty()) {
+        /** Hands {@code waiting} over, rate limit permitting, and completes when each has an outcome. */
+        private CompletionStage<Void> handOver(List<Attempt> waiting) {
+            if (waiting.isEmpty()) {
                 return CompletableFuture.completedFuture(null);
             }
-            List<Attempt> group = todo;
+            List<Attempt> group = waiting;
             List<Attempt> rest = List.of();
             if (s.rateLimiter() != null) {
                 int maxPermits = (int) (s.rateLimiter().limit().burst()
                         - (s.priority() == Priority.MARKETING ? s.rateLimiter().limit().reserveTokens() : 0));
-                int permits = todo.get(0).message().segments();
+                int permits = waiting.get(0).message().segments();
                 int end = 1;
-                while (end < todo.size() && permits + todo.get(end).message().segments() <= maxPermits) {
-                    permits += todo.get(end).message().segments();
+                while (end < waiting.size() && permits + waiting.get(end).message().segments() <= maxPermits) {
+                    permits += waiting.get(end).message().segments();
                     end++;
                 }
                 long wait = s.rateLimiter().tryAcquire(s.priority(), permits, System.nanoTime());
                 if (wait > 0) {
-                    return later(Duration.ofNanos(wait), () -> handOver(todo));
+                    return later(Duration.ofNanos(wait), () -> handOver(waiting));
                 }
-                group = todo.subList(0, end);
-                rest = todo.subList(end, todo.size());
+                group = waiting.subList(0, end);
+                rest = waiting.subList(end, waiting.size());
             }
             // One fresh snapshot right before the hand-over: an opt-out acknowledged before now stops the message.
             SuppressionSnapshot snapshot = s.suppression().snapshot();
