@@ -14,6 +14,7 @@ import dev.herald.throttle.ZoneBuckets;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -26,6 +27,7 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
 
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.stream.Attributes;
@@ -69,9 +71,15 @@ public final class CampaignPipeline {
     public record Claimed(long stamp, ImmutableRoaringBitmap ids) {
     }
 
-    /** One recipient's final answer from the send stage. */
+    /**
+     * One recipient's final answer from the send stage, or {@link #RETURNED}: stopped before the
+     * hand-over, so un-claimed (pending again) and its cap reservation released.
+     */
     public record Delivery(int recipientId, long stamp, String outcome) {
     }
+
+    /** The {@link Delivery#outcome()} of an id the send stage gave back unsent because the run stops. */
+    public static final String RETURNED = "returned";
 
     private CampaignPipeline() {
     }
@@ -114,17 +122,40 @@ public final class CampaignPipeline {
      */
     public static Flow<ImmutableRoaringBitmap, ImmutableRoaringBitmap, NotUsed> quietHours(QuietHoursPlan plan,
                                                                                           OutcomeLedger ledger, LongAdder decided) {
+        return quietHours(() -> plan, null, ledger, decided);
+    }
+
+    /**
+     * Defers ids whose local time is in quiet hours ({@code defer(until, ids)}), or records
+     * {@code expired} for those whose window opens only after {@code expiresAt}; emits the rest.
+     *
+     * @param plans     the plan for each chunk (asked once per chunk, so it can follow the clock)
+     * @param expiresAt the campaign's end, or null for none
+     * @param ledger    the campaign's outcome ledger
+     * @param decided   incremented by the ids deferred or expired
+     */
+    public static Flow<ImmutableRoaringBitmap, ImmutableRoaringBitmap, NotUsed> quietHours(
+            Supplier<QuietHoursPlan> plans, Instant expiresAt, OutcomeLedger ledger, LongAdder decided) {
         return Flow.<ImmutableRoaringBitmap>create()
                 .map(chunk -> {
-                    QuietHoursDecision d = plan.decide(chunk);
+                    QuietHoursDecision d = plans.get().decide(chunk);
                     d.deferred().forEach((until, ids) -> {
-                        io(() -> ledger.defer(until, ids));
+                        deferOrExpire(ledger, until, ids, expiresAt);
                         decided.add(ids.getLongCardinality());
                     });
                     return (ImmutableRoaringBitmap) d.sendNow();
                 })
                 .filter(chunk -> !chunk.isEmpty())
                 .named("campaign-quiet-hours");
+    }
+
+    /** {@code defer(until, ids)}, or {@code expired} when {@code until} is after {@code expiresAt}. */
+    static void deferOrExpire(OutcomeLedger ledger, Instant until, ImmutableRoaringBitmap ids, Instant expiresAt) {
+        if (expiresAt != null && until.isAfter(expiresAt)) {
+            io(() -> ledger.record(Outcomes.EXPIRED, ids));
+        } else {
+            io(() -> ledger.defer(until, ids));
+        }
     }
 
     /**
@@ -144,8 +175,19 @@ public final class CampaignPipeline {
     public static Flow<ImmutableRoaringBitmap, ReservationBatch, NotUsed> caps(
             ThrottleShards shards, CapContext ctx, ZoneBuckets buckets, Instant now, Duration timeout,
             OutcomeLedger ledger, int parallelism, LongAdder decided) {
+        return caps(shards, ctx, buckets, Clock.fixed(now, ZoneOffset.UTC), null, timeout, ledger, parallelism, decided);
+    }
+
+    /**
+     * As {@link #caps(ThrottleShards, CapContext, ZoneBuckets, Instant, Duration, OutcomeLedger, int, LongAdder)},
+     * with the send instant read from {@code clock} per chunk, and {@code expired} instead of a
+     * deferral past {@code expiresAt} (null: none).
+     */
+    public static Flow<ImmutableRoaringBitmap, ReservationBatch, NotUsed> caps(
+            ThrottleShards shards, CapContext ctx, ZoneBuckets buckets, Clock clock, Instant expiresAt, Duration timeout,
+            OutcomeLedger ledger, int parallelism, LongAdder decided) {
         return Flow.<ImmutableRoaringBitmap>create()
-                .mapAsync(parallelism, chunk -> reserveByZone(shards, ctx, buckets, chunk, now, timeout))
+                .mapAsync(parallelism, chunk -> reserveByZone(shards, ctx, buckets, chunk, clock.instant(), timeout))
                 .mapConcat(batches -> {
                     List<ReservationBatch> out = new ArrayList<>(batches.size());
                     for (ReservationBatch b : batches) {
@@ -154,7 +196,7 @@ public final class CampaignPipeline {
                             decided.add(ids.getLongCardinality());
                         });
                         deferByInstant(b).forEach((until, ids) -> {
-                            io(() -> ledger.defer(until, ids));
+                            deferOrExpire(ledger, until, ids, expiresAt);
                             decided.add(ids.getLongCardinality());
                         });
                         if (!b.reserved().isEmpty()) {
@@ -182,8 +224,9 @@ public final class CampaignPipeline {
     /**
      * Records final answers in batches of up to {@code batch} (or every {@code within}): {@code sent}
      * confirms the cap reservation, any other outcome releases it; a {@code suppressed:*} answer
-     * (opt-out caught by the last check) is un-claimed first. Adds the group's size to
-     * {@code decided} once it is recorded. Emits each recorded group.
+     * (opt-out caught by the last check) is un-claimed first; {@link #RETURNED} ids are only
+     * un-claimed (pending again). Adds the number of final answers to {@code decided} once they
+     * are recorded. Emits each recorded group.
      */
     public static Flow<Delivery, List<Delivery>, NotUsed> record(OutcomeLedger ledger, ThrottleShards shards,
                                                                  Duration timeout, int batch, Duration within,
@@ -199,13 +242,18 @@ public final class CampaignPipeline {
                         (Outcomes.SENT.equals(d.outcome()) ? confirm : release)
                                 .computeIfAbsent(d.stamp(), k -> new MutableRoaringBitmap()).add(d.recipientId());
                     }
+                    long[] returned = {0};
                     byOutcome.forEach((outcome, ids) -> io(() -> {
-                        if (outcome.startsWith(Outcomes.SUPPRESSED_PREFIX)) {
+                        if (outcome.startsWith(Outcomes.SUPPRESSED_PREFIX) || RETURNED.equals(outcome)) {
                             ledger.release(ids); // stopped before the connector: un-claim, then decide
                         }
-                        ledger.record(outcome, ids);
+                        if (RETURNED.equals(outcome)) {
+                            returned[0] = ids.getLongCardinality();
+                        } else {
+                            ledger.record(outcome, ids);
+                        }
                     }));
-                    decided.add(group.size());
+                    decided.add(group.size() - returned[0]);
                     List<CompletableFuture<Integer>> acks = new ArrayList<>();
                     confirm.forEach((stamp, ids) -> acks.add(shards.confirm(ids, stamp, timeout).toCompletableFuture()));
                     release.forEach((stamp, ids) -> acks.add(shards.release(ids, stamp, timeout).toCompletableFuture()));

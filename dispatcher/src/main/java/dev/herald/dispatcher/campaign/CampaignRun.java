@@ -1,9 +1,11 @@
 package dev.herald.dispatcher.campaign;
 
 import dev.herald.dispatcher.outcome.OutcomeLedger;
+import dev.herald.dispatcher.outcome.Outcomes;
 import dev.herald.dispatcher.render.Footer;
 import dev.herald.dispatcher.render.Renderer;
 import dev.herald.dispatcher.render.Template;
+import dev.herald.suppression.AudienceChunks;
 import dev.herald.suppression.Scope;
 import dev.herald.throttle.CapContext;
 import dev.herald.throttle.Priority;
@@ -17,14 +19,19 @@ import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
 
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.stream.Attributes;
 import org.apache.pekko.stream.javadsl.Keep;
 import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
+import org.roaringbitmap.buffer.MutableRoaringBitmap;
 
 /**
  * Runs one campaign to the end of its stream: every pending audience id gets an outcome
@@ -37,8 +44,9 @@ import org.apache.pekko.stream.javadsl.Sink;
  * <p>The outcome ledger is opened in {@code deps.ledgerRoot()/<spec.id()>} and closed when the
  * stream ends; running the same campaign again resumes it (only pending ids are processed,
  * claimed-but-unconfirmed ones from a crash become {@code unknown}). Deferred recipients keep the
- * outcome {@code deferred} with their instant: releasing them later (re-checked for suppression and
- * caps) is not part of this run.
+ * outcome {@code deferred} with their instant; a later run takes those then due through the whole
+ * graph again (re-checked for suppression, quiet hours and caps, paced by the rate limiter): the
+ * {@code Campaign} actor schedules those runs.
  *
  * <p>Thread-safety: any number of campaigns may run at once on shared deps; one campaign id must
  * not run twice at the same time (its ledger directory is single writer).
@@ -93,60 +101,155 @@ public final class CampaignRun {
         } catch (IOException | RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
+        CompletableFuture<CampaignResult> out = new CompletableFuture<>();
+        run(system, spec, deps, ledger, new Control(), decided).whenComplete((result, error) -> {
+            Throwable failure = error instanceof CompletionException ce && ce.getCause() != null ? ce.getCause() : error;
+            try {
+                ledger.close();
+            } catch (IOException e) {
+                failure = failure == null ? new CampaignFailedException(spec.id(), e) : failure;
+            }
+            if (failure != null) {
+                out.completeExceptionally(failure);
+            } else {
+                out.complete(result);
+            }
+        });
+        return out;
+    }
+
+    /**
+     * One run of a campaign on a ledger its caller owns (and closes): takes the ids still pending
+     * plus the deferred ones due now through the whole graph. A campaign past its
+     * {@link CampaignSpec#expiresAt()} instead records {@code expired} for every pending and
+     * deferred id. Quiet hours and caps follow the clock (the plan is rebuilt when a chunk
+     * arrives more than {@link #PLAN_REFRESH} after it was made).
+     *
+     * <pre>{@code
+     * CampaignRun.Control control = new CampaignRun.Control();
+     * CompletionStage<CampaignResult> r = CampaignRun.run(system, spec, deps, ledger, control, new LongAdder());
+     * control.stop(); // later: no further hand-over; unsent ids are pending again when r completes
+     * }</pre>
+     *
+     * @param ledger  the campaign's open outcome ledger (its audience is the spec's); not closed here
+     * @param control stops the run early: the source emits no further chunk and the send stage
+     *                gives back what it has not handed over; the stream then drains and completes
+     * @param decided as in {@link #run(ActorSystem, CampaignSpec, CampaignDeps, LongAdder)}
+     * @return completed with the ledger's counts when the stream ends (deferred ids not yet due
+     *     and, after a stop, pending ids may remain); failed with {@link CampaignFailedException}
+     */
+    public static CompletionStage<CampaignResult> run(ActorSystem<?> system, CampaignSpec spec, CampaignDeps deps,
+                                                      OutcomeLedger ledger, Control control, LongAdder decided) {
+        Objects.requireNonNull(ledger, "ledger");
+        Objects.requireNonNull(control, "control");
+        Objects.requireNonNull(decided, "decided");
         long start = System.nanoTime();
         AtomicLong processed = new AtomicLong();
         CompletionStage<?> done;
         try {
             Instant now = deps.clock().instant();
-            List<Scope> scopes = Scope.forMessage(spec.sender(), spec.channel(), spec.category());
-            ZoneBuckets buckets = deps.zones().snapshot();
-            QuietHoursPlan plan = QuietHoursPlan.of(deps.quietHours(), buckets, spec.category(), now);
-            Priority priority = "transactional".equalsIgnoreCase(spec.category()) ? Priority.TRANSACTIONAL : Priority.MARKETING;
-            CapContext ctx = new CapContext(spec.channel(), spec.category(), priority == Priority.MARKETING, ZoneOffset.UTC);
-            Renderer renderer = new Renderer(Template.parse(spec.template()),
-                    spec.footer().isEmpty() ? null : Footer.of(spec.footer()));
-            SendStage.Settings send = new SendStage.Settings(spec, deps.directory(), deps.suppression(), scopes, renderer,
-                    deps.connector(), deps.rateLimiter(), priority, SendStage.Retry.defaults());
-            Attributes chunkBuffer = Attributes.inputBuffer(1, CHUNK_BUFFER);
-            done = CampaignPipeline.chunks(ledger)
-                    .map(chunk -> {
-                        processed.addAndGet(chunk.getLongCardinality());
-                        return chunk;
-                    })
-                    .via(CampaignPipeline.suppression(deps.suppression(), scopes, ledger, decided).withAttributes(chunkBuffer))
-                    .via(CampaignPipeline.quietHours(plan, ledger, decided).withAttributes(chunkBuffer))
-                    .via(CampaignPipeline.caps(deps.shards(), ctx, buckets, now, deps.askTimeout(), ledger, 2, decided)
-                            .withAttributes(chunkBuffer))
-                    // the claim fsyncs: its own island on the blocking-I/O dispatcher
-                    .via(CampaignPipeline.claim(ledger).withAttributes(chunkBuffer).async(BLOCKING_IO, CHUNK_BUFFER))
-                    .via(SendStage.flow(system, send))
-                    .via(CampaignPipeline.record(ledger, deps.shards(), deps.askTimeout(), 4096, Duration.ofMillis(20), decided))
-                    .toMat(Sink.ignore(), Keep.right())
-                    .run(system);
-        } catch (RuntimeException e) {
+            if (spec.expiresAt() != null && !now.isBefore(spec.expiresAt())) {
+                expireAll(ledger, decided, processed);
+                done = CompletableFuture.completedFuture(null);
+            } else {
+                done = stream(system, spec, deps, ledger, control, decided, processed, now);
+            }
+        } catch (IOException | RuntimeException e) {
             done = CompletableFuture.failedFuture(e);
         }
         return done.handle((v, error) -> {
-            CampaignResult result = null;
             Throwable failure = error;
+            CampaignResult result = null;
             try {
                 ledger.sync();
                 result = new CampaignResult(spec.id(), ledger.audienceSize(), processed.get(), ledger.counts(),
                         Duration.ofNanos(System.nanoTime() - start));
             } catch (IOException | RuntimeException e) {
                 failure = failure == null ? e : failure;
-            } finally {
-                try {
-                    ledger.close();
-                } catch (IOException e) {
-                    failure = failure == null ? e : failure;
-                }
             }
             if (failure != null) {
-                throw new CampaignFailedException(spec.id(), failure);
+                throw new CampaignFailedException(spec.id(), failure instanceof CompletionException ce && ce.getCause() != null
+                        ? ce.getCause() : failure);
             }
             return result;
         });
+    }
+
+    /** How old a quiet-hours plan may get before the next chunk gets a fresh one. */
+    public static final Duration PLAN_REFRESH = Duration.ofMinutes(1);
+
+    private static CompletionStage<?> stream(ActorSystem<?> system, CampaignSpec spec, CampaignDeps deps, OutcomeLedger ledger,
+                                             Control control, LongAdder decided, AtomicLong processed, Instant now) {
+        List<Scope> scopes = Scope.forMessage(spec.sender(), spec.channel(), spec.category());
+        ZoneBuckets buckets = deps.zones().snapshot();
+        Supplier<QuietHoursPlan> plans = planSource(deps, buckets, spec.category(), now);
+        Priority priority = "transactional".equalsIgnoreCase(spec.category()) ? Priority.TRANSACTIONAL : Priority.MARKETING;
+        CapContext ctx = new CapContext(spec.channel(), spec.category(), priority == Priority.MARKETING, ZoneOffset.UTC);
+        Renderer renderer = new Renderer(Template.parse(spec.template()),
+                spec.footer().isEmpty() ? null : Footer.of(spec.footer()));
+        SendStage.Settings send = new SendStage.Settings(spec, deps.directory(), deps.suppression(), scopes, renderer,
+                deps.connector(), deps.rateLimiter(), priority, SendStage.Retry.defaults(), control::stopping);
+        Attributes chunkBuffer = Attributes.inputBuffer(1, CHUNK_BUFFER);
+        MutableRoaringBitmap ids = ledger.pending().toMutableRoaringBitmap();
+        ids.or(ledger.deferredDue(now));
+        return Source.lazySource(() -> Source.from(AudienceChunks.split(ids)))
+                .takeWhile(chunk -> !control.stopping())
+                .map(chunk -> {
+                    processed.addAndGet(chunk.getLongCardinality());
+                    return chunk;
+                })
+                .via(CampaignPipeline.suppression(deps.suppression(), scopes, ledger, decided).withAttributes(chunkBuffer))
+                .via(CampaignPipeline.quietHours(plans, spec.expiresAt(), ledger, decided).withAttributes(chunkBuffer))
+                .via(CampaignPipeline.caps(deps.shards(), ctx, buckets, deps.clock(), spec.expiresAt(), deps.askTimeout(),
+                        ledger, 2, decided).withAttributes(chunkBuffer))
+                // the claim fsyncs: its own island on the blocking-I/O dispatcher
+                .via(CampaignPipeline.claim(ledger).withAttributes(chunkBuffer).async(BLOCKING_IO, CHUNK_BUFFER))
+                .via(SendStage.flow(system, send))
+                .via(CampaignPipeline.record(ledger, deps.shards(), deps.askTimeout(), 4096, Duration.ofMillis(20), decided))
+                .toMat(Sink.ignore(), Keep.right())
+                .named("campaign-" + spec.id())
+                .run(system);
+    }
+
+    /** The plan at {@code first}, then a fresh one per chunk once the clock is {@link #PLAN_REFRESH} past it. */
+    private static Supplier<QuietHoursPlan> planSource(CampaignDeps deps, ZoneBuckets buckets, String category, Instant first) {
+        AtomicReference<QuietHoursPlan> current = new AtomicReference<>(QuietHoursPlan.of(deps.quietHours(), buckets, category, first));
+        return () -> {
+            QuietHoursPlan plan = current.get();
+            Instant now = deps.clock().instant();
+            if (Duration.between(plan.now(), now).compareTo(PLAN_REFRESH) >= 0) {
+                plan = QuietHoursPlan.of(deps.quietHours(), buckets, category, now);
+                current.set(plan);
+            }
+            return plan;
+        };
+    }
+
+    private static void expireAll(OutcomeLedger ledger, LongAdder decided, AtomicLong processed) throws IOException {
+        MutableRoaringBitmap left = ledger.pending().toMutableRoaringBitmap();
+        left.or(ledger.ids(Outcomes.DEFERRED));
+        ledger.record(Outcomes.EXPIRED, left);
+        processed.addAndGet(left.getLongCardinality());
+        decided.add(left.getLongCardinality());
+    }
+
+    /**
+     * Stops a run early. Once {@link #stop()} is called the run's source emits no further chunk
+     * and its send stage hands nothing more to the connector; what was claimed but not handed over
+     * is un-claimed. Thread-safe; one per run.
+     */
+    public static final class Control {
+        private volatile boolean stop;
+
+        /** Asks the run to stop. Idempotent; any thread. */
+        public void stop() {
+            stop = true;
+        }
+
+        /** @return whether {@link #stop()} was called */
+        public boolean stopping() {
+            return stop;
+        }
     }
 
     /** The stream of a campaign failed; its ledger is closed and the campaign can be resumed. */

@@ -1,5 +1,6 @@
 package dev.herald.dispatcher.campaign;
 
+import java.time.Instant;
 import java.util.Objects;
 
 import org.roaringbitmap.buffer.ImmutableRoaringBitmap;
@@ -21,10 +22,18 @@ import org.roaringbitmap.buffer.ImmutableRoaringBitmap;
  * @param sender   sender / brand id, e.g. {@code acme}
  * @param template template text with {@code {{field}}} placeholders
  * @param footer   the sender's compliance footer, appended to every message (may be empty)
- * @param audience the recipient ids
+ * @param audience  the recipient ids
+ * @param expiresAt after this instant nobody is sent to: recipients deferred past it (quiet hours,
+ *                  a deferring cap) get {@code expired}; null for never
  */
 public record CampaignSpec(String id, String name, String channel, String category, String sender,
-                           String template, String footer, ImmutableRoaringBitmap audience) {
+                           String template, String footer, ImmutableRoaringBitmap audience, Instant expiresAt) {
+
+    /** A campaign that never expires. */
+    public CampaignSpec(String id, String name, String channel, String category, String sender,
+                        String template, String footer, ImmutableRoaringBitmap audience) {
+        this(id, name, channel, category, sender, template, footer, audience, null);
+    }
 
     /** @throws IllegalArgumentException naming the first missing component */
     public CampaignSpec {

@@ -26,6 +26,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 import org.apache.pekko.NotUsed;
@@ -53,6 +54,10 @@ import org.roaringbitmap.IntIterator;
  * <p><b>Rate limit.</b> A group takes its permits (its messages' segments) in one
  * {@link RateLimiter#tryAcquire} call, as many messages as the limiter's burst allows for the
  * priority; the rest of the batch follows in further groups.
+ *
+ * <p><b>Stopping.</b> Once {@link Settings#stop()} answers true, nothing more is handed over: the
+ * ids of the batches still to send, those waiting for the rate limiter and those waiting to retry
+ * come out as {@link CampaignPipeline#RETURNED}; sends already with the connector finish normally.
  *
  * <p><b>Waiting.</b> Rate-limit waits and retry backoffs are scheduled on the actor system's
  * scheduler; no thread sleeps. A throttled or transiently failed message
@@ -101,9 +106,18 @@ public final class SendStage {
      * @param rateLimiter shared token bucket, or null
      * @param priority    marketing or transactional
      * @param retry       backoff policy
+     * @param stop        true once the run is to stop: ids not yet handed over (first sends and
+     *                    retries alike) come out as {@link CampaignPipeline#RETURNED}
      */
     public record Settings(CampaignSpec spec, RecipientDirectory directory, SuppressionIndex suppression, List<Scope> scopes,
-                           Renderer renderer, Connector connector, RateLimiter rateLimiter, Priority priority, Retry retry) {
+                           Renderer renderer, Connector connector, RateLimiter rateLimiter, Priority priority, Retry retry,
+                           BooleanSupplier stop) {
+
+        /** Settings of a run that is never stopped. */
+        public Settings(CampaignSpec spec, RecipientDirectory directory, SuppressionIndex suppression, List<Scope> scopes,
+                        Renderer renderer, Connector connector, RateLimiter rateLimiter, Priority priority, Retry retry) {
+            this(spec, directory, suppression, scopes, renderer, connector, rateLimiter, priority, retry, () -> false);
+        }
     }
 
     private SendStage() {
@@ -185,6 +199,12 @@ public final class SendStage {
             this.stamp = b.stamp();
             this.expected = b.ids().length;
             this.first = new ArrayList<>(b.ids().length);
+            if (s.stop().getAsBoolean()) {
+                for (int id : b.ids()) {
+                    decide(id, CampaignPipeline.RETURNED);
+                }
+                return;
+            }
             for (int id : b.ids()) {
                 Optional<Recipient> r = s.directory().get(id);
                 if (r.isEmpty()) {
@@ -218,6 +238,11 @@ public final class SendStage {
         /** Hands {@code waiting} over, rate limit permitting, and completes when each has an outcome. */
         private CompletionStage<Void> handOver(List<Attempt> waiting) {
             if (waiting.isEmpty()) {
+                return CompletableFuture.completedFuture(null);
+            }
+            if (s.stop().getAsBoolean()) {
+                // Not handed over (or answered throttled / transient-failed): safe to give back unsent.
+                waiting.forEach(a -> decide(a.message().recipientId(), CampaignPipeline.RETURNED));
                 return CompletableFuture.completedFuture(null);
             }
             List<Attempt> group = waiting;

@@ -1,12 +1,18 @@
 package dev.herald.dispatcher.outcome;
 
+import dev.herald.dispatcher.outcome.internal.CheckpointFile;
 import dev.herald.dispatcher.outcome.internal.Journal;
 import dev.herald.dispatcher.outcome.internal.LedgerState;
 import dev.herald.dispatcher.outcome.internal.LogCodec;
 import dev.herald.suppression.CorruptIndexException;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -58,6 +64,10 @@ public final class OutcomeLedger implements AutoCloseable {
     private final Journal journal;
     private boolean closed;
     private IOException failure;
+    private FileChannel lockFile;
+
+    /** Held (an OS file lock) while the ledger is open: one writer, in this process or any other. */
+    static final String LOCK = "lock";
 
     private OutcomeLedger(Path dir, int checkpointEvery, LedgerState state, Journal journal) {
         this.dir = dir;
@@ -72,10 +82,22 @@ public final class OutcomeLedger implements AutoCloseable {
     }
 
     /**
+     * Reopens (and recovers) the ledger created in {@code dir}, with the audience it was created with.
+     *
+     * @throws java.nio.file.NoSuchFileException if no ledger was created in {@code dir}
+     * @throws CorruptIndexException naming the file when stored state fails its checks
+     * @throws IOException if the files cannot be read or written
+     */
+    public static OutcomeLedger openExisting(Path dir) throws IOException {
+        return open(dir, CheckpointFile.readAudience(dir).ids());
+    }
+
+    /**
      * Creates the ledger in {@code dir}, or reopens and recovers the one there.
      *
      * @param audience every recipient of the campaign; stored (with a checksum) at creation
      * @param checkpointEveryRecords log records after which a checkpoint is written (≥ 1)
+     * @throws IllegalStateException if the ledger is open already (in this process or another)
      * @throws IllegalArgumentException if the audience differs from the stored one, or
      *     {@code checkpointEveryRecords < 1}
      * @throws CorruptIndexException naming the file when stored state fails its checks
@@ -85,16 +107,43 @@ public final class OutcomeLedger implements AutoCloseable {
         if (checkpointEveryRecords < 1) {
             throw new IllegalArgumentException("checkpointEveryRecords must be >= 1, got " + checkpointEveryRecords);
         }
-        Journal.Opened o = Journal.open(dir, audience);
-        OutcomeLedger l = new OutcomeLedger(dir, checkpointEveryRecords, o.state(), o.journal());
-        List<String> warnings = new ArrayList<>(o.warnings());
-        MutableRoaringBitmap unknown = o.state().claimed().clone();
-        if (!unknown.isEmpty()) {
-            warnings.add(unknown.getLongCardinality() + " claimed recipient(s) had no final outcome and are now unknown");
-            l.record(Outcomes.UNKNOWN, unknown);
-            l.sync();
+        Files.createDirectories(dir);
+        FileChannel lockFile = FileChannel.open(dir.resolve(LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock lock;
+        try {
+            lock = lockFile.tryLock();
+        } catch (OverlappingFileLockException e) {
+            lock = null;
+        } catch (IOException | RuntimeException e) {
+            lockFile.close();
+            throw e;
         }
-        l.recovery = new RecoveryReport(o.created(), o.generation(), o.replayed(), o.tornBytes(), unknown, List.copyOf(warnings));
+        if (lock == null) {
+            lockFile.close();
+            throw new IllegalStateException("outcome ledger " + dir + " is already open (single writer)");
+        }
+        Journal.Opened o;
+        try {
+            o = Journal.open(dir, audience);
+        } catch (IOException | RuntimeException e) {
+            lockFile.close();
+            throw e;
+        }
+        OutcomeLedger l = new OutcomeLedger(dir, checkpointEveryRecords, o.state(), o.journal());
+        l.lockFile = lockFile;
+        try {
+            List<String> warnings = new ArrayList<>(o.warnings());
+            MutableRoaringBitmap unknown = o.state().claimed().clone();
+            if (!unknown.isEmpty()) {
+                warnings.add(unknown.getLongCardinality() + " claimed recipient(s) had no final outcome and are now unknown");
+                l.record(Outcomes.UNKNOWN, unknown);
+                l.sync();
+            }
+            l.recovery = new RecoveryReport(o.created(), o.generation(), o.replayed(), o.tornBytes(), unknown, List.copyOf(warnings));
+        } catch (IOException | RuntimeException e) {
+            l.close();
+            throw e;
+        }
         return l;
     }
 
@@ -272,11 +321,24 @@ public final class OutcomeLedger implements AutoCloseable {
         }
     }
 
+    /** The earliest instant a deferred id is due, if any id is deferred. Any thread. */
+    public Optional<Instant> nextDeferred() {
+        synchronized (stateLock) {
+            long ms = state.nextDeferredMillis();
+            return ms < 0 ? Optional.empty() : Optional.of(Instant.ofEpochMilli(ms));
+        }
+    }
+
     /** Whether every audience id has a final outcome. Any thread. */
     public boolean isComplete() {
         synchronized (stateLock) {
             return state.isComplete();
         }
+    }
+
+    /** The audience, fixed at creation (not to be mutated). Any thread. */
+    public ImmutableRoaringBitmap audience() {
+        return state.audience();
     }
 
     /** The number of recipients in the audience. */
@@ -295,7 +357,11 @@ public final class OutcomeLedger implements AutoCloseable {
         synchronized (writeLock) {
             if (!closed) {
                 closed = true;
-                journal.close();
+                try {
+                    journal.close();
+                } finally {
+                    lockFile.close(); // releases the lock
+                }
             }
         }
     }

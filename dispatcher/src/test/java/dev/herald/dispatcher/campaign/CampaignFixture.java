@@ -103,6 +103,11 @@ final class CampaignFixture implements AutoCloseable {
                 Clock.fixed(NOW, ZoneOffset.UTC), Duration.ofSeconds(10));
     }
 
+    CampaignDeps deps(ThrottleShards shards, Connector connector, Path ledgerRoot, Clock clock) {
+        return new CampaignDeps(directory, index, zones, policy, shards, connector, null, ledgerRoot, clock,
+                Duration.ofSeconds(10));
+    }
+
     static CampaignSpec spec(String id, ImmutableRoaringBitmap audience) {
         return new CampaignSpec(id, "Spring sale " + id, CHANNEL, CATEGORY, SENDER,
                 "Hi {{first_name}}, spring sale today!", "Reply STOP to opt out", audience);

@@ -229,6 +229,11 @@ public final class LedgerState {
         return decided.getLongCardinality();
     }
 
+    /** The earliest until-instant of a deferred id, in epoch ms, or -1 when none is deferred. */
+    public long nextDeferredMillis() {
+        return deferred.isEmpty() ? -1 : deferred.firstKey();
+    }
+
     public long deferredCount() {
         return deferredAll.getLongCardinality();
     }

@@ -1,0 +1,406 @@
+package dev.herald.dispatcher.campaign;
+
+import dev.herald.dispatcher.outcome.OutcomeLedger;
+import dev.herald.dispatcher.outcome.Outcomes;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.LongAdder;
+
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.PreRestart;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.pattern.StatusReply;
+import org.roaringbitmap.buffer.MutableRoaringBitmap;
+
+/**
+ * One campaign: owns its {@link OutcomeLedger} (the single writer) and runs its stream, moving
+ * through {@code scheduled → running ⇄ paused → completed | cancelled | failed}; every change of
+ * status is stored ({@link CampaignStore}) before it is acknowledged, so a restarted JVM picks
+ * the campaign up where it was.
+ *
+ * <pre>{@code
+ * ActorRef<Campaign.Command> c = context.spawn(Campaign.create("c42", settings), "campaign-c42");
+ * c.tell(new Campaign.Pause(replyTo));
+ * }</pre>
+ *
+ * <p><b>Running.</b> A run ({@link CampaignRun}) takes the pending ids and the deferred ones now
+ * due through the graph. When it ends with deferred ids left, the campaign stays {@code running}
+ * and runs again when the earliest is due (checked at least every {@link Settings#releasePoll()}):
+ * released ids are re-checked for suppression, quiet hours and caps, and paced by the rate limiter.
+ * Once every id has a final outcome it is {@code completed}. Past its {@code expiresAt}, what is
+ * left becomes {@code expired}.
+ *
+ * <p><b>Pause, cancel, passivate.</b> These stop the active run ({@link CampaignRun.Control}): no
+ * further hand-over; what was claimed but not handed over is pending again. A cancelled campaign
+ * then records {@code failed:cancelled} for everyone left. {@link Passivate} (graceful shutdown)
+ * waits for the run to drain, keeps the stored status, closes the ledger and stops the actor.
+ *
+ * <p><b>Failures.</b> A connector failure is an outcome, not a failure of the campaign. A failed
+ * run (a store, the throttle shards) reopens the ledger (claimed ids become {@code unknown}) and
+ * is retried after {@link Settings#retryBackoff()}, up to {@link Settings#maxRunFailures()} times
+ * in a row; then the campaign is {@code failed} (an operator may resume it) and the actor stops.
+ * An exception in the actor itself stops it (the {@link CampaignManager} marks it failed); other
+ * campaigns carry on.
+ *
+ * <p>Thread-safety: an actor; the ledger is written by the run's stream, which is never running
+ * while the actor writes to the ledger itself.
+ */
+public final class Campaign extends AbstractBehavior<Campaign.Command> {
+
+    /** Messages a campaign understands. */
+    public sealed interface Command permits GetStatus, Pause, Resume, Cancel, Passivate, RunEnded, Tick {
+    }
+
+    /** Answers the record with live outcome counts. */
+    public record GetStatus(ActorRef<StatusReply<CampaignRecord>> replyTo) implements Command {
+    }
+
+    /** Pauses a scheduled or running campaign (a paused one stays paused); else a {@link CampaignRejection}. */
+    public record Pause(ActorRef<StatusReply<CampaignRecord>> replyTo) implements Command {
+    }
+
+    /** Resumes a paused or failed campaign (a running one keeps running); else a {@link CampaignRejection}. */
+    public record Resume(ActorRef<StatusReply<CampaignRecord>> replyTo) implements Command {
+    }
+
+    /** Cancels a campaign that is not completed or cancelled; else a {@link CampaignRejection}. */
+    public record Cancel(ActorRef<StatusReply<CampaignRecord>> replyTo) implements Command {
+    }
+
+    /** Stops the actor once its run has drained, keeping the stored status (graceful shutdown). */
+    public record Passivate(ActorRef<Done> replyTo) implements Command {
+    }
+
+    private record RunEnded(long runId, CampaignResult result, Throwable failure) implements Command {
+    }
+
+    private enum Tick implements Command { INSTANCE }
+
+    /**
+     * @param deps           shared services (the deps' ledger root is not used: the store decides)
+     * @param store          where records and ledgers live
+     * @param releasePoll    longest wait between checks for due deferred ids or the start instant
+     * @param maxRunFailures failed runs in a row before the campaign is {@code failed}, ≥ 0
+     * @param retryBackoff   wait before running again after a failed run
+     */
+    public record Settings(CampaignDeps deps, CampaignStore store, Duration releasePoll, int maxRunFailures,
+                           Duration retryBackoff) {
+        /** @throws IllegalArgumentException for a null component, a non-positive poll or negative counts */
+        public Settings {
+            if (deps == null || store == null || releasePoll == null || retryBackoff == null || releasePoll.isZero()
+                    || releasePoll.isNegative() || retryBackoff.isNegative() || maxRunFailures < 0) {
+                throw new IllegalArgumentException("campaign settings: need deps, store, releasePoll > 0, "
+                        + "retryBackoff >= 0, maxRunFailures >= 0");
+            }
+        }
+
+        /** @return polls every 30 s, retries 3 failed runs after 1 s each */
+        public static Settings defaults(CampaignDeps deps, CampaignStore store) {
+            return new Settings(deps, store, Duration.ofSeconds(30), 3, Duration.ofSeconds(1));
+        }
+    }
+
+    private static final Object TIMER = "campaign-timer";
+    private static final Duration MIN_WAIT = Duration.ofMillis(10);
+
+    private final Settings settings;
+    private final TimerScheduler<Command> timers;
+    private OutcomeLedger ledger;
+    private final CampaignSpec spec;
+    private CampaignRecord record;
+    /** The active run, or null. The ledger is the stream's while this is set. */
+    private CampaignRun.Control run;
+    private CompletionStage<CampaignResult> runDone = CompletableFuture.completedFuture(null);
+    private long runId;
+    private int failuresInARow;
+    private ActorRef<Done> passivateReplyTo;
+
+    private Campaign(ActorContext<Command> context, TimerScheduler<Command> timers, Settings settings,
+                     CampaignRecord record, OutcomeLedger ledger) {
+        super(context);
+        this.timers = timers;
+        this.settings = settings;
+        this.record = record;
+        this.ledger = ledger;
+        this.spec = record.spec(ledger.audience());
+    }
+
+    /**
+     * @param id       a campaign stored in {@code settings.store()}
+     * @param settings shared services and timing
+     * @return the campaign's behaviour; setup loads its record, opens (and recovers) its ledger and
+     *     carries on from the stored status (fails, stopping the actor, if they cannot be read)
+     */
+    public static Behavior<Command> create(String id, Settings settings) {
+        return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
+            CampaignRecord record = settings.store().load(id)
+                    .orElseThrow(() -> new IllegalStateException("campaign " + id + " is not in " + settings.store().root()));
+            OutcomeLedger ledger = OutcomeLedger.openExisting(settings.store().ledgerDir(id));
+            if (ledger.recovery().unknownCount() > 0) {
+                context.getLog().warn("campaign {}: {}", id, ledger.recovery().warnings());
+            }
+            Campaign c = new Campaign(context, timers, settings, record, ledger);
+            try {
+                c.carryOn();
+                if (c.stopIfDone() != c) {
+                    ledger.close();
+                    return Behaviors.stopped();
+                }
+            } catch (IOException | RuntimeException e) {
+                ledger.close();
+                throw e;
+            }
+            return c;
+        }));
+    }
+
+    @Override
+    public Receive<Command> createReceive() {
+        return newReceiveBuilder()
+                .onMessage(GetStatus.class, m -> {
+                    m.replyTo().tell(StatusReply.success(view()));
+                    return this;
+                })
+                .onMessage(Pause.class, this::onPause)
+                .onMessage(Resume.class, this::onResume)
+                .onMessage(Cancel.class, this::onCancel)
+                .onMessage(Passivate.class, this::onPassivate)
+                .onMessage(RunEnded.class, this::onRunEnded)
+                .onMessage(Tick.class, m -> {
+                    carryOn();
+                    return stopIfDone();
+                })
+                .onSignal(PostStop.class, s -> cleanUp())
+                .onSignal(PreRestart.class, s -> cleanUp())
+                .build();
+    }
+
+    /** Does what the stored status calls for, unless a run is active. */
+    private void carryOn() throws IOException {
+        if (run != null || passivateReplyTo != null) {
+            return;
+        }
+        Instant now = settings.deps().clock().instant();
+        switch (record.status()) {
+            case SCHEDULED -> {
+                if (record.startAt() == null || !now.isBefore(record.startAt())) {
+                    change(CampaignStatus.RUNNING);
+                    startRun();
+                } else {
+                    tickIn(Duration.between(now, record.startAt()));
+                }
+            }
+            case RUNNING -> {
+                if (ledger.isComplete()) {
+                    change(CampaignStatus.COMPLETED);
+                } else if (!ledger.pending().isEmpty() || !ledger.deferredDue(now).isEmpty()
+                        || (record.expiresAt() != null && !now.isBefore(record.expiresAt()))) {
+                    startRun();
+                } else {
+                    Instant next = ledger.nextDeferred().orElse(now);
+                    if (record.expiresAt() != null && record.expiresAt().isBefore(next)) {
+                        next = record.expiresAt();
+                    }
+                    tickIn(Duration.between(now, next));
+                }
+            }
+            case CANCELLED -> finishCancel();
+            case PAUSED, FAILED, COMPLETED -> {
+            }
+        }
+    }
+
+    private void startRun() {
+        CampaignRun.Control control = new CampaignRun.Control();
+        run = control;
+        long id = ++runId;
+        runDone = CampaignRun.run(getContext().getSystem(), spec, settings.deps(), ledger, control, new LongAdder());
+        getContext().pipeToSelf(runDone, (r, e) -> new RunEnded(id, r, e));
+    }
+
+    private Behavior<Command> onRunEnded(RunEnded m) throws IOException {
+        if (m.runId() != runId) {
+            return this;
+        }
+        run = null;
+        if (m.failure() != null) {
+            failuresInARow++;
+            getContext().getLog().warn("campaign {}: run failed ({} in a row): {}", record.id(), failuresInARow,
+                    m.failure().toString());
+            // Claimed ids may have reached the connector: reopening makes them unknown (never resent),
+            // and gives a fresh ledger if it refuses writes after a failed one.
+            ledger.close();
+            ledger = OutcomeLedger.openExisting(settings.store().ledgerDir(record.id()));
+            if (passivateReplyTo == null && record.status() == CampaignStatus.RUNNING) {
+                if (failuresInARow > settings.maxRunFailures()) {
+                    record = record.withStatus(CampaignStatus.FAILED, now()).withError(String.valueOf(m.failure().getMessage()));
+                    save();
+                    return Behaviors.stopped();
+                }
+                tickIn(settings.retryBackoff());
+                return this;
+            }
+        } else {
+            failuresInARow = 0;
+        }
+        if (passivateReplyTo != null) {
+            save();
+            return Behaviors.stopped();
+        }
+        save();
+        carryOn();
+        return stopIfDone();
+    }
+
+    private Behavior<Command> onPause(Pause m) throws IOException {
+        switch (record.status()) {
+            case SCHEDULED, RUNNING -> {
+                change(CampaignStatus.PAUSED);
+                stopRun();
+            }
+            case PAUSED -> {
+            }
+            default -> {
+                m.replyTo().tell(StatusReply.error(refused("pause")));
+                return this;
+            }
+        }
+        m.replyTo().tell(StatusReply.success(view()));
+        return this;
+    }
+
+    private Behavior<Command> onResume(Resume m) throws IOException {
+        switch (record.status()) {
+            case PAUSED, FAILED -> {
+                failuresInARow = 0;
+                change(CampaignStatus.RUNNING);
+                carryOn(); // a run still draining after the pause is followed by a new one when it ends
+            }
+            case RUNNING -> {
+            }
+            default -> {
+                m.replyTo().tell(StatusReply.error(refused("resume")));
+                return this;
+            }
+        }
+        m.replyTo().tell(StatusReply.success(view()));
+        return stopIfDone();
+    }
+
+    private Behavior<Command> onCancel(Cancel m) throws IOException {
+        if (record.status().isTerminal()) {
+            m.replyTo().tell(StatusReply.error(refused("cancel")));
+            return this;
+        }
+        change(CampaignStatus.CANCELLED); // stored first: after a crash the cancel still holds
+        stopRun();
+        finishCancel();
+        m.replyTo().tell(StatusReply.success(view()));
+        return stopIfDone();
+    }
+
+    private Behavior<Command> onPassivate(Passivate m) throws IOException {
+        passivateReplyTo = m.replyTo();
+        timers.cancelAll();
+        if (run == null) {
+            save();
+            return Behaviors.stopped();
+        }
+        run.stop();
+        return this;
+    }
+
+    /** Records {@code failed:cancelled} for everyone without a final outcome, once no run is active. */
+    private void finishCancel() throws IOException {
+        if (run != null) {
+            return;
+        }
+        MutableRoaringBitmap left = ledger.pending().toMutableRoaringBitmap();
+        left.or(ledger.ids(Outcomes.DEFERRED));
+        left.andNot(ledger.claimed());
+        if (!left.isEmpty()) {
+            // failed:* is only for claimed ids; the claim is never handed to a connector.
+            ledger.claim(left);
+            ledger.record(Outcomes.failed("cancelled"), left);
+            ledger.sync();
+        }
+        save();
+    }
+
+    private void stopRun() {
+        timers.cancelAll();
+        if (run != null) {
+            run.stop();
+        }
+    }
+
+    private Behavior<Command> stopIfDone() throws IOException {
+        boolean done = switch (record.status()) {
+            case COMPLETED -> true;
+            case CANCELLED -> run == null && ledger.claimed().isEmpty();
+            default -> false;
+        };
+        return done ? Behaviors.stopped() : this;
+    }
+
+    private void change(CampaignStatus next) throws IOException {
+        record = record.withStatus(next, now());
+        save();
+        getContext().getLog().info("campaign {}: {}", record.id(), next.wire());
+    }
+
+    private void save() throws IOException {
+        record = record.withCounts(ledger.counts());
+        settings.store().save(record);
+    }
+
+    private CampaignRecord view() {
+        return record.withCounts(ledger.counts());
+    }
+
+    private void tickIn(Duration wait) {
+        Duration d = wait.compareTo(MIN_WAIT) < 0 ? MIN_WAIT
+                : wait.compareTo(settings.releasePoll()) > 0 ? settings.releasePoll() : wait;
+        timers.startSingleTimer(TIMER, Tick.INSTANCE, d);
+    }
+
+    private Instant now() {
+        return settings.deps().clock().instant();
+    }
+
+    private CampaignRejection refused(String action) {
+        return new CampaignRejection(CampaignRejection.Reason.CONFLICT,
+                "campaign " + record.id() + " is " + record.status().wire() + ": cannot " + action + " it");
+    }
+
+    /** Stops the run (if any) and closes the ledger once it has drained; the actor is gone. */
+    private Behavior<Command> cleanUp() {
+        if (run != null) {
+            run.stop();
+        }
+        OutcomeLedger open = ledger;
+        runDone.whenComplete((r, e) -> {
+            try {
+                open.close();
+            } catch (IOException ex) {
+                // The log is fsynced on every claim; a failed final fsync loses no claim.
+            }
+            if (passivateReplyTo != null) {
+                passivateReplyTo.tell(Done.getInstance());
+            }
+        });
+        return this;
+    }
+}

@@ -1,0 +1,325 @@
+package dev.herald.dispatcher.campaign;
+
+import dev.herald.dispatcher.render.Footer;
+import dev.herald.dispatcher.render.Template;
+import dev.herald.suppression.Scope;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.ChildFailed;
+import org.apache.pekko.actor.typed.Terminated;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.pattern.StatusReply;
+import org.roaringbitmap.buffer.ImmutableRoaringBitmap;
+
+/**
+ * Creates, finds and supervises the {@link Campaign} actors of one data directory. On start it
+ * brings back every campaign whose stored status needs an actor (scheduled, running, paused, and
+ * cancelled ones whose bookkeeping did not finish), so a restarted JVM carries on where it was.
+ *
+ * <pre>{@code
+ * ActorRef<CampaignManager.Command> manager = system.systemActorOf(CampaignManager.create(settings), "campaigns", Props.empty());
+ * manager.tell(new CampaignManager.Create(record, audience, replyTo));
+ * }</pre>
+ *
+ * <p><b>Supervision.</b> Each campaign is a child stopped on failure: an exception in one campaign
+ * stops that campaign only; the manager records it as {@code failed} with the exception, and an
+ * operator may resume it. Campaigns that end (completed, cancelled, failed) stop their actors; the
+ * manager answers for them from the store.
+ *
+ * <p>Thread-safety: an actor. Creation writes the campaign's ledger and record before it answers.
+ */
+public final class CampaignManager extends AbstractBehavior<CampaignManager.Command> {
+
+    /** Messages the manager understands. */
+    public sealed interface Command permits Create, Get, ListAll, Pause, Resume, Cancel, Shutdown, Answered {
+    }
+
+    /**
+     * Creates (and starts or schedules) a campaign: answers its record, or a {@link CampaignRejection}
+     * ({@code INVALID}: bad template, footer, names or an empty audience; {@code CONFLICT}: the id exists).
+     *
+     * @param record   a {@link CampaignRecord#create new} record
+     * @param audience its recipients (size as in the record)
+     */
+    public record Create(CampaignRecord record, ImmutableRoaringBitmap audience,
+                         ActorRef<StatusReply<CampaignRecord>> replyTo) implements Command {
+    }
+
+    /** Answers the campaign's record with current counts, or a {@code NOT_FOUND} rejection. */
+    public record Get(String id, ActorRef<StatusReply<CampaignRecord>> replyTo) implements Command {
+    }
+
+    /** Answers every campaign's record, oldest first (live counts for those with an actor). */
+    public record ListAll(ActorRef<StatusReply<List<CampaignRecord>>> replyTo) implements Command {
+    }
+
+    /** Pauses campaign {@code id}; see {@link Campaign.Pause}. */
+    public record Pause(String id, ActorRef<StatusReply<CampaignRecord>> replyTo) implements Command {
+    }
+
+    /** Resumes campaign {@code id} (also a failed one whose actor has stopped); see {@link Campaign.Resume}. */
+    public record Resume(String id, ActorRef<StatusReply<CampaignRecord>> replyTo) implements Command {
+    }
+
+    /** Cancels campaign {@code id}; see {@link Campaign.Cancel}. */
+    public record Cancel(String id, ActorRef<StatusReply<CampaignRecord>> replyTo) implements Command {
+    }
+
+    /** Passivates every campaign (runs drain, statuses kept), answers when all have stopped, then stops. */
+    public record Shutdown(ActorRef<Done> replyTo) implements Command {
+    }
+
+    /** A campaign actor's answer to a forwarded request, or why there was none. */
+    private record Answered(String id, boolean isGet, StatusReply<CampaignRecord> reply, Throwable failure,
+                            ActorRef<StatusReply<CampaignRecord>> replyTo) implements Command {
+    }
+
+    /** How long a campaign actor may take to answer a forwarded request. */
+    static final Duration ASK_TIMEOUT = Duration.ofSeconds(5);
+
+    @SuppressWarnings("unchecked")
+    private static final Class<StatusReply<CampaignRecord>> REPLY = (Class<StatusReply<CampaignRecord>>) (Class<?>) StatusReply.class;
+
+    private final Campaign.Settings settings;
+    private final CampaignStore store;
+    private final Map<String, ActorRef<Campaign.Command>> live = new HashMap<>();
+    private final Map<ActorRef<Void>, String> byRef = new HashMap<>();
+    private final Set<ActorRef<Done>> shutdownWaiters = new HashSet<>();
+
+    private CampaignManager(ActorContext<Command> context, Campaign.Settings settings) {
+        super(context);
+        this.settings = settings;
+        this.store = settings.store();
+    }
+
+    /**
+     * @param settings shared by every campaign
+     * @return the manager's behaviour; setup spawns the campaigns the store says need an actor
+     */
+    public static Behavior<Command> create(Campaign.Settings settings) {
+        return Behaviors.setup(context -> {
+            CampaignManager m = new CampaignManager(context, settings);
+            for (CampaignRecord r : settings.store().list()) {
+                if (r.status() != CampaignStatus.COMPLETED && r.status() != CampaignStatus.FAILED) {
+                    m.spawn(r.id());
+                }
+            }
+            context.getLog().info("campaign manager: {} campaign(s) carried on from {}", m.live.size(),
+                    settings.store().root());
+            return m;
+        });
+    }
+
+    @Override
+    public Receive<Command> createReceive() {
+        return newReceiveBuilder()
+                .onMessage(Create.class, this::onCreate)
+                .onMessage(Get.class, this::onGet)
+                .onMessage(ListAll.class, this::onList)
+                .onMessage(Pause.class, m -> forward(m.id(), m.replyTo(), false, r -> new Campaign.Pause(r)))
+                .onMessage(Resume.class, m -> forward(m.id(), m.replyTo(), true, r -> new Campaign.Resume(r)))
+                .onMessage(Cancel.class, m -> forward(m.id(), m.replyTo(), true, r -> new Campaign.Cancel(r)))
+                .onMessage(Shutdown.class, this::onShutdown)
+                .onMessage(Answered.class, this::onAnswered)
+                .onSignal(ChildFailed.class, this::onChildFailed)
+                .onSignal(Terminated.class, this::onTerminated)
+                .build();
+    }
+
+    private Behavior<Command> onCreate(Create m) {
+        CampaignRecord r = m.record();
+        try {
+            validate(r, m.audience());
+            if (store.load(r.id()).isPresent()) {
+                throw new CampaignRejection(CampaignRejection.Reason.CONFLICT, "campaign " + r.id() + " already exists");
+            }
+            store.create(r, m.audience());
+        } catch (CampaignRejection e) {
+            m.replyTo().tell(StatusReply.error(e));
+            return this;
+        } catch (IOException | RuntimeException e) {
+            getContext().getLog().error("campaign {}: could not be stored", r.id(), e);
+            m.replyTo().tell(StatusReply.error(new IOException("campaign " + r.id() + " could not be stored: " + e.getMessage(), e)));
+            return this;
+        }
+        getContext().getLog().info("campaign {}: created, {} recipients", r.id(), r.audienceSize());
+        spawn(r.id());
+        m.replyTo().tell(StatusReply.success(r));
+        return this;
+    }
+
+    /**
+     * @throws CampaignRejection ({@code INVALID}) naming what is wrong: an empty audience, a template
+     *     or footer that does not parse, a name that is not a valid scope
+     */
+    static void validate(CampaignRecord r, ImmutableRoaringBitmap audience) {
+        try {
+            if (audience.isEmpty()) {
+                throw new IllegalArgumentException("the audience is empty");
+            }
+            Template.parse(r.template());
+            if (!r.footer().isEmpty()) {
+                Footer.of(r.footer());
+            }
+            Scope.forMessage(r.sender(), r.channel(), r.category());
+            r.spec(audience);
+        } catch (IllegalArgumentException e) {
+            throw new CampaignRejection(CampaignRejection.Reason.INVALID, "campaign " + r.id() + ": " + e.getMessage());
+        }
+    }
+
+    private Behavior<Command> onGet(Get m) {
+        ActorRef<Campaign.Command> child = live.get(m.id());
+        if (child != null) {
+            ask(m.id(), true, child, m.replyTo(), Campaign.GetStatus::new);
+            return this;
+        }
+        m.replyTo().tell(stored(m.id()));
+        return this;
+    }
+
+    private Behavior<Command> onList(ListAll m) {
+        try {
+            List<CampaignRecord> out = new ArrayList<>(store.list());
+            m.replyTo().tell(StatusReply.success(out));
+        } catch (IOException | RuntimeException e) {
+            m.replyTo().tell(StatusReply.error(e));
+        }
+        return this;
+    }
+
+    private interface ToChild {
+        Campaign.Command make(ActorRef<StatusReply<CampaignRecord>> replyTo);
+    }
+
+    /** Sends the request to the campaign's actor, spawning it for a stored one if {@code spawnIfStored}. */
+    private Behavior<Command> forward(String id, ActorRef<StatusReply<CampaignRecord>> replyTo, boolean spawnIfStored,
+                                      ToChild message) {
+        ActorRef<Campaign.Command> child = live.get(id);
+        if (child == null) {
+            StatusReply<CampaignRecord> r = stored(id);
+            if (r.isError()) {
+                replyTo.tell(r);
+                return this;
+            }
+            CampaignStatus s = r.getValue().status();
+            if (!spawnIfStored || s == CampaignStatus.COMPLETED || s == CampaignStatus.CANCELLED) {
+                replyTo.tell(StatusReply.error(new CampaignRejection(CampaignRejection.Reason.CONFLICT,
+                        "campaign " + id + " is " + s.wire() + ": cannot change it")));
+                return this;
+            }
+            child = spawn(id);
+        }
+        ask(id, false, child, replyTo, message::make);
+        return this;
+    }
+
+    /**
+     * Asks the campaign's actor; if it stops before answering (it completed, or failed), a
+     * {@link Get} is answered from the store and a change is reported as not done.
+     */
+    private void ask(String id, boolean isGet, ActorRef<Campaign.Command> child, ActorRef<StatusReply<CampaignRecord>> replyTo,
+                     java.util.function.Function<ActorRef<StatusReply<CampaignRecord>>, Campaign.Command> message) {
+        getContext().ask(REPLY, child, ASK_TIMEOUT, message::apply,
+                (reply, failure) -> new Answered(id, isGet, reply, failure, replyTo));
+    }
+
+    private Behavior<Command> onAnswered(Answered m) {
+        if (m.reply() != null) {
+            m.replyTo().tell(m.reply());
+        } else if (m.isGet()) {
+            m.replyTo().tell(stored(m.id()));
+        } else {
+            m.replyTo().tell(StatusReply.error(new CampaignRejection(CampaignRejection.Reason.CONFLICT,
+                    "campaign " + m.id() + " did not answer (it may just have finished or failed): " + m.failure())));
+        }
+        return this;
+    }
+
+    private StatusReply<CampaignRecord> stored(String id) {
+        try {
+            Optional<CampaignRecord> r = store.load(id);
+            return r.map(StatusReply::success).orElseGet(() -> StatusReply.error(
+                    new CampaignRejection(CampaignRejection.Reason.NOT_FOUND, "no campaign '" + id + "'")));
+        } catch (IllegalArgumentException e) {
+            return StatusReply.error(new CampaignRejection(CampaignRejection.Reason.NOT_FOUND, e.getMessage()));
+        } catch (IOException e) {
+            return StatusReply.error(e);
+        }
+    }
+
+    private ActorRef<Campaign.Command> spawn(String id) {
+        // Pekko's default for a failing child is to stop it; left unwrapped so the failure reaches
+        // this actor as ChildFailed (a supervise(..).onFailure(stop()) would turn it into a plain stop).
+        ActorRef<Campaign.Command> child = getContext().spawn(Campaign.create(id, settings), "campaign-" + id);
+        getContext().watch(child);
+        live.put(id, child);
+        byRef.put(child.unsafeUpcast(), id);
+        return child;
+    }
+
+    private Behavior<Command> onShutdown(Shutdown m) {
+        shutdownWaiters.add(m.replyTo());
+        if (live.isEmpty()) {
+            return shutDown();
+        }
+        for (ActorRef<Campaign.Command> child : live.values()) {
+            child.tell(new Campaign.Passivate(getContext().getSystem().ignoreRef()));
+        }
+        return this;
+    }
+
+    private Behavior<Command> shutDown() {
+        shutdownWaiters.forEach(w -> w.tell(Done.getInstance()));
+        return Behaviors.stopped();
+    }
+
+    private Behavior<Command> onChildFailed(ChildFailed s) {
+        String id = forget(s.getRef());
+        if (id != null) {
+            getContext().getLog().error("campaign {}: stopped by an error; marked failed", id, s.getCause());
+            try {
+                Optional<CampaignRecord> r = store.load(id);
+                if (r.isPresent() && !r.get().status().isTerminal()) {
+                    store.save(r.get().withStatus(CampaignStatus.FAILED, settings.deps().clock().instant())
+                            .withError("internal error: " + s.getCause()));
+                }
+            } catch (IOException | RuntimeException e) {
+                getContext().getLog().error("campaign {}: could not record the failure", id, e);
+            }
+        }
+        return afterChildGone();
+    }
+
+    private Behavior<Command> onTerminated(Terminated s) {
+        forget(s.getRef());
+        return afterChildGone();
+    }
+
+    private String forget(ActorRef<Void> ref) {
+        String id = byRef.remove(ref);
+        if (id != null) {
+            live.remove(id);
+        }
+        return id;
+    }
+
+    private Behavior<Command> afterChildGone() {
+        return !shutdownWaiters.isEmpty() && live.isEmpty() ? shutDown() : this;
+    }
+}

@@ -1,0 +1,108 @@
+package dev.herald.dispatcher.campaign;
+
+import java.time.Instant;
+import java.util.Map;
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import org.roaringbitmap.buffer.ImmutableRoaringBitmap;
+
+/**
+ * What Herald keeps about one campaign besides its audience and outcomes: its definition and where
+ * it is in its life, stored as {@code campaign.json} by {@link CampaignStore}.
+ *
+ * <pre>{@code
+ * CampaignRecord r = CampaignRecord.create("c42", "Spring sale", "sms", "marketing", "acme",
+ *         "Hi {{first_name}}", "Reply STOP to opt out", audience.getLongCardinality(), now, null, null);
+ * CampaignRecord running = r.withStatus(CampaignStatus.RUNNING, now);
+ * }</pre>
+ *
+ * <p>Immutable.
+ *
+ * @param id           campaign id: 1–64 of {@code [A-Za-z0-9._-]}, not starting with a dot
+ * @param name         human name
+ * @param channel      channel, e.g. {@code sms}
+ * @param category     category, e.g. {@code marketing}
+ * @param sender       sender / brand id
+ * @param template     message template with {@code {{field}}} placeholders
+ * @param footer       compliance footer (may be empty)
+ * @param audienceSize recipients in the audience
+ * @param status       where it is in its life
+ * @param createdAt    when it was created
+ * @param startAt      when it is to start (null: at once)
+ * @param expiresAt    after this nobody is sent to (null: never)
+ * @param startedAt    when it first ran (null: not yet)
+ * @param finishedAt   when it became completed, cancelled or failed (null: not yet)
+ * @param error        why it failed (null unless failed)
+ * @param counts       outcome counts at the last status change (empty before the first run)
+ */
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record CampaignRecord(String id, String name, String channel, String category, String sender, String template,
+                             String footer, long audienceSize, CampaignStatus status, Instant createdAt, Instant startAt,
+                             Instant expiresAt, Instant startedAt, Instant finishedAt, String error,
+                             Map<String, Long> counts) {
+
+    private static final Pattern ID = Pattern.compile("[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}");
+
+    /** @throws IllegalArgumentException naming the first invalid component */
+    public CampaignRecord {
+        checkId(id);
+        Objects.requireNonNull(status, "status");
+        Objects.requireNonNull(createdAt, "createdAt");
+        footer = Objects.requireNonNullElse(footer, "");
+        counts = counts == null ? Map.of() : Map.copyOf(counts);
+        if (audienceSize < 0) {
+            throw new IllegalArgumentException("campaign " + id + ": negative audience size " + audienceSize);
+        }
+    }
+
+    /** A new campaign record, {@code scheduled}. */
+    public static CampaignRecord create(String id, String name, String channel, String category, String sender,
+                                        String template, String footer, long audienceSize, Instant createdAt,
+                                        Instant startAt, Instant expiresAt) {
+        return new CampaignRecord(id, name, channel, category, sender, template, footer, audienceSize,
+                CampaignStatus.SCHEDULED, createdAt, startAt, expiresAt, null, null, null, Map.of());
+    }
+
+    /**
+     * @param id a candidate campaign id
+     * @throws IllegalArgumentException saying what is wrong with it
+     */
+    public static void checkId(String id) {
+        if (id == null || !ID.matcher(id).matches()) {
+            throw new IllegalArgumentException("campaign id must be 1-64 characters of A-Z a-z 0-9 . _ - "
+                    + "and not start with a dot, got " + (id == null ? "nothing" : "'" + id + "'"));
+        }
+    }
+
+    /** The spec a run of this campaign needs, over {@code audience}. */
+    public CampaignSpec spec(ImmutableRoaringBitmap audience) {
+        return new CampaignSpec(id, name, channel, category, sender, template, footer, audience, expiresAt);
+    }
+
+    /**
+     * @param next the new status
+     * @param now  the time of the change: sets {@code startedAt} on the first {@code running},
+     *             {@code finishedAt} on {@code completed}, {@code cancelled} or {@code failed}
+     *             (cleared when a failed campaign runs again)
+     */
+    public CampaignRecord withStatus(CampaignStatus next, Instant now) {
+        Instant started = startedAt == null && next == CampaignStatus.RUNNING ? now : startedAt;
+        boolean finishing = next.isTerminal() || next == CampaignStatus.FAILED;
+        return new CampaignRecord(id, name, channel, category, sender, template, footer, audienceSize, next, createdAt,
+                startAt, expiresAt, started, finishing ? now : null, next == CampaignStatus.FAILED ? error : null, counts);
+    }
+
+    /** @return this record with {@code error} as the reason it failed */
+    public CampaignRecord withError(String why) {
+        return new CampaignRecord(id, name, channel, category, sender, template, footer, audienceSize, status, createdAt,
+                startAt, expiresAt, startedAt, finishedAt, why, counts);
+    }
+
+    /** @return this record with the outcome counts {@code latest} */
+    public CampaignRecord withCounts(Map<String, Long> latest) {
+        return new CampaignRecord(id, name, channel, category, sender, template, footer, audienceSize, status, createdAt,
+                startAt, expiresAt, startedAt, finishedAt, error, latest);
+    }
+}

@@ -1,0 +1,191 @@
+package dev.herald.dispatcher.campaign;
+
+import dev.herald.dispatcher.outcome.OutcomeLedger;
+import dev.herald.suppression.CorruptIndexException;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import org.roaringbitmap.buffer.ImmutableRoaringBitmap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The campaigns of a data directory, one directory each:
+ *
+ * <pre>
+ * campaigns/&lt;id&gt;/campaign.json   the {@link CampaignRecord}, replaced atomically (written aside, fsynced, renamed)
+ * campaigns/&lt;id&gt;/outcomes/       its {@link OutcomeLedger} (audience, checkpoint, log)
+ * </pre>
+ *
+ * <pre>{@code
+ * CampaignStore store = new CampaignStore(dataDir.resolve("campaigns"));
+ * store.create(record, audience);              // ledger first, then campaign.json: the commit point
+ * store.save(record.withStatus(CampaignStatus.RUNNING, now));
+ * }</pre>
+ *
+ * <p>A campaign exists once its {@code campaign.json} does: a creation cut short by a crash leaves a
+ * directory without one, which {@link #list()} skips and the next {@link #create} of that id
+ * replaces.
+ *
+ * <p>Thread-safety: thread-safe for different ids; one writer per id (the campaign's actor).
+ */
+public final class CampaignStore {
+    /** The record file inside a campaign's directory. */
+    public static final String RECORD = "campaign.json";
+    /** The outcome ledger directory inside a campaign's directory. */
+    public static final String OUTCOMES = "outcomes";
+
+    private static final Logger LOG = LoggerFactory.getLogger(CampaignStore.class);
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .registerModule(new JavaTimeModule())
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+            .enable(SerializationFeature.INDENT_OUTPUT)
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+    private final Path root;
+
+    /** @param root the directory that holds one directory per campaign (created on the first {@link #create}) */
+    public CampaignStore(Path root) {
+        this.root = root;
+    }
+
+    /** @return the directory that holds the campaigns */
+    public Path root() {
+        return root;
+    }
+
+    /** @return the outcome ledger directory of campaign {@code id} @throws IllegalArgumentException for a bad id */
+    public Path ledgerDir(String id) {
+        CampaignRecord.checkId(id);
+        return root.resolve(id).resolve(OUTCOMES);
+    }
+
+    /**
+     * Creates campaign {@code record.id()}: its outcome ledger over {@code audience}, then its record.
+     *
+     * @throws IllegalArgumentException if a campaign with that id exists, or the audience size differs from the record's
+     * @throws IOException if the files cannot be written
+     */
+    public void create(CampaignRecord record, ImmutableRoaringBitmap audience) throws IOException {
+        if (audience.getLongCardinality() != record.audienceSize()) {
+            throw new IllegalArgumentException("campaign " + record.id() + ": record says " + record.audienceSize()
+                    + " recipients, audience has " + audience.getLongCardinality());
+        }
+        Path dir = root.resolve(record.id());
+        if (Files.exists(dir.resolve(RECORD))) {
+            throw new IllegalArgumentException("campaign " + record.id() + " already exists");
+        }
+        if (Files.exists(dir)) {
+            LOG.warn("campaign {}: replacing a creation that did not finish", record.id());
+            deleteTree(dir);
+        }
+        Files.createDirectories(dir);
+        try (OutcomeLedger ledger = OutcomeLedger.open(dir.resolve(OUTCOMES), audience)) {
+            ledger.sync();
+        }
+        save(record);
+    }
+
+    /** Replaces the stored record of {@code record.id()} atomically and durably. @throws IOException if that fails */
+    public void save(CampaignRecord record) throws IOException {
+        Path dir = root.resolve(record.id());
+        Path tmp = dir.resolve(RECORD + ".tmp");
+        byte[] bytes = JSON.writeValueAsBytes(record);
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            ByteBuffer buf = ByteBuffer.wrap(bytes);
+            while (buf.hasRemaining()) {
+                ch.write(buf);
+            }
+            ch.force(true);
+        }
+        try {
+            Files.move(tmp, dir.resolve(RECORD), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            throw new IOException("cannot replace " + dir.resolve(RECORD) + " atomically on this file system", e);
+        }
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
+        } catch (IOException e) {
+            LOG.debug("cannot fsync directory {}: {}", dir, e.toString());
+        }
+    }
+
+    /**
+     * @return the record of campaign {@code id}, empty if there is none
+     * @throws CorruptIndexException naming the file if it is not a valid record
+     * @throws IOException if it cannot be read
+     */
+    public Optional<CampaignRecord> load(String id) throws IOException {
+        CampaignRecord.checkId(id);
+        Path file = root.resolve(id).resolve(RECORD);
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        }
+        try {
+            CampaignRecord r = JSON.readValue(bytes, CampaignRecord.class);
+            if (!r.id().equals(id)) {
+                throw new CorruptIndexException(file, "holds campaign '" + r.id() + "', expected '" + id + "'");
+            }
+            return Optional.of(r);
+        } catch (JsonProcessingException | IllegalArgumentException | NullPointerException e) {
+            throw new CorruptIndexException(file, "not a valid campaign record: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * @return every campaign's record, oldest first; directories without a record (an unfinished
+     *     creation) are skipped
+     * @throws CorruptIndexException naming the first file that is not a valid record
+     * @throws IOException if the directory cannot be read
+     */
+    public List<CampaignRecord> list() throws IOException {
+        List<CampaignRecord> out = new ArrayList<>();
+        if (!Files.isDirectory(root)) {
+            return out;
+        }
+        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(root, Files::isDirectory)) {
+            for (Path dir : dirs) {
+                String id = dir.getFileName().toString();
+                try {
+                    CampaignRecord.checkId(id);
+                } catch (IllegalArgumentException e) {
+                    continue;
+                }
+                load(id).ifPresent(out::add);
+            }
+        }
+        out.sort(Comparator.comparing(CampaignRecord::createdAt).thenComparing(CampaignRecord::id));
+        return out;
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+}
