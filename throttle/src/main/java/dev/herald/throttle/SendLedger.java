@@ -240,6 +240,25 @@ public final class SendLedger implements AutoCloseable {
         return update(ids, stamp, SendLedgerSlots.EMPTY);
     }
 
+    /**
+     * Forgets every reservation (not confirmed sends) of {@code ids} made for sends like
+     * {@code ctx} (same channel, category and marketing flag), whatever their second: the
+     * reservations a killed process left behind for recipients it never handed over. Only safe
+     * while nothing else reserves for these recipients in that context (at start-up, before any
+     * campaign runs).
+     *
+     * @param ids the recipients (never handed to a connector)
+     * @param ctx the kind of send whose reservations to forget (its zone does not matter)
+     * @return how many reservations were forgotten
+     * @throws IllegalStateException if the ledger is closed
+     */
+    public int releaseStale(ImmutableRoaringBitmap ids, CapContext ctx) {
+        long mask = SendLedgerSlots.CHANNEL_MASK | SendLedgerSlots.CATEGORY_MASK | SendLedgerSlots.MARKETING
+                | SendLedgerSlots.STATE_MASK;
+        long match = SendLedgerSlots.reserved(0, codes.channel(ctx.channel()), codes.category(ctx.category()), ctx.marketing()) & mask;
+        return locks.replaceMatching(store, ids, mask, match, SendLedgerSlots.EMPTY);
+    }
+
     /** @see #confirm(ImmutableRoaringBitmap, long) @return whether the reservation was found */
     public boolean confirm(int id, long stamp) {
         return update(ImmutableRoaringBitmap.bitmapOf(id), stamp, SendLedgerSlots.confirmed(stamp)) == 1;

@@ -6,6 +6,8 @@ import dev.herald.dispatcher.outcome.Outcomes;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -60,7 +62,7 @@ import org.roaringbitmap.buffer.MutableRoaringBitmap;
 public final class Campaign extends AbstractBehavior<Campaign.Command> {
 
     /** Messages a campaign understands. */
-    public sealed interface Command permits GetStatus, Pause, Resume, Cancel, Passivate, RunEnded, Tick {
+    public sealed interface Command permits GetStatus, Pause, Resume, Cancel, Passivate, RunEnded, Released, Tick {
     }
 
     /** Answers the record with live outcome counts. */
@@ -83,7 +85,10 @@ public final class Campaign extends AbstractBehavior<Campaign.Command> {
     public record Passivate(ActorRef<Done> replyTo) implements Command {
     }
 
-    private record RunEnded(long runId, CampaignResult result, Throwable failure) implements Command {
+    private record RunEnded(long runId, CampaignResult result, Throwable failure, java.util.Set<Long> stamps) implements Command {
+    }
+
+    private record Released(Throwable failure) implements Command {
     }
 
     private enum Tick implements Command { INSTANCE }
@@ -178,6 +183,14 @@ public final class Campaign extends AbstractBehavior<Campaign.Command> {
                 .onMessage(Cancel.class, this::onCancel)
                 .onMessage(Passivate.class, this::onPassivate)
                 .onMessage(RunEnded.class, this::onRunEnded)
+                .onMessage(Released.class, m -> {
+                    if (m.failure() != null) {
+                        getContext().getLog().warn("campaign {}: releasing cap reservations failed: {}", record.id(),
+                                m.failure().toString());
+                    }
+                    tickIn(settings.retryBackoff());
+                    return this;
+                })
                 .onMessage(Tick.class, m -> {
                     carryOn();
                     return stopIfDone();
@@ -185,6 +198,22 @@ public final class Campaign extends AbstractBehavior<Campaign.Command> {
                 .onSignal(PostStop.class, s -> cleanUp())
                 .onSignal(PreRestart.class, s -> cleanUp())
                 .build();
+    }
+
+    /**
+     * Start-up recovery, before any campaign runs: opens the campaign's ledger (claimed ids become
+     * {@code unknown}) and forgets the cap reservations a killed process left for its recipients
+     * that were never handed over (pending and deferred), so they are not capped by themselves.
+     *
+     * @return how many reservations were forgotten
+     * @throws IOException if the ledger cannot be opened
+     */
+    static int recoverReservations(Settings settings, CampaignRecord record) throws IOException {
+        try (OutcomeLedger l = OutcomeLedger.openExisting(settings.store().ledgerDir(record.id()))) {
+            MutableRoaringBitmap left = l.pending().toMutableRoaringBitmap();
+            left.or(l.ids(Outcomes.DEFERRED));
+            return left.isEmpty() ? 0 : settings.deps().shards().releaseStale(left, CampaignRun.capContext(record.spec(l.audience())));
+        }
     }
 
     /** Does what the stored status calls for, unless a run is active. */
@@ -227,7 +256,7 @@ public final class Campaign extends AbstractBehavior<Campaign.Command> {
         run = control;
         long id = ++runId;
         runDone = CampaignRun.run(getContext().getSystem(), spec, settings.deps(), ledger, control, new LongAdder());
-        getContext().pipeToSelf(runDone, (r, e) -> new RunEnded(id, r, e));
+        getContext().pipeToSelf(runDone, (r, e) -> new RunEnded(id, r, e, control.stamps()));
     }
 
     private Behavior<Command> onRunEnded(RunEnded m) throws IOException {
@@ -243,13 +272,22 @@ public final class Campaign extends AbstractBehavior<Campaign.Command> {
             // and gives a fresh ledger if it refuses writes after a failed one.
             ledger.close();
             ledger = OutcomeLedger.openExisting(settings.store().ledgerDir(record.id()));
+            // The failed run's cap reservations of ids it never handed over would cap them next time.
+            MutableRoaringBitmap left = ledger.pending().toMutableRoaringBitmap();
+            left.or(ledger.ids(Outcomes.DEFERRED));
+            List<CompletableFuture<Integer>> releases = new ArrayList<>();
+            for (long stamp : m.stamps()) {
+                releases.add(settings.deps().shards().release(left, stamp, settings.deps().askTimeout()).toCompletableFuture());
+            }
             if (passivateReplyTo == null && record.status() == CampaignStatus.RUNNING) {
                 if (failuresInARow > settings.maxRunFailures()) {
                     record = record.withStatus(CampaignStatus.FAILED, now()).withError(String.valueOf(m.failure().getMessage()));
                     save();
                     return Behaviors.stopped();
                 }
-                tickIn(settings.retryBackoff());
+                // runs again once the releases are done, after the backoff
+                getContext().pipeToSelf(CompletableFuture.allOf(releases.toArray(CompletableFuture[]::new)),
+                        (v, e) -> new Released(e));
                 return this;
             }
         } else {

@@ -114,7 +114,22 @@ public final class CampaignManager extends AbstractBehavior<CampaignManager.Comm
     public static Behavior<Command> create(Campaign.Settings settings) {
         return Behaviors.setup(context -> {
             CampaignManager m = new CampaignManager(context, settings);
-            for (CampaignRecord r : settings.store().list()) {
+            List<CampaignRecord> records = settings.store().list();
+            // Before any campaign runs: what a killed process reserved and never sent must not cap anyone.
+            for (CampaignRecord r : records) {
+                if (r.status() != CampaignStatus.COMPLETED) {
+                    try {
+                        int released = Campaign.recoverReservations(settings, r);
+                        if (released > 0) {
+                            context.getLog().info("campaign {}: released {} cap reservation(s) left by a stopped process",
+                                    r.id(), released);
+                        }
+                    } catch (IOException | RuntimeException e) {
+                        context.getLog().warn("campaign {}: start-up recovery failed: {}", r.id(), e.toString());
+                    }
+                }
+            }
+            for (CampaignRecord r : records) {
                 if (r.status() != CampaignStatus.COMPLETED && r.status() != CampaignStatus.FAILED) {
                     m.spawn(r.id());
                 }

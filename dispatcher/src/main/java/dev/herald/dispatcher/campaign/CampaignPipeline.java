@@ -213,12 +213,61 @@ public final class CampaignPipeline {
      * connector unclaimed, so a crash can never make the campaign send it again.
      */
     public static Flow<ReservationBatch, Claimed, NotUsed> claim(OutcomeLedger ledger) {
+        return claim(ledger, Integer.MAX_VALUE);
+    }
+
+    /**
+     * Claims each reservation in units of at most {@code unit} ids, each fsynced before it is
+     * emitted: nothing reaches the connector unclaimed, so a crash can never make the campaign
+     * send it again. The unit bounds what a crash turns {@code unknown}: the units claimed ahead
+     * of the connector (this stage's output buffer plus the one being handed over).
+     *
+     * @param unit most ids per claim (the connector's in-flight window is a good choice), ≥ 1
+     * @throws IllegalArgumentException if {@code unit < 1}
+     */
+    public static Flow<ReservationBatch, Claimed, NotUsed> claim(OutcomeLedger ledger, int unit) {
+        if (unit < 1) {
+            throw new IllegalArgumentException("claim unit must be >= 1, got " + unit);
+        }
         return Flow.<ReservationBatch>create()
-                .map(b -> {
-                    ledger.claim(b.reserved());
-                    return new Claimed(b.stamp(), b.reserved());
+                .mapConcat(b -> split(b, unit))
+                .map(c -> {
+                    ledger.claim(c.ids());
+                    return c;
                 })
                 .named("campaign-claim");
+    }
+
+    /** The reservation's ids in ascending units of at most {@code unit}, with its stamp. */
+    static List<Claimed> split(ReservationBatch b, int unit) {
+        ImmutableRoaringBitmap ids = b.reserved();
+        int n = ids.getCardinality();
+        if (n <= unit) {
+            return List.of(new Claimed(b.stamp(), ids));
+        }
+        List<Claimed> out = new ArrayList<>((n + unit - 1) / unit);
+        int[] buf = new int[unit];
+        org.roaringbitmap.BatchIterator it = ids.getBatchIterator();
+        int filled = 0;
+        int[] step = new int[Math.min(unit, 4096)];
+        while (it.hasNext()) {
+            int got = it.nextBatch(step);
+            int at = 0;
+            while (at < got) {
+                int take = Math.min(got - at, unit - filled);
+                System.arraycopy(step, at, buf, filled, take);
+                filled += take;
+                at += take;
+                if (filled == unit) {
+                    out.add(new Claimed(b.stamp(), MutableRoaringBitmap.bitmapOf(buf)));
+                    filled = 0;
+                }
+            }
+        }
+        if (filled > 0) {
+            out.add(new Claimed(b.stamp(), MutableRoaringBitmap.bitmapOf(java.util.Arrays.copyOf(buf, filled))));
+        }
+        return out;
     }
 
     /**

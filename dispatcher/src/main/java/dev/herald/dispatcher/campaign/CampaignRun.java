@@ -175,6 +175,19 @@ public final class CampaignRun {
         });
     }
 
+    /** The cap context of the campaign's sends (its zone is set per zone group when reserving). */
+    public static CapContext capContext(CampaignSpec spec) {
+        boolean marketing = !"transactional".equalsIgnoreCase(spec.category());
+        return new CapContext(spec.channel(), spec.category(), marketing, ZoneOffset.UTC);
+    }
+
+    /**
+     * What a crash can make {@code unknown}, in connector windows: claimed units ahead of the
+     * connector (one being claimed, one in the send stage's input, one being split into batches,
+     * the sends in flight spanning up to one more) and one group of answers not yet recorded.
+     */
+    public static final int UNKNOWN_BOUND_WINDOWS = 5;
+
     /** How old a quiet-hours plan may get before the next chunk gets a fresh one. */
     public static final Duration PLAN_REFRESH = Duration.ofMinutes(1);
 
@@ -184,7 +197,7 @@ public final class CampaignRun {
         ZoneBuckets buckets = deps.zones().snapshot();
         Supplier<QuietHoursPlan> plans = planSource(deps, buckets, spec.category(), now);
         Priority priority = "transactional".equalsIgnoreCase(spec.category()) ? Priority.TRANSACTIONAL : Priority.MARKETING;
-        CapContext ctx = new CapContext(spec.channel(), spec.category(), priority == Priority.MARKETING, ZoneOffset.UTC);
+        CapContext ctx = capContext(spec);
         Renderer renderer = new Renderer(Template.parse(spec.template()),
                 spec.footer().isEmpty() ? null : Footer.of(spec.footer()));
         SendStage.Settings send = new SendStage.Settings(spec, deps.directory(), deps.suppression(), scopes, renderer,
@@ -202,10 +215,19 @@ public final class CampaignRun {
                 .via(CampaignPipeline.quietHours(plans, spec.expiresAt(), ledger, decided).withAttributes(chunkBuffer))
                 .via(CampaignPipeline.caps(deps.shards(), ctx, buckets, deps.clock(), spec.expiresAt(), deps.askTimeout(),
                         ledger, 2, decided).withAttributes(chunkBuffer))
+                .map(b -> {
+                    control.stamps.add(b.stamp());
+                    return b;
+                })
                 // the claim fsyncs: its own island on the blocking-I/O dispatcher
-                .via(CampaignPipeline.claim(ledger).withAttributes(chunkBuffer).async(BLOCKING_IO, CHUNK_BUFFER))
-                .via(SendStage.flow(system, send))
-                .via(CampaignPipeline.record(ledger, deps.shards(), deps.askTimeout(), 4096, Duration.ofMillis(20), decided))
+                // in units of the connector's window, so a crash makes at most a few windows unknown
+                .via(CampaignPipeline.claim(ledger, deps.connector().window()).withAttributes(chunkBuffer)
+                        .async(BLOCKING_IO, CHUNK_BUFFER))
+                // claimed units waiting for the send stage: one, not the default island buffer of 16
+                .via(SendStage.flow(system, send).addAttributes(Attributes.inputBuffer(1, 1)))
+                // recorded in groups of at most a window: with the claimed units ahead, what a crash makes unknown
+                .via(CampaignPipeline.record(ledger, deps.shards(), deps.askTimeout(), deps.connector().window(),
+                        Duration.ofMillis(20), decided))
                 .toMat(Sink.ignore(), Keep.right())
                 .named("campaign-" + spec.id())
                 .run(system);
@@ -240,6 +262,15 @@ public final class CampaignRun {
      */
     public static final class Control {
         private volatile boolean stop;
+        private final java.util.Set<Long> stamps = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+        /**
+         * @return the cap reservation stamps the run's reservations used so far: after a failed
+         *     run, the reservations of ids left pending are released with them
+         */
+        public java.util.Set<Long> stamps() {
+            return java.util.Set.copyOf(stamps);
+        }
 
         /** Asks the run to stop. Idempotent; any thread. */
         public void stop() {

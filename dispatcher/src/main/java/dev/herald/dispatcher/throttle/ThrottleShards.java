@@ -61,11 +61,24 @@ public final class ThrottleShards {
     private final List<ActorRef<ThrottleShard.Command>> shards;
     private final int idsPerShard;
     private final Scheduler scheduler;
+    private final SendLedger ledger;
 
-    private ThrottleShards(List<ActorRef<ThrottleShard.Command>> shards, int idsPerShard, Scheduler scheduler) {
+    private ThrottleShards(List<ActorRef<ThrottleShard.Command>> shards, int idsPerShard, Scheduler scheduler, SendLedger ledger) {
         this.shards = List.copyOf(shards);
         this.idsPerShard = idsPerShard;
         this.scheduler = scheduler;
+        this.ledger = ledger;
+    }
+
+    /**
+     * Start-up recovery, straight on the ledger (not through the shards): forgets the reservations
+     * a killed process left for recipients it never handed over ({@link SendLedger#releaseStale}).
+     * Call before any campaign runs.
+     *
+     * @return how many reservations were forgotten
+     */
+    public int releaseStale(ImmutableRoaringBitmap ids, CapContext ctx) {
+        return ledger.releaseStale(ids, ctx);
     }
 
     /**
@@ -116,7 +129,7 @@ public final class ThrottleShards {
             long to = i == shardCount - 1 ? 1L << 31 : from + idsPerShard;
             refs.add(spawn.apply(ThrottleShard.create(ledger, from, to), Integer.toString(i)));
         }
-        return new ThrottleShards(refs, idsPerShard, scheduler);
+        return new ThrottleShards(refs, idsPerShard, scheduler, ledger);
     }
 
     /**

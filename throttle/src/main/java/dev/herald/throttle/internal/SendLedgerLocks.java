@@ -78,6 +78,37 @@ public final class SendLedgerLocks {
     }
 
     /**
+     * Replaces every slot of {@code ids} whose bits under {@code mask} equal {@code match}.
+     *
+     * @return how many slots were replaced
+     * @throws IllegalStateException if the ledger is closed
+     */
+    public int replaceMatching(SendLedgerStore store, ImmutableRoaringBitmap ids, long mask, long match, long replacement) {
+        long[] record = new long[store.slots()];
+        int found = 0;
+        PeekableIntIterator it = ids.getIntIterator();
+        while (it.hasNext()) {
+            int id = it.next();
+            ReentrantLock l = of(id);
+            l.lock();
+            try {
+                checkOpen();
+                store.load(id, record);
+                for (int i = 0; i < record.length; i++) {
+                    if (record[i] != SendLedgerSlots.EMPTY && (record[i] & mask) == match) {
+                        record[i] = replacement;
+                        store.write(id, i, replacement, record);
+                        found++;
+                    }
+                }
+            } finally {
+                l.unlock();
+            }
+        }
+        return found;
+    }
+
+    /**
      * @return how many slots of {@code id} hold a send
      * @throws IllegalStateException if the ledger is closed
      */

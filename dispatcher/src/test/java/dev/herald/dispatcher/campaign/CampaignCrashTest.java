@@ -1,0 +1,153 @@
+package dev.herald.dispatcher.campaign;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.herald.dispatcher.HeraldData;
+import dev.herald.dispatcher.connector.AcceptedLogEntry;
+import dev.herald.dispatcher.connector.SimulatedConnector;
+import dev.herald.dispatcher.connector.SimulatedConnectorOptions;
+import dev.herald.dispatcher.demo.AudienceSpec;
+import dev.herald.dispatcher.demo.SyntheticAudience;
+import dev.herald.dispatcher.outcome.OutcomeLedger;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.roaringbitmap.buffer.ImmutableRoaringBitmap;
+import org.roaringbitmap.buffer.MutableRoaringBitmap;
+
+/**
+ * Kills a whole Herald process running a campaign ({@link CampaignCrashChild}: data directory,
+ * actors, stream, simulated connector) with SIGKILL at random points, restarts it each time, and
+ * checks after every restart and at the end: no (campaign, recipient) twice in the accepted log,
+ * every audience member with exactly one outcome, every accepted message {@code sent} or
+ * {@code unknown}, the unknown bounded by the in-flight window per kill.
+ */
+class CampaignCrashTest {
+    private static final long SEED = 0x5EED_C4A5L;
+    private static final int RECIPIENTS = 100_000;
+    private static final int KILLS = 5;
+    private static final int WINDOW = 256;
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void shouldNeverSendTwiceNorLeaveAnyoneWithoutAnOutcomeWhenTheProcessIsKilledAtRandomPoints() throws Exception {
+        System.out.println("CampaignCrashTest seed = " + SEED);
+        Random rnd = new Random(SEED);
+        try (HeraldData data = SyntheticAudience.openData(tmp.resolve("data"), RECIPIENTS)) {
+            SyntheticAudience.of(AudienceSpec.defaults().withRecipients(RECIPIENTS).withSeed(CampaignFixture.SEED))
+                    .populate(data, (p, d, t) -> { });
+        }
+        int midRun = 0;
+        for (int kill = 0; kill < KILLS; kill++) {
+            Process child = start();
+            long sentAtKill = waitAndKill(child, 150 + rnd.nextInt(2_500));
+            if (sentAtKill >= 0) {
+                midRun++;
+            }
+            check(false, kill + 1);
+        }
+        Process last = start();
+        String out = new String(last.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(last.waitFor(120, TimeUnit.SECONDS), "the last run finishes");
+        assertEquals(0, last.exitValue(), out + Files.readString(tmp.resolve("child.err")));
+        assertTrue(out.contains("SETTLED"), out);
+        check(true, KILLS);
+        System.out.println("CampaignCrashTest: " + midRun + " of " + KILLS + " kills landed while sending");
+        assertTrue(midRun >= KILLS - 1, "most kills must land while the campaign sends");
+    }
+
+    private Process start() throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m"));
+        String flags = System.getProperty("herald.test.jvmFlags", "");
+        if (!flags.isBlank()) {
+            cmd.addAll(Arrays.asList(flags.trim().split("\\s+")));
+        }
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), CampaignCrashChild.class.getName(),
+                tmp.toString(), Integer.toString(RECIPIENTS)));
+        return new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(tmp.resolve("child.err").toFile())).start();
+    }
+
+    /** @return the sent count the child last printed when killed, or -1 if it had not started sending */
+    private long waitAndKill(Process child, int afterMs) throws Exception {
+        long sent = -1;
+        long deadline = 0;
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = out.readLine()) != null) {
+                if (line.equals("STARTED")) {
+                    deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(afterMs);
+                } else if (line.startsWith("SENT ")) {
+                    sent = Long.parseLong(line.substring(5));
+                }
+                if (deadline != 0 && System.nanoTime() >= deadline) {
+                    new ProcessBuilder("kill", "-9", Long.toString(child.pid())).start().waitFor();
+                    System.out.println("killed after " + afterMs + " ms, last printed sent = " + sent);
+                    break;
+                }
+            }
+        } finally {
+            child.destroyForcibly();
+            assertTrue(child.waitFor(30, TimeUnit.SECONDS));
+        }
+        return sent > 0 ? sent : -1;
+    }
+
+    private void check(boolean settled, int kills) throws IOException {
+        Path ledgerDir = tmp.resolve("campaigns").resolve(CampaignCrashChild.CAMPAIGN).resolve(CampaignStore.OUTCOMES);
+        MutableRoaringBitmap accepted = new MutableRoaringBitmap();
+        Path log = SimulatedConnectorOptions.defaults(tmp.resolve("log")).logFile();
+        if (Files.exists(log)) {
+            for (AcceptedLogEntry e : SimulatedConnector.readLog(log)) {
+                assertEquals(CampaignCrashChild.CAMPAIGN, e.campaignId());
+                assertFalse(accepted.contains(e.recipientId()), "recipient " + e.recipientId() + " was sent twice");
+                accepted.add(e.recipientId());
+            }
+        }
+        if (!Files.exists(tmp.resolve("campaigns").resolve(CampaignCrashChild.CAMPAIGN).resolve(CampaignStore.RECORD))) {
+            assertTrue(accepted.isEmpty(), "sent before the campaign existed");
+            return;
+        }
+        try (OutcomeLedger ledger = OutcomeLedger.openExisting(ledgerDir)) {
+            Map<String, Long> counts = ledger.counts();
+            MutableRoaringBitmap union = new MutableRoaringBitmap();
+            for (Map.Entry<String, Long> e : counts.entrySet()) {
+                ImmutableRoaringBitmap ids = e.getKey().equals("pending") ? ledger.pending()
+                        : e.getKey().equals("claimed") ? ledger.claimed() : ledger.ids(e.getKey());
+                assertEquals((long) e.getValue(), ids.getLongCardinality(), e.getKey());
+                assertFalse(ImmutableRoaringBitmap.intersects(union, ids), "an id has two outcomes: " + e.getKey());
+                union.or(ids);
+            }
+            assertEquals(ledger.audience(), union, "every audience id is pending or has exactly one outcome");
+            assertEquals(0L, counts.get("claimed"), "nothing stays claimed after recovery");
+            ImmutableRoaringBitmap sent = ledger.ids("sent");
+            ImmutableRoaringBitmap unknown = ledger.ids("unknown");
+            assertTrue(accepted.contains(sent), "every 'sent' was accepted by the connector");
+            assertTrue(ImmutableRoaringBitmap.or(sent, unknown).contains(accepted), "every accepted message is sent or unknown");
+            assertFalse(ImmutableRoaringBitmap.intersects(ledger.pending(), accepted), "an accepted recipient is pending again");
+            assertTrue(unknown.getLongCardinality() <= (long) kills * WINDOW * CampaignRun.UNKNOWN_BOUND_WINDOWS,
+                    "unknown bounded by the in-flight window: " + unknown.getLongCardinality());
+            System.out.println("after kill " + kills + ": " + counts + ", accepted " + accepted.getLongCardinality());
+            if (settled) {
+                assertEquals(0L, counts.get("pending"));
+                assertTrue(counts.getOrDefault("sent", 0L) > RECIPIENTS / 4, "the campaign really sent: " + counts);
+            }
+        }
+    }
+}
