@@ -351,6 +351,17 @@ public final class OutcomeLedger implements AutoCloseable {
         return recovery;
     }
 
+    /**
+     * For tests that simulate a killed process inside one JVM: drops the single-writer lock as the
+     * OS would, leaving the log unclosed; this object must not be used any more.
+     */
+    void releaseLockAsIfKilled() throws IOException {
+        synchronized (writeLock) {
+            closed = true;
+            lockFile.close();
+        }
+    }
+
     /** Fsyncs and closes the log. Idempotent. @throws IOException if the final fsync fails */
     @Override
     public void close() throws IOException {

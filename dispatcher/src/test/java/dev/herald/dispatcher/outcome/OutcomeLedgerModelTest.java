@@ -87,6 +87,8 @@ class OutcomeLedgerModelTest {
             } else if (op < 90) {
                 if (rnd.nextBoolean()) {
                     ledger.close();
+                } else {
+                    ledger.releaseLockAsIfKilled();
                 }
                 ledger = OutcomeLedger.open(dir, audience, 1 + rnd.nextInt(16));
                 MutableRoaringBitmap expectedUnknown = new MutableRoaringBitmap();

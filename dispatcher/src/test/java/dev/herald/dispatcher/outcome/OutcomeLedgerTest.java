@@ -69,6 +69,19 @@ class OutcomeLedgerTest {
     }
 
     @Test
+    void shouldRefuseASecondWriterWhileOpenAndAllowItAfterClose() throws IOException {
+        OutcomeLedger first = OutcomeLedger.open(dir, range(0, 100));
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> OutcomeLedger.openExisting(dir));
+        assertTrue(e.getMessage().contains("already open"), e.getMessage());
+        first.claim(range(0, 10));
+        first.close();
+        try (OutcomeLedger second = OutcomeLedger.openExisting(dir)) {
+            assertEquals(range(0, 100), second.audience());
+            assertEquals(range(0, 10), second.ids(Outcomes.UNKNOWN));
+        }
+    }
+
+    @Test
     void shouldTurnClaimedButUnconfirmedIdsIntoUnknownOnReopen() throws IOException {
         OutcomeLedger ledger = OutcomeLedger.open(dir, range(0, 1000));
         ledger.claim(range(0, 500));
@@ -77,6 +90,7 @@ class OutcomeLedgerTest {
         ledger.claim(range(500, 600));
         ledger.record(Outcomes.SENT, range(500, 550));
         // no close: as after a crash (the log was written, the checkpoint is older)
+        ledger.releaseLockAsIfKilled();
         try (OutcomeLedger reopened = OutcomeLedger.open(dir, range(0, 1000))) {
             MutableRoaringBitmap unknown = range(400, 500);
             unknown.or(range(550, 600));
