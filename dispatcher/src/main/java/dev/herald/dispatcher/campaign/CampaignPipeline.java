@@ -81,6 +81,16 @@ public final class CampaignPipeline {
     /** The {@link Delivery#outcome()} of an id the send stage gave back unsent because the run stops. */
     public static final String RETURNED = "returned";
 
+    private static final String DEFERRED_AT = "deferred@";
+
+    /**
+     * The {@link Delivery#outcome()} of an id the send stage found in quiet hours at hand-over:
+     * un-claimed, then deferred until {@code until} (or expired), its cap reservation released.
+     */
+    public static String deferredUntil(Instant until) {
+        return DEFERRED_AT + until.toEpochMilli();
+    }
+
     private CampaignPipeline() {
     }
 
@@ -136,9 +146,23 @@ public final class CampaignPipeline {
      */
     public static Flow<ImmutableRoaringBitmap, ImmutableRoaringBitmap, NotUsed> quietHours(
             Supplier<QuietHoursPlan> plans, Instant expiresAt, OutcomeLedger ledger, LongAdder decided) {
+        return quietHours(plans, expiresAt, ledger, decided, new java.util.concurrent.ConcurrentHashMap<>());
+    }
+
+    /**
+     * As {@link #quietHours(Supplier, Instant, OutcomeLedger, LongAdder)}, noting per chunk
+     * ({@code id >>> 16}) the epoch ms of the plan that decided it, for the send stage's re-check.
+     */
+    public static Flow<ImmutableRoaringBitmap, ImmutableRoaringBitmap, NotUsed> quietHours(
+            Supplier<QuietHoursPlan> plans, Instant expiresAt, OutcomeLedger ledger, LongAdder decided,
+            Map<Integer, Long> decidedAt) {
         return Flow.<ImmutableRoaringBitmap>create()
                 .map(chunk -> {
-                    QuietHoursDecision d = plans.get().decide(chunk);
+                    QuietHoursPlan plan = plans.get();
+                    QuietHoursDecision d = plan.decide(chunk);
+                    if (!chunk.isEmpty()) {
+                        decidedAt.put(chunk.first() >>> 16, plan.now().toEpochMilli());
+                    }
                     d.deferred().forEach((until, ids) -> {
                         deferOrExpire(ledger, until, ids, expiresAt);
                         decided.add(ids.getLongCardinality());
@@ -280,6 +304,16 @@ public final class CampaignPipeline {
     public static Flow<Delivery, List<Delivery>, NotUsed> record(OutcomeLedger ledger, ThrottleShards shards,
                                                                  Duration timeout, int batch, Duration within,
                                                                  LongAdder decided) {
+        return record(ledger, shards, timeout, batch, within, decided, null);
+    }
+
+    /**
+     * As {@link #record(OutcomeLedger, ThrottleShards, Duration, int, Duration, LongAdder)}; ids
+     * deferred at hand-over ({@link #deferredUntil}) past {@code expiresAt} (null: none) expire.
+     */
+    public static Flow<Delivery, List<Delivery>, NotUsed> record(OutcomeLedger ledger, ThrottleShards shards,
+                                                                 Duration timeout, int batch, Duration within,
+                                                                 LongAdder decided, Instant expiresAt) {
         return Flow.<Delivery>create()
                 .groupedWithin(batch, within)
                 .mapAsync(1, group -> {
@@ -293,11 +327,15 @@ public final class CampaignPipeline {
                     }
                     long[] returned = {0};
                     byOutcome.forEach((outcome, ids) -> io(() -> {
-                        if (outcome.startsWith(Outcomes.SUPPRESSED_PREFIX) || RETURNED.equals(outcome)) {
+                        boolean later = outcome.startsWith(DEFERRED_AT);
+                        if (outcome.startsWith(Outcomes.SUPPRESSED_PREFIX) || RETURNED.equals(outcome) || later) {
                             ledger.release(ids); // stopped before the connector: un-claim, then decide
                         }
                         if (RETURNED.equals(outcome)) {
                             returned[0] = ids.getLongCardinality();
+                        } else if (later) {
+                            deferOrExpire(ledger, Instant.ofEpochMilli(Long.parseLong(outcome.substring(DEFERRED_AT.length()))),
+                                    ids, expiresAt);
                         } else {
                             ledger.record(outcome, ids);
                         }

@@ -17,10 +17,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
@@ -188,8 +190,14 @@ public final class CampaignRun {
      */
     public static final int UNKNOWN_BOUND_WINDOWS = 5;
 
-    /** How old a quiet-hours plan may get before the next chunk gets a fresh one. */
-    public static final Duration PLAN_REFRESH = Duration.ofMinutes(1);
+    /** How old a quiet-hours plan may get before it is made again for the current time. */
+    public static final Duration PLAN_REFRESH = Duration.ofSeconds(1);
+
+    /**
+     * Quiet hours are checked again at hand-over for recipients whose chunk was decided longer
+     * ago than this (so a message held by a slow connector does not go out after its window closed).
+     */
+    public static final Duration QUIET_HOURS_RECHECK = Duration.ofSeconds(2);
 
     private static CompletionStage<?> stream(ActorSystem<?> system, CampaignSpec spec, CampaignDeps deps, OutcomeLedger ledger,
                                              Control control, LongAdder decided, AtomicLong processed, Instant now) {
@@ -200,8 +208,10 @@ public final class CampaignRun {
         CapContext ctx = capContext(spec);
         Renderer renderer = new Renderer(Template.parse(spec.template()),
                 spec.footer().isEmpty() ? null : Footer.of(spec.footer()));
+        Map<Integer, Long> decidedAt = new ConcurrentHashMap<>();
         SendStage.Settings send = new SendStage.Settings(spec, deps.directory(), deps.suppression(), scopes, renderer,
-                deps.connector(), deps.rateLimiter(), priority, SendStage.Retry.defaults(), control::stopping);
+                deps.connector(), deps.rateLimiter(), priority, SendStage.Retry.defaults(), control::stopping,
+                new SendStage.QuietHoursCheck(plans, decidedAt, QUIET_HOURS_RECHECK));
         Attributes chunkBuffer = Attributes.inputBuffer(1, CHUNK_BUFFER);
         MutableRoaringBitmap ids = ledger.pending().toMutableRoaringBitmap();
         ids.or(ledger.deferredDue(now));
@@ -212,7 +222,7 @@ public final class CampaignRun {
                     return chunk;
                 })
                 .via(CampaignPipeline.suppression(deps.suppression(), scopes, ledger, decided).withAttributes(chunkBuffer))
-                .via(CampaignPipeline.quietHours(plans, spec.expiresAt(), ledger, decided).withAttributes(chunkBuffer))
+                .via(CampaignPipeline.quietHours(plans, spec.expiresAt(), ledger, decided, decidedAt).withAttributes(chunkBuffer))
                 .via(CampaignPipeline.caps(deps.shards(), ctx, buckets, deps.clock(), spec.expiresAt(), deps.askTimeout(),
                         ledger, 2, decided).withAttributes(chunkBuffer))
                 .map(b -> {
@@ -227,7 +237,7 @@ public final class CampaignRun {
                 .via(SendStage.flow(system, send).addAttributes(Attributes.inputBuffer(1, 1)))
                 // recorded in groups of at most a window: with the claimed units ahead, what a crash makes unknown
                 .via(CampaignPipeline.record(ledger, deps.shards(), deps.askTimeout(), deps.connector().window(),
-                        Duration.ofMillis(20), decided))
+                        Duration.ofMillis(20), decided, spec.expiresAt()))
                 .toMat(Sink.ignore(), Keep.right())
                 .named("campaign-" + spec.id())
                 .run(system);

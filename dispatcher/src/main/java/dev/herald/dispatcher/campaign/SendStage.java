@@ -29,6 +29,10 @@ import java.util.concurrent.Executor;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
+import dev.herald.throttle.QuietHoursDecision;
+import dev.herald.throttle.QuietHoursPlan;
+import org.roaringbitmap.buffer.MutableRoaringBitmap;
+
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.stream.javadsl.Flow;
@@ -108,16 +112,29 @@ public final class SendStage {
      * @param retry       backoff policy
      * @param stop        true once the run is to stop: ids not yet handed over (first sends and
      *                    retries alike) come out as {@link CampaignPipeline#RETURNED}
+     * @param quietHours  the quiet-hours re-check at hand-over, or null for none
      */
     public record Settings(CampaignSpec spec, RecipientDirectory directory, SuppressionIndex suppression, List<Scope> scopes,
                            Renderer renderer, Connector connector, RateLimiter rateLimiter, Priority priority, Retry retry,
-                           BooleanSupplier stop) {
+                           BooleanSupplier stop, QuietHoursCheck quietHours) {
 
-        /** Settings of a run that is never stopped. */
+        /** Settings of a run that is never stopped and does not re-check quiet hours. */
         public Settings(CampaignSpec spec, RecipientDirectory directory, SuppressionIndex suppression, List<Scope> scopes,
                         Renderer renderer, Connector connector, RateLimiter rateLimiter, Priority priority, Retry retry) {
-            this(spec, directory, suppression, scopes, renderer, connector, rateLimiter, priority, retry, () -> false);
+            this(spec, directory, suppression, scopes, renderer, connector, rateLimiter, priority, retry, () -> false, null);
         }
+    }
+
+    /**
+     * Quiet hours again right before the hand-over, for ids whose chunk was decided more than
+     * {@code maxAge} ago (a slow connector or rate limit can hold a message for minutes): those
+     * now in quiet hours come out as {@link CampaignPipeline#deferredUntil deferred}.
+     *
+     * @param plans     the current plan (refreshed by the caller as the clock moves)
+     * @param decidedAt chunk key ({@code id >>> 16}) → epoch ms of the plan that decided it
+     * @param maxAge    how old a decision may be at hand-over
+     */
+    public record QuietHoursCheck(Supplier<QuietHoursPlan> plans, Map<Integer, Long> decidedAt, Duration maxAge) {
     }
 
     private SendStage() {
@@ -276,6 +293,9 @@ public final class SendStage {
                     messages.add(a.message());
                 }
             }
+            if (s.quietHours() != null && !sending.isEmpty()) {
+                recheckQuietHours(sending, messages);
+            }
             CompletionStage<Void> sent = messages.isEmpty() ? CompletableFuture.completedFuture(null)
                     : s.connector().sendAll(messages).thenCompose(results -> answered(sending, results));
             if (rest.isEmpty()) {
@@ -283,6 +303,38 @@ public final class SendStage {
             }
             CompletionStage<Void> others = handOver(rest);
             return sent.thenCombine(others, (a, b) -> null);
+        }
+
+        /** Takes out of {@code sending} (and {@code messages}) who is in quiet hours now, if decided too long ago. */
+        private void recheckQuietHours(List<Attempt> sending, List<OutboundMessage> messages) {
+            QuietHoursPlan plan = s.quietHours().plans().get();
+            long oldest = plan.now().toEpochMilli() - s.quietHours().maxAge().toMillis();
+            MutableRoaringBitmap stale = new MutableRoaringBitmap();
+            for (Attempt a : sending) {
+                int id = a.message().recipientId();
+                Long at = s.quietHours().decidedAt().get(id >>> 16);
+                if (at == null || at < oldest) {
+                    stale.add(id);
+                }
+            }
+            if (stale.isEmpty()) {
+                return;
+            }
+            QuietHoursDecision d = plan.decide(stale);
+            if (d.deferredCount() == 0) {
+                return;
+            }
+            MutableRoaringBitmap closed = new MutableRoaringBitmap();
+            d.deferred().forEach((until, ids) -> {
+                closed.or(ids);
+                ids.forEach((org.roaringbitmap.IntConsumer) id -> decide(id, CampaignPipeline.deferredUntil(until)));
+            });
+            for (int i = sending.size() - 1; i >= 0; i--) {
+                if (closed.contains(sending.get(i).message().recipientId())) {
+                    sending.remove(i);
+                    messages.remove(i);
+                }
+            }
         }
 
         /** Records final answers; schedules the throttled and transient ones again, grouped by backoff. */

@@ -1,5 +1,10 @@
 package dev.herald.dispatcher.campaign;
 
+import dev.herald.throttle.ZoneSet;
+import dev.herald.suppression.Recipient;
+import dev.herald.dispatcher.connector.SendResult;
+import dev.herald.dispatcher.connector.OutboundMessage;
+import dev.herald.dispatcher.connector.Connector;
 import static dev.herald.dispatcher.campaign.CampaignFixture.range;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -17,6 +22,12 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CompletionStage;
+import java.time.Instant;
+import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -111,6 +122,51 @@ class CampaignRunTest {
             assertEquals(0L, result.counts().getOrDefault("claimed", 0L));
             assertEquals(0L, result.counts().getOrDefault("pending", 0L));
             assertEquals((long) expectedSent.size(), result.counts().get(Outcomes.SENT));
+        }
+    }
+
+    @Test
+    void shouldNotHandOverAMessageWhoseWindowClosedWhileItWaitedForASlowConnector(@TempDir Path dir) throws Exception {
+        // 18:40 UTC, then a minute of campaign time per 50 ms of real time: windows close (Europe at
+        // 21:00 local) while a rate-limited connector still holds claimed recipients.
+        MutableClock clock = new MutableClock(Instant.parse("2026-06-10T18:40:00Z"));
+        CampaignSpec spec = CampaignFixture.spec("c-late-window", range(6_000));
+        Map<Integer, Instant> handedAt = new ConcurrentHashMap<>();
+        try (SendLedger capLedger = CampaignFixture.capLedger(dir.resolve("caps"));
+             SimulatedConnector simulated = SimulatedConnector.open(SimulatedConnectorOptions.defaults(dir.resolve("log"))
+                     .withMaxRate(1_000, 20).withWindow(64))) {
+            Connector recording = new Connector() {
+                public String name() { return simulated.name(); }
+                public double maxRatePerSecond() { return simulated.maxRatePerSecond(); }
+                public int window() { return simulated.window(); }
+                public CompletionStage<SendResult> send(OutboundMessage m) {
+                    handedAt.put(m.recipientId(), clock.instant());
+                    return simulated.send(m);
+                }
+                public void close() { }
+            };
+            ThrottleShards shards = fx.shards(testKit.system(), capLedger);
+            ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor();
+            ticker.scheduleAtFixedRate(() -> clock.advance(Duration.ofMinutes(1)), 50, 50, TimeUnit.MILLISECONDS);
+            CampaignResult result;
+            try {
+                result = CampaignRun.run(testKit.system(), spec, fx.deps(shards, recording, dir.resolve("ledgers"), clock))
+                        .toCompletableFuture().get(120, TimeUnit.SECONDS);
+            } finally {
+                ticker.shutdownNow();
+                shards.stop();
+            }
+            System.out.println("late-window run: " + result.counts());
+            assertTrue(result.counts().getOrDefault("deferred", 0L) > 1_000, "windows closed during the run");
+            int checked = 0;
+            for (Map.Entry<Integer, Instant> e : handedAt.entrySet()) {
+                Recipient r = fx.directory.get(e.getKey()).orElseThrow();
+                ZoneSet zs = fx.policy.zonesFor(ZoneSet.forRecipient(r));
+                assertTrue(fx.policy.rule(CampaignFixture.CATEGORY, r.region()).isOpen(e.getValue(), zs),
+                        "recipient " + e.getKey() + " (" + zs + ") was handed over at " + e.getValue() + ", in quiet hours");
+                checked++;
+            }
+            assertTrue(checked > 1_000, "enough messages went out: " + checked);
         }
     }
 
