@@ -48,11 +48,12 @@ public final class Renderer {
             BUFFER.set(b);
         }
         b.setLength(0);
-        String text = template.renderTo(b, recipient, extra).toString();
-        if (footer != null) {
-            text = footer.applyTo(text);
+        template.renderTo(b, recipient, extra);
+        // As footer.applyTo(text), without the intermediate string.
+        if (footer != null && !footer.contains(b)) {
+            b.append(footer.separator()).append(footer.text());
         }
-        return RenderedMessage.of(text);
+        return RenderedMessage.of(b.toString());
     }
 
     /** @return the template */
