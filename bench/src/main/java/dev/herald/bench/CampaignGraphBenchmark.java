@@ -18,6 +18,7 @@ import dev.herald.suppression.AudienceChunks;
 import dev.herald.suppression.IndexOptions;
 import dev.herald.suppression.Recipient;
 import dev.herald.suppression.RecipientDirectory;
+import dev.herald.suppression.RecipientFields;
 import dev.herald.suppression.Scope;
 import dev.herald.suppression.SuppressionIndex;
 import dev.herald.suppression.SuppressionSnapshot;
@@ -94,7 +95,8 @@ import org.roaringbitmap.buffer.MutableRoaringBitmap;
  *       {@link OutboundMessage} and send; {@code sent} recorded and confirmed per 4,096 ids, as the
  *       graph's record stage does.</li>
  *   <li>{@link #prepare}: only the per-recipient part of {@link #loop} (directory read, render,
- *       message), the floor under both.</li>
+ *       message), the floor under both; {@link #prepareFields} the same with a read of only the
+ *       number and the template's fields.</li>
  * </ul>
  *
  * <p>Scores are ns per recipient ({@link OperationsPerInvocation} = {@value #AUDIENCE}); the
@@ -323,6 +325,27 @@ public class CampaignGraphBenchmark {
         Recipient r = directory.get(id).orElseThrow(() -> new IllegalStateException("no recipient " + id));
         RenderedMessage rendered = renderer.render(r, Map.of());
         return OutboundMessage.of(campaignId, id, r.e164(), SENDER, rendered, Priority.MARKETING, CHANNEL);
+    }
+
+    /**
+     * As {@link #prepare}, reading only the number and the template's fields
+     * ({@link RecipientDirectory#fields}) instead of the whole recipient: what the send stage would
+     * cost with that read.
+     *
+     * @return the sum of the prepared messages' segment counts (one per recipient)
+     */
+    @Benchmark
+    @OperationsPerInvocation(AUDIENCE)
+    public long prepareFields() {
+        List<String> names = renderer.template().fieldNames();
+        long segments = 0;
+        for (int id = 0; id < audienceSize; id++) {
+            RecipientFields r = directory.fields(id, names).orElseThrow(() -> new IllegalStateException("no recipient"));
+            RenderedMessage rendered = renderer.render(r, Map.of());
+            segments += OutboundMessage.of("bench-prepare", id, r.e164(), SENDER, rendered, Priority.MARKETING, CHANNEL)
+                    .segments();
+        }
+        return segments;
     }
 
     /** @return the sum of the prepared messages' segment counts (one per recipient) */

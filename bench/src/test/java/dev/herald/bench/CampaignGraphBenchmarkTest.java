@@ -5,7 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import dev.herald.dispatcher.campaign.CampaignResult;
 import dev.herald.dispatcher.outcome.OutcomeLedger;
 import dev.herald.dispatcher.outcome.Outcomes;
+import dev.herald.suppression.Recipient;
+import dev.herald.suppression.RecipientFields;
 
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 
@@ -63,6 +66,18 @@ class CampaignGraphBenchmarkTest {
     @Test
     void shouldPrepareOneSingleSegmentMessagePerRecipient() {
         assertEquals(AUDIENCE, b.prepare(), "every rendered message is one SMS part");
+    }
+
+    @Test
+    void shouldPrepareTheSameMessagesFromTheTemplatesFieldsOnly() {
+        assertEquals(AUDIENCE, b.prepareFields(), "every rendered message is one SMS part");
+        List<String> names = b.renderer.template().fieldNames();
+        for (int id = 0; id < AUDIENCE; id += 997) {
+            Recipient full = b.directory.get(id).orElseThrow();
+            RecipientFields part = b.directory.fields(id, names).orElseThrow();
+            assertEquals(full.e164(), part.e164());
+            assertEquals(b.renderer.render(full, Map.of()), b.renderer.render(part, Map.of()), "id " + id);
+        }
     }
 
     private static Map<String, Long> nonZero(Map<String, Long> counts) {

@@ -1,12 +1,15 @@
 package dev.herald.dispatcher.render;
 
 import dev.herald.suppression.Recipient;
+import dev.herald.suppression.RecipientFields;
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 class RendererTest {
 
@@ -49,5 +52,17 @@ class RendererTest {
             Encoding e = Encoding.detect(text);
             assertEquals(new RenderedMessage(text, e, Segments.count(text, e)), r.render(ANA, extra), text);
         }
+    }
+
+    @Test
+    void shouldRenderTheSameFromTheNamedFieldsAsFromTheWholeRecipient() {
+        Renderer r = new Renderer(Template.parse("Hi {{first_name}}, {{city|friend}}: {{deal}} {{first_name}}"),
+                Footer.of("Reply STOP to opt out"));
+        assertEquals(List.of("first_name", "city", "deal"), r.template().fieldNames());
+        RecipientFields ana = new RecipientFields(1, "+447400123456", Map.of("first_name", "Ana"));
+        assertEquals(r.render(ANA, Map.of("deal", "€5 off")), r.render(ana, Map.of("deal", "€5 off")));
+        TemplateException e = assertThrows(TemplateException.class, () -> r.render(ana, Map.of()));
+        assertEquals("recipient 1 has no value for field 'deal' (position 36) and the placeholder has no fallback",
+                e.getMessage());
     }
 }
