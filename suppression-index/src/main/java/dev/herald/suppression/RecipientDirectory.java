@@ -12,6 +12,7 @@ import java.io.InputStream;
 import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -38,7 +39,7 @@ import java.util.OptionalInt;
  * same directory fails while the first holds it.
  *
  * <p>Thread-safety: all methods are safe from any number of threads. Lookups ({@link #idOf},
- * {@link #get}, {@link #find}, {@link #size}) run concurrently without a directory-wide lock;
+ * {@link #get}, {@link #fields}, {@link #find}, {@link #size}) run concurrently without a directory-wide lock;
  * registrations (including imports) are serialised by a single writer lock. Do not call
  * {@link #close()} while other threads still use the directory.
  */
@@ -136,6 +137,27 @@ public final class RecipientDirectory implements AutoCloseable {
     public Optional<Recipient> get(int id) {
         ensureOpen();
         return store.get(id);
+    }
+
+    /**
+     * The number and the named personal fields of a recipient, decoding nothing else of its
+     * record: what rendering a message needs, without the cost of {@link #get}.
+     *
+     * <pre>{@code
+     * List<String> names = List.copyOf(template.fields());          // once per campaign
+     * RecipientFields r = directory.fields(id, names).orElseThrow();  // per recipient
+     * }</pre>
+     *
+     * @param id    a recipient id
+     * @param names field names; the result's keys are these strings
+     * @return the recipient's number and those of {@code names} it has, or empty if the id was
+     *     never handed out
+     * @throws IllegalStateException if the directory is closed or the stored record is corrupt
+     * @throws NullPointerException  if {@code names} or one of them is null
+     */
+    public Optional<RecipientFields> fields(int id, List<String> names) {
+        ensureOpen();
+        return store.fields(id, names.toArray(String[]::new));
     }
 
     /**

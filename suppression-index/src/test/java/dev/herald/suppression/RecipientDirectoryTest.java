@@ -107,6 +107,62 @@ class RecipientDirectoryTest {
     }
 
     @Test
+    void shouldReadTheNamedFieldsAsGetHasThem() throws IOException {
+        long seed = 0xF1E1D5L;
+        System.out.println("RecipientDirectoryTest fields seed " + seed);
+        Random rnd = new Random(seed);
+        String[] names = {"first_name", "last_name", "city", "ciudad_año", "tier", "x"};
+        String[] values = {"Ana", "Zoë", "Siobhán", "回T退订", "a".repeat(300), "😀", "O'Neil, Jr"};
+        try (RecipientDirectory d = RecipientDirectory.open(dir, SMALL)) {
+            for (int i = 0; i < 500; i++) {
+                Map<String, String> fields = new LinkedHashMap<>();
+                for (String name : names) {
+                    if (rnd.nextInt(3) == 0) {
+                        fields.put(name, values[rnd.nextInt(values.length)]);
+                    }
+                }
+                d.register(uk(i), rnd.nextBoolean() ? "Europe/London" : null, rnd.nextBoolean() ? "en-GB" : null, fields);
+            }
+            List<List<String>> asks = List.of(List.of(), List.of("first_name"), List.of("ciudad_año", "tier"),
+                    List.of(names), List.of("first_name", "missing"), List.of("X", "first"));
+            for (int id = 0; id < 500; id++) {
+                Recipient full = d.get(id).orElseThrow();
+                for (List<String> ask : asks) {
+                    Map<String, String> expected = new LinkedHashMap<>(full.fields());
+                    expected.keySet().retainAll(ask);
+                    RecipientFields got = d.fields(id, ask).orElseThrow();
+                    assertEquals(new RecipientFields(id, full.e164(), expected), got, "id " + id + ", " + ask);
+                }
+            }
+            assertTrue(d.fields(500, List.of("first_name")).isEmpty());
+            assertTrue(d.fields(-1, List.of("first_name")).isEmpty());
+        }
+    }
+
+    @Test
+    void shouldRejectACorruptRecordWhenReadingFieldsAsGetDoes() {
+        byte[] good = RecipientCodec.encode(447400100000L, "GB", "Europe/London", "en-GB", Map.of("first_name", "Ana"));
+        String[] names = {"first_name"};
+        assertEquals(new RecipientFields(3, "+447400100000", Map.of("first_name", "Ana")),
+                RecipientCodec.decodeFields(3, good, names));
+        for (int cut = 0; cut < good.length; cut++) {
+            byte[] truncated = Arrays.copyOf(good, cut);
+            IllegalStateException full = assertThrows(IllegalStateException.class, () -> RecipientCodec.decode(3, truncated));
+            IllegalStateException part = assertThrows(IllegalStateException.class,
+                    () -> RecipientCodec.decodeFields(3, truncated, names));
+            assertTrue(part.getMessage().startsWith("corrupt recipient record for id 3: "), part.getMessage());
+            assertTrue(full.getMessage().startsWith("corrupt recipient record for id 3: "), full.getMessage());
+        }
+        byte[] trailing = Arrays.copyOf(good, good.length + 1);
+        assertEquals("corrupt recipient record for id 3: trailing bytes",
+                assertThrows(IllegalStateException.class, () -> RecipientCodec.decodeFields(3, trailing, names)).getMessage());
+        byte[] version = good.clone();
+        version[0] = 9;
+        assertEquals(assertThrows(IllegalStateException.class, () -> RecipientCodec.decode(3, version)).getMessage(),
+                assertThrows(IllegalStateException.class, () -> RecipientCodec.decodeFields(3, version, names)).getMessage());
+    }
+
+    @Test
     void shouldFindNothingForUnknownNumbers() throws IOException {
         try (RecipientDirectory d = RecipientDirectory.open(dir, SMALL)) {
             d.register(uk(1), null, null, null);

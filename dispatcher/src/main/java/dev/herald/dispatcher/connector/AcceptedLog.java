@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -26,7 +27,11 @@ final class AcceptedLog implements AutoCloseable {
     private final FileChannel channel;
     private final FileLock lock;
     private final boolean fsync;
-    private final StringBuilder text = new StringBuilder(4096);
+    private static final int INITIAL_BYTES = 1 << 16;
+    // Guarded by this: the batch being written, and the UTF-8 of the last campaign id.
+    private byte[] bytes = new byte[INITIAL_BYTES];
+    private String lastCampaign;
+    private byte[] lastCampaignBytes;
 
     private AcceptedLog(Path file, FileChannel channel, FileLock lock, boolean fsync) {
         this.file = file;
@@ -77,22 +82,79 @@ final class AcceptedLog implements AutoCloseable {
     /** Writes one line per message (all or, on an I/O error, a prefix), then forces if configured. */
     synchronized void append(List<OutboundMessage> messages, List<String> messageIds, long acceptedAtMillis)
             throws IOException {
-        text.setLength(0);
+        // The lines' UTF-8 bytes straight into one reused array: no String of the batch, no copy of it.
+        byte[] at = Long.toString(acceptedAtMillis).getBytes(StandardCharsets.US_ASCII);
+        int len = 0;
         for (int i = 0; i < messages.size(); i++) {
             OutboundMessage m = messages.get(i);
-            text.append(acceptedAtMillis).append('\t').append(m.campaignId()).append('\t')
-                    .append(m.recipientId()).append('\t').append(messageIds.get(i)).append('\n');
+            byte[] campaign = campaignBytes(m.campaignId());
+            String messageId = messageIds.get(i);
+            // Digits of the id (≤ 10) and 4 separators; a message id char is at most 3 UTF-8 bytes.
+            ensure(len + at.length + campaign.length + 14 + 3 * messageId.length());
+            System.arraycopy(at, 0, bytes, len, at.length);
+            len += at.length;
+            bytes[len++] = '\t';
+            System.arraycopy(campaign, 0, bytes, len, campaign.length);
+            len += campaign.length;
+            bytes[len++] = '\t';
+            len = putDigits(m.recipientId(), len);
+            bytes[len++] = '\t';
+            len = putUtf8(messageId, len);
+            bytes[len++] = '\n';
         }
-        ByteBuffer bytes = ByteBuffer.wrap(text.toString().getBytes(StandardCharsets.UTF_8));
-        while (bytes.hasRemaining()) {
-            channel.write(bytes);
+        ByteBuffer out = ByteBuffer.wrap(bytes, 0, len);
+        while (out.hasRemaining()) {
+            channel.write(out);
         }
         if (fsync) {
             channel.force(false);
         }
-        if (text.capacity() > 1 << 20) {
-            text.setLength(0);
-            text.trimToSize();
+        if (bytes.length > 1 << 20) {
+            bytes = new byte[INITIAL_BYTES];
+        }
+    }
+
+    /** The UTF-8 of a campaign id, kept for the last one seen (a batch is usually one campaign). */
+    private byte[] campaignBytes(String campaignId) {
+        if (!campaignId.equals(lastCampaign)) {
+            lastCampaign = campaignId;
+            lastCampaignBytes = campaignId.getBytes(StandardCharsets.UTF_8);
+        }
+        return lastCampaignBytes;
+    }
+
+    /** Writes the decimal digits of {@code v} (≥ 0) at {@code pos}; returns the position after them. */
+    private int putDigits(int v, int pos) {
+        int digits = 1;
+        for (int x = v; x >= 10; x /= 10) {
+            digits++;
+        }
+        int end = pos + digits;
+        for (int i = end - 1; i >= pos; i--) {
+            bytes[i] = (byte) ('0' + v % 10);
+            v /= 10;
+        }
+        return end;
+    }
+
+    /** Writes {@code s} as UTF-8 at {@code pos} (room for 3 bytes per char is ensured); returns the end. */
+    private int putUtf8(String s, int pos) {
+        for (int i = 0; i < s.length(); i++) {
+            if (s.charAt(i) >= 0x80) {
+                byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
+                System.arraycopy(utf8, 0, bytes, pos, utf8.length);
+                return pos + utf8.length;
+            }
+        }
+        for (int i = 0; i < s.length(); i++) {
+            bytes[pos + i] = (byte) s.charAt(i);
+        }
+        return pos + s.length();
+    }
+
+    private void ensure(int capacity) {
+        if (capacity > bytes.length) {
+            bytes = Arrays.copyOf(bytes, Math.max(capacity, 2 * bytes.length));
         }
     }
 

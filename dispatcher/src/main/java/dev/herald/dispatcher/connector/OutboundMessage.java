@@ -4,8 +4,6 @@ import dev.herald.dispatcher.render.Encoding;
 import dev.herald.dispatcher.render.RenderedMessage;
 import dev.herald.throttle.Priority;
 
-import java.util.regex.Pattern;
-
 /**
  * One rendered message on its way to a {@link Connector}.
  *
@@ -31,21 +29,19 @@ public record OutboundMessage(String campaignId, int recipientId, String to, Str
     /** Longest campaign id, in characters (as {@code ConsentEvidence.MAX_ID}). */
     public static final int MAX_CAMPAIGN_ID = 128;
 
-    private static final Pattern E164 = Pattern.compile("\\+[1-9][0-9]{1,14}");
-
     /**
      * @throws IllegalArgumentException naming the first component that is missing or out of range
      */
     public OutboundMessage {
         if (campaignId == null || campaignId.isEmpty() || campaignId.length() > MAX_CAMPAIGN_ID
-                || campaignId.chars().anyMatch(c -> c == '\t' || c == '\n' || c == '\r')) {
+                || hasTabOrLineBreak(campaignId)) {
             throw new IllegalArgumentException("campaign id must be 1-" + MAX_CAMPAIGN_ID
                     + " characters without tab or line break, got '" + campaignId + "'");
         }
         if (recipientId < 0) {
             throw new IllegalArgumentException("recipient id must be >= 0, got " + recipientId);
         }
-        if (to == null || !E164.matcher(to).matches()) {
+        if (to == null || !isE164(to)) {
             throw new IllegalArgumentException("destination must be an E.164 number like +447400123456, got '" + to + "'");
         }
         require(from != null && !from.isBlank(), "sender is missing");
@@ -71,6 +67,31 @@ public record OutboundMessage(String campaignId, int recipientId, String to, Str
                                      RenderedMessage rendered, Priority priority, String channel) {
         return new OutboundMessage(campaignId, recipientId, to, from, rendered.text(), rendered.encoding(),
                 rendered.segments(), priority, channel);
+    }
+
+    /** As the pattern {@code \\+[1-9][0-9]{1,14}}, without a regex engine (this runs once per message). */
+    static boolean isE164(String to) {
+        int n = to.length();
+        if (n < 3 || n > 16 || to.charAt(0) != '+' || to.charAt(1) < '1' || to.charAt(1) > '9') {
+            return false;
+        }
+        for (int i = 2; i < n; i++) {
+            char c = to.charAt(i);
+            if (c < '0' || c > '9') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean hasTabOrLineBreak(String s) {
+        for (int i = 0, n = s.length(); i < n; i++) {
+            char c = s.charAt(i);
+            if (c == '\t' || c == '\n' || c == '\r') {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static void require(boolean ok, String message) {

@@ -7,11 +7,13 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.PriorityQueue;
+import java.util.Queue;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -73,8 +75,10 @@ public final class SimulatedConnector implements Connector {
     private final Object lock = new Object();
     // Guarded by lock: answers are drawn from the seeded generator in send order. Invariant:
     // inFlight is decremented before the stages are completed, so a callback may send again.
-    private final PriorityQueue<Pending> due = new PriorityQueue<>(
-            Comparator.comparingLong(Pending::dueNanos).thenComparingLong(Pending::seq));
+    // Invariant: polled in (dueNanos, seq) order. With a fixed latency every send is due at
+    // (now read under the lock) + latency, so sends arrive in that order and a FIFO keeps it
+    // without a heap; with a latency range the heap orders them.
+    private final Queue<Pending> due;
     private final Random random;
     private final PeerBucket peer;
     private long seq;
@@ -91,6 +95,8 @@ public final class SimulatedConnector implements Connector {
         this.idPrefix = Long.toString(openMillis, 36) + "-";
         this.latencyMin = options.latencyMin().toNanos();
         this.latencySpan = options.latencyMax().toNanos() - latencyMin;
+        this.due = latencySpan == 0 ? new ArrayDeque<>()
+                : new PriorityQueue<>(Comparator.comparingLong(Pending::dueNanos).thenComparingLong(Pending::seq));
         this.peer = new PeerBucket(options.maxRatePerSecond(), options.burst(), System.nanoTime());
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "herald-connector-" + options.name());
@@ -154,10 +160,10 @@ public final class SimulatedConnector implements Connector {
     public CompletionStage<SendResult> send(OutboundMessage message) {
         Objects.requireNonNull(message, "message");
         CompletableFuture<SendResult> answer = new CompletableFuture<>();
-        long now = System.nanoTime();
         long dueNanos;
         boolean wake = false;
         synchronized (lock) {
+            long now = System.nanoTime(); // under the lock: due times never decrease in send order
             if (closed) {
                 throw new IllegalStateException("connector '" + name() + "' is closed");
             }

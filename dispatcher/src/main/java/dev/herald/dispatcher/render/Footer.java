@@ -14,12 +14,27 @@ import java.util.Objects;
  *
  * <p>The check is case-insensitive (per code point, {@link Character#toLowerCase(int)}) and ignores
  * all whitespace, so line breaks or double spaces in the text do not hide a footer that is there;
- * it allocates nothing and is linear in practice (worst case text × footer). A missing footer is
+ * it allocates nothing and is linear in practice (worst case text × footer): an ASCII char that
+ * cannot start the footer is skipped with one table look-up. A missing footer is
  * appended after {@link #separator()} (a line feed by default; 1 septet in GSM-7).
  *
  * <p>Immutable and thread-safe.
  */
 public final class Footer {
+
+    /** Chars below this take the table path: {@link #ASCII_LOWER} and {@link #ASCII_SPACE}. */
+    private static final int ASCII = 128;
+    /** {@link Character#toLowerCase(int)} of each ASCII char (ASCII maps to ASCII). */
+    private static final byte[] ASCII_LOWER = new byte[ASCII];
+    /** {@link #isSpace(int)} of each ASCII char. */
+    private static final boolean[] ASCII_SPACE = new boolean[ASCII];
+
+    static {
+        for (int c = 0; c < ASCII; c++) {
+            ASCII_LOWER[c] = (byte) Character.toLowerCase(c);
+            ASCII_SPACE[c] = isSpace(c);
+        }
+    }
 
     private final String text;
     private final String separator;
@@ -73,18 +88,39 @@ public final class Footer {
      */
     public boolean contains(CharSequence message) {
         int n = message.length();
+        if (key.length == 0) {
+            return n > 0; // a footer of only non-breaking spaces: every start matches at once
+        }
+        int first = key[0];
         next:
         for (int start = 0; start < n; start++) {
+            char c0 = message.charAt(start);
+            if (c0 < ASCII && ASCII_LOWER[c0] != first) {
+                continue; // the common case: this char cannot start the footer
+            }
             int i = start;
             for (int k = 0; k < key.length; ) {
                 if (i >= n) {
                     return false;
                 }
-                int cp = Character.codePointAt(message, i);
-                if (isSpace(cp) && k > 0) {
-                    i += Character.charCount(cp);
-                } else if (Character.toLowerCase(cp) == key[k]) {
-                    i += Character.charCount(cp);
+                char c = message.charAt(i);
+                int width;
+                boolean space;
+                int lower;
+                if (c < ASCII) {
+                    width = 1;
+                    space = ASCII_SPACE[c];
+                    lower = ASCII_LOWER[c];
+                } else {
+                    int cp = Character.codePointAt(message, i);
+                    width = Character.charCount(cp);
+                    space = isSpace(cp);
+                    lower = Character.toLowerCase(cp);
+                }
+                if (k > 0 && space) {
+                    i += width;
+                } else if (lower == key[k]) {
+                    i += width;
                     k++;
                 } else {
                     continue next;

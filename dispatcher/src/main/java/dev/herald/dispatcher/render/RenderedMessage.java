@@ -19,7 +19,16 @@ public record RenderedMessage(String text, Encoding encoding, int segments) {
      * @throws NullPointerException if {@code text} is null
      */
     public static RenderedMessage of(String text) {
-        Encoding e = Encoding.detect(text);
-        return new RenderedMessage(text, e, Segments.count(text, e));
+        // Encoding.detect and Segments.count in one pass for the common case, a single GSM-7 part.
+        int septets = 0;
+        for (int i = 0, n = text.length(); i < n; i++) {
+            int s = Encoding.gsmSeptets(text.charAt(i));
+            if (s == 0) {
+                return new RenderedMessage(text, Encoding.UCS_2, Segments.count(text, Encoding.UCS_2));
+            }
+            septets += s;
+        }
+        return new RenderedMessage(text, Encoding.GSM_7,
+                septets <= Encoding.GSM_7.singleLimit() ? 1 : Segments.count(text, Encoding.GSM_7));
     }
 }

@@ -1,6 +1,7 @@
 package dev.herald.dispatcher.render;
 
 import dev.herald.suppression.Recipient;
+import dev.herald.suppression.RecipientFields;
 
 import java.util.Map;
 import java.util.Objects;
@@ -42,17 +43,43 @@ public final class Renderer {
      * @throws TemplateException if a field has no value and no fallback
      */
     public RenderedMessage render(Recipient recipient, Map<String, String> extra) {
+        StringBuilder b = buffer();
+        template.renderTo(b, recipient, extra);
+        return finish(b);
+    }
+
+    /**
+     * As {@link #render(Recipient, Map)}, from the fields read with
+     * {@link dev.herald.suppression.RecipientDirectory#fields}{@code (id, template().fieldNames())}:
+     * the same message, without decoding the rest of the recipient's record.
+     *
+     * @param recipient the number and the fields the template names
+     * @param extra     per-message values (e.g. {@code unsubscribe_url}), may be empty
+     * @return the final text with its encoding and part count
+     * @throws TemplateException if a field has no value and no fallback
+     */
+    public RenderedMessage render(RecipientFields recipient, Map<String, String> extra) {
+        StringBuilder b = buffer();
+        template.renderTo(b, recipient, extra);
+        return finish(b);
+    }
+
+    private static StringBuilder buffer() {
         StringBuilder b = BUFFER.get();
         if (b.capacity() > MAX_KEPT_CAPACITY) {
             b = new StringBuilder(256);
             BUFFER.set(b);
         }
         b.setLength(0);
-        String text = template.renderTo(b, recipient, extra).toString();
-        if (footer != null) {
-            text = footer.applyTo(text);
+        return b;
+    }
+
+    private RenderedMessage finish(StringBuilder b) {
+        // As footer.applyTo(text), without the intermediate string.
+        if (footer != null && !footer.contains(b)) {
+            b.append(footer.separator()).append(footer.text());
         }
-        return RenderedMessage.of(text);
+        return RenderedMessage.of(b.toString());
     }
 
     /** @return the template */

@@ -1,6 +1,7 @@
 package dev.herald.dispatcher.render;
 
 import dev.herald.suppression.Recipient;
+import dev.herald.suppression.RecipientFields;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -47,6 +48,7 @@ public final class Template {
     private final String[] fallbacks;
     private final int[] positions;
     private final int literalLength;
+    private final List<String> fieldNames;
 
     private Template(String source, List<String> literals, List<String> fields, List<String> fallbacks,
                      List<Integer> positions) {
@@ -56,6 +58,7 @@ public final class Template {
         this.fallbacks = fallbacks.toArray(String[]::new);
         this.positions = positions.stream().mapToInt(Integer::intValue).toArray();
         this.literalLength = literals.stream().mapToInt(String::length).sum();
+        this.fieldNames = List.copyOf(new LinkedHashSet<>(fields));
     }
 
     /**
@@ -124,6 +127,11 @@ public final class Template {
         return Collections.unmodifiableSet(new LinkedHashSet<>(List.of(fields)));
     }
 
+    /** @return {@link #fields()} as a list: what to ask {@link dev.herald.suppression.RecipientDirectory#fields} for */
+    public List<String> fieldNames() {
+        return fieldNames;
+    }
+
     /** @return the template text as given to {@link #parse} */
     public String source() {
         return source;
@@ -152,7 +160,24 @@ public final class Template {
      *                           partial text
      */
     public StringBuilder renderTo(StringBuilder out, Recipient recipient, Map<String, String> extra) {
-        Map<String, String> own = recipient.fields();
+        return renderTo(out, recipient.id(), recipient.fields(), extra);
+    }
+
+    /**
+     * As {@link #renderTo(StringBuilder, Recipient, Map)}, from the fields read with
+     * {@link dev.herald.suppression.RecipientDirectory#fields} (ask for {@link #fields()}).
+     *
+     * @param out       where to append
+     * @param recipient the number and the fields this template names
+     * @param extra     per-message values, taking precedence over the recipient's fields
+     * @return {@code out}
+     * @throws TemplateException as {@link #renderTo(StringBuilder, Recipient, Map)}
+     */
+    public StringBuilder renderTo(StringBuilder out, RecipientFields recipient, Map<String, String> extra) {
+        return renderTo(out, recipient.id(), recipient.fields(), extra);
+    }
+
+    private StringBuilder renderTo(StringBuilder out, int recipientId, Map<String, String> own, Map<String, String> extra) {
         for (int i = 0; i < fields.length; i++) {
             out.append(literals[i]);
             String value = extra.get(fields[i]);
@@ -163,7 +188,7 @@ public final class Template {
                 value = fallbacks[i];
             }
             if (value == null) {
-                throw new TemplateException("recipient " + recipient.id() + " has no value for field '" + fields[i]
+                throw new TemplateException("recipient " + recipientId + " has no value for field '" + fields[i]
                         + "' (position " + positions[i] + ") and the placeholder has no fallback", fields[i], positions[i]);
             }
             out.append(value);

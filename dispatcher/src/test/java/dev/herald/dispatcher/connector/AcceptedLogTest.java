@@ -53,4 +53,21 @@ class AcceptedLogTest {
         assertEquals("春季促销", seen.get(0).campaignId());
         assertEquals(11, seen.get(0).recipientId());
     }
+
+    @Test
+    void shouldWriteEachLineOfABatchWithItsOwnCampaignIdAndMessageId() throws Exception {
+        Path file = dir.resolve("batch.tsv");
+        List<OutboundMessage> messages = List.of(Messages.to("42", 0), Messages.to("春季促销", 7), Messages.to("春季促销", 99_999_999),
+                Messages.to("42", 10));
+        List<String> ids = List.of("m-1", "m-2", "mé-3", "m-" + "x".repeat(5000));
+        try (AcceptedLog log = AcceptedLog.open(file, false)) {
+            log.append(messages, ids, 1_795_466_400_123L);
+            log.append(messages.subList(0, 1), List.of("m-5"), 7);
+        }
+        assertEquals(List.of(new AcceptedLogEntry(1_795_466_400_123L, "42", 0, "m-1"),
+                new AcceptedLogEntry(1_795_466_400_123L, "春季促销", 7, "m-2"),
+                new AcceptedLogEntry(1_795_466_400_123L, "春季促销", 99_999_999, "mé-3"),
+                new AcceptedLogEntry(1_795_466_400_123L, "42", 10, "m-" + "x".repeat(5000)),
+                new AcceptedLogEntry(7, "42", 0, "m-5")), SimulatedConnector.readLog(file));
+    }
 }

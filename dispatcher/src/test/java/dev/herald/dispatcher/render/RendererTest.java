@@ -1,11 +1,15 @@
 package dev.herald.dispatcher.render;
 
 import dev.herald.suppression.Recipient;
+import dev.herald.suppression.RecipientFields;
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 class RendererTest {
 
@@ -26,5 +30,39 @@ class RendererTest {
         Renderer r = new Renderer(Template.parse("{{deal}}"), null);
         assertEquals("x".repeat(5000), r.render(ANA, Map.of("deal", "x".repeat(5000))).text());
         assertEquals("short", r.render(ANA, Map.of("deal", "short")).text());
+    }
+
+    @Test
+    void shouldGiveTheSameMessageAsTemplateThenFooterThenDetectAndCount() {
+        long seed = 0x5E6E7L;
+        System.out.println("RendererTest seed " + seed);
+        SplittableRandom rnd = new SplittableRandom(seed);
+        String[] pieces = {"a", "Zoë", "Siobhán", "€", "{", " ", "\n", "😀", "回T退订", "Reply STOP to opt out",
+            "reply stop", "x".repeat(40), "ç"};
+        Footer footer = Footer.of("Reply STOP to opt out");
+        Template template = Template.parse("Hi {{first_name}}, {{deal}}");
+        Renderer r = new Renderer(template, footer);
+        for (int n = 0; n < 50_000; n++) {
+            StringBuilder deal = new StringBuilder();
+            for (int len = rnd.nextInt(12); len > 0; len--) {
+                deal.append(pieces[rnd.nextInt(pieces.length)]);
+            }
+            Map<String, String> extra = Map.of("deal", deal.toString());
+            String text = footer.applyTo(template.render(ANA, extra));
+            Encoding e = Encoding.detect(text);
+            assertEquals(new RenderedMessage(text, e, Segments.count(text, e)), r.render(ANA, extra), text);
+        }
+    }
+
+    @Test
+    void shouldRenderTheSameFromTheNamedFieldsAsFromTheWholeRecipient() {
+        Renderer r = new Renderer(Template.parse("Hi {{first_name}}, {{city|friend}}: {{deal}} {{first_name}}"),
+                Footer.of("Reply STOP to opt out"));
+        assertEquals(List.of("first_name", "city", "deal"), r.template().fieldNames());
+        RecipientFields ana = new RecipientFields(1, "+447400123456", Map.of("first_name", "Ana"));
+        assertEquals(r.render(ANA, Map.of("deal", "€5 off")), r.render(ana, Map.of("deal", "€5 off")));
+        TemplateException e = assertThrows(TemplateException.class, () -> r.render(ana, Map.of()));
+        assertEquals("recipient 1 has no value for field 'deal' (position 36) and the placeholder has no fallback",
+                e.getMessage());
     }
 }

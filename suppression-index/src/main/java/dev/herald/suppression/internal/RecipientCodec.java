@@ -2,9 +2,11 @@ package dev.herald.suppression.internal;
 
 import dev.herald.suppression.PhoneNumbers;
 import dev.herald.suppression.Recipient;
+import dev.herald.suppression.RecipientFields;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -96,6 +98,60 @@ public final class RecipientCodec {
             throw in.corrupt(e.getMessage());
         }
         return new Recipient(id, e164, region, zone, locale, fields);
+    }
+
+    /**
+     * Decodes the number and the fields named in {@code names}, skipping the region, zone, locale
+     * and every other field without making strings of them. Checks the record as {@link #decode}
+     * does (version, bounds, no trailing bytes, a valid key).
+     *
+     * @param id    the id the record is stored under
+     * @param bytes an encoded record
+     * @param names the field names wanted; the result uses these very strings as its keys
+     * @return the number and those of {@code names} the record has
+     * @throws IllegalStateException if the record is truncated, malformed or of an unknown version
+     */
+    public static RecipientFields decodeFields(int id, byte[] bytes, String[] names) {
+        In in = new In(id, bytes);
+        long key = in.varLong();
+        in.skip(in.varLong());      // region
+        in.skipNullable();          // zone
+        in.skipNullable();          // locale
+        long count = in.varLong();
+        String onlyName = null;
+        String onlyValue = null;
+        Map<String, String> more = null;
+        for (long i = 0; i < count; i++) {
+            String name = in.matchName(names);
+            long valueLength = in.varLong();
+            if (name == null) {
+                in.skip(valueLength);
+                continue;
+            }
+            String value = in.utf8(valueLength);
+            if (onlyName == null) {
+                onlyName = name;
+                onlyValue = value;
+            } else {
+                if (more == null) {
+                    more = new LinkedHashMap<>();
+                    more.put(onlyName, onlyValue);
+                }
+                more.put(name, value);
+            }
+        }
+        if (in.pos != bytes.length) {
+            throw in.corrupt("trailing bytes");
+        }
+        String e164;
+        try {
+            e164 = PhoneNumbers.fromKey(key);
+        } catch (IllegalArgumentException e) {
+            throw in.corrupt(e.getMessage());
+        }
+        Map<String, String> fields = more != null ? Collections.unmodifiableMap(more)
+                : onlyName != null ? Map.of(onlyName, onlyValue) : Map.of();
+        return new RecipientFields(id, e164, fields);
     }
 
     /**
@@ -193,7 +249,69 @@ public final class RecipientCodec {
             return n == 0 ? null : utf8(n - 1);
         }
 
-        private String utf8(long n) {
+        void skipNullable() {
+            long n = varLong();
+            if (n != 0) {
+                skip(n - 1);
+            }
+        }
+
+        void skip(long n) {
+            if (n < 0 || n > buf.length - pos) {
+                throw corrupt("string length " + n + " past the end");
+            }
+            pos += (int) n;
+        }
+
+        /**
+         * Reads a field name and returns the element of {@code names} equal to it, or null,
+         * without making a string of it when every name asked for is ASCII (the usual case).
+         */
+        String matchName(String[] names) {
+            long n = varLong();
+            if (n < 0 || n > buf.length - pos) {
+                throw corrupt("string length " + n + " past the end");
+            }
+            int start = pos;
+            int len = (int) n;
+            pos += len;
+            String decoded = null;
+            for (String name : names) {
+                if (isAscii(name)) {
+                    if (name.length() == len && asciiEquals(name, start)) {
+                        return name;
+                    }
+                } else {
+                    if (decoded == null) {
+                        decoded = new String(buf, start, len, StandardCharsets.UTF_8);
+                    }
+                    if (decoded.equals(name)) {
+                        return name;
+                    }
+                }
+            }
+            return null;
+        }
+
+        private boolean asciiEquals(String name, int start) {
+            for (int i = 0; i < name.length(); i++) {
+                if (buf[start + i] != name.charAt(i)) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        private static boolean isAscii(String s) {
+            for (int i = 0; i < s.length(); i++) {
+                if (s.charAt(i) >= 0x80) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        String utf8(long n) {
             if (n < 0 || n > buf.length - pos) {
                 throw corrupt("string length " + n + " past the end");
             }

@@ -1,6 +1,7 @@
 package dev.herald.suppression.internal;
 
 import dev.herald.suppression.Recipient;
+import dev.herald.suppression.RecipientFields;
 import dev.herald.suppression.RecipientDirectory.Registration;
 import net.openhft.chronicle.map.ChronicleMap;
 import org.slf4j.Logger;
@@ -144,6 +145,20 @@ public final class RecipientStore implements AutoCloseable {
         }
         byte[] record = records.get(id);
         return record == null ? Optional.empty() : Optional.of(RecipientCodec.decode(id, record));
+    }
+
+    /**
+     * @param id    a recipient id
+     * @param names the field names wanted
+     * @return its number and those fields, if the id has been handed out
+     * @throws IllegalStateException if its stored record is corrupt
+     */
+    public Optional<RecipientFields> fields(int id, String[] names) {
+        if (id < 0) {
+            return Optional.empty();
+        }
+        byte[] record = records.get(id);
+        return record == null ? Optional.empty() : Optional.of(RecipientCodec.decodeFields(id, record, names));
     }
 
     /**
