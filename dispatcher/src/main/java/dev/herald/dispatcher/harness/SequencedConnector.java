@@ -7,6 +7,7 @@ import dev.herald.dispatcher.connector.SendResult;
 import java.util.Objects;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * A {@link Connector} that stamps every hand-over with a ticket from a shared {@link SequencePoints}
@@ -37,6 +38,7 @@ public final class SequencedConnector implements Connector {
     private final Connector delegate;
     private final SequencePoints points;
     private final AtomicLongArray lastHandOver;
+    private final LongAdder throttled = new LongAdder();
 
     /**
      * @param delegate the connector that sends
@@ -59,6 +61,11 @@ public final class SequencedConnector implements Connector {
      */
     public long lastHandOver(int recipientId) {
         return lastHandOver.get(recipientId);
+    }
+
+    /** @return sends the delegate answered {@link SendResult.Throttled} (each is retried by the caller) */
+    public long throttled() {
+        return throttled.sum();
     }
 
     @Override
@@ -85,7 +92,11 @@ public final class SequencedConnector implements Connector {
             throw new IllegalArgumentException("recipient id " + id + " outside [0, " + lastHandOver.length() + ")");
         }
         lastHandOver.set(id, ticket);
-        return delegate.send(message);
+        return delegate.send(message).whenComplete((result, error) -> {
+            if (result instanceof SendResult.Throttled) {
+                throttled.increment();
+            }
+        });
     }
 
     @Override
