@@ -210,8 +210,7 @@ public final class Campaign extends AbstractBehavior<Campaign.Command> {
      */
     static int recoverReservations(Settings settings, CampaignRecord record) throws IOException {
         try (OutcomeLedger l = OutcomeLedger.openExisting(settings.store().ledgerDir(record.id()))) {
-            MutableRoaringBitmap left = l.pending().toMutableRoaringBitmap();
-            left.or(l.ids(Outcomes.DEFERRED));
+            MutableRoaringBitmap left = l.unsettled();
             return left.isEmpty() ? 0 : settings.deps().shards().releaseStale(left, CampaignRun.capContext(record.spec(l.audience())));
         }
     }
@@ -273,8 +272,7 @@ public final class Campaign extends AbstractBehavior<Campaign.Command> {
             ledger.close();
             ledger = OutcomeLedger.openExisting(settings.store().ledgerDir(record.id()));
             // The failed run's cap reservations of ids it never handed over would cap them next time.
-            MutableRoaringBitmap left = ledger.pending().toMutableRoaringBitmap();
-            left.or(ledger.ids(Outcomes.DEFERRED));
+            MutableRoaringBitmap left = ledger.unsettled();
             List<CompletableFuture<Integer>> releases = new ArrayList<>();
             for (long stamp : m.stamps()) {
                 releases.add(settings.deps().shards().release(left, stamp, settings.deps().askTimeout()).toCompletableFuture());
@@ -365,8 +363,7 @@ public final class Campaign extends AbstractBehavior<Campaign.Command> {
         if (run != null) {
             return;
         }
-        MutableRoaringBitmap left = ledger.pending().toMutableRoaringBitmap();
-        left.or(ledger.ids(Outcomes.DEFERRED));
+        MutableRoaringBitmap left = ledger.unsettled();
         left.andNot(ledger.claimed());
         if (!left.isEmpty()) {
             // failed:* is only for claimed ids; the claim is never handed to a connector.

@@ -258,8 +258,7 @@ public final class CampaignRun {
     }
 
     private static void expireAll(OutcomeLedger ledger, LongAdder decided, AtomicLong processed) throws IOException {
-        MutableRoaringBitmap left = ledger.pending().toMutableRoaringBitmap();
-        left.or(ledger.ids(Outcomes.DEFERRED));
+        MutableRoaringBitmap left = ledger.unsettled();
         ledger.record(Outcomes.EXPIRED, left);
         processed.addAndGet(left.getLongCardinality());
         decided.add(left.getLongCardinality());

@@ -307,6 +307,15 @@ public final class OutcomeLedger implements AutoCloseable {
         }
     }
 
+    /** Audience ids without a final outcome that are not claimed: pending plus deferred. Any thread. */
+    public MutableRoaringBitmap unsettled() {
+        synchronized (stateLock) {
+            MutableRoaringBitmap ids = state.pending();
+            ids.or(state.ids(Outcomes.DEFERRED));
+            return ids;
+        }
+    }
+
     /** Ids claimed without a final outcome yet (in flight). Any thread. */
     public ImmutableRoaringBitmap claimed() {
         synchronized (stateLock) {

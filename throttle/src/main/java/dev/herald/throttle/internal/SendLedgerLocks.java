@@ -52,29 +52,7 @@ public final class SendLedgerLocks {
      * @throws IllegalStateException if the ledger is closed
      */
     public int replace(SendLedgerStore store, ImmutableRoaringBitmap ids, long stamp, long replacement) {
-        long[] record = new long[store.slots()];
-        int found = 0;
-        PeekableIntIterator it = ids.getIntIterator();
-        while (it.hasNext()) {
-            int id = it.next();
-            ReentrantLock l = of(id);
-            l.lock();
-            try {
-                checkOpen();
-                store.load(id, record);
-                for (int i = 0; i < record.length; i++) {
-                    if (record[i] == stamp) {
-                        record[i] = replacement;
-                        store.write(id, i, replacement, record);
-                        found++;
-                        break;
-                    }
-                }
-            } finally {
-                l.unlock();
-            }
-        }
-        return found;
+        return replace(store, ids, -1L, stamp, replacement, true);
     }
 
     /**
@@ -84,6 +62,12 @@ public final class SendLedgerLocks {
      * @throws IllegalStateException if the ledger is closed
      */
     public int replaceMatching(SendLedgerStore store, ImmutableRoaringBitmap ids, long mask, long match, long replacement) {
+        return replace(store, ids, mask, match, replacement, false);
+    }
+
+    /** Replaces the first (or every) non-empty slot whose bits under {@code mask} equal {@code match}. */
+    private int replace(SendLedgerStore store, ImmutableRoaringBitmap ids, long mask, long match, long replacement,
+                        boolean firstOnly) {
         long[] record = new long[store.slots()];
         int found = 0;
         PeekableIntIterator it = ids.getIntIterator();
@@ -99,6 +83,9 @@ public final class SendLedgerLocks {
                         record[i] = replacement;
                         store.write(id, i, replacement, record);
                         found++;
+                        if (firstOnly) {
+                            break;
+                        }
                     }
                 }
             } finally {
