@@ -41,8 +41,8 @@ import org.roaringbitmap.IntIterator;
 /**
  * The stage that sends: claimed ids in batches of {@link #batchSize(int) a quarter of the window}
  * (at most 512); per batch, directory reads and rendering, then rate limit, a last suppression
- * check on one fresh snapshot, hand-over with {@link Connector#sendAll}, and retries, with at most
- * {@link Connector#window()} sends of this campaign in flight.
+ * check on one fresh snapshot once the group holds its slots of the connector's window, hand-over,
+ * and retries, with at most {@link Connector#window()} sends of this campaign in flight.
  *
  * <pre>{@code
  * Flow<Claimed, Delivery, NotUsed> send = SendStage.flow(system, new SendStage.Settings(spec, directory,
@@ -51,9 +51,11 @@ import org.roaringbitmap.IntIterator;
  *
  * <p><b>Opt-outs during the run.</b> The suppression check is repeated on a fresh snapshot right
  * before every hand-over to the connector (retries included), one snapshot per group handed over
- * together: an opt-out acknowledged before that moment stops the message. A batch never exceeds the
- * window, so a checked message does not queue behind this campaign's own sends. Such ids come out
- * as {@code suppressed:<scope>}; the record stage un-claims them first.
+ * together: an opt-out acknowledged before that moment stops the message. The connector is wrapped
+ * in a {@link WindowedConnector} (shared by every campaign that passes the same wrapper) and a group
+ * takes its window slots <em>before</em> that check, so a checked message never waits behind other
+ * sends, this campaign's or another's. Such ids come out as {@code suppressed:<scope>}; the record
+ * stage un-claims them first.
  *
  * <p><b>Rate limit.</b> A group takes its permits (its messages' segments) in one
  * {@link RateLimiter#tryAcquire} call, as many messages as the limiter's burst allows for the
@@ -145,7 +147,11 @@ public final class SendStage {
      * @param s      what and how to send
      * @return one {@link Delivery} per claimed id, in completion order
      */
-    public static Flow<Claimed, Delivery, NotUsed> flow(ActorSystem<?> system, Settings s) {
+    public static Flow<Claimed, Delivery, NotUsed> flow(ActorSystem<?> system, Settings settings) {
+        // One window for all of this flow's batches (and for every campaign sharing the wrapper).
+        Settings s = new Settings(settings.spec(), settings.directory(), settings.suppression(), settings.scopes(),
+                settings.renderer(), WindowedConnector.wrap(settings.connector()), settings.rateLimiter(),
+                settings.priority(), settings.retry(), settings.stop(), settings.quietHours());
         int batchSize = batchSize(s.connector().window());
         int parallelism = Math.max(1, s.connector().window() / batchSize);
         Executor executor = system.executionContext();
@@ -209,10 +215,12 @@ public final class SendStage {
         private final int expected;
         private final ConcurrentLinkedQueue<Delivery> deliveries = new ConcurrentLinkedQueue<>();
         private final List<Attempt> first;
+        private final WindowedConnector connector;
 
         BatchSend(ActorSystem<?> system, Settings s, Batch b) {
             this.system = system;
             this.s = s;
+            this.connector = (WindowedConnector) s.connector();
             this.stamp = b.stamp();
             this.expected = b.ids().length;
             this.first = new ArrayList<>(b.ids().length);
@@ -280,29 +288,48 @@ public final class SendStage {
                 group = waiting.subList(0, end);
                 rest = waiting.subList(end, waiting.size());
             }
-            // One fresh snapshot right before the hand-over: an opt-out acknowledged before now stops the message.
-            SuppressionSnapshot snapshot = s.suppression().snapshot();
-            List<Attempt> sending = new ArrayList<>(group.size());
-            List<OutboundMessage> messages = new ArrayList<>(group.size());
-            for (Attempt a : group) {
-                String suppressedBy = suppressedBy(snapshot, a.message().recipientId(), s.scopes());
-                if (suppressedBy != null) {
-                    decide(a.message().recipientId(), Outcomes.suppressed(suppressedBy));
-                } else {
-                    sending.add(a);
-                    messages.add(a.message());
-                }
-            }
-            if (s.quietHours() != null && !sending.isEmpty()) {
-                recheckQuietHours(sending, messages);
-            }
-            CompletionStage<Void> sent = messages.isEmpty() ? CompletableFuture.completedFuture(null)
-                    : s.connector().sendAll(messages).thenCompose(results -> answered(sending, results));
+            // Window slots first, then one fresh snapshot, then the hand-over at once: an opt-out
+            // acknowledged while this group waited for the shared connector's window still stops it.
+            List<Attempt> handing = group;
+            CompletionStage<Void> sent = connector.acquire(group.size()).thenCompose(slots -> checkAndSend(handing, slots));
             if (rest.isEmpty()) {
                 return sent;
             }
             CompletionStage<Void> others = handOver(rest);
             return sent.thenCombine(others, (a, b) -> null);
+        }
+
+        /** Holding the group's window slots: stop, suppression and quiet-hours checks, then the hand-over. */
+        private CompletionStage<Void> checkAndSend(List<Attempt> group, WindowedConnector.Slots slots) {
+            List<Attempt> sending = new ArrayList<>(group.size());
+            List<OutboundMessage> messages = new ArrayList<>(group.size());
+            try {
+                if (s.stop().getAsBoolean()) {
+                    group.forEach(a -> decide(a.message().recipientId(), CampaignPipeline.RETURNED));
+                    return CompletableFuture.completedFuture(null);
+                }
+                SuppressionSnapshot snapshot = s.suppression().snapshot();
+                for (Attempt a : group) {
+                    String suppressedBy = suppressedBy(snapshot, a.message().recipientId(), s.scopes());
+                    if (suppressedBy != null) {
+                        decide(a.message().recipientId(), Outcomes.suppressed(suppressedBy));
+                    } else {
+                        sending.add(a);
+                        messages.add(a.message());
+                    }
+                }
+                if (s.quietHours() != null && !sending.isEmpty()) {
+                    recheckQuietHours(sending, messages);
+                }
+            } catch (RuntimeException e) {
+                slots.release();
+                throw e;
+            }
+            if (messages.isEmpty()) {
+                slots.release();
+                return CompletableFuture.completedFuture(null);
+            }
+            return slots.sendAll(messages).thenCompose(results -> answered(sending, results));
         }
 
         /** Takes out of {@code sending} (and {@code messages}) who is in quiet hours now, if decided too long ago. */

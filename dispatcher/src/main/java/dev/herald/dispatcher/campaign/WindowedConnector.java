@@ -5,23 +5,38 @@ import dev.herald.dispatcher.connector.OutboundMessage;
 import dev.herald.dispatcher.connector.SendResult;
 
 import java.util.ArrayDeque;
+import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A {@link Connector} shared by several campaigns at once: each campaign keeps at most
  * {@link #window()} sends in flight, so together they may ask for more than the peer's window;
- * the surplus waits here (asynchronously, without a thread) instead of failing with "window full".
+ * the surplus waits here (asynchronously, without a thread) for free window slots instead of
+ * failing with "window full".
  *
  * <pre>{@code
- * Connector shared = WindowedConnector.wrap(SimulatedConnector.open(options)); // once per connector
+ * WindowedConnector shared = WindowedConnector.wrap(SimulatedConnector.open(options)); // once per connector
+ * shared.acquire(batch.size()).thenCompose(slots -> {
+ *     List<OutboundMessage> still = lastChecks(batch); // e.g. suppression: the wait may have been long
+ *     return slots.sendAll(still);                      // unused slots are freed
+ * });
  * }</pre>
  *
- * <p>Memory: at most (campaigns × window) sends wait. Waiting sends go to the connector in arrival
- * order, each started on {@link ForkJoinPool#commonPool()} so that a connector that answers
- * synchronously cannot deepen the stack. Thread-safe. Closing closes the delegate.
+ * <p><b>Check after the wait.</b> A message is checked (suppression, quiet hours) and then handed
+ * over; if it waited for a window slot between the two, an opt-out acknowledged meanwhile would
+ * not stop it. {@link #acquire} therefore waits for the slots <em>first</em>: the caller checks
+ * once it holds them and hands over at once. {@link #send} and {@link #sendAll} are the same with
+ * no check in between.
+ *
+ * <p>Memory: one small record per waiting acquisition (at most one per campaign batch). Waiting
+ * acquisitions are granted in arrival order (a large one is not overtaken by small ones), each
+ * completed on {@link ForkJoinPool#commonPool()} so that a connector that answers synchronously
+ * cannot deepen the stack. Thread-safe. Closing closes the delegate.
  */
 public final class WindowedConnector implements Connector {
 
@@ -31,7 +46,10 @@ public final class WindowedConnector implements Connector {
     private final Object lock = new Object();
     // Guarded by lock.
     private int inFlight;
-    private final ArrayDeque<Runnable> waiting = new ArrayDeque<>();
+    private final ArrayDeque<Waiter> waiting = new ArrayDeque<>();
+
+    private record Waiter(int n, CompletableFuture<Slots> granted) {
+    }
 
     private WindowedConnector(Connector delegate) {
         this.delegate = delegate;
@@ -47,7 +65,7 @@ public final class WindowedConnector implements Connector {
         if (connector instanceof WindowedConnector w) {
             return w;
         }
-        return new WindowedConnector(java.util.Objects.requireNonNull(connector, "connector"));
+        return new WindowedConnector(Objects.requireNonNull(connector, "connector"));
     }
 
     @Override
@@ -65,49 +83,130 @@ public final class WindowedConnector implements Connector {
         return window;
     }
 
+    /**
+     * Waits for {@code n} free window slots.
+     *
+     * @param n slots, 1 ≤ n ≤ {@link #window()}
+     * @return completed, in arrival order, with the slots held; the holder must use or
+     *     {@link Slots#release()} them
+     * @throws IllegalArgumentException if {@code n} is outside {@code [1, window()]}
+     */
+    public CompletionStage<Slots> acquire(int n) {
+        if (n < 1 || n > window) {
+            throw new IllegalArgumentException("slots: need 1.." + window + ", got " + n);
+        }
+        synchronized (lock) {
+            if (waiting.isEmpty() && window - inFlight >= n) {
+                inFlight += n;
+                return CompletableFuture.completedFuture(new Slots(n));
+            }
+            CompletableFuture<Slots> later = new CompletableFuture<>();
+            waiting.add(new Waiter(n, later));
+            return later;
+        }
+    }
+
+    /** @return acquisitions waiting for window slots now (for tests and metrics) */
+    int waitingAcquisitions() {
+        synchronized (lock) {
+            return waiting.size();
+        }
+    }
+
     /** As {@link Connector#send}, but waits for a free window slot instead of throwing. */
     @Override
     public CompletionStage<SendResult> send(OutboundMessage message) {
-        java.util.Objects.requireNonNull(message, "message");
-        synchronized (lock) {
-            if (inFlight >= window) {
-                CompletableFuture<SendResult> later = new CompletableFuture<>();
-                waiting.add(() -> forward(message).whenComplete((r, e) -> {
-                    if (e != null) {
-                        later.completeExceptionally(e);
-                    } else {
-                        later.complete(r);
-                    }
-                }));
-                return later;
-            }
-            inFlight++;
-        }
-        return forward(message);
+        Objects.requireNonNull(message, "message");
+        return acquire(1).thenCompose(slots -> slots.sendAll(List.of(message))).thenApply(r -> r.get(0));
     }
 
-    /** Sends while holding one slot; the slot passes to the next waiting send or is freed. */
-    private CompletionStage<SendResult> forward(OutboundMessage message) {
-        CompletionStage<SendResult> stage;
-        try {
-            stage = delegate.send(message);
-        } catch (RuntimeException e) {
-            done();
-            return CompletableFuture.failedFuture(e);
-        }
-        return stage.whenComplete((r, e) -> done());
+    /**
+     * As {@link Connector#sendAll}, but waits for free window slots instead of throwing.
+     *
+     * @throws IllegalArgumentException if the batch is empty or larger than {@link #window()}
+     */
+    @Override
+    public CompletionStage<List<SendResult>> sendAll(List<OutboundMessage> messages) {
+        return acquire(messages.size()).thenCompose(slots -> slots.sendAll(messages));
     }
 
-    private void done() {
-        Runnable next;
+    /** Frees {@code n} slots and grants the waiting acquisitions that now fit, in order. */
+    private void free(int n) {
+        if (n == 0) {
+            return;
+        }
+        ArrayDeque<Waiter> grant = null;
         synchronized (lock) {
-            next = waiting.poll();
-            if (next == null) {
-                inFlight--;
+            inFlight -= n;
+            while (!waiting.isEmpty() && window - inFlight >= waiting.peek().n()) {
+                Waiter w = waiting.poll();
+                inFlight += w.n();
+                if (grant == null) {
+                    grant = new ArrayDeque<>();
+                }
+                grant.add(w);
             }
         }
-        if (next != null) {
-            executor.execute(next);
+        if (grant != null) {
+            for (Waiter w : grant) {
+                executor.execute(() -> w.granted().complete(new Slots(w.n())));
+            }
+        }
+    }
+
+    /**
+     * Window slots held by one caller: used once by {@link #sendAll} (the slots beyond the batch
+     * are freed at once, the others when the batch is answered) or given back by {@link #release()}.
+     */
+    public final class Slots {
+        private final int n;
+        private final AtomicBoolean used = new AtomicBoolean();
+
+        private Slots(int n) {
+            this.n = n;
+        }
+
+        /** @return the slots held */
+        public int count() {
+            return n;
+        }
+
+        /**
+         * Hands the batch over to the connector.
+         *
+         * @param messages at most {@link #count()} messages; empty frees every slot
+         * @return completed with the answers, in the batch's order
+         * @throws IllegalStateException    if these slots were already used or released
+         * @throws IllegalArgumentException if the batch is larger than {@link #count()}
+         */
+        public CompletionStage<List<SendResult>> sendAll(List<OutboundMessage> messages) {
+            if (messages.size() > n) {
+                release();
+                throw new IllegalArgumentException("batch of " + messages.size() + " for " + n + " slots");
+            }
+            if (!used.compareAndSet(false, true)) {
+                throw new IllegalStateException("window slots already used");
+            }
+            int k = messages.size();
+            free(n - k);
+            if (k == 0) {
+                return CompletableFuture.completedFuture(List.of());
+            }
+            CompletionStage<List<SendResult>> stage;
+            try {
+                stage = delegate.sendAll(messages);
+            } catch (RuntimeException e) {
+                free(k);
+                return CompletableFuture.failedFuture(e);
+            }
+            return stage.whenComplete((r, e) -> free(k));
+        }
+
+        /** Gives every slot back unused; does nothing if they were already used or released. */
+        public void release() {
+            if (used.compareAndSet(false, true)) {
+                free(n);
+            }
         }
     }
 

@@ -33,6 +33,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.roaringbitmap.buffer.MutableRoaringBitmap;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -170,6 +171,127 @@ class CampaignRunFaultTest {
             }
             System.out.println(caught + " of " + victims.size() + " opt-outs caught mid-campaign by the last check");
             assertTrue(caught > 0, "some opt-outs must land before their recipient's send, or the test proves nothing");
+        }
+    }
+
+    /**
+     * A campaign shares its connector with other sends that fill the connector's window, so its
+     * first messages pass every check and then wait for a window slot. Their recipients opt out
+     * while they wait. When the window frees, none of them may be handed over: the last check must
+     * come after the wait, not before it.
+     */
+    @Test
+    void shouldNotHandOverAMessageThatWaitedForASharedWindowAfterItsRecipientOptedOut(@TempDir Path dir) throws Exception {
+        List<Integer> eligible = eligible();
+        MutableRoaringBitmap audience = new MutableRoaringBitmap();
+        for (int i = 0; i < 100; i++) {
+            audience.add(eligible.get(eligible.size() - 1 - i));
+        }
+        GateConnector gate = new GateConnector(8);
+        WindowedConnector shared = WindowedConnector.wrap(gate);
+        // Another campaign's sends, unanswered: they hold the whole window.
+        List<OutboundMessage> other = new ArrayList<>();
+        for (int i = 0; i < gate.window(); i++) {
+            other.add(new OutboundMessage("c-other", i, "+447400100" + (100 + i), "demo", "hello",
+                    dev.herald.dispatcher.render.Encoding.GSM_7, 1, dev.herald.throttle.Priority.MARKETING, "sms"));
+        }
+        CompletableFuture<List<SendResult>> otherAnswers = shared.sendAll(other).toCompletableFuture();
+        assertEquals(gate.window(), gate.handedOver("c-other").size(), "the other sends hold the window");
+        try (SendLedger capLedger = CampaignFixture.capLedger(dir.resolve("caps"))) {
+            ThrottleShards shards = fx.shards(testKit.system(), capLedger);
+            CampaignSpec spec = CampaignFixture.spec("c-window", audience);
+            CompletableFuture<CampaignResult> run = CampaignRun.run(testKit.system(), spec,
+                    fx.deps(shards, shared, dir.resolve("ledgers"))).toCompletableFuture();
+            await(() -> shared.waitingAcquisitions() > 0, "the campaign waits for a window slot");
+            assertEquals(List.of(), gate.handedOver(spec.id()), "nothing handed over while the window was full");
+
+            audience.forEach((org.roaringbitmap.IntConsumer) id -> optOut(id));
+            gate.open();
+            CampaignResult r = run.get(60, TimeUnit.SECONDS);
+            shards.stop();
+            System.out.println("shared window: " + r.counts());
+
+            assertEquals(gate.window(), otherAnswers.get(10, TimeUnit.SECONDS).size(), "the other sends were answered");
+            assertEquals(List.of(), gate.handedOver(spec.id()), "every recipient opted out before the campaign's first hand-over");
+            Map<Integer, RecipientOutcome> outcomes = CampaignFixture.outcomes(dir.resolve("ledgers"), spec);
+            assertEquals(audience.getCardinality(), outcomes.size(), "every recipient has an outcome");
+            outcomes.forEach((id, o) -> assertEquals(Outcomes.suppressed("sender:demo"), o.outcome(), "recipient " + id));
+        }
+    }
+
+    private static void optOut(int id) {
+        try {
+            fx.index.optOut(id, fx.directory.get(id).orElseThrow().e164(), Scope.sender(CampaignFixture.SENDER),
+                    ConsentEvidence.of(ConsentSource.KEYWORD));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static void await(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
+        await(condition, () -> what);
+    }
+
+    private static void await(java.util.function.BooleanSupplier condition, java.util.function.Supplier<String> what)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting until " + what.get());
+            }
+            Thread.sleep(5);
+        }
+    }
+
+    /**
+     * A connector that holds every answer until {@link #open()}, then accepts everything at once;
+     * it records each hand-over (campaign, recipient) as it is made.
+     */
+    private static final class GateConnector implements Connector {
+        private final int window;
+        private final List<CompletableFuture<SendResult>> held = new java.util.concurrent.CopyOnWriteArrayList<>();
+        private final List<OutboundMessage> handed = new java.util.concurrent.CopyOnWriteArrayList<>();
+        private volatile boolean open;
+
+        GateConnector(int window) {
+            this.window = window;
+        }
+
+        List<Integer> handedOver(String campaign) {
+            return handed.stream().filter(m -> m.campaignId().equals(campaign)).map(OutboundMessage::recipientId).toList();
+        }
+
+        void open() {
+            open = true;
+            held.forEach(f -> f.complete(new SendResult.Accepted("gate", System.currentTimeMillis())));
+        }
+
+        public String name() {
+            return "gate";
+        }
+
+        public double maxRatePerSecond() {
+            return Double.POSITIVE_INFINITY;
+        }
+
+        public int window() {
+            return window;
+        }
+
+        public CompletionStage<SendResult> send(OutboundMessage message) {
+            handed.add(message);
+            if (open) {
+                return CompletableFuture.completedFuture(new SendResult.Accepted("gate", System.currentTimeMillis()));
+            }
+            CompletableFuture<SendResult> answer = new CompletableFuture<>();
+            held.add(answer);
+            if (open) {
+                answer.complete(new SendResult.Accepted("gate", System.currentTimeMillis()));
+            }
+            return answer;
+        }
+
+        public void close() {
         }
     }
 
