@@ -112,6 +112,61 @@ public final class ZoneBuckets {
         return out;
     }
 
+    /**
+     * Splits {@code ids} by bucket, touching only the buckets present in each of their chunk keys.
+     * Cost: per chunk key of {@code ids}, one pass over the ids the snapshot holds there.
+     *
+     * <pre>{@code
+     * buckets.split(chunk).forEach((bucket, part) -> ...); // bucket -1: ids the snapshot does not hold
+     * }</pre>
+     *
+     * @param ids any ids
+     * @return bucket index → the ids of {@code ids} in it (non-empty), in ascending bucket order;
+     *     ids in no bucket under key -1
+     */
+    public java.util.SortedMap<Integer, MutableRoaringBitmap> split(ImmutableRoaringBitmap ids) {
+        java.util.TreeMap<Integer, MutableRoaringBitmap> out = new java.util.TreeMap<>();
+        long[] words = new long[ZoneBucketsContainers.WORDS];
+        int[] buffer = new int[1 << 16];
+        for (MappeableContainerPointer p = ids.getContainerPointer(); p.hasContainer(); p.advance()) {
+            char key = p.key();
+            int high = key << 16;
+            char[] values = ZoneBucketsContainers.values(p.getContainer());
+            int ki = keyIndex(key);
+            if (ki >= 0) {
+                ZoneBucketsContainers.orInto(values, words);
+                int[] bs = bucketsAt[ki];
+                char[][] vs = valuesAt[ki];
+                for (int j = 0; j < bs.length; j++) {
+                    int n = 0;
+                    for (char v : vs[j]) {
+                        long bit = 1L << v;
+                        if ((words[v >>> 6] & bit) != 0) {
+                            words[v >>> 6] &= ~bit;
+                            buffer[n++] = high | v;
+                        }
+                    }
+                    if (n > 0) {
+                        out.computeIfAbsent(bs[j], b -> new MutableRoaringBitmap()).addN(buffer, 0, n);
+                    }
+                }
+            }
+            int n = 0;
+            for (char v : values) {
+                if (ki < 0 || (words[v >>> 6] & (1L << v)) != 0) {
+                    buffer[n++] = high | v;
+                }
+            }
+            if (n > 0) {
+                out.computeIfAbsent(-1, b -> new MutableRoaringBitmap()).addN(buffer, 0, n);
+            }
+            if (ki >= 0) {
+                Arrays.fill(words, 0L);
+            }
+        }
+        return out;
+    }
+
     /** @return the number of ids in all buckets */
     public long size() {
         return size;

@@ -66,4 +66,45 @@ class ZoneIndexTest {
         assertTrue(index.bucket(70_000).isPresent());
         assertThrows(IllegalArgumentException.class, () -> index.put(-1, ZoneSet.EMPTY, null));
     }
+
+    @Test
+    void shouldSplitAnyIdsByBucketExactlyAsTheBucketsIdsDo() {
+        long seed = 0x20_11_22L;
+        java.util.Random random = new java.util.Random(seed);
+        System.out.println("ZoneIndexTest split seed " + seed);
+        String[][] zones = {{"Asia/Tokyo", "JP"}, {"Europe/London", "GB"}, {"Europe/Paris", "FR"}, {"America/New_York", "US"},
+            {"America/Los_Angeles", "US"}, {"Australia/Sydney", "AU"}};
+        ZoneIndex index = new ZoneIndex();
+        for (int i = 0; i < 60_000; i++) {
+            int id = random.nextInt(300_000); // several chunk keys, dense and sparse containers
+            String[] z = zones[random.nextInt(zones.length)];
+            index.put(id, ZoneSet.of(z[0]), z[1]);
+        }
+        for (int i = 0; i < 5_000; i++) {
+            index.put(200_000 + i, ZoneSet.of("Europe/London"), "GB"); // a run
+        }
+        ZoneBuckets s = index.snapshot();
+        for (int round = 0; round < 20; round++) {
+            MutableRoaringBitmap ids = new MutableRoaringBitmap();
+            int n = random.nextInt(80_000);
+            for (int i = 0; i < n; i++) {
+                ids.add(random.nextInt(400_000)); // some outside every bucket, some beyond every key
+            }
+            if (round % 2 == 0) {
+                ids.add(195_000L, 210_000L);
+            }
+            java.util.SortedMap<Integer, MutableRoaringBitmap> parts = s.split(ids);
+            MutableRoaringBitmap union = new MutableRoaringBitmap();
+            MutableRoaringBitmap left = ids.clone();
+            for (ZoneBuckets.Bucket b : s.buckets()) {
+                MutableRoaringBitmap expected = MutableRoaringBitmap.and(ids, s.ids(b.index()));
+                assertEquals(expected.isEmpty() ? null : expected, parts.get(b.index()), "bucket " + b + " round " + round);
+                left.andNot(expected);
+            }
+            assertEquals(left.isEmpty() ? null : left, parts.get(-1), "ids in no bucket, round " + round);
+            parts.values().forEach(union::or);
+            assertEquals(ids, union);
+        }
+        assertEquals(java.util.Map.of(), s.split(new MutableRoaringBitmap()));
+    }
 }

@@ -67,8 +67,25 @@ import org.roaringbitmap.buffer.MutableRoaringBitmap;
  */
 public final class CampaignPipeline {
 
-    /** Reserved recipients claimed durably in the ledger, with the cap reservation stamp. */
-    public record Claimed(long stamp, ImmutableRoaringBitmap ids) {
+    /**
+     * Reserved recipients claimed durably in the ledger, each with its cap reservation stamp (one
+     * unit may span several reservations of a chunk).
+     *
+     * @param ids    the recipients (do not modify)
+     * @param stamps their reservation stamps, same positions (do not modify)
+     */
+    public record Claimed(int[] ids, long[] stamps) {
+        /** @throws IllegalArgumentException if the arrays differ in length or are empty */
+        public Claimed {
+            if (ids.length != stamps.length || ids.length == 0) {
+                throw new IllegalArgumentException("claimed: " + ids.length + " ids, " + stamps.length + " stamps");
+            }
+        }
+
+        /** @return the ids as a new bitmap */
+        public MutableRoaringBitmap bitmap() {
+            return MutableRoaringBitmap.bitmapOf(ids);
+        }
     }
 
     /**
@@ -185,7 +202,7 @@ public final class CampaignPipeline {
     /**
      * Check-and-reserve through the throttle shards, one ask per zone of the chunk (calendar cap
      * windows are in the recipient's local time); records {@code capped:<rule>}, defers ids a
-     * defer rule pushes out, emits each non-empty reservation.
+     * defer rule pushes out, emits per chunk its non-empty reservations (one per zone), if any.
      *
      * @param shards      the throttle shards
      * @param ctx         the send (its zone is replaced per zone group)
@@ -196,7 +213,7 @@ public final class CampaignPipeline {
      * @param parallelism chunks reserved at once, ≥ 1
      * @param decided     incremented by the ids capped or deferred
      */
-    public static Flow<ImmutableRoaringBitmap, ReservationBatch, NotUsed> caps(
+    public static Flow<ImmutableRoaringBitmap, List<ReservationBatch>, NotUsed> caps(
             ThrottleShards shards, CapContext ctx, ZoneBuckets buckets, Instant now, Duration timeout,
             OutcomeLedger ledger, int parallelism, LongAdder decided) {
         return caps(shards, ctx, buckets, Clock.fixed(now, ZoneOffset.UTC), null, timeout, ledger, parallelism, decided);
@@ -207,12 +224,12 @@ public final class CampaignPipeline {
      * with the send instant read from {@code clock} per chunk, and {@code expired} instead of a
      * deferral past {@code expiresAt} (null: none).
      */
-    public static Flow<ImmutableRoaringBitmap, ReservationBatch, NotUsed> caps(
+    public static Flow<ImmutableRoaringBitmap, List<ReservationBatch>, NotUsed> caps(
             ThrottleShards shards, CapContext ctx, ZoneBuckets buckets, Clock clock, Instant expiresAt, Duration timeout,
             OutcomeLedger ledger, int parallelism, LongAdder decided) {
         return Flow.<ImmutableRoaringBitmap>create()
                 .mapAsync(parallelism, chunk -> reserveByZone(shards, ctx, buckets, chunk, clock.instant(), timeout))
-                .mapConcat(batches -> {
+                .map(batches -> {
                     List<ReservationBatch> out = new ArrayList<>(batches.size());
                     for (ReservationBatch b : batches) {
                         b.capped().forEach((outcome, ids) -> {
@@ -229,67 +246,75 @@ public final class CampaignPipeline {
                     }
                     return out;
                 })
+                .filter(out -> !out.isEmpty())
                 .named("campaign-caps");
     }
 
     /**
-     * Claims each reservation in the ledger, fsynced before it is emitted: nothing reaches the
-     * connector unclaimed, so a crash can never make the campaign send it again.
+     * Claims each chunk's reservations in the ledger, fsynced before they are emitted: nothing
+     * reaches the connector unclaimed, so a crash can never make the campaign send it again.
      */
-    public static Flow<ReservationBatch, Claimed, NotUsed> claim(OutcomeLedger ledger) {
+    public static Flow<List<ReservationBatch>, Claimed, NotUsed> claim(OutcomeLedger ledger) {
         return claim(ledger, Integer.MAX_VALUE);
     }
 
     /**
-     * Claims each reservation in units of at most {@code unit} ids, each fsynced before it is
-     * emitted: nothing reaches the connector unclaimed, so a crash can never make the campaign
-     * send it again. The unit bounds what a crash turns {@code unknown}: the units claimed ahead
-     * of the connector (this stage's output buffer plus the one being handed over).
+     * Claims each chunk's reservations in units of at most {@code unit} ids, each fsynced before it
+     * is emitted: nothing reaches the connector unclaimed, so a crash can never make the campaign
+     * send it again. A unit spans the chunk's reservations (one per zone) so that units are full
+     * but the chunk's last: few fsyncs, full send batches. The unit bounds what a crash turns
+     * {@code unknown}: the units claimed ahead of the connector (this stage's output buffer plus
+     * the one being handed over).
      *
      * @param unit most ids per claim (the connector's in-flight window is a good choice), ≥ 1
      * @throws IllegalArgumentException if {@code unit < 1}
      */
-    public static Flow<ReservationBatch, Claimed, NotUsed> claim(OutcomeLedger ledger, int unit) {
+    public static Flow<List<ReservationBatch>, Claimed, NotUsed> claim(OutcomeLedger ledger, int unit) {
         if (unit < 1) {
             throw new IllegalArgumentException("claim unit must be >= 1, got " + unit);
         }
-        return Flow.<ReservationBatch>create()
-                .mapConcat(b -> split(b, unit))
+        return Flow.<List<ReservationBatch>>create()
+                .mapConcat(chunk -> units(chunk, unit))
                 .map(c -> {
-                    ledger.claim(c.ids());
+                    ledger.claim(c.bitmap());
                     return c;
                 })
                 .named("campaign-claim");
     }
 
-    /** The reservation's ids in ascending units of at most {@code unit}, with its stamp. */
-    static List<Claimed> split(ReservationBatch b, int unit) {
-        ImmutableRoaringBitmap ids = b.reserved();
-        int n = ids.getCardinality();
-        if (n <= unit) {
-            return List.of(new Claimed(b.stamp(), ids));
+    /** The reservations' ids, in their order, in units of at most {@code unit}, with their stamps. */
+    static List<Claimed> units(List<ReservationBatch> reservations, int unit) {
+        long total = 0;
+        for (ReservationBatch b : reservations) {
+            total += b.reserved().getLongCardinality();
         }
-        List<Claimed> out = new ArrayList<>((n + unit - 1) / unit);
-        int[] buf = new int[unit];
-        org.roaringbitmap.BatchIterator it = ids.getBatchIterator();
+        List<Claimed> out = new ArrayList<>((int) ((total + unit - 1) / unit));
+        int size = (int) Math.min(unit, total);
+        int[] ids = new int[size];
+        long[] stamps = new long[size];
         int filled = 0;
-        int[] step = new int[Math.min(unit, 4096)];
-        while (it.hasNext()) {
-            int got = it.nextBatch(step);
-            int at = 0;
-            while (at < got) {
-                int take = Math.min(got - at, unit - filled);
-                System.arraycopy(step, at, buf, filled, take);
-                filled += take;
-                at += take;
-                if (filled == unit) {
-                    out.add(new Claimed(b.stamp(), MutableRoaringBitmap.bitmapOf(buf)));
-                    filled = 0;
+        int[] step = new int[4096];
+        for (ReservationBatch b : reservations) {
+            org.roaringbitmap.BatchIterator it = b.reserved().getBatchIterator();
+            while (it.hasNext()) {
+                int got = it.nextBatch(step);
+                int at = 0;
+                while (at < got) {
+                    int take = Math.min(got - at, ids.length - filled);
+                    System.arraycopy(step, at, ids, filled, take);
+                    java.util.Arrays.fill(stamps, filled, filled + take, b.stamp());
+                    filled += take;
+                    at += take;
+                    total -= take;
+                    if (filled == ids.length) {
+                        out.add(new Claimed(ids, stamps));
+                        size = (int) Math.min(unit, total);
+                        ids = new int[size];
+                        stamps = new long[size];
+                        filled = 0;
+                    }
                 }
             }
-        }
-        if (filled > 0) {
-            out.add(new Claimed(b.stamp(), MutableRoaringBitmap.bitmapOf(java.util.Arrays.copyOf(buf, filled))));
         }
         return out;
     }
@@ -352,21 +377,16 @@ public final class CampaignPipeline {
     private static CompletionStage<List<ReservationBatch>> reserveByZone(ThrottleShards shards, CapContext ctx,
             ZoneBuckets buckets, ImmutableRoaringBitmap chunk, Instant now, Duration timeout) {
         Map<ZoneId, MutableRoaringBitmap> byZone = new HashMap<>();
-        MutableRoaringBitmap left = chunk.toMutableRoaringBitmap();
-        for (ZoneBuckets.Bucket b : buckets.buckets()) {
-            MutableRoaringBitmap part = ImmutableRoaringBitmap.and(left, buckets.ids(b.index()));
-            if (!part.isEmpty()) {
-                ZoneId zone = b.zones().isEmpty() ? ZoneOffset.UTC : b.zones().zones().get(0);
-                byZone.computeIfAbsent(zone, z -> new MutableRoaringBitmap()).or(part);
-                left.andNot(part);
+        List<ZoneBuckets.Bucket> all = buckets.buckets();
+        buckets.split(chunk).forEach((bucket, part) -> {
+            ZoneId zone = bucket < 0 || all.get(bucket).zones().isEmpty() ? ZoneOffset.UTC : all.get(bucket).zones().zones().get(0);
+            MutableRoaringBitmap ids = byZone.get(zone);
+            if (ids == null) {
+                byZone.put(zone, part);
+            } else {
+                ids.or(part);
             }
-            if (left.isEmpty()) {
-                break;
-            }
-        }
-        if (!left.isEmpty()) {
-            byZone.computeIfAbsent(ZoneOffset.UTC, z -> new MutableRoaringBitmap()).or(left);
-        }
+        });
         List<CompletableFuture<ReservationBatch>> asks = new ArrayList<>(byZone.size());
         byZone.forEach((zone, ids) -> asks.add(shards.reserve(ids, ctx.inZone(zone), now, timeout).toCompletableFuture()));
         return CompletableFuture.allOf(asks.toArray(CompletableFuture[]::new))

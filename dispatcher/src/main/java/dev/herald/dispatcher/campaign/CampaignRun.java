@@ -225,9 +225,9 @@ public final class CampaignRun {
                 .via(CampaignPipeline.quietHours(plans, spec.expiresAt(), ledger, decided, decidedAt).withAttributes(chunkBuffer))
                 .via(CampaignPipeline.caps(deps.shards(), ctx, buckets, deps.clock(), spec.expiresAt(), deps.askTimeout(),
                         ledger, 2, decided).withAttributes(chunkBuffer))
-                .map(b -> {
-                    control.stamps.add(b.stamp());
-                    return b;
+                .map(reservations -> {
+                    reservations.forEach(b -> control.stamps.add(b.stamp()));
+                    return reservations;
                 })
                 // the claim fsyncs: its own island on the blocking-I/O dispatcher
                 // in units of the connector's window, so a crash makes at most a few windows unknown

@@ -175,24 +175,19 @@ public final class SendStage {
     /** Most ids per batch. */
     static final int MAX_BATCH = 512;
 
-    /** Ids of one claimed chunk, in batches of at most {@code size}. */
+    /** Ids of one claimed unit, in batches of at most {@code size}. */
     private static List<Batch> batches(Claimed c, int size) {
-        int n = c.ids().getCardinality();
+        int n = c.ids().length;
         List<Batch> out = new ArrayList<>((n + size - 1) / size);
-        IntIterator it = c.ids().getIntIterator();
-        while (it.hasNext()) {
-            int[] ids = new int[Math.min(size, n)];
-            for (int i = 0; i < ids.length; i++) {
-                ids[i] = it.next();
-            }
-            n -= ids.length;
-            out.add(new Batch(c.stamp(), ids));
+        for (int from = 0; from < n; from += size) {
+            int to = Math.min(n, from + size);
+            out.add(new Batch(java.util.Arrays.copyOfRange(c.stamps(), from, to), java.util.Arrays.copyOfRange(c.ids(), from, to)));
         }
         return out;
     }
 
-    /** Up to {@link #MAX_BATCH} claimed ids with their cap reservation stamp. */
-    private record Batch(long stamp, int[] ids) {
+    /** Up to {@link #MAX_BATCH} claimed ids with their cap reservation stamps (same positions). */
+    private record Batch(long[] stamps, int[] ids) {
     }
 
     /** One message still to hand over, with the sends it has used so far. */
@@ -211,7 +206,10 @@ public final class SendStage {
     private static final class BatchSend {
         private final ActorSystem<?> system;
         private final Settings s;
+        /** The batch's one stamp, when {@link #stampById} is null. */
         private final long stamp;
+        /** Stamps by id, when the batch spans several reservations. */
+        private final Map<Integer, Long> stampById;
         private final int expected;
         private final ConcurrentLinkedQueue<Delivery> deliveries = new ConcurrentLinkedQueue<>();
         private final List<Attempt> first;
@@ -221,7 +219,18 @@ public final class SendStage {
             this.system = system;
             this.s = s;
             this.connector = (WindowedConnector) s.connector();
-            this.stamp = b.stamp();
+            this.stamp = b.stamps()[0];
+            Map<Integer, Long> byId = null;
+            for (int i = 1; i < b.stamps().length; i++) {
+                if (b.stamps()[i] != stamp) {
+                    byId = new java.util.HashMap<>();
+                    for (int j = 0; j < b.ids().length; j++) {
+                        byId.put(b.ids()[j], b.stamps()[j]);
+                    }
+                    break;
+                }
+            }
+            this.stampById = byId;
             this.expected = b.ids().length;
             this.first = new ArrayList<>(b.ids().length);
             if (s.stop().getAsBoolean()) {
@@ -257,7 +266,7 @@ public final class SendStage {
         }
 
         private void decide(int id, String outcome) {
-            deliveries.add(new Delivery(id, stamp, outcome));
+            deliveries.add(new Delivery(id, stampById == null ? stamp : stampById.get(id), outcome));
         }
 
         /** Hands {@code waiting} over, rate limit permitting, and completes when each has an outcome. */

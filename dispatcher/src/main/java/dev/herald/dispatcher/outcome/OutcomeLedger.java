@@ -60,10 +60,10 @@ public final class OutcomeLedger implements AutoCloseable {
     private final Object writeLock = new Object();
     private final Object stateLock = new Object();
     private volatile RecoveryReport recovery;
-    // Guarded by writeLock.
+    // Guarded by writeLock, except Journal.syncTo (which has its own lock).
     private final Journal journal;
     private boolean closed;
-    private IOException failure;
+    private volatile IOException failure;
     private FileChannel lockFile;
 
     /** Held (an OS file lock) while the ledger is open: one writer, in this process or any other. */
@@ -238,16 +238,21 @@ public final class OutcomeLedger implements AutoCloseable {
         return ids == null || !ids.isEmpty();
     }
 
-    /** Validates, logs (fsynced for claims), applies under the state lock, and checkpoints when due. */
+    /**
+     * Validates, logs, applies under the state lock, and checkpoints when due; a claim is then
+     * fsynced before this returns, outside the write lock, so other writers (recording answers,
+     * deferring, suppressing) do not wait for the disk while it syncs.
+     */
     private void write(byte op, String outcome, long until, ImmutableRoaringBitmap ids, Runnable check, Runnable apply)
             throws IOException {
+        long seq;
         synchronized (writeLock) {
             if (!ready(ids)) {
                 return;
             }
             check.run();
             try {
-                journal.append(op, outcome, until, ids, op == LogCodec.CLAIM);
+                seq = journal.append(op, outcome, until, ids, false);
             } catch (IOException e) {
                 failure = e;
                 throw e;
@@ -263,6 +268,15 @@ public final class OutcomeLedger implements AutoCloseable {
             }
             if (journal.sinceCheckpoint() >= checkpointEvery) {
                 checkpoint();
+            }
+        }
+        if (op == LogCodec.CLAIM) {
+            try {
+                journal.syncTo(seq);
+            } catch (IOException e) {
+                // Applied in memory but maybe not durable: refuse further writes; a reopen reads what is on disk.
+                failure = e;
+                throw e;
             }
         }
     }

@@ -40,16 +40,25 @@ public final class Journal implements AutoCloseable {
 
     private final Path dir;
     private final int audienceCrc;
+    // Written under the ledger's write lock and syncLock, read under either.
     private LedgerLog log;
     private long generation;
     private long lastSeq;
     private long sinceCheckpoint;
+    /** Held while the log is fsynced, replaced or closed; taken after the ledger's write lock, never before it. */
+    private final Object syncLock = new Object();
+    /** The last sequence number whose append completed (a fsync from now on covers it). */
+    private volatile long appendedSeq;
+    // Guarded by syncLock.
+    private long syncedSeq;
 
     private Journal(Path dir, int audienceCrc, long generation, long lastSeq) {
         this.dir = dir;
         this.audienceCrc = audienceCrc;
         this.generation = generation;
         this.lastSeq = lastSeq;
+        this.appendedSeq = lastSeq;
+        this.syncedSeq = lastSeq;
     }
 
     /**
@@ -88,6 +97,7 @@ public final class Journal implements AutoCloseable {
                 (e, at) -> replay(file, cp.state(), e, at), warnings);
         j.log = r.log();
         j.lastSeq = r.lastSeq();
+        j.appendedSeq = r.lastSeq(); // replayed, not known to be fsynced: the next syncTo covers them
         j.sinceCheckpoint = r.records();
         return new Opened(j, cp.state(), false, cp.generation(), r.records(), r.tornBytes(), List.copyOf(warnings));
     }
@@ -134,13 +144,35 @@ public final class Journal implements AutoCloseable {
         }
     }
 
-    /** Appends one transition; with {@code sync}, fsyncs it (and everything before it). */
-    public void append(byte op, String outcome, long untilMillis, ImmutableRoaringBitmap ids, boolean sync) throws IOException {
+    /**
+     * Appends one transition; with {@code sync}, fsyncs it (and everything before it).
+     *
+     * @return its sequence number, for {@link #syncTo}
+     */
+    public long append(byte op, String outcome, long untilMillis, ImmutableRoaringBitmap ids, boolean sync) throws IOException {
         log.append(lastSeq + 1, op, outcome, untilMillis, ids);
         lastSeq++;
+        appendedSeq = lastSeq;
         sinceCheckpoint++;
         if (sync) {
+            syncTo(lastSeq);
+        }
+        return lastSeq;
+    }
+
+    /**
+     * Returns once the transition numbered {@code seq} is fsynced. Callers need not hold the
+     * ledger's write lock: appends go on meanwhile, and one fsync covers every append completed
+     * before it (group commit), so a caller may find its record already synced by another.
+     */
+    public void syncTo(long seq) throws IOException {
+        synchronized (syncLock) {
+            if (syncedSeq >= seq) {
+                return;
+            }
+            long covered = appendedSeq;
             log.sync();
+            syncedSeq = covered;
         }
     }
 
@@ -151,23 +183,29 @@ public final class Journal implements AutoCloseable {
 
     /** Fsyncs the log. */
     public void sync() throws IOException {
-        log.sync();
+        syncTo(appendedSeq);
     }
 
     /** Publishes a checkpoint of {@code state} (which must reflect every appended record) and starts a fresh log. */
     public void checkpoint(LedgerState state) throws IOException {
-        log.sync();
-        CheckpointFile.write(dir, generation + 1, lastSeq, audienceCrc, state);
-        LedgerLog old = log;
-        log = LedgerLog.create(LedgerLog.name(dir, generation + 1), generation + 1);
-        generation++;
-        sinceCheckpoint = 0;
-        old.close();
-        Files.deleteIfExists(old.file());
+        synchronized (syncLock) {
+            log.sync();
+            syncedSeq = lastSeq;
+            CheckpointFile.write(dir, generation + 1, lastSeq, audienceCrc, state);
+            LedgerLog old = log;
+            log = LedgerLog.create(LedgerLog.name(dir, generation + 1), generation + 1);
+            generation++;
+            sinceCheckpoint = 0;
+            old.close();
+            Files.deleteIfExists(old.file());
+        }
     }
 
     @Override
     public void close() throws IOException {
-        log.close();
+        synchronized (syncLock) {
+            log.close();
+            syncedSeq = lastSeq;
+        }
     }
 }
