@@ -8,7 +8,7 @@ import dev.herald.dispatcher.connector.SendResult;
 import dev.herald.dispatcher.outcome.Outcomes;
 import dev.herald.dispatcher.render.RenderedMessage;
 import dev.herald.dispatcher.render.Renderer;
-import dev.herald.suppression.Recipient;
+import dev.herald.suppression.RecipientFields;
 import dev.herald.suppression.RecipientDirectory;
 import dev.herald.suppression.Scope;
 import dev.herald.suppression.SuppressionIndex;
@@ -239,8 +239,10 @@ public final class SendStage {
                 }
                 return;
             }
+            List<String> names = s.renderer().template().fieldNames();
             for (int id : b.ids()) {
-                Optional<Recipient> r = s.directory().get(id);
+                // Only the number and the template's fields: the rest of the record is not decoded.
+                Optional<RecipientFields> r = s.directory().fields(id, names);
                 if (r.isEmpty()) {
                     decide(id, Outcomes.failed("unknown-recipient"));
                     continue;
