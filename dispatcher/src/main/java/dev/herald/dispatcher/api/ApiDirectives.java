@@ -1,0 +1,285 @@
+package dev.herald.dispatcher.api;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpEntity;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.MediaTypes;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.headers.HttpChallenge;
+import org.apache.pekko.http.javadsl.model.headers.WWWAuthenticate;
+import org.apache.pekko.http.javadsl.server.AllDirectives;
+import org.apache.pekko.http.javadsl.server.ExceptionHandler;
+import org.apache.pekko.http.javadsl.server.MalformedQueryParamRejection;
+import org.apache.pekko.http.javadsl.server.MethodRejection;
+import org.apache.pekko.http.javadsl.server.MissingQueryParamRejection;
+import org.apache.pekko.http.javadsl.server.RejectionHandler;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.http.javadsl.server.UnsupportedRequestContentTypeRejection;
+import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What every Herald route shares: bearer-key authorization with roles, strict JSON request
+ * bodies with a size limit, JSON answers, and errors as {@code {"error", "message", "field"}}
+ * whatever went wrong (a refused request, a rejection of Pekko's routing, a bug).
+ *
+ * <pre>{@code
+ * Route r = authorized(Role.SENDER, key -> jsonBody(CreateCampaign.class, body -> completeJson(201, created)));
+ * }</pre>
+ *
+ * <p>Thread-safety: the routes it builds are immutable; the JSON mapper is shared and thread-safe.
+ */
+public class ApiDirectives extends AllDirectives {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ApiDirectives.class);
+
+    /** Request bodies: unknown fields refused; answers: ISO-8601 instants. */
+    public static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule())
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .enable(DeserializationFeature.FAIL_ON_NUMBERS_FOR_ENUMS)
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+
+    private final ApiKeys keys;
+    private final long maxJsonBytes;
+    private final java.time.Duration bodyTimeout;
+
+    /**
+     * @param keys         who may call
+     * @param maxJsonBytes the largest JSON request body (bigger: 413)
+     * @param bodyTimeout  how long reading a request body may take
+     */
+    protected ApiDirectives(ApiKeys keys, long maxJsonBytes, java.time.Duration bodyTimeout) {
+        this.keys = keys;
+        this.maxJsonBytes = maxJsonBytes;
+        this.bodyTimeout = bodyTimeout;
+    }
+
+    /** @return the largest JSON request body accepted */
+    protected long maxJsonBytes() {
+        return maxJsonBytes;
+    }
+
+    /**
+     * Runs {@code inner} for a request with {@code Authorization: Bearer <key>} of a key whose role
+     * allows {@code needed}; 401 (with {@code WWW-Authenticate: Bearer}) without a valid key,
+     * 403 with a key of a lesser role.
+     */
+    protected Route authorized(Role needed, Function<ApiKeys.Key, Route> inner) {
+        return optionalHeaderValueByName("Authorization", header -> {
+            String token = bearer(header);
+            ApiKeys.Key key = keys.verify(token).orElseThrow(() -> new ApiError(401, "unauthorized",
+                    header.isEmpty() ? "missing Authorization: Bearer <api key>" : "unknown or revoked API key", "Authorization"));
+            if (!key.role().allows(needed)) {
+                throw new ApiError(403, "forbidden", "this needs a key with role " + needed.wire() + "; the key "
+                        + key.id() + " has role " + key.role().wire(), null);
+            }
+            return inner.apply(key);
+        });
+    }
+
+    private static String bearer(Optional<String> header) {
+        if (header.isEmpty()) {
+            return null;
+        }
+        String h = header.get().strip();
+        if (h.length() > 7 && h.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return h.substring(7).strip();
+        }
+        throw new ApiError(401, "unauthorized", "Authorization must be 'Bearer <api key>'", "Authorization");
+    }
+
+    /**
+     * Reads the whole request body (at most {@link #maxJsonBytes()}: 413 beyond), checks that it is
+     * {@code application/json} and valid UTF-8, and parses it strictly into {@code type}.
+     */
+    protected <T> Route jsonBody(Class<T> type, Function<T, Route> inner) {
+        return extractMaterializer(mat -> extractRequestEntity(entity -> {
+            if (!entity.getContentType().mediaType().equals(MediaTypes.APPLICATION_JSON)) {
+                throw new ApiError(415, "unsupported_media_type", "the body must be application/json, got "
+                        + entity.getContentType().mediaType(), null);
+            }
+            CompletionStage<HttpEntity.Strict> strict = entity.withSizeLimit(maxJsonBytes).toStrict(bodyTimeout.toMillis(), mat);
+            return onSuccess(strict, s -> inner.apply(parse(s.getData().toArray(), type)));
+        }));
+    }
+
+    /**
+     * Parses {@code body} strictly: 400 {@code invalid_utf8}, {@code invalid_json},
+     * {@code unknown_field}, {@code wrong_type} or {@code missing_body}, naming the field.
+     */
+    public static <T> T parse(byte[] body, Class<T> type) {
+        if (body.length == 0) {
+            throw ApiError.badRequest("missing_body", "the request body is empty; a JSON object is expected", null);
+        }
+        try {
+            StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(body));
+        } catch (CharacterCodingException e) {
+            throw ApiError.badRequest("invalid_utf8", "the body is not valid UTF-8", null);
+        }
+        try {
+            T value = JSON.readValue(body, type);
+            if (value == null) {
+                throw ApiError.badRequest("invalid_json", "the body is JSON null; a JSON object is expected", null);
+            }
+            return value;
+        } catch (UnrecognizedPropertyException e) {
+            throw ApiError.badRequest("unknown_field", "unknown field '" + e.getPropertyName() + "'"
+                    + (e.getKnownPropertyIds() == null ? "" : "; known fields: " + e.getKnownPropertyIds().stream()
+                    .map(String::valueOf).sorted().collect(Collectors.joining(", "))), path(e));
+        } catch (MismatchedInputException e) {
+            String field = path(e);
+            throw ApiError.badRequest("wrong_type", (field == null ? "the body" : "'" + field + "'")
+                    + " has the wrong type: " + firstLine(e.getOriginalMessage()), field);
+        } catch (JsonParseException e) {
+            throw ApiError.badRequest("invalid_json", "malformed JSON at line " + e.getLocation().getLineNr() + ", column "
+                    + e.getLocation().getColumnNr() + ": " + firstLine(e.getOriginalMessage()), null);
+        } catch (JsonMappingException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof ApiError api) {
+                throw api;
+            }
+            String field = path(e);
+            throw ApiError.badRequest(cause instanceof IllegalArgumentException ? "invalid_value" : "invalid_json",
+                    firstLine(cause != null && cause.getMessage() != null ? cause.getMessage() : e.getOriginalMessage()), field);
+        } catch (JsonProcessingException e) {
+            throw ApiError.badRequest("invalid_json", firstLine(e.getOriginalMessage()), null);
+        } catch (java.io.IOException e) {
+            throw ApiError.badRequest("invalid_json", "unreadable body: " + e.getMessage(), null);
+        }
+    }
+
+    private static String path(JsonMappingException e) {
+        String p = e.getPath().stream().map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
+                .collect(Collectors.joining(".")).replace(".[", "[");
+        return p.isEmpty() ? null : p;
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) {
+            return "";
+        }
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+
+    /** Answers {@code body} as JSON with {@code status}. */
+    protected Route completeJson(int status, Object body) {
+        return complete(json(status, body));
+    }
+
+    /** @return {@code body} as a JSON response */
+    public static HttpResponse json(int status, Object body) {
+        try {
+            return HttpResponse.create().withStatus(status).withEntity(ContentTypes.APPLICATION_JSON, JSON.writeValueAsBytes(body));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write a JSON answer: " + e.getMessage(), e);
+        }
+    }
+
+    /** The JSON error answer of {@code e}. */
+    public static HttpResponse error(ApiError e) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("error", e.code());
+        body.put("message", e.getMessage());
+        body.put("field", e.field());
+        HttpResponse r = json(e.status(), body);
+        if (e.status() == 401) {
+            r = r.addHeader(WWWAuthenticate.create(HttpChallenge.create("Bearer", "herald")));
+        }
+        return r;
+    }
+
+    /** Turns exceptions thrown by routes into JSON errors; unexpected ones are logged and answered 500. */
+    public static ExceptionHandler exceptionHandler() {
+        return ExceptionHandler.newBuilder()
+                .matchAny(t -> {
+                    Throwable e = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+                    return org.apache.pekko.http.javadsl.server.Directives.complete(error(toApiError(e)));
+                })
+                .build();
+    }
+
+    /** The client-facing form of an exception (500 {@code internal} for anything unexpected, logged). */
+    public static ApiError toApiError(Throwable e) {
+        if (e instanceof ApiError api) {
+            return api;
+        }
+        if (e instanceof EntityStreamSizeException size) {
+            return new ApiError(413, "body_too_large", "the request body is larger than the " + size.limit()
+                    + " bytes allowed here", null);
+        }
+        if (e instanceof dev.herald.dispatcher.campaign.CampaignRejection r) {
+            return switch (r.reason()) {
+                case NOT_FOUND -> ApiError.notFound(r.getMessage());
+                case CONFLICT -> ApiError.conflict(r.getMessage());
+                case INVALID -> ApiError.badRequest("invalid_campaign", r.getMessage(), null);
+            };
+        }
+        if (e instanceof java.util.concurrent.TimeoutException
+                || e instanceof org.apache.pekko.pattern.AskTimeoutException) {
+            return new ApiError(503, "busy", "Herald did not answer in time; retry", null);
+        }
+        LOG.error("unexpected error answering a request", e);
+        return new ApiError(500, "internal", "internal error (" + e.getClass().getSimpleName() + "); see the server log", null);
+    }
+
+    /** Pekko's rejections as JSON errors: no route (404), wrong method (405), bad query, bad content type. */
+    public static RejectionHandler rejectionHandler() {
+        return RejectionHandler.newBuilder()
+                .handle(MissingQueryParamRejection.class, r -> org.apache.pekko.http.javadsl.server.Directives.complete(
+                        error(ApiError.badRequest("missing_parameter", "query parameter '" + r.parameterName()
+                                + "' is required", r.parameterName()))))
+                .handle(MalformedQueryParamRejection.class, r -> org.apache.pekko.http.javadsl.server.Directives.complete(
+                        error(ApiError.badRequest("invalid_parameter", "query parameter '" + r.parameterName() + "': "
+                                + r.errorMsg(), r.parameterName()))))
+                .handle(UnsupportedRequestContentTypeRejection.class, r -> org.apache.pekko.http.javadsl.server.Directives
+                        .complete(error(new ApiError(415, "unsupported_media_type", "unsupported content type; expected one of "
+                                + r.getSupported(), null))))
+                .handleAll(MethodRejection.class, rs -> org.apache.pekko.http.javadsl.server.Directives.complete(
+                        error(new ApiError(405, "method_not_allowed", "method not allowed here; allowed: " + rs.stream()
+                                .map(m -> m.supported().name()).distinct().sorted().collect(Collectors.joining(", ")), null))))
+                .handleNotFound(org.apache.pekko.http.javadsl.server.Directives.complete(
+                        error(ApiError.notFound("no such route"))))
+                .build()
+                .withFallback(RejectionHandler.defaultHandler())
+                .mapRejectionResponse(response -> {
+                    if (response.entity().getContentType().equals(ContentTypes.APPLICATION_JSON)) {
+                        return response;
+                    }
+                    // a rejection without its own JSON form: keep the status, wrap Pekko's text
+                    String text = ((HttpEntity.Strict) response.entity()).getData().utf8String();
+                    int status = response.status().intValue();
+                    return error(new ApiError(status < 400 ? 400 : status, "rejected", text, null));
+                });
+    }
+
+    /** @return 200 OK as a JSON status object (for {@code /health}) */
+    protected static HttpResponse ok(Map<String, ?> body) {
+        return json(StatusCodes.OK.intValue(), body);
+    }
+}

@@ -1,0 +1,41 @@
+package dev.herald.dispatcher.api;
+
+import java.util.Locale;
+
+/**
+ * What an API key may do. Each role includes the ones below it: {@code admin} ⊃ {@code sender}
+ * ⊃ {@code viewer}.
+ */
+public enum Role {
+    /** Reads only: campaigns, segments, suppressions, outcomes. */
+    VIEWER,
+    /** Also uploads audiences, creates and steers campaigns, changes suppressions. */
+    SENDER,
+    /** Also manages API keys and policies. */
+    ADMIN;
+
+    /** @return true if a key of this role may do what {@code needed} may */
+    public boolean allows(Role needed) {
+        return compareTo(needed) >= 0;
+    }
+
+    /** @return the wire name, lower case */
+    public String wire() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    /**
+     * @param s {@code admin}, {@code sender} or {@code viewer} (any case)
+     * @throws IllegalArgumentException naming the accepted values
+     */
+    public static Role parse(String s) {
+        if (s != null) {
+            for (Role r : values()) {
+                if (r.wire().equalsIgnoreCase(s.strip())) {
+                    return r;
+                }
+            }
+        }
+        throw new IllegalArgumentException("role must be admin, sender or viewer, got " + (s == null ? "nothing" : "'" + s + "'"));
+    }
+}
