@@ -1,0 +1,305 @@
+package dev.herald.dispatcher.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.herald.dispatcher.campaign.CampaignManager;
+import dev.herald.dispatcher.campaign.CampaignRecord;
+import dev.herald.dispatcher.outcome.Outcomes;
+import dev.herald.dispatcher.render.Template;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.http.javadsl.model.headers.RawHeader;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.pattern.StatusReply;
+import org.roaringbitmap.buffer.ImmutableRoaringBitmap;
+
+import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
+
+/**
+ * The campaign routes: create (idempotent with {@code Idempotency-Key}), list, status, pause,
+ * resume, cancel. Each asks the {@link CampaignManager} and answers when it has.
+ *
+ * <pre>{@code
+ * Route r = new CampaignRoutes(keys, settings..., system, manager, audiences, clock).route();
+ * }</pre>
+ *
+ * <p>Thread-safety: immutable; routes run on Pekko's dispatcher.
+ */
+public final class CampaignRoutes extends ApiDirectives {
+
+    /** Where a campaign's recipients come from: a stored segment, or an expression over segments. */
+    public interface Audiences {
+        /**
+         * @param segment    a segment name, or null
+         * @param expression a segment expression, or null (exactly one of the two is given)
+         * @return the recipients
+         * @throws ApiError 400 naming the field for an unknown segment or a malformed expression
+         */
+        ImmutableRoaringBitmap resolve(String segment, String expression);
+    }
+
+    /** {@code POST /v1/campaigns} body. Unknown fields are refused. */
+    public record CreateCampaign(String name, String channel, String category, String sender, String text, String footer,
+                                 String segment, String expression, Schedule schedule, String connector, Double tps,
+                                 Instant expiresAt) {
+    }
+
+    /** When to start: at an instant, or at a local time of day in each recipient's zone. */
+    public record Schedule(Instant at, String localTime) {
+    }
+
+    /** The campaign as the API shows it. */
+    @JsonInclude(JsonInclude.Include.ALWAYS)
+    public record CampaignView(String id, String name, String status, String channel, String category, String sender,
+                               long total, Map<String, Long> counts, Map<String, Long> outcomes, Instant createdAt,
+                               Instant startAt, Instant startedAt, Instant finishedAt, Instant expiresAt, String error) {
+    }
+
+    /** Outcome families, in the order the API lists them. */
+    static final List<String> FAMILIES = List.of("sent", "suppressed", "deferred", "capped", "failed", "unknown", "pending",
+            "expired", "inFlight");
+
+    private final ActorSystem<?> system;
+    private final ActorRef<CampaignManager.Command> manager;
+    private final Audiences audiences;
+    private final Clock clock;
+    private final String connectorName;
+    private final Duration askTimeout;
+
+    /**
+     * @param keys          who may call
+     * @param maxJsonBytes  largest JSON body
+     * @param bodyTimeout   how long reading a body may take
+     * @param askTimeout    how long to wait for the manager (then 503)
+     * @param system        the actor system (scheduler for asks)
+     * @param manager       the campaign manager
+     * @param audiences     segment resolution
+     * @param connectorName the one connector campaigns may name
+     * @param clock         "now" for schedules
+     */
+    public CampaignRoutes(ApiKeys keys, long maxJsonBytes, Duration bodyTimeout, Duration askTimeout, ActorSystem<?> system,
+                          ActorRef<CampaignManager.Command> manager, Audiences audiences, String connectorName, Clock clock) {
+        super(keys, maxJsonBytes, bodyTimeout);
+        this.system = system;
+        this.manager = manager;
+        this.audiences = audiences;
+        this.connectorName = connectorName;
+        this.clock = clock;
+        this.askTimeout = askTimeout;
+    }
+
+    /** @return the routes under {@code /v1/campaigns} */
+    public Route route() {
+        return pathPrefix("v1", () -> pathPrefix("campaigns", () -> concat(
+                pathEndOrSingleSlash(() -> concat(createRoute(), listRoute())),
+                path(segment(), this::getRoute),
+                path(segment().slash("pause"), id -> steer(id, r -> new CampaignManager.Pause(id, r))),
+                path(segment().slash("resume"), id -> steer(id, r -> new CampaignManager.Resume(id, r))),
+                path(segment().slash("cancel"), id -> steer(id, r -> new CampaignManager.Cancel(id, r))))));
+    }
+
+    private Route createRoute() {
+        return post(() -> authorized(Role.SENDER, key -> optionalHeaderValueByName("Idempotency-Key",
+                idem -> jsonBody(CreateCampaign.class, body -> create(body, idem)))));
+    }
+
+    private Route listRoute() {
+        return get(() -> authorized(Role.VIEWER, key -> onSuccess(this.<List<CampaignRecord>>ask(CampaignManager.ListAll::new),
+                list -> completeJson(200, Map.of("campaigns", list.stream().map(CampaignRoutes::view).toList())))));
+    }
+
+    private Route getRoute(String id) {
+        return get(() -> authorized(Role.VIEWER, key -> onSuccess(this.<CampaignRecord>ask(r -> new CampaignManager.Get(id, r)),
+                c -> completeJson(200, view(c)))));
+    }
+
+    private Route steer(String id, Function<ActorRef<StatusReply<CampaignRecord>>, CampaignManager.Command> command) {
+        return post(() -> authorized(Role.SENDER, key -> onSuccess(this.<CampaignRecord>ask(command), c -> completeJson(200, view(c)))));
+    }
+
+    private Route create(CreateCampaign body, Optional<String> idempotencyKey) {
+        CampaignRecord record = validate(body, idempotencyKey);
+        ImmutableRoaringBitmap audience = audiences.resolve(blankToNull(body.segment()), blankToNull(body.expression()));
+        if (audience.isEmpty()) {
+            throw ApiError.badRequest("empty_audience", "the audience is empty: no recipient in "
+                    + (body.segment() != null ? "segment '" + body.segment() + "'" : "'" + body.expression() + "'"),
+                    body.segment() != null ? "segment" : "expression");
+        }
+        CampaignRecord sized = CampaignRecord.create(record.id(), record.name(), record.channel(), record.category(),
+                record.sender(), record.template(), record.footer(), audience.getLongCardinality(), record.createdAt(),
+                record.startAt(), record.expiresAt());
+        CompletionStage<CampaignRecord> created = this.<CampaignRecord>ask(r -> new CampaignManager.Create(sized, audience, r));
+        if (idempotencyKey.isEmpty()) {
+            return onSuccess(created, c -> completeJson(201, view(c)));
+        }
+        // A retried submission: the id is derived from the key, so the campaign it made first answers.
+        CompletionStage<Created> answer = created.thenApply(c -> new Created(c, true)).exceptionallyCompose(e -> {
+            Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+            if (cause instanceof dev.herald.dispatcher.campaign.CampaignRejection rej
+                    && rej.reason() == dev.herald.dispatcher.campaign.CampaignRejection.Reason.CONFLICT) {
+                return this.<CampaignRecord>ask(r -> new CampaignManager.Get(sized.id(), r)).thenApply(c -> new Created(c, false));
+            }
+            return CompletableFuture.failedFuture(cause);
+        });
+        return onSuccess(answer, a -> respondWithHeader(RawHeader.create("Idempotent-Replayed", a.fresh() ? "false" : "true"),
+                () -> completeJson(a.fresh() ? 201 : 200, view(a.record()))));
+    }
+
+    /** A create's answer: the campaign, and whether this request made it (false: a retried submission). */
+    private record Created(CampaignRecord record, boolean fresh) {
+    }
+
+    private CampaignRecord validate(CreateCampaign b, Optional<String> idempotencyKey) {
+        String name = required(b.name(), "name");
+        String channel = required(b.channel(), "channel").toLowerCase(Locale.ROOT);
+        String category = required(b.category(), "category").toLowerCase(Locale.ROOT);
+        String sender = required(b.sender(), "sender");
+        String text = required(b.text(), "text");
+        if (name.length() > 200) {
+            throw ApiError.badRequest("invalid_value", "'name' is longer than 200 characters", "name");
+        }
+        if (!channel.matches("[a-z0-9][a-z0-9_-]{0,31}")) {
+            throw ApiError.badRequest("invalid_value", "'channel' must be 1-32 of a-z 0-9 _ -, got '" + b.channel() + "'", "channel");
+        }
+        if (!category.matches("[a-z0-9][a-z0-9_-]{0,31}")) {
+            throw ApiError.badRequest("invalid_value", "'category' must be 1-32 of a-z 0-9 _ -, got '" + b.category() + "'",
+                    "category");
+        }
+        if (!sender.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) {
+            throw ApiError.badRequest("invalid_value", "'sender' must be 1-64 of A-Z a-z 0-9 . _ -, got '" + sender + "'", "sender");
+        }
+        boolean hasSegment = blankToNull(b.segment()) != null;
+        boolean hasExpression = blankToNull(b.expression()) != null;
+        if (hasSegment == hasExpression) {
+            throw ApiError.badRequest(hasSegment ? "invalid_value" : "missing_field",
+                    "give exactly one of 'segment' and 'expression'", "segment");
+        }
+        try {
+            Template.parse(text);
+        } catch (RuntimeException e) {
+            throw ApiError.badRequest("invalid_template", "'text': " + e.getMessage(), "text");
+        }
+        if (b.connector() != null && !b.connector().equals(connectorName)) {
+            throw ApiError.badRequest("unknown_connector", "unknown connector '" + b.connector() + "'; this server has '"
+                    + connectorName + "'", "connector");
+        }
+        if (b.tps() != null) {
+            throw ApiError.badRequest("unsupported", "'tps' (a per-campaign rate) is not supported yet; the connector's "
+                    + "rate limit applies", "tps");
+        }
+        Instant now = clock.instant();
+        Instant startAt = null;
+        if (b.schedule() != null) {
+            if (b.schedule().localTime() != null) {
+                throw ApiError.badRequest("unsupported", "'schedule.localTime' is not supported yet; use 'schedule.at'",
+                        "schedule.localTime");
+            }
+            if (b.schedule().at() == null) {
+                throw ApiError.badRequest("missing_field", "'schedule' needs 'at' (an ISO-8601 instant)", "schedule.at");
+            }
+            if (!b.schedule().at().isAfter(now)) {
+                throw ApiError.badRequest("schedule_in_past", "'schedule.at' " + b.schedule().at() + " is not in the future (now "
+                        + now + ")", "schedule.at");
+            }
+            startAt = b.schedule().at();
+        }
+        if (b.expiresAt() != null && !b.expiresAt().isAfter(startAt == null ? now : startAt)) {
+            throw ApiError.badRequest("invalid_value", "'expiresAt' must be after the start", "expiresAt");
+        }
+        String id = idempotencyKey.map(CampaignRoutes::idFor).orElseGet(() -> newId(now));
+        return CampaignRecord.create(id, name, channel, category, sender, text, b.footer() == null ? "" : b.footer(), 0, now,
+                startAt, b.expiresAt());
+    }
+
+    /** A campaign id derived from an idempotency key: the same key always names the same campaign. */
+    static String idFor(String idempotencyKey) {
+        if (idempotencyKey.isBlank() || idempotencyKey.length() > 200) {
+            throw ApiError.badRequest("invalid_header", "Idempotency-Key must be 1-200 characters", "Idempotency-Key");
+        }
+        try {
+            byte[] h = java.security.MessageDigest.getInstance("SHA-256").digest(idempotencyKey.getBytes(StandardCharsets.UTF_8));
+            return "c-" + HexFormat.of().formatHex(h, 0, 12);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String newId(Instant now) {
+        byte[] r = new byte[4];
+        new java.security.SecureRandom().nextBytes(r);
+        return "c-" + java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(java.time.ZoneOffset.UTC).format(now)
+                + "-" + HexFormat.of().formatHex(r);
+    }
+
+    private static String required(String value, String field) {
+        if (value == null || value.isBlank()) {
+            throw ApiError.badRequest("missing_field", "'" + field + "' is required", field);
+        }
+        return value.strip();
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s.strip();
+    }
+
+    /** The API's view of a record: detailed outcomes and their families. */
+    static CampaignView view(CampaignRecord r) {
+        Map<String, Long> families = new LinkedHashMap<>();
+        FAMILIES.forEach(f -> families.put(f, 0L));
+        Map<String, Long> outcomes = new LinkedHashMap<>();
+        long accounted = 0;
+        for (Map.Entry<String, Long> e : r.counts().entrySet()) {
+            String k = e.getKey();
+            long n = e.getValue();
+            String family = k.equals("claimed") ? "inFlight" : k.equals("pending") ? "pending" : familyOf(k);
+            families.merge(family, n, Long::sum);
+            accounted += n;
+            if (!k.equals("claimed") && !k.equals("pending") && n > 0) {
+                outcomes.put(k, n);
+            }
+        }
+        if (accounted == 0) {
+            families.put("pending", r.audienceSize()); // not started yet
+        }
+        return new CampaignView(r.id(), r.name(), r.status().wire(), r.channel(), r.category(), r.sender(), r.audienceSize(),
+                families, outcomes, r.createdAt(), r.startAt(), r.startedAt(), r.finishedAt(), r.expiresAt(), r.error());
+    }
+
+    private static String familyOf(String outcome) {
+        int colon = outcome.indexOf(':');
+        String head = colon < 0 ? outcome : outcome.substring(0, colon);
+        return switch (head) {
+            case Outcomes.SENT, "suppressed", Outcomes.DEFERRED, "capped", "failed", Outcomes.UNKNOWN, Outcomes.EXPIRED -> head;
+            default -> "failed";
+        };
+    }
+
+    private <T> CompletionStage<T> ask(Function<ActorRef<StatusReply<T>>, CampaignManager.Command> message) {
+        return AskPattern.askWithStatus(manager, message::apply, askTimeout, system.scheduler());
+    }
+
+    static Instant parseInstant(String s, String field) {
+        try {
+            return Instant.parse(s);
+        } catch (DateTimeParseException e) {
+            throw ApiError.badRequest("invalid_value", "'" + field + "' must be an ISO-8601 instant like 2026-12-01T09:00:00Z",
+                    field);
+        }
+    }
+}

@@ -1,0 +1,84 @@
+package dev.herald.dispatcher.api;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import org.apache.pekko.http.javadsl.server.Route;
+
+import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
+
+/**
+ * API key management (role {@code admin}): {@code POST /v1/keys} {@code {"role", "note"}} →
+ * 201 with the new key (shown this once), {@code GET /v1/keys} (ids, roles, dates; never
+ * secrets), {@code DELETE /v1/keys/{id}} (the last admin key cannot be revoked: 409).
+ */
+public final class KeyRoutes extends ApiDirectives {
+
+    /** {@code POST /v1/keys} body. */
+    public record NewKey(String role, String note) {
+    }
+
+    private final ApiKeys keys;
+
+    public KeyRoutes(ApiKeys keys, long maxJsonBytes, Duration bodyTimeout) {
+        super(keys, maxJsonBytes, bodyTimeout);
+        this.keys = keys;
+    }
+
+    /** @return the routes under {@code /v1/keys} */
+    public Route route() {
+        return pathPrefix("v1", () -> pathPrefix("keys", () -> concat(
+                pathEndOrSingleSlash(() -> concat(
+                        post(() -> authorized(Role.ADMIN, admin -> jsonBody(NewKey.class, body -> {
+                            Role role;
+                            try {
+                                role = Role.parse(body.role());
+                            } catch (IllegalArgumentException e) {
+                                throw ApiError.badRequest(body.role() == null ? "missing_field" : "invalid_value", e.getMessage(), "role");
+                            }
+                            if (body.note() != null && body.note().length() > 200) {
+                                throw ApiError.badRequest("invalid_value", "'note' is longer than 200 characters", "note");
+                            }
+                            ApiKeys.Created created = io(() -> keys.create(role, body.note()));
+                            Map<String, Object> out = new LinkedHashMap<>(describe(created.stored()));
+                            out.put("key", created.key());
+                            return completeJson(201, out);
+                        }))),
+                        get(() -> authorized(Role.ADMIN, admin -> completeJson(200,
+                                Map.of("keys", keys.list().stream().map(KeyRoutes::describe).toList())))))),
+                path(segment(), id -> delete(() -> authorized(Role.ADMIN, admin -> {
+                    boolean revoked;
+                    try {
+                        revoked = io(() -> keys.revoke(id));
+                    } catch (IllegalStateException e) {
+                        throw ApiError.conflict(e.getMessage());
+                    }
+                    if (!revoked) {
+                        throw ApiError.notFound("no API key " + id);
+                    }
+                    return complete(org.apache.pekko.http.javadsl.model.HttpResponse.create().withStatus(204));
+                }))))));
+    }
+
+    private static Map<String, Object> describe(ApiKeys.Key k) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", k.id());
+        m.put("role", k.role().wire());
+        m.put("note", k.note());
+        m.put("createdAt", k.createdAt());
+        return m;
+    }
+
+    private interface IoCall<T> {
+        T call() throws java.io.IOException;
+    }
+
+    private static <T> T io(IoCall<T> call) {
+        try {
+            return call.call();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("API keys could not be stored", e);
+        }
+    }
+}

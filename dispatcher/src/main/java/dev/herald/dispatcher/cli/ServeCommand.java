@@ -1,0 +1,61 @@
+package dev.herald.dispatcher.cli;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import dev.herald.dispatcher.service.HeraldService;
+import dev.herald.dispatcher.service.ServiceSettings;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * {@code herald serve}: the HTTP API on embedded defaults, until SIGTERM (or Ctrl-C), which stops
+ * running campaigns cleanly so that the next start resumes them.
+ */
+@Command(name = "serve", description = {
+        "Starts the HTTP API (default 127.0.0.1:8080) with the data in --data-dir and the simulated connector.",
+        "On first start with an empty data directory an admin API key is created and printed once (only its hash is "
+                + "stored); HERALD_API_KEY in the environment sets the admin key instead.",
+        "SIGTERM stops it cleanly: running campaigns stop and keep their place, and resume on the next start.",
+        "Configuration: herald.service.* (see README); --config FILE overrides the defaults, -Dkey=value overrides both."})
+final class ServeCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--host", paramLabel = "HOST", description = "Interface to listen on (default: herald.service.host, 127.0.0.1).")
+    String host;
+
+    @Option(names = "--port", paramLabel = "PORT", description = "Port to listen on (default: herald.service.port, 8080; 0: any free port).")
+    Integer port;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "A HOCON file overriding the defaults.")
+    Path configFile;
+
+    @Override
+    public Integer call() throws Exception {
+        HeraldCommand root = (HeraldCommand) spec.root().userObject();
+        Config config = ConfigFactory.load();
+        if (configFile != null) {
+            if (!Files.isRegularFile(configFile)) {
+                throw new IllegalArgumentException("--config: no such file: " + configFile);
+            }
+            config = ConfigFactory.defaultOverrides().withFallback(ConfigFactory.parseFile(configFile.toFile()))
+                    .withFallback(ConfigFactory.load()).resolve();
+        }
+        ServiceSettings settings = ServiceSettings.fromConfig(config).withAddress(host, port);
+        HeraldService service = HeraldService.start(root.dataDir, config, settings, System.getenv(),
+                spec.commandLine().getOut(), HeraldService.noSegments(), stores -> List.of());
+        spec.commandLine().getOut().printf("herald serving on http://%s:%d (data in %s); stop with SIGTERM or Ctrl-C%n",
+                settings.host(), service.port(), root.dataDir);
+        spec.commandLine().getOut().flush();
+        service.whenTerminated().toCompletableFuture().join();
+        return 0;
+    }
+}

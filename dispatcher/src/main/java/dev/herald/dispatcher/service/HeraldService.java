@@ -1,0 +1,240 @@
+package dev.herald.dispatcher.service;
+
+import com.typesafe.config.Config;
+import dev.herald.dispatcher.HeraldData;
+import dev.herald.dispatcher.api.ApiKeys;
+import dev.herald.dispatcher.api.CampaignRoutes;
+import dev.herald.dispatcher.api.HttpApi;
+import dev.herald.dispatcher.api.KeyRoutes;
+import dev.herald.dispatcher.campaign.Campaign;
+import dev.herald.dispatcher.campaign.CampaignDeps;
+import dev.herald.dispatcher.campaign.CampaignManager;
+import dev.herald.dispatcher.campaign.CampaignStore;
+import dev.herald.dispatcher.connector.SimulatedConnector;
+import dev.herald.dispatcher.connector.SimulatedConnectorOptions;
+import dev.herald.dispatcher.throttle.ThrottleShards;
+import dev.herald.suppression.DirectoryOptions;
+import dev.herald.suppression.IndexOptions;
+import dev.herald.suppression.RecipientDirectory;
+import dev.herald.suppression.SuppressionIndex;
+import dev.herald.throttle.FrequencyCaps;
+import dev.herald.throttle.QuietHoursPolicies;
+import dev.herald.throttle.QuietHoursPolicy;
+import dev.herald.throttle.SendLedger;
+import dev.herald.throttle.SendLedgerOptions;
+import dev.herald.throttle.ZoneIndex;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Herald as a service ({@code herald serve}): the data directory's stores, the throttle shards,
+ * the campaign manager and the HTTP API, started together and stopped in order.
+ *
+ * <pre>{@code
+ * HeraldService s = HeraldService.start(dataDir, ConfigFactory.load(), settings, System.getenv(), out, audiences);
+ * s.whenTerminated().toCompletableFuture().join(); // until SIGTERM (or s.stop())
+ * }</pre>
+ *
+ * <p><b>Stopping.</b> SIGTERM (or {@link #stop()}) runs Pekko's coordinated shutdown: the HTTP port
+ * is unbound and open requests finish (phases {@code service-unbind}, {@code service-requests-done});
+ * every running campaign stops handing messages over, records what was answered and keeps its
+ * stored status ({@code service-stop}, at most {@code herald.service.shutdown-timeout}); then the
+ * stores are closed ({@code before-actor-system-terminate}). The next start resumes the campaigns.
+ */
+public final class HeraldService {
+
+    private static final Logger LOG = LoggerFactory.getLogger(HeraldService.class);
+
+    private final ActorSystem<Void> system;
+    private final ServerBinding binding;
+    private final ApiKeys keys;
+
+    private HeraldService(ActorSystem<Void> system, ServerBinding binding, ApiKeys keys) {
+        this.system = system;
+        this.binding = binding;
+        this.keys = keys;
+    }
+
+    /** The parts the guardian actor makes. */
+    private record Core(ThrottleShards shards, ActorRef<CampaignManager.Command> manager) {
+    }
+
+    /**
+     * Opens the data directory (creating it if needed), starts the campaign manager (which resumes
+     * every campaign not finished) and binds the HTTP API.
+     *
+     * @param dataDir   the data directory
+     * @param config    the whole configuration (Pekko's and {@code herald.*})
+     * @param settings  {@code herald.service}, possibly overridden from the command line
+     * @param env       the environment ({@code HERALD_API_KEY})
+     * @param out       where the first-start admin key is printed (once)
+     * @param audiences how campaigns find their recipients (segments)
+     * @param extraRoutes further {@code /v1} route groups (segments, suppressions), given the stores
+     * @return the running service
+     * @throws IOException if a store cannot be opened, or the port cannot be bound
+     */
+    public static HeraldService start(Path dataDir, Config config, ServiceSettings settings, Map<String, String> env,
+                                      PrintWriter out, CampaignRoutes.Audiences audiences,
+                                      java.util.function.Function<Stores, List<Route>> extraRoutes) throws IOException {
+        List<AutoCloseable> opened = new ArrayList<>();
+        try {
+            HeraldData data = HeraldData.at(dataDir, DirectoryOptions.defaults(), IndexOptions.defaults(), true);
+            opened.add(data);
+            RecipientDirectory directory = data.directory();
+            SuppressionIndex index = data.suppression();
+            ZoneIndex zones = ZoneIndex.build(directory);
+            QuietHoursPolicy policy = QuietHoursPolicies.fromConfig(config).get("default");
+            SendLedger capLedger = SendLedger.open(dataDir.resolve("send-ledger"), FrequencyCaps.fromConfig(config),
+                    SendLedgerOptions.fromConfig(config), name -> null);
+            opened.add(capLedger);
+            SimulatedConnectorOptions connectorOptions = SimulatedConnectorOptions.defaults(dataDir.resolve("connector"))
+                    .withName(settings.connectorName()).withLatency(settings.latencyMin(), settings.latencyMax())
+                    .withWindow(settings.window());
+            if (settings.maxRate() > 0) {
+                connectorOptions = connectorOptions.withMaxRate(settings.maxRate(), (int) Math.max(1, settings.maxRate() / 10));
+            }
+            SimulatedConnector connector = SimulatedConnector.open(connectorOptions);
+            opened.add(connector);
+            ApiKeys keys = ApiKeys.open(dataDir);
+            Optional<String> firstKey = keys.bootstrap(env.get("HERALD_API_KEY"));
+
+            CompletableFuture<Core> core = new CompletableFuture<>();
+            ActorSystem<Void> system = ActorSystem.create(Behaviors.setup(ctx -> {
+                ThrottleShards shards = ThrottleShards.spawn(ctx, "throttle", capLedger, settings.throttleShards(),
+                        ThrottleShards.idsPerShard(Math.max(directory.size(), 1_000_000), settings.throttleShards()));
+                CampaignDeps deps = new CampaignDeps(directory, index, zones, policy, shards, connector, null,
+                        dataDir.resolve("campaigns"), Clock.systemUTC(), settings.askTimeout());
+                Campaign.Settings campaignSettings = new Campaign.Settings(deps, new CampaignStore(dataDir.resolve("campaigns")),
+                        settings.releasePoll(), 3, Duration.ofSeconds(1));
+                core.complete(new Core(shards, ctx.spawn(CampaignManager.create(campaignSettings), "campaigns")));
+                return Behaviors.empty();
+            }), "herald", config);
+            Core c = core.join();
+
+            Stores stores = new Stores(dataDir, directory, index, zones, keys, settings);
+            List<Route> groups = new ArrayList<>(extraRoutes.apply(stores));
+            groups.add(new CampaignRoutes(keys, settings.maxJsonBody(), settings.bodyTimeout(), settings.askTimeout(), system,
+                    c.manager(), audiences, settings.connectorName(), Clock.systemUTC()).route());
+            groups.add(new KeyRoutes(keys, settings.maxJsonBody(), settings.bodyTimeout()).route());
+            Route all = HttpApi.sealed(groups, () -> health(directory, index));
+
+            ServerBinding binding;
+            try {
+                binding = Http.get(system).newServerAt(settings.host(), settings.port()).bind(all)
+                        .toCompletableFuture().get(30, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                system.terminate();
+                system.getWhenTerminated().toCompletableFuture().join();
+                throw new IOException("cannot listen on " + settings.host() + ":" + settings.port() + ": "
+                        + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()), e);
+            }
+            registerShutdown(system, binding, c, settings, opened);
+            HeraldService service = new HeraldService(system, binding, keys);
+            firstKey.ifPresent(k -> {
+                out.println("First start: an admin API key was created. It is shown only now; store it safely:");
+                out.println("  " + k);
+                out.flush();
+            });
+            LOG.info("herald serving on {} with data in {}", binding.localAddress(), dataDir);
+            return service;
+        } catch (IOException | RuntimeException e) {
+            closeAll(opened);
+            throw e;
+        }
+    }
+
+    /** The stores extra route groups may use. */
+    public record Stores(Path dataDir, RecipientDirectory directory, SuppressionIndex suppression, ZoneIndex zones,
+                         ApiKeys keys, ServiceSettings settings) {
+    }
+
+    private static Map<String, Object> health(RecipientDirectory directory, SuppressionIndex index) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("recipients", directory.size());
+        return m;
+    }
+
+    private static void registerShutdown(ActorSystem<Void> system, ServerBinding binding, Core core, ServiceSettings settings,
+                                         List<AutoCloseable> opened) {
+        CoordinatedShutdown cs = CoordinatedShutdown.get(system);
+        cs.addTask(CoordinatedShutdown.PhaseServiceUnbind(), "http-unbind", () -> binding.unbind().thenApply(x -> Done.getInstance()));
+        cs.addTask(CoordinatedShutdown.PhaseServiceRequestsDone(), "http-requests-done",
+                () -> binding.terminate(Duration.ofSeconds(5)).thenApply(x -> Done.getInstance()));
+        cs.addTask(CoordinatedShutdown.PhaseServiceStop(), "campaigns-stop", () -> {
+            CompletionStage<Done> done = AskPattern.ask(core.manager(), CampaignManager.Shutdown::new,
+                    settings.shutdownTimeout(), system.scheduler());
+            return done.exceptionally(e -> {
+                LOG.warn("campaigns did not all stop within {}: {}", settings.shutdownTimeout(), e.toString());
+                return Done.getInstance();
+            });
+        });
+        cs.addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "stores-close", () -> {
+            core.shards().stop();
+            closeAll(opened);
+            return CompletableFuture.completedFuture(Done.getInstance());
+        });
+    }
+
+    private static void closeAll(List<AutoCloseable> opened) {
+        for (int i = opened.size() - 1; i >= 0; i--) {
+            try {
+                opened.get(i).close();
+            } catch (Exception e) {
+                LOG.warn("closing {} failed: {}", opened.get(i), e.toString());
+            }
+        }
+        opened.clear();
+    }
+
+    /** @return the port the API listens on */
+    public int port() {
+        return binding.localAddress().getPort();
+    }
+
+    /** @return the API keys */
+    public ApiKeys keys() {
+        return keys;
+    }
+
+    /** Stops as on SIGTERM; completes when everything is closed. */
+    public CompletionStage<Done> stop() {
+        return CoordinatedShutdown.get(system).runAll(CoordinatedShutdown.unknownReason());
+    }
+
+    /** @return completes once the service has stopped */
+    public CompletionStage<?> whenTerminated() {
+        return system.getWhenTerminated();
+    }
+
+    /** An audience resolver that knows no segment yet (until segments are stored). */
+    public static CampaignRoutes.Audiences noSegments() {
+        return (segment, expression) -> {
+            throw dev.herald.dispatcher.api.ApiError.badRequest("unknown_segment", "no segment named '"
+                    + (segment != null ? segment : expression) + "'", segment != null ? "segment" : "expression");
+        };
+    }
+}
