@@ -1,0 +1,309 @@
+package dev.herald.dispatcher.service;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import dev.herald.dispatcher.HeraldData;
+import dev.herald.dispatcher.api.ApiError;
+import dev.herald.dispatcher.api.CampaignRoutes;
+import dev.herald.dispatcher.connector.AcceptedLogEntry;
+import dev.herald.dispatcher.connector.SimulatedConnector;
+import dev.herald.dispatcher.demo.AudienceSpec;
+import dev.herald.dispatcher.demo.SyntheticAudience;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.roaringbitmap.buffer.ImmutableRoaringBitmap;
+import org.roaringbitmap.buffer.MutableRoaringBitmap;
+
+/** {@code herald serve} in-process, over real HTTP on a random port. */
+class HeraldServiceTest {
+
+    static final int RECIPIENTS = 20_000;
+    static final String ADMIN = "test-admin-key-0123456789";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    @TempDir
+    static Path template;
+
+    private HeraldService service;
+
+    /** One synthetic directory, copied for each test (building it takes a few seconds). */
+    @BeforeAll
+    static void buildDirectory() throws Exception {
+        try (HeraldData data = SyntheticAudience.openData(template.resolve("data"), RECIPIENTS)) {
+            SyntheticAudience.of(AudienceSpec.defaults().withRecipients(RECIPIENTS).withSeed(7)).populate(data, (p, d, t) -> { });
+        }
+    }
+
+    @AfterEach
+    void stop() {
+        if (service != null) {
+            service.stop().toCompletableFuture().join();
+        }
+    }
+
+    private static Path copyData(Path dir) throws Exception {
+        Path target = dir.resolve("data");
+        try (var files = Files.walk(template.resolve("data"))) {
+            for (Path p : (Iterable<Path>) files::iterator) {
+                Path to = target.resolve(template.resolve("data").relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(to);
+                } else {
+                    Files.copy(p, to);
+                }
+            }
+        }
+        return target;
+    }
+
+    static CampaignRoutes.Audiences segments(Map<String, ImmutableRoaringBitmap> known) {
+        return (segment, expression) -> {
+            ImmutableRoaringBitmap b = known.get(segment);
+            if (b == null) {
+                throw ApiError.badRequest("unknown_segment", "no segment named '" + segment + "'", "segment");
+            }
+            return b;
+        };
+    }
+
+    private HeraldService start(Path data, Config overrides, StringWriter out) throws Exception {
+        Config config = overrides.withFallback(ConfigFactory.load()).resolve();
+        MutableRoaringBitmap all = new MutableRoaringBitmap();
+        all.add(0L, RECIPIENTS);
+        MutableRoaringBitmap empty = new MutableRoaringBitmap();
+        Map<String, ImmutableRoaringBitmap> known = new HashMap<>(Map.of("all", all, "nobody", empty));
+        return HeraldService.start(data, config, ServiceSettings.fromConfig(config).withAddress("127.0.0.1", 0),
+                Map.of("HERALD_API_KEY", ADMIN), new PrintWriter(out, true), segments(known), stores -> List.of());
+    }
+
+    private HttpResponse<String> call(String method, String path, String key, String contentType, String body) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.port() + path))
+                .timeout(Duration.ofSeconds(20))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (key != null) {
+            b.header("Authorization", "Bearer " + key);
+        }
+        if (contentType != null) {
+            b.header("Content-Type", contentType);
+        }
+        return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpResponse<String> post(String path, String key, String json) throws Exception {
+        return call("POST", path, key, "application/json", json);
+    }
+
+    private static JsonNode json(HttpResponse<String> r) throws Exception {
+        assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("application/json"),
+                "answer is JSON: " + r.headers().map() + " " + r.body());
+        return JSON.readTree(r.body());
+    }
+
+    private static void assertError(HttpResponse<String> r, int status, String code, String field) throws Exception {
+        JsonNode b = json(r);
+        assertEquals(status, r.statusCode(), r.body());
+        assertEquals(code, b.path("error").asText(), r.body());
+        assertFalse(b.path("message").asText().isBlank(), "the error says what is wrong: " + r.body());
+        if (field != null) {
+            assertEquals(field, b.path("field").asText(), r.body());
+        }
+    }
+
+    private static final String CAMPAIGN = """
+            {"name": "Spring sale", "channel": "sms", "category": "marketing", "sender": "acme",
+             "text": "Hi {{first_name}}, spring sale today!", "footer": "Reply STOP to opt out", "segment": "all"}""";
+
+    /**
+     * Until every recipient has an outcome (none pending or in flight). The campaign itself stays
+     * {@code running} while recipients deferred by quiet hours wait for their window (real clock).
+     */
+    private JsonNode awaitDecided(String id) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        JsonNode c;
+        do {
+            c = json(call("GET", "/v1/campaigns/" + id, ADMIN, null, null));
+            JsonNode n = c.path("counts");
+            if (n.path("pending").asLong() == 0 && n.path("inFlight").asLong() == 0 && n.path("sent").asLong() > 0) {
+                return c;
+            }
+            Thread.sleep(50);
+        } while (System.nanoTime() < deadline);
+        throw new AssertionError("campaign " + id + " never decided everyone: " + c);
+    }
+
+    private JsonNode awaitStatus(String id, String status) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        JsonNode c;
+        do {
+            c = json(call("GET", "/v1/campaigns/" + id, ADMIN, null, null));
+            if (c.path("status").asText().equals(status)) {
+                return c;
+            }
+            Thread.sleep(50);
+        } while (System.nanoTime() < deadline);
+        throw new AssertionError("campaign " + id + " never became " + status + ": " + c);
+    }
+
+    @Test
+    void shouldRunACampaignCreatedOverHttpToTheEndWithCountsThatAddUp(@TempDir Path dir) throws Exception {
+        service = start(copyData(dir), ConfigFactory.empty(), new StringWriter());
+        HttpResponse<String> created = post("/v1/campaigns", ADMIN, CAMPAIGN);
+        assertEquals(201, created.statusCode(), created.body());
+        String id = json(created).path("id").asText();
+        JsonNode done = awaitDecided(id);
+        JsonNode counts = done.path("counts");
+        long sent = counts.path("sent").asLong();
+        assertEquals(RECIPIENTS, done.path("total").asLong());
+        assertEquals(RECIPIENTS, sent + counts.path("suppressed").asLong() + counts.path("deferred").asLong()
+                + counts.path("capped").asLong() + counts.path("failed").asLong(), done.toString());
+        assertEquals(0, counts.path("pending").asLong());
+        assertEquals(0, counts.path("unknown").asLong());
+        assertTrue(sent > RECIPIENTS / 10, "a real share was sent: " + done);
+        assertTrue(counts.path("suppressed").asLong() > 0, "the synthetic directory has opt-outs: " + done);
+        List<AcceptedLogEntry> log = SimulatedConnector.readLog(dir.resolve("data/connector/simulated-accepted.tsv"));
+        assertEquals(sent, log.stream().filter(e -> e.campaignId().equals(id)).count(), "accepted log = sent");
+        JsonNode list = json(call("GET", "/v1/campaigns", ADMIN, null, null));
+        assertEquals(id, list.path("campaigns").get(0).path("id").asText());
+    }
+
+    @Test
+    void shouldAnswerARetriedSubmissionWithTheFirstCampaign(@TempDir Path dir) throws Exception {
+        service = start(copyData(dir), ConfigFactory.empty(), new StringWriter());
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.port() + "/v1/campaigns"))
+                .header("Authorization", "Bearer " + ADMIN).header("Content-Type", "application/json")
+                .header("Idempotency-Key", "order-42").POST(HttpRequest.BodyPublishers.ofString(CAMPAIGN));
+        HttpResponse<String> first = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> again = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(201, first.statusCode(), first.body());
+        assertEquals(200, again.statusCode(), again.body());
+        assertEquals("true", again.headers().firstValue("Idempotent-Replayed").orElse(""));
+        assertEquals(json(first).path("id").asText(), json(again).path("id").asText());
+        assertEquals(1, json(call("GET", "/v1/campaigns", ADMIN, null, null)).path("campaigns").size(), "one campaign, not two");
+        HttpResponse<String> other = post("/v1/campaigns", ADMIN, CAMPAIGN);
+        assertNotEquals(json(first).path("id").asText(), json(other).path("id").asText(), "without the header: a new campaign");
+    }
+
+    @Test
+    void shouldRefuseBadRequestsWithAJsonErrorNamingWhatIsWrongAndStoreNothing(@TempDir Path dir) throws Exception {
+        service = start(copyData(dir), ConfigFactory.parseString("herald.service.max-json-body = 4 KiB"), new StringWriter());
+        String viewer = service.keys().create(dev.herald.dispatcher.api.Role.VIEWER, "test").key();
+
+        HttpResponse<String> noKey = call("GET", "/v1/campaigns", null, null, null);
+        assertError(noKey, 401, "unauthorized", "Authorization");
+        assertTrue(noKey.headers().firstValue("WWW-Authenticate").orElse("").startsWith("Bearer"));
+        assertError(call("GET", "/v1/campaigns", "wrong-key", null, null), 401, "unauthorized", null);
+        assertError(post("/v1/campaigns", viewer, CAMPAIGN), 403, "forbidden", null);
+        assertEquals(200, call("GET", "/v1/campaigns", viewer, null, null).statusCode(), "a viewer reads");
+        assertEquals(200, call("GET", "/health", null, null, null).statusCode(), "health needs no key");
+
+        assertError(post("/v1/campaigns", ADMIN, "{\"name\": \"x\""), 400, "invalid_json", null);
+        assertError(post("/v1/campaigns", ADMIN, CAMPAIGN.replace("\"segment\"", "\"colour\": \"red\", \"segment\"")), 400,
+                "unknown_field", "colour");
+        assertError(post("/v1/campaigns", ADMIN, CAMPAIGN.replace("\"Spring sale\"", "5")), 400, "wrong_type", "name");
+        assertError(post("/v1/campaigns", ADMIN, CAMPAIGN.replace("\"sender\": \"acme\",", "")), 400, "missing_field", "sender");
+        assertError(post("/v1/campaigns", ADMIN, CAMPAIGN.replace("\"all\"", "\"vip\"")), 400, "unknown_segment", "segment");
+        assertError(post("/v1/campaigns", ADMIN, CAMPAIGN.replace("\"all\"", "\"nobody\"")), 400, "empty_audience", "segment");
+        assertError(post("/v1/campaigns", ADMIN, CAMPAIGN.replace("{{first_name}}", "{{first_name")), 400, "invalid_template",
+                "text");
+        assertError(post("/v1/campaigns", ADMIN, CAMPAIGN.replace("\"segment\"",
+                "\"schedule\": {\"at\": \"2020-01-01T00:00:00Z\"}, \"segment\"")), 400, "schedule_in_past", "schedule.at");
+        assertError(post("/v1/campaigns", ADMIN, CAMPAIGN.replace("\"segment\"",
+                "\"schedule\": {\"at\": \"tomorrow\"}, \"segment\"")), 400, "wrong_type", "schedule.at");
+        assertError(post("/v1/campaigns", ADMIN, CAMPAIGN.replace("\"segment\"", "\"connector\": \"smpp-9\", \"segment\"")),
+                400, "unknown_connector", "connector");
+        assertError(post("/v1/campaigns", ADMIN, "{\"name\": \"" + "x".repeat(8_000) + "\"}"), 413, "body_too_large", null);
+        assertError(post("/v1/campaigns", ADMIN, ""), 400, "missing_body", null);
+        assertError(call("POST", "/v1/campaigns", ADMIN, "text/plain", CAMPAIGN), 415, "unsupported_media_type", null);
+        HttpResponse<String> notUtf8 = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.port()
+                        + "/v1/campaigns")).header("Authorization", "Bearer " + ADMIN).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[] {'{', '"', 'n', '"', ':', '"', (byte) 0xff, '"', '}'}))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertError(notUtf8, 400, "invalid_utf8", null);
+        assertError(call("PUT", "/v1/campaigns", ADMIN, null, null), 405, "method_not_allowed", null);
+        assertError(call("GET", "/v1/nothing-here", ADMIN, null, null), 404, "not_found", null);
+        assertError(call("GET", "/v1/campaigns/nope", ADMIN, null, null), 404, "not_found", null);
+
+        assertEquals(0, json(call("GET", "/v1/campaigns", ADMIN, null, null)).path("campaigns").size(), "nothing was stored");
+        assertFalse(Files.exists(dir.resolve("data/campaigns")) && Files.list(dir.resolve("data/campaigns"))
+                .anyMatch(Files::isDirectory), "no campaign directory half-made");
+    }
+
+    @Test
+    void shouldPauseResumeAndCancelAndRefuseWhatTheStatusDoesNotAllow(@TempDir Path dir) throws Exception {
+        // a slow connector, so the campaign is still running when it is steered
+        service = start(copyData(dir), ConfigFactory.parseString("herald.service.connector { latency-min = 2ms, "
+                + "latency-max = 2ms, window = 8 }"), new StringWriter());
+        String id = json(post("/v1/campaigns", ADMIN, CAMPAIGN)).path("id").asText();
+        awaitStatus(id, "running");
+        assertEquals("paused", json(post("/v1/campaigns/" + id + "/pause", ADMIN, null)).path("status").asText());
+        assertEquals("paused", json(post("/v1/campaigns/" + id + "/pause", ADMIN, null)).path("status").asText(),
+                "pausing a paused campaign is idempotent");
+        assertEquals("running", json(post("/v1/campaigns/" + id + "/resume", ADMIN, null)).path("status").asText());
+        JsonNode cancelled = json(post("/v1/campaigns/" + id + "/cancel", ADMIN, null));
+        assertEquals("cancelled", cancelled.path("status").asText());
+        assertError(post("/v1/campaigns/" + id + "/resume", ADMIN, null), 409, "conflict", null);
+        assertError(post("/v1/campaigns/nope/cancel", ADMIN, null), 404, "not_found", null);
+        // the run stops asynchronously; then everyone left is recorded failed:cancelled
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        JsonNode after;
+        do {
+            Thread.sleep(50);
+            after = json(call("GET", "/v1/campaigns/" + id, ADMIN, null, null));
+        } while (after.path("counts").path("pending").asLong() > 0 && System.nanoTime() < deadline);
+        assertEquals(0, after.path("counts").path("pending").asLong(), after.toString());
+        assertTrue(after.path("outcomes").path("failed:cancelled").asLong() > 0, "those left are failed:cancelled: " + after);
+    }
+
+    @Test
+    void shouldResumeARunningCampaignAfterAStopWithoutSendingAnyoneTwice(@TempDir Path dir) throws Exception {
+        Path data = copyData(dir);
+        Config slow = ConfigFactory.parseString("herald.service.connector { latency-min = 1ms, latency-max = 1ms, window = 16 }");
+        service = start(data, slow, new StringWriter());
+        String id = json(post("/v1/campaigns", ADMIN, CAMPAIGN)).path("id").asText();
+        JsonNode running = awaitStatus(id, "running");
+        Thread.sleep(300);
+        service.stop().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        service = null;
+        List<AcceptedLogEntry> before = SimulatedConnector.readLog(data.resolve("connector/simulated-accepted.tsv"));
+        assertTrue(before.size() > 0, "some were sent before the stop");
+
+        service = start(data, ConfigFactory.empty(), new StringWriter());
+        JsonNode done = awaitDecided(id);
+        List<AcceptedLogEntry> log = SimulatedConnector.readLog(data.resolve("connector/simulated-accepted.tsv"));
+        assertTrue(log.size() > before.size(), "the rest was sent after the restart: " + before.size() + " then " + log.size());
+        assertEquals(log.size(), log.stream().map(AcceptedLogEntry::recipientId).distinct().count(), "nobody twice");
+        assertEquals(done.path("counts").path("sent").asLong(), log.size());
+        assertEquals(0, done.path("counts").path("unknown").asLong(), "a clean stop leaves nothing unknown: " + done);
+        assertEquals(running.path("id").asText(), id);
+    }
+
+    static String utf8(byte[] b) {
+        return new String(b, StandardCharsets.UTF_8);
+    }
+}
