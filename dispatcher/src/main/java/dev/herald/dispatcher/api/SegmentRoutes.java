@@ -1,5 +1,6 @@
 package dev.herald.dispatcher.api;
 
+import dev.herald.dispatcher.segment.SegmentExpression;
 import dev.herald.dispatcher.segment.SegmentStore;
 import dev.herald.suppression.ImportListener;
 import dev.herald.suppression.ImportReport;
@@ -28,6 +29,7 @@ import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
 import org.apache.pekko.stream.javadsl.StreamConverters;
+import org.roaringbitmap.buffer.ImmutableRoaringBitmap;
 import org.roaringbitmap.buffer.MutableRoaringBitmap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -207,6 +209,33 @@ public final class SegmentRoutes extends ApiDirectives {
         }
         LOG.warn("segment upload failed while reading the body: {}", e.toString());
         return ApiError.badRequest("upload_failed", "the upload could not be read completely; nothing was stored", null);
+    }
+
+    /**
+     * Resolves an audience written as a segment expression (see {@link SegmentExpression}), with
+     * {@code !x} relative to every recipient of the directory; for routes that take an
+     * {@code "expression"} field, e.g. campaigns.
+     *
+     * @return the audience's ids
+     * @throws ApiError     400 {@code invalid_expression} (naming the position and what was expected) or
+     *                      {@code unknown_segment} (naming every unknown segment), both with field {@code expression}
+     * @throws IOException  if a segment cannot be read
+     */
+    public static ImmutableRoaringBitmap audience(String expression, SegmentStore segments, RecipientDirectory directory)
+            throws IOException {
+        SegmentExpression parsed;
+        try {
+            parsed = SegmentExpression.parse(expression);
+        } catch (SegmentExpression.ParseException e) {
+            throw ApiError.badRequest("invalid_expression", e.getMessage(), "expression");
+        }
+        MutableRoaringBitmap universe = new MutableRoaringBitmap();
+        universe.add(0L, (long) directory.size());
+        try {
+            return parsed.evaluate(name -> segments.get(name).map(SegmentStore.Segment::ids), universe);
+        } catch (SegmentExpression.UnknownSegmentsException e) {
+            throw ApiError.badRequest("unknown_segment", e.getMessage(), "expression");
+        }
     }
 
     private static void checkName(String name) {

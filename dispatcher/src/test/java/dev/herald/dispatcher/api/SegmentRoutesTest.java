@@ -289,6 +289,28 @@ class SegmentRoutesTest {
         assertError(get("/v1/segments/never_made", viewer), 404, "not_found", null);
     }
 
+    @Test
+    void shouldResolveAnAudienceExpressionOverStoredSegments() throws Exception {
+        assertEquals(201, upload("expr_vip", "phone\n+447400100081\n+447400100082\n", sender).status());
+        assertEquals(201, upload("expr_bought", "phone\n+447400100082\n+447400100083\n", sender).status());
+        int vipOnly = directory.idOf("+447400100081").orElseThrow();
+        ImmutableRoaringBitmap a = SegmentRoutes.audience("expr_vip & !expr_bought", segments, directory);
+        assertEquals(List.of(vipOnly), java.util.Arrays.stream(a.toArray()).boxed().toList());
+        assertEquals(3, SegmentRoutes.audience("expr_vip | expr_bought", segments, directory).getCardinality());
+
+        ApiError unknown = org.junit.jupiter.api.Assertions.assertThrows(ApiError.class,
+                () -> SegmentRoutes.audience("expr_vip - nope", segments, directory));
+        assertEquals("unknown_segment", unknown.code());
+        assertEquals("expression", unknown.field());
+        assertTrue(unknown.getMessage().contains("'nope'"), unknown.getMessage());
+
+        ApiError syntax = org.junit.jupiter.api.Assertions.assertThrows(ApiError.class,
+                () -> SegmentRoutes.audience("expr_vip &", segments, directory));
+        assertEquals("invalid_expression", syntax.code());
+        assertEquals("expression", syntax.field());
+        assertTrue(syntax.getMessage().contains("position 10"), syntax.getMessage());
+    }
+
     /** Streams 1,000,000 generated lines (never a whole CSV in memory on either side). */
     @Test
     void shouldImportAMillionLinesStreamed() throws Exception {
