@@ -290,6 +290,20 @@ class SegmentRoutesTest {
     }
 
     @Test
+    void shouldAnswer500WithoutDetailsForADamagedSegmentAndStillDeleteIt() throws Exception {
+        assertEquals(201, upload("damaged", "phone\n+447400100091\n", sender).status());
+        java.nio.file.Files.writeString(segments.directory().resolve("damaged.json"), "{\"name\": ");
+        try {
+            Answer a = get("/v1/segments/damaged", viewer);
+            assertError(a, 500, "storage_error", null);
+            assertTrue(!a.text().contains(data.toString()), "no server path in the answer: " + a.text());
+        } finally {
+            assertEquals(204, delete("/v1/segments/damaged", sender).status());
+        }
+        assertNoSegment("damaged");
+    }
+
+    @Test
     void shouldResolveAnAudienceExpressionOverStoredSegments() throws Exception {
         assertEquals(201, upload("expr_vip", "phone\n+447400100081\n+447400100082\n", sender).status());
         assertEquals(201, upload("expr_bought", "phone\n+447400100082\n+447400100083\n", sender).status());
