@@ -175,7 +175,7 @@ final class OptOutBatch {
         }
     }
 
-    /** @return the number of changes queued or in flight is zero and nothing was accepted */
+    /** @return true if no phone was accepted (nothing queued or written) */
     boolean isEmpty() {
         return accepted() == 0;
     }

@@ -294,6 +294,7 @@ public final class SuppressionRoutes extends ApiDirectives {
         int id = idOf(phone);
         CompletableFuture<Map<String, Object>> done = CompletableFuture.supplyAsync(() -> {
             Recipient r = directory.get(id).orElseThrow(() -> ApiError.notFound("no recipient with this phone number"));
+            boolean was = index.snapshot().isSuppressed(id, scope);
             ConsentRecord rec;
             try {
                 rec = index.optIn(id, r.e164(), scope, evidence(reason.orElse(null)));
@@ -305,6 +306,7 @@ public final class SuppressionRoutes extends ApiDirectives {
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("phone", r.e164());
             body.put("optedIn", scope.toString());
+            body.put("wasSuppressed", was);
             body.put("suppressed", !inForce.isEmpty());
             body.put("scopes", inForce.stream().map(Scope::toString).toList());
             return body;

@@ -62,6 +62,7 @@ class SuppressionRoutesTest {
     private String senderKey;
     private String viewerKey;
     private ListAppender<ILoggingEvent> logs;
+    private ch.qos.logback.classic.Level apiLevel;
 
     @BeforeAll
     static void startSystem() {
@@ -91,12 +92,16 @@ class SuppressionRoutesTest {
         base = "http://127.0.0.1:" + binding.localAddress().getPort();
         logs = new ListAppender<>();
         logs.start();
+        Logger api = (Logger) LoggerFactory.getLogger("dev.herald.dispatcher.api");
+        apiLevel = api.getLevel();
+        api.setLevel(ch.qos.logback.classic.Level.DEBUG); // the routes' info lines must be masked too
         ((Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).addAppender(logs);
     }
 
     @AfterEach
     void stop() throws Exception {
         ((Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).detachAppender(logs);
+        ((Logger) LoggerFactory.getLogger("dev.herald.dispatcher.api")).setLevel(apiLevel);
         for (ILoggingEvent e : logs.list) {
             String text = e.getFormattedMessage();
             for (String n : List.of("7400123456", "7400123457", "7400123458")) {
@@ -296,6 +301,7 @@ class SuppressionRoutesTest {
         JsonNode j = json(r);
         assertEquals(A, j.get("phone").asText());
         assertEquals("global", j.get("optedIn").asText());
+        assertTrue(j.get("wasSuppressed").asBoolean());
         assertTrue(j.get("suppressed").asBoolean(), "still suppressed for sender:acme");
         assertEquals(List.of("sender:acme"), List.of(j.get("scopes").get(0).asText()));
         assertEquals(1, j.get("scopes").size());
@@ -305,6 +311,8 @@ class SuppressionRoutesTest {
         assertEquals(3, history.size());
         assertEquals("opt-in", history.get(2).get("action").asText());
         assertEquals("re-subscribed", history.get(2).get("reason").asText());
+        assertTrue(logs.list.stream().anyMatch(e -> e.getFormattedMessage().contains("opt-in of +*********456")),
+                "the opt-in is logged, masked: " + logs.list);
     }
 
     @Test
@@ -421,6 +429,15 @@ class SuppressionRoutesTest {
                     HttpResponse.BodyHandlers.ofString());
             assertError(r, 413, "body_too_large", null);
             assertNothingStored();
+
+            // without Content-Length (chunked): refused when the stream passes the limit
+            HttpResponse<String> chunked = CLIENT.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                            + b.localAddress().getPort() + "/v1/suppressions?scope=global"))
+                    .header("Authorization", "Bearer " + senderKey).header("Content-Type", "text/csv")
+                    .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(
+                            csv.toString().getBytes(StandardCharsets.UTF_8)))).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertError(chunked, 413, "body_too_large", null);
         } finally {
             b.unbind().toCompletableFuture().get(10, TimeUnit.SECONDS);
         }
