@@ -26,6 +26,7 @@ import java.util.concurrent.Executor;
 import java.util.stream.Collectors;
 
 import org.apache.pekko.http.javadsl.model.HttpEntity;
+import org.apache.pekko.http.javadsl.model.MediaType;
 import org.apache.pekko.http.javadsl.model.MediaTypes;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
@@ -56,7 +57,10 @@ import org.slf4j.LoggerFactory;
  * opt-out, as the CLI does, so an opt-out before the import still applies. Nothing is written
  * for a request refused with a 4xx, except for a CSV upload whose body breaks off after some
  * records were taken (each record is taken or refused whole). Phone numbers are never logged
- * unmasked. Blocking work (directory, index, ledger) runs on {@code blockingIo}.
+ * unmasked. Blocking work (directory, index, ledger, number validation) runs on {@code blockingIo}.
+ * A CSV upload is exempt from the server's request timeout (it may be long); {@code bodyTimeout}
+ * still ends one whose client stops sending. A change the index cannot make durable is answered
+ * 503 {@code storage_failed}: retrying is safe, opt-outs and opt-ins are idempotent.
  *
  * <p>Thread-safety: the route is immutable; the directory and the index are thread-safe.
  */
@@ -104,10 +108,18 @@ public final class SuppressionRoutes extends ApiDirectives {
     /** @return the routes under {@code /v1/suppressions} */
     public Route route() {
         return pathPrefix("v1", () -> pathPrefix("suppressions", () -> concat(
-                pathEnd(() -> post(() -> authorized(Role.SENDER, key -> extractRequestEntity(entity ->
-                        entity.getContentType().mediaType().equals(MediaTypes.TEXT_CSV)
-                                ? csvOptOut(key, entity)
-                                : jsonBody(OptOutRequest.class, body -> jsonOptOut(key, body)))))),
+                pathEnd(() -> post(() -> authorized(Role.SENDER, key -> extractRequestEntity(entity -> {
+                    MediaType type = entity.getContentType().mediaType();
+                    if (type.equals(MediaTypes.TEXT_CSV)) {
+                        // a long upload may outlast the server's request timeout; the body timeout still stops a stalled one
+                        return withoutRequestTimeout(() -> csvOptOut(key, entity));
+                    }
+                    if (!type.equals(MediaTypes.APPLICATION_JSON)) {
+                        throw new ApiError(415, "unsupported_media_type", "the body must be application/json or text/csv, got "
+                                + type, null);
+                    }
+                    return jsonBody(OptOutRequest.class, body -> jsonOptOut(key, body));
+                })))),
                 path(PathMatchers.segment(), phone -> pathEnd(() -> concat(
                         get(() -> authorized(Role.VIEWER, key -> lookup(phone))),
                         delete(() -> authorized(Role.SENDER, key -> parameter("scope", scope ->
@@ -129,37 +141,42 @@ public final class SuppressionRoutes extends ApiDirectives {
         }
         Scope scope = scope(body.scope(), "scope");
         ConsentEvidence evidence = evidence(body.reason());
+        // libphonenumber, the directory and the index: off the routing threads
+        CompletableFuture<Map<String, Object>> done = CompletableFuture.supplyAsync(
+                () -> optOutAll(key, body.phones(), scope, evidence), blockingIo);
+        return onSuccess(done, answer -> completeJson(status(answer), answer));
+    }
+
+    private Map<String, Object> optOutAll(ApiKeys.Key key, List<String> phones, Scope scope, ConsentEvidence evidence) {
         // Validated whole before anything is written: a refused request registers nothing.
         PhoneNumbers numbers = directory.phoneNumbers();
-        List<PhoneNumbers.Normalized> valid = new ArrayList<>(body.phones().size());
+        List<PhoneNumbers.Normalized> valid = new ArrayList<>(phones.size());
         OptOutBatch batch = new OptOutBatch(index, directory, "index");
-        for (int i = 0; i < body.phones().size(); i++) {
-            String raw = body.phones().get(i);
+        for (int i = 0; i < phones.size(); i++) {
+            String raw = phones.get(i);
             if (raw == null || raw.isBlank()) {
                 batch.reject(i, raw, "missing phone number");
-                valid.add(null);
                 continue;
             }
             try {
                 valid.add(numbers.normalize(raw.strip()));
             } catch (InvalidPhoneNumberException e) {
                 batch.reject(i, raw, e.reason().text());
-                valid.add(null);
             }
         }
-        if (batch.rejected() == body.phones().size()) {
+        if (valid.isEmpty()) {
             throw ApiError.badRequest("invalid_phone", "no valid phone number among the " + batch.rejected() + " given: "
                     + summary(batch), "phones");
         }
-        CompletableFuture<Map<String, Object>> done = CompletableFuture.supplyAsync(() -> {
+        try {
             for (PhoneNumbers.Normalized n : valid) {
-                if (n != null) {
-                    batch.optOut(n, scope, evidence);
-                }
+                batch.optOut(n, scope, evidence);
             }
-            return finish(batch, key, scope.toString());
-        }, blockingIo);
-        return onSuccess(done, answer -> completeJson(status(answer), answer));
+        } catch (RuntimeException e) {
+            batch.abandon();
+            throw storageFailure(e);
+        }
+        return finish(batch, key, scope.toString());
     }
 
     // ---- POST, CSV ----
@@ -254,6 +271,9 @@ public final class SuppressionRoutes extends ApiDirectives {
                 LOG.warn("CSV opt-out upload (key {}) broke off after {} opt-outs were taken: {}", key.id(), batch.accepted(),
                         e.getMessage());
             }
+            if (e instanceof RuntimeException r) {
+                throw storageFailure(r);
+            }
             throw e;
         }
         if (batch.isEmpty()) {
@@ -299,7 +319,7 @@ public final class SuppressionRoutes extends ApiDirectives {
             try {
                 rec = index.optIn(id, r.e164(), scope, evidence(reason.orElse(null)));
             } catch (IOException e) {
-                throw new UncheckedIOException("the opt-in could not be made durable: " + e.getMessage(), e);
+                throw storageFailure(new UncheckedIOException("the opt-in could not be made durable: " + e.getMessage(), e));
             }
             LOG.info("opt-in of {} from {} by key {} [ledger #{}]", PhoneMask.mask(r.e164()), scope, key.id(), rec.seq());
             List<Scope> inForce = index.snapshot().scopesOf(id);
@@ -387,8 +407,26 @@ public final class SuppressionRoutes extends ApiDirectives {
         return ConsentEvidence.of(ConsentSource.API).rawText(reason == null || reason.isBlank() ? null : reason);
     }
 
+    /**
+     * An index that cannot make changes durable: 503, so the caller retries (opt-outs are
+     * idempotent); logged here since the answer hides the cause. Other exceptions pass as they are.
+     */
+    private static RuntimeException storageFailure(RuntimeException e) {
+        if (e instanceof UncheckedIOException io) {
+            LOG.error("suppression changes could not be made durable", io);
+            return new ApiError(503, "storage_failed",
+                    "the suppression index could not make the change durable; retry the request", null);
+        }
+        return e;
+    }
+
     private static Map<String, Object> finish(OptOutBatch batch, ApiKeys.Key key, String scope) {
-        Map<String, Object> answer = batch.finish();
+        Map<String, Object> answer;
+        try {
+            answer = batch.finish();
+        } catch (UncheckedIOException e) {
+            throw storageFailure(e);
+        }
         LOG.info("opt-out via API by key {} in {}: {} suppressed, {} already, {} rejected", key.id(), scope,
                 answer.get("suppressed"), answer.get("alreadySuppressed"), answer.get("rejected"));
         return answer;
