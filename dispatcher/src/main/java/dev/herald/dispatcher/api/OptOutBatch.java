@@ -3,6 +3,7 @@ package dev.herald.dispatcher.api;
 import dev.herald.suppression.ConsentChange;
 import dev.herald.suppression.ConsentEvidence;
 import dev.herald.suppression.ConsentRecord;
+import dev.herald.suppression.ConsentSource;
 import dev.herald.suppression.PhoneNumbers;
 import dev.herald.suppression.RecipientDirectory;
 import dev.herald.suppression.Scope;
@@ -66,6 +67,11 @@ final class OptOutBatch {
         this.index = index;
         this.directory = directory;
         this.positionName = positionName;
+    }
+
+    /** The evidence of a change made through the API: source {@code api}, the reason (if any) as its text. */
+    static ConsentEvidence evidence(String reason) {
+        return ConsentEvidence.of(ConsentSource.API).rawText(reason == null || reason.isBlank() ? null : reason);
     }
 
     /** Counts and lists (up to {@link #MAX_ERRORS}) a refused phone; {@code phone} is masked in the answer. */

@@ -2,7 +2,6 @@ package dev.herald.dispatcher.api;
 
 import dev.herald.suppression.ConsentEvidence;
 import dev.herald.suppression.ConsentRecord;
-import dev.herald.suppression.ConsentSource;
 import dev.herald.suppression.InvalidPhoneNumberException;
 import dev.herald.suppression.PhoneNumbers;
 import dev.herald.suppression.Recipient;
@@ -17,7 +16,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -67,8 +65,6 @@ import org.slf4j.LoggerFactory;
 public final class SuppressionRoutes extends ApiDirectives {
 
     private static final Logger LOG = LoggerFactory.getLogger(SuppressionRoutes.class);
-    /** Longest CSV record, in characters. */
-    static final int MAX_CSV_RECORD_CHARS = 64 * 1024;
 
     /**
      * The JSON body of {@code POST /v1/suppressions}.
@@ -140,7 +136,7 @@ public final class SuppressionRoutes extends ApiDirectives {
                     "scope");
         }
         Scope scope = scope(body.scope(), "scope");
-        ConsentEvidence evidence = evidence(body.reason());
+        ConsentEvidence evidence = OptOutBatch.evidence(body.reason());
         // libphonenumber, the directory and the index: off the routing threads
         CompletableFuture<Map<String, Object>> done = CompletableFuture.supplyAsync(
                 () -> optOutAll(key, body.phones(), scope, evidence), blockingIo);
@@ -203,73 +199,14 @@ public final class SuppressionRoutes extends ApiDirectives {
 
     private Map<String, Object> readCsv(ApiKeys.Key key, InputStream in, Scope defaultScope, String defaultReason)
             throws IOException {
-        CsvRows rows = CsvRows.utf8(in, MAX_CSV_RECORD_CHARS);
-        CsvRows.Row header = rows.next();
-        if (header == null) {
-            throw ApiError.badRequest("missing_body", "the CSV body is empty: a header row with a 'phone' column is expected", null);
-        }
-        if (header.fields() == null) {
-            throw ApiError.badRequest("invalid_csv", "line " + header.line() + " (header): " + header.error(), null);
-        }
-        int phoneCol = column(header.fields(), "phone");
-        int scopeCol = column(header.fields(), "scope");
-        int reasonCol = column(header.fields(), "reason");
-        if (phoneCol < 0) {
-            throw ApiError.badRequest("invalid_csv", "the CSV header has no 'phone' column; it has: "
-                    + String.join(", ", header.fields()), "phone");
-        }
-        if (scopeCol < 0 && defaultScope == null) {
-            throw ApiError.badRequest("missing_parameter", "the CSV has no 'scope' column, so query parameter 'scope' is required",
-                    "scope");
-        }
-        PhoneNumbers numbers = directory.phoneNumbers();
         OptOutBatch batch = new OptOutBatch(index, directory, "line");
-        ConsentEvidence defaultEvidence = evidence(defaultReason);
         try {
-            for (CsvRows.Row row = rows.next(); row != null; row = rows.next()) {
-                List<String> f = row.fields();
-                if (f == null) {
-                    batch.reject(row.line(), null, row.error());
-                    continue;
-                }
-                if (f.size() != header.fields().size()) {
-                    batch.reject(row.line(), cell(f, phoneCol), f.size() + " fields where the header has "
-                            + header.fields().size());
-                    continue;
-                }
-                String raw = f.get(phoneCol).strip();
-                if (raw.isEmpty()) {
-                    batch.reject(row.line(), null, "missing phone number");
-                    continue;
-                }
-                Scope scope = defaultScope;
-                String scopeText = scopeCol < 0 ? "" : f.get(scopeCol).strip();
-                if (!scopeText.isEmpty()) {
-                    try {
-                        scope = Scope.parse(scopeText);
-                    } catch (IllegalArgumentException e) {
-                        batch.reject(row.line(), raw, e.getMessage());
-                        continue;
-                    }
-                } else if (scope == null) {
-                    batch.reject(row.line(), raw, "missing scope (no 'scope' value and no ?scope= default)");
-                    continue;
-                }
-                PhoneNumbers.Normalized n;
-                try {
-                    n = numbers.normalize(raw);
-                } catch (InvalidPhoneNumberException e) {
-                    batch.reject(row.line(), raw, e.reason().text());
-                    continue;
-                }
-                String reasonText = reasonCol < 0 ? "" : f.get(reasonCol).strip();
-                batch.optOut(n, scope, reasonText.isEmpty() ? defaultEvidence : evidence(reasonText));
-            }
+            CsvOptOuts.read(in, directory.phoneNumbers(), defaultScope, defaultReason, batch);
         } catch (IOException | RuntimeException e) {
             batch.abandon();
             if (!batch.isEmpty()) {
                 LOG.warn("CSV opt-out upload (key {}) broke off after {} opt-outs were taken: {}", key.id(), batch.accepted(),
-                        e.getMessage());
+                        e.toString());
             }
             if (e instanceof RuntimeException r) {
                 throw storageFailure(r);
@@ -281,19 +218,6 @@ public final class SuppressionRoutes extends ApiDirectives {
                     + " rejected): " + summary(batch), "phone");
         }
         return finish(batch, key, defaultScope == null ? "per-line scopes" : defaultScope.toString());
-    }
-
-    private static int column(List<String> header, String name) {
-        for (int i = 0; i < header.size(); i++) {
-            if (header.get(i).strip().toLowerCase(Locale.ROOT).equals(name)) {
-                return i;
-            }
-        }
-        return -1;
-    }
-
-    private static String cell(List<String> fields, int col) {
-        return col < fields.size() ? fields.get(col) : null;
     }
 
     /** The client-facing form of a broken upload: 413 past the limit, 400 otherwise. */
@@ -317,7 +241,7 @@ public final class SuppressionRoutes extends ApiDirectives {
             boolean was = index.snapshot().isSuppressed(id, scope);
             ConsentRecord rec;
             try {
-                rec = index.optIn(id, r.e164(), scope, evidence(reason.orElse(null)));
+                rec = index.optIn(id, r.e164(), scope, OptOutBatch.evidence(reason.orElse(null)));
             } catch (IOException e) {
                 throw storageFailure(new UncheckedIOException("the opt-in could not be made durable: " + e.getMessage(), e));
             }
@@ -401,10 +325,6 @@ public final class SuppressionRoutes extends ApiDirectives {
         } catch (IllegalArgumentException e) {
             throw ApiError.badRequest("invalid_scope", e.getMessage(), field);
         }
-    }
-
-    private static ConsentEvidence evidence(String reason) {
-        return ConsentEvidence.of(ConsentSource.API).rawText(reason == null || reason.isBlank() ? null : reason);
     }
 
     /**
