@@ -1,0 +1,44 @@
+package dev.herald.dispatcher.api;
+
+/**
+ * Masks phone numbers for logs and error listings: every digit but the last three becomes
+ * {@code *}, so {@code +447400123456} reads {@code +*********456}. Other characters stay, and
+ * input past {@value #MAX_CHARS} characters is cut.
+ *
+ * <p>{@code LOG.info("opted out {}", PhoneMask.mask(phone));}
+ *
+ * <p>Stateless and thread-safe.
+ */
+final class PhoneMask {
+    /** Longest input shown (then {@code ...}). */
+    static final int MAX_CHARS = 40;
+
+    private PhoneMask() {
+    }
+
+    /** @return {@code phone} masked, or null for null */
+    static String mask(String phone) {
+        if (phone == null) {
+            return null;
+        }
+        String s = phone.length() > MAX_CHARS ? phone.substring(0, MAX_CHARS) : phone;
+        int digits = 0;
+        for (int i = 0; i < s.length(); i++) {
+            if (Character.isDigit(s.charAt(i))) {
+                digits++;
+            }
+        }
+        StringBuilder out = new StringBuilder(s.length() + 3);
+        int seen = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isDigit(c)) {
+                seen++;
+                out.append(seen > digits - 3 ? c : '*');
+            } else {
+                out.append(c);
+            }
+        }
+        return phone.length() > MAX_CHARS ? out.append("...").toString() : out.toString();
+    }
+}
