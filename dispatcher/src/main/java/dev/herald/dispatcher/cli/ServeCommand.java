@@ -7,7 +7,6 @@ import dev.herald.dispatcher.service.ServiceSettings;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.Callable;
 
 import picocli.CommandLine.Command;
@@ -51,7 +50,7 @@ final class ServeCommand implements Callable<Integer> {
         }
         ServiceSettings settings = ServiceSettings.fromConfig(config).withAddress(host, port);
         HeraldService service = HeraldService.start(root.dataDir, config, settings, System.getenv(),
-                spec.commandLine().getOut(), HeraldService.noSegments(), stores -> List.of());
+                spec.commandLine().getOut());
         spec.commandLine().getOut().printf("herald serving on http://%s:%d (data in %s); stop with SIGTERM or Ctrl-C%n",
                 settings.host(), service.port(), root.dataDir);
         spec.commandLine().getOut().flush();

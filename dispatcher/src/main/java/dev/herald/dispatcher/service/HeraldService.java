@@ -2,7 +2,11 @@ package dev.herald.dispatcher.service;
 
 import com.typesafe.config.Config;
 import dev.herald.dispatcher.HeraldData;
+import dev.herald.dispatcher.api.ApiError;
 import dev.herald.dispatcher.api.ApiKeys;
+import dev.herald.dispatcher.api.SegmentRoutes;
+import dev.herald.dispatcher.api.SuppressionRoutes;
+import dev.herald.dispatcher.segment.SegmentStore;
 import dev.herald.dispatcher.api.CampaignRoutes;
 import dev.herald.dispatcher.api.HttpApi;
 import dev.herald.dispatcher.api.KeyRoutes;
@@ -92,17 +96,15 @@ public final class HeraldService {
      * @param settings  {@code herald.service}, possibly overridden from the command line
      * @param env       the environment ({@code HERALD_API_KEY})
      * @param out       where the first-start admin key is printed (once)
-     * @param audiences how campaigns find their recipients (segments)
-     * @param extraRoutes further {@code /v1} route groups (segments, suppressions), given the stores
      * @return the running service
      * @throws IOException if a store cannot be opened, or the port cannot be bound
      */
     public static HeraldService start(Path dataDir, Config config, ServiceSettings settings, Map<String, String> env,
-                                      PrintWriter out, CampaignRoutes.Audiences audiences,
-                                      java.util.function.Function<Stores, List<Route>> extraRoutes) throws IOException {
+                                      PrintWriter out) throws IOException {
         List<AutoCloseable> opened = new ArrayList<>();
         try {
-            HeraldData data = HeraldData.at(dataDir, DirectoryOptions.defaults(), IndexOptions.defaults(), true);
+            HeraldData data = HeraldData.at(dataDir, DirectoryOptions.defaults().withCapacity(settings.directoryCapacity()),
+                    IndexOptions.defaults(), true);
             opened.add(data);
             RecipientDirectory directory = data.directory();
             SuppressionIndex index = data.suppression();
@@ -119,6 +121,7 @@ public final class HeraldService {
             }
             SimulatedConnector connector = SimulatedConnector.open(connectorOptions);
             opened.add(connector);
+            SegmentStore segments = SegmentStore.open(dataDir);
             ApiKeys keys = ApiKeys.open(dataDir);
             Optional<String> firstKey = keys.bootstrap(env.get("HERALD_API_KEY"));
 
@@ -135,8 +138,14 @@ public final class HeraldService {
             }), "herald", config);
             Core c = core.join();
 
-            Stores stores = new Stores(dataDir, directory, index, zones, keys, settings);
-            List<Route> groups = new ArrayList<>(extraRoutes.apply(stores));
+            java.util.concurrent.Executor blockingIo = system.dispatchers().lookup(
+                    org.apache.pekko.actor.typed.DispatcherSelector.blocking());
+            CampaignRoutes.Audiences audiences = audiences(segments, directory, zones);
+            List<Route> groups = new ArrayList<>();
+            groups.add(new SegmentRoutes(keys, settings.maxJsonBody(), settings.bodyTimeout(), settings.maxUpload(), segments,
+                    directory, blockingIo).route());
+            groups.add(new SuppressionRoutes(keys, settings.maxJsonBody(), settings.bodyTimeout(), settings.maxUpload(), index,
+                    directory, blockingIo).route());
             groups.add(new CampaignRoutes(keys, settings.maxJsonBody(), settings.bodyTimeout(), settings.askTimeout(), system,
                     c.manager(), audiences, settings.connectorName(), Clock.systemUTC()).route());
             groups.add(new KeyRoutes(keys, settings.maxJsonBody(), settings.bodyTimeout()).route());
@@ -167,9 +176,26 @@ public final class HeraldService {
         }
     }
 
-    /** The stores extra route groups may use. */
-    public record Stores(Path dataDir, RecipientDirectory directory, SuppressionIndex suppression, ZoneIndex zones,
-                         ApiKeys keys, ServiceSettings settings) {
+    /**
+     * A campaign's recipients: a stored segment by name, or an expression over segments. The zone
+     * index learns the recipients uploads added first, so that quiet hours and caps know their zones.
+     */
+    static CampaignRoutes.Audiences audiences(SegmentStore segments, RecipientDirectory directory, ZoneIndex zones) {
+        return (segment, expression) -> {
+            try {
+                zones.update(directory);
+                if (segment != null) {
+                    if (!SegmentStore.isValidName(segment)) {
+                        throw ApiError.badRequest("invalid_value", "invalid segment name '" + segment + "'", "segment");
+                    }
+                    return segments.get(segment).map(SegmentStore.Segment::ids).orElseThrow(() -> ApiError.badRequest(
+                            "unknown_segment", "no segment named '" + segment + "'", "segment"));
+                }
+                return SegmentRoutes.audience(expression, segments, directory);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException("segments could not be read", e);
+            }
+        };
     }
 
     private static Map<String, Object> health(RecipientDirectory directory, SuppressionIndex index) {
@@ -230,11 +256,4 @@ public final class HeraldService {
         return system.getWhenTerminated();
     }
 
-    /** An audience resolver that knows no segment yet (until segments are stored). */
-    public static CampaignRoutes.Audiences noSegments() {
-        return (segment, expression) -> {
-            throw dev.herald.dispatcher.api.ApiError.badRequest("unknown_segment", "no segment named '"
-                    + (segment != null ? segment : expression) + "'", segment != null ? "segment" : "expression");
-        };
-    }
 }

@@ -26,10 +26,12 @@ import java.time.Duration;
  * @param latencyMax       simulated connector: longest answer time
  * @param maxRate          simulated connector: peer rate per second, 0 for unlimited
  * @param window           simulated connector: most unanswered sends
+ * @param directoryCapacity recipients a new data directory is sized for (ignored once it exists)
  */
 public record ServiceSettings(String host, int port, long maxJsonBody, long maxUpload, Duration bodyTimeout,
                               Duration askTimeout, int throttleShards, Duration releasePoll, Duration shutdownTimeout,
-                              String connectorName, Duration latencyMin, Duration latencyMax, double maxRate, int window) {
+                              String connectorName, Duration latencyMin, Duration latencyMax, double maxRate, int window,
+                              long directoryCapacity) {
 
     /** @throws IllegalArgumentException naming the first setting out of range */
     public ServiceSettings {
@@ -48,6 +50,7 @@ public record ServiceSettings(String host, int port, long maxJsonBody, long maxU
                 "herald.service.connector latency: need 0 <= latency-min <= latency-max");
         check(maxRate >= 0, "herald.service.connector.max-rate must be >= 0 (0: unlimited), got " + maxRate);
         check(window >= 1, "herald.service.connector.window must be >= 1, got " + window);
+        check(directoryCapacity >= 1_000, "herald.service.directory-capacity must be >= 1000, got " + directoryCapacity);
     }
 
     /**
@@ -62,7 +65,7 @@ public record ServiceSettings(String host, int port, long maxJsonBody, long maxU
                     c.getBytes("max-upload"), c.getDuration("body-timeout"), c.getDuration("ask-timeout"),
                     c.getInt("throttle-shards"), c.getDuration("release-poll"), c.getDuration("shutdown-timeout"),
                     k.getString("name"), k.getDuration("latency-min"), k.getDuration("latency-max"), k.getDouble("max-rate"),
-                    k.getInt("window"));
+                    k.getInt("window"), c.getLong("directory-capacity"));
         } catch (ConfigException e) {
             throw new IllegalArgumentException("configuration: " + e.getMessage(), e);
         }
@@ -72,7 +75,7 @@ public record ServiceSettings(String host, int port, long maxJsonBody, long maxU
     public ServiceSettings withAddress(String newHost, Integer newPort) {
         return new ServiceSettings(newHost == null ? host : newHost, newPort == null ? port : newPort, maxJsonBody, maxUpload,
                 bodyTimeout, askTimeout, throttleShards, releasePoll, shutdownTimeout, connectorName, latencyMin, latencyMax,
-                maxRate, window);
+                maxRate, window, directoryCapacity);
     }
 
     private static boolean positive(Duration d) {

@@ -6,7 +6,6 @@ import dev.herald.suppression.DirectoryOptions;
 import dev.herald.suppression.RecipientDirectory;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -332,7 +331,8 @@ class SegmentRoutesTest {
         long started = System.nanoTime();
         Answer a = send(HttpRequest.newBuilder(uri(server, "/v1/segments/million"))
                 .header("Content-Type", "text/csv")
-                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new GeneratedCsv(lines))), sender);
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new GeneratedCsv(lines, "phone,first_name",
+                        i -> "+44741" + String.format("%07d", i) + ",n" + i))), sender);
         long ms = (System.nanoTime() - started) / 1_000_000;
         System.out.println("SegmentRoutesTest: uploaded " + lines + " CSV lines in " + ms + " ms");
         assertEquals(201, a.status(), a.text());
@@ -340,52 +340,5 @@ class SegmentRoutesTest {
         assertEquals(lines, a.json().get("lines").asLong());
         assertEquals(0, a.json().get("rejected").asLong());
         assertEquals(lines, segments.get("million").orElseThrow().ids().getCardinality());
-    }
-
-    /** {@code phone,first_name} then {@code +4474100xxxxxx,n<i>} lines, generated as read. */
-    private static final class GeneratedCsv extends InputStream {
-        private final int lines;
-        private int next;
-        private byte[] chunk = "phone,first_name\n".getBytes(StandardCharsets.US_ASCII);
-        private int pos;
-
-        GeneratedCsv(int lines) {
-            this.lines = lines;
-        }
-
-        private boolean fill() {
-            if (pos < chunk.length) {
-                return true;
-            }
-            if (next >= lines) {
-                return false;
-            }
-            StringBuilder sb = new StringBuilder(64 * 1024);
-            for (int end = Math.min(lines, next + 2_000); next < end; next++) {
-                sb.append("+44741").append(String.format("%07d", next)).append(",n").append(next).append('\n');
-            }
-            chunk = sb.toString().getBytes(StandardCharsets.US_ASCII);
-            pos = 0;
-            return true;
-        }
-
-        @Override
-        public int read() {
-            return fill() ? chunk[pos++] & 0xff : -1;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) {
-            if (len == 0) {
-                return 0;
-            }
-            if (!fill()) {
-                return -1;
-            }
-            int n = Math.min(len, chunk.length - pos);
-            System.arraycopy(chunk, pos, b, off, n);
-            pos += n;
-            return n;
-        }
     }
 }

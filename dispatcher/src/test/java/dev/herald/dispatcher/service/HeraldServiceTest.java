@@ -10,8 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.herald.dispatcher.HeraldData;
-import dev.herald.dispatcher.api.ApiError;
-import dev.herald.dispatcher.api.CampaignRoutes;
+import dev.herald.dispatcher.segment.SegmentStore;
 import dev.herald.dispatcher.connector.AcceptedLogEntry;
 import dev.herald.dispatcher.connector.SimulatedConnector;
 import dev.herald.dispatcher.demo.AudienceSpec;
@@ -27,7 +26,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -36,7 +34,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.roaringbitmap.buffer.ImmutableRoaringBitmap;
 import org.roaringbitmap.buffer.MutableRoaringBitmap;
 
 /** {@code herald serve} in-process, over real HTTP on a random port. */
@@ -82,24 +79,18 @@ class HeraldServiceTest {
         return target;
     }
 
-    static CampaignRoutes.Audiences segments(Map<String, ImmutableRoaringBitmap> known) {
-        return (segment, expression) -> {
-            ImmutableRoaringBitmap b = known.get(segment);
-            if (b == null) {
-                throw ApiError.badRequest("unknown_segment", "no segment named '" + segment + "'", "segment");
-            }
-            return b;
-        };
-    }
-
+    /** Starts the service on {@code data}, with segments {@code all} (everyone) and {@code nobody} (empty) stored. */
     private HeraldService start(Path data, Config overrides, StringWriter out) throws Exception {
         Config config = overrides.withFallback(ConfigFactory.load()).resolve();
         MutableRoaringBitmap all = new MutableRoaringBitmap();
         all.add(0L, RECIPIENTS);
-        MutableRoaringBitmap empty = new MutableRoaringBitmap();
-        Map<String, ImmutableRoaringBitmap> known = new HashMap<>(Map.of("all", all, "nobody", empty));
+        SegmentStore segments = SegmentStore.open(data);
+        if (segments.get("all").isEmpty()) {
+            segments.put("all", all, RECIPIENTS, 0);
+            segments.put("nobody", new MutableRoaringBitmap(), 0, 0);
+        }
         return HeraldService.start(data, config, ServiceSettings.fromConfig(config).withAddress("127.0.0.1", 0),
-                Map.of("HERALD_API_KEY", ADMIN), new PrintWriter(out, true), segments(known), stores -> List.of());
+                Map.of("HERALD_API_KEY", ADMIN), new PrintWriter(out, true));
     }
 
     private HttpResponse<String> call(String method, String path, String key, String contentType, String body) throws Exception {

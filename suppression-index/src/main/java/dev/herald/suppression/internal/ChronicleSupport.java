@@ -76,7 +76,10 @@ public final class ChronicleSupport {
                 .entries(capacity)
                 .maxBloatFactor(DirectoryOptions.MAX_BLOAT_FACTOR)
                 .putReturnsNull(true)
-                .removeReturnsNull(true), file, recover);
+                .removeReturnsNull(true)
+                // Herald closes its maps itself, in order: Chronicle's JVM exit hook would close them
+                // under a service still stopping on SIGTERM (campaigns still reading the directory).
+                .skipCloseOnExitHook(true), file, recover);
     }
 
     /**
@@ -96,7 +99,10 @@ public final class ChronicleSupport {
                 .averageValueSize(AVERAGE_RECORD_BYTES)
                 .maxBloatFactor(DirectoryOptions.MAX_BLOAT_FACTOR)
                 .putReturnsNull(true)
-                .removeReturnsNull(true), file, recover);
+                .removeReturnsNull(true)
+                // Herald closes its maps itself, in order: Chronicle's JVM exit hook would close them
+                // under a service still stopping on SIGTERM (campaigns still reading the directory).
+                .skipCloseOnExitHook(true), file, recover);
     }
 
     private static <K, V> ChronicleMap<K, V> open(ChronicleMapBuilder<K, V> builder, File file, boolean recover)

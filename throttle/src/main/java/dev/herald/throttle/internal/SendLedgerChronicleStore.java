@@ -66,7 +66,10 @@ public final class SendLedgerChronicleStore implements SendLedgerStore {
                 .constantValueSizeBySample(new byte[slots * 8])
                 .maxBloatFactor(MAX_BLOAT)
                 .putReturnsNull(true)
-                .removeReturnsNull(true);
+                .removeReturnsNull(true)
+                // Herald closes its maps itself, in order: Chronicle's JVM exit hook would close them
+                // under a service still stopping on SIGTERM (campaigns still reading the directory).
+                .skipCloseOnExitHook(true);
         boolean recover = Files.exists(marker) && Files.size(file) > 0;
         Files.write(marker, new byte[0]);
         ChronicleMap<Integer, byte[]> map = recover ? builder.recoverPersistedTo(file.toFile(), true)
