@@ -125,13 +125,59 @@ public final class CampaignRoutes extends ApiDirectives {
     }
 
     private Route getRoute(String id) {
-        return get(() -> authorized(Role.VIEWER, key -> onSuccess(this.<CampaignRecord>ask(r -> new CampaignManager.Get(id, r)),
-                c -> completeJson(200, view(c)))));
+        return get(() -> authorized(Role.VIEWER, key -> onSuccess(status(id), this::complete)));
     }
 
     private Route steer(String id, Function<ActorRef<StatusReply<CampaignRecord>>, CampaignManager.Command> command) {
-        return post(() -> authorized(Role.SENDER, key -> onSuccess(this.<CampaignRecord>ask(command), c -> completeJson(200, view(c)))));
+        return post(() -> authorized(Role.SENDER, key -> {
+            statusCache.remove(id); // the next status read asks again
+            return onSuccess(this.<CampaignRecord>ask(command), c -> {
+                statusCache.remove(id);
+                return completeJson(200, view(c));
+            });
+        }));
     }
+
+    /**
+     * A campaign's status answer, shared by every request for it within {@link #STATUS_FRESHNESS}:
+     * many pollers of one campaign cost one ask of its actor per period, not one each (requests
+     * that arrive while an ask is under way wait for that ask). A refusal (404) is not kept.
+     */
+    private CompletionStage<org.apache.pekko.http.javadsl.model.HttpResponse> status(String id) {
+        long now = System.nanoTime();
+        CachedStatus c = statusCache.get(id);
+        if (c != null && now - c.askedAt() < STATUS_FRESHNESS.toNanos()) {
+            return c.answer();
+        }
+        CompletableFuture<org.apache.pekko.http.javadsl.model.HttpResponse> answer = new CompletableFuture<>();
+        CachedStatus mine = new CachedStatus(now, answer);
+        CachedStatus winner = c == null ? statusCache.putIfAbsent(id, mine)
+                : statusCache.replace(id, c, mine) ? null : statusCache.get(id);
+        if (winner != null && winner != mine) {
+            return winner.answer();
+        }
+        this.<CampaignRecord>ask(r -> new CampaignManager.Get(id, r)).whenComplete((record, error) -> {
+            if (error != null) {
+                statusCache.remove(id, mine);
+                answer.completeExceptionally(error);
+            } else {
+                answer.complete(json(200, view(record)));
+            }
+        });
+        if (statusCache.size() > MAX_CACHED) {
+            statusCache.entrySet().removeIf(e -> now - e.getValue().askedAt() > STATUS_FRESHNESS.toNanos());
+        }
+        return answer;
+    }
+
+    /** How old a campaign status answer may be when it is served again. */
+    static final Duration STATUS_FRESHNESS = Duration.ofMillis(100);
+    private static final int MAX_CACHED = 1_000;
+
+    private record CachedStatus(long askedAt, CompletableFuture<org.apache.pekko.http.javadsl.model.HttpResponse> answer) {
+    }
+
+    private final java.util.concurrent.ConcurrentHashMap<String, CachedStatus> statusCache = new java.util.concurrent.ConcurrentHashMap<>();
 
     private Route create(CreateCampaign body, Optional<String> idempotencyKey) {
         CampaignRecord record = validate(body, idempotencyKey);
