@@ -43,6 +43,12 @@ import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
  */
 public final class CampaignRoutes extends ApiDirectives {
 
+    /** Every route of this group. */
+    public static final java.util.List<Endpoint> ENDPOINTS = java.util.List.of(
+            new Endpoint("POST", "/v1/campaigns"), new Endpoint("GET", "/v1/campaigns"),
+            new Endpoint("GET", "/v1/campaigns/{id}"), new Endpoint("POST", "/v1/campaigns/{id}/pause"),
+            new Endpoint("POST", "/v1/campaigns/{id}/resume"), new Endpoint("POST", "/v1/campaigns/{id}/cancel"));
+
     /** Where a campaign's recipients come from: a stored segment, or an expression over segments. */
     public interface Audiences {
         /**

@@ -23,20 +23,67 @@ public final class HttpApi extends ApiDirectives {
         super(null, 1, Duration.ofSeconds(1));
     }
 
+    /** The routes every server has besides its groups'. */
+    public static final List<Endpoint> OWN = List.of(new Endpoint("GET", "/health"), new Endpoint("GET", "/v1/openapi.yaml"));
+
     /**
-     * @param groups the {@code /v1} route groups
-     * @param health what {@code GET /health} reports besides {@code "status": "up"}
+     * @param groups    the route groups
+     * @param endpoints every endpoint the groups serve: nothing else reaches them (404, or 405
+     *                  naming the allowed methods)
+     * @param health    what {@code GET /health} reports besides {@code "status": "up"}
+     * @param keys      who may read {@code /v1/openapi.yaml}
      * @return every route, with JSON errors for anything refused or failed
      */
-    public static Route sealed(List<Route> groups, Supplier<Map<String, Object>> health) {
+    public static Route sealed(List<Route> groups, List<Endpoint> endpoints, Supplier<Map<String, Object>> health, ApiKeys keys) {
         HttpApi d = new HttpApi();
+        ApiDirectives auth = new ApiDirectives(keys, 1, Duration.ofSeconds(1)) { };
+        List<Endpoint> all = new java.util.ArrayList<>(OWN);
+        all.addAll(endpoints);
         Route healthRoute = d.path("health", () -> d.get(() -> {
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("status", "up");
             body.putAll(health.get());
             return d.complete(ok(body));
         }));
-        Route all = d.concat(healthRoute, groups.toArray(Route[]::new));
-        return d.handleExceptions(exceptionHandler(), () -> d.handleRejections(rejectionHandler(), () -> all));
+        Route openapi = d.path(org.apache.pekko.http.javadsl.server.PathMatchers.segment("v1").slash("openapi.yaml"), () -> d.get(() -> auth.authorized(Role.VIEWER,
+                key -> d.complete(org.apache.pekko.http.javadsl.model.HttpResponse.create().withEntity(
+                        org.apache.pekko.http.javadsl.model.ContentTypes.create(
+                                org.apache.pekko.http.javadsl.model.MediaTypes.applicationWithOpenCharset("yaml"),
+                                org.apache.pekko.http.javadsl.model.HttpCharsets.UTF_8), openApi())))));
+        List<Route> rest = new java.util.ArrayList<>(List.of(openapi));
+        rest.addAll(groups);
+        Route routes = d.concat(healthRoute, rest.toArray(Route[]::new));
+        Route guarded = d.extractMethod(method -> d.extractUri(uri -> {
+            String path = uri.path();
+            List<Endpoint> here = all.stream().filter(e -> e.matchesPath(path)).toList();
+            if (here.isEmpty()) {
+                throw ApiError.notFound("no such route: " + path);
+            }
+            if (here.stream().noneMatch(e -> e.method().equals(method.name()))) {
+                throw new ApiError(405, "method_not_allowed", method.name() + " is not allowed on " + path + "; allowed: "
+                        + String.join(", ", here.stream().map(Endpoint::method).distinct().sorted().toList()), null);
+            }
+            return routes;
+        }));
+        return d.handleExceptions(exceptionHandler(), () -> d.handleRejections(rejectionHandler(), () -> guarded));
+    }
+
+    private static volatile byte[] openApi;
+
+    /** @return the OpenAPI 3 description of every route (a resource of this package) */
+    public static byte[] openApi() {
+        byte[] b = openApi;
+        if (b == null) {
+            try (java.io.InputStream in = HttpApi.class.getResourceAsStream("openapi.yaml")) {
+                if (in == null) {
+                    throw new IllegalStateException("openapi.yaml is missing from the jar");
+                }
+                b = in.readAllBytes();
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            openApi = b;
+        }
+        return b;
     }
 }

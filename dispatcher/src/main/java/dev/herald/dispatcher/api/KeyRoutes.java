@@ -2,6 +2,7 @@ package dev.herald.dispatcher.api;
 
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import org.apache.pekko.http.javadsl.server.Route;
@@ -14,6 +15,10 @@ import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
  * secrets), {@code DELETE /v1/keys/{id}} (the last admin key cannot be revoked: 409).
  */
 public final class KeyRoutes extends ApiDirectives {
+
+    /** Every route of this group. */
+    public static final List<Endpoint> ENDPOINTS = List.of(new Endpoint("POST", "/v1/keys"), new Endpoint("GET", "/v1/keys"),
+            new Endpoint("DELETE", "/v1/keys/{id}"));
 
     /** {@code POST /v1/keys} body. */
     public record NewKey(String role, String note) {

@@ -61,6 +61,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class SegmentRoutes extends ApiDirectives {
 
+    /** Every route of this group. */
+    public static final java.util.List<Endpoint> ENDPOINTS = java.util.List.of(new Endpoint("GET", "/v1/segments"), new Endpoint("POST", "/v1/segments/{name}"),
+            new Endpoint("GET", "/v1/segments/{name}"), new Endpoint("DELETE", "/v1/segments/{name}"));
+
     private static final Logger LOG = LoggerFactory.getLogger(SegmentRoutes.class);
 
     /** Most rejected lines listed in an upload's answer (all are counted). */

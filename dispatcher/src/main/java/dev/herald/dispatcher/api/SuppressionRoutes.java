@@ -64,6 +64,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class SuppressionRoutes extends ApiDirectives {
 
+    /** Every route of this group. */
+    public static final java.util.List<Endpoint> ENDPOINTS = java.util.List.of(new Endpoint("POST", "/v1/suppressions"), new Endpoint("GET", "/v1/suppressions/{phone}"),
+            new Endpoint("DELETE", "/v1/suppressions/{phone}"));
+
     private static final Logger LOG = LoggerFactory.getLogger(SuppressionRoutes.class);
 
     /**

@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import dev.herald.dispatcher.HeraldData;
 import dev.herald.dispatcher.api.ApiError;
 import dev.herald.dispatcher.api.ApiKeys;
+import dev.herald.dispatcher.api.Endpoint;
 import dev.herald.dispatcher.api.SegmentRoutes;
 import dev.herald.dispatcher.api.SuppressionRoutes;
 import dev.herald.dispatcher.segment.SegmentStore;
@@ -149,7 +150,12 @@ public final class HeraldService {
             groups.add(new CampaignRoutes(keys, settings.maxJsonBody(), settings.bodyTimeout(), settings.askTimeout(), system,
                     c.manager(), audiences, settings.connectorName(), Clock.systemUTC()).route());
             groups.add(new KeyRoutes(keys, settings.maxJsonBody(), settings.bodyTimeout()).route());
-            Route all = HttpApi.sealed(groups, () -> health(directory, index));
+            List<Endpoint> endpoints = new ArrayList<>();
+            endpoints.addAll(SegmentRoutes.ENDPOINTS);
+            endpoints.addAll(SuppressionRoutes.ENDPOINTS);
+            endpoints.addAll(CampaignRoutes.ENDPOINTS);
+            endpoints.addAll(KeyRoutes.ENDPOINTS);
+            Route all = HttpApi.sealed(groups, endpoints, () -> health(directory, index), keys);
 
             ServerBinding binding;
             try {
