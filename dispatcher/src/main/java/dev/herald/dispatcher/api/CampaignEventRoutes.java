@@ -33,8 +33,9 @@ import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
  * <p><b>Events.</b> {@code progress} carries the campaign's JSON view (as {@code GET
  * /v1/campaigns/{id}}): once at once, then whenever the status changes (seen within one poll) and
  * at most every {@code every} while the counts move. A campaign that is quiet (say, recipients
- * deferred until morning) gets a heartbeat instead (an empty SSE line; keeps proxies from
- * closing the stream) after {@code heartbeat} without an event. When the campaign is
+ * deferred until morning) gets a heartbeat instead after {@code heartbeat} without an event: an
+ * event with empty data ({@code data:} and a blank line), which EventSource clients do not
+ * dispatch and which keeps idle timeouts (Pekko's, proxies') from closing the stream. When the campaign is
  * {@code completed}, {@code cancelled} or {@code failed}, an {@code end} event with the final
  * view is sent and the stream ends. An unknown campaign is a 404 JSON error before any streaming.
  *

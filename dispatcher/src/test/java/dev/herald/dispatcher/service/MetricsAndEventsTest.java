@@ -209,10 +209,12 @@ class MetricsAndEventsTest {
         while (lines.hasNext()) {
             String line = lines.next();
             if (line.isEmpty()) {
-                if (data != null) {
+                if (data != null && !data.isEmpty()) {
                     return new Event(type, data.toString());
                 }
-                continue; // a heartbeat, or the blank line after one
+                data = null; // a heartbeat ("data:" and a blank line): not an event
+                type = "message";
+                continue;
             }
             if (line.startsWith("event:")) {
                 type = line.substring(6).strip();
