@@ -1,13 +1,13 @@
 package dev.herald.dispatcher.api;
 
+import dev.herald.dispatcher.metrics.HeraldMetrics;
+import dev.herald.dispatcher.metrics.RouteClass;
+
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
-
-import dev.herald.dispatcher.metrics.HeraldMetrics;
-import dev.herald.dispatcher.metrics.RouteClass;
 
 import org.apache.pekko.http.javadsl.model.ContentType;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
