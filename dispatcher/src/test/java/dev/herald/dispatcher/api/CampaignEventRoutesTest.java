@@ -116,8 +116,9 @@ class CampaignEventRoutesTest {
         assertEquals("event:end", events.get(events.size() - 1).text(), lines.toString());
         assertEquals("completed", JSON.readTree(data.get(data.size() - 1).text().substring(5)).path("status").asText());
         long progress = events.stream().filter(l -> l.text().equals("event:progress")).count();
-        // ~750 ms of moving counts at most every 300 ms: the first event plus 2 or 3 more, not one per poll
-        assertTrue(progress >= 2 && progress <= 5, progress + " progress events: " + lines);
+        // 5 changes over >= 600 ms, polled every 20 ms, sent at most every 300 ms: a few events, not one per poll
+        // (at most the first plus one per change even on a stalled machine)
+        assertTrue(progress >= 2 && progress <= 6, progress + " progress events: " + lines);
         // the quiet second got a heartbeat: an event with empty data, which EventSource clients do not dispatch
         long heartbeats = data.stream().filter(l -> l.text().equals("data:")).count();
         assertTrue(heartbeats >= 1, "a heartbeat while nothing moved: " + lines);
