@@ -311,7 +311,7 @@ public final class CampaignRoutes extends ApiDirectives {
     }
 
     /** The API's view of a record: detailed outcomes and their families. */
-    static CampaignView view(CampaignRecord r) {
+    public static CampaignView view(CampaignRecord r) {
         Map<String, Long> families = new LinkedHashMap<>();
         FAMILIES.forEach(f -> families.put(f, 0L));
         Map<String, Long> outcomes = new LinkedHashMap<>();

@@ -1,15 +1,21 @@
 package dev.herald.dispatcher.api;
 
+import dev.herald.dispatcher.metrics.HeraldMetrics;
+import dev.herald.dispatcher.metrics.RouteClass;
+
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 
+import org.apache.pekko.http.javadsl.model.ContentType;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.server.Route;
 
 /**
- * Herald's whole HTTP API: {@code GET /health} (no key) and the {@code /v1} route groups, sealed
+ * Herald's whole HTTP API: {@code GET /health} and {@code GET /metrics} (no key) and the {@code /v1} route groups, sealed
  * so that every answer, refusals and errors included, is JSON.
  *
  * <pre>{@code
@@ -35,22 +41,41 @@ public final class HttpApi extends ApiDirectives {
      * @return every route, with JSON errors for anything refused or failed
      */
     public static Route sealed(List<Route> groups, List<Endpoint> endpoints, Supplier<Map<String, Object>> health, ApiKeys keys) {
+        return sealed(groups, endpoints, health, keys, HeraldMetrics.noop());
+    }
+
+    /**
+     * As {@link #sealed(List, List, Supplier, ApiKeys)}, plus {@code GET /metrics} (no key;
+     * Prometheus text format) and, around everything, a count of every answered request by
+     * method, {@link RouteClass} and status.
+     *
+     * @param metrics what {@code /metrics} shows; {@link HeraldMetrics#noop()}: no {@code /metrics} route
+     */
+    public static Route sealed(List<Route> groups, List<Endpoint> endpoints, Supplier<Map<String, Object>> health, ApiKeys keys,
+                               HeraldMetrics metrics) {
         HttpApi d = new HttpApi();
         ApiDirectives auth = new ApiDirectives(keys, 1, Duration.ofSeconds(1)) { };
         List<Endpoint> all = new java.util.ArrayList<>(OWN);
         all.addAll(endpoints);
+        if (metrics.enabled()) {
+            all.add(METRICS);
+        }
         Route healthRoute = d.path("health", () -> d.get(() -> {
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("status", "up");
             body.putAll(health.get());
             return d.complete(ok(body));
         }));
-        Route openapi = d.path(org.apache.pekko.http.javadsl.server.PathMatchers.segment("v1").slash("openapi.yaml"), () -> d.get(() -> auth.authorized(Role.VIEWER,
-                key -> d.complete(org.apache.pekko.http.javadsl.model.HttpResponse.create().withEntity(
-                        org.apache.pekko.http.javadsl.model.ContentTypes.create(
-                                org.apache.pekko.http.javadsl.model.MediaTypes.applicationWithOpenCharset("yaml"),
+        Route openapi = d.path(org.apache.pekko.http.javadsl.server.PathMatchers.segment("v1").slash("openapi.yaml"),
+                () -> d.get(() -> auth.authorized(Role.VIEWER, key -> d.complete(HttpResponse.create().withEntity(
+                        ContentTypes.create(org.apache.pekko.http.javadsl.model.MediaTypes.applicationWithOpenCharset("yaml"),
                                 org.apache.pekko.http.javadsl.model.HttpCharsets.UTF_8), openApi())))));
         List<Route> rest = new java.util.ArrayList<>(List.of(openapi));
+        if (metrics.enabled()) {
+            rest.add(d.path("metrics", () -> d.get(() -> d.onSuccess(metrics.scrape(),
+                    text -> d.complete(HttpResponse.create().withEntity(PROMETHEUS_TEXT,
+                            text.getBytes(java.nio.charset.StandardCharsets.UTF_8)))))));
+        }
         rest.addAll(groups);
         Route routes = d.concat(healthRoute, rest.toArray(Route[]::new));
         Route guarded = d.extractMethod(method -> d.extractUri(uri -> {
@@ -65,8 +90,23 @@ public final class HttpApi extends ApiDirectives {
             }
             return routes;
         }));
-        return d.handleExceptions(exceptionHandler(), () -> d.handleRejections(rejectionHandler(), () -> guarded));
+        Route sealed = d.handleExceptions(exceptionHandler(), () -> d.handleRejections(rejectionHandler(), () -> guarded));
+        if (!metrics.enabled()) {
+            return sealed;
+        }
+        return d.extractRequest(request -> {
+            long start = System.nanoTime();
+            String route = RouteClass.of(request.getUri().path());
+            String method = request.method().name();
+            return d.mapResponse(response -> {
+                metrics.httpRequest(method, route, response.status().intValue(), System.nanoTime() - start);
+                return response;
+            }, () -> sealed);
+        });
     }
+
+    /** {@code GET /metrics}, served when metrics are enabled. */
+    public static final Endpoint METRICS = new Endpoint("GET", "/metrics");
 
     private static volatile byte[] openApi;
 
@@ -86,4 +126,7 @@ public final class HttpApi extends ApiDirectives {
         }
         return b;
     }
+
+    /** The Prometheus text exposition format, version 0.0.4. */
+    private static final ContentType PROMETHEUS_TEXT = ContentTypes.parse("text/plain; version=0.0.4; charset=utf-8");
 }

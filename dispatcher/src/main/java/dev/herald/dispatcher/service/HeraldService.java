@@ -8,15 +8,20 @@ import dev.herald.dispatcher.api.Endpoint;
 import dev.herald.dispatcher.api.SegmentRoutes;
 import dev.herald.dispatcher.api.SuppressionRoutes;
 import dev.herald.dispatcher.segment.SegmentStore;
+import dev.herald.dispatcher.api.CampaignEventRoutes;
 import dev.herald.dispatcher.api.CampaignRoutes;
 import dev.herald.dispatcher.api.HttpApi;
 import dev.herald.dispatcher.api.KeyRoutes;
 import dev.herald.dispatcher.campaign.Campaign;
 import dev.herald.dispatcher.campaign.CampaignDeps;
 import dev.herald.dispatcher.campaign.CampaignManager;
+import dev.herald.dispatcher.campaign.CampaignRecord;
+import dev.herald.dispatcher.campaign.CampaignStatus;
 import dev.herald.dispatcher.campaign.CampaignStore;
 import dev.herald.dispatcher.connector.SimulatedConnector;
 import dev.herald.dispatcher.connector.SimulatedConnectorOptions;
+import dev.herald.dispatcher.metrics.CampaignTotals;
+import dev.herald.dispatcher.metrics.HeraldMetrics;
 import dev.herald.dispatcher.throttle.ThrottleShards;
 import dev.herald.suppression.DirectoryOptions;
 import dev.herald.suppression.IndexOptions;
@@ -122,6 +127,8 @@ public final class HeraldService {
             }
             SimulatedConnector connector = SimulatedConnector.open(connectorOptions);
             opened.add(connector);
+            HeraldMetrics metrics = HeraldMetrics.prometheus();
+            opened.add(metrics);
             SegmentStore segments = SegmentStore.open(dataDir);
             ApiKeys keys = ApiKeys.open(dataDir);
             Optional<String> firstKey = keys.bootstrap(env.get("HERALD_API_KEY"));
@@ -130,7 +137,7 @@ public final class HeraldService {
             ActorSystem<Void> system = ActorSystem.create(Behaviors.setup(ctx -> {
                 ThrottleShards shards = ThrottleShards.spawn(ctx, "throttle", capLedger, settings.throttleShards(),
                         ThrottleShards.idsPerShard(Math.max(directory.size(), 1_000_000), settings.throttleShards()));
-                CampaignDeps deps = new CampaignDeps(directory, index, zones, policy, shards, connector, null,
+                CampaignDeps deps = new CampaignDeps(directory, index, zones, policy, shards, metrics.meter(connector), null,
                         dataDir.resolve("campaigns"), Clock.systemUTC(), settings.askTimeout());
                 Campaign.Settings campaignSettings = new Campaign.Settings(deps, new CampaignStore(dataDir.resolve("campaigns")),
                         settings.releasePoll(), 3, Duration.ofSeconds(1));
@@ -149,13 +156,17 @@ public final class HeraldService {
                     directory, blockingIo).route());
             groups.add(new CampaignRoutes(keys, settings.maxJsonBody(), settings.bodyTimeout(), settings.askTimeout(), system,
                     c.manager(), audiences, settings.connectorName(), Clock.systemUTC()).route());
+            groups.add(new CampaignEventRoutes(keys, settings.askTimeout(), system, c.manager(), Duration.ofMillis(250),
+                    Duration.ofSeconds(1), Duration.ofSeconds(15)).route());
             groups.add(new KeyRoutes(keys, settings.maxJsonBody(), settings.bodyTimeout()).route());
             List<Endpoint> endpoints = new ArrayList<>();
             endpoints.addAll(SegmentRoutes.ENDPOINTS);
             endpoints.addAll(SuppressionRoutes.ENDPOINTS);
             endpoints.addAll(CampaignRoutes.ENDPOINTS);
+            endpoints.addAll(CampaignEventRoutes.ENDPOINTS);
             endpoints.addAll(KeyRoutes.ENDPOINTS);
-            Route all = HttpApi.sealed(groups, endpoints, () -> health(directory, index), keys);
+            metrics.campaigns(() -> campaignsForMetrics(system, c.manager(), settings.askTimeout()));
+            Route all = HttpApi.sealed(groups, endpoints, () -> health(directory, index), keys, metrics);
 
             ServerBinding binding;
             try {
@@ -202,6 +213,30 @@ public final class HeraldService {
                 throw new java.io.UncheckedIOException("segments could not be read", e);
             }
         };
+    }
+
+    /**
+     * Every campaign for the metrics: stored records, with live counts from the actors of those
+     * not completed or failed (a campaign that cannot be asked keeps its stored counts).
+     */
+    private static CompletionStage<List<CampaignTotals.Campaign>> campaignsForMetrics(
+            ActorSystem<?> system, ActorRef<CampaignManager.Command> manager, Duration timeout) {
+        CompletionStage<List<CampaignRecord>> all = AskPattern.askWithStatus(manager, CampaignManager.ListAll::new, timeout,
+                system.scheduler());
+        return all.thenCompose(records -> {
+            List<CompletableFuture<CampaignRecord>> live = new ArrayList<>();
+            for (CampaignRecord r : records) {
+                boolean settled = r.status() == CampaignStatus.COMPLETED || r.status() == CampaignStatus.FAILED;
+                live.add(settled ? CompletableFuture.completedFuture(r)
+                        : AskPattern.<CampaignManager.Command, CampaignRecord>askWithStatus(manager,
+                                reply -> new CampaignManager.Get(r.id(), reply), timeout, system.scheduler())
+                        .exceptionally(e -> r).toCompletableFuture());
+            }
+            return CompletableFuture.allOf(live.toArray(CompletableFuture[]::new)).thenApply(x -> live.stream()
+                    .map(CompletableFuture::join)
+                    .map(r -> new CampaignTotals.Campaign(r.status(), CampaignRoutes.view(r).counts()))
+                    .toList());
+        });
     }
 
     private static Map<String, Object> health(RecipientDirectory directory, SuppressionIndex index) {

@@ -58,7 +58,9 @@ class OpenApiTest {
         all.addAll(SegmentRoutes.ENDPOINTS);
         all.addAll(SuppressionRoutes.ENDPOINTS);
         all.addAll(CampaignRoutes.ENDPOINTS);
+        all.addAll(CampaignEventRoutes.ENDPOINTS);
         all.addAll(KeyRoutes.ENDPOINTS);
+        all.add(HttpApi.METRICS);
         return all;
     }
 

@@ -1,0 +1,194 @@
+package dev.herald.dispatcher.metrics;
+
+import dev.herald.dispatcher.campaign.CampaignStatus;
+import dev.herald.dispatcher.connector.Connector;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Herald's metrics, exposed by {@code GET /metrics} in Prometheus text format. Nothing is pushed
+ * anywhere: the registry only answers scrapes.
+ *
+ * <pre>{@code
+ * HeraldMetrics metrics = HeraldMetrics.prometheus();          // or HeraldMetrics.noop()
+ * Connector counted = metrics.meter(connector);               // connector sends, answers, in flight
+ * metrics.campaigns(() -> askManagerForEveryCampaign());      // outcome totals, campaigns, lag
+ * String text = metrics.scrape().toCompletableFuture().join();
+ * }</pre>
+ *
+ * <p><b>Series.</b>
+ * <ul>
+ * <li>{@code herald_messages_total{outcome}}: recipients of all campaigns with the final outcome
+ *     family {@code sent}, {@code suppressed}, {@code capped}, {@code failed}, {@code unknown} or
+ *     {@code expired}. Final outcomes never change, so these only grow.</li>
+ * <li>{@code herald_recipients_decided_total}: their sum; its rate is recipients decided per second.</li>
+ * <li>{@code herald_recipients_waiting{state}}: recipients of scheduled, running and paused
+ *     campaigns still {@code pending}, {@code deferred} (quiet hours) or {@code in_flight} — the
+ *     stream's lag. Deferred is here, not among the totals, because a deferred recipient later gets
+ *     a final outcome: a count of it goes down, which a Prometheus counter must not.</li>
+ * <li>{@code herald_campaigns{status}}: campaigns per status.</li>
+ * <li>{@code herald_connector_*}: see {@link MeteredConnector}.</li>
+ * <li>{@code herald_http_requests_seconds{method, route, status}}: see {@link RouteClass}.</li>
+ * <li>JVM: memory, GC, threads, class loading, CPU and uptime (Micrometer's binders).</li>
+ * </ul>
+ *
+ * <p><b>Campaign counts are read, not counted.</b> Each scrape first asks the campaign source
+ * (the campaign manager: stored records, live counts for campaigns with an actor) and sums what
+ * the outcome ledgers say. So the totals are exactly what {@code GET /v1/campaigns/{id}} shows,
+ * survive restarts, and the campaign pipeline is untouched; a scrape costs one look at each campaign.
+ *
+ * <p>Thread-safety: thread-safe; the last campaign totals are published through a volatile field.
+ */
+public final class HeraldMetrics implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(HeraldMetrics.class);
+
+    /** Final outcome families, as {@code herald_messages_total}'s {@code outcome} label. */
+    public static final List<String> OUTCOMES = List.of("sent", "suppressed", "capped", "failed", "unknown", "expired");
+
+    private static final HeraldMetrics NOOP = new HeraldMetrics(null);
+
+    private final PrometheusMeterRegistry registry;
+    private final JvmGcMetrics gc;
+    private volatile CampaignTotals totals = CampaignTotals.EMPTY;
+    private volatile Supplier<CompletionStage<List<CampaignTotals.Campaign>>> campaigns;
+
+    private HeraldMetrics(PrometheusMeterRegistry registry) {
+        this.registry = registry;
+        if (registry == null) {
+            gc = null;
+            return;
+        }
+        new JvmMemoryMetrics().bindTo(registry);
+        gc = new JvmGcMetrics();
+        gc.bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ClassLoaderMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        for (String outcome : OUTCOMES) {
+            FunctionCounter.builder("herald.messages", this, m -> m.totals.family(outcome))
+                    .description("recipients of all campaigns with this final outcome family")
+                    .tag("outcome", outcome).register(registry);
+        }
+        FunctionCounter.builder("herald.recipients.decided", this,
+                        m -> OUTCOMES.stream().mapToLong(m.totals::family).sum())
+                .description("recipients of all campaigns with a final outcome; rate() is recipients decided per second")
+                .register(registry);
+        for (String state : List.of("pending", "deferred", "inFlight")) {
+            Gauge.builder("herald.recipients.waiting", this, m -> m.totals.waiting().getOrDefault(state, 0L))
+                    .description("recipients of scheduled, running and paused campaigns without a final outcome yet")
+                    .tag("state", state.equals("inFlight") ? "in_flight" : state).strongReference(true).register(registry);
+        }
+        for (CampaignStatus s : CampaignStatus.values()) {
+            Gauge.builder("herald.campaigns", this, m -> m.totals.campaigns().getOrDefault(s, 0L))
+                    .description("campaigns by status").tag("status", s.wire()).strongReference(true).register(registry);
+        }
+    }
+
+    /** @return metrics that record nothing: {@link #meter} returns the connector itself, {@link #scrape} answers "" */
+    public static HeraldMetrics noop() {
+        return NOOP;
+    }
+
+    /** @return metrics in a new Prometheus registry of their own (not Micrometer's global one), JVM binders bound */
+    public static HeraldMetrics prometheus() {
+        return new HeraldMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    }
+
+    /** @return whether anything is recorded (false for {@link #noop()}) */
+    public boolean enabled() {
+        return registry != null;
+    }
+
+    /**
+     * @param connector a connector
+     * @return {@code connector} counted by a {@link MeteredConnector}; itself if not {@link #enabled()}
+     */
+    public Connector meter(Connector connector) {
+        return registry == null ? connector : new MeteredConnector(connector, registry);
+    }
+
+    /**
+     * Sets where the campaign meters read from; asked once per {@link #scrape()}.
+     *
+     * @param source every campaign with its status and outcome families, asynchronously
+     * @throws NullPointerException if {@code source} is null
+     */
+    public void campaigns(Supplier<CompletionStage<List<CampaignTotals.Campaign>>> source) {
+        this.campaigns = Objects.requireNonNull(source, "source");
+    }
+
+    /**
+     * Counts one answered HTTP request.
+     *
+     * @param method  the HTTP method
+     * @param route   a {@link RouteClass} label (bounded)
+     * @param status  the answer's status code
+     * @param nanos   how long the request took to answer (to the response head, for streams)
+     */
+    public void httpRequest(String method, String route, int status, long nanos) {
+        if (registry == null) {
+            return;
+        }
+        Timer.builder("herald.http.requests").description("HTTP requests by method, route class and status")
+                .tag("method", method).tag("route", route).tag("status", Integer.toString(status))
+                .register(registry).record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * Reads the campaign source (if set), then renders every series.
+     *
+     * @return the Prometheus text exposition; if the campaign source fails, the last totals are
+     *     kept and the failure logged
+     */
+    public CompletionStage<String> scrape() {
+        if (registry == null) {
+            return CompletableFuture.completedFuture("");
+        }
+        Supplier<CompletionStage<List<CampaignTotals.Campaign>>> source = campaigns;
+        CompletionStage<List<CampaignTotals.Campaign>> read = source == null
+                ? CompletableFuture.completedFuture(null) : source.get();
+        return read.handle((list, e) -> {
+            if (list != null) {
+                totals = CampaignTotals.of(list);
+            } else if (e != null) {
+                LOG.warn("metrics: campaign counts could not be read; the last ones are shown: {}", e.toString());
+            }
+            return registry.scrape();
+        });
+    }
+
+    /** @return the last campaign totals read */
+    public CampaignTotals totals() {
+        return totals;
+    }
+
+    /** Unbinds the GC listener and closes the registry. Idempotent; not for {@link #noop()} callers to worry about. */
+    @Override
+    public void close() {
+        if (registry != null) {
+            gc.close();
+            registry.close();
+        }
+    }
+}

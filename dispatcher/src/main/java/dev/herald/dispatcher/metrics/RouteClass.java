@@ -1,0 +1,57 @@
+package dev.herald.dispatcher.metrics;
+
+import java.util.Set;
+
+/**
+ * The bounded {@code route} label of an HTTP request: the path with every id, name and phone
+ * number replaced by a placeholder, so that the number of series stays small whatever clients send.
+ *
+ * <pre>{@code
+ * RouteClass.of("/v1/campaigns/c-42/pause");   // "/v1/campaigns/{id}/pause"
+ * RouteClass.of("/wp-login.php");              // "other"
+ * }</pre>
+ *
+ * <p>Stateless and thread-safe.
+ */
+public final class RouteClass {
+
+    private static final Set<String> TOP = Set.of("health", "metrics");
+    private static final Set<String> GROUPS = Set.of("campaigns", "segments", "suppressions", "keys", "openapi.yaml");
+    /** Literal words in the third position ({@code /v1/campaigns/preview}). */
+    private static final Set<String> LITERAL_THIRD = Set.of("preview");
+    /** Literal words in the fourth position ({@code /v1/campaigns/{id}/pause}). */
+    private static final Set<String> ACTIONS = Set.of("pause", "resume", "cancel", "events", "recipients");
+
+    private RouteClass() {
+    }
+
+    /**
+     * @param path the request path (no query), e.g. {@code /v1/campaigns/c-42}
+     * @return one of a fixed, small set of labels; {@code other} for anything Herald has no route for
+     */
+    public static String of(String path) {
+        if (path == null) {
+            return "other";
+        }
+        String[] s = path.replaceAll("^/+|/+$", "").split("/+", 6);
+        if (s.length == 1 && TOP.contains(s[0])) {
+            return "/" + s[0];
+        }
+        if (s.length < 2 || !s[0].equals("v1") || !GROUPS.contains(s[1])) {
+            return "other";
+        }
+        StringBuilder b = new StringBuilder("/v1/").append(s[1]);
+        if (s.length >= 3) {
+            b.append('/').append(LITERAL_THIRD.contains(s[2]) ? s[2] : "{id}");
+        }
+        if (s.length >= 4) {
+            b.append('/').append(ACTIONS.contains(s[3]) ? s[3] : "{x}");
+        }
+        if (s.length == 5) {
+            b.append("/{x}");
+        } else if (s.length > 5) {
+            return "other";
+        }
+        return b.toString();
+    }
+}

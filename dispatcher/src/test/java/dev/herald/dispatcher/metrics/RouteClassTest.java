@@ -1,0 +1,31 @@
+package dev.herald.dispatcher.metrics;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import org.junit.jupiter.api.Test;
+
+class RouteClassTest {
+
+    @Test
+    void shouldReplaceIdsNamesAndPhonesByPlaceholders() {
+        assertEquals("/health", RouteClass.of("/health"));
+        assertEquals("/metrics", RouteClass.of("/metrics/"));
+        assertEquals("/v1/campaigns", RouteClass.of("/v1/campaigns"));
+        assertEquals("/v1/campaigns/preview", RouteClass.of("/v1/campaigns/preview"));
+        assertEquals("/v1/campaigns/{id}", RouteClass.of("/v1/campaigns/c-20261122-abc"));
+        assertEquals("/v1/campaigns/{id}/events", RouteClass.of("/v1/campaigns/c-1/events"));
+        assertEquals("/v1/campaigns/{id}/recipients/{x}", RouteClass.of("/v1/campaigns/c-1/recipients/+447400123456"));
+        assertEquals("/v1/suppressions/{id}", RouteClass.of("/v1/suppressions/+447400123456"));
+        assertEquals("/v1/segments/{id}/{x}", RouteClass.of("/v1/segments/vip/whatever"));
+    }
+
+    @Test
+    void shouldPutEverythingUnknownInOneClass() {
+        assertEquals("other", RouteClass.of("/"));
+        assertEquals("other", RouteClass.of("/wp-login.php"));
+        assertEquals("other", RouteClass.of("/v1/unknown-group/x"));
+        assertEquals("other", RouteClass.of("/v2/campaigns"));
+        assertEquals("other", RouteClass.of("/v1/campaigns/a/b/c/d/e"));
+        assertEquals("other", RouteClass.of(null));
+    }
+}
