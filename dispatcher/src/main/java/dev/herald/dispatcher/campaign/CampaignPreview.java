@@ -76,6 +76,16 @@ public final class CampaignPreview {
     }
 
     /**
+     * The checks a create makes of a campaign before storing it ({@link CampaignManager}'s), so a
+     * preview refuses what a create would.
+     *
+     * @throws CampaignRejection ({@code INVALID}) naming what is wrong
+     */
+    public static void validate(CampaignRecord record, ImmutableRoaringBitmap audience) {
+        CampaignManager.validate(record, audience);
+    }
+
+    /**
      * Previews a campaign on the service's deps.
      *
      * @param deps      shared services (suppression, zones, quiet hours, throttle shards)

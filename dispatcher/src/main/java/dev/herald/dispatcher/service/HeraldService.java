@@ -7,6 +7,7 @@ import dev.herald.dispatcher.api.ApiKeys;
 import dev.herald.dispatcher.api.SegmentRoutes;
 import dev.herald.dispatcher.api.SuppressionRoutes;
 import dev.herald.dispatcher.segment.SegmentStore;
+import dev.herald.dispatcher.api.CampaignInspectionRoutes;
 import dev.herald.dispatcher.api.CampaignRoutes;
 import dev.herald.dispatcher.api.HttpApi;
 import dev.herald.dispatcher.api.KeyRoutes;
@@ -84,7 +85,7 @@ public final class HeraldService {
     }
 
     /** The parts the guardian actor makes. */
-    private record Core(ThrottleShards shards, ActorRef<CampaignManager.Command> manager) {
+    private record Core(ThrottleShards shards, ActorRef<CampaignManager.Command> manager, CampaignDeps deps) {
     }
 
     /**
@@ -133,7 +134,7 @@ public final class HeraldService {
                         dataDir.resolve("campaigns"), Clock.systemUTC(), settings.askTimeout());
                 Campaign.Settings campaignSettings = new Campaign.Settings(deps, new CampaignStore(dataDir.resolve("campaigns")),
                         settings.releasePoll(), 3, Duration.ofSeconds(1));
-                core.complete(new Core(shards, ctx.spawn(CampaignManager.create(campaignSettings), "campaigns")));
+                core.complete(new Core(shards, ctx.spawn(CampaignManager.create(campaignSettings), "campaigns"), deps));
                 return Behaviors.empty();
             }), "herald", config);
             Core c = core.join();
@@ -148,6 +149,8 @@ public final class HeraldService {
                     directory, blockingIo).route());
             groups.add(new CampaignRoutes(keys, settings.maxJsonBody(), settings.bodyTimeout(), settings.askTimeout(), system,
                     c.manager(), audiences, settings.connectorName(), Clock.systemUTC()).route());
+            groups.add(new CampaignInspectionRoutes(keys, settings.maxJsonBody(), settings.bodyTimeout(), settings.askTimeout(),
+                    system, c.manager(), audiences, settings.connectorName(), Clock.systemUTC(), c.deps(), blockingIo).route());
             groups.add(new KeyRoutes(keys, settings.maxJsonBody(), settings.bodyTimeout()).route());
             Route all = HttpApi.sealed(groups, () -> health(directory, index));
 
