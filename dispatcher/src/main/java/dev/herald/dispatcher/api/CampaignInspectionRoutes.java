@@ -102,8 +102,14 @@ public final class CampaignInspectionRoutes extends ApiDirectives {
         CampaignPreview.validate(record, audience);
         Instant at = record.startAt() != null ? record.startAt() : record.createdAt();
         CompletableFuture<Map<String, Object>> done = CompletableFuture.supplyAsync(() -> {
-            CampaignPreview.Result r = CampaignPreview.of(deps, audience, record.sender(), record.channel(), record.category(),
-                    at, record.expiresAt());
+            CampaignPreview.Result r;
+            try {
+                r = CampaignPreview.of(deps, audience, record.sender(), record.channel(), record.category(), at,
+                        record.expiresAt());
+            } catch (IllegalArgumentException e) {
+                // e.g. a category the quiet-hours policy has no rule for: a run of it would fail too
+                throw ApiError.badRequest("invalid_campaign", "cannot preview: " + e.getMessage(), null);
+            }
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("total", r.total());
             out.put("counts", r.counts());
