@@ -137,10 +137,35 @@ public final class CampaignInspectionRoutes extends ApiDirectives {
             RecipientOutcome o = l.outcome();
             String outcome = o != null ? o.outcome() : l.inFlight() ? "inFlight" : "pending";
             out.put("outcome", outcome);
-            out.put("reason", reason(outcome, o));
+            out.put("reason", o != null && o.deferredUntil() != null ? deferral(l, o.deferredUntil())
+                    : reason(outcome, o));
             out.put("at", o == null ? null : o.deferredUntil());
             return completeJson(200, out);
         });
+    }
+
+    /**
+     * Why a recipient waits: the ledger keeps only the instant, so the cause is told from the
+     * recipient's quiet hours now (closed: quiet hours; open: a frequency cap that defers).
+     */
+    private String deferral(RecipientLookup l, Instant until) {
+        Instant now = clock.instant();
+        if (!until.isAfter(now)) {
+            return "deferred until " + until + ": due now, to be checked again and sent";
+        }
+        try {
+            dev.herald.suppression.Recipient r = directory.get(l.recipient()).orElse(null);
+            if (r != null) {
+                dev.herald.throttle.ZoneSet zones = deps.quietHours().zonesFor(dev.herald.throttle.ZoneSet.forRecipient(r));
+                if (!deps.quietHours().rule(l.campaign().category(), r.region()).isOpen(now, zones)) {
+                    return "in quiet hours until " + until;
+                }
+                return "deferred by a frequency cap until " + until;
+            }
+        } catch (RuntimeException e) {
+            // no rule for the category or region: fall back to the plain sentence
+        }
+        return "deferred until " + until;
     }
 
     /** A human sentence for an outcome. */
