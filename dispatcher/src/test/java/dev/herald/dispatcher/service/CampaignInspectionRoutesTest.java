@@ -220,6 +220,43 @@ class CampaignInspectionRoutesTest {
     }
 
     @Test
+    void shouldPreviewCapsReadOnlyAsTheRunThenCapsThem(@TempDir Path dir) throws Exception {
+        service = start(copyData(dir), ConfigFactory.parseString(
+                "herald.frequency-caps.rules { daily { limit = 1, window = day, scope = marketing, action = drop } }"));
+        String some = CAMPAIGN.replace("\"all\"", "\"some\"");
+        JsonNode fresh = json(post("/v1/campaigns/preview", ADMIN, some));
+        assertEquals(0, fresh.path("counts").path("capped").asLong(), "nobody was sent to yet: " + fresh);
+        JsonNode first = awaitDecided(json(post("/v1/campaigns", ADMIN, some)).path("id").asText());
+        long sentFirst = first.path("counts").path("sent").asLong();
+
+        JsonNode preview = json(post("/v1/campaigns/preview", ADMIN, some));
+        JsonNode again = json(post("/v1/campaigns/preview", ADMIN, some));
+        assertEquals(preview.path("counts"), again.path("counts"), "a preview reserves nothing: " + preview + " " + again);
+        assertEquals(sentFirst, preview.path("outcomes").path("capped:daily").asLong(),
+                "those sent today are capped by the second: " + preview + " after " + first);
+        JsonNode second = awaitCapped(json(post("/v1/campaigns", ADMIN, some)).path("id").asText());
+        assertEquals(preview.path("counts").path("capped").asLong(), second.path("counts").path("capped").asLong(),
+                "preview " + preview + " run " + second);
+        assertEquals(preview.path("counts").path("suppressed").asLong(), second.path("counts").path("suppressed").asLong());
+        assertEquals(0, second.path("counts").path("sent").asLong(), second.toString());
+    }
+
+    /** Until the campaign has no recipient pending or in flight and has capped some. */
+    private JsonNode awaitCapped(String id) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        JsonNode c;
+        do {
+            c = json(call("GET", "/v1/campaigns/" + id, ADMIN, null, null));
+            JsonNode n = c.path("counts");
+            if (n.path("pending").asLong() == 0 && n.path("inFlight").asLong() == 0 && n.path("capped").asLong() > 0) {
+                return c;
+            }
+            Thread.sleep(50);
+        } while (System.nanoTime() < deadline);
+        throw new AssertionError("campaign " + id + " never capped anyone: " + c);
+    }
+
+    @Test
     void shouldRefuseEveryBadInputOfCreateExactlyAsCreateDoes(@TempDir Path dir) throws Exception {
         Path data = copyData(dir);
         service = start(data, ConfigFactory.parseString("herald.service.max-json-body = 4 KiB"));
