@@ -96,6 +96,20 @@ class CampaignPreviewTest {
     }
 
     @Test
+    void shouldCountDeferralsPastTheCampaignsEndAsExpired() {
+        ImmutableRoaringBitmap audience = CampaignFixture.range(RECIPIENTS);
+        ZoneBuckets buckets = fixture.zones.snapshot();
+        CampaignPreview.Result plain = preview(audience);
+        CampaignPreview.Result ending = CampaignPreview.of(audience, CampaignFixture.SCOPES, fixture.index.snapshot(),
+                QuietHoursPlan.of(fixture.policy, buckets, CampaignFixture.CATEGORY, CampaignFixture.NOW), buckets,
+                new CapContext(CampaignFixture.CHANNEL, CampaignFixture.CATEGORY, true, ZoneOffset.UTC), caps::check,
+                CampaignFixture.NOW.plusSeconds(60));
+        assertEquals(0, ending.counts().get("deferred"), ending.counts().toString());
+        assertEquals(plain.counts().get("deferred"), ending.counts().get("expired"), "every quiet-hours wait ends after a minute");
+        assertEquals(plain.counts().get("sendNow"), ending.counts().get("sendNow"));
+    }
+
+    @Test
     void shouldPreviewASparseAudienceAndRecordNoCapReservation() {
         MutableRoaringBitmap audience = new MutableRoaringBitmap();
         for (int id = 3; id < RECIPIENTS; id += 11) {
