@@ -187,12 +187,7 @@ public final class CampaignRoutes extends ApiDirectives {
 
     private Route create(CreateCampaign body, Optional<String> idempotencyKey) {
         CampaignRecord record = validate(body, idempotencyKey);
-        ImmutableRoaringBitmap audience = audiences.resolve(blankToNull(body.segment()), blankToNull(body.expression()));
-        if (audience.isEmpty()) {
-            throw ApiError.badRequest("empty_audience", "the audience is empty: no recipient in "
-                    + (body.segment() != null ? "segment '" + body.segment() + "'" : "'" + body.expression() + "'"),
-                    body.segment() != null ? "segment" : "expression");
-        }
+        ImmutableRoaringBitmap audience = audience(audiences, body);
         CampaignRecord sized = CampaignRecord.create(record.id(), record.name(), record.channel(), record.category(),
                 record.sender(), record.template(), record.footer(), audience.getLongCardinality(), record.createdAt(),
                 record.startAt(), record.expiresAt());
@@ -218,6 +213,15 @@ public final class CampaignRoutes extends ApiDirectives {
     }
 
     private CampaignRecord validate(CreateCampaign b, Optional<String> idempotencyKey) {
+        return validate(b, idempotencyKey, connectorName, clock);
+    }
+
+    /**
+     * Checks a create (or preview) body: 400 naming the field for whatever is wrong.
+     *
+     * @return the campaign's record (audience size 0; id from the key, or a new one)
+     */
+    static CampaignRecord validate(CreateCampaign b, Optional<String> idempotencyKey, String connectorName, Clock clock) {
         String name = required(b.name(), "name");
         String channel = required(b.channel(), "channel").toLowerCase(Locale.ROOT);
         String category = required(b.category(), "category").toLowerCase(Locale.ROOT);
@@ -277,6 +281,17 @@ public final class CampaignRoutes extends ApiDirectives {
         String id = idempotencyKey.map(CampaignRoutes::idFor).orElseGet(() -> newId(now));
         return CampaignRecord.create(id, name, channel, category, sender, text, b.footer() == null ? "" : b.footer(), 0, now,
                 startAt, b.expiresAt());
+    }
+
+    /** The body's recipients. @throws ApiError 400 for an unknown segment, a bad expression or an empty audience */
+    static ImmutableRoaringBitmap audience(Audiences audiences, CreateCampaign body) {
+        ImmutableRoaringBitmap audience = audiences.resolve(blankToNull(body.segment()), blankToNull(body.expression()));
+        if (audience.isEmpty()) {
+            throw ApiError.badRequest("empty_audience", "the audience is empty: no recipient in "
+                    + (body.segment() != null ? "segment '" + body.segment() + "'" : "'" + body.expression() + "'"),
+                    body.segment() != null ? "segment" : "expression");
+        }
+        return audience;
     }
 
     /** A campaign id derived from an idempotency key: the same key always names the same campaign. */

@@ -62,7 +62,11 @@ import org.roaringbitmap.buffer.MutableRoaringBitmap;
 public final class Campaign extends AbstractBehavior<Campaign.Command> {
 
     /** Messages a campaign understands. */
-    public sealed interface Command permits GetStatus, Pause, Resume, Cancel, Passivate, RunEnded, Released, Tick {
+    public sealed interface Command permits GetStatus, OutcomeOf, Pause, Resume, Cancel, Passivate, RunEnded, Released, Tick {
+    }
+
+    /** Answers one recipient's standing, read from the ledger this actor holds open. */
+    public record OutcomeOf(int recipient, ActorRef<StatusReply<RecipientLookup>> replyTo) implements Command {
     }
 
     /** Answers the record with live outcome counts. */
@@ -176,6 +180,10 @@ public final class Campaign extends AbstractBehavior<Campaign.Command> {
         return newReceiveBuilder()
                 .onMessage(GetStatus.class, m -> {
                     m.replyTo().tell(StatusReply.success(view()));
+                    return this;
+                })
+                .onMessage(OutcomeOf.class, m -> {
+                    m.replyTo().tell(StatusReply.success(RecipientLookup.of(view(), ledger, m.recipient())));
                     return this;
                 })
                 .onMessage(Pause.class, this::onPause)

@@ -1,5 +1,7 @@
 package dev.herald.dispatcher.campaign;
 
+import dev.herald.dispatcher.outcome.OutcomeLedger;
+
 import dev.herald.dispatcher.render.Footer;
 import dev.herald.dispatcher.render.Template;
 import dev.herald.suppression.Scope;
@@ -46,7 +48,21 @@ import org.roaringbitmap.buffer.ImmutableRoaringBitmap;
 public final class CampaignManager extends AbstractBehavior<CampaignManager.Command> {
 
     /** Messages the manager understands. */
-    public sealed interface Command permits Create, Get, ListAll, Pause, Resume, Cancel, Shutdown, Answered {
+    public sealed interface Command permits Create, Get, ListAll, OutcomeOf, Pause, Resume, Cancel, Shutdown, Answered,
+            LookedUp {
+    }
+
+    /**
+     * Answers one recipient's standing in campaign {@code id}: from the campaign's actor (which
+     * holds the ledger open) if it runs, else from the stored ledger, opened here and closed
+     * again (the manager is the only one that spawns campaign actors, so none holds it meanwhile).
+     * A {@code NOT_FOUND} rejection for an unknown campaign.
+     */
+    public record OutcomeOf(String id, int recipient, ActorRef<StatusReply<RecipientLookup>> replyTo) implements Command {
+    }
+
+    /** A campaign actor's answer to an {@link OutcomeOf}, or why there was none. */
+    private record LookedUp(OutcomeOf request, StatusReply<RecipientLookup> reply, Throwable failure) implements Command {
     }
 
     /**
@@ -146,6 +162,8 @@ public final class CampaignManager extends AbstractBehavior<CampaignManager.Comm
                 .onMessage(Create.class, this::onCreate)
                 .onMessage(Get.class, this::onGet)
                 .onMessage(ListAll.class, this::onList)
+                .onMessage(OutcomeOf.class, this::onOutcomeOf)
+                .onMessage(LookedUp.class, this::onLookedUp)
                 .onMessage(Pause.class, m -> forward(m.id(), m.replyTo(), false, r -> new Campaign.Pause(r)))
                 .onMessage(Resume.class, m -> forward(m.id(), m.replyTo(), true, r -> new Campaign.Resume(r)))
                 .onMessage(Cancel.class, m -> forward(m.id(), m.replyTo(), true, r -> new Campaign.Cancel(r)))
@@ -206,6 +224,47 @@ public final class CampaignManager extends AbstractBehavior<CampaignManager.Comm
         }
         m.replyTo().tell(stored(m.id()));
         return this;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static final Class<StatusReply<RecipientLookup>> LOOKUP =
+            (Class<StatusReply<RecipientLookup>>) (Class<?>) StatusReply.class;
+
+    private Behavior<Command> onOutcomeOf(OutcomeOf m) {
+        ActorRef<Campaign.Command> child = live.get(m.id());
+        if (child != null) {
+            getContext().ask(LOOKUP, child, ASK_TIMEOUT, r -> new Campaign.OutcomeOf(m.recipient(), r),
+                    (reply, failure) -> new LookedUp(m, reply, failure));
+        } else {
+            m.replyTo().tell(lookUpStored(m));
+        }
+        return this;
+    }
+
+    private Behavior<Command> onLookedUp(LookedUp m) {
+        if (m.reply() != null) {
+            m.request().replyTo().tell(m.reply());
+        } else if (!live.containsKey(m.request().id())) {
+            m.request().replyTo().tell(lookUpStored(m.request())); // it stopped before answering: its ledger is closed
+        } else {
+            m.request().replyTo().tell(StatusReply.error(new CampaignRejection(CampaignRejection.Reason.CONFLICT,
+                    "campaign " + m.request().id() + " did not answer: " + m.failure())));
+        }
+        return this;
+    }
+
+    /** From the stored ledger; only while no actor of this campaign runs (it would hold the ledger). */
+    private StatusReply<RecipientLookup> lookUpStored(OutcomeOf m) {
+        StatusReply<CampaignRecord> r = stored(m.id());
+        if (r.isError()) {
+            return StatusReply.error(r.getError());
+        }
+        try (OutcomeLedger ledger = OutcomeLedger.openExisting(store.ledgerDir(m.id()))) {
+            return StatusReply.success(RecipientLookup.of(r.getValue().withCounts(ledger.counts()), ledger, m.recipient()));
+        } catch (IOException | RuntimeException e) {
+            return StatusReply.error(new IOException("campaign " + m.id() + ": its outcome ledger could not be read: "
+                    + e.getMessage(), e));
+        }
     }
 
     private Behavior<Command> onList(ListAll m) {

@@ -9,6 +9,7 @@ import dev.herald.dispatcher.api.SegmentRoutes;
 import dev.herald.dispatcher.api.SuppressionRoutes;
 import dev.herald.dispatcher.segment.SegmentStore;
 import dev.herald.dispatcher.api.CampaignEventRoutes;
+import dev.herald.dispatcher.api.CampaignInspectionRoutes;
 import dev.herald.dispatcher.api.CampaignRoutes;
 import dev.herald.dispatcher.api.HttpApi;
 import dev.herald.dispatcher.api.KeyRoutes;
@@ -90,7 +91,7 @@ public final class HeraldService {
     }
 
     /** The parts the guardian actor makes. */
-    private record Core(ThrottleShards shards, ActorRef<CampaignManager.Command> manager) {
+    private record Core(ThrottleShards shards, ActorRef<CampaignManager.Command> manager, CampaignDeps deps) {
     }
 
     /**
@@ -141,7 +142,7 @@ public final class HeraldService {
                         dataDir.resolve("campaigns"), Clock.systemUTC(), settings.askTimeout());
                 Campaign.Settings campaignSettings = new Campaign.Settings(deps, new CampaignStore(dataDir.resolve("campaigns")),
                         settings.releasePoll(), 3, Duration.ofSeconds(1));
-                core.complete(new Core(shards, ctx.spawn(CampaignManager.create(campaignSettings), "campaigns")));
+                core.complete(new Core(shards, ctx.spawn(CampaignManager.create(campaignSettings), "campaigns"), deps));
                 return Behaviors.empty();
             }), "herald", config);
             Core c = core.join();
@@ -158,12 +159,15 @@ public final class HeraldService {
                     c.manager(), audiences, settings.connectorName(), Clock.systemUTC()).route());
             groups.add(new CampaignEventRoutes(keys, settings.askTimeout(), system, c.manager(), Duration.ofMillis(250),
                     Duration.ofSeconds(1), Duration.ofSeconds(15)).route());
+            groups.add(new CampaignInspectionRoutes(keys, settings.maxJsonBody(), settings.bodyTimeout(), settings.askTimeout(),
+                    system, c.manager(), audiences, settings.connectorName(), Clock.systemUTC(), c.deps(), blockingIo).route());
             groups.add(new KeyRoutes(keys, settings.maxJsonBody(), settings.bodyTimeout()).route());
             List<Endpoint> endpoints = new ArrayList<>();
             endpoints.addAll(SegmentRoutes.ENDPOINTS);
             endpoints.addAll(SuppressionRoutes.ENDPOINTS);
             endpoints.addAll(CampaignRoutes.ENDPOINTS);
             endpoints.addAll(CampaignEventRoutes.ENDPOINTS);
+            endpoints.addAll(CampaignInspectionRoutes.ENDPOINTS);
             endpoints.addAll(KeyRoutes.ENDPOINTS);
             metrics.campaigns(() -> campaignsForMetrics(system, c.manager(), settings.askTimeout()));
             Route all = HttpApi.sealed(groups, endpoints, () -> health(directory, index), keys, metrics);

@@ -82,6 +82,15 @@ public final class ThrottleShards {
     }
 
     /**
+     * Read-only, straight on the ledger (not through the shards): what reserving {@code ids} now
+     * would decide, nothing recorded ({@link SendLedger#check}). For previews; the answer may be
+     * stale a moment later. Any thread.
+     */
+    public ReservationBatch check(ImmutableRoaringBitmap ids, CapContext ctx, Instant now) {
+        return ledger.check(ids, ctx, now);
+    }
+
+    /**
      * Spawns the shards as children of {@code parent} (the usual case: the campaign manager).
      *
      * @param parent      the parent actor's context; call from inside that actor

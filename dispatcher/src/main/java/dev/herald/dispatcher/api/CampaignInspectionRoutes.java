@@ -1,0 +1,215 @@
+package dev.herald.dispatcher.api;
+
+import dev.herald.dispatcher.campaign.CampaignDeps;
+import dev.herald.dispatcher.campaign.CampaignManager;
+import dev.herald.dispatcher.campaign.CampaignPreview;
+import dev.herald.dispatcher.campaign.CampaignRecord;
+import dev.herald.dispatcher.campaign.RecipientLookup;
+import dev.herald.dispatcher.outcome.Outcomes;
+import dev.herald.dispatcher.outcome.RecipientOutcome;
+import dev.herald.suppression.InvalidPhoneNumberException;
+import dev.herald.suppression.RecipientDirectory;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.roaringbitmap.buffer.ImmutableRoaringBitmap;
+
+import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
+
+/**
+ * Read-only campaign routes (role viewer):
+ * <ul>
+ *   <li>{@code POST /v1/campaigns/preview} with a create's body: validated exactly as a create,
+ *       then the counts per outcome the campaign would get now, nothing sent or stored
+ *       ({@link CampaignPreview}).</li>
+ *   <li>{@code GET /v1/campaigns/{id}/recipients/{phone}}: one recipient's outcome in one
+ *       campaign and why, read through the campaign's actor (which holds its ledger).</li>
+ * </ul>
+ *
+ * <pre>{@code
+ * Route r = new CampaignInspectionRoutes(keys, maxJson, bodyTimeout, askTimeout, system, manager, audiences,
+ *         connectorName, clock, deps, blockingIo).route();
+ * }</pre>
+ *
+ * <p>Thread-safety: immutable; previews run on {@code blockingIo}, off the routing threads.
+ */
+public final class CampaignInspectionRoutes extends ApiDirectives {
+
+    /** Every route of this group. */
+    public static final java.util.List<Endpoint> ENDPOINTS = java.util.List.of(new Endpoint("POST", "/v1/campaigns/preview"),
+            new Endpoint("GET", "/v1/campaigns/{id}/recipients/{phone}"));
+
+    private final Duration askTimeout;
+    private final ActorSystem<?> system;
+    private final ActorRef<CampaignManager.Command> manager;
+    private final CampaignRoutes.Audiences audiences;
+    private final String connectorName;
+    private final Clock clock;
+    private final CampaignDeps deps;
+    private final RecipientDirectory directory;
+    private final Executor blockingIo;
+
+    /**
+     * @param keys          who may call
+     * @param maxJsonBytes  largest JSON body
+     * @param bodyTimeout   how long reading a body may take
+     * @param askTimeout    how long to wait for the manager (then 503)
+     * @param system        the actor system (scheduler for asks)
+     * @param manager       the campaign manager
+     * @param audiences     segment resolution, as for a create
+     * @param connectorName the one connector campaigns may name
+     * @param clock         "now" for schedules and previews
+     * @param deps          the campaigns' shared services (suppression, zones, quiet hours, caps)
+     * @param blockingIo    where previews are computed
+     */
+    public CampaignInspectionRoutes(ApiKeys keys, long maxJsonBytes, Duration bodyTimeout, Duration askTimeout,
+                                    ActorSystem<?> system, ActorRef<CampaignManager.Command> manager,
+                                    CampaignRoutes.Audiences audiences, String connectorName, Clock clock, CampaignDeps deps,
+                                    Executor blockingIo) {
+        super(keys, maxJsonBytes, bodyTimeout);
+        this.askTimeout = askTimeout;
+        this.system = system;
+        this.manager = manager;
+        this.audiences = audiences;
+        this.connectorName = connectorName;
+        this.clock = clock;
+        this.deps = deps;
+        this.directory = deps.directory();
+        this.blockingIo = blockingIo;
+    }
+
+    /** @return the routes */
+    public Route route() {
+        return pathPrefix("v1", () -> pathPrefix("campaigns", () -> concat(
+                path("preview", () -> post(() -> authorized(Role.VIEWER, key -> optionalHeaderValueByName("Idempotency-Key",
+                        idem -> jsonBody(CampaignRoutes.CreateCampaign.class, body -> preview(body, idem)))))),
+                path(segment().slash("recipients").slash(segment()), (id, phone) ->
+                        get(() -> authorized(Role.VIEWER, key -> recipient(id, phone)))))));
+    }
+
+    private Route preview(CampaignRoutes.CreateCampaign body, Optional<String> idempotencyKey) {
+        CampaignRecord record = CampaignRoutes.validate(body, idempotencyKey, connectorName, clock);
+        ImmutableRoaringBitmap audience = CampaignRoutes.audience(audiences, body);
+        CampaignPreview.validate(record, audience);
+        Instant at = record.startAt() != null ? record.startAt() : record.createdAt();
+        CompletableFuture<Map<String, Object>> done = CompletableFuture.supplyAsync(() -> {
+            CampaignPreview.Result r;
+            try {
+                r = CampaignPreview.of(deps, audience, record.sender(), record.channel(), record.category(), at,
+                        record.expiresAt());
+            } catch (IllegalArgumentException e) {
+                // e.g. a category the quiet-hours policy has no rule for: a run of it would fail too
+                throw ApiError.badRequest("invalid_campaign", "cannot preview: " + e.getMessage(), null);
+            }
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("total", r.total());
+            out.put("counts", r.counts());
+            out.put("outcomes", r.outcomes());
+            out.put("at", r.at());
+            out.put("caps", "checked read-only against the cap ledger as it is now");
+            out.put("elapsedMs", r.elapsedNanos() / 1_000_000.0);
+            return out;
+        }, blockingIo);
+        return onSuccess(done, out -> completeJson(200, out));
+    }
+
+    private Route recipient(String id, String phone) {
+        int recipient = idOf(phone);
+        CompletionStage<RecipientLookup> lookup = AskPattern.askWithStatus(manager,
+                r -> new CampaignManager.OutcomeOf(id, recipient, r), askTimeout, system.scheduler());
+        return onSuccess(lookup, l -> {
+            if (!l.inAudience()) {
+                throw ApiError.notFound("the recipient '" + phone.strip() + "' is not in the audience of campaign "
+                        + l.campaign().id());
+            }
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("campaign", l.campaign().id());
+            out.put("phone", phone.strip());
+            RecipientOutcome o = l.outcome();
+            String outcome = o != null ? o.outcome() : l.inFlight() ? "inFlight" : "pending";
+            out.put("outcome", outcome);
+            out.put("reason", o != null && o.deferredUntil() != null ? deferral(l, o.deferredUntil())
+                    : reason(outcome, o));
+            out.put("at", o == null ? null : o.deferredUntil());
+            return completeJson(200, out);
+        });
+    }
+
+    /**
+     * Why a recipient waits: the ledger keeps only the instant, so the cause is told from the
+     * recipient's quiet hours now (closed: quiet hours; open: a frequency cap that defers).
+     */
+    private String deferral(RecipientLookup l, Instant until) {
+        Instant now = clock.instant();
+        if (!until.isAfter(now)) {
+            return "deferred until " + until + ": due now, to be checked again and sent";
+        }
+        try {
+            dev.herald.suppression.Recipient r = directory.get(l.recipient()).orElse(null);
+            if (r != null) {
+                dev.herald.throttle.ZoneSet zones = deps.quietHours().zonesFor(dev.herald.throttle.ZoneSet.forRecipient(r));
+                if (!deps.quietHours().rule(l.campaign().category(), r.region()).isOpen(now, zones)) {
+                    return "in quiet hours until " + until;
+                }
+                return "deferred by a frequency cap until " + until;
+            }
+        } catch (RuntimeException e) {
+            // no rule for the category or region: fall back to the plain sentence
+        }
+        return "deferred until " + until;
+    }
+
+    /** A human sentence for an outcome. */
+    static String reason(String outcome, RecipientOutcome o) {
+        if (outcome.startsWith(Outcomes.SUPPRESSED_PREFIX)) {
+            return "opted out (" + outcome.substring(Outcomes.SUPPRESSED_PREFIX.length()) + ")";
+        }
+        if (outcome.startsWith(Outcomes.CAPPED_PREFIX)) {
+            return "over cap '" + outcome.substring(Outcomes.CAPPED_PREFIX.length()) + "'";
+        }
+        if (outcome.startsWith(Outcomes.FAILED_PREFIX)) {
+            return "not sent: " + outcome.substring(Outcomes.FAILED_PREFIX.length());
+        }
+        return switch (outcome) {
+            case Outcomes.SENT -> "sent: accepted by the connector";
+            case Outcomes.DEFERRED -> "deferred until " + o.deferredUntil() + " (quiet hours, or a frequency cap that defers)";
+            case Outcomes.EXPIRED -> "not sent: the campaign expired first";
+            case Outcomes.UNKNOWN -> "handed over when the service stopped abruptly: maybe sent, never resent";
+            case "inFlight" -> "being sent: handed towards the connector, no answer yet";
+            default -> "not processed yet";
+        };
+    }
+
+    /** The phone's directory id: 400 {@code invalid_phone} (field {@code phone}), 404 if not registered. */
+    private int idOf(String phone) {
+        String p = phone.strip();
+        OptionalInt id;
+        try {
+            id = directory.idOf(p);
+        } catch (InvalidPhoneNumberException e) {
+            throw ApiError.badRequest("invalid_phone", "'" + phone + "' is not a phone number: " + e.reason().text(), "phone");
+        }
+        if (id.isPresent()) {
+            return id.getAsInt();
+        }
+        try {
+            directory.phoneNumbers().normalize(p);
+        } catch (InvalidPhoneNumberException e) {
+            throw ApiError.badRequest("invalid_phone", "'" + phone + "' is not a valid phone number: " + e.reason().text(), "phone");
+        }
+        throw ApiError.notFound("no recipient with the phone number '" + p + "' in the directory");
+    }
+}
