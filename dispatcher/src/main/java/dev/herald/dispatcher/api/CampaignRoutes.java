@@ -58,6 +58,16 @@ public final class CampaignRoutes extends ApiDirectives {
          * @throws ApiError 400 naming the field for an unknown segment or a malformed expression
          */
         ImmutableRoaringBitmap resolve(String segment, String expression);
+
+        /**
+         * @param segment    as for {@link #resolve}
+         * @param expression as for {@link #resolve}
+         * @return the personal fields every recipient's upload had (the template may use them), or
+         *     empty when that is not known (then the template is not checked against fields)
+         */
+        default Optional<java.util.Set<String>> fields(String segment, String expression) {
+            return Optional.empty();
+        }
     }
 
     /** {@code POST /v1/campaigns} body. Unknown fields are refused. */
@@ -286,6 +296,16 @@ public final class CampaignRoutes extends ApiDirectives {
     /** The body's recipients. @throws ApiError 400 for an unknown segment, a bad expression or an empty audience */
     static ImmutableRoaringBitmap audience(Audiences audiences, CreateCampaign body) {
         ImmutableRoaringBitmap audience = audiences.resolve(blankToNull(body.segment()), blankToNull(body.expression()));
+        audiences.fields(blankToNull(body.segment()), blankToNull(body.expression())).ifPresent(known -> {
+            java.util.Set<String> usable = new java.util.TreeSet<>(known);
+            usable.addAll(Template.RESERVED_FIELDS);
+            try {
+                Template.parse(body.text()).validate(usable);
+            } catch (RuntimeException e) {
+                throw ApiError.badRequest("unknown_field_in_template", "'text': " + e.getMessage()
+                        + " (the fields of the audience's uploads)", "text");
+            }
+        });
         if (audience.isEmpty()) {
             throw ApiError.badRequest("empty_audience", "the audience is empty: no recipient in "
                     + (body.segment() != null ? "segment '" + body.segment() + "'" : "'" + body.expression() + "'"),

@@ -82,8 +82,10 @@ public final class SegmentStore {
      * @param lines     data lines of the upload it came from
      * @param rejected  lines of that upload that were rejected
      * @param createdAt when it was stored
+     * @param fields    the personal fields its upload's rows had (the CSV columns besides phone, tz
+     *                  and locale), or null when not recorded (segments stored before fields were kept)
      */
-    public record Meta(String name, long size, long lines, long rejected, Instant createdAt) {
+    public record Meta(String name, long size, long lines, long rejected, Instant createdAt, List<String> fields) {
     }
 
     /** A segment: its meta and its ids. */
@@ -92,9 +94,9 @@ public final class SegmentStore {
 
     /** The stored meta file: the meta plus where its bitmap is and how to check it. */
     private record Stored(String name, long size, long lines, long rejected, Instant createdAt,
-                          String bitmapFile, long bitmapBytes, long crc32) {
+                          String bitmapFile, long bitmapBytes, long crc32, List<String> fields) {
         Meta meta() {
-            return new Meta(name, size, lines, rejected, createdAt);
+            return new Meta(name, size, lines, rejected, createdAt, fields);
         }
     }
 
@@ -162,6 +164,16 @@ public final class SegmentStore {
      * @throws IOException              if it cannot be written (then the previous segment, if any, is intact)
      */
     public Meta put(String name, ImmutableRoaringBitmap ids, long lines, long rejected) throws IOException {
+        return put(name, ids, lines, rejected, null);
+    }
+
+    /**
+     * As {@link #put(String, ImmutableRoaringBitmap, long, long)}, recording the personal fields the
+     * upload's rows had (for checking a campaign's template against them).
+     *
+     * @param fields the field names, or null if not known
+     */
+    public Meta put(String name, ImmutableRoaringBitmap ids, long lines, long rejected, List<String> fields) throws IOException {
         checkName(name);
         Objects.requireNonNull(ids, "ids");
         if (lines < 0 || rejected < 0) {
@@ -178,7 +190,7 @@ public final class SegmentStore {
 
         String bitmapFile = name + "." + UUID.randomUUID().toString().replace("-", "") + BITMAP_SUFFIX;
         Stored stored = new Stored(name, compact.getLongCardinality(), lines, rejected, clock.instant(),
-                bitmapFile, bytes, crc.getValue());
+                bitmapFile, bytes, crc.getValue(), fields == null ? null : List.copyOf(fields));
 
         lock.writeLock().lock();
         try {

@@ -202,21 +202,47 @@ public final class HeraldService {
      * index learns the recipients uploads added first, so that quiet hours and caps know their zones.
      */
     static CampaignRoutes.Audiences audiences(SegmentStore segments, RecipientDirectory directory, ZoneIndex zones) {
-        return (segment, expression) -> {
-            try {
-                zones.update(directory);
-                if (segment != null) {
-                    if (!SegmentStore.isValidName(segment)) {
-                        throw ApiError.badRequest("invalid_value", "invalid segment name '" + segment + "'", "segment");
+        return new CampaignRoutes.Audiences() {
+            @Override
+            public org.roaringbitmap.buffer.ImmutableRoaringBitmap resolve(String segment, String expression) {
+                try {
+                    zones.update(directory);
+                    if (segment != null) {
+                        checkSegmentName(segment);
+                        return segments.get(segment).map(SegmentStore.Segment::ids).orElseThrow(() -> ApiError.badRequest(
+                                "unknown_segment", "no segment named '" + segment + "'", "segment"));
                     }
-                    return segments.get(segment).map(SegmentStore.Segment::ids).orElseThrow(() -> ApiError.badRequest(
-                            "unknown_segment", "no segment named '" + segment + "'", "segment"));
+                    return SegmentRoutes.audience(expression, segments, directory);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException("segments could not be read", e);
                 }
-                return SegmentRoutes.audience(expression, segments, directory);
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException("segments could not be read", e);
+            }
+
+            @Override
+            public Optional<java.util.Set<String>> fields(String segment, String expression) {
+                try {
+                    java.util.Collection<String> names = segment != null ? List.of(segment)
+                            : dev.herald.dispatcher.segment.SegmentExpression.parse(expression).names();
+                    java.util.Set<String> fields = new java.util.TreeSet<>();
+                    for (String name : names) {
+                        Optional<SegmentStore.Meta> meta = segments.meta(name);
+                        if (meta.isEmpty() || meta.get().fields() == null) {
+                            return Optional.empty(); // not recorded: the template is not checked
+                        }
+                        fields.addAll(meta.get().fields());
+                    }
+                    return Optional.of(fields);
+                } catch (IOException | RuntimeException e) {
+                    return Optional.empty();
+                }
             }
         };
+    }
+
+    private static void checkSegmentName(String segment) {
+        if (!SegmentStore.isValidName(segment)) {
+            throw ApiError.badRequest("invalid_value", "invalid segment name '" + segment + "'", "segment");
+        }
     }
 
     /**

@@ -246,6 +246,23 @@ class HeraldServiceTest {
     }
 
     @Test
+    void shouldRefuseATemplateFieldTheAudiencesUploadDidNotHave(@TempDir Path dir) throws Exception {
+        service = start(copyData(dir), ConfigFactory.empty(), new StringWriter());
+        HttpResponse<String> upload = call("POST", "/v1/segments/uploaded", ADMIN, "text/csv",
+                "phone,First_Name,city\n+447400100201,Ada,Leeds\n+447400100202,Bob,York\n");
+        assertEquals(201, upload.statusCode(), upload.body());
+        String body = CAMPAIGN.replace("\"all\"", "\"uploaded\"");
+        assertError(post("/v1/campaigns", ADMIN, body.replace("{{first_name}}", "{{frist_name}}")), 400,
+                "unknown_field_in_template", "text");
+        assertError(post("/v1/campaigns/preview", ADMIN, body.replace("{{first_name}}", "{{frist_name|there}}")), 400,
+                "unknown_field_in_template", "text");
+        assertEquals(201, post("/v1/campaigns", ADMIN, body.replace("{{first_name}}", "{{first_name}} from {{city}}"))
+                .statusCode());
+        // segments stored without their fields (here: the test's own) are not checked
+        assertEquals(201, post("/v1/campaigns", ADMIN, CAMPAIGN.replace("{{first_name}}", "{{anything}}")).statusCode());
+    }
+
+    @Test
     void shouldPauseResumeAndCancelAndRefuseWhatTheStatusDoesNotAllow(@TempDir Path dir) throws Exception {
         // a slow connector, so the campaign is still running when it is steered
         service = start(copyData(dir), ConfigFactory.parseString("herald.service.connector { latency-min = 2ms, "
