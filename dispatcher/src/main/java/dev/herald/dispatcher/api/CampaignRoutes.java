@@ -84,7 +84,8 @@ public final class CampaignRoutes extends ApiDirectives {
     @JsonInclude(JsonInclude.Include.ALWAYS)
     public record CampaignView(String id, String name, String status, String channel, String category, String sender,
                                long total, Map<String, Long> counts, Map<String, Long> outcomes, Instant createdAt,
-                               Instant startAt, Instant startedAt, Instant finishedAt, Instant expiresAt, String error) {
+                               Instant startAt, String localTime, Instant startedAt, Instant finishedAt, Instant expiresAt,
+                               String error) {
     }
 
     /** Outcome families, in the order the API lists them. */
@@ -200,7 +201,7 @@ public final class CampaignRoutes extends ApiDirectives {
         ImmutableRoaringBitmap audience = audience(audiences, body);
         CampaignRecord sized = CampaignRecord.create(record.id(), record.name(), record.channel(), record.category(),
                 record.sender(), record.template(), record.footer(), audience.getLongCardinality(), record.createdAt(),
-                record.startAt(), record.expiresAt());
+                record.startAt(), record.expiresAt()).withLocalTime(record.localTime());
         CompletionStage<CampaignRecord> created = this.<CampaignRecord>ask(r -> new CampaignManager.Create(sized, audience, r));
         if (idempotencyKey.isEmpty()) {
             return onSuccess(created, c -> completeJson(201, view(c)));
@@ -271,13 +272,21 @@ public final class CampaignRoutes extends ApiDirectives {
         }
         Instant now = clock.instant();
         Instant startAt = null;
-        if (b.schedule() != null) {
-            if (b.schedule().localTime() != null) {
-                throw ApiError.badRequest("unsupported", "'schedule.localTime' is not supported yet; use 'schedule.at'",
+        String localTime = null;
+        if (b.schedule() != null && b.schedule().localTime() != null) {
+            if (b.schedule().at() != null) {
+                throw ApiError.badRequest("invalid_value", "give one of 'schedule.at' and 'schedule.localTime', not both",
                         "schedule.localTime");
             }
+            try {
+                localTime = CampaignRecord.parseLocalTime(b.schedule().localTime()).toString();
+            } catch (IllegalArgumentException e) {
+                throw ApiError.badRequest("invalid_value", "'schedule.localTime': " + e.getMessage(), "schedule.localTime");
+            }
+        } else if (b.schedule() != null) {
             if (b.schedule().at() == null) {
-                throw ApiError.badRequest("missing_field", "'schedule' needs 'at' (an ISO-8601 instant)", "schedule.at");
+                throw ApiError.badRequest("missing_field", "'schedule' needs 'at' (an ISO-8601 instant) or 'localTime' (HH:mm)",
+                        "schedule.at");
             }
             if (!b.schedule().at().isAfter(now)) {
                 throw ApiError.badRequest("schedule_in_past", "'schedule.at' " + b.schedule().at() + " is not in the future (now "
@@ -290,7 +299,7 @@ public final class CampaignRoutes extends ApiDirectives {
         }
         String id = idempotencyKey.map(CampaignRoutes::idFor).orElseGet(() -> newId(now));
         return CampaignRecord.create(id, name, channel, category, sender, text, b.footer() == null ? "" : b.footer(), 0, now,
-                startAt, b.expiresAt());
+                startAt, b.expiresAt()).withLocalTime(localTime);
     }
 
     /** The body's recipients. @throws ApiError 400 for an unknown segment, a bad expression or an empty audience */
@@ -365,7 +374,8 @@ public final class CampaignRoutes extends ApiDirectives {
             families.put("pending", r.audienceSize()); // not started yet
         }
         return new CampaignView(r.id(), r.name(), r.status().wire(), r.channel(), r.category(), r.sender(), r.audienceSize(),
-                families, outcomes, r.createdAt(), r.startAt(), r.startedAt(), r.finishedAt(), r.expiresAt(), r.error());
+                families, outcomes, r.createdAt(), r.startAt(), r.localTime(), r.startedAt(), r.finishedAt(), r.expiresAt(),
+                r.error());
     }
 
     private static String familyOf(String outcome) {

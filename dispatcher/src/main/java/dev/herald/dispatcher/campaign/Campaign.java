@@ -232,6 +232,9 @@ public final class Campaign extends AbstractBehavior<Campaign.Command> {
         switch (record.status()) {
             case SCHEDULED -> {
                 if (record.startAt() == null || !now.isBefore(record.startAt())) {
+                    if (record.localTime() != null && record.startedAt() == null) {
+                        deferToLocalTime(now); // before the start is stored: after a crash it runs again, for who is left
+                    }
                     change(CampaignStatus.RUNNING);
                     startRun();
                 } else {
@@ -256,6 +259,34 @@ public final class Campaign extends AbstractBehavior<Campaign.Command> {
             case PAUSED, FAILED, COMPLETED -> {
             }
         }
+    }
+
+    /**
+     * Defers every pending recipient to the next {@link CampaignRecord#localTime()} in their own zone
+     * (the first zone of their zone set; UTC for recipients the zone index does not hold). When that
+     * time comes they are released like any deferred recipient: suppression, quiet hours and caps
+     * are checked then.
+     */
+    private void deferToLocalTime(Instant now) throws IOException {
+        java.time.LocalTime at = CampaignRecord.parseLocalTime(record.localTime());
+        dev.herald.throttle.ZoneBuckets buckets = settings.deps().zones().snapshot();
+        java.util.Map<Instant, MutableRoaringBitmap> byInstant = new java.util.TreeMap<>();
+        buckets.split(ledger.pending()).forEach((bucket, ids) -> {
+            java.time.ZoneId zone = bucket < 0 || buckets.buckets().get(bucket).zones().isEmpty() ? java.time.ZoneOffset.UTC
+                    : buckets.buckets().get(bucket).zones().zones().get(0);
+            java.time.ZonedDateTime next = now.atZone(zone).with(at);
+            if (!next.toInstant().isAfter(now)) {
+                next = next.plusDays(1).with(at);
+            }
+            byInstant.computeIfAbsent(next.toInstant(), i -> new MutableRoaringBitmap()).or(ids);
+        });
+        for (Map.Entry<Instant, MutableRoaringBitmap> e : byInstant.entrySet()) {
+            ledger.defer(e.getKey(), e.getValue());
+        }
+        ledger.sync();
+        getContext().getLog().info("campaign {}: {} recipient(s) deferred to {} local time in {} zone group(s)", record.id(),
+                byInstant.values().stream().mapToLong(MutableRoaringBitmap::getLongCardinality).sum(), record.localTime(),
+                byInstant.size());
     }
 
     private void startRun() {

@@ -101,9 +101,16 @@ public final class CampaignManager extends AbstractBehavior<CampaignManager.Comm
     }
 
     /** A campaign actor's answer to a forwarded request, or why there was none. */
-    private record Answered(String id, boolean isGet, StatusReply<CampaignRecord> reply, Throwable failure,
+    private record Answered(long seq, String id, boolean isGet, StatusReply<CampaignRecord> reply, Throwable failure,
                             ActorRef<StatusReply<CampaignRecord>> replyTo) implements Command {
     }
+
+    /** A request forwarded to a campaign actor and not answered yet (answered here if the actor stops first). */
+    private record Forwarded(String id, boolean isGet, ActorRef<StatusReply<CampaignRecord>> replyTo) {
+    }
+
+    private final Map<Long, Forwarded> forwarded = new HashMap<>();
+    private long forwardSeq;
 
     /** How long a campaign actor may take to answer a forwarded request. */
     static final Duration ASK_TIMEOUT = Duration.ofSeconds(5);
@@ -309,11 +316,16 @@ public final class CampaignManager extends AbstractBehavior<CampaignManager.Comm
      */
     private void ask(String id, boolean isGet, ActorRef<Campaign.Command> child, ActorRef<StatusReply<CampaignRecord>> replyTo,
                      java.util.function.Function<ActorRef<StatusReply<CampaignRecord>>, Campaign.Command> message) {
+        long seq = ++forwardSeq;
+        forwarded.put(seq, new Forwarded(id, isGet, replyTo));
         getContext().ask(REPLY, child, ASK_TIMEOUT, message::apply,
-                (reply, failure) -> new Answered(id, isGet, reply, failure, replyTo));
+                (reply, failure) -> new Answered(seq, id, isGet, reply, failure, replyTo));
     }
 
     private Behavior<Command> onAnswered(Answered m) {
+        if (forwarded.remove(m.seq()) == null) {
+            return this; // answered already: the campaign stopped before it answered
+        }
         if (m.reply() != null) {
             m.replyTo().tell(m.reply());
         } else if (m.isGet()) {
@@ -377,12 +389,33 @@ public final class CampaignManager extends AbstractBehavior<CampaignManager.Comm
                 getContext().getLog().error("campaign {}: could not record the failure", id, e);
             }
         }
+        answerForwarded(id);
         return afterChildGone();
     }
 
     private Behavior<Command> onTerminated(Terminated s) {
-        forget(s.getRef());
+        String id = forget(s.getRef());
+        answerForwarded(id);
         return afterChildGone();
+    }
+
+    /**
+     * Answers the requests forwarded to a campaign actor that has stopped (its mailbox is gone): a
+     * status from the stored record, a change as a conflict, at once rather than after the ask timeout.
+     */
+    private void answerForwarded(String id) {
+        if (id == null) {
+            return;
+        }
+        forwarded.entrySet().removeIf(e -> {
+            Forwarded f = e.getValue();
+            if (!f.id().equals(id)) {
+                return false;
+            }
+            f.replyTo().tell(f.isGet() ? stored(id) : StatusReply.error(new CampaignRejection(CampaignRejection.Reason.CONFLICT,
+                    "campaign " + id + " stopped before it answered (it has just finished, been cancelled or failed)")));
+            return true;
+        });
     }
 
     private String forget(ActorRef<Void> ref) {

@@ -36,12 +36,14 @@ import org.roaringbitmap.buffer.ImmutableRoaringBitmap;
  * @param finishedAt   when it became completed, cancelled or failed (null: not yet)
  * @param error        why it failed (null unless failed)
  * @param counts       outcome counts at the last status change (empty before the first run)
+ * @param localTime    {@code HH:mm}: at its first start each recipient is deferred to the next such
+ *                     time in their own zone (null: everyone at once)
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record CampaignRecord(String id, String name, String channel, String category, String sender, String template,
                              String footer, long audienceSize, CampaignStatus status, Instant createdAt, Instant startAt,
                              Instant expiresAt, Instant startedAt, Instant finishedAt, String error,
-                             Map<String, Long> counts) {
+                             Map<String, Long> counts, String localTime) {
 
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}");
 
@@ -52,6 +54,9 @@ public record CampaignRecord(String id, String name, String channel, String cate
         Objects.requireNonNull(createdAt, "createdAt");
         footer = Objects.requireNonNullElse(footer, "");
         counts = counts == null ? Map.of() : Map.copyOf(counts);
+        if (localTime != null) {
+            parseLocalTime(localTime);
+        }
         if (audienceSize < 0) {
             throw new IllegalArgumentException("campaign " + id + ": negative audience size " + audienceSize);
         }
@@ -62,7 +67,7 @@ public record CampaignRecord(String id, String name, String channel, String cate
                                         String template, String footer, long audienceSize, Instant createdAt,
                                         Instant startAt, Instant expiresAt) {
         return new CampaignRecord(id, name, channel, category, sender, template, footer, audienceSize,
-                CampaignStatus.SCHEDULED, createdAt, startAt, expiresAt, null, null, null, Map.of());
+                CampaignStatus.SCHEDULED, createdAt, startAt, expiresAt, null, null, null, Map.of(), null);
     }
 
     /**
@@ -91,18 +96,37 @@ public record CampaignRecord(String id, String name, String channel, String cate
         Instant started = startedAt == null && next == CampaignStatus.RUNNING ? now : startedAt;
         boolean finishing = next.isTerminal() || next == CampaignStatus.FAILED;
         return new CampaignRecord(id, name, channel, category, sender, template, footer, audienceSize, next, createdAt,
-                startAt, expiresAt, started, finishing ? now : null, next == CampaignStatus.FAILED ? error : null, counts);
+                startAt, expiresAt, started, finishing ? now : null, next == CampaignStatus.FAILED ? error : null, counts, localTime);
+    }
+
+    /** @return this record starting at {@code hhmm} in each recipient's zone (see {@link #localTime()}) */
+    public CampaignRecord withLocalTime(String hhmm) {
+        return new CampaignRecord(id, name, channel, category, sender, template, footer, audienceSize, status, createdAt,
+                startAt, expiresAt, startedAt, finishedAt, error, counts, hhmm);
+    }
+
+    /**
+     * @param hhmm a time of day, {@code HH:mm} (24 h)
+     * @return it parsed
+     * @throws IllegalArgumentException saying what is expected
+     */
+    public static java.time.LocalTime parseLocalTime(String hhmm) {
+        if (hhmm == null || !hhmm.matches("([01][0-9]|2[0-3]):[0-5][0-9]")) {
+            throw new IllegalArgumentException("local time must be HH:mm (00:00-23:59), got " + (hhmm == null ? "nothing"
+                    : "'" + hhmm + "'"));
+        }
+        return java.time.LocalTime.parse(hhmm);
     }
 
     /** @return this record with {@code error} as the reason it failed */
     public CampaignRecord withError(String why) {
         return new CampaignRecord(id, name, channel, category, sender, template, footer, audienceSize, status, createdAt,
-                startAt, expiresAt, startedAt, finishedAt, why, counts);
+                startAt, expiresAt, startedAt, finishedAt, why, counts, localTime);
     }
 
     /** @return this record with the outcome counts {@code latest} */
     public CampaignRecord withCounts(Map<String, Long> latest) {
         return new CampaignRecord(id, name, channel, category, sender, template, footer, audienceSize, status, createdAt,
-                startAt, expiresAt, startedAt, finishedAt, error, latest);
+                startAt, expiresAt, startedAt, finishedAt, error, latest, localTime);
     }
 }

@@ -263,6 +263,43 @@ class HeraldServiceTest {
     }
 
     @Test
+    void shouldDeferEachRecipientToTheScheduledLocalTimeInTheirOwnZone(@TempDir Path dir) throws Exception {
+        service = start(copyData(dir), ConfigFactory.empty(), new StringWriter());
+        HttpResponse<String> upload = call("POST", "/v1/segments/zones", ADMIN, "text/csv",
+                "phone,tz,first_name\n+447400100301,Asia/Tokyo,Aki\n+447400100302,America/New_York,Ned\n"
+                        + "+447400100303,Europe/London,Lou\n");
+        assertEquals(201, upload.statusCode(), upload.body());
+        String body = CAMPAIGN.replace("\"all\"", "\"zones\"").replace("\"segment\"",
+                "\"schedule\": {\"localTime\": \"10:30\"}, \"segment\"");
+        assertError(post("/v1/campaigns", ADMIN, body.replace("10:30", "25:00")), 400, "invalid_value", "schedule.localTime");
+        assertError(post("/v1/campaigns", ADMIN, body.replace("{\"localTime\"", "{\"at\": \"2030-01-01T00:00:00Z\", \"localTime\"")),
+                400, "invalid_value", "schedule.localTime");
+        java.time.Instant before = java.time.Instant.now();
+        HttpResponse<String> created = post("/v1/campaigns", ADMIN, body);
+        assertEquals(201, created.statusCode(), created.body());
+        String id = json(created).path("id").asText();
+        assertEquals("10:30", json(created).path("localTime").asText());
+        JsonNode c;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        do {
+            Thread.sleep(50);
+            c = json(call("GET", "/v1/campaigns/" + id, ADMIN, null, null));
+        } while (c.path("counts").path("deferred").asLong() < 3 && System.nanoTime() < deadline);
+        assertEquals(3, c.path("counts").path("deferred").asLong(), "everyone waits for 10:30 local: " + c);
+        assertEquals(0, c.path("counts").path("sent").asLong());
+        java.time.Instant after = java.time.Instant.now();
+        for (String[] r : new String[][] {{"+447400100301", "Asia/Tokyo"}, {"+447400100302", "America/New_York"},
+                {"+447400100303", "Europe/London"}}) {
+            JsonNode o = json(call("GET", "/v1/campaigns/" + id + "/recipients/" + r[0].replace("+", "%2B"), ADMIN, null, null));
+            assertEquals("deferred", o.path("outcome").asText(), o.toString());
+            java.time.ZonedDateTime at = java.time.Instant.parse(o.path("at").asText()).atZone(java.time.ZoneId.of(r[1]));
+            assertEquals(java.time.LocalTime.of(10, 30), at.toLocalTime(), r[1] + ": " + o);
+            assertTrue(at.toInstant().isAfter(before) && at.toInstant().isBefore(after.plus(java.time.Duration.ofDays(1))),
+                    "the next 10:30 there: " + at);
+        }
+    }
+
+    @Test
     void shouldPauseResumeAndCancelAndRefuseWhatTheStatusDoesNotAllow(@TempDir Path dir) throws Exception {
         // a slow connector, so the campaign is still running when it is steered
         service = start(copyData(dir), ConfigFactory.parseString("herald.service.connector { latency-min = 2ms, "
