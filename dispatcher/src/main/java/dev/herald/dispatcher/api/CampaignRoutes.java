@@ -201,7 +201,7 @@ public final class CampaignRoutes extends ApiDirectives {
         ImmutableRoaringBitmap audience = audience(audiences, body);
         CampaignRecord sized = CampaignRecord.create(record.id(), record.name(), record.channel(), record.category(),
                 record.sender(), record.template(), record.footer(), audience.getLongCardinality(), record.createdAt(),
-                record.startAt(), record.expiresAt()).withLocalTime(record.localTime());
+                record.startAt(), record.expiresAt()).withLocalTime(record.localTime()).withTps(record.tps());
         CompletionStage<CampaignRecord> created = this.<CampaignRecord>ask(r -> new CampaignManager.Create(sized, audience, r));
         if (idempotencyKey.isEmpty()) {
             return onSuccess(created, c -> completeJson(201, view(c)));
@@ -266,9 +266,9 @@ public final class CampaignRoutes extends ApiDirectives {
             throw ApiError.badRequest("unknown_connector", "unknown connector '" + b.connector() + "'; this server has '"
                     + connectorName + "'", "connector");
         }
-        if (b.tps() != null) {
-            throw ApiError.badRequest("unsupported", "'tps' (a per-campaign rate) is not supported yet; the connector's "
-                    + "rate limit applies", "tps");
+        if (b.tps() != null && !(b.tps() > 0 && b.tps() <= CampaignRecord.MAX_TPS)) {
+            throw ApiError.badRequest("invalid_value", "'tps' must be a number of messages per second > 0 and <= "
+                    + (long) CampaignRecord.MAX_TPS + ", got " + b.tps(), "tps");
         }
         Instant now = clock.instant();
         Instant startAt = null;
@@ -299,7 +299,7 @@ public final class CampaignRoutes extends ApiDirectives {
         }
         String id = idempotencyKey.map(CampaignRoutes::idFor).orElseGet(() -> newId(now));
         return CampaignRecord.create(id, name, channel, category, sender, text, b.footer() == null ? "" : b.footer(), 0, now,
-                startAt, b.expiresAt()).withLocalTime(localTime);
+                startAt, b.expiresAt()).withLocalTime(localTime).withTps(b.tps());
     }
 
     /** The body's recipients. @throws ApiError 400 for an unknown segment, a bad expression or an empty audience */

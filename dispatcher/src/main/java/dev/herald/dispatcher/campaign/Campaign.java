@@ -289,11 +289,35 @@ public final class Campaign extends AbstractBehavior<Campaign.Command> {
                 byInstant.size());
     }
 
+    /**
+     * The deps of this campaign's runs: the shared ones, or with the campaign's own token bucket at
+     * {@link CampaignRecord#tps()} (a burst of 50 ms of sending, at least 2, so that the scheduler's
+     * 10 ms tick does not lose tokens; no transactional reserve: the bucket is the campaign's alone).
+     * The bucket lives as long as this actor, so pausing does not reset it.
+     */
+    private CampaignDeps runDeps() {
+        if (record.tps() == null) {
+            return settings.deps();
+        }
+        if (ownDeps == null) {
+            CampaignDeps d = settings.deps();
+            dev.herald.throttle.RateLimit base = dev.herald.throttle.RateLimit.of(record.tps(),
+                    (int) Math.max(2, Math.ceil(record.tps() * 0.05)));
+            dev.herald.throttle.RateLimit own = new dev.herald.throttle.RateLimit(base.ratePerSecond(), base.burst(), 0.0,
+                    base.initialBackoff(), base.maxBackoff(), base.decreaseFactor(), base.recoveryPerSecond(), base.minRateShare());
+            ownDeps = new CampaignDeps(d.directory(), d.suppression(), d.zones(), d.quietHours(), d.shards(), d.connector(),
+                    new dev.herald.throttle.RateLimiter(own, System::nanoTime), d.ledgerRoot(), d.clock(), d.askTimeout());
+        }
+        return ownDeps;
+    }
+
+    private CampaignDeps ownDeps;
+
     private void startRun() {
         CampaignRun.Control control = new CampaignRun.Control();
         run = control;
         long id = ++runId;
-        runDone = CampaignRun.run(getContext().getSystem(), spec, settings.deps(), ledger, control, new LongAdder());
+        runDone = CampaignRun.run(getContext().getSystem(), spec, runDeps(), ledger, control, new LongAdder());
         getContext().pipeToSelf(runDone, (r, e) -> new RunEnded(id, r, e, control.stamps()));
     }
 

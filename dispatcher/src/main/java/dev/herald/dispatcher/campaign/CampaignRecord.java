@@ -38,12 +38,13 @@ import org.roaringbitmap.buffer.ImmutableRoaringBitmap;
  * @param counts       outcome counts at the last status change (empty before the first run)
  * @param localTime    {@code HH:mm}: at its first start each recipient is deferred to the next such
  *                     time in their own zone (null: everyone at once)
+ * @param tps          this campaign's own send rate, messages per second (null: only the connector's)
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record CampaignRecord(String id, String name, String channel, String category, String sender, String template,
                              String footer, long audienceSize, CampaignStatus status, Instant createdAt, Instant startAt,
                              Instant expiresAt, Instant startedAt, Instant finishedAt, String error,
-                             Map<String, Long> counts, String localTime) {
+                             Map<String, Long> counts, String localTime, Double tps) {
 
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}");
 
@@ -57,6 +58,9 @@ public record CampaignRecord(String id, String name, String channel, String cate
         if (localTime != null) {
             parseLocalTime(localTime);
         }
+        if (tps != null && !(tps > 0 && tps <= MAX_TPS)) {
+            throw new IllegalArgumentException("tps must be > 0 and <= " + (long) MAX_TPS + ", got " + tps);
+        }
         if (audienceSize < 0) {
             throw new IllegalArgumentException("campaign " + id + ": negative audience size " + audienceSize);
         }
@@ -67,7 +71,7 @@ public record CampaignRecord(String id, String name, String channel, String cate
                                         String template, String footer, long audienceSize, Instant createdAt,
                                         Instant startAt, Instant expiresAt) {
         return new CampaignRecord(id, name, channel, category, sender, template, footer, audienceSize,
-                CampaignStatus.SCHEDULED, createdAt, startAt, expiresAt, null, null, null, Map.of(), null);
+                CampaignStatus.SCHEDULED, createdAt, startAt, expiresAt, null, null, null, Map.of(), null, null);
     }
 
     /**
@@ -96,13 +100,22 @@ public record CampaignRecord(String id, String name, String channel, String cate
         Instant started = startedAt == null && next == CampaignStatus.RUNNING ? now : startedAt;
         boolean finishing = next.isTerminal() || next == CampaignStatus.FAILED;
         return new CampaignRecord(id, name, channel, category, sender, template, footer, audienceSize, next, createdAt,
-                startAt, expiresAt, started, finishing ? now : null, next == CampaignStatus.FAILED ? error : null, counts, localTime);
+                startAt, expiresAt, started, finishing ? now : null, next == CampaignStatus.FAILED ? error : null, counts, localTime, tps);
     }
 
     /** @return this record starting at {@code hhmm} in each recipient's zone (see {@link #localTime()}) */
     public CampaignRecord withLocalTime(String hhmm) {
         return new CampaignRecord(id, name, channel, category, sender, template, footer, audienceSize, status, createdAt,
-                startAt, expiresAt, startedAt, finishedAt, error, counts, hhmm);
+                startAt, expiresAt, startedAt, finishedAt, error, counts, hhmm, tps);
+    }
+
+    /** Highest per-campaign rate accepted, messages per second. */
+    public static final double MAX_TPS = 1_000_000;
+
+    /** @return this record with its own send rate {@code perSecond} (null: none) */
+    public CampaignRecord withTps(Double perSecond) {
+        return new CampaignRecord(id, name, channel, category, sender, template, footer, audienceSize, status, createdAt,
+                startAt, expiresAt, startedAt, finishedAt, error, counts, localTime, perSecond);
     }
 
     /**
@@ -121,12 +134,12 @@ public record CampaignRecord(String id, String name, String channel, String cate
     /** @return this record with {@code error} as the reason it failed */
     public CampaignRecord withError(String why) {
         return new CampaignRecord(id, name, channel, category, sender, template, footer, audienceSize, status, createdAt,
-                startAt, expiresAt, startedAt, finishedAt, why, counts, localTime);
+                startAt, expiresAt, startedAt, finishedAt, why, counts, localTime, tps);
     }
 
     /** @return this record with the outcome counts {@code latest} */
     public CampaignRecord withCounts(Map<String, Long> latest) {
         return new CampaignRecord(id, name, channel, category, sender, template, footer, audienceSize, status, createdAt,
-                startAt, expiresAt, startedAt, finishedAt, error, latest, localTime);
+                startAt, expiresAt, startedAt, finishedAt, error, latest, localTime, tps);
     }
 }

@@ -275,7 +275,7 @@ class CampaignInspectionRoutesTest {
                 CAMPAIGN.replace("\"segment\"", "\"schedule\": {\"at\": \"tomorrow\"}, \"segment\""),
                 CAMPAIGN.replace("\"segment\"", "\"schedule\": {\"localTime\": \"25:00\"}, \"segment\""),
                 CAMPAIGN.replace("\"segment\"", "\"connector\": \"smpp-9\", \"segment\""),
-                CAMPAIGN.replace("\"segment\"", "\"tps\": 10, \"segment\""),
+                CAMPAIGN.replace("\"segment\"", "\"tps\": 0, \"segment\""),
                 CAMPAIGN.replace("\"segment\"", "\"expiresAt\": \"2020-01-01T00:00:00Z\", \"segment\""),
                 "{\"name\": \"" + "x".repeat(8_000) + "\"}",
                 "",

@@ -300,6 +300,42 @@ class HeraldServiceTest {
     }
 
     @Test
+    void shouldHoldACampaignToItsOwnTps(@TempDir Path dir) throws Exception {
+        service = start(copyData(dir), ConfigFactory.empty(), new StringWriter());
+        // recipients whose local time is mid-afternoon now, so that quiet hours defer nobody
+        int hour = java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC).getHour();
+        int offset = Math.max(-12, Math.min(14, 14 - hour));
+        String tz = offset == 0 ? "Etc/GMT" : "Etc/GMT" + (offset > 0 ? "-" : "+") + Math.abs(offset);
+        StringBuilder csv = new StringBuilder("phone,tz,first_name\n");
+        int n = 600;
+        for (int i = 0; i < n; i++) {
+            csv.append("+4474002").append(String.format("%05d", i)).append(',').append(tz).append(",p").append(i).append('\n');
+        }
+        assertEquals(201, call("POST", "/v1/segments/paced", ADMIN, "text/csv", csv.toString()).statusCode());
+        String body = CAMPAIGN.replace("\"all\"", "\"paced\"");
+        for (String bad : List.of("0", "-5", "1e9")) {
+            assertError(post("/v1/campaigns", ADMIN, body.replace("\"segment\"", "\"tps\": " + bad + ", \"segment\"")), 400,
+                    "invalid_value", "tps");
+        }
+        assertError(post("/v1/campaigns", ADMIN, body.replace("\"segment\"", "\"tps\": \"fast\", \"segment\"")), 400,
+                "wrong_type", "tps");
+        double tps = 300;
+        HttpResponse<String> created = post("/v1/campaigns", ADMIN, body.replace("\"segment\"", "\"tps\": 300, \"segment\""));
+        assertEquals(201, created.statusCode(), created.body());
+        String id = json(created).path("id").asText();
+        JsonNode done = awaitDecided(id);
+        assertEquals(n, done.path("counts").path("sent").asLong(), done.toString());
+        List<AcceptedLogEntry> log = SimulatedConnector.readLog(dir.resolve("data/connector/simulated-accepted.tsv")).stream()
+                .filter(e -> e.campaignId().equals(id)).toList();
+        long first = log.stream().mapToLong(AcceptedLogEntry::acceptedAtMillis).min().orElseThrow();
+        long last = log.stream().mapToLong(AcceptedLogEntry::acceptedAtMillis).max().orElseThrow();
+        int burst = (int) Math.max(2, Math.ceil(tps * 0.05));
+        long atLeastMs = (long) ((n - burst) / tps * 1000 * 0.9);
+        System.out.printf("tps %.0f: %d messages over %d ms (at least %d ms expected)%n", tps, n, last - first, atLeastMs);
+        assertTrue(last - first >= atLeastMs, "600 messages at 300/s take about 2 s, took " + (last - first) + " ms");
+    }
+
+    @Test
     void shouldPauseResumeAndCancelAndRefuseWhatTheStatusDoesNotAllow(@TempDir Path dir) throws Exception {
         // a slow connector, so the campaign is still running when it is steered
         service = start(copyData(dir), ConfigFactory.parseString("herald.service.connector { latency-min = 2ms, "
