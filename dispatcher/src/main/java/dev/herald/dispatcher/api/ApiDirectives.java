@@ -261,8 +261,22 @@ public class ApiDirectives extends AllDirectives {
                 || e instanceof org.apache.pekko.pattern.AskTimeoutException) {
             return new ApiError(503, "busy", "Herald did not answer in time; retry", null);
         }
-        LOG.error("unexpected error answering a request", e);
+        LOG.error("unexpected error answering a request", masked(e));
         return new ApiError(500, "internal", "internal error (" + e.getClass().getSimpleName() + "); see the server log", null);
+    }
+
+    /**
+     * A copy of {@code e} (and its causes) for the log, whose messages have anything that may be a
+     * phone number masked: the stack traces stay, numbers do not reach the log unmasked.
+     */
+    static Throwable masked(Throwable e) {
+        if (e == null) {
+            return null;
+        }
+        RuntimeException copy = new RuntimeException(e.getClass().getName() + ": " + PhoneMask.maskText(e.getMessage()),
+                e.getCause() == null || e.getCause() == e ? null : masked(e.getCause()));
+        copy.setStackTrace(e.getStackTrace());
+        return copy;
     }
 
     /** Pekko's rejections as JSON errors: no route (404), wrong method (405), bad query, bad content type. */

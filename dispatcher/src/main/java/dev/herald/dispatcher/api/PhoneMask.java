@@ -16,6 +16,28 @@ final class PhoneMask {
     private PhoneMask() {
     }
 
+    private static final java.util.regex.Pattern NUMBER_IN_TEXT = java.util.regex.Pattern.compile("\\+?\\d[\\d \\-]{6,}\\d");
+
+    /**
+     * Masks every run of 8 or more digits (with optional {@code +}, spaces and dashes) in free text,
+     * such as an exception message about to be logged: anything that may be a phone number.
+     *
+     * @return {@code text} with such runs masked, or null for null
+     */
+    static String maskText(String text) {
+        if (text == null) {
+            return null;
+        }
+        java.util.regex.Matcher m = NUMBER_IN_TEXT.matcher(text);
+        StringBuilder out = new StringBuilder(text.length());
+        while (m.find()) {
+            String run = m.group();
+            m.appendReplacement(out, java.util.regex.Matcher.quoteReplacement(run.length() > MAX_CHARS ? run : mask(run)));
+        }
+        m.appendTail(out);
+        return out.toString();
+    }
+
     /** @return {@code phone} masked, or null for null */
     static String mask(String phone) {
         if (phone == null) {

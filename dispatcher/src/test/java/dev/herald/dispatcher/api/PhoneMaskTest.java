@@ -23,4 +23,17 @@ class PhoneMaskTest {
         String masked = PhoneMask.mask(longInput);
         assertEquals("*".repeat(37) + "111...", masked);
     }
+
+    @Test
+    void shouldMaskEveryNumberInFreeTextAndLeaveShortNumbersAlone() {
+        assertEquals("no recipient +*********456 (id 42, line 1234567)",
+                PhoneMask.maskText("no recipient +447400123456 (id 42, line 1234567)"));
+        assertEquals("a: *******890, b: +** **** ***789", PhoneMask.maskText("a: 0712345890, b: +44 7400 123789"));
+        assertEquals("nothing here", PhoneMask.maskText("nothing here"));
+        assertEquals(null, PhoneMask.maskText(null));
+        Throwable t = ApiDirectives.masked(new IllegalStateException("bad +447400123456",
+                new java.io.IOException("cause 447400123457")));
+        assertEquals("java.lang.IllegalStateException: bad +*********456", t.getMessage());
+        assertEquals("java.io.IOException: cause *********457", t.getCause().getMessage());
+    }
 }
