@@ -340,7 +340,29 @@ public final class SendStage {
                 slots.release();
                 return CompletableFuture.completedFuture(null);
             }
-            return slots.sendAll(messages).thenCompose(results -> answered(sending, results));
+            // And once more per message, right before its own hand-over, on the newest snapshot: the
+            // group's hand-over takes a while, and an opt-out acknowledged meanwhile must still stop it.
+            Map<Integer, String> lastMoment = new java.util.HashMap<>();
+            return slots.sendEach(messages, m -> {
+                String by = suppressedBy(s.suppression().snapshot(), m.recipientId(), s.scopes());
+                if (by != null) {
+                    lastMoment.put(m.recipientId(), by);
+                }
+                return by == null;
+            }).thenCompose(results -> {
+                List<Attempt> handed = new ArrayList<>(sending.size());
+                List<SendResult> answers = new ArrayList<>(sending.size());
+                for (int i = 0; i < sending.size(); i++) {
+                    int id = sending.get(i).message().recipientId();
+                    if (results.get(i) == null) {
+                        decide(id, Outcomes.suppressed(lastMoment.get(id)));
+                    } else {
+                        handed.add(sending.get(i));
+                        answers.add(results.get(i));
+                    }
+                }
+                return answered(handed, answers);
+            });
         }
 
         /** Takes out of {@code sending} (and {@code messages}) who is in quiet hours now, if decided too long ago. */

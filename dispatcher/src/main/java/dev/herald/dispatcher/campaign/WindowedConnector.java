@@ -202,6 +202,60 @@ public final class WindowedConnector implements Connector {
             return stage.whenComplete((r, e) -> free(k));
         }
 
+        /**
+         * Hands the batch over one message at a time, asking {@code stillWanted} right before each
+         * one: the last check happens as late as it can, immediately before that message's hand-over
+         * (an opt-out acknowledged while earlier messages of the batch were handed over still stops
+         * it). A message refused by {@code stillWanted} is not sent; its slot is freed at once.
+         *
+         * @param messages    at most {@link #count()} messages
+         * @param stillWanted asked once per message, in order, on the calling thread
+         * @return completed with the answers in the batch's order; null where {@code stillWanted} said no
+         * @throws IllegalStateException    if these slots were already used or released
+         * @throws IllegalArgumentException if the batch is larger than {@link #count()}
+         */
+        public CompletionStage<List<SendResult>> sendEach(List<OutboundMessage> messages,
+                                                          java.util.function.Predicate<OutboundMessage> stillWanted) {
+            if (messages.size() > n) {
+                release();
+                throw new IllegalArgumentException("batch of " + messages.size() + " for " + n + " slots");
+            }
+            if (!used.compareAndSet(false, true)) {
+                throw new IllegalStateException("window slots already used");
+            }
+            free(n - messages.size());
+            List<CompletableFuture<SendResult>> answers = new java.util.ArrayList<>(messages.size());
+            for (OutboundMessage m : messages) {
+                boolean wanted;
+                try {
+                    wanted = stillWanted.test(m);
+                } catch (RuntimeException e) {
+                    free(1);
+                    answers.add(CompletableFuture.failedFuture(e));
+                    continue;
+                }
+                if (!wanted) {
+                    free(1);
+                    answers.add(CompletableFuture.completedFuture(null));
+                    continue;
+                }
+                CompletionStage<SendResult> stage;
+                try {
+                    stage = delegate.send(m);
+                } catch (RuntimeException e) {
+                    free(1);
+                    answers.add(CompletableFuture.failedFuture(e));
+                    continue;
+                }
+                answers.add(stage.toCompletableFuture().whenComplete((r, e) -> free(1)));
+            }
+            return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).thenApply(v -> {
+                List<SendResult> out = new java.util.ArrayList<>(answers.size());
+                answers.forEach(a -> out.add(a.join()));
+                return out;
+            });
+        }
+
         /** Gives every slot back unused; does nothing if they were already used or released. */
         public void release() {
             if (used.compareAndSet(false, true)) {
