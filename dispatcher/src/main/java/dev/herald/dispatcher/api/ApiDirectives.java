@@ -250,6 +250,12 @@ public class ApiDirectives extends AllDirectives {
             return new ApiError(413, "body_too_large", "the request body is larger than the " + size.limit()
                     + " bytes allowed here", null);
         }
+        if (e instanceof org.apache.pekko.http.scaladsl.model.EntityStreamException stream) {
+            String what = String.valueOf(stream.getMessage());
+            return what.toLowerCase(java.util.Locale.ROOT).contains("too large")
+                    ? new ApiError(413, "body_too_large", "the request body is larger than allowed here", null)
+                    : ApiError.badRequest("invalid_body", "the request body could not be read: " + what, null);
+        }
         if (e instanceof dev.herald.dispatcher.campaign.CampaignRejection r) {
             return switch (r.reason()) {
                 case NOT_FOUND -> ApiError.notFound(r.getMessage());
