@@ -126,6 +126,30 @@ class HeraldServiceTest {
         }
     }
 
+    /** Sends headers announcing {@code announced} bytes of JSON and only a part of them; returns the answer's status. */
+    private int statusOfOversizedPost(String path, int announced) throws Exception {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", service.port())) {
+            socket.setSoTimeout(20_000);
+            java.io.OutputStream out = socket.getOutputStream();
+            out.write(("POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + ADMIN
+                    + "\r\nContent-Type: application/json\r\nContent-Length: " + announced + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.write(new byte[64 * 1024]);
+            out.flush();
+            java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
+                    StandardCharsets.US_ASCII));
+            String status = in.readLine();
+            assertTrue(status != null && status.startsWith("HTTP/1.1 "), "an HTTP answer: " + status);
+            String line;
+            boolean json = false;
+            while ((line = in.readLine()) != null && !line.isEmpty()) {
+                json |= line.toLowerCase(java.util.Locale.ROOT).startsWith("content-type: application/json");
+            }
+            assertTrue(json, "a JSON error body");
+            return Integer.parseInt(status.substring(9, 12));
+        }
+    }
+
     private static final String CAMPAIGN = """
             {"name": "Spring sale", "channel": "sms", "category": "marketing", "sender": "acme",
              "text": "Hi {{first_name}}, spring sale today!", "footer": "Reply STOP to opt out", "segment": "all"}""";
@@ -230,8 +254,10 @@ class HeraldServiceTest {
                 400, "unknown_connector", "connector");
         assertError(post("/v1/campaigns", ADMIN, "{\"name\": \"" + "x".repeat(8_000) + "\"}"), 413, "body_too_large", null);
         assertError(post("/v1/campaigns", ADMIN, ""), 400, "missing_body", null);
-        // beyond Pekko's own default limit (8 MiB) too: still this route's 413, not a 500
-        assertError(post("/v1/campaigns", ADMIN, "{\"name\": \"" + "x".repeat(9 << 20) + "\"}"), 413, "body_too_large", null);
+        // beyond Pekko's own default limit (8 MiB) too: still this route's 413, not a 500. Sent by
+        // hand: the headers announce 9 MiB, only the first 64 KiB follow, then the answer is read
+        // (a client that insists on writing the whole body may see the early 413 as a broken pipe).
+        assertEquals(413, statusOfOversizedPost("/v1/campaigns", 9 << 20));
         assertError(call("POST", "/v1/campaigns", ADMIN, "text/plain", CAMPAIGN), 415, "unsupported_media_type", null);
         HttpResponse<String> notUtf8 = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.port()
                         + "/v1/campaigns")).header("Authorization", "Bearer " + ADMIN).header("Content-Type", "application/json")
