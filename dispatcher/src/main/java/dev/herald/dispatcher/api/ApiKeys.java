@@ -63,11 +63,23 @@ public final class ApiKeys {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final Path file;
-    private volatile List<Key> keys;
+    /** The keys and their hashes as bytes (same order), replaced together. */
+    private volatile Stored current;
+
+    private record Stored(List<Key> keys, byte[][] hashes) {
+        static Stored of(List<Key> keys) {
+            List<Key> copy = List.copyOf(keys);
+            byte[][] h = new byte[copy.size()][];
+            for (int i = 0; i < h.length; i++) {
+                h[i] = HexFormat.of().parseHex(copy.get(i).sha256());
+            }
+            return new Stored(copy, h);
+        }
+    }
 
     private ApiKeys(Path file, List<Key> keys) {
         this.file = file;
-        this.keys = List.copyOf(keys);
+        this.current = Stored.of(keys);
     }
 
     /**
@@ -108,12 +120,12 @@ public final class ApiKeys {
                 throw new IllegalArgumentException("HERALD_API_KEY must be at least " + MIN_KEY_LENGTH + " characters");
             }
             String hash = sha256(fromEnvironment.strip());
-            if (keys.stream().noneMatch(k -> k.sha256().equals(hash))) {
+            if (current.keys().stream().noneMatch(k -> k.sha256().equals(hash))) {
                 add(new Key(newId(), Role.ADMIN, hash, Instant.now(), "HERALD_API_KEY"));
             }
             return Optional.empty();
         }
-        if (!keys.isEmpty()) {
+        if (!current.keys().isEmpty()) {
             return Optional.empty();
         }
         return Optional.of(create(Role.ADMIN, "first start").key());
@@ -143,7 +155,7 @@ public final class ApiKeys {
      * @throws IOException if the change cannot be stored
      */
     public synchronized boolean revoke(String id) throws IOException {
-        List<Key> next = new ArrayList<>(keys);
+        List<Key> next = new ArrayList<>(current.keys());
         if (!next.removeIf(k -> k.id().equals(id))) {
             return false;
         }
@@ -156,7 +168,7 @@ public final class ApiKeys {
 
     /** @return the stored keys (hashes, never secrets) */
     public List<Key> list() {
-        return keys;
+        return current.keys();
     }
 
     /**
@@ -164,19 +176,22 @@ public final class ApiKeys {
      * @return the key it is, if any
      */
     public Optional<Key> verify(String token) {
-        byte[] presented = HexFormat.of().parseHex(sha256(token == null ? "" : token));
+        byte[] presented = sha256Bytes(token == null ? "" : token);
+        Stored now = current;
+        List<Key> k = now.keys();
+        byte[][] h = now.hashes();
         Key found = null;
-        for (Key k : keys) {
+        for (int i = 0; i < h.length; i++) {
             // every stored hash is compared, in constant time, whether or not one matched already
-            if (MessageDigest.isEqual(presented, HexFormat.of().parseHex(k.sha256())) && found == null) {
-                found = k;
+            if (MessageDigest.isEqual(presented, h[i]) && found == null) {
+                found = k.get(i);
             }
         }
         return Optional.ofNullable(found);
     }
 
     private void add(Key key) throws IOException {
-        List<Key> next = new ArrayList<>(keys);
+        List<Key> next = new ArrayList<>(current.keys());
         next.add(key);
         store(next);
     }
@@ -195,13 +210,21 @@ public final class ApiKeys {
         } catch (AtomicMoveNotSupportedException e) {
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
         }
-        keys = List.copyOf(next);
+        current = Stored.of(next);
     }
 
     private static String newId() {
         byte[] b = new byte[6];
         RANDOM.nextBytes(b);
         return "key_" + HexFormat.of().formatHex(b);
+    }
+
+    private static byte[] sha256Bytes(String s) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 missing from the JDK", e);
+        }
     }
 
     static String sha256(String s) {

@@ -30,7 +30,16 @@ public record Endpoint(String method, String template) {
 
     /** @return true if {@code path} (without query) fits the template */
     public boolean matchesPath(String path) {
-        String[] want = template.substring(1).split("/", -1);
+        return matches(parts(), path);
+    }
+
+    /** @return the template's segments, to match many paths against ({@link #matches(String[], String)}) */
+    public String[] parts() {
+        return template.substring(1).split("/", -1);
+    }
+
+    /** @return true if {@code path} (without query) fits the template whose {@link #parts()} are {@code want} */
+    public static boolean matches(String[] want, String path) {
         String p = path.length() > 1 && path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
         String[] got = p.substring(p.startsWith("/") ? 1 : 0).split("/", -1);
         if (want.length != got.length) {

@@ -78,9 +78,15 @@ public final class HttpApi extends ApiDirectives {
         }
         rest.addAll(groups);
         Route routes = d.concat(healthRoute, rest.toArray(Route[]::new));
+        List<String[]> parts = all.stream().map(Endpoint::parts).toList();
         Route guarded = d.extractMethod(method -> d.extractUri(uri -> {
             String path = uri.path();
-            List<Endpoint> here = all.stream().filter(e -> e.matchesPath(path)).toList();
+            List<Endpoint> here = new java.util.ArrayList<>(2);
+            for (int i = 0; i < all.size(); i++) {
+                if (Endpoint.matches(parts.get(i), path)) {
+                    here.add(all.get(i));
+                }
+            }
             if (here.isEmpty()) {
                 throw ApiError.notFound("no such route: " + path);
             }
