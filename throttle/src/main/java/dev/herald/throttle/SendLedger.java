@@ -128,6 +128,34 @@ public final class SendLedger implements AutoCloseable {
      * @throws IllegalStateException    if the ledger is closed
      */
     public ReservationBatch reserve(ImmutableRoaringBitmap chunk, CapContext ctx, Instant now) {
+        return decideAll(chunk, ctx, now, true);
+    }
+
+    /**
+     * Read-only twin of {@link #reserve(ImmutableRoaringBitmap, CapContext, Instant)}: what a
+     * reservation would decide for each id of {@code chunk} now, without recording anything
+     * (for previews). The answer's {@link ReservationBatch#reserved()} are the ids that would be
+     * reserved; its stamp must not be confirmed or released (nothing was reserved).
+     *
+     * <pre>{@code
+     * ReservationBatch wouldBe = ledger.check(chunk, CapContext.marketing("sms", "promo", zone), Instant.now());
+     * }</pre>
+     *
+     * <p>Each id is read under its stripe lock, so it sees a consistent record; ids of one chunk
+     * are not checked atomically together (a concurrent reserve may change the answer a moment later).
+     *
+     * @throws IllegalArgumentException as {@code reserve}
+     * @throws IllegalStateException    if the ledger is closed
+     */
+    public ReservationBatch check(ImmutableRoaringBitmap chunk, CapContext ctx, Instant now) {
+        return decideAll(chunk, ctx, now, false);
+    }
+
+    /**
+     * {@link #reserve} ({@code write}: the reserved ids are recorded with the batch's stamp) or
+     * {@link #check} (nothing is written): every id decided under its stripe lock.
+     */
+    private ReservationBatch decideAll(ImmutableRoaringBitmap chunk, CapContext ctx, Instant now, boolean write) {
         if (!chunk.isEmpty() && chunk.last() < 0) {
             throw new IllegalArgumentException("recipient ids must be >= 0, chunk holds " + Integer.toUnsignedString(chunk.last()));
         }
@@ -152,7 +180,7 @@ public final class SendLedger implements AutoCloseable {
                 try {
                     locks.checkOpen();
                     do {
-                        decide(ids[i++], plan, stamp, record, batch);
+                        decide(ids[i++], plan, stamp, record, batch, write);
                     } while (i < n && ids[i] >>> SendLedgerLocks.SHIFT == block);
                 } finally {
                     l.unlock();
@@ -163,72 +191,14 @@ public final class SendLedger implements AutoCloseable {
         return batch;
     }
 
-    /**
-     * Read-only twin of {@link #reserve(ImmutableRoaringBitmap, CapContext, Instant)}: what a
-     * reservation would decide for each id of {@code chunk} now, without recording anything
-     * (for previews). The answer's {@link ReservationBatch#reserved()} are the ids that would be
-     * reserved; its stamp must not be confirmed or released (nothing was reserved).
-     *
-     * <pre>{@code
-     * ReservationBatch wouldBe = ledger.check(chunk, CapContext.marketing("sms", "promo", zone), Instant.now());
-     * }</pre>
-     *
-     * <p>Each id is read under its stripe lock, so it sees a consistent record; ids of one chunk
-     * are not checked atomically together (a concurrent reserve may change the answer a moment later).
-     *
-     * @throws IllegalArgumentException as {@code reserve}
-     * @throws IllegalStateException    if the ledger is closed
-     */
-    public ReservationBatch check(ImmutableRoaringBitmap chunk, CapContext ctx, Instant now) {
-        if (!chunk.isEmpty() && chunk.last() < 0) {
-            throw new IllegalArgumentException("recipient ids must be >= 0, chunk holds " + Integer.toUnsignedString(chunk.last()));
-        }
-        CapPlan plan = plan(ctx, now, true);
-        ReservationBatch batch = new ReservationBatch(stamp(ctx, now), ruleNames);
-        if (!plan.anyApplies()) {
-            locks.checkOpen();
-            batch.addAllReserved(chunk);
-            return batch;
-        }
-        long[] record = new long[k];
-        int[] ids = new int[256];
-        BatchIterator it = chunk.getBatchIterator();
-        while (it.hasNext()) {
-            int n = it.nextBatch(ids);
-            int i = 0;
-            while (i < n) {
-                int block = ids[i] >>> SendLedgerLocks.SHIFT;
-                ReentrantLock l = locks.of(ids[i]);
-                l.lock();
-                try {
-                    locks.checkOpen();
-                    do {
-                        int id = ids[i++];
-                        store.load(id, record);
-                        int d = plan.decide(id, record, k);
-                        if (d >= 0) {
-                            batch.addReserved(id);
-                        } else if (d == CapPlan.DEFERRED) {
-                            batch.addDeferred(id, plan.deferUntil());
-                        } else {
-                            batch.addCapped(d == CapPlan.LEDGER_FULL ? rules.size() : -1 - d, id);
-                        }
-                    } while (i < n && ids[i] >>> SendLedgerLocks.SHIFT == block);
-                } finally {
-                    l.unlock();
-                }
-            }
-        }
-        batch.flush();
-        return batch;
-    }
-
-    /** Decides one id; the caller holds its stripe lock (single writer per id). */
-    private void decide(int id, CapPlan plan, long stamp, long[] record, ReservationBatch batch) {
+    /** Decides one id, recording a reservation if {@code write}; the caller holds its stripe lock (single writer per id). */
+    private void decide(int id, CapPlan plan, long stamp, long[] record, ReservationBatch batch, boolean write) {
         store.load(id, record);
         int d = plan.decide(id, record, k);
         if (d >= 0) {
-            store.write(id, d, stamp, record);
+            if (write) {
+                store.write(id, d, stamp, record);
+            }
             batch.addReserved(id);
         } else if (d == CapPlan.DEFERRED) {
             batch.addDeferred(id, plan.deferUntil());

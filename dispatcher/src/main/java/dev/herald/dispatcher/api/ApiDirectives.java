@@ -204,6 +204,29 @@ public class ApiDirectives extends AllDirectives {
         return nl < 0 ? s : s.substring(0, nl);
     }
 
+    /**
+     * The directory id of a number from a path: 400 {@code invalid_phone} (field {@code phone}) if
+     * it cannot be a phone number, 404 if the directory does not know it.
+     */
+    protected static int phoneId(dev.herald.suppression.RecipientDirectory directory, String phone) {
+        String p = phone.strip();
+        java.util.OptionalInt id;
+        try {
+            id = directory.idOf(p);
+        } catch (dev.herald.suppression.InvalidPhoneNumberException e) {
+            throw ApiError.badRequest("invalid_phone", "'" + phone + "' is not a phone number: " + e.reason().text(), "phone");
+        }
+        if (id.isPresent()) {
+            return id.getAsInt();
+        }
+        try {
+            directory.phoneNumbers().normalize(p); // a registered number is valid; tell an invalid one apart from an unknown one
+        } catch (dev.herald.suppression.InvalidPhoneNumberException e) {
+            throw ApiError.badRequest("invalid_phone", "'" + phone + "' is not a valid phone number: " + e.reason().text(), "phone");
+        }
+        throw ApiError.notFound("no recipient with the phone number '" + p + "' in the directory");
+    }
+
     /** Answers {@code body} as JSON with {@code status}. */
     protected Route completeJson(int status, Object body) {
         return complete(json(status, body));

@@ -7,7 +7,6 @@ import dev.herald.dispatcher.campaign.CampaignRecord;
 import dev.herald.dispatcher.campaign.RecipientLookup;
 import dev.herald.dispatcher.outcome.Outcomes;
 import dev.herald.dispatcher.outcome.RecipientOutcome;
-import dev.herald.suppression.InvalidPhoneNumberException;
 import dev.herald.suppression.RecipientDirectory;
 
 import java.time.Clock;
@@ -16,7 +15,6 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
@@ -127,7 +125,7 @@ public final class CampaignInspectionRoutes extends ApiDirectives {
     }
 
     private Route recipient(String id, String phone) {
-        int recipient = idOf(phone);
+        int recipient = phoneId(directory, phone);
         CompletionStage<RecipientLookup> lookup = AskPattern.askWithStatus(manager,
                 r -> new CampaignManager.OutcomeOf(id, recipient, r), askTimeout, system.scheduler());
         return onSuccess(lookup, l -> {
@@ -193,23 +191,4 @@ public final class CampaignInspectionRoutes extends ApiDirectives {
         };
     }
 
-    /** The phone's directory id: 400 {@code invalid_phone} (field {@code phone}), 404 if not registered. */
-    private int idOf(String phone) {
-        String p = phone.strip();
-        OptionalInt id;
-        try {
-            id = directory.idOf(p);
-        } catch (InvalidPhoneNumberException e) {
-            throw ApiError.badRequest("invalid_phone", "'" + phone + "' is not a phone number: " + e.reason().text(), "phone");
-        }
-        if (id.isPresent()) {
-            return id.getAsInt();
-        }
-        try {
-            directory.phoneNumbers().normalize(p);
-        } catch (InvalidPhoneNumberException e) {
-            throw ApiError.badRequest("invalid_phone", "'" + phone + "' is not a valid phone number: " + e.reason().text(), "phone");
-        }
-        throw ApiError.notFound("no recipient with the phone number '" + p + "' in the directory");
-    }
 }

@@ -18,7 +18,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.stream.Collectors;
@@ -239,7 +238,7 @@ public final class SuppressionRoutes extends ApiDirectives {
 
     private Route optIn(ApiKeys.Key key, String phone, String scopeText, Optional<String> reason) {
         Scope scope = scope(scopeText, "scope");
-        int id = idOf(phone);
+        int id = phoneId(directory, phone);
         CompletableFuture<Map<String, Object>> done = CompletableFuture.supplyAsync(() -> {
             Recipient r = directory.get(id).orElseThrow(() -> ApiError.notFound("no recipient with this phone number"));
             boolean was = index.snapshot().isSuppressed(id, scope);
@@ -265,7 +264,7 @@ public final class SuppressionRoutes extends ApiDirectives {
     // ---- GET ----
 
     private Route lookup(String phone) {
-        int id = idOf(phone);
+        int id = phoneId(directory, phone);
         CompletableFuture<Map<String, Object>> done = CompletableFuture.supplyAsync(() -> {
             Recipient r = directory.get(id).orElseThrow(() -> ApiError.notFound("no recipient with this phone number"));
             List<ConsentRecord> history;
@@ -300,28 +299,6 @@ public final class SuppressionRoutes extends ApiDirectives {
 
     // ---- shared ----
 
-    /**
-     * The id of a number from a path: 400 {@code invalid_phone} if it cannot be a phone number,
-     * 404 if the directory does not know it.
-     */
-    private int idOf(String phone) {
-        String p = phone.strip();
-        OptionalInt id;
-        try {
-            id = directory.idOf(p);
-        } catch (InvalidPhoneNumberException e) {
-            throw ApiError.badRequest("invalid_phone", "'" + phone + "' is not a phone number: " + e.reason().text(), "phone");
-        }
-        if (id.isPresent()) {
-            return id.getAsInt();
-        }
-        try {
-            directory.phoneNumbers().normalize(p); // a registered number is valid; tell an invalid one apart from an unknown one
-        } catch (InvalidPhoneNumberException e) {
-            throw ApiError.badRequest("invalid_phone", "'" + phone + "' is not a valid phone number: " + e.reason().text(), "phone");
-        }
-        throw ApiError.notFound("no recipient with the phone number '" + phone + "'");
-    }
 
     private static Scope scope(String text, String field) {
         try {

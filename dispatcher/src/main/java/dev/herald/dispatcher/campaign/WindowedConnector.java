@@ -1,6 +1,7 @@
 package dev.herald.dispatcher.campaign;
 
 import dev.herald.dispatcher.connector.Connector;
+import dev.herald.dispatcher.connector.ForwardingConnector;
 import dev.herald.dispatcher.connector.OutboundMessage;
 import dev.herald.dispatcher.connector.SendResult;
 
@@ -38,9 +39,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * completed on {@link ForkJoinPool#commonPool()} so that a connector that answers synchronously
  * cannot deepen the stack. Thread-safe. Closing closes the delegate.
  */
-public final class WindowedConnector implements Connector {
+public final class WindowedConnector extends ForwardingConnector {
 
-    private final Connector delegate;
     private final int window;
     private final Executor executor = ForkJoinPool.commonPool();
     private final Object lock = new Object();
@@ -52,8 +52,8 @@ public final class WindowedConnector implements Connector {
     }
 
     private WindowedConnector(Connector delegate) {
-        this.delegate = delegate;
-        this.window = delegate.window();
+        super(delegate);
+        this.window = delegate().window();
     }
 
     /**
@@ -66,16 +66,6 @@ public final class WindowedConnector implements Connector {
             return w;
         }
         return new WindowedConnector(Objects.requireNonNull(connector, "connector"));
-    }
-
-    @Override
-    public String name() {
-        return delegate.name();
-    }
-
-    @Override
-    public double maxRatePerSecond() {
-        return delegate.maxRatePerSecond();
     }
 
     @Override
@@ -194,7 +184,7 @@ public final class WindowedConnector implements Connector {
             }
             CompletionStage<List<SendResult>> stage;
             try {
-                stage = delegate.sendAll(messages);
+                stage = delegate().sendAll(messages);
             } catch (RuntimeException e) {
                 free(k);
                 return CompletableFuture.failedFuture(e);
@@ -241,7 +231,7 @@ public final class WindowedConnector implements Connector {
                 }
                 CompletionStage<SendResult> stage;
                 try {
-                    stage = delegate.send(m);
+                    stage = delegate().send(m);
                 } catch (RuntimeException e) {
                     free(1);
                     answers.add(CompletableFuture.failedFuture(e));
@@ -264,8 +254,4 @@ public final class WindowedConnector implements Connector {
         }
     }
 
-    @Override
-    public void close() {
-        delegate.close();
-    }
 }

@@ -1,6 +1,7 @@
 package dev.herald.dispatcher.harness;
 
 import dev.herald.dispatcher.connector.Connector;
+import dev.herald.dispatcher.connector.ForwardingConnector;
 import dev.herald.dispatcher.connector.OutboundMessage;
 import dev.herald.dispatcher.connector.SendResult;
 
@@ -33,9 +34,8 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p>Thread-safe. Memory: 8 bytes per id of {@code [0, ids)}.
  */
-public final class SequencedConnector implements Connector {
+public final class SequencedConnector extends ForwardingConnector {
 
-    private final Connector delegate;
     private final SequencePoints points;
     private final AtomicLongArray lastHandOver;
     private final LongAdder throttled = new LongAdder();
@@ -47,10 +47,10 @@ public final class SequencedConnector implements Connector {
      * @throws IllegalArgumentException if {@code ids < 1}
      */
     public SequencedConnector(Connector delegate, SequencePoints points, int ids) {
+        super(delegate);
         if (ids < 1) {
             throw new IllegalArgumentException("ids must be at least 1, got " + ids);
         }
-        this.delegate = Objects.requireNonNull(delegate, "delegate");
         this.points = Objects.requireNonNull(points, "points");
         this.lastHandOver = new AtomicLongArray(ids);
     }
@@ -68,21 +68,6 @@ public final class SequencedConnector implements Connector {
         return throttled.sum();
     }
 
-    @Override
-    public String name() {
-        return delegate.name();
-    }
-
-    @Override
-    public double maxRatePerSecond() {
-        return delegate.maxRatePerSecond();
-    }
-
-    @Override
-    public int window() {
-        return delegate.window();
-    }
-
     /** @throws IllegalArgumentException if the recipient id is outside {@code [0, ids)} */
     @Override
     public CompletionStage<SendResult> send(OutboundMessage message) {
@@ -92,15 +77,11 @@ public final class SequencedConnector implements Connector {
             throw new IllegalArgumentException("recipient id " + id + " outside [0, " + lastHandOver.length() + ")");
         }
         lastHandOver.set(id, ticket);
-        return delegate.send(message).whenComplete((result, error) -> {
+        return delegate().send(message).whenComplete((result, error) -> {
             if (result instanceof SendResult.Throttled) {
                 throttled.increment();
             }
         });
     }
 
-    @Override
-    public void close() {
-        delegate.close();
-    }
 }

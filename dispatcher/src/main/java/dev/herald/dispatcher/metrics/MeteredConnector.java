@@ -1,6 +1,7 @@
 package dev.herald.dispatcher.metrics;
 
 import dev.herald.dispatcher.connector.Connector;
+import dev.herald.dispatcher.connector.ForwardingConnector;
 import dev.herald.dispatcher.connector.OutboundMessage;
 import dev.herald.dispatcher.connector.SendResult;
 
@@ -30,9 +31,8 @@ import io.micrometer.core.instrument.MeterRegistry;
  *
  * <p>Thread-safety: as thread-safe as the wrapped connector; the counters are lock-free.
  */
-public final class MeteredConnector implements Connector {
+public final class MeteredConnector extends ForwardingConnector {
 
-    private final Connector delegate;
     private final Counter sends;
     private final Counter accepted;
     private final Counter failed;
@@ -49,9 +49,9 @@ public final class MeteredConnector implements Connector {
      * @throws NullPointerException if either is null
      */
     public MeteredConnector(Connector delegate, MeterRegistry registry) {
-        this.delegate = Objects.requireNonNull(delegate, "delegate");
+        super(delegate);
         Objects.requireNonNull(registry, "registry");
-        String name = delegate.name();
+        String name = delegate().name();
         sends = Counter.builder("herald.connector.sends").description("messages handed to the connector")
                 .tag("connector", name).register(registry);
         accepted = answers(registry, name, "accepted");
@@ -76,26 +76,11 @@ public final class MeteredConnector implements Connector {
     }
 
     @Override
-    public String name() {
-        return delegate.name();
-    }
-
-    @Override
-    public double maxRatePerSecond() {
-        return delegate.maxRatePerSecond();
-    }
-
-    @Override
-    public int window() {
-        return delegate.window();
-    }
-
-    @Override
     public CompletionStage<SendResult> send(OutboundMessage message) {
         handedOver(1);
         CompletionStage<SendResult> answer;
         try {
-            answer = delegate.send(message);
+            answer = delegate().send(message);
         } catch (RuntimeException e) {
             inFlight.decrementAndGet();
             throw e;
@@ -108,7 +93,7 @@ public final class MeteredConnector implements Connector {
         handedOver(messages.size());
         CompletionStage<List<SendResult>> answers;
         try {
-            answers = delegate.sendAll(messages);
+            answers = delegate().sendAll(messages);
         } catch (RuntimeException e) {
             inFlight.addAndGet(-messages.size());
             throw e;
@@ -150,8 +135,4 @@ public final class MeteredConnector implements Connector {
         }
     }
 
-    @Override
-    public void close() {
-        delegate.close();
-    }
 }

@@ -1,5 +1,9 @@
 package dev.herald.dispatcher.service;
 
+import static dev.herald.dispatcher.service.ServiceTests.assertError;
+import static dev.herald.dispatcher.service.ServiceTests.copyData;
+import static dev.herald.dispatcher.service.ServiceTests.json;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -17,10 +21,8 @@ import dev.herald.suppression.SuppressionSnapshot;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -87,21 +89,6 @@ class CampaignInspectionRoutesTest {
         }
     }
 
-    private static Path copyData(Path dir) throws Exception {
-        Path target = dir.resolve("data");
-        try (var files = Files.walk(template.resolve("data"))) {
-            for (Path p : (Iterable<Path>) files::iterator) {
-                Path to = target.resolve(template.resolve("data").relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(to);
-                } else {
-                    Files.copy(p, to);
-                }
-            }
-        }
-        return target;
-    }
-
     private HeraldService start(Path data, Config overrides) throws Exception {
         Config config = overrides.withFallback(ConfigFactory.load()).resolve();
         MutableRoaringBitmap all = new MutableRoaringBitmap();
@@ -117,34 +104,11 @@ class CampaignInspectionRoutesTest {
     }
 
     private HttpResponse<String> call(String method, String path, String key, String contentType, String body) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.port() + path))
-                .timeout(Duration.ofSeconds(20))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-        if (key != null) {
-            b.header("Authorization", "Bearer " + key);
-        }
-        if (contentType != null) {
-            b.header("Content-Type", contentType);
-        }
-        return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        return ServiceTests.call(service.port(), method, path, key, contentType, body);
     }
 
     private HttpResponse<String> post(String path, String key, String json) throws Exception {
         return call("POST", path, key, "application/json", json);
-    }
-
-    private static JsonNode json(HttpResponse<String> r) throws Exception {
-        assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("application/json"), r.body());
-        return JSON.readTree(r.body());
-    }
-
-    private static void assertError(HttpResponse<String> r, int status, String code, String field) throws Exception {
-        JsonNode b = json(r);
-        assertEquals(status, r.statusCode(), r.body());
-        assertEquals(code, b.path("error").asText(), r.body());
-        if (field != null) {
-            assertEquals(field, b.path("field").asText(), r.body());
-        }
     }
 
     private static final String CAMPAIGN = """
@@ -176,7 +140,7 @@ class CampaignInspectionRoutesTest {
 
     @Test
     void shouldPreviewTheCountsTheRealCampaignThenRecordsAndStoreNothing(@TempDir Path dir) throws Exception {
-        Path data = copyData(dir);
+        Path data = copyData(template.resolve("data"), dir);
         service = start(data, ConfigFactory.empty());
         String viewer = service.keys().create(dev.herald.dispatcher.api.Role.VIEWER, "test").key();
 
@@ -221,7 +185,7 @@ class CampaignInspectionRoutesTest {
 
     @Test
     void shouldPreviewCapsReadOnlyAsTheRunThenCapsThem(@TempDir Path dir) throws Exception {
-        service = start(copyData(dir), ConfigFactory.parseString(
+        service = start(copyData(template.resolve("data"), dir), ConfigFactory.parseString(
                 "herald.frequency-caps.rules { daily { limit = 1, window = day, scope = marketing, action = drop } }"));
         String some = CAMPAIGN.replace("\"all\"", "\"some\"");
         JsonNode fresh = json(post("/v1/campaigns/preview", ADMIN, some));
@@ -258,7 +222,7 @@ class CampaignInspectionRoutesTest {
 
     @Test
     void shouldRefuseEveryBadInputOfCreateExactlyAsCreateDoes(@TempDir Path dir) throws Exception {
-        Path data = copyData(dir);
+        Path data = copyData(template.resolve("data"), dir);
         service = start(data, ConfigFactory.parseString("herald.service.max-json-body = 4 KiB"));
         List<String> bad = List.of(
                 "{\"name\": \"x\"",
@@ -303,7 +267,7 @@ class CampaignInspectionRoutesTest {
 
     @Test
     void shouldAnswerOneRecipientsOutcomeAndWhyOrSayWhatIsNotFound(@TempDir Path dir) throws Exception {
-        service = start(copyData(dir), ConfigFactory.empty());
+        service = start(copyData(template.resolve("data"), dir), ConfigFactory.empty());
         viewer = service.keys().create(dev.herald.dispatcher.api.Role.VIEWER, "test").key();
         String id = json(post("/v1/campaigns", ADMIN, CAMPAIGN.replace("\"all\"", "\"some\""))).path("id").asText();
         JsonNode done = awaitDecided(id);

@@ -1,5 +1,9 @@
 package dev.herald.dispatcher.service;
 
+import static dev.herald.dispatcher.service.ServiceTests.assertError;
+import static dev.herald.dispatcher.service.ServiceTests.copyData;
+import static dev.herald.dispatcher.service.ServiceTests.json;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -64,21 +68,6 @@ class HeraldServiceTest {
         }
     }
 
-    private static Path copyData(Path dir) throws Exception {
-        Path target = dir.resolve("data");
-        try (var files = Files.walk(template.resolve("data"))) {
-            for (Path p : (Iterable<Path>) files::iterator) {
-                Path to = target.resolve(template.resolve("data").relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(to);
-                } else {
-                    Files.copy(p, to);
-                }
-            }
-        }
-        return target;
-    }
-
     /** Starts the service on {@code data}, with segments {@code all} (everyone) and {@code nobody} (empty) stored. */
     private HeraldService start(Path data, Config overrides, StringWriter out) throws Exception {
         Config config = overrides.withFallback(ConfigFactory.load()).resolve();
@@ -94,36 +83,11 @@ class HeraldServiceTest {
     }
 
     private HttpResponse<String> call(String method, String path, String key, String contentType, String body) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.port() + path))
-                .timeout(Duration.ofSeconds(20))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-        if (key != null) {
-            b.header("Authorization", "Bearer " + key);
-        }
-        if (contentType != null) {
-            b.header("Content-Type", contentType);
-        }
-        return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        return ServiceTests.call(service.port(), method, path, key, contentType, body);
     }
 
     private HttpResponse<String> post(String path, String key, String json) throws Exception {
         return call("POST", path, key, "application/json", json);
-    }
-
-    private static JsonNode json(HttpResponse<String> r) throws Exception {
-        assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("application/json"),
-                "answer is JSON: " + r.headers().map() + " " + r.body());
-        return JSON.readTree(r.body());
-    }
-
-    private static void assertError(HttpResponse<String> r, int status, String code, String field) throws Exception {
-        JsonNode b = json(r);
-        assertEquals(status, r.statusCode(), r.body());
-        assertEquals(code, b.path("error").asText(), r.body());
-        assertFalse(b.path("message").asText().isBlank(), "the error says what is wrong: " + r.body());
-        if (field != null) {
-            assertEquals(field, b.path("field").asText(), r.body());
-        }
     }
 
     /** Sends headers announcing {@code announced} bytes of JSON and only a part of them; returns the answer's status. */
@@ -187,7 +151,7 @@ class HeraldServiceTest {
 
     @Test
     void shouldRunACampaignCreatedOverHttpToTheEndWithCountsThatAddUp(@TempDir Path dir) throws Exception {
-        service = start(copyData(dir), ConfigFactory.empty(), new StringWriter());
+        service = start(copyData(template.resolve("data"), dir), ConfigFactory.empty(), new StringWriter());
         HttpResponse<String> created = post("/v1/campaigns", ADMIN, CAMPAIGN);
         assertEquals(201, created.statusCode(), created.body());
         String id = json(created).path("id").asText();
@@ -209,7 +173,7 @@ class HeraldServiceTest {
 
     @Test
     void shouldAnswerARetriedSubmissionWithTheFirstCampaign(@TempDir Path dir) throws Exception {
-        service = start(copyData(dir), ConfigFactory.empty(), new StringWriter());
+        service = start(copyData(template.resolve("data"), dir), ConfigFactory.empty(), new StringWriter());
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.port() + "/v1/campaigns"))
                 .header("Authorization", "Bearer " + ADMIN).header("Content-Type", "application/json")
                 .header("Idempotency-Key", "order-42").POST(HttpRequest.BodyPublishers.ofString(CAMPAIGN));
@@ -226,7 +190,7 @@ class HeraldServiceTest {
 
     @Test
     void shouldRefuseBadRequestsWithAJsonErrorNamingWhatIsWrongAndStoreNothing(@TempDir Path dir) throws Exception {
-        service = start(copyData(dir), ConfigFactory.parseString("herald.service.max-json-body = 4 KiB"), new StringWriter());
+        service = start(copyData(template.resolve("data"), dir), ConfigFactory.parseString("herald.service.max-json-body = 4 KiB"), new StringWriter());
         String viewer = service.keys().create(dev.herald.dispatcher.api.Role.VIEWER, "test").key();
 
         HttpResponse<String> noKey = call("GET", "/v1/campaigns", null, null, null);
@@ -275,7 +239,7 @@ class HeraldServiceTest {
 
     @Test
     void shouldRefuseATemplateFieldTheAudiencesUploadDidNotHave(@TempDir Path dir) throws Exception {
-        service = start(copyData(dir), ConfigFactory.empty(), new StringWriter());
+        service = start(copyData(template.resolve("data"), dir), ConfigFactory.empty(), new StringWriter());
         HttpResponse<String> upload = call("POST", "/v1/segments/uploaded", ADMIN, "text/csv",
                 "phone,First_Name,city\n+447400100201,Ada,Leeds\n+447400100202,Bob,York\n");
         assertEquals(201, upload.statusCode(), upload.body());
@@ -292,7 +256,7 @@ class HeraldServiceTest {
 
     @Test
     void shouldDeferEachRecipientToTheScheduledLocalTimeInTheirOwnZone(@TempDir Path dir) throws Exception {
-        service = start(copyData(dir), ConfigFactory.empty(), new StringWriter());
+        service = start(copyData(template.resolve("data"), dir), ConfigFactory.empty(), new StringWriter());
         HttpResponse<String> upload = call("POST", "/v1/segments/zones", ADMIN, "text/csv",
                 "phone,tz,first_name\n+447400100301,Asia/Tokyo,Aki\n+447400100302,America/New_York,Ned\n"
                         + "+447400100303,Europe/London,Lou\n");
@@ -329,7 +293,7 @@ class HeraldServiceTest {
 
     @Test
     void shouldHoldACampaignToItsOwnTps(@TempDir Path dir) throws Exception {
-        service = start(copyData(dir), ConfigFactory.empty(), new StringWriter());
+        service = start(copyData(template.resolve("data"), dir), ConfigFactory.empty(), new StringWriter());
         // recipients whose local time is mid-afternoon now, so that quiet hours defer nobody
         int hour = java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC).getHour();
         int offset = Math.max(-12, Math.min(14, 14 - hour));
@@ -366,7 +330,7 @@ class HeraldServiceTest {
     @Test
     void shouldPauseResumeAndCancelAndRefuseWhatTheStatusDoesNotAllow(@TempDir Path dir) throws Exception {
         // a slow connector, so the campaign is still running when it is steered
-        service = start(copyData(dir), ConfigFactory.parseString("herald.service.connector { latency-min = 2ms, "
+        service = start(copyData(template.resolve("data"), dir), ConfigFactory.parseString("herald.service.connector { latency-min = 2ms, "
                 + "latency-max = 2ms, window = 8 }"), new StringWriter());
         String id = json(post("/v1/campaigns", ADMIN, CAMPAIGN)).path("id").asText();
         awaitStatus(id, "running");
@@ -391,7 +355,7 @@ class HeraldServiceTest {
 
     @Test
     void shouldResumeARunningCampaignAfterAStopWithoutSendingAnyoneTwice(@TempDir Path dir) throws Exception {
-        Path data = copyData(dir);
+        Path data = copyData(template.resolve("data"), dir);
         Config slow = ConfigFactory.parseString("herald.service.connector { latency-min = 1ms, latency-max = 1ms, window = 16 }");
         service = start(data, slow, new StringWriter());
         String id = json(post("/v1/campaigns", ADMIN, CAMPAIGN)).path("id").asText();

@@ -1,5 +1,8 @@
 package dev.herald.dispatcher.service;
 
+import static dev.herald.dispatcher.service.ServiceTests.copyData;
+import static dev.herald.dispatcher.service.ServiceTests.json;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -19,7 +22,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -69,17 +71,7 @@ class MetricsAndEventsTest {
     }
 
     private void start(Path dir) throws Exception {
-        Path data = dir.resolve("data");
-        try (Stream<Path> files = Files.walk(template.resolve("data"))) {
-            for (Path p : (Iterable<Path>) files::iterator) {
-                Path to = data.resolve(template.resolve("data").relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(to);
-                } else {
-                    Files.copy(p, to);
-                }
-            }
-        }
+        Path data = copyData(template.resolve("data"), dir);
         MutableRoaringBitmap all = new MutableRoaringBitmap();
         all.add(0L, RECIPIENTS);
         SegmentStore.open(data).put("all", all, RECIPIENTS, 0);
@@ -105,11 +97,6 @@ class MetricsAndEventsTest {
         return HTTP.send(request(path, key).header("Content-Type", "application/json")
                 .POST(json == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json))
                 .build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static JsonNode json(HttpResponse<String> r) throws Exception {
-        assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("application/json"), r.body());
-        return JSON.readTree(r.body());
     }
 
     private static final String CAMPAIGN = """
