@@ -14,8 +14,11 @@ import java.time.Instant;
  * @param rawText the recipient's own words, as received (e.g. {@code "Stop."}), or null
  * @param campaignId the campaign it answered, or null
  * @param time when it happened; null means "when it is written"
+ * @param sentAt when the campaign it answered sent its message to this recipient, or null (not
+ *     attributed, or not known)
  */
-public record ConsentEvidence(ConsentSource source, String channel, String rawText, String campaignId, Instant time) {
+public record ConsentEvidence(ConsentSource source, String channel, String rawText, String campaignId, Instant time,
+                              Instant sentAt) {
 
     /** Longest raw text kept, in characters; longer text is cut (the ledger is evidence, not an archive of spam). */
     public static final int MAX_TEXT = 1024;
@@ -39,23 +42,33 @@ public record ConsentEvidence(ConsentSource source, String channel, String rawTe
         }
     }
 
+    /** Evidence without the campaign's send time. */
+    public ConsentEvidence(ConsentSource source, String channel, String rawText, String campaignId, Instant time) {
+        this(source, channel, rawText, campaignId, time, null);
+    }
+
     public static ConsentEvidence of(ConsentSource source) {
-        return new ConsentEvidence(source, null, null, null, null);
+        return new ConsentEvidence(source, null, null, null, null, null);
     }
 
     public ConsentEvidence channel(String c) {
-        return new ConsentEvidence(source, c, rawText, campaignId, time);
+        return new ConsentEvidence(source, c, rawText, campaignId, time, sentAt);
     }
 
     public ConsentEvidence rawText(String t) {
-        return new ConsentEvidence(source, channel, t, campaignId, time);
+        return new ConsentEvidence(source, channel, t, campaignId, time, sentAt);
     }
 
     public ConsentEvidence campaign(String id) {
-        return new ConsentEvidence(source, channel, rawText, id, time);
+        return new ConsentEvidence(source, channel, rawText, id, time, sentAt);
     }
 
     public ConsentEvidence at(Instant t) {
-        return new ConsentEvidence(source, channel, rawText, campaignId, t);
+        return new ConsentEvidence(source, channel, rawText, campaignId, t, sentAt);
+    }
+
+    /** The same evidence, attributed to a send of its campaign at {@code t}. */
+    public ConsentEvidence sentAt(Instant t) {
+        return new ConsentEvidence(source, channel, rawText, campaignId, time, t);
     }
 }

@@ -99,7 +99,8 @@ public final class ConsentLedger {
 
     /**
      * Writes the records with {@code from <= time < to} as JSON lines, one object a line:
-     * {@code {"seq","time","action","recipientId","phone","scope","source","channel","text","campaign"}}.
+     * {@code {"seq","time","action","recipientId","phone","scope","source","channel","text","campaign"}}, plus
+     * {@code "sentAt"} when the opt-out was attributed to a campaign's send.
      *
      * @param recipientId one recipient, or {@code -1} for all
      * @return the number of records written
@@ -143,6 +144,9 @@ public final class ConsentLedger {
         g.writeStringField("channel", r.evidence().channel());
         g.writeStringField("text", r.evidence().rawText());
         g.writeStringField("campaign", r.evidence().campaignId());
+        if (r.evidence().sentAt() != null) {
+            g.writeStringField("sentAt", r.evidence().sentAt().toString());
+        }
         g.writeEndObject();
     }
 

@@ -18,13 +18,16 @@ import java.util.zip.CRC32C;
  * frame:   u32 payloadLength | u32 crc32c(payload) | payload
  * payload: u8 version | u64 seq | u64 epochMillis | u8 action | u32 recipientId | u8 scopeKind
  *          | str scopeName | u8 source | str channel | str phone | str rawText | str campaignId
+ *          | u64 sentAtMillis (version 2 on; -1 = none)
  * str:     u16 byteLength (0xFFFF = null) | UTF-8 bytes
  * </pre>
  * The recipient id sits at a fixed offset so that history scans can skip records cheaply.
  * Stateless and thread-safe.
  */
 public final class WalCodec {
-    static final byte VERSION = 1;
+    static final byte VERSION = 2;
+    /** The first version, without {@code sentAtMillis}; still read. */
+    static final byte VERSION_1 = 1;
     /** Frame header bytes: length and checksum. */
     public static final int FRAME_HEADER = 8;
     /** Largest payload accepted on read; anything larger is a torn or corrupt frame. */
@@ -54,6 +57,7 @@ public final class WalCodec {
         putString(out, r.phone());
         putString(out, e.rawText());
         putString(out, e.campaignId());
+        out.putLong(e.sentAt() == null ? -1 : e.sentAt().toEpochMilli());
         int end = out.position();
         int len = end - payloadStart;
         CRC32C crc = new CRC32C();
@@ -68,7 +72,7 @@ public final class WalCodec {
     public static int maxFrameSize() {
         // text is at most MAX_TEXT chars (<= 3 bytes each in UTF-8), ids MAX_ID chars
         return FRAME_HEADER + 1 + 8 + 8 + 1 + 4 + 1 + (2 + 64) + 1 + (2 + ConsentEvidence.MAX_ID * 3)
-                + (2 + 16 * 3) + (2 + ConsentEvidence.MAX_TEXT * 3) + (2 + ConsentEvidence.MAX_ID * 3);
+                + (2 + 16 * 3) + (2 + ConsentEvidence.MAX_TEXT * 3) + (2 + ConsentEvidence.MAX_ID * 3) + 8;
     }
 
     /**
@@ -113,7 +117,7 @@ public final class WalCodec {
         ByteBuffer p = in.duplicate();
         p.position(in.position() + FRAME_HEADER).limit(end);
         byte version = p.get();
-        if (version != VERSION) {
+        if (version != VERSION && version != VERSION_1) {
             throw new IllegalArgumentException("unknown record version " + version);
         }
         long seq = p.getLong();
@@ -127,6 +131,7 @@ public final class WalCodec {
         String phone = getString(p);
         String text = getString(p);
         String campaign = getString(p);
+        long sentAt = version == VERSION_1 ? -1 : p.getLong();
         if (action != 1 && action != 2) {
             throw new IllegalArgumentException("unknown action " + action);
         }
@@ -135,7 +140,7 @@ public final class WalCodec {
         }
         Scope scope = new Scope(Scope.Kind.values()[kind], scopeName);
         ConsentEvidence evidence = new ConsentEvidence(ConsentSource.values()[source], channel, text, campaign,
-                Instant.ofEpochMilli(millis));
+                Instant.ofEpochMilli(millis), sentAt == -1 ? null : Instant.ofEpochMilli(sentAt));
         in.position(end);
         return new ConsentRecord(seq, Instant.ofEpochMilli(millis), action == 1 ? ConsentAction.OPT_OUT : ConsentAction.OPT_IN,
                 id, phone, scope, evidence);
