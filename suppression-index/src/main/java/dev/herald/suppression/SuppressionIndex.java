@@ -77,6 +77,13 @@ public final class SuppressionIndex implements AutoCloseable {
     private final AtomicBoolean autoCompactPending = new AtomicBoolean();
     private final WalWriter writer;
     private volatile SuppressionSnapshot snapshot;
+    /**
+     * Hand-overs hold the read side while they check a snapshot and hand the message over; a new
+     * snapshot is published and then the write side is taken once (a barrier) before the changes
+     * are acknowledged. See {@link #handOver}.
+     */
+    private final java.util.concurrent.locks.ReentrantReadWriteLock handOvers =
+            new java.util.concurrent.locks.ReentrantReadWriteLock();
     private volatile boolean closed;
     private long generation;
     /** Writer thread only: records applied since the log was sealed for a running compaction. */
@@ -293,6 +300,10 @@ public final class SuppressionIndex implements AutoCloseable {
         SuppressionSnapshot next = new SuppressionSnapshot(records.get(records.size() - 1).seq(), Map.copyOf(states),
                 snapshot.unions());
         snapshot = next;
+        // Barrier: a hand-over that checked the previous snapshot finishes before these changes are
+        // acknowledged; one that starts now sees the new snapshot.
+        handOvers.writeLock().lock();
+        handOvers.writeLock().unlock();
         if (sinceSeal != null) {
             sinceSeal.addAll(records);
         }
@@ -322,6 +333,25 @@ public final class SuppressionIndex implements AutoCloseable {
     /** The current consistent view. Every change whose {@link #apply} has returned is in it. */
     public SuppressionSnapshot snapshot() {
         return snapshot;
+    }
+
+    /**
+     * Runs a check-then-hand-over so that no change is acknowledged in between: {@code action}
+     * reads {@link #snapshot()} (as often as it likes) and hands messages over to the connector;
+     * an opt-out made visible while it runs is acknowledged only after it returns. Invariant 1
+     * then holds exactly: a message handed over after an opt-out's acknowledgement was checked
+     * against a snapshot that already had it.
+     *
+     * <p>{@code action} must be short and must not wait for the index (no {@link #apply} inside):
+     * the index's writer waits for it before acknowledging anything.
+     */
+    public <T> T handOver(java.util.function.Supplier<T> action) {
+        handOvers.readLock().lock();
+        try {
+            return action.get();
+        } finally {
+            handOvers.readLock().unlock();
+        }
     }
 
     /** The consent ledger (the evidence behind every change). */

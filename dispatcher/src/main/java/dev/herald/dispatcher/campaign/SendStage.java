@@ -342,14 +342,16 @@ public final class SendStage {
             }
             // And once more per message, right before its own hand-over, on the newest snapshot: the
             // group's hand-over takes a while, and an opt-out acknowledged meanwhile must still stop it.
+            // The index's hand-over gate keeps an opt-out from being acknowledged between a message's
+            // check and its hand-over.
             Map<Integer, String> lastMoment = new java.util.HashMap<>();
-            return slots.sendEach(messages, m -> {
+            return s.suppression().handOver(() -> slots.sendEach(messages, m -> {
                 String by = suppressedBy(s.suppression().snapshot(), m.recipientId(), s.scopes());
                 if (by != null) {
                     lastMoment.put(m.recipientId(), by);
                 }
                 return by == null;
-            }).thenCompose(results -> {
+            })).thenCompose(results -> {
                 List<Attempt> handed = new ArrayList<>(sending.size());
                 List<SendResult> answers = new ArrayList<>(sending.size());
                 for (int i = 0; i < sending.size(); i++) {
