@@ -105,6 +105,24 @@ public final class HeraldMetrics implements AutoCloseable {
         }
     }
 
+    /**
+     * Counts one inbound reply: {@code herald_inbound_total{outcome}}, the outcome being the action
+     * taken ({@code opt-out}, {@code opt-in}, {@code help}, {@code none}) or why it was refused
+     * ({@code invalid_signature}, {@code replayed}, {@code stale_request}, {@code bad_request}).
+     */
+    public void inbound(String outcome) {
+        if (registry != null) {
+            registry.counter("herald.inbound", "outcome", outcome).increment();
+        }
+    }
+
+    /** Counts one confirmation or help reply by its connector answer: {@code herald_inbound_replies_total{result}}. */
+    public void inboundReply(String result) {
+        if (registry != null) {
+            registry.counter("herald.inbound.replies", "result", result).increment();
+        }
+    }
+
     /** @return metrics that record nothing: {@link #meter} returns the connector itself, {@link #scrape} answers "" */
     public static HeraldMetrics noop() {
         return NOOP;

@@ -24,6 +24,12 @@ import dev.herald.dispatcher.connector.SimulatedConnectorOptions;
 import dev.herald.dispatcher.metrics.CampaignTotals;
 import dev.herald.dispatcher.metrics.HeraldMetrics;
 import dev.herald.dispatcher.throttle.ThrottleShards;
+import dev.herald.dispatcher.api.InboundRoutes;
+import dev.herald.dispatcher.inbound.InboundHandler;
+import dev.herald.dispatcher.inbound.InboundSettings;
+import dev.herald.dispatcher.inbound.KeywordRules;
+import dev.herald.dispatcher.inbound.LastSends;
+import dev.herald.dispatcher.sender.SenderProfiles;
 import dev.herald.suppression.DirectoryOptions;
 import dev.herald.suppression.IndexOptions;
 import dev.herald.suppression.RecipientDirectory;
@@ -108,6 +114,16 @@ public final class HeraldService {
      */
     public static HeraldService start(Path dataDir, Config config, ServiceSettings settings, Map<String, String> env,
                                       PrintWriter out) throws IOException {
+        return start(dataDir, config, settings, env, out, java.util.function.UnaryOperator.identity());
+    }
+
+    /**
+     * As {@link #start(Path, Config, ServiceSettings, Map, PrintWriter)}, with {@code wrap} applied to
+     * the connector campaigns and replies send through (tests observe hand-overs with it).
+     */
+    static HeraldService start(Path dataDir, Config config, ServiceSettings settings, Map<String, String> env,
+                               PrintWriter out, java.util.function.UnaryOperator<dev.herald.dispatcher.connector.Connector> wrap)
+            throws IOException {
         List<AutoCloseable> opened = new ArrayList<>();
         try {
             HeraldData data = HeraldData.at(dataDir, DirectoryOptions.defaults().withCapacity(settings.directoryCapacity()),
@@ -130,6 +146,13 @@ public final class HeraldService {
             opened.add(connector);
             HeraldMetrics metrics = HeraldMetrics.prometheus();
             opened.add(metrics);
+            SenderProfiles senders = SenderProfiles.fromConfig(config);
+            KeywordRules keywords = KeywordRules.fromConfig(config);
+            InboundSettings inbound = InboundSettings.fromConfig(config, env);
+            LastSends lastSends = LastSends.open(dataDir.resolve("last-sends"),
+                    (int) Math.min(Integer.MAX_VALUE, settings.directoryCapacity()));
+            opened.add(lastSends);
+            dev.herald.dispatcher.connector.Connector sending = wrap.apply(lastSends.observe(metrics.meter(connector)));
             SegmentStore segments = SegmentStore.open(dataDir);
             ApiKeys keys = ApiKeys.open(dataDir);
             Optional<String> firstKey = keys.bootstrap(env.get("HERALD_API_KEY"));
@@ -138,7 +161,7 @@ public final class HeraldService {
             ActorSystem<Void> system = ActorSystem.create(Behaviors.setup(ctx -> {
                 ThrottleShards shards = ThrottleShards.spawn(ctx, "throttle", capLedger, settings.throttleShards(),
                         ThrottleShards.idsPerShard(Math.max(directory.size(), 1_000_000), settings.throttleShards()));
-                CampaignDeps deps = new CampaignDeps(directory, index, zones, policy, shards, metrics.meter(connector), null,
+                CampaignDeps deps = new CampaignDeps(directory, index, zones, policy, shards, sending, null,
                         dataDir.resolve("campaigns"), Clock.systemUTC(), settings.askTimeout());
                 Campaign.Settings campaignSettings = new Campaign.Settings(deps, new CampaignStore(dataDir.resolve("campaigns")),
                         settings.releasePoll(), 3, Duration.ofSeconds(1));
@@ -162,6 +185,9 @@ public final class HeraldService {
             groups.add(new CampaignInspectionRoutes(keys, settings.maxJsonBody(), settings.bodyTimeout(), settings.askTimeout(),
                     system, c.manager(), audiences, settings.connectorName(), Clock.systemUTC(), c.deps(), blockingIo).route());
             groups.add(new KeyRoutes(keys, settings.maxJsonBody(), settings.bodyTimeout()).route());
+            InboundHandler replies = new InboundHandler(keywords, senders, inbound, directory, index, lastSends,
+                    c.deps().connector(), c.deps().rateLimiter(), metrics, Clock.systemUTC(), blockingIo);
+            groups.add(new InboundRoutes(keys, settings.bodyTimeout(), replies, inbound, metrics, Clock.systemUTC()).route());
             List<Endpoint> endpoints = new ArrayList<>();
             endpoints.addAll(SegmentRoutes.ENDPOINTS);
             endpoints.addAll(SuppressionRoutes.ENDPOINTS);
@@ -169,6 +195,7 @@ public final class HeraldService {
             endpoints.addAll(CampaignEventRoutes.ENDPOINTS);
             endpoints.addAll(CampaignInspectionRoutes.ENDPOINTS);
             endpoints.addAll(KeyRoutes.ENDPOINTS);
+            endpoints.addAll(InboundRoutes.ENDPOINTS);
             metrics.campaigns(() -> campaignsForMetrics(system, c.manager(), settings.askTimeout()));
             Route all = HttpApi.sealed(groups, endpoints, () -> health(directory, index), keys, metrics);
 

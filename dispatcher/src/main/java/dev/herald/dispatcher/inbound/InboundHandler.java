@@ -1,0 +1,290 @@
+package dev.herald.dispatcher.inbound;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.herald.dispatcher.connector.Connector;
+import dev.herald.dispatcher.connector.OutboundMessage;
+import dev.herald.dispatcher.connector.SendResult;
+import dev.herald.dispatcher.metrics.HeraldMetrics;
+import dev.herald.dispatcher.render.RenderedMessage;
+import dev.herald.dispatcher.sender.SenderProfiles;
+import dev.herald.suppression.ConsentChange;
+import dev.herald.suppression.ConsentEvidence;
+import dev.herald.suppression.ConsentSource;
+import dev.herald.suppression.InvalidPhoneNumberException;
+import dev.herald.suppression.PhoneNumbers;
+import dev.herald.suppression.RecipientDirectory;
+import dev.herald.suppression.Scope;
+import dev.herald.suppression.SuppressionIndex;
+import dev.herald.suppression.SuppressionSnapshot;
+import dev.herald.throttle.Priority;
+import dev.herald.throttle.RateLimiter;
+
+/**
+ * Acts on one inbound reply: classifies it ({@link KeywordRules}), makes an opt-out or opt-in
+ * durable in the suppression index, and sends the confirmation or help text back through the
+ * connector as a transactional message (no caps, no quiet hours, no suppression: it answers the
+ * recipient's own message).
+ *
+ * <pre>{@code
+ * InboundHandler h = new InboundHandler(rules, senders, settings, directory, index, lastSends, connector, null, metrics, clock);
+ * h.handle(new InboundHandler.Reply("+447700900123", "60600", "Stop.", "sms"))
+ *  .thenAccept(a -> ...);   // Answer[action=opt-out, scope=sender:demo, reply=You are unsubscribed from ...]
+ * }</pre>
+ *
+ * <p><b>Scopes.</b> STOP: the sender the reply was sent to ({@code sender:<id>}, or
+ * {@code sender-channel:<id>/<channel>} when {@link InboundSettings#allChannels()} is off); a STOP
+ * to a number no sender lists is taken as STOPALL (nothing may be lost). STOPALL: {@code global}
+ * (or {@code channel:<channel>}). START: the sender's scopes; a STOPALL stays in force.
+ *
+ * <p><b>Once.</b> The replies of one recipient are handled one after the other. An opt-out is
+ * confirmed only when it changes something: a second STOP is answered with {@code reply: null} and
+ * sends nothing; likewise a START when nothing was suppressed.
+ *
+ * <p><b>Durable before the answer.</b> The returned stage completes only once the change is
+ * fsynced and visible to every campaign's send stage (the index's hand-over gate: no campaign
+ * hands over a marketing message to the recipient after that).
+ *
+ * <p><b>Evidence.</b> Source {@code keyword}, the channel, the raw text, and the campaign the reply
+ * answered with its send time ({@link LastSends}: the recipient's last marketing message, if it
+ * came from that sender, or from any for a STOPALL, within the attribution window).
+ *
+ * <p>Thread-safe.
+ */
+public final class InboundHandler {
+
+    private static final Logger LOG = LoggerFactory.getLogger(InboundHandler.class);
+
+    /** Sender id used in the connector's logs for replies to numbers no sender lists. */
+    private static final String NO_SENDER = "herald";
+
+    /**
+     * One inbound message.
+     *
+     * @param from        the recipient's number, as the provider gives it
+     * @param to          the number or short code it was sent to
+     * @param text        the text; null when it was not valid UTF-8 (then it is no keyword)
+     * @param channel     {@code sms}, {@code whatsapp}, ... (a scope name)
+     */
+    public record Reply(String from, String to, String text, String channel) {
+    }
+
+    /**
+     * What was done.
+     *
+     * @param action {@code opt-out}, {@code opt-in}, {@code help} or {@code none}
+     * @param scope  the scope changed or asked about, e.g. {@code sender:acme}; null for help and none
+     * @param reply  the text sent back; null when nothing is sent
+     */
+    public record Answer(String action, String scope, String reply) {
+    }
+
+    /** A reply's number that is not a phone number: the caller answers 400 naming {@code from}. */
+    public static final class InvalidSender extends IllegalArgumentException {
+        InvalidSender(String message) {
+            super(message);
+        }
+    }
+
+    private final KeywordRules rules;
+    private final SenderProfiles senders;
+    private final InboundSettings settings;
+    private final RecipientDirectory directory;
+    private final SuppressionIndex index;
+    private final LastSends lastSends;
+    private final Connector connector;
+    private final RateLimiter limiter;
+    private final HeraldMetrics metrics;
+    private final Clock clock;
+    private final Executor io;
+    /** Per recipient: the last reply's work, so that the next one runs after it. */
+    private final ConcurrentHashMap<Integer, CompletableFuture<?>> queues = new ConcurrentHashMap<>();
+
+    /**
+     * @param lastSends may be null (no attribution)
+     * @param limiter   may be null (the connector is not rate-limited)
+     * @param io        runs directory and index work (may block briefly)
+     */
+    public InboundHandler(KeywordRules rules, SenderProfiles senders, InboundSettings settings, RecipientDirectory directory,
+                          SuppressionIndex index, LastSends lastSends, Connector connector, RateLimiter limiter,
+                          HeraldMetrics metrics, Clock clock, Executor io) {
+        this.rules = rules;
+        this.senders = senders;
+        this.settings = settings;
+        this.directory = directory;
+        this.index = index;
+        this.lastSends = lastSends;
+        this.connector = connector;
+        this.limiter = limiter;
+        this.metrics = metrics;
+        this.clock = clock;
+        this.io = io;
+    }
+
+    /**
+     * @return completed with what was done once it is durable; exceptionally with
+     *     {@link InvalidSender} for a {@code from} that is not a phone number, or the index's
+     *     {@link java.io.IOException} (wrapped) when the change could not be made durable
+     */
+    public CompletionStage<Answer> handle(Reply reply) {
+        PhoneNumbers.Normalized from;
+        try {
+            from = directory.phoneNumbers().normalize(stripChannelPrefix(reply.from()));
+        } catch (InvalidPhoneNumberException e) {
+            return CompletableFuture.failedFuture(new InvalidSender("'from' is not a valid phone number: " + e.reason().text()));
+        }
+        Optional<SenderProfiles.Profile> profile = senders.byNumber(stripChannelPrefix(reply.to()));
+        String senderId = profile.map(SenderProfiles.Profile::id).orElse(null);
+        KeywordRules.Action action = reply.text() == null ? KeywordRules.Action.NONE
+                : rules.classify(reply.text(), senderId, from.region());
+        switch (action) {
+            case NONE:
+                return CompletableFuture.completedFuture(new Answer("none", null, null));
+            case HELP:
+                if (profile.isEmpty()) {
+                    return CompletableFuture.completedFuture(new Answer("help", null, null));
+                }
+                send(from.e164(), -1, profile.get(), reply.channel(), profile.get().help());
+                return CompletableFuture.completedFuture(new Answer("help", null, profile.get().help()));
+            default:
+                break;
+        }
+        if (action == KeywordRules.Action.OPT_IN && profile.isEmpty()) {
+            return CompletableFuture.completedFuture(new Answer("opt-in", null, null)); // nobody to resubscribe to
+        }
+        return CompletableFuture.supplyAsync(() -> directory.register(from.e164(), null, null, null).id(), io)
+                .thenCompose(id -> serially(id, () -> change(id, from.e164(), action, profile, reply)));
+    }
+
+    /** Runs {@code work} after every earlier reply of recipient {@code id} is done. */
+    private <T> CompletableFuture<T> serially(int id, java.util.function.Supplier<CompletionStage<T>> work) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        CompletableFuture<?> previous = queues.put(id, result);
+        CompletableFuture<?> before = previous == null ? CompletableFuture.completedFuture(null) : previous;
+        before.handle((v, e) -> null).thenComposeAsync(v -> work.get(), io).whenComplete((v, e) -> {
+            queues.remove(id, result);
+            if (e != null) {
+                result.completeExceptionally(e);
+            } else {
+                result.complete(v);
+            }
+        });
+        return result;
+    }
+
+    private CompletionStage<Answer> change(int id, String e164, KeywordRules.Action action,
+                                           Optional<SenderProfiles.Profile> profile, Reply reply) {
+        String channel = reply.channel();
+        SuppressionSnapshot now = index.snapshot();
+        ConsentEvidence evidence = ConsentEvidence.of(ConsentSource.KEYWORD).channel(channel).rawText(reply.text());
+        List<ConsentChange> changes = new ArrayList<>(2);
+        Scope answered;
+        String confirmation;
+        if (action == KeywordRules.Action.OPT_IN) {
+            SenderProfiles.Profile p = profile.orElseThrow();
+            answered = settings.allChannels() ? p.scope() : Scope.senderChannel(p.id(), channel);
+            for (Scope s : List.of(p.scope(), Scope.senderChannel(p.id(), channel))) {
+                if (now.isSuppressed(id, s)) {
+                    changes.add(ConsentChange.optIn(id, e164, s, evidence));
+                }
+            }
+            confirmation = p.confirmOptIn();
+        } else {
+            boolean all = action == KeywordRules.Action.OPT_OUT_ALL || profile.isEmpty();
+            if (all) {
+                answered = settings.allChannels() ? Scope.GLOBAL : Scope.channel(channel);
+            } else {
+                answered = settings.allChannels() ? profile.get().scope() : Scope.senderChannel(profile.get().id(), channel);
+            }
+            if (!now.isSuppressed(id, answered)) {
+                changes.add(ConsentChange.optOut(id, e164, answered, attributed(id, evidence, all ? null : profile.get().id())));
+            }
+            confirmation = profile.map(p -> all ? p.confirmOptOutAll() : p.confirmOptOut()).orElse(null);
+        }
+        String wire = action.wire();
+        if (changes.isEmpty()) {
+            return CompletableFuture.completedFuture(new Answer(wire, answered.toString(), null)); // confirmed before
+        }
+        return index.applyAsync(changes).thenApply(records -> {
+            if (confirmation != null) {
+                send(e164, id, profile.get(), channel, confirmation);
+            }
+            return new Answer(wire, answered.toString(), confirmation);
+        });
+    }
+
+    /** The evidence with the campaign it answered: the last marketing send from {@code sender} (any when null). */
+    private ConsentEvidence attributed(int id, ConsentEvidence evidence, String sender) {
+        if (lastSends == null) {
+            return evidence;
+        }
+        Optional<LastSends.Mark> mark = lastSends.of(id);
+        if (mark.isEmpty() || (sender != null && !sender.equals(mark.get().sender()))) {
+            return evidence;
+        }
+        Instant at = mark.get().at();
+        if (at.isBefore(clock.instant().minus(settings.attributionWindow()))) {
+            return evidence;
+        }
+        return evidence.campaign(mark.get().campaignId()).sentAt(at);
+    }
+
+    /** Sends {@code text} to the recipient as a transactional message; the answer is logged and counted. */
+    private void send(String e164, int id, SenderProfiles.Profile profile, String channel, String text) {
+        int recipient = id >= 0 ? id : directory.idOf(e164).orElse(0);
+        OutboundMessage m = OutboundMessage.of(settings.replyCampaign(), recipient, e164,
+                profile == null ? NO_SENDER : profile.id(), RenderedMessage.of(text), Priority.TRANSACTIONAL, channel);
+        paced(m, 0).whenComplete((r, e) -> {
+            String result = e != null ? "exception" : r instanceof SendResult.Accepted ? "accepted"
+                    : r instanceof SendResult.Throttled ? "throttled" : "failed";
+            metrics.inboundReply(result);
+            if (!"accepted".equals(result)) {
+                LOG.warn("reply to recipient {} was not accepted by the connector: {}", recipient, e != null ? e.toString() : r);
+            }
+        });
+    }
+
+    /** Through the rate limiter as transactional (before any marketing), retrying a throttled answer a few times. */
+    private CompletionStage<SendResult> paced(OutboundMessage m, int attempt) {
+        if (limiter != null) {
+            long wait = limiter.tryAcquire(Priority.TRANSACTIONAL, m.segments(), System.nanoTime());
+            if (wait > 0) {
+                return later(Duration.ofNanos(wait), () -> paced(m, attempt));
+            }
+        }
+        return connector.send(m).thenCompose(r -> {
+            if (r instanceof SendResult.Throttled && attempt < 5) {
+                return later(Duration.ofMillis(200L << attempt), () -> paced(m, attempt + 1));
+            }
+            return CompletableFuture.completedFuture(r);
+        });
+    }
+
+    private static <T> CompletionStage<T> later(Duration d, java.util.function.Supplier<CompletionStage<T>> then) {
+        return CompletableFuture.supplyAsync(() -> null,
+                CompletableFuture.delayedExecutor(d.toNanos(), TimeUnit.NANOSECONDS)).thenCompose(v -> then.get());
+    }
+
+    /** {@code whatsapp:+447700900123} (how some providers write other channels) → {@code +447700900123}. */
+    static String stripChannelPrefix(String number) {
+        if (number == null) {
+            return null;
+        }
+        int colon = number.indexOf(':');
+        return colon > 0 && colon < 16 && number.substring(0, colon).chars().allMatch(Character::isLetter)
+                ? number.substring(colon + 1) : number;
+    }
+}
