@@ -61,6 +61,7 @@ class OpenApiTest {
         all.addAll(CampaignEventRoutes.ENDPOINTS);
         all.addAll(CampaignInspectionRoutes.ENDPOINTS);
         all.addAll(KeyRoutes.ENDPOINTS);
+        all.addAll(InboundRoutes.ENDPOINTS);
         all.add(HttpApi.METRICS);
         return all;
     }
