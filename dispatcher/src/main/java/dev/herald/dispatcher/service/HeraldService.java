@@ -110,6 +110,8 @@ public final class HeraldService {
                                       PrintWriter out) throws IOException {
         List<AutoCloseable> opened = new ArrayList<>();
         try {
+            // configuration first: a bad sender profile fails the start before anything is opened
+            dev.herald.dispatcher.sender.SenderProfiles senders = dev.herald.dispatcher.sender.SenderProfiles.fromConfig(config);
             HeraldData data = HeraldData.at(dataDir, DirectoryOptions.defaults().withCapacity(settings.directoryCapacity()),
                     IndexOptions.defaults(), true);
             opened.add(data);
@@ -156,11 +158,11 @@ public final class HeraldService {
             groups.add(new SuppressionRoutes(keys, settings.maxJsonBody(), settings.bodyTimeout(), settings.maxUpload(), index,
                     directory, blockingIo).route());
             groups.add(new CampaignRoutes(keys, settings.maxJsonBody(), settings.bodyTimeout(), settings.askTimeout(), system,
-                    c.manager(), audiences, settings.connectorName(), Clock.systemUTC()).route());
+                    c.manager(), audiences, settings.connectorName(), Clock.systemUTC(), senders).route());
             groups.add(new CampaignEventRoutes(keys, settings.askTimeout(), system, c.manager(), Duration.ofMillis(250),
                     Duration.ofSeconds(1), Duration.ofSeconds(15)).route());
             groups.add(new CampaignInspectionRoutes(keys, settings.maxJsonBody(), settings.bodyTimeout(), settings.askTimeout(),
-                    system, c.manager(), audiences, settings.connectorName(), Clock.systemUTC(), c.deps(), blockingIo).route());
+                    system, c.manager(), audiences, settings.connectorName(), Clock.systemUTC(), c.deps(), blockingIo, senders).route());
             groups.add(new KeyRoutes(keys, settings.maxJsonBody(), settings.bodyTimeout()).route());
             List<Endpoint> endpoints = new ArrayList<>();
             endpoints.addAll(SegmentRoutes.ENDPOINTS);
