@@ -163,6 +163,9 @@ public final class HeraldService {
                     Duration.ofSeconds(1), Duration.ofSeconds(15)).route());
             groups.add(new CampaignInspectionRoutes(keys, settings.maxJsonBody(), settings.bodyTimeout(), settings.askTimeout(),
                     system, c.manager(), audiences, settings.connectorName(), Clock.systemUTC(), c.deps(), blockingIo, senders).route());
+            groups.add(new dev.herald.dispatcher.api.ConsentRoutes(keys, settings.maxJsonBody(), settings.bodyTimeout(),
+                    settings.askTimeout(), system, c.manager(), index, directory,
+                    dataDir.resolve(dev.herald.dispatcher.report.UnsubscribeReasons.FILE), blockingIo).route());
             groups.add(new KeyRoutes(keys, settings.maxJsonBody(), settings.bodyTimeout()).route());
             List<Endpoint> endpoints = new ArrayList<>();
             endpoints.addAll(SegmentRoutes.ENDPOINTS);
@@ -170,6 +173,7 @@ public final class HeraldService {
             endpoints.addAll(CampaignRoutes.ENDPOINTS);
             endpoints.addAll(CampaignEventRoutes.ENDPOINTS);
             endpoints.addAll(CampaignInspectionRoutes.ENDPOINTS);
+            endpoints.addAll(dev.herald.dispatcher.api.ConsentRoutes.ENDPOINTS);
             endpoints.addAll(KeyRoutes.ENDPOINTS);
             metrics.campaigns(() -> campaignsForMetrics(system, c.manager(), settings.askTimeout()));
             Route all = HttpApi.sealed(groups, endpoints, () -> health(directory, index), keys, metrics);
