@@ -59,6 +59,7 @@ public final class CampaignInspectionRoutes extends ApiDirectives {
     private final CampaignDeps deps;
     private final RecipientDirectory directory;
     private final Executor blockingIo;
+    private final dev.herald.dispatcher.sender.SenderProfiles senders;
 
     /**
      * @param keys          who may call
@@ -72,12 +73,14 @@ public final class CampaignInspectionRoutes extends ApiDirectives {
      * @param clock         "now" for schedules and previews
      * @param deps          the campaigns' shared services (suppression, zones, quiet hours, caps)
      * @param blockingIo    where previews are computed
+     * @param senders       the sender profiles marketing text is checked against
      */
     public CampaignInspectionRoutes(ApiKeys keys, long maxJsonBytes, Duration bodyTimeout, Duration askTimeout,
                                     ActorSystem<?> system, ActorRef<CampaignManager.Command> manager,
                                     CampaignRoutes.Audiences audiences, String connectorName, Clock clock, CampaignDeps deps,
-                                    Executor blockingIo) {
+                                    Executor blockingIo, dev.herald.dispatcher.sender.SenderProfiles senders) {
         super(keys, maxJsonBytes, bodyTimeout);
+        this.senders = senders;
         this.askTimeout = askTimeout;
         this.system = system;
         this.manager = manager;
@@ -100,6 +103,8 @@ public final class CampaignInspectionRoutes extends ApiDirectives {
 
     private Route preview(CampaignRoutes.CreateCampaign body, Optional<String> idempotencyKey) {
         CampaignRecord record = CampaignRoutes.validate(body, idempotencyKey, connectorName, clock);
+        // the text is checked once per campaign, never per recipient: a preview warns where a create refuses
+        dev.herald.dispatcher.sender.MarketingCompliance.Result compliance = CampaignRoutes.compliance(record, senders);
         ImmutableRoaringBitmap audience = CampaignRoutes.audience(audiences, body);
         CampaignPreview.validate(record, audience);
         Instant at = record.startAt() != null ? record.startAt() : record.createdAt();
@@ -119,6 +124,8 @@ public final class CampaignInspectionRoutes extends ApiDirectives {
             out.put("at", r.at());
             out.put("caps", "checked read-only against the cap ledger as it is now");
             out.put("elapsedMs", r.elapsedNanos() / 1_000_000.0);
+            out.put("footer", compliance.footer());
+            out.put("warnings", CampaignRoutes.warnings(compliance));
             return out;
         }, blockingIo);
         return onSuccess(done, out -> completeJson(200, out));

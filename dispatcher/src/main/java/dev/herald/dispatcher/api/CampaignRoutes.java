@@ -5,6 +5,8 @@ import dev.herald.dispatcher.campaign.CampaignManager;
 import dev.herald.dispatcher.campaign.CampaignRecord;
 import dev.herald.dispatcher.outcome.Outcomes;
 import dev.herald.dispatcher.render.Template;
+import dev.herald.dispatcher.sender.MarketingCompliance;
+import dev.herald.dispatcher.sender.SenderProfiles;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -98,6 +100,7 @@ public final class CampaignRoutes extends ApiDirectives {
     private final Clock clock;
     private final String connectorName;
     private final Duration askTimeout;
+    private final SenderProfiles senders;
 
     /**
      * @param keys          who may call
@@ -109,10 +112,13 @@ public final class CampaignRoutes extends ApiDirectives {
      * @param audiences     segment resolution
      * @param connectorName the one connector campaigns may name
      * @param clock         "now" for schedules
+     * @param senders       the sender profiles marketing text is checked against ({@link MarketingCompliance})
      */
     public CampaignRoutes(ApiKeys keys, long maxJsonBytes, Duration bodyTimeout, Duration askTimeout, ActorSystem<?> system,
-                          ActorRef<CampaignManager.Command> manager, Audiences audiences, String connectorName, Clock clock) {
+                          ActorRef<CampaignManager.Command> manager, Audiences audiences, String connectorName, Clock clock,
+                          SenderProfiles senders) {
         super(keys, maxJsonBytes, bodyTimeout);
+        this.senders = senders;
         this.system = system;
         this.manager = manager;
         this.audiences = audiences;
@@ -198,13 +204,15 @@ public final class CampaignRoutes extends ApiDirectives {
 
     private Route create(CreateCampaign body, Optional<String> idempotencyKey) {
         CampaignRecord record = validate(body, idempotencyKey);
+        MarketingCompliance.Result compliance = compliance(record, senders);
+        refuseIfNotCompliant(compliance);
         ImmutableRoaringBitmap audience = audience(audiences, body);
         CampaignRecord sized = CampaignRecord.create(record.id(), record.name(), record.channel(), record.category(),
-                record.sender(), record.template(), record.footer(), audience.getLongCardinality(), record.createdAt(),
+                record.sender(), record.template(), compliance.footer(), audience.getLongCardinality(), record.createdAt(),
                 record.startAt(), record.expiresAt()).withLocalTime(record.localTime()).withTps(record.tps());
         CompletionStage<CampaignRecord> created = this.<CampaignRecord>ask(r -> new CampaignManager.Create(sized, audience, r));
         if (idempotencyKey.isEmpty()) {
-            return onSuccess(created, c -> completeJson(201, view(c)));
+            return onSuccess(created, c -> completeJson(201, withWarnings(view(c), compliance)));
         }
         // A retried submission: the id is derived from the key, so the campaign it made first answers.
         CompletionStage<Created> answer = created.thenApply(c -> new Created(c, true)).exceptionallyCompose(e -> {
@@ -216,7 +224,55 @@ public final class CampaignRoutes extends ApiDirectives {
             return CompletableFuture.failedFuture(cause);
         });
         return onSuccess(answer, a -> respondWithHeader(RawHeader.create("Idempotent-Replayed", a.fresh() ? "false" : "true"),
-                () -> completeJson(a.fresh() ? 201 : 200, view(a.record()))));
+                () -> completeJson(a.fresh() ? 201 : 200, withWarnings(view(a.record()), compliance))));
+    }
+
+    /**
+     * The compliance checks of a validated campaign against its sender's profile (see
+     * {@link MarketingCompliance}): the footer to store and the warnings.
+     */
+    static MarketingCompliance.Result compliance(CampaignRecord record, SenderProfiles senders) {
+        SenderProfiles.Profile profile;
+        try {
+            profile = senders.profile(record.sender());
+        } catch (IllegalArgumentException e) {
+            throw ApiError.badRequest("invalid_value", "'sender': " + e.getMessage(), "sender");
+        }
+        return MarketingCompliance.check(profile, record.category(), record.template(), record.footer());
+    }
+
+    /**
+     * 422 {@code missing_brand_prefix} (field {@code text}) when marketing text lacks its sender's
+     * prefix; 422 {@code flagged_words} naming the words when the sender's policy refuses them.
+     */
+    static void refuseIfNotCompliant(MarketingCompliance.Result r) {
+        if (r.missingPrefix()) {
+            throw new ApiError(422, "missing_brand_prefix", r.warnings().get(0).message(), "text");
+        }
+        if (r.refuseWords() && !r.flaggedWords().isEmpty()) {
+            throw new ApiError(422, "flagged_words", "'text' has words the sender's policy refuses: "
+                    + String.join(", ", r.flaggedWords()), "text");
+        }
+    }
+
+    /** The warnings as the API shows them: code, message, word, and whether a create is refused for it. */
+    static List<Map<String, Object>> warnings(MarketingCompliance.Result r) {
+        return r.warnings().stream().map(w -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("code", w.code());
+            m.put("message", w.message());
+            m.put("word", w.word());
+            m.put("blocking", w.code().equals(MarketingCompliance.MISSING_BRAND_PREFIX) || r.refuseWords());
+            return m;
+        }).toList();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> withWarnings(CampaignView view, MarketingCompliance.Result r) {
+        Map<String, Object> body = JSON.convertValue(view, LinkedHashMap.class);
+        body.put("footer", r.footer());
+        body.put("warnings", warnings(r));
+        return body;
     }
 
     /** A create's answer: the campaign, and whether this request made it (false: a retried submission). */

@@ -10,6 +10,8 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Optional;
@@ -59,12 +61,20 @@ final class LedgerCommand {
         }
     }
 
+    /**
+     * {@code herald ledger export [--from T] [--to T] [-o FILE]}: every record with {@code from <= time < to} as
+     * one JSON object a line ({@link ConsentLedger#writeJson}: seq, time, action, recipientId, phone, scope,
+     * source, channel, text, campaign, and sentAt when the opt-out is attributed to a send). Times are checked
+     * before the data directory is opened: a bad date or {@code from >= to} exits 2 naming the option.
+     */
     @Command(name = "export", description = "Writes the ledger as JSON lines for audits.")
     static final class Export extends DataCommand {
-        @Option(names = "--from", description = "Earliest time, ISO-8601 (e.g. 2026-01-01T00:00:00Z); default: the beginning.")
+        @Option(names = "--from", description = {"Earliest time (inclusive): an ISO-8601 instant (2026-01-01T00:00:00Z)",
+                "or a date (2026-01-01: the start of that day, UTC); default: the beginning."})
         String from;
 
-        @Option(names = "--to", description = "End time (exclusive), ISO-8601; default: now and later.")
+        @Option(names = "--to", description = {"End time (exclusive), as --from: --to 2026-02-01 ends with the last",
+                "record of January (UTC); default: now and later."})
         String to;
 
         @Option(names = {"-o", "--output"}, description = "Write to this file instead of standard output.")
@@ -75,7 +85,7 @@ final class LedgerCommand {
             Instant f = parse("--from", from, Instant.MIN);
             Instant t = parse("--to", to, Instant.MAX);
             if (!f.isBefore(t)) {
-                throw new IllegalArgumentException("--from " + from + " is not before --to " + to);
+                throw new IllegalArgumentException("--from " + from + " must be before --to " + to + " (the end is exclusive)");
             }
             ConsentLedger ledger = data.suppression().ledger();
             long n;
@@ -96,9 +106,11 @@ final class LedgerCommand {
                 return dflt;
             }
             try {
-                return Instant.parse(text);
+                String t = text.strip();
+                return t.length() == 10 ? LocalDate.parse(t).atStartOfDay(ZoneOffset.UTC).toInstant() : Instant.parse(t);
             } catch (DateTimeParseException e) {
-                throw new IllegalArgumentException(option + " '" + text + "' is not an ISO-8601 instant such as 2026-01-01T00:00:00Z");
+                throw new IllegalArgumentException(option + " '" + text + "' is neither an ISO-8601 instant such as "
+                        + "2026-01-01T00:00:00Z nor a date such as 2026-01-01");
             }
         }
     }

@@ -16,11 +16,13 @@ import java.util.Set;
 public final class RouteClass {
 
     private static final Set<String> TOP = Set.of("health", "metrics");
-    private static final Set<String> GROUPS = Set.of("campaigns", "segments", "suppressions", "keys", "openapi.yaml");
+    private static final Set<String> GROUPS = Set.of("campaigns", "segments", "suppressions", "keys", "openapi.yaml", "recipients",
+            "reports");
     /** Literal words in the third position ({@code /v1/campaigns/preview}). */
-    private static final Set<String> LITERAL_THIRD = Set.of("preview");
+    private static final Set<String> LITERAL_THIRD = Set.of("preview", "optouts");
     /** Literal words in the fourth position ({@code /v1/campaigns/{id}/pause}). */
-    private static final Set<String> ACTIONS = Set.of("pause", "resume", "cancel", "events", "recipients");
+    private static final Set<String> ACTIONS = Set.of("pause", "resume", "cancel", "events", "recipients", "optouts",
+            "consent");
 
     private RouteClass() {
     }

@@ -126,6 +126,8 @@ public final class HeraldService {
             throws IOException {
         List<AutoCloseable> opened = new ArrayList<>();
         try {
+            // configuration first: a bad sender profile fails the start before anything is opened
+            SenderProfiles senders = SenderProfiles.fromConfig(config);
             HeraldData data = HeraldData.at(dataDir, DirectoryOptions.defaults().withCapacity(settings.directoryCapacity()),
                     IndexOptions.defaults(), true);
             opened.add(data);
@@ -146,7 +148,6 @@ public final class HeraldService {
             opened.add(connector);
             HeraldMetrics metrics = HeraldMetrics.prometheus();
             opened.add(metrics);
-            SenderProfiles senders = SenderProfiles.fromConfig(config);
             KeywordRules keywords = KeywordRules.fromConfig(config);
             InboundSettings inbound = InboundSettings.fromConfig(config, env);
             LastSends lastSends = LastSends.open(dataDir.resolve("last-sends"),
@@ -179,11 +180,14 @@ public final class HeraldService {
             groups.add(new SuppressionRoutes(keys, settings.maxJsonBody(), settings.bodyTimeout(), settings.maxUpload(), index,
                     directory, blockingIo).route());
             groups.add(new CampaignRoutes(keys, settings.maxJsonBody(), settings.bodyTimeout(), settings.askTimeout(), system,
-                    c.manager(), audiences, settings.connectorName(), Clock.systemUTC()).route());
+                    c.manager(), audiences, settings.connectorName(), Clock.systemUTC(), senders).route());
             groups.add(new CampaignEventRoutes(keys, settings.askTimeout(), system, c.manager(), Duration.ofMillis(250),
                     Duration.ofSeconds(1), Duration.ofSeconds(15)).route());
             groups.add(new CampaignInspectionRoutes(keys, settings.maxJsonBody(), settings.bodyTimeout(), settings.askTimeout(),
-                    system, c.manager(), audiences, settings.connectorName(), Clock.systemUTC(), c.deps(), blockingIo).route());
+                    system, c.manager(), audiences, settings.connectorName(), Clock.systemUTC(), c.deps(), blockingIo, senders).route());
+            groups.add(new dev.herald.dispatcher.api.ConsentRoutes(keys, settings.maxJsonBody(), settings.bodyTimeout(),
+                    settings.askTimeout(), system, c.manager(), index, directory,
+                    dataDir.resolve(dev.herald.dispatcher.report.UnsubscribeReasons.FILE), blockingIo).route());
             groups.add(new KeyRoutes(keys, settings.maxJsonBody(), settings.bodyTimeout()).route());
             InboundHandler replies = new InboundHandler(keywords, senders, inbound, directory, index, lastSends,
                     c.deps().connector(), c.deps().rateLimiter(), metrics, Clock.systemUTC(), blockingIo);
@@ -194,6 +198,7 @@ public final class HeraldService {
             endpoints.addAll(CampaignRoutes.ENDPOINTS);
             endpoints.addAll(CampaignEventRoutes.ENDPOINTS);
             endpoints.addAll(CampaignInspectionRoutes.ENDPOINTS);
+            endpoints.addAll(dev.herald.dispatcher.api.ConsentRoutes.ENDPOINTS);
             endpoints.addAll(KeyRoutes.ENDPOINTS);
             endpoints.addAll(InboundRoutes.ENDPOINTS);
             metrics.campaigns(() -> campaignsForMetrics(system, c.manager(), settings.askTimeout()));

@@ -60,6 +60,7 @@ class OpenApiTest {
         all.addAll(CampaignRoutes.ENDPOINTS);
         all.addAll(CampaignEventRoutes.ENDPOINTS);
         all.addAll(CampaignInspectionRoutes.ENDPOINTS);
+        all.addAll(ConsentRoutes.ENDPOINTS);
         all.addAll(KeyRoutes.ENDPOINTS);
         all.addAll(InboundRoutes.ENDPOINTS);
         all.add(HttpApi.METRICS);

@@ -121,6 +121,62 @@ class HeraldCommandTest {
     }
 
     @Test
+    void shouldExportTheLedgerBetweenTwoTimesAsJsonLinesWithSendTimes() throws Exception {
+        java.time.Instant sent = java.time.Instant.parse("2026-11-01T10:00:00Z");
+        try (HeraldData data = HeraldData.at(tmp.resolve("data"))) {
+            int a = data.directory().register("+447400123001", null, null, java.util.Map.of()).id();
+            int b = data.directory().register("+447400123002", null, null, java.util.Map.of()).id();
+            data.suppression().apply(List.of(
+                    dev.herald.suppression.ConsentChange.optOut(a, "+447400123001", dev.herald.suppression.Scope.sender("acme"),
+                            dev.herald.suppression.ConsentEvidence.of(dev.herald.suppression.ConsentSource.KEYWORD).channel("sms")
+                                    .rawText("STOP").campaign("c-1").sentAt(sent).at(sent.plusSeconds(600))),
+                    dev.herald.suppression.ConsentChange.optOut(b, "+447400123002", dev.herald.suppression.Scope.GLOBAL,
+                            dev.herald.suppression.ConsentEvidence.of(dev.herald.suppression.ConsentSource.API)
+                                    .at(java.time.Instant.parse("2026-11-02T00:00:00Z"))),
+                    dev.herald.suppression.ConsentChange.optIn(a, "+447400123001", dev.herald.suppression.Scope.sender("acme"),
+                            dev.herald.suppression.ConsentEvidence.of(dev.herald.suppression.ConsentSource.KEYWORD)
+                                    .at(java.time.Instant.parse("2026-11-03T08:00:00Z")))));
+        }
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+
+        Result all = herald("ledger", "export");
+        assertEquals(0, all.code(), all.err());
+        assertEquals(3, all.out().split("\n").length, all.out());
+        assertTrue(all.err().contains("exported 3 consent records"), all.err());
+
+        Result nov1 = herald("ledger", "export", "--from", "2026-11-01", "--to", "2026-11-02");
+        assertEquals(0, nov1.code(), nov1.err());
+        String[] lines = nov1.out().split("\n");
+        assertEquals(1, lines.length, "--to is exclusive: the record at 2026-11-02T00:00Z is not in: " + nov1.out());
+        com.fasterxml.jackson.databind.JsonNode r = json.readTree(lines[0]);
+        assertEquals("opt-out", r.path("action").asText());
+        assertEquals("+447400123001", r.path("phone").asText());
+        assertEquals("sender:acme", r.path("scope").asText());
+        assertEquals("keyword", r.path("source").asText());
+        assertEquals("STOP", r.path("text").asText());
+        assertEquals("c-1", r.path("campaign").asText());
+        assertEquals("2026-11-01T10:00:00Z", r.path("sentAt").asText());
+        assertEquals("2026-11-01T10:10:00Z", r.path("time").asText());
+
+        Path file = tmp.resolve("audit.jsonl");
+        Result toFile = herald("ledger", "export", "--from", "2026-11-02T00:00:00Z", "--to", "2026-11-04", "-o", file.toString());
+        assertEquals(0, toFile.code(), toFile.err());
+        List<String> written = Files.readAllLines(file);
+        assertEquals(2, written.size(), written.toString());
+        assertTrue(json.readTree(written.get(0)).path("sentAt").isMissingNode(), "no send time, no sentAt: " + written.get(0));
+        assertEquals("opt-in", json.readTree(written.get(1)).path("action").asText());
+
+        Result reversed = herald("ledger", "export", "--from", "2026-11-03", "--to", "2026-11-01");
+        assertEquals(2, reversed.code());
+        assertTrue(reversed.err().contains("--from 2026-11-03 must be before --to 2026-11-01"), reversed.err());
+        Result empty = herald("ledger", "export", "--from", "2026-11-01", "--to", "2026-11-01");
+        assertEquals(2, empty.code(), empty.err());
+        Result badTo = herald("ledger", "export", "--to", "2026-02-30");
+        assertEquals(2, badTo.code());
+        assertTrue(badTo.err().contains("--to '2026-02-30'"), badTo.err());
+    }
+
+    @Test
     void shouldRejectBadInputWithAClearMessageAndExitCodeTwo() throws IOException {
         Result badScope = herald("suppression", "add", "+447400123456", "--scope", "brand:acme");
         assertEquals(2, badScope.code());

@@ -16,6 +16,9 @@ class RouteClassTest {
         assertEquals("/v1/campaigns/{id}/events", RouteClass.of("/v1/campaigns/c-1/events"));
         assertEquals("/v1/campaigns/{id}/recipients/{x}", RouteClass.of("/v1/campaigns/c-1/recipients/+447400123456"));
         assertEquals("/v1/suppressions/{id}", RouteClass.of("/v1/suppressions/+447400123456"));
+        assertEquals("/v1/campaigns/{id}/optouts", RouteClass.of("/v1/campaigns/c-1/optouts"));
+        assertEquals("/v1/recipients/{id}/consent", RouteClass.of("/v1/recipients/+447400123456/consent"));
+        assertEquals("/v1/reports/optouts", RouteClass.of("/v1/reports/optouts"));
         assertEquals("/v1/segments/{id}/{x}", RouteClass.of("/v1/segments/vip/whatever"));
     }
 

@@ -220,6 +220,66 @@ class CampaignInspectionRoutesTest {
         throw new AssertionError("campaign " + id + " never capped anyone: " + c);
     }
 
+    private static final Config SENDER_POLICIES = ConfigFactory.parseString("""
+            herald.senders.profiles {
+              strict { brand = "Strict", prefix = "{brand}: ", flagged-words = ["free", "winner"], flagged-policy = refuse }
+              lax { footer = "回T退订", flagged-words = ["free"] }
+            }""");
+
+    private static String marketing(String sender, String category, String text, String footer) {
+        return "{\"name\": \"c\", \"channel\": \"sms\", \"category\": \"" + category + "\", \"sender\": \"" + sender
+                + "\", \"text\": \"" + text + "\"" + (footer == null ? "" : ", \"footer\": \"" + footer + "\"")
+                + ", \"segment\": \"some\"}";
+    }
+
+    @Test
+    void shouldRefuseOrWarnOnMarketingTextAsTheSendersPolicySays(@TempDir Path dir) throws Exception {
+        Path data = copyData(template.resolve("data"), dir);
+        service = start(data, SENDER_POLICIES);
+
+        // preview: warns about everything, refuses nothing
+        HttpResponse<String> p = post("/v1/campaigns/preview", ADMIN, marketing("strict", "marketing", "Free gifts, winner!", null));
+        assertEquals(200, p.statusCode(), p.body());
+        JsonNode w = json(p).path("warnings");
+        assertEquals(3, w.size(), p.body());
+        assertEquals("missing_brand_prefix", w.get(0).path("code").asText());
+        assertEquals("flagged_word", w.get(1).path("code").asText());
+        assertEquals("free", w.get(1).path("word").asText());
+        assertEquals("winner", w.get(2).path("word").asText());
+        assertTrue(w.get(2).path("blocking").asBoolean(), p.body());
+        assertEquals("Reply STOP to opt out", json(p).path("footer").asText());
+        JsonNode clean = json(post("/v1/campaigns/preview", ADMIN, marketing("strict", "marketing", "Strict: freedom day", null)));
+        assertEquals(0, clean.path("warnings").size(), clean.toString());
+
+        // create: refuses what the policy refuses, storing nothing
+        assertError(post("/v1/campaigns", ADMIN, marketing("strict", "marketing", "Freedom day", null)), 422,
+                "missing_brand_prefix", "text");
+        HttpResponse<String> refused = post("/v1/campaigns", ADMIN, marketing("strict", "marketing", "Strict: FREE for a WINNER", null));
+        assertError(refused, 422, "flagged_words", "text");
+        assertTrue(json(refused).path("message").asText().contains("free, winner"), refused.body());
+        assertEquals(0, json(call("GET", "/v1/campaigns", ADMIN, null, null)).path("campaigns").size(), "nothing was stored");
+
+        HttpResponse<String> ok = post("/v1/campaigns", ADMIN, marketing("strict", "marketing", "Strict: freedom day", ""));
+        assertEquals(201, ok.statusCode(), ok.body());
+        assertEquals(0, json(ok).path("warnings").size(), ok.body());
+        assertEquals("Reply STOP to opt out", json(ok).path("footer").asText(), "an empty footer does not switch it off");
+
+        // warn policy: created, with the warnings, and the sender's footer stored
+        HttpResponse<String> warned = post("/v1/campaigns", ADMIN, marketing("lax", "promotions", "FREE tea today", null));
+        assertEquals(201, warned.statusCode(), warned.body());
+        assertEquals("flagged_word", json(warned).path("warnings").get(0).path("code").asText(), warned.body());
+        assertFalse(json(warned).path("warnings").get(0).path("blocking").asBoolean(), warned.body());
+        String stored = Files.readString(data.resolve("campaigns").resolve(json(warned).path("id").asText())
+                .resolve("campaign.json"));
+        assertTrue(stored.contains("回T退订"), stored);
+
+        // transactional text is not checked
+        HttpResponse<String> tx = post("/v1/campaigns", ADMIN, marketing("strict", "transactional", "Your free parcel", null));
+        assertEquals(201, tx.statusCode(), tx.body());
+        assertEquals(0, json(tx).path("warnings").size(), tx.body());
+        assertEquals("", json(tx).path("footer").asText());
+    }
+
     @Test
     void shouldRefuseEveryBadInputOfCreateExactlyAsCreateDoes(@TempDir Path dir) throws Exception {
         Path data = copyData(template.resolve("data"), dir);
