@@ -74,6 +74,11 @@ public final class SuppressionIndex implements AutoCloseable {
     private final OpenReport openReport;
     private final Object compactionLock = new Object();
     private final ExecutorService compactor;
+    /**
+     * Completes {@link #applyAsync} futures off the writer thread. Its own pool: on a machine with
+     * fewer than 3 cores CompletableFuture's default async executor starts a new thread per task.
+     */
+    private final ExecutorService acks;
     private final AtomicBoolean autoCompactPending = new AtomicBoolean();
     private final WalWriter writer;
     private volatile SuppressionSnapshot snapshot;
@@ -129,6 +134,12 @@ public final class SuppressionIndex implements AutoCloseable {
         this.writer = new WalWriter(walDir, active.channel, active.firstSeq, lastSeq + 1, options.maxSegmentBytes(), this::onDurable, options.clock());
         this.compactor = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "herald-suppression-compactor");
+            t.setDaemon(true);
+            return t;
+        });
+        java.util.concurrent.atomic.AtomicInteger ackThreads = new java.util.concurrent.atomic.AtomicInteger();
+        this.acks = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "herald-suppression-ack-" + ackThreads.incrementAndGet());
             t.setDaemon(true);
             return t;
         });
@@ -391,7 +402,7 @@ public final class SuppressionIndex implements AutoCloseable {
             return CompletableFuture.completedFuture(List.of());
         }
         // Completed off the writer thread: a continuation that writes again must not wait on itself.
-        return submit(changes).thenApplyAsync(Function.identity());
+        return submit(changes).thenApplyAsync(Function.identity(), acks);
     }
 
     /** Most changes one call may make: one group commit, whose bytes must stay well inside a segment. */
@@ -548,6 +559,7 @@ public final class SuppressionIndex implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         writer.close();
+        acks.shutdown();
         try {
             lock.release();
             lockChannel.close();

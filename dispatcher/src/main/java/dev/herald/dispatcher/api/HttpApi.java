@@ -96,7 +96,11 @@ public final class HttpApi extends ApiDirectives {
             }
             return routes;
         }));
-        Route sealed = d.handleExceptions(exceptionHandler(), () -> d.handleRejections(rejectionHandler(), () -> guarded));
+        // Built once: the inner route suppliers are evaluated per request.
+        org.apache.pekko.http.javadsl.server.RejectionHandler rejections = rejectionHandler();
+        org.apache.pekko.http.javadsl.server.ExceptionHandler exceptions = exceptionHandler();
+        Route handled = d.handleRejections(rejections, () -> guarded);
+        Route sealed = d.handleExceptions(exceptions, () -> handled);
         if (!metrics.enabled()) {
             return sealed;
         }

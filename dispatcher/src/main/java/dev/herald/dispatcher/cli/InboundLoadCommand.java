@@ -16,8 +16,8 @@ import picocli.CommandLine.Spec;
 /** {@code herald inbound-load}: signed STOP replies at a fixed rate against a running server; prints latency percentiles. */
 @Command(name = "inbound-load", description = {
         "Sends signed STOP replies to POST /v1/inbound/sms of a running 'herald serve' at a fixed rate (open loop: "
-                + "latency counts from when each request was due, so a slow server cannot hide its queueing) and prints "
-                + "the answer latency p50/p99/max and the answers by status.",
+                + "latency counts from when each request was due, so a slow server cannot hide its queueing), over 64 "
+                + "keep-alive connections, and prints the answer latency p50/p99/max and the answers by status.",
         "Each STOP comes from a number of its own (+4474 followed by 8 digits from --offset), so each is a new durable "
                 + "opt-out. The secret comes from HERALD_INBOUND_SECRET."})
 final class InboundLoadCommand implements Callable<Integer> {
@@ -70,7 +70,8 @@ final class InboundLoadCommand implements Callable<Integer> {
         out.printf("inbound load: %.0f req/s for %d s (after %d s warm-up) against %s%n", rate, seconds, warmup, url);
         out.flush();
         InboundLoad.Result r = load.run();
-        out.printf("requests %d (%.0f/s)  answers %s  late starts %d%n", r.sent(), r.rate(), r.statuses(), r.lateStarts());
+        out.printf("requests %d (%.0f/s)  answers %s  found all %d connections busy %d%n", r.sent(), r.rate(), r.statuses(),
+                InboundLoad.CONNECTIONS, r.waited());
         out.printf("latency  p50 %.2f ms  p99 %.2f ms  max %.2f ms%n", r.stats().p50Ms(), r.stats().p99Ms(), r.stats().maxMs());
         return r.statuses().keySet().stream().allMatch(s -> s == 200) ? 0 : HeraldCommand.DATA_ERROR;
     }

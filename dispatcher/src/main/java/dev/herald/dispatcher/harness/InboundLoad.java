@@ -1,31 +1,33 @@
 package dev.herald.dispatcher.harness;
 
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 
 import dev.herald.dispatcher.api.InboundRoutes;
 
 /**
  * An open-loop load of signed STOP replies against a running {@code herald serve}: request
- * {@code i} is due at {@code start + i / rate}, sent whether or not earlier ones were answered, and
- * its latency runs from when it was <em>due</em> to its answer (a slow server is not allowed to
- * slow the load down and hide its own queueing: no coordinated omission). At most
- * {@link #CONNECTIONS} requests are in flight (as many connections as a provider would open); a
- * request due while all are busy waits for one, and that wait counts in its latency. Each STOP
- * comes from a number of its own, so each is a new durable opt-out.
+ * {@code i} is due at {@code start + i / rate} and its latency runs from when it was <em>due</em>
+ * to the end of its answer, so a slow server cannot slow the load down and hide its own queueing
+ * (no coordinated omission). Requests go over {@link #CONNECTIONS} keep-alive HTTP/1.1 connections,
+ * one request at a time on each (as a provider's webhook sender would); a request due while all
+ * are busy waits for one, and that wait counts in its latency. Each STOP comes from a number of its
+ * own, so each is a new durable opt-out.
+ *
+ * <p>One thread and non-blocking sockets: the load generator takes little CPU of its own (it
+ * shares the machine with the server on a loopback benchmark).
  *
  * <pre>{@code
  * InboundLoad.Result r = new InboundLoad(URI.create("http://127.0.0.1:8080"), secret, "60600", 2_000,
@@ -38,24 +40,25 @@ import dev.herald.dispatcher.api.InboundRoutes;
  */
 public final class InboundLoad {
 
-    /** Most requests in flight at once. */
+    /** Keep-alive connections, each with at most one request in flight. */
     public static final int CONNECTIONS = 64;
 
     /**
-     * @param sent       requests measured (after the warm-up)
-     * @param stats      latency from due time to answer
-     * @param seconds    measured duration
-     * @param statuses   answers by HTTP status (errors as -1)
-     * @param lateStarts requests sent more than 1 ms after they were due (the load generator's own lag)
+     * @param sent     requests measured (after the warm-up)
+     * @param stats    latency from due time to the end of the answer
+     * @param seconds  measured duration
+     * @param statuses answers by HTTP status (-1: no answer, the connection failed)
+     * @param waited   measured requests that found every connection busy when due
      */
-    public record Result(int sent, LatencyStats stats, double seconds, Map<Integer, Integer> statuses, int lateStarts) {
+    public record Result(int sent, LatencyStats stats, double seconds, Map<Integer, Integer> statuses, int waited) {
         /** @return measured requests per second */
         public double rate() {
             return sent / seconds;
         }
     }
 
-    private final URI url;
+    private final InetSocketAddress address;
+    private final String host;
     private final byte[] secret;
     private final String to;
     private final double rate;
@@ -70,7 +73,11 @@ public final class InboundLoad {
         if (offset < 0 || offset > 50_000_000) {
             throw new IllegalArgumentException("offset must be 0-50000000, got " + offset);
         }
-        this.url = base.resolve("/v1/inbound/sms");
+        if (!"http".equals(base.getScheme()) || base.getHost() == null) {
+            throw new IllegalArgumentException("url must be http://host[:port], got " + base);
+        }
+        this.address = new InetSocketAddress(base.getHost(), base.getPort() < 0 ? 80 : base.getPort());
+        this.host = base.getHost() + (base.getPort() < 0 ? "" : ":" + base.getPort());
         this.secret = secret.clone();
         this.to = to;
         this.rate = rate;
@@ -79,54 +86,143 @@ public final class InboundLoad {
         this.offset = offset;
     }
 
-    /** Runs the warm-up, then the measured load; returns when every request was answered (or timed out). */
-    public Result run() throws InterruptedException {
-        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .executor(Executors.newFixedThreadPool(4)).connectTimeout(Duration.ofSeconds(5)).build();
+    /** One connection: idle, or waiting for the answer to request {@code index}. */
+    private static final class Conn {
+        final SocketChannel ch;
+        final SelectionKey key;
+        ByteBuffer out;
+        final ByteBuffer in = ByteBuffer.allocate(64 * 1024);
+        long index = -1;
+        long due;
+
+        Conn(SocketChannel ch, SelectionKey key) {
+            this.ch = ch;
+            this.key = key;
+        }
+    }
+
+    /** Runs the warm-up, then the measured load; returns when every request was answered (or 30 s after the last). */
+    public Result run() throws IOException {
         long total = (long) Math.ceil(rate * (warmup.toMillis() + duration.toMillis()) / 1000.0);
         long warm = (long) Math.ceil(rate * warmup.toMillis() / 1000.0);
         long[] latency = new long[(int) (total - warm)];
-        Map<Integer, Integer> statuses = new ConcurrentHashMap<>();
-        int late = 0;
-        java.util.concurrent.Semaphore inFlight = new java.util.concurrent.Semaphore(CONNECTIONS);
-        List<CompletableFuture<?>> pending = new ArrayList<>();
-        long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(100);
+        Map<Integer, Integer> statuses = new TreeMap<>();
+        int waited = 0;
         double interval = 1e9 / rate;
-        for (long i = 0; i < total; i++) {
-            long due = start + (long) (i * interval);
-            long wait = due - System.nanoTime();
-            if (wait > 0) {
-                LockSupport.parkNanos(wait);
-            } else if (wait < -1_000_000 && i >= warm) {
-                late++;
+        try (Selector selector = Selector.open()) {
+            ArrayDeque<Conn> idle = new ArrayDeque<>();
+            for (int c = 0; c < CONNECTIONS; c++) {
+                SocketChannel ch = SocketChannel.open(address);
+                ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                ch.configureBlocking(false);
+                Conn keyed = new Conn(ch, ch.register(selector, 0));
+                keyed.key.attach(keyed);
+                idle.add(keyed);
             }
-            String body = "{\"from\":\"+4474" + String.format("%08d", offset + i) + "\",\"to\":\"" + to
-                    + "\",\"text\":\"STOP\",\"id\":\"load-" + (offset + i) + "\"}";
-            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-            HttpRequest req = HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(30))
-                    .header("Content-Type", "application/json")
-                    .header(InboundRoutes.SIGNATURE_HEADER, InboundRoutes.signature(secret, bytes))
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(bytes)).build();
-            inFlight.acquire();
-            boolean measured = i >= warm;
-            int slot = (int) (i - warm);
-            CompletableFuture<?> f = http.sendAsync(req, HttpResponse.BodyHandlers.discarding()).handle((r, e) -> {
-                long took = System.nanoTime() - due;
-                inFlight.release();
-                if (measured) {
-                    latency[slot] = took;
-                    statuses.merge(e != null ? -1 : r.statusCode(), 1, Integer::sum);
+            long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(50);
+            long next = 0;
+            long answered = 0;
+            long lastDue = start + (long) ((total - 1) * interval);
+            while (answered < total) {
+                long now = System.nanoTime();
+                if (now - lastDue > TimeUnit.SECONDS.toNanos(30)) {
+                    break; // the rest never came back
                 }
-                return null;
-            });
-            pending.add(f);
-            if (pending.size() > 50_000) {
-                pending.removeIf(CompletableFuture::isDone);
+                while (next < total && start + (long) (next * interval) <= now && !idle.isEmpty()) {
+                    long due = start + (long) (next * interval);
+                    if (now - due > 1_000_000 && next >= warm) {
+                        waited++;
+                    }
+                    Conn c = idle.poll();
+                    c.index = next;
+                    c.due = due;
+                    c.out = ByteBuffer.wrap(request(offset + next));
+                    c.ch.write(c.out);
+                    c.key.interestOps(c.out.hasRemaining() ? SelectionKey.OP_WRITE | SelectionKey.OP_READ : SelectionKey.OP_READ);
+                    next++;
+                }
+                long wait = next < total && !idle.isEmpty() ? start + (long) (next * interval) - System.nanoTime() : 1_000_000;
+                if (wait > 0) {
+                    selector.select(Math.max(1, wait / 1_000_000));
+                } else {
+                    selector.selectNow();
+                }
+                for (SelectionKey k : selector.selectedKeys()) {
+                    Conn c = (Conn) k.attachment();
+                    if (k.isValid() && k.isWritable() && c.out != null && c.out.hasRemaining()) {
+                        c.ch.write(c.out);
+                        if (!c.out.hasRemaining()) {
+                            k.interestOps(SelectionKey.OP_READ);
+                        }
+                    }
+                    if (k.isValid() && k.isReadable()) {
+                        int n = c.ch.read(c.in);
+                        int status = n < 0 ? -1 : complete(c.in);
+                        if (status != 0) {
+                            long took = System.nanoTime() - c.due;
+                            if (c.index >= warm) {
+                                latency[(int) (c.index - warm)] = took;
+                                statuses.merge(status, 1, Integer::sum);
+                            }
+                            answered++;
+                            c.index = -1;
+                            c.in.clear();
+                            if (n < 0) {
+                                k.cancel();
+                                c.ch.close();
+                            } else {
+                                k.interestOps(0);
+                                idle.add(c);
+                            }
+                        }
+                    }
+                }
+                selector.selectedKeys().clear();
+            }
+            for (SelectionKey k : selector.keys()) {
+                k.channel().close();
             }
         }
-        CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).orTimeout(60, TimeUnit.SECONDS)
-                .exceptionally(e -> null).join();
-        double seconds = duration.toMillis() / 1000.0;
-        return new Result(latency.length, LatencyStats.of(latency), seconds, new TreeMap<>(statuses), late);
+        return new Result(latency.length, LatencyStats.of(latency), duration.toMillis() / 1000.0, statuses, waited);
+    }
+
+    private byte[] request(long n) {
+        byte[] body = ("{\"from\":\"+4474" + String.format("%08d", n) + "\",\"to\":\"" + to
+                + "\",\"text\":\"STOP\",\"id\":\"load-" + n + "\"}").getBytes(StandardCharsets.UTF_8);
+        String head = "POST /v1/inbound/sms HTTP/1.1\r\nHost: " + host + "\r\nContent-Type: application/json\r\n"
+                + InboundRoutes.SIGNATURE_HEADER + ": " + InboundRoutes.signature(secret, body) + "\r\nContent-Length: "
+                + body.length + "\r\n\r\n";
+        byte[] h = head.getBytes(StandardCharsets.US_ASCII);
+        byte[] all = new byte[h.length + body.length];
+        System.arraycopy(h, 0, all, 0, h.length);
+        System.arraycopy(body, 0, all, h.length, body.length);
+        return all;
+    }
+
+    /** @return the status once {@code in} holds a whole answer (headers and Content-Length body), else 0 */
+    private static int complete(ByteBuffer in) {
+        byte[] a = in.array();
+        int len = in.position();
+        int end = -1;
+        for (int i = 3; i < len; i++) {
+            if (a[i] == '\n' && a[i - 1] == '\r' && a[i - 2] == '\n' && a[i - 3] == '\r') {
+                end = i + 1;
+                break;
+            }
+        }
+        if (end < 0) {
+            return 0;
+        }
+        String head = new String(a, 0, end, StandardCharsets.US_ASCII);
+        int cl = 0;
+        for (String line : head.split("\r\n")) {
+            if (line.regionMatches(true, 0, "Content-Length:", 0, 15)) {
+                cl = Integer.parseInt(line.substring(15).strip());
+            }
+        }
+        if (len < end + cl) {
+            return 0;
+        }
+        return Integer.parseInt(head.substring(9, 12));
     }
 }

@@ -273,9 +273,9 @@ public final class InboundHandler {
         });
     }
 
-    private static <T> CompletionStage<T> later(Duration d, java.util.function.Supplier<CompletionStage<T>> then) {
+    private <T> CompletionStage<T> later(Duration d, java.util.function.Supplier<CompletionStage<T>> then) {
         return CompletableFuture.supplyAsync(() -> null,
-                CompletableFuture.delayedExecutor(d.toNanos(), TimeUnit.NANOSECONDS)).thenCompose(v -> then.get());
+                CompletableFuture.delayedExecutor(d.toNanos(), TimeUnit.NANOSECONDS, io)).thenCompose(v -> then.get());
     }
 
     /** {@code whatsapp:+447700900123} (how some providers write other channels) → {@code +447700900123}. */
