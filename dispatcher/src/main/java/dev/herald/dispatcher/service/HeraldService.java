@@ -13,6 +13,13 @@ import dev.herald.dispatcher.api.CampaignInspectionRoutes;
 import dev.herald.dispatcher.api.CampaignRoutes;
 import dev.herald.dispatcher.api.HttpApi;
 import dev.herald.dispatcher.api.KeyRoutes;
+import dev.herald.dispatcher.api.PreferenceRoutes;
+import dev.herald.dispatcher.api.UnsubscribeRoutes;
+import dev.herald.dispatcher.sender.SenderProfiles;
+import dev.herald.dispatcher.unsubscribe.PreferenceCenter;
+import dev.herald.dispatcher.unsubscribe.Preferences;
+import dev.herald.dispatcher.unsubscribe.ReasonLog;
+import dev.herald.dispatcher.unsubscribe.UnsubscribeLinks;
 import dev.herald.dispatcher.campaign.Campaign;
 import dev.herald.dispatcher.campaign.CampaignDeps;
 import dev.herald.dispatcher.campaign.CampaignManager;
@@ -117,8 +124,17 @@ public final class HeraldService {
             SuppressionIndex index = data.suppression();
             ZoneIndex zones = ZoneIndex.build(directory);
             QuietHoursPolicy policy = QuietHoursPolicies.fromConfig(config).get("default");
-            SendLedger capLedger = SendLedger.open(dataDir.resolve("send-ledger"), FrequencyCaps.fromConfig(config),
-                    SendLedgerOptions.fromConfig(config), name -> null);
+            Path unsubscribeDir = dataDir.resolve("unsubscribe");
+            UnsubscribeLinks links = UnsubscribeLinks.open(unsubscribeDir, config);
+            opened.add(links);
+            Preferences preferences = Preferences.open(unsubscribeDir);
+            opened.add(preferences);
+            ReasonLog reasons = ReasonLog.open(unsubscribeDir);
+            opened.add(reasons);
+            // the recipients' frequency preferences are two cap rules beyond the configured ones
+            SendLedger capLedger = SendLedger.open(dataDir.resolve("send-ledger"),
+                    Preferences.withRules(FrequencyCaps.fromConfig(config)), SendLedgerOptions.fromConfig(config),
+                    preferences.segments(name -> null));
             opened.add(capLedger);
             SimulatedConnectorOptions connectorOptions = SimulatedConnectorOptions.defaults(dataDir.resolve("connector"))
                     .withName(settings.connectorName()).withLatency(settings.latencyMin(), settings.latencyMax())
@@ -139,7 +155,7 @@ public final class HeraldService {
                 ThrottleShards shards = ThrottleShards.spawn(ctx, "throttle", capLedger, settings.throttleShards(),
                         ThrottleShards.idsPerShard(Math.max(directory.size(), 1_000_000), settings.throttleShards()));
                 CampaignDeps deps = new CampaignDeps(directory, index, zones, policy, shards, metrics.meter(connector), null,
-                        dataDir.resolve("campaigns"), Clock.systemUTC(), settings.askTimeout());
+                        dataDir.resolve("campaigns"), Clock.systemUTC(), settings.askTimeout(), links);
                 Campaign.Settings campaignSettings = new Campaign.Settings(deps, new CampaignStore(dataDir.resolve("campaigns")),
                         settings.releasePoll(), 3, Duration.ofSeconds(1));
                 core.complete(new Core(shards, ctx.spawn(CampaignManager.create(campaignSettings), "campaigns"), deps));
@@ -162,6 +178,10 @@ public final class HeraldService {
             groups.add(new CampaignInspectionRoutes(keys, settings.maxJsonBody(), settings.bodyTimeout(), settings.askTimeout(),
                     system, c.manager(), audiences, settings.connectorName(), Clock.systemUTC(), c.deps(), blockingIo).route());
             groups.add(new KeyRoutes(keys, settings.maxJsonBody(), settings.bodyTimeout()).route());
+            PreferenceCenter center = new PreferenceCenter(links, preferences, reasons, index, directory,
+                    new CampaignStore(dataDir.resolve("campaigns")), SenderProfiles.fromConfig(config), Clock.systemUTC());
+            groups.add(new UnsubscribeRoutes(center, settings.bodyTimeout(), blockingIo).route());
+            groups.add(new PreferenceRoutes(keys, center, directory, blockingIo).route());
             List<Endpoint> endpoints = new ArrayList<>();
             endpoints.addAll(SegmentRoutes.ENDPOINTS);
             endpoints.addAll(SuppressionRoutes.ENDPOINTS);
@@ -169,6 +189,8 @@ public final class HeraldService {
             endpoints.addAll(CampaignEventRoutes.ENDPOINTS);
             endpoints.addAll(CampaignInspectionRoutes.ENDPOINTS);
             endpoints.addAll(KeyRoutes.ENDPOINTS);
+            endpoints.addAll(UnsubscribeRoutes.ENDPOINTS);
+            endpoints.addAll(PreferenceRoutes.ENDPOINTS);
             metrics.campaigns(() -> campaignsForMetrics(system, c.manager(), settings.askTimeout()));
             Route all = HttpApi.sealed(groups, endpoints, () -> health(directory, index), keys, metrics);
 
