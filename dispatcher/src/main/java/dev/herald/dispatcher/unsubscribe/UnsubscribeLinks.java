@@ -218,6 +218,15 @@ public final class UnsubscribeLinks implements AutoCloseable {
     }
 
     /**
+     * @param campaignId a campaign
+     * @return its links if a number was already given to it (by a run whose template uses the link)
+     */
+    public Optional<IntFunction<String>> existingUrls(String campaignId) {
+        Integer number = numbers.get(campaignId);
+        return number == null ? Optional.empty() : Optional.of(id -> baseUrl + token(id, number));
+    }
+
+    /**
      * @param recipientId    a directory id (≥ 0)
      * @param campaignNumber a number from {@link #numberOf}
      * @return the signed token
