@@ -69,7 +69,7 @@ public final class UnsubscribeRoutes extends ApiDirectives {
                 get(() -> answer(CompletableFuture.supplyAsync(() -> center.get(token), blockingIo))),
                 post(() -> extractMaterializer(mat -> extractRequestEntity(entity -> {
                     MediaType type = entity.getContentType().mediaType();
-                    boolean multipart = type.equals(MediaTypes.MULTIPART_FORM_DATA);
+                    boolean multipart = type.mainType().equals("multipart") && type.subType().equals("form-data");
                     if (!type.equals(FORM) && !multipart) {
                         return complete(html(new PreferenceCenter.Answer(415, UnsubscribePages.error("This form could not be used",
                                 "the body must be application/x-www-form-urlencoded, got " + type, null))));
