@@ -4,6 +4,7 @@ import dev.herald.dispatcher.api.PhoneMask;
 import dev.herald.dispatcher.campaign.CampaignRecord;
 import dev.herald.dispatcher.campaign.CampaignStore;
 import dev.herald.dispatcher.sender.SenderProfiles;
+import dev.herald.suppression.ConsentChange;
 import dev.herald.suppression.ConsentEvidence;
 import dev.herald.suppression.ConsentSource;
 import dev.herald.suppression.Recipient;
@@ -223,14 +224,18 @@ public final class PreferenceCenter {
                 + "'; choose one of: as-sent, weekly, monthly", token));
         int id = c.recipient().id();
         SuppressionSnapshot snap = index.snapshot();
+        List<ConsentChange> changes = new ArrayList<>();
         for (String cat : offered) {
             Scope scope = Scope.category(cat);
             boolean suppressed = snap.isSuppressed(id, scope);
             if (ticked.contains(cat) && suppressed) {
-                write(() -> index.optIn(id, c.recipient().e164(), scope, c.evidence("preference page")));
+                changes.add(ConsentChange.optIn(id, c.recipient().e164(), scope, c.evidence("preference page")));
             } else if (!ticked.contains(cat) && !suppressed) {
-                write(() -> index.optOut(id, c.recipient().e164(), scope, c.evidence("preference page")));
+                changes.add(ConsentChange.optOut(id, c.recipient().e164(), scope, c.evidence("preference page")));
             }
+        }
+        if (!changes.isEmpty()) {
+            write(() -> index.apply(changes)); // the category choices as one durable group
         }
         write(() -> preferences.set(id, f));
         LOG.info("preferences of {} saved: categories {}, frequency {}", PhoneMask.mask(c.recipient().e164()), ticked, f.wire());
