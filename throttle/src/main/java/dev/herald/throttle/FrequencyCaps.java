@@ -136,6 +136,31 @@ public final class FrequencyCaps {
         return key.matches("[A-Za-z0-9_-]+") ? key : "\"" + key + "\"";
     }
 
+    /**
+     * These rules plus rules Herald itself always adds (such as the recipients' frequency
+     * preferences, issue 6). Those do not count against the {@value #MAX_RULES} configured rules,
+     * so a configuration that was valid stays valid.
+     *
+     * <p>{@code FrequencyCaps all = FrequencyCaps.fromConfig(config).plus(List.of(weeklyRule));}
+     *
+     * @param builtIn rules to add after the configured ones
+     * @return the combined rule set
+     * @throws IllegalArgumentException if a built-in rule's name is already used, naming it
+     */
+    public FrequencyCaps plus(List<CapRule> builtIn) {
+        Set<String> names = new HashSet<>();
+        rules.forEach(r -> names.add(r.name()));
+        List<CapRule> all = new ArrayList<>(rules);
+        for (CapRule r : builtIn) {
+            if (!names.add(r.name())) {
+                throw new IllegalArgumentException("cap rule name '" + r.name() + "' is reserved for a rule Herald adds itself;"
+                        + " rename the configured rule");
+            }
+            all.add(r);
+        }
+        return new FrequencyCaps(all);
+    }
+
     /** @return the rules, in reporting order */
     public List<CapRule> rules() {
         return rules;

@@ -9,7 +9,7 @@ package dev.herald.dispatcher.api;
  *
  * <p>Stateless and thread-safe.
  */
-final class PhoneMask {
+public final class PhoneMask {
     /** Longest input shown (then {@code ...}). */
     static final int MAX_CHARS = 40;
 
@@ -24,7 +24,7 @@ final class PhoneMask {
      *
      * @return {@code text} with such runs masked, or null for null
      */
-    static String maskText(String text) {
+    public static String maskText(String text) {
         if (text == null) {
             return null;
         }
@@ -39,7 +39,7 @@ final class PhoneMask {
     }
 
     /** @return {@code phone} masked, or null for null */
-    static String mask(String phone) {
+    public static String mask(String phone) {
         if (phone == null) {
             return null;
         }

@@ -34,16 +34,25 @@ import java.time.Duration;
  * @param ledgerRoot  each campaign's outcome ledger lives in {@code ledgerRoot/<campaign id>}
  * @param clock       decision time for quiet hours and caps
  * @param askTimeout  how long to wait for a throttle shard
+ * @param unsubscribeLinks signs each recipient's {@code {{unsubscribe_url}}}; null: none
  */
 public record CampaignDeps(RecipientDirectory directory, SuppressionIndex suppression, ZoneIndex zones,
                            QuietHoursPolicy quietHours, ThrottleShards shards, Connector connector,
-                           RateLimiter rateLimiter, Path ledgerRoot, Clock clock, Duration askTimeout) {
+                           RateLimiter rateLimiter, Path ledgerRoot, Clock clock, Duration askTimeout,
+                           dev.herald.dispatcher.unsubscribe.UnsubscribeLinks unsubscribeLinks) {
 
-    /** @throws IllegalArgumentException if a component other than {@code rateLimiter} is null */
+    /** Deps without unsubscribe links: a template using {@code {{unsubscribe_url}}} then fails to render. */
+    public CampaignDeps(RecipientDirectory directory, SuppressionIndex suppression, ZoneIndex zones,
+                        QuietHoursPolicy quietHours, ThrottleShards shards, Connector connector,
+                        RateLimiter rateLimiter, Path ledgerRoot, Clock clock, Duration askTimeout) {
+        this(directory, suppression, zones, quietHours, shards, connector, rateLimiter, ledgerRoot, clock, askTimeout, null);
+    }
+
+    /** @throws IllegalArgumentException if a component other than {@code rateLimiter} or {@code unsubscribeLinks} is null */
     public CampaignDeps {
         if (directory == null || suppression == null || zones == null || quietHours == null || shards == null
                 || connector == null || ledgerRoot == null || clock == null || askTimeout == null) {
-            throw new IllegalArgumentException("campaign deps: only the rate limiter may be null");
+            throw new IllegalArgumentException("campaign deps: only the rate limiter and the unsubscribe links may be null");
         }
         connector = WindowedConnector.wrap(connector);
     }

@@ -208,6 +208,9 @@ public final class CampaignRun {
         CapContext ctx = capContext(spec);
         Renderer renderer = new Renderer(Template.parse(spec.template()),
                 spec.footer().isEmpty() ? null : Footer.of(spec.footer()));
+        if (deps.unsubscribeLinks() != null && renderer.template().fields().contains(Renderer.UNSUBSCRIBE_URL)) {
+            renderer = renderer.withUnsubscribeUrls(deps.unsubscribeLinks().urls(spec.id()));
+        }
         Map<Integer, Long> decidedAt = new ConcurrentHashMap<>();
         SendStage.Settings send = new SendStage.Settings(spec, deps.directory(), deps.suppression(), scopes, renderer,
                 deps.connector(), deps.rateLimiter(), priority, SendStage.Retry.defaults(), control::stopping,

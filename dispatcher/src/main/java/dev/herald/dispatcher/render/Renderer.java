@@ -25,6 +25,8 @@ public final class Renderer {
 
     private final Template template;
     private final Footer footer;
+    /** Recipient id → its {@code unsubscribe_url}; null when the template does not use it. */
+    private final java.util.function.IntFunction<String> unsubscribeUrl;
 
     /**
      * @param template the campaign's template
@@ -32,8 +34,26 @@ public final class Renderer {
      * @throws NullPointerException if {@code template} is null
      */
     public Renderer(Template template, Footer footer) {
+        this(template, footer, null);
+    }
+
+    private Renderer(Template template, Footer footer, java.util.function.IntFunction<String> unsubscribeUrl) {
         this.template = Objects.requireNonNull(template, "template");
         this.footer = footer;
+        this.unsubscribeUrl = unsubscribeUrl;
+    }
+
+    /** The reserved field a recipient's unsubscribe link fills. */
+    public static final String UNSUBSCRIBE_URL = "unsubscribe_url";
+
+    /**
+     * @param urls recipient id → its unsubscribe link
+     * @return this renderer, filling {@code {{unsubscribe_url}}} from {@code urls} when the
+     *     template uses it (otherwise this renderer itself: no per-message cost)
+     */
+    public Renderer withUnsubscribeUrls(java.util.function.IntFunction<String> urls) {
+        return template.fields().contains(UNSUBSCRIBE_URL) ? new Renderer(template, footer, Objects.requireNonNull(urls, "urls"))
+                : this;
     }
 
     /**
@@ -43,6 +63,9 @@ public final class Renderer {
      * @throws TemplateException if a field has no value and no fallback
      */
     public RenderedMessage render(Recipient recipient, Map<String, String> extra) {
+        if (unsubscribeUrl != null && !extra.containsKey(UNSUBSCRIBE_URL)) {
+            extra = withUrl(extra, unsubscribeUrl.apply(recipient.id()));
+        }
         StringBuilder b = buffer();
         template.renderTo(b, recipient, extra);
         return finish(b);
@@ -59,9 +82,21 @@ public final class Renderer {
      * @throws TemplateException if a field has no value and no fallback
      */
     public RenderedMessage render(RecipientFields recipient, Map<String, String> extra) {
+        if (unsubscribeUrl != null && !extra.containsKey(UNSUBSCRIBE_URL)) {
+            extra = withUrl(extra, unsubscribeUrl.apply(recipient.id()));
+        }
         StringBuilder b = buffer();
         template.renderTo(b, recipient, extra);
         return finish(b);
+    }
+
+    private static Map<String, String> withUrl(Map<String, String> extra, String url) {
+        if (extra.isEmpty()) {
+            return Map.of(UNSUBSCRIBE_URL, url);
+        }
+        Map<String, String> m = new java.util.HashMap<>(extra);
+        m.put(UNSUBSCRIBE_URL, url);
+        return m;
     }
 
     private static StringBuilder buffer() {

@@ -139,6 +139,15 @@ public final class SenderProfiles {
         return p != null ? p : profile(id, defaults, "herald.senders.default");
     }
 
+    /** The categories of the default profile and of every sender's, in order, without repeats. */
+    public List<String> allCategories() {
+        java.util.Set<String> all = new LinkedHashSet<>(profile("default", defaults, "herald.senders.default").categories());
+        for (String id : configured()) {
+            all.addAll(profiles.get(id).categories());
+        }
+        return List.copyOf(all);
+    }
+
     /** The ids of the senders with a profile of their own, sorted. */
     public List<String> configured() {
         return profiles.keySet().stream().sorted().toList();

@@ -13,6 +13,13 @@ import dev.herald.dispatcher.api.CampaignInspectionRoutes;
 import dev.herald.dispatcher.api.CampaignRoutes;
 import dev.herald.dispatcher.api.HttpApi;
 import dev.herald.dispatcher.api.KeyRoutes;
+import dev.herald.dispatcher.api.PreferenceRoutes;
+import dev.herald.dispatcher.api.UnsubscribeRoutes;
+import dev.herald.dispatcher.sender.SenderProfiles;
+import dev.herald.dispatcher.unsubscribe.PreferenceCenter;
+import dev.herald.dispatcher.unsubscribe.Preferences;
+import dev.herald.dispatcher.unsubscribe.ReasonLog;
+import dev.herald.dispatcher.unsubscribe.UnsubscribeLinks;
 import dev.herald.dispatcher.campaign.Campaign;
 import dev.herald.dispatcher.campaign.CampaignDeps;
 import dev.herald.dispatcher.campaign.CampaignManager;
@@ -135,8 +142,17 @@ public final class HeraldService {
             SuppressionIndex index = data.suppression();
             ZoneIndex zones = ZoneIndex.build(directory);
             QuietHoursPolicy policy = QuietHoursPolicies.fromConfig(config).get("default");
-            SendLedger capLedger = SendLedger.open(dataDir.resolve("send-ledger"), FrequencyCaps.fromConfig(config),
-                    SendLedgerOptions.fromConfig(config), name -> null);
+            Path unsubscribeDir = dataDir.resolve("unsubscribe");
+            UnsubscribeLinks links = UnsubscribeLinks.open(unsubscribeDir, config);
+            opened.add(links);
+            Preferences preferences = Preferences.open(unsubscribeDir);
+            opened.add(preferences);
+            ReasonLog reasons = ReasonLog.open(unsubscribeDir);
+            opened.add(reasons);
+            // the recipients' frequency preferences are two cap rules beyond the configured ones
+            SendLedger capLedger = SendLedger.open(dataDir.resolve("send-ledger"),
+                    Preferences.withRules(FrequencyCaps.fromConfig(config)), SendLedgerOptions.fromConfig(config),
+                    preferences.segments(name -> null));
             opened.add(capLedger);
             SimulatedConnectorOptions connectorOptions = SimulatedConnectorOptions.defaults(dataDir.resolve("connector"))
                     .withName(settings.connectorName()).withLatency(settings.latencyMin(), settings.latencyMax())
@@ -163,7 +179,7 @@ public final class HeraldService {
                 ThrottleShards shards = ThrottleShards.spawn(ctx, "throttle", capLedger, settings.throttleShards(),
                         ThrottleShards.idsPerShard(Math.max(directory.size(), 1_000_000), settings.throttleShards()));
                 CampaignDeps deps = new CampaignDeps(directory, index, zones, policy, shards, sending, null,
-                        dataDir.resolve("campaigns"), Clock.systemUTC(), settings.askTimeout());
+                        dataDir.resolve("campaigns"), Clock.systemUTC(), settings.askTimeout(), links);
                 Campaign.Settings campaignSettings = new Campaign.Settings(deps, new CampaignStore(dataDir.resolve("campaigns")),
                         settings.releasePoll(), 3, Duration.ofSeconds(1));
                 core.complete(new Core(shards, ctx.spawn(CampaignManager.create(campaignSettings), "campaigns"), deps));
@@ -192,6 +208,10 @@ public final class HeraldService {
             InboundHandler replies = new InboundHandler(keywords, senders, inbound, directory, index, lastSends,
                     c.deps().connector(), c.deps().rateLimiter(), metrics, Clock.systemUTC(), blockingIo);
             groups.add(new InboundRoutes(keys, settings.bodyTimeout(), replies, inbound, metrics, Clock.systemUTC()).route());
+            PreferenceCenter center = new PreferenceCenter(links, preferences, reasons, index, directory,
+                    new CampaignStore(dataDir.resolve("campaigns")), senders, Clock.systemUTC());
+            groups.add(new UnsubscribeRoutes(center, settings.bodyTimeout(), blockingIo).route());
+            groups.add(new PreferenceRoutes(keys, center, directory, blockingIo).route());
             List<Endpoint> endpoints = new ArrayList<>();
             endpoints.addAll(SegmentRoutes.ENDPOINTS);
             endpoints.addAll(SuppressionRoutes.ENDPOINTS);
@@ -201,6 +221,8 @@ public final class HeraldService {
             endpoints.addAll(dev.herald.dispatcher.api.ConsentRoutes.ENDPOINTS);
             endpoints.addAll(KeyRoutes.ENDPOINTS);
             endpoints.addAll(InboundRoutes.ENDPOINTS);
+            endpoints.addAll(UnsubscribeRoutes.ENDPOINTS);
+            endpoints.addAll(PreferenceRoutes.ENDPOINTS);
             metrics.campaigns(() -> campaignsForMetrics(system, c.manager(), settings.askTimeout()));
             Route all = HttpApi.sealed(groups, endpoints, () -> health(directory, index), keys, metrics);
 

@@ -41,6 +41,8 @@ public final class CapPlan {
     private final ImmutableRoaringBitmap[] segment;
     private final long[][] segmentWords;
     private final int[] count;
+    /** want, or for a segment rule whose segment the decided recipient is not in, a value no slot matches. */
+    private final long[] memberWant;
     private final long[] scratch = new long[64];
     private final boolean anySegment;
     private final boolean anyApplies;
@@ -73,6 +75,7 @@ public final class CapPlan {
         segment = new ImmutableRoaringBitmap[n];
         segmentWords = new long[n][];
         count = new int[n];
+        memberWant = new long[n];
         boolean seg = false;
         boolean any = false;
         for (int r = 0; r < n; r++) {
@@ -105,6 +108,13 @@ public final class CapPlan {
                 if (b == null) {
                     throw new IllegalArgumentException("cap rule '" + rule.name() + "': segment '" + rule.segment().get() + "' is unknown");
                 }
+                if (b.isEmpty()) {
+                    // nobody is in the segment: the rule neither caps nor keeps a slot live
+                    applies[r] = false;
+                    mask[r] = 0;
+                    want[r] = 1;
+                    continue;
+                }
                 segment[r] = b;
                 segmentWords[r] = batch ? new long[1024] : null;
                 seg = true;
@@ -127,6 +137,15 @@ public final class CapPlan {
         final int rules = n;
         final int[] cnt = count;
         Arrays.fill(cnt, 0, rules, 0);
+        long[] wanted = want;
+        if (anySegment) {
+            // A segment rule keeps a slot live only for its members: a recipient outside the
+            // segment must not lose slots to a long window (a monthly rule for a few) that never applies to it.
+            wanted = memberWant;
+            for (int r = 0; r < rules; r++) {
+                wanted[r] = segment[r] != null && !inSegment(r, id) ? ~mask[r] : want[r];
+            }
+        }
         int free = -1;
         for (int i = 0; i < k; i++) {
             long v = record[i];
@@ -137,7 +156,7 @@ public final class CapPlan {
             long sec = v >>> 24;
             boolean live = false;
             for (int r = 0; r < rules; r++) {
-                if ((v & mask[r]) == want[r] && sec >= start[r]) {
+                if ((v & mask[r]) == wanted[r] && sec >= start[r]) {
                     cnt[r]++;
                     live = true;
                 }

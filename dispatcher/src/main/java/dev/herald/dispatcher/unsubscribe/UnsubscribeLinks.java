@@ -1,0 +1,300 @@
+package dev.herald.dispatcher.unsubscribe;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.IntFunction;
+import java.util.regex.Pattern;
+
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * The signed links of {@code {{unsubscribe_url}}}: {@code <base-url><token>}, where the token is 20
+ * URL-safe characters: base64url of the recipient id (4 bytes), the campaign's number (3 bytes)
+ * and the first 8 bytes (64 bits) of their HMAC-SHA256 under a secret key.
+ *
+ * <pre>{@code
+ * UnsubscribeLinks links = UnsubscribeLinks.open(dataDir.resolve("unsubscribe"), config);
+ * IntFunction<String> url = links.urls("spring-sale");     // one per campaign run
+ * String text = url.apply(42);                              // http://localhost:8080/u/AAAAKgAAAf3Z...
+ * Optional<UnsubscribeLinks.Link> l = links.verify(token);  // empty if forged, truncated or unknown
+ * }</pre>
+ *
+ * <p>The secret is {@code herald.unsubscribe.secret} (base64, at least 32 bytes) or, when that is
+ * empty, 32 random bytes made on first start in {@code secret.key} (owner-only permissions). Each
+ * campaign gets a small number the first time a link is made for it, kept in {@code campaigns.log}
+ * (fsynced) so that links stay valid across restarts. Thread-safety: safe from any thread (one
+ * {@link Mac} per thread).
+ */
+public final class UnsubscribeLinks implements AutoCloseable {
+
+    /** The token's length in characters. */
+    public static final int TOKEN_LENGTH = 20;
+    /** The largest campaign number (3 bytes). */
+    public static final int MAX_CAMPAIGNS = (1 << 24) - 1;
+
+    private static final int MAC_BYTES = 8;
+    private static final byte[] DOMAIN = "herald-unsubscribe-v1".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private static final Pattern TOKEN = Pattern.compile("[A-Za-z0-9_-]{" + TOKEN_LENGTH + "}");
+    private static final Base64.Encoder ENCODER = Base64.getUrlEncoder().withoutPadding();
+
+    /**
+     * A verified token.
+     *
+     * @param recipientId    the recipient's directory id
+     * @param campaignId     the campaign whose message carried the link
+     * @param campaignNumber its number inside tokens
+     */
+    public record Link(int recipientId, String campaignId, int campaignNumber) {
+    }
+
+    private final String baseUrl;
+    private final SecretKeySpec key;
+    private final ThreadLocal<Mac> macs;
+    private final LineLog campaignLog;
+    private final Map<String, Integer> numbers = new ConcurrentHashMap<>();
+    private final Map<Integer, String> ids = new ConcurrentHashMap<>();
+
+    private UnsubscribeLinks(String baseUrl, byte[] secret, LineLog campaignLog) throws IOException {
+        this.baseUrl = baseUrl;
+        this.key = new SecretKeySpec(secret, "HmacSHA256");
+        this.macs = ThreadLocal.withInitial(this::newMac);
+        this.campaignLog = campaignLog;
+        int line = 0;
+        for (String r : campaignLog.records()) {
+            line++;
+            int sp = r.indexOf(' ');
+            int n;
+            try {
+                n = Integer.parseInt(r.substring(0, Math.max(sp, 0)));
+            } catch (NumberFormatException e) {
+                throw new IOException("campaigns.log line " + line + ": not '<number> <campaign id>'");
+            }
+            numbers.put(r.substring(sp + 1), n);
+            ids.put(n, r.substring(sp + 1));
+        }
+    }
+
+    private Mac newMac() {
+        try {
+            Mac m = Mac.getInstance("HmacSHA256");
+            m.init(key);
+            return m;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 is not available: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Opens (creating on first start) the key and the campaign numbers in {@code dir}.
+     *
+     * @param dir    {@code <data dir>/unsubscribe}
+     * @param config the configuration ({@code herald.unsubscribe.base-url}, {@code herald.unsubscribe.secret})
+     * @return the links
+     * @throws IOException     if the key or the numbers cannot be read or made durable
+     * @throws ConfigException naming the key if the base URL or the secret is malformed
+     */
+    public static UnsubscribeLinks open(Path dir, Config config) throws IOException {
+        String base = config.getString("herald.unsubscribe.base-url").strip();
+        if (!base.matches("https?://[^\\s\"'<>]+/")) {
+            throw new ConfigException.BadValue(config.origin(), "herald.unsubscribe.base-url",
+                    "must be an http(s) URL ending in '/', e.g. https://example.com/u/, got '" + base + "'");
+        }
+        String configured = config.getString("herald.unsubscribe.secret").strip();
+        byte[] secret;
+        if (!configured.isEmpty()) {
+            try {
+                secret = Base64.getDecoder().decode(configured);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException.BadValue(config.origin(), "herald.unsubscribe.secret", "must be base64: " + e.getMessage());
+            }
+            if (secret.length < 32) {
+                throw new ConfigException.BadValue(config.origin(), "herald.unsubscribe.secret",
+                        "must be at least 32 bytes (base64 of 32 random bytes), got " + secret.length);
+            }
+        } else {
+            secret = fileSecret(dir.resolve("secret.key"));
+        }
+        LineLog log = LineLog.open(dir.resolve("campaigns.log"));
+        try {
+            return new UnsubscribeLinks(base, secret, log);
+        } catch (IOException | RuntimeException e) {
+            log.close();
+            throw e;
+        }
+    }
+
+    private static byte[] fileSecret(Path file) throws IOException {
+        Files.createDirectories(file.getParent());
+        if (!Files.exists(file)) {
+            byte[] fresh = new byte[32];
+            new SecureRandom().nextBytes(fresh);
+            Path tmp = file.resolveSibling("secret.key.tmp");
+            Files.deleteIfExists(tmp);
+            try {
+                Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            } catch (UnsupportedOperationException e) {
+                Files.createFile(tmp);
+            }
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+                ch.write(ByteBuffer.wrap(fresh));
+                ch.force(true);
+            }
+            try {
+                Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            } catch (FileAlreadyExistsException e) {
+                Files.delete(tmp);
+            }
+            try (FileChannel dirCh = FileChannel.open(file.getParent(), StandardOpenOption.READ)) {
+                dirCh.force(true);
+            } catch (IOException ignored) {
+                // some file systems cannot fsync a directory; the key file itself is fsynced
+            }
+        }
+        byte[] secret = Files.readAllBytes(file);
+        if (secret.length != 32) {
+            throw new IOException(file + " must hold 32 bytes, holds " + secret.length
+                    + "; restore it (links already sent depend on it) or remove it to make a new key");
+        }
+        return secret;
+    }
+
+    /**
+     * @param campaignId the campaign
+     * @return its number inside tokens, given (durably) on first use
+     * @throws UncheckedIOException  if a new number cannot be made durable
+     * @throws IllegalStateException if {@value #MAX_CAMPAIGNS} numbers are used up
+     */
+    public int numberOf(String campaignId) {
+        Integer n = numbers.get(campaignId);
+        if (n != null) {
+            return n;
+        }
+        synchronized (this) {
+            n = numbers.get(campaignId);
+            if (n != null) {
+                return n;
+            }
+            int next = ids.size() + 1;
+            if (next > MAX_CAMPAIGNS) {
+                throw new IllegalStateException("unsubscribe links: all " + MAX_CAMPAIGNS + " campaign numbers are used");
+            }
+            try {
+                campaignLog.append(next + " " + campaignId);
+            } catch (IOException e) {
+                throw new UncheckedIOException("the campaign number of " + campaignId + " could not be stored", e);
+            }
+            ids.put(next, campaignId);
+            numbers.put(campaignId, next);
+            return next;
+        }
+    }
+
+    /**
+     * @param campaignId the campaign whose messages carry the links
+     * @return recipient id → its link (the campaign number is fixed once, here)
+     * @throws UncheckedIOException as {@link #numberOf}
+     */
+    public IntFunction<String> urls(String campaignId) {
+        int number = numberOf(campaignId);
+        return id -> baseUrl + token(id, number);
+    }
+
+    /**
+     * @param campaignId a campaign
+     * @return its links if a number was already given to it (by a run whose template uses the link)
+     */
+    public Optional<IntFunction<String>> existingUrls(String campaignId) {
+        Integer number = numbers.get(campaignId);
+        return number == null ? Optional.empty() : Optional.of(id -> baseUrl + token(id, number));
+    }
+
+    /**
+     * @param recipientId    a directory id (≥ 0)
+     * @param campaignNumber a number from {@link #numberOf}
+     * @return the signed token
+     * @throws IllegalArgumentException if an argument is out of range
+     */
+    public String token(int recipientId, int campaignNumber) {
+        if (recipientId < 0 || campaignNumber < 1 || campaignNumber > MAX_CAMPAIGNS) {
+            throw new IllegalArgumentException("token: recipient id >= 0 and campaign number in [1, " + MAX_CAMPAIGNS
+                    + "], got " + recipientId + ", " + campaignNumber);
+        }
+        byte[] b = new byte[7 + MAC_BYTES];
+        b[0] = (byte) (recipientId >>> 24);
+        b[1] = (byte) (recipientId >>> 16);
+        b[2] = (byte) (recipientId >>> 8);
+        b[3] = (byte) recipientId;
+        b[4] = (byte) (campaignNumber >>> 16);
+        b[5] = (byte) (campaignNumber >>> 8);
+        b[6] = (byte) campaignNumber;
+        byte[] mac = mac(b);
+        System.arraycopy(mac, 0, b, 7, MAC_BYTES);
+        return ENCODER.encodeToString(b);
+    }
+
+    private byte[] mac(byte[] b) {
+        Mac m = macs.get();
+        m.update(DOMAIN);
+        m.update(b, 0, 7);
+        return m.doFinal();
+    }
+
+    /**
+     * @param token a token from a link, as received
+     * @return the link it stands for; empty if it is malformed, truncated, not signed with this
+     *     key, or names a campaign number never given
+     */
+    public Optional<Link> verify(String token) {
+        if (token == null || !TOKEN.matcher(token).matches()) {
+            return Optional.empty();
+        }
+        byte[] b;
+        try {
+            b = Base64.getUrlDecoder().decode(token);
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+        if (b.length != 7 + MAC_BYTES || !ENCODER.encodeToString(b).equals(token)) {
+            return Optional.empty(); // non-canonical encodings (stray low bits) are not ours
+        }
+        byte[] expected = java.util.Arrays.copyOf(mac(b), MAC_BYTES);
+        if (!MessageDigest.isEqual(expected, java.util.Arrays.copyOfRange(b, 7, 7 + MAC_BYTES))) {
+            return Optional.empty();
+        }
+        int id = ((b[0] & 0xFF) << 24) | ((b[1] & 0xFF) << 16) | ((b[2] & 0xFF) << 8) | (b[3] & 0xFF);
+        int number = ((b[4] & 0xFF) << 16) | ((b[5] & 0xFF) << 8) | (b[6] & 0xFF);
+        String campaign = ids.get(number);
+        if (id < 0 || campaign == null) {
+            return Optional.empty();
+        }
+        return Optional.of(new Link(id, campaign, number));
+    }
+
+    /** @return the configured base URL, ending in '/' */
+    public String baseUrl() {
+        return baseUrl;
+    }
+
+    @Override
+    public void close() throws IOException {
+        campaignLog.close();
+    }
+}
