@@ -4,18 +4,17 @@ import java.io.IOException;
 import java.nio.ByteOrder;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
+import dev.herald.dispatcher.campaign.CampaignNumbers;
 import dev.herald.dispatcher.connector.Connector;
 import dev.herald.dispatcher.connector.ForwardingConnector;
 import dev.herald.dispatcher.connector.OutboundMessage;
@@ -29,19 +28,19 @@ import dev.herald.throttle.Priority;
  * people leave.
  *
  * <pre>{@code
- * LastSends last = LastSends.open(dataDir.resolve("last-sends"), directoryCapacity);
+ * LastSends last = LastSends.open(dataDir.resolve("last-sends"), directoryCapacity, numbers, senderOf);
  * Connector observed = last.observe(connector);     // campaigns send through it
- * last.of(recipientId);                             // Optional[Mark[campaign=spring, sender=acme, at=...]]
+ * last.of(recipientId);                             // Optional[Mark[campaignId=spring, sender=acme, at=...]]
  * }</pre>
  *
- * <p><b>Storage.</b> {@code marks.bin}: 8 bytes per recipient id (campaign number + 1, epoch
- * second), memory-mapped, written on every accepted marketing message (no fsync: a killed
- * process keeps it, power loss may lose the newest marks, and then an opt-out is just not
- * attributed). {@code campaigns.tsv}: campaign number, id and sender, one line each, appended
- * and fsynced before the first mark that uses the number. Ids at or above the capacity are not
- * tracked. One recipient keeps one mark: a message from another sender replaces it.
+ * <p><b>Storage.</b> {@code marks.bin}: 8 bytes per recipient id (the campaign's
+ * {@link CampaignNumbers} number, epoch second), memory-mapped, written on every accepted marketing
+ * message (no fsync: a killed process keeps it, power loss may lose the newest marks, and then an
+ * opt-out is just not attributed). Ids at or above the capacity are not tracked. One recipient
+ * keeps one mark: a message from another sender replaces it. A campaign's sender is the one its
+ * messages carried, or (for marks written before a restart) what {@code senderOf} says.
  *
- * <p>Thread-safe: marks are single aligned 8-byte writes, the campaign table is guarded.
+ * <p>Thread-safe: marks are single aligned 8-byte writes.
  */
 public final class LastSends implements AutoCloseable {
 
@@ -49,65 +48,43 @@ public final class LastSends implements AutoCloseable {
     public record Mark(String campaignId, String sender, Instant at) {
     }
 
-    private record Campaign(String id, String sender) {
-    }
-
     private final FileChannel marksChannel;
     private final MappedByteBuffer marks;
     private final int capacity;
-    private final Path table;
-    private final Map<String, Integer> numbers = new ConcurrentHashMap<>();
-    private final List<Campaign> campaigns = new ArrayList<>(); // guarded by this
+    private final CampaignNumbers numbers;
+    private final Function<String, Optional<String>> senderOf;
+    private final Map<String, String> senders = new ConcurrentHashMap<>();
 
-    private LastSends(FileChannel marksChannel, MappedByteBuffer marks, int capacity, Path table) {
+    private LastSends(FileChannel marksChannel, MappedByteBuffer marks, int capacity, CampaignNumbers numbers,
+                      Function<String, Optional<String>> senderOf) {
         this.marksChannel = marksChannel;
         this.marks = marks;
         this.capacity = capacity;
-        this.table = table;
+        this.numbers = numbers;
+        this.senderOf = senderOf;
     }
 
     /**
      * Opens (creating if absent) the marks in {@code dir}.
      *
      * @param capacity recipient ids tracked: {@code [0, capacity)}
-     * @throws IOException if the files cannot be created or read, or the table is damaged
+     * @param numbers  the campaign numbers (shared, not closed here)
+     * @param senderOf a campaign's sender id, for marks written before this process started
+     * @throws IOException if the file cannot be created or mapped
      */
-    public static LastSends open(Path dir, int capacity) throws IOException {
+    public static LastSends open(Path dir, int capacity, CampaignNumbers numbers, Function<String, Optional<String>> senderOf)
+            throws IOException {
         if (capacity < 1) {
             throw new IllegalArgumentException("capacity must be >= 1, got " + capacity);
         }
         Files.createDirectories(dir);
-        Path table = dir.resolve("campaigns.tsv");
         FileChannel ch = FileChannel.open(dir.resolve("marks.bin"), StandardOpenOption.CREATE, StandardOpenOption.READ,
                 StandardOpenOption.WRITE);
         try {
             long size = Math.max(ch.size(), (long) capacity * 8);
             MappedByteBuffer map = ch.map(FileChannel.MapMode.READ_WRITE, 0, size);
             map.order(ByteOrder.LITTLE_ENDIAN);
-            LastSends s = new LastSends(ch, map, (int) Math.min(Integer.MAX_VALUE, size / 8), table);
-            if (Files.exists(table)) {
-                byte[] bytes = Files.readAllBytes(table);
-                int end = bytes.length;
-                while (end > 0 && bytes[end - 1] != '\n') {
-                    end--; // a torn last line: its number was never used (the line is fsynced before use)
-                }
-                if (end < bytes.length) {
-                    try (FileChannel t = FileChannel.open(table, StandardOpenOption.WRITE)) {
-                        t.truncate(end);
-                        t.force(true);
-                    }
-                }
-                String[] lines = new String(bytes, 0, end, StandardCharsets.UTF_8).split("\n");
-                for (int line = 1; line <= lines.length && end > 0; line++) {
-                    String[] f = lines[line - 1].split("\t", -1);
-                    if (f.length != 3 || !f[0].equals(Integer.toString(s.campaigns.size()))) {
-                        throw new IOException(table + " line " + line + " is damaged: '" + lines[line - 1] + "'");
-                    }
-                    s.campaigns.add(new Campaign(f[1], f[2]));
-                    s.numbers.put(f[1], s.campaigns.size() - 1);
-                }
-            }
-            return s;
+            return new LastSends(ch, map, (int) Math.min(Integer.MAX_VALUE, size / 8), numbers, senderOf);
         } catch (IOException | RuntimeException e) {
             ch.close();
             throw e;
@@ -140,15 +117,15 @@ public final class LastSends implements AutoCloseable {
      * Records that {@code recipientId} was sent a marketing message of {@code campaignId} (sender
      * {@code sender}) at {@code at}.
      *
-     * @throws java.io.UncheckedIOException if a new campaign cannot be made durable in the table
+     * @throws java.io.UncheckedIOException if the campaign's new number cannot be made durable
      */
     public void mark(int recipientId, String campaignId, String sender, Instant at) {
         if (recipientId < 0 || recipientId >= capacity) {
             return;
         }
-        int n = number(campaignId, sender);
-        long v = ((long) (n + 1) << 32) | (at.getEpochSecond() & 0xFFFF_FFFFL);
-        marks.putLong(recipientId * 8, v);
+        senders.putIfAbsent(campaignId, sender);
+        int n = numbers.numberOf(campaignId);
+        marks.putLong(recipientId * 8, ((long) n << 32) | (at.getEpochSecond() & 0xFFFF_FFFFL));
     }
 
     /** @return the recipient's last marketing send, if tracked */
@@ -157,43 +134,21 @@ public final class LastSends implements AutoCloseable {
             return Optional.empty();
         }
         long v = marks.getLong(recipientId * 8);
-        int n = (int) (v >>> 32) - 1;
-        if (n < 0) {
+        int n = (int) (v >>> 32);
+        Optional<String> campaign = n == 0 ? Optional.empty() : numbers.campaignOf(n);
+        if (campaign.isEmpty()) {
             return Optional.empty();
         }
-        Campaign c;
-        synchronized (this) {
-            if (n >= campaigns.size()) {
-                return Optional.empty(); // its table line was torn: never durable
+        String id = campaign.get();
+        String sender = senders.get(id);
+        if (sender == null) {
+            sender = senderOf.apply(id).orElse(null);
+            if (sender == null) {
+                return Optional.empty(); // the campaign is gone: nothing to attribute to
             }
-            c = campaigns.get(n);
+            senders.put(id, sender);
         }
-        return Optional.of(new Mark(c.id(), c.sender(), Instant.ofEpochSecond(v & 0xFFFF_FFFFL)));
-    }
-
-    private int number(String campaignId, String sender) {
-        Integer n = numbers.get(campaignId);
-        if (n != null) {
-            return n;
-        }
-        synchronized (this) {
-            n = numbers.get(campaignId);
-            if (n != null) {
-                return n;
-            }
-            int next = campaigns.size();
-            String line = next + "\t" + campaignId + "\t" + sender + "\n";
-            try (FileChannel ch = FileChannel.open(table, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.APPEND)) {
-                ch.write(StandardCharsets.UTF_8.encode(line));
-                ch.force(true);
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException("cannot record campaign " + campaignId + " in " + table, e);
-            }
-            campaigns.add(new Campaign(campaignId, sender));
-            numbers.put(campaignId, next);
-            return next;
-        }
+        return Optional.of(new Mark(id, sender, Instant.ofEpochSecond(v & 0xFFFF_FFFFL)));
     }
 
     @Override

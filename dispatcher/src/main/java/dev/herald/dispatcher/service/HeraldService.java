@@ -32,6 +32,7 @@ import dev.herald.dispatcher.metrics.CampaignTotals;
 import dev.herald.dispatcher.metrics.HeraldMetrics;
 import dev.herald.dispatcher.throttle.ThrottleShards;
 import dev.herald.dispatcher.api.InboundRoutes;
+import dev.herald.dispatcher.campaign.CampaignNumbers;
 import dev.herald.dispatcher.inbound.InboundHandler;
 import dev.herald.dispatcher.inbound.InboundSettings;
 import dev.herald.dispatcher.inbound.KeywordRules;
@@ -143,8 +144,11 @@ public final class HeraldService {
             ZoneIndex zones = ZoneIndex.build(directory);
             QuietHoursPolicy policy = QuietHoursPolicies.fromConfig(config).get("default");
             Path unsubscribeDir = dataDir.resolve("unsubscribe");
-            UnsubscribeLinks links = UnsubscribeLinks.open(unsubscribeDir, config);
+            CampaignNumbers campaignNumbers = CampaignNumbers.open(dataDir.resolve("campaign-numbers.log"));
+            opened.add(campaignNumbers);
+            UnsubscribeLinks links = UnsubscribeLinks.open(unsubscribeDir, config, campaignNumbers);
             opened.add(links);
+            CampaignStore campaignStore = new CampaignStore(dataDir.resolve("campaigns"));
             Preferences preferences = Preferences.open(unsubscribeDir);
             opened.add(preferences);
             ReasonLog reasons = ReasonLog.open(unsubscribeDir);
@@ -167,7 +171,14 @@ public final class HeraldService {
             KeywordRules keywords = KeywordRules.fromConfig(config);
             InboundSettings inbound = InboundSettings.fromConfig(config, env);
             LastSends lastSends = LastSends.open(dataDir.resolve("last-sends"),
-                    (int) Math.min(Integer.MAX_VALUE, settings.directoryCapacity()));
+                    (int) Math.min(Integer.MAX_VALUE, settings.directoryCapacity()), campaignNumbers, id -> {
+                        try {
+                            return campaignStore.load(id).map(CampaignRecord::sender);
+                        } catch (IOException e) {
+                            LOG.warn("campaign {} could not be read for opt-out attribution: {}", id, e.toString());
+                            return Optional.empty();
+                        }
+                    });
             opened.add(lastSends);
             dev.herald.dispatcher.connector.Connector sending = wrap.apply(lastSends.observe(metrics.meter(connector)));
             SegmentStore segments = SegmentStore.open(dataDir);
@@ -180,7 +191,7 @@ public final class HeraldService {
                         ThrottleShards.idsPerShard(Math.max(directory.size(), 1_000_000), settings.throttleShards()));
                 CampaignDeps deps = new CampaignDeps(directory, index, zones, policy, shards, sending, null,
                         dataDir.resolve("campaigns"), Clock.systemUTC(), settings.askTimeout(), links);
-                Campaign.Settings campaignSettings = new Campaign.Settings(deps, new CampaignStore(dataDir.resolve("campaigns")),
+                Campaign.Settings campaignSettings = new Campaign.Settings(deps, campaignStore,
                         settings.releasePoll(), 3, Duration.ofSeconds(1));
                 core.complete(new Core(shards, ctx.spawn(CampaignManager.create(campaignSettings), "campaigns"), deps));
                 return Behaviors.empty();
@@ -209,7 +220,7 @@ public final class HeraldService {
                     c.deps().connector(), c.deps().rateLimiter(), metrics, Clock.systemUTC(), blockingIo);
             groups.add(new InboundRoutes(keys, settings.bodyTimeout(), replies, inbound, metrics, Clock.systemUTC()).route());
             PreferenceCenter center = new PreferenceCenter(links, preferences, reasons, index, directory,
-                    new CampaignStore(dataDir.resolve("campaigns")), senders, Clock.systemUTC());
+                    campaignStore, senders, Clock.systemUTC());
             groups.add(new UnsubscribeRoutes(center, settings.bodyTimeout(), blockingIo).route());
             groups.add(new PreferenceRoutes(keys, center, directory, blockingIo).route());
             List<Endpoint> endpoints = new ArrayList<>();

@@ -1,5 +1,6 @@
 package dev.herald.dispatcher.unsubscribe;
 
+import dev.herald.dispatcher.store.LineLog;
 import dev.herald.throttle.CapAction;
 import dev.herald.throttle.CapRule;
 import dev.herald.throttle.CapScope;

@@ -1,5 +1,6 @@
 package dev.herald.dispatcher.unsubscribe;
 
+import dev.herald.dispatcher.campaign.CampaignNumbers;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 
@@ -18,7 +19,6 @@ import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.IntFunction;
 import java.util.regex.Pattern;
 
@@ -39,8 +39,8 @@ import javax.crypto.spec.SecretKeySpec;
  *
  * <p>The secret is {@code herald.unsubscribe.secret} (base64, at least 32 bytes) or, when that is
  * empty, 32 random bytes made on first start in {@code secret.key} (owner-only permissions). Each
- * campaign gets a small number the first time a link is made for it, kept in {@code campaigns.log}
- * (fsynced) so that links stay valid across restarts. Thread-safety: safe from any thread (one
+ * campaign gets a small number the first time a link is made for it ({@link CampaignNumbers}, durable)
+ * so that links stay valid across restarts. Thread-safety: safe from any thread (one
  * {@link Mac} per thread).
  */
 public final class UnsubscribeLinks implements AutoCloseable {
@@ -48,7 +48,7 @@ public final class UnsubscribeLinks implements AutoCloseable {
     /** The token's length in characters. */
     public static final int TOKEN_LENGTH = 20;
     /** The largest campaign number (3 bytes). */
-    public static final int MAX_CAMPAIGNS = (1 << 24) - 1;
+    public static final int MAX_CAMPAIGNS = CampaignNumbers.MAX;
 
     private static final int MAC_BYTES = 8;
     private static final byte[] DOMAIN = "herald-unsubscribe-v1".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
@@ -68,28 +68,16 @@ public final class UnsubscribeLinks implements AutoCloseable {
     private final String baseUrl;
     private final SecretKeySpec key;
     private final ThreadLocal<Mac> macs;
-    private final LineLog campaignLog;
-    private final Map<String, Integer> numbers = new ConcurrentHashMap<>();
-    private final Map<Integer, String> ids = new ConcurrentHashMap<>();
+    private final CampaignNumbers numbers;
+    /** Whether {@link #numbers} was opened here (and is closed here). */
+    private final boolean ownNumbers;
 
-    private UnsubscribeLinks(String baseUrl, byte[] secret, LineLog campaignLog) throws IOException {
+    private UnsubscribeLinks(String baseUrl, byte[] secret, CampaignNumbers numbers, boolean ownNumbers) {
         this.baseUrl = baseUrl;
         this.key = new SecretKeySpec(secret, "HmacSHA256");
         this.macs = ThreadLocal.withInitial(this::newMac);
-        this.campaignLog = campaignLog;
-        int line = 0;
-        for (String r : campaignLog.records()) {
-            line++;
-            int sp = r.indexOf(' ');
-            int n;
-            try {
-                n = Integer.parseInt(r.substring(0, Math.max(sp, 0)));
-            } catch (NumberFormatException e) {
-                throw new IOException("campaigns.log line " + line + ": not '<number> <campaign id>'");
-            }
-            numbers.put(r.substring(sp + 1), n);
-            ids.put(n, r.substring(sp + 1));
-        }
+        this.numbers = numbers;
+        this.ownNumbers = ownNumbers;
     }
 
     private Mac newMac() {
@@ -103,15 +91,36 @@ public final class UnsubscribeLinks implements AutoCloseable {
     }
 
     /**
-     * Opens (creating on first start) the key and the campaign numbers in {@code dir}.
+     * Opens (creating on first start) the key in {@code dir}, with campaign numbers of its own in
+     * {@code dir/campaigns.log} (closed with the links).
      *
-     * @param dir    {@code <data dir>/unsubscribe}
-     * @param config the configuration ({@code herald.unsubscribe.base-url}, {@code herald.unsubscribe.secret})
-     * @return the links
-     * @throws IOException     if the key or the numbers cannot be read or made durable
-     * @throws ConfigException naming the key if the base URL or the secret is malformed
+     * @see #open(Path, Config, CampaignNumbers)
      */
     public static UnsubscribeLinks open(Path dir, Config config) throws IOException {
+        CampaignNumbers own = CampaignNumbers.open(dir.resolve("campaigns.log"));
+        try {
+            return open(dir, config, own, true);
+        } catch (IOException | RuntimeException e) {
+            own.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Opens (creating on first start) the key in {@code dir}.
+     *
+     * @param dir     {@code <data dir>/unsubscribe}
+     * @param config  the configuration ({@code herald.unsubscribe.base-url}, {@code herald.unsubscribe.secret})
+     * @param numbers the campaign numbers tokens carry (shared; not closed with the links)
+     * @return the links
+     * @throws IOException     if the key cannot be read or made durable
+     * @throws ConfigException naming the key if the base URL or the secret is malformed
+     */
+    public static UnsubscribeLinks open(Path dir, Config config, CampaignNumbers numbers) throws IOException {
+        return open(dir, config, numbers, false);
+    }
+
+    private static UnsubscribeLinks open(Path dir, Config config, CampaignNumbers numbers, boolean own) throws IOException {
         String base = config.getString("herald.unsubscribe.base-url").strip();
         if (!base.matches("https?://[^\\s\"'<>]+/")) {
             throw new ConfigException.BadValue(config.origin(), "herald.unsubscribe.base-url",
@@ -132,13 +141,7 @@ public final class UnsubscribeLinks implements AutoCloseable {
         } else {
             secret = fileSecret(dir.resolve("secret.key"));
         }
-        LineLog log = LineLog.open(dir.resolve("campaigns.log"));
-        try {
-            return new UnsubscribeLinks(base, secret, log);
-        } catch (IOException | RuntimeException e) {
-            log.close();
-            throw e;
-        }
+        return new UnsubscribeLinks(base, secret, numbers, own);
     }
 
     private static byte[] fileSecret(Path file) throws IOException {
@@ -183,28 +186,7 @@ public final class UnsubscribeLinks implements AutoCloseable {
      * @throws IllegalStateException if {@value #MAX_CAMPAIGNS} numbers are used up
      */
     public int numberOf(String campaignId) {
-        Integer n = numbers.get(campaignId);
-        if (n != null) {
-            return n;
-        }
-        synchronized (this) {
-            n = numbers.get(campaignId);
-            if (n != null) {
-                return n;
-            }
-            int next = ids.size() + 1;
-            if (next > MAX_CAMPAIGNS) {
-                throw new IllegalStateException("unsubscribe links: all " + MAX_CAMPAIGNS + " campaign numbers are used");
-            }
-            try {
-                campaignLog.append(next + " " + campaignId);
-            } catch (IOException e) {
-                throw new UncheckedIOException("the campaign number of " + campaignId + " could not be stored", e);
-            }
-            ids.put(next, campaignId);
-            numbers.put(campaignId, next);
-            return next;
-        }
+        return numbers.numberOf(campaignId);
     }
 
     /**
@@ -222,8 +204,7 @@ public final class UnsubscribeLinks implements AutoCloseable {
      * @return its links if a number was already given to it (by a run whose template uses the link)
      */
     public Optional<IntFunction<String>> existingUrls(String campaignId) {
-        Integer number = numbers.get(campaignId);
-        return number == null ? Optional.empty() : Optional.of(id -> baseUrl + token(id, number));
+        return numbers.existing(campaignId).map(number -> id -> baseUrl + token(id, number));
     }
 
     /**
@@ -281,11 +262,10 @@ public final class UnsubscribeLinks implements AutoCloseable {
         }
         int id = ((b[0] & 0xFF) << 24) | ((b[1] & 0xFF) << 16) | ((b[2] & 0xFF) << 8) | (b[3] & 0xFF);
         int number = ((b[4] & 0xFF) << 16) | ((b[5] & 0xFF) << 8) | (b[6] & 0xFF);
-        String campaign = ids.get(number);
-        if (id < 0 || campaign == null) {
+        if (id < 0) {
             return Optional.empty();
         }
-        return Optional.of(new Link(id, campaign, number));
+        return numbers.campaignOf(number).map(campaign -> new Link(id, campaign, number));
     }
 
     /** @return the configured base URL, ending in '/' */
@@ -295,6 +275,8 @@ public final class UnsubscribeLinks implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        campaignLog.close();
+        if (ownNumbers) {
+            numbers.close();
+        }
     }
 }

@@ -158,7 +158,9 @@ final class LinkFixture implements AutoCloseable {
     /** The link the send stage put in {@code phone}'s message of {@code campaign}, made again with the stored key. */
     String link(String campaign, String phone) throws Exception {
         int id = recipientId(phone);
-        try (UnsubscribeLinks links = UnsubscribeLinks.open(data.resolve("unsubscribe"), config)) {
+        try (dev.herald.dispatcher.campaign.CampaignNumbers numbers = dev.herald.dispatcher.campaign.CampaignNumbers.open(
+                data.resolve("campaign-numbers.log"));
+             UnsubscribeLinks links = UnsubscribeLinks.open(data.resolve("unsubscribe"), config, numbers)) {
             return links.existingUrls(campaign).orElseThrow(() -> new AssertionError("campaign " + campaign
                     + " has no link number: its run did not make links")).apply(id);
         }

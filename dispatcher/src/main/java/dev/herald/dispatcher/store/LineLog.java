@@ -1,4 +1,4 @@
-package dev.herald.dispatcher.unsubscribe;
+package dev.herald.dispatcher.store;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -26,7 +26,7 @@ import java.util.zip.CRC32;
  * off when the log is opened; a bad line anywhere else is corruption and refuses to open.
  * Thread-safety: {@link #append} is synchronized; one process at a time owns the file.
  */
-final class LineLog implements AutoCloseable {
+public final class LineLog implements AutoCloseable {
 
     private final Path file;
     private final FileChannel channel;
@@ -43,7 +43,7 @@ final class LineLog implements AutoCloseable {
      * @return the open log
      * @throws IOException if it cannot be read or written, or a line before the last is corrupt
      */
-    static LineLog open(Path file) throws IOException {
+    public static LineLog open(Path file) throws IOException {
         Files.createDirectories(file.getParent());
         byte[] all = Files.exists(file) ? Files.readAllBytes(file) : new byte[0];
         List<String> records = new ArrayList<>();
@@ -104,7 +104,7 @@ final class LineLog implements AutoCloseable {
     }
 
     /** @return the records read at open, oldest first */
-    List<String> records() {
+    public List<String> records() {
         return List.copyOf(records);
     }
 
@@ -114,7 +114,7 @@ final class LineLog implements AutoCloseable {
      * @throws IllegalArgumentException if the record holds a tab or a line break
      * @throws IOException              if it cannot be written durably
      */
-    synchronized void append(String record) throws IOException {
+    public synchronized void append(String record) throws IOException {
         if (record.indexOf('\n') >= 0 || record.indexOf('\r') >= 0 || record.indexOf('\t') >= 0) {
             throw new IllegalArgumentException("a log record must not hold tabs or line breaks");
         }

@@ -1,0 +1,51 @@
+package dev.herald.dispatcher.inbound;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.herald.dispatcher.campaign.CampaignNumbers;
+
+class LastSendsTest {
+
+    @TempDir
+    Path dir;
+
+    private static final Instant T = Instant.parse("2026-11-23T09:30:00Z");
+
+    @Test
+    void keepsTheLastMarketingSendAcrossARestart() throws Exception {
+        Map<String, String> stored = Map.of("spring", "acme", "winter", "shop");
+        try (CampaignNumbers numbers = CampaignNumbers.open(dir.resolve("numbers.log"));
+             LastSends last = LastSends.open(dir.resolve("last"), 1_000, numbers, id -> Optional.ofNullable(stored.get(id)))) {
+            assertTrue(last.of(5).isEmpty());
+            last.mark(5, "spring", "acme", T);
+            last.mark(6, "spring", "acme", T.plusSeconds(1));
+            last.mark(5, "winter", "shop", T.plusSeconds(60)); // a later message replaces the mark
+            last.mark(1_000, "spring", "acme", T); // beyond the capacity: not tracked, no error
+            assertEquals(new LastSends.Mark("winter", "shop", T.plusSeconds(60)), last.of(5).orElseThrow());
+            assertTrue(last.of(1_000).isEmpty());
+            assertTrue(last.of(-1).isEmpty());
+        }
+        // reopened: the campaign numbers are durable; the sender comes from the stored campaign
+        try (CampaignNumbers numbers = CampaignNumbers.open(dir.resolve("numbers.log"));
+             LastSends last = LastSends.open(dir.resolve("last"), 1_000, numbers, id -> Optional.ofNullable(stored.get(id)))) {
+            assertEquals(new LastSends.Mark("winter", "shop", T.plusSeconds(60)), last.of(5).orElseThrow());
+            assertEquals(new LastSends.Mark("spring", "acme", T.plusSeconds(1)), last.of(6).orElseThrow());
+            assertEquals(2, Files.readAllLines(dir.resolve("numbers.log")).size(), "one number per campaign");
+        }
+        // a campaign no longer stored: nothing to attribute to
+        try (CampaignNumbers numbers = CampaignNumbers.open(dir.resolve("numbers.log"));
+             LastSends last = LastSends.open(dir.resolve("last"), 1_000, numbers, id -> Optional.empty())) {
+            assertTrue(last.of(6).isEmpty());
+        }
+    }
+}
