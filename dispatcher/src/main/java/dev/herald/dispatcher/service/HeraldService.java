@@ -220,7 +220,7 @@ public final class HeraldService {
                     c.deps().connector(), c.deps().rateLimiter(), metrics, Clock.systemUTC(), blockingIo);
             groups.add(new InboundRoutes(keys, settings.bodyTimeout(), replies, inbound, metrics, Clock.systemUTC()).route());
             PreferenceCenter center = new PreferenceCenter(links, preferences, reasons, index, directory,
-                    campaignStore, senders, Clock.systemUTC());
+                    campaignStore, senders, lastSends, Clock.systemUTC());
             groups.add(new UnsubscribeRoutes(center, settings.bodyTimeout(), blockingIo).route());
             groups.add(new PreferenceRoutes(keys, center, directory, blockingIo).route());
             List<Endpoint> endpoints = new ArrayList<>();

@@ -5,6 +5,7 @@ import dev.herald.dispatcher.campaign.CampaignRecord;
 import dev.herald.dispatcher.campaign.CampaignStore;
 import dev.herald.dispatcher.sender.SenderProfiles;
 import dev.herald.suppression.ConsentChange;
+import dev.herald.dispatcher.inbound.LastSends;
 import dev.herald.suppression.ConsentEvidence;
 import dev.herald.suppression.ConsentSource;
 import dev.herald.suppression.Recipient;
@@ -35,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * the {@link Frequency}). Every change is durable before the answer is made.
  *
  * <pre>{@code
- * PreferenceCenter pc = new PreferenceCenter(links, prefs, reasons, index, directory, campaigns, senders, Clock.systemUTC());
+ * PreferenceCenter pc = new PreferenceCenter(links, prefs, reasons, index, directory, campaigns, senders, lastSends, Clock.systemUTC());
  * PreferenceCenter.Answer a = pc.post(token, "action=unsubscribe".getBytes(UTF_8));   // 200, "You are unsubscribed from ACME"
  * }</pre>
  *
@@ -72,13 +73,14 @@ public final class PreferenceCenter {
     }
 
     private record Context(UnsubscribeLinks.Link link, Recipient recipient, CampaignRecord campaign,
-                           SenderProfiles.Profile profile) {
+                           SenderProfiles.Profile profile, java.time.Instant sentAt) {
         Scope senderScope() {
             return Scope.sender(campaign.sender());
         }
 
         ConsentEvidence evidence(String how) {
-            return ConsentEvidence.of(ConsentSource.LINK).channel(campaign.channel()).campaign(campaign.id()).rawText(how);
+            return ConsentEvidence.of(ConsentSource.LINK).channel(campaign.channel()).campaign(campaign.id()).rawText(how)
+                    .sentAt(sentAt);
         }
     }
 
@@ -90,6 +92,7 @@ public final class PreferenceCenter {
     private final CampaignStore campaigns;
     private final SenderProfiles senders;
     private final Clock clock;
+    private final LastSends lastSends;
 
     /**
      * @param links       verifies tokens
@@ -99,10 +102,12 @@ public final class PreferenceCenter {
      * @param directory   the recipient directory
      * @param campaigns   the campaign records (a link's sender and channel)
      * @param senders     brands and categories
+     * @param lastSends   the send time of the link's message, for the evidence (may be null)
      * @param clock       the reasons' time
      */
     public PreferenceCenter(UnsubscribeLinks links, Preferences preferences, ReasonLog reasons, SuppressionIndex index,
-                            RecipientDirectory directory, CampaignStore campaigns, SenderProfiles senders, Clock clock) {
+                            RecipientDirectory directory, CampaignStore campaigns, SenderProfiles senders, LastSends lastSends,
+                            Clock clock) {
         this.links = links;
         this.preferences = preferences;
         this.reasons = reasons;
@@ -110,6 +115,7 @@ public final class PreferenceCenter {
         this.directory = directory;
         this.campaigns = campaigns;
         this.senders = senders;
+        this.lastSends = lastSends;
         this.clock = clock;
     }
 
@@ -286,7 +292,10 @@ public final class PreferenceCenter {
         } catch (IOException e) {
             throw new UncheckedIOException("campaign " + link.campaignId() + " could not be read", e);
         }
-        return new Context(link, r, campaign, senders.profile(campaign.sender()));
+        // the send time, when the recipient's last marketing message is this campaign's (the link's)
+        java.time.Instant sentAt = lastSends == null ? null : lastSends.of(r.id())
+                .filter(m -> m.campaignId().equals(campaign.id())).map(LastSends.Mark::at).orElse(null);
+        return new Context(link, r, campaign, senders.profile(campaign.sender()), sentAt);
     }
 
     private UnsubscribePages.State state(Context c) {

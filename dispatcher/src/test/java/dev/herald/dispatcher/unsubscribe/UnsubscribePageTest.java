@@ -79,6 +79,11 @@ class UnsubscribePageTest {
         JsonNode last = s.path("history").get(s.path("history").size() - 1);
         assertEquals("link", last.path("source").asText());
         assertEquals(id, last.path("campaign").asText());
+        // attributed with the send time of the message that carried the link
+        JsonNode consent = f.json(f.call("GET", "/v1/recipients/" + enc(A) + "/consent", LinkFixture.ADMIN, null, null));
+        JsonNode optOut = consent.path("history").get(consent.path("history").size() - 1);
+        assertEquals(id, optOut.path("campaign").asText(), consent.toString());
+        assertFalse(optOut.path("sentAt").isNull() || optOut.path("sentAt").asText().isEmpty(), consent.toString());
 
         String multipart = "--xyz\r\nContent-Disposition: form-data; name=\"List-Unsubscribe\"\r\n\r\nOne-Click\r\n--xyz--\r\n";
         assertHtml(f.call("POST", "/u/" + token(f.link(id, B)), null, "multipart/form-data; boundary=xyz", multipart), 200,
