@@ -61,6 +61,10 @@ class KeywordRulesTest {
         t.add(Arguments.of("baja.", "MX", Action.OPT_OUT));
         t.add(Arguments.of("Stopp", "DE", Action.OPT_OUT));
         t.add(Arguments.of("ABMELDEN", "DE", Action.OPT_OUT));
+        t.add(Arguments.of("配信停止", "JP", Action.OPT_OUT));
+        t.add(Arguments.of("ヘルプ。", "JP", Action.HELP));
+        t.add(Arguments.of("수신거부", "KR", Action.OPT_OUT));
+        t.add(Arguments.of("配信停止してください", "JP", Action.NONE));
         t.add(Arguments.of("Arrêt", "FR", Action.OPT_OUT));
         t.add(Arguments.of("ARRET", "FR", Action.OPT_OUT));
         t.add(Arguments.of("sair", "BR", Action.OPT_OUT));
