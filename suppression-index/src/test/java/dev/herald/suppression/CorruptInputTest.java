@@ -161,6 +161,22 @@ class CorruptInputTest {
         assertEquals(size, Files.size(seg), "the log must be left as it is");
     }
 
+    /** The same for a log written by the first record version (before sentAt): it is damage, not a torn tail. */
+    @Test
+    void shouldRefuseDamageInTheMiddleOfAVersionOneLog() throws IOException {
+        writeSome(1000);
+        Path seg = onlySegment();
+        Files.write(seg, dev.herald.suppression.internal.WalCodecTest.toVersionOne(Files.readAllBytes(seg)));
+        try (SuppressionIndex index = SuppressionIndex.open(dir)) {
+            assertEquals(1000, index.snapshot().seq(), "a version-1 log is read whole");
+        }
+        long size = Files.size(seg);
+        flip(seg, 500);
+        CorruptIndexException e = assertThrows(CorruptIndexException.class, () -> SuppressionIndex.open(dir));
+        assertTrue(e.getMessage().contains("followed by whole records"), e.getMessage());
+        assertEquals(size, Files.size(seg), "the log must be left as it is");
+    }
+
     @Test
     void shouldKeepACopyOfADroppedTornTail() throws IOException {
         writeSome(3);

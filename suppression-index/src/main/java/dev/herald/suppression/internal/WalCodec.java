@@ -28,6 +28,11 @@ public final class WalCodec {
     static final byte VERSION = 2;
     /** The first version, without {@code sentAtMillis}; still read. */
     static final byte VERSION_1 = 1;
+    /** @return whether {@code version} is a record version this build reads (1 or 2) */
+    static boolean isKnownVersion(byte version) {
+        return version == VERSION || version == VERSION_1;
+    }
+
     /** Frame header bytes: length and checksum. */
     public static final int FRAME_HEADER = 8;
     /** Largest payload accepted on read; anything larger is a torn or corrupt frame. */
@@ -70,8 +75,9 @@ public final class WalCodec {
 
     /** Upper bound of one encoded frame, in bytes. */
     public static int maxFrameSize() {
-        // text is at most MAX_TEXT chars (<= 3 bytes each in UTF-8), ids MAX_ID chars
-        return FRAME_HEADER + 1 + 8 + 8 + 1 + 4 + 1 + (2 + 64) + 1 + (2 + ConsentEvidence.MAX_ID * 3)
+        // text is at most MAX_TEXT chars (<= 3 bytes each in UTF-8), ids MAX_ID chars; a scope name 129
+        // ASCII chars (sender-channel: two names of 64 and a slash)
+        return FRAME_HEADER + 1 + 8 + 8 + 1 + 4 + 1 + (2 + 129) + 1 + (2 + ConsentEvidence.MAX_ID * 3)
                 + (2 + 16 * 3) + (2 + ConsentEvidence.MAX_TEXT * 3) + (2 + ConsentEvidence.MAX_ID * 3) + 8;
     }
 
@@ -117,7 +123,7 @@ public final class WalCodec {
         ByteBuffer p = in.duplicate();
         p.position(in.position() + FRAME_HEADER).limit(end);
         byte version = p.get();
-        if (version != VERSION && version != VERSION_1) {
+        if (!isKnownVersion(version)) {
             throw new IllegalArgumentException("unknown record version " + version);
         }
         long seq = p.getLong();

@@ -114,7 +114,7 @@ public final class WalSegments {
             for (int pos = (int) from + 1; pos + WalCodec.FRAME_HEADER + WalCodec.RECIPIENT_OFFSET + 4 <= size; pos++) {
                 int len = buf.getInt(pos);
                 if (len <= WalCodec.RECIPIENT_OFFSET + 4 || len > WalCodec.MAX_PAYLOAD
-                        || buf.get(pos + WalCodec.FRAME_HEADER) != WalCodec.VERSION
+                        || !WalCodec.isKnownVersion(buf.get(pos + WalCodec.FRAME_HEADER))
                         || buf.getLong(pos + WalCodec.FRAME_HEADER + 1) <= afterSeq) {
                     continue;
                 }

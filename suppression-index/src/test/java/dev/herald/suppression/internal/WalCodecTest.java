@@ -14,7 +14,7 @@ import dev.herald.suppression.ConsentRecord;
 import dev.herald.suppression.ConsentSource;
 import dev.herald.suppression.Scope;
 
-class WalCodecTest {
+public class WalCodecTest {
 
     private static final Instant T = Instant.parse("2026-11-23T10:15:30.123Z");
 
@@ -55,6 +55,30 @@ class WalCodecTest {
         assertNull(back.evidence().sentAt());
         assertEquals("c1", back.evidence().campaignId());
         assertEquals(9, back.recipientId());
+    }
+
+    /**
+     * A log segment (magic, then frames) rewritten as version-1 frames: each frame loses its
+     * trailing sentAt, gets version 1 and a new checksum.
+     */
+    public static byte[] toVersionOne(byte[] segment) {
+        ByteBuffer in = ByteBuffer.wrap(segment);
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        out.write(segment, 0, WalSegments.HEADER);
+        int pos = WalSegments.HEADER;
+        while (pos + WalCodec.FRAME_HEADER <= segment.length) {
+            int len = in.getInt(pos);
+            int v1 = len - 8;
+            ByteBuffer f = ByteBuffer.allocate(WalCodec.FRAME_HEADER + v1);
+            f.putInt(v1).putInt(0).put(segment, pos + WalCodec.FRAME_HEADER, v1);
+            f.put(WalCodec.FRAME_HEADER, WalCodec.VERSION_1);
+            java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+            crc.update(f.array(), WalCodec.FRAME_HEADER, v1);
+            f.putInt(4, (int) crc.getValue());
+            out.write(f.array(), 0, f.capacity());
+            pos += WalCodec.FRAME_HEADER + len;
+        }
+        return out.toByteArray();
     }
 
     private static ConsentRecord roundTrip(ConsentRecord r) {
