@@ -50,9 +50,10 @@ import dev.herald.throttle.RateLimiter;
  * to a number no sender lists is taken as STOPALL (nothing may be lost). STOPALL: {@code global}
  * (or {@code channel:<channel>}). START: the sender's scopes; a STOPALL stays in force.
  *
- * <p><b>Once.</b> The replies of one recipient are handled one after the other. An opt-out is
- * confirmed only when it changes something: a second STOP is answered with {@code reply: null} and
- * sends nothing; likewise a START when nothing was suppressed.
+ * <p><b>Once.</b> The replies of one number are handled one after the other. Every STOP is written
+ * (also a repeated one: an opt-in from elsewhere may be on its way, and the later STOP must win; the
+ * ledger keeps it as evidence), but it is confirmed only when it changes something: a second STOP
+ * is answered with {@code reply: null} and sends nothing; likewise a START when nothing was suppressed.
  *
  * <p><b>Durable before the answer.</b> The returned stage completes only once the change is
  * fsynced and visible to every campaign's send stage (the index's hand-over gate: no campaign
@@ -110,8 +111,8 @@ public final class InboundHandler {
     private final HeraldMetrics metrics;
     private final Clock clock;
     private final Executor io;
-    /** Per recipient: the last reply's work, so that the next one runs after it. */
-    private final ConcurrentHashMap<Integer, CompletableFuture<?>> queues = new ConcurrentHashMap<>();
+    /** Per number: the last reply's work, so that the next one runs after it. */
+    private final ConcurrentHashMap<String, CompletableFuture<?>> queues = new ConcurrentHashMap<>();
 
     /**
      * @param lastSends may be null (no attribution)
@@ -165,17 +166,18 @@ public final class InboundHandler {
         if (action == KeywordRules.Action.OPT_IN && profile.isEmpty()) {
             return CompletableFuture.completedFuture(new Answer("opt-in", null, null)); // nobody to resubscribe to
         }
-        return CompletableFuture.supplyAsync(() -> directory.register(from.e164(), null, null, null).id(), io)
-                .thenCompose(id -> serially(id, () -> change(id, from.e164(), action, profile, reply)));
+        // one recipient's replies in arrival order, from before the directory look-up on
+        return serially(from.e164(), () -> change(directory.register(from.e164(), null, null, null).id(), from.e164(), action,
+                profile, reply));
     }
 
-    /** Runs {@code work} after every earlier reply of recipient {@code id} is done. */
-    private <T> CompletableFuture<T> serially(int id, java.util.function.Supplier<CompletionStage<T>> work) {
+    /** Runs {@code work} after every earlier reply from number {@code e164} is done. */
+    private <T> CompletableFuture<T> serially(String e164, java.util.function.Supplier<CompletionStage<T>> work) {
         CompletableFuture<T> result = new CompletableFuture<>();
-        CompletableFuture<?> previous = queues.put(id, result);
+        CompletableFuture<?> previous = queues.put(e164, result);
         CompletableFuture<?> before = previous == null ? CompletableFuture.completedFuture(null) : previous;
         before.handle((v, e) -> null).thenComposeAsync(v -> work.get(), io).whenComplete((v, e) -> {
-            queues.remove(id, result);
+            queues.remove(e164, result);
             if (e != null) {
                 result.completeExceptionally(e);
             } else {
@@ -193,11 +195,16 @@ public final class InboundHandler {
         List<ConsentChange> changes = new ArrayList<>(2);
         Scope answered;
         String confirmation;
+        boolean changed;
         if (action == KeywordRules.Action.OPT_IN) {
             SenderProfiles.Profile p = profile.orElseThrow();
             answered = settings.allChannels() ? p.scope() : Scope.senderChannel(p.id(), channel);
+            changed = false;
             for (Scope s : List.of(p.scope(), Scope.senderChannel(p.id(), channel))) {
-                if (now.isSuppressed(id, s)) {
+                boolean suppressed = now.isSuppressed(id, s);
+                changed |= suppressed;
+                // the answered scope always (another writer's opt-out may be on its way), the other if in force
+                if (suppressed || s.equals(answered)) {
                     changes.add(ConsentChange.optIn(id, e164, s, evidence));
                 }
             }
@@ -209,20 +216,19 @@ public final class InboundHandler {
             } else {
                 answered = settings.allChannels() ? profile.get().scope() : Scope.senderChannel(profile.get().id(), channel);
             }
-            if (!now.isSuppressed(id, answered)) {
-                changes.add(ConsentChange.optOut(id, e164, answered, attributed(id, evidence, all ? null : profile.get().id())));
-            }
+            // Written even when the snapshot already shows it: an opt-in by another writer (the page,
+            // the API) may be on its way, and the STOP must win. The snapshot decides the confirmation.
+            changed = !now.isSuppressed(id, answered);
+            changes.add(ConsentChange.optOut(id, e164, answered, attributed(id, evidence, all ? null : profile.get().id())));
             confirmation = profile.map(p -> all ? p.confirmOptOutAll() : p.confirmOptOut()).orElse(null);
         }
         String wire = action.wire();
-        if (changes.isEmpty()) {
-            return CompletableFuture.completedFuture(new Answer(wire, answered.toString(), null)); // confirmed before
-        }
+        String answerText = changed ? confirmation : null; // confirmed once: a repeat changes nothing and says nothing
         return index.applyAsync(changes).thenApply(records -> {
-            if (confirmation != null) {
-                send(e164, id, profile.get(), channel, confirmation);
+            if (answerText != null) {
+                send(e164, id, profile.get(), channel, answerText);
             }
-            return new Answer(wire, answered.toString(), confirmation);
+            return new Answer(wire, answered.toString(), answerText);
         });
     }
 

@@ -189,8 +189,10 @@ public final class PreferenceCenter {
     }
 
     private void unsubscribe(Context c, String how) {
-        if (!index.snapshot().isSuppressed(c.recipient().id(), c.senderScope())) {
-            write(() -> index.optOut(c.recipient().id(), c.recipient().e164(), c.senderScope(), c.evidence(how)));
+        // Written even when already in force: a resubscribe may be on its way, and this later click must win.
+        boolean changed = !index.snapshot().isSuppressed(c.recipient().id(), c.senderScope());
+        write(() -> index.optOut(c.recipient().id(), c.recipient().e164(), c.senderScope(), c.evidence(how)));
+        if (changed) {
             LOG.info("link unsubscribe of {} from {} (campaign {}, {})", PhoneMask.mask(c.recipient().e164()), c.senderScope(),
                     c.campaign().id(), how);
         }
