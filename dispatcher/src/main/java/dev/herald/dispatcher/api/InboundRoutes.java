@@ -42,7 +42,8 @@ import dev.herald.dispatcher.metrics.HeraldMetrics;
  *
  * <p><b>Body.</b> JSON {@code {"from", "to", "text", "channel", "id", "timestamp"}} ({@code from}
  * and {@code to} required; {@code channel} defaults to {@code sms}; {@code id} is the provider's
- * message id; {@code timestamp} ISO-8601 or epoch seconds), or form-encoded as common providers post
+ * message id; {@code timestamp} ISO-8601 or epoch seconds; other fields are ignored, as providers
+ * add their own), or form-encoded as common providers post
  * it: {@code From}, {@code To}, {@code Body}, a message id in {@code MessageSid}, {@code SmsMessageSid},
  * {@code SmsSid} or {@code MessageId}, optional {@code Timestamp}, {@code Channel}; other fields are
  * ignored. A {@code whatsapp:+44...} number means channel {@code whatsapp}.
@@ -84,6 +85,7 @@ public final class InboundRoutes extends ApiDirectives {
      * @param id        the provider's message id (optional; replay protection)
      * @param timestamp when the provider received it, ISO-8601 or epoch seconds (optional; replay protection)
      */
+    @com.fasterxml.jackson.annotation.JsonIgnoreProperties(ignoreUnknown = true)
     public record InboundJson(String from, String to, String text, String channel, String id, String timestamp) {
     }
 

@@ -44,7 +44,9 @@ import dev.herald.throttle.Priority;
  */
 public final class LastSends implements AutoCloseable {
 
-    /** The last marketing message a recipient was sent. */
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(LastSends.class);
+
+    /** The last marketing message a recipient was sent; {@code sender} in lower case, as profiles and scopes have it. */
     public record Mark(String campaignId, String sender, Instant at) {
     }
 
@@ -105,7 +107,12 @@ public final class LastSends implements AutoCloseable {
                 }
                 return answer.thenApply(r -> {
                     if (r instanceof SendResult.Accepted) {
-                        mark(m.recipientId(), m.campaignId(), m.from(), Instant.now());
+                        try {
+                            mark(m.recipientId(), m.campaignId(), m.from(), Instant.now());
+                        } catch (RuntimeException e) {
+                            // bookkeeping for attribution only: the send itself was accepted and stays so
+                            LOG.warn("last-send mark of campaign {} not recorded: {}", m.campaignId(), e.toString());
+                        }
                     }
                     return r;
                 });
@@ -123,7 +130,7 @@ public final class LastSends implements AutoCloseable {
         if (recipientId < 0 || recipientId >= capacity) {
             return;
         }
-        senders.putIfAbsent(campaignId, sender);
+        senders.putIfAbsent(campaignId, normalizedSender(sender));
         int n = numbers.numberOf(campaignId);
         marks.putLong(recipientId * 8, ((long) n << 32) | (at.getEpochSecond() & 0xFFFF_FFFFL));
     }
@@ -142,13 +149,22 @@ public final class LastSends implements AutoCloseable {
         String id = campaign.get();
         String sender = senders.get(id);
         if (sender == null) {
-            sender = senderOf.apply(id).orElse(null);
+            sender = senderOf.apply(id).map(LastSends::normalizedSender).orElse(null);
             if (sender == null) {
                 return Optional.empty(); // the campaign is gone: nothing to attribute to
             }
             senders.put(id, sender);
         }
         return Optional.of(new Mark(id, sender, Instant.ofEpochSecond(v & 0xFFFF_FFFFL)));
+    }
+
+    /** A sender id as scopes and profiles write it (lower case); as given if it is no valid id. */
+    private static String normalizedSender(String sender) {
+        try {
+            return dev.herald.suppression.Scope.sender(sender).name();
+        } catch (IllegalArgumentException e) {
+            return sender;
+        }
     }
 
     @Override

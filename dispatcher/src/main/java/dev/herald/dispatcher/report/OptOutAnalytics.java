@@ -158,6 +158,7 @@ public final class OptOutAnalytics {
                 sender = switch (r.scope().kind()) {
                     case GLOBAL -> GLOBAL;
                     case SENDER -> r.scope().name();
+                    case SENDER_CHANNEL -> r.scope().name().substring(0, r.scope().name().indexOf('/'));
                     default -> NONE;
                 };
             }

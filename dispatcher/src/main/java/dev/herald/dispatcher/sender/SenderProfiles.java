@@ -117,6 +117,10 @@ public final class SenderProfiles {
                 }
             }
             profile("default", defaults, "herald.senders.default"); // validated now
+            if (!defaults.getStringList("numbers").isEmpty()) {
+                throw new IllegalArgumentException("configuration: herald.senders.default.numbers must be empty: a number "
+                        + "belongs to one sender (list it under herald.senders.profiles.<id>.numbers)");
+            }
             return new SenderProfiles(defaults, profiles, byNumber);
         } catch (ConfigException e) {
             throw new IllegalArgumentException("configuration: " + e.getMessage(), e);
@@ -164,7 +168,8 @@ public final class SenderProfiles {
 
     /**
      * @param number {@code +44 7700 900123}, {@code (60) 777}, …
-     * @return E.164 ({@code +447700900123}) or a short code of 3–8 digits; empty if it is neither
+     * @return E.164 ({@code +447700900123}) or a short code of 3–8 digits; empty if it is neither.
+     *     9–15 digits without {@code +} (as some providers post numbers) are taken as E.164.
      */
     public static Optional<String> normalizeNumber(String number) {
         if (number == null) {
@@ -173,6 +178,8 @@ public final class SenderProfiles {
         String n = SEPARATORS.matcher(number.strip()).replaceAll("");
         if (n.startsWith("00") && n.length() > 2) {
             n = "+" + n.substring(2);
+        } else if (n.length() >= 9 && n.length() <= 15 && n.chars().allMatch(Character::isDigit) && n.charAt(0) != '0') {
+            n = "+" + n;
         }
         return E164.matcher(n).matches() || SHORT_CODE.matcher(n).matches() ? Optional.of(n) : Optional.empty();
     }

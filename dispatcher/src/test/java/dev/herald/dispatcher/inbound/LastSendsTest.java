@@ -28,7 +28,7 @@ class LastSendsTest {
              LastSends last = LastSends.open(dir.resolve("last"), 1_000, numbers, id -> Optional.ofNullable(stored.get(id)))) {
             assertTrue(last.of(5).isEmpty());
             last.mark(5, "spring", "acme", T);
-            last.mark(6, "spring", "acme", T.plusSeconds(1));
+            last.mark(6, "spring", "ACME", T.plusSeconds(1)); // a campaign may spell its sender in capitals
             last.mark(5, "winter", "shop", T.plusSeconds(60)); // a later message replaces the mark
             last.mark(1_000, "spring", "acme", T); // beyond the capacity: not tracked, no error
             assertEquals(new LastSends.Mark("winter", "shop", T.plusSeconds(60)), last.of(5).orElseThrow());

@@ -42,6 +42,7 @@ class SenderProfilesTest {
         assertEquals("acme", s.byNumber("+447700900123").orElseThrow().id());
         assertEquals("acme", s.byNumber("0044 (7700) 900-123").orElseThrow().id());
         assertEquals("acme", s.byNumber(" 60777 ").orElseThrow().id());
+        assertEquals("acme", s.byNumber("447700900123").orElseThrow().id(), "digits only, as some providers post it");
         assertEquals(Optional.empty(), s.byNumber("+447700900124"));
         assertEquals(Optional.empty(), s.byNumber("not a number"));
         assertEquals(Optional.empty(), s.byNumber(null));
@@ -57,6 +58,7 @@ class SenderProfilesTest {
         assertMessage("flagged-policy must be 'warn' or 'refuse', got 'block'",
                 "herald.senders.profiles { acme { flagged-policy = block } }");
         assertMessage("herald.senders.profiles.acme.help is empty", "herald.senders.profiles { acme { help = \"\" } }");
+        assertMessage("herald.senders.default.numbers must be empty", "herald.senders.default { numbers = [\"60600\"] }");
         assertMessage("herald.senders.profiles.Bad Id: not a valid sender id",
                 "herald.senders.profiles { \"Bad Id\" { brand = x } }");
         assertMessage("categories: scope 'category:Promo Codes'",
