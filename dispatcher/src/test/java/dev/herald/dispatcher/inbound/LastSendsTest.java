@@ -23,12 +23,14 @@ class LastSendsTest {
 
     @Test
     void keepsTheLastMarketingSendAcrossARestart() throws Exception {
-        Map<String, String> stored = Map.of("spring", "acme", "winter", "shop");
+        Map<String, String> stored = Map.of("spring", "acme", "winter", "shop", "autumn", "ACME");
         try (CampaignNumbers numbers = CampaignNumbers.open(dir.resolve("numbers.log"));
              LastSends last = LastSends.open(dir.resolve("last"), 1_000, numbers, id -> Optional.ofNullable(stored.get(id)))) {
             assertTrue(last.of(5).isEmpty());
             last.mark(5, "spring", "acme", T);
-            last.mark(6, "spring", "ACME", T.plusSeconds(1)); // a campaign may spell its sender in capitals
+            last.mark(6, "spring", "acme", T.plusSeconds(1));
+            last.mark(7, "autumn", "ACME", T); // a campaign may spell its sender in capitals
+            assertEquals("acme", last.of(7).orElseThrow().sender(), "as profiles and scopes have it");
             last.mark(5, "winter", "shop", T.plusSeconds(60)); // a later message replaces the mark
             last.mark(1_000, "spring", "acme", T); // beyond the capacity: not tracked, no error
             assertEquals(new LastSends.Mark("winter", "shop", T.plusSeconds(60)), last.of(5).orElseThrow());
@@ -40,7 +42,8 @@ class LastSendsTest {
              LastSends last = LastSends.open(dir.resolve("last"), 1_000, numbers, id -> Optional.ofNullable(stored.get(id)))) {
             assertEquals(new LastSends.Mark("winter", "shop", T.plusSeconds(60)), last.of(5).orElseThrow());
             assertEquals(new LastSends.Mark("spring", "acme", T.plusSeconds(1)), last.of(6).orElseThrow());
-            assertEquals(2, Files.readAllLines(dir.resolve("numbers.log")).size(), "one number per campaign");
+            assertEquals("acme", last.of(7).orElseThrow().sender(), "the stored record's sender, in lower case");
+            assertEquals(3, Files.readAllLines(dir.resolve("numbers.log")).size(), "one number per campaign");
         }
         // a campaign no longer stored: nothing to attribute to
         try (CampaignNumbers numbers = CampaignNumbers.open(dir.resolve("numbers.log"));
