@@ -65,7 +65,11 @@ public final class LineLog implements AutoCloseable {
             start = nl + 1;
             good = start;
         }
+        boolean created = !Files.exists(file);
         FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.READ);
+        if (created) {
+            fsyncDirectory(file.getParent());
+        }
         try {
             if (ch.size() != good) {
                 ch.truncate(good);
@@ -119,10 +123,41 @@ public final class LineLog implements AutoCloseable {
             throw new IllegalArgumentException("a log record must not hold tabs or line breaks");
         }
         ByteBuffer b = ByteBuffer.wrap((record + "\t" + crc(record) + "\n").getBytes(StandardCharsets.UTF_8));
-        while (b.hasRemaining()) {
-            channel.write(b);
+        appendDurably(channel, b);
+    }
+
+    /**
+     * Writes {@code b} at the end of {@code channel} and fsyncs it; if that fails, cuts the file back
+     * to where it was, so that a failed append (a full disk) leaves no partial or unacknowledged
+     * line behind for the next append or the next open to trip over.
+     */
+    public static void appendDurably(FileChannel channel, ByteBuffer b) throws IOException {
+        long before = channel.size();
+        try {
+            channel.position(before);
+            while (b.hasRemaining()) {
+                channel.write(b);
+            }
+            channel.force(false);
+        } catch (IOException e) {
+            try {
+                channel.truncate(before);
+                channel.position(before);
+                channel.force(false);
+            } catch (IOException cut) {
+                e.addSuppressed(cut);
+            }
+            throw e;
         }
-        channel.force(false);
+    }
+
+    /** Fsyncs {@code dir}, so that a file just created in it survives a power loss (where the file system allows it). */
+    public static void fsyncDirectory(Path dir) {
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
+        } catch (IOException e) {
+            // some file systems cannot fsync a directory; the file's own contents are fsynced
+        }
     }
 
     @Override

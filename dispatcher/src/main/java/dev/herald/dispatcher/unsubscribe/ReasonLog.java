@@ -1,5 +1,7 @@
 package dev.herald.dispatcher.unsubscribe;
 
+import dev.herald.dispatcher.store.LineLog;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
@@ -43,8 +45,35 @@ public final class ReasonLog implements AutoCloseable {
      */
     public static ReasonLog open(Path dir) throws IOException {
         Files.createDirectories(dir);
-        FileChannel ch = FileChannel.open(dir.resolve("reasons.jsonl"), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.APPEND);
+        Path file = dir.resolve("reasons.jsonl");
+        boolean created = !Files.exists(file);
+        FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.READ);
+        try {
+            if (created) {
+                LineLog.fsyncDirectory(dir);
+            }
+            // a line torn by a crash mid-write (no line end) was never acknowledged: cut it, so that it
+            // does not swallow the next record
+            long size = ch.size();
+            long end = size;
+            ByteBuffer one = ByteBuffer.allocate(1);
+            while (end > 0) {
+                one.clear();
+                ch.read(one, end - 1);
+                if (one.get(0) == '\n') {
+                    break;
+                }
+                end--;
+            }
+            if (end < size) {
+                ch.truncate(end);
+                ch.force(false);
+            }
+            ch.position(end);
+        } catch (IOException e) {
+            ch.close();
+            throw e;
+        }
         return new ReasonLog(ch);
     }
 
@@ -69,10 +98,7 @@ public final class ReasonLog implements AutoCloseable {
         line.put("text", text);
         byte[] json = JSON.writeValueAsBytes(line); // escapes line breaks: one record per line
         ByteBuffer b = ByteBuffer.allocate(json.length + 1).put(json).put((byte) '\n').flip();
-        while (b.hasRemaining()) {
-            channel.write(b);
-        }
-        channel.force(false);
+        LineLog.appendDurably(channel, b);
     }
 
     @Override

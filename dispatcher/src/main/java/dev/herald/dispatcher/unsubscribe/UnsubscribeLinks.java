@@ -28,7 +28,8 @@ import javax.crypto.spec.SecretKeySpec;
 /**
  * The signed links of {@code {{unsubscribe_url}}}: {@code <base-url><token>}, where the token is 20
  * URL-safe characters: base64url of the recipient id (4 bytes), the campaign's number (3 bytes)
- * and the first 8 bytes (64 bits) of their HMAC-SHA256 under a secret key.
+ * and the first 8 bytes (64 bits) of the HMAC-SHA256, under a secret key, of those and the
+ * campaign's id.
  *
  * <pre>{@code
  * UnsubscribeLinks links = UnsubscribeLinks.open(dataDir.resolve("unsubscribe"), config);
@@ -226,15 +227,22 @@ public final class UnsubscribeLinks implements AutoCloseable {
         b[4] = (byte) (campaignNumber >>> 16);
         b[5] = (byte) (campaignNumber >>> 8);
         b[6] = (byte) campaignNumber;
-        byte[] mac = mac(b);
+        String campaign = numbers.campaignOf(campaignNumber).orElseThrow(() -> new IllegalArgumentException(
+                "token: campaign number " + campaignNumber + " was never given"));
+        byte[] mac = mac(b, campaign);
         System.arraycopy(mac, 0, b, 7, MAC_BYTES);
         return ENCODER.encodeToString(b);
     }
 
-    private byte[] mac(byte[] b) {
+    /**
+     * The MAC of the token's first 7 bytes and the campaign id they stand for: were the campaign
+     * numbers ever lost and given again, an old link could not pass for another campaign's.
+     */
+    private byte[] mac(byte[] b, String campaignId) {
         Mac m = macs.get();
         m.update(DOMAIN);
         m.update(b, 0, 7);
+        m.update(campaignId.getBytes(java.nio.charset.StandardCharsets.UTF_8));
         return m.doFinal();
     }
 
@@ -256,16 +264,16 @@ public final class UnsubscribeLinks implements AutoCloseable {
         if (b.length != 7 + MAC_BYTES || !ENCODER.encodeToString(b).equals(token)) {
             return Optional.empty(); // non-canonical encodings (stray low bits) are not ours
         }
-        byte[] expected = java.util.Arrays.copyOf(mac(b), MAC_BYTES);
-        if (!MessageDigest.isEqual(expected, java.util.Arrays.copyOfRange(b, 7, 7 + MAC_BYTES))) {
-            return Optional.empty();
-        }
         int id = ((b[0] & 0xFF) << 24) | ((b[1] & 0xFF) << 16) | ((b[2] & 0xFF) << 8) | (b[3] & 0xFF);
         int number = ((b[4] & 0xFF) << 16) | ((b[5] & 0xFF) << 8) | (b[6] & 0xFF);
-        if (id < 0) {
+        Optional<String> campaign = numbers.campaignOf(number);
+        // the MAC is checked in every case (a dummy campaign for an unknown number), in constant time
+        byte[] expected = java.util.Arrays.copyOf(mac(b, campaign.orElse("")), MAC_BYTES);
+        boolean signed = MessageDigest.isEqual(expected, java.util.Arrays.copyOfRange(b, 7, 7 + MAC_BYTES));
+        if (!signed || id < 0 || campaign.isEmpty()) {
             return Optional.empty();
         }
-        return numbers.campaignOf(number).map(campaign -> new Link(id, campaign, number));
+        return Optional.of(new Link(id, campaign.get(), number));
     }
 
     /** @return the configured base URL, ending in '/' */

@@ -77,7 +77,17 @@ class UnsubscribeLinksTest {
             byte[] otherRecipient = b.clone();
             otherRecipient[3] = 43;
             assertEquals(Optional.empty(), links.verify(Base64.getUrlEncoder().withoutPadding().encodeToString(otherRecipient)));
-            assertEquals(Optional.empty(), links.verify(links.token(42, 77)), "signed, but campaign number 77 was never given");
+            assertThrows(IllegalArgumentException.class, () -> links.token(42, 77), "campaign number 77 was never given");
+            // the campaign numbers lost and given again: number 1 is now another campaign; the old link
+            // must not pass for it (the MAC covers the campaign id, not only its number)
+            try (dev.herald.dispatcher.campaign.CampaignNumbers renumbered =
+                         dev.herald.dispatcher.campaign.CampaignNumbers.open(dir.resolve("renumbered.log"));
+                 UnsubscribeLinks again = UnsubscribeLinks.open(dir, config(""), renumbered)) {
+                assertEquals(1, renumbered.numberOf("another-campaign"));
+                assertEquals(Optional.empty(), again.verify(t));
+                assertEquals("another-campaign", again.verify(token(again.urls("another-campaign").apply(42))).orElseThrow()
+                        .campaignId());
+            }
         }
     }
 
