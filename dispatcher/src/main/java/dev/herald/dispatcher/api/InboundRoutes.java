@@ -51,8 +51,9 @@ import dev.herald.dispatcher.metrics.HeraldMetrics;
  * <p><b>Authentication.</b> {@code X-Herald-Signature: sha256=<lowercase hex of
  * HMAC-SHA256(secret, raw body)>}; missing or wrong: 403 {@code invalid_signature}. No secret
  * configured: 403 {@code inbound_disabled}. <b>Replays</b> ({@link ReplayGuard}): a message id or
- * (without an id) a body already taken within the replay window: 409 {@code replayed}; a
- * {@code timestamp} outside the window: 403 {@code stale_request}. The signature is checked before
+ * (without an id) a body already taken within the replay window (also across a restart): 409
+ * {@code replayed}; a {@code timestamp} more than the window in the past or a minute in the future,
+ * or none when {@code require-timestamp} is on: 403 {@code stale_request}. The signature is checked before
  * anything else is looked at.
  *
  * <p><b>Answer.</b> 200 {@code {"action": "opt-out"|"opt-in"|"help"|"none", "scope", "reply"}}, once
@@ -95,12 +96,15 @@ public final class InboundRoutes extends ApiDirectives {
     private final HeraldMetrics metrics;
     private final Clock clock;
 
+    /**
+     * @param replays the requests already taken (see {@link ReplayGuard#open}, which survives restarts)
+     */
     public InboundRoutes(ApiKeys keys, java.time.Duration bodyTimeout, InboundHandler handler, InboundSettings settings,
-                         HeraldMetrics metrics, Clock clock) {
+                         ReplayGuard replays, HeraldMetrics metrics, Clock clock) {
         super(keys, settings.maxBody(), bodyTimeout);
         this.handler = handler;
         this.settings = settings;
-        this.replays = new ReplayGuard(settings.replayWindow(), clock);
+        this.replays = replays;
         this.metrics = metrics;
         this.clock = clock;
     }
@@ -136,11 +140,15 @@ public final class InboundRoutes extends ApiDirectives {
             }
             if (p.timestamp() != null) {
                 Instant at = timestamp(p.timestamp());
-                Duration skew = Duration.between(at, clock.instant()).abs();
-                if (skew.compareTo(settings.replayWindow()) > 0) {
+                Instant now = clock.instant();
+                if (at.isBefore(now.minus(settings.replayWindow())) || at.isAfter(now.plus(ReplayGuard.FUTURE_SKEW))) {
                     throw new ApiError(403, "stale_request", "the request's timestamp " + at + " is more than "
-                            + settings.replayWindow() + " from now: refused as a possible replay", "timestamp");
+                            + settings.replayWindow() + " in the past or " + ReplayGuard.FUTURE_SKEW
+                            + " in the future: refused as a possible replay", "timestamp");
                 }
+            } else if (settings.requireTimestamp()) {
+                throw new ApiError(403, "stale_request", "this server requires a signed timestamp in the body "
+                        + "(JSON \"timestamp\", form Timestamp) to refuse replays (herald.inbound.require-timestamp)", "timestamp");
             }
             reply = p.reply();
             nonce = ReplayGuard.nonce(p.id(), body);

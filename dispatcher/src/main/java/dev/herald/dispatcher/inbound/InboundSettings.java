@@ -14,12 +14,13 @@ import com.typesafe.config.ConfigException;
  *
  * @param secret            the signature secret's bytes; empty when none is configured (every request refused)
  * @param allChannels       whether a STOP covers every channel of the recipient
- * @param replayWindow      timestamps further from now are refused; ids and bodies are remembered this long
+ * @param replayWindow      older timestamps are refused; ids and bodies are remembered (a little longer than) this long
+ * @param requireTimestamp  whether a request without a timestamp is refused
  * @param attributionWindow how old the last marketing message may be for an opt-out to be attributed to it
  * @param maxBody           largest request body, in bytes
  * @param replyCampaign     the campaign id confirmations carry in the connector's logs
  */
-public record InboundSettings(Optional<byte[]> secret, boolean allChannels, Duration replayWindow,
+public record InboundSettings(Optional<byte[]> secret, boolean allChannels, Duration replayWindow, boolean requireTimestamp,
                               Duration attributionWindow, long maxBody, String replyCampaign) {
 
     /** The environment variable that, when set, is the secret. */
@@ -52,7 +53,7 @@ public record InboundSettings(Optional<byte[]> secret, boolean allChannels, Dura
                 throw new IllegalArgumentException("configuration: herald.inbound.reply-campaign must be 1-128 characters without tab or line break");
             }
             return new InboundSettings(secret.isEmpty() ? Optional.empty() : Optional.of(secret.getBytes(StandardCharsets.UTF_8)),
-                    c.getBoolean("all-channels"), replay, attribution, maxBody, reply);
+                    c.getBoolean("all-channels"), replay, c.getBoolean("require-timestamp"), attribution, maxBody, reply);
         } catch (ConfigException e) {
             throw new IllegalArgumentException("configuration: " + e.getMessage(), e);
         }

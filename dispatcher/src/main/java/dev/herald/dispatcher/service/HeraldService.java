@@ -37,6 +37,7 @@ import dev.herald.dispatcher.inbound.InboundHandler;
 import dev.herald.dispatcher.inbound.InboundSettings;
 import dev.herald.dispatcher.inbound.KeywordRules;
 import dev.herald.dispatcher.inbound.LastSends;
+import dev.herald.dispatcher.inbound.ReplayGuard;
 import dev.herald.dispatcher.sender.SenderProfiles;
 import dev.herald.suppression.DirectoryOptions;
 import dev.herald.suppression.IndexOptions;
@@ -170,6 +171,8 @@ public final class HeraldService {
             opened.add(metrics);
             KeywordRules keywords = KeywordRules.fromConfig(config);
             InboundSettings inbound = InboundSettings.fromConfig(config, env);
+            ReplayGuard replayKeys = ReplayGuard.open(dataDir.resolve("inbound"), inbound.replayWindow(), Clock.systemUTC());
+            opened.add(replayKeys);
             LastSends lastSends = LastSends.open(dataDir.resolve("last-sends"),
                     (int) Math.min(Integer.MAX_VALUE, settings.directoryCapacity()), campaignNumbers, id -> {
                         try {
@@ -218,7 +221,8 @@ public final class HeraldService {
             groups.add(new KeyRoutes(keys, settings.maxJsonBody(), settings.bodyTimeout()).route());
             InboundHandler replies = new InboundHandler(keywords, senders, inbound, directory, index, lastSends,
                     c.deps().connector(), c.deps().rateLimiter(), metrics, Clock.systemUTC(), blockingIo);
-            groups.add(new InboundRoutes(keys, settings.bodyTimeout(), replies, inbound, metrics, Clock.systemUTC()).route());
+            groups.add(new InboundRoutes(keys, settings.bodyTimeout(), replies, inbound, replayKeys, metrics, Clock.systemUTC())
+                    .route());
             PreferenceCenter center = new PreferenceCenter(links, preferences, reasons, index, directory,
                     campaignStore, senders, lastSends, Clock.systemUTC());
             groups.add(new UnsubscribeRoutes(center, settings.bodyTimeout(), blockingIo).route());

@@ -259,6 +259,29 @@ class InboundWebhookTest {
         String fresh = "{\"from\":\"" + phones[9] + "\",\"to\":\"" + DEMO_NUMBER + "\",\"text\":\"STOP\",\"timestamp\":\""
                 + Instant.now().getEpochSecond() + "\"}";
         assertEquals(200, signed("application/json", fresh).statusCode());
+        String future = "{\"from\":\"" + phones[9] + "\",\"to\":\"" + DEMO_NUMBER + "\",\"text\":\"START\",\"timestamp\":\""
+                + Instant.now().plus(Duration.ofMinutes(5)) + "\"}";
+        assertError(signed("application/json", future), 403, "stale_request", "timestamp");
+    }
+
+    /** The keys of requests taken survive a restart: a replay right after one is still refused. */
+    @Test
+    void replaysAreRefusedAcrossARestart() throws Exception {
+        assertEquals("opt-out", json(reply(11, "STOP", "r1")).path("action").asText());
+        String start = "{\"from\":\"" + phones[11] + "\",\"to\":\"" + DEMO_NUMBER + "\",\"text\":\"START\"}";
+        assertEquals("opt-in", json(signed("application/json", start)).path("action").asText());
+        assertEquals("opt-out", json(reply(11, "STOP", "r2")).path("action").asText());
+        service.stop().toCompletableFuture().join();
+        service = start(dir.resolve("data"), ConfigFactory.empty(), Map.of("HERALD_API_KEY", ADMIN, "HERALD_INBOUND_SECRET", SECRET));
+        assertError(reply(11, "STOP", "r1"), 409, "replayed", null);
+        assertError(signed("application/json", start), 409, "replayed", null); // the START replayed: still opted out
+        assertTrue(suppressions(11).path("scopes").toString().contains("sender:demo"), suppressions(11).toString());
+
+        // require-timestamp: a request without one is refused
+        service.stop().toCompletableFuture().join();
+        service = start(dir.resolve("data"), ConfigFactory.parseString("herald.inbound.require-timestamp = true"),
+                Map.of("HERALD_API_KEY", ADMIN, "HERALD_INBOUND_SECRET", SECRET));
+        assertError(reply(12, "STOP", "t1"), 403, "stale_request", "timestamp");
     }
 
     @Test
