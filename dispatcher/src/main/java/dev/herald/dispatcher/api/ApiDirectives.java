@@ -227,6 +227,25 @@ public class ApiDirectives extends AllDirectives {
         throw ApiError.notFound("no recipient with the phone number '" + p + "' in the directory");
     }
 
+    /**
+     * One consent-ledger record as the API shows it: {@code seq}, {@code time}, {@code action},
+     * {@code scope}, {@code source}, {@code channel}, the raw text under {@code textKey},
+     * {@code campaign} and {@code sentAt}.
+     */
+    protected static Map<String, Object> consentEntry(dev.herald.suppression.ConsentRecord r, String textKey) {
+        Map<String, Object> e = new java.util.LinkedHashMap<>();
+        e.put("seq", r.seq());
+        e.put("time", r.time().toString());
+        e.put("action", r.action().label());
+        e.put("scope", r.scope().toString());
+        e.put("source", r.evidence().source().label());
+        e.put("channel", r.evidence().channel());
+        e.put(textKey, r.evidence().rawText());
+        e.put("campaign", r.evidence().campaignId());
+        e.put("sentAt", r.evidence().sentAt() == null ? null : r.evidence().sentAt().toString());
+        return e;
+    }
+
     /** Answers {@code body} as JSON with {@code status}. */
     protected Route completeJson(int status, Object body) {
         return complete(json(status, body));

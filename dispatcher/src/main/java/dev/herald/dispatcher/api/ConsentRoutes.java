@@ -143,17 +143,7 @@ public final class ConsentRoutes extends ApiDirectives {
     }
 
     private static Map<String, Object> entry(ConsentRecord r) {
-        Map<String, Object> e = new LinkedHashMap<>();
-        e.put("seq", r.seq());
-        e.put("time", r.time().toString());
-        e.put("action", r.action().label());
-        e.put("scope", r.scope().toString());
-        e.put("source", r.evidence().source().label());
-        e.put("channel", r.evidence().channel());
-        e.put("text", r.evidence().rawText());
-        e.put("campaign", r.evidence().campaignId());
-        e.put("sentAt", r.evidence().sentAt() == null ? null : r.evidence().sentAt().toString());
-        return e;
+        return consentEntry(r, "text");
     }
 
     // ---- GET /v1/campaigns/{id}/optouts ----

@@ -285,16 +285,7 @@ public final class SuppressionRoutes extends ApiDirectives {
     }
 
     private static Map<String, Object> historyEntry(ConsentRecord r) {
-        Map<String, Object> e = new LinkedHashMap<>();
-        e.put("seq", r.seq());
-        e.put("time", r.time().toString());
-        e.put("action", r.action().label());
-        e.put("scope", r.scope().toString());
-        e.put("source", r.evidence().source().label());
-        e.put("channel", r.evidence().channel());
-        e.put("reason", r.evidence().rawText());
-        e.put("campaign", r.evidence().campaignId());
-        return e;
+        return consentEntry(r, "reason");
     }
 
     // ---- shared ----

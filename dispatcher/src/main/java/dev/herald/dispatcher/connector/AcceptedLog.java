@@ -57,21 +57,7 @@ final class AcceptedLog implements AutoCloseable {
             if (lock == null) {
                 throw new IOException("accepted log " + file + " is in use by another connector");
             }
-            long size = ch.size();
-            long end = size;
-            ByteBuffer one = ByteBuffer.allocate(1);
-            while (end > 0) {
-                one.clear();
-                ch.read(one, end - 1);
-                if (one.get(0) == '\n') {
-                    break;
-                }
-                end--;
-            }
-            if (end < size) {
-                ch.truncate(end);
-            }
-            ch.position(end);
+            dev.herald.dispatcher.store.LineLog.cutTornLine(ch);
             return new AcceptedLog(file, ch, lock, fsync);
         } catch (IOException | RuntimeException e) {
             ch.close();

@@ -151,6 +151,32 @@ public final class LineLog implements AutoCloseable {
         }
     }
 
+    /**
+     * Cuts a line torn by a crash mid-write (bytes after the last line end: never acknowledged) off
+     * the end of {@code ch}, and positions the channel at the new end.
+     *
+     * @return the bytes cut
+     */
+    public static long cutTornLine(FileChannel ch) throws IOException {
+        long size = ch.size();
+        long end = size;
+        ByteBuffer one = ByteBuffer.allocate(1);
+        while (end > 0) {
+            one.clear();
+            ch.read(one, end - 1);
+            if (one.get(0) == '\n') {
+                break;
+            }
+            end--;
+        }
+        if (end < size) {
+            ch.truncate(end);
+            ch.force(false);
+        }
+        ch.position(end);
+        return size - end;
+    }
+
     /** Fsyncs {@code dir}, so that a file just created in it survives a power loss (where the file system allows it). */
     public static void fsyncDirectory(Path dir) {
         try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {

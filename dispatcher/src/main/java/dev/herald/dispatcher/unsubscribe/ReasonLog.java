@@ -52,24 +52,8 @@ public final class ReasonLog implements AutoCloseable {
             if (created) {
                 LineLog.fsyncDirectory(dir);
             }
-            // a line torn by a crash mid-write (no line end) was never acknowledged: cut it, so that it
-            // does not swallow the next record
-            long size = ch.size();
-            long end = size;
-            ByteBuffer one = ByteBuffer.allocate(1);
-            while (end > 0) {
-                one.clear();
-                ch.read(one, end - 1);
-                if (one.get(0) == '\n') {
-                    break;
-                }
-                end--;
-            }
-            if (end < size) {
-                ch.truncate(end);
-                ch.force(false);
-            }
-            ch.position(end);
+            // a line torn by a crash mid-write (no line end) was never acknowledged: cut, it would swallow the next record
+            LineLog.cutTornLine(ch);
         } catch (IOException e) {
             ch.close();
             throw e;
