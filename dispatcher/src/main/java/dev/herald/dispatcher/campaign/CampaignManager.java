@@ -254,7 +254,7 @@ public final class CampaignManager extends AbstractBehavior<CampaignManager.Comm
         } else if (!live.containsKey(m.request().id())) {
             m.request().replyTo().tell(lookUpStored(m.request())); // it stopped before answering: its ledger is closed
         } else {
-            m.request().replyTo().tell(StatusReply.error(new CampaignRejection(CampaignRejection.Reason.CONFLICT,
+            m.request().replyTo().tell(StatusReply.error(new CampaignRejection(notAnswered(m.failure()),
                     "campaign " + m.request().id() + " did not answer: " + m.failure())));
         }
         return this;
@@ -331,10 +331,16 @@ public final class CampaignManager extends AbstractBehavior<CampaignManager.Comm
         } else if (m.isGet()) {
             m.replyTo().tell(stored(m.id()));
         } else {
-            m.replyTo().tell(StatusReply.error(new CampaignRejection(CampaignRejection.Reason.CONFLICT,
+            m.replyTo().tell(StatusReply.error(new CampaignRejection(notAnswered(m.failure()),
                     "campaign " + m.id() + " did not answer (it may just have finished or failed): " + m.failure())));
         }
         return this;
+    }
+
+    /** Why a live campaign's answer is missing: a timeout is a busy machine (retry), anything else a conflict. */
+    private static CampaignRejection.Reason notAnswered(Throwable failure) {
+        return failure instanceof java.util.concurrent.TimeoutException || failure instanceof org.apache.pekko.pattern.AskTimeoutException
+                ? CampaignRejection.Reason.BUSY : CampaignRejection.Reason.CONFLICT;
     }
 
     private StatusReply<CampaignRecord> stored(String id) {

@@ -21,7 +21,9 @@ public final class CampaignRejection extends RuntimeException {
         /** The campaign's status (or an existing id) does not allow the request. */
         CONFLICT,
         /** The request itself is invalid (bad template, empty audience, bad names). */
-        INVALID
+        INVALID,
+        /** The campaign did not answer in time (a busy machine): retrying is safe. */
+        BUSY
     }
 
     private final Reason reason;
