@@ -47,7 +47,7 @@ public final class InboundLoad {
      * @param sent     requests measured (after the warm-up)
      * @param stats    latency from due time to the end of the answer
      * @param seconds  measured duration
-     * @param statuses answers by HTTP status (-1: no answer, the connection failed)
+     * @param statuses answers by HTTP status (-1: no answer: the connection failed, or the request could not be sent)
      * @param waited   measured requests that found every connection busy when due
      */
     public record Result(int sent, LatencyStats stats, double seconds, Map<Integer, Integer> statuses, int waited) {
@@ -137,9 +137,19 @@ public final class InboundLoad {
                     c.index = next;
                     c.due = due;
                     c.out = ByteBuffer.wrap(request(offset + next));
-                    c.ch.write(c.out);
-                    c.key.interestOps(c.out.hasRemaining() ? SelectionKey.OP_WRITE | SelectionKey.OP_READ : SelectionKey.OP_READ);
                     next++;
+                    try {
+                        c.ch.write(c.out);
+                        c.key.interestOps(c.out.hasRemaining() ? SelectionKey.OP_WRITE | SelectionKey.OP_READ : SelectionKey.OP_READ);
+                    } catch (IOException e) {
+                        answered++; // the connection broke (the server went away): no answer, and no more use of it
+                        if (c.index >= warm) {
+                            statuses.merge(-1, 1, Integer::sum);
+                            latency[(int) (c.index - warm)] = System.nanoTime() - c.due;
+                        }
+                        c.key.cancel();
+                        c.ch.close();
+                    }
                 }
                 long wait = next < total && !idle.isEmpty() ? start + (long) (next * interval) - System.nanoTime() : 1_000_000;
                 if (wait > 0) {
@@ -149,14 +159,26 @@ public final class InboundLoad {
                 }
                 for (SelectionKey k : selector.selectedKeys()) {
                     Conn c = (Conn) k.attachment();
-                    if (k.isValid() && k.isWritable() && c.out != null && c.out.hasRemaining()) {
-                        c.ch.write(c.out);
-                        if (!c.out.hasRemaining()) {
-                            k.interestOps(SelectionKey.OP_READ);
+                    int n = 0;
+                    try {
+                        if (k.isValid() && k.isWritable() && c.out != null && c.out.hasRemaining()) {
+                            c.ch.write(c.out);
+                            if (!c.out.hasRemaining()) {
+                                k.interestOps(SelectionKey.OP_READ);
+                            }
                         }
+                        if (k.isValid() && k.isReadable()) {
+                            n = c.ch.read(c.in);
+                        }
+                    } catch (IOException e) {
+                        n = -1; // reset by the server: this request has no answer
                     }
-                    if (k.isValid() && k.isReadable()) {
-                        int n = c.ch.read(c.in);
+                    if (n < 0 && c.index < 0) {
+                        k.cancel(); // an idle connection the server closed: not a request
+                        c.ch.close();
+                        continue;
+                    }
+                    if (n != 0 || (k.isValid() && k.isReadable())) {
                         int status = n < 0 ? -1 : complete(c.in);
                         if (status != 0) {
                             long took = System.nanoTime() - c.due;
@@ -182,6 +204,10 @@ public final class InboundLoad {
             for (SelectionKey k : selector.keys()) {
                 k.channel().close();
             }
+        }
+        int unanswered = latency.length - statuses.values().stream().mapToInt(Integer::intValue).sum();
+        if (unanswered > 0) {
+            statuses.merge(-1, unanswered, Integer::sum); // never sent or never answered (the server went away)
         }
         return new Result(latency.length, LatencyStats.of(latency), duration.toMillis() / 1000.0, statuses, waited);
     }
