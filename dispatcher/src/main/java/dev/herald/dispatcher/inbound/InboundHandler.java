@@ -237,15 +237,13 @@ public final class InboundHandler {
         if (lastSends == null) {
             return evidence;
         }
-        Optional<LastSends.Mark> mark = lastSends.of(id);
-        if (mark.isEmpty() || (sender != null && !sender.equals(mark.get().sender()))) {
-            return evidence;
+        Instant oldest = clock.instant().minus(settings.attributionWindow());
+        for (LastSends.Mark mark : lastSends.recent(id)) {
+            if ((sender == null || sender.equals(mark.sender())) && !mark.at().isBefore(oldest)) {
+                return evidence.campaign(mark.campaignId()).sentAt(mark.at());
+            }
         }
-        Instant at = mark.get().at();
-        if (at.isBefore(clock.instant().minus(settings.attributionWindow()))) {
-            return evidence;
-        }
-        return evidence.campaign(mark.get().campaignId()).sentAt(at);
+        return evidence;
     }
 
     /** Sends {@code text} to the recipient as a transactional message; the answer is logged and counted. */

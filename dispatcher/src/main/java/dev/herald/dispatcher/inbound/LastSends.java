@@ -8,6 +8,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
@@ -33,12 +35,13 @@ import dev.herald.throttle.Priority;
  * last.of(recipientId);                             // Optional[Mark[campaignId=spring, sender=acme, at=...]]
  * }</pre>
  *
- * <p><b>Storage.</b> {@code marks.bin}: 8 bytes per recipient id (the campaign's
- * {@link CampaignNumbers} number, epoch second), memory-mapped, written on every accepted marketing
- * message (no fsync: a killed process keeps it, power loss may lose the newest marks, and then an
- * opt-out is just not attributed). Ids at or above the capacity are not tracked. One recipient
- * keeps one mark: a message from another sender replaces it. A campaign's sender is the one its
- * messages carried, or (for marks written before a restart) what {@code senderOf} says.
+ * <p><b>Storage.</b> {@code marks.bin}: 16 bytes per recipient id, two marks of 8 (the campaign's
+ * {@link CampaignNumbers} number, epoch second): the newest, and the one before it from another
+ * sender. Memory-mapped, written on every accepted marketing message (no fsync: a killed process
+ * keeps it, power loss may lose the newest marks, and then an opt-out is just not attributed). Ids
+ * at or above the capacity are not tracked. Two sends to one recipient at the same instant from
+ * two campaigns may keep only one of them (best effort: attribution only). A campaign's sender is
+ * the one its messages carried, or (for marks written before a restart) what {@code senderOf} says.
  *
  * <p>Thread-safe: marks are single aligned 8-byte writes.
  */
@@ -49,6 +52,9 @@ public final class LastSends implements AutoCloseable {
     /** The last marketing message a recipient was sent; {@code sender} in lower case, as profiles and scopes have it. */
     public record Mark(String campaignId, String sender, Instant at) {
     }
+
+    /** Bytes per recipient: the newest mark and the one before it from another sender. */
+    private static final int SLOT = 16;
 
     private final FileChannel marksChannel;
     private final MappedByteBuffer marks;
@@ -83,10 +89,10 @@ public final class LastSends implements AutoCloseable {
         FileChannel ch = FileChannel.open(dir.resolve("marks.bin"), StandardOpenOption.CREATE, StandardOpenOption.READ,
                 StandardOpenOption.WRITE);
         try {
-            long size = Math.max(ch.size(), (long) capacity * 8);
+            long size = Math.max(ch.size(), (long) capacity * SLOT);
             MappedByteBuffer map = ch.map(FileChannel.MapMode.READ_WRITE, 0, size);
             map.order(ByteOrder.LITTLE_ENDIAN);
-            return new LastSends(ch, map, (int) Math.min(Integer.MAX_VALUE, size / 8), numbers, senderOf);
+            return new LastSends(ch, map, (int) Math.min(Integer.MAX_VALUE / SLOT, size / SLOT), numbers, senderOf);
         } catch (IOException | RuntimeException e) {
             ch.close();
             throw e;
@@ -122,7 +128,8 @@ public final class LastSends implements AutoCloseable {
 
     /**
      * Records that {@code recipientId} was sent a marketing message of {@code campaignId} (sender
-     * {@code sender}) at {@code at}.
+     * {@code sender}) at {@code at}. It becomes the newest mark; the previous newest stays as the
+     * second when it came from another sender (so a STOP to that sender is still attributed).
      *
      * @throws java.io.UncheckedIOException if the campaign's new number cannot be made durable
      */
@@ -130,32 +137,58 @@ public final class LastSends implements AutoCloseable {
         if (recipientId < 0 || recipientId >= capacity) {
             return;
         }
-        senders.putIfAbsent(campaignId, normalizedSender(sender));
+        String s = normalizedSender(sender);
+        senders.putIfAbsent(campaignId, s);
         int n = numbers.numberOf(campaignId);
-        marks.putLong(recipientId * 8, ((long) n << 32) | (at.getEpochSecond() & 0xFFFF_FFFFL));
+        int at0 = recipientId * SLOT;
+        long newest = marks.getLong(at0);
+        if (newest != 0 && !s.equals(senderOfNumber((int) (newest >>> 32)))) {
+            marks.putLong(at0 + 8, newest); // another sender's: kept as the second mark
+        }
+        marks.putLong(at0, ((long) n << 32) | (at.getEpochSecond() & 0xFFFF_FFFFL));
     }
 
     /** @return the recipient's last marketing send, if tracked */
     public Optional<Mark> of(int recipientId) {
+        List<Mark> r = recent(recipientId);
+        return r.isEmpty() ? Optional.empty() : Optional.of(r.get(0));
+    }
+
+    /**
+     * @return the recipient's last marketing send and, if it came from another sender, the one
+     *     before it; newest first, empty if not tracked (marks of campaigns no longer stored are left out)
+     */
+    public List<Mark> recent(int recipientId) {
         if (recipientId < 0 || recipientId >= capacity) {
-            return Optional.empty();
+            return List.of();
         }
-        long v = marks.getLong(recipientId * 8);
-        int n = (int) (v >>> 32);
+        List<Mark> out = new ArrayList<>(2);
+        for (int k = 0; k < 2; k++) {
+            long v = marks.getLong(recipientId * SLOT + 8 * k);
+            int n = (int) (v >>> 32);
+            String sender = senderOfNumber(n);
+            if (sender != null) {
+                out.add(new Mark(numbers.campaignOf(n).orElseThrow(), sender, Instant.ofEpochSecond(v & 0xFFFF_FFFFL)));
+            }
+        }
+        return out;
+    }
+
+    /** The sender of the campaign numbered {@code n}; null for none, or a campaign no longer stored. */
+    private String senderOfNumber(int n) {
         Optional<String> campaign = n == 0 ? Optional.empty() : numbers.campaignOf(n);
         if (campaign.isEmpty()) {
-            return Optional.empty();
+            return null;
         }
         String id = campaign.get();
         String sender = senders.get(id);
         if (sender == null) {
             sender = senderOf.apply(id).map(LastSends::normalizedSender).orElse(null);
-            if (sender == null) {
-                return Optional.empty(); // the campaign is gone: nothing to attribute to
+            if (sender != null) {
+                senders.put(id, sender);
             }
-            senders.put(id, sender);
         }
-        return Optional.of(new Mark(id, sender, Instant.ofEpochSecond(v & 0xFFFF_FFFFL)));
+        return sender;
     }
 
     /** A sender id as scopes and profiles write it (lower case); as given if it is no valid id. */

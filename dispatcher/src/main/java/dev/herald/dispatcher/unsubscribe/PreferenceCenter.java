@@ -294,9 +294,9 @@ public final class PreferenceCenter {
         } catch (IOException e) {
             throw new UncheckedIOException("campaign " + link.campaignId() + " could not be read", e);
         }
-        // the send time, when the recipient's last marketing message is this campaign's (the link's)
-        java.time.Instant sentAt = lastSends == null ? null : lastSends.of(r.id())
-                .filter(m -> m.campaignId().equals(campaign.id())).map(LastSends.Mark::at).orElse(null);
+        // the send time, when one of the recipient's last marketing messages is this campaign's (the link's)
+        java.time.Instant sentAt = lastSends == null ? null : lastSends.recent(r.id()).stream()
+                .filter(m -> m.campaignId().equals(campaign.id())).map(LastSends.Mark::at).findFirst().orElse(null);
         return new Context(link, r, campaign, senders.profile(campaign.sender()), sentAt);
     }
 

@@ -21,6 +21,27 @@ class LastSendsTest {
 
     private static final Instant T = Instant.parse("2026-11-23T09:30:00Z");
 
+    /** A message from another sender does not erase the mark of the first: a STOP to it is still attributed. */
+    @Test
+    void keepsTheLastSendOfTwoSenders() throws Exception {
+        Map<String, String> stored = Map.of("a1", "acme", "b1", "shop", "a2", "acme", "b2", "shop");
+        try (CampaignNumbers numbers = CampaignNumbers.open(dir.resolve("numbers.log"));
+             LastSends last = LastSends.open(dir.resolve("last"), 100, numbers, id -> Optional.ofNullable(stored.get(id)))) {
+            last.mark(3, "a1", "acme", T);
+            last.mark(3, "b1", "shop", T.plusSeconds(10));
+            assertEquals(java.util.List.of(new LastSends.Mark("b1", "shop", T.plusSeconds(10)),
+                    new LastSends.Mark("a1", "acme", T)), last.recent(3));
+            last.mark(3, "b2", "shop", T.plusSeconds(20)); // the same sender again: replaces its own mark only
+            assertEquals(java.util.List.of(new LastSends.Mark("b2", "shop", T.plusSeconds(20)),
+                    new LastSends.Mark("a1", "acme", T)), last.recent(3));
+            last.mark(3, "a2", "acme", T.plusSeconds(30));
+            assertEquals(java.util.List.of(new LastSends.Mark("a2", "acme", T.plusSeconds(30)),
+                    new LastSends.Mark("b2", "shop", T.plusSeconds(20))), last.recent(3));
+            assertEquals("a2", last.of(3).orElseThrow().campaignId());
+            assertTrue(last.recent(4).isEmpty());
+        }
+    }
+
     @Test
     void keepsTheLastMarketingSendAcrossARestart() throws Exception {
         Map<String, String> stored = Map.of("spring", "acme", "winter", "shop", "autumn", "ACME");

@@ -314,6 +314,32 @@ class InboundWebhookTest {
         assertError(inbound("application/json", body, sign(body)), 403, "inbound_disabled", null);
     }
 
+    /** A STOP to the first of two senders is attributed to that sender's campaign, not to the later one of the other. */
+    @Test
+    void optOutIsAttributedToTheSendersOwnCampaign() throws Exception {
+        service.stop().toCompletableFuture().join();
+        service = start(dir.resolve("data"), ConfigFactory.parseString("herald.senders.profiles.acme.numbers = [\"60777\"]"),
+                Map.of("HERALD_API_KEY", ADMIN, "HERALD_INBOUND_SECRET", SECRET));
+        String demo = campaignTo("demo");
+        awaitTrue(() -> sent.stream().anyMatch(m -> m.recipientId() == 13 && m.campaignId().equals(demo)), "demo's send");
+        String acme = campaignTo("acme");
+        awaitTrue(() -> sent.stream().anyMatch(m -> m.recipientId() == 13 && m.campaignId().equals(acme)), "acme's send");
+        Thread.sleep(300); // the connector's answers mark the sends
+        assertEquals("opt-out", json(reply(13, "STOP", "two1")).path("action").asText());
+        JsonNode s = suppressions(13);
+        JsonNode last = s.path("history").get(s.path("history").size() - 1);
+        assertEquals(demo, last.path("campaign").asText(), s.toString());
+        assertFalse(last.path("sentAt").isNull(), s.toString());
+    }
+
+    private String campaignTo(String sender) throws Exception {
+        HttpResponse<String> created = ServiceTests.call(service.port(), "POST", "/v1/campaigns", ADMIN, "application/json",
+                "{\"name\": \"From " + sender + "\", \"channel\": \"sms\", \"category\": \"marketing\", \"sender\": \""
+                        + sender + "\", \"text\": \"Sale!\", \"segment\": \"all\"}");
+        assertEquals(201, created.statusCode(), created.body());
+        return json(created).path("id").asText();
+    }
+
     /** An opt-out after a campaign's message is attributed to that campaign, with the send time. */
     @Test
     void optOutIsAttributedToTheCampaignItAnswers() throws Exception {
