@@ -267,7 +267,7 @@ public final class UnsubscribeLinks implements AutoCloseable {
         int id = ((b[0] & 0xFF) << 24) | ((b[1] & 0xFF) << 16) | ((b[2] & 0xFF) << 8) | (b[3] & 0xFF);
         int number = ((b[4] & 0xFF) << 16) | ((b[5] & 0xFF) << 8) | (b[6] & 0xFF);
         Optional<String> campaign = numbers.campaignOf(number);
-        // the MAC is checked in every case (a dummy campaign for an unknown number), in constant time
+        // the MAC is checked in every case, in constant time (against an empty campaign id for a number never given)
         byte[] expected = java.util.Arrays.copyOf(mac(b, campaign.orElse("")), MAC_BYTES);
         boolean signed = MessageDigest.isEqual(expected, java.util.Arrays.copyOfRange(b, 7, 7 + MAC_BYTES));
         if (!signed || id < 0 || campaign.isEmpty()) {

@@ -116,17 +116,7 @@ class CampaignInspectionRoutesTest {
              "text": "Hi {{first_name}}, spring sale today!", "footer": "Reply STOP to opt out", "segment": "all"}""";
 
     private JsonNode awaitDecided(String id) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        JsonNode c;
-        do {
-            c = json(call("GET", "/v1/campaigns/" + id, ADMIN, null, null));
-            JsonNode n = c.path("counts");
-            if (n.path("pending").asLong() == 0 && n.path("inFlight").asLong() == 0 && n.path("sent").asLong() > 0) {
-                return c;
-            }
-            Thread.sleep(50);
-        } while (System.nanoTime() < deadline);
-        throw new AssertionError("campaign " + id + " never decided everyone: " + c);
+        return ServiceTests.awaitDecided(service.port(), ADMIN, id);
     }
 
     private boolean noCampaignStored(Path data) throws Exception {

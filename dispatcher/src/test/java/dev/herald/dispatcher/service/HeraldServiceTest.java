@@ -13,12 +13,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import dev.herald.dispatcher.HeraldData;
 import dev.herald.dispatcher.segment.SegmentStore;
 import dev.herald.dispatcher.connector.AcceptedLogEntry;
 import dev.herald.dispatcher.connector.SimulatedConnector;
 import dev.herald.dispatcher.demo.AudienceSpec;
-import dev.herald.dispatcher.demo.SyntheticAudience;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -56,9 +54,7 @@ class HeraldServiceTest {
     /** One synthetic directory, copied for each test (building it takes a few seconds). */
     @BeforeAll
     static void buildDirectory() throws Exception {
-        try (HeraldData data = SyntheticAudience.openData(template.resolve("data"), RECIPIENTS)) {
-            SyntheticAudience.of(AudienceSpec.defaults().withRecipients(RECIPIENTS).withSeed(7)).populate(data, (p, d, t) -> { });
-        }
+        ServiceTests.buildDirectory(template, RECIPIENTS, AudienceSpec.defaults().withSeed(7));
     }
 
     @AfterEach
@@ -118,22 +114,8 @@ class HeraldServiceTest {
             {"name": "Spring sale", "channel": "sms", "category": "marketing", "sender": "acme",
              "text": "Hi {{first_name}}, spring sale today!", "footer": "Reply STOP to opt out", "segment": "all"}""";
 
-    /**
-     * Until every recipient has an outcome (none pending or in flight). The campaign itself stays
-     * {@code running} while recipients deferred by quiet hours wait for their window (real clock).
-     */
     private JsonNode awaitDecided(String id) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        JsonNode c;
-        do {
-            c = json(call("GET", "/v1/campaigns/" + id, ADMIN, null, null));
-            JsonNode n = c.path("counts");
-            if (n.path("pending").asLong() == 0 && n.path("inFlight").asLong() == 0 && n.path("sent").asLong() > 0) {
-                return c;
-            }
-            Thread.sleep(50);
-        } while (System.nanoTime() < deadline);
-        throw new AssertionError("campaign " + id + " never decided everyone: " + c);
+        return ServiceTests.awaitDecided(service.port(), ADMIN, id);
     }
 
     private JsonNode awaitStatus(String id, String status) throws Exception {

@@ -41,7 +41,6 @@ import dev.herald.dispatcher.connector.ForwardingConnector;
 import dev.herald.dispatcher.connector.OutboundMessage;
 import dev.herald.dispatcher.connector.SendResult;
 import dev.herald.dispatcher.demo.AudienceSpec;
-import dev.herald.dispatcher.demo.SyntheticAudience;
 import dev.herald.dispatcher.segment.SegmentStore;
 import dev.herald.throttle.Priority;
 
@@ -65,10 +64,7 @@ class InboundWebhookTest {
 
     @BeforeAll
     static void buildDirectory() throws Exception {
-        try (HeraldData data = SyntheticAudience.openData(template.resolve("data"), RECIPIENTS)) {
-            SyntheticAudience.of(AudienceSpec.defaults().withRecipients(RECIPIENTS).withSeed(11).withSuppression(0, Map.of()))
-                    .populate(data, (p, d, t) -> { });
-        }
+        ServiceTests.buildDirectory(template, RECIPIENTS, AudienceSpec.defaults().withSeed(11).withSuppression(0, Map.of()));
     }
 
     @BeforeEach

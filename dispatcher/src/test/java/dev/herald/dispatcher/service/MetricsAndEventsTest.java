@@ -11,9 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import dev.herald.dispatcher.HeraldData;
 import dev.herald.dispatcher.demo.AudienceSpec;
-import dev.herald.dispatcher.demo.SyntheticAudience;
 import dev.herald.dispatcher.segment.SegmentStore;
 
 import java.io.PrintWriter;
@@ -55,12 +53,10 @@ class MetricsAndEventsTest {
 
     private HeraldService service;
 
-    /** One synthetic directory, copied for each test. */
+    /** One synthetic directory, copied for each test (building it takes a few seconds). */
     @BeforeAll
     static void buildDirectory() throws Exception {
-        try (HeraldData data = SyntheticAudience.openData(template.resolve("data"), RECIPIENTS)) {
-            SyntheticAudience.of(AudienceSpec.defaults().withRecipients(RECIPIENTS).withSeed(11)).populate(data, (p, d, t) -> { });
-        }
+        ServiceTests.buildDirectory(template, RECIPIENTS, AudienceSpec.defaults().withSeed(11));
     }
 
     @AfterEach
@@ -109,19 +105,8 @@ class MetricsAndEventsTest {
         return json(created).path("id").asText();
     }
 
-    /** Until nobody is pending or in flight (deferred recipients may wait for their window: real clock). */
     private JsonNode awaitDecided(String id) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        JsonNode c;
-        do {
-            c = json(get("/v1/campaigns/" + id, ADMIN));
-            JsonNode n = c.path("counts");
-            if (n.path("pending").asLong() == 0 && n.path("inFlight").asLong() == 0 && n.path("sent").asLong() > 0) {
-                return c;
-            }
-            Thread.sleep(50);
-        } while (System.nanoTime() < deadline);
-        throw new AssertionError("campaign " + id + " never decided everyone: " + c);
+        return ServiceTests.awaitDecided(service.port(), ADMIN, id);
     }
 
     /** The value of the one series named exactly {@code series} (name and labels as exposed). */

@@ -18,6 +18,33 @@ import java.time.Duration;
 /** What the tests that drive {@code herald serve} over real HTTP share. */
 final class ServiceTests {
 
+    /** Builds a synthetic directory of {@code recipients} in {@code template/data} (copied for each test with {@link #copyData}). */
+    static void buildDirectory(Path template, int recipients, dev.herald.dispatcher.demo.AudienceSpec spec) throws Exception {
+        try (dev.herald.dispatcher.HeraldData data = dev.herald.dispatcher.demo.SyntheticAudience.openData(template.resolve("data"),
+                recipients)) {
+            dev.herald.dispatcher.demo.SyntheticAudience.of(spec.withRecipients(recipients)).populate(data, (p, d, t) -> { });
+        }
+    }
+
+    /**
+     * Until every recipient of campaign {@code id} has an outcome (none pending or in flight) and some
+     * were sent. The campaign itself stays {@code running} while recipients deferred by quiet hours
+     * wait for their window (real clock).
+     */
+    static JsonNode awaitDecided(int port, String key, String id) throws Exception {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+        JsonNode c;
+        do {
+            c = json(call(port, "GET", "/v1/campaigns/" + id, key, null, null));
+            JsonNode n = c.path("counts");
+            if (n.path("pending").asLong() == 0 && n.path("inFlight").asLong() == 0 && n.path("sent").asLong() > 0) {
+                return c;
+            }
+            Thread.sleep(50);
+        } while (System.nanoTime() < deadline);
+        throw new AssertionError("campaign " + id + " never decided everyone: " + c);
+    }
+
     static final ObjectMapper JSON = new ObjectMapper();
     static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
