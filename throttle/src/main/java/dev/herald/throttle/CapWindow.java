@@ -21,6 +21,12 @@ import java.util.Locale;
  *       count; everything resets at the start of the next period.</li>
  * </ul>
  *
+ * <p>Every epoch second an {@link Instant} can hold is accepted, also near {@link Instant#MIN} and
+ * {@link Instant#MAX} where {@link LocalDate} cannot follow: beyond {@link #CALENDAR_MIN_SECOND} ..
+ * {@link #CALENDAR_MAX_SECOND} a calendar window is the period of that bound (so the start is never
+ * after {@code now}), and a next period that no {@code LocalDate} can name is {@code Long.MAX_VALUE}
+ * (never). No {@link java.time.DateTimeException} escapes.
+ *
  * <pre>{@code
  * CapWindow day = CapWindow.calendar(CapWindow.Period.DAY);
  * long from = day.startSecond(now.getEpochSecond(), ZoneId.of("America/New_York"));
@@ -32,6 +38,21 @@ public final class CapWindow {
 
     /** Calendar periods, in the recipient's local time. */
     public enum Period { DAY, WEEK, MONTH, QUARTER }
+
+    /**
+     * The first epoch second whose local period is computed as such: the first day of year
+     * {@code LocalDate.MIN + 1} in UTC (a zone is at most 18 hours off, so any zone's local date is
+     * then still a {@code LocalDate} with a year before it to start a quarter in).
+     */
+    public static final long CALENDAR_MIN_SECOND = LocalDate.of(LocalDate.MIN.getYear() + 1, 1, 1)
+            .atStartOfDay(java.time.ZoneOffset.UTC).toEpochSecond();
+
+    /**
+     * The last epoch second whose local period is computed as such: the end of year
+     * {@code LocalDate.MAX - 1} in UTC (room for any zone's offset and for the next quarter).
+     */
+    public static final long CALENDAR_MAX_SECOND = LocalDate.of(LocalDate.MAX.getYear() - 1, 12, 31)
+            .atStartOfDay(java.time.ZoneOffset.UTC).toEpochSecond() + 86_399;
 
     private final Duration rolling;
     private final Period period;
@@ -82,9 +103,14 @@ public final class CapWindow {
      */
     public long startSecond(long nowSecond, ZoneId zone) {
         if (rolling != null) {
-            return nowSecond - rolling.getSeconds() + 1;
+            long start = nowSecond - rolling.getSeconds() + 1;
+            return start > nowSecond ? Long.MIN_VALUE : start; // overflowed below Long.MIN_VALUE
         }
-        return periodStart(LocalDate.ofInstant(Instant.ofEpochSecond(nowSecond), zone)).atStartOfDay(zone).toEpochSecond();
+        if (nowSecond < CALENDAR_MIN_SECOND) {
+            return Long.MIN_VALUE; // before any period a LocalDate can name: everything counts
+        }
+        long clamped = Math.min(nowSecond, CALENDAR_MAX_SECOND);
+        return periodStart(LocalDate.ofInstant(Instant.ofEpochSecond(clamped), zone)).atStartOfDay(zone).toEpochSecond();
     }
 
     /**
@@ -97,7 +123,11 @@ public final class CapWindow {
         if (rolling != null) {
             return Long.MAX_VALUE;
         }
-        LocalDate start = periodStart(LocalDate.ofInstant(Instant.ofEpochSecond(nowSecond), zone));
+        if (nowSecond > CALENDAR_MAX_SECOND) {
+            return Long.MAX_VALUE; // no LocalDate names the next period: it never comes
+        }
+        long clamped = Math.max(nowSecond, CALENDAR_MIN_SECOND);
+        LocalDate start = periodStart(LocalDate.ofInstant(Instant.ofEpochSecond(clamped), zone));
         LocalDate next = switch (period) {
             case DAY -> start.plusDays(1);
             case WEEK -> start.plusWeeks(1);

@@ -9,9 +9,10 @@ import java.util.SortedMap;
 import org.roaringbitmap.buffer.MutableRoaringBitmap;
 
 /**
- * The quiet-hours answer for a chunk of recipients: the ids to send now, and the others grouped
- * by the instant they are deferred to (the next open instant in all their zones). Every id of the
- * chunk is in exactly one of these bitmaps.
+ * The quiet-hours answer for a chunk of recipients: the ids to send now, the ids that can never be
+ * sent (their zones are never all open together, {@link QuietHoursPlan#neverOpenZones()}), and the
+ * others grouped by the instant they are deferred to (the next open instant in all their zones).
+ * Every id of the chunk is in exactly one of these bitmaps.
  *
  * <p>{@code d.deferred().forEach((until, ids) -> schedule.add(until, ids));}
  *
@@ -21,10 +22,21 @@ import org.roaringbitmap.buffer.MutableRoaringBitmap;
 public final class QuietHoursDecision {
     private final MutableRoaringBitmap sendNow;
     private final SortedMap<Instant, MutableRoaringBitmap> deferred;
+    private final MutableRoaringBitmap neverOpen;
 
-    QuietHoursDecision(MutableRoaringBitmap sendNow, SortedMap<Instant, MutableRoaringBitmap> deferred) {
+    QuietHoursDecision(MutableRoaringBitmap sendNow, SortedMap<Instant, MutableRoaringBitmap> deferred,
+                       MutableRoaringBitmap neverOpen) {
         this.sendNow = sendNow;
         this.deferred = Collections.unmodifiableSortedMap(deferred);
+        this.neverOpen = neverOpen;
+    }
+
+    /**
+     * @return the ids whose zones are never all open together within
+     *     {@link QuietHoursRule#HORIZON_DAYS} days: waiting would not help, the message cannot reach them
+     */
+    public MutableRoaringBitmap neverOpen() {
+        return neverOpen;
     }
 
     /** @return the ids that may be sent now */
@@ -62,6 +74,6 @@ public final class QuietHoursDecision {
     @Override
     public String toString() {
         return "QuietHoursDecision[sendNow " + sendNow.getLongCardinality() + ", deferred " + deferredCount()
-                + " to " + deferred.size() + " instants]";
+                + " to " + deferred.size() + " instants, never open " + neverOpen.getLongCardinality() + "]";
     }
 }

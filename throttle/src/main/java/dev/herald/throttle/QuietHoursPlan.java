@@ -22,6 +22,11 @@ import org.roaringbitmap.buffer.MutableRoaringBitmap;
  * answers with bitmap algebra. Ids the snapshot does not hold are treated as recipients with an
  * unknown zone and region (the policy's {@code unknown-zones}, its category rule).
  *
+ * <p>A zone set whose zones are never all open together within {@link QuietHoursRule#HORIZON_DAYS}
+ * (say windows 10:00-18:00 and a US toll-free number, listed in 42 zones from Guam to Hawaii) does
+ * not make the plan fail: its recipients are decided {@link QuietHoursDecision#neverOpen() never
+ * open}, and only they; {@link #neverOpenZones()} names those zone sets.
+ *
  * <pre>{@code
  * QuietHoursPlan plan = QuietHoursPlan.of(policy, index.snapshot(), "marketing", clock.instant());
  * AudienceChunks.forEach(audience, chunk -> route(plan.decide(chunk)));
@@ -36,11 +41,13 @@ public final class QuietHoursPlan {
     private final Instant now;
     private final String category;
     private final ZoneBuckets buckets;
-    /** Per bucket: 0 = send now, k > 0 = deferred to {@code instants[k]}. */
+    /** Per bucket: 0 = send now, k > 0 = deferred to {@code instants[k]}, {@code instants.length} = never open. */
     private final int[] outcomeOf;
     private final Instant[] instants;
     private final int unknownOutcome;
     private final RuntimeException unknownFailure;
+    /** The zone sets never open in all their zones, with why (the rule and zones). */
+    private final Map<ZoneSet, String> neverOpen;
 
     private QuietHoursPlan(QuietHoursPolicy policy, ZoneBuckets buckets, String category, Instant now, LocalSendTime at) {
         this.now = Objects.requireNonNull(now, "now");
@@ -48,20 +55,21 @@ public final class QuietHoursPlan {
         this.buckets = Objects.requireNonNull(buckets, "buckets");
         Objects.requireNonNull(policy, "policy");
         Map<List<Object>, Instant> memo = new HashMap<>();
+        Map<ZoneSet, String> never = new java.util.TreeMap<>();
         List<ZoneBuckets.Bucket> all = buckets.buckets();
         Instant[] sendAt = new Instant[all.size()];
         TreeSet<Instant> later = new TreeSet<>();
         for (ZoneBuckets.Bucket b : all) {
-            sendAt[b.index()] = sendAt(policy, b.zones(), b.region(), at, memo);
-            if (sendAt[b.index()].isAfter(now)) {
+            sendAt[b.index()] = sendAt(policy, b.zones(), b.region(), at, memo, never);
+            if (sendAt[b.index()] != NEVER && sendAt[b.index()].isAfter(now)) {
                 later.add(sendAt[b.index()]);
             }
         }
         Instant unknownAt = null;
         RuntimeException failure = null;
         try {
-            unknownAt = sendAt(policy, ZoneSet.EMPTY, null, at, memo);
-            if (unknownAt.isAfter(now)) {
+            unknownAt = sendAt(policy, ZoneSet.EMPTY, null, at, memo, never);
+            if (unknownAt != NEVER && unknownAt.isAfter(now)) {
                 later.add(unknownAt);
             }
         } catch (IllegalArgumentException e) {
@@ -79,7 +87,11 @@ public final class QuietHoursPlan {
         }
         unknownOutcome = unknownAt == null ? -1 : outcomeIndex(unknownAt);
         unknownFailure = failure;
+        neverOpen = java.util.Collections.unmodifiableMap(never);
     }
+
+    /** Marks a zone set that is never open in the memo (compared by identity, never returned). */
+    private static final Instant NEVER = Instant.ofEpochSecond(Long.MIN_VALUE / 1_000_000_000L);
 
     /**
      * A plan that sends as soon as quiet hours allow.
@@ -90,7 +102,6 @@ public final class QuietHoursPlan {
      * @param now      the decision time
      * @return the plan
      * @throws IllegalArgumentException if the category has no rule in a bucket's region or the policy
-     * @throws IllegalStateException    if a bucket's zones are never all open within a year
      */
     public static QuietHoursPlan of(QuietHoursPolicy policy, ZoneBuckets buckets, String category, Instant now) {
         return new QuietHoursPlan(policy, buckets, category, now, null);
@@ -101,7 +112,6 @@ public final class QuietHoursPlan {
      * the next open instant after that (exempt categories: exactly at that time).
      *
      * @throws IllegalArgumentException as for {@link #of(QuietHoursPolicy, ZoneBuckets, String, Instant)}
-     * @throws IllegalStateException    as for {@link #of(QuietHoursPolicy, ZoneBuckets, String, Instant)}
      */
     public static QuietHoursPlan of(QuietHoursPolicy policy, ZoneBuckets buckets, String category, Instant now,
                                     LocalSendTime at) {
@@ -109,17 +119,34 @@ public final class QuietHoursPlan {
     }
 
     private Instant sendAt(QuietHoursPolicy policy, ZoneSet zones, String region, LocalSendTime at,
-                           Map<List<Object>, Instant> memo) {
+                           Map<List<Object>, Instant> memo, Map<ZoneSet, String> never) {
         QuietHoursRule rule = policy.rule(category, region);
         ZoneSet effective = policy.zonesFor(zones);
         return memo.computeIfAbsent(List.of(rule, effective), k -> {
             Instant from = at == null ? now : at.nextAtOrAfter(effective, now);
-            return rule.nextOpen(effective, from);
+            try {
+                return rule.nextOpen(effective, from);
+            } catch (IllegalStateException e) {
+                never.merge(effective, e.getMessage(), (a, b) -> a.equals(b) ? a : a + "; " + b);
+                return NEVER;
+            }
         });
     }
 
     private int outcomeIndex(Instant at) {
+        if (at == NEVER) {
+            return instants.length;
+        }
         return at.isAfter(now) ? Arrays.binarySearch(instants, 1, instants.length, at) : 0;
+    }
+
+    /**
+     * @return the zone sets of the snapshot (and the policy's unknown-zones) whose zones are never all
+     *     open together within {@link QuietHoursRule#HORIZON_DAYS} days, each with a sentence naming
+     *     the rule and zones; empty when every recipient can be reached
+     */
+    public Map<ZoneSet, String> neverOpenZones() {
+        return neverOpen;
     }
 
     /** @return the decision time */
@@ -134,10 +161,12 @@ public final class QuietHoursPlan {
 
     /**
      * @param bucket a bucket index of the snapshot
-     * @return when its recipients may be sent: {@link #now()} when now
+     * @return when its recipients may be sent: {@link #now()} when now, null when never (its zones
+     *     are never all open together)
      */
     public Instant sendAt(int bucket) {
-        return instants[outcomeOf[bucket]];
+        int o = outcomeOf[bucket];
+        return o == instants.length ? null : instants[o];
     }
 
     /**
@@ -151,9 +180,10 @@ public final class QuietHoursPlan {
      *                                  no rule for a recipient of unknown region
      */
     public QuietHoursDecision decide(ImmutableRoaringBitmap chunk) {
-        MutableRoaringBitmap[] out = new MutableRoaringBitmap[instants.length];
+        // slots: 0 = now, 1 .. instants.length - 1 = deferral instants, instants.length = never open
+        MutableRoaringBitmap[] out = new MutableRoaringBitmap[instants.length + 1];
         long[] words = new long[ZoneBucketsContainers.WORDS];
-        int[] count = new int[instants.length + 1];
+        int[] count = new int[instants.length + 2];
         int[] order = new int[0];
         for (MappeableContainerPointer p = chunk.getContainerPointer(); p.hasContainer(); p.advance()) {
             char key = p.key();
@@ -168,7 +198,7 @@ public final class QuietHoursPlan {
                 }
                 groupByOutcome(bs, count, order);
                 boolean full = part.isFull();
-                for (int o = 0; o < instants.length; o++) {
+                for (int o = 0; o <= instants.length; o++) {
                     MappeableContainer c = group(part, full, vs, order, count[o], count[o + 1], words);
                     if (c != null) {
                         bitmap(out, o).append(key, c);
@@ -181,12 +211,14 @@ public final class QuietHoursPlan {
             }
         }
         TreeMap<Instant, MutableRoaringBitmap> deferred = new TreeMap<>();
-        for (int o = 1; o < out.length; o++) {
+        for (int o = 1; o < instants.length; o++) {
             if (out[o] != null && !out[o].isEmpty()) {
                 deferred.put(instants[o], out[o]);
             }
         }
-        return new QuietHoursDecision(out[0] == null ? new MutableRoaringBitmap() : out[0], deferred);
+        MutableRoaringBitmap never = out[instants.length];
+        return new QuietHoursDecision(out[0] == null ? new MutableRoaringBitmap() : out[0], deferred,
+                never == null ? new MutableRoaringBitmap() : never);
     }
 
     /**
@@ -257,6 +289,7 @@ public final class QuietHoursPlan {
     @Override
     public String toString() {
         return "QuietHoursPlan[" + category + " at " + now + ", " + buckets.buckets().size() + " buckets, "
-                + (instants.length - 1) + " deferral instants]";
+                + (instants.length - 1) + " deferral instants" + (neverOpen.isEmpty() ? "" : ", never open in "
+                + neverOpen.keySet()) + "]";
     }
 }

@@ -100,6 +100,42 @@ public final class QuietHoursPolicy {
         return rule(category, region).nextOpen(zonesFor(zones), from);
     }
 
+    /**
+     * The recipients this policy can never reach: for each category and each zone set of
+     * {@code buckets} (or the unknown-zones) whose zones are never all open together within
+     * {@link QuietHoursRule#HORIZON_DAYS} days, one sentence naming the policy, category, zones and
+     * how many recipients of the snapshot have them. Said once when the policy is loaded (a log
+     * warning), since campaigns give those recipients an outcome saying so rather than failing.
+     *
+     * @param buckets a zone index snapshot
+     * @param now     the instant searched from
+     * @return the sentences, empty when every recipient can be reached in every category
+     */
+    public java.util.List<String> neverOpen(ZoneBuckets buckets, Instant now) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (String category : categories()) {
+            QuietHoursPlan plan;
+            try {
+                plan = QuietHoursPlan.of(this, buckets, category, now);
+            } catch (IllegalArgumentException e) {
+                continue; // a region without a rule for this category: campaigns of it are refused anyway
+            }
+            plan.neverOpenZones().forEach((zones, why) -> {
+                long recipients = 0;
+                for (ZoneBuckets.Bucket b : buckets.buckets()) {
+                    if (zonesFor(b.zones()).equals(zones)) {
+                        recipients += buckets.ids(b.index()).getLongCardinality();
+                    }
+                }
+                out.add("quiet-hours policy '" + name + "', category '" + category + "': never open in all of "
+                        + zones.size() + " zones together (" + why + "); " + recipients
+                        + " recipient(s) there will get the outcome expired:never-open"
+                        + (zones.equals(unknownZones) ? " (these are the policy's unknown-zones)" : ""));
+            });
+        }
+        return out;
+    }
+
     @Override
     public String toString() {
         return "QuietHoursPolicy[" + name + ", categories " + categories.keySet() + ", countries "

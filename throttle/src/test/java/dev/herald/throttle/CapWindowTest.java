@@ -74,6 +74,50 @@ class CapWindowTest {
         assertTrue(!q.isAfter(today) && q.plusMonths(3).isAfter(today));
     }
 
+    @Provide
+    Arbitrary<Long> anyInstantSecond() {
+        // every second an Instant holds, with its two ends and the calendar bounds hit often
+        return Arbitraries.frequencyOf(
+                net.jqwik.api.Tuple.of(6, Arbitraries.longs().between(Instant.MIN.getEpochSecond(), Instant.MAX.getEpochSecond())),
+                net.jqwik.api.Tuple.of(1, Arbitraries.longs().between(Instant.MAX.getEpochSecond() - 40L * 86_400,
+                        Instant.MAX.getEpochSecond())),
+                net.jqwik.api.Tuple.of(1, Arbitraries.longs().between(Instant.MIN.getEpochSecond(),
+                        Instant.MIN.getEpochSecond() + 40L * 86_400)),
+                net.jqwik.api.Tuple.of(1, Arbitraries.longs().between(CapWindow.CALENDAR_MAX_SECOND - 200L * 86_400,
+                        CapWindow.CALENDAR_MAX_SECOND + 200L * 86_400)),
+                net.jqwik.api.Tuple.of(1, Arbitraries.longs().between(CapWindow.CALENDAR_MIN_SECOND - 200L * 86_400,
+                        CapWindow.CALENDAR_MIN_SECOND + 200L * 86_400)));
+    }
+
+    @Provide
+    Arbitrary<ZoneId> extremeZones() {
+        return Arbitraries.of("Pacific/Kiritimati", "Etc/GMT+12", "Pacific/Chatham", "America/New_York", "Asia/Kathmandu",
+                "Australia/Lord_Howe", "UTC", "+18:00", "-18:00").map(ZoneId::of);
+    }
+
+    @Property(seed = "20261206", tries = 3000)
+    void everyWindowAnswersForAnyInstantWithTheStartNotAfterNowAndTheNextPeriodAfterIt(
+            @ForAll("extremeZones") ZoneId zone, @ForAll("anyInstantSecond") long now, @ForAll CapWindow.Period period,
+            @ForAll @LongRange(min = 1, max = 400L * 86_400) long rollingSeconds) {
+        for (CapWindow w : new CapWindow[] {CapWindow.calendar(period), CapWindow.rolling(Duration.ofSeconds(rollingSeconds))}) {
+            long start = w.startSecond(now, zone);
+            long next = w.nextPeriodSecond(now, zone);
+            assertTrue(start <= now, w + " at " + now + " in " + zone + ": start " + start);
+            assertTrue(now < next, w + " at " + now + " in " + zone + ": next " + next);
+        }
+    }
+
+    @Example
+    void calendarWindowsAtTheLastInstantNeverResetAndCountFromTheirLastNamedPeriod() {
+        long last = Instant.MAX.getEpochSecond(); // year 1,000,000,000: no LocalDate names it
+        for (CapWindow.Period p : CapWindow.Period.values()) {
+            CapWindow w = CapWindow.calendar(p);
+            assertEquals(Long.MAX_VALUE, w.nextPeriodSecond(last, ZoneId.of("Pacific/Kiritimati")));
+            assertTrue(w.startSecond(last, ZoneId.of("Pacific/Kiritimati")) <= CapWindow.CALENDAR_MAX_SECOND);
+            assertTrue(w.startSecond(Instant.MIN.getEpochSecond(), ZoneId.of("Etc/GMT+12")) <= Instant.MIN.getEpochSecond());
+        }
+    }
+
     @Example
     void dayWhoseMidnightIsSkippedByDstStartsAtTheEndOfTheGap() {
         ZoneId santiago = ZoneId.of("America/Santiago"); // 2026-09-06 00:00 -> 01:00

@@ -123,6 +123,53 @@ class QuietHoursPlanTest {
         assertTrue(e.getMessage().contains("no rule for category 'promo'"), e.getMessage());
     }
 
+    /** Windows 10:00-18:00: Guam, Honolulu and New York (as a US toll-free number spans) never share an open hour. */
+    private static final QuietHoursPolicy TEN_TO_SIX = QuietHoursPolicies.fromConfig(ConfigFactory.parseString(
+            "herald.quiet-hours.policies.default { unknown-zones = [UTC], categories {"
+                    + " marketing { windows = [\"10:00-18:00\"] }, transactional { exempt = true } } }")).get("default");
+    private static final ZoneSet NEVER_TOGETHER = ZoneSet.of("Pacific/Guam", "Pacific/Honolulu", "America/New_York");
+
+    @Test
+    void shouldDecideOnlyTheRecipientsOfAZoneSetThatIsNeverOpenAsNeverOpenAndEveryoneElseAsUsual() {
+        ZoneIndex index = new ZoneIndex();
+        index.put(1, ZoneSet.of("Europe/Paris"), "FR");
+        index.put(2, ZoneSet.of("Asia/Tokyo"), "JP");
+        index.put(3, NEVER_TOGETHER, "US");
+        Instant now = Instant.parse("2026-06-10T12:00:00Z");
+        QuietHoursPlan plan = QuietHoursPlan.of(TEN_TO_SIX, index.snapshot(), "marketing", now);
+        assertEquals(List.of(NEVER_TOGETHER), List.copyOf(plan.neverOpenZones().keySet()));
+
+        QuietHoursDecision without = plan.decide(MutableRoaringBitmap.bitmapOf(1, 2));
+        assertTrue(without.neverOpen().isEmpty());
+        assertEquals(MutableRoaringBitmap.bitmapOf(1), without.sendNow(), "14:00 in Paris");
+        assertEquals(TEN_TO_SIX.nextOpen("marketing", "JP", ZoneSet.of("Asia/Tokyo"), now), without.deferral(2).orElseThrow());
+
+        QuietHoursDecision with = plan.decide(MutableRoaringBitmap.bitmapOf(1, 2, 3, 4));
+        assertEquals(MutableRoaringBitmap.bitmapOf(3), with.neverOpen());
+        assertEquals(MutableRoaringBitmap.bitmapOf(1, 4), with.sendNow(), "4 is unindexed: UTC, 12:00");
+        assertEquals(1, with.deferredCount());
+        assertEquals(null, plan.sendAt(index.snapshot().bucketOf(3)));
+
+        List<String> warnings = TEN_TO_SIX.neverOpen(index.snapshot(), now);
+        assertEquals(1, warnings.size(), warnings.toString());
+        assertTrue(warnings.get(0).contains("'marketing'") && warnings.get(0).contains("Pacific/Guam")
+                && warnings.get(0).contains("1 recipient"), warnings.get(0));
+        assertTrue(POLICY.neverOpen(index.snapshot(), now).isEmpty(), "08:00-21:00 reaches them all");
+    }
+
+    @Test
+    void shouldDecideEveryUnindexedIdNeverOpenWhenTheUnknownZonesAreNeverOpen() {
+        QuietHoursPolicy policy = QuietHoursPolicies.fromConfig(ConfigFactory.parseString(
+                "herald.quiet-hours.policies.default { unknown-zones = [Pacific/Guam, Pacific/Honolulu, America/New_York], categories {"
+                        + " marketing { windows = [\"10:00-18:00\"] } } }")).get("default");
+        ZoneIndex index = new ZoneIndex();
+        index.put(1, ZoneSet.of("Europe/Paris"), "FR");
+        QuietHoursPlan plan = QuietHoursPlan.of(policy, index.snapshot(), "marketing", Instant.parse("2026-06-10T12:00:00Z"));
+        QuietHoursDecision d = plan.decide(MutableRoaringBitmap.bitmapOf(1, 7, 70_000));
+        assertEquals(MutableRoaringBitmap.bitmapOf(1), d.sendNow());
+        assertEquals(MutableRoaringBitmap.bitmapOf(7, 70_000), d.neverOpen());
+    }
+
     private static Instant at(String local, String zone) {
         return LocalDateTime.parse(local).atZone(ZoneId.of(zone)).toInstant();
     }

@@ -158,10 +158,16 @@ public class ApiDirectives extends AllDirectives {
         } catch (CharacterCodingException e) {
             throw ApiError.badRequest("invalid_utf8", "the body is not valid UTF-8", null);
         }
-        try {
-            T value = JSON.readValue(body, type);
+        try (com.fasterxml.jackson.core.JsonParser parser = JSON.createParser(body)) {
+            T value = JSON.readValue(parser, type);
             if (value == null) {
                 throw ApiError.badRequest("invalid_json", "the body is JSON null; a JSON object is expected", null);
+            }
+            // One JSON value per body: "{...} trailing" or "{...}{...}" is not what the client meant to send.
+            if (parser.nextToken() != null) {
+                throw ApiError.badRequest("invalid_json", "unexpected data after the JSON value at line "
+                        + parser.currentTokenLocation().getLineNr() + ", column "
+                        + parser.currentTokenLocation().getColumnNr() + "; the body must be exactly one JSON value", null);
             }
             return value;
         } catch (UnrecognizedPropertyException e) {
