@@ -185,6 +185,9 @@ public final class CampaignInspectionRoutes extends ApiDirectives {
         if (outcome.startsWith(Outcomes.CAPPED_PREFIX)) {
             return "over cap '" + outcome.substring(Outcomes.CAPPED_PREFIX.length()) + "'";
         }
+        if (outcome.equals(Outcomes.NEVER_OPEN)) {
+            return "not sent: quiet hours are never open in all of the recipient's time zones at once";
+        }
         if (outcome.startsWith(Outcomes.FAILED_PREFIX)) {
             return "not sent: " + outcome.substring(Outcomes.FAILED_PREFIX.length());
         }

@@ -90,6 +90,13 @@ public final class CampaignRoutes extends ApiDirectives {
                                String error) {
     }
 
+    /**
+     * How far ahead {@code schedule.at} may be, for a create and a preview alike (400
+     * {@code schedule_too_far} beyond): 366 days, as far as quiet hours look for an open
+     * instant ({@link dev.herald.throttle.QuietHoursRule#HORIZON_DAYS}).
+     */
+    public static final Duration MAX_SCHEDULE_AHEAD = Duration.ofDays(dev.herald.throttle.QuietHoursRule.HORIZON_DAYS);
+
     /** Outcome families, in the order the API lists them. */
     static final List<String> FAMILIES = List.of("sent", "suppressed", "deferred", "capped", "failed", "unknown", "pending",
             "expired", "inFlight");
@@ -143,12 +150,31 @@ public final class CampaignRoutes extends ApiDirectives {
     }
 
     private Route listRoute() {
-        return get(() -> authorized(Role.VIEWER, key -> onSuccess(this.<List<CampaignRecord>>ask(CampaignManager.ListAll::new),
+        return get(() -> authorized(Role.VIEWER, key -> onSuccess(this.<List<CampaignRecord>>ask(CampaignManager.ListAll::new)
+                        .thenCompose(this::live),
                 list -> completeJson(200, Map.of("campaigns", list.stream().map(CampaignRoutes::view).toList())))));
     }
 
+    /**
+     * The stored records with the live counts of those that may be under way (scheduled, running,
+     * paused): the same answer {@code GET /v1/campaigns/{id}} gives (through the same cache), since
+     * a stored record's counts are those of its last status change. A campaign that cannot answer
+     * (gone, busy) is listed as stored.
+     */
+    private CompletionStage<List<CampaignRecord>> live(List<CampaignRecord> stored) {
+        List<CompletableFuture<CampaignRecord>> out = new java.util.ArrayList<>(stored.size());
+        for (CampaignRecord r : stored) {
+            boolean underWay = r.status() == dev.herald.dispatcher.campaign.CampaignStatus.SCHEDULED
+                    || r.status() == dev.herald.dispatcher.campaign.CampaignStatus.RUNNING
+                    || r.status() == dev.herald.dispatcher.campaign.CampaignStatus.PAUSED;
+            out.add(underWay ? status(r.id()).toCompletableFuture().exceptionally(e -> r) : CompletableFuture.completedFuture(r));
+        }
+        return CompletableFuture.allOf(out.toArray(CompletableFuture[]::new))
+                .thenApply(v -> out.stream().map(CompletableFuture::join).toList());
+    }
+
     private Route getRoute(String id) {
-        return get(() -> authorized(Role.VIEWER, key -> onSuccess(status(id), this::complete)));
+        return get(() -> authorized(Role.VIEWER, key -> onSuccess(status(id), r -> completeJson(200, view(r)))));
     }
 
     private Route steer(String id, Function<ActorRef<StatusReply<CampaignRecord>>, CampaignManager.Command> command) {
@@ -162,17 +188,18 @@ public final class CampaignRoutes extends ApiDirectives {
     }
 
     /**
-     * A campaign's status answer, shared by every request for it within {@link #STATUS_FRESHNESS}:
-     * many pollers of one campaign cost one ask of its actor per period, not one each (requests
-     * that arrive while an ask is under way wait for that ask). A refusal (404) is not kept.
+     * A campaign's live record, shared by every request for it within {@link #STATUS_FRESHNESS}
+     * (its detail and the list alike): many pollers of one campaign cost one ask of its actor per
+     * period, not one each (requests that arrive while an ask is under way wait for that ask). A
+     * refusal (404) is not kept.
      */
-    private CompletionStage<org.apache.pekko.http.javadsl.model.HttpResponse> status(String id) {
+    private CompletionStage<CampaignRecord> status(String id) {
         long now = System.nanoTime();
         CachedStatus c = statusCache.get(id);
         if (c != null && now - c.askedAt() < STATUS_FRESHNESS.toNanos()) {
             return c.answer();
         }
-        CompletableFuture<org.apache.pekko.http.javadsl.model.HttpResponse> answer = new CompletableFuture<>();
+        CompletableFuture<CampaignRecord> answer = new CompletableFuture<>();
         CachedStatus mine = new CachedStatus(now, answer);
         CachedStatus winner = c == null ? statusCache.putIfAbsent(id, mine)
                 : statusCache.replace(id, c, mine) ? null : statusCache.get(id);
@@ -184,7 +211,7 @@ public final class CampaignRoutes extends ApiDirectives {
                 statusCache.remove(id, mine);
                 answer.completeExceptionally(error);
             } else {
-                answer.complete(json(200, view(record)));
+                answer.complete(record);
             }
         });
         if (statusCache.size() > MAX_CACHED) {
@@ -197,7 +224,7 @@ public final class CampaignRoutes extends ApiDirectives {
     static final Duration STATUS_FRESHNESS = Duration.ofMillis(100);
     private static final int MAX_CACHED = 1_000;
 
-    private record CachedStatus(long askedAt, CompletableFuture<org.apache.pekko.http.javadsl.model.HttpResponse> answer) {
+    private record CachedStatus(long askedAt, CompletableFuture<CampaignRecord> answer) {
     }
 
     private final java.util.concurrent.ConcurrentHashMap<String, CachedStatus> statusCache = new java.util.concurrent.ConcurrentHashMap<>();
@@ -347,6 +374,11 @@ public final class CampaignRoutes extends ApiDirectives {
             if (!b.schedule().at().isAfter(now)) {
                 throw ApiError.badRequest("schedule_in_past", "'schedule.at' " + b.schedule().at() + " is not in the future (now "
                         + now + ")", "schedule.at");
+            }
+            if (b.schedule().at().isAfter(now.plus(MAX_SCHEDULE_AHEAD))) {
+                throw ApiError.badRequest("schedule_too_far", "'schedule.at' " + b.schedule().at() + " is more than "
+                        + MAX_SCHEDULE_AHEAD.toDays() + " days ahead (now " + now + "); schedule at most "
+                        + MAX_SCHEDULE_AHEAD.toDays() + " days ahead", "schedule.at");
             }
             startAt = b.schedule().at();
         }

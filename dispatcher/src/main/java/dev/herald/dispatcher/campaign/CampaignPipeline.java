@@ -154,7 +154,8 @@ public final class CampaignPipeline {
 
     /**
      * Defers ids whose local time is in quiet hours ({@code defer(until, ids)}), or records
-     * {@code expired} for those whose window opens only after {@code expiresAt}; emits the rest.
+     * {@code expired} for those whose window opens only after {@code expiresAt}, and
+     * {@value Outcomes#NEVER_OPEN} for those whose zones are never all open together; emits the rest.
      *
      * @param plans     the plan for each chunk (asked once per chunk, so it can follow the clock)
      * @param expiresAt the campaign's end, or null for none
@@ -184,6 +185,11 @@ public final class CampaignPipeline {
                         deferOrExpire(ledger, until, ids, expiresAt);
                         decided.add(ids.getLongCardinality());
                     });
+                    if (!d.neverOpen().isEmpty()) {
+                        // waiting would not help: a final outcome, so the campaign still ends
+                        io(() -> ledger.record(Outcomes.NEVER_OPEN, d.neverOpen()));
+                        decided.add(d.neverOpen().getLongCardinality());
+                    }
                     return (ImmutableRoaringBitmap) d.sendNow();
                 })
                 .filter(chunk -> !chunk.isEmpty())

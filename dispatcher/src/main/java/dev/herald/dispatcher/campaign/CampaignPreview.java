@@ -40,7 +40,7 @@ import org.roaringbitmap.buffer.MutableRoaringBitmap;
  * crossing a window edge, sends of other campaigns).
  *
  * <p>Outcome names are the ledger's ({@code suppressed:<scope>}, {@code deferred},
- * {@code expired}, {@code capped:<rule>}), plus {@value #SEND_NOW} for the recipients a run would
+ * {@code expired}, {@code expired:never-open}, {@code capped:<rule>}), plus {@value #SEND_NOW} for the recipients a run would
  * hand to the connector (and record as {@code sent} once it accepts them).
  *
  * <p>Thread-safety: stateless; safe from any thread while the deps are open.
@@ -136,6 +136,7 @@ public final class CampaignPreview {
                     return;
                 }
                 QuietHoursDecision d = plan.decide(kept);
+                add(outcomes, Outcomes.NEVER_OPEN, d.neverOpen().getLongCardinality());
                 d.deferred().forEach((until, ids) -> add(outcomes, deferOrExpire(until, expiresAt), ids.getLongCardinality()));
                 if (!d.sendNow().isEmpty()) {
                     checkCaps(d.sendNow(), buckets, ctx, caps, at, expiresAt, outcomes);
@@ -186,7 +187,10 @@ public final class CampaignPreview {
         }
     }
 
-    /** {@code suppressed:global} → {@code suppressed}; {@value #SEND_NOW}, {@code deferred}, {@code expired} as they are. */
+    /**
+     * {@code suppressed:global} → {@code suppressed}, {@code expired:never-open} → {@code expired};
+     * {@value #SEND_NOW}, {@code deferred}, {@code expired} as they are.
+     */
     static String familyOf(String outcome) {
         int colon = outcome.indexOf(':');
         return colon < 0 ? outcome : outcome.substring(0, colon);

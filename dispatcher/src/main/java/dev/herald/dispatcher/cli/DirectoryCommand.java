@@ -23,7 +23,7 @@ final class DirectoryCommand {
     @Command(name = "import", description = {
             "Imports recipients from a CSV file with a header row: a 'phone' column, optional 'tz' and 'locale',",
             "and any personal fields (e.g. first_name). Prints 'line N: reason' for each rejected line and",
-            "ends with 'imported X, rejected Y'. Re-importing is idempotent."})
+            "ends with 'imported X (N new, K already known), rejected Y, L lines read'. Re-importing is idempotent."})
     static final class Import extends DataCommand {
         @Parameters(paramLabel = "FILE.csv", description = "The CSV file.")
         Path file;
@@ -41,11 +41,15 @@ final class DirectoryCommand {
                     out().println("line " + lineNumber + ": " + reason);
                 }
             });
-            out().println("imported " + report.imported() + ", rejected " + report.rejected());
-            err().println("(" + report.created() + " new, " + report.duplicates() + " already known, "
-                    + report.lines() + " lines read)");
+            out().println(summary(report));
             return 0;
         }
+    }
+
+    /** The last line of an import: {@code imported 3 (2 new, 1 already known), rejected 3, 6 lines read}. */
+    static String summary(ImportReport report) {
+        return "imported " + report.imported() + " (" + report.created() + " new, " + report.duplicates()
+                + " already known), rejected " + report.rejected() + ", " + report.lines() + " lines read";
     }
 
     @Command(name = "show", description = "Shows one recipient: id, number, region, zone, locale, fields, suppressions.")

@@ -14,7 +14,9 @@ import picocli.CommandLine.Option;
  * ({@code suppression check}: not suppressed); 2 bad input (usage, an invalid number, a
  * malformed scope or file); 3 the data could not be read or written (in use, damaged, I/O).
  */
-@Command(name = "herald", mixinStandardHelpOptions = true, versionProvider = HeraldCommand.Version.class,
+// scope INHERIT: every subcommand, at any depth, takes --help (and --version) as well
+@Command(name = "herald", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT,
+        versionProvider = HeraldCommand.Version.class,
         description = "Herald: a high-throughput campaign dispatcher that keeps recipients' trust.",
         subcommands = {DirectoryCommand.class, SuppressionCommand.class, LedgerCommand.class, DemoCommand.class,
                 BenchCommand.class, ServeCommand.class, InboundLoadCommand.class,

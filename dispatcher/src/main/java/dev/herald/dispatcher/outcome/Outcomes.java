@@ -5,7 +5,7 @@ package dev.herald.dispatcher.outcome;
  *
  * <p>An outcome is a plain string: {@code sent}, {@code expired}, {@code unknown},
  * {@code deferred}, or a kind with a reason: {@code suppressed:<scope>}, {@code capped:<rule>},
- * {@code failed:<reason>}. Build them with the factories, e.g.
+ * {@code failed:<reason>}, {@code expired:<reason>} ({@value #NEVER_OPEN}). Build them with the factories, e.g.
  * {@code ledger.record(Outcomes.suppressed("global"), ids)}. Every outcome except
  * {@code deferred} is final. Stateless and thread-safe.
  */
@@ -24,6 +24,14 @@ public final class Outcomes {
     public static final String CAPPED_PREFIX = "capped:";
     /** Prefix of failure outcomes, followed by the reason. Only for claimed ids. */
     public static final String FAILED_PREFIX = "failed:";
+    /** Prefix of expiries with a reason, followed by the reason; in the {@code expired} family. */
+    public static final String EXPIRED_PREFIX = "expired:";
+    /**
+     * Never sendable: quiet hours are never open in all the recipient's zones at once (say windows
+     * 10:00-18:00 and a US toll-free number, listed in zones from Guam to Hawaii), so waiting would
+     * not help. Final, in the {@code expired} family.
+     */
+    public static final String NEVER_OPEN = EXPIRED_PREFIX + "never-open";
     /** Longest accepted reason, in UTF-16 chars. */
     public static final int MAX_REASON = 200;
 
@@ -68,14 +76,14 @@ public final class Outcomes {
         if (outcome.equals(SENT) || outcome.equals(DEFERRED) || outcome.equals(EXPIRED) || outcome.equals(UNKNOWN)) {
             return outcome;
         }
-        for (String prefix : new String[] {SUPPRESSED_PREFIX, CAPPED_PREFIX, FAILED_PREFIX}) {
+        for (String prefix : new String[] {SUPPRESSED_PREFIX, CAPPED_PREFIX, FAILED_PREFIX, EXPIRED_PREFIX}) {
             if (outcome.startsWith(prefix)) {
                 checkReason(outcome.substring(prefix.length()));
                 return outcome;
             }
         }
         throw new IllegalArgumentException("unknown outcome '" + outcome + "' (expected sent, deferred, expired, unknown,"
-                + " suppressed:<scope>, capped:<rule> or failed:<reason>)");
+                + " suppressed:<scope>, capped:<rule>, failed:<reason> or expired:<reason>)");
     }
 
     private static String checkReason(String reason) {

@@ -144,6 +144,8 @@ public final class HeraldService {
             SuppressionIndex index = data.suppression();
             ZoneIndex zones = ZoneIndex.build(directory);
             QuietHoursPolicy policy = QuietHoursPolicies.fromConfig(config).get("default");
+            // recipients the policy can never reach get expired:never-open in campaigns: say so once, at load
+            policy.neverOpen(zones.snapshot(), Clock.systemUTC().instant()).forEach(w -> LOG.warn("{}", w));
             Path unsubscribeDir = dataDir.resolve("unsubscribe");
             CampaignNumbers campaignNumbers = CampaignNumbers.open(dataDir.resolve("campaign-numbers.log"));
             opened.add(campaignNumbers);

@@ -51,12 +51,44 @@ class HeraldCommandTest {
         String[] lines = r.out().split("\n");
         assertTrue(lines[0].startsWith("line 3: "), r.out());
         assertTrue(lines[1].startsWith("line 5: ") && lines[1].contains("Europe/Mars"), r.out());
-        assertEquals("imported 3, rejected 2", lines[lines.length - 1]);
+        assertEquals("imported 3 (2 new, 1 already known), rejected 2, 5 lines read", lines[lines.length - 1]);
+        assertEquals("", r.err(), "the summary is one line on stdout, not split over stdout and stderr");
 
         Result show = herald("directory", "show", "+44 7400 123456");
         assertEquals(0, show.code(), show.err());
         assertTrue(show.out().contains("+447400123456") && show.out().contains("Alice")
                 && show.out().contains("Europe/London") && show.out().contains("suppressed  no"), show.out());
+    }
+
+    @Test
+    void shouldAnswerHelpForEverySubcommandWithItsUsageAndExitZero() {
+        List<List<String>> paths = new ArrayList<>();
+        collect(HeraldCommand.newCommandLine(new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter())),
+                new ArrayList<>(), paths);
+        assertTrue(paths.size() >= 18, "every command at every depth: " + paths);
+        for (List<String> path : paths) {
+            for (String flag : List.of("--help", "-h")) {
+                List<String> args = new ArrayList<>(path);
+                args.add(flag);
+                Result r = herald(args.toArray(String[]::new));
+                assertEquals(0, r.code(), args + ": " + r.err() + r.out());
+                assertTrue(r.out().startsWith("Usage: herald " + String.join(" ", path)), args + ": " + r.out());
+                assertEquals("", r.err(), args.toString());
+            }
+        }
+        assertTrue(!Files.exists(tmp.resolve("data")), "asking for help creates no data directory");
+    }
+
+    private static void collect(picocli.CommandLine cl, List<String> path, List<List<String>> out) {
+        for (var e : cl.getSubcommands().entrySet()) {
+            if (e.getKey().equals("help")) {
+                continue; // 'herald help' is the help command itself
+            }
+            List<String> p = new ArrayList<>(path);
+            p.add(e.getKey());
+            out.add(p);
+            collect(e.getValue(), p, out);
+        }
     }
 
     @Test
