@@ -27,9 +27,18 @@ public final class JsonParsingErrorHandler extends ParsingErrorHandler {
     @Override
     public HttpResponse handle(StatusCode status, ErrorInfo info, LoggingAdapter log, ServerSettings settings) {
         int code = status.intValue() < 400 || status.intValue() > 599 ? 400 : status.intValue();
-        String header = info.errorHeaderName() == null || info.errorHeaderName().isEmpty() ? null : info.errorHeaderName();
+        String header = info.errorHeaderName() == null || info.errorHeaderName().isEmpty() ? headerIn(info.summary())
+                : info.errorHeaderName();
         log.debug("refused before routing: {} {}", code, info.formatPretty());
         return ApiDirectives.error(toApiError(code, info, header));
+    }
+
+    private static final java.util.regex.Pattern QUOTED_HEADER = java.util.regex.Pattern.compile("`([A-Za-z0-9-]+)` header");
+
+    /** The header a summary such as {@code Illegal `Content-Length` header value} names, or null. */
+    static String headerIn(String summary) {
+        java.util.regex.Matcher m = summary == null ? null : QUOTED_HEADER.matcher(summary);
+        return m != null && m.find() ? m.group(1) : null;
     }
 
     /** The API error of a parser refusal with HTTP status {@code code}. */

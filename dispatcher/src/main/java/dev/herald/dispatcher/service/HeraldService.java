@@ -245,7 +245,10 @@ public final class HeraldService {
 
             ServerBinding binding;
             try {
-                binding = Http.get(system).newServerAt(settings.host(), settings.port()).bind(all)
+                binding = Http.get(system).newServerAt(settings.host(), settings.port())
+                        // refusals before routing answered as JSON too (in code: see herald-service.conf)
+                        .adaptSettings(s -> s.withParsingErrorHandler(dev.herald.dispatcher.api.JsonParsingErrorHandler.class.getName()))
+                        .bind(all)
                         .toCompletableFuture().get(30, TimeUnit.SECONDS);
             } catch (Exception e) {
                 system.terminate();
