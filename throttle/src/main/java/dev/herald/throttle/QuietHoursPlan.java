@@ -124,13 +124,37 @@ public final class QuietHoursPlan {
         ZoneSet effective = policy.zonesFor(zones);
         return memo.computeIfAbsent(List.of(rule, effective), k -> {
             Instant from = at == null ? now : at.nextAtOrAfter(effective, now);
+            List<Object> key = List.of(rule, effective, at == null ? "" : at);
+            NeverOpen known = NEVER_OPEN.get(key);
+            if (known != null && !from.isBefore(known.searchedFrom())
+                    && from.isBefore(known.searchedFrom().plus(NEVER_OPEN_REUSE))) {
+                never.merge(effective, known.why(), (a, b) -> a.equals(b) ? a : a + "; " + b);
+                return NEVER;
+            }
             try {
                 return rule.nextOpen(effective, from);
             } catch (IllegalStateException e) {
                 never.merge(effective, e.getMessage(), (a, b) -> a.equals(b) ? a : a + "; " + b);
+                if (NEVER_OPEN.size() >= NEVER_OPEN_MAX) {
+                    NEVER_OPEN.clear();
+                }
+                NEVER_OPEN.put(key, new NeverOpen(from, e.getMessage()));
                 return NEVER;
             }
         });
+    }
+
+    /**
+     * Searches that found nothing open within the horizon (a year of every zone's DST changes, tens of
+     * ms for 42 zones), reused by the plans made in the next {@link #NEVER_OPEN_REUSE}: a campaign
+     * makes a fresh plan every second. A plan reusing one looks at most that much less far ahead.
+     */
+    private static final java.util.concurrent.ConcurrentHashMap<List<Object>, NeverOpen> NEVER_OPEN =
+            new java.util.concurrent.ConcurrentHashMap<>();
+    private static final java.time.Duration NEVER_OPEN_REUSE = java.time.Duration.ofHours(1);
+    private static final int NEVER_OPEN_MAX = 1_000;
+
+    private record NeverOpen(Instant searchedFrom, String why) {
     }
 
     private int outcomeIndex(Instant at) {

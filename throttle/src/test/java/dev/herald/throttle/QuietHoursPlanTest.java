@@ -158,6 +158,21 @@ class QuietHoursPlanTest {
     }
 
     @Test
+    void shouldKeepDecidingNeverOpenInThePlansMadeAfterwardsAndNothingElse() {
+        ZoneIndex index = new ZoneIndex();
+        index.put(1, ZoneSet.of("Europe/Paris"), "FR");
+        index.put(3, NEVER_TOGETHER, "US");
+        Instant first = Instant.parse("2026-06-10T12:00:00Z");
+        // a campaign makes a plan a second: later plans reuse the search that found nothing open
+        for (long later : new long[] {0, 1, 1_800, 3_599, 3_600, 7_200, -60}) {
+            QuietHoursPlan plan = QuietHoursPlan.of(TEN_TO_SIX, index.snapshot(), "marketing", first.plusSeconds(later));
+            QuietHoursDecision d = plan.decide(MutableRoaringBitmap.bitmapOf(1, 3));
+            assertEquals(MutableRoaringBitmap.bitmapOf(3), d.neverOpen(), "+" + later + " s");
+            assertEquals(MutableRoaringBitmap.bitmapOf(1), d.sendNow(), "+" + later + " s");
+        }
+    }
+
+    @Test
     void shouldDecideEveryUnindexedIdNeverOpenWhenTheUnknownZonesAreNeverOpen() {
         QuietHoursPolicy policy = QuietHoursPolicies.fromConfig(ConfigFactory.parseString(
                 "herald.quiet-hours.policies.default { unknown-zones = [Pacific/Guam, Pacific/Honolulu, America/New_York], categories {"
