@@ -183,7 +183,7 @@ public final class HeraldService {
                             return campaignStore.load(id).map(CampaignRecord::sender);
                         } catch (IOException e) {
                             LOG.warn("campaign {} could not be read for opt-out attribution: {}", id, e.toString());
-                            return Optional.empty();
+                            return campaignStore.identity(id).map(CampaignStore.Identity::sender); // kept beside a damaged record
                         }
                     });
             opened.add(lastSends);
