@@ -289,6 +289,8 @@ public final class HeraldService {
                                 "unknown_segment", "no segment named '" + segment + "'", "segment"));
                     }
                     return SegmentRoutes.audience(expression, segments, directory);
+                } catch (dev.herald.dispatcher.segment.DamagedSegmentException e) {
+                    throw SegmentRoutes.damaged(e); // that segment only: campaigns on the others are created as usual
                 } catch (IOException e) {
                     throw new java.io.UncheckedIOException("segments could not be read", e);
                 }
