@@ -157,7 +157,7 @@ public final class CampaignManager extends AbstractBehavior<CampaignManager.Comm
                         }
                     } catch (CampaignDamagedException e) {
                         context.getLog().error("{}; the other campaigns carry on", e.getMessage());
-                        m.damaged.put(r.id(), e.damage());
+                        m.damaged.put(r.id(), settings.store().relative(e.damage()));
                     } catch (IOException | RuntimeException e) {
                         context.getLog().warn("campaign {}: start-up recovery failed: {}", r.id(), e.toString());
                     }
@@ -296,7 +296,7 @@ public final class CampaignManager extends AbstractBehavior<CampaignManager.Comm
             return StatusReply.success(RecipientLookup.of(r.getValue().withCounts(ledger.counts()), ledger, m.recipient()));
         } catch (IOException e) {
             return StatusReply.error(new CampaignRejection(CampaignRejection.Reason.DAMAGED, "campaign " + m.id()
-                    + " is damaged: its outcome ledger could not be read: " + e.getMessage()));
+                    + " is damaged: its outcome ledger could not be read: " + store.relative(e.getMessage())));
         } catch (RuntimeException e) {
             return StatusReply.error(new IOException("campaign " + m.id() + ": its outcome ledger could not be read: "
                     + e.getMessage(), e));
@@ -394,7 +394,7 @@ public final class CampaignManager extends AbstractBehavior<CampaignManager.Comm
             return r.map(x -> StatusReply.success(why == null ? x : x.asDamaged(why))).orElseGet(() -> StatusReply.error(
                     new CampaignRejection(CampaignRejection.Reason.NOT_FOUND, "no campaign '" + id + "'")));
         } catch (dev.herald.suppression.CorruptIndexException e) {
-            return StatusReply.success(CampaignRecord.damaged(id, store.recordModified(id), e.getMessage()));
+            return StatusReply.success(CampaignRecord.damaged(id, store.recordModified(id), store.relative(e.getMessage())));
         } catch (IllegalArgumentException e) {
             return StatusReply.error(new CampaignRejection(CampaignRejection.Reason.NOT_FOUND, e.getMessage()));
         } catch (IOException e) {
@@ -432,7 +432,7 @@ public final class CampaignManager extends AbstractBehavior<CampaignManager.Comm
         String id = forget(s.getRef());
         if (id != null && s.getCause() instanceof CampaignDamagedException d) {
             getContext().getLog().error("{}; shown as damaged, the other campaigns carry on", d.getMessage());
-            damaged.put(id, d.damage());
+            damaged.put(id, store.relative(d.damage()));
         } else if (id != null) {
             getContext().getLog().error("campaign {}: stopped by an error; marked failed", id, s.getCause());
             try {

@@ -203,12 +203,24 @@ public final class CampaignStore {
                     load(id).ifPresent(out::add);
                 } catch (IOException | RuntimeException e) {
                     LOG.error("campaign {} is damaged, the other campaigns carry on: {}", id, e.getMessage());
-                    out.add(CampaignRecord.damaged(id, modified(dir.resolve(RECORD)), String.valueOf(e.getMessage())));
+                    out.add(CampaignRecord.damaged(id, modified(dir.resolve(RECORD)), relative(String.valueOf(e.getMessage()))));
                 }
             }
         }
         out.sort(Comparator.comparing(CampaignRecord::createdAt).thenComparing(CampaignRecord::id));
         return out;
+    }
+
+    /**
+     * @param message an error message naming files under the data directory
+     * @return it with those files named relative to the data directory ({@code campaigns/x/campaign.json}),
+     *     as API answers show them (no server paths)
+     */
+    public String relative(String message) {
+        Path data = root.toAbsolutePath().getParent();
+        String m = String.valueOf(message);
+        return data == null ? m : m.replace(data + java.io.File.separator, "").replace(root + java.io.File.separator,
+                root.getFileName() + "/");
     }
 
     /** @return when campaign {@code id}'s record file was last written, as far as known (epoch if not) */

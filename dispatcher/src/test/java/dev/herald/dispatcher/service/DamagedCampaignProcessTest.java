@@ -224,7 +224,9 @@ class DamagedCampaignProcessTest {
             assertEquals(2, campaigns.size(), list.body());
             JsonNode bad = find(campaigns, sent);
             assertEquals("damaged", bad.path("status").asText(), bad.toString());
-            assertTrue(bad.path("error").asText().contains(record.toString()), "names the file: " + bad);
+            String named = "campaigns/" + sent + "/" + CampaignStore.RECORD;
+            assertTrue(bad.path("error").asText().contains(named), "names the file: " + bad);
+            assertFalse(list.body().contains(data.toString()), "no server path in the answer: " + bad);
             assertEquals("paused", find(campaigns, paused).path("status").asText());
 
             HttpResponse<String> one = call(port, "GET", "/v1/campaigns/" + sent, KEY, null, null);
@@ -235,7 +237,7 @@ class DamagedCampaignProcessTest {
                 assertEquals(409, r.statusCode(), action + ": " + r.body());
                 JsonNode e = JSON.readTree(r.body());
                 assertEquals("damaged", e.path("error").asText(), r.body());
-                assertTrue(e.path("message").asText().contains(CampaignStore.RECORD), "names the damage: " + r.body());
+                assertTrue(e.path("message").asText().contains(named), "names the damage: " + r.body());
             }
             HttpResponse<String> lookup = call(port, "GET", "/v1/campaigns/" + sent + "/recipients/"
                     + URLEncoder.encode(PHONES.get(0), StandardCharsets.UTF_8), KEY, null, null);
