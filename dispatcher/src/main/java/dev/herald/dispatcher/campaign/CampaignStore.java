@@ -175,7 +175,11 @@ public final class CampaignStore {
                 throw new CorruptIndexException(file, "holds campaign '" + r.id() + "', expected '" + id + "'");
             }
             return Optional.of(r);
-        } catch (JsonProcessingException | IllegalArgumentException | NullPointerException e) {
+        } catch (JsonProcessingException e) {
+            com.fasterxml.jackson.core.JsonLocation at = e.getLocation();
+            throw new CorruptIndexException(file, "not a valid campaign record: " + e.getOriginalMessage()
+                    + (at == null ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")"), e);
+        } catch (IllegalArgumentException | NullPointerException e) {
             throw new CorruptIndexException(file, "not a valid campaign record: " + e.getMessage(), e);
         }
     }
