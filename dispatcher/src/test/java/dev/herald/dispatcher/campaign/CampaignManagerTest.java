@@ -364,7 +364,7 @@ class CampaignManagerTest {
     }
 
     @Test
-    void shouldMarkACampaignWhoseStoreIsDamagedFailedAndKeepRunningTheOthers(@TempDir Path dir) throws Exception {
+    void shouldShowACampaignWhoseCheckpointIsDamagedAsDamagedAndKeepRunningTheOthers(@TempDir Path dir) throws Exception {
         ImmutableRoaringBitmap a = slice(27_000, 30_000);
         ImmutableRoaringBitmap b = slice(30_000, 33_000);
         Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
@@ -381,7 +381,7 @@ class CampaignManagerTest {
         bytes[bytes.length / 2] ^= 0x5A;
         Files.write(checkpoint, bytes);
         try (Node node = new Node(dir, clock, options)) {
-            CampaignRecord bad = node.await("c-bad", r -> r.status() == CampaignStatus.FAILED, () -> { });
+            CampaignRecord bad = node.await("c-bad", r -> r.status() == CampaignStatus.DAMAGED, () -> { });
             assertTrue(bad.error().contains("checkpoint"), "names the damaged file: " + bad.error());
             ImmutableRoaringBitmap c = slice(33_000, 36_000);
             Map<String, List<Integer>> expected = expected(c);
