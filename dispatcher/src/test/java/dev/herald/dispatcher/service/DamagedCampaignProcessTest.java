@@ -258,6 +258,14 @@ class DamagedCampaignProcessTest {
                         StandardCharsets.UTF_8), KEY, null, null);
                 assertTrue(s.body().contains(expected), "recipient " + i + " opted out of " + expected + ": " + s.body());
             }
+            // resubscribing needs the sender: offered only when it is known (a global opt-in could undo a STOPALL)
+            HttpResponse<String> back = call(port, "POST", "/u/" + tokens.get(1), null, "application/x-www-form-urlencoded",
+                    "action=resubscribe");
+            assertEquals(identity ? 200 : 409, back.statusCode(), back.body());
+            HttpResponse<String> after = call(port, "GET", "/v1/suppressions/" + URLEncoder.encode(PHONES.get(1),
+                    StandardCharsets.UTF_8), KEY, null, null);
+            assertEquals(!identity, JSON.readTree(after.body()).path("scopes").toString().contains("\"" + expected + "\""),
+                    "resubscribed only with the sender known: " + after.body());
             HttpResponse<String> s2 = call(port, "GET", "/v1/suppressions/" + URLEncoder.encode(PHONES.get(2),
                     StandardCharsets.UTF_8), KEY, null, null);
             assertFalse(s2.body().contains("sender:acme") || s2.body().contains("global"), s2.body());
