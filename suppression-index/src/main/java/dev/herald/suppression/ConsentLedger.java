@@ -32,7 +32,14 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <p>Reads scan the segment files (a per-recipient history reads every segment; records are
- * skipped by recipient id without being decoded). Thread-safe; reads run alongside writes and
+ * skipped by recipient id without being decoded).
+ *
+ * <p><b>A damaged archived segment</b> never takes every history down: {@link #historyOf} answers
+ * the records it can read (those of the other segments and those before the damage in the
+ * damaged one) with the damaged segments named, their sequence-number range and what is wrong. A
+ * damaged record's recipient cannot be known, so every history read while an archived segment is
+ * damaged is marked incomplete rather than presented as whole. {@link #history} and
+ * {@link #scan} keep refusing, naming the file and offset. Thread-safe; reads run alongside writes and
  * see every change acknowledged before they started.
  */
 public final class ConsentLedger {
@@ -62,7 +69,50 @@ public final class ConsentLedger {
         void accept(ConsentRecord record) throws IOException;
     }
 
-    /** Every record of {@code recipientId}, oldest first. */
+    /**
+     * An archived ledger segment that could not be read completely.
+     *
+     * @param file     its file (in the ledger archive)
+     * @param firstSeq the first sequence number it holds
+     * @param lastSeq  the last sequence number it holds
+     * @param error    what is wrong, naming the file and offset
+     */
+    public record DamagedSegment(Path file, long firstSeq, long lastSeq, String error) {
+    }
+
+    /**
+     * A recipient's history as far as it can be read.
+     *
+     * @param records the records read, oldest first
+     * @param damaged archived segments that could not be read completely: records of this recipient
+     *                may be missing from there (empty when the history is complete)
+     */
+    public record History(List<ConsentRecord> records, List<DamagedSegment> damaged) {
+        public History {
+            records = List.copyOf(records);
+            damaged = List.copyOf(damaged);
+        }
+
+        /** @return whether every segment could be read (nothing may be missing) */
+        public boolean complete() {
+            return damaged.isEmpty();
+        }
+    }
+
+    /**
+     * Every record of {@code recipientId} that can be read, oldest first, with the archived segments
+     * that could not be read completely (logged).
+     *
+     * @throws IOException if an active segment (the index's own log) cannot be read
+     */
+    public History historyOf(int recipientId) throws IOException {
+        List<ConsentRecord> out = new ArrayList<>();
+        List<DamagedSegment> damaged = new ArrayList<>();
+        scan(recipientId, Instant.MIN, Instant.MAX, out::add, damaged);
+        return new History(out, damaged);
+    }
+
+    /** Every record of {@code recipientId}, oldest first. @throws IOException naming the file if any segment is damaged */
     public List<ConsentRecord> history(int recipientId) throws IOException {
         List<ConsentRecord> out = new ArrayList<>();
         scan(recipientId, Instant.MIN, Instant.MAX, out::add);
@@ -74,23 +124,39 @@ public final class ConsentLedger {
      * ({@code recipientId < 0}), oldest first.
      */
     public void scan(int recipientId, Instant from, Instant to, RecordSink sink) throws IOException {
+        scan(recipientId, from, to, sink, null);
+    }
+
+    /** As {@link #scan(int, Instant, Instant, RecordSink)}; archived segments that fail go to {@code damaged} when it is not null. */
+    private void scan(int recipientId, Instant from, Instant to, RecordSink sink, List<DamagedSegment> damaged) throws IOException {
         segmentsLock.readLock().lock();
         try {
-            List<WalSegments.Segment> segments = new ArrayList<>(WalSegments.list(archiveDir));
+            List<WalSegments.Segment> archived = WalSegments.list(archiveDir);
+            List<WalSegments.Segment> segments = new ArrayList<>(archived);
             List<WalSegments.Segment> active = WalSegments.list(activeDir);
             segments.addAll(active);
             for (WalSegments.Segment seg : segments) {
                 // the active tail may hold a record being written right now: stop there quietly
                 boolean tail = !active.isEmpty() && seg == active.get(active.size() - 1);
-                WalSegments.scan(seg.path(), tail, (frame, len) -> {
-                    if (recipientId >= 0 && WalSegments.recipientId(frame) != recipientId) {
-                        return;
+                try {
+                    WalSegments.scan(seg.path(), tail, (frame, len) -> {
+                        if (recipientId >= 0 && WalSegments.recipientId(frame) != recipientId) {
+                            return;
+                        }
+                        ConsentRecord r = WalSegments.decode(seg.path(), frame, len);
+                        if (!r.time().isBefore(from) && r.time().isBefore(to)) {
+                            sink.accept(r);
+                        }
+                    });
+                } catch (IOException e) {
+                    if (damaged == null || !archived.contains(seg)) {
+                        throw e;
                     }
-                    ConsentRecord r = WalSegments.decode(seg.path(), frame, len);
-                    if (!r.time().isBefore(from) && r.time().isBefore(to)) {
-                        sink.accept(r);
-                    }
-                });
+                    // the records before the damage were delivered; the rest of this segment is unknown
+                    LOG.error("archived consent evidence {} (seq {}-{}) is damaged; histories are answered without it, "
+                            + "marked incomplete: {}", seg.path(), seg.firstSeq(), seg.lastSeq(), e.getMessage());
+                    damaged.add(new DamagedSegment(seg.path(), seg.firstSeq(), seg.lastSeq(), String.valueOf(e.getMessage())));
+                }
             }
         } finally {
             segmentsLock.readLock().unlock();

@@ -308,6 +308,7 @@ public class ApiDirectives extends AllDirectives {
             return switch (r.reason()) {
                 case NOT_FOUND -> ApiError.notFound(r.getMessage());
                 case CONFLICT -> ApiError.conflict(r.getMessage());
+                case DAMAGED -> new ApiError(409, "damaged", r.getMessage(), null);
                 case BUSY -> new ApiError(503, "busy", r.getMessage() + "; retry", null);
                 case INVALID -> ApiError.badRequest("invalid_campaign", r.getMessage(), null);
             };

@@ -100,7 +100,7 @@ public final class CampaignEventRoutes extends ApiDirectives {
 
     /** @return whether the stream ends at {@code s} */
     static boolean ends(CampaignStatus s) {
-        return s.isTerminal() || s == CampaignStatus.FAILED;
+        return s.isTerminal() || s == CampaignStatus.FAILED || s == CampaignStatus.DAMAGED;
     }
 
     private Source<ServerSentEvent, NotUsed> events(String id, CampaignRecord first) {

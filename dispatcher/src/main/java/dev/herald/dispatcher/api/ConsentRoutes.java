@@ -126,9 +126,9 @@ public final class ConsentRoutes extends ApiDirectives {
         CompletableFuture<Map<String, Object>> done = CompletableFuture.supplyAsync(() -> {
             Recipient r = directory.get(id).orElseThrow(() -> new ApiError(404, "unknown_recipient",
                     "no recipient with this phone number", "phone"));
-            List<ConsentRecord> history;
+            dev.herald.suppression.ConsentLedger.History history;
             try {
-                history = index.ledger().history(id);
+                history = index.ledger().historyOf(id);
             } catch (IOException e) {
                 throw new UncheckedIOException("the consent ledger could not be read: " + e.getMessage(), e);
             }
@@ -136,7 +136,8 @@ public final class ConsentRoutes extends ApiDirectives {
             body.put("phone", r.e164());
             body.put("recipientId", id);
             body.put("suppressed", index.snapshot().scopesOf(id).stream().map(Scope::toString).toList());
-            body.put("history", history.stream().map(ConsentRoutes::entry).toList());
+            body.put("history", history.records().stream().map(ConsentRoutes::entry).toList());
+            putCompleteness(body, history);
             return body;
         }, blockingIo);
         return onSuccess(done, body -> completeJson(200, body));
@@ -144,6 +145,31 @@ public final class ConsentRoutes extends ApiDirectives {
 
     private static Map<String, Object> entry(ConsentRecord r) {
         return consentEntry(r, "text");
+    }
+
+    /**
+     * Adds {@code "complete"} and, when an archived ledger segment could not be read, {@code "damaged":
+     * [{"file", "firstSeq", "lastSeq", "error"}]}: the records of this recipient from there may be
+     * missing (a damaged record's recipient cannot be known). Files are named by their directory
+     * and name, without the server's path.
+     */
+    static void putCompleteness(Map<String, Object> body, dev.herald.suppression.ConsentLedger.History history) {
+        body.put("complete", history.complete());
+        if (!history.complete()) {
+            List<Map<String, Object>> damaged = new java.util.ArrayList<>();
+            for (dev.herald.suppression.ConsentLedger.DamagedSegment d : history.damaged()) {
+                java.nio.file.Path dir = d.file().getParent();
+                String shown = (dir == null || dir.getFileName() == null ? "" : dir.getFileName() + "/") + d.file().getFileName();
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("file", shown);
+                m.put("firstSeq", d.firstSeq());
+                m.put("lastSeq", d.lastSeq());
+                m.put("error", dir == null ? d.error() : d.error().replace(dir.toString() + java.io.File.separator,
+                        dir.getFileName() + "/"));
+                damaged.add(m);
+            }
+            body.put("damaged", damaged);
+        }
     }
 
     // ---- GET /v1/campaigns/{id}/optouts ----

@@ -56,7 +56,8 @@ import dev.herald.dispatcher.metrics.HeraldMetrics;
  * or none when {@code require-timestamp} is on: 403 {@code stale_request}. The signature is checked before
  * anything else is looked at.
  *
- * <p><b>Answer.</b> 200 {@code {"action": "opt-out"|"opt-in"|"help"|"none", "scope", "reply"}}, once
+ * <p><b>Answer.</b> 200 {@code {"action": "opt-out"|"opt-in"|"help"|"review"|"none", "scope", "reply"}}
+ * (with {@code "review": "<item id>"} for a reply held for review, see {@link ReviewRoutes}), once
  * the change is durable (see {@link InboundHandler}). 400 names the field for a malformed body or
  * a {@code from} that is not a phone number; 503 {@code storage_failed} if the change could not be
  * made durable (retrying is safe: the request is not remembered as taken).
@@ -182,6 +183,9 @@ public final class InboundRoutes extends ApiDirectives {
             out.put("action", a.action());
             out.put("scope", a.scope());
             out.put("reply", a.reply());
+            if (a.review() != null) {
+                out.put("review", a.review());
+            }
             return complete(json(200, out));
         });
     }

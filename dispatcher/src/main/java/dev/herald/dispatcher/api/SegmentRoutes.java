@@ -7,6 +7,8 @@ import dev.herald.suppression.ImportReport;
 import dev.herald.suppression.RecipientDirectory;
 
 import java.io.IOException;
+import java.util.Map;
+import java.util.LinkedHashMap;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.Reader;
@@ -117,8 +119,20 @@ public final class SegmentRoutes extends ApiDirectives {
                         delete(() -> authorized(Role.SENDER, key -> remove(name))))))));
     }
 
+    /** Every segment's meta; a damaged one as {@code {"name", "status": "damaged", "file", "error"}}, by name. */
     private Route list() {
-        return onSuccess(blocking(segments::list), metas -> completeJson(200, metas));
+        return onSuccess(blocking(segments::listing), listing -> {
+            List<Object> out = new ArrayList<>(listing.segments());
+            for (SegmentStore.Damaged d : listing.damaged()) {
+                Map<String, Object> entry = new LinkedHashMap<>();
+                entry.put("name", d.name());
+                entry.put("status", "damaged");
+                entry.put("file", d.file());
+                entry.put("error", d.error());
+                out.add(entry);
+            }
+            return completeJson(200, out);
+        });
     }
 
     private Route show(String name) {
@@ -306,6 +320,15 @@ public final class SegmentRoutes extends ApiDirectives {
         }
     }
 
+    /**
+     * @return 409 {@code damaged} naming the segment, its file (relative to the data directory) and
+     *     what is wrong: retrying does not help; storing the segment again or deleting it does
+     */
+    public static ApiError damaged(dev.herald.dispatcher.segment.DamagedSegmentException e) {
+        return new ApiError(409, "damaged", "segment '" + e.segment() + "' is damaged (store it again or delete it): "
+                + e.getMessage(), null);
+    }
+
     @FunctionalInterface
     private interface IoSupplier<T> {
         T get() throws IOException;
@@ -319,6 +342,9 @@ public final class SegmentRoutes extends ApiDirectives {
         return CompletableFuture.supplyAsync(() -> {
             try {
                 return work.get();
+            } catch (dev.herald.dispatcher.segment.DamagedSegmentException e) {
+                LOG.error("segment {} is damaged: {}", e.segment(), e.getMessage(), e);
+                throw new CompletionException(damaged(e));
             } catch (IOException e) {
                 LOG.error("segment storage failed: {}", e.getMessage(), e);
                 throw new CompletionException(new ApiError(500, "storage_error",

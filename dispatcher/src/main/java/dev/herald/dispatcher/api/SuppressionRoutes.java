@@ -267,9 +267,9 @@ public final class SuppressionRoutes extends ApiDirectives {
         int id = phoneId(directory, phone);
         CompletableFuture<Map<String, Object>> done = CompletableFuture.supplyAsync(() -> {
             Recipient r = directory.get(id).orElseThrow(() -> ApiError.notFound("no recipient with this phone number"));
-            List<ConsentRecord> history;
+            dev.herald.suppression.ConsentLedger.History history;
             try {
-                history = index.ledger().history(id);
+                history = index.ledger().historyOf(id);
             } catch (IOException e) {
                 throw new UncheckedIOException("the consent ledger could not be read: " + e.getMessage(), e);
             }
@@ -278,7 +278,8 @@ public final class SuppressionRoutes extends ApiDirectives {
             body.put("phone", r.e164());
             body.put("suppressed", !inForce.isEmpty());
             body.put("scopes", inForce.stream().map(Scope::toString).toList());
-            body.put("history", history.stream().map(SuppressionRoutes::historyEntry).toList());
+            body.put("history", history.records().stream().map(SuppressionRoutes::historyEntry).toList());
+            ConsentRoutes.putCompleteness(body, history);
             return body;
         }, blockingIo);
         return onSuccess(done, answer -> completeJson(200, answer));

@@ -154,9 +154,15 @@ public final class Campaign extends AbstractBehavior<Campaign.Command> {
      */
     public static Behavior<Command> create(String id, Settings settings) {
         return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
-            CampaignRecord record = settings.store().load(id)
-                    .orElseThrow(() -> new IllegalStateException("campaign " + id + " is not in " + settings.store().root()));
-            OutcomeLedger ledger = OutcomeLedger.openExisting(settings.store().ledgerDir(id));
+            CampaignRecord record;
+            OutcomeLedger ledger;
+            try {
+                record = settings.store().load(id)
+                        .orElseThrow(() -> new IllegalStateException("campaign " + id + " is not in " + settings.store().root()));
+                ledger = OutcomeLedger.openExisting(settings.store().ledgerDir(id));
+            } catch (IOException e) {
+                throw new CampaignDamagedException(id, e); // this campaign only: the manager shows it as damaged
+            }
             if (ledger.recovery().unknownCount() > 0) {
                 context.getLog().warn("campaign {}: {}", id, ledger.recovery().warnings());
             }
@@ -214,10 +220,17 @@ public final class Campaign extends AbstractBehavior<Campaign.Command> {
      * that were never handed over (pending and deferred), so they are not capped by themselves.
      *
      * @return how many reservations were forgotten
-     * @throws IOException if the ledger cannot be opened
+     * @throws CampaignDamagedException if the ledger cannot be opened (that campaign is damaged)
+     * @throws IOException if the throttle shards cannot release them
      */
     static int recoverReservations(Settings settings, CampaignRecord record) throws IOException {
-        try (OutcomeLedger l = OutcomeLedger.openExisting(settings.store().ledgerDir(record.id()))) {
+        OutcomeLedger opened;
+        try {
+            opened = OutcomeLedger.openExisting(settings.store().ledgerDir(record.id()));
+        } catch (IOException e) {
+            throw new CampaignDamagedException(record.id(), e);
+        }
+        try (OutcomeLedger l = opened) {
             MutableRoaringBitmap left = l.unsettled();
             return left.isEmpty() ? 0 : settings.deps().shards().releaseStale(left, CampaignRun.capContext(record.spec(l.audience())));
         }
@@ -333,7 +346,11 @@ public final class Campaign extends AbstractBehavior<Campaign.Command> {
             // Claimed ids may have reached the connector: reopening makes them unknown (never resent),
             // and gives a fresh ledger if it refuses writes after a failed one.
             ledger.close();
-            ledger = OutcomeLedger.openExisting(settings.store().ledgerDir(record.id()));
+            try {
+                ledger = OutcomeLedger.openExisting(settings.store().ledgerDir(record.id()));
+            } catch (IOException e) {
+                throw new CampaignDamagedException(record.id(), e);
+            }
             // The failed run's cap reservations of ids it never handed over would cap them next time.
             MutableRoaringBitmap left = ledger.unsettled();
             List<CompletableFuture<Integer>> releases = new ArrayList<>();

@@ -43,6 +43,12 @@ import org.roaringbitmap.buffer.ImmutableRoaringBitmap;
  * operator may resume it. Campaigns that end (completed, cancelled, failed) stop their actors; the
  * manager answers for them from the store.
  *
+ * <p><b>Damage.</b> A campaign whose record or outcome ledger fails its checks (at start, or when
+ * its actor opens them) is that campaign's problem only: it is listed and shown with status
+ * {@code damaged} and an error naming the file and what is wrong, is neither run nor changed
+ * (pause, resume, cancel and recipient look-ups answer a {@code DAMAGED} rejection naming the
+ * damage), and every other campaign carries on.
+ *
  * <p>Thread-safety: an actor. Creation writes the campaign's ledger and record before it answers.
  */
 public final class CampaignManager extends AbstractBehavior<CampaignManager.Command> {
@@ -123,6 +129,8 @@ public final class CampaignManager extends AbstractBehavior<CampaignManager.Comm
     private final Map<String, ActorRef<Campaign.Command>> live = new HashMap<>();
     private final Map<ActorRef<Void>, String> byRef = new HashMap<>();
     private final Set<ActorRef<Done>> shutdownWaiters = new HashSet<>();
+    /** Campaigns whose outcome ledger failed its checks (their records are fine): id → the file and what is wrong. */
+    private final Map<String, String> damaged = new HashMap<>();
 
     private CampaignManager(ActorContext<Command> context, Campaign.Settings settings) {
         super(context);
@@ -140,22 +148,30 @@ public final class CampaignManager extends AbstractBehavior<CampaignManager.Comm
             List<CampaignRecord> records = settings.store().list();
             // Before any campaign runs: what a killed process reserved and never sent must not cap anyone.
             for (CampaignRecord r : records) {
-                if (r.status() != CampaignStatus.COMPLETED) {
+                if (r.status() != CampaignStatus.COMPLETED && r.status() != CampaignStatus.DAMAGED) {
                     try {
                         int released = Campaign.recoverReservations(settings, r);
                         if (released > 0) {
                             context.getLog().info("campaign {}: released {} cap reservation(s) left by a stopped process",
                                     r.id(), released);
                         }
+                    } catch (CampaignDamagedException e) {
+                        context.getLog().error("{}; the other campaigns carry on", e.getMessage());
+                        m.damaged.put(r.id(), settings.store().relative(e.damage()));
                     } catch (IOException | RuntimeException e) {
                         context.getLog().warn("campaign {}: start-up recovery failed: {}", r.id(), e.toString());
                     }
                 }
             }
             for (CampaignRecord r : records) {
-                if (r.status() != CampaignStatus.COMPLETED && r.status() != CampaignStatus.FAILED) {
+                if (r.status() != CampaignStatus.COMPLETED && r.status() != CampaignStatus.FAILED
+                        && r.status() != CampaignStatus.DAMAGED && !m.damaged.containsKey(r.id())) {
                     m.spawn(r.id());
                 }
+            }
+            long damagedCount = records.stream().filter(r -> r.status() == CampaignStatus.DAMAGED).count() + m.damaged.size();
+            if (damagedCount > 0) {
+                context.getLog().error("campaign manager: {} damaged campaign(s), listed with status damaged", damagedCount);
             }
             context.getLog().info("campaign manager: {} campaign(s) carried on from {}", m.live.size(),
                     settings.store().root());
@@ -185,7 +201,14 @@ public final class CampaignManager extends AbstractBehavior<CampaignManager.Comm
         CampaignRecord r = m.record();
         try {
             validate(r, m.audience());
-            if (store.load(r.id()).isPresent()) {
+            boolean exists;
+            try {
+                exists = store.load(r.id()).isPresent();
+            } catch (dev.herald.suppression.CorruptIndexException e) {
+                throw new CampaignRejection(CampaignRejection.Reason.CONFLICT, "campaign " + r.id()
+                        + " already exists (damaged: " + e.getMessage() + ")");
+            }
+            if (exists) {
                 throw new CampaignRejection(CampaignRejection.Reason.CONFLICT, "campaign " + r.id() + " already exists");
             }
             store.create(r, m.audience());
@@ -266,9 +289,15 @@ public final class CampaignManager extends AbstractBehavior<CampaignManager.Comm
         if (r.isError()) {
             return StatusReply.error(r.getError());
         }
+        if (r.getValue().status() == CampaignStatus.DAMAGED) {
+            return StatusReply.error(damagedRejection(r.getValue()));
+        }
         try (OutcomeLedger ledger = OutcomeLedger.openExisting(store.ledgerDir(m.id()))) {
             return StatusReply.success(RecipientLookup.of(r.getValue().withCounts(ledger.counts()), ledger, m.recipient()));
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException e) {
+            return StatusReply.error(new CampaignRejection(CampaignRejection.Reason.DAMAGED, "campaign " + m.id()
+                    + " is damaged: its outcome ledger could not be read: " + store.relative(e.getMessage())));
+        } catch (RuntimeException e) {
             return StatusReply.error(new IOException("campaign " + m.id() + ": its outcome ledger could not be read: "
                     + e.getMessage(), e));
         }
@@ -276,7 +305,11 @@ public final class CampaignManager extends AbstractBehavior<CampaignManager.Comm
 
     private Behavior<Command> onList(ListAll m) {
         try {
-            List<CampaignRecord> out = new ArrayList<>(store.list());
+            List<CampaignRecord> out = new ArrayList<>();
+            for (CampaignRecord r : store.list()) {
+                String why = damaged.get(r.id());
+                out.add(why == null || r.status() == CampaignStatus.DAMAGED ? r : r.asDamaged(why));
+            }
             m.replyTo().tell(StatusReply.success(out));
         } catch (IOException | RuntimeException e) {
             m.replyTo().tell(StatusReply.error(e));
@@ -299,6 +332,10 @@ public final class CampaignManager extends AbstractBehavior<CampaignManager.Comm
                 return this;
             }
             CampaignStatus s = r.getValue().status();
+            if (s == CampaignStatus.DAMAGED) {
+                replyTo.tell(StatusReply.error(damagedRejection(r.getValue())));
+                return this;
+            }
             if (!spawnIfStored || s == CampaignStatus.COMPLETED || s == CampaignStatus.CANCELLED) {
                 replyTo.tell(StatusReply.error(new CampaignRejection(CampaignRejection.Reason.CONFLICT,
                         "campaign " + id + " is " + s.wire() + ": cannot change it")));
@@ -343,11 +380,21 @@ public final class CampaignManager extends AbstractBehavior<CampaignManager.Comm
                 ? CampaignRejection.Reason.BUSY : CampaignRejection.Reason.CONFLICT;
     }
 
+    /** Why a damaged campaign cannot be changed or looked into, naming the damage. */
+    private static CampaignRejection damagedRejection(CampaignRecord r) {
+        return new CampaignRejection(CampaignRejection.Reason.DAMAGED, "campaign " + r.id() + " is damaged and cannot be "
+                + "changed or looked into until its files are repaired or restored: " + r.error());
+    }
+
+    /** The stored record (shown as damaged when it or the campaign's ledger failed its checks), or why there is none. */
     private StatusReply<CampaignRecord> stored(String id) {
         try {
             Optional<CampaignRecord> r = store.load(id);
-            return r.map(StatusReply::success).orElseGet(() -> StatusReply.error(
+            String why = damaged.get(id);
+            return r.map(x -> StatusReply.success(why == null ? x : x.asDamaged(why))).orElseGet(() -> StatusReply.error(
                     new CampaignRejection(CampaignRejection.Reason.NOT_FOUND, "no campaign '" + id + "'")));
+        } catch (dev.herald.suppression.CorruptIndexException e) {
+            return StatusReply.success(CampaignRecord.damaged(id, store.recordModified(id), store.relative(e.getMessage())));
         } catch (IllegalArgumentException e) {
             return StatusReply.error(new CampaignRejection(CampaignRejection.Reason.NOT_FOUND, e.getMessage()));
         } catch (IOException e) {
@@ -383,7 +430,10 @@ public final class CampaignManager extends AbstractBehavior<CampaignManager.Comm
 
     private Behavior<Command> onChildFailed(ChildFailed s) {
         String id = forget(s.getRef());
-        if (id != null) {
+        if (id != null && s.getCause() instanceof CampaignDamagedException d) {
+            getContext().getLog().error("{}; shown as damaged, the other campaigns carry on", d.getMessage());
+            damaged.put(id, store.relative(d.damage()));
+        } else if (id != null) {
             getContext().getLog().error("campaign {}: stopped by an error; marked failed", id, s.getCause());
             try {
                 Optional<CampaignRecord> r = store.load(id);

@@ -75,6 +75,19 @@ public record CampaignRecord(String id, String name, String channel, String cate
     }
 
     /**
+     * A campaign whose stored state cannot be read: status {@link CampaignStatus#DAMAGED}, nothing
+     * known but its id.
+     *
+     * @param id        the campaign id (its directory's name)
+     * @param createdAt when its record was last written, as far as known (for the listing's order)
+     * @param error     the file and what is wrong with it
+     */
+    public static CampaignRecord damaged(String id, Instant createdAt, String error) {
+        return new CampaignRecord(id, null, null, null, null, null, "", 0, CampaignStatus.DAMAGED, createdAt, null, null,
+                null, null, error, Map.of(), null, null);
+    }
+
+    /**
      * @param id a candidate campaign id
      * @throws IllegalArgumentException saying what is wrong with it
      */
@@ -104,6 +117,12 @@ public record CampaignRecord(String id, String name, String channel, String cate
     }
 
     /** @return this record starting at {@code hhmm} in each recipient's zone (see {@link #localTime()}) */
+    /** @return this record shown as {@link CampaignStatus#DAMAGED}, {@code why} (the file and what is wrong) as its error */
+    public CampaignRecord asDamaged(String why) {
+        return new CampaignRecord(id, name, channel, category, sender, template, footer, audienceSize, CampaignStatus.DAMAGED,
+                createdAt, startAt, expiresAt, startedAt, finishedAt, why, counts, localTime, tps);
+    }
+
     public CampaignRecord withLocalTime(String hhmm) {
         return new CampaignRecord(id, name, channel, category, sender, template, footer, audienceSize, status, createdAt,
                 startAt, expiresAt, startedAt, finishedAt, error, counts, hhmm, tps);

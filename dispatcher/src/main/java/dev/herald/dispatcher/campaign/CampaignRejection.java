@@ -23,7 +23,9 @@ public final class CampaignRejection extends RuntimeException {
         /** The request itself is invalid (bad template, empty audience, bad names). */
         INVALID,
         /** The campaign did not answer in time (a busy machine): retrying is safe. */
-        BUSY
+        BUSY,
+        /** The campaign's stored state is damaged (the message names the file): it cannot be changed. */
+        DAMAGED
     }
 
     private final Reason reason;

@@ -27,7 +27,12 @@ public enum CampaignStatus {
     /** Stopped for good by an operator; the rest got {@code failed:cancelled}. */
     CANCELLED,
     /** Its stream failed repeatedly (a store or the throttle shards); resumable. */
-    FAILED;
+    FAILED,
+    /**
+     * Its stored record or outcome ledger failed its checks: listed (the error names the file and
+     * what is wrong) but never run or changed; only ever shown, never stored.
+     */
+    DAMAGED;
 
     /** @return the lower-case name used in JSON, logs and the CLI */
     @JsonValue

@@ -33,6 +33,9 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>
  * campaigns/&lt;id&gt;/campaign.json   the {@link CampaignRecord}, replaced atomically (written aside, fsynced, renamed)
+ * campaigns/&lt;id&gt;/identity        its sender and channel, which never change, with a CRC-32: written at
+ *                                creation (or the first save of an older campaign), so that its
+ *                                recipients' unsubscribe links work when campaign.json is damaged
  * campaigns/&lt;id&gt;/outcomes/       its {@link OutcomeLedger} (audience, checkpoint, log)
  * </pre>
  *
@@ -46,6 +49,10 @@ import org.slf4j.LoggerFactory;
  * directory without one, which {@link #list()} skips and the next {@link #create} of that id
  * replaces.
  *
+ * <p><b>Damage.</b> A {@code campaign.json} that cannot be read as a record is that campaign's
+ * problem only: {@link #list()} lists it as a {@link CampaignRecord#damaged damaged} record naming
+ * the file and what is wrong, and lists the others; {@link #load} refuses it by name.
+ *
  * <p>Thread-safety: thread-safe for different ids; one writer per id (the campaign's actor).
  */
 public final class CampaignStore {
@@ -53,6 +60,17 @@ public final class CampaignStore {
     public static final String RECORD = "campaign.json";
     /** The outcome ledger directory inside a campaign's directory. */
     public static final String OUTCOMES = "outcomes";
+    /** The file with the campaign's sender and channel inside its directory. */
+    public static final String IDENTITY = "identity";
+
+    /**
+     * What a campaign's unsubscribe links need and what never changes after creation.
+     *
+     * @param sender  the sender id
+     * @param channel the channel
+     */
+    public record Identity(String sender, String channel) {
+    }
 
     private static final Logger LOG = LoggerFactory.getLogger(CampaignStore.class);
     private static final ObjectMapper JSON = new ObjectMapper()
@@ -99,6 +117,7 @@ public final class CampaignStore {
             deleteTree(dir);
         }
         Files.createDirectories(dir);
+        writeIdentity(dir, record);
         try (OutcomeLedger ledger = OutcomeLedger.open(dir.resolve(OUTCOMES), audience)) {
             ledger.sync();
         }
@@ -107,7 +126,13 @@ public final class CampaignStore {
 
     /** Replaces the stored record of {@code record.id()} atomically and durably. @throws IOException if that fails */
     public void save(CampaignRecord record) throws IOException {
+        if (record.status() == CampaignStatus.DAMAGED) {
+            throw new IllegalArgumentException("campaign " + record.id() + ": a damaged record is never stored");
+        }
         Path dir = root.resolve(record.id());
+        if (!Files.exists(dir.resolve(IDENTITY))) {
+            writeIdentity(dir, record); // a campaign created before identity files existed
+        }
         Path tmp = dir.resolve(RECORD + ".tmp");
         byte[] bytes = JSON.writeValueAsBytes(record);
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
@@ -150,16 +175,20 @@ public final class CampaignStore {
                 throw new CorruptIndexException(file, "holds campaign '" + r.id() + "', expected '" + id + "'");
             }
             return Optional.of(r);
-        } catch (JsonProcessingException | IllegalArgumentException | NullPointerException e) {
+        } catch (JsonProcessingException e) {
+            com.fasterxml.jackson.core.JsonLocation at = e.getLocation();
+            throw new CorruptIndexException(file, "not a valid campaign record: " + e.getOriginalMessage()
+                    + (at == null ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")"), e);
+        } catch (IllegalArgumentException | NullPointerException e) {
             throw new CorruptIndexException(file, "not a valid campaign record: " + e.getMessage(), e);
         }
     }
 
     /**
      * @return every campaign's record, oldest first; directories without a record (an unfinished
-     *     creation) are skipped
-     * @throws CorruptIndexException naming the first file that is not a valid record
-     * @throws IOException if the directory cannot be read
+     *     creation) are skipped; a record that cannot be read is listed as a
+     *     {@link CampaignRecord#damaged damaged} one naming the file and what is wrong (logged)
+     * @throws IOException if the directory itself cannot be read
      */
     public List<CampaignRecord> list() throws IOException {
         List<CampaignRecord> out = new ArrayList<>();
@@ -174,11 +203,84 @@ public final class CampaignStore {
                 } catch (IllegalArgumentException e) {
                     continue;
                 }
-                load(id).ifPresent(out::add);
+                try {
+                    load(id).ifPresent(out::add);
+                } catch (IOException | RuntimeException e) {
+                    LOG.error("campaign {} is damaged, the other campaigns carry on: {}", id, e.getMessage());
+                    out.add(CampaignRecord.damaged(id, modified(dir.resolve(RECORD)), relative(String.valueOf(e.getMessage()))));
+                }
             }
         }
         out.sort(Comparator.comparing(CampaignRecord::createdAt).thenComparing(CampaignRecord::id));
         return out;
+    }
+
+    /**
+     * @param message an error message naming files under the data directory
+     * @return it with those files named relative to the data directory ({@code campaigns/x/campaign.json}),
+     *     as API answers show them (no server paths)
+     */
+    public String relative(String message) {
+        Path data = root.toAbsolutePath().getParent();
+        String m = String.valueOf(message);
+        return data == null ? m : m.replace(data + java.io.File.separator, "").replace(root + java.io.File.separator,
+                root.getFileName() + "/");
+    }
+
+    /** @return when campaign {@code id}'s record file was last written, as far as known (epoch if not) */
+    java.time.Instant recordModified(String id) {
+        return modified(root.resolve(id).resolve(RECORD));
+    }
+
+    private static java.time.Instant modified(Path file) {
+        try {
+            return Files.getLastModifiedTime(file).toInstant();
+        } catch (IOException e) {
+            return java.time.Instant.EPOCH;
+        }
+    }
+
+    /**
+     * @return the sender and channel of campaign {@code id}, from its identity file; empty when it has
+     *     none (a campaign created before identity files, never saved since) or it is damaged (logged)
+     */
+    public Optional<Identity> identity(String id) {
+        CampaignRecord.checkId(id);
+        Path file = root.resolve(id).resolve(IDENTITY);
+        try {
+            List<String> lines = Files.readAllLines(file, java.nio.charset.StandardCharsets.UTF_8);
+            if (lines.size() == 3 && lines.get(0).startsWith("sender=") && lines.get(1).startsWith("channel=")
+                    && lines.get(2).equals("crc32=" + crc(lines.get(0) + "\n" + lines.get(1) + "\n"))) {
+                return Optional.of(new Identity(lines.get(0).substring(7), lines.get(1).substring(8)));
+            }
+            LOG.error("{}: damaged (not sender=, channel=, crc32= lines with a matching checksum)", file);
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException | RuntimeException e) {
+            LOG.error("{}: cannot be read: {}", file, e.toString());
+        }
+        return Optional.empty();
+    }
+
+    private static void writeIdentity(Path dir, CampaignRecord record) throws IOException {
+        String body = "sender=" + record.sender() + "\n" + "channel=" + record.channel() + "\n";
+        byte[] bytes = (body + "crc32=" + crc(body) + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        Path tmp = dir.resolve(IDENTITY + ".tmp");
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            ByteBuffer buf = ByteBuffer.wrap(bytes);
+            while (buf.hasRemaining()) {
+                ch.write(buf);
+            }
+            ch.force(true);
+        }
+        Files.move(tmp, dir.resolve(IDENTITY), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    private static String crc(String s) {
+        java.util.zip.CRC32 c = new java.util.zip.CRC32();
+        c.update(s.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return String.format("%08x", c.getValue());
     }
 
     private static void deleteTree(Path dir) throws IOException {

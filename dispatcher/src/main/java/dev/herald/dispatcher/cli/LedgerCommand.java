@@ -46,10 +46,15 @@ final class LedgerCommand {
                 out().flush();
                 return 0;
             }
-            List<ConsentRecord> history = ledger.history(r.get().id());
+            ConsentLedger.History read = ledger.historyOf(r.get().id());
+            List<ConsentRecord> history = read.records();
+            for (ConsentLedger.DamagedSegment d : read.damaged()) {
+                err().println("herald: history may be incomplete: archived ledger segment " + d.file() + " (seq "
+                        + d.firstSeq() + "-" + d.lastSeq() + ") cannot be read: " + d.error());
+            }
             if (history.isEmpty()) {
                 out().println("no consent history for " + r.get().e164());
-                return 0;
+                return read.complete() ? 0 : HeraldCommand.DATA_ERROR;
             }
             for (ConsentRecord c : history) {
                 out().printf("%-24s %-7s %-22s %-8s %-6s %s%s%n", c.time(), c.action().label(), c.scope(),
@@ -57,7 +62,7 @@ final class LedgerCommand {
                         c.evidence().rawText() == null ? "" : "\"" + c.evidence().rawText() + "\"",
                         c.evidence().campaignId() == null ? "" : " campaign=" + c.evidence().campaignId());
             }
-            return 0;
+            return read.complete() ? 0 : HeraldCommand.DATA_ERROR;
         }
     }
 

@@ -59,6 +59,13 @@ import dev.herald.throttle.RateLimiter;
  * fsynced and visible to every campaign's send stage (the index's hand-over gate: no campaign
  * hands over a marketing message to the recipient after that).
  *
+ * <p><b>Intent phrases.</b> A reply that is no keyword but holds an intent phrase
+ * ({@link IntentPhrases}: "please stop texting me") is an opt-out with the scope of a STOP, or,
+ * when the sender's {@code intent-action} is {@code review}, held in the {@link ReviewQueue}
+ * (answer {@code review}, nothing sent) until an operator {@link #decide decides}: an opt-out then
+ * is made as a STOP would be (confirmed once), with source {@code operator} and the text
+ * {@code review <id> by key <key>: <the recipient's words>} as evidence.
+ *
  * <p><b>Evidence.</b> Source {@code keyword}, the channel, the raw text, and the campaign the reply
  * answered with its send time ({@link LastSends}: the recipient's last marketing message, if it
  * came from that sender, or from any for a STOPALL, within the attribution window).
@@ -86,11 +93,19 @@ public final class InboundHandler {
     /**
      * What was done.
      *
-     * @param action {@code opt-out}, {@code opt-in}, {@code help} or {@code none}
-     * @param scope  the scope changed or asked about, e.g. {@code sender:acme}; null for help and none
+     * @param action {@code opt-out}, {@code opt-in}, {@code help}, {@code review} (held for an operator) or {@code none}
+     * @param scope  the scope changed or asked about (for {@code review}: the one an opt-out would change),
+     *               e.g. {@code sender:acme}; null for help and none
      * @param reply  the text sent back; null when nothing is sent
+     * @param review the {@link ReviewQueue} item's id, for {@code review} only (left out of JSON otherwise)
      */
-    public record Answer(String action, String scope, String reply) {
+    public record Answer(String action, String scope, String reply,
+                         @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+                         String review) {
+        /** An answer without a review item. */
+        public Answer(String action, String scope, String reply) {
+            this(action, scope, reply, null);
+        }
     }
 
     /** A reply's number that is not a phone number: the caller answers 400 naming {@code from}. */
@@ -101,6 +116,8 @@ public final class InboundHandler {
     }
 
     private final KeywordRules rules;
+    private final IntentPhrases intents;
+    private final ReviewQueue review;
     private final SenderProfiles senders;
     private final InboundSettings settings;
     private final RecipientDirectory directory;
@@ -122,7 +139,22 @@ public final class InboundHandler {
     public InboundHandler(KeywordRules rules, SenderProfiles senders, InboundSettings settings, RecipientDirectory directory,
                           SuppressionIndex index, LastSends lastSends, Connector connector, RateLimiter limiter,
                           HeraldMetrics metrics, Clock clock, Executor io) {
+        this(rules, null, null, senders, settings, directory, index, lastSends, connector, limiter, metrics, clock, io);
+    }
+
+    /**
+     * @param intents   the intent phrases; null: only keywords count
+     * @param review    where replies are held for review; null: intent phrases always opt out
+     * @param lastSends may be null (no attribution)
+     * @param limiter   may be null (the connector is not rate-limited)
+     * @param io        runs directory, index and queue work (may block briefly)
+     */
+    public InboundHandler(KeywordRules rules, IntentPhrases intents, ReviewQueue review, SenderProfiles senders,
+                          InboundSettings settings, RecipientDirectory directory, SuppressionIndex index, LastSends lastSends,
+                          Connector connector, RateLimiter limiter, HeraldMetrics metrics, Clock clock, Executor io) {
         this.rules = rules;
+        this.intents = intents;
+        this.review = review;
         this.senders = senders;
         this.settings = settings;
         this.directory = directory;
@@ -151,6 +183,18 @@ public final class InboundHandler {
         String senderId = profile.map(SenderProfiles.Profile::id).orElse(null);
         KeywordRules.Action action = reply.text() == null ? KeywordRules.Action.NONE
                 : rules.classify(reply.text(), senderId, from.region());
+        if (action == KeywordRules.Action.NONE && reply.text() != null && intents != null) {
+            Optional<IntentPhrases.Match> intent = intents.match(reply.text(), senderId, from.region());
+            if (intent.isPresent()) {
+                SenderProfiles.IntentAction what = profile.map(SenderProfiles.Profile::intentAction)
+                        .orElseGet(senders::defaultIntentAction);
+                if (what == SenderProfiles.IntentAction.REVIEW && review != null) {
+                    return serially(from.e164(), () -> hold(from.e164(), profile, reply, intent.get()));
+                }
+                action = KeywordRules.Action.OPT_OUT; // by any reasonable means: as a STOP
+            }
+        }
+        KeywordRules.Action chosen = action;
         switch (action) {
             case NONE:
                 return CompletableFuture.completedFuture(new Answer("none", null, null));
@@ -167,8 +211,78 @@ public final class InboundHandler {
             return CompletableFuture.completedFuture(new Answer("opt-in", null, null)); // nobody to resubscribe to
         }
         // one recipient's replies in arrival order, from before the directory look-up on
-        return serially(from.e164(), () -> change(directory.register(from.e164(), null, null, null).id(), from.e164(), action,
-                profile, reply));
+        return serially(from.e164(), () -> change(directory.register(from.e164(), null, null, null).id(), from.e164(), chosen,
+                profile, reply, ConsentEvidence.of(ConsentSource.KEYWORD).channel(reply.channel()).rawText(reply.text())));
+    }
+
+    /** The scope a STOP from {@code profile}'s recipient through {@code channel} changes (everything for no profile). */
+    private Scope optOutScope(Optional<SenderProfiles.Profile> profile, String channel) {
+        if (profile.isEmpty()) {
+            return settings.allChannels() ? Scope.GLOBAL : Scope.channel(channel);
+        }
+        return settings.allChannels() ? profile.get().scope() : Scope.senderChannel(profile.get().id(), channel);
+    }
+
+    /** Holds a reply with an intent phrase for review: durable before the answer, nothing sent. */
+    private CompletionStage<Answer> hold(String e164, Optional<SenderProfiles.Profile> profile, Reply reply,
+                                         IntentPhrases.Match match) {
+        int id = directory.register(e164, null, null, null).id();
+        Scope scope = optOutScope(profile, reply.channel());
+        try {
+            ReviewQueue.Item item = review.hold(clock.instant(), e164, id, stripChannelPrefix(reply.to()),
+                    profile.map(SenderProfiles.Profile::id).orElse(null), reply.channel(), reply.text(), match, scope.toString());
+            LOG.info("reply of recipient {} held for review as item {} (intent phrase '{}', {})", id, item.id(), match.phrase(),
+                    match.language());
+            return CompletableFuture.completedFuture(new Answer("review", scope.toString(), null, String.valueOf(item.id())));
+        } catch (java.io.IOException e) {
+            return CompletableFuture.failedFuture(new java.io.UncheckedIOException("the reply could not be held for review", e));
+        }
+    }
+
+    /**
+     * An operator's decision on a held reply: an opt-out is made durable (as a STOP to the item's
+     * sender, confirmed once), then the decision is stored; a dismissal is stored. Deciding the same
+     * again answers the item as it is.
+     *
+     * @param itemId   the item's id
+     * @param decision {@link ReviewQueue.Status#OPTED_OUT} or {@link ReviewQueue.Status#DISMISSED}
+     * @param by       the deciding API key's id
+     * @return completed with the item as decided; exceptionally with {@link java.util.NoSuchElementException}
+     *     for an unknown id, {@link ReviewQueue.Conflict} for an item with the other decision, or an
+     *     {@link java.io.IOException} (wrapped) when the change could not be made durable
+     * @throws IllegalStateException if this handler has no review queue
+     */
+    public CompletionStage<ReviewQueue.Item> decide(String itemId, ReviewQueue.Status decision, String by) {
+        if (review == null) {
+            throw new IllegalStateException("no review queue");
+        }
+        Optional<ReviewQueue.Item> found = review.get(itemId);
+        if (found.isEmpty()) {
+            return CompletableFuture.failedFuture(new java.util.NoSuchElementException("no review item '" + itemId + "'"));
+        }
+        ReviewQueue.Item item = found.get();
+        return serially(item.phone(), () -> {
+            ReviewQueue.Item now = review.get(itemId).orElseThrow();
+            if (decision == ReviewQueue.Status.DISMISSED || now.status() != ReviewQueue.Status.PENDING) {
+                return stored(now.id(), decision, by); // a dismissal, a repeat, or a conflict
+            }
+            Optional<SenderProfiles.Profile> profile = Optional.ofNullable(now.sender()).map(senders::profile);
+            Reply reply = new Reply(now.phone(), now.to(), now.text(), now.channel());
+            ConsentEvidence evidence = ConsentEvidence.of(ConsentSource.OPERATOR).channel(now.channel())
+                    .rawText("review " + now.id() + " by key " + by + ": " + now.text());
+            return change(now.recipientId(), now.phone(), KeywordRules.Action.OPT_OUT, profile, reply, evidence)
+                    .thenCompose(a -> stored(now.id(), decision, by));
+        });
+    }
+
+    private CompletionStage<ReviewQueue.Item> stored(long id, ReviewQueue.Status decision, String by) {
+        try {
+            return CompletableFuture.completedFuture(review.decide(id, decision, clock.instant(), by));
+        } catch (java.io.IOException e) {
+            return CompletableFuture.failedFuture(new java.io.UncheckedIOException("the decision could not be stored", e));
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
     }
 
     /** Runs {@code work} after every earlier reply from number {@code e164} is done. */
@@ -188,10 +302,9 @@ public final class InboundHandler {
     }
 
     private CompletionStage<Answer> change(int id, String e164, KeywordRules.Action action,
-                                           Optional<SenderProfiles.Profile> profile, Reply reply) {
+                                           Optional<SenderProfiles.Profile> profile, Reply reply, ConsentEvidence evidence) {
         String channel = reply.channel();
         SuppressionSnapshot now = index.snapshot();
-        ConsentEvidence evidence = ConsentEvidence.of(ConsentSource.KEYWORD).channel(channel).rawText(reply.text());
         List<ConsentChange> changes = new ArrayList<>(2);
         Scope answered;
         String confirmation;

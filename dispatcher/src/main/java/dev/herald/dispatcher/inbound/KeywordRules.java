@@ -28,9 +28,13 @@ import java.util.Set;
  * }</pre>
  *
  * <p><b>Normalisation</b> ({@link #normalize}): Unicode NFKC (full-width forms become ASCII),
- * upper case, white space and punctuation removed around the text, inner white space collapsed to
- * one space. A keyword matches the whole normalised reply, or, in the countries configured for it,
- * any run of whole words in it.
+ * upper case, white space and punctuation removed around the text, hyphens and dashes of every kind
+ * removed inside it ({@code OPT-OUT}, {@code OPT–OUT} and {@code OPT‐OUT} are {@code OPTOUT}), inner
+ * white space collapsed to one space. A keyword matches the whole normalised reply, or, in the
+ * countries configured for it, any run of whole words in it.
+ *
+ * <p><b>Length.</b> A reply longer than {@value #MAX_CHARS} characters (UTF-16 units, before
+ * normalisation) is never a keyword: it is classified {@link Action#NONE} without being looked at.
  *
  * <p>Immutable and thread-safe.
  */
@@ -173,6 +177,8 @@ public final class KeywordRules {
             i += Character.charCount(cp);
             if (Character.isWhitespace(cp) || Character.isSpaceChar(cp)) {
                 space = true;
+            } else if (isHyphen(cp)) {
+                continue; // OPT-OUT is OPTOUT; white space on either side still separates words
             } else {
                 if (space && out.length() > 0) {
                     out.append(' ');
@@ -182,6 +188,11 @@ public final class KeywordRules {
             }
         }
         return out.toString();
+    }
+
+    /** Hyphens and dashes of every kind (Unicode Pd, the minus sign, the soft hyphen, the hyphen bullet). */
+    static boolean isHyphen(int cp) {
+        return Character.getType(cp) == Character.DASH_PUNCTUATION || cp == 0x2212 || cp == 0x00AD || cp == 0x2043;
     }
 
     /** White space, punctuation, symbols (emoji included) and invisible format characters around a reply. */

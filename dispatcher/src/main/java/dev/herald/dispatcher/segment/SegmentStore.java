@@ -59,6 +59,8 @@ import org.roaringbitmap.buffer.MutableRoaringBitmap;
  */
 public final class SegmentStore {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SegmentStore.class);
+
     /** Subdirectory of the data directory. */
     public static final String DIR = "segments";
     /** Longest segment name. */
@@ -86,6 +88,25 @@ public final class SegmentStore {
      *                  and locale), or null when not recorded (segments stored before fields were kept)
      */
     public record Meta(String name, long size, long lines, long rejected, Instant createdAt, List<String> fields) {
+    }
+
+    /**
+     * A segment whose files cannot be used, as listed.
+     *
+     * @param name  the segment's name
+     * @param file  its meta file, relative to the data directory ({@code segments/vip.json})
+     * @param error what is wrong, naming the file (relative to the data directory)
+     */
+    public record Damaged(String name, String file, String error) {
+    }
+
+    /**
+     * Every segment, by name.
+     *
+     * @param segments the usable ones
+     * @param damaged  those whose meta cannot be read
+     */
+    public record Listing(List<Meta> segments, List<Damaged> damaged) {
     }
 
     /** A segment: its meta and its ids. */
@@ -220,7 +241,7 @@ public final class SegmentStore {
     /**
      * @return the segment with its ids, or empty if there is none of that name
      * @throws IllegalArgumentException if the name is invalid
-     * @throws IOException              if its files are damaged or unreadable (naming the file)
+     * @throws DamagedSegmentException  if its files are damaged or unreadable (naming the file)
      */
     public Optional<Segment> get(String name) throws IOException {
         checkName(name);
@@ -231,6 +252,8 @@ public final class SegmentStore {
                 return Optional.empty();
             }
             return Optional.of(new Segment(stored.get().meta(), readBitmap(stored.get())));
+        } catch (IOException e) {
+            throw damaged(name, e);
         } finally {
             lock.readLock().unlock();
         }
@@ -239,34 +262,64 @@ public final class SegmentStore {
     /**
      * @return the segment's meta, or empty if there is none of that name
      * @throws IllegalArgumentException if the name is invalid
-     * @throws IOException              if its meta is damaged or unreadable (naming the file)
+     * @throws DamagedSegmentException  if its meta is damaged or unreadable (naming the file)
      */
     public Optional<Meta> meta(String name) throws IOException {
         checkName(name);
         lock.readLock().lock();
         try {
             return readStored(name).map(Stored::meta);
+        } catch (IOException e) {
+            throw damaged(name, e);
         } finally {
             lock.readLock().unlock();
         }
     }
 
     /**
-     * @return the metas of all segments, by name
-     * @throws IOException if a meta is damaged or unreadable (naming the file)
+     * @return the metas of all usable segments, by name; damaged ones are left out (see {@link #listing()})
+     * @throws IOException if the directory cannot be listed
      */
     public List<Meta> list() throws IOException {
+        return listing().segments();
+    }
+
+    /**
+     * One damaged segment never hides the others: each meta that cannot be read is listed as
+     * {@link Damaged} (and logged, naming the file), the rest as usual.
+     *
+     * @return every segment, by name
+     * @throws IOException if the directory cannot be listed
+     */
+    public Listing listing() throws IOException {
         lock.readLock().lock();
         try {
             List<Meta> metas = new ArrayList<>();
+            List<Damaged> damaged = new ArrayList<>();
             for (String name : storedNames()) {
-                readStored(name).ifPresent(s -> metas.add(s.meta()));
+                try {
+                    readStored(name).ifPresent(s -> metas.add(s.meta()));
+                } catch (IOException e) {
+                    DamagedSegmentException d = damaged(name, e);
+                    LOG.error("segment {} is damaged, the others are listed: {}", name, e.getMessage());
+                    damaged.add(new Damaged(name, DIR + "/" + metaFile(name).getFileName(), d.getMessage()));
+                }
             }
             metas.sort(Comparator.comparing(Meta::name));
-            return metas;
+            damaged.sort(Comparator.comparing(Damaged::name));
+            return new Listing(metas, damaged);
         } finally {
             lock.readLock().unlock();
         }
+    }
+
+    /** {@code e} as a {@link DamagedSegmentException} whose message names files relative to the data directory. */
+    private DamagedSegmentException damaged(String name, IOException e) {
+        if (e instanceof DamagedSegmentException d) {
+            return d;
+        }
+        String message = String.valueOf(e.getMessage()).replace(dir + java.io.File.separator, DIR + "/");
+        return new DamagedSegmentException(name, message, e);
     }
 
     /**

@@ -40,6 +40,19 @@ public final class SenderProfiles {
         REFUSE
     }
 
+    /** What a reply holding an intent phrase ({@code dev.herald.dispatcher.inbound.IntentPhrases}) does. */
+    public enum IntentAction {
+        /** Opts out at once, as a STOP. */
+        OPT_OUT,
+        /** Held in the operator's review queue ({@code GET /v1/inbound/review}) until opted out or dismissed. */
+        REVIEW;
+
+        /** @return {@code opt-out} or {@code review} */
+        public String wire() {
+            return name().toLowerCase(Locale.ROOT).replace('_', '-');
+        }
+    }
+
     /**
      * One sender's profile, {@code {brand}} already replaced in every text.
      *
@@ -55,10 +68,11 @@ public final class SenderProfiles {
      * @param flaggedWords     words flagged in marketing text, lower case
      * @param flaggedPolicy    warn or refuse
      * @param categories       the categories offered on the preference page, in order
+     * @param intentAction     what a reply holding an intent phrase does
      */
     public record Profile(String id, String brand, List<String> numbers, String footer, String prefix, String help,
                           String confirmOptOut, String confirmOptOutAll, String confirmOptIn, List<String> flaggedWords,
-                          FlaggedPolicy flaggedPolicy, List<String> categories) {
+                          FlaggedPolicy flaggedPolicy, List<String> categories, IntentAction intentAction) {
 
         public Profile {
             numbers = List.copyOf(numbers);
@@ -143,6 +157,11 @@ public final class SenderProfiles {
         return p != null ? p : profile(id, defaults, "herald.senders.default");
     }
 
+    /** @return what an intent phrase does in a reply to a number no sender lists ({@code default}'s choice) */
+    public IntentAction defaultIntentAction() {
+        return profile("default", defaults, "herald.senders.default").intentAction();
+    }
+
     /** The categories of the default profile and of every sender's, in order, without repeats. */
     public List<String> allCategories() {
         java.util.Set<String> all = new LinkedHashSet<>(profile("default", defaults, "herald.senders.default").categories());
@@ -213,6 +232,12 @@ public final class SenderProfiles {
             throw new IllegalArgumentException("configuration: " + path + ".flagged-policy must be 'warn' or 'refuse', got '"
                     + c.getString("flagged-policy") + "'");
         }
+        IntentAction intent = switch (c.getString("intent-action").strip().toLowerCase(Locale.ROOT)) {
+            case "opt-out" -> IntentAction.OPT_OUT;
+            case "review" -> IntentAction.REVIEW;
+            default -> throw new IllegalArgumentException("configuration: " + path + ".intent-action must be 'opt-out' or "
+                    + "'review', got '" + c.getString("intent-action") + "'");
+        };
         Set<String> categories = new LinkedHashSet<>();
         for (String cat : c.getStringList("categories")) {
             try {
@@ -224,7 +249,7 @@ public final class SenderProfiles {
         return new Profile(id, brand, List.copyOf(numbers), text(c, "footer", brand, path, true),
                 text(c, "prefix", brand, path, true), text(c, "help", brand, path, false),
                 text(c, "confirm-opt-out", brand, path, false), text(c, "confirm-opt-out-all", brand, path, false),
-                text(c, "confirm-opt-in", brand, path, false), words, policy, List.copyOf(categories));
+                text(c, "confirm-opt-in", brand, path, false), words, policy, List.copyOf(categories), intent);
     }
 
     private static String text(Config c, String key, String brand, String path, boolean mayBeEmpty) {

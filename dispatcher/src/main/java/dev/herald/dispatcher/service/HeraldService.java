@@ -175,13 +175,17 @@ public final class HeraldService {
             InboundSettings inbound = InboundSettings.fromConfig(config, env);
             ReplayGuard replayKeys = ReplayGuard.open(dataDir.resolve("inbound"), inbound.replayWindow(), Clock.systemUTC());
             opened.add(replayKeys);
+            dev.herald.dispatcher.inbound.IntentPhrases intents = dev.herald.dispatcher.inbound.IntentPhrases.fromConfig(config);
+            dev.herald.dispatcher.inbound.ReviewQueue reviewQueue = dev.herald.dispatcher.inbound.ReviewQueue.open(
+                    dataDir.resolve("inbound"));
+            opened.add(reviewQueue);
             LastSends lastSends = LastSends.open(dataDir.resolve("last-sends"),
                     (int) Math.min(Integer.MAX_VALUE, settings.directoryCapacity()), campaignNumbers, id -> {
                         try {
                             return campaignStore.load(id).map(CampaignRecord::sender);
                         } catch (IOException e) {
                             LOG.warn("campaign {} could not be read for opt-out attribution: {}", id, e.toString());
-                            return Optional.empty();
+                            return campaignStore.identity(id).map(CampaignStore.Identity::sender); // kept beside a damaged record
                         }
                     });
             opened.add(lastSends);
@@ -221,9 +225,11 @@ public final class HeraldService {
                     settings.askTimeout(), system, c.manager(), index, directory,
                     dataDir.resolve(dev.herald.dispatcher.report.UnsubscribeReasons.FILE), blockingIo).route());
             groups.add(new KeyRoutes(keys, settings.maxJsonBody(), settings.bodyTimeout()).route());
-            InboundHandler replies = new InboundHandler(keywords, senders, inbound, directory, index, lastSends,
-                    c.deps().connector(), c.deps().rateLimiter(), metrics, Clock.systemUTC(), blockingIo);
+            InboundHandler replies = new InboundHandler(keywords, intents, reviewQueue, senders, inbound, directory, index,
+                    lastSends, c.deps().connector(), c.deps().rateLimiter(), metrics, Clock.systemUTC(), blockingIo);
             groups.add(new InboundRoutes(keys, settings.bodyTimeout(), replies, inbound, replayKeys, metrics, Clock.systemUTC())
+                    .route());
+            groups.add(new dev.herald.dispatcher.api.ReviewRoutes(keys, settings.bodyTimeout(), replies, reviewQueue, blockingIo)
                     .route());
             PreferenceCenter center = new PreferenceCenter(links, preferences, reasons, index, directory,
                     campaignStore, senders, lastSends, Clock.systemUTC());
@@ -238,6 +244,7 @@ public final class HeraldService {
             endpoints.addAll(dev.herald.dispatcher.api.ConsentRoutes.ENDPOINTS);
             endpoints.addAll(KeyRoutes.ENDPOINTS);
             endpoints.addAll(InboundRoutes.ENDPOINTS);
+            endpoints.addAll(dev.herald.dispatcher.api.ReviewRoutes.ENDPOINTS);
             endpoints.addAll(UnsubscribeRoutes.ENDPOINTS);
             endpoints.addAll(PreferenceRoutes.ENDPOINTS);
             metrics.campaigns(() -> campaignsForMetrics(system, c.manager(), settings.askTimeout()));
@@ -287,6 +294,8 @@ public final class HeraldService {
                                 "unknown_segment", "no segment named '" + segment + "'", "segment"));
                     }
                     return SegmentRoutes.audience(expression, segments, directory);
+                } catch (dev.herald.dispatcher.segment.DamagedSegmentException e) {
+                    throw SegmentRoutes.damaged(e); // that segment only: campaigns on the others are created as usual
                 } catch (IOException e) {
                     throw new java.io.UncheckedIOException("segments could not be read", e);
                 }

@@ -7,6 +7,7 @@ import dev.herald.dispatcher.sender.SenderProfiles;
 import dev.herald.suppression.ConsentChange;
 import dev.herald.dispatcher.inbound.LastSends;
 import dev.herald.suppression.ConsentEvidence;
+import dev.herald.suppression.CorruptIndexException;
 import dev.herald.suppression.ConsentSource;
 import dev.herald.suppression.Recipient;
 import dev.herald.suppression.RecipientDirectory;
@@ -72,14 +73,27 @@ public final class PreferenceCenter {
         }
     }
 
-    private record Context(UnsubscribeLinks.Link link, Recipient recipient, CampaignRecord campaign,
+    /**
+     * What a link is about. {@code sender} and {@code channel} come from the campaign's record, or,
+     * when that is damaged, from its identity file or the recipient's last-send marks; {@code sender}
+     * is null when none of them knows it (then the link opts out of everything: nothing may be lost).
+     */
+    private record Context(UnsubscribeLinks.Link link, Recipient recipient, String campaignId, String sender, String channel,
                            SenderProfiles.Profile profile, java.time.Instant sentAt) {
         Scope senderScope() {
-            return Scope.sender(campaign.sender());
+            return sender == null ? Scope.GLOBAL : Scope.sender(sender);
+        }
+
+        String brand() {
+            return sender == null ? "every sender on this number" : profile.brand();
+        }
+
+        List<String> categories() {
+            return sender == null ? List.of() : profile.categories();
         }
 
         ConsentEvidence evidence(String how) {
-            return ConsentEvidence.of(ConsentSource.LINK).channel(campaign.channel()).campaign(campaign.id()).rawText(how)
+            return ConsentEvidence.of(ConsentSource.LINK).channel(channel).campaign(campaignId).rawText(how)
                     .sentAt(sentAt);
         }
     }
@@ -125,7 +139,7 @@ public final class PreferenceCenter {
             Context c = context(token);
             UnsubscribePages.State s = state(c);
             return new Answer(200, s.unsubscribed()
-                    ? UnsubscribePages.manage(s, "You are unsubscribed from " + c.profile().brand() + ".")
+                    ? UnsubscribePages.manage(s, "You are unsubscribed from " + c.brand() + ".")
                     : UnsubscribePages.start(s));
         } catch (Refusal r) {
             return refused(r);
@@ -146,7 +160,7 @@ public final class PreferenceCenter {
             } catch (IllegalArgumentException e) {
                 throw bad(e.getMessage(), token);
             }
-            String brand = c.profile().brand();
+            String brand = c.brand();
             if (form.has(ONE_CLICK_FIELD)) {
                 if (!"One-Click".equals(single(form, ONE_CLICK_FIELD, token))) {
                     throw bad("'" + ONE_CLICK_FIELD + "' must be 'One-Click'", token);
@@ -169,15 +183,24 @@ public final class PreferenceCenter {
                             + brand + "."));
                 }
                 case "resubscribe" -> {
+                    if (c.sender() == null) {
+                        throw new Refusal(409, "This link cannot resubscribe you just now", "The sender of this message "
+                                + "cannot be determined at the moment, so you can only unsubscribe here. Please reply START "
+                                + "to the sender's messages instead.", token);
+                    }
                     if (index.snapshot().isSuppressed(c.recipient().id(), c.senderScope())) {
                         write(() -> index.optIn(c.recipient().id(), c.recipient().e164(), c.senderScope(),
                                 c.evidence("resubscribe on the unsubscribe page")));
                         LOG.info("link resubscribe of {} to {} (campaign {})", PhoneMask.mask(c.recipient().e164()),
-                                c.senderScope(), c.campaign().id());
+                                c.senderScope(), c.campaignId());
                     }
                     return new Answer(200, UnsubscribePages.manage(state(c), "You are subscribed to " + brand + " again."));
                 }
                 case "preferences" -> {
+                    if (c.sender() == null) {
+                        throw new Refusal(409, "Preferences are not available just now", "The sender of this message "
+                                + "cannot be determined at the moment, so you can only unsubscribe here.", token);
+                    }
                     preferences(c, form, token);
                     return new Answer(200, UnsubscribePages.manage(state(c), "Your preferences are saved."));
                 }
@@ -194,7 +217,7 @@ public final class PreferenceCenter {
         write(() -> index.optOut(c.recipient().id(), c.recipient().e164(), c.senderScope(), c.evidence(how)));
         if (changed) {
             LOG.info("link unsubscribe of {} from {} (campaign {}, {})", PhoneMask.mask(c.recipient().e164()), c.senderScope(),
-                    c.campaign().id(), how);
+                    c.campaignId(), how);
         }
     }
 
@@ -210,12 +233,12 @@ public final class PreferenceCenter {
             throw bad("the text is " + text.length() + " characters long; at most " + ReasonLog.MAX_TEXT + " are accepted", token);
         }
         String kept = text == null || text.isBlank() ? null : text.strip();
-        write(() -> reasons.append(clock.instant(), c.recipient().id(), c.recipient().e164(), c.campaign().id(),
-                c.campaign().sender(), reason, kept));
+        write(() -> reasons.append(clock.instant(), c.recipient().id(), c.recipient().e164(), c.campaignId(),
+                c.sender(), reason, kept));
     }
 
     private void preferences(Context c, FormBody form, String token) {
-        List<String> offered = c.profile().categories();
+        List<String> offered = c.categories();
         Set<String> ticked = new LinkedHashSet<>();
         for (String cat : form.all("category")) {
             if (!offered.contains(cat)) {
@@ -288,29 +311,43 @@ public final class PreferenceCenter {
                 "The link is incomplete, altered or unknown. Please use the whole link from your message.", null);
         UnsubscribeLinks.Link link = links.verify(token).orElseThrow(() -> invalid);
         Recipient r = directory.get(link.recipientId()).orElseThrow(() -> invalid);
-        CampaignRecord campaign;
+        String campaignId = link.campaignId();
+        // the recipient's last marketing message from this campaign (the link's), if it is one of the last two
+        Optional<LastSends.Mark> mark = lastSends == null ? Optional.empty() : lastSends.recent(r.id()).stream()
+                .filter(m -> m.campaignId().equals(campaignId)).findFirst();
+        java.time.Instant sentAt = mark.map(LastSends.Mark::at).orElse(null);
+        String sender;
+        String channel;
         try {
-            campaign = campaigns.load(link.campaignId()).orElseThrow(() -> invalid);
+            CampaignRecord campaign = campaigns.load(campaignId).orElseThrow(() -> invalid);
+            sender = campaign.sender();
+            channel = campaign.channel();
+        } catch (CorruptIndexException e) {
+            // The record is damaged: the link must still opt out (of the sender if anything still knows it).
+            Optional<CampaignStore.Identity> identity = campaigns.identity(campaignId);
+            sender = identity.map(CampaignStore.Identity::sender).or(() -> mark.map(LastSends.Mark::sender)).orElse(null);
+            channel = identity.map(CampaignStore.Identity::channel).orElse(null);
+            LOG.warn("unsubscribe link of damaged campaign {}: sender {} (from {}); {}", campaignId,
+                    sender == null ? "unknown, so the link opts out of everything" : sender,
+                    identity.isPresent() ? "its identity file" : mark.isPresent() ? "the last-send marks" : "nothing",
+                    e.getMessage());
         } catch (IOException e) {
-            throw new UncheckedIOException("campaign " + link.campaignId() + " could not be read", e);
+            throw new UncheckedIOException("campaign " + campaignId + " could not be read", e);
         }
-        // the send time, when one of the recipient's last marketing messages is this campaign's (the link's)
-        java.time.Instant sentAt = lastSends == null ? null : lastSends.recent(r.id()).stream()
-                .filter(m -> m.campaignId().equals(campaign.id())).map(LastSends.Mark::at).findFirst().orElse(null);
-        return new Context(link, r, campaign, senders.profile(campaign.sender()), sentAt);
+        return new Context(link, r, campaignId, sender, channel, sender == null ? null : senders.profile(sender), sentAt);
     }
 
     private UnsubscribePages.State state(Context c) {
         SuppressionSnapshot snap = index.snapshot();
         int id = c.recipient().id();
         Set<String> off = new TreeSet<>();
-        for (String cat : c.profile().categories()) {
+        for (String cat : c.categories()) {
             if (snap.isSuppressed(id, Scope.category(cat))) {
                 off.add(cat);
             }
         }
         return new UnsubscribePages.State(links.token(id, c.link().campaignNumber()),
-                c.profile().brand(), snap.isSuppressed(id, c.senderScope()), c.profile().categories(), off,
+                c.brand(), snap.isSuppressed(id, c.senderScope()), c.categories(), off,
                 preferences.frequency(id));
     }
 

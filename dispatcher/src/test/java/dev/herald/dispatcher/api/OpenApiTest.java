@@ -63,6 +63,7 @@ class OpenApiTest {
         all.addAll(ConsentRoutes.ENDPOINTS);
         all.addAll(KeyRoutes.ENDPOINTS);
         all.addAll(InboundRoutes.ENDPOINTS);
+        all.addAll(ReviewRoutes.ENDPOINTS);
         all.addAll(UnsubscribeRoutes.ENDPOINTS);
         all.addAll(PreferenceRoutes.ENDPOINTS);
         all.add(HttpApi.METRICS);

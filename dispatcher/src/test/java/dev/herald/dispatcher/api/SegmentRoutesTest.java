@@ -289,13 +289,31 @@ class SegmentRoutesTest {
     }
 
     @Test
-    void shouldAnswer500WithoutDetailsForADamagedSegmentAndStillDeleteIt() throws Exception {
+    void shouldAnswer409NamingTheDamagedFileListTheOthersAndStillDeleteIt() throws Exception {
         assertEquals(201, upload("damaged", "phone\n+447400100091\n", sender).status());
+        assertEquals(201, upload("undamaged", "phone\n+447400100092\n", sender).status());
         java.nio.file.Files.writeString(segments.directory().resolve("damaged.json"), "{\"name\": ");
         try {
             Answer a = get("/v1/segments/damaged", viewer);
-            assertError(a, 500, "storage_error", null);
+            assertError(a, 409, "damaged", null);
+            assertTrue(a.json().path("message").asText().contains("segments/damaged.json"), "names the file: " + a.text());
             assertTrue(!a.text().contains(data.toString()), "no server path in the answer: " + a.text());
+            Answer list = get("/v1/segments", viewer);
+            assertEquals(200, list.status(), list.text());
+            JsonNode damaged = null;
+            boolean other = false;
+            for (JsonNode n : list.json()) {
+                if (n.path("name").asText().equals("damaged")) {
+                    damaged = n;
+                }
+                other |= n.path("name").asText().equals("undamaged") && n.path("size").asLong() == 1;
+            }
+            assertTrue(other, "the other segments are listed: " + list.text());
+            assertTrue(damaged != null, list.text());
+            assertEquals("damaged", damaged.path("status").asText());
+            assertEquals("segments/damaged.json", damaged.path("file").asText());
+            assertTrue(!list.text().contains(data.toString()), "no server path in the list: " + list.text());
+            assertEquals(200, get("/v1/segments/undamaged", viewer).status());
         } finally {
             assertEquals(204, delete("/v1/segments/damaged", sender).status());
         }

@@ -3,6 +3,7 @@ package dev.herald.dispatcher.campaign;
 import static dev.herald.dispatcher.campaign.CampaignFixture.NOW;
 import static dev.herald.dispatcher.campaign.CampaignFixture.range;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -180,6 +181,48 @@ class CampaignManagerTest {
     }
 
     @Test
+    void shouldShowACampaignWhoseOutcomeLedgerIsDamagedAsDamagedAndCarryOnWithTheOthers(@TempDir Path dir) throws Exception {
+        MutableClock clock = new MutableClock(NOW);
+        SimulatedConnectorOptions options = SimulatedConnectorOptions.defaults(dir.resolve("log"));
+        try (Node node = new Node(dir, clock, options)) {
+            node.create("c-fine", slice(0, 3_000), null);
+            node.create("c-ledger", slice(3_000, 6_000), null);
+            node.await("c-fine", CampaignManagerTest::settled, () -> { });
+            node.await("c-ledger", CampaignManagerTest::settled, () -> { });
+            assertEquals(CampaignStatus.RUNNING, node.get("c-ledger").status(), "waits for its deferred recipients");
+            node.shutdown();
+        }
+        Path audience = dir.resolve("campaigns").resolve("c-ledger").resolve(CampaignStore.OUTCOMES).resolve("audience.rbm");
+        java.nio.file.Files.write(audience, new byte[(int) java.nio.file.Files.size(audience)]); // zero-filled
+        try (Node node = new Node(dir, clock, options)) {
+            CampaignRecord bad = node.get("c-ledger");
+            assertEquals(CampaignStatus.DAMAGED, bad.status(), bad.toString());
+            assertTrue(bad.error().contains("campaigns/c-ledger/outcomes/audience.rbm"), "names the file: " + bad.error());
+            assertFalse(bad.error().contains(dir.toString()), "no server path: " + bad.error());
+            assertEquals("test c-ledger", bad.name(), "the record itself is fine and shown");
+            for (java.util.function.Function<ActorRef<StatusReply<CampaignRecord>>, CampaignManager.Command> steer : List.<
+                    java.util.function.Function<ActorRef<StatusReply<CampaignRecord>>, CampaignManager.Command>>of(
+                    p -> new CampaignManager.Pause("c-ledger", p), p -> new CampaignManager.Resume("c-ledger", p),
+                    p -> new CampaignManager.Cancel("c-ledger", p))) {
+                StatusReply<CampaignRecord> r = node.ask(steer);
+                assertTrue(r.isError(), "refused: " + r);
+                assertEquals(CampaignRejection.Reason.DAMAGED, ((CampaignRejection) r.getError()).reason());
+                assertTrue(r.getError().getMessage().contains("audience.rbm"), r.getError().getMessage());
+            }
+            TestProbe<StatusReply<List<CampaignRecord>>> list = node.kit.createTestProbe();
+            node.manager.tell(new CampaignManager.ListAll(list.getRef()));
+            List<CampaignRecord> all = list.receiveMessage(WAIT).getValue();
+            assertEquals(List.of("c-fine", "c-ledger"), all.stream().map(CampaignRecord::id).toList());
+            assertEquals(List.of(CampaignStatus.RUNNING, CampaignStatus.DAMAGED), all.stream().map(CampaignRecord::status).toList());
+            // the other campaign carries on: its deferred recipients are released when due
+            CampaignRecord fine = node.await("c-fine", r -> r.status() == CampaignStatus.COMPLETED,
+                    () -> clock.advance(Duration.ofHours(1)));
+            assertEquals(0, count(fine, "deferred"), fine.toString());
+            assertEquals(CampaignStatus.DAMAGED, node.get("c-ledger").status());
+        }
+    }
+
+    @Test
     void shouldRunToTheDeferredThenReleaseThemReCheckedForSuppressionAndCapsAndComplete(@TempDir Path dir) throws Exception {
         ImmutableRoaringBitmap audience = slice(0, 6_000);
         Map<String, List<Integer>> expected = expected(audience);
@@ -321,7 +364,7 @@ class CampaignManagerTest {
     }
 
     @Test
-    void shouldMarkACampaignWhoseStoreIsDamagedFailedAndKeepRunningTheOthers(@TempDir Path dir) throws Exception {
+    void shouldShowACampaignWhoseCheckpointIsDamagedAsDamagedAndKeepRunningTheOthers(@TempDir Path dir) throws Exception {
         ImmutableRoaringBitmap a = slice(27_000, 30_000);
         ImmutableRoaringBitmap b = slice(30_000, 33_000);
         Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
@@ -338,7 +381,7 @@ class CampaignManagerTest {
         bytes[bytes.length / 2] ^= 0x5A;
         Files.write(checkpoint, bytes);
         try (Node node = new Node(dir, clock, options)) {
-            CampaignRecord bad = node.await("c-bad", r -> r.status() == CampaignStatus.FAILED, () -> { });
+            CampaignRecord bad = node.await("c-bad", r -> r.status() == CampaignStatus.DAMAGED, () -> { });
             assertTrue(bad.error().contains("checkpoint"), "names the damaged file: " + bad.error());
             ImmutableRoaringBitmap c = slice(33_000, 36_000);
             Map<String, List<Integer>> expected = expected(c);

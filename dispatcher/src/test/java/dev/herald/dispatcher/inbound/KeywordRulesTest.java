@@ -57,6 +57,22 @@ class KeywordRulesTest {
         t.add(Arguments.of("T", "CN", Action.OPT_OUT));
         t.add(Arguments.of("TD", "GB", Action.NONE)); // only where the market uses it
         t.add(Arguments.of("T", "US", Action.NONE));
+        t.add(Arguments.of("R", "CN", Action.OPT_OUT)); // Chinese providers' rule: promotional SMS accept R
+        t.add(Arguments.of("r", "CN", Action.OPT_OUT));
+        t.add(Arguments.of("R", "US", Action.NONE));
+        // the US/Canada required keywords and hyphens of every kind inside a word
+        t.add(Arguments.of("REMOVE", "US", Action.OPT_OUT));
+        t.add(Arguments.of("Remove.", "CA", Action.OPT_OUT));
+        t.add(Arguments.of("OPT-OUT", "US", Action.OPT_OUT));
+        t.add(Arguments.of("opt-out", "US", Action.OPT_OUT));
+        t.add(Arguments.of("Opt–out", "US", Action.OPT_OUT));  // en dash
+        t.add(Arguments.of("Opt—out", "US", Action.OPT_OUT));  // em dash
+        t.add(Arguments.of("OPT‐OUT", "US", Action.OPT_OUT));  // U+2010 hyphen
+        t.add(Arguments.of("OPT\u00ADOUT", "US", Action.OPT_OUT)); // soft hyphen
+        t.add(Arguments.of("OPT−OUT", "US", Action.OPT_OUT));  // minus sign
+        t.add(Arguments.of("ＯＰＴ－ＯＵＴ", "US", Action.OPT_OUT)); // full-width hyphen-minus
+        t.add(Arguments.of("STOP-ALL", "US", Action.OPT_OUT_ALL));
+        t.add(Arguments.of("OPT - OUT", "US", Action.OPT_OUT));
         t.add(Arguments.of("BAJA", "ES", Action.OPT_OUT));
         t.add(Arguments.of("baja.", "MX", Action.OPT_OUT));
         t.add(Arguments.of("Stopp", "DE", Action.OPT_OUT));

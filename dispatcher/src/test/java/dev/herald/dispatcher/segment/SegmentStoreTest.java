@@ -79,14 +79,41 @@ class SegmentStoreTest {
         byte[] bytes = Files.readAllBytes(bitmap);
         bytes[bytes.length - 1] ^= 0x5a;
         Files.write(bitmap, bytes);
-        IOException e = assertThrows(IOException.class, () -> store.get("vip"));
-        assertTrue(e.getMessage().contains(bitmap.toString()), e.getMessage());
+        IOException e = assertThrows(DamagedSegmentException.class, () -> store.get("vip"));
+        assertTrue(e.getMessage().contains("segments/" + bitmap.getFileName()), e.getMessage());
 
         Path meta = data.resolve(SegmentStore.DIR).resolve("vip.json");
         Files.writeString(meta, "{\"name\": \"vip\", ");
-        e = assertThrows(IOException.class, () -> store.list());
-        assertTrue(e.getMessage().contains(meta.toString()), e.getMessage());
+        e = assertThrows(DamagedSegmentException.class, () -> store.meta("vip"));
+        assertTrue(e.getMessage().contains("segments/vip.json"), e.getMessage());
         assertTrue(store.delete("vip"), "a damaged segment can be deleted");
+    }
+
+    @Test
+    void shouldListADamagedMetaAsDamagedNamingItsFileAndTheOthersAsUsual() throws IOException {
+        SegmentStore store = SegmentStore.open(data);
+        store.put("a-fine", range(0, 10), 10, 0);
+        store.put("b-damaged", range(10, 20), 10, 0);
+        store.put("c-fine", range(20, 30), 10, 0);
+        Path meta = data.resolve(SegmentStore.DIR).resolve("b-damaged.json");
+        byte[] bytes = Files.readAllBytes(meta);
+        java.util.Arrays.fill(bytes, (byte) 0);
+        Files.write(meta, bytes);
+
+        SegmentStore.Listing listing = store.listing();
+        assertEquals(List.of("a-fine", "c-fine"), listing.segments().stream().map(SegmentStore.Meta::name).toList());
+        assertEquals(1, listing.damaged().size(), listing.toString());
+        SegmentStore.Damaged d = listing.damaged().get(0);
+        assertEquals("b-damaged", d.name());
+        assertEquals("segments/b-damaged.json", d.file());
+        assertTrue(d.error().contains("segments/b-damaged.json") && !d.error().contains(data.toString()),
+                "names the file without the server's path: " + d.error());
+        assertEquals(List.of("a-fine", "c-fine"), store.list().stream().map(SegmentStore.Meta::name).toList());
+        assertEquals(10, store.get("c-fine").orElseThrow().ids().getCardinality(), "the others work");
+        DamagedSegmentException e = assertThrows(DamagedSegmentException.class, () -> store.get("b-damaged"));
+        assertEquals("b-damaged", e.segment());
+        assertTrue(Files.exists(meta), "the damaged meta is kept for the operator");
+        SegmentStore.open(data); // opening the store is not refused either
     }
 
     @Test
