@@ -245,26 +245,14 @@ public final class SuppressionIndex implements AutoCloseable {
 
     /**
      * Drops an incomplete last record (a crash mid-write: never acknowledged), keeping a copy of
-     * the dropped bytes beside the segment. Damage followed by whole records is not a torn
-     * write: refused, so that no acknowledged change is dropped.
+     * the dropped bytes beside the segment, and reports it (warning and counter, {@link
+     * dev.herald.suppression.store.TornTails}). Damage is never dropped: {@link WalSegments#scan} refuses it.
      */
     private static long dropTornTail(Path file, WalSegments.Scan scan, long lastGoodSeq, List<String> warnings)
             throws IOException {
-        if (WalSegments.validFrameAfter(file, scan.validEnd(), lastGoodSeq)) {
-            throw new CorruptIndexException(file, "damaged record at offset " + scan.validEnd()
-                    + ", followed by whole records: the log is damaged in the middle, refusing to drop them");
-        }
-        Path copy = file.resolveSibling(file.getFileName() + ".torn-" + System.currentTimeMillis());
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
-             FileChannel out = FileChannel.open(copy, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            ch.transferTo(scan.validEnd(), scan.tornBytes(), out);
-            out.force(true);
-            ch.truncate(scan.validEnd());
-            ch.force(true);
-        }
+        WalSegments.dropTornTail(file, scan);
         warnings.add("dropped an incomplete last record (" + scan.tornBytes() + " bytes at offset " + scan.validEnd()
-                + ") from " + file + ": a crash interrupted its write, so it was never acknowledged; the bytes are kept in "
-                + copy.getFileName());
+                + ") from " + file + ": a crash interrupted its write, so it was never acknowledged");
         return scan.tornBytes();
     }
 

@@ -53,7 +53,7 @@ public final class ReasonLog implements AutoCloseable {
                 LineLog.fsyncDirectory(dir);
             }
             // a line torn by a crash mid-write (no line end) was never acknowledged: cut, it would swallow the next record
-            LineLog.cutTornLine(ch);
+            LineLog.cutTornLine(file, ch);
         } catch (IOException e) {
             ch.close();
             throw e;
