@@ -227,7 +227,15 @@ public final class FramedLog implements AutoCloseable {
      * @throws IllegalArgumentException if the payload is longer than the format allows, or (LINE)
      *     holds a line feed
      */
-    public synchronized void append(byte[] payload) throws IOException {
+    public void append(byte[] payload) throws IOException {
+        append(payload, true);
+    }
+
+    /**
+     * Appends one frame; with {@code fsync}, as {@link #append(byte[])}, without, it survives a
+     * killed process but not a power loss (a store that accepts losing its last records then).
+     */
+    public synchronized void append(byte[] payload, boolean fsync) throws IOException {
         if (payload.length > format.maxPayload() || payload.length < format.minPayload()) {
             throw new IllegalArgumentException("a record of " + payload.length + " bytes is outside "
                     + format.minPayload() + ".." + format.maxPayload());
@@ -245,7 +253,25 @@ public final class FramedLog implements AutoCloseable {
             }
             FrameFormat.putLine(b, payload);
         }
-        appendDurably(channel, b.flip());
+        b.flip();
+        if (fsync) {
+            appendDurably(channel, b);
+            return;
+        }
+        long before = channel.position();
+        try {
+            while (b.hasRemaining()) {
+                channel.write(b);
+            }
+        } catch (IOException e) {
+            try {
+                channel.truncate(before);
+                channel.position(before);
+            } catch (IOException cut) {
+                e.addSuppressed(cut);
+            }
+            throw e;
+        }
     }
 
     /**
