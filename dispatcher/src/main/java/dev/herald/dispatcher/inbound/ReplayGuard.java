@@ -142,7 +142,7 @@ public final class ReplayGuard implements AutoCloseable {
         byte[] head = new byte[magic.length];
         try (var in = Files.newInputStream(f)) {
             int n = in.readNBytes(head, 0, head.length);
-            return n > 0 && !(n == head.length && java.util.Arrays.equals(head, magic));
+            return !(n == head.length && java.util.Arrays.equals(head, magic)); // the earlier version left empty files too
         }
     }
 
