@@ -12,7 +12,10 @@ import java.util.zip.CRC32C;
  * <pre>
  * BINARY: u32 payloadLength | u32 crc32c(payload) | payload          (big-endian)
  * LINE:   payload (UTF-8, no line break) | '\t' | crc32(payload), 8 lowercase hex digits | '\n'
+ * JSON_LINE: payload | ',"crc32":"' | crc32(payload), 8 lowercase hex digits | '"}' | '\n'
  * </pre>
+ * A JSON_LINE payload is a JSON object without its closing brace, so every line stays one JSON
+ * object (with a {@code crc32} member last) that ordinary tools read; the object is payload + '}'.
  * A BINARY frame is incomplete when fewer than 8 bytes are left or fewer than its length; a
  * LINE frame when no line feed follows. A BINARY length outside the store's bounds (zero-filled
  * bytes have length 0) or a checksum that does not match is damage, as is a LINE that does not end
@@ -22,7 +25,8 @@ import java.util.zip.CRC32C;
  */
 public enum FrameFormat {
     BINARY,
-    LINE;
+    LINE,
+    JSON_LINE;
 
     /** {@link #check} result: the bytes from the offset to the end are an incomplete frame. */
     public static final int TORN = -1;
@@ -35,6 +39,9 @@ public enum FrameFormat {
     public static final int BINARY_HEADER = 8;
     /** Bytes of a LINE frame after its payload: tab, 8 hex digits, line feed. */
     public static final int LINE_TRAILER = 10;
+    /** Bytes of a JSON_LINE frame after its payload: {@code ,"crc32":"}, 8 hex digits, {@code "}}, line feed. */
+    public static final int JSON_TRAILER = 21;
+    private static final byte[] JSON_CRC = ",\"crc32\":\"".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
     private static final byte[] HEX = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
@@ -50,6 +57,14 @@ public enum FrameFormat {
         return this == BINARY ? checkBinary(data, pos, limit, minPayload, maxPayload) : checkLine(data, pos, limit, maxPayload);
     }
 
+    private int trailer() {
+        return switch (this) {
+            case BINARY -> BINARY_HEADER;
+            case LINE -> LINE_TRAILER;
+            case JSON_LINE -> JSON_TRAILER;
+        };
+    }
+
     /** Where the payload of the whole frame at {@code pos} starts. */
     public int payloadOffset(int pos) {
         return this == BINARY ? pos + BINARY_HEADER : pos;
@@ -57,12 +72,12 @@ public enum FrameFormat {
 
     /** The payload length of the whole frame of {@code frameLength} bytes. */
     public int payloadLength(int frameLength) {
-        return frameLength - (this == BINARY ? BINARY_HEADER : LINE_TRAILER);
+        return frameLength - trailer();
     }
 
     /** The frame bytes a payload of {@code payloadLength} bytes takes. */
     public int frameLength(int payloadLength) {
-        return payloadLength + (this == BINARY ? BINARY_HEADER : LINE_TRAILER);
+        return payloadLength + trailer();
     }
 
     /** Human-readable reason for a negative {@link #check} result. */
@@ -89,9 +104,9 @@ public enum FrameFormat {
         return crc32c(data, pos + BINARY_HEADER, len) == data.getInt(pos + 4) ? BINARY_HEADER + len : BAD_CHECKSUM;
     }
 
-    private static int checkLine(ByteBuffer data, int pos, int limit, int maxPayload) {
+    private int checkLine(ByteBuffer data, int pos, int limit, int maxPayload) {
         int nl = -1;
-        int end = (int) Math.min(limit, (long) pos + maxPayload + LINE_TRAILER);
+        int end = (int) Math.min(limit, (long) pos + maxPayload + trailer());
         for (int i = pos; i < end; i++) {
             if (data.get(i) == '\n') {
                 nl = i;
@@ -101,13 +116,29 @@ public enum FrameFormat {
         if (nl < 0) {
             return end < limit ? BAD_LENGTH : TORN;
         }
-        int payload = nl - pos - (LINE_TRAILER - 1);
-        if (payload < 0 || data.get(nl - 9) != '\t') {
+        int payload = nl + 1 - pos - trailer();
+        if (payload < 0) {
             return BAD_CHECKSUM;
+        }
+        int hex = pos + payload + 1;
+        if (this == LINE) {
+            if (data.get(pos + payload) != '\t') {
+                return BAD_CHECKSUM;
+            }
+        } else {
+            for (int k = 0; k < JSON_CRC.length; k++) {
+                if (data.get(pos + payload + k) != JSON_CRC[k]) {
+                    return BAD_CHECKSUM;
+                }
+            }
+            hex = pos + payload + JSON_CRC.length;
+            if (data.get(hex + 8) != '"' || data.get(hex + 9) != '}') {
+                return BAD_CHECKSUM;
+            }
         }
         int crc = crc32(data, pos, payload);
         for (int k = 0; k < 8; k++) {
-            if (data.get(nl - 8 + k) != HEX[(crc >>> (28 - 4 * k)) & 0xF]) {
+            if (data.get(hex + k) != HEX[(crc >>> (28 - 4 * k)) & 0xF]) {
                 return BAD_CHECKSUM;
             }
         }
@@ -140,6 +171,26 @@ public enum FrameFormat {
             out.put(HEX[(crc >>> (28 - 4 * k)) & 0xF]);
         }
         out.put((byte) '\n');
+    }
+
+    /**
+     * Appends a JSON_LINE frame to {@code out}: {@code object} is a whole JSON object on one line
+     * (ending in '}'); the frame is it with a {@code "crc32"} member added last.
+     *
+     * @throws IllegalArgumentException if {@code object} does not end in '}'
+     */
+    public static void putJsonLine(ByteBuffer out, byte[] object, int length) {
+        if (length < 2 || object[length - 1] != '}') {
+            throw new IllegalArgumentException("not a JSON object");
+        }
+        int payload = length - 1;
+        out.put(object, 0, payload);
+        int crc = crc32(ByteBuffer.wrap(object), 0, payload);
+        out.put(JSON_CRC);
+        for (int k = 0; k < 8; k++) {
+            out.put(HEX[(crc >>> (28 - 4 * k)) & 0xF]);
+        }
+        out.put((byte) '"').put((byte) '}').put((byte) '\n');
     }
 
     static int crc32c(ByteBuffer data, int from, int length) {

@@ -224,8 +224,9 @@ public final class FramedLog implements AutoCloseable {
      * Appends one frame holding {@code payload} and fsyncs it before returning. If the write or
      * the fsync fails the file is cut back to where it was, so no partial frame is left behind.
      *
-     * @throws IllegalArgumentException if the payload is longer than the format allows, or (LINE)
-     *     holds a line feed
+     * @param payload the record; for JSON_LINE a whole JSON object (the frame adds its checksum member)
+     * @throws IllegalArgumentException if the payload is longer than the format allows, or (LINE,
+     *     JSON_LINE) holds a line feed, or (JSON_LINE) is not an object
      */
     public void append(byte[] payload) throws IOException {
         append(payload, true);
@@ -251,7 +252,12 @@ public final class FramedLog implements AutoCloseable {
                     throw new IllegalArgumentException("a line record must not hold a line feed");
                 }
             }
-            FrameFormat.putLine(b, payload);
+            if (format.frames() == FrameFormat.LINE) {
+                FrameFormat.putLine(b, payload);
+            } else {
+                b = ByteBuffer.allocate(format.frames().frameLength(payload.length - 1));
+                FrameFormat.putJsonLine(b, payload, payload.length);
+            }
         }
         b.flip();
         if (fsync) {

@@ -40,6 +40,11 @@ public record LogFormat(FrameFormat frames, byte[] magic, int headerBytes, int m
         return new LogFormat(FrameFormat.LINE, new byte[0], 0, 0, maxPayload);
     }
 
+    /** JSON_LINE frames, no header: one JSON object a line with a {@code crc32} member last. */
+    public static LogFormat jsonLines(int maxPayload) {
+        return new LogFormat(FrameFormat.JSON_LINE, new byte[0], 0, 0, maxPayload);
+    }
+
     @Override
     public byte[] magic() {
         return magic.clone();

@@ -50,7 +50,11 @@ class FramedLogTest {
     }
 
     private static LogFormat format(FrameFormat f) {
-        return f == FrameFormat.BINARY ? LogFormat.binary("TESTLOG1", 8, 1, 1000) : LogFormat.lines(1000);
+        return switch (f) {
+            case BINARY -> LogFormat.binary("TESTLOG1", 8, 1, 1000);
+            case LINE -> LogFormat.lines(1000);
+            case JSON_LINE -> LogFormat.jsonLines(1000);
+        };
     }
 
     /** Writes three records and returns the offsets where each frame starts, plus the end. */
@@ -59,7 +63,7 @@ class FramedLogTest {
         try (FramedLog log = FramedLog.open(file, fmt, (d, a, p, n) -> { })) {
             for (int i = 0; i < 3; i++) {
                 at[i] = Files.size(file);
-                log.append(("record number " + i).getBytes(StandardCharsets.UTF_8));
+                log.append(("{\"record\":" + i + "}").getBytes(StandardCharsets.UTF_8));
             }
         }
         at[3] = Files.size(file);
@@ -71,7 +75,7 @@ class FramedLogTest {
         FramedLog.open(file, fmt, (d, a, p, n) -> {
             byte[] b = new byte[n];
             d.get(p, b);
-            out.add(new String(b, StandardCharsets.UTF_8));
+            out.add(new String(b, StandardCharsets.UTF_8) + (fmt.frames() == FrameFormat.JSON_LINE ? "}" : ""));
         }).close();
         return out;
     }
@@ -101,6 +105,9 @@ class FramedLogTest {
         long[] at = writeThree(file, format(f));
         flip(file, at[1] + 9);
         assertRefusedUnchanged(file, format(f), at[1]);
+        flip(file, at[1] + 9);
+        flip(file, at[1] + 1); // the first byte of a LINE payload, the length of a BINARY frame
+        assertRefusedUnchanged(file, format(f), at[1]);
     }
 
     @ParameterizedTest
@@ -126,13 +133,13 @@ class FramedLogTest {
         assertNull(v.damage());
         long before = TornTails.count();
         try (FramedLog log = FramedLog.open(file, format(f), (d, a, p, n) -> { })) {
-            log.append("after the crash".getBytes(StandardCharsets.UTF_8));
+            log.append("{\"after\":\"the crash\"}".getBytes(StandardCharsets.UTF_8));
         }
         assertEquals(List.of("a.log@" + at[2] + "+5"), dropped);
         assertTrue(TornTails.count() > before);
         assertTrue(logged.list.stream().anyMatch(e -> e.getFormattedMessage().contains(file.toString())
                 && e.getFormattedMessage().contains("5 bytes at offset " + at[2])), "a warning names the file, bytes and offset");
-        assertEquals(List.of("record number 0", "record number 1", "after the crash"), read(file, format(f)));
+        assertEquals(List.of("{\"record\":0}", "{\"record\":1}", "{\"after\":\"the crash\"}"), read(file, format(f)));
         assertTrue(FramedLog.verify(file, format(f)).ok());
     }
 
@@ -163,6 +170,14 @@ class FramedLogTest {
         java.util.Arrays.fill(b, (int) at[1], (int) at[2], (byte) 0);
         Files.write(file, b);
         assertRefusedUnchanged(file, format(f), at[1]);
+    }
+
+    @org.junit.jupiter.api.Test
+    void shouldWriteJsonLinesThatStayJsonObjects() throws IOException {
+        Path file = dir.resolve("a.jsonl");
+        writeThree(file, format(FrameFormat.JSON_LINE));
+        String first = Files.readAllLines(file).get(0);
+        assertTrue(first.matches("\\{\"record\":0,\"crc32\":\"[0-9a-f]{8}\"}"), first);
     }
 
     @org.junit.jupiter.api.Test
