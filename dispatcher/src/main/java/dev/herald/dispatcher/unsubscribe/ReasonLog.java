@@ -27,8 +27,8 @@ import org.slf4j.LoggerFactory;
  * The unsubscribe reasons, {@code <data dir>/unsubscribe/reasons.jsonl}: one JSON object per line,
  * read by the analytics, in exactly this form:
  * {@code {"time":"2026-11-23T01:02:03Z","recipientId":123,"phone":"+447700900123","campaign":"spring-sale",
- * "sender":"acme","reason":"too-frequent","text":null,"crc32":"1c291ca3"}} ({@code campaign} and
- * {@code text} may be null; {@code crc32} is the CRC-32 of the line's bytes before {@code ,"crc32"}:
+ * "sender":"acme","reason":"too-frequent","text":null,"lineCrc32":"1c291ca3"}} ({@code campaign} and
+ * {@code text} may be null; {@code lineCrc32} is the CRC-32 of the line's bytes before {@code ,"lineCrc32"}:
  * JSON_LINE frames of the store rule, see {@link FramedLog}). Each line is fsynced before
  * {@link #append} returns.
  *
@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Damage.</b> An incomplete last line (a crash mid-write) is dropped and reported; a complete
  * line whose checksum fails, anywhere, or zero-filled bytes refuse the log naming the file and
- * offset. A file of earlier versions (lines without {@code crc32}) is migrated on open: each
+ * offset. A file of earlier versions (lines without {@code lineCrc32}) is migrated on open: each
  * complete line must be a JSON object (else it is refused by offset), gets its checksum, and the
  * file is replaced atomically, with an INFO line naming it. {@link #verify} checks without changing.
  *
@@ -79,7 +79,7 @@ public final class ReasonLog implements AutoCloseable {
         return isLegacy(file) ? VerifyResult.clean(file, 0) : FramedLog.verify(file, FORMAT);
     }
 
-    /** Whether {@code file} holds lines of the earlier format: its first line has no {@code crc32} member last. */
+    /** Whether {@code file} holds lines of the earlier format: its first line has no {@code lineCrc32} member last. */
     public static boolean isLegacy(Path file) throws IOException {
         byte[] all = Files.readAllBytes(file);
         int nl = 0;
@@ -90,7 +90,7 @@ public final class ReasonLog implements AutoCloseable {
             return false; // empty, or one incomplete line: dropped as a torn tail either way
         }
         String first = new String(all, 0, nl, StandardCharsets.UTF_8);
-        return !first.matches(".*,\"crc32\":\"[0-9a-f]{8}\"}");
+        return !first.matches(".*,\"lineCrc32\":\"[0-9a-f]{8}\"}");
     }
 
     private static void migrate(Path file) throws IOException {

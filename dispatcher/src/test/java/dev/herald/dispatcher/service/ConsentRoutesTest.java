@@ -208,6 +208,6 @@ class ConsentRoutesTest {
     static String framed(String objectWithoutBrace) {
         java.util.zip.CRC32 c = new java.util.zip.CRC32();
         c.update(objectWithoutBrace.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        return objectWithoutBrace + ",\"crc32\":\"" + java.util.HexFormat.of().toHexDigits((int) c.getValue()) + "\"}\n";
+        return objectWithoutBrace + ",\"lineCrc32\":\"" + java.util.HexFormat.of().toHexDigits((int) c.getValue()) + "\"}\n";
     }
 }

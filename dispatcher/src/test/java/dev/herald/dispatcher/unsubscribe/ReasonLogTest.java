@@ -52,7 +52,7 @@ class ReasonLogTest {
     void shouldWriteOneJsonObjectALineWithItsChecksum() throws IOException {
         Path f = threeReasons();
         for (String line : Files.readAllLines(f)) {
-            assertTrue(new ObjectMapper().readTree(line).path("crc32").asText().matches("[0-9a-f]{8}"), line);
+            assertTrue(new ObjectMapper().readTree(line).path("lineCrc32").asText().matches("[0-9a-f]{8}"), line);
         }
         assertEquals(1, UnsubscribeReasons.read(f, "c1"::equals).reasonOf(1, "c1").map(Object::toString).stream().count());
         assertTrue(ReasonLog.verify(f).ok());
@@ -123,7 +123,7 @@ class ReasonLogTest {
         }
         List<String> lines = Files.readAllLines(f);
         assertEquals(3, lines.size());
-        assertTrue(lines.get(0).endsWith("\"text\":null,\"crc32\":\"" + lines.get(0).substring(lines.get(0).length() - 10, lines.get(0).length() - 2) + "\"}"));
+        assertTrue(lines.get(0).endsWith("\"text\":null,\"lineCrc32\":\"" + lines.get(0).substring(lines.get(0).length() - 10, lines.get(0).length() - 2) + "\"}"));
         assertEquals("a\nb", new ObjectMapper().readTree(lines.get(1)).path("text").asText());
         assertTrue(ReasonLog.verify(f).ok());
         UnsubscribeReasons r = UnsubscribeReasons.read(f, c -> true);

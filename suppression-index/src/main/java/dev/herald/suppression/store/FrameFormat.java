@@ -12,10 +12,10 @@ import java.util.zip.CRC32C;
  * <pre>
  * BINARY: u32 payloadLength | u32 crc32c(payload) | payload          (big-endian)
  * LINE:   payload (UTF-8, no line break) | '\t' | crc32(payload), 8 lowercase hex digits | '\n'
- * JSON_LINE: payload | ',"crc32":"' | crc32(payload), 8 lowercase hex digits | '"}' | '\n'
+ * JSON_LINE: payload | ',"lineCrc32":"' | crc32(payload), 8 lowercase hex digits | '"}' | '\n'
  * </pre>
  * A JSON_LINE payload is a JSON object without its closing brace, so every line stays one JSON
- * object (with a {@code crc32} member last) that ordinary tools read; the object is payload + '}'.
+ * object (with a {@code lineCrc32} member last) that ordinary tools read; the object is payload + '}'.
  * A BINARY frame is incomplete when fewer than 8 bytes are left or fewer than its length; a
  * LINE frame when no line feed follows. A BINARY length outside the store's bounds (zero-filled
  * bytes have length 0) or a checksum that does not match is damage, as is a LINE that does not end
@@ -39,9 +39,9 @@ public enum FrameFormat {
     public static final int BINARY_HEADER = 8;
     /** Bytes of a LINE frame after its payload: tab, 8 hex digits, line feed. */
     public static final int LINE_TRAILER = 10;
-    /** Bytes of a JSON_LINE frame after its payload: {@code ,"crc32":"}, 8 hex digits, {@code "}}, line feed. */
-    public static final int JSON_TRAILER = 21;
-    private static final byte[] JSON_CRC = ",\"crc32\":\"".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private static final byte[] JSON_CRC = ",\"lineCrc32\":\"".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    /** Bytes of a JSON_LINE frame after its payload: {@code ,"lineCrc32":"}, 8 hex digits, {@code "}}, line feed. */
+    public static final int JSON_TRAILER = JSON_CRC.length + 8 + 2 + 1;
 
     private static final byte[] HEX = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
@@ -175,7 +175,7 @@ public enum FrameFormat {
 
     /**
      * Appends a JSON_LINE frame to {@code out}: {@code object} is a whole JSON object on one line
-     * (ending in '}'); the frame is it with a {@code "crc32"} member added last.
+     * (ending in '}'); the frame is it with a {@code "lineCrc32"} member added last.
      *
      * @throws IllegalArgumentException if {@code object} does not end in '}'
      */

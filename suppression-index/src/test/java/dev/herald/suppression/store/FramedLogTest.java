@@ -177,7 +177,7 @@ class FramedLogTest {
         Path file = dir.resolve("a.jsonl");
         writeThree(file, format(FrameFormat.JSON_LINE));
         String first = Files.readAllLines(file).get(0);
-        assertTrue(first.matches("\\{\"record\":0,\"crc32\":\"[0-9a-f]{8}\"}"), first);
+        assertTrue(first.matches("\\{\"record\":0,\"lineCrc32\":\"[0-9a-f]{8}\"}"), first);
     }
 
     @org.junit.jupiter.api.Test
