@@ -157,6 +157,13 @@ public final class ReplayGuard implements AutoCloseable {
             return;
         }
         byte[] all = Files.readAllBytes(f);
+        boolean zeros = all.length > 0;
+        for (int i = 0; i < all.length && zeros; i++) {
+            zeros = all[i] == 0;
+        }
+        if (zeros) {
+            throw new DamagedStoreException(f, 0, "the file is " + all.length + " zero bytes (zero-filled)");
+        }
         int whole = all.length / LEGACY_ENTRY * LEGACY_ENTRY;
         ByteBuffer in = ByteBuffer.wrap(all);
         long latest = clock.millis() + Duration.ofDays(1).toMillis();
