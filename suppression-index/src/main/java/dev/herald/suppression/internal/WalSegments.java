@@ -120,6 +120,7 @@ public final class WalSegments {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             ByteBuffer buf = FramedLog.map(file, ch);
             long[] s = {0, -1, -1, -1}; // records, firstSeq, lastSeq, maxMillis
+            ByteBuffer frame = buf.duplicate(); // one view, moved to each frame: no allocation per record
             FramedLog.Scan scan = FramedLog.scan(file, buf, FORMAT, (data, at, p, n) -> {
                 long seq = data.getLong(p + 1);
                 if (seq <= s[2]) {
@@ -131,7 +132,7 @@ public final class WalSegments {
                 }
                 s[2] = seq;
                 s[3] = Math.max(s[3], data.getLong(p + 1 + 8));
-                visitor.visit(data.duplicate().position(at), n);
+                visitor.visit(frame.limit(data.limit()).position(at), n);
                 s[0]++;
             });
             if (scan.tornBytes() > 0 && !tolerateTornTail) {
