@@ -181,6 +181,35 @@ public final class SuppressionIndex implements AutoCloseable {
         return open(dir, IndexOptions.defaults());
     }
 
+    /**
+     * Checks every write-ahead-log segment ({@code wal/}) and archived ledger segment
+     * ({@code ledger/}) of the index in {@code dir} by the store rule, without changing anything and
+     * without taking the index's lock: one result per segment. A torn tail is expected only in the
+     * last active segment (it is dropped and reported on the next open); anywhere else it is damage.
+     *
+     * @throws IOException if a folder or segment cannot be read
+     */
+    public static List<dev.herald.suppression.store.VerifyResult> verifyLogs(Path dir) throws IOException {
+        List<dev.herald.suppression.store.VerifyResult> out = new ArrayList<>();
+        for (WalSegments.Segment seg : WalSegments.list(dir.resolve("ledger"))) {
+            out.add(notTorn(WalSegments.verify(seg.path())));
+        }
+        List<WalSegments.Segment> active = WalSegments.list(dir.resolve("wal"));
+        for (int i = 0; i < active.size(); i++) {
+            dev.herald.suppression.store.VerifyResult r = WalSegments.verify(active.get(i).path());
+            out.add(i == active.size() - 1 ? r : notTorn(r));
+        }
+        return out;
+    }
+
+    private static dev.herald.suppression.store.VerifyResult notTorn(dev.herald.suppression.store.VerifyResult r) {
+        if (r.tornBytes() == 0) {
+            return r;
+        }
+        return dev.herald.suppression.store.VerifyResult.damaged(r.file(), r.frames(), new dev.herald.suppression.store.DamagedStoreException(
+                r.file(), r.tornAt(), "incomplete record (" + r.tornBytes() + " bytes) in a segment that is not the last"));
+    }
+
     private record Replay(List<ConsentRecord> records, long lastSeq, long tornBytes, List<String> warnings) {
     }
 

@@ -87,6 +87,9 @@ class CorruptInputTest {
         assertTrue(e.offset() > 8 && e.offset() < size - 3);
         assertEquals(size, Files.size(seg), "the log must be left as it is");
         assertTrue(dev.herald.suppression.internal.WalSegments.verify(seg).isDamaged());
+        List<dev.herald.suppression.store.VerifyResult> all = SuppressionIndex.verifyLogs(dir);
+        assertTrue(all.stream().anyMatch(r -> r.isDamaged() && r.file().equals(seg)), all.toString());
+        assertEquals(size, Files.size(seg), "verifying changes nothing");
     }
 
     @Test
