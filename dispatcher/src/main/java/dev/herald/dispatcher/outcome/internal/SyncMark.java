@@ -1,13 +1,14 @@
 package dev.herald.dispatcher.outcome.internal;
 
 import dev.herald.suppression.store.DamagedStoreException;
-import dev.herald.suppression.store.FramedLog;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.zip.CRC32C;
@@ -49,10 +50,23 @@ final class SyncMark implements AutoCloseable {
         return dir.resolve(String.format("log-%012d.mark", generation));
     }
 
-    /** Creates the mark of a new log (atomically) and opens it for updates. */
+    /**
+     * Creates the mark of a new log (written aside, fsynced, renamed) and opens it for updates. The
+     * directory is not fsynced here: the caller creates the log next, in the same directory, and
+     * that fsync makes both renames durable (so a checkpoint costs no extra directory fsync).
+     */
     static SyncMark create(Path file, long generation, long syncedSeq) throws IOException {
         SyncMark m = new SyncMark(file, null, generation);
-        FramedLog.create(file, m.encode(syncedSeq));
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                StandardOpenOption.WRITE)) {
+            ByteBuffer b = m.encode(syncedSeq);
+            while (b.hasRemaining()) {
+                ch.write(b);
+            }
+            ch.force(true);
+        }
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         return open(file, generation);
     }
 
@@ -66,7 +80,7 @@ final class SyncMark implements AutoCloseable {
      * @throws DamagedStoreException naming the file if its length, magic, generation or checksum is wrong
      */
     static long read(Path file, long generation) throws IOException {
-        byte[] all = java.nio.file.Files.readAllBytes(file);
+        byte[] all = Files.readAllBytes(file);
         if (all.length != SIZE || !Arrays.equals(all, 0, MAGIC.length, MAGIC, 0, MAGIC.length)) {
             throw new DamagedStoreException(file, 0, "not an outcome-log sync mark (" + all.length + " bytes, bad header)");
         }
