@@ -7,7 +7,7 @@ import java.nio.file.Path;
  * Stored suppression data failed its checks (checksum, length, structure) and was refused rather
  * than loaded as garbage. The message names the file and what is wrong with it.
  */
-public final class CorruptIndexException extends IOException {
+public class CorruptIndexException extends IOException {
     private static final long serialVersionUID = 1L;
 
     private final transient Path file;

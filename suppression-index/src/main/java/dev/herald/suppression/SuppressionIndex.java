@@ -181,6 +181,35 @@ public final class SuppressionIndex implements AutoCloseable {
         return open(dir, IndexOptions.defaults());
     }
 
+    /**
+     * Checks every write-ahead-log segment ({@code wal/}) and archived ledger segment
+     * ({@code ledger/}) of the index in {@code dir} by the store rule, without changing anything and
+     * without taking the index's lock: one result per segment. A torn tail is expected only in the
+     * last active segment (it is dropped and reported on the next open); anywhere else it is damage.
+     *
+     * @throws IOException if a folder or segment cannot be read
+     */
+    public static List<dev.herald.suppression.store.VerifyResult> verifyLogs(Path dir) throws IOException {
+        List<dev.herald.suppression.store.VerifyResult> out = new ArrayList<>();
+        for (WalSegments.Segment seg : WalSegments.list(dir.resolve("ledger"))) {
+            out.add(notTorn(WalSegments.verify(seg.path())));
+        }
+        List<WalSegments.Segment> active = WalSegments.list(dir.resolve("wal"));
+        for (int i = 0; i < active.size(); i++) {
+            dev.herald.suppression.store.VerifyResult r = WalSegments.verify(active.get(i).path());
+            out.add(i == active.size() - 1 ? r : notTorn(r));
+        }
+        return out;
+    }
+
+    private static dev.herald.suppression.store.VerifyResult notTorn(dev.herald.suppression.store.VerifyResult r) {
+        if (r.tornBytes() == 0) {
+            return r;
+        }
+        return dev.herald.suppression.store.VerifyResult.damaged(r.file(), r.frames(), new dev.herald.suppression.store.DamagedStoreException(
+                r.file(), r.tornAt(), "incomplete record (" + r.tornBytes() + " bytes) in a segment that is not the last"));
+    }
+
     private record Replay(List<ConsentRecord> records, long lastSeq, long tornBytes, List<String> warnings) {
     }
 
@@ -245,26 +274,14 @@ public final class SuppressionIndex implements AutoCloseable {
 
     /**
      * Drops an incomplete last record (a crash mid-write: never acknowledged), keeping a copy of
-     * the dropped bytes beside the segment. Damage followed by whole records is not a torn
-     * write: refused, so that no acknowledged change is dropped.
+     * the dropped bytes beside the segment, and reports it (warning and counter, {@link
+     * dev.herald.suppression.store.TornTails}). Damage is never dropped: {@link WalSegments#scan} refuses it.
      */
     private static long dropTornTail(Path file, WalSegments.Scan scan, long lastGoodSeq, List<String> warnings)
             throws IOException {
-        if (WalSegments.validFrameAfter(file, scan.validEnd(), lastGoodSeq)) {
-            throw new CorruptIndexException(file, "damaged record at offset " + scan.validEnd()
-                    + ", followed by whole records: the log is damaged in the middle, refusing to drop them");
-        }
-        Path copy = file.resolveSibling(file.getFileName() + ".torn-" + System.currentTimeMillis());
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
-             FileChannel out = FileChannel.open(copy, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            ch.transferTo(scan.validEnd(), scan.tornBytes(), out);
-            out.force(true);
-            ch.truncate(scan.validEnd());
-            ch.force(true);
-        }
+        WalSegments.dropTornTail(file, scan);
         warnings.add("dropped an incomplete last record (" + scan.tornBytes() + " bytes at offset " + scan.validEnd()
-                + ") from " + file + ": a crash interrupted its write, so it was never acknowledged; the bytes are kept in "
-                + copy.getFileName());
+                + ") from " + file + ": a crash interrupted its write, so it was never acknowledged");
         return scan.tornBytes();
     }
 

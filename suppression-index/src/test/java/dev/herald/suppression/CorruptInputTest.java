@@ -60,15 +60,52 @@ class CorruptInputTest {
         }
     }
 
+    /** Zero-filled bytes are damage, not a torn write: refused naming the file and offset, the file left as it is. */
     @Test
-    void shouldDropGarbageAndZerosAppendedAfterTheLastRecord() throws IOException {
+    void shouldRefuseZerosAppendedAfterTheLastRecord() throws IOException {
         writeSome(5);
         Path seg = onlySegment();
+        long end = Files.size(seg);
         Files.write(seg, new byte[4096], StandardOpenOption.APPEND);
-        try (SuppressionIndex index = SuppressionIndex.open(dir)) {
-            assertEquals(5, index.snapshot().count(Scope.GLOBAL));
-            assertEquals(4096, index.openReport().droppedTornBytes());
+        dev.herald.suppression.store.DamagedStoreException e =
+                assertThrows(dev.herald.suppression.store.DamagedStoreException.class, () -> SuppressionIndex.open(dir));
+        assertEquals(seg, e.file());
+        assertEquals(end, e.offset());
+        assertEquals(end + 4096, Files.size(seg), "the log must be left as it is");
+    }
+
+    /** The last record is complete but its checksum fails: damage (it was acknowledged), never cut as a torn tail. */
+    @Test
+    void shouldRefuseADamagedLastCompleteRecordInsteadOfCuttingIt() throws IOException {
+        writeSome(5);
+        Path seg = onlySegment();
+        long size = Files.size(seg);
+        flip(seg, (int) size - 3);
+        dev.herald.suppression.store.DamagedStoreException e =
+                assertThrows(dev.herald.suppression.store.DamagedStoreException.class, () -> SuppressionIndex.open(dir));
+        assertTrue(e.getMessage().contains(seg.toString()) && e.getMessage().contains("offset " + e.offset()), e.getMessage());
+        assertTrue(e.offset() > 8 && e.offset() < size - 3);
+        assertEquals(size, Files.size(seg), "the log must be left as it is");
+        assertTrue(dev.herald.suppression.internal.WalSegments.verify(seg).isDamaged());
+        List<dev.herald.suppression.store.VerifyResult> all = SuppressionIndex.verifyLogs(dir);
+        assertTrue(all.stream().anyMatch(r -> r.isDamaged() && r.file().equals(seg)), all.toString());
+        assertEquals(size, Files.size(seg), "verifying changes nothing");
+    }
+
+    @Test
+    void shouldCountADroppedTornTail() throws IOException {
+        writeSome(5);
+        Path seg = onlySegment();
+        long size = Files.size(seg);
+        try (FileChannel ch = FileChannel.open(seg, StandardOpenOption.WRITE)) {
+            ch.truncate(size - 7);
         }
+        assertTrue(dev.herald.suppression.internal.WalSegments.verify(seg).tornBytes() > 0);
+        long before = dev.herald.suppression.store.TornTails.count();
+        try (SuppressionIndex index = SuppressionIndex.open(dir)) {
+            assertEquals(4, index.snapshot().count(Scope.GLOBAL));
+        }
+        assertEquals(before + 1, dev.herald.suppression.store.TornTails.count());
     }
 
     @Test
@@ -157,7 +194,7 @@ class CorruptInputTest {
         long size = Files.size(seg);
         flip(seg, 500);
         CorruptIndexException e = assertThrows(CorruptIndexException.class, () -> SuppressionIndex.open(dir));
-        assertTrue(e.getMessage().contains("followed by whole records"), e.getMessage());
+        assertTrue(e.getMessage().contains("damaged at offset"), e.getMessage());
         assertEquals(size, Files.size(seg), "the log must be left as it is");
     }
 
@@ -173,7 +210,7 @@ class CorruptInputTest {
         long size = Files.size(seg);
         flip(seg, 500);
         CorruptIndexException e = assertThrows(CorruptIndexException.class, () -> SuppressionIndex.open(dir));
-        assertTrue(e.getMessage().contains("followed by whole records"), e.getMessage());
+        assertTrue(e.getMessage().contains("damaged at offset"), e.getMessage());
         assertEquals(size, Files.size(seg), "the log must be left as it is");
     }
 

@@ -57,7 +57,7 @@ final class AcceptedLog implements AutoCloseable {
             if (lock == null) {
                 throw new IOException("accepted log " + file + " is in use by another connector");
             }
-            dev.herald.dispatcher.store.LineLog.cutTornLine(ch);
+            dev.herald.dispatcher.store.LineLog.cutTornLine(file, ch);
             return new AcceptedLog(file, ch, lock, fsync);
         } catch (IOException | RuntimeException e) {
             ch.close();

@@ -1,5 +1,12 @@
 package dev.herald.dispatcher.inbound;
 
+import dev.herald.suppression.store.DamagedStoreException;
+import dev.herald.suppression.store.FrameFormat;
+import dev.herald.suppression.store.FramedLog;
+import dev.herald.suppression.store.LogFormat;
+import dev.herald.suppression.store.TornTails;
+import dev.herald.suppression.store.VerifyResult;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -12,6 +19,8 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -36,10 +45,14 @@ import org.slf4j.LoggerFactory;
  * a timestamp into the body should, and {@code herald.inbound.require-timestamp} refuses those
  * without one.
  *
- * <p><b>Restarts.</b> With a directory, each key taken is appended (time and key, 16 bytes, not
- * fsynced) to {@code replay-keys.bin}, rotated to {@code replay-keys.old} once per window; at open
- * both are read back for the keys still inside the window. A restart therefore does not reopen the
- * window (a crash may lose the last keys written).
+ * <p><b>Restarts.</b> With a directory, each key taken is appended (time and key in a checksummed
+ * frame of {@link FramedLog}, not fsynced) to {@code replay-keys.bin}, rotated to
+ * {@code replay-keys.old} once per window; at open both are read back for the keys still inside the
+ * window. A restart therefore does not reopen the window (a power loss may lose the last keys
+ * written). The store rule applies: a torn last frame is dropped and reported; a damaged or
+ * zero-filled frame refuses the start, naming the file and offset — a replayed message id is never
+ * accepted because its key was unreadable. Files of earlier versions (bare 16-byte entries) are
+ * migrated on open (INFO line naming the file); {@link #verify} checks without changing anything.
  *
  * <p>Memory: 64-bit keys in one set per minute (at 2,000 requests per second and a 10-minute
  * window, about 1.4 million keys). A key collision (odds about n²/2⁶⁵) would refuse one request as
@@ -52,12 +65,18 @@ public final class ReplayGuard implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ReplayGuard.class);
     private static final long BUCKET_MILLIS = 60_000;
+    /** The journal's format: BINARY frames of 16 bytes (u64 time ms, u64 key) after the magic. */
+    public static final LogFormat FORMAT = LogFormat.binary("HRLDRPK1", 8, 16, 16);
+    private static final int FRAME = FrameFormat.BINARY_HEADER + 16;
+    private static final int LEGACY_ENTRY = 16;
+    /** 2020-01-01: no key was written before Herald existed. */
+    private static final long PLAUSIBLE_SINCE = 1_577_836_800_000L;
 
     private final long keepMillis;
     private final Clock clock;
     private final ConcurrentHashMap<Long, Set<Long>> buckets = new ConcurrentHashMap<>();
     private final Path dir;
-    private FileChannel journal; // guarded by this
+    private FramedLog journal; // guarded by this
     private long journalStarted; // guarded by this
 
     private ReplayGuard(Duration window, Clock clock, Path dir) {
@@ -80,27 +99,90 @@ public final class ReplayGuard implements AutoCloseable {
         Files.createDirectories(dir);
         ReplayGuard g = new ReplayGuard(window, clock, dir);
         long oldest = clock.millis() - g.keepMillis;
-        int loaded = 0;
+        long[] loaded = {0};
         for (String name : new String[] {"replay-keys.old", "replay-keys.bin"}) {
             Path f = dir.resolve(name);
             if (!Files.exists(f)) {
                 continue;
             }
-            ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(f));
-            while (b.remaining() >= 16) { // a torn last entry (a crash mid-write) is ignored
-                long at = b.getLong();
-                long key = b.getLong();
-                if (at >= oldest) {
-                    g.buckets.computeIfAbsent(at / BUCKET_MILLIS, x -> ConcurrentHashMap.newKeySet()).add(key);
-                    loaded++;
+            migrate(f, clock);
+            FramedLog.open(f, FORMAT, (data, at, p, n) -> {
+                long time = data.getLong(p);
+                long key = data.getLong(p + 8);
+                if (time >= oldest) {
+                    g.buckets.computeIfAbsent(time / BUCKET_MILLIS, x -> ConcurrentHashMap.newKeySet()).add(key);
+                    loaded[0]++;
                 }
-            }
+            }).close();
         }
         g.openJournal(false);
-        if (loaded > 0) {
-            LOG.info("replay protection: {} request keys of the last {} read back", loaded, Duration.ofMillis(g.keepMillis));
+        if (loaded[0] > 0) {
+            LOG.info("replay protection: {} request keys of the last {} read back", loaded[0], Duration.ofMillis(g.keepMillis));
         }
         return g;
+    }
+
+    /**
+     * Checks {@code replay-keys.bin} and {@code replay-keys.old} in {@code dir} without changing them
+     * (a file still in the format of earlier versions is reported as needing migration, not damaged).
+     */
+    public static List<VerifyResult> verify(Path dir) throws IOException {
+        List<VerifyResult> out = new ArrayList<>();
+        for (String name : new String[] {"replay-keys.old", "replay-keys.bin"}) {
+            Path f = dir.resolve(name);
+            if (Files.exists(f)) {
+                out.add(isLegacy(f) ? VerifyResult.clean(f, 0) : FramedLog.verify(f, FORMAT));
+            }
+        }
+        return out;
+    }
+
+    private static boolean isLegacy(Path f) throws IOException {
+        byte[] magic = FORMAT.magic();
+        byte[] head = new byte[magic.length];
+        try (var in = Files.newInputStream(f)) {
+            int n = in.readNBytes(head, 0, head.length);
+            return !(n == head.length && java.util.Arrays.equals(head, magic)); // the earlier version left empty files too
+        }
+    }
+
+    /**
+     * Converts a file in the format of earlier versions (16-byte entries, time and key, no header
+     * nor checksum) to the framed one: written aside, fsynced, renamed over it, logged. An entry
+     * whose time is not plausible (zero-filled, damaged) refuses the file; an incomplete last entry
+     * is dropped and reported.
+     */
+    private static void migrate(Path f, Clock clock) throws IOException {
+        if (!isLegacy(f)) {
+            return;
+        }
+        byte[] all = Files.readAllBytes(f);
+        boolean zeros = all.length > 0;
+        for (int i = 0; i < all.length && zeros; i++) {
+            zeros = all[i] == 0;
+        }
+        if (zeros) {
+            throw new DamagedStoreException(f, 0, "the file is " + all.length + " zero bytes (zero-filled)");
+        }
+        int whole = all.length / LEGACY_ENTRY * LEGACY_ENTRY;
+        ByteBuffer in = ByteBuffer.wrap(all);
+        long latest = clock.millis() + Duration.ofDays(1).toMillis();
+        ByteBuffer out = ByteBuffer.allocate(FORMAT.headerBytes() + whole / LEGACY_ENTRY * FRAME);
+        out.put(FORMAT.magic());
+        for (int pos = 0; pos < whole; pos += LEGACY_ENTRY) {
+            long time = in.getLong(pos);
+            if (time < PLAUSIBLE_SINCE || time > latest) {
+                throw new DamagedStoreException(f, pos, "entry time " + time + " is not plausible (zero-filled or damaged)");
+            }
+            int start = FrameFormat.beginBinary(out);
+            out.putLong(time).putLong(in.getLong(pos + 8));
+            FrameFormat.endBinary(out, start);
+        }
+        FramedLog.replace(f, out.flip());
+        if (whole < all.length) {
+            TornTails.report(f, whole, all.length - whole, null);
+        }
+        LOG.info("{}: migrated to the checksummed format ({} keys)", f, whole / LEGACY_ENTRY);
     }
 
     /** @return the key of a request: its message id when given, else its body */
@@ -155,10 +237,7 @@ public final class ReplayGuard implements AutoCloseable {
             if (now - journalStarted > keepMillis) {
                 openJournal(true);
             }
-            ByteBuffer b = ByteBuffer.allocate(16).putLong(now).putLong(nonce).flip();
-            while (b.hasRemaining()) {
-                journal.write(b);
-            }
+            journal.append(ByteBuffer.allocate(16).putLong(now).putLong(nonce).array(), false);
         } catch (IOException e) {
             LOG.warn("replay protection: a request key could not be written ({}); it is kept in memory", e.toString());
         }
@@ -173,7 +252,7 @@ public final class ReplayGuard implements AutoCloseable {
         if (rotate) {
             Files.move(current, dir.resolve("replay-keys.old"), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         }
-        journal = FileChannel.open(current, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+        journal = FramedLog.open(current, FORMAT, (data, at, p, n) -> { });
         journalStarted = clock.millis();
     }
 

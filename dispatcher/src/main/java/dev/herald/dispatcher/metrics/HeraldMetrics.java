@@ -2,6 +2,7 @@ package dev.herald.dispatcher.metrics;
 
 import dev.herald.dispatcher.campaign.CampaignStatus;
 import dev.herald.dispatcher.connector.Connector;
+import dev.herald.suppression.store.TornTails;
 
 import java.util.List;
 import java.util.Objects;
@@ -46,6 +47,8 @@ import org.slf4j.LoggerFactory;
  *     stream's lag. Deferred is here, not among the totals, because a deferred recipient later gets
  *     a final outcome: a count of it goes down, which a Prometheus counter must not.</li>
  * <li>{@code herald_campaigns{status}}: campaigns per status.</li>
+ * <li>{@code herald_store_torn_tails_total}: incomplete last records dropped from any log-like store
+ *     (see {@link TornTails}); each is also logged naming the file, offset and bytes.</li>
  * <li>{@code herald_connector_*}: see {@link MeteredConnector}.</li>
  * <li>{@code herald_http_requests_seconds{method, route, status}}: see {@link RouteClass}.</li>
  * <li>JVM: memory, GC, threads, class loading, CPU and uptime (Micrometer's binders).</li>
@@ -99,6 +102,10 @@ public final class HeraldMetrics implements AutoCloseable {
                     .description("recipients of scheduled, running and paused campaigns without a final outcome yet")
                     .tag("state", state.equals("inFlight") ? "in_flight" : state).strongReference(true).register(registry);
         }
+        FunctionCounter.builder("herald.store.torn.tails", this, m -> TornTails.count())
+                .description("incomplete last records (writes torn by a crash) dropped from Herald's logs since the start;"
+                        + " each is also logged with its file, offset and size")
+                .register(registry);
         for (CampaignStatus s : CampaignStatus.values()) {
             Gauge.builder("herald.campaigns", this, m -> m.totals.campaigns().getOrDefault(s, 0L))
                     .description("campaigns by status").tag("status", s.wire()).strongReference(true).register(registry);

@@ -93,6 +93,18 @@ public final class OutcomeLedger implements AutoCloseable {
     }
 
     /**
+     * Checks the ledger in {@code dir} without changing anything (no lock taken, nothing written):
+     * audience, checkpoint, and the log replayed over the checkpoint and compared against its
+     * sync mark. {@code herald data check} calls this.
+     *
+     * @return one result per file checked; a damaged one is the last
+     * @throws IOException if a file cannot be read
+     */
+    public static List<dev.herald.suppression.store.VerifyResult> verify(Path dir) throws IOException {
+        return Journal.verify(dir);
+    }
+
+    /**
      * Creates the ledger in {@code dir}, or reopens and recovers the one there.
      *
      * @param audience every recipient of the campaign; stored (with a checksum) at creation

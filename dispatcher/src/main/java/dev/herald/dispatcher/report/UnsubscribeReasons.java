@@ -3,6 +3,11 @@ package dev.herald.dispatcher.report;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import dev.herald.dispatcher.unsubscribe.ReasonLog;
+import dev.herald.suppression.store.FramedLog;
+
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.CodingErrorAction;
@@ -32,9 +37,12 @@ import org.slf4j.LoggerFactory;
  * r.reasonOf(17, "c-42");   // Optional[too-frequent]
  * }</pre>
  *
- * <p>A missing file means no reasons. A damaged line (not JSON, a field missing or of the wrong type,
- * an unknown reason, invalid UTF-8) is skipped and counted; the first few are logged (without the
- * phone number). Reading is one pass over the file. Immutable once read; thread-safe.
+ * <p>A missing file means no reasons. Each line carries its checksum ({@link ReasonLog}): a line
+ * whose checksum fails, or zero-filled bytes, is damage and refuses the read with a
+ * {@link dev.herald.suppression.store.DamagedStoreException} naming the file and offset. A whole
+ * line that is unusable (a field missing or of the wrong type, an unknown reason) is skipped and
+ * counted; the first few are logged with their offset (without the phone number). Reading is one
+ * pass over the file. Immutable once read; thread-safe.
  */
 public final class UnsubscribeReasons {
 
@@ -71,9 +79,44 @@ public final class UnsubscribeReasons {
      * @param file      the reasons file; missing: no reasons
      * @param campaigns which campaigns to keep (a line's campaign, or null for none); the others are skipped unparsed
      * @return the latest reason per recipient and campaign
+     * @throws dev.herald.suppression.store.DamagedStoreException naming the file and offset of a damaged line
      * @throws IOException if the file exists but cannot be read
      */
     public static UnsubscribeReasons read(Path file, Predicate<String> campaigns) throws IOException {
+        if (!Files.exists(file)) {
+            return none();
+        }
+        if (ReasonLog.isLegacy(file)) {
+            return readLegacy(file, campaigns);
+        }
+        Map<Key, Given> latest = new HashMap<>();
+        long[] damaged = {0, 0}; // lines, frames
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            // an incomplete last line is an append in progress (or dropped at the next open): not read, not damage
+            FramedLog.scan(file, FramedLog.map(file, ch), ReasonLog.FORMAT, (data, at, p, n) -> {
+                damaged[1]++;
+                byte[] object = new byte[n + 1];
+                data.get(p, object, 0, n);
+                object[n] = '}';
+                String problem;
+                try {
+                    problem = take(new String(object, StandardCharsets.UTF_8), campaigns, latest);
+                } catch (IOException | RuntimeException e) {
+                    problem = "not a JSON object";
+                }
+                if (problem != null && ++damaged[0] <= LOGGED) {
+                    LOG.warn("{} line {} (offset {}) skipped: {}", file, damaged[1], at, problem);
+                }
+            });
+        }
+        if (damaged[0] > LOGGED) {
+            LOG.warn("{}: {} unusable lines skipped in all", file, damaged[0]);
+        }
+        return new UnsubscribeReasons(latest, damaged[0]);
+    }
+
+    /** Lines written before reasons were checksummed (until {@link ReasonLog} migrates the file). */
+    private static UnsubscribeReasons readLegacy(Path file, Predicate<String> campaigns) throws IOException {
         Map<Key, Given> latest = new HashMap<>();
         long damaged = 0;
         long lineNo = 0;

@@ -5,6 +5,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 
+import dev.herald.suppression.store.DamagedStoreException;
+import dev.herald.suppression.store.FrameFormat;
+import dev.herald.suppression.store.FramedLog;
+import dev.herald.suppression.store.LogFormat;
+import dev.herald.suppression.store.VerifyResult;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -18,6 +24,7 @@ import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
@@ -32,6 +39,8 @@ import java.util.zip.CRC32;
 
 import org.roaringbitmap.buffer.ImmutableRoaringBitmap;
 import org.roaringbitmap.buffer.MutableRoaringBitmap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Named audience segments: a recipient-id bitmap and a small JSON meta per segment, stored under
@@ -43,7 +52,10 @@ import org.roaringbitmap.buffer.MutableRoaringBitmap;
  * Optional<SegmentStore.Segment> vip = segments.get("vip");
  * }</pre>
  *
- * <p>Files: {@code <name>.json} (the meta; it names the bitmap file, its length and CRC-32) and
+ * <p>Files: {@code <name>.json} (the meta; it names the bitmap file, its length and CRC-32; the meta
+ * itself is one checksummed JSON line, a {@code crc32} member last, refused by {@link
+ * DamagedStoreException} naming the file when its checksum fails; metas of earlier versions are
+ * migrated on open; {@link #verifyMeta} checks one without changing it) and
  * {@code <name>.<random>.roaring} (the portable RoaringBitmap serialisation). Invariant: a segment
  * exists exactly when its meta file does, and a meta only ever names a bitmap that was completely
  * written and fsynced before the meta was renamed into place. So a put is atomic (a crash leaves
@@ -70,6 +82,7 @@ public final class SegmentStore {
     private static final String META_SUFFIX = ".json";
     private static final String BITMAP_SUFFIX = ".roaring";
     private static final String TMP_SUFFIX = ".tmp";
+    private static final Logger LOG = LoggerFactory.getLogger(SegmentStore.class);
 
     private static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule())
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
@@ -146,7 +159,97 @@ public final class SegmentStore {
         Files.createDirectories(dir);
         SegmentStore store = new SegmentStore(dir, Objects.requireNonNull(clock, "clock"));
         store.removeLeftovers();
+        store.migrateLegacyMetas();
         return store;
+    }
+
+    /** The meta file format: one JSON_LINE frame (the meta object with a {@code crc32} member last). */
+    static final LogFormat META_FORMAT = LogFormat.jsonLines(1 << 20);
+
+    /**
+     * Checks one meta file ({@code segments/<name>.json}) without changing it: its checksum (a
+     * meta of earlier versions, without one, is reported clean: it is migrated on open) and that
+     * it is one whole record.
+     *
+     * @throws NoSuchFileException if it does not exist
+     */
+    public static VerifyResult verifyMeta(Path metaFile) throws IOException {
+        byte[] bytes = Files.readAllBytes(metaFile);
+        try {
+            metaPayload(metaFile, bytes);
+            return VerifyResult.clean(metaFile, 1);
+        } catch (DamagedStoreException e) {
+            return VerifyResult.damaged(metaFile, 0, e);
+        }
+    }
+
+    /** Whether {@code bytes} are a meta as earlier versions wrote it: plain JSON, no checksum. */
+    private static boolean isLegacyMeta(byte[] bytes) {
+        int n = bytes.length;
+        return n > 0 && bytes[0] == '{' && bytes[n - 1] == '}';
+    }
+
+    /**
+     * The meta object's JSON: a legacy meta as it is, a framed one checked by the store rule. A meta
+     * is written aside and renamed into place, so an incomplete frame is damage here too.
+     *
+     * @throws DamagedStoreException naming the file and offset
+     */
+    private static byte[] metaPayload(Path file, byte[] bytes) throws IOException {
+        if (isLegacyMeta(bytes)) {
+            return bytes;
+        }
+        byte[][] payload = new byte[1][];
+        FramedLog.Scan scan = FramedLog.scan(file, ByteBuffer.wrap(bytes), META_FORMAT, (data, at, p, n) -> {
+            if (payload[0] != null) {
+                throw new DamagedStoreException(file, at, "a second record in a segment meta");
+            }
+            payload[0] = new byte[n + 1];
+            data.get(p, payload[0], 0, n);
+            payload[0][n] = '}';
+        });
+        if (scan.tornBytes() > 0 || payload[0] == null) {
+            throw new DamagedStoreException(file, scan.end(), "the meta is incomplete (" + bytes.length + " bytes)");
+        }
+        return payload[0];
+    }
+
+    private static byte[] framedMeta(Stored stored) throws IOException {
+        byte[] json = JSON.writeValueAsBytes(stored);
+        ByteBuffer b = ByteBuffer.allocate(json.length + FrameFormat.JSON_TRAILER);
+        FrameFormat.putJsonLine(b, json, json.length);
+        return Arrays.copyOf(b.array(), b.position());
+    }
+
+    /**
+     * Rewrites metas of earlier versions (no checksum) in the framed format: aside, fsynced, renamed,
+     * with an INFO line naming each. A meta that cannot be read is left for the read to report.
+     */
+    private void migrateLegacyMetas() throws IOException {
+        lock.writeLock().lock();
+        try {
+            for (String name : storedNames()) {
+                Path meta = metaFile(name);
+                if (!isLegacyMeta(Files.readAllBytes(meta))) {
+                    continue;
+                }
+                Optional<Stored> stored;
+                try {
+                    stored = readStored(name);
+                } catch (IOException e) {
+                    continue;
+                }
+                if (stored.isPresent()) {
+                    Path tmp = meta.resolveSibling(meta.getFileName() + TMP_SUFFIX);
+                    writeDurably(tmp, ByteBuffer.wrap(framedMeta(stored.get())));
+                    moveAtomically(tmp, meta);
+                    fsyncDirectory();
+                    LOG.info("{}: migrated to a checksummed segment meta", meta);
+                }
+            }
+        } finally {
+            lock.writeLock().unlock();
+        }
     }
 
     /** @return the directory the segments are stored in */
@@ -220,7 +323,7 @@ public final class SegmentStore {
             Path meta = metaFile(name);
             Path tmp = meta.resolveSibling(meta.getFileName() + TMP_SUFFIX);
             try {
-                writeDurably(tmp, ByteBuffer.wrap(JSON.writeValueAsBytes(stored)));
+                writeDurably(tmp, ByteBuffer.wrap(framedMeta(stored)));
                 moveAtomically(tmp, meta);
             } catch (IOException | RuntimeException e) {
                 Files.deleteIfExists(tmp);
@@ -380,7 +483,9 @@ public final class SegmentStore {
         }
         Stored s;
         try {
-            s = JSON.readValue(bytes, Stored.class);
+            s = JSON.readValue(metaPayload(file, bytes), Stored.class);
+        } catch (DamagedStoreException e) {
+            throw e;
         } catch (IOException e) {
             throw new IOException("damaged segment meta " + file + ": " + e.getMessage().lines().findFirst().orElse(""), e);
         }

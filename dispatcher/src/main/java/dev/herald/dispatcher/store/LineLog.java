@@ -1,5 +1,11 @@
 package dev.herald.dispatcher.store;
 
+import dev.herald.suppression.store.DamagedStoreException;
+import dev.herald.suppression.store.FramedLog;
+import dev.herald.suppression.store.LogFormat;
+import dev.herald.suppression.store.TornTails;
+import dev.herald.suppression.store.VerifyResult;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -8,13 +14,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
-import java.util.zip.CRC32;
 
 /**
  * An append-only log of short text records, one per line with its CRC-32
- * ({@code <record>\t<crc32 hex>\n}), each fsynced before {@link #append} returns.
+ * ({@code <record>\t<crc32 hex>\n}), each fsynced before {@link #append} returns: the LINE frames of
+ * the store rule ({@link FramedLog}).
  *
  * <pre>{@code
  * LineLog log = LineLog.open(dir.resolve("preferences.log"));
@@ -22,89 +27,55 @@ import java.util.zip.CRC32;
  * log.append("42 weekly");                // durable on return
  * }</pre>
  *
- * <p>A torn last line (a crash mid-write: no newline, or a wrong checksum on the last line) is cut
- * off when the log is opened; a bad line anywhere else is corruption and refuses to open.
- * Thread-safety: {@link #append} is synchronized; one process at a time owns the file.
+ * <p><b>Damage.</b> An incomplete last line (a crash mid-write: no line feed) is dropped and
+ * reported (a warning naming the file, offset and bytes, and {@code herald_store_torn_tails_total});
+ * a complete line whose checksum fails — anywhere, the last one too — or zero-filled bytes refuse
+ * the log with a {@link DamagedStoreException} naming the file and offset, and nothing is changed.
+ * Files written by earlier versions have exactly this format and are read in place (no migration).
+ * {@link #verify} checks a file without changing it.
+ *
+ * <p>Thread-safety: {@link #append} is synchronized; one process at a time owns the file.
  */
 public final class LineLog implements AutoCloseable {
 
+    /** The format: LINE frames, no header, records up to 64 KiB. */
+    public static final LogFormat FORMAT = LogFormat.lines(64 * 1024);
+
     private final Path file;
-    private final FileChannel channel;
+    private final FramedLog log;
     private final List<String> records;
 
-    private LineLog(Path file, FileChannel channel, List<String> records) {
+    private LineLog(Path file, FramedLog log, List<String> records) {
         this.file = file;
-        this.channel = channel;
+        this.log = log;
         this.records = records;
     }
 
     /**
      * @param file the log file (created, with its directory, if missing)
      * @return the open log
-     * @throws IOException if it cannot be read or written, or a line before the last is corrupt
+     * @throws DamagedStoreException naming the file and offset if a complete line is damaged
+     * @throws IOException if it cannot be read or written
      */
     public static LineLog open(Path file) throws IOException {
-        Files.createDirectories(file.getParent());
-        byte[] all = Files.exists(file) ? Files.readAllBytes(file) : new byte[0];
         List<String> records = new ArrayList<>();
-        int start = 0;
-        int good = 0;
-        int line = 0;
-        while (start < all.length) {
-            line++;
-            int nl = indexOf(all, (byte) '\n', start);
-            String text = new String(all, start, (nl < 0 ? all.length : nl) - start, StandardCharsets.UTF_8);
-            String record = nl < 0 ? null : check(text);
-            if (record == null) {
-                if (nl < 0 || nl == all.length - 1) {
-                    break; // torn tail: cut below
-                }
-                throw new IOException(file + ": line " + line + " is corrupt (bad checksum); refusing to open");
-            }
-            records.add(record);
-            start = nl + 1;
-            good = start;
-        }
-        boolean created = !Files.exists(file);
-        FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.READ);
-        if (created) {
-            fsyncDirectory(file.getParent());
-        }
-        try {
-            if (ch.size() != good) {
-                ch.truncate(good);
-            }
-            ch.position(good);
-            ch.force(true);
-        } catch (IOException e) {
-            ch.close();
-            throw e;
-        }
-        return new LineLog(file, ch, records);
+        FramedLog log = FramedLog.open(file, FORMAT, (data, at, p, n) -> records.add(text(data, p, n)));
+        return new LineLog(file, log, records);
     }
 
-    private static int indexOf(byte[] b, byte what, int from) {
-        for (int i = from; i < b.length; i++) {
-            if (b[i] == what) {
-                return i;
-            }
-        }
-        return -1;
+    /**
+     * Checks a line log without changing it.
+     *
+     * @throws java.nio.file.NoSuchFileException if it does not exist
+     */
+    public static VerifyResult verify(Path file) throws IOException {
+        return FramedLog.verify(file, FORMAT);
     }
 
-    private static String check(String line) {
-        int tab = line.lastIndexOf('\t');
-        if (tab < 0 || line.length() - tab - 1 != 8) {
-            return null;
-        }
-        String record = line.substring(0, tab);
-        return crc(record).equals(line.substring(tab + 1)) ? record : null;
-    }
-
-    private static String crc(String record) {
-        CRC32 c = new CRC32();
-        c.update(record.getBytes(StandardCharsets.UTF_8));
-        return HexFormat.of().toHexDigits((int) c.getValue());
+    private static String text(ByteBuffer data, int from, int length) {
+        byte[] b = new byte[length];
+        data.get(from, b);
+        return new String(b, StandardCharsets.UTF_8);
     }
 
     /** @return the records read at open, oldest first */
@@ -122,8 +93,7 @@ public final class LineLog implements AutoCloseable {
         if (record.indexOf('\n') >= 0 || record.indexOf('\r') >= 0 || record.indexOf('\t') >= 0) {
             throw new IllegalArgumentException("a log record must not hold tabs or line breaks");
         }
-        ByteBuffer b = ByteBuffer.wrap((record + "\t" + crc(record) + "\n").getBytes(StandardCharsets.UTF_8));
-        appendDurably(channel, b);
+        log.append(record.getBytes(StandardCharsets.UTF_8));
     }
 
     /**
@@ -132,32 +102,18 @@ public final class LineLog implements AutoCloseable {
      * line behind for the next append or the next open to trip over.
      */
     public static void appendDurably(FileChannel channel, ByteBuffer b) throws IOException {
-        long before = channel.size();
-        try {
-            channel.position(before);
-            while (b.hasRemaining()) {
-                channel.write(b);
-            }
-            channel.force(false);
-        } catch (IOException e) {
-            try {
-                channel.truncate(before);
-                channel.position(before);
-                channel.force(false);
-            } catch (IOException cut) {
-                e.addSuppressed(cut);
-            }
-            throw e;
-        }
+        FramedLog.appendDurably(channel, b);
     }
 
     /**
      * Cuts a line torn by a crash mid-write (bytes after the last line end: never acknowledged) off
-     * the end of {@code ch}, and positions the channel at the new end.
+     * the end of {@code ch}, reports it ({@link TornTails}), and positions the channel at the new
+     * end. For plain line files without checksums (JSON lines, TSV) that users read with their own tools.
      *
      * @return the bytes cut
+     * @throws DamagedStoreException if the bytes after the last line end are all zero (zero-filled, not torn)
      */
-    public static long cutTornLine(FileChannel ch) throws IOException {
+    public static long cutTornLine(Path file, FileChannel ch) throws IOException {
         long size = ch.size();
         long end = size;
         ByteBuffer one = ByteBuffer.allocate(1);
@@ -170,8 +126,18 @@ public final class LineLog implements AutoCloseable {
             end--;
         }
         if (end < size) {
+            ByteBuffer tail = ByteBuffer.allocate((int) Math.min(size - end, 1 << 20));
+            ch.read(tail, end);
+            boolean zeros = tail.position() == size - end;
+            for (int i = 0; i < tail.position() && zeros; i++) {
+                zeros = tail.get(i) == 0;
+            }
+            if (zeros) {
+                throw new DamagedStoreException(file, end, (size - end) + " zero bytes at the end (zero-filled, not a torn write)");
+            }
             ch.truncate(end);
             ch.force(false);
+            TornTails.report(file, end, size - end, null);
         }
         ch.position(end);
         return size - end;
@@ -188,7 +154,7 @@ public final class LineLog implements AutoCloseable {
 
     @Override
     public synchronized void close() throws IOException {
-        channel.close();
+        log.close();
     }
 
     @Override

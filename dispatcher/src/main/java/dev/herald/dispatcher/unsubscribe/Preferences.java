@@ -64,7 +64,8 @@ public final class Preferences implements AutoCloseable {
     /**
      * @param dir {@code <data dir>/unsubscribe}
      * @return the preferences replayed from the log
-     * @throws IOException if the log cannot be read or is corrupt before its last line
+     * @throws IOException if the log cannot be read; a {@link dev.herald.suppression.store.DamagedStoreException}
+     *     naming the file and offset if a complete line of it is damaged (see {@link LineLog})
      */
     public static Preferences open(Path dir) throws IOException {
         LineLog log = LineLog.open(dir.resolve("preferences.log"));

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.herald.suppression.CorruptIndexException;
+import dev.herald.suppression.store.DamagedStoreException;
+import dev.herald.suppression.store.TornTails;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -149,17 +151,21 @@ class OutcomeLedgerTest {
         assertTrue(e.getMessage().contains("stored 100 ids, given 101"), e.getMessage());
     }
 
+    /** A crash tore the last (not yet fsynced) record: dropped, logged, counted; the next append lands cleanly. */
     @Test
     void shouldDropATornLastLogRecordAndReportIt() throws IOException {
-        try (OutcomeLedger ledger = OutcomeLedger.open(dir, range(0, 100))) {
-            ledger.record(Outcomes.suppressed("global"), range(0, 10));
-            ledger.record(Outcomes.EXPIRED, range(10, 20));
-        }
+        OutcomeLedger killed = OutcomeLedger.open(dir, range(0, 100));
+        killed.record(Outcomes.suppressed("global"), range(0, 10));
+        killed.sync();
+        killed.record(Outcomes.EXPIRED, range(10, 20)); // written, not fsynced
+        killed.releaseLockAsIfKilled();
         Path log = onlyLog();
         try (FileChannel ch = FileChannel.open(log, StandardOpenOption.WRITE)) {
             ch.truncate(ch.size() - 3);
         }
+        long counted = TornTails.count();
         try (OutcomeLedger ledger = OutcomeLedger.open(dir, range(0, 100))) {
+            assertEquals(counted + 1, TornTails.count());
             assertTrue(ledger.recovery().droppedTornBytes() > 0);
             assertTrue(ledger.recovery().warnings().get(0).contains(log.toString()), ledger.recovery().warnings().toString());
             assertEquals(10L, ledger.counts().get("suppressed:global"));
@@ -182,7 +188,82 @@ class OutcomeLedgerTest {
         flipByte(log, 16 + 12);
         CorruptIndexException e = assertThrows(CorruptIndexException.class, () -> OutcomeLedger.open(dir, range(0, 100)));
         assertEquals(log, e.file());
-        assertTrue(e.getMessage().contains("followed by whole records"), e.getMessage());
+        assertTrue(e.getMessage().contains("damaged at offset 16"), e.getMessage());
+    }
+
+    private Path ledgerWithSyncedRecords(int batches) throws IOException {
+        try (OutcomeLedger ledger = OutcomeLedger.open(dir, range(0, 1000), 100_000)) {
+            for (int i = 0; i < batches; i++) {
+                ledger.claim(range(i * 10, i * 10 + 10));
+                ledger.record(Outcomes.SENT, range(i * 10, i * 10 + 10));
+            }
+        }
+        return onlyLog();
+    }
+
+    /**
+     * Half of the log cut away was accepted and appended to with no word: recipients that were sent
+     * answered pending (and would be sent again). The log is compared against its sync mark and refused.
+     */
+    @Test
+    void shouldRefuseALogWithHalfOfItCutAway() throws IOException {
+        Path log = ledgerWithSyncedRecords(40);
+        long size = Files.size(log);
+        try (FileChannel ch = FileChannel.open(log, StandardOpenOption.WRITE)) {
+            ch.truncate(size / 2);
+        }
+        CorruptIndexException e = assertThrows(CorruptIndexException.class, () -> OutcomeLedger.open(dir, range(0, 1000)));
+        assertEquals(log, e.file());
+        assertTrue(e.getMessage().contains("was cut") && e.getMessage().contains(log.toString()), e.getMessage());
+        assertEquals(size / 2, Files.size(log), "the log is left as it is");
+        assertTrue(OutcomeLedger.verify(dir).get(2).isDamaged());
+    }
+
+    /** Cut exactly at a record boundary: no torn frame at all, still refused by the comparison with the mark. */
+    @Test
+    void shouldRefuseALogCutAtARecordBoundary() throws IOException {
+        Path log = ledgerWithSyncedRecords(10);
+        byte[] b = Files.readAllBytes(log);
+        java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(b);
+        int pos = 16;
+        for (int i = 0; i < 7; i++) {
+            pos += 8 + buf.getInt(pos);
+        }
+        Files.write(log, java.util.Arrays.copyOf(b, pos));
+        CorruptIndexException e = assertThrows(CorruptIndexException.class, () -> OutcomeLedger.open(dir, range(0, 1000)));
+        assertTrue(e.getMessage().contains("records up to #20"), e.getMessage());
+    }
+
+    @Test
+    void shouldRefuseADamagedLastCompleteRecordAndZeroFilledBytes() throws IOException {
+        Path log = ledgerWithSyncedRecords(3);
+        long size = Files.size(log);
+        flipByte(log, size - 2);
+        DamagedStoreException e = assertThrows(DamagedStoreException.class, () -> OutcomeLedger.open(dir, range(0, 1000)));
+        assertEquals(log, e.file());
+        assertTrue(e.offset() > 16 && e.offset() < size - 2, e.getMessage());
+        assertEquals(size, Files.size(log));
+        flipByte(log, size - 2);
+        Files.write(log, new byte[100], StandardOpenOption.APPEND);
+        e = assertThrows(DamagedStoreException.class, () -> OutcomeLedger.open(dir, range(0, 1000)));
+        assertEquals(size, e.offset());
+        assertEquals(size + 100, Files.size(log));
+    }
+
+    /** A ledger written by the version before sync marks (same log format, no mark) opens and gets its mark. */
+    @Test
+    void shouldOpenALedgerOfTheEarlierVersionAndAddItsSyncMark() throws IOException {
+        Path log = ledgerWithSyncedRecords(5);
+        Path mark = log.resolveSibling(log.getFileName().toString().replace(".log", ".mark"));
+        Files.delete(mark); // exactly the files the earlier version left
+        byte[] before = Files.readAllBytes(log);
+        try (OutcomeLedger ledger = OutcomeLedger.open(dir, range(0, 1000))) {
+            assertEquals(50L, ledger.counts().get(Outcomes.SENT));
+        }
+        assertTrue(Files.exists(mark));
+        assertTrue(java.util.Arrays.equals(before, java.util.Arrays.copyOf(Files.readAllBytes(log), before.length)),
+                "the log is read in place");
+        OutcomeLedger.verify(dir).forEach(r -> assertTrue(r.ok(), r.describe()));
     }
 
     @Test

@@ -89,6 +89,41 @@ class SegmentStoreTest {
         assertTrue(store.delete("vip"), "a damaged segment can be deleted");
     }
 
+    /** Before: a meta had no checksum, so a flipped digit changed the segment's size with no word. */
+    @Test
+    void shouldRefuseAMetaWhoseChecksumFailsNamingTheFileAndOffset() throws IOException {
+        SegmentStore store = SegmentStore.open(data);
+        store.put("vip", range(0, 100), 100, 0);
+        Path meta = data.resolve(SegmentStore.DIR).resolve("vip.json");
+        String text = Files.readString(meta);
+        assertTrue(text.matches("\\{.*,\"lineCrc32\":\"[0-9a-f]{8}\"}\n"), text);
+        Files.writeString(meta, text.replace("\"size\":100", "\"size\":900"));
+        dev.herald.suppression.store.DamagedStoreException e =
+                assertThrows(dev.herald.suppression.store.DamagedStoreException.class, () -> store.meta("vip"));
+        assertEquals(meta, e.file());
+        assertEquals(0, e.offset());
+        assertTrue(SegmentStore.verifyMeta(meta).isDamaged());
+        Files.writeString(meta, text);
+        assertEquals(100, store.meta("vip").orElseThrow().size());
+        assertTrue(SegmentStore.verifyMeta(meta).ok());
+    }
+
+    /** A meta the earlier version wrote (plain JSON, no line checksum) still opens, and is migrated on open. */
+    @Test
+    void shouldMigrateAMetaOfTheEarlierVersion() throws IOException {
+        Path dir = data.resolve(SegmentStore.DIR);
+        SegmentStore.open(data).put("old", range(0, 10), 10, 1);
+        Path meta = dir.resolve("old.json");
+        String framed = Files.readString(meta);
+        String legacy = framed.substring(0, framed.indexOf(",\"lineCrc32\"")) + "}";
+        Files.writeString(meta, legacy); // byte for byte what the earlier version wrote
+        assertTrue(SegmentStore.verifyMeta(meta).ok());
+        SegmentStore store = SegmentStore.open(data);
+        assertEquals(framed, Files.readString(meta), "rewritten with its checksum");
+        assertEquals(10, store.get("old").orElseThrow().ids().getCardinality());
+        assertEquals(1, store.meta("old").orElseThrow().rejected());
+    }
+
     @Test
     void shouldListADamagedMetaAsDamagedNamingItsFileAndTheOthersAsUsual() throws IOException {
         SegmentStore store = SegmentStore.open(data);

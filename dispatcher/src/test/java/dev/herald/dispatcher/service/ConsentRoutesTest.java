@@ -88,9 +88,10 @@ class ConsentRoutesTest {
                             .rawText("asked by phone").at(sent.plus(Duration.ofHours(4))))));
         }
         Files.createDirectories(data.resolve("unsubscribe"));
-        Files.writeString(data.resolve("unsubscribe/reasons.jsonl"), "{\"time\":\"" + sent.plus(Duration.ofHours(3))
+        // checksummed lines (ReasonLog's format); the second is intact but not a usable reason: skipped, not fatal
+        Files.writeString(data.resolve("unsubscribe/reasons.jsonl"), framed("{\"time\":\"" + sent.plus(Duration.ofHours(3))
                 + "\",\"recipientId\":" + ids[1] + ",\"phone\":\"" + PHONES.get(1) + "\",\"campaign\":\"" + campaign
-                + "\",\"sender\":\"acme\",\"reason\":\"not-relevant\",\"text\":null}\n{broken\n");
+                + "\",\"sender\":\"acme\",\"reason\":\"not-relevant\",\"text\":null") + framed("{broken"));
         MutableRoaringBitmap all = new MutableRoaringBitmap();
         for (int id : ids) {
             all.add(id);
@@ -201,5 +202,12 @@ class ConsentRoutesTest {
             Thread.sleep(50);
         } while (System.nanoTime() < deadline);
         throw new AssertionError("campaign " + id + " never decided everyone: " + c);
+    }
+
+    /** One JSON_LINE frame: the object without its closing brace, then the crc32 member. */
+    static String framed(String objectWithoutBrace) {
+        java.util.zip.CRC32 c = new java.util.zip.CRC32();
+        c.update(objectWithoutBrace.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return objectWithoutBrace + ",\"lineCrc32\":\"" + java.util.HexFormat.of().toHexDigits((int) c.getValue()) + "\"}\n";
     }
 }

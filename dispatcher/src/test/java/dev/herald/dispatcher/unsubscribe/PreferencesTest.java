@@ -57,6 +57,27 @@ class PreferencesTest {
         String text = Files.readString(log);
         Files.writeString(log, text.replaceFirst("1 weekly", "1 monthl"));
         IOException e = assertThrows(IOException.class, () -> Preferences.open(dir));
-        assertTrue(e.getMessage().contains("line 1 is corrupt"), e.getMessage());
+        assertTrue(e.getMessage().contains("damaged at offset 0") && e.getMessage().contains(log.toString()), e.getMessage());
+    }
+
+    /**
+     * A damaged last line was deleted from disk with no word, and the recipient's "at most weekly"
+     * silently became "as sent": it is damage, refused naming the file and offset, the file kept.
+     */
+    @Test
+    void shouldRefuseADamagedLastLineInsteadOfDroppingTheChoice() throws Exception {
+        try (Preferences p = Preferences.open(dir)) {
+            p.set(1, Frequency.MONTHLY);
+            p.set(2, Frequency.WEEKLY);
+        }
+        Path log = dir.resolve("preferences.log");
+        String text = Files.readString(log);
+        int last = text.indexOf("2 weekly");
+        Files.writeString(log, text.replace("2 weekly", "2 weekle"));
+        dev.herald.suppression.store.DamagedStoreException e =
+                assertThrows(dev.herald.suppression.store.DamagedStoreException.class, () -> Preferences.open(dir));
+        assertEquals(last, e.offset());
+        assertEquals(log, e.file());
+        assertEquals(text.replace("2 weekly", "2 weekle"), Files.readString(log), "never cut");
     }
 }

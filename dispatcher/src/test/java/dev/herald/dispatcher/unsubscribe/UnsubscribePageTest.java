@@ -144,7 +144,7 @@ class UnsubscribePageTest {
         List<String> lines = Files.readAllLines(f.data.resolve("unsubscribe/reasons.jsonl"));
         assertEquals(1, lines.size());
         assertTrue(lines.get(0).matches("\\{\"time\":\"\\d{4}-\\d\\d-\\d\\dT[0-9:.]+Z\",\"recipientId\":0,\"phone\":\"\\+447400123401\","
-                + "\"campaign\":\"" + id + "\",\"sender\":\"acme\",\"reason\":\"other\",\"text\":\"Too many \\\\\"texts\\\\\"\\\\nreally\"}"),
+                + "\"campaign\":\"" + id + "\",\"sender\":\"acme\",\"reason\":\"other\",\"text\":\"Too many \\\\\"texts\\\\\"\\\\nreally\",\"lineCrc32\":\"[0-9a-f]{8}\"}"),
                 lines.get(0));
         assertHtml(f.postForm(t, "action=reason&reason=too-frequent&text="), 200, "Thank you");
         assertEquals("too-frequent", f.reasons().get(1).path("reason").asText());

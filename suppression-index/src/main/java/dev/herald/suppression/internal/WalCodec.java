@@ -5,17 +5,17 @@ import dev.herald.suppression.ConsentEvidence;
 import dev.herald.suppression.ConsentRecord;
 import dev.herald.suppression.ConsentSource;
 import dev.herald.suppression.Scope;
+import dev.herald.suppression.store.FrameFormat;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.zip.CRC32C;
 
 /**
  * Binary form of one write-ahead-log record.
  *
  * <pre>
- * frame:   u32 payloadLength | u32 crc32c(payload) | payload
+ * frame:   u32 payloadLength | u32 crc32c(payload) | payload     (a BINARY frame of {@link FrameFormat})
  * payload: u8 version | u64 seq | u64 epochMillis | u8 action | u32 recipientId | u8 scopeKind
  *          | str scopeName | u8 source | str channel | str phone | str rawText | str campaignId
  *          | u64 sentAtMillis (version 2 on; -1 = none)
@@ -34,11 +34,13 @@ public final class WalCodec {
     }
 
     /** Frame header bytes: length and checksum. */
-    public static final int FRAME_HEADER = 8;
+    public static final int FRAME_HEADER = FrameFormat.BINARY_HEADER;
     /** Largest payload accepted on read; anything larger is a torn or corrupt frame. */
     public static final int MAX_PAYLOAD = 16 * 1024;
     /** Offset of the recipient id inside the payload. */
     static final int RECIPIENT_OFFSET = 1 + 8 + 8 + 1;
+    /** Smallest payload: everything up to and including the recipient id, plus a byte. */
+    static final int MIN_PAYLOAD = RECIPIENT_OFFSET + 5;
     private static final int NULL_STR = 0xFFFF;
 
     private WalCodec() {
@@ -46,9 +48,7 @@ public final class WalCodec {
 
     /** Appends the frame of {@code r} to {@code out}, which must have room for {@link #maxFrameSize()}. */
     public static void encode(ConsentRecord r, ByteBuffer out) {
-        int start = out.position();
-        out.position(start + FRAME_HEADER);
-        int payloadStart = out.position();
+        int start = FrameFormat.beginBinary(out);
         out.put(VERSION);
         out.putLong(r.seq());
         out.putLong(r.time().toEpochMilli());
@@ -63,14 +63,7 @@ public final class WalCodec {
         putString(out, e.rawText());
         putString(out, e.campaignId());
         out.putLong(e.sentAt() == null ? -1 : e.sentAt().toEpochMilli());
-        int end = out.position();
-        int len = end - payloadStart;
-        CRC32C crc = new CRC32C();
-        ByteBuffer view = out.duplicate();
-        view.position(payloadStart).limit(end);
-        crc.update(view);
-        out.putInt(start, len);
-        out.putInt(start + 4, (int) crc.getValue());
+        FrameFormat.endBinary(out, start);
     }
 
     /** Upper bound of one encoded frame, in bytes. */
@@ -83,23 +76,11 @@ public final class WalCodec {
 
     /**
      * Checks the frame at the buffer's position. Returns the payload length if the frame is
-     * whole and its checksum matches, or -1 if it is torn or corrupt. Does not move the buffer.
+     * whole and its checksum matches, or -1 if it is torn or damaged. Does not move the buffer.
      */
     public static int check(ByteBuffer in) {
-        int pos = in.position();
-        if (in.remaining() < FRAME_HEADER) {
-            return -1;
-        }
-        int len = in.getInt(pos);
-        if (len <= RECIPIENT_OFFSET + 4 || len > MAX_PAYLOAD || in.remaining() - FRAME_HEADER < len) {
-            return -1;
-        }
-        int expected = in.getInt(pos + 4);
-        CRC32C crc = new CRC32C();
-        ByteBuffer view = in.duplicate();
-        view.position(pos + FRAME_HEADER).limit(pos + FRAME_HEADER + len);
-        crc.update(view);
-        return (int) crc.getValue() == expected ? len : -1;
+        int n = FrameFormat.BINARY.check(in, in.position(), in.limit(), MIN_PAYLOAD, MAX_PAYLOAD);
+        return n > 0 ? n - FRAME_HEADER : -1;
     }
 
     /** The recipient id of the (checked) frame at the buffer's position. */

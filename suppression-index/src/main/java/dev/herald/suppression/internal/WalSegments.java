@@ -2,10 +2,13 @@ package dev.herald.suppression.internal;
 
 import dev.herald.suppression.ConsentRecord;
 import dev.herald.suppression.CorruptIndexException;
+import dev.herald.suppression.store.DamagedStoreException;
+import dev.herald.suppression.store.FramedLog;
+import dev.herald.suppression.store.LogFormat;
+import dev.herald.suppression.store.VerifyResult;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -99,90 +102,56 @@ public final class WalSegments {
         return ch;
     }
 
-    /**
-     * Whether a whole, checksum-valid record with a sequence number above {@code afterSeq} starts
-     * anywhere after {@code from}: then the damage at {@code from} is not a torn last write but
-     * damage in the middle of the log, and dropping the rest would drop acknowledged changes.
-     */
-    public static boolean validFrameAfter(Path file, long from, long afterSeq) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            long size = ch.size();
-            if (from + 1 >= size) {
-                return false;
-            }
-            MappedByteBuffer buf = ch.map(FileChannel.MapMode.READ_ONLY, 0, size);
-            for (int pos = (int) from + 1; pos + WalCodec.FRAME_HEADER + WalCodec.RECIPIENT_OFFSET + 4 <= size; pos++) {
-                int len = buf.getInt(pos);
-                if (len <= WalCodec.RECIPIENT_OFFSET + 4 || len > WalCodec.MAX_PAYLOAD
-                        || !WalCodec.isKnownVersion(buf.get(pos + WalCodec.FRAME_HEADER))
-                        || buf.getLong(pos + WalCodec.FRAME_HEADER + 1) <= afterSeq) {
-                    continue;
-                }
-                buf.position(pos);
-                if (WalCodec.check(buf) >= 0) {
-                    return true;
-                }
-            }
-            return false;
-        }
-    }
+    /** The format of segment files: BINARY frames after the 8-byte magic. */
+    public static final LogFormat FORMAT = LogFormat.binary("HRLDWAL1", HEADER, WalCodec.MIN_PAYLOAD, WalCodec.MAX_PAYLOAD);
 
     /**
-     * Reads every whole record of {@code file} in order.
+     * Reads every whole record of {@code file} in order, by the store rule ({@link FramedLog#scan}).
      *
-     * <p>A record that is not whole (short, bad length, bad checksum) ends the scan. In the
-     * last segment that is a torn tail — a crash mid-write — and is reported in the result; in
-     * any other segment, or when {@code tolerateTornTail} is false, it is corruption.
+     * <p>A complete record that fails its checksum or length check, anywhere, is damage and
+     * refused. An incomplete last record is returned in the result when {@code tolerateTornTail}
+     * (the last segment: a crash mid-write) — the caller drops and reports it — and is damage in any
+     * other segment.
      *
-     * @throws CorruptIndexException naming the file and offset when the segment is corrupt
+     * @throws DamagedStoreException naming the file and offset when the segment is damaged
+     * @throws CorruptIndexException naming the file when the sequence goes backwards
      */
     public static Scan scan(Path file, boolean tolerateTornTail, Visitor visitor) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            long size = ch.size();
-            if (size > Integer.MAX_VALUE) {
-                throw new CorruptIndexException(file, "segment is larger than 2 GiB (" + size + " bytes)");
-            }
-            if (size < HEADER) {
-                if (tolerateTornTail) {
-                    return new Scan(0, size, 0, -1, -1, -1);
+            ByteBuffer buf = FramedLog.map(file, ch);
+            long[] s = {0, -1, -1, -1}; // records, firstSeq, lastSeq, maxMillis
+            ByteBuffer frame = buf.duplicate(); // one view, moved to each frame: no allocation per record
+            FramedLog.Scan scan = FramedLog.scan(file, buf, FORMAT, (data, at, p, n) -> {
+                long seq = data.getLong(p + 1);
+                if (seq <= s[2]) {
+                    throw new CorruptIndexException(file, "sequence number goes backwards at offset " + at + " (" + seq
+                            + " after " + s[2] + ")");
                 }
-                throw new CorruptIndexException(file, "segment is shorter than its header (" + size + " bytes)");
-            }
-            MappedByteBuffer buf = ch.map(FileChannel.MapMode.READ_ONLY, 0, size);
-            byte[] magic = new byte[HEADER];
-            buf.get(magic);
-            if (!java.util.Arrays.equals(magic, MAGIC)) {
-                throw new CorruptIndexException(file, "not a Herald log segment (bad header)");
-            }
-            long records = 0;
-            long firstSeq = -1;
-            long lastSeq = -1;
-            long maxMillis = -1;
-            while (buf.hasRemaining()) {
-                int len = WalCodec.check(buf);
-                if (len < 0) {
-                    long at = buf.position();
-                    if (!tolerateTornTail) {
-                        throw new CorruptIndexException(file, "damaged record at offset " + at
-                                + " (length or checksum does not match)");
-                    }
-                    return new Scan(at, size - at, records, firstSeq, lastSeq, maxMillis);
+                if (s[1] < 0) {
+                    s[1] = seq;
                 }
-                long seq = WalCodec.seq(buf);
-                if (seq <= lastSeq) {
-                    throw new CorruptIndexException(file, "sequence number goes backwards at offset "
-                            + buf.position() + " (" + seq + " after " + lastSeq + ")");
-                }
-                if (firstSeq < 0) {
-                    firstSeq = seq;
-                }
-                lastSeq = seq;
-                maxMillis = Math.max(maxMillis, buf.getLong(buf.position() + WalCodec.FRAME_HEADER + 1 + 8));
-                visitor.visit(buf, len);
-                buf.position(buf.position() + WalCodec.FRAME_HEADER + len);
-                records++;
+                s[2] = seq;
+                s[3] = Math.max(s[3], data.getLong(p + 1 + 8));
+                visitor.visit(frame.limit(data.limit()).position(at), n);
+                s[0]++;
+            });
+            if (scan.tornBytes() > 0 && !tolerateTornTail) {
+                throw new DamagedStoreException(file, scan.end(), "incomplete record (" + scan.tornBytes()
+                        + " bytes) in a segment that is not the last");
             }
-            return new Scan(size, 0, records, firstSeq, lastSeq, maxMillis);
+            return new Scan(scan.end(), scan.tornBytes(), s[0], s[1], s[2], s[3]);
+        }
+    }
+
+    /** Checks a segment (active or archived) without changing it. */
+    public static VerifyResult verify(Path file) throws IOException {
+        return FramedLog.verify(file, FORMAT);
+    }
+
+    /** Drops and reports the torn tail {@code scan} found in {@code file} (the last segment). */
+    public static void dropTornTail(Path file, Scan scan) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            FramedLog.dropTornTail(file, ch, new FramedLog.Scan(scan.records(), scan.validEnd(), scan.tornBytes()));
         }
     }
 

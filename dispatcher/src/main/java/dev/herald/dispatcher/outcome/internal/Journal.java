@@ -1,6 +1,8 @@
 package dev.herald.dispatcher.outcome.internal;
 
 import dev.herald.suppression.CorruptIndexException;
+import dev.herald.suppression.store.DamagedStoreException;
+import dev.herald.suppression.store.VerifyResult;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -31,7 +33,7 @@ import org.roaringbitmap.buffer.MutableRoaringBitmap;
  * <p>Not thread-safe: used by the ledger's single writer.
  */
 public final class Journal implements AutoCloseable {
-    private static final Pattern LOG_NAME = Pattern.compile("log-(\\d{12})\\.log");
+    private static final Pattern LOG_NAME = Pattern.compile("log-(\\d{12})\\.(log|mark)");
 
     /** What {@link #open} found. */
     public record Opened(Journal journal, LedgerState state, boolean created, long generation, long replayed,
@@ -42,6 +44,7 @@ public final class Journal implements AutoCloseable {
     private final int audienceCrc;
     // Written under the ledger's write lock and syncLock, read under either.
     private LedgerLog log;
+    private SyncMark mark;
     private long generation;
     private long lastSeq;
     private long sinceCheckpoint;
@@ -77,7 +80,7 @@ public final class Journal implements AutoCloseable {
             LedgerState state = new LedgerState(copy);
             CheckpointFile.write(dir, 1, 0, crc, state);
             Journal j = new Journal(dir, crc, 1, 0);
-            j.log = LedgerLog.create(LedgerLog.name(dir, 1), 1);
+            j.startLog(1, 0);
             return new Opened(j, state, true, 1, 0, 0, List.of());
         }
         CheckpointFile.Audience stored = CheckpointFile.readAudience(dir);
@@ -90,16 +93,61 @@ public final class Journal implements AutoCloseable {
         deleteLogsBefore(dir, cp.generation());
         Path file = LedgerLog.name(dir, cp.generation());
         if (!Files.exists(file)) {
-            j.log = LedgerLog.create(file, cp.generation());
+            j.startLog(cp.generation(), cp.lastSeq());
             return new Opened(j, cp.state(), false, cp.generation(), 0, 0, List.of());
         }
-        LedgerLog.Replay r = LedgerLog.open(file, cp.generation(), cp.lastSeq(),
+        Path markFile = SyncMark.name(dir, cp.generation());
+        LedgerLog.Replay r = LedgerLog.open(file, markFile, cp.generation(), cp.lastSeq(),
                 (e, at) -> replay(file, cp.state(), e, at), warnings);
         j.log = r.log();
+        try {
+            j.mark = SyncMark.open(markFile, cp.generation());
+        } catch (IOException e) {
+            r.log().close();
+            throw e;
+        }
         j.lastSeq = r.lastSeq();
         j.appendedSeq = r.lastSeq(); // replayed, not known to be fsynced: the next syncTo covers them
         j.sinceCheckpoint = r.records();
         return new Opened(j, cp.state(), false, cp.generation(), r.records(), r.tornBytes(), List.copyOf(warnings));
+    }
+
+    /**
+     * Checks the ledger in {@code dir} without changing anything: the audience and checkpoint
+     * files, and the log of the checkpoint's generation replayed over the checkpoint and compared
+     * against its sync mark. One result per file checked; stops at the first damaged file (the
+     * ones after it cannot be checked against it).
+     *
+     * @throws IOException if a file cannot be read (not for damage, which is in the results)
+     */
+    public static List<VerifyResult> verify(Path dir) throws IOException {
+        List<VerifyResult> out = new ArrayList<>();
+        CheckpointFile.Audience audience;
+        try {
+            audience = CheckpointFile.readAudience(dir);
+            out.add(VerifyResult.clean(dir.resolve(CheckpointFile.AUDIENCE), 1));
+        } catch (CorruptIndexException e) {
+            out.add(damaged(dir.resolve(CheckpointFile.AUDIENCE), e));
+            return out;
+        }
+        CheckpointFile.Loaded cp;
+        try {
+            cp = CheckpointFile.read(dir, audience.ids(), audience.crc());
+            out.add(VerifyResult.clean(dir.resolve(CheckpointFile.CHECKPOINT), 1));
+        } catch (CorruptIndexException e) {
+            out.add(damaged(dir.resolve(CheckpointFile.CHECKPOINT), e));
+            return out;
+        }
+        Path file = LedgerLog.name(dir, cp.generation());
+        if (Files.exists(file)) {
+            out.add(LedgerLog.verify(file, SyncMark.name(dir, cp.generation()), cp.generation(), cp.lastSeq(),
+                    (e, at) -> replay(file, cp.state(), e, at)));
+        }
+        return out;
+    }
+
+    private static VerifyResult damaged(Path file, CorruptIndexException e) {
+        return VerifyResult.damaged(file, 0, e instanceof DamagedStoreException d ? d : new DamagedStoreException(file, 0, e.getMessage(), e));
     }
 
     private static void replay(Path file, LedgerState state, LogCodec.Entry e, long offset) throws CorruptIndexException {
@@ -173,6 +221,7 @@ public final class Journal implements AutoCloseable {
             long covered = appendedSeq;
             log.sync();
             syncedSeq = covered;
+            mark.update(covered);
         }
     }
 
@@ -193,19 +242,33 @@ public final class Journal implements AutoCloseable {
             syncedSeq = lastSeq;
             CheckpointFile.write(dir, generation + 1, lastSeq, audienceCrc, state);
             LedgerLog old = log;
-            log = LedgerLog.create(LedgerLog.name(dir, generation + 1), generation + 1);
+            SyncMark oldMark = mark;
+            startLog(generation + 1, lastSeq);
             generation++;
             sinceCheckpoint = 0;
             old.close();
+            oldMark.close();
             Files.deleteIfExists(old.file());
+            Files.deleteIfExists(oldMark.file());
         }
+    }
+
+    /** Creates the sync mark, then the log, of {@code generation} (a crash between them leaves no log: created on open). */
+    private void startLog(long generation, long syncedSeq) throws IOException {
+        mark = SyncMark.create(SyncMark.name(dir, generation), generation, syncedSeq);
+        log = LedgerLog.create(LedgerLog.name(dir, generation), generation);
     }
 
     @Override
     public void close() throws IOException {
         synchronized (syncLock) {
-            log.close();
-            syncedSeq = lastSeq;
+            try {
+                log.close();
+                syncedSeq = lastSeq;
+                mark.update(lastSeq);
+            } finally {
+                mark.close();
+            }
         }
     }
 }

@@ -1,9 +1,10 @@
 package dev.herald.dispatcher.outcome.internal;
 
+import dev.herald.suppression.store.FrameFormat;
+
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.util.zip.CRC32C;
 
 import org.roaringbitmap.buffer.ImmutableRoaringBitmap;
 
@@ -11,7 +12,7 @@ import org.roaringbitmap.buffer.ImmutableRoaringBitmap;
  * Binary form of one outcome-log record: a batch transition of a set of ids.
  *
  * <pre>
- * frame:   u32 payloadLength | u32 crc32c(payload) | payload
+ * frame:   u32 payloadLength | u32 crc32c(payload) | payload   (a BINARY frame of {@link FrameFormat})
  * payload: u8 version | u64 seq | u8 op | op fields | ids (RoaringBitmap portable format)
  * fields:  CLAIM, RELEASE: none;  RECORD: u16 byteLength + UTF-8 outcome;  DEFER: i64 untilMillis
  * </pre>
@@ -24,7 +25,7 @@ public final class LogCodec {
     public static final byte DEFER = 4;
     static final byte VERSION = 1;
     /** Frame header bytes: length and checksum. */
-    public static final int FRAME_HEADER = 8;
+    public static final int FRAME_HEADER = FrameFormat.BINARY_HEADER;
     /** Smallest payload: version, seq, op and an empty bitmap's 8 bytes. */
     static final int MIN_PAYLOAD = 1 + 8 + 1 + 8;
     /** Largest payload accepted on read (256 MiB); anything larger is torn or corrupt. */
@@ -45,8 +46,7 @@ public final class LogCodec {
 
     /** Appends one frame to {@code out}, which must have {@link #frameSize} bytes left. */
     public static void encode(long seq, byte op, String outcome, long untilMillis, ImmutableRoaringBitmap ids, ByteBuffer out) {
-        int start = out.position();
-        out.position(start + FRAME_HEADER);
+        int start = FrameFormat.beginBinary(out);
         out.put(VERSION).putLong(seq).put(op);
         if (op == RECORD) {
             byte[] b = outcome.getBytes(StandardCharsets.UTF_8);
@@ -56,32 +56,8 @@ public final class LogCodec {
         }
         ByteBuffer bitmap = out.slice().order(ByteOrder.LITTLE_ENDIAN);
         ids.serialize(bitmap);
-        int end = out.position() + ids.serializedSizeInBytes();
-        int len = end - start - FRAME_HEADER;
-        CRC32C crc = new CRC32C();
-        crc.update(out.duplicate().position(start + FRAME_HEADER).limit(end));
-        out.putInt(start, len).putInt(start + 4, (int) crc.getValue());
-        out.position(end);
-    }
-
-    /**
-     * Checks the frame at the buffer's position without moving it.
-     *
-     * @return the payload length if the frame is whole and its checksum matches, else -1
-     */
-    public static int check(ByteBuffer in) {
-        int pos = in.position();
-        if (in.remaining() < FRAME_HEADER) {
-            return -1;
-        }
-        int len = in.getInt(pos);
-        if (len < MIN_PAYLOAD || len > MAX_PAYLOAD || in.remaining() - FRAME_HEADER < len
-                || in.get(pos + FRAME_HEADER) != VERSION) {
-            return -1;
-        }
-        CRC32C crc = new CRC32C();
-        crc.update(in.duplicate().position(pos + FRAME_HEADER).limit(pos + FRAME_HEADER + len));
-        return (int) crc.getValue() == in.getInt(pos + 4) ? len : -1;
+        out.position(out.position() + ids.serializedSizeInBytes());
+        FrameFormat.endBinary(out, start);
     }
 
     /** The sequence number of the frame at the buffer's position (header checked by the caller). */
@@ -95,6 +71,9 @@ public final class LogCodec {
      * @throws IllegalArgumentException if a field is out of range (the caller reports corruption)
      */
     public static Entry decode(ByteBuffer in, int payloadLength) {
+        if (in.get(in.position() + FRAME_HEADER) != VERSION) {
+            throw new IllegalArgumentException("unknown record version " + in.get(in.position() + FRAME_HEADER));
+        }
         ByteBuffer p = in.duplicate().position(in.position() + FRAME_HEADER + 1).limit(in.position() + FRAME_HEADER + payloadLength);
         long seq = p.getLong();
         byte op = p.get();
