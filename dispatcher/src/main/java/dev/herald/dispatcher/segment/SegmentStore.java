@@ -71,8 +71,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class SegmentStore {
 
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SegmentStore.class);
-
     /** Subdirectory of the data directory. */
     public static final String DIR = "segments";
     /** Longest segment name. */
