@@ -15,6 +15,7 @@ import java.util.concurrent.Future;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -98,8 +99,11 @@ class SegmentStoreTest {
         String text = Files.readString(meta);
         assertTrue(text.matches("\\{.*,\"lineCrc32\":\"[0-9a-f]{8}\"}\n"), text);
         Files.writeString(meta, text.replace("\"size\":100", "\"size\":900"));
+        DamagedSegmentException damaged = assertThrows(DamagedSegmentException.class, () -> store.meta("vip"));
+        assertEquals("vip", damaged.segment());
+        assertTrue(damaged.getMessage().contains("segments/vip.json"), damaged.getMessage());
         dev.herald.suppression.store.DamagedStoreException e =
-                assertThrows(dev.herald.suppression.store.DamagedStoreException.class, () -> store.meta("vip"));
+                assertInstanceOf(dev.herald.suppression.store.DamagedStoreException.class, damaged.getCause());
         assertEquals(meta, e.file());
         assertEquals(0, e.offset());
         assertTrue(SegmentStore.verifyMeta(meta).isDamaged());
