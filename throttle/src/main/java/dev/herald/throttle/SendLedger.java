@@ -132,6 +132,41 @@ public final class SendLedger implements AutoCloseable {
     }
 
     /**
+     * Checks a ledger directory without changing anything (for {@code herald data check}): its
+     * header, and for the mmap store every segment file's length, header and slots. A ledger of
+     * the previous format (migrated at its next open) or of the Chronicle store has its header checked only.
+     *
+     * @param dir the ledger's directory
+     * @return the damage found, one per damaged file (each names its file and offset)
+     * @throws IOException if a file cannot be read
+     */
+    public static List<dev.herald.suppression.DamagedFileException> verify(Path dir) throws IOException {
+        java.util.Properties header;
+        try {
+            header = SendLedgerFiles.read(dir);
+        } catch (dev.herald.suppression.DamagedFileException e) {
+            return List.of(e);
+        }
+        if (header == null) {
+            return List.of();
+        }
+        int slots;
+        try {
+            slots = Integer.parseInt(header.getProperty("slots-per-user", ""));
+            if (slots < 2 || slots > SendLedgerOptions.MAX_SLOTS) {
+                throw new NumberFormatException("out of range: " + slots);
+            }
+        } catch (NumberFormatException e) {
+            return List.of(new dev.herald.suppression.DamagedFileException(dir.resolve("ledger.properties"),
+                    dev.herald.suppression.DamagedFileException.NO_OFFSET, "bad slots-per-user: " + e.getMessage()));
+        }
+        if ("mmap".equals(header.getProperty("store")) && "2".equals(header.getProperty("format"))) {
+            return SendLedgerMmapStore.verify(dir, slots);
+        }
+        return List.of();
+    }
+
+    /**
      * Check-and-reserve for a chunk of recipients, all in {@code ctx}'s zone.
      *
      * @param chunk recipient ids (any size; one Roaring container is the natural chunk)

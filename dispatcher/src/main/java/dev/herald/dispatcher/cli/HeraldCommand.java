@@ -17,7 +17,7 @@ import picocli.CommandLine.Option;
 @Command(name = "herald", mixinStandardHelpOptions = true, versionProvider = HeraldCommand.Version.class,
         description = "Herald: a high-throughput campaign dispatcher that keeps recipients' trust.",
         subcommands = {DirectoryCommand.class, SuppressionCommand.class, LedgerCommand.class, DemoCommand.class,
-                BenchCommand.class, ServeCommand.class, InboundLoadCommand.class,
+                BenchCommand.class, ServeCommand.class, InboundLoadCommand.class, DataGroupCommand.class,
                 CommandLine.HelpCommand.class})
 public final class HeraldCommand {
     /** Exit code for a negative answer ({@code suppression check}: not suppressed). */
