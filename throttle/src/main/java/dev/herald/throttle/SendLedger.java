@@ -134,7 +134,8 @@ public final class SendLedger implements AutoCloseable {
     /**
      * Checks a ledger directory without changing anything (for {@code herald data check}): its
      * header, and for the mmap store every segment file's length, header and slots. A ledger of
-     * the previous format (migrated at its next open) or of the Chronicle store has its header checked only.
+     * the previous format (migrated at its next open) or of the Chronicle store has its headers
+     * ({@code ledger.properties}, {@code codes.properties}) checked only.
      *
      * @param dir the ledger's directory
      * @return the damage found, one per damaged file (each names its file and offset)
@@ -150,6 +151,12 @@ public final class SendLedger implements AutoCloseable {
         if (header == null) {
             return List.of();
         }
+        List<dev.herald.suppression.DamagedFileException> damage = new java.util.ArrayList<>();
+        try {
+            SendLedgerCodes.open(dir);
+        } catch (dev.herald.suppression.DamagedFileException e) {
+            damage.add(e);
+        }
         int slots;
         try {
             slots = Integer.parseInt(header.getProperty("slots-per-user", ""));
@@ -157,13 +164,14 @@ public final class SendLedger implements AutoCloseable {
                 throw new NumberFormatException("out of range: " + slots);
             }
         } catch (NumberFormatException e) {
-            return List.of(new dev.herald.suppression.DamagedFileException(dir.resolve("ledger.properties"),
+            damage.add(new dev.herald.suppression.DamagedFileException(dir.resolve("ledger.properties"),
                     dev.herald.suppression.DamagedFileException.NO_OFFSET, "bad slots-per-user: " + e.getMessage()));
+            return damage;
         }
         if ("mmap".equals(header.getProperty("store")) && "2".equals(header.getProperty("format"))) {
-            return SendLedgerMmapStore.verify(dir, slots);
+            damage.addAll(SendLedgerMmapStore.verify(dir, slots));
         }
-        return List.of();
+        return damage;
     }
 
     /**

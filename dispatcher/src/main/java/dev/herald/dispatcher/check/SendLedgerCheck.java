@@ -26,7 +26,7 @@ public final class SendLedgerCheck implements StoreCheck {
         try (Stream<Path> all = Files.list(dir)) {
             files = (int) all.filter(p -> {
                 String n = p.getFileName().toString();
-                return n.equals("ledger.properties") || n.startsWith("slots-") && n.endsWith(".bin");
+                return n.equals("ledger.properties") || n.equals("codes.properties") || n.startsWith("slots-") && n.endsWith(".bin");
             }).count();
         }
         return new Result(files, SendLedger.verify(dir).stream().map(e -> Finding.from(e, dir)).toList());

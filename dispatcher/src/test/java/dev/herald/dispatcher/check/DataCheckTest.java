@@ -151,6 +151,11 @@ class DataCheckTest {
                 overwrite(f, 4096, new byte[4096]);
                 return f;
             }
+            case "send-ledger-codes" -> {
+                Path f = data.resolve("send-ledger/codes.properties");
+                Files.write(f, new byte[] {'c', 'h', (byte) 0xC3, '=', '1', '\n'});
+                return f;
+            }
             case "send-ledger-cut" -> {
                 Path f = data.resolve("send-ledger/slots-00000.bin");
                 truncate(f, Files.size(f) - 100);
@@ -202,7 +207,7 @@ class DataCheckTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"send-ledger-zero-page", "send-ledger-cut", "marks-flipped", "secret-key-zero",
+    @ValueSource(strings = {"send-ledger-zero-page", "send-ledger-codes", "send-ledger-cut", "marks-flipped", "secret-key-zero",
             "directory-properties", "chronicle-header", "base-bitmap", "campaign-json", "api-keys", "segment-bitmap"})
     void shouldNameTheDamagedFileExitWith3AndChangeNothing(String what) throws Exception {
         Path data = data();
