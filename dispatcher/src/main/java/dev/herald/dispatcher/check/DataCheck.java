@@ -32,6 +32,8 @@ public final class DataCheck {
             "suppression/wal", "suppression/ledger", "campaigns/*/outcomes", "campaign-numbers.log",
             "unsubscribe/preferences.log", "unsubscribe/reasons.jsonl", "inbound/replay-keys", "segments/*.json");
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(DataCheck.class);
+
     private final List<StoreCheck> checks;
     private final List<String> pending;
 
@@ -92,5 +94,29 @@ public final class DataCheck {
             }
         }
         return new DataCheckReport(checks.size(), files, damaged, pending);
+    }
+
+    /**
+     * Runs every check and logs what {@code herald data check} would print: one ERROR line per
+     * damaged file ({@code damaged stored file <file>: <problem>}), then the summary (INFO, or
+     * ERROR if anything is damaged). Does nothing if {@code dataDir} does not exist yet.
+     *
+     * @param dataDir the data directory
+     * @return the findings, or null if there is no data directory
+     */
+    public DataCheckReport runAndLog(Path dataDir) {
+        if (!Files.isDirectory(dataDir)) {
+            return null;
+        }
+        DataCheckReport report = run(dataDir);
+        for (Finding f : report.damaged()) {
+            LOG.error("damaged stored file {}", f);
+        }
+        if (report.ok()) {
+            LOG.info("{}", report.summary());
+        } else {
+            LOG.error("{}", report.summary());
+        }
+        return report;
     }
 }

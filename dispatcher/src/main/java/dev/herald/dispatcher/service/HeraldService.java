@@ -127,26 +127,6 @@ public final class HeraldService {
     }
 
     /**
-     * Logs what {@code herald data check} would say of {@code dataDir}, before any store opens it:
-     * one line per damaged file, then the summary. Damage is only reported here; each store refuses
-     * its own damaged files when it opens them.
-     */
-    private static void logDataCheck(Path dataDir) {
-        if (!java.nio.file.Files.isDirectory(dataDir)) {
-            return; // first start: nothing stored yet
-        }
-        dev.herald.dispatcher.check.DataCheckReport report = dev.herald.dispatcher.check.DataCheck.standard().run(dataDir);
-        for (dev.herald.dispatcher.check.Finding f : report.damaged()) {
-            LOG.error("damaged stored file {}", f);
-        }
-        if (report.ok()) {
-            LOG.info("{}", report.summary());
-        } else {
-            LOG.error("{}", report.summary());
-        }
-    }
-
-    /**
      * As {@link #start(Path, Config, ServiceSettings, Map, PrintWriter)}, with {@code wrap} applied to
      * the connector campaigns and replies send through (tests observe hand-overs with it).
      */
@@ -157,7 +137,8 @@ public final class HeraldService {
         try {
             // configuration first: a bad sender profile fails the start before anything is opened
             SenderProfiles senders = SenderProfiles.fromConfig(config);
-            logDataCheck(dataDir);
+            // what `herald data check` says, before any store opens a file (each refuses its own damage)
+            dev.herald.dispatcher.check.DataCheck.standard().runAndLog(dataDir);
             HeraldData data = HeraldData.at(dataDir, DirectoryOptions.defaults().withCapacity(settings.directoryCapacity()),
                     IndexOptions.defaults(), true);
             opened.add(data);

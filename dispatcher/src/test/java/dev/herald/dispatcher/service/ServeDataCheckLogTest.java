@@ -47,7 +47,7 @@ class ServeDataCheckLogTest {
             ch.write(ByteBuffer.wrap(new byte[8]), 8);
         }
 
-        Logger log = (Logger) LoggerFactory.getLogger(HeraldService.class);
+        Logger log = (Logger) LoggerFactory.getLogger(dev.herald.dispatcher.check.DataCheck.class);
         ListAppender<ILoggingEvent> seen = new ListAppender<>();
         seen.start();
         log.addAppender(seen);
