@@ -79,7 +79,9 @@ public final class RecipientDirectory implements AutoCloseable {
      * @return the open directory; close it to release the files
      * @throws IllegalStateException if another process holds the directory (the message says
      *                               "directory &lt;path&gt; is in use by another process"), or its
-     *                               files are of an unknown layout or corrupt
+     *                               files are of an unknown layout
+     * @throws CorruptIndexException if a map file is damaged (named in the message; left untouched)
+     * @throws DamagedFileException  if {@code directory.properties} is damaged (named; left untouched)
      * @throws IOException           if the files cannot be created, mapped or recovered
      */
     public static RecipientDirectory open(Path dir, DirectoryOptions options) throws IOException {
@@ -89,6 +91,10 @@ public final class RecipientDirectory implements AutoCloseable {
         try {
             RecipientStore store = RecipientStore.open(files, files.capacity(options.capacity()));
             return new RecipientDirectory(dir, options.phoneNumbers(), files, store);
+        } catch (CorruptIndexException | DamagedFileException | IllegalStateException e) {
+            // Refused after checking, before any map was changed: leave the directory as it was found.
+            files.releaseRestoringMarker();
+            throw e;
         } catch (IOException | RuntimeException | Error e) {
             // Leave the marker: a half-opened map is no proof of a clean state.
             files.releaseOnly();

@@ -49,6 +49,11 @@ import org.roaringbitmap.buffer.ImmutableRoaringBitmap;
  * write: everything survives a killed process (kill -9), power loss can lose recent sends.
  * Name codes and new segments are fsynced. One process at a time: the directory is locked.
  *
+ * <p><b>Damage.</b> The mmap store's segment files carry a checksummed header and a check byte
+ * per slot (a zero-filled page is damage, never "no sends"): a wrong length or header refuses
+ * the ledger at open, a damaged page the first time it is read (once per page, not per access),
+ * naming the file and offset. A ledger written before (format 1) is migrated at open.
+ *
  * <p><b>Thread-safety.</b> Safe from any number of threads. Every read-decide-write of one
  * recipient holds the lock of its stripe (ids {@code [1024 k, 1024 k + 1024)} share one of
  * 4,096 locks), so concurrent reservations never take a recipient over a cap. The
@@ -66,11 +71,12 @@ public final class SendLedger implements AutoCloseable {
     private final SendLedgerStore store;
     private final SendLedgerCodes codes;
     private final int k;
-    private final SendLedgerLocks locks = new SendLedgerLocks();
+    private final SendLedgerLocks locks;
     private final SendLedgerFiles files;
 
     private SendLedger(FrequencyCaps caps, Function<String, ImmutableRoaringBitmap> segments, SendLedgerStore store,
-                       SendLedgerCodes codes, SendLedgerFiles files) {
+                       SendLedgerCodes codes, SendLedgerFiles files, SendLedgerLocks locks) {
+        this.locks = locks;
         this.rules = caps.rules();
         this.ruleNames = rules.stream().map(CapRule::name).toList();
         this.segments = segments;
@@ -89,6 +95,11 @@ public final class SendLedger implements AutoCloseable {
      * @param segments resolves a rule's segment name to its ids; called once per reserve call
      * @return the ledger; the caller closes it
      * @throws IOException              if the directory cannot be created, locked or mapped
+     * @throws dev.herald.suppression.DamagedFileException if a segment file has the wrong length or
+     *                                  header (named, with the offset); a page of slots is checked the
+     *                                  first time it is read, and a damaged one refuses the ledger:
+     *                                  every later call throws an {@link java.io.UncheckedIOException}
+     *                                  wrapping the same damage
      * @throws IllegalArgumentException if K &lt; largest limit + 1, or a rule is named {@value #LEDGER_FULL}
      * @throws IllegalStateException    if the directory is locked by another ledger, or holds a
      *                                  ledger with another store or K
@@ -105,14 +116,62 @@ public final class SendLedger implements AutoCloseable {
         SendLedgerFiles files = SendLedgerFiles.acquire(dir, options.store().name().toLowerCase(Locale.ROOT), options.slotsPerUser());
         try {
             SendLedgerCodes codes = SendLedgerCodes.open(dir);
-            SendLedgerStore store = options.store() == SendLedgerOptions.Store.MMAP
-                    ? SendLedgerMmapStore.open(dir, options.slotsPerUser())
-                    : SendLedgerChronicleStore.open(dir, options.slotsPerUser(), options.expectedUsers());
-            return new SendLedger(caps, segments, store, codes, files);
+            SendLedgerLocks locks = new SendLedgerLocks();
+            SendLedgerStore store;
+            if (options.store() == SendLedgerOptions.Store.MMAP) {
+                store = SendLedgerMmapStore.open(dir, options.slotsPerUser(), files.oldFormat(), locks::refuse);
+                files.markMigrated();
+            } else {
+                store = SendLedgerChronicleStore.open(dir, options.slotsPerUser(), options.expectedUsers());
+            }
+            return new SendLedger(caps, segments, store, codes, files, locks);
         } catch (IOException | RuntimeException e) {
             files.release();
             throw e;
         }
+    }
+
+    /**
+     * Checks a ledger directory without changing anything (for {@code herald data check}): its
+     * header, and for the mmap store every segment file's length, header and slots. A ledger of
+     * the previous format (migrated at its next open) or of the Chronicle store has its headers
+     * ({@code ledger.properties}, {@code codes.properties}) checked only.
+     *
+     * @param dir the ledger's directory
+     * @return the damage found, one per damaged file (each names its file and offset)
+     * @throws IOException if a file cannot be read
+     */
+    public static List<dev.herald.suppression.DamagedFileException> verify(Path dir) throws IOException {
+        java.util.Properties header;
+        try {
+            header = SendLedgerFiles.read(dir);
+        } catch (dev.herald.suppression.DamagedFileException e) {
+            return List.of(e);
+        }
+        if (header == null) {
+            return List.of();
+        }
+        List<dev.herald.suppression.DamagedFileException> damage = new java.util.ArrayList<>();
+        try {
+            SendLedgerCodes.open(dir);
+        } catch (dev.herald.suppression.DamagedFileException e) {
+            damage.add(e);
+        }
+        int slots;
+        try {
+            slots = Integer.parseInt(header.getProperty("slots-per-user", ""));
+            if (slots < 2 || slots > SendLedgerOptions.MAX_SLOTS) {
+                throw new NumberFormatException("out of range: " + slots);
+            }
+        } catch (NumberFormatException e) {
+            damage.add(new dev.herald.suppression.DamagedFileException(dir.resolve("ledger.properties"),
+                    dev.herald.suppression.DamagedFileException.NO_OFFSET, "bad slots-per-user: " + e.getMessage()));
+            return damage;
+        }
+        if ("mmap".equals(header.getProperty("store")) && "2".equals(header.getProperty("format"))) {
+            damage.addAll(SendLedgerMmapStore.verify(dir, slots));
+        }
+        return damage;
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.herald.dispatcher.cli;
 
 import dev.herald.suppression.CorruptIndexException;
+import dev.herald.suppression.DamagedFileException;
 import dev.herald.suppression.InvalidPhoneNumberException;
 
 import java.io.IOException;
@@ -31,7 +32,7 @@ final class Failures {
         if (c instanceof NoSuchFileException n) {
             return n.getReason() != null ? n.getFile() + ": " + n.getReason() : "no such file: " + n.getFile();
         }
-        if (c instanceof CorruptIndexException) {
+        if (c instanceof CorruptIndexException || c instanceof DamagedFileException) {
             return "stored data is damaged and was not loaded: " + c.getMessage();
         }
         String m = c.getMessage();

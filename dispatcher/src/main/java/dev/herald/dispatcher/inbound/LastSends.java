@@ -1,12 +1,9 @@
 package dev.herald.dispatcher.inbound;
 
 import java.io.IOException;
-import java.nio.ByteOrder;
 import java.nio.MappedByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,9 +32,11 @@ import dev.herald.throttle.Priority;
  * last.of(recipientId);                             // Optional[Mark[campaignId=spring, sender=acme, at=...]]
  * }</pre>
  *
- * <p><b>Storage.</b> {@code marks.bin}: 16 bytes per recipient id, two marks of 8 (the campaign's
- * {@link CampaignNumbers} number, epoch second): the newest, and the one before it from another
- * sender. Memory-mapped, written on every accepted marketing message (no fsync: a killed process
+ * <p><b>Storage.</b> {@code marks.bin} ({@link LastSendsFile}): 16 bytes per recipient id, two
+ * marks of 8 (the campaign's {@link CampaignNumbers} number, epoch second, a check byte): the
+ * newest, and the one before it from another sender, after a checksummed header. Every byte is
+ * checked at open: a damaged file refuses the store naming the file and offset; a file of the
+ * previous format is migrated. Memory-mapped, written on every accepted marketing message (no fsync: a killed process
  * keeps it, power loss may lose the newest marks, and then an opt-out is just not attributed). Ids
  * at or above the capacity are not tracked. Two sends to one recipient at the same instant from
  * two campaigns may keep only one of them (best effort: attribution only). A campaign's sender is
@@ -53,19 +52,16 @@ public final class LastSends implements AutoCloseable {
     public record Mark(String campaignId, String sender, Instant at) {
     }
 
-    /** Bytes per recipient: the newest mark and the one before it from another sender. */
-    private static final int SLOT = 16;
+    private static final String FILE = "marks.bin";
 
-    private final FileChannel marksChannel;
     private final MappedByteBuffer marks;
     private final int capacity;
     private final CampaignNumbers numbers;
     private final Function<String, Optional<String>> senderOf;
     private final Map<String, String> senders = new ConcurrentHashMap<>();
 
-    private LastSends(FileChannel marksChannel, MappedByteBuffer marks, int capacity, CampaignNumbers numbers,
+    private LastSends(MappedByteBuffer marks, int capacity, CampaignNumbers numbers,
                       Function<String, Optional<String>> senderOf) {
-        this.marksChannel = marksChannel;
         this.marks = marks;
         this.capacity = capacity;
         this.numbers = numbers;
@@ -78,7 +74,9 @@ public final class LastSends implements AutoCloseable {
      * @param capacity recipient ids tracked: {@code [0, capacity)}
      * @param numbers  the campaign numbers (shared, not closed here)
      * @param senderOf a campaign's sender id, for marks written before this process started
-     * @throws IOException if the file cannot be created or mapped
+     * @throws dev.herald.suppression.DamagedFileException if {@code marks.bin} is damaged (named,
+     *                     with the offset; left untouched)
+     * @throws IOException if the file cannot be created, migrated or mapped
      */
     public static LastSends open(Path dir, int capacity, CampaignNumbers numbers, Function<String, Optional<String>> senderOf)
             throws IOException {
@@ -86,17 +84,20 @@ public final class LastSends implements AutoCloseable {
             throw new IllegalArgumentException("capacity must be >= 1, got " + capacity);
         }
         Files.createDirectories(dir);
-        FileChannel ch = FileChannel.open(dir.resolve("marks.bin"), StandardOpenOption.CREATE, StandardOpenOption.READ,
-                StandardOpenOption.WRITE);
-        try {
-            long size = Math.max(ch.size(), (long) capacity * SLOT);
-            MappedByteBuffer map = ch.map(FileChannel.MapMode.READ_WRITE, 0, size);
-            map.order(ByteOrder.LITTLE_ENDIAN);
-            return new LastSends(ch, map, (int) Math.min(Integer.MAX_VALUE / SLOT, size / SLOT), numbers, senderOf);
-        } catch (IOException | RuntimeException e) {
-            ch.close();
-            throw e;
-        }
+        int tracked = Math.min(capacity, (Integer.MAX_VALUE - LastSendsFile.HEADER) / LastSendsFile.RECORD);
+        MappedByteBuffer map = LastSendsFile.open(dir.resolve(FILE), tracked);
+        int records = (map.capacity() - LastSendsFile.HEADER) / LastSendsFile.RECORD;
+        return new LastSends(map, records, numbers, senderOf);
+    }
+
+    /**
+     * Checks {@code <dir>/marks.bin} without changing anything (for {@code herald data check}).
+     *
+     * @return the damage, or empty if it is sound, absent, or of the previous format (migrated at the next open)
+     * @throws IOException if it cannot be read
+     */
+    public static Optional<dev.herald.suppression.DamagedFileException> verify(Path dir) throws IOException {
+        return LastSendsFile.verify(dir.resolve(FILE));
     }
 
     /**
@@ -140,12 +141,16 @@ public final class LastSends implements AutoCloseable {
         String s = normalizedSender(sender);
         senders.putIfAbsent(campaignId, s);
         int n = numbers.numberOf(campaignId);
-        int at0 = recipientId * SLOT;
+        if (n > LastSendsFile.MAX_NUMBER) {
+            return; // past 16,777,215 campaigns: not tracked (attribution only)
+        }
+        int at0 = LastSendsFile.offset(recipientId, 0);
         long newest = marks.getLong(at0);
-        if (newest != 0 && !s.equals(senderOfNumber((int) (newest >>> 32)))) {
+        int newestNumber = LastSendsFile.number(newest);
+        if (newestNumber != 0 && !s.equals(senderOfNumber(newestNumber))) {
             marks.putLong(at0 + 8, newest); // another sender's: kept as the second mark
         }
-        marks.putLong(at0, ((long) n << 32) | (at.getEpochSecond() & 0xFFFF_FFFFL));
+        marks.putLong(at0, LastSendsFile.encode(n, at.getEpochSecond()));
     }
 
     /** @return the recipient's last marketing send, if tracked */
@@ -164,11 +169,11 @@ public final class LastSends implements AutoCloseable {
         }
         List<Mark> out = new ArrayList<>(2);
         for (int k = 0; k < 2; k++) {
-            long v = marks.getLong(recipientId * SLOT + 8 * k);
-            int n = (int) (v >>> 32);
+            long v = marks.getLong(LastSendsFile.offset(recipientId, k));
+            int n = LastSendsFile.number(v);
             String sender = senderOfNumber(n);
             if (sender != null) {
-                out.add(new Mark(numbers.campaignOf(n).orElseThrow(), sender, Instant.ofEpochSecond(v & 0xFFFF_FFFFL)));
+                out.add(new Mark(numbers.campaignOf(n).orElseThrow(), sender, Instant.ofEpochSecond(LastSendsFile.second(v))));
             }
         }
         return out;
@@ -203,6 +208,5 @@ public final class LastSends implements AutoCloseable {
     @Override
     public void close() throws IOException {
         marks.force();
-        marksChannel.close();
     }
 }

@@ -141,6 +141,14 @@ public final class SegmentStore {
         this.clock = clock;
     }
 
+    /**
+     * The segments of {@code dataDir} for reading only ({@code herald data check}): nothing is
+     * created or cleaned up; do not {@link #put} or {@link #delete} through it.
+     */
+    public static SegmentStore readOnly(Path dataDir) {
+        return new SegmentStore(Objects.requireNonNull(dataDir, "dataDir").resolve(DIR), Clock.systemUTC());
+    }
+
     /** As {@link #open(Path, Clock)} with the system clock. */
     public static SegmentStore open(Path dataDir) throws IOException {
         return open(dataDir, Clock.systemUTC());

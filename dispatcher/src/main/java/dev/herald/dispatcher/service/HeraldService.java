@@ -137,6 +137,8 @@ public final class HeraldService {
         try {
             // configuration first: a bad sender profile fails the start before anything is opened
             SenderProfiles senders = SenderProfiles.fromConfig(config);
+            // what `herald data check` says, before any store opens a file (each refuses its own damage)
+            dev.herald.dispatcher.check.DataCheck.standard().runAndLog(dataDir);
             HeraldData data = HeraldData.at(dataDir, DirectoryOptions.defaults().withCapacity(settings.directoryCapacity()),
                     IndexOptions.defaults(), true);
             opened.add(data);

@@ -6,16 +6,10 @@ import com.typesafe.config.ConfigException;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
-import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.Map;
 import java.util.Optional;
@@ -39,7 +33,8 @@ import javax.crypto.spec.SecretKeySpec;
  * }</pre>
  *
  * <p>The secret is {@code herald.unsubscribe.secret} (base64, at least 32 bytes) or, when that is
- * empty, 32 random bytes made on first start in {@code secret.key} (owner-only permissions). Each
+ * empty, 32 random bytes made on first start in {@code secret.key} (owner-only permissions, with a
+ * checksum: {@link SecretKeyFile}). Each
  * campaign gets a small number the first time a link is made for it ({@link CampaignNumbers}, durable)
  * so that links stay valid across restarts. Thread-safety: safe from any thread (one
  * {@link Mac} per thread).
@@ -146,38 +141,17 @@ public final class UnsubscribeLinks implements AutoCloseable {
     }
 
     private static byte[] fileSecret(Path file) throws IOException {
-        Files.createDirectories(file.getParent());
-        if (!Files.exists(file)) {
-            byte[] fresh = new byte[32];
-            new SecureRandom().nextBytes(fresh);
-            Path tmp = file.resolveSibling("secret.key.tmp");
-            Files.deleteIfExists(tmp);
-            try {
-                Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            } catch (UnsupportedOperationException e) {
-                Files.createFile(tmp);
-            }
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-                ch.write(ByteBuffer.wrap(fresh));
-                ch.force(true);
-            }
-            try {
-                Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-            } catch (FileAlreadyExistsException e) {
-                Files.delete(tmp);
-            }
-            try (FileChannel dirCh = FileChannel.open(file.getParent(), StandardOpenOption.READ)) {
-                dirCh.force(true);
-            } catch (IOException ignored) {
-                // some file systems cannot fsync a directory; the key file itself is fsynced
-            }
-        }
-        byte[] secret = Files.readAllBytes(file);
-        if (secret.length != 32) {
-            throw new IOException(file + " must hold 32 bytes, holds " + secret.length
-                    + "; restore it (links already sent depend on it) or remove it to make a new key");
-        }
-        return secret;
+        return SecretKeyFile.readOrCreate(file);
+    }
+
+    /**
+     * Checks {@code <dir>/secret.key} without changing anything (for {@code herald data check}).
+     *
+     * @return the damage, or empty if it is sound, absent or of the previous format (migrated at the next start)
+     * @throws IOException if it cannot be read
+     */
+    public static java.util.Optional<dev.herald.suppression.DamagedFileException> verifyKeyFile(Path dir) throws IOException {
+        return SecretKeyFile.verify(dir.resolve("secret.key"));
     }
 
     /**

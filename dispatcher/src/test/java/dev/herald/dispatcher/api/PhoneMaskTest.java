@@ -36,4 +36,20 @@ class PhoneMaskTest {
         assertEquals("java.lang.IllegalStateException: bad +*********456", t.getMessage());
         assertEquals("java.io.IOException: cause *********457", t.getCause().getMessage());
     }
+
+    @Test
+    void shouldLeaveDigitRunsInFilePathsExactWhileMaskingNumbersBesideThem() {
+        String wal = "/data/suppression/wal/00000000000000000001.log at offset 4096: checksum mismatch";
+        assertEquals(wal, PhoneMask.maskText(wal));
+        String campaign = "/tmp/h/campaigns/demo-20261206-163358-545/campaign.json: damaged";
+        assertEquals(campaign, PhoneMask.maskText(campaign));
+        assertEquals("C:\\data\\wal\\00000000000000000001.log", PhoneMask.maskText("C:\\data\\wal\\00000000000000000001.log"));
+        assertEquals("/data/ledger/20261206_0001.seg for +*********456",
+                PhoneMask.maskText("/data/ledger/20261206_0001.seg for +447400123456"));
+        // a number as a path segment of its own, or after a '+', is still a number
+        assertEquals("GET /v1/recipients/*********456", PhoneMask.maskText("GET /v1/recipients/447400123456"));
+        assertEquals("/v1/directory/+*********456.json", PhoneMask.maskText("/v1/directory/+447400123456.json"));
+        Throwable t = ApiDirectives.masked(new java.io.IOException(campaign + " for +447400123456"));
+        assertEquals("java.io.IOException: " + campaign + " for +*********456", t.getMessage());
+    }
 }

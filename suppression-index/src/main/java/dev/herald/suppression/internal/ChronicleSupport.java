@@ -147,7 +147,7 @@ public final class ChronicleSupport {
      * Refuses a file whose header is not a Chronicle Map's: Chronicle would take a zeroed header
      * for a map another process is still creating, and wait for it forever.
      */
-    static void checkHeader(File file) throws IOException {
+    public static void checkHeader(File file) throws IOException {
         byte[] head = new byte[HEADER_TYPE_OFFSET + HEADER_TYPE.length];
         int n;
         try (InputStream in = new FileInputStream(file)) {

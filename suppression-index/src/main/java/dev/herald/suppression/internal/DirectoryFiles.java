@@ -1,5 +1,6 @@
 package dev.herald.suppression.internal;
 
+import dev.herald.suppression.DamagedFileException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -11,6 +12,7 @@ import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,21 +47,27 @@ public final class DirectoryFiles implements AutoCloseable {
     private final FileChannel lockChannel;
     private final FileLock lock;
     private final boolean uncleanShutdown;
+    /** The capacity in {@code directory.properties} when acquired, or -1 if there was none. */
+    private final long storedCapacity;
 
-    private DirectoryFiles(Path dir, FileChannel lockChannel, FileLock lock, boolean uncleanShutdown) {
+    private DirectoryFiles(Path dir, FileChannel lockChannel, FileLock lock, boolean uncleanShutdown, long storedCapacity) {
         this.dir = dir;
         this.lockChannel = lockChannel;
         this.lock = lock;
         this.uncleanShutdown = uncleanShutdown;
+        this.storedCapacity = storedCapacity;
     }
 
     /**
-     * Creates {@code dir} if needed, locks it and leaves the open marker.
+     * Creates {@code dir} if needed, locks it, checks {@code directory.properties} and only then
+     * leaves the open marker: a directory refused here is left exactly as it was.
      *
      * @param dir the directory
      * @return the acquired files
      * @throws IllegalStateException if another process (or another open instance in this JVM)
-     *                               holds the directory
+     *                               holds the directory, or it has maps but no properties, or a
+     *                               layout this build does not know
+     * @throws DamagedFileException  if {@code directory.properties} cannot be read (named in the message)
      * @throws IOException           if the directory cannot be created or the files written
      */
     public static DirectoryFiles acquire(Path dir) throws IOException {
@@ -80,13 +88,14 @@ public final class DirectoryFiles implements AutoCloseable {
                     + " is in use by another process (or already open in this one)");
         }
         try {
+            long stored = readCapacity(dir);
             Path marker = dir.resolve(MARKER);
             boolean unclean = Files.exists(marker);
             if (unclean) {
                 LOG.warn("recipient directory {} was not closed cleanly; recovering its maps", dir.toAbsolutePath());
             }
             writeDurably(marker, "pid=" + ProcessHandle.current().pid() + "\nopened=" + Instant.now() + "\n");
-            return new DirectoryFiles(dir, channel, lock, unclean);
+            return new DirectoryFiles(dir, channel, lock, unclean, stored);
         } catch (IOException | RuntimeException e) {
             channel.close();
             throw e;
@@ -114,39 +123,81 @@ public final class DirectoryFiles implements AutoCloseable {
      *
      * @param requested capacity asked for by the options
      * @return the capacity to build the maps with
-     * @throws IllegalStateException if the directory has map files but no properties, or a layout
-     *                               this build does not know
-     * @throws IOException           if the properties cannot be read or written
+     * @throws IOException if the properties cannot be written
      */
     public long capacity(long requested) throws IOException {
+        if (storedCapacity < 0) {
+            writeDurably(dir.resolve(PROPERTIES), "format=" + FORMAT + "\ncapacity=" + requested + "\n");
+            return requested;
+        }
+        if (storedCapacity != requested) {
+            LOG.info("recipient directory {} keeps the capacity it was created with ({}), not {}",
+                    dir.toAbsolutePath(), storedCapacity, requested);
+        }
+        return storedCapacity;
+    }
+
+    /**
+     * Reads and checks {@code directory.properties} without changing anything.
+     *
+     * @param dir the recipient directory
+     * @return the stored capacity, or -1 if the directory has neither properties nor maps (new)
+     * @throws IllegalStateException if it has maps but no properties, or an unknown layout format
+     * @throws DamagedFileException  if the properties file cannot be read or lacks a valid capacity
+     * @throws IOException           if it cannot be read
+     */
+    public static long readCapacity(Path dir) throws IOException {
         Path file = dir.resolve(PROPERTIES);
         if (!Files.exists(file)) {
-            if (Files.exists(phoneIndexFile()) || Files.exists(recordsFile())) {
+            if (Files.exists(dir.resolve(PHONE_INDEX)) || Files.exists(dir.resolve(RECORDS))) {
                 throw new IllegalStateException("directory " + dir.toAbsolutePath() + " has recipient maps but no "
                         + PROPERTIES + "; refusing to guess how they were sized");
             }
-            writeDurably(file, "format=" + FORMAT + "\ncapacity=" + requested + "\n");
-            return requested;
+            return -1;
         }
         Properties props = new Properties();
         try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             props.load(in);
+        } catch (CharacterCodingException | IllegalArgumentException e) {
+            throw new DamagedFileException(file.toAbsolutePath(), DamagedFileException.NO_OFFSET,
+                    "not a readable properties file (" + e + "); it was left untouched: restore it from a backup", e);
         }
-        if (!FORMAT.equals(props.getProperty("format"))) {
+        String format = props.getProperty("format");
+        if (format == null) {
+            throw new DamagedFileException(file.toAbsolutePath(), DamagedFileException.NO_OFFSET,
+                    "no layout format; it was left untouched: restore it from a backup");
+        }
+        if (!FORMAT.equals(format)) {
             throw new IllegalStateException("directory " + dir.toAbsolutePath() + " has layout format '"
-                    + props.getProperty("format") + "'; this build reads format " + FORMAT);
+                    + format + "' in " + PROPERTIES + "; this build reads format " + FORMAT);
         }
-        long stored;
         try {
-            stored = Long.parseLong(props.getProperty("capacity", ""));
+            long stored = Long.parseLong(props.getProperty("capacity", ""));
+            if (stored <= 0) {
+                throw new NumberFormatException("not positive: " + stored);
+            }
+            return stored;
         } catch (NumberFormatException e) {
-            throw new IllegalStateException("directory " + dir.toAbsolutePath() + ": bad capacity in " + PROPERTIES);
+            throw new DamagedFileException(file.toAbsolutePath(), DamagedFileException.NO_OFFSET,
+                    "bad capacity '" + props.getProperty("capacity") + "'; it was left untouched: restore it from a backup");
         }
-        if (stored != requested) {
-            LOG.info("recipient directory {} keeps the capacity it was created with ({}), not {}",
-                    dir.toAbsolutePath(), stored, requested);
+    }
+
+    /**
+     * Removes the open marker this instance left if the previous process had closed the
+     * directory cleanly, then releases the lock: for an open that failed before the maps were
+     * changed, so the directory is left as it was found.
+     */
+    public void releaseRestoringMarker() {
+        try {
+            if (!uncleanShutdown) {
+                Files.deleteIfExists(dir.resolve(MARKER));
+            }
+        } catch (IOException e) {
+            LOG.warn("could not remove the open marker of recipient directory {}", dir.toAbsolutePath(), e);
+        } finally {
+            releaseOnly();
         }
-        return stored;
     }
 
     /**

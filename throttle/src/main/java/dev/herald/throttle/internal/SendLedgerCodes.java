@@ -43,8 +43,8 @@ public final class SendLedgerCodes {
     /**
      * @param dir the ledger directory
      * @return the dictionary stored there (empty if none yet)
+     * @throws dev.herald.suppression.DamagedFileException if it is damaged (named)
      * @throws IOException           if the file cannot be read
-     * @throws IllegalStateException if it is corrupt
      */
     public static SendLedgerCodes open(Path dir) throws IOException {
         Path file = dir.resolve(FILE);
@@ -53,6 +53,9 @@ public final class SendLedgerCodes {
             Properties p = new Properties();
             try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
                 p.load(r);
+            } catch (java.nio.charset.CharacterCodingException | IllegalArgumentException e) {
+                throw new dev.herald.suppression.DamagedFileException(file, dev.herald.suppression.DamagedFileException.NO_OFFSET,
+                        "not a readable properties file (" + e + ")", e);
             }
             for (String key : p.stringPropertyNames()) {
                 try {
@@ -62,7 +65,8 @@ public final class SendLedgerCodes {
                     }
                     codes.put(key, code);
                 } catch (NumberFormatException e) {
-                    throw new IllegalStateException(file + ": bad entry '" + key + "=" + p.getProperty(key) + "'");
+                    throw new dev.herald.suppression.DamagedFileException(file, dev.herald.suppression.DamagedFileException.NO_OFFSET,
+                            "bad entry '" + key + "=" + p.getProperty(key) + "'");
                 }
             }
         }

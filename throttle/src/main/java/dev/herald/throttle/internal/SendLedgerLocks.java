@@ -25,6 +25,7 @@ public final class SendLedgerLocks {
 
     private final ReentrantLock[] locks = new ReentrantLock[STRIPES];
     private volatile boolean closed;
+    private volatile dev.herald.suppression.DamagedFileException damage;
 
     /** Creates the locks. */
     public SendLedgerLocks() {
@@ -38,10 +39,29 @@ public final class SendLedgerLocks {
         return locks[(id >>> SHIFT) & (STRIPES - 1)];
     }
 
-    /** @throws IllegalStateException if the ledger is closed */
+    /**
+     * @throws IllegalStateException if the ledger is closed
+     * @throws java.io.UncheckedIOException wrapping the {@link dev.herald.suppression.DamagedFileException}
+     *     if the ledger was refused because a stored page is damaged
+     */
     public void checkOpen() {
         if (closed) {
             throw new IllegalStateException("send ledger is closed");
+        }
+        dev.herald.suppression.DamagedFileException d = damage;
+        if (d != null) {
+            throw new java.io.UncheckedIOException(d.getMessage(), d);
+        }
+    }
+
+    /**
+     * Refuses every later call: a stored page was found damaged. The first damage is kept.
+     *
+     * @param e the damage, naming the file and offset
+     */
+    public void refuse(dev.herald.suppression.DamagedFileException e) {
+        if (damage == null) {
+            damage = e;
         }
     }
 

@@ -1,27 +1,39 @@
 package dev.herald.throttle.internal;
 
+import dev.herald.suppression.DamagedFileException;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.function.Consumer;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Send-ledger records in a dense memory-mapped array indexed by id: the record of id {@code i}
- * is K longs at {@code (i mod 2^20) * 8K} in segment file {@code slots-<i / 2^20>.bin}.
+ * is K slots at {@code (i mod 2^20) * 8K} (K padded to a power of two) in the records of segment
+ * file {@code slots-<i / 2^20>.bin} ({@link SendLedgerSegment}: a checksummed header, then every
+ * slot with its own check byte).
  *
- * <p>{@code SendLedgerMmapStore store = SendLedgerMmapStore.open(dir, 8);}
+ * <p>{@code SendLedgerMmapStore store = SendLedgerMmapStore.open(dir, 8, false, damage -> {});}
  *
  * <p>Growth: a write past the last segment creates the missing segments, each fully allocated
- * (zeros written, so a full disk fails here with an {@link UncheckedIOException}, not later
- * with SIGBUS), fsynced and renamed into place atomically: after a crash a segment is either
- * complete or absent. Segments are never shrunk.
+ * (every slot written as an empty slot, so a full disk fails here with an
+ * {@link UncheckedIOException}, not later with SIGBUS), fsynced and renamed into place
+ * atomically: after a crash a segment is either complete or absent. Segments are never shrunk.
+ *
+ * <p>Damage: a segment whose length or header is wrong is refused at open, a page of records
+ * whose slot fails its check the first time the page is read; both name the file and offset
+ * ({@link DamagedFileException}). Format 1 (no checks, written before) is migrated at open.
  *
  * <p>Durability: writes go to the page cache through the mapping, one aligned 8-byte store
  * per slot, and are never fsynced: a killed process (kill -9) loses nothing, power loss can
@@ -34,59 +46,110 @@ import java.util.Arrays;
 public final class SendLedgerMmapStore implements SendLedgerStore {
 
     /** log2 of the ids per segment file. */
-    public static final int SEGMENT_SHIFT = 20;
-    private static final int SEGMENT_MASK = (1 << SEGMENT_SHIFT) - 1;
+    public static final int SEGMENT_SHIFT = SendLedgerSegment.SEGMENT_SHIFT;
+    private static final Logger LOG = LoggerFactory.getLogger(SendLedgerMmapStore.class);
 
     private final Path dir;
     private final int slots;
     private final int recordShift;
+    private final Consumer<DamagedFileException> onDamage;
     private final Object growLock = new Object();
-    private volatile ByteBuffer[] segments;
+    private volatile SendLedgerSegment[] segments;
 
-    private SendLedgerMmapStore(Path dir, int slots, ByteBuffer[] segments) {
+    private SendLedgerMmapStore(Path dir, int slots, Consumer<DamagedFileException> onDamage) {
         this.dir = dir;
         this.slots = slots;
-        this.recordShift = 3 + (32 - Integer.numberOfLeadingZeros(slots - 1));
-        this.segments = segments;
+        this.recordShift = recordShift(slots);
+        this.onDamage = onDamage;
+        this.segments = new SendLedgerSegment[0];
     }
 
-    /**
-     * @param dir   the ledger directory (exists)
-     * @param slots K; records are padded to the next power of two of longs
-     * @return the store over the segments already there
-     * @throws IOException           if a segment cannot be mapped
-     * @throws IllegalStateException if a segment has the wrong size (written with another K)
-     */
-    public static SendLedgerMmapStore open(Path dir, int slots) throws IOException {
-        Files.deleteIfExists(dir.resolve("slots.tmp"));
-        SendLedgerMmapStore store = new SendLedgerMmapStore(dir, slots, new ByteBuffer[0]);
-        ByteBuffer[] found = new ByteBuffer[0];
-        for (int s = 0; Files.exists(store.segmentFile(s)); s++) {
-            long size = Files.size(store.segmentFile(s));
-            if (size != store.segmentBytes()) {
-                throw new IllegalStateException(store.segmentFile(s) + " holds " + size + " bytes, expected "
-                        + store.segmentBytes() + " for " + slots + " slots per user");
-            }
-            found = Arrays.copyOf(found, s + 1);
-            found[s] = store.map(store.segmentFile(s));
-        }
-        store.segments = found;
-        return store;
+    /** @return log2 of the bytes of a record of {@code slots} slots (padded to a power of two) */
+    public static int recordShift(int slots) {
+        return 3 + (32 - Integer.numberOfLeadingZeros(slots - 1));
     }
 
-    private Path segmentFile(int s) {
+    /** @return the file of segment {@code s} in {@code dir} */
+    public static Path segmentFile(Path dir, int s) {
         return dir.resolve(String.format("slots-%05d.bin", s));
     }
 
-    private long segmentBytes() {
-        return (long) (1 << SEGMENT_SHIFT) << recordShift;
+    /**
+     * @param dir      the ledger directory (exists, locked by the caller)
+     * @param slots    K; records are padded to the next power of two of longs
+     * @param format1  the ledger was written in format 1 (slots without checks): its segments are
+     *                 migrated (new file, fsync, atomic rename each) and an INFO line names them
+     * @param onDamage told when a page fails verification, before the failing load throws
+     * @return the store over the segments already there
+     * @throws DamagedFileException if a segment has the wrong length or header, or (migrating) holds
+     *                              a slot format 1 cannot have written: named, with the offset
+     * @throws IOException          if a segment cannot be mapped or migrated
+     */
+    public static SendLedgerMmapStore open(Path dir, int slots, boolean format1, Consumer<DamagedFileException> onDamage)
+            throws IOException {
+        Files.deleteIfExists(dir.resolve("slots.tmp"));
+        SendLedgerMmapStore store = new SendLedgerMmapStore(dir, slots, onDamage);
+        List<SendLedgerSegment> found = new ArrayList<>();
+        List<String> migrated = new ArrayList<>();
+        for (int s = 0; Files.exists(segmentFile(dir, s)); s++) {
+            Path file = segmentFile(dir, s);
+            if (format1 && Files.size(file) == SendLedgerSegment.recordBytes(store.recordShift)) {
+                migrate(dir, file, s, slots, store.recordShift);
+                migrated.add(file.getFileName().toString());
+            }
+            found.add(SendLedgerSegment.map(file, s, slots, store.recordShift, onDamage));
+        }
+        if (!migrated.isEmpty()) {
+            LOG.info("send ledger {}: migrated {} to format 2 (a check byte per slot, a checksummed header)",
+                    dir.toAbsolutePath(), String.join(", ", migrated));
+        }
+        store.segments = found.toArray(SendLedgerSegment[]::new);
+        return store;
     }
 
-    private ByteBuffer map(Path file) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            MappedByteBuffer m = ch.map(FileChannel.MapMode.READ_WRITE, 0, segmentBytes());
-            return m.order(ByteOrder.nativeOrder());
+    /** Rewrites a format-1 segment (bare slots) as format 2, refusing it if a slot is not one format 1 writes. */
+    private static void migrate(Path dir, Path file, int s, int slots, int recordShift) throws IOException {
+        MappedByteBuffer old;
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            old = ch.map(FileChannel.MapMode.READ_ONLY, 0, SendLedgerSegment.recordBytes(recordShift));
         }
+        old.order(ByteOrder.nativeOrder());
+        int limit = old.capacity();
+        for (int at = 0; at < limit; at += 8) {
+            if (!SendLedgerSlotCodec.plausibleUnchecked(old.getLong(at))) {
+                throw new DamagedFileException(file, at, "not a send-ledger slot (format 1); migration refused, "
+                        + "the file was left untouched: restore send-ledger/ from a backup");
+            }
+        }
+        SendLedgerSegment.writeAtomically(dir.resolve("slots.tmp"), file, s, slots, recordShift,
+                i -> SendLedgerSlotCodec.encode(old.getLong((int) (i << 3))));
+    }
+
+    /**
+     * Checks every segment file of a format-2 ledger read only (nothing mapped for write, nothing
+     * created): lengths, headers, every slot's check byte. For {@code herald data check}.
+     *
+     * @param dir   the ledger directory
+     * @param slots K, from its {@code ledger.properties}
+     * @return the damage found, one per damaged file
+     * @throws IOException if a file cannot be read
+     */
+    public static List<DamagedFileException> verify(Path dir, int slots) throws IOException {
+        List<DamagedFileException> damage = new ArrayList<>();
+        int shift = recordShift(slots);
+        for (int s = 0; Files.exists(segmentFile(dir, s)); s++) {
+            Path file = segmentFile(dir, s);
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+                SendLedgerSegment.checkLengthAndHeader(ch, file, s, slots, shift);
+                DamagedFileException d = SendLedgerSegment.verifyAll(ch, file, shift);
+                if (d != null) {
+                    damage.add(d);
+                }
+            } catch (DamagedFileException d) {
+                damage.add(d);
+            }
+        }
+        return damage;
     }
 
     @Override
@@ -96,27 +159,23 @@ public final class SendLedgerMmapStore implements SendLedgerStore {
 
     @Override
     public void load(int id, long[] into) {
-        ByteBuffer[] segs = segments;
+        SendLedgerSegment[] segs = segments;
         int s = id >>> SEGMENT_SHIFT;
         if (s >= segs.length) {
             Arrays.fill(into, 0, slots, 0L);
             return;
         }
-        ByteBuffer b = segs[s];
-        int base = (id & SEGMENT_MASK) << recordShift;
-        for (int i = 0; i < slots; i++) {
-            into[i] = b.getLong(base + (i << 3));
-        }
+        segs[s].load(id, into, slots);
     }
 
     @Override
     public void write(int id, int slot, long value, long[] record) {
-        ByteBuffer[] segs = segments;
+        SendLedgerSegment[] segs = segments;
         int s = id >>> SEGMENT_SHIFT;
         if (s >= segs.length) {
             segs = grow(s);
         }
-        segs[s].putLong(((id & SEGMENT_MASK) << recordShift) + (slot << 3), value);
+        segs[s].write(id, slot, value);
     }
 
     /**
@@ -130,16 +189,19 @@ public final class SendLedgerMmapStore implements SendLedgerStore {
         }
     }
 
-    private ByteBuffer[] grow(int last) {
+    private SendLedgerSegment[] grow(int last) {
         synchronized (growLock) {
-            ByteBuffer[] segs = segments;
+            SendLedgerSegment[] segs = segments;
             if (last < segs.length) {
                 return segs;
             }
-            ByteBuffer[] grown = Arrays.copyOf(segs, last + 1);
+            SendLedgerSegment[] grown = Arrays.copyOf(segs, last + 1);
             try {
                 for (int s = segs.length; s <= last; s++) {
-                    grown[s] = createSegment(s);
+                    Path file = segmentFile(dir, s);
+                    SendLedgerSegment.writeAtomically(dir.resolve("slots.tmp"), file, s, slots, recordShift,
+                            i -> SendLedgerSlotCodec.EMPTY_WORD);
+                    grown[s] = SendLedgerSegment.map(file, s, slots, recordShift, onDamage);
                 }
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot grow the send ledger in " + dir, e);
@@ -149,25 +211,8 @@ public final class SendLedgerMmapStore implements SendLedgerStore {
         }
     }
 
-    private ByteBuffer createSegment(int s) throws IOException {
-        Path tmp = dir.resolve("slots.tmp");
-        ByteBuffer zeros = ByteBuffer.allocateDirect(1 << 20);
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            for (long pos = 0; pos < segmentBytes(); pos += zeros.capacity()) {
-                zeros.clear();
-                while (zeros.hasRemaining()) {
-                    ch.write(zeros, pos + zeros.position());
-                }
-            }
-            ch.force(true);
-        }
-        Files.move(tmp, segmentFile(s), StandardCopyOption.ATOMIC_MOVE);
-        return map(segmentFile(s));
-    }
-
     @Override
     public void close() {
-        segments = new ByteBuffer[0]; // mappings are released by the GC; the page cache keeps the data
+        segments = new SendLedgerSegment[0]; // mappings are released by the GC; the page cache keeps the data
     }
 }

@@ -33,8 +33,11 @@ public final class SendLedgerSlots {
     public static final long CHANNEL_MASK = 0xFFL << 16;
     /** Mask of the category code. */
     public static final long CATEGORY_MASK = 0xFFL << 8;
-    /** The largest epoch second a slot holds (year 36812). */
-    public static final long MAX_SECOND = (1L << 40) - 1;
+    /**
+     * The largest epoch second a slot holds (year 6325): 37 bits, so that a slot fits in the 7
+     * bytes beside its check byte on disk ({@link SendLedgerSlotCodec}).
+     */
+    public static final long MAX_SECOND = (1L << 37) - 1;
 
     private SendLedgerSlots() {
     }
