@@ -11,13 +11,14 @@ import java.util.Locale;
  * @param stores       stores checked
  * @param filesChecked files read and checked
  * @param damaged      one finding per damaged file
- * @param pending      store kinds whose files are not checked yet (named in the summary)
+ * @param torn         one note per log with an incomplete last record (dropped and reported at the
+ *                     next open; not damage)
  */
-public record DataCheckReport(int stores, int filesChecked, List<Finding> damaged, List<String> pending) {
+public record DataCheckReport(int stores, int filesChecked, List<Finding> damaged, List<Finding> torn) {
 
     public DataCheckReport {
         damaged = List.copyOf(damaged);
-        pending = List.copyOf(pending);
+        torn = List.copyOf(torn);
     }
 
     /** @return whether no file is damaged */
@@ -29,6 +30,7 @@ public record DataCheckReport(int stores, int filesChecked, List<Finding> damage
     public String summary() {
         return String.format(Locale.ROOT, "data check: %,d damaged file%s (%,d files in %d stores checked)%s",
                 damaged.size(), damaged.size() == 1 ? "" : "s", filesChecked, stores,
-                pending.isEmpty() ? "" : "; not checked yet: " + String.join(", ", pending));
+                torn.isEmpty() ? "" : String.format(Locale.ROOT, "; %,d log%s with a torn last record, dropped at the next open",
+                        torn.size(), torn.size() == 1 ? "" : "s"));
     }
 }

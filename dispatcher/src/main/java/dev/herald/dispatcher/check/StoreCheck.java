@@ -31,10 +31,18 @@ public interface StoreCheck {
     /**
      * @param filesChecked files read and checked
      * @param damaged      one finding per damaged file
+     * @param torn         one note per log whose last record is incomplete (a torn write, not damage:
+     *                     the next open drops and reports it)
      */
-    record Result(int filesChecked, List<Finding> damaged) {
+    record Result(int filesChecked, List<Finding> damaged, List<Finding> torn) {
         public Result {
             damaged = List.copyOf(damaged);
+            torn = List.copyOf(torn);
+        }
+
+        /** A result with no torn logs. */
+        public Result(int filesChecked, List<Finding> damaged) {
+            this(filesChecked, damaged, List.of());
         }
     }
 }

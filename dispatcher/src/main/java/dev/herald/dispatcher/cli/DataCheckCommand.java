@@ -38,6 +38,9 @@ final class DataCheckCommand implements Callable<Integer> {
         for (Finding f : report.damaged()) {
             out.println(f);
         }
+        for (Finding f : report.torn()) {
+            out.println(f + " (not damage)");
+        }
         out.println(report.summary());
         out.flush();
         return report.ok() ? 0 : HeraldCommand.DATA_ERROR;

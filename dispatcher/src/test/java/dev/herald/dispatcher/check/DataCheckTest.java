@@ -119,7 +119,7 @@ class DataCheckTest {
         assertEquals(0, check(data, out), out.toString());
 
         assertTrue(out.toString().startsWith("data check: 0 damaged files ("), out.toString());
-        assertTrue(out.toString().contains("in 8 stores checked"), out.toString());
+        assertTrue(out.toString().contains("in 9 stores checked"), out.toString());
         assertEquals(before, DirectoryDigest.of(data), "no byte changed, no file (lock, marker) created or removed");
         DataCheckReport report = DataCheck.standard().run(data);
         assertTrue(report.filesChecked() >= 12, report.summary());
@@ -202,13 +202,32 @@ class DataCheckTest {
                 overwrite(f, 8, new byte[8]);
                 return data.resolve("segments/all.json");
             }
+            case "campaign-numbers-flipped" -> {
+                Path f = data.resolve("campaign-numbers.log");
+                byte[] b = Files.readAllBytes(f);
+                overwrite(f, 0, new byte[] {(byte) (b[0] ^ 1)});
+                return f;
+            }
+            case "ledger-segment-flipped" -> {
+                Path f = only(data.resolve("suppression/ledger"), "*.log");
+                byte[] b = Files.readAllBytes(f);
+                int at = b.length / 2;
+                overwrite(f, at, new byte[] {(byte) (b[at] ^ 0x10)});
+                return f;
+            }
+            case "outcome-audience-zero" -> {
+                Path f = only(data.resolve("campaigns/spring/outcomes"), "audience*");
+                Files.write(f, new byte[(int) Files.size(f)]);
+                return f;
+            }
             default -> throw new IllegalArgumentException(what);
         }
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"send-ledger-zero-page", "send-ledger-codes", "send-ledger-cut", "marks-flipped", "secret-key-zero",
-            "directory-properties", "chronicle-header", "base-bitmap", "campaign-json", "api-keys", "segment-bitmap"})
+            "directory-properties", "chronicle-header", "base-bitmap", "campaign-json", "api-keys", "segment-bitmap",
+            "campaign-numbers-flipped", "ledger-segment-flipped", "outcome-audience-zero"})
     void shouldNameTheDamagedFileExitWith3AndChangeNothing(String what) throws Exception {
         Path data = data();
         Path file = damage(data, what);
@@ -222,6 +241,26 @@ class DataCheckTest {
         assertTrue(lines.get(0).startsWith(file + ": "), lines.get(0));
         assertTrue(lines.get(1).startsWith("data check: 1 damaged file ("), lines.get(1));
         assertEquals(before, DirectoryDigest.of(data), "the check changed nothing");
+    }
+
+    /** A torn last record is what a crash mid-append leaves: named, but not damage (the next open drops and reports it). */
+    @Test
+    void shouldListATornLastRecordWithoutCallingItDamage() throws Exception {
+        Path data = data();
+        Path numbers = data.resolve("campaign-numbers.log");
+        Files.write(numbers, "7 autu".getBytes(java.nio.charset.StandardCharsets.UTF_8), StandardOpenOption.APPEND);
+        Map<String, String> before = DirectoryDigest.of(data);
+        StringWriter out = new StringWriter();
+
+        assertEquals(0, check(data, out), out.toString());
+
+        List<String> lines = out.toString().lines().toList();
+        assertEquals(2, lines.size(), out.toString());
+        assertTrue(lines.get(0).startsWith(numbers + ": incomplete last record (6 bytes"), lines.get(0));
+        assertTrue(lines.get(0).endsWith("(not damage)"), lines.get(0));
+        assertTrue(lines.get(1).startsWith("data check: 0 damaged files (") && lines.get(1).contains("1 log with a torn last record"),
+                lines.get(1));
+        assertEquals(before, DirectoryDigest.of(data), "the check cut nothing");
     }
 
     @Test

@@ -1,0 +1,102 @@
+package dev.herald.dispatcher.check;
+
+import dev.herald.dispatcher.campaign.CampaignStore;
+import dev.herald.dispatcher.inbound.ReplayGuard;
+import dev.herald.dispatcher.inbound.ReviewQueue;
+import dev.herald.dispatcher.outcome.OutcomeLedger;
+import dev.herald.dispatcher.segment.SegmentStore;
+import dev.herald.dispatcher.store.LineLog;
+import dev.herald.dispatcher.unsubscribe.ReasonLog;
+import dev.herald.suppression.SuppressionIndex;
+import dev.herald.suppression.store.VerifyResult;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Every append-only log of a data directory by the one store rule ({@code dev.herald.suppression.store}):
+ * the suppression write-ahead log and archived ledger segments, each campaign's outcome ledger
+ * (audience, checkpoint, log against its sync mark), {@code campaign-numbers.log},
+ * {@code unsubscribe/preferences.log} and {@code reasons.jsonl}, {@code inbound/replay-keys.*} and
+ * {@code review-queue.log}, and the segment metas. A damaged file is a finding; an incomplete last
+ * record (a torn write, dropped and reported at the next open) is a note, not damage. Each file
+ * is read through its store's own read-only verifier, so this check and the stores' open apply
+ * the same rule. Stateless.
+ */
+public final class LogsCheck implements StoreCheck {
+
+    @Override
+    public String name() {
+        return "logs";
+    }
+
+    @Override
+    public Result check(Path dataDir) throws IOException {
+        List<VerifyResult> results = new ArrayList<>();
+        Path suppression = dataDir.resolve("suppression");
+        if (Files.isDirectory(suppression)) {
+            results.addAll(SuppressionIndex.verifyLogs(suppression));
+        }
+        for (Path outcomes : children(dataDir.resolve("campaigns"), CampaignStore.OUTCOMES)) {
+            results.addAll(OutcomeLedger.verify(outcomes));
+        }
+        addIfExists(results, dataDir.resolve("campaign-numbers.log"), LineLog::verify);
+        addIfExists(results, dataDir.resolve("unsubscribe").resolve("preferences.log"), LineLog::verify);
+        addIfExists(results, dataDir.resolve("unsubscribe").resolve("reasons.jsonl"), ReasonLog::verify);
+        Path inbound = dataDir.resolve("inbound");
+        if (Files.isDirectory(inbound)) {
+            results.addAll(ReplayGuard.verify(inbound));
+        }
+        addIfExists(results, inbound.resolve(ReviewQueue.FILE), LineLog::verify);
+        Path segments = dataDir.resolve(SegmentStore.DIR);
+        if (Files.isDirectory(segments)) {
+            try (DirectoryStream<Path> metas = Files.newDirectoryStream(segments, "*.json")) {
+                for (Path meta : metas) {
+                    results.add(SegmentStore.verifyMeta(meta));
+                }
+            }
+        }
+        List<Finding> damaged = new ArrayList<>();
+        List<Finding> torn = new ArrayList<>();
+        for (VerifyResult r : results) {
+            if (r.isDamaged()) {
+                damaged.add(Finding.of(r.file(), r.damage()));
+            } else if (r.tornBytes() > 0) {
+                torn.add(new Finding(r.file(), "incomplete last record (" + r.tornBytes() + " bytes at offset "
+                        + r.tornAt() + "), dropped and reported at the next open"));
+            }
+        }
+        return new Result(results.size(), damaged, torn);
+    }
+
+    private interface Verifier {
+        VerifyResult verify(Path file) throws IOException;
+    }
+
+    private static void addIfExists(List<VerifyResult> out, Path file, Verifier verifier) throws IOException {
+        if (Files.isRegularFile(file)) {
+            out.add(verifier.verify(file));
+        }
+    }
+
+    /** {@code <dir>/<each child>/<name>} where it is a directory. */
+    private static List<Path> children(Path dir, String name) throws IOException {
+        List<Path> out = new ArrayList<>();
+        if (!Files.isDirectory(dir)) {
+            return out;
+        }
+        try (DirectoryStream<Path> kids = Files.newDirectoryStream(dir)) {
+            for (Path kid : kids) {
+                if (Files.isDirectory(kid.resolve(name))) {
+                    out.add(kid.resolve(name));
+                }
+            }
+        }
+        out.sort(null);
+        return out;
+    }
+}
