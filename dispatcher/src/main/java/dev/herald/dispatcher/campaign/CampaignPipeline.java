@@ -91,8 +91,15 @@ public final class CampaignPipeline {
     /**
      * One recipient's final answer from the send stage, or {@link #RETURNED}: stopped before the
      * hand-over, so un-claimed (pending again) and its cap reservation released.
+     *
+     * @param claimed whether the id is claimed in the ledger (with just-in-time claims, an id
+     *                decided before its group's claim is not)
      */
-    public record Delivery(int recipientId, long stamp, String outcome) {
+    public record Delivery(int recipientId, long stamp, String outcome, boolean claimed) {
+        /** A delivery of a claimed id. */
+        public Delivery(int recipientId, long stamp, String outcome) {
+            this(recipientId, stamp, outcome, true);
+        }
     }
 
     /** The {@link Delivery#outcome()} of an id the send stage gave back unsent because the run stops. */
@@ -345,16 +352,24 @@ public final class CampaignPipeline {
                     Map<String, MutableRoaringBitmap> byOutcome = new HashMap<>();
                     Map<Long, MutableRoaringBitmap> confirm = new HashMap<>();
                     Map<Long, MutableRoaringBitmap> release = new HashMap<>();
+                    MutableRoaringBitmap unclaimed = new MutableRoaringBitmap();
                     for (Delivery d : group) {
                         byOutcome.computeIfAbsent(d.outcome(), k -> new MutableRoaringBitmap()).add(d.recipientId());
+                        if (!d.claimed()) {
+                            unclaimed.add(d.recipientId());
+                        }
                         (Outcomes.SENT.equals(d.outcome()) ? confirm : release)
                                 .computeIfAbsent(d.stamp(), k -> new MutableRoaringBitmap()).add(d.recipientId());
                     }
                     long[] returned = {0};
                     byOutcome.forEach((outcome, ids) -> io(() -> {
                         boolean later = outcome.startsWith(DEFERRED_AT);
+                        MutableRoaringBitmap claimedIds = unclaimed.isEmpty() ? ids : ImmutableRoaringBitmap.andNot(ids, unclaimed);
                         if (outcome.startsWith(Outcomes.SUPPRESSED_PREFIX) || RETURNED.equals(outcome) || later) {
-                            ledger.release(ids); // stopped before the connector: un-claim, then decide
+                            ledger.release(claimedIds); // stopped before the connector: un-claim, then decide
+                        } else if (Outcomes.needsClaim(outcome) && claimedIds.getLongCardinality() != ids.getLongCardinality()) {
+                            // failed before its group's claim (unknown recipient, render): never handed over
+                            ledger.claim(ImmutableRoaringBitmap.andNot(ids, claimedIds));
                         }
                         if (RETURNED.equals(outcome)) {
                             returned[0] = ids.getLongCardinality();

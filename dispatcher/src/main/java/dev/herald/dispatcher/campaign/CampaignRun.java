@@ -58,7 +58,6 @@ public final class CampaignRun {
     /** Chunks buffered between chunk stages; each is ≤ 65,536 ids (≤ 8 KiB as a bitmap). */
     public static final int CHUNK_BUFFER = 2;
 
-    private static final String BLOCKING_IO = "pekko.actor.default-blocking-io-dispatcher";
 
     private CampaignRun() {
     }
@@ -163,6 +162,15 @@ public final class CampaignRun {
             Throwable failure = error;
             CampaignResult result = null;
             try {
+                if (error != null) {
+                    // No further hand-over by batches still under way; what they claimed and never
+                    // handed over is pending again (not unknown), to be sent normally by the next run.
+                    control.stop();
+                    JustInTimeClaims claims = control.claims;
+                    if (claims != null) {
+                        ledger.release(claims.abandonAll());
+                    }
+                }
                 ledger.sync();
                 result = new CampaignResult(spec.id(), ledger.audienceSize(), processed.get(), ledger.counts(),
                         Duration.ofNanos(System.nanoTime() - start));
@@ -212,9 +220,12 @@ public final class CampaignRun {
             renderer = renderer.withUnsubscribeUrls(deps.unsubscribeLinks().urls(spec.id()));
         }
         Map<Integer, Long> decidedAt = new ConcurrentHashMap<>();
+        JustInTimeClaims claims = new JustInTimeClaims(ledger,
+                system.dispatchers().lookup(org.apache.pekko.actor.typed.DispatcherSelector.blocking()));
+        control.claims = claims;
         SendStage.Settings send = new SendStage.Settings(spec, deps.directory(), deps.suppression(), scopes, renderer,
                 deps.connector(), deps.rateLimiter(), priority, SendStage.Retry.defaults(), control::stopping,
-                new SendStage.QuietHoursCheck(plans, decidedAt, QUIET_HOURS_RECHECK));
+                new SendStage.QuietHoursCheck(plans, decidedAt, QUIET_HOURS_RECHECK), claims);
         Attributes chunkBuffer = Attributes.inputBuffer(1, CHUNK_BUFFER);
         MutableRoaringBitmap ids = ledger.pending().toMutableRoaringBitmap();
         ids.or(ledger.deferredDue(now));
@@ -232,11 +243,9 @@ public final class CampaignRun {
                     reservations.forEach(b -> control.stamps.add(b.stamp()));
                     return reservations;
                 })
-                // the claim fsyncs: its own island on the blocking-I/O dispatcher
-                // in units of the connector's window, so a crash makes at most a few windows unknown
-                .via(CampaignPipeline.claim(ledger, deps.connector().window()).withAttributes(chunkBuffer)
-                        .async(BLOCKING_IO, CHUNK_BUFFER))
-                // claimed units waiting for the send stage: one, not the default island buffer of 16
+                // in units of the connector's window, not claimed yet: the send stage claims each group
+                // just in time, once it holds its window slots, so a crash makes at most about a window unknown
+                .mapConcat(reservations -> CampaignPipeline.units(reservations, deps.connector().window()))
                 .via(SendStage.flow(system, send).addAttributes(Attributes.inputBuffer(1, 1)))
                 // recorded in groups of at most a window: with the claimed units ahead, what a crash makes unknown
                 .via(CampaignPipeline.record(ledger, deps.shards(), deps.askTimeout(), deps.connector().window(),
@@ -274,6 +283,8 @@ public final class CampaignRun {
      */
     public static final class Control {
         private volatile boolean stop;
+        /** The run's just-in-time claims, once its stream is built. */
+        volatile JustInTimeClaims claims;
         private final java.util.Set<Long> stamps = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
         /**

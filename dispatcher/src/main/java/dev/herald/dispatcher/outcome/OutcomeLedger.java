@@ -202,6 +202,20 @@ public final class OutcomeLedger implements AutoCloseable {
         write(LogCodec.RELEASE, null, 0, ids, () -> state.checkRelease(ids), () -> state.applyRelease(ids));
     }
 
+    /**
+     * Makes {@code unknown} ids pending again, so the campaign sends them once more: the
+     * operator's at-least-once resend, or an idempotent connector's safe one. The record is
+     * fsynced before this returns.
+     *
+     * @throws IllegalStateException naming a recipient whose outcome is not {@code unknown}
+     * @throws IllegalArgumentException if ids are outside the audience
+     * @throws IOException if the log cannot be written
+     */
+    public void resend(ImmutableRoaringBitmap ids) throws IOException {
+        write(LogCodec.RESEND, null, 0, ids, () -> state.checkResend(ids), () -> state.applyResend(ids));
+        sync();
+    }
+
     /** Fsyncs every transition recorded so far. @throws IOException if that fails */
     public void sync() throws IOException {
         synchronized (writeLock) {
