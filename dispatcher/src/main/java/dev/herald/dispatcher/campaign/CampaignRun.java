@@ -198,6 +198,14 @@ public final class CampaignRun {
      */
     public static final int UNKNOWN_BOUND_WINDOWS = 5;
 
+    /**
+     * @param window the connector's window
+     * @return the most ids one crash can make {@code unknown}: {@link #UNKNOWN_BOUND_WINDOWS} windows
+     */
+    public static long unknownBound(int window) {
+        return (long) UNKNOWN_BOUND_WINDOWS * window;
+    }
+
     /** How old a quiet-hours plan may get before it is made again for the current time. */
     public static final Duration PLAN_REFRESH = Duration.ofSeconds(1);
 

@@ -34,6 +34,8 @@ final class CampaignCrashChild {
     static final String CAMPAIGN = "crash";
     /** Connector rate: a run over the test's audience takes a few seconds. */
     static final int RATE = 15_000;
+    /** The connector's window. */
+    static final int WINDOW = 256;
 
     private CampaignCrashChild() {
     }
@@ -45,7 +47,7 @@ final class CampaignCrashChild {
         try (HeraldData data = SyntheticAudience.openData(root.resolve("data"), recipients);
              SendLedger capLedger = CampaignFixture.capLedger(root.resolve("caps"));
              SimulatedConnector connector = SimulatedConnector.open(SimulatedConnectorOptions.defaults(root.resolve("log"))
-                     .withMaxRate(RATE, 100).withWindow(256))) {
+                     .withMaxRate(RATE, 100).withWindow(WINDOW))) {
             ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "crash-child", ConfigFactory.load());
             ThrottleShards shards = ThrottleShards.spawn(system, "throttle", capLedger, 2,
                     ThrottleShards.idsPerShard(data.directory().size(), 2));
