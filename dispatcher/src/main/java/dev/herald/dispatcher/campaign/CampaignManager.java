@@ -313,25 +313,30 @@ public final class CampaignManager extends AbstractBehavior<CampaignManager.Comm
             }
             // Ended campaigns have no actor: queue the resend in the stored ledger (nobody holds it),
             // then start the actor, which carries on from the stored status.
+            long queued;
+            CampaignRecord rec;
             try (OutcomeLedger ledger = OutcomeLedger.openExisting(store.ledgerDir(m.id()))) {
-                long queued = Campaign.resendUnknown(ledger);
-                CampaignRecord rec = r.getValue().withCounts(ledger.counts());
+                queued = Campaign.resendUnknown(ledger);
+                rec = r.getValue().withCounts(ledger.counts());
                 if (queued > 0 && s == CampaignStatus.COMPLETED) {
                     rec = rec.withStatus(CampaignStatus.RUNNING, settings.deps().clock().instant());
                 }
                 if (queued > 0) {
                     store.save(rec);
-                    getContext().getLog().info("campaign {}: {} unknown recipient(s) queued to be sent again"
-                            + " (operator, at least once)", m.id(), queued);
-                    if (s == CampaignStatus.COMPLETED) {
-                        spawn(m.id());
-                    }
                 }
-                m.replyTo().tell(StatusReply.success(new Campaign.Resent(rec, queued)));
             } catch (IOException | RuntimeException e) {
                 m.replyTo().tell(StatusReply.error(new IOException("campaign " + m.id()
                         + ": its unknown recipients could not be queued: " + e.getMessage(), e)));
+                return this;
             }
+            if (queued > 0) {
+                getContext().getLog().info("campaign {}: {} unknown recipient(s) queued to be sent again"
+                        + " (operator, at least once)", m.id(), queued);
+                if (s == CampaignStatus.COMPLETED) {
+                    spawn(m.id()); // the ledger is closed: the actor opens it
+                }
+            }
+            m.replyTo().tell(StatusReply.success(new Campaign.Resent(rec, queued)));
             return this;
         }
         getContext().ask(RESENT, child, ASK_TIMEOUT, Campaign.ResendUnknown::new,

@@ -38,7 +38,8 @@ import org.roaringbitmap.buffer.MutableRoaringBitmap;
 
 /**
  * The stages of a campaign's stream, as reusable {@link Flow}s: audience chunks → suppression →
- * quiet hours → caps → claim → (re-check, render, rate limit, send: {@link SendStage}) → outcomes.
+ * quiet hours → caps → units → (re-check, render, rate limit, claim, send: {@link SendStage}) → outcomes.
+ * ({@link #claim} is the earlier mode that claims whole units ahead of the send stage.)
  *
  * <pre>{@code
  * LongAdder decided = new LongAdder();
@@ -46,8 +47,8 @@ import org.roaringbitmap.buffer.MutableRoaringBitmap;
  *         .via(CampaignPipeline.suppression(index, scopes, ledger, decided))
  *         .via(CampaignPipeline.quietHours(plan, ledger, decided))
  *         .via(CampaignPipeline.caps(shards, ctx, buckets, now, timeout, ledger, 2, decided))
- *         .via(CampaignPipeline.claim(ledger))
- *         .via(SendStage.flow(...))
+ *         .mapConcat(reservations -> CampaignPipeline.units(reservations, window))
+ *         .via(SendStage.flow(...))                 // claims each group just in time (JustInTimeClaims)
  *         .via(CampaignPipeline.record(ledger, shards, timeout, 4096, Duration.ofMillis(20), decided))
  * }</pre>
  *
@@ -68,8 +69,9 @@ import org.roaringbitmap.buffer.MutableRoaringBitmap;
 public final class CampaignPipeline {
 
     /**
-     * Reserved recipients claimed durably in the ledger, each with its cap reservation stamp (one
-     * unit may span several reservations of a chunk).
+     * Reserved recipients, each with its cap reservation stamp (one unit may span several
+     * reservations of a chunk): claimed durably by {@link #claim}, or by the send stage group by
+     * group, just in time ({@link JustInTimeClaims}).
      *
      * @param ids    the recipients (do not modify)
      * @param stamps their reservation stamps, same positions (do not modify)

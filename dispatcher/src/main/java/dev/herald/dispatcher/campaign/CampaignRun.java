@@ -192,11 +192,14 @@ public final class CampaignRun {
     }
 
     /**
-     * What a crash can make {@code unknown}, in connector windows: claimed units ahead of the
-     * connector (one being claimed, one in the send stage's input, one being split into batches,
-     * the sends in flight spanning up to one more) and one group of answers not yet recorded.
+     * What a crash can make {@code unknown}, in connector windows. Claims are made just in time
+     * ({@link JustInTimeClaims}), so only ids inside the send stage are claimed without an outcome:
+     * its batches hold at most one window of ids (claimed before their hand-over, in flight, or
+     * answered), and of those the ones the connector never took are at most that window. Answers
+     * not yet recorded add at most one batch being split into deliveries and one window-sized group
+     * waiting for the record stage: under three windows in all.
      */
-    public static final int UNKNOWN_BOUND_WINDOWS = 5;
+    public static final int UNKNOWN_BOUND_WINDOWS = 3;
 
     /**
      * @param window the connector's window

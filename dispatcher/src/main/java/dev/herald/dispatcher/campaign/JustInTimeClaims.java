@@ -73,6 +73,23 @@ public final class JustInTimeClaims {
     }
 
     /**
+     * Un-claims ids the connector answered as not accepted for certain (throttled) while they wait
+     * for their retry, which claims them again: a crash meanwhile leaves them pending, not unknown.
+     *
+     * @param ids claimed ids, not final
+     * @return completed once the release is logged; failed if the ledger refused or could not write it
+     */
+    public CompletionStage<Void> unclaim(MutableRoaringBitmap ids) {
+        return CompletableFuture.runAsync(() -> {
+            try {
+                ledger.release(ids);
+            } catch (IOException e) {
+                throw new UncheckedIOException("outcome ledger write failed", e);
+            }
+        }, io);
+    }
+
+    /**
      * @param ticket a group's ticket from {@link #claim}
      * @return true if the caller may hand the group over now (it is no longer registered); false
      *     if the run gave it back meanwhile ({@link #abandonAll}): it must not be handed over

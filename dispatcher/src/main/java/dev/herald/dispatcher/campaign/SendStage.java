@@ -39,10 +39,18 @@ import org.apache.pekko.stream.javadsl.Flow;
 import org.roaringbitmap.IntIterator;
 
 /**
- * The stage that sends: claimed ids in batches of {@link #batchSize(int) a quarter of the window}
+ * The stage that sends: reserved ids in batches of {@link #batchSize(int) a quarter of the window}
  * (at most 512); per batch, directory reads and rendering, then rate limit, a last suppression
- * check on one fresh snapshot once the group holds its slots of the connector's window, hand-over,
- * and retries, with at most {@link Connector#window()} sends of this campaign in flight.
+ * check on one fresh snapshot once the group holds its slots of the connector's window, the
+ * group's durable claim ({@link Settings#claims() just in time}), hand-over, and retries, with at
+ * most {@link Connector#window()} sends of this campaign in flight.
+ *
+ * <p><b>Claims.</b> With {@link JustInTimeClaims} a group is claimed in the outcome ledger (one
+ * fsynced record per group, shared with concurrent groups by group commit) only after it got its
+ * window slots and passed its checks, right before the hand-over: a crash leaves claimed without
+ * an answer only what this stage holds, at most one window. Ids decided before their group's
+ * claim come out with {@link Delivery#claimed()} false. Without it, the input ids are claimed
+ * already (the earlier claim-ahead mode).
  *
  * <pre>{@code
  * Flow<Claimed, Delivery, NotUsed> send = SendStage.flow(system, new SendStage.Settings(spec, directory,
@@ -470,6 +478,7 @@ public final class SendStage {
         /** Records final answers; schedules the throttled and transient ones again, grouped by backoff. */
         private CompletionStage<Void> answered(List<Attempt> sent, List<SendResult> results) {
             Map<Duration, List<Attempt>> retries = new TreeMap<>();
+            MutableRoaringBitmap throttled = new MutableRoaringBitmap();
             for (int i = 0; i < sent.size(); i++) {
                 Attempt a = sent.get(i);
                 int id = a.message().recipientId();
@@ -484,8 +493,14 @@ public final class SendStage {
                     } else {
                         Duration wait = s.retry().backoff(a.throttledTry());
                         Duration after = t.retryAfter().filter(d -> d.compareTo(wait) > 0).orElse(wait);
+                        // Not accepted, for certain: with just-in-time claims it waits unclaimed (a crash
+                        // meanwhile leaves it pending, not unknown) and is claimed again before its retry.
+                        boolean keepClaim = s.claims() == null;
+                        if (!keepClaim) {
+                            throttled.add(id);
+                        }
                         retries.computeIfAbsent(after, d -> new ArrayList<>())
-                                .add(new Attempt(a.message(), a.transientTry(), a.throttledTry() + 1, true));
+                                .add(new Attempt(a.message(), a.transientTry(), a.throttledTry() + 1, keepClaim));
                     }
                 } else {
                     SendResult.TransientFailure tf = (SendResult.TransientFailure) result;
@@ -500,8 +515,11 @@ public final class SendStage {
             if (retries.isEmpty()) {
                 return CompletableFuture.completedFuture(null);
             }
+            CompletionStage<Void> unclaimed = throttled.isEmpty() ? CompletableFuture.completedFuture(null)
+                    : s.claims().unclaim(throttled);
             List<CompletableFuture<Void>> waits = new ArrayList<>(retries.size());
-            retries.forEach((delay, group) -> waits.add(later(delay, () -> handOver(group))));
+            retries.forEach((delay, group) -> waits.add(unclaimed.toCompletableFuture()
+                    .thenCompose(v -> later(delay, () -> handOver(group)))));
             return CompletableFuture.allOf(waits.toArray(CompletableFuture[]::new));
         }
 

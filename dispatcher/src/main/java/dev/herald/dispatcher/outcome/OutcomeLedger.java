@@ -41,7 +41,9 @@ import org.roaringbitmap.buffer.MutableRoaringBitmap;
  * it returns; other transitions are written to the log at once (a killed process loses none) and
  * fsynced by the next claim, {@link #sync} or checkpoint. After a crash, {@link #open} replays the
  * checkpoint and log and turns every claimed id without a final outcome into {@code unknown}:
- * it may have reached the connector, so it is never resent ({@link #recovery()} says which).
+ * it may have reached the connector, so it is not resent by itself ({@link #recovery()} says
+ * which); {@link #resend} makes unknown ids pending again when an operator asks (at least once)
+ * or the connector deduplicates by idempotency key.
  * Every {@code checkpointEveryRecords} log records (and on {@link #checkpoint()}) the whole state
  * is written aside, renamed into place, and a fresh log started.
  *
