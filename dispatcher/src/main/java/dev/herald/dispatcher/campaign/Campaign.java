@@ -50,7 +50,9 @@ import org.roaringbitmap.buffer.MutableRoaringBitmap;
  * waits for the run to drain, keeps the stored status, closes the ledger and stops the actor.
  *
  * <p><b>Failures.</b> A connector failure is an outcome, not a failure of the campaign. A failed
- * run (a store, the throttle shards) reopens the ledger (claimed ids become {@code unknown}) and
+ * run (a store, the throttle shards) gives back what it claimed and never handed over, reopens the
+ * ledger (claimed ids become {@code unknown}; on a connector that deduplicates by idempotency key
+ * they are sent again at once) and
  * is retried after {@link Settings#retryBackoff()}, up to {@link Settings#maxRunFailures()} times
  * in a row; then the campaign is {@code failed} (an operator may resume it) and the actor stops.
  * An exception in the actor itself stops it (the {@link CampaignManager} marks it failed); other
