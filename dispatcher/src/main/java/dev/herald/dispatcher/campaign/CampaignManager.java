@@ -189,6 +189,9 @@ public final class CampaignManager extends AbstractBehavior<CampaignManager.Comm
                 .onMessage(Cancel.class, m -> forward(m.id(), m.replyTo(), true, r -> new Campaign.Cancel(r)))
                 .onMessage(ResendUnknown.class, this::onResendUnknown)
                 .onMessage(ResendAnswered.class, m -> {
+                    if (m.reply() == null && !live.containsKey(m.request().id())) {
+                        return onResendUnknown(m.request()); // it stopped before answering: from the store
+                    }
                     m.request().replyTo().tell(m.reply() != null ? m.reply() : StatusReply.error(new CampaignRejection(
                             notAnswered(m.failure()), "campaign " + m.request().id() + " did not answer: " + m.failure())));
                     return this;

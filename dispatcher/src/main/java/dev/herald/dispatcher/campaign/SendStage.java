@@ -353,9 +353,6 @@ public final class SendStage {
                         messages.add(a.message());
                     }
                 }
-                if (s.quietHours() != null && !sending.isEmpty()) {
-                    recheckQuietHours(sending, messages);
-                }
             } catch (RuntimeException e) {
                 slots.release();
                 throw e;
@@ -408,9 +405,24 @@ public final class SendStage {
             }).thenCompose(x -> x);
         }
 
-        /** Through the index's hand-over gate, each message checked once more right before its hand-over. */
+        /**
+         * Quiet hours once more (after the claim: its fsync takes time), then through the index's
+         * hand-over gate, each message checked once more right before its hand-over.
+         */
         private CompletionStage<Void> gateAndSend(List<Attempt> sending, List<OutboundMessage> messages,
                                                   WindowedConnector.Slots slots) {
+            if (s.quietHours() != null) {
+                try {
+                    recheckQuietHours(sending, messages);
+                } catch (RuntimeException e) {
+                    slots.release();
+                    throw e;
+                }
+                if (messages.isEmpty()) {
+                    slots.release();
+                    return CompletableFuture.completedFuture(null);
+                }
+            }
             // And once more per message, right before its own hand-over, on the newest snapshot: the
             // group's hand-over takes a while, and an opt-out acknowledged meanwhile must still stop it.
             // The index's hand-over gate keeps an opt-out from being acknowledged between a message's
