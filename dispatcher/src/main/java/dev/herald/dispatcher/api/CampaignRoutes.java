@@ -49,7 +49,8 @@ public final class CampaignRoutes extends ApiDirectives {
     public static final java.util.List<Endpoint> ENDPOINTS = java.util.List.of(
             new Endpoint("POST", "/v1/campaigns"), new Endpoint("GET", "/v1/campaigns"),
             new Endpoint("GET", "/v1/campaigns/{id}"), new Endpoint("POST", "/v1/campaigns/{id}/pause"),
-            new Endpoint("POST", "/v1/campaigns/{id}/resume"), new Endpoint("POST", "/v1/campaigns/{id}/cancel"));
+            new Endpoint("POST", "/v1/campaigns/{id}/resume"), new Endpoint("POST", "/v1/campaigns/{id}/cancel"),
+            new Endpoint("POST", "/v1/campaigns/{id}/resend-unknown"));
 
     /** Where a campaign's recipients come from: a stored segment, or an expression over segments. */
     public interface Audiences {
@@ -141,7 +142,24 @@ public final class CampaignRoutes extends ApiDirectives {
                 path(segment(), this::getRoute),
                 path(segment().slash("pause"), id -> steer(id, r -> new CampaignManager.Pause(id, r))),
                 path(segment().slash("resume"), id -> steer(id, r -> new CampaignManager.Resume(id, r))),
-                path(segment().slash("cancel"), id -> steer(id, r -> new CampaignManager.Cancel(id, r))))));
+                path(segment().slash("cancel"), id -> steer(id, r -> new CampaignManager.Cancel(id, r))),
+                path(segment().slash("resend-unknown"), this::resendUnknownRoute))));
+    }
+
+    /** Admin only: the campaign's {@code unknown} recipients are sent again, at least once. */
+    private Route resendUnknownRoute(String id) {
+        return post(() -> authorized(Role.ADMIN, key -> {
+            statusCache.remove(id);
+            return onSuccess(this.<dev.herald.dispatcher.campaign.Campaign.Resent>ask(
+                    r -> new CampaignManager.ResendUnknown(id, r)), a -> {
+                statusCache.remove(id);
+                Map<String, Object> out = new java.util.LinkedHashMap<>();
+                out.put("id", id);
+                out.put("queued", a.queued());
+                out.put("campaign", view(a.campaign()));
+                return completeJson(200, out);
+            });
+        }));
     }
 
     private Route createRoute() {

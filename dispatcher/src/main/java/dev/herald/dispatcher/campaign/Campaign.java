@@ -50,7 +50,9 @@ import org.roaringbitmap.buffer.MutableRoaringBitmap;
  * waits for the run to drain, keeps the stored status, closes the ledger and stops the actor.
  *
  * <p><b>Failures.</b> A connector failure is an outcome, not a failure of the campaign. A failed
- * run (a store, the throttle shards) reopens the ledger (claimed ids become {@code unknown}) and
+ * run (a store, the throttle shards) gives back what it claimed and never handed over, reopens the
+ * ledger (claimed ids become {@code unknown}; on a connector that deduplicates by idempotency key
+ * they are sent again at once) and
  * is retried after {@link Settings#retryBackoff()}, up to {@link Settings#maxRunFailures()} times
  * in a row; then the campaign is {@code failed} (an operator may resume it) and the actor stops.
  * An exception in the actor itself stops it (the {@link CampaignManager} marks it failed); other
@@ -62,7 +64,8 @@ import org.roaringbitmap.buffer.MutableRoaringBitmap;
 public final class Campaign extends AbstractBehavior<Campaign.Command> {
 
     /** Messages a campaign understands. */
-    public sealed interface Command permits GetStatus, OutcomeOf, Pause, Resume, Cancel, Passivate, RunEnded, Released, Tick {
+    public sealed interface Command permits GetStatus, OutcomeOf, Pause, Resume, Cancel, ResendUnknown, Passivate, RunEnded,
+            Released, Tick {
     }
 
     /** Answers one recipient's standing, read from the ledger this actor holds open. */
@@ -83,6 +86,27 @@ public final class Campaign extends AbstractBehavior<Campaign.Command> {
 
     /** Cancels a campaign that is not completed or cancelled; else a {@link CampaignRejection}. */
     public record Cancel(ActorRef<StatusReply<CampaignRecord>> replyTo) implements Command {
+    }
+
+    /**
+     * Sends the campaign's {@code unknown} recipients again (at least once: the first message may
+     * have reached them): they become pending and go through the whole pipeline like a released
+     * deferral (suppression, quiet hours, caps re-checked). Their earlier cap reservation is kept,
+     * so a recipient whose first message did arrive is never pushed over a cap (they may end
+     * {@code capped}). A running campaign sends them in its next run; a paused or failed one when
+     * resumed; a completed one runs again. Answers how many were queued, or a {@code CONFLICT}
+     * {@link CampaignRejection} for a scheduled or cancelled campaign.
+     */
+    public record ResendUnknown(ActorRef<StatusReply<Resent>> replyTo) implements Command {
+    }
+
+    /**
+     * The answer to {@link ResendUnknown}.
+     *
+     * @param campaign the campaign with its counts after the resend was queued
+     * @param queued   how many {@code unknown} recipients are pending again
+     */
+    public record Resent(CampaignRecord campaign, long queued) {
     }
 
     /** Stops the actor once its run has drained, keeping the stored status (graceful shutdown). */
@@ -195,6 +219,7 @@ public final class Campaign extends AbstractBehavior<Campaign.Command> {
                 .onMessage(Pause.class, this::onPause)
                 .onMessage(Resume.class, this::onResume)
                 .onMessage(Cancel.class, this::onCancel)
+                .onMessage(ResendUnknown.class, this::onResendUnknown)
                 .onMessage(Passivate.class, this::onPassivate)
                 .onMessage(RunEnded.class, this::onRunEnded)
                 .onMessage(Released.class, m -> {
@@ -231,9 +256,77 @@ public final class Campaign extends AbstractBehavior<Campaign.Command> {
             throw new CampaignDamagedException(record.id(), e);
         }
         try (OutcomeLedger l = opened) {
+            if (record.status() != CampaignStatus.CANCELLED) {
+                long resent = resendUnknownIfIdempotent(settings, l, CampaignRun.capContext(record.spec(l.audience())));
+                if (resent > 0) {
+                    org.slf4j.LoggerFactory.getLogger(Campaign.class).info("campaign {}: {} unknown recipient(s) are sent"
+                            + " again: connector '{}' deduplicates by idempotency key", record.id(), resent,
+                            settings.deps().connector().name());
+                }
+            }
             MutableRoaringBitmap left = l.unsettled();
             return left.isEmpty() ? 0 : settings.deps().shards().releaseStale(left, CampaignRun.capContext(record.spec(l.audience())));
         }
+    }
+
+    /**
+     * Makes the ledger's {@code unknown} ids pending again (fsynced), for an operator's resend.
+     *
+     * @return how many
+     * @throws IOException if the ledger cannot be written
+     */
+    static long resendUnknown(OutcomeLedger ledger) throws IOException {
+        org.roaringbitmap.buffer.ImmutableRoaringBitmap unknown = ledger.ids(Outcomes.UNKNOWN);
+        ledger.resend(unknown);
+        return unknown.getLongCardinality();
+    }
+
+    /**
+     * With a connector that deduplicates by idempotency key ({@link
+     * dev.herald.dispatcher.connector.Connector#supportsIdempotencyKey()}), the campaign's
+     * {@code unknown} recipients (left by a crash or a failed run) are resent by the campaign itself:
+     * a message that did reach the peer before is not delivered twice. Their stale cap reservations
+     * are forgotten first (the resend reserves anew, and the peer lets at most one message through).
+     * Call before any campaign runs (start-up recovery). Nothing happens on other connectors.
+     *
+     * @return how many were made pending again
+     */
+    static long resendUnknownIfIdempotent(Settings settings, OutcomeLedger ledger, dev.herald.throttle.CapContext ctx)
+            throws IOException {
+        if (!settings.deps().connector().supportsIdempotencyKey()) {
+            return 0;
+        }
+        org.roaringbitmap.buffer.ImmutableRoaringBitmap unknown = ledger.ids(Outcomes.UNKNOWN);
+        if (unknown.isEmpty()) {
+            return 0;
+        }
+        settings.deps().shards().releaseStale(unknown, ctx);
+        ledger.resend(unknown);
+        return unknown.getLongCardinality();
+    }
+
+    private Behavior<Command> onResendUnknown(ResendUnknown m) throws IOException {
+        switch (record.status()) {
+            case RUNNING, PAUSED, COMPLETED, FAILED -> {
+            }
+            default -> {
+                m.replyTo().tell(StatusReply.error(refused("resend the unknown recipients of")));
+                return this;
+            }
+        }
+        long queued = resendUnknown(ledger);
+        if (queued > 0) {
+            getContext().getLog().info("campaign {}: {} unknown recipient(s) queued to be sent again (operator, at least once)",
+                    record.id(), queued);
+            if (record.status() == CampaignStatus.COMPLETED) {
+                change(CampaignStatus.RUNNING);
+            } else {
+                save();
+            }
+            carryOn();
+        }
+        m.replyTo().tell(StatusReply.success(new Resent(view(), queued)));
+        return stopIfDone();
     }
 
     /** Does what the stored status calls for, unless a run is active. */
@@ -350,6 +443,10 @@ public final class Campaign extends AbstractBehavior<Campaign.Command> {
                 ledger = OutcomeLedger.openExisting(settings.store().ledgerDir(record.id()));
             } catch (IOException e) {
                 throw new CampaignDamagedException(record.id(), e);
+            }
+            if (settings.deps().connector().supportsIdempotencyKey() && ledger.recovery().unknownCount() > 0) {
+                // The peer deduplicates: this failure's unknowns are sent again (their reservations released below).
+                ledger.resend(ledger.recovery().unknown());
             }
             // The failed run's cap reservations of ids it never handed over would cap them next time.
             MutableRoaringBitmap left = ledger.unsettled();

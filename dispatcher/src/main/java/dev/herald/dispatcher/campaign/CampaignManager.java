@@ -55,7 +55,20 @@ public final class CampaignManager extends AbstractBehavior<CampaignManager.Comm
 
     /** Messages the manager understands. */
     public sealed interface Command permits Create, Get, ListAll, OutcomeOf, Pause, Resume, Cancel, Shutdown, Answered,
-            LookedUp {
+            LookedUp, ResendUnknown, ResendAnswered {
+    }
+
+    /**
+     * Sends campaign {@code id}'s {@code unknown} recipients again, at least once; see
+     * {@link Campaign.ResendUnknown} (a completed or failed campaign's actor is started for it).
+     * A {@code NOT_FOUND} rejection for an unknown campaign, {@code CONFLICT} when its status does
+     * not allow it (scheduled, cancelled).
+     */
+    public record ResendUnknown(String id, ActorRef<StatusReply<Campaign.Resent>> replyTo) implements Command {
+    }
+
+    /** A campaign actor's answer to a {@link ResendUnknown}, or why there was none. */
+    private record ResendAnswered(ResendUnknown request, StatusReply<Campaign.Resent> reply, Throwable failure) implements Command {
     }
 
     /**
@@ -190,6 +203,15 @@ public final class CampaignManager extends AbstractBehavior<CampaignManager.Comm
                 .onMessage(Pause.class, m -> forward(m.id(), m.replyTo(), false, r -> new Campaign.Pause(r)))
                 .onMessage(Resume.class, m -> forward(m.id(), m.replyTo(), true, r -> new Campaign.Resume(r)))
                 .onMessage(Cancel.class, m -> forward(m.id(), m.replyTo(), true, r -> new Campaign.Cancel(r)))
+                .onMessage(ResendUnknown.class, this::onResendUnknown)
+                .onMessage(ResendAnswered.class, m -> {
+                    if (m.reply() == null && !live.containsKey(m.request().id())) {
+                        return onResendUnknown(m.request()); // it stopped before answering: from the store
+                    }
+                    m.request().replyTo().tell(m.reply() != null ? m.reply() : StatusReply.error(new CampaignRejection(
+                            notAnswered(m.failure()), "campaign " + m.request().id() + " did not answer: " + m.failure())));
+                    return this;
+                })
                 .onMessage(Shutdown.class, this::onShutdown)
                 .onMessage(Answered.class, this::onAnswered)
                 .onSignal(ChildFailed.class, this::onChildFailed)
@@ -301,6 +323,61 @@ public final class CampaignManager extends AbstractBehavior<CampaignManager.Comm
             return StatusReply.error(new IOException("campaign " + m.id() + ": its outcome ledger could not be read: "
                     + e.getMessage(), e));
         }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static final Class<StatusReply<Campaign.Resent>> RESENT =
+            (Class<StatusReply<Campaign.Resent>>) (Class<?>) StatusReply.class;
+
+    private Behavior<Command> onResendUnknown(ResendUnknown m) {
+        ActorRef<Campaign.Command> child = live.get(m.id());
+        if (child == null) {
+            StatusReply<CampaignRecord> r = stored(m.id());
+            if (r.isError()) {
+                m.replyTo().tell(StatusReply.error(r.getError()));
+                return this;
+            }
+            CampaignStatus s = r.getValue().status();
+            if (s == CampaignStatus.DAMAGED) {
+                m.replyTo().tell(StatusReply.error(damagedRejection(r.getValue())));
+                return this;
+            }
+            if (s != CampaignStatus.COMPLETED && s != CampaignStatus.FAILED) {
+                m.replyTo().tell(StatusReply.error(new CampaignRejection(CampaignRejection.Reason.CONFLICT,
+                        "campaign " + m.id() + " is " + s.wire() + ": cannot resend its unknown recipients")));
+                return this;
+            }
+            // Ended campaigns have no actor: queue the resend in the stored ledger (nobody holds it),
+            // then start the actor, which carries on from the stored status.
+            long queued;
+            CampaignRecord rec;
+            try (OutcomeLedger ledger = OutcomeLedger.openExisting(store.ledgerDir(m.id()))) {
+                queued = Campaign.resendUnknown(ledger);
+                rec = r.getValue().withCounts(ledger.counts());
+                if (queued > 0 && s == CampaignStatus.COMPLETED) {
+                    rec = rec.withStatus(CampaignStatus.RUNNING, settings.deps().clock().instant());
+                }
+                if (queued > 0) {
+                    store.save(rec);
+                }
+            } catch (IOException | RuntimeException e) {
+                m.replyTo().tell(StatusReply.error(new IOException("campaign " + m.id()
+                        + ": its unknown recipients could not be queued: " + e.getMessage(), e)));
+                return this;
+            }
+            if (queued > 0) {
+                getContext().getLog().info("campaign {}: {} unknown recipient(s) queued to be sent again"
+                        + " (operator, at least once)", m.id(), queued);
+                if (s == CampaignStatus.COMPLETED) {
+                    spawn(m.id()); // the ledger is closed: the actor opens it
+                }
+            }
+            m.replyTo().tell(StatusReply.success(new Campaign.Resent(rec, queued)));
+            return this;
+        }
+        getContext().ask(RESENT, child, ASK_TIMEOUT, Campaign.ResendUnknown::new,
+                (reply, failure) -> new ResendAnswered(m, reply, failure));
+        return this;
     }
 
     private Behavior<Command> onList(ListAll m) {

@@ -38,7 +38,8 @@ import org.roaringbitmap.buffer.MutableRoaringBitmap;
 
 /**
  * The stages of a campaign's stream, as reusable {@link Flow}s: audience chunks → suppression →
- * quiet hours → caps → claim → (re-check, render, rate limit, send: {@link SendStage}) → outcomes.
+ * quiet hours → caps → units → (re-check, render, rate limit, claim, send: {@link SendStage}) → outcomes.
+ * ({@link #claim} is the earlier mode that claims whole units ahead of the send stage.)
  *
  * <pre>{@code
  * LongAdder decided = new LongAdder();
@@ -46,8 +47,8 @@ import org.roaringbitmap.buffer.MutableRoaringBitmap;
  *         .via(CampaignPipeline.suppression(index, scopes, ledger, decided))
  *         .via(CampaignPipeline.quietHours(plan, ledger, decided))
  *         .via(CampaignPipeline.caps(shards, ctx, buckets, now, timeout, ledger, 2, decided))
- *         .via(CampaignPipeline.claim(ledger))
- *         .via(SendStage.flow(...))
+ *         .mapConcat(reservations -> CampaignPipeline.units(reservations, window))
+ *         .via(SendStage.flow(...))                 // claims each group just in time (JustInTimeClaims)
  *         .via(CampaignPipeline.record(ledger, shards, timeout, 4096, Duration.ofMillis(20), decided))
  * }</pre>
  *
@@ -68,8 +69,9 @@ import org.roaringbitmap.buffer.MutableRoaringBitmap;
 public final class CampaignPipeline {
 
     /**
-     * Reserved recipients claimed durably in the ledger, each with its cap reservation stamp (one
-     * unit may span several reservations of a chunk).
+     * Reserved recipients, each with its cap reservation stamp (one unit may span several
+     * reservations of a chunk): claimed durably by {@link #claim}, or by the send stage group by
+     * group, just in time ({@link JustInTimeClaims}).
      *
      * @param ids    the recipients (do not modify)
      * @param stamps their reservation stamps, same positions (do not modify)
@@ -91,8 +93,15 @@ public final class CampaignPipeline {
     /**
      * One recipient's final answer from the send stage, or {@link #RETURNED}: stopped before the
      * hand-over, so un-claimed (pending again) and its cap reservation released.
+     *
+     * @param claimed whether the id is claimed in the ledger (with just-in-time claims, an id
+     *                decided before its group's claim is not)
      */
-    public record Delivery(int recipientId, long stamp, String outcome) {
+    public record Delivery(int recipientId, long stamp, String outcome, boolean claimed) {
+        /** A delivery of a claimed id. */
+        public Delivery(int recipientId, long stamp, String outcome) {
+            this(recipientId, stamp, outcome, true);
+        }
     }
 
     /** The {@link Delivery#outcome()} of an id the send stage gave back unsent because the run stops. */
@@ -351,16 +360,24 @@ public final class CampaignPipeline {
                     Map<String, MutableRoaringBitmap> byOutcome = new HashMap<>();
                     Map<Long, MutableRoaringBitmap> confirm = new HashMap<>();
                     Map<Long, MutableRoaringBitmap> release = new HashMap<>();
+                    MutableRoaringBitmap unclaimed = new MutableRoaringBitmap();
                     for (Delivery d : group) {
                         byOutcome.computeIfAbsent(d.outcome(), k -> new MutableRoaringBitmap()).add(d.recipientId());
+                        if (!d.claimed()) {
+                            unclaimed.add(d.recipientId());
+                        }
                         (Outcomes.SENT.equals(d.outcome()) ? confirm : release)
                                 .computeIfAbsent(d.stamp(), k -> new MutableRoaringBitmap()).add(d.recipientId());
                     }
                     long[] returned = {0};
                     byOutcome.forEach((outcome, ids) -> io(() -> {
                         boolean later = outcome.startsWith(DEFERRED_AT);
+                        MutableRoaringBitmap claimedIds = unclaimed.isEmpty() ? ids : ImmutableRoaringBitmap.andNot(ids, unclaimed);
                         if (outcome.startsWith(Outcomes.SUPPRESSED_PREFIX) || RETURNED.equals(outcome) || later) {
-                            ledger.release(ids); // stopped before the connector: un-claim, then decide
+                            ledger.release(claimedIds); // stopped before the connector: un-claim, then decide
+                        } else if (Outcomes.needsClaim(outcome) && claimedIds.getLongCardinality() != ids.getLongCardinality()) {
+                            // failed before its group's claim (unknown recipient, render): never handed over
+                            ledger.claim(ImmutableRoaringBitmap.andNot(ids, claimedIds));
                         }
                         if (RETURNED.equals(outcome)) {
                             returned[0] = ids.getLongCardinality();

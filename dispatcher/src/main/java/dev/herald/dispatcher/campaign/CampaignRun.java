@@ -58,7 +58,6 @@ public final class CampaignRun {
     /** Chunks buffered between chunk stages; each is ≤ 65,536 ids (≤ 8 KiB as a bitmap). */
     public static final int CHUNK_BUFFER = 2;
 
-    private static final String BLOCKING_IO = "pekko.actor.default-blocking-io-dispatcher";
 
     private CampaignRun() {
     }
@@ -163,6 +162,15 @@ public final class CampaignRun {
             Throwable failure = error;
             CampaignResult result = null;
             try {
+                if (error != null) {
+                    // No further hand-over by batches still under way; what they claimed and never
+                    // handed over is pending again (not unknown), to be sent normally by the next run.
+                    control.stop();
+                    JustInTimeClaims claims = control.claims;
+                    if (claims != null) {
+                        ledger.release(claims.abandonAll());
+                    }
+                }
                 ledger.sync();
                 result = new CampaignResult(spec.id(), ledger.audienceSize(), processed.get(), ledger.counts(),
                         Duration.ofNanos(System.nanoTime() - start));
@@ -184,11 +192,22 @@ public final class CampaignRun {
     }
 
     /**
-     * What a crash can make {@code unknown}, in connector windows: claimed units ahead of the
-     * connector (one being claimed, one in the send stage's input, one being split into batches,
-     * the sends in flight spanning up to one more) and one group of answers not yet recorded.
+     * What a crash can make {@code unknown}, in connector windows. Claims are made just in time
+     * ({@link JustInTimeClaims}), so only ids inside the send stage are claimed without an outcome:
+     * its batches hold at most one window of ids (claimed before their hand-over, in flight, or
+     * answered), and of those the ones the connector never took are at most that window. Answers
+     * not yet recorded add at most one batch being split into deliveries and one window-sized group
+     * waiting for the record stage: under three windows in all.
      */
-    public static final int UNKNOWN_BOUND_WINDOWS = 5;
+    public static final int UNKNOWN_BOUND_WINDOWS = 3;
+
+    /**
+     * @param window the connector's window
+     * @return the most ids one crash can make {@code unknown}: {@link #UNKNOWN_BOUND_WINDOWS} windows
+     */
+    public static long unknownBound(int window) {
+        return (long) UNKNOWN_BOUND_WINDOWS * window;
+    }
 
     /** How old a quiet-hours plan may get before it is made again for the current time. */
     public static final Duration PLAN_REFRESH = Duration.ofSeconds(1);
@@ -212,9 +231,12 @@ public final class CampaignRun {
             renderer = renderer.withUnsubscribeUrls(deps.unsubscribeLinks().urls(spec.id()));
         }
         Map<Integer, Long> decidedAt = new ConcurrentHashMap<>();
+        JustInTimeClaims claims = new JustInTimeClaims(ledger,
+                system.dispatchers().lookup(org.apache.pekko.actor.typed.DispatcherSelector.blocking()));
+        control.claims = claims;
         SendStage.Settings send = new SendStage.Settings(spec, deps.directory(), deps.suppression(), scopes, renderer,
                 deps.connector(), deps.rateLimiter(), priority, SendStage.Retry.defaults(), control::stopping,
-                new SendStage.QuietHoursCheck(plans, decidedAt, QUIET_HOURS_RECHECK));
+                new SendStage.QuietHoursCheck(plans, decidedAt, QUIET_HOURS_RECHECK), claims);
         Attributes chunkBuffer = Attributes.inputBuffer(1, CHUNK_BUFFER);
         MutableRoaringBitmap ids = ledger.pending().toMutableRoaringBitmap();
         ids.or(ledger.deferredDue(now));
@@ -232,11 +254,9 @@ public final class CampaignRun {
                     reservations.forEach(b -> control.stamps.add(b.stamp()));
                     return reservations;
                 })
-                // the claim fsyncs: its own island on the blocking-I/O dispatcher
-                // in units of the connector's window, so a crash makes at most a few windows unknown
-                .via(CampaignPipeline.claim(ledger, deps.connector().window()).withAttributes(chunkBuffer)
-                        .async(BLOCKING_IO, CHUNK_BUFFER))
-                // claimed units waiting for the send stage: one, not the default island buffer of 16
+                // in units of the connector's window, not claimed yet: the send stage claims each group
+                // just in time, once it holds its window slots, so a crash makes at most about a window unknown
+                .mapConcat(reservations -> CampaignPipeline.units(reservations, deps.connector().window()))
                 .via(SendStage.flow(system, send).addAttributes(Attributes.inputBuffer(1, 1)))
                 // recorded in groups of at most a window: with the claimed units ahead, what a crash makes unknown
                 .via(CampaignPipeline.record(ledger, deps.shards(), deps.askTimeout(), deps.connector().window(),
@@ -274,6 +294,8 @@ public final class CampaignRun {
      */
     public static final class Control {
         private volatile boolean stop;
+        /** The run's just-in-time claims, once its stream is built. */
+        volatile JustInTimeClaims claims;
         private final java.util.Set<Long> stamps = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
         /**

@@ -39,10 +39,18 @@ import org.apache.pekko.stream.javadsl.Flow;
 import org.roaringbitmap.IntIterator;
 
 /**
- * The stage that sends: claimed ids in batches of {@link #batchSize(int) a quarter of the window}
+ * The stage that sends: reserved ids in batches of {@link #batchSize(int) a quarter of the window}
  * (at most 512); per batch, directory reads and rendering, then rate limit, a last suppression
- * check on one fresh snapshot once the group holds its slots of the connector's window, hand-over,
- * and retries, with at most {@link Connector#window()} sends of this campaign in flight.
+ * check on one fresh snapshot once the group holds its slots of the connector's window, the
+ * group's durable claim ({@link Settings#claims() just in time}), hand-over, and retries, with at
+ * most {@link Connector#window()} sends of this campaign in flight.
+ *
+ * <p><b>Claims.</b> With {@link JustInTimeClaims} a group is claimed in the outcome ledger (one
+ * fsynced record per group, shared with concurrent groups by group commit) only after it got its
+ * window slots and passed its checks, right before the hand-over: a crash leaves claimed without
+ * an answer only what this stage holds, at most one window. Ids decided before their group's
+ * claim come out with {@link Delivery#claimed()} false. Without it, the input ids are claimed
+ * already (the earlier claim-ahead mode).
  *
  * <pre>{@code
  * Flow<Claimed, Delivery, NotUsed> send = SendStage.flow(system, new SendStage.Settings(spec, directory,
@@ -115,15 +123,24 @@ public final class SendStage {
      * @param stop        true once the run is to stop: ids not yet handed over (first sends and
      *                    retries alike) come out as {@link CampaignPipeline#RETURNED}
      * @param quietHours  the quiet-hours re-check at hand-over, or null for none
+     * @param claims      just-in-time claims: each group is claimed right before its hand-over; or
+     *                    null when the input ids are claimed already
      */
     public record Settings(CampaignSpec spec, RecipientDirectory directory, SuppressionIndex suppression, List<Scope> scopes,
                            Renderer renderer, Connector connector, RateLimiter rateLimiter, Priority priority, Retry retry,
-                           BooleanSupplier stop, QuietHoursCheck quietHours) {
+                           BooleanSupplier stop, QuietHoursCheck quietHours, JustInTimeClaims claims) {
+
+        /** Settings whose input ids are claimed already. */
+        public Settings(CampaignSpec spec, RecipientDirectory directory, SuppressionIndex suppression, List<Scope> scopes,
+                        Renderer renderer, Connector connector, RateLimiter rateLimiter, Priority priority, Retry retry,
+                        BooleanSupplier stop, QuietHoursCheck quietHours) {
+            this(spec, directory, suppression, scopes, renderer, connector, rateLimiter, priority, retry, stop, quietHours, null);
+        }
 
         /** Settings of a run that is never stopped and does not re-check quiet hours. */
         public Settings(CampaignSpec spec, RecipientDirectory directory, SuppressionIndex suppression, List<Scope> scopes,
                         Renderer renderer, Connector connector, RateLimiter rateLimiter, Priority priority, Retry retry) {
-            this(spec, directory, suppression, scopes, renderer, connector, rateLimiter, priority, retry, () -> false, null);
+            this(spec, directory, suppression, scopes, renderer, connector, rateLimiter, priority, retry, () -> false, null, null);
         }
     }
 
@@ -151,7 +168,7 @@ public final class SendStage {
         // One window for all of this flow's batches (and for every campaign sharing the wrapper).
         Settings s = new Settings(settings.spec(), settings.directory(), settings.suppression(), settings.scopes(),
                 settings.renderer(), WindowedConnector.wrap(settings.connector()), settings.rateLimiter(),
-                settings.priority(), settings.retry(), settings.stop(), settings.quietHours());
+                settings.priority(), settings.retry(), settings.stop(), settings.quietHours(), settings.claims());
         int batchSize = batchSize(s.connector().window());
         int parallelism = Math.max(1, s.connector().window() / batchSize);
         Executor executor = system.executionContext();
@@ -190,8 +207,8 @@ public final class SendStage {
     private record Batch(long[] stamps, int[] ids) {
     }
 
-    /** One message still to hand over, with the sends it has used so far. */
-    private record Attempt(OutboundMessage message, int transientTry, int throttledTry) {
+    /** One message still to hand over, with the sends it has used so far and whether it is claimed yet. */
+    private record Attempt(OutboundMessage message, int transientTry, int throttledTry, boolean claimed) {
     }
 
     /**
@@ -214,11 +231,14 @@ public final class SendStage {
         private final ConcurrentLinkedQueue<Delivery> deliveries = new ConcurrentLinkedQueue<>();
         private final List<Attempt> first;
         private final WindowedConnector connector;
+        /** Whether the batch's ids arrive claimed (no {@link JustInTimeClaims}). */
+        private final boolean inputClaimed;
 
         BatchSend(ActorSystem<?> system, Settings s, Batch b) {
             this.system = system;
             this.s = s;
             this.connector = (WindowedConnector) s.connector();
+            this.inputClaimed = s.claims() == null;
             this.stamp = b.stamps()[0];
             Map<Integer, Long> byId = null;
             for (int i = 1; i < b.stamps().length; i++) {
@@ -235,7 +255,7 @@ public final class SendStage {
             this.first = new ArrayList<>(b.ids().length);
             if (s.stop().getAsBoolean()) {
                 for (int id : b.ids()) {
-                    decide(id, CampaignPipeline.RETURNED);
+                    decide(id, CampaignPipeline.RETURNED, inputClaimed);
                 }
                 return;
             }
@@ -244,15 +264,15 @@ public final class SendStage {
                 // Only the number and the template's fields: the rest of the record is not decoded.
                 Optional<RecipientFields> r = s.directory().fields(id, names);
                 if (r.isEmpty()) {
-                    decide(id, Outcomes.failed("unknown-recipient"));
+                    decide(id, Outcomes.failed("unknown-recipient"), inputClaimed);
                     continue;
                 }
                 try {
                     RenderedMessage rendered = s.renderer().render(r.get(), Map.of());
                     first.add(new Attempt(OutboundMessage.of(s.spec().id(), id, r.get().e164(), s.spec().sender(), rendered,
-                            s.priority(), s.spec().channel()), 1, 1));
+                            s.priority(), s.spec().channel()), 1, 1, inputClaimed));
                 } catch (RuntimeException e) {
-                    decide(id, Outcomes.failed("render:" + e.getClass().getSimpleName()));
+                    decide(id, Outcomes.failed("render:" + e.getClass().getSimpleName()), inputClaimed);
                 }
             }
         }
@@ -267,8 +287,12 @@ public final class SendStage {
             });
         }
 
-        private void decide(int id, String outcome) {
-            deliveries.add(new Delivery(id, stampById == null ? stamp : stampById.get(id), outcome));
+        private void decide(int id, String outcome, boolean claimed) {
+            deliveries.add(new Delivery(id, stampById == null ? stamp : stampById.get(id), outcome, claimed));
+        }
+
+        private void decide(Attempt a, String outcome) {
+            decide(a.message().recipientId(), outcome, a.claimed());
         }
 
         /** Hands {@code waiting} over, rate limit permitting, and completes when each has an outcome. */
@@ -278,7 +302,7 @@ public final class SendStage {
             }
             if (s.stop().getAsBoolean()) {
                 // Not handed over (or answered throttled / transient-failed): safe to give back unsent.
-                waiting.forEach(a -> decide(a.message().recipientId(), CampaignPipeline.RETURNED));
+                waiting.forEach(a -> decide(a, CampaignPipeline.RETURNED));
                 return CompletableFuture.completedFuture(null);
             }
             List<Attempt> group = waiting;
@@ -316,21 +340,18 @@ public final class SendStage {
             List<OutboundMessage> messages = new ArrayList<>(group.size());
             try {
                 if (s.stop().getAsBoolean()) {
-                    group.forEach(a -> decide(a.message().recipientId(), CampaignPipeline.RETURNED));
+                    group.forEach(a -> decide(a, CampaignPipeline.RETURNED));
                     return CompletableFuture.completedFuture(null);
                 }
                 SuppressionSnapshot snapshot = s.suppression().snapshot();
                 for (Attempt a : group) {
                     String suppressedBy = suppressedBy(snapshot, a.message().recipientId(), s.scopes());
                     if (suppressedBy != null) {
-                        decide(a.message().recipientId(), Outcomes.suppressed(suppressedBy));
+                        decide(a, Outcomes.suppressed(suppressedBy));
                     } else {
                         sending.add(a);
                         messages.add(a.message());
                     }
-                }
-                if (s.quietHours() != null && !sending.isEmpty()) {
-                    recheckQuietHours(sending, messages);
                 }
             } catch (RuntimeException e) {
                 slots.release();
@@ -339,6 +360,68 @@ public final class SendStage {
             if (messages.isEmpty()) {
                 slots.release();
                 return CompletableFuture.completedFuture(null);
+            }
+            MutableRoaringBitmap toClaim = new MutableRoaringBitmap();
+            for (Attempt a : sending) {
+                if (!a.claimed()) {
+                    toClaim.add(a.message().recipientId());
+                }
+            }
+            if (toClaim.isEmpty()) {
+                return gateAndSend(sending, messages, slots);
+            }
+            // Just in time: claimed durably now that the group holds its window slots and passed its
+            // checks, so a crash finds claimed only what is at most one group away from the connector.
+            CompletionStage<Long> claim;
+            try {
+                claim = s.claims().claim(toClaim);
+            } catch (RuntimeException e) {
+                slots.release();
+                throw e;
+            }
+            return claim.handle((ticket, error) -> {
+                if (error != null) {
+                    slots.release();
+                    return CompletableFuture.<Void>failedFuture(error);
+                }
+                if (!s.claims().take(ticket)) {
+                    // The run ended meanwhile and released the group: it must not be handed over.
+                    slots.release();
+                    sending.forEach(a -> decide(a.message().recipientId(), CampaignPipeline.RETURNED, false));
+                    return CompletableFuture.<Void>completedFuture(null);
+                }
+                List<Attempt> claimed = new ArrayList<>(sending.size());
+                sending.forEach(a -> claimed.add(new Attempt(a.message(), a.transientTry(), a.throttledTry(), true)));
+                if (s.stop().getAsBoolean()) {
+                    slots.release();
+                    claimed.forEach(a -> decide(a, CampaignPipeline.RETURNED));
+                    return CompletableFuture.<Void>completedFuture(null);
+                }
+                try {
+                    return gateAndSend(claimed, messages, slots).toCompletableFuture();
+                } catch (RuntimeException e) {
+                    return CompletableFuture.<Void>failedFuture(e);
+                }
+            }).thenCompose(x -> x);
+        }
+
+        /**
+         * Quiet hours once more (after the claim: its fsync takes time), then through the index's
+         * hand-over gate, each message checked once more right before its hand-over.
+         */
+        private CompletionStage<Void> gateAndSend(List<Attempt> sending, List<OutboundMessage> messages,
+                                                  WindowedConnector.Slots slots) {
+            if (s.quietHours() != null) {
+                try {
+                    recheckQuietHours(sending, messages);
+                } catch (RuntimeException e) {
+                    slots.release();
+                    throw e;
+                }
+                if (messages.isEmpty()) {
+                    slots.release();
+                    return CompletableFuture.completedFuture(null);
+                }
             }
             // And once more per message, right before its own hand-over, on the newest snapshot: the
             // group's hand-over takes a while, and an opt-out acknowledged meanwhile must still stop it.
@@ -357,7 +440,7 @@ public final class SendStage {
                 for (int i = 0; i < sending.size(); i++) {
                     int id = sending.get(i).message().recipientId();
                     if (results.get(i) == null) {
-                        decide(id, Outcomes.suppressed(lastMoment.get(id)));
+                        decide(sending.get(i), Outcomes.suppressed(lastMoment.get(id)));
                     } else {
                         handed.add(sending.get(i));
                         answers.add(results.get(i));
@@ -389,10 +472,15 @@ public final class SendStage {
             MutableRoaringBitmap closed = new MutableRoaringBitmap();
             d.deferred().forEach((until, ids) -> {
                 closed.or(ids);
-                ids.forEach((org.roaringbitmap.IntConsumer) id -> decide(id, CampaignPipeline.deferredUntil(until)));
             });
             for (int i = sending.size() - 1; i >= 0; i--) {
-                if (closed.contains(sending.get(i).message().recipientId())) {
+                Attempt a = sending.get(i);
+                if (closed.contains(a.message().recipientId())) {
+                    d.deferred().forEach((until, ids) -> {
+                        if (ids.contains(a.message().recipientId())) {
+                            decide(a, CampaignPipeline.deferredUntil(until));
+                        }
+                    });
                     sending.remove(i);
                     messages.remove(i);
                 }
@@ -402,38 +490,48 @@ public final class SendStage {
         /** Records final answers; schedules the throttled and transient ones again, grouped by backoff. */
         private CompletionStage<Void> answered(List<Attempt> sent, List<SendResult> results) {
             Map<Duration, List<Attempt>> retries = new TreeMap<>();
+            MutableRoaringBitmap throttled = new MutableRoaringBitmap();
             for (int i = 0; i < sent.size(); i++) {
                 Attempt a = sent.get(i);
                 int id = a.message().recipientId();
                 SendResult result = results.get(i);
                 if (result instanceof SendResult.Accepted) {
-                    decide(id, Outcomes.SENT);
+                    decide(a, Outcomes.SENT);
                 } else if (result instanceof SendResult.Failed f) {
-                    decide(id, Outcomes.failed(reason(f.reason())));
+                    decide(a, Outcomes.failed(reason(f.reason())));
                 } else if (result instanceof SendResult.Throttled t) {
                     if (a.throttledTry() >= s.retry().throttledAttempts()) {
-                        decide(id, Outcomes.failed("throttled"));
+                        decide(a, Outcomes.failed("throttled"));
                     } else {
                         Duration wait = s.retry().backoff(a.throttledTry());
                         Duration after = t.retryAfter().filter(d -> d.compareTo(wait) > 0).orElse(wait);
+                        // Not accepted, for certain: with just-in-time claims it waits unclaimed (a crash
+                        // meanwhile leaves it pending, not unknown) and is claimed again before its retry.
+                        boolean keepClaim = s.claims() == null;
+                        if (!keepClaim) {
+                            throttled.add(id);
+                        }
                         retries.computeIfAbsent(after, d -> new ArrayList<>())
-                                .add(new Attempt(a.message(), a.transientTry(), a.throttledTry() + 1));
+                                .add(new Attempt(a.message(), a.transientTry(), a.throttledTry() + 1, keepClaim));
                     }
                 } else {
                     SendResult.TransientFailure tf = (SendResult.TransientFailure) result;
                     if (a.transientTry() >= s.retry().transientAttempts()) {
-                        decide(id, Outcomes.failed(reason(tf.reason())));
+                        decide(a, Outcomes.failed(reason(tf.reason())));
                     } else {
                         retries.computeIfAbsent(s.retry().backoff(a.transientTry()), d -> new ArrayList<>())
-                                .add(new Attempt(a.message(), a.transientTry() + 1, a.throttledTry()));
+                                .add(new Attempt(a.message(), a.transientTry() + 1, a.throttledTry(), true));
                     }
                 }
             }
             if (retries.isEmpty()) {
                 return CompletableFuture.completedFuture(null);
             }
+            CompletionStage<Void> unclaimed = throttled.isEmpty() ? CompletableFuture.completedFuture(null)
+                    : s.claims().unclaim(throttled);
             List<CompletableFuture<Void>> waits = new ArrayList<>(retries.size());
-            retries.forEach((delay, group) -> waits.add(later(delay, () -> handOver(group))));
+            retries.forEach((delay, group) -> waits.add(unclaimed.toCompletableFuture()
+                    .thenCompose(v -> later(delay, () -> handOver(group)))));
             return CompletableFuture.allOf(waits.toArray(CompletableFuture[]::new));
         }
 

@@ -66,6 +66,19 @@ public interface Connector extends AutoCloseable {
         });
     }
 
+    /**
+     * Whether the peer deduplicates by {@link OutboundMessage#idempotencyKey()}: a message sent again
+     * with the key of one it accepted before (even before a crash of the caller) is answered
+     * {@link SendResult.Accepted} without reaching the recipient a second time. A campaign on such a
+     * connector resends the recipients a crash left {@code unknown} by itself; on any other it
+     * never does (only an operator's at-least-once resend).
+     *
+     * @return false unless the implementation guarantees that deduplication
+     */
+    default boolean supportsIdempotencyKey() {
+        return false;
+    }
+
     /** Stops taking sends, waits for the unanswered ones to be answered, and releases resources. */
     @Override
     void close();

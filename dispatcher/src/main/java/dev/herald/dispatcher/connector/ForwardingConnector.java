@@ -42,6 +42,12 @@ public abstract class ForwardingConnector implements Connector {
         return delegate.window();
     }
 
+    /** The delegate's: a wrapper that sends each message once keeps its deduplication. */
+    @Override
+    public boolean supportsIdempotencyKey() {
+        return delegate.supportsIdempotencyKey();
+    }
+
     /** Closes the delegate. */
     @Override
     public void close() {

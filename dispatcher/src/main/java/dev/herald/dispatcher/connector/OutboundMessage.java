@@ -69,6 +69,16 @@ public record OutboundMessage(String campaignId, int recipientId, String to, Str
                 rendered.segments(), priority, channel);
     }
 
+    /**
+     * The key a peer that supports it ({@link Connector#supportsIdempotencyKey()}) deduplicates by:
+     * stable for a recipient of a campaign, whatever process or attempt sends it.
+     *
+     * @return {@code <campaignId>/<recipientId>}, e.g. {@code 42/7}
+     */
+    public String idempotencyKey() {
+        return campaignId + "/" + recipientId;
+    }
+
     /** As the pattern {@code \\+[1-9][0-9]{1,14}}, without a regex engine (this runs once per message). */
     static boolean isE164(String to) {
         int n = to.length();

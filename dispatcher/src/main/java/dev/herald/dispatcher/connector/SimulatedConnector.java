@@ -47,6 +47,12 @@ import java.util.function.Consumer;
  * exactly the "claimed but unconfirmed" case. A line torn by the crash (no final line feed) was
  * never acknowledged; {@link #readLog} ignores it and the next {@link #open} cuts it off.
  *
+ * <p><b>Idempotency keys.</b> With {@link SimulatedConnectorOptions#withIdempotencyKeys(boolean)} the
+ * connector behaves as a peer that deduplicates by {@link OutboundMessage#idempotencyKey()}: a
+ * message whose key it accepted before (read back from the log at open, so across restarts of
+ * either side) is answered {@link SendResult.Accepted} with the first message id, whatever the
+ * draw, and is not logged again. Memory: one map entry per accepted key.
+ *
  * <p><b>Threads.</b> Thread-safe. {@link #send} never blocks: answers are scheduled on one
  * scheduler thread, which writes all answers due at the same time with one write (group commit)
  * and then completes their stages. Callbacks must not block that thread.
@@ -68,6 +74,8 @@ public final class SimulatedConnector implements Connector {
     private final String idPrefix;
     private final long latencyMin;
     private final long latencySpan;
+    /** Accepted idempotency key → its message id, when deduplicating; only the scheduler thread uses it. */
+    private final java.util.Map<String, String> acceptedKeys;
 
     /** Distinct open times within this JVM, so message-id prefixes never repeat. */
     private static final AtomicLong LAST_OPEN_MILLIS = new AtomicLong();
@@ -87,9 +95,11 @@ public final class SimulatedConnector implements Connector {
     private boolean closed;
     private boolean released;
 
-    private SimulatedConnector(SimulatedConnectorOptions options, AcceptedLog acceptedLog) {
+    private SimulatedConnector(SimulatedConnectorOptions options, AcceptedLog acceptedLog,
+                               java.util.Map<String, String> acceptedKeys) {
         this.options = options;
         this.acceptedLog = acceptedLog;
+        this.acceptedKeys = acceptedKeys;
         this.random = new Random(options.seed());
         long openMillis = LAST_OPEN_MILLIS.updateAndGet(last -> Math.max(last + 1, System.currentTimeMillis()));
         this.idPrefix = Long.toString(openMillis, 36) + "-";
@@ -111,7 +121,19 @@ public final class SimulatedConnector implements Connector {
      * @throws IOException if the log cannot be created or opened, or another open connector uses it
      */
     public static SimulatedConnector open(SimulatedConnectorOptions options) throws IOException {
-        return new SimulatedConnector(options, AcceptedLog.open(options.logFile(), options.fsync()));
+        AcceptedLog acceptedLog = AcceptedLog.open(options.logFile(), options.fsync());
+        java.util.Map<String, String> keys = null;
+        if (options.idempotencyKeys()) {
+            try {
+                java.util.Map<String, String> read = new java.util.HashMap<>();
+                AcceptedLog.forEach(options.logFile(), e -> read.putIfAbsent(e.campaignId() + "/" + e.recipientId(), e.messageId()));
+                keys = read;
+            } catch (IOException | RuntimeException e) {
+                acceptedLog.close();
+                throw e;
+            }
+        }
+        return new SimulatedConnector(options, acceptedLog, keys);
     }
 
     /**
@@ -149,6 +171,12 @@ public final class SimulatedConnector implements Connector {
     @Override
     public int window() {
         return options.window();
+    }
+
+    /** @return whether this connector deduplicates by idempotency key (its options say so) */
+    @Override
+    public boolean supportsIdempotencyKey() {
+        return acceptedKeys != null;
     }
 
     /** @return the file accepted messages are appended to */
@@ -243,8 +271,24 @@ public final class SimulatedConnector implements Connector {
         SendResult[] results = new SendResult[ready.size()];
         List<OutboundMessage> accepted = new ArrayList<>();
         List<String> ids = new ArrayList<>();
+        long now = System.currentTimeMillis();
+        java.util.Map<String, String> newKeys = acceptedKeys == null ? null : new java.util.HashMap<>();
         for (int i = 0; i < results.length; i++) {
             Pending p = ready.get(i);
+            if (acceptedKeys != null) {
+                String key = p.message().idempotencyKey();
+                String first = acceptedKeys.get(key);
+                if (first == null) {
+                    first = newKeys.get(key);
+                }
+                if (first != null) {
+                    results[i] = new SendResult.Accepted(first, now); // already taken: not again
+                    continue;
+                }
+                if (p.kind() == Kind.ACCEPTED) {
+                    newKeys.put(key, idPrefix + p.seq());
+                }
+            }
             switch (p.kind()) {
                 case FAILED -> results[i] = new SendResult.Failed("simulated-rejection");
                 case THROTTLED -> results[i] = new SendResult.Throttled(p.retryAfterNanos());
@@ -258,7 +302,7 @@ public final class SimulatedConnector implements Connector {
         if (accepted.isEmpty()) {
             return results;
         }
-        long at = System.currentTimeMillis();
+        long at = now;
         SendResult.TransientFailure writeFailure = null;
         try {
             acceptedLog.append(accepted, ids, at);
@@ -273,6 +317,9 @@ public final class SimulatedConnector implements Connector {
                 results[i] = writeFailure != null ? writeFailure : new SendResult.Accepted(ids.get(a), at);
                 a++;
             }
+        }
+        if (newKeys != null && writeFailure == null) {
+            acceptedKeys.putAll(newKeys);
         }
         return results;
     }

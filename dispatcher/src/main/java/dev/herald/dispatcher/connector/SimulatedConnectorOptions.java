@@ -39,11 +39,15 @@ import java.util.regex.Pattern;
  * @param fsync                force the log to the device after each written batch (survives a power
  *                             loss, not only a process kill; much slower)
  * @param rateLimiter          told about every throttled answer, or null
+ * @param idempotencyKeys      deduplicate by {@link OutboundMessage#idempotencyKey()} as a peer
+ *                             that supports it does: a message whose key was accepted before (in this
+ *                             log, across restarts) is answered accepted again with the first message
+ *                             id and not logged twice; off by default
  */
 public record SimulatedConnectorOptions(String name, Path logDirectory, Duration latencyMin, Duration latencyMax,
                                         double maxRatePerSecond, int burst, double throttleRate, double failureRate,
                                         double transientFailureRate, long seed, int window, boolean fsync,
-                                        RateLimiter rateLimiter) {
+                                        RateLimiter rateLimiter, boolean idempotencyKeys) {
 
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
 
@@ -68,13 +72,13 @@ public record SimulatedConnectorOptions(String name, Path logDirectory, Duration
      */
     public static SimulatedConnectorOptions defaults(Path logDirectory) {
         return new SimulatedConnectorOptions("simulated", logDirectory, Duration.ZERO, Duration.ZERO,
-                Double.POSITIVE_INFINITY, 1, 0, 0, 0, 42, 1024, false, null);
+                Double.POSITIVE_INFINITY, 1, 0, 0, 0, 42, 1024, false, null, false);
     }
 
     /** @return a copy with this name */
     public SimulatedConnectorOptions withName(String n) {
         return new SimulatedConnectorOptions(n, logDirectory, latencyMin, latencyMax, maxRatePerSecond, burst,
-                throttleRate, failureRate, transientFailureRate, seed, window, fsync, rateLimiter);
+                throttleRate, failureRate, transientFailureRate, seed, window, fsync, rateLimiter, idempotencyKeys);
     }
 
     /** @return a copy with a fixed latency */
@@ -85,55 +89,61 @@ public record SimulatedConnectorOptions(String name, Path logDirectory, Duration
     /** @return a copy with a latency drawn uniformly in [min, max] */
     public SimulatedConnectorOptions withLatency(Duration min, Duration max) {
         return new SimulatedConnectorOptions(name, logDirectory, min, max, maxRatePerSecond, burst,
-                throttleRate, failureRate, transientFailureRate, seed, window, fsync, rateLimiter);
+                throttleRate, failureRate, transientFailureRate, seed, window, fsync, rateLimiter, idempotencyKeys);
     }
 
     /** @return a copy with this peer rate (messages/s) and bucket size (messages) */
     public SimulatedConnectorOptions withMaxRate(double perSecond, int burstSize) {
         return new SimulatedConnectorOptions(name, logDirectory, latencyMin, latencyMax, perSecond, burstSize,
-                throttleRate, failureRate, transientFailureRate, seed, window, fsync, rateLimiter);
+                throttleRate, failureRate, transientFailureRate, seed, window, fsync, rateLimiter, idempotencyKeys);
     }
 
     /** @return a copy with this random throttling share */
     public SimulatedConnectorOptions withThrottleRate(double share) {
         return new SimulatedConnectorOptions(name, logDirectory, latencyMin, latencyMax, maxRatePerSecond, burst,
-                share, failureRate, transientFailureRate, seed, window, fsync, rateLimiter);
+                share, failureRate, transientFailureRate, seed, window, fsync, rateLimiter, idempotencyKeys);
     }
 
     /** @return a copy with this permanent failure share */
     public SimulatedConnectorOptions withFailureRate(double share) {
         return new SimulatedConnectorOptions(name, logDirectory, latencyMin, latencyMax, maxRatePerSecond, burst,
-                throttleRate, share, transientFailureRate, seed, window, fsync, rateLimiter);
+                throttleRate, share, transientFailureRate, seed, window, fsync, rateLimiter, idempotencyKeys);
     }
 
     /** @return a copy with this transient failure share */
     public SimulatedConnectorOptions withTransientFailureRate(double share) {
         return new SimulatedConnectorOptions(name, logDirectory, latencyMin, latencyMax, maxRatePerSecond, burst,
-                throttleRate, failureRate, share, seed, window, fsync, rateLimiter);
+                throttleRate, failureRate, share, seed, window, fsync, rateLimiter, idempotencyKeys);
     }
 
     /** @return a copy with this seed */
     public SimulatedConnectorOptions withSeed(long s) {
         return new SimulatedConnectorOptions(name, logDirectory, latencyMin, latencyMax, maxRatePerSecond, burst,
-                throttleRate, failureRate, transientFailureRate, s, window, fsync, rateLimiter);
+                throttleRate, failureRate, transientFailureRate, s, window, fsync, rateLimiter, idempotencyKeys);
     }
 
     /** @return a copy with this window */
     public SimulatedConnectorOptions withWindow(int w) {
         return new SimulatedConnectorOptions(name, logDirectory, latencyMin, latencyMax, maxRatePerSecond, burst,
-                throttleRate, failureRate, transientFailureRate, seed, w, fsync, rateLimiter);
+                throttleRate, failureRate, transientFailureRate, seed, w, fsync, rateLimiter, idempotencyKeys);
     }
 
     /** @return a copy that forces (or not) the log to the device after each batch */
     public SimulatedConnectorOptions withFsync(boolean f) {
         return new SimulatedConnectorOptions(name, logDirectory, latencyMin, latencyMax, maxRatePerSecond, burst,
-                throttleRate, failureRate, transientFailureRate, seed, window, f, rateLimiter);
+                throttleRate, failureRate, transientFailureRate, seed, window, f, rateLimiter, idempotencyKeys);
     }
 
     /** @return a copy that reports throttled answers to this limiter (null: none) */
     public SimulatedConnectorOptions withRateLimiter(RateLimiter limiter) {
         return new SimulatedConnectorOptions(name, logDirectory, latencyMin, latencyMax, maxRatePerSecond, burst,
-                throttleRate, failureRate, transientFailureRate, seed, window, fsync, limiter);
+                throttleRate, failureRate, transientFailureRate, seed, window, fsync, limiter, idempotencyKeys);
+    }
+
+    /** @return a copy that deduplicates by idempotency key (or not); see {@link #idempotencyKeys()} */
+    public SimulatedConnectorOptions withIdempotencyKeys(boolean on) {
+        return new SimulatedConnectorOptions(name, logDirectory, latencyMin, latencyMax, maxRatePerSecond, burst,
+                throttleRate, failureRate, transientFailureRate, seed, window, fsync, rateLimiter, on);
     }
 
     /** @return the log file, {@code <logDirectory>/<name>-accepted.tsv} */

@@ -41,7 +41,9 @@ import org.roaringbitmap.buffer.MutableRoaringBitmap;
  * it returns; other transitions are written to the log at once (a killed process loses none) and
  * fsynced by the next claim, {@link #sync} or checkpoint. After a crash, {@link #open} replays the
  * checkpoint and log and turns every claimed id without a final outcome into {@code unknown}:
- * it may have reached the connector, so it is never resent ({@link #recovery()} says which).
+ * it may have reached the connector, so it is not resent by itself ({@link #recovery()} says
+ * which); {@link #resend} makes unknown ids pending again when an operator asks (at least once)
+ * or the connector deduplicates by idempotency key.
  * Every {@code checkpointEveryRecords} log records (and on {@link #checkpoint()}) the whole state
  * is written aside, renamed into place, and a fresh log started.
  *
@@ -212,6 +214,20 @@ public final class OutcomeLedger implements AutoCloseable {
      */
     public void release(ImmutableRoaringBitmap ids) throws IOException {
         write(LogCodec.RELEASE, null, 0, ids, () -> state.checkRelease(ids), () -> state.applyRelease(ids));
+    }
+
+    /**
+     * Makes {@code unknown} ids pending again, so the campaign sends them once more: the
+     * operator's at-least-once resend, or an idempotent connector's safe one. The record is
+     * fsynced before this returns.
+     *
+     * @throws IllegalStateException naming a recipient whose outcome is not {@code unknown}
+     * @throws IllegalArgumentException if ids are outside the audience
+     * @throws IOException if the log cannot be written
+     */
+    public void resend(ImmutableRoaringBitmap ids) throws IOException {
+        write(LogCodec.RESEND, null, 0, ids, () -> state.checkResend(ids), () -> state.applyResend(ids));
+        sync();
     }
 
     /** Fsyncs every transition recorded so far. @throws IOException if that fails */

@@ -12,7 +12,7 @@ import org.roaringbitmap.buffer.ImmutableRoaringBitmap;
  * @param replayedRecords log records replayed after the checkpoint
  * @param droppedTornBytes bytes of an incomplete last log record dropped (0 normally)
  * @param unknown ids that were claimed without a final outcome and are now {@code unknown}:
- *     they may have reached the connector, so they are never resent
+ *     they may have reached the connector, so they are not resent by themselves
  * @param warnings human-readable notes, e.g. which file a torn record was dropped from
  */
 public record RecoveryReport(boolean created, long checkpointGeneration, long replayedRecords, long droppedTornBytes,

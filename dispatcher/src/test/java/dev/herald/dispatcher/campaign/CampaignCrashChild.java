@@ -28,12 +28,15 @@ import org.roaringbitmap.buffer.MutableRoaringBitmap;
  * {@value #CAMPAIGN} if it does not exist yet, and exits 0 once nothing is pending or in flight.
  * Prints {@code STARTED} when the manager runs, then {@code SENT <n>} as it goes.
  *
- * <p>Usage: {@code CampaignCrashChild <data dir> <recipients>}
+ * <p>Usage: {@code CampaignCrashChild <data dir> <recipients> [idempotent|plain]}: with
+ * {@code idempotent} the simulated connector deduplicates by idempotency key.
  */
 final class CampaignCrashChild {
     static final String CAMPAIGN = "crash";
     /** Connector rate: a run over the test's audience takes a few seconds. */
     static final int RATE = 15_000;
+    /** The connector's window. */
+    static final int WINDOW = 256;
 
     private CampaignCrashChild() {
     }
@@ -41,11 +44,12 @@ final class CampaignCrashChild {
     public static void main(String[] args) throws Exception {
         Path root = Path.of(args[0]);
         int recipients = Integer.parseInt(args[1]);
+        boolean idempotent = args.length > 2 && args[2].equals("idempotent");
         Clock clock = Clock.fixed(CampaignFixture.NOW, ZoneOffset.UTC);
         try (HeraldData data = SyntheticAudience.openData(root.resolve("data"), recipients);
              SendLedger capLedger = CampaignFixture.capLedger(root.resolve("caps"));
              SimulatedConnector connector = SimulatedConnector.open(SimulatedConnectorOptions.defaults(root.resolve("log"))
-                     .withMaxRate(RATE, 100).withWindow(256))) {
+                     .withMaxRate(RATE, 100).withWindow(WINDOW).withIdempotencyKeys(idempotent))) {
             ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "crash-child", ConfigFactory.load());
             ThrottleShards shards = ThrottleShards.spawn(system, "throttle", capLedger, 2,
                     ThrottleShards.idsPerShard(data.directory().size(), 2));

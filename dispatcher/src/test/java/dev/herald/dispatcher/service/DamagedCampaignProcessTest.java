@@ -232,7 +232,7 @@ class DamagedCampaignProcessTest {
             HttpResponse<String> one = call(port, "GET", "/v1/campaigns/" + sent, KEY, null, null);
             assertEquals(200, one.statusCode(), one.body());
             assertEquals("damaged", JSON.readTree(one.body()).path("status").asText());
-            for (String action : List.of("pause", "resume", "cancel")) {
+            for (String action : List.of("pause", "resume", "cancel", "resend-unknown")) {
                 HttpResponse<String> r = call(port, "POST", "/v1/campaigns/" + sent + "/" + action, KEY, null, null);
                 assertEquals(409, r.statusCode(), action + ": " + r.body());
                 JsonNode e = JSON.readTree(r.body());

@@ -161,6 +161,10 @@ public final class Journal implements AutoCloseable {
                     state.checkRelease(e.ids());
                     state.applyRelease(e.ids());
                 }
+                case LogCodec.RESEND -> {
+                    state.checkResend(e.ids());
+                    state.applyResend(e.ids());
+                }
                 case LogCodec.RECORD -> {
                     state.checkRecord(e.outcome(), e.ids());
                     state.applyRecord(e.outcome(), e.ids());

@@ -131,6 +131,23 @@ public final class LedgerState {
         checkNotClaimed(ids, Outcomes.DEFERRED);
     }
 
+    /**
+     * @throws IllegalArgumentException outside the audience
+     * @throws IllegalStateException naming a recipient whose outcome is not {@code unknown}
+     */
+    public void checkResend(ImmutableRoaringBitmap ids) {
+        checkInAudience(ids);
+        MutableRoaringBitmap unknown = finals.get(Outcomes.UNKNOWN);
+        if (unknown == null || !unknown.contains(ids)) {
+            MutableRoaringBitmap other = unknown == null ? ids.toMutableRoaringBitmap() : ImmutableRoaringBitmap.andNot(ids, unknown);
+            int id = other.first();
+            String now = finalOutcomeOf(id);
+            throw new IllegalStateException(other.getLongCardinality() + " id(s) are not unknown, e.g. recipient "
+                    + Integer.toUnsignedString(id) + " (" + (now == null ? "not final" : "'" + now + "'")
+                    + "); refusing 'resend': only unknown recipients may be sent again");
+        }
+    }
+
     // ---- transitions --------------------------------------------------------------------------
 
     public void applyClaim(ImmutableRoaringBitmap ids) {
@@ -149,6 +166,16 @@ public final class LedgerState {
         }
         finals.computeIfAbsent(outcome, k -> new MutableRoaringBitmap()).or(ids);
         decided.or(ids);
+    }
+
+    /** Unknown ids become pending again. */
+    public void applyResend(ImmutableRoaringBitmap ids) {
+        MutableRoaringBitmap unknown = finals.get(Outcomes.UNKNOWN);
+        unknown.andNot(ids);
+        if (unknown.isEmpty()) {
+            finals.remove(Outcomes.UNKNOWN);
+        }
+        decided.andNot(ids);
     }
 
     public void applyDefer(long untilMillis, ImmutableRoaringBitmap ids) {

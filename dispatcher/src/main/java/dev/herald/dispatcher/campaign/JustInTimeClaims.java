@@ -1,0 +1,117 @@
+package dev.herald.dispatcher.campaign;
+
+import dev.herald.dispatcher.outcome.OutcomeLedger;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.roaringbitmap.buffer.MutableRoaringBitmap;
+
+/**
+ * The send stage's claims, made just in time: a group of recipients is claimed durably in the
+ * campaign's {@link OutcomeLedger} only once it holds its connector window slots and passed its
+ * checks, right before its hand-over. A crash therefore leaves {@code unknown} at most what the
+ * connector had in flight plus the groups between their claim and their hand-over, instead of
+ * every unit claimed ahead of the connector.
+ *
+ * <pre>{@code
+ * JustInTimeClaims claims = new JustInTimeClaims(ledger, blockingIo);
+ * claims.claim(groupIds).thenCompose(ticket -> claims.take(ticket) ? handOver(group) : giveBack(group));
+ * // when the run fails: what was claimed and never handed over is pending again
+ * ledger.release(claims.abandonAll());
+ * }</pre>
+ *
+ * <p><b>Claimed, not handed over.</b> Between its claim and the start of its hand-over a group is
+ * registered here under a ticket. Exactly one of {@link #take} (the hand-over begins) and
+ * {@link #abandonAll} (the run ended without it) removes it, so a group is either handed over or
+ * released, never both. Claims of concurrent groups share fsyncs (the ledger's group commit).
+ *
+ * <p>Thread-safety: thread-safe; claims run on the given executor (they block on the disk).
+ */
+public final class JustInTimeClaims {
+
+    private final OutcomeLedger ledger;
+    private final Executor io;
+    private final AtomicLong tickets = new AtomicLong();
+    private final Map<Long, MutableRoaringBitmap> claimedNotHandedOver = new ConcurrentHashMap<>();
+
+    /**
+     * @param ledger the campaign's open ledger
+     * @param io     where the fsynced claims run (a blocking-I/O dispatcher)
+     * @throws NullPointerException if an argument is null
+     */
+    public JustInTimeClaims(OutcomeLedger ledger, Executor io) {
+        this.ledger = Objects.requireNonNull(ledger, "ledger");
+        this.io = Objects.requireNonNull(io, "io");
+    }
+
+    /**
+     * Claims {@code ids} durably (fsynced) and registers them as claimed but not handed over.
+     *
+     * @param ids the group, not empty, not claimed or final
+     * @return completed with the group's ticket once the claim is durable; failed if the ledger
+     *     refused or could not write it
+     */
+    public CompletionStage<Long> claim(MutableRoaringBitmap ids) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                ledger.claim(ids);
+            } catch (IOException e) {
+                throw new UncheckedIOException("outcome ledger write failed", e);
+            }
+            long ticket = tickets.incrementAndGet();
+            claimedNotHandedOver.put(ticket, ids);
+            return ticket;
+        }, io);
+    }
+
+    /**
+     * Un-claims ids the connector answered as not accepted for certain (throttled) while they wait
+     * for their retry, which claims them again: a crash meanwhile leaves them pending, not unknown.
+     *
+     * @param ids claimed ids, not final
+     * @return completed once the release is logged; failed if the ledger refused or could not write it
+     */
+    public CompletionStage<Void> unclaim(MutableRoaringBitmap ids) {
+        return CompletableFuture.runAsync(() -> {
+            try {
+                ledger.release(ids);
+            } catch (IOException e) {
+                throw new UncheckedIOException("outcome ledger write failed", e);
+            }
+        }, io);
+    }
+
+    /**
+     * @param ticket a group's ticket from {@link #claim}
+     * @return true if the caller may hand the group over now (it is no longer registered); false
+     *     if the run gave it back meanwhile ({@link #abandonAll}): it must not be handed over
+     */
+    public boolean take(long ticket) {
+        return claimedNotHandedOver.remove(ticket) != null;
+    }
+
+    /**
+     * Takes every group claimed and not handed over, so that none of them will be: the caller
+     * releases them in the ledger (pending again, sent normally by the next run).
+     *
+     * @return their ids (empty if none)
+     */
+    public MutableRoaringBitmap abandonAll() {
+        MutableRoaringBitmap out = new MutableRoaringBitmap();
+        for (Long ticket : claimedNotHandedOver.keySet()) {
+            MutableRoaringBitmap ids = claimedNotHandedOver.remove(ticket);
+            if (ids != null) {
+                out.or(ids);
+            }
+        }
+        return out;
+    }
+}

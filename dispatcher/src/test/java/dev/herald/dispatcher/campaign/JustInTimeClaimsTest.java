@@ -1,0 +1,154 @@
+package dev.herald.dispatcher.campaign;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.herald.dispatcher.connector.Connector;
+import dev.herald.dispatcher.connector.OutboundMessage;
+import dev.herald.dispatcher.connector.SendResult;
+import dev.herald.dispatcher.outcome.OutcomeLedger;
+import dev.herald.dispatcher.outcome.Outcomes;
+import dev.herald.dispatcher.throttle.ThrottleShards;
+import dev.herald.suppression.SuppressionSnapshot;
+import dev.herald.throttle.SendLedger;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.roaringbitmap.buffer.MutableRoaringBitmap;
+
+/**
+ * Claims made just in time: a group is claimed only right before its hand-over, given back (not
+ * left unknown) when the run ends first, and not held claimed while the peer has refused it
+ * (throttled) and it waits for its retry.
+ */
+class JustInTimeClaimsTest {
+
+    private static final ActorTestKit testKit = ActorTestKit.create();
+    /** The throttled answers' Retry-After: longer than the test needs to look at the ledger. */
+    private static final Duration RETRY_AFTER = Duration.ofSeconds(10);
+    @TempDir
+    static Path shared;
+    private static CampaignFixture fx;
+
+    @BeforeAll
+    static void populate() throws Exception {
+        fx = new CampaignFixture(shared.resolve("data"), 6_000);
+    }
+
+    @AfterAll
+    static void shutdown() {
+        testKit.shutdownTestKit();
+        fx.close();
+    }
+
+    @Test
+    void shouldGiveAClaimedGroupToExactlyOneOfItsHandOverAndTheRunsEnd(@TempDir Path dir) throws Exception {
+        ExecutorService io = Executors.newSingleThreadExecutor();
+        try (OutcomeLedger ledger = OutcomeLedger.open(dir.resolve("ledger"), CampaignFixture.range(100))) {
+            JustInTimeClaims claims = new JustInTimeClaims(ledger, io);
+            MutableRoaringBitmap handed = MutableRoaringBitmap.bitmapOf(1, 2, 3);
+            MutableRoaringBitmap abandoned = MutableRoaringBitmap.bitmapOf(10, 11);
+            long first = claims.claim(handed).toCompletableFuture().get(10, TimeUnit.SECONDS);
+            long second = claims.claim(abandoned).toCompletableFuture().get(10, TimeUnit.SECONDS);
+            assertEquals(5, ledger.claimed().getLongCardinality(), "durably claimed before the hand-over");
+
+            assertTrue(claims.take(first), "the first group's hand-over begins");
+            assertEquals(abandoned, claims.abandonAll(), "the run ends: only the group not handed over comes back");
+            assertFalse(claims.take(second), "a group given back is never handed over");
+            assertFalse(claims.take(first), "taken once");
+            assertTrue(claims.abandonAll().isEmpty());
+        } finally {
+            io.shutdown();
+        }
+    }
+
+    /**
+     * Throttles every recipient's first send with a long Retry-After; accepts every later send.
+     */
+    private static final class ThrottleFirst implements Connector {
+        final Set<Integer> throttled = ConcurrentHashMap.newKeySet();
+        final AtomicLong accepted = new AtomicLong();
+        final CountDownLatch sawThrottles = new CountDownLatch(1);
+
+        @Override
+        public String name() {
+            return "throttle-first";
+        }
+
+        @Override
+        public double maxRatePerSecond() {
+            return Double.POSITIVE_INFINITY;
+        }
+
+        @Override
+        public int window() {
+            return 64;
+        }
+
+        @Override
+        public CompletionStage<SendResult> send(OutboundMessage message) {
+            if (throttled.add(message.recipientId())) {
+                sawThrottles.countDown();
+                return CompletableFuture.completedFuture(new SendResult.Throttled(RETRY_AFTER.toNanos()));
+            }
+            return CompletableFuture.completedFuture(new SendResult.Accepted("m-" + accepted.incrementAndGet(), 0));
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    @Test
+    void shouldNotKeepARecipientClaimedWhileItWaitsToRetryAThrottledSend(@TempDir Path dir) throws Exception {
+        MutableRoaringBitmap audience = new MutableRoaringBitmap();
+        SuppressionSnapshot snapshot = fx.index.snapshot();
+        for (int id = 0; id < 3_000 && audience.getCardinality() < 200; id++) {
+            if (fx.expectedBeforeCaps(id, snapshot).equals("eligible")) {
+                audience.add(id);
+            }
+        }
+        CampaignSpec spec = CampaignFixture.spec("c-throttled", audience);
+        ThrottleFirst connector = new ThrottleFirst();
+        try (SendLedger capLedger = CampaignFixture.capLedger(dir.resolve("caps"));
+             OutcomeLedger ledger = OutcomeLedger.open(dir.resolve("ledger"), audience)) {
+            ThrottleShards shards = fx.shards(testKit.system(), capLedger);
+            CompletionStage<CampaignResult> run = CampaignRun.run(testKit.system(), spec,
+                    fx.deps(shards, connector, dir.resolve("unused")), ledger, new CampaignRun.Control(), new LongAdder());
+            assertTrue(connector.sawThrottles.await(30, TimeUnit.SECONDS));
+            // A window of recipients is handed over and answered throttled (not accepted): while they
+            // wait for their retry, a crash must find them pending, not claimed (then unknown).
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(8);
+            while (ledger.pending().getLongCardinality() < audience.getLongCardinality() && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertEquals(0, connector.accepted.get(), "no retry yet (Retry-After " + RETRY_AFTER + ")");
+            // (the send stage holds at most a window of ids: the rest are not even claimed yet)
+            assertEquals(connector.window(), connector.throttled.size(), "a window was handed over and refused");
+            assertEquals(0, ledger.claimed().getLongCardinality(), "throttled recipients stay claimed while waiting");
+            assertEquals(audience.getLongCardinality(), ledger.pending().getLongCardinality());
+            CampaignResult r = run.toCompletableFuture().get(60, TimeUnit.SECONDS);
+            shards.stop();
+            assertEquals(audience.getLongCardinality(), r.counts().get(Outcomes.SENT), r.counts().toString());
+            assertEquals(audience.getLongCardinality(), connector.accepted.get(), "each sent once on its retry");
+            assertEquals(0L, r.counts().get("claimed"));
+        }
+    }
+}
