@@ -165,7 +165,7 @@ public final class HeraldService {
             opened.add(capLedger);
             SimulatedConnectorOptions connectorOptions = SimulatedConnectorOptions.defaults(dataDir.resolve("connector"))
                     .withName(settings.connectorName()).withLatency(settings.latencyMin(), settings.latencyMax())
-                    .withWindow(settings.window());
+                    .withWindow(settings.window()).withIdempotencyKeys(settings.idempotencyKeys());
             if (settings.maxRate() > 0) {
                 connectorOptions = connectorOptions.withMaxRate(settings.maxRate(), (int) Math.max(1, settings.maxRate() / 10));
             }

@@ -26,12 +26,14 @@ import java.time.Duration;
  * @param latencyMax       simulated connector: longest answer time
  * @param maxRate          simulated connector: peer rate per second, 0 for unlimited
  * @param window           simulated connector: most unanswered sends
+ * @param idempotencyKeys  simulated connector: deduplicate by idempotency key as a peer would, so
+ *                         campaigns resend their crash-unknowns by themselves
  * @param directoryCapacity recipients a new data directory is sized for (ignored once it exists)
  */
 public record ServiceSettings(String host, int port, long maxJsonBody, long maxUpload, Duration bodyTimeout,
                               Duration askTimeout, int throttleShards, Duration releasePoll, Duration shutdownTimeout,
                               String connectorName, Duration latencyMin, Duration latencyMax, double maxRate, int window,
-                              long directoryCapacity) {
+                              boolean idempotencyKeys, long directoryCapacity) {
 
     /** @throws IllegalArgumentException naming the first setting out of range */
     public ServiceSettings {
@@ -65,7 +67,7 @@ public record ServiceSettings(String host, int port, long maxJsonBody, long maxU
                     c.getBytes("max-upload"), c.getDuration("body-timeout"), c.getDuration("ask-timeout"),
                     c.getInt("throttle-shards"), c.getDuration("release-poll"), c.getDuration("shutdown-timeout"),
                     k.getString("name"), k.getDuration("latency-min"), k.getDuration("latency-max"), k.getDouble("max-rate"),
-                    k.getInt("window"), c.getLong("directory-capacity"));
+                    k.getInt("window"), k.getBoolean("idempotency-keys"), c.getLong("directory-capacity"));
         } catch (ConfigException e) {
             throw new IllegalArgumentException("configuration: " + e.getMessage(), e);
         }
@@ -75,7 +77,7 @@ public record ServiceSettings(String host, int port, long maxJsonBody, long maxU
     public ServiceSettings withAddress(String newHost, Integer newPort) {
         return new ServiceSettings(newHost == null ? host : newHost, newPort == null ? port : newPort, maxJsonBody, maxUpload,
                 bodyTimeout, askTimeout, throttleShards, releasePoll, shutdownTimeout, connectorName, latencyMin, latencyMax,
-                maxRate, window, directoryCapacity);
+                maxRate, window, idempotencyKeys, directoryCapacity);
     }
 
     private static boolean positive(Duration d) {
