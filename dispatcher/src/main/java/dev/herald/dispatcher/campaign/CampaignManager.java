@@ -533,8 +533,12 @@ public final class CampaignManager extends AbstractBehavior<CampaignManager.Comm
     }
 
     /**
-     * Answers the requests forwarded to a campaign actor that has stopped (its mailbox is gone): a
-     * status from the stored record, a change as a conflict, at once rather than after the ask timeout.
+     * Answers the status requests forwarded to a campaign actor that has stopped (its mailbox is
+     * gone) from the stored record, at once rather than after the ask timeout. A forwarded change
+     * keeps waiting for its answer: the actor may have answered just before it stopped (a cancel
+     * does), and that answer travels through the ask's own actor, so it can arrive after the stop
+     * is seen; answering "not done" here would report a cancel that was stored as refused. If no
+     * answer was sent, the ask times out and the change is answered as not answered (retry).
      */
     private void answerForwarded(String id) {
         if (id == null) {
@@ -542,11 +546,10 @@ public final class CampaignManager extends AbstractBehavior<CampaignManager.Comm
         }
         forwarded.entrySet().removeIf(e -> {
             Forwarded f = e.getValue();
-            if (!f.id().equals(id)) {
+            if (!f.id().equals(id) || !f.isGet()) {
                 return false;
             }
-            f.replyTo().tell(f.isGet() ? stored(id) : StatusReply.error(new CampaignRejection(CampaignRejection.Reason.CONFLICT,
-                    "campaign " + id + " stopped before it answered (it has just finished, been cancelled or failed)")));
+            f.replyTo().tell(stored(id));
             return true;
         });
     }
