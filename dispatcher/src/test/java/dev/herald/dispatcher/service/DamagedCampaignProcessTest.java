@@ -16,8 +16,6 @@ import dev.herald.dispatcher.unsubscribe.UnsubscribeLinks;
 import dev.herald.suppression.DirectoryOptions;
 import dev.herald.suppression.IndexOptions;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URI;
@@ -34,10 +32,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -59,7 +54,6 @@ class DamagedCampaignProcessTest {
     static final List<String> PHONES = List.of("+447400123401", "+447400123402", "+447400123403");
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    private static final Pattern SERVING = Pattern.compile("herald serving on http://127\\.0\\.0\\.1:(\\d+)");
     static final String CONFIG = """
             herald.service.directory-capacity = 1000
             herald.service.ask-timeout = 30s
@@ -146,34 +140,8 @@ class DamagedCampaignProcessTest {
     }
 
     private static Child startChild(Path data, Path config, Path log) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m"));
-        String flags = System.getProperty("herald.test.jvmFlags", "");
-        if (!flags.isBlank()) {
-            cmd.addAll(Arrays.asList(flags.trim().split("\\s+")));
-        }
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.herald.dispatcher.cli.HeraldCommand",
-                "--data-dir", data.toString(), "serve", "--port", "0", "--config", config.toString()));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
-        pb.environment().put("HERALD_API_KEY", KEY);
-        Process p = pb.start();
-        BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-        CompletableFuture<Integer> port = new CompletableFuture<>();
-        Thread reader = new Thread(() -> {
-            try {
-                for (String line; (line = out.readLine()) != null; ) {
-                    Matcher m = SERVING.matcher(line);
-                    if (m.find()) {
-                        port.complete(Integer.parseInt(m.group(1)));
-                    }
-                }
-                port.completeExceptionally(new AssertionError("child ended without serving; see " + log));
-            } catch (Exception e) {
-                port.completeExceptionally(e);
-            }
-        }, "child-stdout");
-        reader.setDaemon(true);
-        reader.start();
-        return new Child(p, port.get(90, TimeUnit.SECONDS));
+        ServeChild c = ServeChild.start(data, config, log, "256m", KEY);
+        return new Child(c.process(), c.port());
     }
 
     /** Copies the template's data directory. */

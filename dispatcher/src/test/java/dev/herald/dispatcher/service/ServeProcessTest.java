@@ -9,27 +9,20 @@ import dev.herald.dispatcher.api.GeneratedCsv;
 import dev.herald.dispatcher.connector.AcceptedLogEntry;
 import dev.herald.dispatcher.connector.SimulatedConnector;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -46,41 +39,14 @@ class ServeProcessTest {
     static final String KEY = "process-test-admin-key-42";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    private static final Pattern SERVING = Pattern.compile("herald serving on http://127\\.0\\.0\\.1:(\\d+)");
 
     /** A running child: its process and port. */
     private record Child(Process process, int port) {
     }
 
     private static Child startChild(Path data, Path config, Path log) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g"));
-        String flags = System.getProperty("herald.test.jvmFlags", "");
-        if (!flags.isBlank()) {
-            cmd.addAll(Arrays.asList(flags.trim().split("\\s+")));
-        }
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.herald.dispatcher.cli.HeraldCommand",
-                "--data-dir", data.toString(), "serve", "--port", "0", "--config", config.toString()));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
-        pb.environment().put("HERALD_API_KEY", KEY);
-        Process p = pb.start();
-        BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-        CompletableFuture<Integer> port = new CompletableFuture<>();
-        Thread reader = new Thread(() -> {
-            try {
-                for (String line; (line = out.readLine()) != null; ) {
-                    Matcher m = SERVING.matcher(line);
-                    if (m.find()) {
-                        port.complete(Integer.parseInt(m.group(1)));
-                    }
-                }
-                port.completeExceptionally(new AssertionError("child ended without serving; see " + log));
-            } catch (Exception e) {
-                port.completeExceptionally(e);
-            }
-        }, "child-stdout");
-        reader.setDaemon(true);
-        reader.start();
-        return new Child(p, port.get(90, TimeUnit.SECONDS));
+        ServeChild c = ServeChild.start(data, config, log, "1g", KEY);
+        return new Child(c.process(), c.port());
     }
 
     private static HttpResponse<String> send(Child c, HttpRequest.Builder b) throws Exception {
