@@ -94,13 +94,21 @@ public final class CampaignPipeline {
      * One recipient's final answer from the send stage, or {@link #RETURNED}: stopped before the
      * hand-over, so un-claimed (pending again) and its cap reservation released.
      *
-     * @param claimed whether the id is claimed in the ledger (with just-in-time claims, an id
-     *                decided before its group's claim is not)
+     * @param claimed  whether the id is claimed in the ledger (with just-in-time claims, an id
+     *                 decided before its group's claim is not)
+     * @param recorded whether the send stage wrote the answer to the ledger already (with
+     *                 just-in-time claims it does so for claimed ids before it frees their window
+     *                 slots); the record stage then only settles the cap reservation
      */
-    public record Delivery(int recipientId, long stamp, String outcome, boolean claimed) {
-        /** A delivery of a claimed id. */
+    public record Delivery(int recipientId, long stamp, String outcome, boolean claimed, boolean recorded) {
+        /** A delivery of a claimed id, not recorded yet. */
         public Delivery(int recipientId, long stamp, String outcome) {
-            this(recipientId, stamp, outcome, true);
+            this(recipientId, stamp, outcome, true, false);
+        }
+
+        /** A delivery not recorded yet. */
+        public Delivery(int recipientId, long stamp, String outcome, boolean claimed) {
+            this(recipientId, stamp, outcome, claimed, false);
         }
     }
 
@@ -338,8 +346,9 @@ public final class CampaignPipeline {
      * Records final answers in batches of up to {@code batch} (or every {@code within}): {@code sent}
      * confirms the cap reservation, any other outcome releases it; a {@code suppressed:*} answer
      * (opt-out caught by the last check) is un-claimed first; {@link #RETURNED} ids are only
-     * un-claimed (pending again). Adds the number of final answers to {@code decided} once they
-     * are recorded. Emits each recorded group.
+     * un-claimed (pending again). Answers the send stage {@link Delivery#recorded() recorded}
+     * already only settle their cap reservation. Adds the number of final answers to
+     * {@code decided} once they are recorded. Emits each recorded group.
      */
     public static Flow<Delivery, List<Delivery>, NotUsed> record(OutcomeLedger ledger, ThrottleShards shards,
                                                                  Duration timeout, int batch, Duration within,
@@ -361,40 +370,64 @@ public final class CampaignPipeline {
                     Map<Long, MutableRoaringBitmap> confirm = new HashMap<>();
                     Map<Long, MutableRoaringBitmap> release = new HashMap<>();
                     MutableRoaringBitmap unclaimed = new MutableRoaringBitmap();
+                    long returned = 0;
                     for (Delivery d : group) {
-                        byOutcome.computeIfAbsent(d.outcome(), k -> new MutableRoaringBitmap()).add(d.recipientId());
-                        if (!d.claimed()) {
-                            unclaimed.add(d.recipientId());
+                        if (d.recorded()) {
+                            returned += RETURNED.equals(d.outcome()) ? 1 : 0;
+                        } else {
+                            byOutcome.computeIfAbsent(d.outcome(), k -> new MutableRoaringBitmap()).add(d.recipientId());
+                            if (!d.claimed()) {
+                                unclaimed.add(d.recipientId());
+                            }
                         }
                         (Outcomes.SENT.equals(d.outcome()) ? confirm : release)
                                 .computeIfAbsent(d.stamp(), k -> new MutableRoaringBitmap()).add(d.recipientId());
                     }
-                    long[] returned = {0};
-                    byOutcome.forEach((outcome, ids) -> io(() -> {
-                        boolean later = outcome.startsWith(DEFERRED_AT);
-                        MutableRoaringBitmap claimedIds = unclaimed.isEmpty() ? ids : ImmutableRoaringBitmap.andNot(ids, unclaimed);
-                        if (outcome.startsWith(Outcomes.SUPPRESSED_PREFIX) || RETURNED.equals(outcome) || later) {
-                            ledger.release(claimedIds); // stopped before the connector: un-claim, then decide
-                        } else if (Outcomes.needsClaim(outcome) && claimedIds.getLongCardinality() != ids.getLongCardinality()) {
-                            // failed before its group's claim (unknown recipient, render): never handed over
-                            ledger.claim(ImmutableRoaringBitmap.andNot(ids, claimedIds));
-                        }
-                        if (RETURNED.equals(outcome)) {
-                            returned[0] = ids.getLongCardinality();
-                        } else if (later) {
-                            deferOrExpire(ledger, Instant.ofEpochMilli(Long.parseLong(outcome.substring(DEFERRED_AT.length()))),
-                                    ids, expiresAt);
-                        } else {
-                            ledger.record(outcome, ids);
-                        }
-                    }));
-                    decided.add(group.size() - returned[0]);
+                    returned += settle(ledger, byOutcome, unclaimed, expiresAt);
+                    decided.add(group.size() - returned);
                     List<CompletableFuture<Integer>> acks = new ArrayList<>();
                     confirm.forEach((stamp, ids) -> acks.add(shards.confirm(ids, stamp, timeout).toCompletableFuture()));
                     release.forEach((stamp, ids) -> acks.add(shards.release(ids, stamp, timeout).toCompletableFuture()));
                     return CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).thenApply(v -> group);
                 })
                 .named("campaign-record");
+    }
+
+    /**
+     * Writes the send stage's answers to the ledger, by outcome: {@code suppressed:*},
+     * {@link #RETURNED} and {@link #deferredUntil deferred} ids are un-claimed first (stopped before
+     * the connector), then suppressed or deferred (expired past {@code expiresAt}); returned ids
+     * stay pending. Ids that failed before their group's claim ({@code unclaimed}) are claimed
+     * first where their outcome needs a claim.
+     *
+     * @param byOutcome ids by send-stage outcome
+     * @param unclaimed which of those ids are not claimed (empty with claimed input)
+     * @param expiresAt the campaign's end, or null
+     * @return how many ids were returned (not final)
+     * @throws UncheckedIOException if the ledger cannot be written
+     */
+    static long settle(OutcomeLedger ledger, Map<String, MutableRoaringBitmap> byOutcome, ImmutableRoaringBitmap unclaimed,
+                       Instant expiresAt) {
+        long[] returned = {0};
+        byOutcome.forEach((outcome, ids) -> io(() -> {
+            boolean later = outcome.startsWith(DEFERRED_AT);
+            MutableRoaringBitmap claimedIds = unclaimed.isEmpty() ? ids : ImmutableRoaringBitmap.andNot(ids, unclaimed);
+            if (outcome.startsWith(Outcomes.SUPPRESSED_PREFIX) || RETURNED.equals(outcome) || later) {
+                ledger.release(claimedIds); // stopped before the connector: un-claim, then decide
+            } else if (Outcomes.needsClaim(outcome) && claimedIds.getLongCardinality() != ids.getLongCardinality()) {
+                // failed before its group's claim (unknown recipient, render): never handed over
+                ledger.claim(ImmutableRoaringBitmap.andNot(ids, claimedIds));
+            }
+            if (RETURNED.equals(outcome)) {
+                returned[0] += ids.getLongCardinality();
+            } else if (later) {
+                deferOrExpire(ledger, Instant.ofEpochMilli(Long.parseLong(outcome.substring(DEFERRED_AT.length()))),
+                        ids, expiresAt);
+            } else {
+                ledger.record(outcome, ids);
+            }
+        }));
+        return returned[0];
     }
 
     private static CompletionStage<List<ReservationBatch>> reserveByZone(ThrottleShards shards, CapContext ctx,

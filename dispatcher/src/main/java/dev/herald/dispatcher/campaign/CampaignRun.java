@@ -192,14 +192,15 @@ public final class CampaignRun {
     }
 
     /**
-     * What a crash can make {@code unknown}, in connector windows. Claims are made just in time
-     * ({@link JustInTimeClaims}), so only ids inside the send stage are claimed without an outcome:
-     * its batches hold at most one window of ids (claimed before their hand-over, in flight, or
-     * answered), and of those the ones the connector never took are at most that window. Answers
-     * not yet recorded add at most one batch being split into deliveries and one window-sized group
-     * waiting for the record stage: under three windows in all.
+     * What a crash can make {@code unknown}, in connector windows: one. Claims are made just in
+     * time ({@link JustInTimeClaims}) and every claimed id holds a slot of the connector's window
+     * from its claim until its answer is written to the ledger ({@link JustInTimeClaims#settle}):
+     * claimed before the hand-over, in flight, answered and being written, or waiting to retry a
+     * transient failure. So the ids claimed without an answer, which a crash turns
+     * {@code unknown}, are never more than the window — across every campaign that shares the
+     * connector.
      */
-    public static final int UNKNOWN_BOUND_WINDOWS = 3;
+    public static final int UNKNOWN_BOUND_WINDOWS = 1;
 
     /**
      * @param window the connector's window
@@ -232,7 +233,7 @@ public final class CampaignRun {
         }
         Map<Integer, Long> decidedAt = new ConcurrentHashMap<>();
         JustInTimeClaims claims = new JustInTimeClaims(ledger,
-                system.dispatchers().lookup(org.apache.pekko.actor.typed.DispatcherSelector.blocking()));
+                system.dispatchers().lookup(org.apache.pekko.actor.typed.DispatcherSelector.blocking()), spec.expiresAt());
         control.claims = claims;
         SendStage.Settings send = new SendStage.Settings(spec, deps.directory(), deps.suppression(), scopes, renderer,
                 deps.connector(), deps.rateLimiter(), priority, SendStage.Retry.defaults(), control::stopping,
@@ -255,10 +256,11 @@ public final class CampaignRun {
                     return reservations;
                 })
                 // in units of the connector's window, not claimed yet: the send stage claims each group
-                // just in time, once it holds its window slots, so a crash makes at most about a window unknown
+                // just in time, once it holds its window slots, so a crash makes at most one window unknown
                 .mapConcat(reservations -> CampaignPipeline.units(reservations, deps.connector().window()))
                 .via(SendStage.flow(system, send).addAttributes(Attributes.inputBuffer(1, 1)))
-                // recorded in groups of at most a window: with the claimed units ahead, what a crash makes unknown
+                // the send stage wrote the claimed ids' answers already; this settles cap reservations
+                // and records what was decided before a claim (unknown recipient, render failures)
                 .via(CampaignPipeline.record(ledger, deps.shards(), deps.askTimeout(), deps.connector().window(),
                         Duration.ofMillis(20), decided, spec.expiresAt()))
                 .toMat(Sink.ignore(), Keep.right())

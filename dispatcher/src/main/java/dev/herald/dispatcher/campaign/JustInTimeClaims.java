@@ -39,6 +39,7 @@ public final class JustInTimeClaims {
 
     private final OutcomeLedger ledger;
     private final Executor io;
+    private final java.time.Instant expiresAt;
     private final AtomicLong tickets = new AtomicLong();
     private final Map<Long, MutableRoaringBitmap> claimedNotHandedOver = new ConcurrentHashMap<>();
 
@@ -48,8 +49,19 @@ public final class JustInTimeClaims {
      * @throws NullPointerException if an argument is null
      */
     public JustInTimeClaims(OutcomeLedger ledger, Executor io) {
+        this(ledger, io, null);
+    }
+
+    /**
+     * @param ledger    the campaign's open ledger
+     * @param io        where the ledger writes run (a blocking-I/O dispatcher)
+     * @param expiresAt the campaign's end (ids deferred past it at hand-over expire), or null
+     * @throws NullPointerException if {@code ledger} or {@code io} is null
+     */
+    public JustInTimeClaims(OutcomeLedger ledger, Executor io, java.time.Instant expiresAt) {
         this.ledger = Objects.requireNonNull(ledger, "ledger");
         this.io = Objects.requireNonNull(io, "io");
+        this.expiresAt = expiresAt;
     }
 
     /**
@@ -86,6 +98,27 @@ public final class JustInTimeClaims {
             } catch (IOException e) {
                 throw new UncheckedIOException("outcome ledger write failed", e);
             }
+        }, io);
+    }
+
+    /**
+     * Writes the answers of claimed ids to the ledger (as the record stage would: see
+     * {@link CampaignPipeline#settle}) and un-claims {@code unclaim}, before the send stage frees
+     * their window slots: so what a crash can leave claimed without an answer is never more than
+     * the window holds.
+     *
+     * @param byOutcome claimed ids by send-stage outcome ({@code sent}, {@code failed:*},
+     *                  {@code suppressed:*}, {@link CampaignPipeline#RETURNED}, deferred)
+     * @param unclaim   claimed ids to make pending again (answered throttled: retried later), may be empty
+     * @return completed once written (not fsynced: a killed process loses none); failed if the
+     *     ledger refused or could not write
+     */
+    public CompletionStage<Void> settle(Map<String, MutableRoaringBitmap> byOutcome, MutableRoaringBitmap unclaim) {
+        return CompletableFuture.runAsync(() -> {
+            if (!unclaim.isEmpty()) {
+                CampaignPipeline.io(() -> ledger.release(unclaim));
+            }
+            CampaignPipeline.settle(ledger, byOutcome, new MutableRoaringBitmap(), expiresAt);
         }, io);
     }
 

@@ -288,7 +288,11 @@ public final class SendStage {
         }
 
         private void decide(int id, String outcome, boolean claimed) {
-            deliveries.add(new Delivery(id, stampById == null ? stamp : stampById.get(id), outcome, claimed));
+            deliveries.add(new Delivery(id, stampOf(id), outcome, claimed));
+        }
+
+        private long stampOf(int id) {
+            return stampById == null ? stamp : stampById.get(id);
         }
 
         private void decide(Attempt a, String outcome) {
@@ -334,75 +338,128 @@ public final class SendStage {
             return sent.thenCombine(others, (a, b) -> null);
         }
 
-        /** Holding the group's window slots: stop, suppression and quiet-hours checks, then the hand-over. */
-        private CompletionStage<Void> checkAndSend(List<Attempt> group, WindowedConnector.Slots slots) {
-            List<Attempt> sending = new ArrayList<>(group.size());
-            List<OutboundMessage> messages = new ArrayList<>(group.size());
-            try {
-                if (s.stop().getAsBoolean()) {
-                    group.forEach(a -> decide(a, CampaignPipeline.RETURNED));
+        /**
+         * Answers of claimed ids decided while their group holds its window slots: written to the
+         * ledger ({@link JustInTimeClaims#settle}) before those slots are freed, so that claimed
+         * ids without a recorded answer never outnumber the window. Used by one group's chain of
+         * continuations at a time (each step happens-before the next).
+         */
+        private final class Settling {
+            private final List<Attempt> attempts = new ArrayList<>();
+            private final List<String> outcomes = new ArrayList<>();
+            private final MutableRoaringBitmap unclaim = new MutableRoaringBitmap();
+
+            /** Decides {@code a}: held for the ledger if claimed under just-in-time claims, else at once. */
+            void decide(Attempt a, String outcome) {
+                if (a.claimed() && s.claims() != null) {
+                    attempts.add(a);
+                    outcomes.add(outcome);
+                } else {
+                    BatchSend.this.decide(a, outcome);
+                }
+            }
+
+            /** {@code id} was answered throttled: un-claimed with the others (it is retried, claimed again). */
+            void unclaim(int id) {
+                unclaim.add(id);
+            }
+
+            /**
+             * Writes what was decided, then frees {@code free} of the group's slots and hands the
+             * answers on as recorded.
+             */
+            CompletionStage<Void> write(WindowedConnector.Slots slots, int free) {
+                if (attempts.isEmpty() && unclaim.isEmpty()) {
+                    slots.free(free);
                     return CompletableFuture.completedFuture(null);
+                }
+                java.util.Map<String, MutableRoaringBitmap> byOutcome = new java.util.HashMap<>();
+                for (int i = 0; i < attempts.size(); i++) {
+                    byOutcome.computeIfAbsent(outcomes.get(i), k -> new MutableRoaringBitmap())
+                            .add(attempts.get(i).message().recipientId());
+                }
+                return s.claims().settle(byOutcome, unclaim).thenRun(() -> {
+                    for (int i = 0; i < attempts.size(); i++) {
+                        int id = attempts.get(i).message().recipientId();
+                        deliveries.add(new Delivery(id, stampOf(id), outcomes.get(i), true, true));
+                    }
+                    slots.free(free);
+                });
+            }
+        }
+
+        /**
+         * Holding the group's window slots (exactly one per attempt): stop, suppression and
+         * quiet-hours checks, then the hand-over. Every slot stays held until the answer of its
+         * message is recorded (or its message is retried with it).
+         */
+        private CompletionStage<Void> checkAndSend(List<Attempt> group, WindowedConnector.Slots slots) {
+            return holding(slots, () -> {
+                List<Attempt> sending = new ArrayList<>(group.size());
+                List<OutboundMessage> messages = new ArrayList<>(group.size());
+                Settling settling = new Settling();
+                if (s.stop().getAsBoolean()) {
+                    group.forEach(a -> settling.decide(a, CampaignPipeline.RETURNED));
+                    return settling.write(slots, slots.held());
                 }
                 SuppressionSnapshot snapshot = s.suppression().snapshot();
                 for (Attempt a : group) {
                     String suppressedBy = suppressedBy(snapshot, a.message().recipientId(), s.scopes());
                     if (suppressedBy != null) {
-                        decide(a, Outcomes.suppressed(suppressedBy));
+                        settling.decide(a, Outcomes.suppressed(suppressedBy));
                     } else {
                         sending.add(a);
                         messages.add(a.message());
                     }
                 }
-            } catch (RuntimeException e) {
-                slots.release();
-                throw e;
-            }
-            if (messages.isEmpty()) {
-                slots.release();
-                return CompletableFuture.completedFuture(null);
-            }
-            MutableRoaringBitmap toClaim = new MutableRoaringBitmap();
-            for (Attempt a : sending) {
-                if (!a.claimed()) {
-                    toClaim.add(a.message().recipientId());
+                if (messages.isEmpty()) {
+                    return settling.write(slots, slots.held());
                 }
-            }
-            if (toClaim.isEmpty()) {
-                return gateAndSend(sending, messages, slots);
-            }
-            // Just in time: claimed durably now that the group holds its window slots and passed its
-            // checks, so a crash finds claimed only what is at most one group away from the connector.
-            CompletionStage<Long> claim;
+                MutableRoaringBitmap toClaim = new MutableRoaringBitmap();
+                for (Attempt a : sending) {
+                    if (!a.claimed()) {
+                        toClaim.add(a.message().recipientId());
+                    }
+                }
+                if (toClaim.isEmpty()) {
+                    return gateAndSend(sending, messages, slots, settling);
+                }
+                // Just in time: claimed durably now that the group holds its window slots and passed its
+                // checks, so a crash finds claimed only what holds a slot of the window.
+                return s.claims().claim(toClaim).thenCompose(ticket -> {
+                    if (!s.claims().take(ticket)) {
+                        // The run ended meanwhile and released the group: it must not be handed over.
+                        sending.forEach(a -> decide(a.message().recipientId(), CampaignPipeline.RETURNED, false));
+                        return settling.write(slots, slots.held());
+                    }
+                    List<Attempt> claimed = new ArrayList<>(sending.size());
+                    sending.forEach(a -> claimed.add(new Attempt(a.message(), a.transientTry(), a.throttledTry(), true)));
+                    if (s.stop().getAsBoolean()) {
+                        claimed.forEach(a -> settling.decide(a, CampaignPipeline.RETURNED));
+                        return settling.write(slots, slots.held());
+                    }
+                    return gateAndSend(claimed, messages, slots, settling);
+                });
+            });
+        }
+
+        /**
+         * Runs {@code step} with {@code slots} held; if it throws or fails, gives back whatever is
+         * still held (the run fails; nothing more is handed over with them).
+         */
+        private CompletionStage<Void> holding(WindowedConnector.Slots slots, Supplier<CompletionStage<Void>> step) {
+            CompletionStage<Void> out;
             try {
-                claim = s.claims().claim(toClaim);
+                out = step.get();
             } catch (RuntimeException e) {
                 slots.release();
-                throw e;
+                return CompletableFuture.failedFuture(e);
             }
-            return claim.handle((ticket, error) -> {
-                if (error != null) {
+            return out.whenComplete((v, e) -> {
+                if (e != null) {
                     slots.release();
-                    return CompletableFuture.<Void>failedFuture(error);
                 }
-                if (!s.claims().take(ticket)) {
-                    // The run ended meanwhile and released the group: it must not be handed over.
-                    slots.release();
-                    sending.forEach(a -> decide(a.message().recipientId(), CampaignPipeline.RETURNED, false));
-                    return CompletableFuture.<Void>completedFuture(null);
-                }
-                List<Attempt> claimed = new ArrayList<>(sending.size());
-                sending.forEach(a -> claimed.add(new Attempt(a.message(), a.transientTry(), a.throttledTry(), true)));
-                if (s.stop().getAsBoolean()) {
-                    slots.release();
-                    claimed.forEach(a -> decide(a, CampaignPipeline.RETURNED));
-                    return CompletableFuture.<Void>completedFuture(null);
-                }
-                try {
-                    return gateAndSend(claimed, messages, slots).toCompletableFuture();
-                } catch (RuntimeException e) {
-                    return CompletableFuture.<Void>failedFuture(e);
-                }
-            }).thenCompose(x -> x);
+            });
         }
 
         /**
@@ -410,17 +467,11 @@ public final class SendStage {
          * hand-over gate, each message checked once more right before its hand-over.
          */
         private CompletionStage<Void> gateAndSend(List<Attempt> sending, List<OutboundMessage> messages,
-                                                  WindowedConnector.Slots slots) {
+                                                  WindowedConnector.Slots slots, Settling settling) {
             if (s.quietHours() != null) {
-                try {
-                    recheckQuietHours(sending, messages);
-                } catch (RuntimeException e) {
-                    slots.release();
-                    throw e;
-                }
+                recheckQuietHours(sending, messages, settling);
                 if (messages.isEmpty()) {
-                    slots.release();
-                    return CompletableFuture.completedFuture(null);
+                    return settling.write(slots, slots.held());
                 }
             }
             // And once more per message, right before its own hand-over, on the newest snapshot: the
@@ -428,7 +479,7 @@ public final class SendStage {
             // The index's hand-over gate keeps an opt-out from being acknowledged between a message's
             // check and its hand-over.
             Map<Integer, String> lastMoment = new java.util.HashMap<>();
-            return s.suppression().handOver(() -> slots.sendEach(messages, m -> {
+            return s.suppression().handOver(() -> slots.handOverEach(messages, m -> {
                 String by = suppressedBy(s.suppression().snapshot(), m.recipientId(), s.scopes());
                 if (by != null) {
                     lastMoment.put(m.recipientId(), by);
@@ -440,18 +491,18 @@ public final class SendStage {
                 for (int i = 0; i < sending.size(); i++) {
                     int id = sending.get(i).message().recipientId();
                     if (results.get(i) == null) {
-                        decide(sending.get(i), Outcomes.suppressed(lastMoment.get(id)));
+                        settling.decide(sending.get(i), Outcomes.suppressed(lastMoment.get(id)));
                     } else {
                         handed.add(sending.get(i));
                         answers.add(results.get(i));
                     }
                 }
-                return answered(handed, answers);
+                return answered(handed, answers, slots, settling);
             });
         }
 
         /** Takes out of {@code sending} (and {@code messages}) who is in quiet hours now, if decided too long ago. */
-        private void recheckQuietHours(List<Attempt> sending, List<OutboundMessage> messages) {
+        private void recheckQuietHours(List<Attempt> sending, List<OutboundMessage> messages, Settling settling) {
             QuietHoursPlan plan = s.quietHours().plans().get();
             long oldest = plan.now().toEpochMilli() - s.quietHours().maxAge().toMillis();
             MutableRoaringBitmap stale = new MutableRoaringBitmap();
@@ -478,7 +529,7 @@ public final class SendStage {
                 if (closed.contains(a.message().recipientId())) {
                     d.deferred().forEach((until, ids) -> {
                         if (ids.contains(a.message().recipientId())) {
-                            decide(a, CampaignPipeline.deferredUntil(until));
+                            settling.decide(a, CampaignPipeline.deferredUntil(until));
                         }
                     });
                     sending.remove(i);
@@ -487,21 +538,27 @@ public final class SendStage {
             }
         }
 
-        /** Records final answers; schedules the throttled and transient ones again, grouped by backoff. */
-        private CompletionStage<Void> answered(List<Attempt> sent, List<SendResult> results) {
-            Map<Duration, List<Attempt>> retries = new TreeMap<>();
-            MutableRoaringBitmap throttled = new MutableRoaringBitmap();
+        /**
+         * Records final answers (before their slots are freed); throttled ones are un-claimed and
+         * wait for new slots; transient failures keep their claim and their slots through the
+         * backoff (the peer may have them), retried grouped by backoff.
+         */
+        private CompletionStage<Void> answered(List<Attempt> sent, List<SendResult> results, WindowedConnector.Slots slots,
+                                               Settling settling) {
+            Map<Duration, List<Attempt>> throttledRetries = new TreeMap<>();
+            Map<Duration, List<Attempt>> transientRetries = new TreeMap<>();
+            int keep = 0;
             for (int i = 0; i < sent.size(); i++) {
                 Attempt a = sent.get(i);
                 int id = a.message().recipientId();
                 SendResult result = results.get(i);
                 if (result instanceof SendResult.Accepted) {
-                    decide(a, Outcomes.SENT);
+                    settling.decide(a, Outcomes.SENT);
                 } else if (result instanceof SendResult.Failed f) {
-                    decide(a, Outcomes.failed(reason(f.reason())));
+                    settling.decide(a, Outcomes.failed(reason(f.reason())));
                 } else if (result instanceof SendResult.Throttled t) {
                     if (a.throttledTry() >= s.retry().throttledAttempts()) {
-                        decide(a, Outcomes.failed("throttled"));
+                        settling.decide(a, Outcomes.failed("throttled"));
                     } else {
                         Duration wait = s.retry().backoff(a.throttledTry());
                         Duration after = t.retryAfter().filter(d -> d.compareTo(wait) > 0).orElse(wait);
@@ -509,30 +566,63 @@ public final class SendStage {
                         // meanwhile leaves it pending, not unknown) and is claimed again before its retry.
                         boolean keepClaim = s.claims() == null;
                         if (!keepClaim) {
-                            throttled.add(id);
+                            settling.unclaim(id);
                         }
-                        retries.computeIfAbsent(after, d -> new ArrayList<>())
+                        throttledRetries.computeIfAbsent(after, d -> new ArrayList<>())
                                 .add(new Attempt(a.message(), a.transientTry(), a.throttledTry() + 1, keepClaim));
                     }
                 } else {
                     SendResult.TransientFailure tf = (SendResult.TransientFailure) result;
                     if (a.transientTry() >= s.retry().transientAttempts()) {
-                        decide(a, Outcomes.failed(reason(tf.reason())));
+                        settling.decide(a, Outcomes.failed(reason(tf.reason())));
                     } else {
-                        retries.computeIfAbsent(s.retry().backoff(a.transientTry()), d -> new ArrayList<>())
+                        keep++;
+                        transientRetries.computeIfAbsent(s.retry().backoff(a.transientTry()), d -> new ArrayList<>())
                                 .add(new Attempt(a.message(), a.transientTry() + 1, a.throttledTry(), true));
                     }
                 }
             }
-            if (retries.isEmpty()) {
-                return CompletableFuture.completedFuture(null);
+            // The transient retries take their slots with them; the rest are freed once written.
+            List<WindowedConnector.Slots> carried = new ArrayList<>(transientRetries.size());
+            transientRetries.values().forEach(group -> carried.add(slots.split(group.size())));
+            CompletionStage<Void> written = settling.write(slots, slots.held());
+            if (throttledRetries.isEmpty() && transientRetries.isEmpty()) {
+                return written;
             }
-            CompletionStage<Void> unclaimed = throttled.isEmpty() ? CompletableFuture.completedFuture(null)
-                    : s.claims().unclaim(throttled);
-            List<CompletableFuture<Void>> waits = new ArrayList<>(retries.size());
-            retries.forEach((delay, group) -> waits.add(unclaimed.toCompletableFuture()
+            List<CompletableFuture<Void>> waits = new ArrayList<>();
+            throttledRetries.forEach((delay, group) -> waits.add(written.toCompletableFuture()
                     .thenCompose(v -> later(delay, () -> handOver(group)))));
+            int k = 0;
+            for (Map.Entry<Duration, List<Attempt>> e : transientRetries.entrySet()) {
+                WindowedConnector.Slots held = carried.get(k++);
+                List<Attempt> group = e.getValue();
+                waits.add(written.toCompletableFuture()
+                        .thenCompose(v -> later(e.getKey(), () -> retryHolding(group, held)))
+                        .whenComplete((v, error) -> {
+                            if (error != null) {
+                                held.release();
+                            }
+                        }));
+            }
             return CompletableFuture.allOf(waits.toArray(CompletableFuture[]::new));
+        }
+
+        /**
+         * Sends a transient failure's retry again with the slots it kept: rate limit permitting
+         * (waiting as long as it says), then the same checks as a first hand-over.
+         */
+        private CompletionStage<Void> retryHolding(List<Attempt> group, WindowedConnector.Slots slots) {
+            if (s.rateLimiter() != null && !s.stop().getAsBoolean()) {
+                int permits = 0;
+                for (Attempt a : group) {
+                    permits += a.message().segments();
+                }
+                long wait = s.rateLimiter().tryAcquire(s.priority(), permits, System.nanoTime());
+                if (wait > 0) {
+                    return later(Duration.ofNanos(wait), () -> retryHolding(group, slots));
+                }
+            }
+            return checkAndSend(group, slots);
         }
 
         /** Runs {@code next} after {@code delay} on the actor system's scheduler; completes when its stage does. */

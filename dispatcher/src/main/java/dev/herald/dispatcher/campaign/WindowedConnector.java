@@ -121,7 +121,7 @@ public final class WindowedConnector extends ForwardingConnector {
     }
 
     /** Frees {@code n} slots and grants the waiting acquisitions that now fit, in order. */
-    private void free(int n) {
+    private void giveBack(int n) {
         if (n == 0) {
             return;
         }
@@ -145,20 +145,32 @@ public final class WindowedConnector extends ForwardingConnector {
     }
 
     /**
-     * Window slots held by one caller: used once by {@link #sendAll} (the slots beyond the batch
-     * are freed at once, the others when the batch is answered) or given back by {@link #release()}.
+     * Window slots held by one caller. Either used once by {@link #sendAll} or {@link #sendEach}
+     * (the slots beyond the batch are freed at once, the others as the batch is answered), or
+     * held across hand-overs with {@link #handOverEach}: then each slot stays held after its
+     * message's answer until the holder {@link #free frees} it — typically once it has recorded
+     * what happened, so that messages answered but not yet recorded count against the window —
+     * and may carry a retry of the same message. {@link #release()} gives back whatever is held.
      */
     public final class Slots {
         private final int n;
         private final AtomicBoolean used = new AtomicBoolean();
+        /** Slots not yet freed, for {@link #handOverEach} / {@link #free} / {@link #split}. */
+        private final java.util.concurrent.atomic.AtomicInteger held;
 
         private Slots(int n) {
             this.n = n;
+            this.held = new java.util.concurrent.atomic.AtomicInteger(n);
         }
 
-        /** @return the slots held */
+        /** @return the slots acquired */
         public int count() {
             return n;
+        }
+
+        /** @return the slots still held (not freed, not used by {@link #sendAll}/{@link #sendEach}) */
+        public int held() {
+            return held.get();
         }
 
         /**
@@ -174,11 +186,9 @@ public final class WindowedConnector extends ForwardingConnector {
                 release();
                 throw new IllegalArgumentException("batch of " + messages.size() + " for " + n + " slots");
             }
-            if (!used.compareAndSet(false, true)) {
-                throw new IllegalStateException("window slots already used");
-            }
+            takeAll();
             int k = messages.size();
-            free(n - k);
+            giveBack(n - k);
             if (k == 0) {
                 return CompletableFuture.completedFuture(List.of());
             }
@@ -186,10 +196,10 @@ public final class WindowedConnector extends ForwardingConnector {
             try {
                 stage = delegate().sendAll(messages);
             } catch (RuntimeException e) {
-                free(k);
+                giveBack(k);
                 return CompletableFuture.failedFuture(e);
             }
-            return stage.whenComplete((r, e) -> free(k));
+            return stage.whenComplete((r, e) -> giveBack(k));
         }
 
         /**
@@ -210,22 +220,48 @@ public final class WindowedConnector extends ForwardingConnector {
                 release();
                 throw new IllegalArgumentException("batch of " + messages.size() + " for " + n + " slots");
             }
-            if (!used.compareAndSet(false, true)) {
-                throw new IllegalStateException("window slots already used");
+            takeAll();
+            giveBack(n - messages.size());
+            return each(messages, stillWanted, true);
+        }
+
+        /**
+         * As {@link #sendEach}, but every slot stays held, whatever the answer (and where
+         * {@code stillWanted} said no): the holder frees them with {@link #free} or hands a retry
+         * over with them again. May be called again while enough slots are held.
+         *
+         * @param messages    at most {@link #held()} messages
+         * @param stillWanted asked once per message, in order, on the calling thread
+         * @return completed with the answers in the batch's order; null where {@code stillWanted} said no
+         * @throws IllegalStateException if more messages than slots held (the slots stay held)
+         */
+        public CompletionStage<List<SendResult>> handOverEach(List<OutboundMessage> messages,
+                                                              java.util.function.Predicate<OutboundMessage> stillWanted) {
+            if (messages.size() > held.get()) {
+                throw new IllegalStateException("hand-over of " + messages.size() + " with " + held.get() + " slots held");
             }
-            free(n - messages.size());
+            return each(messages, stillWanted, false);
+        }
+
+        private CompletionStage<List<SendResult>> each(List<OutboundMessage> messages,
+                                                       java.util.function.Predicate<OutboundMessage> stillWanted,
+                                                       boolean freeAnswered) {
             List<CompletableFuture<SendResult>> answers = new java.util.ArrayList<>(messages.size());
             for (OutboundMessage m : messages) {
                 boolean wanted;
                 try {
                     wanted = stillWanted.test(m);
                 } catch (RuntimeException e) {
-                    free(1);
+                    if (freeAnswered) {
+                        giveBack(1);
+                    }
                     answers.add(CompletableFuture.failedFuture(e));
                     continue;
                 }
                 if (!wanted) {
-                    free(1);
+                    if (freeAnswered) {
+                        giveBack(1);
+                    }
                     answers.add(CompletableFuture.completedFuture(null));
                     continue;
                 }
@@ -233,11 +269,14 @@ public final class WindowedConnector extends ForwardingConnector {
                 try {
                     stage = delegate().send(m);
                 } catch (RuntimeException e) {
-                    free(1);
+                    if (freeAnswered) {
+                        giveBack(1);
+                    }
                     answers.add(CompletableFuture.failedFuture(e));
                     continue;
                 }
-                answers.add(stage.toCompletableFuture().whenComplete((r, e) -> free(1)));
+                answers.add(freeAnswered ? stage.toCompletableFuture().whenComplete((r, e) -> giveBack(1))
+                        : stage.toCompletableFuture());
             }
             return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).thenApply(v -> {
                 List<SendResult> out = new java.util.ArrayList<>(answers.size());
@@ -246,10 +285,59 @@ public final class WindowedConnector extends ForwardingConnector {
             });
         }
 
-        /** Gives every slot back unused; does nothing if they were already used or released. */
+        /**
+         * Frees {@code k} of the slots held (waiting acquisitions that now fit are granted).
+         *
+         * @throws IllegalStateException if fewer than {@code k} are held (nothing is freed)
+         */
+        public void free(int k) {
+            if (k < 0) {
+                throw new IllegalArgumentException("cannot free " + k + " slots");
+            }
+            held.getAndUpdate(h -> {
+                if (h < k) {
+                    throw new IllegalStateException("free " + k + " slots with " + h + " held");
+                }
+                return h - k;
+            });
+            giveBack(k);
+        }
+
+        /**
+         * Moves {@code k} held slots to a new holder (e.g. a retry group that waits apart).
+         *
+         * @throws IllegalStateException if fewer than {@code k} are held
+         */
+        public Slots split(int k) {
+            if (k < 1) {
+                throw new IllegalArgumentException("split needs k >= 1, got " + k);
+            }
+            held.getAndUpdate(h -> {
+                if (h < k) {
+                    throw new IllegalStateException("split " + k + " slots with " + h + " held");
+                }
+                return h - k;
+            });
+            return new Slots(k);
+        }
+
+        /** Gives back every slot still held; does nothing if they were used by sendAll/sendEach or freed. */
         public void release() {
-            if (used.compareAndSet(false, true)) {
-                free(n);
+            int k = held.getAndSet(0);
+            if (k > 0) {
+                giveBack(k);
+            }
+        }
+
+        /** For the single-use hand-overs: all {@link #count()} slots must still be held. */
+        private void takeAll() {
+            if (!used.compareAndSet(false, true)) {
+                throw new IllegalStateException("window slots already used");
+            }
+            int h = held.getAndSet(0);
+            if (h != n) {
+                giveBack(h);
+                throw new IllegalStateException("window slots already used or released");
             }
         }
     }

@@ -36,7 +36,8 @@ import org.roaringbitmap.buffer.MutableRoaringBitmap;
 /**
  * Claims made just in time: a group is claimed only right before its hand-over, given back (not
  * left unknown) when the run ends first, and not held claimed while the peer has refused it
- * (throttled) and it waits for its retry.
+ * (throttled) and it waits for its retry; and claimed ids without a recorded answer (what a crash
+ * turns unknown) never outnumber the connector's window.
  */
 class JustInTimeClaimsTest {
 
@@ -76,6 +77,87 @@ class JustInTimeClaimsTest {
             assertTrue(claims.abandonAll().isEmpty());
         } finally {
             io.shutdown();
+        }
+    }
+
+    @Test
+    void shouldNeverHoldMoreClaimedRecipientsWithoutARecordedAnswerThanTheWindow(@TempDir Path dir) throws Exception {
+        MutableRoaringBitmap audience = new MutableRoaringBitmap();
+        SuppressionSnapshot snapshot = fx.index.snapshot();
+        for (int id = 0; id < 6_000 && audience.getCardinality() < 2_000; id++) {
+            if (fx.expectedBeforeCaps(id, snapshot).equals("eligible")) {
+                audience.add(id);
+            }
+        }
+        CampaignSpec spec = CampaignFixture.spec("c-bounded", audience);
+        ExecutorService peer = Executors.newFixedThreadPool(2);
+        try (SendLedger capLedger = CampaignFixture.capLedger(dir.resolve("caps"));
+             OutcomeLedger ledger = OutcomeLedger.open(dir.resolve("ledger"), audience)) {
+            WatchClaims connector = new WatchClaims(ledger, peer);
+            ThrottleShards shards = fx.shards(testKit.system(), capLedger);
+            CampaignResult r = CampaignRun.run(testKit.system(), spec, fx.deps(shards, connector, dir.resolve("unused")),
+                    ledger, new CampaignRun.Control(), new LongAdder()).toCompletableFuture().get(60, TimeUnit.SECONDS);
+            shards.stop();
+            assertEquals(audience.getLongCardinality(), r.counts().get(Outcomes.SENT), r.counts().toString());
+            assertTrue(connector.transientFailures.get() > 0, "some sends failed transiently and were retried");
+            // Answers are written before their window slots are freed, and a transient failure keeps
+            // its slot through its backoff: claimed-without-answer stays within the window.
+            assertTrue(connector.mostClaimed.get() <= connector.window(),
+                    "claimed without a recorded answer at a hand-over: " + connector.mostClaimed.get()
+                            + ", window " + connector.window());
+            assertTrue(connector.mostClaimed.get() > 0, "the watch saw claims");
+        } finally {
+            peer.shutdown();
+        }
+    }
+
+    /**
+     * Answers from its own threads, like a peer; every 7th recipient's first send fails
+     * transiently; notes, at every hand-over, how many recipients the ledger holds claimed.
+     */
+    private static final class WatchClaims implements Connector {
+        private final OutcomeLedger ledger;
+        private final ExecutorService peer;
+        final Set<Integer> failedOnce = ConcurrentHashMap.newKeySet();
+        final AtomicLong transientFailures = new AtomicLong();
+        final AtomicLong mostClaimed = new AtomicLong();
+        private final AtomicLong accepted = new AtomicLong();
+
+        WatchClaims(OutcomeLedger ledger, ExecutorService peer) {
+            this.ledger = ledger;
+            this.peer = peer;
+        }
+
+        @Override
+        public String name() {
+            return "watch-claims";
+        }
+
+        @Override
+        public double maxRatePerSecond() {
+            return Double.POSITIVE_INFINITY;
+        }
+
+        @Override
+        public int window() {
+            return 64;
+        }
+
+        @Override
+        public CompletionStage<SendResult> send(OutboundMessage message) {
+            mostClaimed.accumulateAndGet(ledger.claimed().getLongCardinality(), Math::max);
+            boolean fail = message.recipientId() % 7 == 0 && failedOnce.add(message.recipientId());
+            return CompletableFuture.supplyAsync(() -> {
+                if (fail) {
+                    transientFailures.incrementAndGet();
+                    return new SendResult.TransientFailure("timeout");
+                }
+                return new SendResult.Accepted("m-" + accepted.incrementAndGet(), 0);
+            }, peer);
+        }
+
+        @Override
+        public void close() {
         }
     }
 

@@ -79,6 +79,38 @@ class WindowedConnectorTest {
     }
 
     @Test
+    void shouldKeepHandedOverSlotsHeldAfterTheAnswerUntilTheHolderFreesThem() throws Exception {
+        Held peer = new Held(4);
+        WindowedConnector w = WindowedConnector.wrap(peer);
+        WindowedConnector.Slots slots = w.acquire(4).toCompletableFuture().get(5, TimeUnit.SECONDS);
+        CompletableFuture<List<SendResult>> answers = slots.handOverEach(List.of(message(1), message(2), message(3)),
+                m -> m.recipientId() != 2).toCompletableFuture();
+        peer.answer(2);
+        List<SendResult> got = answers.get(5, TimeUnit.SECONDS);
+        assertEquals(null, got.get(1), "refused by the last check, not sent");
+        assertEquals(4, slots.held(), "answered, refused and unused slots all stay held");
+        CompletableFuture<WindowedConnector.Slots> next = w.acquire(1).toCompletableFuture();
+        assertFalse(next.isDone(), "the window is still full: the answers are not recorded yet");
+
+        WindowedConnector.Slots retry = slots.split(1);
+        assertEquals(3, slots.held());
+        slots.free(3);
+        assertTrue(next.get(5, TimeUnit.SECONDS).count() == 1, "freed: a waiting acquisition is granted");
+        assertThrows(IllegalStateException.class, () -> slots.free(1), "nothing left to free");
+
+        // The split-off slot carries a retry, and is held again after its answer.
+        CompletableFuture<List<SendResult>> again = retry.handOverEach(List.of(message(1)), m -> true).toCompletableFuture();
+        assertThrows(IllegalStateException.class, () -> retry.handOverEach(List.of(message(5), message(6)), m -> true),
+                "more messages than slots held");
+        peer.answer(1);
+        assertEquals(1, again.get(5, TimeUnit.SECONDS).size());
+        assertEquals(1, retry.held());
+        retry.release();
+        assertEquals(0, retry.held());
+        assertTrue(peer.maxInFlight.get() <= 4);
+    }
+
+    @Test
     void shouldGrantWaitingAcquisitionsInArrivalOrderWithoutEverOverflowingTheWindow() throws Exception {
         Held peer = new Held(4);
         WindowedConnector w = WindowedConnector.wrap(peer);
