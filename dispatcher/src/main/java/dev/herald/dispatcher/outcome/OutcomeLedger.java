@@ -190,6 +190,20 @@ public final class OutcomeLedger implements AutoCloseable {
     }
 
     /**
+     * Records a typed outcome: {@link Outcome.Deferred} as {@link #defer}, every other as
+     * {@link #record(String, ImmutableRoaringBitmap)} of its wire form.
+     *
+     * @throws IOException if the log cannot be written (see the string form for the other errors)
+     */
+    public void record(Outcome outcome, ImmutableRoaringBitmap ids) throws IOException {
+        if (outcome instanceof Outcome.Deferred d) {
+            defer(d.until(), ids);
+        } else {
+            record(outcome.wire(), ids);
+        }
+    }
+
+    /**
      * Defers unclaimed, not-final {@code ids} until {@code until} (ms precision); a deferred id
      * may be deferred again, claimed, or given a final outcome later.
      *

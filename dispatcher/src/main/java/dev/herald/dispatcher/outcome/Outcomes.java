@@ -86,7 +86,8 @@ public final class Outcomes {
                 + " suppressed:<scope>, capped:<rule>, failed:<reason> or expired:<reason>)");
     }
 
-    private static String checkReason(String reason) {
+    /** @return {@code reason} if it is 1..{@link #MAX_REASON} chars without whitespace or control characters */
+    static String checkReason(String reason) {
         if (reason == null || reason.isEmpty() || reason.length() > MAX_REASON) {
             throw new IllegalArgumentException("outcome reason must be 1.." + MAX_REASON + " chars, got "
                     + (reason == null ? "null" : "'" + reason + "'"));
