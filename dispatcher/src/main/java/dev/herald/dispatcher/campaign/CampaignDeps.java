@@ -1,6 +1,7 @@
 package dev.herald.dispatcher.campaign;
 
 import dev.herald.dispatcher.connector.Connector;
+import dev.herald.dispatcher.connector.WindowedConnector;
 import dev.herald.dispatcher.throttle.ThrottleShards;
 import dev.herald.suppression.RecipientDirectory;
 import dev.herald.suppression.SuppressionIndex;

@@ -1,5 +1,9 @@
 package dev.herald.dispatcher.campaign;
 
+import dev.herald.dispatcher.outcome.Outcome;
+import dev.herald.dispatcher.pipeline.CampaignGraph;
+import dev.herald.dispatcher.pipeline.DecisionCore;
+
 import dev.herald.dispatcher.outcome.Outcomes;
 import dev.herald.suppression.AudienceChunks;
 import dev.herald.suppression.Scope;
@@ -25,8 +29,8 @@ import org.roaringbitmap.buffer.MutableRoaringBitmap;
 
 /**
  * What a campaign would decide for its audience right now, without sending or storing anything:
- * the same stages as {@link CampaignPipeline} (suppression, quiet hours, frequency caps), each
- * read-only, chunk by chunk with bitmap algebra (never one object per recipient).
+ * the same decisions as the campaign's graph ({@link DecisionCore}: suppression, quiet hours,
+ * frequency caps), each read-only, chunk by chunk with bitmap algebra (never one object per recipient).
  *
  * <pre>{@code
  * CampaignPreview.Result r = CampaignPreview.of(deps, audience, "acme", "sms", "marketing", Instant.now(), null);
@@ -51,7 +55,8 @@ public final class CampaignPreview {
     public static final String SEND_NOW = "sendNow";
 
     /** Outcome families, in the order they are listed. */
-    public static final List<String> FAMILIES = List.of(SEND_NOW, "suppressed", Outcomes.DEFERRED, "capped", Outcomes.EXPIRED);
+    public static final List<String> FAMILIES = List.of(SEND_NOW, Outcome.Family.SUPPRESSED.wire(), Outcome.Family.DEFERRED.wire(),
+            Outcome.Family.CAPPED.wire(), Outcome.Family.EXPIRED.wire());
 
     /** Checks caps read-only for ids in one zone: what a reservation would decide, nothing recorded. */
     @FunctionalInterface
@@ -101,9 +106,8 @@ public final class CampaignPreview {
     public static Result of(CampaignDeps deps, ImmutableRoaringBitmap audience, String sender, String channel, String category,
                             Instant at, Instant expiresAt) {
         ZoneBuckets buckets = deps.zones().snapshot();
-        boolean marketing = !"transactional".equalsIgnoreCase(category); // as CampaignRun.capContext
         return of(audience, Scope.forMessage(sender, channel, category), deps.suppression().snapshot(),
-                QuietHoursPlan.of(deps.quietHours(), buckets, category, at), buckets, new CapContext(channel, category, marketing, ZoneOffset.UTC),
+                QuietHoursPlan.of(deps.quietHours(), buckets, category, at), buckets, CampaignGraph.capContext(channel, category),
                 deps.shards()::check, expiresAt);
     }
 
@@ -130,16 +134,20 @@ public final class CampaignPreview {
             add(outcomes, Outcomes.EXPIRED, audience.getLongCardinality());
         } else {
             AudienceChunks.forEach(audience, chunk -> {
-                MutableRoaringBitmap kept = snapshot.filter(chunk, scopes,
-                        (scope, hit) -> add(outcomes, Outcomes.suppressed(scope.toString()), hit.getLongCardinality()));
-                if (kept.isEmpty()) {
+                // the same decisions as the run's stages (DecisionCore), counted instead of recorded
+                DecisionCore.Split suppressed = DecisionCore.suppression(snapshot, chunk, scopes);
+                count(outcomes, suppressed);
+                if (suppressed.kept().isEmpty()) {
                     return;
                 }
-                QuietHoursDecision d = plan.decide(kept);
-                add(outcomes, Outcomes.NEVER_OPEN, d.neverOpen().getLongCardinality());
-                d.deferred().forEach((until, ids) -> add(outcomes, deferOrExpire(until, expiresAt), ids.getLongCardinality()));
-                if (!d.sendNow().isEmpty()) {
-                    checkCaps(d.sendNow(), buckets, ctx, caps, at, expiresAt, outcomes);
+                DecisionCore.Split quiet = DecisionCore.quietHours(plan, suppressed.kept(), expiresAt);
+                count(outcomes, quiet);
+                if (!quiet.kept().isEmpty()) {
+                    DecisionCore.byCapZone(buckets, quiet.kept()).forEach((zone, group) -> {
+                        ReservationBatch b = caps.check(group, ctx.inZone(zone), at);
+                        add(outcomes, SEND_NOW, b.reserved().getLongCardinality());
+                        count(outcomes, DecisionCore.caps(b, expiresAt));
+                    });
                 }
             });
         }
@@ -153,32 +161,8 @@ public final class CampaignPreview {
         return new Result(audience.getLongCardinality(), counts, detailed, at, System.nanoTime() - start);
     }
 
-    /** As the pipeline's caps stage: one check per zone (the first zone of each bucket), calendar windows local. */
-    private static void checkCaps(ImmutableRoaringBitmap ids, ZoneBuckets buckets, CapContext ctx, CapCheck caps, Instant at,
-                                  Instant expiresAt, Map<String, long[]> outcomes) {
-        Map<ZoneId, MutableRoaringBitmap> byZone = new HashMap<>();
-        List<ZoneBuckets.Bucket> all = buckets.buckets();
-        buckets.split(ids).forEach((bucket, part) -> {
-            ZoneId zone = bucket < 0 || all.get(bucket).zones().isEmpty() ? ZoneOffset.UTC : all.get(bucket).zones().zones().get(0);
-            MutableRoaringBitmap group = byZone.get(zone);
-            if (group == null) {
-                byZone.put(zone, part);
-            } else {
-                group.or(part);
-            }
-        });
-        byZone.forEach((zone, group) -> {
-            ReservationBatch b = caps.check(group, ctx.inZone(zone), at);
-            add(outcomes, SEND_NOW, b.reserved().getLongCardinality());
-            b.capped().forEach((outcome, capped) -> add(outcomes, outcome, capped.getLongCardinality()));
-            for (int i = 0; i < b.deferredCount(); i++) {
-                add(outcomes, deferOrExpire(b.deferredUntilAt(i), expiresAt), 1);
-            }
-        });
-    }
-
-    private static String deferOrExpire(Instant until, Instant expiresAt) {
-        return expiresAt != null && until.isAfter(expiresAt) ? Outcomes.EXPIRED : Outcomes.DEFERRED;
+    private static void count(Map<String, long[]> outcomes, DecisionCore.Split split) {
+        split.decided().forEach((outcome, ids) -> add(outcomes, outcome.wire(), ids.getLongCardinality()));
     }
 
     private static void add(Map<String, long[]> outcomes, String outcome, long n) {
@@ -188,11 +172,10 @@ public final class CampaignPreview {
     }
 
     /**
-     * {@code suppressed:global} → {@code suppressed}, {@code expired:never-open} → {@code expired};
-     * {@value #SEND_NOW}, {@code deferred}, {@code expired} as they are.
+     * {@code suppressed:global} → {@code suppressed}, {@code expired:never-open} → {@code expired}
+     * ({@link Outcome.Family}); {@value #SEND_NOW} as it is.
      */
     static String familyOf(String outcome) {
-        int colon = outcome.indexOf(':');
-        return colon < 0 ? outcome : outcome.substring(0, colon);
+        return SEND_NOW.equals(outcome) ? SEND_NOW : Outcome.Family.of(outcome).wire();
     }
 }

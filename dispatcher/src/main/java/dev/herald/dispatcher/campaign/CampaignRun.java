@@ -2,6 +2,9 @@ package dev.herald.dispatcher.campaign;
 
 import dev.herald.dispatcher.outcome.OutcomeLedger;
 import dev.herald.dispatcher.outcome.Outcomes;
+import dev.herald.dispatcher.pipeline.CampaignGraph;
+import dev.herald.dispatcher.pipeline.JustInTimeClaims;
+import dev.herald.dispatcher.pipeline.Recording;
 import dev.herald.dispatcher.render.Footer;
 import dev.herald.dispatcher.render.Renderer;
 import dev.herald.dispatcher.render.Template;
@@ -36,7 +39,7 @@ import org.apache.pekko.stream.javadsl.Source;
 import org.roaringbitmap.buffer.MutableRoaringBitmap;
 
 /**
- * Runs one campaign to the end of its stream: every pending audience id gets an outcome
+ * Runs one campaign to the end of its graph ({@link CampaignGraph}): every pending audience id gets an outcome
  * ({@code sent}, {@code suppressed:*}, {@code deferred}, {@code capped:*}, {@code failed:*}).
  *
  * <pre>{@code
@@ -54,10 +57,6 @@ import org.roaringbitmap.buffer.MutableRoaringBitmap;
  * not run twice at the same time (its ledger directory is single writer).
  */
 public final class CampaignRun {
-
-    /** Chunks buffered between chunk stages; each is ≤ 65,536 ids (≤ 8 KiB as a bitmap). */
-    public static final int CHUNK_BUFFER = 2;
-
 
     private CampaignRun() {
     }
@@ -124,7 +123,7 @@ public final class CampaignRun {
      * plus the deferred ones due now through the whole graph. A campaign past its
      * {@link CampaignSpec#expiresAt()} instead records {@code expired} for every pending and
      * deferred id. Quiet hours and caps follow the clock (the plan is rebuilt when a chunk
-     * arrives more than {@link #PLAN_REFRESH} after it was made).
+     * arrives more than {@link CampaignGraph#PLAN_REFRESH} after it was made).
      *
      * <pre>{@code
      * CampaignRun.Control control = new CampaignRun.Control();
@@ -153,7 +152,10 @@ public final class CampaignRun {
                 expireAll(ledger, decided, processed);
                 done = CompletableFuture.completedFuture(null);
             } else {
-                done = stream(system, spec, deps, ledger, control, decided, processed, now);
+                CampaignGraph.Running running = CampaignGraph.run(system, new CampaignGraph.Run(spec, deps,
+                        new Recording(ledger, decided, spec.expiresAt()), control::stopping, control.stamps::add, processed, now));
+                control.claims = running.claims();
+                done = running.done();
             }
         } catch (IOException | RuntimeException e) {
             done = CompletableFuture.failedFuture(e);
@@ -187,8 +189,7 @@ public final class CampaignRun {
 
     /** The cap context of the campaign's sends (its zone is set per zone group when reserving). */
     public static CapContext capContext(CampaignSpec spec) {
-        boolean marketing = !"transactional".equalsIgnoreCase(spec.category());
-        return new CapContext(spec.channel(), spec.category(), marketing, ZoneOffset.UTC);
+        return CampaignGraph.capContext(spec.channel(), spec.category());
     }
 
     /**
@@ -208,78 +209,6 @@ public final class CampaignRun {
      */
     public static long unknownBound(int window) {
         return (long) UNKNOWN_BOUND_WINDOWS * window;
-    }
-
-    /** How old a quiet-hours plan may get before it is made again for the current time. */
-    public static final Duration PLAN_REFRESH = Duration.ofSeconds(1);
-
-    /**
-     * Quiet hours are checked again at hand-over for recipients whose chunk was decided longer
-     * ago than this (so a message held by a slow connector does not go out after its window closed).
-     */
-    public static final Duration QUIET_HOURS_RECHECK = Duration.ofSeconds(2);
-
-    private static CompletionStage<?> stream(ActorSystem<?> system, CampaignSpec spec, CampaignDeps deps, OutcomeLedger ledger,
-                                             Control control, LongAdder decided, AtomicLong processed, Instant now) {
-        List<Scope> scopes = Scope.forMessage(spec.sender(), spec.channel(), spec.category());
-        ZoneBuckets buckets = deps.zones().snapshot();
-        Supplier<QuietHoursPlan> plans = planSource(deps, buckets, spec.category(), now);
-        Priority priority = "transactional".equalsIgnoreCase(spec.category()) ? Priority.TRANSACTIONAL : Priority.MARKETING;
-        CapContext ctx = capContext(spec);
-        Renderer renderer = new Renderer(Template.parse(spec.template()),
-                spec.footer().isEmpty() ? null : Footer.of(spec.footer()));
-        if (deps.unsubscribeLinks() != null && renderer.template().fields().contains(Renderer.UNSUBSCRIBE_URL)) {
-            renderer = renderer.withUnsubscribeUrls(deps.unsubscribeLinks().urls(spec.id()));
-        }
-        Map<Integer, Long> decidedAt = new ConcurrentHashMap<>();
-        JustInTimeClaims claims = new JustInTimeClaims(ledger,
-                system.dispatchers().lookup(org.apache.pekko.actor.typed.DispatcherSelector.blocking()), spec.expiresAt());
-        control.claims = claims;
-        SendStage.Settings send = new SendStage.Settings(spec, deps.directory(), deps.suppression(), scopes, renderer,
-                deps.connector(), deps.rateLimiter(), priority, SendStage.Retry.defaults(), control::stopping,
-                new SendStage.QuietHoursCheck(plans, decidedAt, QUIET_HOURS_RECHECK), claims);
-        Attributes chunkBuffer = Attributes.inputBuffer(1, CHUNK_BUFFER);
-        MutableRoaringBitmap ids = ledger.pending().toMutableRoaringBitmap();
-        ids.or(ledger.deferredDue(now));
-        return Source.lazySource(() -> Source.from(AudienceChunks.split(ids)))
-                .takeWhile(chunk -> !control.stopping())
-                .map(chunk -> {
-                    processed.addAndGet(chunk.getLongCardinality());
-                    return chunk;
-                })
-                .via(CampaignPipeline.suppression(deps.suppression(), scopes, ledger, decided).withAttributes(chunkBuffer))
-                .via(CampaignPipeline.quietHours(plans, spec.expiresAt(), ledger, decided, decidedAt).withAttributes(chunkBuffer))
-                .via(CampaignPipeline.caps(deps.shards(), ctx, buckets, deps.clock(), spec.expiresAt(), deps.askTimeout(),
-                        ledger, 2, decided).withAttributes(chunkBuffer))
-                .map(reservations -> {
-                    reservations.forEach(b -> control.stamps.add(b.stamp()));
-                    return reservations;
-                })
-                // in units of the connector's window, not claimed yet: the send stage claims each group
-                // just in time, once it holds its window slots, so a crash makes at most one window unknown
-                .mapConcat(reservations -> CampaignPipeline.units(reservations, deps.connector().window()))
-                .via(SendStage.flow(system, send).addAttributes(Attributes.inputBuffer(1, 1)))
-                // the send stage wrote the claimed ids' answers already; this settles cap reservations
-                // and records what was decided before a claim (unknown recipient, render failures)
-                .via(CampaignPipeline.record(ledger, deps.shards(), deps.askTimeout(), deps.connector().window(),
-                        Duration.ofMillis(20), decided, spec.expiresAt()))
-                .toMat(Sink.ignore(), Keep.right())
-                .named("campaign-" + spec.id())
-                .run(system);
-    }
-
-    /** The plan at {@code first}, then a fresh one per chunk once the clock is {@link #PLAN_REFRESH} past it. */
-    private static Supplier<QuietHoursPlan> planSource(CampaignDeps deps, ZoneBuckets buckets, String category, Instant first) {
-        AtomicReference<QuietHoursPlan> current = new AtomicReference<>(QuietHoursPlan.of(deps.quietHours(), buckets, category, first));
-        return () -> {
-            QuietHoursPlan plan = current.get();
-            Instant now = deps.clock().instant();
-            if (Duration.between(plan.now(), now).compareTo(PLAN_REFRESH) >= 0) {
-                plan = QuietHoursPlan.of(deps.quietHours(), buckets, category, now);
-                current.set(plan);
-            }
-            return plan;
-        };
     }
 
     private static void expireAll(OutcomeLedger ledger, LongAdder decided, AtomicLong processed) throws IOException {

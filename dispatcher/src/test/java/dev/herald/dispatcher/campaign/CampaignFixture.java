@@ -46,24 +46,24 @@ import org.roaringbitmap.buffer.ImmutableRoaringBitmap;
 import org.roaringbitmap.buffer.MutableRoaringBitmap;
 
 /** A synthetic data directory, policy and cap ledger shared by the campaign tests. */
-final class CampaignFixture implements AutoCloseable {
+public final class CampaignFixture implements AutoCloseable {
 
-    static final long SEED = 20_240_601L;
+    public static final long SEED = 20_240_601L;
     /** Wednesday 18:30 UTC: Europe mostly open (France closed at 20:30), Asia closed, the Americas open. */
-    static final Instant NOW = Instant.parse("2026-06-10T18:30:00Z");
-    static final String SENDER = "demo";
-    static final String CHANNEL = "sms";
-    static final String CATEGORY = "marketing";
-    static final List<Scope> SCOPES = Scope.forMessage(SENDER, CHANNEL, CATEGORY);
+    public static final Instant NOW = Instant.parse("2026-06-10T18:30:00Z");
+    public static final String SENDER = "demo";
+    public static final String CHANNEL = "sms";
+    public static final String CATEGORY = "marketing";
+    public static final List<Scope> SCOPES = Scope.forMessage(SENDER, CHANNEL, CATEGORY);
     private static final AtomicInteger NAMES = new AtomicInteger();
 
-    final HeraldData data;
-    final RecipientDirectory directory;
-    final SuppressionIndex index;
-    final ZoneIndex zones;
-    final QuietHoursPolicy policy;
+    public final HeraldData data;
+    public final RecipientDirectory directory;
+    public final SuppressionIndex index;
+    public final ZoneIndex zones;
+    public final QuietHoursPolicy policy;
 
-    CampaignFixture(Path root, int recipients) throws IOException {
+    public CampaignFixture(Path root, int recipients) throws IOException {
         System.out.println("CampaignFixture seed " + SEED + ", " + recipients + " recipients");
         data = SyntheticAudience.openData(root, recipients);
         SyntheticAudience.of(AudienceSpec.defaults().withRecipients(recipients).withSeed(SEED)).populate(data, (p, d, t) -> { });
@@ -74,47 +74,47 @@ final class CampaignFixture implements AutoCloseable {
     }
 
     /** Ids {@code [0, n)}. */
-    static ImmutableRoaringBitmap range(int n) {
+    public static ImmutableRoaringBitmap range(int n) {
         MutableRoaringBitmap b = new MutableRoaringBitmap();
         b.add(0L, n);
         return b;
     }
 
     /** A marketing cap of 1 per local calendar day, dropping. */
-    static SendLedger capLedger(Path dir) throws IOException {
+    public static SendLedger capLedger(Path dir) throws IOException {
         FrequencyCaps caps = FrequencyCaps.of(List.of(new CapRule("daily", 1, CapWindow.calendar(CapWindow.Period.DAY),
                 CapScope.MARKETING, Optional.empty(), CapAction.DROP)));
         return SendLedger.open(dir, caps, new SendLedgerOptions(SendLedgerOptions.Store.MMAP, 4, 1 << 16), name -> null);
     }
 
     /** Counts one earlier marketing send today for {@code ids}, straight in the ledger. */
-    static void seedSends(SendLedger ledger, ImmutableRoaringBitmap ids) {
+    public static void seedSends(SendLedger ledger, ImmutableRoaringBitmap ids) {
         ReservationBatch b = ledger.reserve(ids, CapContext.marketing(CHANNEL, CATEGORY, ZoneOffset.UTC), NOW);
         ledger.confirm(b.reserved(), b.stamp());
     }
 
-    ThrottleShards shards(ActorSystem<?> system, SendLedger ledger) {
+    public ThrottleShards shards(ActorSystem<?> system, SendLedger ledger) {
         return ThrottleShards.spawn(system, "campaign-throttle-" + NAMES.incrementAndGet(), ledger, 2,
                 ThrottleShards.idsPerShard(directory.size(), 2));
     }
 
-    CampaignDeps deps(ThrottleShards shards, Connector connector, Path ledgerRoot) {
+    public CampaignDeps deps(ThrottleShards shards, Connector connector, Path ledgerRoot) {
         return new CampaignDeps(directory, index, zones, policy, shards, connector, null, ledgerRoot,
                 Clock.fixed(NOW, ZoneOffset.UTC), Duration.ofSeconds(10));
     }
 
-    CampaignDeps deps(ThrottleShards shards, Connector connector, Path ledgerRoot, Clock clock) {
+    public CampaignDeps deps(ThrottleShards shards, Connector connector, Path ledgerRoot, Clock clock) {
         return new CampaignDeps(directory, index, zones, policy, shards, connector, null, ledgerRoot, clock,
                 Duration.ofSeconds(10));
     }
 
-    static CampaignSpec spec(String id, ImmutableRoaringBitmap audience) {
+    public static CampaignSpec spec(String id, ImmutableRoaringBitmap audience) {
         return new CampaignSpec(id, "Spring sale " + id, CHANNEL, CATEGORY, SENDER,
                 "Hi {{first_name}}, spring sale today!", "Reply STOP to opt out", audience);
     }
 
     /** What the pipeline should decide for one recipient before caps, computed per recipient. */
-    String expectedBeforeCaps(int id, SuppressionSnapshot snapshot) {
+    public String expectedBeforeCaps(int id, SuppressionSnapshot snapshot) {
         if (snapshot.isSuppressed(id, SCOPES)) {
             return "suppressed";
         }
@@ -124,7 +124,7 @@ final class CampaignFixture implements AutoCloseable {
     }
 
     /** The accepted log of {@code connector}, as recipient → how many times, for {@code campaign}. */
-    static Map<Integer, Integer> sentCounts(SimulatedConnector connector, String campaign) throws IOException {
+    public static Map<Integer, Integer> sentCounts(SimulatedConnector connector, String campaign) throws IOException {
         Map<Integer, Integer> counts = new HashMap<>();
         for (AcceptedLogEntry e : SimulatedConnector.readLog(connector.logFile())) {
             if (campaign == null || e.campaignId().equals(campaign)) {
@@ -135,7 +135,7 @@ final class CampaignFixture implements AutoCloseable {
     }
 
     /** Every audience id's outcome from the campaign's ledger (reopened read-write, then closed). */
-    static Map<Integer, RecipientOutcome> outcomes(Path ledgerRoot, CampaignSpec spec) throws IOException {
+    public static Map<Integer, RecipientOutcome> outcomes(Path ledgerRoot, CampaignSpec spec) throws IOException {
         Map<Integer, RecipientOutcome> out = new HashMap<>();
         try (OutcomeLedger ledger = OutcomeLedger.open(ledgerRoot.resolve(spec.id()), spec.audience())) {
             if (ledger.recovery().unknownCount() > 0) {

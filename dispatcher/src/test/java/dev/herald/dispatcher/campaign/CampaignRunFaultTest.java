@@ -1,5 +1,6 @@
 package dev.herald.dispatcher.campaign;
 
+import dev.herald.dispatcher.connector.WindowedConnector;
 import static dev.herald.dispatcher.campaign.CampaignFixture.range;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

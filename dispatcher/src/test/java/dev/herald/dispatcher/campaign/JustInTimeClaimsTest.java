@@ -1,5 +1,6 @@
 package dev.herald.dispatcher.campaign;
 
+import dev.herald.dispatcher.pipeline.JustInTimeClaims;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,10 +1,11 @@
-package dev.herald.dispatcher.campaign;
+package dev.herald.dispatcher.pipeline;
 
-import dev.herald.dispatcher.campaign.CampaignPipeline.Claimed;
-import dev.herald.dispatcher.campaign.CampaignPipeline.Delivery;
+import dev.herald.dispatcher.campaign.CampaignSpec;
 import dev.herald.dispatcher.connector.Connector;
+import dev.herald.dispatcher.connector.WindowedConnector;
 import dev.herald.dispatcher.connector.OutboundMessage;
 import dev.herald.dispatcher.connector.SendResult;
+import dev.herald.dispatcher.outcome.Outcome;
 import dev.herald.dispatcher.outcome.Outcomes;
 import dev.herald.dispatcher.render.RenderedMessage;
 import dev.herald.dispatcher.render.Renderer;
@@ -71,7 +72,7 @@ import org.roaringbitmap.IntIterator;
  *
  * <p><b>Stopping.</b> Once {@link Settings#stop()} answers true, nothing more is handed over: the
  * ids of the batches still to send, those waiting for the rate limiter and those waiting to retry
- * come out as {@link CampaignPipeline#RETURNED}; sends already with the connector finish normally.
+ * come out as {@link Delivery#returned() returned}; sends already with the connector finish normally.
  *
  * <p><b>Waiting.</b> Rate-limit waits and retry backoffs are scheduled on the actor system's
  * scheduler; no thread sleeps. A throttled or transiently failed message
@@ -121,7 +122,7 @@ public final class SendStage {
      * @param priority    marketing or transactional
      * @param retry       backoff policy
      * @param stop        true once the run is to stop: ids not yet handed over (first sends and
-     *                    retries alike) come out as {@link CampaignPipeline#RETURNED}
+     *                    retries alike) come out as {@link Delivery#returned() returned}
      * @param quietHours  the quiet-hours re-check at hand-over, or null for none
      * @param claims      just-in-time claims: each group is claimed right before its hand-over; or
      *                    null when the input ids are claimed already
@@ -147,7 +148,7 @@ public final class SendStage {
     /**
      * Quiet hours again right before the hand-over, for ids whose chunk was decided more than
      * {@code maxAge} ago (a slow connector or rate limit can hold a message for minutes): those
-     * now in quiet hours come out as {@link CampaignPipeline#deferredUntil deferred}.
+     * now in quiet hours come out as {@link Outcome.Deferred deferred}.
      *
      * @param plans     the current plan (refreshed by the caller as the clock moves)
      * @param decidedAt chunk key ({@code id >>> 16}) → epoch ms of the plan that decided it
@@ -255,7 +256,7 @@ public final class SendStage {
             this.first = new ArrayList<>(b.ids().length);
             if (s.stop().getAsBoolean()) {
                 for (int id : b.ids()) {
-                    decide(id, CampaignPipeline.RETURNED, inputClaimed);
+                    returned(id, inputClaimed);
                 }
                 return;
             }
@@ -264,7 +265,7 @@ public final class SendStage {
                 // Only the number and the template's fields: the rest of the record is not decoded.
                 Optional<RecipientFields> r = s.directory().fields(id, names);
                 if (r.isEmpty()) {
-                    decide(id, Outcomes.failed("unknown-recipient"), inputClaimed);
+                    decide(id, new Outcome.Failed("unknown-recipient"), inputClaimed);
                     continue;
                 }
                 try {
@@ -272,7 +273,7 @@ public final class SendStage {
                     first.add(new Attempt(OutboundMessage.of(s.spec().id(), id, r.get().e164(), s.spec().sender(), rendered,
                             s.priority(), s.spec().channel()), 1, 1, inputClaimed));
                 } catch (RuntimeException e) {
-                    decide(id, Outcomes.failed("render:" + e.getClass().getSimpleName()), inputClaimed);
+                    decide(id, new Outcome.Failed("render:" + e.getClass().getSimpleName()), inputClaimed);
                 }
             }
         }
@@ -287,15 +288,23 @@ public final class SendStage {
             });
         }
 
-        private void decide(int id, String outcome, boolean claimed) {
-            deliveries.add(new Delivery(id, stampOf(id), outcome, claimed));
+        private void decide(int id, Outcome outcome, boolean claimed) {
+            deliveries.add(Delivery.of(id, stampOf(id), outcome, claimed));
+        }
+
+        private void returned(int id, boolean claimed) {
+            deliveries.add(Delivery.returned(id, stampOf(id), claimed));
+        }
+
+        private void returned(Attempt a) {
+            returned(a.message().recipientId(), a.claimed());
         }
 
         private long stampOf(int id) {
             return stampById == null ? stamp : stampById.get(id);
         }
 
-        private void decide(Attempt a, String outcome) {
+        private void decide(Attempt a, Outcome outcome) {
             decide(a.message().recipientId(), outcome, a.claimed());
         }
 
@@ -306,7 +315,7 @@ public final class SendStage {
             }
             if (s.stop().getAsBoolean()) {
                 // Not handed over (or answered throttled / transient-failed): safe to give back unsent.
-                waiting.forEach(a -> decide(a, CampaignPipeline.RETURNED));
+                waiting.forEach(this::returned);
                 return CompletableFuture.completedFuture(null);
             }
             List<Attempt> group = waiting;
@@ -346,16 +355,27 @@ public final class SendStage {
          */
         private final class Settling {
             private final List<Attempt> attempts = new ArrayList<>();
-            private final List<String> outcomes = new ArrayList<>();
+            /** Same positions as {@link #attempts}; null where given back (returned). */
+            private final List<Outcome> outcomes = new ArrayList<>();
             private final MutableRoaringBitmap unclaim = new MutableRoaringBitmap();
 
             /** Decides {@code a}: held for the ledger if claimed under just-in-time claims, else at once. */
-            void decide(Attempt a, String outcome) {
+            void decide(Attempt a, Outcome outcome) {
                 if (a.claimed() && s.claims() != null) {
                     attempts.add(a);
                     outcomes.add(outcome);
                 } else {
                     BatchSend.this.decide(a, outcome);
+                }
+            }
+
+            /** Gives {@code a} back unsent (the run stops): un-claimed, pending again. */
+            void giveBack(Attempt a) {
+                if (a.claimed() && s.claims() != null) {
+                    attempts.add(a);
+                    outcomes.add(null);
+                } else {
+                    returned(a);
                 }
             }
 
@@ -373,12 +393,17 @@ public final class SendStage {
                     slots.free(free);
                     return CompletableFuture.completedFuture(null);
                 }
-                java.util.Map<String, MutableRoaringBitmap> byOutcome = new java.util.HashMap<>();
+                java.util.Map<Outcome, MutableRoaringBitmap> byOutcome = new java.util.HashMap<>();
+                MutableRoaringBitmap givenBack = new MutableRoaringBitmap();
                 for (int i = 0; i < attempts.size(); i++) {
-                    byOutcome.computeIfAbsent(outcomes.get(i), k -> new MutableRoaringBitmap())
-                            .add(attempts.get(i).message().recipientId());
+                    int id = attempts.get(i).message().recipientId();
+                    if (outcomes.get(i) == null) {
+                        givenBack.add(id);
+                    } else {
+                        byOutcome.computeIfAbsent(outcomes.get(i), k -> new MutableRoaringBitmap()).add(id);
+                    }
                 }
-                return s.claims().settle(byOutcome, unclaim).thenRun(() -> {
+                return s.claims().settle(byOutcome, givenBack, unclaim).thenRun(() -> {
                     for (int i = 0; i < attempts.size(); i++) {
                         int id = attempts.get(i).message().recipientId();
                         deliveries.add(new Delivery(id, stampOf(id), outcomes.get(i), true, true));
@@ -399,14 +424,14 @@ public final class SendStage {
                 List<OutboundMessage> messages = new ArrayList<>(group.size());
                 Settling settling = new Settling();
                 if (s.stop().getAsBoolean()) {
-                    group.forEach(a -> settling.decide(a, CampaignPipeline.RETURNED));
+                    group.forEach(settling::giveBack);
                     return settling.write(slots, slots.held());
                 }
                 SuppressionSnapshot snapshot = s.suppression().snapshot();
                 for (Attempt a : group) {
                     String suppressedBy = suppressedBy(snapshot, a.message().recipientId(), s.scopes());
                     if (suppressedBy != null) {
-                        settling.decide(a, Outcomes.suppressed(suppressedBy));
+                        settling.decide(a, new Outcome.Suppressed(suppressedBy));
                     } else {
                         sending.add(a);
                         messages.add(a.message());
@@ -429,13 +454,13 @@ public final class SendStage {
                 return s.claims().claim(toClaim).thenCompose(ticket -> {
                     if (!s.claims().take(ticket)) {
                         // The run ended meanwhile and released the group: it must not be handed over.
-                        sending.forEach(a -> decide(a.message().recipientId(), CampaignPipeline.RETURNED, false));
+                        sending.forEach(a -> returned(a.message().recipientId(), false));
                         return settling.write(slots, slots.held());
                     }
                     List<Attempt> claimed = new ArrayList<>(sending.size());
                     sending.forEach(a -> claimed.add(new Attempt(a.message(), a.transientTry(), a.throttledTry(), true)));
                     if (s.stop().getAsBoolean()) {
-                        claimed.forEach(a -> settling.decide(a, CampaignPipeline.RETURNED));
+                        claimed.forEach(settling::giveBack);
                         return settling.write(slots, slots.held());
                     }
                     return gateAndSend(claimed, messages, slots, settling);
@@ -491,7 +516,7 @@ public final class SendStage {
                 for (int i = 0; i < sending.size(); i++) {
                     int id = sending.get(i).message().recipientId();
                     if (results.get(i) == null) {
-                        settling.decide(sending.get(i), Outcomes.suppressed(lastMoment.get(id)));
+                        settling.decide(sending.get(i), new Outcome.Suppressed(lastMoment.get(id)));
                     } else {
                         handed.add(sending.get(i));
                         answers.add(results.get(i));
@@ -529,7 +554,7 @@ public final class SendStage {
                 if (closed.contains(a.message().recipientId())) {
                     d.deferred().forEach((until, ids) -> {
                         if (ids.contains(a.message().recipientId())) {
-                            settling.decide(a, CampaignPipeline.deferredUntil(until));
+                            settling.decide(a, new Outcome.Deferred(until));
                         }
                     });
                     sending.remove(i);
@@ -552,13 +577,13 @@ public final class SendStage {
                 Attempt a = sent.get(i);
                 int id = a.message().recipientId();
                 SendResult result = results.get(i);
-                if (result instanceof SendResult.Accepted) {
-                    settling.decide(a, Outcomes.SENT);
+                if (result instanceof SendResult.Accepted accepted) {
+                    settling.decide(a, new Outcome.Sent(accepted.messageId()));
                 } else if (result instanceof SendResult.Failed f) {
-                    settling.decide(a, Outcomes.failed(reason(f.reason())));
+                    settling.decide(a, new Outcome.Failed(reason(f.reason())));
                 } else if (result instanceof SendResult.Throttled t) {
                     if (a.throttledTry() >= s.retry().throttledAttempts()) {
-                        settling.decide(a, Outcomes.failed("throttled"));
+                        settling.decide(a, new Outcome.Failed("throttled"));
                     } else {
                         Duration wait = s.retry().backoff(a.throttledTry());
                         Duration after = t.retryAfter().filter(d -> d.compareTo(wait) > 0).orElse(wait);
@@ -574,7 +599,7 @@ public final class SendStage {
                 } else {
                     SendResult.TransientFailure tf = (SendResult.TransientFailure) result;
                     if (a.transientTry() >= s.retry().transientAttempts()) {
-                        settling.decide(a, Outcomes.failed(reason(tf.reason())));
+                        settling.decide(a, new Outcome.Failed(reason(tf.reason())));
                     } else {
                         keep++;
                         transientRetries.computeIfAbsent(s.retry().backoff(a.transientTry()), d -> new ArrayList<>())

@@ -1,9 +1,9 @@
-package dev.herald.dispatcher.campaign;
+package dev.herald.dispatcher.pipeline;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.herald.dispatcher.campaign.CampaignPipeline.Claimed;
+import dev.herald.dispatcher.campaign.CampaignFixture;
 import dev.herald.throttle.CapContext;
 import dev.herald.throttle.ReservationBatch;
 import dev.herald.throttle.SendLedger;
@@ -19,12 +19,12 @@ import org.junit.jupiter.api.io.TempDir;
 import org.roaringbitmap.buffer.MutableRoaringBitmap;
 
 /** A chunk's reservations (one per zone) become claim units that span them: all full but the last. */
-class ClaimUnitsTest {
+class ClaimStageTest {
 
     @Test
     void shouldCutAChunksReservationsIntoFullUnitsKeepingEachIdsStampAndOrder(@TempDir Path dir) throws Exception {
         long seed = 0x5eed_c1a1L;
-        System.out.println("ClaimUnitsTest seed " + seed);
+        System.out.println("ClaimStageTest seed " + seed);
         Random random = new Random(seed);
         try (SendLedger ledger = CampaignFixture.capLedger(dir)) {
             int next = 0;
@@ -51,7 +51,7 @@ class ClaimUnitsTest {
                     });
                 }
                 int unit = 1 + random.nextInt(1_024);
-                List<Claimed> units = CampaignPipeline.units(reservations, unit);
+                List<Claimed> units = ClaimStage.units(reservations, unit);
                 List<Integer> ids = new ArrayList<>();
                 List<Long> stamps = new ArrayList<>();
                 for (int u = 0; u < units.size(); u++) {

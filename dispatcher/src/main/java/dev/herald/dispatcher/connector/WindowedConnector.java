@@ -1,9 +1,5 @@
-package dev.herald.dispatcher.campaign;
+package dev.herald.dispatcher.connector;
 
-import dev.herald.dispatcher.connector.Connector;
-import dev.herald.dispatcher.connector.ForwardingConnector;
-import dev.herald.dispatcher.connector.OutboundMessage;
-import dev.herald.dispatcher.connector.SendResult;
 
 import java.util.ArrayDeque;
 import java.util.List;
@@ -97,7 +93,7 @@ public final class WindowedConnector extends ForwardingConnector {
     }
 
     /** @return acquisitions waiting for window slots now (for tests and metrics) */
-    int waitingAcquisitions() {
+    public int waitingAcquisitions() {
         synchronized (lock) {
             return waiting.size();
         }

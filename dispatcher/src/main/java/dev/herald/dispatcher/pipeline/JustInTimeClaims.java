@@ -1,5 +1,6 @@
-package dev.herald.dispatcher.campaign;
+package dev.herald.dispatcher.pipeline;
 
+import dev.herald.dispatcher.outcome.Outcome;
 import dev.herald.dispatcher.outcome.OutcomeLedger;
 
 import java.io.IOException;
@@ -103,22 +104,23 @@ public final class JustInTimeClaims {
 
     /**
      * Writes the answers of claimed ids to the ledger (as the record stage would: see
-     * {@link CampaignPipeline#settle}) and un-claims {@code unclaim}, before the send stage frees
+     * {@link RecordStage#settle}) and un-claims {@code unclaim}, before the send stage frees
      * their window slots: so what a crash can leave claimed without an answer is never more than
      * the window holds.
      *
-     * @param byOutcome claimed ids by send-stage outcome ({@code sent}, {@code failed:*},
-     *                  {@code suppressed:*}, {@link CampaignPipeline#RETURNED}, deferred)
+     * @param byOutcome claimed ids by answer ({@code sent}, {@code failed:*}, {@code suppressed:*}, deferred)
+     * @param returned  claimed ids given back unsent (pending again), may be empty
      * @param unclaim   claimed ids to make pending again (answered throttled: retried later), may be empty
      * @return completed once written (not fsynced: a killed process loses none); failed if the
      *     ledger refused or could not write
      */
-    public CompletionStage<Void> settle(Map<String, MutableRoaringBitmap> byOutcome, MutableRoaringBitmap unclaim) {
+    public CompletionStage<Void> settle(Map<Outcome, MutableRoaringBitmap> byOutcome, MutableRoaringBitmap returned,
+                                        MutableRoaringBitmap unclaim) {
         return CompletableFuture.runAsync(() -> {
             if (!unclaim.isEmpty()) {
-                CampaignPipeline.io(() -> ledger.release(unclaim));
+                Recording.io(() -> ledger.release(unclaim));
             }
-            CampaignPipeline.settle(ledger, byOutcome, new MutableRoaringBitmap(), expiresAt);
+            RecordStage.settle(ledger, byOutcome, returned, new MutableRoaringBitmap(), expiresAt);
         }, io);
     }
 

@@ -1,13 +1,10 @@
-package dev.herald.dispatcher.campaign;
+package dev.herald.dispatcher.connector;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.herald.dispatcher.connector.Connector;
-import dev.herald.dispatcher.connector.OutboundMessage;
-import dev.herald.dispatcher.connector.SendResult;
 import dev.herald.dispatcher.render.Encoding;
 import dev.herald.throttle.Priority;
 
