@@ -1,0 +1,165 @@
+package dev.herald.dispatcher.pipeline;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.herald.dispatcher.campaign.CampaignFixture;
+import dev.herald.dispatcher.connector.Connector;
+import dev.herald.dispatcher.connector.OutboundMessage;
+import dev.herald.dispatcher.connector.SendResult;
+import dev.herald.dispatcher.outcome.Outcome;
+import dev.herald.dispatcher.outcome.OutcomeLedger;
+import dev.herald.dispatcher.render.Renderer;
+import dev.herald.dispatcher.render.Template;
+import dev.herald.suppression.SuppressionSnapshot;
+import dev.herald.throttle.Priority;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.roaringbitmap.buffer.MutableRoaringBitmap;
+
+/**
+ * The send stage gives every id exactly one answer: accepted (with the peer's message id),
+ * refused for good, retried after throttling or a transient failure until accepted, suppressed
+ * at the last check; with just-in-time claims it writes the claimed ids' answers itself.
+ */
+class SendStageTest {
+
+    private static final ActorTestKit testKit = ActorTestKit.create();
+    @TempDir
+    static Path shared;
+    private static CampaignFixture fx;
+
+    @BeforeAll
+    static void populate() throws Exception {
+        fx = new CampaignFixture(shared.resolve("data"), 2_000);
+    }
+
+    @AfterAll
+    static void shutdown() {
+        testKit.shutdownTestKit();
+        fx.close();
+    }
+
+    @Test
+    void shouldAnswerEveryIdOnceRetryingWhatThePeerDidNotTake(@TempDir Path dir) throws Exception {
+        SuppressionSnapshot snapshot = fx.index.snapshot();
+        MutableRoaringBitmap ids = new MutableRoaringBitmap();
+        int suppressed = -1;
+        for (int id = 0; id < 2_000 && ids.getCardinality() < 300; id++) {
+            if (!snapshot.isSuppressed(id, CampaignFixture.SCOPES)) {
+                ids.add(id);
+            } else if (suppressed < 0) {
+                suppressed = id;
+                ids.add(id); // suppressed before the stage: caught by its check before the hand-over
+            }
+        }
+        int[] all = ids.toArray();
+        long[] stamps = new long[all.length];
+        java.util.Arrays.fill(stamps, 42L);
+        Moody peer = new Moody();
+        ExecutorService io = Executors.newSingleThreadExecutor();
+        try (OutcomeLedger ledger = OutcomeLedger.open(dir, ids)) {
+            JustInTimeClaims claims = new JustInTimeClaims(ledger, io);
+            SendStage.Settings s = new SendStage.Settings(CampaignFixture.spec("c-send", ids), fx.directory, fx.index,
+                    CampaignFixture.SCOPES, new Renderer(Template.parse("Hi {{first_name}}"), null), peer, null,
+                    Priority.MARKETING, new SendStage.Retry(Duration.ofMillis(1), Duration.ofMillis(5), 5, 5), () -> false, null,
+                    claims);
+            List<Delivery> out = Source.single(new Claimed(all, stamps)).via(SendStage.flow(testKit.system(), s))
+                    .runWith(Sink.seq(), testKit.system()).toCompletableFuture().get(30, TimeUnit.SECONDS);
+
+            Map<Integer, Delivery> byId = new HashMap<>();
+            out.forEach(d -> assertEquals(null, byId.put(d.recipientId(), d), "one answer per id: " + d));
+            assertEquals(all.length, byId.size());
+            for (int id : all) {
+                Delivery d = byId.get(id);
+                assertEquals(42L, d.stamp());
+                if (id == suppressed) {
+                    assertTrue(d.outcome() instanceof Outcome.Suppressed, d.toString());
+                    assertTrue(!d.claimed(), "checked before its group's claim");
+                } else if (id % 10 == 3) {
+                    assertEquals(new Outcome.Failed("barred"), d.outcome());
+                    assertTrue(d.recorded(), "claimed: written before its slot was freed");
+                } else {
+                    assertEquals(new Outcome.Sent("m-" + id), d.outcome(), "accepted, throttled or transient first: " + id);
+                    assertTrue(d.recorded());
+                }
+            }
+            assertEquals(all.length - 1 - countEndingIn3(all, suppressed), peer.accepted.size(), "each accepted once");
+            assertEquals(0, ledger.claimed().getLongCardinality(), "every claimed id has its answer in the ledger");
+            assertTrue(peer.retried.size() > 0);
+        } finally {
+            io.shutdown();
+        }
+    }
+
+    private static int countEndingIn3(int[] ids, int except) {
+        int n = 0;
+        for (int id : ids) {
+            if (id != except && id % 10 == 3) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** Accepts with id {@code m-<id>}; refuses ids ending in 3; throttles ending in 5 and fails ending in 7 once. */
+    private static final class Moody implements Connector {
+        final Set<Integer> accepted = ConcurrentHashMap.newKeySet();
+        final Set<Integer> retried = ConcurrentHashMap.newKeySet();
+
+        @Override
+        public String name() {
+            return "moody";
+        }
+
+        @Override
+        public double maxRatePerSecond() {
+            return Double.POSITIVE_INFINITY;
+        }
+
+        @Override
+        public int window() {
+            return 32;
+        }
+
+        @Override
+        public CompletionStage<SendResult> send(OutboundMessage m) {
+            int id = m.recipientId();
+            SendResult r;
+            if (id % 10 == 3) {
+                r = new SendResult.Failed("barred");
+            } else if ((id % 10 == 5 || id % 10 == 7) && retried.add(id)) {
+                r = id % 10 == 5 ? new SendResult.Throttled(-1) : new SendResult.TransientFailure("timeout");
+            } else {
+                if (!accepted.add(id)) {
+                    throw new AssertionError("accepted twice: " + id);
+                }
+                r = new SendResult.Accepted("m-" + id, 0);
+            }
+            return CompletableFuture.supplyAsync(() -> r);
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+}
