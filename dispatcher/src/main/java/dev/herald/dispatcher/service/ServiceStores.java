@@ -41,10 +41,13 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>{@code
  * ServiceStores stores = ServiceStores.open(dataDir, config, conf, settings, env);
- * try { ... } finally { stores.close(); }
+ * stores.own(metrics);                 // closed with them, first
+ * ...
+ * stores.close();                      // at shutdown: the last opened first
  * }</pre>
  *
- * <p>Thread-safety: the fields are set once; each store states its own.
+ * <p>Thread-safety: the fields are final; each store states its own. {@link #own} and {@link #close}
+ * are called from the starting thread, then once from the shutdown.
  */
 final class ServiceStores implements AutoCloseable {
 
@@ -52,26 +55,23 @@ final class ServiceStores implements AutoCloseable {
 
     private final List<AutoCloseable> opened = new ArrayList<>();
 
-    RecipientDirectory directory;
-    SuppressionIndex index;
-    ZoneIndex zones;
-    CampaignNumbers campaignNumbers;
-    UnsubscribeLinks links;
-    CampaignStore campaigns;
-    Preferences preferences;
-    ReasonLog reasons;
-    SendLedger capLedger;
-    SimulatedConnector connector;
-    ReplayGuard replayKeys;
-    ReviewQueue reviewQueue;
-    LastSends lastSends;
-    SegmentStore segments;
-    ApiKeys keys;
+    final RecipientDirectory directory;
+    final SuppressionIndex index;
+    final ZoneIndex zones;
+    final CampaignNumbers campaignNumbers;
+    final UnsubscribeLinks links;
+    final CampaignStore campaigns;
+    final Preferences preferences;
+    final ReasonLog reasons;
+    final SendLedger capLedger;
+    final SimulatedConnector connector;
+    final ReplayGuard replayKeys;
+    final ReviewQueue reviewQueue;
+    final LastSends lastSends;
+    final SegmentStore segments;
+    final ApiKeys keys;
     /** The admin key made by this start (a first start), to be shown once. */
-    Optional<String> firstKey;
-
-    private ServiceStores() {
-    }
+    final Optional<String> firstKey;
 
     /**
      * Opens (creating if needed) every store of {@code dataDir}; if one cannot be opened, those
@@ -87,42 +87,40 @@ final class ServiceStores implements AutoCloseable {
      */
     static ServiceStores open(Path dataDir, Config config, ServiceConfig conf, ServiceSettings settings,
                               Map<String, String> env) throws IOException {
-        ServiceStores s = new ServiceStores();
-        try {
-            s.openAll(dataDir, config, conf, settings, env);
-            return s;
-        } catch (IOException | RuntimeException e) {
-            s.close();
-            throw e;
-        }
+        return new ServiceStores(dataDir, config, conf, settings, env);
     }
 
-    private void openAll(Path dataDir, Config config, ServiceConfig conf, ServiceSettings settings, Map<String, String> env)
+    private ServiceStores(Path dataDir, Config config, ServiceConfig conf, ServiceSettings settings, Map<String, String> env)
             throws IOException {
-        HeraldData data = own(HeraldData.at(dataDir, DirectoryOptions.defaults().withCapacity(settings.directoryCapacity()),
-                IndexOptions.defaults(), true));
-        directory = data.directory();
-        index = data.suppression();
-        zones = ZoneIndex.build(directory);
-        // recipients the policy can never reach get expired:never-open in campaigns: say so once, at load
-        conf.policy().neverOpen(zones.snapshot(), Clock.systemUTC().instant()).forEach(w -> LOG.warn("{}", w));
-        Path unsubscribeDir = dataDir.resolve("unsubscribe");
-        campaignNumbers = own(CampaignNumbers.open(dataDir.resolve("campaign-numbers.log")));
-        links = own(UnsubscribeLinks.open(unsubscribeDir, config, campaignNumbers));
-        campaigns = new CampaignStore(dataDir.resolve("campaigns"));
-        preferences = own(Preferences.open(unsubscribeDir));
-        reasons = own(ReasonLog.open(unsubscribeDir));
-        // the recipients' frequency preferences are two cap rules beyond the configured ones
-        capLedger = own(SendLedger.open(dataDir.resolve("send-ledger"), Preferences.withRules(conf.caps()), conf.ledger(),
-                preferences.segments(name -> null)));
-        connector = own(SimulatedConnector.open(connectorOptions(dataDir, settings)));
-        replayKeys = own(ReplayGuard.open(dataDir.resolve("inbound"), conf.inbound().replayWindow(), Clock.systemUTC()));
-        reviewQueue = own(ReviewQueue.open(dataDir.resolve("inbound")));
-        lastSends = own(LastSends.open(dataDir.resolve("last-sends"),
-                (int) Math.min(Integer.MAX_VALUE, settings.directoryCapacity()), campaignNumbers, this::senderOf));
-        segments = SegmentStore.open(dataDir);
-        keys = ApiKeys.open(dataDir);
-        firstKey = keys.bootstrap(env.get("HERALD_API_KEY"));
+        try {
+            HeraldData data = own(HeraldData.at(dataDir, DirectoryOptions.defaults().withCapacity(settings.directoryCapacity()),
+                    IndexOptions.defaults(), true));
+            directory = data.directory();
+            index = data.suppression();
+            zones = ZoneIndex.build(directory);
+            // recipients the policy can never reach get expired:never-open in campaigns: say so once, at load
+            conf.policy().neverOpen(zones.snapshot(), Clock.systemUTC().instant()).forEach(w -> LOG.warn("{}", w));
+            Path unsubscribeDir = dataDir.resolve("unsubscribe");
+            campaignNumbers = own(CampaignNumbers.open(dataDir.resolve("campaign-numbers.log")));
+            links = own(UnsubscribeLinks.open(unsubscribeDir, config, campaignNumbers));
+            campaigns = new CampaignStore(dataDir.resolve("campaigns"));
+            preferences = own(Preferences.open(unsubscribeDir));
+            reasons = own(ReasonLog.open(unsubscribeDir));
+            // the recipients' frequency preferences are two cap rules beyond the configured ones
+            capLedger = own(SendLedger.open(dataDir.resolve("send-ledger"), Preferences.withRules(conf.caps()), conf.ledger(),
+                    preferences.segments(name -> null)));
+            connector = own(SimulatedConnector.open(connectorOptions(dataDir, settings)));
+            replayKeys = own(ReplayGuard.open(dataDir.resolve("inbound"), conf.inbound().replayWindow(), Clock.systemUTC()));
+            reviewQueue = own(ReviewQueue.open(dataDir.resolve("inbound")));
+            lastSends = own(LastSends.open(dataDir.resolve("last-sends"),
+                    (int) Math.min(Integer.MAX_VALUE, settings.directoryCapacity()), campaignNumbers, this::senderOf));
+            segments = SegmentStore.open(dataDir);
+            keys = ApiKeys.open(dataDir);
+            firstKey = keys.bootstrap(env.get("HERALD_API_KEY"));
+        } catch (IOException | RuntimeException e) {
+            close();
+            throw e;
+        }
     }
 
     private static SimulatedConnectorOptions connectorOptions(Path dataDir, ServiceSettings settings) {
