@@ -95,6 +95,14 @@ public class ApiDirectives extends AllDirectives {
         this.bodyTimeout = bodyTimeout;
     }
 
+    /**
+     * @param keys   who may call
+     * @param limits the largest JSON request body and how long reading one may take
+     */
+    protected ApiDirectives(ApiKeys keys, BodyLimits limits) {
+        this(keys, limits.maxJsonBytes(), limits.timeout());
+    }
+
     /** @return the largest JSON request body accepted */
     protected long maxJsonBytes() {
         return maxJsonBytes;

@@ -1,6 +1,7 @@
 package dev.herald.dispatcher.api;
 
-import dev.herald.dispatcher.campaign.CampaignManager;
+import dev.herald.dispatcher.api.campaign.CampaignAsks;
+import dev.herald.dispatcher.api.campaign.CampaignView;
 import dev.herald.dispatcher.campaign.CampaignRecord;
 import dev.herald.dispatcher.campaign.CampaignStatus;
 
@@ -11,9 +12,6 @@ import java.util.concurrent.CompletionStage;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import org.apache.pekko.NotUsed;
-import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.http.javadsl.marshalling.sse.EventStreamMarshalling;
 import org.apache.pekko.http.javadsl.model.sse.ServerSentEvent;
 import org.apache.pekko.http.javadsl.server.Route;
@@ -54,34 +52,27 @@ public final class CampaignEventRoutes extends ApiDirectives {
     /** The event type of the last event, after which the stream ends. */
     public static final String END = "end";
 
-    private final ActorSystem<?> system;
-    private final ActorRef<CampaignManager.Command> manager;
-    private final Duration askTimeout;
+    private final CampaignAsks campaigns;
     private final Duration poll;
     private final Duration every;
     private final Duration heartbeat;
 
     /**
      * @param keys       who may call
-     * @param askTimeout how long to wait for the manager (then 503 before the stream, a skipped poll during it)
-     * @param system     the actor system (scheduler for asks)
-     * @param manager    the campaign manager
+     * @param campaigns  the campaign manager's asks (a timeout: 503 before the stream, a skipped poll during it)
      * @param poll       how often the campaign is looked at
      * @param every      the least time between two progress events with changed counts
      * @param heartbeat  the most time without any event
      * @throws IllegalArgumentException if a duration is not positive
      */
-    public CampaignEventRoutes(ApiKeys keys, Duration askTimeout, ActorSystem<?> system,
-                               ActorRef<CampaignManager.Command> manager, Duration poll, Duration every, Duration heartbeat) {
+    public CampaignEventRoutes(ApiKeys keys, CampaignAsks campaigns, Duration poll, Duration every, Duration heartbeat) {
         super(keys, 1, Duration.ofSeconds(1));
-        for (Duration d : List.of(askTimeout, poll, every, heartbeat)) {
+        for (Duration d : List.of(poll, every, heartbeat)) {
             if (d.isZero() || d.isNegative()) {
                 throw new IllegalArgumentException("campaign events: durations must be positive, got " + d);
             }
         }
-        this.system = system;
-        this.manager = manager;
-        this.askTimeout = askTimeout;
+        this.campaigns = campaigns;
         this.poll = poll;
         this.every = every;
         this.heartbeat = heartbeat;
@@ -95,7 +86,7 @@ public final class CampaignEventRoutes extends ApiDirectives {
     }
 
     private CompletionStage<CampaignRecord> get(String id) {
-        return AskPattern.askWithStatus(manager, r -> new CampaignManager.Get(id, r), askTimeout, system.scheduler());
+        return campaigns.get(id);
     }
 
     /** @return whether the stream ends at {@code s} */
@@ -116,7 +107,7 @@ public final class CampaignEventRoutes extends ApiDirectives {
                     java.util.Map<?, ?>[] lastCounts = {null};
                     long[] lastAt = {0};
                     return r -> {
-                        CampaignRoutes.CampaignView view = CampaignRoutes.view(r);
+                        CampaignView view = CampaignView.of(r);
                         long now = System.nanoTime();
                         boolean end = ends(r.status());
                         boolean changed = r.status() != lastStatus[0];

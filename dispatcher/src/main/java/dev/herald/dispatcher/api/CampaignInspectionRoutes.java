@@ -1,5 +1,8 @@
 package dev.herald.dispatcher.api;
 
+import dev.herald.dispatcher.api.campaign.CampaignAsks;
+import dev.herald.dispatcher.api.campaign.CampaignCompliance;
+import dev.herald.dispatcher.api.campaign.CampaignIntake;
 import dev.herald.dispatcher.campaign.CampaignDeps;
 import dev.herald.dispatcher.campaign.CampaignManager;
 import dev.herald.dispatcher.campaign.CampaignPreview;
@@ -10,7 +13,6 @@ import dev.herald.dispatcher.outcome.RecipientOutcome;
 import dev.herald.suppression.RecipientDirectory;
 
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -19,9 +21,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 
-import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.roaringbitmap.buffer.ImmutableRoaringBitmap;
 
@@ -38,8 +37,7 @@ import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
  * </ul>
  *
  * <pre>{@code
- * Route r = new CampaignInspectionRoutes(keys, maxJson, bodyTimeout, askTimeout, system, manager, audiences,
- *         connectorName, clock, deps, blockingIo).route();
+ * Route r = new CampaignInspectionRoutes(keys, limits, campaigns, intake, clock, deps, blockingIo).route();
  * }</pre>
  *
  * <p>Thread-safety: immutable; previews run on {@code blockingIo}, off the routing threads.
@@ -50,42 +48,27 @@ public final class CampaignInspectionRoutes extends ApiDirectives {
     public static final java.util.List<Endpoint> ENDPOINTS = java.util.List.of(new Endpoint("POST", "/v1/campaigns/preview"),
             new Endpoint("GET", "/v1/campaigns/{id}/recipients/{phone}"));
 
-    private final Duration askTimeout;
-    private final ActorSystem<?> system;
-    private final ActorRef<CampaignManager.Command> manager;
-    private final CampaignRoutes.Audiences audiences;
-    private final String connectorName;
+    private final CampaignAsks campaigns;
+    private final CampaignIntake intake;
     private final Clock clock;
     private final CampaignDeps deps;
     private final RecipientDirectory directory;
     private final Executor blockingIo;
-    private final dev.herald.dispatcher.sender.SenderProfiles senders;
 
     /**
-     * @param keys          who may call
-     * @param maxJsonBytes  largest JSON body
-     * @param bodyTimeout   how long reading a body may take
-     * @param askTimeout    how long to wait for the manager (then 503)
-     * @param system        the actor system (scheduler for asks)
-     * @param manager       the campaign manager
-     * @param audiences     segment resolution, as for a create
-     * @param connectorName the one connector campaigns may name
-     * @param clock         "now" for schedules and previews
-     * @param deps          the campaigns' shared services (suppression, zones, quiet hours, caps)
-     * @param blockingIo    where previews are computed
-     * @param senders       the sender profiles marketing text is checked against
+     * @param keys       who may call
+     * @param limits     JSON body limits
+     * @param campaigns  the campaign manager's asks (a timeout answers 503)
+     * @param intake     how a preview's body is checked: exactly as a create's, compliance warned, not refused
+     * @param clock      "now" for the reason a recipient is deferred
+     * @param deps       the campaigns' shared services (suppression, zones, quiet hours, caps)
+     * @param blockingIo where previews are computed
      */
-    public CampaignInspectionRoutes(ApiKeys keys, long maxJsonBytes, Duration bodyTimeout, Duration askTimeout,
-                                    ActorSystem<?> system, ActorRef<CampaignManager.Command> manager,
-                                    CampaignRoutes.Audiences audiences, String connectorName, Clock clock, CampaignDeps deps,
-                                    Executor blockingIo, dev.herald.dispatcher.sender.SenderProfiles senders) {
-        super(keys, maxJsonBytes, bodyTimeout);
-        this.senders = senders;
-        this.askTimeout = askTimeout;
-        this.system = system;
-        this.manager = manager;
-        this.audiences = audiences;
-        this.connectorName = connectorName;
+    public CampaignInspectionRoutes(ApiKeys keys, BodyLimits limits, CampaignAsks campaigns, CampaignIntake intake,
+                                    Clock clock, CampaignDeps deps, Executor blockingIo) {
+        super(keys, limits);
+        this.campaigns = campaigns;
+        this.intake = intake;
         this.clock = clock;
         this.deps = deps;
         this.directory = deps.directory();
@@ -102,10 +85,10 @@ public final class CampaignInspectionRoutes extends ApiDirectives {
     }
 
     private Route preview(CampaignRoutes.CreateCampaign body, Optional<String> idempotencyKey) {
-        CampaignRecord record = CampaignRoutes.validate(body, idempotencyKey, connectorName, clock);
         // the text is checked once per campaign, never per recipient: a preview warns where a create refuses
-        dev.herald.dispatcher.sender.MarketingCompliance.Result compliance = CampaignRoutes.compliance(record, senders);
-        ImmutableRoaringBitmap audience = CampaignRoutes.audience(audiences, body);
+        CampaignIntake.Draft draft = intake.preview(body, idempotencyKey);
+        CampaignRecord record = draft.record();
+        ImmutableRoaringBitmap audience = draft.audience();
         CampaignPreview.validate(record, audience);
         Instant at = record.startAt() != null ? record.startAt() : record.createdAt();
         CompletableFuture<Map<String, Object>> done = CompletableFuture.supplyAsync(() -> {
@@ -124,8 +107,8 @@ public final class CampaignInspectionRoutes extends ApiDirectives {
             out.put("at", r.at());
             out.put("caps", "checked read-only against the cap ledger as it is now");
             out.put("elapsedMs", r.elapsedNanos() / 1_000_000.0);
-            out.put("footer", compliance.footer());
-            out.put("warnings", CampaignRoutes.warnings(compliance));
+            out.put("footer", draft.compliance().footer());
+            out.put("warnings", CampaignCompliance.warnings(draft.compliance()));
             return out;
         }, blockingIo);
         return onSuccess(done, out -> completeJson(200, out));
@@ -133,8 +116,7 @@ public final class CampaignInspectionRoutes extends ApiDirectives {
 
     private Route recipient(String id, String phone) {
         int recipient = phoneId(directory, phone);
-        CompletionStage<RecipientLookup> lookup = AskPattern.askWithStatus(manager,
-                r -> new CampaignManager.OutcomeOf(id, recipient, r), askTimeout, system.scheduler());
+        CompletionStage<RecipientLookup> lookup = campaigns.ask(r -> new CampaignManager.OutcomeOf(id, recipient, r));
         return onSuccess(lookup, l -> {
             if (!l.inAudience()) {
                 throw ApiError.notFound("the recipient '" + phone.strip() + "' is not in the audience of campaign "

@@ -1,6 +1,7 @@
 package dev.herald.dispatcher.api;
 
-import dev.herald.dispatcher.campaign.CampaignManager;
+import dev.herald.dispatcher.api.campaign.CampaignAsks;
+import dev.herald.dispatcher.api.campaign.CampaignView;
 import dev.herald.dispatcher.campaign.CampaignRecord;
 import dev.herald.dispatcher.report.OptOutAnalytics;
 import dev.herald.dispatcher.report.UnsubscribeReasons;
@@ -27,13 +28,8 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
-import java.util.function.Function;
 
-import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.http.javadsl.server.Route;
-import org.apache.pekko.pattern.StatusReply;
 
 import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 
@@ -49,8 +45,8 @@ import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
  * </ul>
  *
  * <pre>{@code
- * Route r = new ConsentRoutes(keys, maxJson, bodyTimeout, askTimeout, system, manager, index, directory,
- *         dataDir.resolve(UnsubscribeReasons.FILE), blockingIo).route();
+ * Route r = new ConsentRoutes(keys, limits, campaigns, index, directory, dataDir.resolve(UnsubscribeReasons.FILE),
+ *         blockingIo).route();
  * }</pre>
  *
  * <p>Each report is one pass over the ledger, on {@code blockingIo}. Phone numbers are not logged.
@@ -65,9 +61,7 @@ public final class ConsentRoutes extends ApiDirectives {
     /** The longest period one report covers. */
     public static final Duration MAX_PERIOD = Duration.ofDays(400);
 
-    private final Duration askTimeout;
-    private final ActorSystem<?> system;
-    private final ActorRef<CampaignManager.Command> manager;
+    private final CampaignAsks campaigns;
     private final SuppressionIndex index;
     private final RecipientDirectory directory;
     private final Path reasonsFile;
@@ -75,23 +69,17 @@ public final class ConsentRoutes extends ApiDirectives {
 
     /**
      * @param keys         who may call
-     * @param maxJsonBytes largest JSON body (these routes read none)
-     * @param bodyTimeout  how long reading a body may take
-     * @param askTimeout   how long to wait for the campaign manager (then 503)
-     * @param system       the actor system (scheduler for asks)
-     * @param manager      the campaign manager (campaign records and sent counts)
+     * @param limits       JSON body limits (these routes read none)
+     * @param campaigns    the campaign manager's asks: campaign records and sent counts (a timeout answers 503)
      * @param index        the suppression index and its consent ledger
      * @param directory    the recipient directory
      * @param reasonsFile  the unsubscribe page's reasons ({@link UnsubscribeReasons#FILE} in the data directory)
      * @param blockingIo   where ledger scans run
      */
-    public ConsentRoutes(ApiKeys keys, long maxJsonBytes, Duration bodyTimeout, Duration askTimeout, ActorSystem<?> system,
-                         ActorRef<CampaignManager.Command> manager, SuppressionIndex index, RecipientDirectory directory,
-                         Path reasonsFile, Executor blockingIo) {
-        super(keys, maxJsonBytes, bodyTimeout);
-        this.askTimeout = askTimeout;
-        this.system = system;
-        this.manager = manager;
+    public ConsentRoutes(ApiKeys keys, BodyLimits limits, CampaignAsks campaigns, SuppressionIndex index,
+                         RecipientDirectory directory, Path reasonsFile, Executor blockingIo) {
+        super(keys, limits);
+        this.campaigns = campaigns;
         this.index = index;
         this.directory = directory;
         this.reasonsFile = reasonsFile;
@@ -180,9 +168,9 @@ public final class ConsentRoutes extends ApiDirectives {
         } catch (IllegalArgumentException e) {
             throw ApiError.badRequest("invalid_value", e.getMessage(), "id");
         }
-        CompletionStage<OptOutAnalytics.CampaignOptOuts> report = this.<CampaignRecord>ask(r -> new CampaignManager.Get(id, r))
+        CompletionStage<OptOutAnalytics.CampaignOptOuts> report = campaigns.get(id)
                 .thenApplyAsync(c -> {
-                    long sent = CampaignRoutes.view(c).counts().getOrDefault("sent", 0L);
+                    long sent = CampaignView.of(c).counts().getOrDefault("sent", 0L);
                     try {
                         UnsubscribeReasons reasons = UnsubscribeReasons.read(reasonsFile, id::equals);
                         return OptOutAnalytics.campaign(index.ledger(), id, sent, reasons);
@@ -207,7 +195,7 @@ public final class ConsentRoutes extends ApiDirectives {
             throw ApiError.badRequest("invalid_parameter", "the period from " + from + " to " + to + " is longer than "
                     + MAX_PERIOD.toDays() + " days; ask for several shorter ones", "to");
         }
-        CompletionStage<OptOutAnalytics.PeriodOptOuts> report = this.<List<CampaignRecord>>ask(CampaignManager.ListAll::new)
+        CompletionStage<OptOutAnalytics.PeriodOptOuts> report = campaigns.list()
                 .thenApplyAsync(list -> {
                     Map<String, CampaignRecord> byId = new HashMap<>();
                     list.forEach(c -> byId.put(c.id(), c));
@@ -242,9 +230,5 @@ public final class ConsentRoutes extends ApiDirectives {
             throw ApiError.badRequest("invalid_parameter", "'" + name + "' must be an ISO-8601 instant (2026-11-01T00:00:00Z)"
                     + " or a date (2026-11-01), got '" + t + "'", name);
         }
-    }
-
-    private <T> CompletionStage<T> ask(Function<ActorRef<StatusReply<T>>, CampaignManager.Command> message) {
-        return AskPattern.askWithStatus(manager, message::apply, askTimeout, system.scheduler());
     }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.herald.dispatcher.api.campaign.CampaignAsks;
 import dev.herald.dispatcher.campaign.CampaignManager;
 import dev.herald.dispatcher.campaign.CampaignRecord;
 import dev.herald.dispatcher.campaign.CampaignRejection;
@@ -61,7 +62,7 @@ class CampaignEventRoutesTest {
                 }).build(), "campaign-event-routes-test");
         ApiKeys keys = ApiKeys.open(dir.resolve("keys"));
         key = keys.create(Role.VIEWER, "test viewer").key();
-        CampaignEventRoutes routes = new CampaignEventRoutes(keys, Duration.ofSeconds(5), manager, manager,
+        CampaignEventRoutes routes = new CampaignEventRoutes(keys, new CampaignAsks(manager, manager, Duration.ofSeconds(5)),
                 Duration.ofMillis(20), Duration.ofMillis(300), Duration.ofMillis(400));
         binding = Http.get(manager).newServerAt("127.0.0.1", 0)
                 .bind(HttpApi.sealed(List.of(routes.route()), CampaignEventRoutes.ENDPOINTS, Map::of, keys))

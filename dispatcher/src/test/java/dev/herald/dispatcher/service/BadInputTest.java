@@ -11,7 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.herald.dispatcher.HeraldData;
-import dev.herald.dispatcher.api.CampaignRoutes;
+import dev.herald.dispatcher.api.campaign.CampaignValidation;
 import dev.herald.dispatcher.demo.AudienceSpec;
 import dev.herald.dispatcher.segment.SegmentStore;
 
@@ -120,7 +120,7 @@ class BadInputTest {
     @Test
     void shouldRefuseAScheduleTooFarAheadForCreateAndPreviewAlike(@TempDir Path dir) throws Exception {
         start(dir, ConfigFactory.empty());
-        long days = CampaignRoutes.MAX_SCHEDULE_AHEAD.toDays();
+        long days = CampaignValidation.MAX_SCHEDULE_AHEAD.toDays();
         for (String at : new String[] {"+1000000000-01-01T00:00:00Z", "+999999999-12-31T23:59:59Z", "9999-01-01T00:00:00Z",
                 Instant.now().plus(days + 1, java.time.temporal.ChronoUnit.DAYS).toString()}) {
             String body = campaign(", \"schedule\": {\"at\": \"" + at + "\"}");

@@ -1,0 +1,153 @@
+package dev.herald.dispatcher.api.campaign;
+
+import dev.herald.dispatcher.api.ApiError;
+import dev.herald.dispatcher.api.CampaignRoutes.CreateCampaign;
+import dev.herald.dispatcher.campaign.CampaignRecord;
+import dev.herald.dispatcher.render.Template;
+import dev.herald.throttle.QuietHoursRule;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Checks a create (or preview) body and turns it into the campaign's record: the first thing wrong
+ * is a 400 naming its field, in the order the checks are written here (required fields, their
+ * forms, segment or expression, template syntax, connector, tps, schedule, expiry, then the
+ * {@code Idempotency-Key}).
+ *
+ * <pre>{@code
+ * CampaignValidation v = new CampaignValidation("sim", Clock.systemUTC());
+ * CampaignRecord r = v.validate(body, Optional.of("spring-1")); // id CampaignIds.forKey("spring-1"), audience 0
+ * }</pre>
+ *
+ * <p>The audience (segments, the template's fields against the uploads) and the sender's
+ * compliance are checked by {@link Audiences} and {@link CampaignCompliance}.
+ *
+ * <p>Thread-safety: immutable.
+ */
+public final class CampaignValidation {
+
+    /**
+     * How far ahead {@code schedule.at} may be, for a create and a preview alike (400
+     * {@code schedule_too_far} beyond): 366 days, as far as quiet hours look for an open
+     * instant ({@link QuietHoursRule#HORIZON_DAYS}).
+     */
+    public static final Duration MAX_SCHEDULE_AHEAD = Duration.ofDays(QuietHoursRule.HORIZON_DAYS);
+
+    private static final String NAME_LIKE = "[a-z0-9][a-z0-9_-]{0,31}";
+    private static final String SENDER_LIKE = "[A-Za-z0-9][A-Za-z0-9._-]{0,63}";
+
+    private final String connectorName;
+    private final Clock clock;
+
+    /**
+     * @param connectorName the one connector a campaign may name
+     * @param clock         "now": the creation instant and what a schedule must be after
+     */
+    public CampaignValidation(String connectorName, Clock clock) {
+        this.connectorName = Objects.requireNonNull(connectorName, "connectorName");
+        this.clock = Objects.requireNonNull(clock, "clock");
+    }
+
+    /**
+     * @param b              the body
+     * @param idempotencyKey the request's {@code Idempotency-Key}, if any
+     * @return the campaign's record: audience size 0, footer as given, id {@link CampaignIds#mint minted}
+     * @throws ApiError 400 naming the field for whatever is wrong
+     */
+    public CampaignRecord validate(CreateCampaign b, Optional<String> idempotencyKey) {
+        String name = required(b.name(), "name");
+        String channel = required(b.channel(), "channel").toLowerCase(Locale.ROOT);
+        String category = required(b.category(), "category").toLowerCase(Locale.ROOT);
+        String sender = required(b.sender(), "sender");
+        String text = required(b.text(), "text");
+        if (name.length() > 200) {
+            throw ApiError.badRequest("invalid_value", "'name' is longer than 200 characters", "name");
+        }
+        if (!channel.matches(NAME_LIKE)) {
+            throw ApiError.badRequest("invalid_value", "'channel' must be 1-32 of a-z 0-9 _ -, got '" + b.channel() + "'", "channel");
+        }
+        if (!category.matches(NAME_LIKE)) {
+            throw ApiError.badRequest("invalid_value", "'category' must be 1-32 of a-z 0-9 _ -, got '" + b.category() + "'",
+                    "category");
+        }
+        if (!sender.matches(SENDER_LIKE)) {
+            throw ApiError.badRequest("invalid_value", "'sender' must be 1-64 of A-Z a-z 0-9 . _ -, got '" + sender + "'", "sender");
+        }
+        boolean hasSegment = blankToNull(b.segment()) != null;
+        boolean hasExpression = blankToNull(b.expression()) != null;
+        if (hasSegment == hasExpression) {
+            throw ApiError.badRequest(hasSegment ? "invalid_value" : "missing_field",
+                    "give exactly one of 'segment' and 'expression'", "segment");
+        }
+        try {
+            Template.parse(text);
+        } catch (RuntimeException e) {
+            throw ApiError.badRequest("invalid_template", "'text': " + e.getMessage(), "text");
+        }
+        if (b.connector() != null && !b.connector().equals(connectorName)) {
+            throw ApiError.badRequest("unknown_connector", "unknown connector '" + b.connector() + "'; this server has '"
+                    + connectorName + "'", "connector");
+        }
+        if (b.tps() != null && !(b.tps() > 0 && b.tps() <= CampaignRecord.MAX_TPS)) {
+            throw ApiError.badRequest("invalid_value", "'tps' must be a number of messages per second > 0 and <= "
+                    + (long) CampaignRecord.MAX_TPS + ", got " + b.tps(), "tps");
+        }
+        Instant now = clock.instant();
+        Instant startAt = null;
+        String localTime = null;
+        if (b.schedule() != null && b.schedule().localTime() != null) {
+            if (b.schedule().at() != null) {
+                throw ApiError.badRequest("invalid_value", "give one of 'schedule.at' and 'schedule.localTime', not both",
+                        "schedule.localTime");
+            }
+            try {
+                localTime = CampaignRecord.parseLocalTime(b.schedule().localTime()).toString();
+            } catch (IllegalArgumentException e) {
+                throw ApiError.badRequest("invalid_value", "'schedule.localTime': " + e.getMessage(), "schedule.localTime");
+            }
+        } else if (b.schedule() != null) {
+            startAt = startAt(b.schedule().at(), now);
+        }
+        if (b.expiresAt() != null && !b.expiresAt().isAfter(startAt == null ? now : startAt)) {
+            throw ApiError.badRequest("invalid_value", "'expiresAt' must be after the start", "expiresAt");
+        }
+        String id = CampaignIds.mint(idempotencyKey, now);
+        return CampaignRecord.create(id, name, channel, category, sender, text, b.footer() == null ? "" : b.footer(), 0, now,
+                startAt, b.expiresAt()).withLocalTime(localTime).withTps(b.tps());
+    }
+
+    /** {@code schedule.at}: required in a schedule without a local time, in the future, at most {@link #MAX_SCHEDULE_AHEAD}. */
+    private static Instant startAt(Instant at, Instant now) {
+        if (at == null) {
+            throw ApiError.badRequest("missing_field", "'schedule' needs 'at' (an ISO-8601 instant) or 'localTime' (HH:mm)",
+                    "schedule.at");
+        }
+        if (!at.isAfter(now)) {
+            throw ApiError.badRequest("schedule_in_past", "'schedule.at' " + at + " is not in the future (now " + now + ")",
+                    "schedule.at");
+        }
+        if (at.isAfter(now.plus(MAX_SCHEDULE_AHEAD))) {
+            throw ApiError.badRequest("schedule_too_far", "'schedule.at' " + at + " is more than "
+                    + MAX_SCHEDULE_AHEAD.toDays() + " days ahead (now " + now + "); schedule at most "
+                    + MAX_SCHEDULE_AHEAD.toDays() + " days ahead", "schedule.at");
+        }
+        return at;
+    }
+
+    private static String required(String value, String field) {
+        if (value == null || value.isBlank()) {
+            throw ApiError.badRequest("missing_field", "'" + field + "' is required", field);
+        }
+        return value.strip();
+    }
+
+    /** @return {@code s} stripped, or null when it is null or blank (an absent segment or expression) */
+    static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s.strip();
+    }
+}

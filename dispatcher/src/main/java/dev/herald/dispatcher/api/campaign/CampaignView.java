@@ -1,0 +1,84 @@
+package dev.herald.dispatcher.api.campaign;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.herald.dispatcher.api.ApiDirectives;
+import dev.herald.dispatcher.campaign.CampaignRecord;
+import dev.herald.dispatcher.outcome.Outcomes;
+import dev.herald.dispatcher.sender.MarketingCompliance;
+
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A campaign as the API shows it ({@code GET /v1/campaigns/{id}}, the list, the events stream, the
+ * answers to steering) and as the metrics count it: its detailed outcomes and their families.
+ * The outcome families are defined here, once for the API, the events and the metrics.
+ *
+ * <pre>{@code
+ * CampaignView v = CampaignView.of(record);
+ * long sent = v.counts().get("sent");     // every family listed, 0 if none
+ * }</pre>
+ *
+ * <p>Immutable. Serialised with every field, nulls included.
+ *
+ * @param counts   recipients per family ({@link #FAMILIES}, all listed, in that order)
+ * @param outcomes recipients per detailed outcome that has any ({@code sent}, {@code suppressed:global}, ...)
+ */
+@JsonInclude(JsonInclude.Include.ALWAYS)
+public record CampaignView(String id, String name, String status, String channel, String category, String sender,
+                           long total, Map<String, Long> counts, Map<String, Long> outcomes, Instant createdAt,
+                           Instant startAt, String localTime, Instant startedAt, Instant finishedAt, Instant expiresAt,
+                           String error) {
+
+    /** Outcome families, in the order the API lists them. */
+    public static final List<String> FAMILIES = List.of("sent", "suppressed", "deferred", "capped", "failed", "unknown",
+            "pending", "expired", "inFlight");
+
+    /** @return the API's view of {@code r}: a record without counts yet is all {@code pending} */
+    public static CampaignView of(CampaignRecord r) {
+        Map<String, Long> families = new LinkedHashMap<>();
+        FAMILIES.forEach(f -> families.put(f, 0L));
+        Map<String, Long> outcomes = new LinkedHashMap<>();
+        long accounted = 0;
+        for (Map.Entry<String, Long> e : r.counts().entrySet()) {
+            String k = e.getKey();
+            long n = e.getValue();
+            String family = k.equals("claimed") ? "inFlight" : k.equals("pending") ? "pending" : familyOf(k);
+            families.merge(family, n, Long::sum);
+            accounted += n;
+            if (!k.equals("claimed") && !k.equals("pending") && n > 0) {
+                outcomes.put(k, n);
+            }
+        }
+        if (accounted == 0) {
+            families.put("pending", r.audienceSize()); // not started yet
+        }
+        return new CampaignView(r.id(), r.name(), r.status().wire(), r.channel(), r.category(), r.sender(), r.audienceSize(),
+                families, outcomes, r.createdAt(), r.startAt(), r.localTime(), r.startedAt(), r.finishedAt(), r.expiresAt(),
+                r.error());
+    }
+
+    /** @return the family of a stored outcome: its head before {@code ':'}, {@code failed} for anything unknown */
+    static String familyOf(String outcome) {
+        int colon = outcome.indexOf(':');
+        String head = colon < 0 ? outcome : outcome.substring(0, colon);
+        return switch (head) {
+            case Outcomes.SENT, "suppressed", Outcomes.DEFERRED, "capped", "failed", Outcomes.UNKNOWN, Outcomes.EXPIRED -> head;
+            default -> "failed";
+        };
+    }
+
+    /**
+     * A create's answer: this view's fields, then the stored {@code footer} and the compliance
+     * {@code warnings} ({@link CampaignCompliance#warnings}).
+     */
+    @SuppressWarnings("unchecked")
+    public Map<String, Object> withCompliance(MarketingCompliance.Result r) {
+        Map<String, Object> body = ApiDirectives.JSON.convertValue(this, LinkedHashMap.class);
+        body.put("footer", r.footer());
+        body.put("warnings", CampaignCompliance.warnings(r));
+        return body;
+    }
+}

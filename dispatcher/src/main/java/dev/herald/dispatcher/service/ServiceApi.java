@@ -1,0 +1,114 @@
+package dev.herald.dispatcher.service;
+
+import dev.herald.dispatcher.api.BodyLimits;
+import dev.herald.dispatcher.api.CampaignEventRoutes;
+import dev.herald.dispatcher.api.CampaignInspectionRoutes;
+import dev.herald.dispatcher.api.CampaignRoutes;
+import dev.herald.dispatcher.api.ConsentRoutes;
+import dev.herald.dispatcher.api.Endpoint;
+import dev.herald.dispatcher.api.HttpApi;
+import dev.herald.dispatcher.api.KeyRoutes;
+import dev.herald.dispatcher.api.PreferenceRoutes;
+import dev.herald.dispatcher.api.SegmentRoutes;
+import dev.herald.dispatcher.api.SuppressionRoutes;
+import dev.herald.dispatcher.api.UnsubscribeRoutes;
+import dev.herald.dispatcher.api.campaign.CampaignAsks;
+import dev.herald.dispatcher.api.campaign.CampaignCompliance;
+import dev.herald.dispatcher.api.campaign.CampaignIntake;
+import dev.herald.dispatcher.api.campaign.CampaignValidation;
+import dev.herald.dispatcher.api.campaign.SegmentAudiences;
+import dev.herald.dispatcher.metrics.HeraldMetrics;
+import dev.herald.dispatcher.metrics.LiveCampaigns;
+import dev.herald.dispatcher.report.UnsubscribeReasons;
+import dev.herald.dispatcher.unsubscribe.PreferenceCenter;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executor;
+
+import org.apache.pekko.http.javadsl.server.Route;
+
+/**
+ * The service's whole HTTP API: every route group wired to the stores and the campaign core, in
+ * the order they are tried, with the endpoints each serves, sealed by {@link HttpApi} (JSON errors,
+ * 404/405 for anything else, {@code /health}, {@code /metrics}).
+ *
+ * <pre>{@code
+ * Route all = ServiceApi.route(dataDir, settings, conf, stores, core, metrics);
+ * }</pre>
+ */
+final class ServiceApi {
+
+    /** Campaign event streams: how often a campaign is looked at, the least time between progress events, the heartbeat. */
+    private static final Duration EVENTS_POLL = Duration.ofMillis(250);
+    private static final Duration EVENTS_EVERY = Duration.ofSeconds(1);
+    private static final Duration EVENTS_HEARTBEAT = Duration.ofSeconds(15);
+
+    /** One route group (or a side's few) and the endpoints it serves. */
+    private record Group(List<Route> routes, List<Endpoint> endpoints) {
+        Group(Route route, List<Endpoint> endpoints) {
+            this(List.of(route), endpoints);
+        }
+    }
+
+    private ServiceApi() {
+    }
+
+    /**
+     * @param dataDir  the data directory (the unsubscribe reasons file)
+     * @param settings {@code herald.service}: limits, timeouts, the connector's name
+     * @param conf     the configuration read at start (sender profiles, inbound)
+     * @param stores   the open stores
+     * @param core     the running campaign core
+     * @param metrics  what {@code /metrics} shows; also fed every campaign's counts here
+     * @return every route, sealed
+     */
+    static Route route(Path dataDir, ServiceSettings settings, ServiceConfig conf, ServiceStores stores, CampaignCore core,
+                       HeraldMetrics metrics) {
+        Executor blockingIo = core.blockingIo();
+        BodyLimits limits = new BodyLimits(settings.maxJsonBody(), settings.bodyTimeout());
+        CampaignAsks campaigns = core.asks(settings.askTimeout());
+        CampaignIntake intake = new CampaignIntake(new CampaignValidation(settings.connectorName(), Clock.systemUTC()),
+                new CampaignCompliance(conf.senders()), new SegmentAudiences(stores.segments, stores.directory, stores.zones));
+        InboundSide inbound = InboundSide.of(conf, stores, core, metrics);
+        PreferenceCenter center = new PreferenceCenter(stores.links, stores.preferences, stores.reasons, stores.index,
+                stores.directory, stores.campaigns, conf.senders(), stores.lastSends, Clock.systemUTC());
+
+        List<Group> groups = List.of(
+                new Group(new SegmentRoutes(stores.keys, settings.maxJsonBody(), settings.bodyTimeout(), settings.maxUpload(),
+                        stores.segments, stores.directory, blockingIo).route(), SegmentRoutes.ENDPOINTS),
+                new Group(new SuppressionRoutes(stores.keys, settings.maxJsonBody(), settings.bodyTimeout(),
+                        settings.maxUpload(), stores.index, stores.directory, blockingIo).route(), SuppressionRoutes.ENDPOINTS),
+                new Group(new CampaignRoutes(stores.keys, limits, campaigns, intake).route(), CampaignRoutes.ENDPOINTS),
+                new Group(new CampaignEventRoutes(stores.keys, campaigns, EVENTS_POLL, EVENTS_EVERY, EVENTS_HEARTBEAT).route(),
+                        CampaignEventRoutes.ENDPOINTS),
+                new Group(new CampaignInspectionRoutes(stores.keys, limits, campaigns, intake, Clock.systemUTC(), core.deps(),
+                        blockingIo).route(), CampaignInspectionRoutes.ENDPOINTS),
+                new Group(new ConsentRoutes(stores.keys, limits, campaigns, stores.index, stores.directory,
+                        dataDir.resolve(UnsubscribeReasons.FILE), blockingIo).route(), ConsentRoutes.ENDPOINTS),
+                new Group(new KeyRoutes(stores.keys, settings.maxJsonBody(), settings.bodyTimeout()).route(), KeyRoutes.ENDPOINTS),
+                new Group(inbound.routes(stores.keys, settings.bodyTimeout()), InboundSide.ENDPOINTS),
+                new Group(new UnsubscribeRoutes(center, settings.bodyTimeout(), blockingIo).route(), UnsubscribeRoutes.ENDPOINTS),
+                new Group(new PreferenceRoutes(stores.keys, center, stores.directory, blockingIo).route(),
+                        PreferenceRoutes.ENDPOINTS));
+        List<Route> routes = new ArrayList<>();
+        List<Endpoint> endpoints = new ArrayList<>();
+        for (Group g : groups) {
+            routes.addAll(g.routes());
+            endpoints.addAll(g.endpoints());
+        }
+        metrics.campaigns(new LiveCampaigns(campaigns));
+        return HttpApi.sealed(routes, endpoints, () -> health(stores), stores.keys, metrics);
+    }
+
+    private static Map<String, Object> health(ServiceStores stores) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("recipients", stores.directory.size());
+        return m;
+    }
+}

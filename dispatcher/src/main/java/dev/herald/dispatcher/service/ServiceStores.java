@@ -1,0 +1,164 @@
+package dev.herald.dispatcher.service;
+
+import com.typesafe.config.Config;
+import dev.herald.dispatcher.HeraldData;
+import dev.herald.dispatcher.api.ApiKeys;
+import dev.herald.dispatcher.campaign.CampaignNumbers;
+import dev.herald.dispatcher.campaign.CampaignRecord;
+import dev.herald.dispatcher.campaign.CampaignStore;
+import dev.herald.dispatcher.connector.SimulatedConnector;
+import dev.herald.dispatcher.connector.SimulatedConnectorOptions;
+import dev.herald.dispatcher.inbound.LastSends;
+import dev.herald.dispatcher.inbound.ReplayGuard;
+import dev.herald.dispatcher.inbound.ReviewQueue;
+import dev.herald.dispatcher.segment.SegmentStore;
+import dev.herald.dispatcher.unsubscribe.Preferences;
+import dev.herald.dispatcher.unsubscribe.ReasonLog;
+import dev.herald.dispatcher.unsubscribe.UnsubscribeLinks;
+import dev.herald.suppression.DirectoryOptions;
+import dev.herald.suppression.IndexOptions;
+import dev.herald.suppression.RecipientDirectory;
+import dev.herald.suppression.SuppressionIndex;
+import dev.herald.throttle.SendLedger;
+import dev.herald.throttle.ZoneIndex;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Everything a service holds open in its data directory, opened in one order and closed in the
+ * reverse: the recipient directory and suppression index, the unsubscribe side, the campaigns'
+ * records and numbers, the cap ledger, the embedded connector, the inbound side's stores, the last
+ * sends, the segments and the API keys (the first admin key is made last, once all else opened).
+ *
+ * <pre>{@code
+ * ServiceStores stores = ServiceStores.open(dataDir, config, conf, settings, env);
+ * stores.own(metrics);                 // closed with them, first
+ * ...
+ * stores.close();                      // at shutdown: the last opened first
+ * }</pre>
+ *
+ * <p>Thread-safety: the fields are final; each store states its own. {@link #own} and {@link #close}
+ * are called from the starting thread, then once from the shutdown.
+ */
+final class ServiceStores implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ServiceStores.class);
+
+    private final List<AutoCloseable> opened = new ArrayList<>();
+
+    final RecipientDirectory directory;
+    final SuppressionIndex index;
+    final ZoneIndex zones;
+    final CampaignNumbers campaignNumbers;
+    final UnsubscribeLinks links;
+    final CampaignStore campaigns;
+    final Preferences preferences;
+    final ReasonLog reasons;
+    final SendLedger capLedger;
+    final SimulatedConnector connector;
+    final ReplayGuard replayKeys;
+    final ReviewQueue reviewQueue;
+    final LastSends lastSends;
+    final SegmentStore segments;
+    final ApiKeys keys;
+    /** The admin key made by this start (a first start), to be shown once. */
+    final Optional<String> firstKey;
+
+    /**
+     * Opens (creating if needed) every store of {@code dataDir}; if one cannot be opened, those
+     * already open are closed and the error is thrown.
+     *
+     * @param dataDir  the data directory
+     * @param config   the whole configuration (the unsubscribe links' key settings)
+     * @param conf     the configuration read before
+     * @param settings {@code herald.service}
+     * @param env      the environment ({@code HERALD_API_KEY} for the first admin key)
+     * @return the open stores
+     * @throws IOException if a store cannot be opened
+     */
+    static ServiceStores open(Path dataDir, Config config, ServiceConfig conf, ServiceSettings settings,
+                              Map<String, String> env) throws IOException {
+        return new ServiceStores(dataDir, config, conf, settings, env);
+    }
+
+    private ServiceStores(Path dataDir, Config config, ServiceConfig conf, ServiceSettings settings, Map<String, String> env)
+            throws IOException {
+        try {
+            HeraldData data = own(HeraldData.at(dataDir, DirectoryOptions.defaults().withCapacity(settings.directoryCapacity()),
+                    IndexOptions.defaults(), true));
+            directory = data.directory();
+            index = data.suppression();
+            zones = ZoneIndex.build(directory);
+            // recipients the policy can never reach get expired:never-open in campaigns: say so once, at load
+            conf.policy().neverOpen(zones.snapshot(), Clock.systemUTC().instant()).forEach(w -> LOG.warn("{}", w));
+            Path unsubscribeDir = dataDir.resolve("unsubscribe");
+            campaignNumbers = own(CampaignNumbers.open(dataDir.resolve("campaign-numbers.log")));
+            links = own(UnsubscribeLinks.open(unsubscribeDir, config, campaignNumbers));
+            campaigns = new CampaignStore(dataDir.resolve("campaigns"));
+            preferences = own(Preferences.open(unsubscribeDir));
+            reasons = own(ReasonLog.open(unsubscribeDir));
+            // the recipients' frequency preferences are two cap rules beyond the configured ones
+            capLedger = own(SendLedger.open(dataDir.resolve("send-ledger"), Preferences.withRules(conf.caps()), conf.ledger(),
+                    preferences.segments(name -> null)));
+            connector = own(SimulatedConnector.open(connectorOptions(dataDir, settings)));
+            replayKeys = own(ReplayGuard.open(dataDir.resolve("inbound"), conf.inbound().replayWindow(), Clock.systemUTC()));
+            reviewQueue = own(ReviewQueue.open(dataDir.resolve("inbound")));
+            lastSends = own(LastSends.open(dataDir.resolve("last-sends"),
+                    (int) Math.min(Integer.MAX_VALUE, settings.directoryCapacity()), campaignNumbers, this::senderOf));
+            segments = SegmentStore.open(dataDir);
+            keys = ApiKeys.open(dataDir);
+            firstKey = keys.bootstrap(env.get("HERALD_API_KEY"));
+        } catch (IOException | RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    private static SimulatedConnectorOptions connectorOptions(Path dataDir, ServiceSettings settings) {
+        SimulatedConnectorOptions options = SimulatedConnectorOptions.defaults(dataDir.resolve("connector"))
+                .withName(settings.connectorName()).withLatency(settings.latencyMin(), settings.latencyMax())
+                .withWindow(settings.window()).withIdempotencyKeys(settings.idempotencyKeys());
+        if (settings.maxRate() > 0) {
+            options = options.withMaxRate(settings.maxRate(), (int) Math.max(1, settings.maxRate() / 10));
+        }
+        return options;
+    }
+
+    /** A campaign's sender, for opt-out attribution: from its record, or the identity kept beside a damaged one. */
+    private Optional<String> senderOf(String campaignId) {
+        try {
+            return campaigns.load(campaignId).map(CampaignRecord::sender);
+        } catch (IOException e) {
+            LOG.warn("campaign {} could not be read for opt-out attribution: {}", campaignId, e.toString());
+            return campaigns.identity(campaignId).map(CampaignStore.Identity::sender); // kept beside a damaged record
+        }
+    }
+
+    /** @return {@code resource}, now closed with the stores (before those opened earlier) */
+    <T extends AutoCloseable> T own(T resource) {
+        opened.add(resource);
+        return resource;
+    }
+
+    /** Closes everything opened, the last first; a failure to close one is logged and the rest are closed. */
+    @Override
+    public void close() {
+        for (int i = opened.size() - 1; i >= 0; i--) {
+            try {
+                opened.get(i).close();
+            } catch (Exception e) {
+                LOG.warn("closing {} failed: {}", opened.get(i), e.toString());
+            }
+        }
+        opened.clear();
+    }
+}
