@@ -3,7 +3,7 @@ package dev.herald.dispatcher.api.campaign;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.herald.dispatcher.api.ApiDirectives;
 import dev.herald.dispatcher.campaign.CampaignRecord;
-import dev.herald.dispatcher.outcome.Outcomes;
+import dev.herald.dispatcher.outcome.Outcome;
 import dev.herald.dispatcher.sender.MarketingCompliance;
 
 import java.time.Instant;
@@ -33,8 +33,9 @@ public record CampaignView(String id, String name, String status, String channel
                            String error) {
 
     /** Outcome families, in the order the API lists them. */
-    public static final List<String> FAMILIES = List.of("sent", "suppressed", "deferred", "capped", "failed", "unknown",
-            "pending", "expired", "inFlight");
+    public static final List<String> FAMILIES = List.of(Outcome.Family.SENT.wire(), Outcome.Family.SUPPRESSED.wire(),
+            Outcome.Family.DEFERRED.wire(), Outcome.Family.CAPPED.wire(), Outcome.Family.FAILED.wire(),
+            Outcome.Family.UNKNOWN.wire(), "pending", Outcome.Family.EXPIRED.wire(), "inFlight");
 
     /** @return the API's view of {@code r}: a record without counts yet is all {@code pending} */
     public static CampaignView of(CampaignRecord r) {
@@ -62,12 +63,7 @@ public record CampaignView(String id, String name, String status, String channel
 
     /** @return the family of a stored outcome: its head before {@code ':'}, {@code failed} for anything unknown */
     static String familyOf(String outcome) {
-        int colon = outcome.indexOf(':');
-        String head = colon < 0 ? outcome : outcome.substring(0, colon);
-        return switch (head) {
-            case Outcomes.SENT, "suppressed", Outcomes.DEFERRED, "capped", "failed", Outcomes.UNKNOWN, Outcomes.EXPIRED -> head;
-            default -> "failed";
-        };
+        return Outcome.Family.of(outcome).wire();
     }
 
     /**
