@@ -8,6 +8,7 @@ import dev.herald.dispatcher.campaign.CampaignManager;
 import dev.herald.dispatcher.campaign.CampaignPreview;
 import dev.herald.dispatcher.campaign.CampaignRecord;
 import dev.herald.dispatcher.campaign.RecipientLookup;
+import dev.herald.dispatcher.outcome.Outcome;
 import dev.herald.dispatcher.outcome.Outcomes;
 import dev.herald.dispatcher.outcome.RecipientOutcome;
 import dev.herald.suppression.RecipientDirectory;
@@ -161,26 +162,31 @@ public final class CampaignInspectionRoutes extends ApiDirectives {
 
     /** A human sentence for an outcome. */
     static String reason(String outcome, RecipientOutcome o) {
-        if (outcome.startsWith(Outcomes.SUPPRESSED_PREFIX)) {
-            return "opted out (" + outcome.substring(Outcomes.SUPPRESSED_PREFIX.length()) + ")";
+        if (outcome.equals("inFlight")) {
+            return "being sent: handed towards the connector, no answer yet";
         }
-        if (outcome.startsWith(Outcomes.CAPPED_PREFIX)) {
-            return "over cap '" + outcome.substring(Outcomes.CAPPED_PREFIX.length()) + "'";
+        Outcome typed;
+        try {
+            typed = Outcome.parse(outcome);
+        } catch (IllegalArgumentException e) {
+            return "not processed yet";
         }
-        if (outcome.equals(Outcomes.NEVER_OPEN)) {
+        if (typed instanceof Outcome.Suppressed s) {
+            return "opted out (" + s.scope() + ")";
+        } else if (typed instanceof Outcome.Capped c) {
+            return "over cap '" + c.rule() + "'";
+        } else if (typed instanceof Outcome.Failed f) {
+            return "not sent: " + f.reason();
+        } else if (typed instanceof Outcome.Sent) {
+            return "sent: accepted by the connector";
+        } else if (typed instanceof Outcome.Deferred) {
+            return "deferred until " + o.deferredUntil() + " (quiet hours, or a frequency cap that defers)";
+        } else if (typed.equals(Outcome.Expired.NEVER_OPEN)) {
             return "not sent: quiet hours are never open in all of the recipient's time zones at once";
+        } else if (typed instanceof Outcome.Expired) {
+            return "not sent: the campaign expired first";
         }
-        if (outcome.startsWith(Outcomes.FAILED_PREFIX)) {
-            return "not sent: " + outcome.substring(Outcomes.FAILED_PREFIX.length());
-        }
-        return switch (outcome) {
-            case Outcomes.SENT -> "sent: accepted by the connector";
-            case Outcomes.DEFERRED -> "deferred until " + o.deferredUntil() + " (quiet hours, or a frequency cap that defers)";
-            case Outcomes.EXPIRED -> "not sent: the campaign expired first";
-            case Outcomes.UNKNOWN -> "handed over when the service stopped abruptly: maybe sent, never resent";
-            case "inFlight" -> "being sent: handed towards the connector, no answer yet";
-            default -> "not processed yet";
-        };
+        return "handed over when the service stopped abruptly: maybe sent, never resent"; // Outcome.Unknown
     }
 
 }

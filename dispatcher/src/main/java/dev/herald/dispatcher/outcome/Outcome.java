@@ -13,10 +13,7 @@ import java.util.Objects;
  * Outcome o = new Outcome.Suppressed("global");
  * ledger.record(o, ids);                      // stored as "suppressed:global"
  * Outcome.parse("capped:daily").family();     // Family.CAPPED
- * switch (o) {                                // exhaustive: the compiler lists what is missing
- *     case Outcome.Sent s -> ...
- *     ...
- * }
+ * if (o instanceof Outcome.Suppressed s) explain(s.scope());
  * }</pre>
  *
  * <p>Reasons (scope, rule, failure reason) are 1..{@value Outcomes#MAX_REASON} chars without
