@@ -7,11 +7,7 @@ import dev.herald.dispatcher.connector.AcceptedLogEntry;
 
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,8 +20,12 @@ import dev.herald.dispatcher.campaign.CampaignStatus;
 import dev.herald.dispatcher.connector.SimulatedConnector;
 import dev.herald.dispatcher.connector.SimulatedConnectorOptions;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 
@@ -58,12 +58,6 @@ class EmbeddingExampleTest {
         HeraldEmbedded herald = HeraldEmbedded.start(system, dataDir, connector);
         try {
             ActorRef<CampaignManager.Command> campaigns = herald.campaigns();
-            Function<Function<ActorRef<StatusReply<CampaignRecord>>, CampaignManager.Command>, CampaignRecord> ask =
-                    message -> {
-                        CompletionStage<CampaignRecord> answer = AskPattern.askWithStatus(
-                                campaigns, message::apply, Duration.ofSeconds(10), system.scheduler());
-                        return answer.toCompletableFuture().join();
-                    };
 
             // The audience: recipient ids from Herald's directory.
             MutableRoaringBitmap audience = new MutableRoaringBitmap();
@@ -75,17 +69,17 @@ class EmbeddingExampleTest {
             CampaignRecord record = CampaignRecord.create("order-update-42", "Order update", "sms",
                     "transactional", "shop", "Hi {{first_name}}, your order has shipped.", "",
                     audience.getLongCardinality(), now, now.plus(Duration.ofHours(1)), null);
-            answers.add(ask.apply(replyTo -> new CampaignManager.Create(record, audience, replyTo)));
+            answers.add(ask(system, campaigns, replyTo -> new CampaignManager.Create(record, audience, replyTo)));
 
             // Pause it, then resume it: a resumed campaign runs at once.
-            answers.add(ask.apply(replyTo -> new CampaignManager.Pause(record.id(), replyTo)));
-            answers.add(ask.apply(replyTo -> new CampaignManager.Resume(record.id(), replyTo)));
+            answers.add(ask(system, campaigns, replyTo -> new CampaignManager.Pause(record.id(), replyTo)));
+            answers.add(ask(system, campaigns, replyTo -> new CampaignManager.Resume(record.id(), replyTo)));
 
             // Watch it until every recipient has an outcome.
-            CampaignRecord status = ask.apply(replyTo -> new CampaignManager.Get(record.id(), replyTo));
+            CampaignRecord status = ask(system, campaigns, replyTo -> new CampaignManager.Get(record.id(), replyTo));
             while (status.status() != CampaignStatus.COMPLETED) {
                 Thread.sleep(50);
-                status = ask.apply(replyTo -> new CampaignManager.Get(record.id(), replyTo));
+                status = ask(system, campaigns, replyTo -> new CampaignManager.Get(record.id(), replyTo));
             }
             answers.add(status); // status.counts().get("sent"): 2
         } finally {
@@ -95,6 +89,14 @@ class EmbeddingExampleTest {
             system.getWhenTerminated().toCompletableFuture().join();
         }
         return answers;
+    }
+
+    /** Asks the campaign manager; a refusal ({@code CampaignRejection}) is thrown, wrapped by {@code join}. */
+    static CampaignRecord ask(ActorSystem<?> system, ActorRef<CampaignManager.Command> campaigns,
+                              Function<ActorRef<StatusReply<CampaignRecord>>, CampaignManager.Command> message) {
+        CompletionStage<CampaignRecord> answer = AskPattern.askWithStatus(campaigns, message::apply,
+                Duration.ofSeconds(10), system.scheduler());
+        return answer.toCompletableFuture().join();
     }
     // end::embed[]
 
