@@ -65,6 +65,7 @@ public final class HeraldEmbedded implements AutoCloseable {
     private final ActorSystem<?> system;
     private final HeraldData data;
     private final RecipientDirectory directory;
+    private final SuppressionIndex suppression;
     private final ZoneIndex zones;
     private final SendLedger capLedger;
     private final ThrottleShards shards;
@@ -72,11 +73,13 @@ public final class HeraldEmbedded implements AutoCloseable {
     private final CompletableFuture<Done> stopped = new CompletableFuture<>();
     private boolean stopping;
 
-    private HeraldEmbedded(ActorSystem<?> system, HeraldData data, RecipientDirectory directory, ZoneIndex zones,
-                           SendLedger capLedger, ThrottleShards shards, ActorRef<CampaignManager.Command> campaigns) {
+    private HeraldEmbedded(ActorSystem<?> system, HeraldData data, RecipientDirectory directory, SuppressionIndex suppression,
+                           ZoneIndex zones, SendLedger capLedger, ThrottleShards shards,
+                           ActorRef<CampaignManager.Command> campaigns) {
         this.system = system;
         this.data = data;
         this.directory = directory;
+        this.suppression = suppression;
         this.zones = zones;
         this.capLedger = capLedger;
         this.shards = shards;
@@ -92,8 +95,9 @@ public final class HeraldEmbedded implements AutoCloseable {
      * @param connector where campaigns send their messages
      * @return the started Herald
      * @throws IOException if a store cannot be opened or is damaged (the error names the file)
-     * @throws IllegalArgumentException if a {@code herald.*} setting is wrong (naming its key), or
-     *     Herald is started twice in one actor system
+     * @throws com.typesafe.config.ConfigException if a {@code herald.*} setting is wrong (naming its key)
+     * @throws org.apache.pekko.actor.InvalidActorNameException if Herald already runs in this actor
+     *     system (its actors' names are taken); nothing is left open
      */
     public static HeraldEmbedded start(ActorSystem<?> system, Path dataDir, Connector connector) throws IOException {
         Config config = system.settings().config();
@@ -102,20 +106,24 @@ public final class HeraldEmbedded implements AutoCloseable {
         SendLedgerOptions ledgerOptions = SendLedgerOptions.fromConfig(config);
         HeraldData data = HeraldData.at(dataDir);
         SendLedger capLedger = null;
+        ThrottleShards shards = null;
         try {
             RecipientDirectory directory = data.directory();
             SuppressionIndex suppression = data.suppression();
             ZoneIndex zones = ZoneIndex.build(directory);
             capLedger = SendLedger.open(dataDir.resolve("send-ledger"), caps, ledgerOptions, name -> null);
-            ThrottleShards shards = ThrottleShards.spawn(system, "herald-throttle", capLedger, THROTTLE_SHARDS,
+            shards = ThrottleShards.spawn(system, "herald-throttle", capLedger, THROTTLE_SHARDS,
                     ThrottleShards.idsPerShard(Math.max(directory.size(), 1_000_000), THROTTLE_SHARDS));
             CampaignDeps deps = new CampaignDeps(directory, suppression, zones, policy, shards, connector, null,
                     dataDir.resolve("campaigns"), Clock.systemUTC(), ASK_TIMEOUT);
             Campaign.Settings settings = Campaign.Settings.defaults(deps, new CampaignStore(dataDir.resolve("campaigns")));
             ActorRef<CampaignManager.Command> campaigns = system.systemActorOf(CampaignManager.create(settings),
                     "herald-campaigns", BlockingIo.props());
-            return new HeraldEmbedded(system, data, directory, zones, capLedger, shards, campaigns);
+            return new HeraldEmbedded(system, data, directory, suppression, zones, capLedger, shards, campaigns);
         } catch (IOException | RuntimeException e) {
+            if (shards != null) {
+                shards.stop();
+            }
             if (capLedger != null) {
                 capLedger.close();
             }
@@ -135,8 +143,8 @@ public final class HeraldEmbedded implements AutoCloseable {
     }
 
     /** @return the suppression index (opt-outs by scope, with their consent evidence); thread-safe */
-    public SuppressionIndex suppression() throws IOException {
-        return data.suppression();
+    public SuppressionIndex suppression() {
+        return suppression;
     }
 
     /**
