@@ -436,7 +436,7 @@ public final class Campaign {
 
     /** running | paused | failed: the unknown recipients become pending; a running campaign sends them now. */
     private Behavior<Command> resendUnknown(ResendUnknown m, boolean isRunning) throws IOException {
-        long queued = resendUnknown(ledger);
+        long queued = CampaignRecovery.resendUnknown(ledger);
         Behavior<Command> next = Behaviors.same();
         if (queued > 0) {
             context.getLog().info("campaign {}: {} unknown recipient(s) queued to be sent again (operator, at least once)",
@@ -560,72 +560,6 @@ public final class Campaign {
             context.getLog().warn("campaign {}: releasing cap reservations failed: {}", record.id(), m.failure().toString());
         }
         return Behaviors.same();
-    }
-
-    /**
-     * Start-up recovery, before any campaign runs: opens the campaign's ledger (claimed ids become
-     * {@code unknown}) and forgets the cap reservations a killed process left for its recipients
-     * that were never handed over (pending and deferred), so they are not capped by themselves.
-     *
-     * @return how many reservations were forgotten
-     * @throws CampaignDamagedException if the ledger cannot be opened (that campaign is damaged)
-     * @throws IOException if the throttle shards cannot release them
-     */
-    static int recoverReservations(Settings settings, CampaignRecord record) throws IOException {
-        OutcomeLedger opened;
-        try {
-            opened = settings.store().openLedger(record.id());
-        } catch (IOException e) {
-            throw new CampaignDamagedException(record.id(), e);
-        }
-        try (OutcomeLedger l = opened) {
-            if (record.status() != CampaignStatus.CANCELLED) {
-                long resent = resendUnknownIfIdempotent(settings, l, CampaignRun.capContext(record.spec(l.audience())));
-                if (resent > 0) {
-                    org.slf4j.LoggerFactory.getLogger(Campaign.class).info("campaign {}: {} unknown recipient(s) are sent"
-                            + " again: connector '{}' deduplicates by idempotency key", record.id(), resent,
-                            settings.deps().connector().name());
-                }
-            }
-            MutableRoaringBitmap left = l.unsettled();
-            return left.isEmpty() ? 0 : settings.deps().shards().releaseStale(left, CampaignRun.capContext(record.spec(l.audience())));
-        }
-    }
-
-    /**
-     * Makes the ledger's {@code unknown} ids pending again (fsynced), for an operator's resend.
-     *
-     * @return how many
-     * @throws IOException if the ledger cannot be written
-     */
-    static long resendUnknown(OutcomeLedger ledger) throws IOException {
-        org.roaringbitmap.buffer.ImmutableRoaringBitmap unknown = ledger.ids(Outcomes.UNKNOWN);
-        ledger.resend(unknown);
-        return unknown.getLongCardinality();
-    }
-
-    /**
-     * With a connector that deduplicates by idempotency key ({@link
-     * dev.herald.dispatcher.connector.Connector#supportsIdempotencyKey()}), the campaign's
-     * {@code unknown} recipients (left by a crash or a failed run) are resent by the campaign itself:
-     * a message that did reach the peer before is not delivered twice. Their stale cap reservations
-     * are forgotten first (the resend reserves anew, and the peer lets at most one message through).
-     * Call before any campaign runs (start-up recovery). Nothing happens on other connectors.
-     *
-     * @return how many were made pending again
-     */
-    static long resendUnknownIfIdempotent(Settings settings, OutcomeLedger ledger, dev.herald.throttle.CapContext ctx)
-            throws IOException {
-        if (!settings.deps().connector().supportsIdempotencyKey()) {
-            return 0;
-        }
-        org.roaringbitmap.buffer.ImmutableRoaringBitmap unknown = ledger.ids(Outcomes.UNKNOWN);
-        if (unknown.isEmpty()) {
-            return 0;
-        }
-        settings.deps().shards().releaseStale(unknown, ctx);
-        ledger.resend(unknown);
-        return unknown.getLongCardinality();
     }
 
     /**

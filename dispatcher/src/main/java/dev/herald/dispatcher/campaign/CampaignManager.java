@@ -187,40 +187,38 @@ public final class CampaignManager extends AbstractBehavior<CampaignManager.Comm
 
     /** The manager proper, on the blocking dispatcher: spawns the campaigns the store says need an actor. */
     private static Behavior<Command> start(ActorContext<Command> context, Campaign.Settings settings) throws IOException {
-        {
-            CampaignManager m = new CampaignManager(context, settings);
-            List<CampaignRecord> records = settings.store().list();
-            // Before any campaign runs: what a killed process reserved and never sent must not cap anyone.
-            for (CampaignRecord r : records) {
-                if (r.status() != CampaignStatus.COMPLETED && r.status() != CampaignStatus.DAMAGED) {
-                    try {
-                        int released = Campaign.recoverReservations(settings, r);
-                        if (released > 0) {
-                            context.getLog().info("campaign {}: released {} cap reservation(s) left by a stopped process",
-                                    r.id(), released);
-                        }
-                    } catch (CampaignDamagedException e) {
-                        context.getLog().error("{}; the other campaigns carry on", e.getMessage());
-                        m.damaged.put(r.id(), settings.store().relative(e.damage()));
-                    } catch (IOException | RuntimeException e) {
-                        context.getLog().warn("campaign {}: start-up recovery failed: {}", r.id(), e.toString());
+        CampaignManager m = new CampaignManager(context, settings);
+        List<CampaignRecord> records = settings.store().list();
+        // Before any campaign runs: what a killed process reserved and never sent must not cap anyone.
+        for (CampaignRecord r : records) {
+            if (r.status() != CampaignStatus.COMPLETED && r.status() != CampaignStatus.DAMAGED) {
+                try {
+                    int released = CampaignRecovery.recoverReservations(settings, r);
+                    if (released > 0) {
+                        context.getLog().info("campaign {}: released {} cap reservation(s) left by a stopped process",
+                                r.id(), released);
                     }
+                } catch (CampaignDamagedException e) {
+                    context.getLog().error("{}; the other campaigns carry on", e.getMessage());
+                    m.damaged.put(r.id(), settings.store().relative(e.damage()));
+                } catch (IOException | RuntimeException e) {
+                    context.getLog().warn("campaign {}: start-up recovery failed: {}", r.id(), e.toString());
                 }
             }
-            for (CampaignRecord r : records) {
-                if (r.status() != CampaignStatus.COMPLETED && r.status() != CampaignStatus.FAILED
-                        && r.status() != CampaignStatus.DAMAGED && !m.damaged.containsKey(r.id())) {
-                    m.spawn(r.id());
-                }
-            }
-            long damagedCount = records.stream().filter(r -> r.status() == CampaignStatus.DAMAGED).count() + m.damaged.size();
-            if (damagedCount > 0) {
-                context.getLog().error("campaign manager: {} damaged campaign(s), listed with status damaged", damagedCount);
-            }
-            context.getLog().info("campaign manager: {} campaign(s) carried on from {}", m.live.size(),
-                    settings.store().root());
-            return m;
         }
+        for (CampaignRecord r : records) {
+            if (r.status() != CampaignStatus.COMPLETED && r.status() != CampaignStatus.FAILED
+                    && r.status() != CampaignStatus.DAMAGED && !m.damaged.containsKey(r.id())) {
+                m.spawn(r.id());
+            }
+        }
+        long damagedCount = records.stream().filter(r -> r.status() == CampaignStatus.DAMAGED).count() + m.damaged.size();
+        if (damagedCount > 0) {
+            context.getLog().error("campaign manager: {} damaged campaign(s), listed with status damaged", damagedCount);
+        }
+        context.getLog().info("campaign manager: {} campaign(s) carried on from {}", m.live.size(),
+                settings.store().root());
+        return m;
     }
 
     @Override
@@ -383,7 +381,7 @@ public final class CampaignManager extends AbstractBehavior<CampaignManager.Comm
             long queued;
             CampaignRecord rec;
             try (OutcomeLedger ledger = store.openLedger(m.id())) {
-                queued = Campaign.resendUnknown(ledger);
+                queued = CampaignRecovery.resendUnknown(ledger);
                 rec = r.getValue().withCounts(ledger.counts());
                 if (queued > 0 && s == CampaignStatus.COMPLETED) {
                     rec = rec.withStatus(CampaignStatus.RUNNING, settings.deps().clock().instant());
