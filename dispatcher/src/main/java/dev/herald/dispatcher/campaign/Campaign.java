@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.LongAdder;
 
 import org.apache.pekko.Done;
@@ -18,10 +19,9 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.PreRestart;
-import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.BehaviorBuilder;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.pattern.StatusReply;
 import org.roaringbitmap.buffer.MutableRoaringBitmap;
@@ -33,9 +33,16 @@ import org.roaringbitmap.buffer.MutableRoaringBitmap;
  * the campaign up where it was.
  *
  * <pre>{@code
- * ActorRef<Campaign.Command> c = context.spawn(Campaign.create("c42", settings), "campaign-c42");
+ * ActorRef<Campaign.Command> c = context.spawn(Campaign.create("c42", settings), "campaign-c42", BlockingIo.props());
  * c.tell(new Campaign.Pause(replyTo));
  * }</pre>
+ *
+ * <p><b>One behaviour per state.</b> {@link #scheduled} waits for the start instant;
+ * {@link #running} runs the stream and waits for deferred recipients; {@link #paused} and
+ * {@link #failed} wait for an operator; {@link #ending} waits for the active run to drain before
+ * the actor stops (a cancel, whose bookkeeping then finishes, or a {@link Passivate}). A state
+ * answers what it allows and refuses the rest ({@link CampaignRejection}); a transition stores the
+ * new status and returns the next state's behaviour. A completed campaign's actor stops.
  *
  * <p><b>Running.</b> A run ({@link CampaignRun}) takes the pending ids and the deferred ones now
  * due through the graph. When it ends with deferred ids left, the campaign stays {@code running}
@@ -47,7 +54,8 @@ import org.roaringbitmap.buffer.MutableRoaringBitmap;
  * <p><b>Pause, cancel, passivate.</b> These stop the active run ({@link CampaignRun.Control}): no
  * further hand-over; what was claimed but not handed over is pending again. A cancelled campaign
  * then records {@code failed:cancelled} for everyone left. {@link Passivate} (graceful shutdown)
- * waits for the run to drain, keeps the stored status, closes the ledger and stops the actor.
+ * waits for the run to drain, keeps the stored status, closes the ledger and stops the actor;
+ * meanwhile changes are refused as {@code BUSY}.
  *
  * <p><b>Failures.</b> A connector failure is an outcome, not a failure of the campaign. A failed
  * run (a store, the throttle shards) gives back what it claimed and never handed over, reopens the
@@ -58,10 +66,14 @@ import org.roaringbitmap.buffer.MutableRoaringBitmap;
  * An exception in the actor itself stops it (the {@link CampaignManager} marks it failed); other
  * campaigns carry on.
  *
+ * <p><b>Files.</b> The actor stores its record and writes its ledger while it handles a message,
+ * so it must run on {@link BlockingIo}'s dispatcher (the manager spawns it there); the ledger is
+ * closed after its last run drains on that dispatcher too.
+ *
  * <p>Thread-safety: an actor; the ledger is written by the run's stream, which is never running
  * while the actor writes to the ledger itself.
  */
-public final class Campaign extends AbstractBehavior<Campaign.Command> {
+public final class Campaign {
 
     /** Messages a campaign understands. */
     public sealed interface Command permits GetStatus, OutcomeOf, Pause, Resume, Cancel, ResendUnknown, Passivate, RunEnded,
@@ -148,8 +160,11 @@ public final class Campaign extends AbstractBehavior<Campaign.Command> {
     private static final Object TIMER = "campaign-timer";
     private static final Duration MIN_WAIT = Duration.ofMillis(10);
 
+    private final ActorContext<Command> context;
     private final Settings settings;
     private final TimerScheduler<Command> timers;
+    /** Where the ledger is closed once the last run has drained (the run's stream completes elsewhere). */
+    private final Executor blockingIo;
     private OutcomeLedger ledger;
     private final CampaignSpec spec;
     private CampaignRecord record;
@@ -158,23 +173,40 @@ public final class Campaign extends AbstractBehavior<Campaign.Command> {
     private CompletionStage<CampaignResult> runDone = CompletableFuture.completedFuture(null);
     private long runId;
     private int failuresInARow;
+    /** Set by {@link Passivate}: the actor is ending, keeping its stored status. */
     private ActorRef<Done> passivateReplyTo;
+    /** Set when a state returns {@link Behaviors#stopped()}. */
+    private boolean stopped;
+    private CampaignDeps ownDeps;
+
+    private final Behavior<Command> scheduled;
+    private final Behavior<Command> running;
+    private final Behavior<Command> paused;
+    private final Behavior<Command> failed;
+    private final Behavior<Command> ending;
 
     private Campaign(ActorContext<Command> context, TimerScheduler<Command> timers, Settings settings,
                      CampaignRecord record, OutcomeLedger ledger) {
-        super(context);
+        this.context = context;
         this.timers = timers;
         this.settings = settings;
         this.record = record;
         this.ledger = ledger;
         this.spec = record.spec(ledger.audience());
+        this.blockingIo = BlockingIo.executor(context.getSystem());
+        this.scheduled = scheduled();
+        this.running = running();
+        this.paused = paused();
+        this.failed = failed();
+        this.ending = ending();
     }
 
     /**
      * @param id       a campaign stored in {@code settings.store()}
      * @param settings shared services and timing
      * @return the campaign's behaviour; setup loads its record, opens (and recovers) its ledger and
-     *     carries on from the stored status (fails, stopping the actor, if they cannot be read)
+     *     carries on from the stored status (fails, stopping the actor, if they cannot be read).
+     *     Spawn it with {@link BlockingIo#props()}: its messages store files.
      */
     public static Behavior<Command> create(String id, Settings settings) {
         return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
@@ -183,188 +215,351 @@ public final class Campaign extends AbstractBehavior<Campaign.Command> {
             try {
                 record = settings.store().load(id)
                         .orElseThrow(() -> new IllegalStateException("campaign " + id + " is not in " + settings.store().root()));
-                ledger = OutcomeLedger.openExisting(settings.store().ledgerDir(id));
+                ledger = settings.store().openLedger(id);
             } catch (IOException e) {
                 throw new CampaignDamagedException(id, e); // this campaign only: the manager shows it as damaged
             }
             if (ledger.recovery().unknownCount() > 0) {
                 context.getLog().warn("campaign {}: {}", id, ledger.recovery().warnings());
             }
-            Campaign c = new Campaign(context, timers, settings, record, ledger);
+            Campaign c;
+            Behavior<Command> first;
             try {
-                c.carryOn();
-                if (c.stopIfDone() != c) {
-                    ledger.close();
-                    return Behaviors.stopped();
-                }
+                c = new Campaign(context, timers, settings, record, ledger);
+                first = c.recovered();
             } catch (IOException | RuntimeException e) {
-                ledger.close();
+                settings.store().closeLedger(ledger);
                 throw e;
             }
-            return c;
+            if (c.stopped) {
+                settings.store().closeLedger(ledger); // no PostStop reaches a behaviour that setup stops
+            }
+            return first;
         }));
     }
 
-    @Override
-    public Receive<Command> createReceive() {
-        return newReceiveBuilder()
+    /** The state the stored status calls for, after a (re)start: the one place that reads the status to choose. */
+    private Behavior<Command> recovered() throws IOException {
+        return switch (record.status()) {
+            case SCHEDULED -> startIfDue();
+            case RUNNING -> carryOnRunning();
+            case PAUSED -> paused;
+            case FAILED -> failed;
+            case CANCELLED -> {
+                finishCancel();
+                yield endIfCancelled();
+            }
+            case COMPLETED -> stop();
+            case DAMAGED -> throw new IllegalStateException("campaign " + record.id() + ": a damaged record is never stored");
+        };
+    }
+
+    // ---------------------------------------------------------------- the states
+
+    /** What every state answers alike, and the clean-up when the actor stops. */
+    private BehaviorBuilder<Command> anyState() {
+        return Behaviors.receive(Command.class)
                 .onMessage(GetStatus.class, m -> {
                     m.replyTo().tell(StatusReply.success(view()));
-                    return this;
+                    return Behaviors.same();
                 })
                 .onMessage(OutcomeOf.class, m -> {
                     m.replyTo().tell(StatusReply.success(RecipientLookup.of(view(), ledger, m.recipient())));
-                    return this;
-                })
-                .onMessage(Pause.class, this::onPause)
-                .onMessage(Resume.class, this::onResume)
-                .onMessage(Cancel.class, this::onCancel)
-                .onMessage(ResendUnknown.class, this::onResendUnknown)
-                .onMessage(Passivate.class, this::onPassivate)
-                .onMessage(RunEnded.class, this::onRunEnded)
-                .onMessage(Released.class, m -> {
-                    if (m.failure() != null) {
-                        getContext().getLog().warn("campaign {}: releasing cap reservations failed: {}", record.id(),
-                                m.failure().toString());
-                    }
-                    tickIn(settings.retryBackoff());
-                    return this;
-                })
-                .onMessage(Tick.class, m -> {
-                    carryOn();
-                    return stopIfDone();
+                    return Behaviors.same();
                 })
                 .onSignal(PostStop.class, s -> cleanUp())
-                .onSignal(PreRestart.class, s -> cleanUp())
+                .onSignal(PreRestart.class, s -> cleanUp());
+    }
+
+    /** {@code scheduled}: waits for the start instant; no run is active. */
+    private Behavior<Command> scheduled() {
+        return anyState()
+                .onMessage(Tick.class, m -> startIfDue())
+                .onMessage(Pause.class, this::pause)
+                .onMessage(Resume.class, m -> refuse(m.replyTo(), "resume"))
+                .onMessage(Cancel.class, this::cancel)
+                .onMessage(ResendUnknown.class, m -> refuse(m.replyTo(), "resend the unknown recipients of"))
+                .onMessage(Passivate.class, this::passivate)
+                .onMessage(RunEnded.class, m -> Behaviors.same()) // of no run of this actor: none runs before the start
+                .onMessage(Released.class, this::released)
+                .build();
+    }
+
+    /** {@code running}: a run is active, or the campaign waits for deferred recipients to come due. */
+    private Behavior<Command> running() {
+        return anyState()
+                .onMessage(Tick.class, m -> carryOnRunning())
+                .onMessage(RunEnded.class, this::runEndedWhileRunning)
+                .onMessage(Released.class, m -> {
+                    released(m);
+                    tickIn(settings.retryBackoff()); // the failed run's reservations are back: run again
+                    return Behaviors.same();
+                })
+                .onMessage(Pause.class, this::pause)
+                .onMessage(Resume.class, m -> {
+                    m.replyTo().tell(StatusReply.success(view()));
+                    return Behaviors.same();
+                })
+                .onMessage(Cancel.class, this::cancel)
+                .onMessage(ResendUnknown.class, m -> resendUnknown(m, true))
+                .onMessage(Passivate.class, this::passivate)
+                .build();
+    }
+
+    /** {@code paused}: waits for a resume; a run stopped by the pause may still be draining. */
+    private Behavior<Command> paused() {
+        return anyState()
+                .onMessage(Pause.class, m -> {
+                    m.replyTo().tell(StatusReply.success(view()));
+                    return Behaviors.same();
+                })
+                .onMessage(Resume.class, this::resume)
+                .onMessage(Cancel.class, this::cancel)
+                .onMessage(ResendUnknown.class, m -> resendUnknown(m, false))
+                .onMessage(Passivate.class, this::passivate)
+                .onMessage(RunEnded.class, this::runEndedWhileWaiting)
+                .onMessage(Released.class, this::released)
+                .onMessage(Tick.class, m -> Behaviors.same())
+                .build();
+    }
+
+    /** {@code failed}: its runs failed for good; waits for an operator to resume or cancel it. */
+    private Behavior<Command> failed() {
+        return anyState()
+                .onMessage(Pause.class, m -> refuse(m.replyTo(), "pause"))
+                .onMessage(Resume.class, this::resume)
+                .onMessage(Cancel.class, this::cancel)
+                .onMessage(ResendUnknown.class, m -> resendUnknown(m, false))
+                .onMessage(Passivate.class, this::passivate)
+                .onMessage(RunEnded.class, this::runEndedWhileWaiting)
+                .onMessage(Released.class, this::released)
+                .onMessage(Tick.class, m -> Behaviors.same())
                 .build();
     }
 
     /**
-     * Start-up recovery, before any campaign runs: opens the campaign's ledger (claimed ids become
-     * {@code unknown}) and forgets the cap reservations a killed process left for its recipients
-     * that were never handed over (pending and deferred), so they are not capped by themselves.
-     *
-     * @return how many reservations were forgotten
-     * @throws CampaignDamagedException if the ledger cannot be opened (that campaign is damaged)
-     * @throws IOException if the throttle shards cannot release them
+     * {@code ending}: cancelled (the cancel is stored; {@code failed:cancelled} is recorded once the
+     * run has drained) or passivated (the stored status is kept); the actor stops once the run has
+     * drained. Changes are refused: a cancelled campaign's as {@code CONFLICT}, a passivated one's as
+     * {@code BUSY} (it carries on after the restart).
      */
-    static int recoverReservations(Settings settings, CampaignRecord record) throws IOException {
-        OutcomeLedger opened;
+    private Behavior<Command> ending() {
+        return anyState()
+                .onMessage(Pause.class, m -> refuseEnding(m.replyTo(), "pause"))
+                .onMessage(Resume.class, m -> refuseEnding(m.replyTo(), "resume"))
+                .onMessage(Cancel.class, m -> refuseEnding(m.replyTo(), "cancel"))
+                .onMessage(ResendUnknown.class, m -> refuseEnding(m.replyTo(), "resend the unknown recipients of"))
+                .onMessage(Passivate.class, this::passivate)
+                .onMessage(RunEnded.class, this::runEndedWhileEnding)
+                .onMessage(Released.class, this::released)
+                .onMessage(Tick.class, m -> Behaviors.same())
+                .build();
+    }
+
+    // ---------------------------------------------------------------- transitions
+
+    /** scheduled → running once the start instant has come (deferring to local time first, if asked). */
+    private Behavior<Command> startIfDue() throws IOException {
+        Instant now = now();
+        if (record.startAt() != null && now.isBefore(record.startAt())) {
+            tickIn(Duration.between(now, record.startAt()));
+            return scheduled;
+        }
+        if (record.localTime() != null && record.startedAt() == null) {
+            deferToLocalTime(now); // before the start is stored: after a crash it runs again, for who is left
+        }
+        change(CampaignStatus.RUNNING);
+        startRun();
+        return running;
+    }
+
+    /** In {@code running} with no active run: completes, starts a run, or waits for the next due instant. */
+    private Behavior<Command> carryOnRunning() throws IOException {
+        if (run != null) {
+            return running; // a run still draining after a pause is followed by a new one when it ends
+        }
+        Instant now = now();
+        if (ledger.isComplete()) {
+            change(CampaignStatus.COMPLETED);
+            return stop();
+        }
+        if (!ledger.pending().isEmpty() || !ledger.deferredDue(now).isEmpty()
+                || (record.expiresAt() != null && !now.isBefore(record.expiresAt()))) {
+            startRun();
+        } else {
+            Instant next = ledger.nextDeferred().orElse(now);
+            if (record.expiresAt() != null && record.expiresAt().isBefore(next)) {
+                next = record.expiresAt();
+            }
+            tickIn(Duration.between(now, next));
+        }
+        return running;
+    }
+
+    /** scheduled | running → paused. */
+    private Behavior<Command> pause(Pause m) throws IOException {
+        change(CampaignStatus.PAUSED);
+        stopRun();
+        m.replyTo().tell(StatusReply.success(view()));
+        return paused;
+    }
+
+    /** paused | failed → running. */
+    private Behavior<Command> resume(Resume m) throws IOException {
+        failuresInARow = 0;
+        change(CampaignStatus.RUNNING);
+        Behavior<Command> next = carryOnRunning();
+        m.replyTo().tell(StatusReply.success(view()));
+        return next;
+    }
+
+    /** scheduled | running | paused | failed → ending (or stopped at once when no run has to drain). */
+    private Behavior<Command> cancel(Cancel m) throws IOException {
+        change(CampaignStatus.CANCELLED); // stored first: after a crash the cancel still holds
+        stopRun();
+        finishCancel();
+        m.replyTo().tell(StatusReply.success(view()));
+        return endIfCancelled();
+    }
+
+    /** any state → ending (or stopped at once when no run has to drain), keeping the stored status. */
+    private Behavior<Command> passivate(Passivate m) throws IOException {
+        passivateReplyTo = m.replyTo();
+        timers.cancelAll();
+        if (run == null) {
+            save();
+            return stop();
+        }
+        run.stop();
+        return ending;
+    }
+
+    /** running | paused | failed: the unknown recipients become pending; a running campaign sends them now. */
+    private Behavior<Command> resendUnknown(ResendUnknown m, boolean isRunning) throws IOException {
+        long queued = CampaignRecovery.resendUnknown(ledger);
+        Behavior<Command> next = Behaviors.same();
+        if (queued > 0) {
+            context.getLog().info("campaign {}: {} unknown recipient(s) queued to be sent again (operator, at least once)",
+                    record.id(), queued);
+            save();
+            if (isRunning) {
+                next = carryOnRunning();
+            }
+        }
+        m.replyTo().tell(StatusReply.success(new Resent(view(), queued)));
+        return next;
+    }
+
+    private Behavior<Command> runEndedWhileRunning(RunEnded m) throws IOException {
+        if (m.runId() != runId) {
+            return Behaviors.same();
+        }
+        run = null;
+        if (m.failure() != null) {
+            List<CompletableFuture<Integer>> releases = afterFailedRun(m);
+            if (failuresInARow > settings.maxRunFailures()) {
+                record = record.withStatus(CampaignStatus.FAILED, now()).withError(String.valueOf(m.failure().getMessage()));
+                save();
+                return stop();
+            }
+            // runs again once the releases are done, after the backoff
+            context.pipeToSelf(CompletableFuture.allOf(releases.toArray(CompletableFuture[]::new)), (v, e) -> new Released(e));
+            return Behaviors.same();
+        }
+        failuresInARow = 0;
+        save();
+        return carryOnRunning();
+    }
+
+    /** In {@code paused} or {@code failed}: the run the pause stopped has drained. */
+    private Behavior<Command> runEndedWhileWaiting(RunEnded m) throws IOException {
+        if (m.runId() != runId) {
+            return Behaviors.same();
+        }
+        run = null;
+        settle(m);
+        save();
+        return Behaviors.same();
+    }
+
+    /** In {@code ending}: the run has drained; a passivated actor stops, a cancelled one finishes its bookkeeping. */
+    private Behavior<Command> runEndedWhileEnding(RunEnded m) throws IOException {
+        if (m.runId() != runId) {
+            return Behaviors.same();
+        }
+        run = null;
+        settle(m);
+        save();
+        if (passivateReplyTo != null) {
+            return stop();
+        }
+        finishCancel();
+        return endIfCancelled();
+    }
+
+    /** A cancelled campaign stops once no run is active and nothing it claimed is left without an outcome. */
+    private Behavior<Command> endIfCancelled() {
+        return run == null && ledger.claimed().isEmpty() ? stop() : ending;
+    }
+
+    private Behavior<Command> stop() {
+        stopped = true;
+        return Behaviors.stopped();
+    }
+
+    // ---------------------------------------------------------------- runs and the ledger
+
+    private void startRun() {
+        CampaignRun.Control control = new CampaignRun.Control();
+        run = control;
+        long id = ++runId;
+        runDone = CampaignRun.run(context.getSystem(), spec, runDeps(), ledger, control, new LongAdder());
+        context.pipeToSelf(runDone, (r, e) -> new RunEnded(id, r, e, control.stamps()));
+    }
+
+    /** Counts a run's end: a failed one is followed by {@link #afterFailedRun} (its releases not awaited). */
+    private void settle(RunEnded m) throws IOException {
+        if (m.failure() != null) {
+            afterFailedRun(m);
+        } else {
+            failuresInARow = 0;
+        }
+    }
+
+    /**
+     * After a failed run: reopens the ledger (claimed ids may have reached the connector: they become
+     * unknown, never resent, unless the peer deduplicates; and a ledger that refuses writes after a
+     * failed one is fresh again) and gives back the cap reservations of the ids it never handed over.
+     *
+     * @return the releases, under way
+     */
+    private List<CompletableFuture<Integer>> afterFailedRun(RunEnded m) throws IOException {
+        failuresInARow++;
+        context.getLog().warn("campaign {}: run failed ({} in a row): {}", record.id(), failuresInARow, m.failure().toString());
+        settings.store().closeLedger(ledger);
         try {
-            opened = OutcomeLedger.openExisting(settings.store().ledgerDir(record.id()));
+            ledger = settings.store().openLedger(record.id());
         } catch (IOException e) {
             throw new CampaignDamagedException(record.id(), e);
         }
-        try (OutcomeLedger l = opened) {
-            if (record.status() != CampaignStatus.CANCELLED) {
-                long resent = resendUnknownIfIdempotent(settings, l, CampaignRun.capContext(record.spec(l.audience())));
-                if (resent > 0) {
-                    org.slf4j.LoggerFactory.getLogger(Campaign.class).info("campaign {}: {} unknown recipient(s) are sent"
-                            + " again: connector '{}' deduplicates by idempotency key", record.id(), resent,
-                            settings.deps().connector().name());
-                }
-            }
-            MutableRoaringBitmap left = l.unsettled();
-            return left.isEmpty() ? 0 : settings.deps().shards().releaseStale(left, CampaignRun.capContext(record.spec(l.audience())));
+        if (settings.deps().connector().supportsIdempotencyKey() && ledger.recovery().unknownCount() > 0) {
+            // The peer deduplicates: this failure's unknowns are sent again (their reservations released below).
+            ledger.resend(ledger.recovery().unknown());
         }
+        // The failed run's cap reservations of ids it never handed over would cap them next time.
+        MutableRoaringBitmap left = ledger.unsettled();
+        List<CompletableFuture<Integer>> releases = new ArrayList<>();
+        for (long stamp : m.stamps()) {
+            releases.add(settings.deps().shards().release(left, stamp, settings.deps().askTimeout()).toCompletableFuture());
+        }
+        return releases;
     }
 
-    /**
-     * Makes the ledger's {@code unknown} ids pending again (fsynced), for an operator's resend.
-     *
-     * @return how many
-     * @throws IOException if the ledger cannot be written
-     */
-    static long resendUnknown(OutcomeLedger ledger) throws IOException {
-        org.roaringbitmap.buffer.ImmutableRoaringBitmap unknown = ledger.ids(Outcomes.UNKNOWN);
-        ledger.resend(unknown);
-        return unknown.getLongCardinality();
-    }
-
-    /**
-     * With a connector that deduplicates by idempotency key ({@link
-     * dev.herald.dispatcher.connector.Connector#supportsIdempotencyKey()}), the campaign's
-     * {@code unknown} recipients (left by a crash or a failed run) are resent by the campaign itself:
-     * a message that did reach the peer before is not delivered twice. Their stale cap reservations
-     * are forgotten first (the resend reserves anew, and the peer lets at most one message through).
-     * Call before any campaign runs (start-up recovery). Nothing happens on other connectors.
-     *
-     * @return how many were made pending again
-     */
-    static long resendUnknownIfIdempotent(Settings settings, OutcomeLedger ledger, dev.herald.throttle.CapContext ctx)
-            throws IOException {
-        if (!settings.deps().connector().supportsIdempotencyKey()) {
-            return 0;
+    private Behavior<Command> released(Released m) {
+        if (m.failure() != null) {
+            context.getLog().warn("campaign {}: releasing cap reservations failed: {}", record.id(), m.failure().toString());
         }
-        org.roaringbitmap.buffer.ImmutableRoaringBitmap unknown = ledger.ids(Outcomes.UNKNOWN);
-        if (unknown.isEmpty()) {
-            return 0;
-        }
-        settings.deps().shards().releaseStale(unknown, ctx);
-        ledger.resend(unknown);
-        return unknown.getLongCardinality();
-    }
-
-    private Behavior<Command> onResendUnknown(ResendUnknown m) throws IOException {
-        switch (record.status()) {
-            case RUNNING, PAUSED, COMPLETED, FAILED -> {
-            }
-            default -> {
-                m.replyTo().tell(StatusReply.error(refused("resend the unknown recipients of")));
-                return this;
-            }
-        }
-        long queued = resendUnknown(ledger);
-        if (queued > 0) {
-            getContext().getLog().info("campaign {}: {} unknown recipient(s) queued to be sent again (operator, at least once)",
-                    record.id(), queued);
-            if (record.status() == CampaignStatus.COMPLETED) {
-                change(CampaignStatus.RUNNING);
-            } else {
-                save();
-            }
-            carryOn();
-        }
-        m.replyTo().tell(StatusReply.success(new Resent(view(), queued)));
-        return stopIfDone();
-    }
-
-    /** Does what the stored status calls for, unless a run is active. */
-    private void carryOn() throws IOException {
-        if (run != null || passivateReplyTo != null) {
-            return;
-        }
-        Instant now = settings.deps().clock().instant();
-        switch (record.status()) {
-            case SCHEDULED -> {
-                if (record.startAt() == null || !now.isBefore(record.startAt())) {
-                    if (record.localTime() != null && record.startedAt() == null) {
-                        deferToLocalTime(now); // before the start is stored: after a crash it runs again, for who is left
-                    }
-                    change(CampaignStatus.RUNNING);
-                    startRun();
-                } else {
-                    tickIn(Duration.between(now, record.startAt()));
-                }
-            }
-            case RUNNING -> {
-                if (ledger.isComplete()) {
-                    change(CampaignStatus.COMPLETED);
-                } else if (!ledger.pending().isEmpty() || !ledger.deferredDue(now).isEmpty()
-                        || (record.expiresAt() != null && !now.isBefore(record.expiresAt()))) {
-                    startRun();
-                } else {
-                    Instant next = ledger.nextDeferred().orElse(now);
-                    if (record.expiresAt() != null && record.expiresAt().isBefore(next)) {
-                        next = record.expiresAt();
-                    }
-                    tickIn(Duration.between(now, next));
-                }
-            }
-            case CANCELLED -> finishCancel();
-            case PAUSED, FAILED, COMPLETED -> {
-            }
-        }
+        return Behaviors.same();
     }
 
     /**
@@ -390,7 +585,7 @@ public final class Campaign extends AbstractBehavior<Campaign.Command> {
             ledger.defer(e.getKey(), e.getValue());
         }
         ledger.sync();
-        getContext().getLog().info("campaign {}: {} recipient(s) deferred to {} local time in {} zone group(s)", record.id(),
+        context.getLog().info("campaign {}: {} recipient(s) deferred to {} local time in {} zone group(s)", record.id(),
                 byInstant.values().stream().mapToLong(MutableRoaringBitmap::getLongCardinality).sum(), record.localTime(),
                 byInstant.size());
     }
@@ -417,124 +612,6 @@ public final class Campaign extends AbstractBehavior<Campaign.Command> {
         return ownDeps;
     }
 
-    private CampaignDeps ownDeps;
-
-    private void startRun() {
-        CampaignRun.Control control = new CampaignRun.Control();
-        run = control;
-        long id = ++runId;
-        runDone = CampaignRun.run(getContext().getSystem(), spec, runDeps(), ledger, control, new LongAdder());
-        getContext().pipeToSelf(runDone, (r, e) -> new RunEnded(id, r, e, control.stamps()));
-    }
-
-    private Behavior<Command> onRunEnded(RunEnded m) throws IOException {
-        if (m.runId() != runId) {
-            return this;
-        }
-        run = null;
-        if (m.failure() != null) {
-            failuresInARow++;
-            getContext().getLog().warn("campaign {}: run failed ({} in a row): {}", record.id(), failuresInARow,
-                    m.failure().toString());
-            // Claimed ids may have reached the connector: reopening makes them unknown (never resent),
-            // and gives a fresh ledger if it refuses writes after a failed one.
-            ledger.close();
-            try {
-                ledger = OutcomeLedger.openExisting(settings.store().ledgerDir(record.id()));
-            } catch (IOException e) {
-                throw new CampaignDamagedException(record.id(), e);
-            }
-            if (settings.deps().connector().supportsIdempotencyKey() && ledger.recovery().unknownCount() > 0) {
-                // The peer deduplicates: this failure's unknowns are sent again (their reservations released below).
-                ledger.resend(ledger.recovery().unknown());
-            }
-            // The failed run's cap reservations of ids it never handed over would cap them next time.
-            MutableRoaringBitmap left = ledger.unsettled();
-            List<CompletableFuture<Integer>> releases = new ArrayList<>();
-            for (long stamp : m.stamps()) {
-                releases.add(settings.deps().shards().release(left, stamp, settings.deps().askTimeout()).toCompletableFuture());
-            }
-            if (passivateReplyTo == null && record.status() == CampaignStatus.RUNNING) {
-                if (failuresInARow > settings.maxRunFailures()) {
-                    record = record.withStatus(CampaignStatus.FAILED, now()).withError(String.valueOf(m.failure().getMessage()));
-                    save();
-                    return Behaviors.stopped();
-                }
-                // runs again once the releases are done, after the backoff
-                getContext().pipeToSelf(CompletableFuture.allOf(releases.toArray(CompletableFuture[]::new)),
-                        (v, e) -> new Released(e));
-                return this;
-            }
-        } else {
-            failuresInARow = 0;
-        }
-        if (passivateReplyTo != null) {
-            save();
-            return Behaviors.stopped();
-        }
-        save();
-        carryOn();
-        return stopIfDone();
-    }
-
-    private Behavior<Command> onPause(Pause m) throws IOException {
-        switch (record.status()) {
-            case SCHEDULED, RUNNING -> {
-                change(CampaignStatus.PAUSED);
-                stopRun();
-            }
-            case PAUSED -> {
-            }
-            default -> {
-                m.replyTo().tell(StatusReply.error(refused("pause")));
-                return this;
-            }
-        }
-        m.replyTo().tell(StatusReply.success(view()));
-        return this;
-    }
-
-    private Behavior<Command> onResume(Resume m) throws IOException {
-        switch (record.status()) {
-            case PAUSED, FAILED -> {
-                failuresInARow = 0;
-                change(CampaignStatus.RUNNING);
-                carryOn(); // a run still draining after the pause is followed by a new one when it ends
-            }
-            case RUNNING -> {
-            }
-            default -> {
-                m.replyTo().tell(StatusReply.error(refused("resume")));
-                return this;
-            }
-        }
-        m.replyTo().tell(StatusReply.success(view()));
-        return stopIfDone();
-    }
-
-    private Behavior<Command> onCancel(Cancel m) throws IOException {
-        if (record.status().isTerminal()) {
-            m.replyTo().tell(StatusReply.error(refused("cancel")));
-            return this;
-        }
-        change(CampaignStatus.CANCELLED); // stored first: after a crash the cancel still holds
-        stopRun();
-        finishCancel();
-        m.replyTo().tell(StatusReply.success(view()));
-        return stopIfDone();
-    }
-
-    private Behavior<Command> onPassivate(Passivate m) throws IOException {
-        passivateReplyTo = m.replyTo();
-        timers.cancelAll();
-        if (run == null) {
-            save();
-            return Behaviors.stopped();
-        }
-        run.stop();
-        return this;
-    }
-
     /** Records {@code failed:cancelled} for everyone without a final outcome, once no run is active. */
     private void finishCancel() throws IOException {
         if (run != null) {
@@ -558,19 +635,10 @@ public final class Campaign extends AbstractBehavior<Campaign.Command> {
         }
     }
 
-    private Behavior<Command> stopIfDone() throws IOException {
-        boolean done = switch (record.status()) {
-            case COMPLETED -> true;
-            case CANCELLED -> run == null && ledger.claimed().isEmpty();
-            default -> false;
-        };
-        return done ? Behaviors.stopped() : this;
-    }
-
     private void change(CampaignStatus next) throws IOException {
         record = record.withStatus(next, now());
         save();
-        getContext().getLog().info("campaign {}: {}", record.id(), next.wire());
+        context.getLog().info("campaign {}: {}", record.id(), next.wire());
     }
 
     private void save() throws IOException {
@@ -592,27 +660,43 @@ public final class Campaign extends AbstractBehavior<Campaign.Command> {
         return settings.deps().clock().instant();
     }
 
+    private <T> Behavior<Command> refuse(ActorRef<StatusReply<T>> replyTo, String action) {
+        replyTo.tell(StatusReply.error(refused(action)));
+        return Behaviors.same();
+    }
+
+    private <T> Behavior<Command> refuseEnding(ActorRef<StatusReply<T>> replyTo, String action) {
+        replyTo.tell(StatusReply.error(passivateReplyTo == null ? refused(action)
+                : new CampaignRejection(CampaignRejection.Reason.BUSY, "campaign " + record.id()
+                        + " is stopping (the service shuts down): cannot " + action + " it now, ask again after the restart")));
+        return Behaviors.same();
+    }
+
     private CampaignRejection refused(String action) {
         return new CampaignRejection(CampaignRejection.Reason.CONFLICT,
                 "campaign " + record.id() + " is " + record.status().wire() + ": cannot " + action + " it");
     }
 
-    /** Stops the run (if any) and closes the ledger once it has drained; the actor is gone. */
+    /**
+     * Stops the run (if any) and closes the ledger once it has drained, on the blocking dispatcher
+     * (the run's stream completes on the default one); the actor is gone.
+     */
     private Behavior<Command> cleanUp() {
         if (run != null) {
             run.stop();
         }
         OutcomeLedger open = ledger;
-        runDone.whenComplete((r, e) -> {
+        ActorRef<Done> passivated = passivateReplyTo;
+        runDone.whenCompleteAsync((r, e) -> {
             try {
-                open.close();
+                settings.store().closeLedger(open);
             } catch (IOException ex) {
                 // The log is fsynced on every claim; a failed final fsync loses no claim.
             }
-            if (passivateReplyTo != null) {
-                passivateReplyTo.tell(Done.getInstance());
+            if (passivated != null) {
+                passivated.tell(Done.getInstance());
             }
-        });
-        return this;
+        }, blockingIo);
+        return Behaviors.same();
     }
 }

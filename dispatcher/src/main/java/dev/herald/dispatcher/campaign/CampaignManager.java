@@ -34,7 +34,7 @@ import org.roaringbitmap.buffer.ImmutableRoaringBitmap;
  * cancelled ones whose bookkeeping did not finish), so a restarted JVM carries on where it was.
  *
  * <pre>{@code
- * ActorRef<CampaignManager.Command> manager = system.systemActorOf(CampaignManager.create(settings), "campaigns", Props.empty());
+ * ActorRef<CampaignManager.Command> manager = system.systemActorOf(CampaignManager.create(settings), "campaigns", BlockingIo.props());
  * manager.tell(new CampaignManager.Create(record, audience, replyTo));
  * }</pre>
  *
@@ -49,7 +49,12 @@ import org.roaringbitmap.buffer.ImmutableRoaringBitmap;
  * (pause, resume, cancel and recipient look-ups answer a {@code DAMAGED} rejection naming the
  * damage), and every other campaign carries on.
  *
- * <p>Thread-safety: an actor. Creation writes the campaign's ledger and record before it answers.
+ * <p><b>Files.</b> The manager reads and writes campaign records and ledgers while it handles a
+ * message (creation writes the campaign's ledger and record before it answers), and so does each
+ * campaign actor: all of them run on {@link BlockingIo}'s dispatcher ({@code herald.blocking-io-dispatcher}
+ * in HOCON), never on Pekko's default one, whatever props the manager is spawned with.
+ *
+ * <p>Thread-safety: an actor.
  */
 public final class CampaignManager extends AbstractBehavior<CampaignManager.Command> {
 
@@ -153,43 +158,67 @@ public final class CampaignManager extends AbstractBehavior<CampaignManager.Comm
 
     /**
      * @param settings shared by every campaign
-     * @return the manager's behaviour; setup spawns the campaigns the store says need an actor
+     * @return the manager's behaviour; setup spawns the campaigns the store says need an actor. It
+     *     does its file work on {@link BlockingIo}'s dispatcher: spawned with {@link BlockingIo#props()}
+     *     it is the manager itself, spawned with other props it starts the manager as its child
+     *     there and hands it every command
      */
     public static Behavior<Command> create(Campaign.Settings settings) {
         return Behaviors.setup(context -> {
-            CampaignManager m = new CampaignManager(context, settings);
-            List<CampaignRecord> records = settings.store().list();
-            // Before any campaign runs: what a killed process reserved and never sent must not cap anyone.
-            for (CampaignRecord r : records) {
-                if (r.status() != CampaignStatus.COMPLETED && r.status() != CampaignStatus.DAMAGED) {
-                    try {
-                        int released = Campaign.recoverReservations(settings, r);
-                        if (released > 0) {
-                            context.getLog().info("campaign {}: released {} cap reservation(s) left by a stopped process",
-                                    r.id(), released);
-                        }
-                    } catch (CampaignDamagedException e) {
-                        context.getLog().error("{}; the other campaigns carry on", e.getMessage());
-                        m.damaged.put(r.id(), settings.store().relative(e.damage()));
-                    } catch (IOException | RuntimeException e) {
-                        context.getLog().warn("campaign {}: start-up recovery failed: {}", r.id(), e.toString());
-                    }
-                }
+            if (BlockingIo.runsOn(context)) {
+                return start(context, settings);
             }
-            for (CampaignRecord r : records) {
-                if (r.status() != CampaignStatus.COMPLETED && r.status() != CampaignStatus.FAILED
-                        && r.status() != CampaignStatus.DAMAGED && !m.damaged.containsKey(r.id())) {
-                    m.spawn(r.id());
-                }
-            }
-            long damagedCount = records.stream().filter(r -> r.status() == CampaignStatus.DAMAGED).count() + m.damaged.size();
-            if (damagedCount > 0) {
-                context.getLog().error("campaign manager: {} damaged campaign(s), listed with status damaged", damagedCount);
-            }
-            context.getLog().info("campaign manager: {} campaign(s) carried on from {}", m.live.size(),
-                    settings.store().root());
-            return m;
+            // Spawned elsewhere (an application's own guardian, a test kit): the manager proper runs as
+            // this actor's child on the blocking dispatcher, and this one hands it every command.
+            ActorRef<Command> manager = context.spawn(Behaviors.setup(c -> start(c, settings)), "manager", BlockingIo.props());
+            context.watch(manager);
+            return Behaviors.receive(Command.class)
+                    .onAnyMessage(m -> {
+                        manager.tell(m);
+                        return Behaviors.same();
+                    })
+                    .onSignal(ChildFailed.class, f -> {
+                        throw new IllegalStateException("campaign manager failed: " + f.getCause(), f.getCause());
+                    })
+                    .onSignal(Terminated.class, t -> Behaviors.stopped())
+                    .build();
         });
+    }
+
+    /** The manager proper, on the blocking dispatcher: spawns the campaigns the store says need an actor. */
+    private static Behavior<Command> start(ActorContext<Command> context, Campaign.Settings settings) throws IOException {
+        CampaignManager m = new CampaignManager(context, settings);
+        List<CampaignRecord> records = settings.store().list();
+        // Before any campaign runs: what a killed process reserved and never sent must not cap anyone.
+        for (CampaignRecord r : records) {
+            if (r.status() != CampaignStatus.COMPLETED && r.status() != CampaignStatus.DAMAGED) {
+                try {
+                    int released = CampaignRecovery.recoverReservations(settings, r);
+                    if (released > 0) {
+                        context.getLog().info("campaign {}: released {} cap reservation(s) left by a stopped process",
+                                r.id(), released);
+                    }
+                } catch (CampaignDamagedException e) {
+                    context.getLog().error("{}; the other campaigns carry on", e.getMessage());
+                    m.damaged.put(r.id(), settings.store().relative(e.damage()));
+                } catch (IOException | RuntimeException e) {
+                    context.getLog().warn("campaign {}: start-up recovery failed: {}", r.id(), e.toString());
+                }
+            }
+        }
+        for (CampaignRecord r : records) {
+            if (r.status() != CampaignStatus.COMPLETED && r.status() != CampaignStatus.FAILED
+                    && r.status() != CampaignStatus.DAMAGED && !m.damaged.containsKey(r.id())) {
+                m.spawn(r.id());
+            }
+        }
+        long damagedCount = records.stream().filter(r -> r.status() == CampaignStatus.DAMAGED).count() + m.damaged.size();
+        if (damagedCount > 0) {
+            context.getLog().error("campaign manager: {} damaged campaign(s), listed with status damaged", damagedCount);
+        }
+        context.getLog().info("campaign manager: {} campaign(s) carried on from {}", m.live.size(),
+                settings.store().root());
+        return m;
     }
 
     @Override
@@ -314,7 +343,7 @@ public final class CampaignManager extends AbstractBehavior<CampaignManager.Comm
         if (r.getValue().status() == CampaignStatus.DAMAGED) {
             return StatusReply.error(damagedRejection(r.getValue()));
         }
-        try (OutcomeLedger ledger = OutcomeLedger.openExisting(store.ledgerDir(m.id()))) {
+        try (OutcomeLedger ledger = store.openLedger(m.id())) {
             return StatusReply.success(RecipientLookup.of(r.getValue().withCounts(ledger.counts()), ledger, m.recipient()));
         } catch (IOException e) {
             return StatusReply.error(new CampaignRejection(CampaignRejection.Reason.DAMAGED, "campaign " + m.id()
@@ -351,8 +380,8 @@ public final class CampaignManager extends AbstractBehavior<CampaignManager.Comm
             // then start the actor, which carries on from the stored status.
             long queued;
             CampaignRecord rec;
-            try (OutcomeLedger ledger = OutcomeLedger.openExisting(store.ledgerDir(m.id()))) {
-                queued = Campaign.resendUnknown(ledger);
+            try (OutcomeLedger ledger = store.openLedger(m.id())) {
+                queued = CampaignRecovery.resendUnknown(ledger);
                 rec = r.getValue().withCounts(ledger.counts());
                 if (queued > 0 && s == CampaignStatus.COMPLETED) {
                     rec = rec.withStatus(CampaignStatus.RUNNING, settings.deps().clock().instant());
@@ -482,7 +511,8 @@ public final class CampaignManager extends AbstractBehavior<CampaignManager.Comm
     private ActorRef<Campaign.Command> spawn(String id) {
         // Pekko's default for a failing child is to stop it; left unwrapped so the failure reaches
         // this actor as ChildFailed (a supervise(..).onFailure(stop()) would turn it into a plain stop).
-        ActorRef<Campaign.Command> child = getContext().spawn(Campaign.create(id, settings), "campaign-" + id);
+        ActorRef<Campaign.Command> child = getContext().spawn(Campaign.create(id, settings), "campaign-" + id,
+                BlockingIo.props()); // its messages store files
         getContext().watch(child);
         live.put(id, child);
         byRef.put(child.unsafeUpcast(), id);

@@ -80,10 +80,44 @@ public final class CampaignStore {
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
     private final Path root;
+    /** Told the name of each file operation before it runs, on the thread that runs it (tests check which). */
+    private final java.util.function.Consumer<String> fileWork;
 
     /** @param root the directory that holds one directory per campaign (created on the first {@link #create}) */
     public CampaignStore(Path root) {
+        this(root, op -> { });
+    }
+
+    /**
+     * A store that tells {@code fileWork} the name of each file operation ({@code create}, {@code save},
+     * {@code load}, {@code list}, {@code identity}, {@code open-ledger}, {@code close-ledger}) before
+     * it runs, on the thread that runs it: tests check that no file work runs on Pekko's default dispatcher.
+     */
+    CampaignStore(Path root, java.util.function.Consumer<String> fileWork) {
         this.root = root;
+        this.fileWork = fileWork;
+    }
+
+    /**
+     * Opens campaign {@code id}'s existing outcome ledger (recovering it: claimed ids become {@code unknown}).
+     *
+     * @throws IOException if it is missing or fails its checks (the campaign is then damaged)
+     * @throws IllegalArgumentException for a bad id
+     */
+    public OutcomeLedger openLedger(String id) throws IOException {
+        Path dir = ledgerDir(id);
+        fileWork.accept("open-ledger");
+        return OutcomeLedger.openExisting(dir);
+    }
+
+    /**
+     * Closes a ledger {@link #openLedger} opened (its last checkpoint and fsync).
+     *
+     * @throws IOException if the final write fails (every claim was fsynced when made: none is lost)
+     */
+    public void closeLedger(OutcomeLedger ledger) throws IOException {
+        fileWork.accept("close-ledger");
+        ledger.close();
     }
 
     /** @return the directory that holds the campaigns */
@@ -104,6 +138,7 @@ public final class CampaignStore {
      * @throws IOException if the files cannot be written
      */
     public void create(CampaignRecord record, ImmutableRoaringBitmap audience) throws IOException {
+        fileWork.accept("create");
         if (audience.getLongCardinality() != record.audienceSize()) {
             throw new IllegalArgumentException("campaign " + record.id() + ": record says " + record.audienceSize()
                     + " recipients, audience has " + audience.getLongCardinality());
@@ -126,6 +161,7 @@ public final class CampaignStore {
 
     /** Replaces the stored record of {@code record.id()} atomically and durably. @throws IOException if that fails */
     public void save(CampaignRecord record) throws IOException {
+        fileWork.accept("save");
         if (record.status() == CampaignStatus.DAMAGED) {
             throw new IllegalArgumentException("campaign " + record.id() + ": a damaged record is never stored");
         }
@@ -161,6 +197,7 @@ public final class CampaignStore {
      * @throws IOException if it cannot be read
      */
     public Optional<CampaignRecord> load(String id) throws IOException {
+        fileWork.accept("load");
         CampaignRecord.checkId(id);
         Path file = root.resolve(id).resolve(RECORD);
         byte[] bytes;
@@ -191,6 +228,7 @@ public final class CampaignStore {
      * @throws IOException if the directory itself cannot be read
      */
     public List<CampaignRecord> list() throws IOException {
+        fileWork.accept("list");
         List<CampaignRecord> out = new ArrayList<>();
         if (!Files.isDirectory(root)) {
             return out;
@@ -245,6 +283,7 @@ public final class CampaignStore {
      *     none (a campaign created before identity files, never saved since) or it is damaged (logged)
      */
     public Optional<Identity> identity(String id) {
+        fileWork.accept("identity");
         CampaignRecord.checkId(id);
         Path file = root.resolve(id).resolve(IDENTITY);
         try {
