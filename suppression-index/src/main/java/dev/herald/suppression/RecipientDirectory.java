@@ -2,7 +2,6 @@ package dev.herald.suppression;
 
 import dev.herald.suppression.internal.ChronicleSupport;
 import dev.herald.suppression.internal.CsvImport;
-import dev.herald.suppression.internal.CsvReader;
 import dev.herald.suppression.internal.DirectoryFiles;
 import dev.herald.suppression.internal.RecipientStore;
 import dev.herald.suppression.internal.ValidatedRecipient;

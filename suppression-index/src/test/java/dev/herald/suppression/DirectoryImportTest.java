@@ -55,6 +55,27 @@ class DirectoryImportTest {
     }
 
     @Test
+    void shouldTellTheListenerTheHeaderColumnsAsNamedBeforeAnyRecord() throws IOException {
+        List<String> events = new ArrayList<>();
+        ImportListener listener = new ImportListener() {
+            @Override
+            public void onHeader(List<String> columns) {
+                events.add("header: " + String.join("|", columns));
+            }
+
+            @Override
+            public void onAccepted(long lineNumber, int id, boolean created) {
+                events.add(lineNumber + ": " + id);
+            }
+        };
+        try (RecipientDirectory d = RecipientDirectory.open(dir, SMALL)) {
+            d.importCsv(new StringReader("\uFEFF Phone ,\"Last, Name\",TZ\r\n+447400123456,\"Doe, J\",\r\n"), "upload", listener);
+            assertEquals(List.of("header: phone|last, name|tz", "2: 0"), events);
+            assertEquals("Doe, J", d.get(0).orElseThrow().fields().get("last, name"));
+        }
+    }
+
+    @Test
     void shouldImportAudienceWithAttributesDuplicatesAndRejectsByLine() throws IOException {
         Recorder recorder = new Recorder();
         try (RecipientDirectory d = RecipientDirectory.open(dir, SMALL.withDefaultRegion("GB"))) {

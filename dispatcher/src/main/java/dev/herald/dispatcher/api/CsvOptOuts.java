@@ -1,13 +1,14 @@
 package dev.herald.dispatcher.api;
 
 import dev.herald.suppression.ConsentEvidence;
+import dev.herald.suppression.CsvProblem;
+import dev.herald.suppression.CsvReader;
 import dev.herald.suppression.InvalidPhoneNumberException;
 import dev.herald.suppression.PhoneNumbers;
 import dev.herald.suppression.Scope;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.List;
 import java.util.Locale;
 
 /**
@@ -19,15 +20,18 @@ import java.util.Locale;
  * CsvOptOuts.read(body, directory.phoneNumbers(), Scope.GLOBAL, "list from the call centre", batch);
  * }</pre>
  *
- * <p>A record with an invalid number, scope or UTF-8, or the wrong number of fields, is rejected
- * with its line and the reason; the others go on. An empty {@code scope} or {@code reason} cell
- * takes the default (the {@code ?scope=} and {@code ?reason=} query parameters).
+ * <p>Records are read by Herald's one {@link CsvReader}, with {@link CsvReader.Quotes#STRICT}
+ * quotes: a quote inside an unquoted field rejects its record here, where a file import keeps it
+ * as data. A record with an invalid number, scope or UTF-8, a stray quote, or the wrong number of
+ * fields, is rejected with its line and the reason (in this endpoint's wording, {@link #reason});
+ * the others go on. An empty {@code scope} or {@code reason} cell takes the default (the
+ * {@code ?scope=} and {@code ?reason=} query parameters).
  *
  * <p>Stateless; one call per upload, on one thread.
  */
 final class CsvOptOuts {
-    /** Longest record, in characters. */
-    static final int MAX_RECORD_CHARS = 64 * 1024;
+    /** Longest record, in UTF-8 bytes (the reader's unit; the same as characters for ASCII). */
+    static final int MAX_RECORD_BYTES = 64 * 1024;
 
     private CsvOptOuts() {
     }
@@ -41,13 +45,14 @@ final class CsvOptOuts {
      */
     static void read(InputStream in, PhoneNumbers numbers, Scope defaultScope, String defaultReason, OptOutBatch batch)
             throws IOException {
-        CsvRows rows = CsvRows.utf8(in, MAX_RECORD_CHARS);
-        CsvRows.Row header = rows.next();
+        // not closed here: the caller owns and closes the body
+        CsvReader rows = CsvReader.utf8(in, MAX_RECORD_BYTES, CsvReader.Quotes.STRICT);
+        CsvReader.Row header = rows.next();
         if (header == null) {
             throw ApiError.badRequest("missing_body", "the CSV body is empty: a header row with a 'phone' column is expected", null);
         }
-        if (header.fields() == null) {
-            throw ApiError.badRequest("invalid_csv", "line " + header.line() + " (header): " + header.error(), null);
+        if (!header.ok()) {
+            throw ApiError.badRequest("invalid_csv", "line " + header.line() + " (header): " + reason(header.problem()), null);
         }
         int phoneCol = column(header.fields(), "phone");
         int scopeCol = column(header.fields(), "scope");
@@ -61,24 +66,20 @@ final class CsvOptOuts {
                     "scope");
         }
         ConsentEvidence defaultEvidence = OptOutBatch.evidence(defaultReason);
-        for (CsvRows.Row row = rows.next(); row != null; row = rows.next()) {
-            List<String> f = row.fields();
-            if (f == null) {
-                batch.reject(row.line(), null, row.error());
+        for (CsvReader.Row row = rows.next(); row != null; row = rows.next()) {
+            String[] f = row.fields();
+            if (!row.ok()) {
+                // a record with the wrong number of fields keeps them: its phone is named in the answer
+                batch.reject(row.line(), f == null ? null : cell(f, phoneCol), reason(row.problem()));
                 continue;
             }
-            if (f.size() != header.fields().size()) {
-                batch.reject(row.line(), cell(f, phoneCol), f.size() + " fields where the header has "
-                        + header.fields().size());
-                continue;
-            }
-            String raw = f.get(phoneCol).strip();
+            String raw = f[phoneCol].strip();
             if (raw.isEmpty()) {
                 batch.reject(row.line(), null, "missing phone number");
                 continue;
             }
             Scope scope = defaultScope;
-            String scopeText = scopeCol < 0 ? "" : f.get(scopeCol).strip();
+            String scopeText = scopeCol < 0 ? "" : f[scopeCol].strip();
             if (!scopeText.isEmpty()) {
                 try {
                     scope = Scope.parse(scopeText);
@@ -97,21 +98,44 @@ final class CsvOptOuts {
                 batch.reject(row.line(), raw, e.reason().text());
                 continue;
             }
-            String reasonText = reasonCol < 0 ? "" : f.get(reasonCol).strip();
+            String reasonText = reasonCol < 0 ? "" : f[reasonCol].strip();
             batch.optOut(n, scope, reasonText.isEmpty() ? defaultEvidence : OptOutBatch.evidence(reasonText));
         }
     }
 
-    private static int column(List<String> header, String name) {
-        for (int i = 0; i < header.size(); i++) {
-            if (header.get(i).strip().toLowerCase(Locale.ROOT).equals(name)) {
+    /**
+     * This endpoint's wording of a record the reader refused: the reasons its answers have always
+     * given, which differ from the file import's ({@link CsvProblem#message()}).
+     */
+    static String reason(CsvProblem problem) {
+        if (problem instanceof CsvProblem.InvalidUtf8) {
+            return "invalid UTF-8";
+        }
+        if (problem instanceof CsvProblem.UnterminatedQuote) {
+            return "a quoted field is not closed before the end of the body";
+        }
+        if (problem instanceof CsvProblem.TooLong t) {
+            return "record longer than " + t.limit() + " bytes";
+        }
+        if (problem instanceof CsvProblem.StrayQuote || problem instanceof CsvProblem.AfterClosingQuote) {
+            return "stray '\"' in a field: quote the whole field and write a quote inside it as \"\"";
+        }
+        if (problem instanceof CsvProblem.WrongFieldCount w) {
+            return w.found() + " fields where the header has " + w.expected();
+        }
+        return problem.message();
+    }
+
+    private static int column(String[] header, String name) {
+        for (int i = 0; i < header.length; i++) {
+            if (header[i].strip().toLowerCase(Locale.ROOT).equals(name)) {
                 return i;
             }
         }
         return -1;
     }
 
-    private static String cell(List<String> fields, int col) {
-        return col < fields.size() ? fields.get(col) : null;
+    private static String cell(String[] fields, int col) {
+        return col < fields.length ? fields[col] : null;
     }
 }

@@ -179,9 +179,16 @@ public final class SegmentRoutes extends ApiDirectives {
         List<LineError> errors = new ArrayList<>();
         ImportReport report;
         // the default decoder turns invalid bytes into U+FFFD, which the importer rejects per line
-        HeaderCapture header;
-        try (Reader reader = header = new HeaderCapture(new InputStreamReader(body, StandardCharsets.UTF_8))) {
+        List<String> fields = new ArrayList<>();
+        try (Reader reader = new InputStreamReader(body, StandardCharsets.UTF_8)) {
             report = directory.importCsv(reader, "upload of segment " + name, new ImportListener() {
+                @Override
+                public void onHeader(List<String> columns) {
+                    // the personal fields: every column but phone, tz and locale
+                    columns.stream().filter(c -> !c.equals("phone") && !c.equals("tz") && !c.equals("locale"))
+                            .forEach(fields::add);
+                }
+
                 @Override
                 public void onAccepted(long lineNumber, int id, boolean created) {
                     ids.add(id);
@@ -205,66 +212,10 @@ public final class SegmentRoutes extends ApiDirectives {
                     + report.rejected() + " rejected)" + (errors.isEmpty() ? "" : "; first: line " + errors.get(0).line()
                     + ": " + errors.get(0).reason()), null);
         }
-        SegmentStore.Meta meta = segments.put(name, ids, report.lines(), report.rejected(), header.fields());
+        SegmentStore.Meta meta = segments.put(name, ids, report.lines(), report.rejected(), fields);
         LOG.info("segment {} stored: {} recipients from {} lines ({} new, {} rejected) in {} ms", name, meta.size(),
                 report.lines(), report.created(), report.rejected(), (System.nanoTime() - started) / 1_000_000);
         return new Uploaded(name, meta.size(), report.lines(), report.rejected(), List.copyOf(errors));
-    }
-
-    /**
-     * Passes the CSV through unchanged and keeps its first line: the personal-field columns (every
-     * column but {@code phone}, {@code tz} and {@code locale}, lower-cased as the importer names them).
-     */
-    static final class HeaderCapture extends java.io.FilterReader {
-        private final StringBuilder first = new StringBuilder();
-        private boolean done;
-
-        HeaderCapture(Reader in) {
-            super(in);
-        }
-
-        @Override
-        public int read() throws IOException {
-            int c = super.read();
-            keep(c);
-            return c;
-        }
-
-        @Override
-        public int read(char[] buf, int off, int len) throws IOException {
-            int n = super.read(buf, off, len);
-            for (int i = 0; i < n && !done; i++) {
-                keep(buf[off + i]);
-            }
-            return n;
-        }
-
-        private void keep(int c) {
-            if (done || c < 0) {
-                return;
-            }
-            if (c == '\n' || first.length() > 65_536) {
-                done = true;
-            } else {
-                first.append((char) c);
-            }
-        }
-
-        /** @return the personal-field names of the header row */
-        List<String> fields() {
-            List<String> out = new ArrayList<>();
-            for (String column : first.toString().replace("\uFEFF", "").split(",", -1)) {
-                String c = column.strip();
-                if (c.length() >= 2 && c.startsWith("\"") && c.endsWith("\"")) {
-                    c = c.substring(1, c.length() - 1).replace("\"\"", "\"").strip();
-                }
-                c = c.toLowerCase(java.util.Locale.ROOT);
-                if (!c.isEmpty() && !c.equals("phone") && !c.equals("tz") && !c.equals("locale") && !out.contains(c)) {
-                    out.add(c);
-                }
-            }
-            return out;
-        }
     }
 
     private ApiError uploadFailed(IOException e) {

@@ -145,6 +145,17 @@ class SegmentRoutesTest {
     // ---- tests
 
     @Test
+    void shouldRecordThePersonalFieldsOfTheHeaderAsTheImportReadsIt() throws Exception {
+        // a quoted name holding a comma and CR-only line ends: the header is read by the importer's
+        // own CSV reader, not split by hand, so the fields are the columns the recipients got
+        String csv = "\uFEFFPhone,\"Last, First\",TZ,First_Name\r+447400100011,\"Doe, Jane\",,Jane\r";
+        Answer up = upload("header_fields", csv, sender);
+        assertEquals(201, up.status(), up.text());
+        assertEquals(List.of("last, first", "first_name"), segments.meta("header_fields").orElseThrow().fields());
+        assertEquals("Doe, Jane", directory.find("+447400100011").orElseThrow().fields().get("last, first"));
+    }
+
+    @Test
     void shouldUploadGetListAndDeleteASegment() throws Exception {
         String csv = "phone,tz,locale,first_name\n"
                 + "+447400100001,Europe/London,en-GB,Ada\n"

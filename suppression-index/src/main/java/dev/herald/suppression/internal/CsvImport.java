@@ -1,5 +1,6 @@
 package dev.herald.suppression.internal;
 
+import dev.herald.suppression.CsvReader;
 import dev.herald.suppression.ImportListener;
 import dev.herald.suppression.ImportReport;
 import dev.herald.suppression.PhoneNumbers;
@@ -87,6 +88,7 @@ public final class CsvImport {
                                    ImportListener listener) throws IOException {
         CsvImport job = new CsvImport(csv, source, numbers);
         job.readHeader();
+        listener.onHeader(List.of(job.names));
         Thread parser = new Thread(job::parse, "herald-csv-parse");
         parser.setDaemon(true);
         parser.start();

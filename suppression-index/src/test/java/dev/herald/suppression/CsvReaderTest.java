@@ -1,4 +1,4 @@
-package dev.herald.suppression.internal;
+package dev.herald.suppression;
 
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
@@ -17,10 +17,14 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+/** Herald's one CSV reader; the opt-out upload's wording of its problems is tested in dispatcher's CsvOptOutsTest. */
 class CsvReaderTest {
 
     /** A row as "line: a|b" or "line! error", for compact assertions. */
@@ -161,6 +165,100 @@ class CsvReaderTest {
             assertEquals(List.of("1", "", ""), Arrays.asList(rows.get(1).fields()));
             assertEquals(List.of("", "", "3"), Arrays.asList(rows.get(2).fields()));
         }
+    }
+
+    private static List<CsvReader.Row> rows(CsvReader csv) throws IOException {
+        List<CsvReader.Row> out = new ArrayList<>();
+        for (CsvReader.Row r; (r = csv.next()) != null; ) {
+            out.add(r);
+        }
+        return out;
+    }
+
+    private static CsvReader utf8(byte[] bytes, int limit, CsvReader.Quotes quotes) {
+        return CsvReader.utf8(new ByteArrayInputStream(bytes), limit, quotes);
+    }
+
+    @Test
+    void shouldReadAHeaderOnlyFileAsOneRecord() throws IOException {
+        try (CsvReader csv = utf8("phone,first_name\r\n\r\n".getBytes(StandardCharsets.UTF_8), 100, CsvReader.Quotes.LENIENT)) {
+            assertEquals(List.of("1: phone|first_name"), read(csv));
+        }
+    }
+
+    @Test
+    void shouldNameEachBadRecordsLineWithATypedProblemAndGoOn() throws IOException {
+        // one file with every kind of bad record, each followed by a good one
+        byte[] head = ("phone,note\n"            // 1
+                + "+1,ok\n"                       // 2
+                + "+2,a,b\n"                      // 3 wrong field count
+                + "+3,\"x\"y\n"                   // 4 after the closing quote
+                + "+4,").getBytes(StandardCharsets.UTF_8);
+        byte[] tail = ("\n"                        // 5 invalid UTF-8
+                + "+5," + "z".repeat(40) + "\n"    // 6 too long
+                + "+6,\"two\nlines\"\n"             // 7-8 good, quoted over two lines
+                + "+7,\"open\n").getBytes(StandardCharsets.UTF_8); // 9 unterminated at end of input
+        byte[] bytes = new byte[head.length + 2 + tail.length];
+        System.arraycopy(head, 0, bytes, 0, head.length);
+        bytes[head.length] = (byte) 0xC3; // a lead byte followed by a non-continuation byte
+        bytes[head.length + 1] = (byte) 0x28;
+        System.arraycopy(tail, 0, bytes, head.length + 2, tail.length);
+        try (CsvReader csv = utf8(bytes, 32, CsvReader.Quotes.LENIENT)) {
+            List<CsvReader.Row> rows = rows(csv);
+            assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L, 7L, 9L), rows.stream().map(CsvReader.Row::line).toList());
+            assertEquals(new CsvProblem.WrongFieldCount(2, 3), rows.get(2).problem());
+            assertArrayEquals(new String[] {"+2", "a", "b"}, rows.get(2).fields(), "a wrong field count keeps the fields");
+            assertEquals(new CsvProblem.AfterClosingQuote('y', 2), rows.get(3).problem());
+            assertNull(rows.get(3).fields());
+            assertEquals(new CsvProblem.InvalidUtf8(), rows.get(4).problem());
+            assertEquals(new CsvProblem.TooLong(43, 32, 0), rows.get(5).problem());
+            assertEquals("line too long (43 bytes > 32)", rows.get(5).error());
+            assertArrayEquals(new String[] {"+6", "two\nlines"}, rows.get(6).fields());
+            assertEquals(new CsvProblem.UnterminatedQuote(9), rows.get(7).problem());
+        }
+    }
+
+    @Test
+    void shouldKeepAQuoteInsideAnUnquotedFieldAsDataWhenLenient() throws IOException {
+        try (CsvReader csv = new CsvReader(new StringReader("phone,name\n+1,O\"Brien \"Bob\"\n"), 100)) {
+            assertEquals(List.of("1: phone|name", "2: +1|O\"Brien \"Bob\""), read(csv));
+        }
+    }
+
+    @Test
+    void shouldRejectAStrayQuoteWhenStrictAndResynchronise() throws IOException {
+        byte[] bytes = "\uFEFFphone\nab\"c\n+1\n\"open\n".getBytes(StandardCharsets.UTF_8);
+        try (CsvReader csv = utf8(bytes, 1000, CsvReader.Quotes.STRICT)) {
+            assertEquals(List.of(
+                    "1: phone",
+                    "2! stray '\"' in field 1: quote the whole field and write a quote inside it as \"\"",
+                    "3: +1",
+                    "4! unterminated quoted field (opened on line 4)"), read(csv), "byte-order mark skipped, then");
+        }
+        try (CsvReader csv = new CsvReader(new StringReader("a,b\n1,x\"\n2,y\n"), 100, CsvReader.Quotes.STRICT)) {
+            List<CsvReader.Row> rows = rows(csv);
+            assertEquals(new CsvProblem.StrayQuote(2), rows.get(1).problem());
+            assertEquals(List.of("2", "y"), List.of(rows.get(2).fields()));
+            assertEquals(3, rows.get(2).line());
+        }
+    }
+
+    @Test
+    void shouldReadWellFormedRecordsTheSameWhenStrict() throws IOException {
+        try (CsvReader csv = new CsvReader(new StringReader(
+                "phone,reason\r\n+447400123456,\"a, b\"\r\n\r\n+447400123457,\"two\nlines \"\"quoted\"\"\"\n+447400123458,\n"),
+                1000, CsvReader.Quotes.STRICT)) {
+            assertEquals(List.of(
+                    "1: phone|reason",
+                    "2: +447400123456|a, b",
+                    "4: +447400123457|two\nlines \"quoted\"",
+                    "6: +447400123458|"), read(csv));
+        }
+    }
+
+    @Test
+    void shouldRefuseANonPositiveLimit() {
+        assertThrows(IllegalArgumentException.class, () -> new CsvReader(new StringReader(""), 0));
     }
 
     /** Whatever the content and line ends, writing records per RFC 4180 and reading them back is lossless. */

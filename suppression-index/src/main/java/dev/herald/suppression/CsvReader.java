@@ -1,4 +1,4 @@
-package dev.herald.suppression.internal;
+package dev.herald.suppression;
 
 import java.io.Closeable;
 import java.io.IOException;
@@ -9,29 +9,39 @@ import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.Objects;
 
 /**
- * A streaming RFC 4180 CSV reader that reports bad records instead of failing on them.
+ * The CSV reader of Herald: every CSV Herald reads (directory and suppression imports, segment
+ * uploads, opt-out uploads) goes through it. A streaming RFC 4180 reader that reports bad records
+ * instead of failing on them, so one bad line never costs the rest of a file.
  *
  * <p>{@code try (CsvReader csv = CsvReader.utf8(in, CsvReader.DEFAULT_MAX_RECORD_BYTES)) { for (CsvReader.Row r; (r = csv.next()) != null; ) { ... } }}
  *
  * <ul>
  *   <li>Comma-separated; a field that starts with {@code "} is quoted and may hold commas, line
- *       breaks and {@code ""} for a quote. A quote inside an unquoted field is kept as data.</li>
+ *       breaks and {@code ""} for a quote. A quote inside an unquoted field is kept as data
+ *       ({@link Quotes#LENIENT}) or refused ({@link Quotes#STRICT}).</li>
  *   <li>Line ends may be CRLF, LF or CR; a UTF-8 byte-order mark at the start is skipped; empty
  *       lines are skipped.</li>
  *   <li>The first record is the header; a later record with a different number of fields is
- *       returned as an error row.</li>
+ *       returned as an error row ({@link CsvProblem.WrongFieldCount}, which keeps its fields).</li>
  *   <li>Each row carries the physical 1-based line on which it starts, so an operator can open
  *       the file there.</li>
- *   <li>Malformed records become error rows and reading resumes at the next line end: a record
- *       longer than the limit ({@code line too long (N bytes > limit)}, counted in UTF-8 bytes and
- *       never buffered past the limit), a character after a closing quote, a quote still open at
- *       end of input.</li>
+ *   <li>Malformed records become error rows, each with a typed {@link CsvProblem}, and reading
+ *       resumes at the next line end: a record longer than the limit ({@code line too long (N bytes
+ *       > limit)}, counted in UTF-8 bytes and never buffered past the limit), a character after a
+ *       closing quote, a stray quote under {@link Quotes#STRICT}, a quote still open at end of
+ *       input.</li>
  *   <li>Invalid UTF-8: {@link #utf8} decodes with replacement, and any record containing U+FFFD
  *       is rejected as invalid UTF-8. This keeps decoding streaming and resynchronising; the cost
  *       is that a genuine, correctly encoded U+FFFD is rejected too, which no phone list needs.</li>
  * </ul>
+ *
+ * <p>Why not Jackson's CSV data format: its parser stops for good at the first undecodable byte,
+ * cannot resume after a malformed record (so one bad line would cost the rest of an upload),
+ * buffers a field up to {@code StreamReadConstraints} (20 M characters) instead of a per-record
+ * byte limit, and its token locations are not the physical lines records start on.
  *
  * <p>Memory is bounded by the record limit. Not thread-safe: one reader per thread.
  */
@@ -45,22 +55,36 @@ public final class CsvReader implements Closeable {
     private static final int QUOTED = 2;
     private static final int QUOTE_SEEN = 3;
 
+    /** What a quote inside an unquoted field (as in {@code ab"c}) is. */
+    public enum Quotes {
+        /** Data: {@code ab"c} is the field {@code ab"c} (what the file imports always did). */
+        LENIENT,
+        /** A {@link CsvProblem.StrayQuote}: the record is refused (what the HTTP opt-out upload does). */
+        STRICT
+    }
+
     /**
      * One record, or why it was rejected.
      *
-     * @param line   physical 1-based line on which the record starts
-     * @param fields the fields, or null for an error row
-     * @param error  what is wrong, or null for a good row
+     * @param line    physical 1-based line on which the record starts
+     * @param fields  the fields; null for an error row, except a {@link CsvProblem.WrongFieldCount} row
+     * @param problem what is wrong, or null for a good row
      */
-    public record Row(long line, String[] fields, String error) {
+    public record Row(long line, String[] fields, CsvProblem problem) {
         /** @return whether the record was read without error */
         public boolean ok() {
-            return error == null;
+            return problem == null;
+        }
+
+        /** @return what is wrong in the reader's wording ({@link CsvProblem#message()}), or null for a good row */
+        public String error() {
+            return problem == null ? null : problem.message();
         }
     }
 
     private final Reader in;
     private final int maxRecordBytes;
+    private final boolean strictQuotes;
     private final char[] buf = new char[1 << 16];
     private int pos;
     private int lim;
@@ -78,28 +102,51 @@ public final class CsvReader implements Closeable {
     private int fieldCount;
 
     /**
-     * @param in             characters to read; closed by {@link #close()}
-     * @param maxRecordBytes limit on one record in UTF-8 bytes, excluding its line end
+     * As {@link #CsvReader(Reader, int, Quotes)} with {@link Quotes#LENIENT}.
+     *
      * @throws IllegalArgumentException if {@code maxRecordBytes < 1}
      */
     public CsvReader(Reader in, int maxRecordBytes) {
-        if (maxRecordBytes < 1) {
-            throw new IllegalArgumentException("maxRecordBytes must be >= 1, got " + maxRecordBytes);
-        }
-        this.in = in;
-        this.maxRecordBytes = maxRecordBytes;
+        this(in, maxRecordBytes, Quotes.LENIENT);
     }
 
     /**
-     * @param in             UTF-8 bytes, with or without a byte-order mark
-     * @param maxRecordBytes limit on one record in bytes
-     * @return a reader that marks undecodable bytes with U+FFFD (and so rejects their records)
+     * @param in             characters to read; closed by {@link #close()}
+     * @param maxRecordBytes limit on one record in UTF-8 bytes, excluding its line end
+     * @param quotes         what a quote inside an unquoted field is
+     * @throws IllegalArgumentException if {@code maxRecordBytes < 1}
+     * @throws NullPointerException     if {@code in} or {@code quotes} is null
+     */
+    public CsvReader(Reader in, int maxRecordBytes, Quotes quotes) {
+        if (maxRecordBytes < 1) {
+            throw new IllegalArgumentException("maxRecordBytes must be >= 1, got " + maxRecordBytes);
+        }
+        this.in = Objects.requireNonNull(in, "in");
+        this.maxRecordBytes = maxRecordBytes;
+        this.strictQuotes = Objects.requireNonNull(quotes, "quotes") == Quotes.STRICT;
+    }
+
+    /**
+     * As {@link #utf8(InputStream, int, Quotes)} with {@link Quotes#LENIENT}.
+     *
+     * @throws IllegalArgumentException if {@code maxRecordBytes < 1}
      */
     public static CsvReader utf8(InputStream in, int maxRecordBytes) {
+        return utf8(in, maxRecordBytes, Quotes.LENIENT);
+    }
+
+    /**
+     * @param in             UTF-8 bytes, with or without a byte-order mark; closed by {@link #close()}
+     * @param maxRecordBytes limit on one record in bytes
+     * @param quotes         what a quote inside an unquoted field is
+     * @return a reader that marks undecodable bytes with U+FFFD (and so rejects their records)
+     * @throws IllegalArgumentException if {@code maxRecordBytes < 1}
+     */
+    public static CsvReader utf8(InputStream in, int maxRecordBytes, Quotes quotes) {
         CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPLACE)
                 .onUnmappableCharacter(CodingErrorAction.REPLACE);
-        return new CsvReader(new InputStreamReader(in, decoder), maxRecordBytes);
+        return new CsvReader(new InputStreamReader(Objects.requireNonNull(in, "in"), decoder), maxRecordBytes, quotes);
     }
 
     /**
@@ -137,7 +184,7 @@ public final class CsvReader implements Closeable {
         while (true) {
             if (pos >= lim && !fill()) {
                 if (state == QUOTED) {
-                    return new Row(start, null, "unterminated quoted field (opened on line " + quoteLine + ")");
+                    return new Row(start, null, new CsvProblem.UnterminatedQuote(quoteLine));
                 }
                 endField();
                 break;
@@ -165,37 +212,38 @@ public final class CsvReader implements Closeable {
                 continue;
             } else if (state == QUOTE_SEEN) {
                 if (c != '"') {
-                    String what = "unexpected character '" + printable(c) + "' after the closing quote of field "
-                            + (fieldCount + 1);
+                    CsvProblem what = new CsvProblem.AfterClosingQuote(c, fieldCount + 1);
                     skipLine();
                     return new Row(start, null, what);
                 }
                 state = QUOTED;
+            } else if (c == '"' && strictQuotes) {
+                skipLine();
+                return new Row(start, null, new CsvProblem.StrayQuote(fieldCount + 1));
             } else {
                 state = UNQUOTED;
             }
             bytes += utf8Length(c);
             if (bytes > maxRecordBytes) {
-                String where = state == QUOTED ? ", inside a quoted field opened on line " + quoteLine : "";
                 long total = bytes + skipLine();
-                return new Row(start, null, "line too long (" + total + " bytes > " + maxRecordBytes + ")" + where);
+                return new Row(start, null, new CsvProblem.TooLong(total, maxRecordBytes, state == QUOTED ? quoteLine : 0));
             }
             badUtf8 |= c == '\uFFFD';
             append(c);
         }
         if (badUtf8) {
-            return new Row(start, null, "invalid UTF-8 (undecodable bytes, shown as U+FFFD)");
-        }
-        if (expectedFields < 0) {
-            expectedFields = fieldCount;
-        } else if (fieldCount != expectedFields) {
-            return new Row(start, null, "expected " + expectedFields + " fields as in the header, found " + fieldCount);
+            return new Row(start, null, new CsvProblem.InvalidUtf8());
         }
         String[] fields = new String[fieldCount];
         int from = 0;
         for (int i = 0; i < fieldCount; i++) {
             fields[i] = new String(rec, from, ends[i] - from);
             from = ends[i];
+        }
+        if (expectedFields < 0) {
+            expectedFields = fieldCount;
+        } else if (fieldCount != expectedFields) {
+            return new Row(start, fields, new CsvProblem.WrongFieldCount(expectedFields, fieldCount));
         }
         return new Row(start, fields, null);
     }
@@ -270,10 +318,6 @@ public final class CsvReader implements Closeable {
             return 2;
         }
         return 3;
-    }
-
-    private static String printable(char c) {
-        return Character.isISOControl(c) ? String.format("\\u%04X", (int) c) : String.valueOf(c);
     }
 
     /** Closes the underlying reader. */
