@@ -60,7 +60,8 @@ record CampaignCore(ActorSystem<Void> system, ThrottleShards shards, ActorRef<Ca
                     null, dataDir.resolve("campaigns"), Clock.systemUTC(), settings.askTimeout(), stores.links);
             Campaign.Settings campaignSettings = new Campaign.Settings(deps, stores.campaigns, settings.releasePoll(), 3,
                     Duration.ofSeconds(1));
-            spawned.complete(new Spawned(shards, ctx.spawn(CampaignManager.create(campaignSettings), "campaigns"), deps));
+            spawned.complete(new Spawned(shards, ctx.spawn(CampaignManager.create(campaignSettings), "campaigns",
+                    dev.herald.dispatcher.campaign.BlockingIo.props()), deps));
             return Behaviors.empty();
         }), "herald", config);
         Spawned s = spawned.join();
