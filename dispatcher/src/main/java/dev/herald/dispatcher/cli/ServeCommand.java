@@ -23,7 +23,7 @@ import picocli.CommandLine.Model.CommandSpec;
         "On first start with an empty data directory an admin API key is created and printed once (only its hash is "
                 + "stored); HERALD_API_KEY in the environment sets the admin key instead.",
         "SIGTERM stops it cleanly: running campaigns stop and keep their place, and resume on the next start.",
-        "Configuration: herald.service.* (see README); --config FILE overrides the defaults, -Dkey=value overrides both."})
+        "Configuration: herald.service.* (see docs/configuration.md); --config FILE overrides the defaults, -Dkey=value overrides both."})
 final class ServeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -2,6 +2,7 @@ package dev.herald.dispatcher.metrics;
 
 import dev.herald.dispatcher.campaign.CampaignStatus;
 import dev.herald.dispatcher.connector.Connector;
+import dev.herald.dispatcher.outcome.Outcome;
 import dev.herald.suppression.store.TornTails;
 
 import java.util.List;
@@ -65,8 +66,9 @@ public final class HeraldMetrics implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(HeraldMetrics.class);
 
-    /** Final outcome families, as {@code herald_messages_total}'s {@code outcome} label. */
-    public static final List<String> OUTCOMES = List.of("sent", "suppressed", "capped", "failed", "unknown", "expired");
+    /** Final outcome families ({@link Outcome.Family} but deferred), as {@code herald_messages_total}'s {@code outcome} label. */
+    public static final List<String> OUTCOMES = java.util.Arrays.stream(Outcome.Family.values())
+            .filter(f -> f != Outcome.Family.DEFERRED).map(Outcome.Family::wire).toList();
 
     private static final HeraldMetrics NOOP = new HeraldMetrics(null);
 
