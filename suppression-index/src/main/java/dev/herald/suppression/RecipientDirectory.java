@@ -31,6 +31,12 @@ import java.util.OptionalInt;
  * it as it is (a value cannot be cleared by registering). Lookups take the E.164 fast path and
  * do not validate: a number that was never registered is simply not found.
  *
+ * <p>Reads ({@link #get}, {@link #fields}, {@link #reader}) come from an id-ordered copy of the
+ * records, {@code pages/ids-<first id>.pages} (one file per 65,536 ids, checksummed pages of 256),
+ * so a chunk's recipients are read sequentially; the Chronicle map stays the source of truth, and
+ * {@link #open} rebuilds from it (logged at INFO) pages that are missing, stale or behind — all of
+ * them for a directory written by an earlier version.
+ *
  * <p>Durability: everything survives close and reopen, and a process killed at any point
  * (kill -9): the next {@link #open} notices the unclean shutdown, recovers the Chronicle maps and
  * re-links a registration that was half applied. Power loss is not covered (the maps are
@@ -79,7 +85,9 @@ public final class RecipientDirectory implements AutoCloseable {
      * @throws IllegalStateException if another process holds the directory (the message says
      *                               "directory &lt;path&gt; is in use by another process"), or its
      *                               files are of an unknown layout
-     * @throws CorruptIndexException if a map file is damaged (named in the message; left untouched)
+     * @throws CorruptIndexException if a map file is damaged (named in the message; left untouched), or a
+     *                               page file ({@link dev.herald.suppression.store.DamagedStoreException}
+     *                               naming the file and offset; delete it to have it rebuilt from the map)
      * @throws DamagedFileException  if {@code directory.properties} is damaged (named; left untouched)
      * @throws IOException           if the files cannot be created, mapped or recovered
      */
@@ -166,6 +174,40 @@ public final class RecipientDirectory implements AutoCloseable {
     }
 
     /**
+     * The number and the named fields of many recipients at once, read in the order given from the
+     * id-ordered pages (sequential for ascending ids, as a chunk's ids are): the batch form of
+     * {@link #fields(int, List)}.
+     *
+     * <pre>{@code
+     * RecipientFields[] batch = directory.fields(ids, template.fieldNames());   // ids ascending
+     * }</pre>
+     *
+     * @param ids   recipient ids
+     * @param names field names; the results' keys are these strings
+     * @return one element per id, at its position: its number and fields, or null for an id that
+     *     was never handed out
+     * @throws IllegalStateException if the directory is closed or a stored record is corrupt
+     * @throws NullPointerException  if {@code ids}, {@code names} or one of the names is null
+     */
+    public RecipientFields[] fields(int[] ids, List<String> names) {
+        return reader(names).fields(ids);
+    }
+
+    /**
+     * A reusable reader of the number and the named fields (and whole records), for one thread;
+     * see {@link RecipientReader}.
+     *
+     * @param names field names
+     * @return a new reader
+     * @throws IllegalStateException if the directory is closed
+     * @throws NullPointerException  if {@code names} or one of them is null
+     */
+    public RecipientReader reader(List<String> names) {
+        ensureOpen();
+        return new RecipientReader(this, store, names);
+    }
+
+    /**
      * @param phone a number, as for {@link #idOf}
      * @return the recipient, if registered
      * @throws InvalidPhoneNumberException if non-canonical input cannot be read as a phone number
@@ -214,6 +256,8 @@ public final class RecipientDirectory implements AutoCloseable {
         try (InputStream in = Files.newInputStream(file)) {
             return CsvImport.run(CsvReader.utf8(in, CsvReader.DEFAULT_MAX_RECORD_BYTES), file.toString(), numbers,
                     store::register, Objects.requireNonNull(listener, "listener"));
+        } finally {
+            store.flush();
         }
     }
 
@@ -232,9 +276,13 @@ public final class RecipientDirectory implements AutoCloseable {
      */
     public ImportReport importCsv(Reader reader, String sourceName, ImportListener listener) throws IOException {
         ensureOpen();
-        return CsvImport.run(new CsvReader(Objects.requireNonNull(reader, "reader"), CsvReader.DEFAULT_MAX_RECORD_BYTES),
-                Objects.requireNonNull(sourceName, "sourceName"), numbers, store::register,
-                Objects.requireNonNull(listener, "listener"));
+        try {
+            return CsvImport.run(new CsvReader(Objects.requireNonNull(reader, "reader"), CsvReader.DEFAULT_MAX_RECORD_BYTES),
+                    Objects.requireNonNull(sourceName, "sourceName"), numbers, store::register,
+                    Objects.requireNonNull(listener, "listener"));
+        } finally {
+            store.flush();
+        }
     }
 
     /**
@@ -257,7 +305,19 @@ public final class RecipientDirectory implements AutoCloseable {
         }
     }
 
-    private void ensureOpen() {
+    /**
+     * Writes the id-ordered pages of everything registered so far, so that every id is read from
+     * them (registrations one by one leave the last partial page and pages whose records changed
+     * to the map until then). The imports do it when they end; close does it too.
+     *
+     * @throws IllegalStateException if the directory is closed
+     */
+    public void flush() {
+        ensureOpen();
+        store.flush();
+    }
+
+    void ensureOpen() {
         if (closed) {
             throw new IllegalStateException("recipient directory " + dir.toAbsolutePath() + " is closed");
         }

@@ -3,8 +3,16 @@ package dev.herald.suppression;
 import dev.herald.suppression.internal.BaseStore;
 import dev.herald.suppression.internal.ChronicleSupport;
 import dev.herald.suppression.internal.DirectoryFiles;
+import dev.herald.suppression.internal.PageFormat;
+import dev.herald.suppression.store.DamagedStoreException;
+import dev.herald.suppression.store.FramedLog;
+import dev.herald.suppression.store.VerifyResult;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -52,6 +60,48 @@ public final class StoredFiles {
             }
         }
         return damage;
+    }
+
+    /**
+     * Checks the recipient directory's id-ordered record pages ({@code pages/ids-<first id>.pages}):
+     * each file's header, every frame's checksum and page layout. An incomplete last page is a
+     * torn write (the next open drops, reports and rebuilds it), not damage.
+     *
+     * @param dir the recipient directory ({@code <data>/directory})
+     * @return one result per page file, in name order (none if the directory has no pages, as one
+     *     written by an earlier version)
+     * @throws IOException if a file cannot be read at all
+     */
+    public static List<VerifyResult> checkRecipientPages(Path dir) throws IOException {
+        Path pages = dir.resolve("pages");
+        List<VerifyResult> results = new ArrayList<>();
+        if (!Files.isDirectory(pages)) {
+            return results;
+        }
+        List<Path> files = new ArrayList<>();
+        try (DirectoryStream<Path> all = Files.newDirectoryStream(pages, "ids-*.pages")) {
+            all.forEach(files::add);
+        }
+        files.sort(null);
+        for (Path file : files) {
+            int first = PageFormat.firstIdOf(file.getFileName().toString());
+            if (first < 0) {
+                continue; // not a name the directory writes or reads
+            }
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+                ByteBuffer head = ByteBuffer.allocate(PageFormat.HEADER_BYTES);
+                while (head.hasRemaining() && ch.read(head) >= 0) {
+                    // read the header, or as much as there is (a short file is refused by the scan)
+                }
+                PageFormat.checkHeader(file, head.flip(), first);
+            } catch (DamagedStoreException e) {
+                results.add(VerifyResult.damaged(file, 0, e));
+                continue;
+            }
+            results.add(FramedLog.verify(file, PageFormat.FORMAT, (data, at, payload, length) ->
+                    PageFormat.checkPage(file, data, at, payload, length, first)));
+        }
+        return results;
     }
 
     /**

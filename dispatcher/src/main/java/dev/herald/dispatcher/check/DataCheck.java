@@ -35,6 +35,7 @@ public final class DataCheck {
     public static DataCheck standard() {
         return new DataCheck(List.of(
                 new RecipientDirectoryCheck(),
+                new RecipientPagesCheck(),
                 new SuppressionBaseCheck(),
                 new SendLedgerCheck(),
                 new CampaignRecordsCheck(),

@@ -21,7 +21,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -260,17 +259,19 @@ public final class SendStage {
                 }
                 return;
             }
-            List<String> names = s.renderer().template().fieldNames();
-            for (int id : b.ids()) {
-                // Only the number and the template's fields: the rest of the record is not decoded.
-                Optional<RecipientFields> r = s.directory().fields(id, names);
-                if (r.isEmpty()) {
+            // Only the number and the template's fields, for the whole batch in id order: a sequential
+            // read of the directory's id-ordered pages; the rest of each record is not decoded.
+            RecipientFields[] read = s.directory().fields(b.ids(), s.renderer().template().fieldNames());
+            for (int i = 0; i < read.length; i++) {
+                int id = b.ids()[i];
+                RecipientFields r = read[i];
+                if (r == null) {
                     decide(id, new Outcome.Failed("unknown-recipient"), inputClaimed);
                     continue;
                 }
                 try {
-                    RenderedMessage rendered = s.renderer().render(r.get(), Map.of());
-                    first.add(new Attempt(OutboundMessage.of(s.spec().id(), id, r.get().e164(), s.spec().sender(), rendered,
+                    RenderedMessage rendered = s.renderer().render(r, Map.of());
+                    first.add(new Attempt(OutboundMessage.of(s.spec().id(), id, r.e164(), s.spec().sender(), rendered,
                             s.priority(), s.spec().channel()), 1, 1, inputClaimed));
                 } catch (RuntimeException e) {
                     decide(id, new Outcome.Failed("render:" + e.getClass().getSimpleName()), inputClaimed);

@@ -119,7 +119,7 @@ class DataCheckTest {
         assertEquals(0, check(data, out), out.toString());
 
         assertTrue(out.toString().startsWith("data check: 0 damaged files ("), out.toString());
-        assertTrue(out.toString().contains("in 9 stores checked"), out.toString());
+        assertTrue(out.toString().contains("in 10 stores checked"), out.toString());
         assertEquals(before, DirectoryDigest.of(data), "no byte changed, no file (lock, marker) created or removed");
         DataCheckReport report = DataCheck.standard().run(data);
         assertTrue(report.filesChecked() >= 12, report.summary());
@@ -182,6 +182,13 @@ class DataCheckTest {
                 overwrite(f, 0, new byte[64]);
                 return f;
             }
+            case "recipient-page-flipped" -> {
+                Path f = data.resolve("directory/pages/ids-0000000000.pages");
+                byte[] b = Files.readAllBytes(f);
+                int at = b.length / 2;
+                overwrite(f, at, new byte[] {(byte) (b[at] ^ 0x10)});
+                return f;
+            }
             case "base-bitmap" -> {
                 Path f = only(only(data.resolve("suppression/base"), "gen-*"), "*.rbm");
                 overwrite(f, Files.size(f) / 2, new byte[] {0x55, 0x55});
@@ -226,7 +233,7 @@ class DataCheckTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"send-ledger-zero-page", "send-ledger-codes", "send-ledger-cut", "marks-flipped", "secret-key-zero",
-            "directory-properties", "chronicle-header", "base-bitmap", "campaign-json", "api-keys", "segment-bitmap",
+            "directory-properties", "chronicle-header", "recipient-page-flipped", "base-bitmap", "campaign-json", "api-keys", "segment-bitmap",
             "campaign-numbers-flipped", "ledger-segment-flipped", "outcome-audience-zero"})
     void shouldNameTheDamagedFileExitWith3AndChangeNothing(String what) throws Exception {
         Path data = data();
@@ -260,6 +267,24 @@ class DataCheckTest {
         assertTrue(lines.get(0).endsWith("(not damage)"), lines.get(0));
         assertTrue(lines.get(1).startsWith("data check: 0 damaged files (") && lines.get(1).contains("1 log with a torn last record"),
                 lines.get(1));
+        assertEquals(before, DirectoryDigest.of(data), "the check cut nothing");
+    }
+
+    /** The recipient pages follow the same rule: a page cut short at the end is a note, not damage. */
+    @Test
+    void shouldListATornLastRecipientPageWithoutCallingItDamage() throws Exception {
+        Path data = data();
+        Path pages = data.resolve("directory/pages/ids-0000000000.pages");
+        byte[] b = Files.readAllBytes(pages);
+        Files.write(pages, java.util.Arrays.copyOfRange(b, 16, 16 + 40), StandardOpenOption.APPEND); // half a page
+        Map<String, String> before = DirectoryDigest.of(data);
+        StringWriter out = new StringWriter();
+
+        assertEquals(0, check(data, out), out.toString());
+
+        List<String> lines = out.toString().lines().toList();
+        assertEquals(2, lines.size(), out.toString());
+        assertTrue(lines.get(0).startsWith(pages + ": incomplete last page (40 bytes at offset " + b.length), lines.get(0));
         assertEquals(before, DirectoryDigest.of(data), "the check cut nothing");
     }
 

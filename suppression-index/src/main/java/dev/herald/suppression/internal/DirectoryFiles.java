@@ -41,6 +41,7 @@ public final class DirectoryFiles implements AutoCloseable {
     private static final String PROPERTIES = "directory.properties";
     private static final String PHONE_INDEX = "recipients-by-phone.cm3";
     private static final String RECORDS = "recipients-by-id.cm3";
+    private static final String PAGES = "pages";
     private static final String FORMAT = "1";
 
     private final Path dir;
@@ -110,6 +111,11 @@ public final class DirectoryFiles implements AutoCloseable {
     /** @return the phone-to-id map file */
     public Path phoneIndexFile() {
         return dir.resolve(PHONE_INDEX);
+    }
+
+    /** @return the directory of the id-ordered record pages ({@link RecordPages}) */
+    public Path pagesDir() {
+        return dir.resolve(PAGES);
     }
 
     /** @return the id-to-record map file */

@@ -78,7 +78,17 @@ public final class RecipientCodec {
      * @throws IllegalStateException if the record is truncated, malformed or of an unknown version
      */
     public static Recipient decode(int id, byte[] bytes) {
-        In in = new In(id, bytes);
+        return decode(id, bytes, 0, bytes.length);
+    }
+
+    /**
+     * As {@link #decode(int, byte[])}, for the record in {@code bytes[from, to)} (a page of
+     * {@link RecordPages} holds many records in one array).
+     *
+     * @throws IllegalStateException if the record is truncated, malformed or of an unknown version
+     */
+    public static Recipient decode(int id, byte[] bytes, int from, int to) {
+        In in = new In(id, bytes, from, to);
         long key = in.varLong();
         String region = in.string();
         String zone = in.nullable();
@@ -88,7 +98,7 @@ public final class RecipientCodec {
         for (long i = 0; i < count; i++) {
             fields.put(in.string(), in.string());
         }
-        if (in.pos != bytes.length) {
+        if (in.pos != in.end) {
             throw in.corrupt("trailing bytes");
         }
         String e164;
@@ -112,7 +122,16 @@ public final class RecipientCodec {
      * @throws IllegalStateException if the record is truncated, malformed or of an unknown version
      */
     public static RecipientFields decodeFields(int id, byte[] bytes, String[] names) {
-        In in = new In(id, bytes);
+        return decodeFields(id, bytes, 0, bytes.length, names);
+    }
+
+    /**
+     * As {@link #decodeFields(int, byte[], String[])}, for the record in {@code bytes[from, to)}.
+     *
+     * @throws IllegalStateException if the record is truncated, malformed or of an unknown version
+     */
+    public static RecipientFields decodeFields(int id, byte[] bytes, int from, int to, String[] names) {
+        In in = new In(id, bytes, from, to);
         long key = in.varLong();
         in.skip(in.varLong());      // region
         in.skipNullable();          // zone
@@ -140,7 +159,7 @@ public final class RecipientCodec {
                 more.put(name, value);
             }
         }
-        if (in.pos != bytes.length) {
+        if (in.pos != in.end) {
             throw in.corrupt("trailing bytes");
         }
         String e164;
@@ -161,7 +180,7 @@ public final class RecipientCodec {
      * @throws IllegalStateException if the record is malformed or of an unknown version
      */
     public static long keyOf(int id, byte[] bytes) {
-        return new In(id, bytes).varLong();
+        return new In(id, bytes, 0, bytes.length).varLong();
     }
 
     /** A growable output buffer. */
@@ -211,24 +230,30 @@ public final class RecipientCodec {
     private static final class In {
         final int id;
         final byte[] buf;
+        /** End of the record in {@link #buf} (exclusive). */
+        final int end;
         int pos;
 
-        In(int id, byte[] buf) {
+        In(int id, byte[] buf, int from, int to) {
             this.id = id;
             this.buf = buf;
-            if (buf.length == 0) {
+            this.end = to;
+            if (from < 0 || to > buf.length || from > to) {
+                throw new IndexOutOfBoundsException("record [" + from + ", " + to + ") of " + buf.length + " bytes");
+            }
+            if (to == from) {
                 throw corrupt("empty record");
             }
-            if (buf[0] != VERSION) {
-                throw corrupt("unsupported record version " + buf[0] + " (this build reads " + VERSION + ")");
+            if (buf[from] != VERSION) {
+                throw corrupt("unsupported record version " + buf[from] + " (this build reads " + VERSION + ")");
             }
-            pos = 1;
+            pos = from + 1;
         }
 
         long varLong() {
             long v = 0;
             for (int shift = 0; shift < 64; shift += 7) {
-                if (pos >= buf.length) {
+                if (pos >= end) {
                     throw corrupt("truncated");
                 }
                 byte b = buf[pos++];
@@ -257,7 +282,7 @@ public final class RecipientCodec {
         }
 
         void skip(long n) {
-            if (n < 0 || n > buf.length - pos) {
+            if (n < 0 || n > end - pos) {
                 throw corrupt("string length " + n + " past the end");
             }
             pos += (int) n;
@@ -269,7 +294,7 @@ public final class RecipientCodec {
          */
         String matchName(String[] names) {
             long n = varLong();
-            if (n < 0 || n > buf.length - pos) {
+            if (n < 0 || n > end - pos) {
                 throw corrupt("string length " + n + " past the end");
             }
             int start = pos;
@@ -312,7 +337,7 @@ public final class RecipientCodec {
         }
 
         String utf8(long n) {
-            if (n < 0 || n > buf.length - pos) {
+            if (n < 0 || n > end - pos) {
                 throw corrupt("string length " + n + " past the end");
             }
             String s = new String(buf, pos, (int) n, StandardCharsets.UTF_8);

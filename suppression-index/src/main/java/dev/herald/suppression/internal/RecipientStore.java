@@ -29,6 +29,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * the two writes leaves a record without an index entry, which {@link #open} re-links. Lookups
  * take no lock of ours (Chronicle locks per segment) and are safe from any thread.
  *
+ * <p>Beside the maps, {@link RecordPages} keeps an id-ordered copy of the records, which reads
+ * use first; it follows the map under the same lock (see there how it stays consistent).
+ *
  * <p>Crash consistency covers the process dying (kill -9): the maps are memory-mapped and the
  * kernel keeps what was written. It does not cover power loss, which can lose recent writes.
  */
@@ -42,9 +45,13 @@ public final class RecipientStore implements AutoCloseable {
 
     private final ChronicleMap<Long, Integer> phoneIndex;
     private final ChronicleMap<Integer, byte[]> records;
+    /** The id-ordered copy of {@link #records}; null until {@link #open} has repaired the maps. */
+    private RecordPages pages;
     private final ReentrantLock writeLock = new ReentrantLock();
     /** Next id to hand out == number of ids. Written only under {@link #writeLock}. */
     private volatile int size;
+    /** Set by {@link #close} (under {@link #writeLock}). */
+    private boolean closed;
 
     private RecipientStore(ChronicleMap<Long, Integer> phoneIndex, ChronicleMap<Integer, byte[]> records) {
         this.phoneIndex = phoneIndex;
@@ -72,8 +79,9 @@ public final class RecipientStore implements AutoCloseable {
         }
         RecipientStore store = new RecipientStore(phoneIndex, records);
         try {
-            store.repair();
-        } catch (RuntimeException e) {
+            boolean lost = store.repair();
+            store.pages = RecordPages.open(files.pagesDir(), records, store.size, lost);
+        } catch (IOException | RuntimeException e) {
             store.close();
             throw e;
         }
@@ -84,8 +92,10 @@ public final class RecipientStore implements AutoCloseable {
      * Sets {@link #size} past the highest stored id and re-links the last records whose number
      * is missing from the phone index. Only the newest registration can be half-applied (single
      * writer), so the scan stops at the first linked record; this keeps open O(1) in the size.
+     *
+     * @return whether crash recovery lost records (the pages are then rebuilt)
      */
-    private void repair() {
+    private boolean repair() {
         long stored = records.longSize();
         if (stored > Integer.MAX_VALUE) {
             throw new IllegalStateException("recipient records hold " + stored + " entries, more than ids allow");
@@ -118,6 +128,7 @@ public final class RecipientStore implements AutoCloseable {
             LOG.info("re-linked {} recipient(s) whose registration was interrupted", relinked);
         }
         size = next;
+        return next != stored;
     }
 
     /** @return the number of ids handed out */
@@ -140,11 +151,26 @@ public final class RecipientStore implements AutoCloseable {
      * @throws IllegalStateException if its stored record is corrupt
      */
     public Optional<Recipient> get(int id) {
+        return Optional.ofNullable(get(id, new RecordScratch()));
+    }
+
+    /**
+     * As {@link #get(int)}, reusing {@code scratch}: from the id-ordered pages, or the map for ids
+     * not (yet) in them.
+     *
+     * @return the recipient, or null if the id has not been handed out
+     * @throws IllegalStateException if its stored record is corrupt
+     */
+    public Recipient get(int id, RecordScratch scratch) {
         if (id < 0) {
-            return Optional.empty();
+            return null;
+        }
+        int n = pages.read(id, scratch);
+        if (n >= 0) {
+            return n == 0 ? null : RecipientCodec.decode(id, scratch.bytes(), 0, n);
         }
         byte[] record = records.get(id);
-        return record == null ? Optional.empty() : Optional.of(RecipientCodec.decode(id, record));
+        return record == null ? null : RecipientCodec.decode(id, record);
     }
 
     /**
@@ -154,11 +180,26 @@ public final class RecipientStore implements AutoCloseable {
      * @throws IllegalStateException if its stored record is corrupt
      */
     public Optional<RecipientFields> fields(int id, String[] names) {
+        return Optional.ofNullable(fields(id, names, new RecordScratch()));
+    }
+
+    /**
+     * As {@link #fields(int, String[])}, reusing {@code scratch}: from the id-ordered pages (a
+     * sequential read for ascending ids), or the map for ids not (yet) in them.
+     *
+     * @return its number and those fields, or null if the id has not been handed out
+     * @throws IllegalStateException if its stored record is corrupt
+     */
+    public RecipientFields fields(int id, String[] names, RecordScratch scratch) {
         if (id < 0) {
-            return Optional.empty();
+            return null;
+        }
+        int n = pages.read(id, scratch);
+        if (n >= 0) {
+            return n == 0 ? null : RecipientCodec.decodeFields(id, scratch.bytes(), 0, n, names);
         }
         byte[] record = records.get(id);
-        return record == null ? Optional.empty() : Optional.of(RecipientCodec.decodeFields(id, record, names));
+        return record == null ? null : RecipientCodec.decodeFields(id, record, names);
     }
 
     /**
@@ -182,9 +223,11 @@ public final class RecipientStore implements AutoCloseable {
             if (id == Integer.MAX_VALUE) {
                 throw new IllegalStateException("recipient directory is full: " + id + " ids");
             }
-            records.put(id, input.encoded());
+            byte[] encoded = input.encoded();
+            records.put(id, encoded);
             size = id + 1;
             phoneIndex.put(input.key(), id);
+            pages.written(id, encoded);
             return new Registration(id, true);
         } finally {
             writeLock.unlock();
@@ -204,20 +247,50 @@ public final class RecipientStore implements AutoCloseable {
         if (!merged.equals(current)) {
             byte[] encoded = RecipientCodec.encode(merged);
             if (!Arrays.equals(encoded, stored)) {
+                pages.beforeUpdate(id); // marks the page stale first: a crash after the put never leaves it current
                 records.put(id, encoded);
+                pages.written(id, encoded);
             }
         }
     }
 
-    /** Closes both maps; the store is unusable afterwards. Idempotent. */
+    /**
+     * Writes the pages of everything registered so far (the partial last page, pages whose
+     * records changed), so that all of it is read from the pages. For the end of an import.
+     */
+    public void flush() {
+        writeLock.lock();
+        try {
+            pages.flush();
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /**
+     * Closes the pages (writing what is pending) and both maps; the store is unusable afterwards.
+     * Idempotent.
+     *
+     * @throws java.io.UncheckedIOException if the pages cannot be written or synced (the maps are closed all the same;
+     *     the next open rebuilds what is missing)
+     */
     @Override
     public void close() {
         writeLock.lock();
         try {
             try {
-                phoneIndex.close();
+                if (pages != null && !closed) {
+                    pages.close();
+                }
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
             } finally {
-                records.close();
+                closed = true;
+                try {
+                    phoneIndex.close();
+                } finally {
+                    records.close();
+                }
             }
         } finally {
             writeLock.unlock();
