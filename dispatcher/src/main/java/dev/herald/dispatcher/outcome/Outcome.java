@@ -35,6 +35,14 @@ public sealed interface Outcome {
         return true;
     }
 
+    /**
+     * @return the outcome as the ledger records it, without per-recipient detail (a {@link Sent}
+     *     without its message id): group recipients by this, so that one ledger record carries them all
+     */
+    default Outcome asRecorded() {
+        return this;
+    }
+
     /** @return whether it may only be recorded for claimed recipients ({@link Sent}, {@link Failed}) */
     default boolean needsClaim() {
         return false;
@@ -85,6 +93,11 @@ public sealed interface Outcome {
         @Override
         public String wire() {
             return Outcomes.SENT;
+        }
+
+        @Override
+        public Outcome asRecorded() {
+            return ANY;
         }
 
         @Override

@@ -74,7 +74,8 @@ public final class RecordStage {
                             if (d.returned()) {
                                 returned.add(d.recipientId());
                             } else {
-                                byOutcome.computeIfAbsent(d.outcome(), k -> new MutableRoaringBitmap()).add(d.recipientId());
+                                byOutcome.computeIfAbsent(d.outcome().asRecorded(), k -> new MutableRoaringBitmap())
+                                        .add(d.recipientId());
                             }
                             if (!d.claimed()) {
                                 unclaimed.add(d.recipientId());
@@ -99,7 +100,7 @@ public final class RecordStage {
      * only un-claimed (pending again). Ids decided before their group's claim ({@code unclaimed})
      * are claimed first where their outcome needs a claim ({@code failed:*}).
      *
-     * @param byOutcome answers by outcome
+     * @param byOutcome answers by outcome, grouped by {@link Outcome#asRecorded()} (one ledger record per entry)
      * @param returned  ids given back unsent
      * @param unclaimed which of all those ids are not claimed
      * @param expiresAt the campaign's end, or null

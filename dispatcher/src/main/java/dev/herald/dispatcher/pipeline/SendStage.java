@@ -401,7 +401,7 @@ public final class SendStage {
                     if (outcomes.get(i) == null) {
                         givenBack.add(id);
                     } else {
-                        byOutcome.computeIfAbsent(outcomes.get(i), k -> new MutableRoaringBitmap()).add(id);
+                        byOutcome.computeIfAbsent(outcomes.get(i).asRecorded(), k -> new MutableRoaringBitmap()).add(id);
                     }
                 }
                 return s.claims().settle(byOutcome, givenBack, unclaim).thenRun(() -> {

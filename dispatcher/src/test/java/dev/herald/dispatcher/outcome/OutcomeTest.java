@@ -54,6 +54,9 @@ class OutcomeTest {
         assertFalse(d.isFinal());
         assertEquals(Outcome.Family.DEFERRED, Outcome.parse("deferred").family());
         assertTrue(new Outcome.Sent("m-1").needsClaim());
+        assertEquals(new Outcome.Sent("m-2").asRecorded(), new Outcome.Sent("m-1").asRecorded(),
+                "recipients sent are recorded together, whatever their message ids");
+        assertEquals(d, d.asRecorded());
         assertTrue(new Outcome.Failed("timeout").needsClaim());
         assertFalse(new Outcome.Capped("daily").needsClaim());
         assertEquals("expired:never-open", Outcome.Expired.NEVER_OPEN.wire());
