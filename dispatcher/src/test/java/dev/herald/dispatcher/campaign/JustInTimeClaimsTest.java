@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.herald.dispatcher.connector.Connector;
+import dev.herald.dispatcher.connector.TestPeer;
 import dev.herald.dispatcher.connector.OutboundMessage;
 import dev.herald.dispatcher.connector.SendResult;
 import dev.herald.dispatcher.outcome.OutcomeLedger;
@@ -116,7 +117,7 @@ class JustInTimeClaimsTest {
      * Answers from its own threads, like a peer; every 7th recipient's first send fails
      * transiently; notes, at every hand-over, how many recipients the ledger holds claimed.
      */
-    private static final class WatchClaims implements Connector {
+    private static final class WatchClaims extends TestPeer {
         private final OutcomeLedger ledger;
         private final ExecutorService peer;
         final Set<Integer> failedOnce = ConcurrentHashMap.newKeySet();
@@ -125,23 +126,9 @@ class JustInTimeClaimsTest {
         private final AtomicLong accepted = new AtomicLong();
 
         WatchClaims(OutcomeLedger ledger, ExecutorService peer) {
+            super("watch-claims", 64);
             this.ledger = ledger;
             this.peer = peer;
-        }
-
-        @Override
-        public String name() {
-            return "watch-claims";
-        }
-
-        @Override
-        public double maxRatePerSecond() {
-            return Double.POSITIVE_INFINITY;
-        }
-
-        @Override
-        public int window() {
-            return 64;
         }
 
         @Override
@@ -156,33 +143,19 @@ class JustInTimeClaimsTest {
                 return new SendResult.Accepted("m-" + accepted.incrementAndGet(), 0);
             }, peer);
         }
-
-        @Override
-        public void close() {
-        }
     }
 
     /**
      * Throttles every recipient's first send with a long Retry-After; accepts every later send.
      */
-    private static final class ThrottleFirst implements Connector {
+    private static final class ThrottleFirst extends TestPeer {
         final Set<Integer> throttled = ConcurrentHashMap.newKeySet();
         final AtomicLong accepted = new AtomicLong();
         final CountDownLatch sawThrottles = new CountDownLatch(1);
 
-        @Override
-        public String name() {
-            return "throttle-first";
-        }
 
-        @Override
-        public double maxRatePerSecond() {
-            return Double.POSITIVE_INFINITY;
-        }
-
-        @Override
-        public int window() {
-            return 64;
+        ThrottleFirst() {
+            super("throttle-first", 64);
         }
 
         @Override
@@ -192,10 +165,6 @@ class JustInTimeClaimsTest {
                 return CompletableFuture.completedFuture(new SendResult.Throttled(RETRY_AFTER.toNanos()));
             }
             return CompletableFuture.completedFuture(new SendResult.Accepted("m-" + accepted.incrementAndGet(), 0));
-        }
-
-        @Override
-        public void close() {
         }
     }
 

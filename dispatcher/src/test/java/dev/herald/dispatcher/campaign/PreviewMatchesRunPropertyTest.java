@@ -3,6 +3,7 @@ package dev.herald.dispatcher.campaign;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.herald.dispatcher.connector.Connector;
+import dev.herald.dispatcher.connector.TestPeer;
 import dev.herald.dispatcher.connector.OutboundMessage;
 import dev.herald.dispatcher.connector.SendResult;
 import dev.herald.dispatcher.throttle.ThrottleShards;
@@ -164,31 +165,17 @@ class PreviewMatchesRunPropertyTest {
     }
 
     /** A peer that accepts every message at once. */
-    private static final class AcceptAll implements Connector {
+    private static final class AcceptAll extends TestPeer {
         private final AtomicLong ids = new AtomicLong();
 
-        @Override
-        public String name() {
-            return "accept-all";
-        }
 
-        @Override
-        public double maxRatePerSecond() {
-            return Double.POSITIVE_INFINITY;
-        }
-
-        @Override
-        public int window() {
-            return 64;
+        AcceptAll() {
+            super("accept-all", 64);
         }
 
         @Override
         public CompletionStage<SendResult> send(OutboundMessage message) {
             return CompletableFuture.completedFuture(new SendResult.Accepted("m-" + ids.incrementAndGet(), 0));
-        }
-
-        @Override
-        public void close() {
         }
     }
 }

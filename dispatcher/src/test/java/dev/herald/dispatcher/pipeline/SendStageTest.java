@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.herald.dispatcher.campaign.CampaignFixture;
 import dev.herald.dispatcher.connector.Connector;
+import dev.herald.dispatcher.connector.TestPeer;
 import dev.herald.dispatcher.connector.OutboundMessage;
 import dev.herald.dispatcher.connector.SendResult;
 import dev.herald.dispatcher.outcome.Outcome;
@@ -122,23 +123,13 @@ class SendStageTest {
     }
 
     /** Accepts with id {@code m-<id>}; refuses ids ending in 3; throttles ending in 5 and fails ending in 7 once. */
-    private static final class Moody implements Connector {
+    private static final class Moody extends TestPeer {
         final Set<Integer> accepted = ConcurrentHashMap.newKeySet();
         final Set<Integer> retried = ConcurrentHashMap.newKeySet();
 
-        @Override
-        public String name() {
-            return "moody";
-        }
 
-        @Override
-        public double maxRatePerSecond() {
-            return Double.POSITIVE_INFINITY;
-        }
-
-        @Override
-        public int window() {
-            return 32;
+        Moody() {
+            super("moody", 32);
         }
 
         @Override
@@ -156,10 +147,6 @@ class SendStageTest {
                 r = new SendResult.Accepted("m-" + id, 0);
             }
             return CompletableFuture.supplyAsync(() -> r);
-        }
-
-        @Override
-        public void close() {
         }
     }
 }
