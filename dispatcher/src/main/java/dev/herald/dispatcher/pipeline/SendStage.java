@@ -7,9 +7,7 @@ import dev.herald.dispatcher.connector.OutboundMessage;
 import dev.herald.dispatcher.connector.SendResult;
 import dev.herald.dispatcher.outcome.Outcome;
 import dev.herald.dispatcher.outcome.Outcomes;
-import dev.herald.dispatcher.render.RenderedMessage;
 import dev.herald.dispatcher.render.Renderer;
-import dev.herald.suppression.RecipientFields;
 import dev.herald.suppression.RecipientDirectory;
 import dev.herald.suppression.Scope;
 import dev.herald.suppression.SuppressionIndex;
@@ -40,7 +38,8 @@ import org.roaringbitmap.IntIterator;
 
 /**
  * The stage that sends: reserved ids in batches of {@link #batchSize(int) a quarter of the window}
- * (at most 512); per batch, directory reads and rendering, then rate limit, a last suppression
+ * (at most 512); per batch, directory reads and rendering ({@link RenderStep}), then rate limit
+ * ({@link RateLimitStep}), a last suppression
  * check on one fresh snapshot once the group holds its slots of the connector's window, the
  * group's durable claim ({@link Settings#claims() just in time}), hand-over, and retries, with at
  * most {@link Connector#window()} sends of this campaign in flight.
@@ -259,24 +258,9 @@ public final class SendStage {
                 }
                 return;
             }
-            // Only the number and the template's fields, for the whole batch in id order: a sequential
-            // read of the directory's id-ordered pages; the rest of each record is not decoded.
-            RecipientFields[] read = s.directory().fields(b.ids(), s.renderer().template().fieldNames());
-            for (int i = 0; i < read.length; i++) {
-                int id = b.ids()[i];
-                RecipientFields r = read[i];
-                if (r == null) {
-                    decide(id, new Outcome.Failed("unknown-recipient"), inputClaimed);
-                    continue;
-                }
-                try {
-                    RenderedMessage rendered = s.renderer().render(r, Map.of());
-                    first.add(new Attempt(OutboundMessage.of(s.spec().id(), id, r.e164(), s.spec().sender(), rendered,
-                            s.priority(), s.spec().channel()), 1, 1, inputClaimed));
-                } catch (RuntimeException e) {
-                    decide(id, new Outcome.Failed("render:" + e.getClass().getSimpleName()), inputClaimed);
-                }
-            }
+            RenderStep.Prepared prepared = RenderStep.prepare(s.spec(), s.directory(), s.renderer(), s.priority(), b.ids());
+            prepared.failed().forEach((id, outcome) -> decide(id, outcome, inputClaimed));
+            prepared.messages().forEach(m -> first.add(new Attempt(m, 1, 1, inputClaimed)));
         }
 
         CompletionStage<List<Delivery>> run() {
@@ -322,15 +306,10 @@ public final class SendStage {
             List<Attempt> group = waiting;
             List<Attempt> rest = List.of();
             if (s.rateLimiter() != null) {
-                int maxPermits = (int) (s.rateLimiter().limit().burst()
-                        - (s.priority() == Priority.MARKETING ? s.rateLimiter().limit().reserveTokens() : 0));
-                int permits = waiting.get(0).message().segments();
-                int end = 1;
-                while (end < waiting.size() && permits + waiting.get(end).message().segments() <= maxPermits) {
-                    permits += waiting.get(end).message().segments();
-                    end++;
-                }
-                long wait = s.rateLimiter().tryAcquire(s.priority(), permits, System.nanoTime());
+                List<OutboundMessage> messages = new ArrayList<>(waiting.size());
+                waiting.forEach(a -> messages.add(a.message()));
+                int end = RateLimitStep.groupSize(s.rateLimiter(), s.priority(), messages);
+                long wait = RateLimitStep.tryAcquire(s.rateLimiter(), s.priority(), messages.subList(0, end));
                 if (wait > 0) {
                     return later(Duration.ofNanos(wait), () -> handOver(waiting));
                 }
@@ -639,11 +618,9 @@ public final class SendStage {
          */
         private CompletionStage<Void> retryHolding(List<Attempt> group, WindowedConnector.Slots slots) {
             if (s.rateLimiter() != null && !s.stop().getAsBoolean()) {
-                int permits = 0;
-                for (Attempt a : group) {
-                    permits += a.message().segments();
-                }
-                long wait = s.rateLimiter().tryAcquire(s.priority(), permits, System.nanoTime());
+                List<OutboundMessage> messages = new ArrayList<>(group.size());
+                group.forEach(a -> messages.add(a.message()));
+                long wait = RateLimitStep.tryAcquire(s.rateLimiter(), s.priority(), messages);
                 if (wait > 0) {
                     return later(Duration.ofNanos(wait), () -> retryHolding(group, slots));
                 }
