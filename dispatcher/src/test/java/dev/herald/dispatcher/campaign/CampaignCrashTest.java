@@ -67,7 +67,9 @@ class CampaignCrashTest {
     @Test
     void shouldResendCrashUnknownsWithoutDuplicatesWhenTheConnectorDeduplicatesByIdempotencyKey() throws Exception {
         idempotent = true;
-        recipients = 60_000;
+        // Long enough a send for several kills: a kill that lands while the group in hand waits for
+        // rate permits leaves no one unknown, so kills go on (up to MAX_KILLS) until one does.
+        recipients = 150_000;
         killAndRestart(3);
         try (OutcomeLedger ledger = OutcomeLedger.openExisting(
                 tmp.resolve("campaigns").resolve(CampaignCrashChild.CAMPAIGN).resolve(CampaignStore.OUTCOMES))) {
@@ -80,8 +82,16 @@ class CampaignCrashTest {
         }
     }
 
-    private void killAndRestart(int kills) throws Exception {
-        System.out.println("CampaignCrashTest seed = " + SEED + ", " + recipients + " recipients, " + kills + " kills"
+    /** Most kills of a run that kills until some recipient is left unknown. */
+    private static final int MAX_KILLS = 10;
+
+    /**
+     * Kills a child {@code atLeast} times mid-send (with idempotency keys: then on until a kill left
+     * someone unknown, at most {@link #MAX_KILLS}), then lets a last child finish and checks.
+     */
+    private void killAndRestart(int atLeast) throws Exception {
+        int kills = atLeast;
+        System.out.println("CampaignCrashTest seed = " + SEED + ", " + recipients + " recipients, " + atLeast + " kills or more"
                 + (idempotent ? ", idempotency keys" : ""));
         Random rnd = new Random(SEED);
         try (HeraldData data = SyntheticAudience.openData(tmp.resolve("data"), recipients)) {
@@ -96,6 +106,9 @@ class CampaignCrashTest {
                 midRun++;
             }
             check(false, kill + 1);
+            if (kill == kills - 1 && idempotent && unknownTotal == 0 && sentAtKill >= 0 && kills < MAX_KILLS) {
+                kills++; // no one to resend yet, and the campaign still sends: once more
+            }
         }
         Process last = start();
         String out = new String(last.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
