@@ -227,22 +227,29 @@ public final class SendLedger implements AutoCloseable {
             return batch;
         }
         long[] record = new long[k];
-        int[] ids = new int[256];
-        BatchIterator it = chunk.getBatchIterator();
-        while (it.hasNext()) {
-            int n = it.nextBatch(ids);
-            int i = 0;
-            while (i < n) {
-                int block = ids[i] >>> SendLedgerLocks.SHIFT;
-                ReentrantLock l = locks.of(ids[i]);
-                l.lock();
-                try {
-                    locks.checkOpen();
-                    do {
-                        decide(ids[i++], plan, stamp, record, batch, write);
-                    } while (i < n && ids[i] >>> SendLedgerLocks.SHIFT == block);
-                } finally {
-                    l.unlock();
+        int[] ids = new int[4 << SendLedgerLocks.SHIFT];
+        try (SendLedgerStore.Stripe stripe = store.stripe()) {
+            BatchIterator it = chunk.getBatchIterator();
+            // One pass per stripe (≤ 1,024 ids under one lock): read at once, decided, written back at once.
+            while (it.hasNext()) {
+                int n = it.nextBatch(ids);
+                int i = 0;
+                while (i < n) {
+                    int block = ids[i] >>> SendLedgerLocks.SHIFT;
+                    ReentrantLock l = locks.of(ids[i]);
+                    l.lock();
+                    try {
+                        locks.checkOpen();
+                        stripe.open(block);
+                        do {
+                            decide(ids[i++], plan, stamp, record, batch, write, stripe);
+                        } while (i < n && ids[i] >>> SendLedgerLocks.SHIFT == block);
+                        if (write) {
+                            stripe.writeBack();
+                        }
+                    } finally {
+                        l.unlock();
+                    }
                 }
             }
         }
@@ -251,12 +258,13 @@ public final class SendLedger implements AutoCloseable {
     }
 
     /** Decides one id, recording a reservation if {@code write}; the caller holds its stripe lock (single writer per id). */
-    private void decide(int id, CapPlan plan, long stamp, long[] record, ReservationBatch batch, boolean write) {
-        store.load(id, record);
+    private void decide(int id, CapPlan plan, long stamp, long[] record, ReservationBatch batch, boolean write,
+                        SendLedgerStore.Stripe stripe) {
+        stripe.load(id, record);
         int d = plan.decide(id, record, k);
         if (d >= 0) {
             if (write) {
-                store.write(id, d, stamp, record);
+                stripe.write(id, d, stamp, record);
             }
             batch.addReserved(id);
         } else if (d == CapPlan.DEFERRED) {

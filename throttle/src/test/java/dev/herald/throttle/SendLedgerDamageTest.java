@@ -96,6 +96,29 @@ class SendLedgerDamageTest {
     }
 
     @Test
+    void shouldRefuseADamagedPageReadByABatchReservationOrConfirmation() throws Exception {
+        Path file = sentTo(7, 3000);
+        long slotAt = HEADER + 3000L * RECORD;
+        byte[] b = read(file, slotAt, 8);
+        b[2] ^= 0x01;
+        write(file, slotAt, b);
+
+        try (SendLedger ledger = open(dir)) {
+            // the batch path reads a stripe of 1,024 records at once: the damaged page is found there too
+            DamagedFileException d = damageOf(assertThrows(UncheckedIOException.class,
+                    () -> ledger.reserve(org.roaringbitmap.buffer.ImmutableRoaringBitmap.bitmapOf(2999, 3001),
+                            SMS_PROMO, T0.plusSeconds(60))));
+            assertEquals(file, d.file());
+            assertEquals(slotAt, d.offset());
+        }
+        try (SendLedger ledger = open(dir)) {
+            DamagedFileException d = damageOf(assertThrows(UncheckedIOException.class,
+                    () -> ledger.confirm(org.roaringbitmap.buffer.ImmutableRoaringBitmap.bitmapOf(3000), 1L)));
+            assertEquals(slotAt, d.offset());
+        }
+    }
+
+    @Test
     void shouldRefuseAFlippedByteNamingItsOffset() throws Exception {
         Path file = sentTo(7);
         long slotAt = HEADER + 7L * RECORD;

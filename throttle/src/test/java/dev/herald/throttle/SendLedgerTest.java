@@ -215,4 +215,36 @@ class SendLedgerTest {
         CapRule r = rule("many", 8, CapWindow.calendar(CapWindow.Period.WEEK), "marketing", CapAction.DROP);
         assertThrows(IllegalArgumentException.class, () -> open(dir, SendLedgerOptions.Store.MMAP, r));
     }
+
+    /**
+     * The batch paths read and write a stripe of records at once; the single-id paths go through
+     * the mapping. Both see each other's writes, across stripes, batch boundaries and a segment
+     * created by a batch write, and across a reopen.
+     */
+    @Test
+    void shouldSeeBatchAndSingleWritesAlikeAcrossStripesAndSegments() throws Exception {
+        int edge = 1 << 20; // the first id of segment 1
+        MutableRoaringBitmap chunk = new MutableRoaringBitmap();
+        chunk.add(0L, 10_000L);                    // ten stripes, more than one batch of the iterator
+        chunk.add((long) edge - 700, (long) edge + 700); // two segments, the second not there yet
+        CapRule once = rule("daily", 1, CapWindow.rolling(Duration.ofHours(24)), "marketing", CapAction.DROP);
+        long stamp;
+        try (SendLedger ledger = open(dir, SendLedgerOptions.Store.MMAP, once)) {
+            ReservationBatch b = ledger.reserve(chunk, SMS_PROMO, T0);
+            assertEquals(chunk.getCardinality(), b.reserved().getCardinality());
+            stamp = b.stamp();
+            for (int id : new int[] {0, 1023, 1024, 4095, 4096, 9999, edge - 1, edge, edge + 699}) {
+                assertFalse(ledger.reserve(id, SMS_PROMO, T0.plusSeconds(1)).isReserved(), "single read of batch write, id " + id);
+            }
+            assertTrue(ledger.reserve(10_000, SMS_PROMO, T0).isReserved());
+            assertEquals(chunk.getCardinality(), ledger.confirm(chunk, stamp));
+            assertEquals(0, ledger.release(chunk, stamp), "confirmed, so no longer releasable");
+        }
+        try (SendLedger ledger = open(dir, SendLedgerOptions.Store.MMAP, once)) {
+            ReservationBatch again = ledger.reserve(ImmutableRoaringBitmap.bitmapOf(5, 9999, 10_000, edge, edge + 700),
+                    SMS_PROMO, T0.plusSeconds(2));
+            assertEquals(ImmutableRoaringBitmap.bitmapOf(edge + 700), again.reserved(), "only the id never sent to");
+            assertEquals(1, ledger.recorded(edge));
+        }
+    }
 }

@@ -90,26 +90,37 @@ public final class SendLedgerLocks {
                         boolean firstOnly) {
         long[] record = new long[store.slots()];
         int found = 0;
-        PeekableIntIterator it = ids.getIntIterator();
-        while (it.hasNext()) {
-            int id = it.next();
-            ReentrantLock l = of(id);
-            l.lock();
-            try {
-                checkOpen();
-                store.load(id, record);
-                for (int i = 0; i < record.length; i++) {
-                    if (record[i] != SendLedgerSlots.EMPTY && (record[i] & mask) == match) {
-                        record[i] = replacement;
-                        store.write(id, i, replacement, record);
-                        found++;
-                        if (firstOnly) {
-                            break;
+        try (SendLedgerStore.Stripe stripe = store.stripe()) {
+            PeekableIntIterator it = ids.getIntIterator();
+            boolean more = it.hasNext();
+            int id = more ? it.next() : 0;
+            // One pass per stripe of ids: read at once, written back at once, under its lock.
+            while (more) {
+                int block = id >>> SHIFT;
+                ReentrantLock l = of(id);
+                l.lock();
+                try {
+                    checkOpen();
+                    stripe.open(block);
+                    do {
+                        stripe.load(id, record);
+                        for (int i = 0; i < record.length; i++) {
+                            if (record[i] != SendLedgerSlots.EMPTY && (record[i] & mask) == match) {
+                                record[i] = replacement;
+                                stripe.write(id, i, replacement, record);
+                                found++;
+                                if (firstOnly) {
+                                    break;
+                                }
+                            }
                         }
-                    }
+                        more = it.hasNext();
+                        id = more ? it.next() : 0;
+                    } while (more && id >>> SHIFT == block);
+                    stripe.writeBack();
+                } finally {
+                    l.unlock();
                 }
-            } finally {
-                l.unlock();
             }
         }
         return found;
