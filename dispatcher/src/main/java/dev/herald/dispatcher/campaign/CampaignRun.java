@@ -153,7 +153,7 @@ public final class CampaignRun {
                 done = CompletableFuture.completedFuture(null);
             } else {
                 CampaignGraph.Running running = CampaignGraph.run(system, new CampaignGraph.Run(spec, deps,
-                        new Recording(ledger, decided, spec.expiresAt()), control::stopping, control.stamps::add, processed, now));
+                        new Recording(ledger, decided, spec.expiresAt(), BlockingIo.executor(system)), control::stopping, control.stamps::add, processed, now));
                 control.claims = running.claims();
                 done = running.done();
             }

@@ -26,7 +26,6 @@ import java.util.function.LongConsumer;
 import java.util.function.Supplier;
 
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.stream.Attributes;
 import org.apache.pekko.stream.javadsl.Keep;
 import org.apache.pekko.stream.javadsl.Sink;
@@ -111,8 +110,8 @@ public final class CampaignGraph {
             renderer = renderer.withUnsubscribeUrls(deps.unsubscribeLinks().urls(spec.id()));
         }
         Map<Integer, Long> decidedAt = new ConcurrentHashMap<>();
-        JustInTimeClaims claims = new JustInTimeClaims(ledger, system.dispatchers().lookup(DispatcherSelector.blocking()),
-                spec.expiresAt());
+        // the claims' fsyncs and the answers' writes run where the stages' writes do: the blocking-I/O dispatcher
+        JustInTimeClaims claims = new JustInTimeClaims(ledger, r.rec().io(), spec.expiresAt());
         SendStage.Settings send = new SendStage.Settings(spec, deps.directory(), deps.suppression(), scopes, renderer,
                 deps.connector(), deps.rateLimiter(), priority(spec.category()), SendStage.Retry.defaults(), r.stopping(),
                 new SendStage.QuietHoursCheck(plans, decidedAt, QUIET_HOURS_RECHECK), claims);

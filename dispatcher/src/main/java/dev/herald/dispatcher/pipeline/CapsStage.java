@@ -68,7 +68,7 @@ public final class CapsStage {
     public static Flow<ImmutableRoaringBitmap, List<ReservationBatch>, NotUsed> flow(Settings s, Recording rec) {
         return Flow.<ImmutableRoaringBitmap>create()
                 .mapAsync(s.parallelism(), chunk -> reserveByZone(s, chunk, s.clock().instant()))
-                .map(batches -> {
+                .mapAsync(1, batches -> CompletableFuture.supplyAsync(() -> {
                     List<ReservationBatch> out = new ArrayList<>(batches.size());
                     for (ReservationBatch b : batches) {
                         rec.write(DecisionCore.caps(b, rec.expiresAt()));
@@ -77,7 +77,7 @@ public final class CapsStage {
                         }
                     }
                     return out;
-                })
+                }, rec.io()))
                 .filter(out -> !out.isEmpty())
                 .named("campaign-caps");
     }

@@ -42,14 +42,13 @@ public final class QuietHoursStage {
     public static Flow<ImmutableRoaringBitmap, ImmutableRoaringBitmap, NotUsed> flow(
             Supplier<QuietHoursPlan> plans, Map<Integer, Long> decidedAt, Recording rec) {
         return Flow.<ImmutableRoaringBitmap>create()
-                .map(chunk -> {
+                .mapAsync(1, chunk -> {
                     QuietHoursPlan plan = plans.get();
                     if (!chunk.isEmpty()) {
                         decidedAt.put(chunk.first() >>> 16, plan.now().toEpochMilli());
                     }
                     DecisionCore.Split s = DecisionCore.quietHours(plan, chunk, rec.expiresAt());
-                    rec.write(s);
-                    return (ImmutableRoaringBitmap) s.kept();
+                    return rec.writeAsync(s).thenApply(v -> (ImmutableRoaringBitmap) s.kept());
                 })
                 .filter(chunk -> !chunk.isEmpty())
                 .named("campaign-quiet-hours");

@@ -83,12 +83,18 @@ public final class RecordStage {
                         }
                         (d.sent() ? confirm : release).computeIfAbsent(d.stamp(), k -> new MutableRoaringBitmap()).add(d.recipientId());
                     }
-                    settle(rec.ledger(), byOutcome, returned, unclaimed, rec.expiresAt());
-                    rec.decided().add(group.size() - notFinal);
-                    List<CompletableFuture<Integer>> acks = new ArrayList<>();
-                    confirm.forEach((stamp, ids) -> acks.add(s.shards().confirm(ids, stamp, s.timeout()).toCompletableFuture()));
-                    release.forEach((stamp, ids) -> acks.add(s.shards().release(ids, stamp, s.timeout()).toCompletableFuture()));
-                    return CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).thenApply(v -> group);
+                    long decidedNow = group.size() - notFinal;
+                    CompletableFuture<Void> written = byOutcome.isEmpty() && returned.isEmpty()
+                            ? CompletableFuture.completedFuture(null)
+                            : CompletableFuture.runAsync(() -> settle(rec.ledger(), byOutcome, returned, unclaimed, rec.expiresAt()),
+                                    rec.io());
+                    return written.thenCompose(w -> {
+                        rec.decided().add(decidedNow);
+                        List<CompletableFuture<Integer>> acks = new ArrayList<>();
+                        confirm.forEach((stamp, ids) -> acks.add(s.shards().confirm(ids, stamp, s.timeout()).toCompletableFuture()));
+                        release.forEach((stamp, ids) -> acks.add(s.shards().release(ids, stamp, s.timeout()).toCompletableFuture()));
+                        return CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).thenApply(v -> group);
+                    });
                 })
                 .named("campaign-record");
     }

@@ -34,10 +34,9 @@ public final class SuppressionStage {
     public static Flow<ImmutableRoaringBitmap, ImmutableRoaringBitmap, NotUsed> flow(SuppressionIndex index, List<Scope> scopes,
                                                                                    Recording rec) {
         return Flow.<ImmutableRoaringBitmap>create()
-                .map(chunk -> {
+                .mapAsync(1, chunk -> {
                     DecisionCore.Split s = DecisionCore.suppression(index.snapshot(), chunk, scopes);
-                    rec.write(s);
-                    return (ImmutableRoaringBitmap) s.kept();
+                    return rec.writeAsync(s).thenApply(v -> (ImmutableRoaringBitmap) s.kept());
                 })
                 .filter(chunk -> !chunk.isEmpty())
                 .named("campaign-suppression");

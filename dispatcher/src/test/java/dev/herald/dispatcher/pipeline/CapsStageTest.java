@@ -51,7 +51,8 @@ class CapsStageTest {
             sentToday.add(id);
         }
         LongAdder decided = new LongAdder();
-        try (SendLedger caps = CampaignFixture.capLedger(dir.resolve("caps"));
+        try (StageFixture.IoProbe io = new StageFixture.IoProbe();
+             SendLedger caps = CampaignFixture.capLedger(dir.resolve("caps"));
              OutcomeLedger ledger = OutcomeLedger.open(dir.resolve("ledger"), audience)) {
             CampaignFixture.seedSends(caps, sentToday); // one earlier send today: the daily cap of 1 is reached
             ThrottleShards shards = fx.shards(testKit.system(), caps);
@@ -60,7 +61,7 @@ class CapsStageTest {
                         CampaignFixture.CATEGORY), fx.zones.snapshot(), Clock.fixed(CampaignFixture.NOW, ZoneOffset.UTC),
                         Duration.ofSeconds(10), 2);
                 List<List<ReservationBatch>> out = StageFixture.run(testKit.system(), audience,
-                        CapsStage.flow(s, new Recording(ledger, decided, null)));
+                        CapsStage.flow(s, new Recording(ledger, decided, null, io)));
                 MutableRoaringBitmap reserved = new MutableRoaringBitmap();
                 out.forEach(chunk -> chunk.forEach(b -> {
                     assertTrue(!b.reserved().isEmpty(), "only reservations with ids are emitted");
@@ -69,6 +70,7 @@ class CapsStageTest {
                 assertEquals(ImmutableRoaringBitmap.andNot(audience, sentToday), reserved);
                 assertEquals(sentToday, ledger.ids("capped:daily").toMutableRoaringBitmap());
                 assertEquals(sentToday.getLongCardinality(), decided.sum());
+                assertTrue(io.ran() > 0, "the decisions were written on the recording's executor");
             } finally {
                 shards.stop();
             }

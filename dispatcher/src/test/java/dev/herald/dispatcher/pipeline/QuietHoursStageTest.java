@@ -62,12 +62,14 @@ class QuietHoursStageTest {
         QuietHoursPlan plan = QuietHoursPlan.of(fx.policy, fx.zones.snapshot(), CampaignFixture.CATEGORY, CampaignFixture.NOW);
         Map<Integer, Long> decidedAt = new ConcurrentHashMap<>();
         LongAdder decided = new LongAdder();
-        try (OutcomeLedger ledger = OutcomeLedger.open(dir, audience())) {
+        try (StageFixture.IoProbe io = new StageFixture.IoProbe();
+             OutcomeLedger ledger = OutcomeLedger.open(dir, audience())) {
             MutableRoaringBitmap kept = StageFixture.union(StageFixture.run(testKit.system(), audience(),
-                    QuietHoursStage.flow(() -> plan, decidedAt, new Recording(ledger, decided, null))));
+                    QuietHoursStage.flow(() -> plan, decidedAt, new Recording(ledger, decided, null, io))));
             assertEquals(open, kept);
             assertEquals(closed, ledger.ids(Outcomes.DEFERRED).toMutableRoaringBitmap());
             assertEquals(closed.getLongCardinality(), decided.sum());
+            assertTrue(io.ran() > 0, "the decisions were written on the recording's executor");
             closed.forEach((org.roaringbitmap.IntConsumer) id -> {
                 Instant until = ledger.outcomeOf(id).orElseThrow().deferredUntil();
                 assertTrue(until.isAfter(CampaignFixture.NOW), "deferred to a later instant: " + id);

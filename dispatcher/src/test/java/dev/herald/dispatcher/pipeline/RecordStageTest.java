@@ -54,7 +54,8 @@ class RecordStageTest {
         MutableRoaringBitmap audience = MutableRoaringBitmap.bitmapOf(1, 2, 3, 4, 5, 6, 7);
         Instant until = CampaignFixture.NOW.plus(Duration.ofHours(3));
         LongAdder decided = new LongAdder();
-        try (SendLedger caps = CampaignFixture.capLedger(dir.resolve("caps"));
+        try (StageFixture.IoProbe io = new StageFixture.IoProbe();
+             SendLedger caps = CampaignFixture.capLedger(dir.resolve("caps"));
              OutcomeLedger ledger = OutcomeLedger.open(dir.resolve("ledger"), audience)) {
             ReservationBatch b = caps.reserve(audience, CampaignGraph.capContext(CampaignFixture.CHANNEL, CampaignFixture.CATEGORY),
                     CampaignFixture.NOW);
@@ -72,7 +73,7 @@ class RecordStageTest {
                         new Delivery(6, stamp, new Outcome.Sent("m-6"), true, true),      // recorded by the send stage
                         Delivery.returned(7, stamp, false));                               // returned before its claim
                 Source.from(in).via(RecordStage.flow(new RecordStage.Settings(shards, Duration.ofSeconds(10), 16,
-                                Duration.ofMillis(20)), new Recording(ledger, decided, null)))
+                                Duration.ofMillis(20)), new Recording(ledger, decided, null, io)))
                         .runWith(Sink.ignore(), testKit.system()).toCompletableFuture().get(30, TimeUnit.SECONDS);
                 assertEquals(Outcomes.SENT, ledger.outcomeOf(1).orElseThrow().outcome());
                 assertEquals("suppressed:global", ledger.outcomeOf(2).orElseThrow().outcome());
@@ -83,6 +84,7 @@ class RecordStageTest {
                 assertEquals(Outcomes.SENT, ledger.outcomeOf(6).orElseThrow().outcome());
                 assertEquals(0, ledger.claimed().getLongCardinality());
                 assertEquals(5, decided.sum(), "final answers and deferrals, not the returned");
+                assertTrue(io.ran() > 0, "the answers were written on the recording's executor");
                 // Sent confirms the reservation (it counts against the cap), the others release theirs.
                 ReservationBatch again = caps.check(audience, CampaignGraph.capContext(CampaignFixture.CHANNEL,
                         CampaignFixture.CATEGORY), CampaignFixture.NOW);

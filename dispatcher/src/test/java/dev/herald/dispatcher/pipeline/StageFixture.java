@@ -44,4 +44,32 @@ final class StageFixture {
         ledger.counts().keySet().stream().filter(k -> k.startsWith(prefix)).forEach(k -> out.or(ledger.ids(k)));
         return out;
     }
+
+    /**
+     * The executor a test's {@link Recording} writes through: a thread of its own, counting the
+     * writes it ran. A stage that wrote on the stream's thread instead would leave it at zero.
+     */
+    static final class IoProbe implements java.util.concurrent.Executor, AutoCloseable {
+        private final java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newSingleThreadExecutor(
+                r -> new Thread(r, "stage-io-probe"));
+        private final java.util.concurrent.atomic.AtomicInteger ran = new java.util.concurrent.atomic.AtomicInteger();
+
+        @Override
+        public void execute(Runnable task) {
+            pool.execute(() -> {
+                ran.incrementAndGet();
+                task.run();
+            });
+        }
+
+        /** @return how many writes ran here */
+        int ran() {
+            return ran.get();
+        }
+
+        @Override
+        public void close() {
+            pool.shutdownNow();
+        }
+    }
 }

@@ -47,12 +47,14 @@ class SuppressionStageTest {
                 (snapshot.isSuppressed(id, CampaignFixture.SCOPES) ? expectedSuppressed : expectedKept).add(id));
         assertTrue(expectedSuppressed.getCardinality() > 0, "the fixture suppresses some recipients");
         LongAdder decided = new LongAdder();
-        try (OutcomeLedger ledger = OutcomeLedger.open(dir, audience)) {
+        try (StageFixture.IoProbe io = new StageFixture.IoProbe();
+             OutcomeLedger ledger = OutcomeLedger.open(dir, audience)) {
             MutableRoaringBitmap kept = StageFixture.union(StageFixture.run(testKit.system(), audience,
-                    SuppressionStage.flow(fx.index, CampaignFixture.SCOPES, new Recording(ledger, decided, null))));
+                    SuppressionStage.flow(fx.index, CampaignFixture.SCOPES, new Recording(ledger, decided, null, io))));
             assertEquals(expectedKept, kept);
             assertEquals(expectedSuppressed, StageFixture.withOutcome(ledger, "suppressed:"));
             assertEquals(expectedSuppressed.getLongCardinality(), decided.sum());
+            assertTrue(io.ran() > 0, "the decisions were written on the recording's executor");
             expectedSuppressed.forEach((org.roaringbitmap.IntConsumer) id -> {
                 String scope = ledger.outcomeOf(id).orElseThrow().outcome().substring("suppressed:".length());
                 String first = CampaignFixture.SCOPES.stream().filter(s -> snapshot.isSuppressed(id, s)).findFirst()
