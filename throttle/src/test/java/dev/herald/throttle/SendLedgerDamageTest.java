@@ -104,7 +104,7 @@ class SendLedgerDamageTest {
         write(file, slotAt, b);
 
         try (SendLedger ledger = open(dir)) {
-            // the batch path reads a stripe of 1,024 records at once: the damaged page is found there too
+            // the batch path (a pass over each stripe, written back at once) verifies the pages it reads too
             DamagedFileException d = damageOf(assertThrows(UncheckedIOException.class,
                     () -> ledger.reserve(org.roaringbitmap.buffer.ImmutableRoaringBitmap.bitmapOf(2999, 3001),
                             SMS_PROMO, T0.plusSeconds(60))));

@@ -184,10 +184,14 @@ public final class SendLedgerMmapStore implements SendLedgerStore {
         segs[s].load(id, into, slots);
     }
 
-    /** Stripe passes not in use: their buffers (1,024 records each) are reused, one per concurrent caller. */
+    /** Stripe passes not in use: their buffers are reused, one per concurrent caller. */
     private final java.util.concurrent.ConcurrentLinkedQueue<FileStripe> idle = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
-    /** Reads and writes a stripe's records with one positional read and one write (see {@link SendLedgerSegment}). */
+    /**
+     * Reads a stripe's records through the mapping and writes its changes back with one
+     * positional write (see {@link SendLedgerSegment}): no write ever goes through the mapping,
+     * so no page takes a write fault.
+     */
     @Override
     public Stripe stripe() {
         FileStripe s = idle.poll();
@@ -197,76 +201,72 @@ public final class SendLedgerMmapStore implements SendLedgerStore {
     private final class FileStripe implements Stripe {
         private final java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocateDirect((1 << SendLedgerLocks.SHIFT) << recordShift)
                 .order(java.nio.ByteOrder.nativeOrder());
+        /** The pass's writes: byte offsets in the segment's records and the words to store there. */
+        private int[] at = new int[64];
+        private long[] words = new long[64];
+        private int pending;
         private int segment;
-        /** Byte offset of the stripe in its segment's records. */
-        private int offset;
-        /** Whether the stripe's segment exists (else its records read as empty). */
-        private boolean present;
-        private int dirtyFrom;
-        private int dirtyTo;
+        private int first;
+        private int lastWritten;
 
         @Override
         public void open(int stripe) {
-            int first = stripe << SendLedgerLocks.SHIFT;
+            first = stripe << SendLedgerLocks.SHIFT;
             segment = first >>> SEGMENT_SHIFT;
-            offset = (first & ((1 << SEGMENT_SHIFT) - 1)) << recordShift;
-            SendLedgerSegment[] segs = segments;
-            present = segment < segs.length;
-            if (present) {
-                segs[segment].read(offset, buf);
-            }
-            dirtyFrom = Integer.MAX_VALUE;
-            dirtyTo = -1;
-        }
-
-        private int base(int id) {
-            return ((id & ((1 << SEGMENT_SHIFT) - 1)) << recordShift) - offset;
+            pending = 0;
+            lastWritten = Integer.MIN_VALUE;
         }
 
         @Override
         public void load(int id, long[] into) {
-            if (!present) {
-                Arrays.fill(into, 0, slots, 0L);
-                return;
+            if (pending > 0 && id - first <= lastWritten - first) {
+                throw new IllegalStateException("stripe pass: id " + id + " loaded after a write to id " + lastWritten
+                        + " (each id is loaded before it is written, in ascending order)");
             }
-            SendLedgerSegment.decode(buf, base(id), into, slots);
+            SendLedgerMmapStore.this.load(id, into);
         }
 
         @Override
         public void write(int id, int slot, long value, long[] record) {
-            if (!present) {
-                // the segment is created at write-back; the rest of the stripe is written back empty
-                int words = buf.capacity() >>> 3;
-                for (int i = 0; i < words; i++) {
-                    buf.putLong(i << 3, SendLedgerSlotCodec.EMPTY_WORD);
-                }
-                present = true;
+            if (pending == at.length) {
+                at = Arrays.copyOf(at, pending * 2);
+                words = Arrays.copyOf(words, pending * 2);
             }
-            int at = base(id) + (slot << 3);
-            buf.putLong(at, SendLedgerSlotCodec.encode(value));
-            dirtyFrom = Math.min(dirtyFrom, at);
-            dirtyTo = Math.max(dirtyTo, at + 8);
+            at[pending] = ((id & ((1 << SEGMENT_SHIFT) - 1)) << recordShift) + (slot << 3);
+            words[pending++] = SendLedgerSlotCodec.encode(value);
+            lastWritten = id;
         }
 
         @Override
         public void writeBack() {
-            if (dirtyTo < 0) {
+            if (pending == 0) {
                 return;
             }
             SendLedgerSegment[] segs = segments;
             if (segment >= segs.length) {
                 segs = grow(segment);
             }
-            segs[segment].write(offset, buf, dirtyFrom, dirtyTo - dirtyFrom);
-            if (segment == segs.length - 1 && (offset + dirtyFrom) >= (HALF_SEGMENT << recordShift)) {
+            int from = Integer.MAX_VALUE;
+            int to = 0;
+            for (int i = 0; i < pending; i++) {
+                from = Math.min(from, at[i]);
+                to = Math.max(to, at[i] + 8);
+            }
+            SendLedgerSegment seg = segs[segment];
+            seg.copy(from, buf, to - from);
+            for (int i = 0; i < pending; i++) {
+                buf.putLong(at[i] - from, words[i]);
+            }
+            seg.write(from, buf, 0, to - from);
+            if (segment == segs.length - 1 && (first & HALF_SEGMENT) != 0) {
                 growAhead(segment + 1);
             }
-            dirtyTo = -1;
+            pending = 0;
         }
 
         @Override
         public void close() {
-            dirtyTo = -1;
+            pending = 0;
             idle.offer(this);
         }
     }

@@ -30,12 +30,14 @@ import java.util.zip.CRC32C;
  *
  * <p>{@code SendLedgerSegment seg = SendLedgerSegment.map(file, 3, 8, 6); seg.load(id, into, 8);}
  *
- * <p>Two ways in, on the same page cache (so each sees the other's writes): one record through
- * the mapping ({@link #load}, {@link #write}), or a region of records — a stripe of 1,024 ids —
- * read and written with one positional read and one write ({@link #read}, {@link #write(int,
- * ByteBuffer, int, int)}). The batch paths use regions: on a virtual machine, touching a page of a
- * shared file mapping for the first time costs two faults (map, then make writable) that cost far
- * more than copying the page (measured: ~310 ns against ~18 ns per 64-byte record, BENCHMARKS.md).
+ * <p>Reads go through the mapping ({@link #load}, {@link #copy}). Writes either through it (one
+ * record, {@link #write(int, int, long)}) or — the batch paths — as one positional write of a
+ * stripe's changed range ({@link #write(int, ByteBuffer, int, int)}), on the same page cache, so
+ * each sees the other. The first write to a page through a shared file mapping takes a
+ * write-protect fault (the file system marks the page dirty), and it takes it again after every
+ * writeback; on a virtual machine such faults cost far more than copying the page (a standalone
+ * test: ~310 ns against ~18 ns per 64-byte record, BENCHMARKS.md). Reading a mapped page costs
+ * nothing once mapped.
  *
  * <p>Verification: the header and the file's length at open; each 4 KiB page of records the
  * first time one of its records is read (either way in), once per process: a page whose word
@@ -242,30 +244,12 @@ public final class SendLedgerSegment {
     }
 
     /**
-     * Reads the records from byte {@code offset} of the records (page-aligned) into the whole of
-     * {@code into} (a multiple of 4 KiB, native byte order), verifying each page read for the
-     * first time.
-     *
-     * @throws UncheckedIOException if the file cannot be read, or wrapping a
-     *     {@link DamagedFileException} if a page fails verification
+     * Copies {@code length} bytes of the records from byte {@code offset} through the mapping into
+     * {@code into[0, length)} (reads only: no page is made writable).
      */
-    public void read(int offset, ByteBuffer into) {
+    public void copy(int offset, ByteBuffer into, int length) {
         into.clear();
-        try {
-            while (into.hasRemaining()) {
-                if (channel.read(into, (long) HEADER_BYTES + offset + into.position()) < 0) {
-                    throw new IOException("ends at " + (HEADER_BYTES + offset + into.position()));
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read send-ledger segment " + file, e);
-        }
-        for (int at = 0; at < into.capacity(); at += 1 << PAGE_SHIFT) {
-            int page = (offset + at) >>> PAGE_SHIFT;
-            if (((long) BITS.getOpaque(verified, page >>> 6) & (1L << page)) == 0) {
-                verifyPage(page, into, at);
-            }
-        }
+        into.put(0, records, offset, length);
     }
 
     /**
