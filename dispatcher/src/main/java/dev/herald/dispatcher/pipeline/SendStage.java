@@ -31,8 +31,10 @@ import dev.herald.throttle.QuietHoursDecision;
 import dev.herald.throttle.QuietHoursPlan;
 import org.roaringbitmap.buffer.MutableRoaringBitmap;
 
+import org.apache.pekko.Done;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.pattern.Patterns;
 import org.apache.pekko.stream.javadsl.Flow;
 import org.roaringbitmap.IntIterator;
 
@@ -72,11 +74,19 @@ import org.roaringbitmap.IntIterator;
  * ids of the batches still to send, those waiting for the rate limiter and those waiting to retry
  * come out as {@link Delivery#returned() returned}; sends already with the connector finish normally.
  *
- * <p><b>Waiting.</b> Rate-limit waits and retry backoffs are scheduled on the actor system's
- * scheduler; no thread sleeps. A throttled or transiently failed message
- * keeps its place in flight (its batch completes only when every id has an outcome) and is sent
- * again with the others due after the same backoff, so it is neither lost nor sent twice; a
- * permanent failure (or retries exhausted) becomes {@code failed:<reason>}.
+ * <p><b>Waiting.</b> Rate-limit waits and retry backoffs are Pekko's {@code Patterns.after} on the
+ * actor system's scheduler and dispatcher; no thread sleeps (see {@code BatchSend.later} for what
+ * its use here must keep: a non-null value, results passed on from the dispatcher). A throttled or
+ * transiently failed message keeps its place in flight (its batch completes only when every id has
+ * an outcome) and is sent again with the others due after the same backoff, so it is neither lost
+ * nor sent twice; a permanent failure (or retries exhausted) becomes {@code failed:<reason>}.
+ * Pekko's {@code RetryFlow} does not fit these retries: it retries one element through a flow,
+ * deciding from that element's own result, while here a group of messages waits as one and holds
+ * what it must keep through the wait (a transient failure's group its connector window slots and
+ * its claims, since the peer may have the messages), gives them back if the run stops meanwhile,
+ * and is checked again (stop, suppression, quiet hours) before it is handed over again. Nor does
+ * {@code RestartSource}, which restarts a failed source with backoff rather than resending part of
+ * a batch.
  *
  * <p>Thread-safety: the flow is an immutable blueprint.
  */
@@ -628,23 +638,36 @@ public final class SendStage {
             return checkAndSend(group, slots);
         }
 
-        /** Runs {@code next} after {@code delay} on the actor system's scheduler; completes when its stage does. */
-        private CompletableFuture<Void> later(Duration delay, Supplier<CompletionStage<Void>> next) {
-            CompletableFuture<Void> done = new CompletableFuture<>();
-            system.scheduler().scheduleOnce(delay, () -> {
-                try {
-                    next.get().whenComplete((v, e) -> {
-                        if (e != null) {
-                            done.completeExceptionally(e);
-                        } else {
-                            done.complete(null);
-                        }
-                    });
-                } catch (RuntimeException e) {
-                    done.completeExceptionally(e);
-                }
-            }, system.executionContext());
-            return done;
+        /**
+         * Runs {@code next} after {@code delay} with Pekko's {@code Patterns.after} (the actor
+         * system's scheduler, {@code next} on its dispatcher); completes as {@code next}'s stage
+         * does, failed if {@code next} throws or its stage fails.
+         *
+         * <p>Three things keep a wait from losing its completion or overflowing the stack
+         * ({@code SendStageTest} hangs or fails without any one of them):
+         * <ul>
+         *   <li>The stage handed to {@code Patterns.after} carries {@link Done}, never null: Pekko's
+         *       {@code afterCompletionStage} (1.7.0) completes its result only on a non-null value
+         *       or a failure, so a {@code CompletionStage<Void>} completing normally (with null)
+         *       would leave it, and the batch and the run with it, incomplete for ever.</li>
+         *   <li>Its result is passed on from the dispatcher ({@code thenApplyAsync}), not on the
+         *       thread that completes it: a group retried k times is k waits each completing when
+         *       the next does, and {@code Patterns.after} completes its result from a callback, so
+         *       finishing the last would finish all k on one stack. About 1,000 deep (the default
+         *       throttled attempts) that overflows, and the error is caught into a stage no one
+         *       waits for: nothing completes.</li>
+         *   <li>A delay of zero (a {@link Retry} with {@code initial} zero) is run from the
+         *       dispatcher, as the scheduler did it, not inline as {@code Patterns.after} would: a
+         *       peer that answers at once would otherwise add a whole send to the stack per retry.</li>
+         * </ul>
+         */
+        private CompletionStage<Void> later(Duration delay, Supplier<CompletionStage<Void>> next) {
+            Executor dispatcher = system.executionContext();
+            if (delay.isZero() || delay.isNegative()) {
+                return CompletableFuture.supplyAsync(next, dispatcher).thenCompose(stage -> stage);
+            }
+            return Patterns.after(delay, system, () -> next.get().thenApply(v -> Done.getInstance()))
+                    .thenApplyAsync(done -> null, dispatcher);
         }
     }
 

@@ -27,7 +27,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
+import com.typesafe.config.ConfigFactory;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
@@ -44,7 +46,9 @@ import org.roaringbitmap.buffer.MutableRoaringBitmap;
  */
 class SendStageTest {
 
-    private static final ActorTestKit testKit = ActorTestKit.create();
+    /** A 1 ms scheduler tick (10 ms by default), so that a thousand backoffs of 1 ms take about a second. */
+    private static final ActorTestKit testKit = ActorTestKit.create(ConfigFactory.parseString("pekko.scheduler.tick-duration = 1ms")
+            .withFallback(ActorTestKit.applicationTestConfig()));
     @TempDir
     static Path shared;
     private static CampaignFixture fx;
@@ -109,6 +113,66 @@ class SendStageTest {
             assertTrue(peer.retried.size() > 0);
         } finally {
             io.shutdown();
+        }
+    }
+
+    @Test
+    void shouldRetryAPeerThatThrottlesAtOnceThousandsOfTimesWithAZeroBackoff() throws Exception {
+        // Each retry must not run inside the one before it: thousands of sends deep, the stack overflows.
+        assertEveryIdSentAfterThrottles(8, 3_000, Duration.ZERO);
+    }
+
+    @Test
+    void shouldFinishAGroupThrottledAsOftenAsTheDefaultRetryAllowsWithABackoff() throws Exception {
+        // A group retried after a wait completes when its retry does, and that one when its own retry
+        // does: 1,000 waits deep, finishing the last must not finish all the others on one stack.
+        assertEveryIdSentAfterThrottles(4, SendStage.Retry.defaults().throttledAttempts() - 1, Duration.ofMillis(1));
+    }
+
+    /**
+     * Sends {@code count} ids to a peer that answers each of them throttled {@code throttles} times
+     * (answers complete when returned), with a fixed {@code backoff}: each must come out sent, once,
+     * after {@code throttles + 1} sends.
+     */
+    private static void assertEveryIdSentAfterThrottles(int count, int throttles, Duration backoff) throws Exception {
+        SuppressionSnapshot snapshot = fx.index.snapshot();
+        MutableRoaringBitmap ids = new MutableRoaringBitmap();
+        for (int id = 0; id < 2_000 && ids.getCardinality() < count; id++) {
+            if (!snapshot.isSuppressed(id, CampaignFixture.SCOPES)) {
+                ids.add(id);
+            }
+        }
+        int[] all = ids.toArray();
+        long[] stamps = new long[all.length];
+        Stubborn peer = new Stubborn(throttles);
+        SendStage.Settings s = new SendStage.Settings(CampaignFixture.spec("c-stubborn", ids), fx.directory, fx.index,
+                CampaignFixture.SCOPES, new Renderer(Template.parse("Hi {{first_name}}"), null), peer, null,
+                Priority.MARKETING, new SendStage.Retry(backoff, backoff, 1, throttles + 1));
+        List<Delivery> out = Source.single(new Claimed(all, stamps)).via(SendStage.flow(testKit.system(), s))
+                .runWith(Sink.seq(), testKit.system()).toCompletableFuture().get(60, TimeUnit.SECONDS);
+
+        assertEquals(all.length, out.size());
+        for (Delivery d : out) {
+            assertEquals(new Outcome.Sent("m-" + d.recipientId()), d.outcome(), d.toString());
+            assertEquals(throttles + 1, peer.sends.get(d.recipientId()).get(), "sends of " + d.recipientId());
+        }
+    }
+
+    /** Answers at once (window 4): throttles each id's first {@code throttles} sends, then accepts with id {@code m-<id>}. */
+    private static final class Stubborn extends TestPeer {
+        private final int throttles;
+        final Map<Integer, AtomicInteger> sends = new ConcurrentHashMap<>();
+
+        Stubborn(int throttles) {
+            super("stubborn", 4);
+            this.throttles = throttles;
+        }
+
+        @Override
+        public CompletionStage<SendResult> send(OutboundMessage m) {
+            int n = sends.computeIfAbsent(m.recipientId(), id -> new AtomicInteger()).incrementAndGet();
+            return CompletableFuture.completedFuture(n <= throttles ? new SendResult.Throttled(-1)
+                    : new SendResult.Accepted("m-" + m.recipientId(), 0));
         }
     }
 
