@@ -68,16 +68,17 @@ public final class CapsStage {
     public static Flow<ImmutableRoaringBitmap, List<ReservationBatch>, NotUsed> flow(Settings s, Recording rec) {
         return Flow.<ImmutableRoaringBitmap>create()
                 .mapAsync(s.parallelism(), chunk -> reserveByZone(s, chunk, s.clock().instant()))
-                .mapAsync(1, batches -> CompletableFuture.supplyAsync(() -> {
+                .mapAsync(1, batches -> {
+                    List<DecisionCore.Split> splits = new ArrayList<>(batches.size());
                     List<ReservationBatch> out = new ArrayList<>(batches.size());
                     for (ReservationBatch b : batches) {
-                        rec.write(DecisionCore.caps(b, rec.expiresAt()));
+                        splits.add(DecisionCore.caps(b, rec.expiresAt()));
                         if (!b.reserved().isEmpty()) {
                             out.add(b);
                         }
                     }
-                    return out;
-                }, rec.io()))
+                    return rec.writeAsync(splits).thenApply(v -> out);
+                })
                 .filter(out -> !out.isEmpty())
                 .named("campaign-caps");
     }

@@ -59,11 +59,21 @@ public record Recording(OutcomeLedger ledger, LongAdder decided, Instant expires
      * @return completed once written and counted; failed with an {@link UncheckedIOException} if the ledger fails
      */
     public CompletionStage<Void> writeAsync(DecisionCore.Split split) {
-        if (split.decided().isEmpty()) {
-            decided.add(split.decidedCount());
+        return writeAsync(java.util.List.of(split));
+    }
+
+    /**
+     * {@link #write} of each split, in order, in one task on {@link #io()}; none when there is
+     * nothing to write.
+     *
+     * @return completed once written and counted; failed with an {@link UncheckedIOException} if the ledger fails
+     */
+    public CompletionStage<Void> writeAsync(java.util.List<DecisionCore.Split> splits) {
+        if (splits.stream().allMatch(s -> s.decided().isEmpty())) {
+            splits.forEach(s -> decided.add(s.decidedCount()));
             return CompletableFuture.completedFuture(null);
         }
-        return CompletableFuture.runAsync(() -> write(split), io);
+        return CompletableFuture.runAsync(() -> splits.forEach(this::write), io);
     }
 
     /** A ledger write; an I/O failure fails the stream (the ledger then refuses further writes). */
