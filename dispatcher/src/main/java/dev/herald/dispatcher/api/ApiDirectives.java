@@ -167,7 +167,18 @@ public class ApiDirectives extends AllDirectives {
             throw ApiError.badRequest("invalid_utf8", "the body is not valid UTF-8", null);
         }
         try (com.fasterxml.jackson.core.JsonParser parser = JSON.createParser(body)) {
-            T value = JSON.readValue(parser, type);
+            T value;
+            try {
+                value = JSON.readValue(parser, type);
+            } catch (MismatchedInputException e) {
+                if (e instanceof UnrecognizedPropertyException) {
+                    throw e;
+                }
+                // here, while the parser is still open on the value that did not fit
+                String field = path(e);
+                throw ApiError.badRequest("wrong_type", (field == null ? "the body" : "'" + field + "'")
+                        + " has the wrong type: " + wrongType(e), field);
+            }
             if (value == null) {
                 throw ApiError.badRequest("invalid_json", "the body is JSON null; a JSON object is expected", null);
             }
@@ -182,10 +193,6 @@ public class ApiDirectives extends AllDirectives {
             throw ApiError.badRequest("unknown_field", "unknown field '" + e.getPropertyName() + "'"
                     + (e.getKnownPropertyIds() == null ? "" : "; known fields: " + e.getKnownPropertyIds().stream()
                     .map(String::valueOf).sorted().collect(Collectors.joining(", "))), path(e));
-        } catch (MismatchedInputException e) {
-            String field = path(e);
-            throw ApiError.badRequest("wrong_type", (field == null ? "the body" : "'" + field + "'")
-                    + " has the wrong type: " + firstLine(e.getOriginalMessage()), field);
         } catch (JsonParseException e) {
             throw ApiError.badRequest("invalid_json", "malformed JSON at line " + e.getLocation().getLineNr() + ", column "
                     + e.getLocation().getColumnNr() + ": " + firstLine(e.getOriginalMessage()), null);
@@ -195,12 +202,79 @@ public class ApiDirectives extends AllDirectives {
                 throw api;
             }
             String field = path(e);
-            throw ApiError.badRequest(cause instanceof IllegalArgumentException ? "invalid_value" : "invalid_json",
-                    firstLine(cause != null && cause.getMessage() != null ? cause.getMessage() : e.getOriginalMessage()), field);
+            String message = firstLine(cause != null && cause.getMessage() != null ? cause.getMessage() : e.getOriginalMessage());
+            if (message.contains("`")) {
+                // Jackson's own wording, naming Java classes: say what is wrong in the client's terms
+                message = (field == null ? "the body" : "'" + field + "'") + " does not hold a valid value";
+            }
+            throw ApiError.badRequest(cause instanceof IllegalArgumentException ? "invalid_value" : "invalid_json", message, field);
         } catch (JsonProcessingException e) {
             throw ApiError.badRequest("invalid_json", firstLine(e.getOriginalMessage()), null);
         } catch (java.io.IOException e) {
             throw ApiError.badRequest("invalid_json", "unreadable body: " + e.getMessage(), null);
+        }
+    }
+
+    /**
+     * What was expected and what came, in JSON's terms: "expected a string, got the number 5".
+     * Jackson's own message names Java classes (Herald's request records among them), which mean
+     * nothing to a client.
+     */
+    static String wrongType(MismatchedInputException e) {
+        String got = e.getProcessor() instanceof com.fasterxml.jackson.core.JsonParser p ? got(p) : null;
+        return "expected " + expected(e.getTargetType()) + (got == null ? "" : ", got " + got);
+    }
+
+    private static String expected(Class<?> t) {
+        if (t == null) {
+            return "another JSON type";
+        }
+        if (t == String.class || t == Character.class || t == char.class) {
+            return "a string";
+        }
+        if (t.isEnum()) {
+            return "one of " + java.util.Arrays.stream(t.getEnumConstants()).map(c -> "\"" + c + "\"")
+                    .collect(Collectors.joining(", "));
+        }
+        if (t == boolean.class || t == Boolean.class) {
+            return "true or false";
+        }
+        if (t.isPrimitive() || Number.class.isAssignableFrom(t)) {
+            return t == double.class || t == float.class || t == Double.class || t == Float.class
+                    || t == java.math.BigDecimal.class ? "a number" : "a whole number";
+        }
+        if (t == java.time.Instant.class || java.time.temporal.Temporal.class.isAssignableFrom(t)) {
+            return "an ISO-8601 instant such as \"2026-12-07T09:00:00Z\"";
+        }
+        if (t == java.time.Duration.class) {
+            return "an ISO-8601 duration such as \"PT2H\"";
+        }
+        if (t.isArray() || java.util.Collection.class.isAssignableFrom(t)) {
+            return "an array";
+        }
+        return "an object";
+    }
+
+    private static String got(com.fasterxml.jackson.core.JsonParser p) {
+        com.fasterxml.jackson.core.JsonToken token = p.currentToken();
+        if (token == null) {
+            return null;
+        }
+        try {
+            return switch (token) {
+                case VALUE_STRING -> {
+                    String text = p.getText();
+                    yield "the string \"" + (text.length() > 40 ? text.substring(0, 40) + "…" : text) + "\"";
+                }
+                case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> "the number " + p.getText();
+                case VALUE_TRUE, VALUE_FALSE -> p.getText();
+                case VALUE_NULL -> "null";
+                case START_OBJECT, FIELD_NAME, END_OBJECT -> "an object";
+                case START_ARRAY, END_ARRAY -> "an array";
+                default -> null;
+            };
+        } catch (java.io.IOException e) {
+            return null;
         }
     }
 
