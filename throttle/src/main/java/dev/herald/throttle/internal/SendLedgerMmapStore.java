@@ -189,8 +189,8 @@ public final class SendLedgerMmapStore implements SendLedgerStore {
 
     /**
      * Reads a stripe's records through the mapping and writes its changes back with one
-     * positional write (see {@link SendLedgerSegment}): no write ever goes through the mapping,
-     * so no page takes a write fault.
+     * positional write (see {@link SendLedgerSegment}): no write of a pass goes through the
+     * mapping, so no page takes a write fault on the batch paths.
      */
     @Override
     public Stripe stripe() {

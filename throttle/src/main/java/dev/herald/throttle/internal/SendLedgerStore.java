@@ -67,7 +67,9 @@ public interface SendLedgerStore extends AutoCloseable {
      * }
      * }</pre>
      * Writes are only in the store once {@link #writeBack} returned; a pass abandoned before it
-     * (an exception) writes nothing.
+     * (an exception) writes nothing. Ids are loaded in ascending order, each before it is written:
+     * a pass's loads need not see its own writes (a store may refuse a load of an id at or below
+     * one already written in the pass).
      */
     interface Stripe extends AutoCloseable {
         /** Starts a pass over stripe {@code stripe} (its lock held). */
