@@ -257,7 +257,7 @@ public final class SendLedgerMmapStore implements SendLedgerStore {
             for (int i = 0; i < pending; i++) {
                 buf.putLong(at[i] - from, words[i]);
             }
-            seg.write(from, buf, 0, to - from);
+            seg.write(from, buf, to - from);
             if (segment == segs.length - 1 && (first & HALF_SEGMENT) != 0) {
                 growAhead(segment + 1);
             }

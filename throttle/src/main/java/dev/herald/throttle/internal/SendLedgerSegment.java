@@ -32,7 +32,7 @@ import java.util.zip.CRC32C;
  *
  * <p>Reads go through the mapping ({@link #load}, {@link #copy}). Writes either through it (one
  * record, {@link #write(int, int, long)}) or — the batch paths — as one positional write of a
- * stripe's changed range ({@link #write(int, ByteBuffer, int, int)}), on the same page cache, so
+ * stripe's changed range ({@link #write(int, ByteBuffer, int)}), on the same page cache, so
  * each sees the other. The first write to a page through a shared file mapping takes a
  * write-protect fault (the file system marks the page dirty), and it takes it again after every
  * writeback; on a virtual machine such faults cost far more than copying the page (a standalone
@@ -224,14 +224,10 @@ public final class SendLedgerSegment {
     }
 
     private void verifyPage(int page) {
-        verifyPage(page, records, page << PAGE_SHIFT);
-    }
-
-    /** Verifies page {@code page} of the records, whose words are in {@code b} from {@code from}. */
-    private void verifyPage(int page, ByteBuffer b, int from) {
         int start = page << PAGE_SHIFT;
+        ByteBuffer b = records;
         for (int i = 0; i < 1 << PAGE_SHIFT; i += 8) {
-            long w = b.getLong(from + i);
+            long w = b.getLong(start + i);
             if (w != SendLedgerSlotCodec.EMPTY_WORD && !SendLedgerSlotCodec.valid(w)) {
                 DamagedFileException e = new DamagedFileException(file, (long) HEADER_BYTES + start + i,
                         "send-ledger slot fails its check byte" + (w == 0 ? " (zero-filled)" : "")
@@ -253,15 +249,15 @@ public final class SendLedgerSegment {
     }
 
     /**
-     * Writes {@code from[start, start + length)} at byte {@code offset + start} of the records:
-     * one positional write, into the page cache (a killed process loses nothing; each 8-byte word
-     * is written whole, as the pages are copied one at a time).
+     * Writes {@code from[0, length)} at byte {@code offset} of the records: one positional write,
+     * into the page cache (a killed process loses nothing; each 8-byte word is written whole, as
+     * the pages are copied one at a time).
      *
      * @throws UncheckedIOException if the file cannot be written
      */
-    public void write(int offset, ByteBuffer from, int start, int length) {
+    public void write(int offset, ByteBuffer from, int length) {
         ByteBuffer w = from.duplicate();
-        w.limit(start + length).position(start);
+        w.limit(length).position(0);
         try {
             while (w.hasRemaining()) {
                 channel.write(w, (long) HEADER_BYTES + offset + w.position());
