@@ -1,12 +1,13 @@
 package dev.herald.dispatcher.connector;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
 /**
- * The peer's answer to one {@link OutboundMessage}: accepted, failed for good, throttled, or
- * failed for now.
+ * The peer's answer to one {@link OutboundMessage}: accepted, failed for good, throttled, failed
+ * for now, or unconfirmed (no answer: the peer may have it).
  *
  * <pre>{@code
  * if (result instanceof SendResult.Accepted a) ledger.sent(id, a.messageId());
@@ -16,7 +17,10 @@ import java.util.Optional;
  *
  * <p>Only {@link Accepted} means the peer took the message. {@link Throttled} and
  * {@link TransientFailure} mean it did not: the caller must send the same message again — never
- * drop it, never let later messages of the same recipient overtake it.
+ * drop it, never let later messages of the same recipient overtake it. {@link Unconfirmed} means
+ * the answer never came (a timeout, a connection lost after the request was written): the peer
+ * may have taken it, so it is never sent again — the recipient's outcome is {@code unknown}, as
+ * after a crash.
  *
  * <p>Immutable and thread-safe.
  */
@@ -33,10 +37,26 @@ public sealed interface SendResult {
      * @param messageId        the peer's id for the message, used to match delivery receipts
      * @param acceptedAtMillis when the acceptance was recorded, epoch milliseconds
      */
-    record Accepted(String messageId, long acceptedAtMillis) implements SendResult {
-        /** @throws NullPointerException if {@code messageId} is null */
+    record Accepted(String messageId, long acceptedAtMillis, List<String> partIds) implements SendResult {
+        /**
+         * @param messageId        the peer's id (of the first part)
+         * @param acceptedAtMillis when, epoch milliseconds
+         * @param partIds          every part's id in order (SMPP answers each part of a
+         *                         concatenated message with its own id), the first being {@code messageId}
+         * @throws NullPointerException     if an id is null
+         * @throws IllegalArgumentException if {@code partIds} is empty or does not start with {@code messageId}
+         */
         public Accepted {
             Objects.requireNonNull(messageId, "messageId");
+            partIds = List.copyOf(partIds);
+            if (partIds.isEmpty() || !partIds.get(0).equals(messageId)) {
+                throw new IllegalArgumentException("partIds must start with the message id " + messageId + ": " + partIds);
+            }
+        }
+
+        /** Accepted as one part. */
+        public Accepted(String messageId, long acceptedAtMillis) {
+            this(messageId, acceptedAtMillis, List.of(Objects.requireNonNull(messageId, "messageId")));
         }
     }
 
@@ -81,6 +101,21 @@ public sealed interface SendResult {
     record TransientFailure(String reason) implements SendResult {
         /** @throws NullPointerException if {@code reason} is null */
         public TransientFailure {
+            Objects.requireNonNull(reason, "reason");
+        }
+    }
+
+    /**
+     * No answer came, though the request went out (SMPP: no {@code submit_sm_resp} within the
+     * response timeout, or the session broke while waiting; a later part of a concatenated
+     * message refused after earlier parts were taken): the peer may have taken it. Never sent
+     * again; the recipient's outcome is {@code unknown}.
+     *
+     * @param reason short machine-readable reason, e.g. {@code timeout}, {@code connection-lost}
+     */
+    record Unconfirmed(String reason) implements SendResult {
+        /** @throws NullPointerException if {@code reason} is null */
+        public Unconfirmed {
             Objects.requireNonNull(reason, "reason");
         }
     }

@@ -366,7 +366,7 @@ public final class InboundHandler {
                 profile == null ? NO_SENDER : profile.id(), RenderedMessage.of(text), Priority.TRANSACTIONAL, channel);
         paced(m, 0).whenComplete((r, e) -> {
             String result = e != null ? "exception" : r instanceof SendResult.Accepted ? "accepted"
-                    : r instanceof SendResult.Throttled ? "throttled" : "failed";
+                    : r instanceof SendResult.Throttled ? "throttled" : r instanceof SendResult.Unconfirmed ? "unconfirmed" : "failed";
             metrics.inboundReply(result);
             if (!"accepted".equals(result)) {
                 LOG.warn("reply to recipient {} was not accepted by the connector: {}", recipient, e != null ? e.toString() : r);

@@ -38,6 +38,7 @@ public final class MeteredConnector extends ForwardingConnector {
     private final Counter failed;
     private final Counter throttled;
     private final Counter transientFailures;
+    private final Counter unconfirmed;
     private final Counter exceptions;
     private final Counter errors;
     private final Counter throttledTotal;
@@ -58,6 +59,7 @@ public final class MeteredConnector extends ForwardingConnector {
         failed = answers(registry, name, "failed");
         throttled = answers(registry, name, "throttled");
         transientFailures = answers(registry, name, "transient_failure");
+        unconfirmed = answers(registry, name, "unconfirmed");
         exceptions = answers(registry, name, "exception");
         errors = Counter.builder("herald.connector.errors")
                 .description("answers that are failures (permanent or transient) or broken stages")
@@ -128,6 +130,9 @@ public final class MeteredConnector extends ForwardingConnector {
             throttledTotal.increment();
         } else if (r instanceof SendResult.Failed) {
             failed.increment();
+            errors.increment();
+        } else if (r instanceof SendResult.Unconfirmed) {
+            unconfirmed.increment();
             errors.increment();
         } else {
             transientFailures.increment();

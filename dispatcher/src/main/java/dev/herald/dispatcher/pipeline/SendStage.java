@@ -571,6 +571,9 @@ public final class SendStage {
                     settling.decide(a, new Outcome.Sent(accepted.messageId()));
                 } else if (result instanceof SendResult.Failed f) {
                     settling.decide(a, new Outcome.Failed(reason(f.reason())));
+                } else if (result instanceof SendResult.Unconfirmed) {
+                    // the peer may have it: never sent again, as after a crash
+                    settling.decide(a, Outcome.Unknown.INSTANCE);
                 } else if (result instanceof SendResult.Throttled t) {
                     if (a.throttledTry() >= s.retry().throttledAttempts()) {
                         settling.decide(a, new Outcome.Failed("throttled"));

@@ -27,6 +27,10 @@ public enum Encoding {
     private static final String BASIC = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
             + "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà";
     private static final String EXTENSION = "\f^{}\\[~]|€";
+    /** The extension table's codes (after ESC), in {@link #EXTENSION}'s order. */
+    private static final int[] EXTENSION_CODES = {0x0A, 0x14, 0x28, 0x29, 0x2F, 0x3C, 0x3D, 0x3E, 0x40, 0x65};
+    /** The escape to the extension table; the basic set's code 0x1B, so {@link #BASIC} skips it. */
+    private static final int ESC = 0x1B;
     /** Septets per BMP char: 0 = not GSM-7, 1 = basic set, 2 = extension table. */
     private static final byte[] SEPTETS = new byte[0x10000];
 
@@ -77,5 +81,48 @@ public enum Encoding {
      */
     public static int gsmSeptets(char c) {
         return SEPTETS[c];
+    }
+
+    /**
+     * The GSM 03.38 code of a character, for an SMSC's default alphabet (one septet per octet,
+     * unpacked, as SMPP's {@code data_coding} 0 carries it).
+     *
+     * @param c a UTF-16 char
+     * @return the basic-set code 0x00–0x7F; for an extension character {@code 0x1B00 | code} (ESC,
+     *     then the code); -1 if GSM-7 cannot encode it
+     */
+    public static int gsmCode(char c) {
+        int basic = BASIC.indexOf(c);
+        if (basic >= 0) {
+            return basic < ESC ? basic : basic + 1;
+        }
+        int ext = EXTENSION.indexOf(c);
+        return ext >= 0 ? (ESC << 8) | EXTENSION_CODES[ext] : -1;
+    }
+
+    /**
+     * The character of a GSM 03.38 code (inverse of {@link #gsmCode}).
+     *
+     * @param code    a septet, 0x00–0x7F
+     * @param escaped whether it follows ESC (the extension table)
+     * @return the character, or -1 for ESC itself (read the next septet as escaped) and for an
+     *     extension code that has no character (a receiver shows such a pair as a space)
+     */
+    public static int gsmChar(int code, boolean escaped) {
+        if (code < 0 || code > 0x7F) {
+            return -1;
+        }
+        if (escaped) {
+            for (int i = 0; i < EXTENSION_CODES.length; i++) {
+                if (EXTENSION_CODES[i] == code) {
+                    return EXTENSION.charAt(i);
+                }
+            }
+            return -1;
+        }
+        if (code == ESC) {
+            return -1;
+        }
+        return BASIC.charAt(code < ESC ? code : code - 1);
     }
 }

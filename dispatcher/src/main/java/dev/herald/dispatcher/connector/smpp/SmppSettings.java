@@ -1,0 +1,230 @@
+package dev.herald.dispatcher.connector.smpp;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigValue;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Function;
+
+/**
+ * One SMPP account, as {@code herald.connectors.<name>} configures it ({@code type = smpp}); every
+ * key is documented in {@code herald-connectors.conf}.
+ *
+ * <pre>{@code
+ * SmppSettings s = SmppSettings.fromConfig("acme-smsc", config.getConfig("herald.connectors.acme-smsc"), System::getenv);
+ * }</pre>
+ *
+ * <p>Immutable.
+ *
+ * @param name             the connector's name (metrics, a campaign's {@code connector})
+ * @param host             the SMSC's host
+ * @param port             the SMSC's port
+ * @param systemId         {@code system_id} of the bind, 1–15 characters
+ * @param password         {@code password} of the bind, 0–8 characters
+ * @param systemType       {@code system_type}, 0–12 characters
+ * @param bindMode         one transceiver per bind, or a transmitter and a receiver per bind
+ * @param binds            binds (sessions) to open, 1–64; each has its own window
+ * @param window           unanswered {@code submit_sm} per bind, 1–1,000
+ * @param rate             the most messages per second the account may send (0: unlimited); the
+ *                         shared token bucket of every campaign on this connector
+ * @param serviceType      {@code service_type} of each {@code submit_sm}, 0–5 characters
+ * @param sourceAddress    fixed {@code source_addr}, or empty for the campaign's sender
+ * @param sourceTon        {@code source_addr_ton}, or -1 to choose from the address (alphanumeric 5,
+ *                         international number 1, short code 3)
+ * @param sourceNpi        {@code source_addr_npi}, or -1 to choose with the TON
+ * @param destTon          {@code dest_addr_ton} (1: international)
+ * @param destNpi          {@code dest_addr_npi} (1: E.164)
+ * @param longMessages     concatenated parts with a UDH, or the whole text in {@code message_payload}
+ * @param receipts         whether to ask for delivery receipts ({@code registered_delivery} 1)
+ * @param enquireLink      idle time after which an {@code enquire_link} checks the session
+ * @param responseTimeout  how long a {@code submit_sm} waits for its answer; after that it is
+ *                         unconfirmed: the recipient becomes {@code unknown}, never resent
+ * @param bindTimeout      how long connecting and binding may take
+ * @param reconnectInitial first wait before binding again after a bind broke or failed
+ * @param reconnectMax     longest such wait (doubling, with jitter, up to it)
+ * @param submitIds        how the SMSC writes message ids in {@code submit_sm_resp}
+ * @param receiptIds       how it writes them in receipts
+ */
+public record SmppSettings(String name, String host, int port, String systemId, String password, String systemType,
+                           BindMode bindMode, int binds, int window, double rate, String serviceType, String sourceAddress,
+                           int sourceTon, int sourceNpi, int destTon, int destNpi, LongMessages longMessages,
+                           boolean receipts, Duration enquireLink, Duration responseTimeout, Duration bindTimeout,
+                           Duration reconnectInitial, Duration reconnectMax, MessageIds.Format submitIds,
+                           MessageIds.Format receiptIds) {
+
+    /** How an account binds. */
+    public enum BindMode {
+        /** One {@code bind_transceiver} per bind: submits, receipts and replies share it. */
+        TRANSCEIVER,
+        /** A {@code bind_transmitter} and a {@code bind_receiver} per bind. */
+        TRANSMITTER_RECEIVER
+    }
+
+    /** How a message longer than one part goes out. */
+    public enum LongMessages {
+        /** Concatenated parts, each with a user data header (IEI 0x00, 8-bit reference). */
+        UDH,
+        /** One {@code submit_sm} whose {@code message_payload} TLV carries the whole text. */
+        PAYLOAD
+    }
+
+    /** The keys an account may have; any other is refused (a typo must not pass silently). */
+    public static final Set<String> KEYS = Set.of("type", "host", "port", "system-id", "password", "password-env",
+            "system-type", "bind", "binds", "window", "rate", "service-type", "source-address", "source-ton",
+            "source-npi", "dest-ton", "dest-npi", "long-messages", "receipts", "enquire-link", "response-timeout",
+            "bind-timeout", "reconnect-initial", "reconnect-max", "submit-id-format", "receipt-id-format");
+
+    /** @throws IllegalArgumentException naming the key ({@code herald.connectors.<name>.<key>}) that is wrong */
+    public SmppSettings {
+        String at = "herald.connectors." + name + ".";
+        check(host != null && !host.isBlank(), at + "host is missing");
+        check(port >= 1 && port <= 65_535, at + "port must be 1-65535, got " + port);
+        check(systemId != null && !systemId.isEmpty() && systemId.length() <= 15,
+                at + "system-id must be 1-15 characters, got '" + systemId + "'");
+        check(password != null && password.length() <= 8, at + "password must be at most 8 characters (SMPP 3.4)");
+        check(systemType != null && systemType.length() <= 12, at + "system-type must be at most 12 characters");
+        check(bindMode != null, at + "bind is missing");
+        check(binds >= 1 && binds <= 64, at + "binds must be 1-64, got " + binds);
+        check(window >= 1 && window <= 1_000, at + "window must be 1-1000, got " + window);
+        check(rate >= 0 && Double.isFinite(rate), at + "rate must be >= 0 (0: unlimited), got " + rate);
+        check(serviceType != null && serviceType.length() <= 5, at + "service-type must be at most 5 characters");
+        check(sourceAddress != null && sourceAddress.length() <= 20, at + "source-address must be at most 20 characters");
+        check(sourceTon >= -1 && sourceTon <= 6, at + "source-ton must be auto or 0-6, got " + sourceTon);
+        check(sourceNpi >= -1 && sourceNpi <= 18, at + "source-npi must be auto or 0-18, got " + sourceNpi);
+        check(destTon >= 0 && destTon <= 6, at + "dest-ton must be 0-6, got " + destTon);
+        check(destNpi >= 0 && destNpi <= 18, at + "dest-npi must be 0-18, got " + destNpi);
+        check(longMessages != null, at + "long-messages is missing");
+        check(positive(enquireLink), at + "enquire-link must be > 0");
+        check(positive(responseTimeout), at + "response-timeout must be > 0");
+        check(positive(bindTimeout), at + "bind-timeout must be > 0");
+        check(positive(reconnectInitial) && reconnectMax != null && reconnectMax.compareTo(reconnectInitial) >= 0,
+                at + "reconnect-initial must be > 0 and <= reconnect-max");
+        check(submitIds != null && receiptIds != null, at + "submit-id-format and receipt-id-format are required");
+    }
+
+    /**
+     * @param name   the connector's name (the key under {@code herald.connectors})
+     * @param c      its configuration block
+     * @param env    the environment, for {@code password-env}
+     * @return the settings
+     * @throws IllegalArgumentException naming the key that is missing, unknown, of the wrong type or out of range
+     */
+    public static SmppSettings fromConfig(String name, Config c, Function<String, String> env) {
+        String at = "herald.connectors." + name + ".";
+        Set<String> unknown = new TreeSet<>();
+        for (Map.Entry<String, ConfigValue> e : c.root().entrySet()) {
+            if (!KEYS.contains(e.getKey())) {
+                unknown.add(e.getKey());
+            }
+        }
+        if (!unknown.isEmpty()) {
+            throw new IllegalArgumentException(at + unknown.iterator().next() + " is not a key of an SMPP connector (keys: "
+                    + new TreeSet<>(KEYS) + ")");
+        }
+        try {
+            String password;
+            if (c.hasPath("password-env")) {
+                check(!c.hasPath("password"), at + "password and password-env: give one, not both");
+                String variable = c.getString("password-env");
+                password = env.apply(variable);
+                check(password != null, at + "password-env names the environment variable " + variable
+                        + ", which is not set");
+            } else {
+                password = c.hasPath("password") ? c.getString("password") : "";
+            }
+            return new SmppSettings(name, required(c, at, "host"), c.getInt("port"), required(c, at, "system-id"),
+                    password, string(c, "system-type", ""), bindMode(c.hasPath("bind") ? c.getString("bind") : "transceiver", at),
+                    c.hasPath("binds") ? c.getInt("binds") : 1, c.hasPath("window") ? c.getInt("window") : 10,
+                    c.hasPath("rate") ? c.getDouble("rate") : 0, string(c, "service-type", ""),
+                    string(c, "source-address", ""), tonNpi(c, "source-ton", at), tonNpi(c, "source-npi", at),
+                    c.hasPath("dest-ton") ? c.getInt("dest-ton") : 1, c.hasPath("dest-npi") ? c.getInt("dest-npi") : 1,
+                    longMessages(string(c, "long-messages", "udh"), at), !c.hasPath("receipts") || c.getBoolean("receipts"),
+                    duration(c, "enquire-link", Duration.ofSeconds(30)), duration(c, "response-timeout", Duration.ofSeconds(10)),
+                    duration(c, "bind-timeout", Duration.ofSeconds(10)), duration(c, "reconnect-initial", Duration.ofSeconds(1)),
+                    duration(c, "reconnect-max", Duration.ofSeconds(60)),
+                    MessageIds.Format.parse(string(c, "submit-id-format", "text"), at + "submit-id-format"),
+                    MessageIds.Format.parse(string(c, "receipt-id-format", "text"), at + "receipt-id-format"));
+        } catch (ConfigException.Missing e) {
+            throw new IllegalArgumentException(at + lastKey(e) + " is missing", e);
+        } catch (ConfigException e) {
+            throw new IllegalArgumentException("configuration: " + at + e.getMessage().replaceFirst("^[^:]*: ", ""), e);
+        }
+    }
+
+    /** @return the sessions each bind opens: 1 (transceiver) or 2 (transmitter and receiver) */
+    public int sessionsPerBind() {
+        return bindMode == BindMode.TRANSCEIVER ? 1 : 2;
+    }
+
+    /** @return the settings with the password masked, for logs */
+    @Override
+    public String toString() {
+        return "SmppSettings[" + name + " " + systemId + "@" + host + ":" + port + ", " + bindMode + " x" + binds
+                + ", window " + window + ", rate " + rate + "]";
+    }
+
+    private static String lastKey(ConfigException.Missing e) {
+        String m = e.getMessage();
+        int q = m.indexOf('\'');
+        int q2 = q < 0 ? -1 : m.indexOf('\'', q + 1);
+        return q2 > q ? m.substring(q + 1, q2) : m;
+    }
+
+    private static String required(Config c, String at, String key) {
+        check(c.hasPath(key), at + key + " is missing");
+        return c.getString(key);
+    }
+
+    private static String string(Config c, String key, String fallback) {
+        return c.hasPath(key) ? c.getString(key) : fallback;
+    }
+
+    private static Duration duration(Config c, String key, Duration fallback) {
+        return c.hasPath(key) ? c.getDuration(key) : fallback;
+    }
+
+    private static int tonNpi(Config c, String key, String at) {
+        if (!c.hasPath(key)) {
+            return -1;
+        }
+        String v = c.getString(key).strip();
+        if (v.equals("auto")) {
+            return -1;
+        }
+        try {
+            return Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(at + key + " must be auto or a number, got '" + v + "'");
+        }
+    }
+
+    private static BindMode bindMode(String v, String at) {
+        return switch (v.strip()) {
+            case "transceiver" -> BindMode.TRANSCEIVER;
+            case "transmitter+receiver" -> BindMode.TRANSMITTER_RECEIVER;
+            default -> throw new IllegalArgumentException(at + "bind must be transceiver or transmitter+receiver, got '" + v + "'");
+        };
+    }
+
+    private static LongMessages longMessages(String v, String at) {
+        return switch (v.strip()) {
+            case "udh" -> LongMessages.UDH;
+            case "payload" -> LongMessages.PAYLOAD;
+            default -> throw new IllegalArgumentException(at + "long-messages must be udh or payload, got '" + v + "'");
+        };
+    }
+
+    private static boolean positive(Duration d) {
+        return d != null && !d.isZero() && !d.isNegative();
+    }
+
+    private static void check(boolean ok, String message) {
+        if (!ok) {
+            throw new IllegalArgumentException(message);
+        }
+    }
+}
