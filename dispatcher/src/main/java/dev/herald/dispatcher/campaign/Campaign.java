@@ -513,7 +513,18 @@ public final class Campaign {
         CampaignRun.Control control = new CampaignRun.Control();
         run = control;
         long id = ++runId;
-        runDone = CampaignRun.run(context.getSystem(), spec, runDeps(), ledger, control, new LongAdder());
+        CampaignDeps deps;
+        try {
+            deps = runDeps();
+        } catch (IllegalArgumentException e) {
+            // the connector it names is no longer configured: the run fails, saying so
+            deps = null;
+            runDone = CompletableFuture.failedFuture(new IllegalStateException("campaign " + record.id() + ": "
+                    + e.getMessage(), e));
+        }
+        if (deps != null) {
+            runDone = CampaignRun.run(context.getSystem(), spec, deps, ledger, control, new LongAdder());
+        }
         context.pipeToSelf(runDone, (r, e) -> new RunEnded(id, r, e, control.stamps()));
     }
 
@@ -542,7 +553,7 @@ public final class Campaign {
         } catch (IOException e) {
             throw new CampaignDamagedException(record.id(), e);
         }
-        if (settings.deps().connector().supportsIdempotencyKey() && ledger.recovery().unknownCount() > 0) {
+        if (CampaignRecovery.idempotent(settings, record) && ledger.recovery().unknownCount() > 0) {
             // The peer deduplicates: this failure's unknowns are sent again (their reservations released below).
             ledger.resend(ledger.recovery().unknown());
         }
@@ -597,17 +608,18 @@ public final class Campaign {
      * The bucket lives as long as this actor, so pausing does not reset it.
      */
     private CampaignDeps runDeps() {
+        CampaignDeps d = settings.deps().forConnector(record.connector());
         if (record.tps() == null) {
-            return settings.deps();
+            return d;
         }
         if (ownDeps == null) {
-            CampaignDeps d = settings.deps();
             dev.herald.throttle.RateLimit base = dev.herald.throttle.RateLimit.of(record.tps(),
                     (int) Math.max(2, Math.ceil(record.tps() * 0.05)));
             dev.herald.throttle.RateLimit own = new dev.herald.throttle.RateLimit(base.ratePerSecond(), base.burst(), 0.0,
                     base.initialBackoff(), base.maxBackoff(), base.decreaseFactor(), base.recoveryPerSecond(), base.minRateShare());
             ownDeps = new CampaignDeps(d.directory(), d.suppression(), d.zones(), d.quietHours(), d.shards(), d.connector(),
-                    new dev.herald.throttle.RateLimiter(own, System::nanoTime), d.ledgerRoot(), d.clock(), d.askTimeout());
+                    new dev.herald.throttle.RateLimiter(own, System::nanoTime), d.ledgerRoot(), d.clock(), d.askTimeout(),
+                    d.unsubscribeLinks(), d.routes());
         }
         return ownDeps;
     }

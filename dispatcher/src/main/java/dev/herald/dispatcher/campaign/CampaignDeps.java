@@ -1,6 +1,7 @@
 package dev.herald.dispatcher.campaign;
 
 import dev.herald.dispatcher.connector.Connector;
+import dev.herald.dispatcher.connector.ConnectorRoutes;
 import dev.herald.dispatcher.connector.WindowedConnector;
 import dev.herald.dispatcher.throttle.ThrottleShards;
 import dev.herald.suppression.RecipientDirectory;
@@ -36,11 +37,51 @@ import java.time.Duration;
  * @param clock       decision time for quiet hours and caps
  * @param askTimeout  how long to wait for a throttle shard
  * @param unsubscribeLinks signs each recipient's {@code {{unsubscribe_url}}}; null: none
+ * @param routes      every connector a campaign may name; {@code connector} and {@code rateLimiter}
+ *                    are the route these deps send through ({@link #forConnector}); null: the one
+ *                    route of {@code connector}
  */
 public record CampaignDeps(RecipientDirectory directory, SuppressionIndex suppression, ZoneIndex zones,
                            QuietHoursPolicy quietHours, ThrottleShards shards, Connector connector,
                            RateLimiter rateLimiter, Path ledgerRoot, Clock clock, Duration askTimeout,
-                           dev.herald.dispatcher.unsubscribe.UnsubscribeLinks unsubscribeLinks) {
+                           dev.herald.dispatcher.unsubscribe.UnsubscribeLinks unsubscribeLinks, ConnectorRoutes routes) {
+
+    /** Deps with one connector. */
+    public CampaignDeps(RecipientDirectory directory, SuppressionIndex suppression, ZoneIndex zones,
+                        QuietHoursPolicy quietHours, ThrottleShards shards, Connector connector,
+                        RateLimiter rateLimiter, Path ledgerRoot, Clock clock, Duration askTimeout,
+                        dev.herald.dispatcher.unsubscribe.UnsubscribeLinks unsubscribeLinks) {
+        this(directory, suppression, zones, quietHours, shards, connector, rateLimiter, ledgerRoot, clock, askTimeout,
+                unsubscribeLinks, null);
+    }
+
+    /**
+     * Deps sending through every route's default, with all of them to choose from.
+     *
+     * @throws IllegalArgumentException as the canonical constructor
+     */
+    public static CampaignDeps withRoutes(RecipientDirectory directory, SuppressionIndex suppression, ZoneIndex zones,
+                                          QuietHoursPolicy quietHours, ThrottleShards shards, ConnectorRoutes routes,
+                                          Path ledgerRoot, Clock clock, Duration askTimeout,
+                                          dev.herald.dispatcher.unsubscribe.UnsubscribeLinks unsubscribeLinks) {
+        ConnectorRoutes.Route r = routes.route(null);
+        return new CampaignDeps(directory, suppression, zones, quietHours, shards, r.connector(), r.limiter(), ledgerRoot,
+                clock, askTimeout, unsubscribeLinks, routes);
+    }
+
+    /**
+     * @param name a connector's name, or null for the default
+     * @return these deps sending through that connector and its rate limiter
+     * @throws IllegalArgumentException naming the connectors there are if none has that name
+     */
+    public CampaignDeps forConnector(String name) {
+        ConnectorRoutes.Route r = routes.route(name);
+        if (r.connector() == connector && r.limiter() == rateLimiter) {
+            return this;
+        }
+        return new CampaignDeps(directory, suppression, zones, quietHours, shards, r.connector(), r.limiter(), ledgerRoot,
+                clock, askTimeout, unsubscribeLinks, routes);
+    }
 
     /** Deps without unsubscribe links: a template using {@code {{unsubscribe_url}}} then fails to render. */
     public CampaignDeps(RecipientDirectory directory, SuppressionIndex suppression, ZoneIndex zones,
@@ -56,5 +97,8 @@ public record CampaignDeps(RecipientDirectory directory, SuppressionIndex suppre
             throw new IllegalArgumentException("campaign deps: only the rate limiter and the unsubscribe links may be null");
         }
         connector = WindowedConnector.wrap(connector);
+        if (routes == null) {
+            routes = ConnectorRoutes.single(connector, rateLimiter);
+        }
     }
 }

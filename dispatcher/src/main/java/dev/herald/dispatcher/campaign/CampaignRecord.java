@@ -39,12 +39,13 @@ import org.roaringbitmap.buffer.ImmutableRoaringBitmap;
  * @param localTime    {@code HH:mm}: at its first start each recipient is deferred to the next such
  *                     time in their own zone (null: everyone at once)
  * @param tps          this campaign's own send rate, messages per second (null: only the connector's)
+ * @param connector    the connector it sends through, by name (null: the embedded default)
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record CampaignRecord(String id, String name, String channel, String category, String sender, String template,
                              String footer, long audienceSize, CampaignStatus status, Instant createdAt, Instant startAt,
                              Instant expiresAt, Instant startedAt, Instant finishedAt, String error,
-                             Map<String, Long> counts, String localTime, Double tps) {
+                             Map<String, Long> counts, String localTime, Double tps, String connector) {
 
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}");
 
@@ -71,7 +72,7 @@ public record CampaignRecord(String id, String name, String channel, String cate
                                         String template, String footer, long audienceSize, Instant createdAt,
                                         Instant startAt, Instant expiresAt) {
         return new CampaignRecord(id, name, channel, category, sender, template, footer, audienceSize,
-                CampaignStatus.SCHEDULED, createdAt, startAt, expiresAt, null, null, null, Map.of(), null, null);
+                CampaignStatus.SCHEDULED, createdAt, startAt, expiresAt, null, null, null, Map.of(), null, null, null);
     }
 
     /**
@@ -84,7 +85,7 @@ public record CampaignRecord(String id, String name, String channel, String cate
      */
     public static CampaignRecord damaged(String id, Instant createdAt, String error) {
         return new CampaignRecord(id, null, null, null, null, null, "", 0, CampaignStatus.DAMAGED, createdAt, null, null,
-                null, null, error, Map.of(), null, null);
+                null, null, error, Map.of(), null, null, null);
     }
 
     /**
@@ -100,7 +101,7 @@ public record CampaignRecord(String id, String name, String channel, String cate
 
     /** The spec a run of this campaign needs, over {@code audience}. */
     public CampaignSpec spec(ImmutableRoaringBitmap audience) {
-        return new CampaignSpec(id, name, channel, category, sender, template, footer, audience, expiresAt);
+        return new CampaignSpec(id, name, channel, category, sender, template, footer, audience, expiresAt, connector);
     }
 
     /**
@@ -113,19 +114,25 @@ public record CampaignRecord(String id, String name, String channel, String cate
         Instant started = startedAt == null && next == CampaignStatus.RUNNING ? now : startedAt;
         boolean finishing = next.isTerminal() || next == CampaignStatus.FAILED;
         return new CampaignRecord(id, name, channel, category, sender, template, footer, audienceSize, next, createdAt,
-                startAt, expiresAt, started, finishing ? now : null, next == CampaignStatus.FAILED ? error : null, counts, localTime, tps);
+                startAt, expiresAt, started, finishing ? now : null, next == CampaignStatus.FAILED ? error : null, counts, localTime, tps, connector);
     }
 
     /** @return this record starting at {@code hhmm} in each recipient's zone (see {@link #localTime()}) */
     /** @return this record shown as {@link CampaignStatus#DAMAGED}, {@code why} (the file and what is wrong) as its error */
     public CampaignRecord asDamaged(String why) {
         return new CampaignRecord(id, name, channel, category, sender, template, footer, audienceSize, CampaignStatus.DAMAGED,
-                createdAt, startAt, expiresAt, startedAt, finishedAt, why, counts, localTime, tps);
+                createdAt, startAt, expiresAt, startedAt, finishedAt, why, counts, localTime, tps, connector);
     }
 
     public CampaignRecord withLocalTime(String hhmm) {
         return new CampaignRecord(id, name, channel, category, sender, template, footer, audienceSize, status, createdAt,
-                startAt, expiresAt, startedAt, finishedAt, error, counts, hhmm, tps);
+                startAt, expiresAt, startedAt, finishedAt, error, counts, hhmm, tps, connector);
+    }
+
+    /** @return this record sending through the connector {@code connectorName} (null: the default) */
+    public CampaignRecord withConnector(String connectorName) {
+        return new CampaignRecord(id, name, channel, category, sender, template, footer, audienceSize, status, createdAt,
+                startAt, expiresAt, startedAt, finishedAt, error, counts, localTime, tps, connectorName);
     }
 
     /** Highest per-campaign rate accepted, messages per second. */
@@ -134,7 +141,7 @@ public record CampaignRecord(String id, String name, String channel, String cate
     /** @return this record with its own send rate {@code perSecond} (null: none) */
     public CampaignRecord withTps(Double perSecond) {
         return new CampaignRecord(id, name, channel, category, sender, template, footer, audienceSize, status, createdAt,
-                startAt, expiresAt, startedAt, finishedAt, error, counts, localTime, perSecond);
+                startAt, expiresAt, startedAt, finishedAt, error, counts, localTime, perSecond, connector);
     }
 
     /**
@@ -153,12 +160,12 @@ public record CampaignRecord(String id, String name, String channel, String cate
     /** @return this record with {@code error} as the reason it failed */
     public CampaignRecord withError(String why) {
         return new CampaignRecord(id, name, channel, category, sender, template, footer, audienceSize, status, createdAt,
-                startAt, expiresAt, startedAt, finishedAt, why, counts, localTime, tps);
+                startAt, expiresAt, startedAt, finishedAt, why, counts, localTime, tps, connector);
     }
 
     /** @return this record with the outcome counts {@code latest} */
     public CampaignRecord withCounts(Map<String, Long> latest) {
         return new CampaignRecord(id, name, channel, category, sender, template, footer, audienceSize, status, createdAt,
-                startAt, expiresAt, startedAt, finishedAt, error, latest, localTime, tps);
+                startAt, expiresAt, startedAt, finishedAt, error, latest, localTime, tps, connector);
     }
 }

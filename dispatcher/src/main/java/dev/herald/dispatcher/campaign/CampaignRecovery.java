@@ -46,15 +46,27 @@ final class CampaignRecovery {
         }
         try (OutcomeLedger l = opened) {
             if (record.status() != CampaignStatus.CANCELLED) {
-                long resent = resendUnknownIfIdempotent(settings, l, CampaignRun.capContext(record.spec(l.audience())));
+                long resent = resendUnknownIfIdempotent(settings, record, l, CampaignRun.capContext(record.spec(l.audience())));
                 if (resent > 0) {
                     LOG.info("campaign {}: {} unknown recipient(s) are sent"
                             + " again: connector '{}' deduplicates by idempotency key", record.id(), resent,
-                            settings.deps().connector().name());
+                            settings.deps().forConnector(record.connector()).connector().name());
                 }
             }
             MutableRoaringBitmap left = l.unsettled();
             return left.isEmpty() ? 0 : settings.deps().shards().releaseStale(left, CampaignRun.capContext(record.spec(l.audience())));
+        }
+    }
+
+    /**
+     * @return whether the campaign's connector deduplicates by idempotency key; false if the
+     *     connector it names is not configured (nothing is resent then)
+     */
+    static boolean idempotent(Campaign.Settings settings, CampaignRecord record) {
+        try {
+            return settings.deps().forConnector(record.connector()).connector().supportsIdempotencyKey();
+        } catch (IllegalArgumentException e) {
+            return false;
         }
     }
 
@@ -80,9 +92,9 @@ final class CampaignRecovery {
      *
      * @return how many were made pending again
      */
-    static long resendUnknownIfIdempotent(Campaign.Settings settings, OutcomeLedger ledger, dev.herald.throttle.CapContext ctx)
-            throws IOException {
-        if (!settings.deps().connector().supportsIdempotencyKey()) {
+    static long resendUnknownIfIdempotent(Campaign.Settings settings, CampaignRecord record, OutcomeLedger ledger,
+                                          dev.herald.throttle.CapContext ctx) throws IOException {
+        if (!idempotent(settings, record)) {
             return 0;
         }
         org.roaringbitmap.buffer.ImmutableRoaringBitmap unknown = ledger.ids(Outcomes.UNKNOWN);

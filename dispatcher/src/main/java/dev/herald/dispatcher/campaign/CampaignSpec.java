@@ -25,9 +25,17 @@ import org.roaringbitmap.buffer.ImmutableRoaringBitmap;
  * @param audience  the recipient ids
  * @param expiresAt after this instant nobody is sent to: recipients deferred past it (quiet hours,
  *                  a deferring cap) get {@code expired}; null for never
+ * @param connector the connector it sends through, by name; null for the default one
  */
 public record CampaignSpec(String id, String name, String channel, String category, String sender,
-                           String template, String footer, ImmutableRoaringBitmap audience, Instant expiresAt) {
+                           String template, String footer, ImmutableRoaringBitmap audience, Instant expiresAt,
+                           String connector) {
+
+    /** A campaign on the default connector. */
+    public CampaignSpec(String id, String name, String channel, String category, String sender,
+                        String template, String footer, ImmutableRoaringBitmap audience, Instant expiresAt) {
+        this(id, name, channel, category, sender, template, footer, audience, expiresAt, null);
+    }
 
     /** A campaign that never expires. */
     public CampaignSpec(String id, String name, String channel, String category, String sender,

@@ -125,6 +125,50 @@ public final class HeraldMetrics implements AutoCloseable {
         }
     }
 
+    /**
+     * Counts a delivery receipt ({@code herald_receipts_total{connector,status}}).
+     *
+     * @param connector the connector it came through
+     * @param status    its state, e.g. {@code delivered}, or {@code invalid} for one that could not be read
+     */
+    public void receipt(String connector, String status) {
+        if (registry != null) {
+            registry.counter("herald.receipts", "connector", connector, "status", status).increment();
+        }
+    }
+
+    /**
+     * Shows an SMPP connector's sessions and window ({@code herald_smpp_binds_up},
+     * {@code herald_smpp_binds}, {@code herald_smpp_window_in_use}, {@code herald_smpp_window}) and
+     * its counters ({@code herald_smpp_unconfirmed_total}, {@code herald_smpp_invalid_deliveries_total},
+     * {@code herald_smpp_parts_accepted_total}, {@code herald_smpp_rebinds_total}).
+     *
+     * @param smpp the connector
+     */
+    public void smpp(dev.herald.dispatcher.connector.smpp.SmppConnector smpp) {
+        if (registry == null) {
+            return;
+        }
+        String name = smpp.name();
+        io.micrometer.core.instrument.Gauge.builder("herald.smpp.binds.up", smpp, c -> c.sessionsBound())
+                .description("SMPP sessions bound now").tag("connector", name).register(registry);
+        io.micrometer.core.instrument.Gauge.builder("herald.smpp.binds", smpp, c -> c.sessionsConfigured())
+                .description("SMPP sessions configured").tag("connector", name).register(registry);
+        io.micrometer.core.instrument.Gauge.builder("herald.smpp.window.in.use", smpp, c -> c.inFlight())
+                .description("sends handed to the connector, not yet answered").tag("connector", name).register(registry);
+        io.micrometer.core.instrument.Gauge.builder("herald.smpp.window", smpp, c -> c.window())
+                .description("the most sends unanswered at once").tag("connector", name).register(registry);
+        dev.herald.dispatcher.connector.smpp.SmppConnector.Counters k = smpp.counters();
+        io.micrometer.core.instrument.FunctionCounter.builder("herald.smpp.unconfirmed", k, x -> x.unconfirmed.sum())
+                .description("sends never answered: the recipient is unknown").tag("connector", name).register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("herald.smpp.invalid.deliveries", k, x -> x.invalidDeliveries.sum())
+                .description("deliver_sm that could not be read").tag("connector", name).register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("herald.smpp.parts.accepted", k, x -> x.partsAccepted.sum())
+                .description("message parts the SMSC accepted").tag("connector", name).register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("herald.smpp.binds.made", k, x -> x.binds.sum())
+                .description("binds made, first and again").tag("connector", name).register(registry);
+    }
+
     /** Counts one confirmation or help reply by its connector answer: {@code herald_inbound_replies_total{result}}. */
     public void inboundReply(String result) {
         if (registry != null) {

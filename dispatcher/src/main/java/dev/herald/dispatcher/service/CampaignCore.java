@@ -5,7 +5,7 @@ import dev.herald.dispatcher.api.campaign.CampaignAsks;
 import dev.herald.dispatcher.campaign.Campaign;
 import dev.herald.dispatcher.campaign.CampaignDeps;
 import dev.herald.dispatcher.campaign.CampaignManager;
-import dev.herald.dispatcher.connector.Connector;
+import dev.herald.dispatcher.connector.ConnectorRoutes;
 import dev.herald.dispatcher.throttle.ThrottleShards;
 
 import java.nio.file.Path;
@@ -47,17 +47,17 @@ record CampaignCore(ActorSystem<Void> system, ThrottleShards shards, ActorRef<Ca
      * @param conf     the configuration read before (the quiet-hours policy)
      * @param settings {@code herald.service}
      * @param stores   the open stores
-     * @param sending  the connector campaigns send through
+     * @param sending  the connectors campaigns send through (a campaign names one, or uses the default)
      * @return the started core
      */
     static CampaignCore start(Path dataDir, Config config, ServiceConfig conf, ServiceSettings settings, ServiceStores stores,
-                              Connector sending) {
+                              ConnectorRoutes sending) {
         CompletableFuture<Spawned> spawned = new CompletableFuture<>();
         ActorSystem<Void> system = ActorSystem.create(Behaviors.setup(ctx -> {
             ThrottleShards shards = ThrottleShards.spawn(ctx, "throttle", stores.capLedger, settings.throttleShards(),
                     ThrottleShards.idsPerShard(Math.max(stores.directory.size(), 1_000_000), settings.throttleShards()));
-            CampaignDeps deps = new CampaignDeps(stores.directory, stores.index, stores.zones, conf.policy(), shards, sending,
-                    null, dataDir.resolve("campaigns"), Clock.systemUTC(), settings.askTimeout(), stores.links);
+            CampaignDeps deps = CampaignDeps.withRoutes(stores.directory, stores.index, stores.zones, conf.policy(), shards,
+                    sending, dataDir.resolve("campaigns"), Clock.systemUTC(), settings.askTimeout(), stores.links);
             Campaign.Settings campaignSettings = new Campaign.Settings(deps, stores.campaigns, settings.releasePoll(), 3,
                     Duration.ofSeconds(1));
             spawned.complete(new Spawned(shards, ctx.spawn(CampaignManager.create(campaignSettings), "campaigns",

@@ -6,6 +6,12 @@ import dev.herald.dispatcher.api.JsonParsingErrorHandler;
 import dev.herald.dispatcher.campaign.CampaignManager;
 import dev.herald.dispatcher.check.DataCheck;
 import dev.herald.dispatcher.connector.Connector;
+import dev.herald.dispatcher.connector.ConnectorRoutes;
+import dev.herald.dispatcher.connector.smpp.SmppConnector;
+import dev.herald.dispatcher.connector.smpp.SmppSettings;
+import dev.herald.throttle.RateLimit;
+import dev.herald.throttle.RateLimiter;
+import java.util.LinkedHashMap;
 import dev.herald.dispatcher.metrics.HeraldMetrics;
 
 import java.io.IOException;
@@ -92,8 +98,10 @@ public final class HeraldService {
         ServiceStores stores = ServiceStores.open(dataDir, config, conf, settings, env);
         try {
             HeraldMetrics metrics = stores.own(HeraldMetrics.prometheus());
-            Connector sending = wrap.apply(stores.lastSends.observe(metrics.meter(stores.connector)));
-            CampaignCore core = CampaignCore.start(dataDir, config, conf, settings, stores, sending);
+            PeerTraffic traffic = new PeerTraffic(metrics);
+            CampaignCore core = CampaignCore.start(dataDir, config, conf, settings, stores,
+                    connectors(conf, settings, stores, metrics, traffic, wrap));
+            traffic.handlers(InboundSide.perConnector(conf, stores, core, metrics));
             Route api = ServiceApi.route(dataDir, settings, conf, stores, core, metrics);
             ServerBinding binding = bind(core.system(), settings, api);
             registerShutdown(core, binding, settings, stores);
@@ -104,6 +112,31 @@ public final class HeraldService {
             stores.close();
             throw e;
         }
+    }
+
+    /**
+     * The connectors campaigns may name: the embedded one (the default) and each configured SMPP
+     * account, started here (binding in the background) and closed with the stores; each metered
+     * and observed for opt-out attribution, then {@code wrap}ped.
+     */
+    private static ConnectorRoutes connectors(ServiceConfig conf, ServiceSettings settings, ServiceStores stores,
+                                              HeraldMetrics metrics, PeerTraffic traffic, UnaryOperator<Connector> wrap) {
+        Map<String, ConnectorRoutes.Route> routes = new LinkedHashMap<>();
+        routes.put(settings.connectorName(), new ConnectorRoutes.Route(
+                wrap.apply(stores.lastSends.observe(metrics.meter(stores.connector))), null));
+        for (SmppSettings account : conf.smpp()) {
+            RateLimiter limiter = account.rate() > 0
+                    ? new RateLimiter(RateLimit.of(account.rate(), (int) Math.max(1, Math.ceil(account.rate() / 10))),
+                    System::nanoTime)
+                    : null;
+            SmppConnector smpp = stores.own(SmppConnector.start(account, limiter, traffic));
+            metrics.smpp(smpp);
+            LOG.info("connector {}: SMPP to {}:{} as {}, {} bind(s) of window {}", account.name(), account.host(),
+                    account.port(), account.systemId(), account.binds(), account.window());
+            routes.put(account.name(), new ConnectorRoutes.Route(wrap.apply(stores.lastSends.observe(metrics.meter(smpp))),
+                    limiter));
+        }
+        return ConnectorRoutes.of(settings.connectorName(), routes);
     }
 
     /** Binds the API; if the port cannot be had, the actor system is stopped and the reason thrown. */

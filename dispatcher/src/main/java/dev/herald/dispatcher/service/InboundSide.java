@@ -1,5 +1,11 @@
 package dev.herald.dispatcher.service;
 
+import dev.herald.dispatcher.connector.Connector;
+import dev.herald.dispatcher.connector.ConnectorRoutes;
+import dev.herald.throttle.RateLimiter;
+import java.util.HashMap;
+import java.util.Map;
+
 import dev.herald.dispatcher.api.ApiKeys;
 import dev.herald.dispatcher.api.Endpoint;
 import dev.herald.dispatcher.api.InboundRoutes;
@@ -40,10 +46,29 @@ record InboundSide(InboundHandler replies, ServiceConfig conf, ServiceStores sto
     /** @return the inbound side of a service whose core runs */
     static InboundSide of(ServiceConfig conf, ServiceStores stores, CampaignCore core, HeraldMetrics metrics) {
         Executor blockingIo = core.blockingIo();
-        InboundHandler replies = new InboundHandler(conf.keywords(), conf.intents(), stores.reviewQueue, conf.senders(),
-                conf.inbound(), stores.directory, stores.index, stores.lastSends, core.deps().connector(),
-                core.deps().rateLimiter(), metrics, Clock.systemUTC(), blockingIo);
+        InboundHandler replies = handler(conf, stores, core.deps().connector(), core.deps().rateLimiter(), metrics, blockingIo);
         return new InboundSide(replies, conf, stores, metrics, blockingIo);
+    }
+
+    /**
+     * @return per connector, the handler of the replies that come through it: its confirmations go
+     *     back through the same connector (and its rate limit)
+     */
+    static Map<String, InboundHandler> perConnector(ServiceConfig conf, ServiceStores stores, CampaignCore core,
+                                                    HeraldMetrics metrics) {
+        Map<String, InboundHandler> out = new HashMap<>();
+        ConnectorRoutes routes = core.deps().routes();
+        for (String name : routes.names()) {
+            ConnectorRoutes.Route r = routes.route(name);
+            out.put(name, handler(conf, stores, r.connector(), r.limiter(), metrics, core.blockingIo()));
+        }
+        return out;
+    }
+
+    private static InboundHandler handler(ServiceConfig conf, ServiceStores stores, Connector connector, RateLimiter limiter,
+                                          HeraldMetrics metrics, Executor blockingIo) {
+        return new InboundHandler(conf.keywords(), conf.intents(), stores.reviewQueue, conf.senders(), conf.inbound(),
+                stores.directory, stores.index, stores.lastSends, connector, limiter, metrics, Clock.systemUTC(), blockingIo);
     }
 
     /** @return the webhook's and the review queue's routes */

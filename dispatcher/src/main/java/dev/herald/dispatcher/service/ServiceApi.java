@@ -73,7 +73,7 @@ final class ServiceApi {
         Executor blockingIo = core.blockingIo();
         BodyLimits limits = new BodyLimits(settings.maxJsonBody(), settings.bodyTimeout());
         CampaignAsks campaigns = core.asks(settings.askTimeout());
-        CampaignIntake intake = new CampaignIntake(new CampaignValidation(settings.connectorName(), Clock.systemUTC()),
+        CampaignIntake intake = new CampaignIntake(new CampaignValidation(core.deps().routes().names(), Clock.systemUTC()),
                 new CampaignCompliance(conf.senders()), new SegmentAudiences(stores.segments, stores.directory, stores.zones));
         InboundSide inbound = InboundSide.of(conf, stores, core, metrics);
         PreferenceCenter center = new PreferenceCenter(stores.links, stores.preferences, stores.reasons, stores.index,

@@ -27,9 +27,11 @@ import java.util.Map;
  * @param keywords the inbound keywords (STOP, START, HELP, ...)
  * @param inbound  the inbound webhook's settings (its secret from the environment)
  * @param intents  the phrases that read as an opt-out intent
+ * @param smpp     the SMPP accounts ({@code herald.connectors}, type smpp)
  */
 record ServiceConfig(SenderProfiles senders, QuietHoursPolicy policy, FrequencyCaps caps, SendLedgerOptions ledger,
-                     KeywordRules keywords, InboundSettings inbound, IntentPhrases intents) {
+                     KeywordRules keywords, InboundSettings inbound, IntentPhrases intents,
+                     java.util.List<dev.herald.dispatcher.connector.smpp.SmppSettings> smpp) {
 
     /**
      * @param config the whole configuration
@@ -40,6 +42,8 @@ record ServiceConfig(SenderProfiles senders, QuietHoursPolicy policy, FrequencyC
     static ServiceConfig read(Config config, Map<String, String> env) {
         return new ServiceConfig(SenderProfiles.fromConfig(config), QuietHoursPolicies.fromConfig(config).get("default"),
                 FrequencyCaps.fromConfig(config), SendLedgerOptions.fromConfig(config), KeywordRules.fromConfig(config),
-                InboundSettings.fromConfig(config, env), IntentPhrases.fromConfig(config));
+                InboundSettings.fromConfig(config, env), IntentPhrases.fromConfig(config),
+                dev.herald.dispatcher.connector.smpp.SmppAccounts.fromConfig(config,
+                        config.getString("herald.service.connector.name"), env::get));
     }
 }

@@ -56,7 +56,8 @@ public record CampaignIntake(CampaignValidation validation, CampaignCompliance c
         ImmutableRoaringBitmap audience = audiences.of(body);
         CampaignRecord sized = CampaignRecord.create(record.id(), record.name(), record.channel(), record.category(),
                 record.sender(), record.template(), checked.footer(), audience.getLongCardinality(), record.createdAt(),
-                record.startAt(), record.expiresAt()).withLocalTime(record.localTime()).withTps(record.tps());
+                record.startAt(), record.expiresAt()).withLocalTime(record.localTime()).withTps(record.tps())
+                .withConnector(record.connector());
         return new Draft(sized, checked, audience);
     }
 

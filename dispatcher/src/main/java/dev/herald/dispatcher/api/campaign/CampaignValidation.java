@@ -41,7 +41,7 @@ public final class CampaignValidation {
     private static final String NAME_LIKE = "[a-z0-9][a-z0-9_-]{0,31}";
     private static final String SENDER_LIKE = "[A-Za-z0-9][A-Za-z0-9._-]{0,63}";
 
-    private final String connectorName;
+    private final java.util.Set<String> connectorNames;
     private final Clock clock;
 
     /**
@@ -49,7 +49,15 @@ public final class CampaignValidation {
      * @param clock         "now": the creation instant and what a schedule must be after
      */
     public CampaignValidation(String connectorName, Clock clock) {
-        this.connectorName = Objects.requireNonNull(connectorName, "connectorName");
+        this(java.util.Set.of(Objects.requireNonNull(connectorName, "connectorName")), clock);
+    }
+
+    /**
+     * @param connectorNames the connectors a campaign may name (none named: the default)
+     * @param clock          "now": the creation instant and what a schedule must be after
+     */
+    public CampaignValidation(java.util.Set<String> connectorNames, Clock clock) {
+        this.connectorNames = new java.util.TreeSet<>(connectorNames);
         this.clock = Objects.requireNonNull(clock, "clock");
     }
 
@@ -89,9 +97,10 @@ public final class CampaignValidation {
         } catch (RuntimeException e) {
             throw ApiError.badRequest("invalid_template", "'text': " + e.getMessage(), "text");
         }
-        if (b.connector() != null && !b.connector().equals(connectorName)) {
-            throw ApiError.badRequest("unknown_connector", "unknown connector '" + b.connector() + "'; this server has '"
-                    + connectorName + "'", "connector");
+        if (b.connector() != null && !connectorNames.contains(b.connector())) {
+            throw ApiError.badRequest("unknown_connector", "unknown connector '" + b.connector() + "'; this server has "
+                    + connectorNames.stream().map(c -> "'" + c + "'").collect(java.util.stream.Collectors.joining(", ")),
+                    "connector");
         }
         if (b.tps() != null && !(b.tps() > 0 && b.tps() <= CampaignRecord.MAX_TPS)) {
             throw ApiError.badRequest("invalid_value", "'tps' must be a number of messages per second > 0 and <= "
@@ -118,7 +127,7 @@ public final class CampaignValidation {
         }
         String id = CampaignIds.mint(idempotencyKey, now);
         return CampaignRecord.create(id, name, channel, category, sender, text, b.footer() == null ? "" : b.footer(), 0, now,
-                startAt, b.expiresAt()).withLocalTime(localTime).withTps(b.tps());
+                startAt, b.expiresAt()).withLocalTime(localTime).withTps(b.tps()).withConnector(b.connector());
     }
 
     /** {@code schedule.at}: required in a schedule without a local time, in the future, at most {@link #MAX_SCHEDULE_AHEAD}. */

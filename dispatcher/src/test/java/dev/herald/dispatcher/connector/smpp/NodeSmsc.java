@@ -37,9 +37,9 @@ import static org.junit.jupiter.api.Assertions.fail;
  * dispatcher/src/test/smsc}) the calling test is skipped, unless {@code HERALD_PEER_TESTS=required}
  * ({@code .ci/run} sets it), when it fails.
  */
-final class NodeSmsc implements AutoCloseable {
+public final class NodeSmsc implements AutoCloseable {
 
-    static final Path SCRIPT_DIR = Path.of("src/test/smsc").toAbsolutePath();
+    public static final Path SCRIPT_DIR = Path.of("src/test/smsc").toAbsolutePath();
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Process process;
@@ -74,7 +74,7 @@ final class NodeSmsc implements AutoCloseable {
     }
 
     /** Skips (or fails, when peers are required) the calling test if node or node-smpp is missing. */
-    static void requireNode() {
+    public static void requireNode() {
         String why = null;
         if (!Files.isDirectory(SCRIPT_DIR.resolve("node_modules/smpp"))) {
             why = "the SMPP peer tests need node-smpp: npm ci --prefix dispatcher/src/test/smsc";
@@ -102,7 +102,7 @@ final class NodeSmsc implements AutoCloseable {
      * @param args options of smsc.js (see its header)
      * @return the running SMSC, listening
      */
-    static NodeSmsc start(Path dir, String... args) throws IOException, InterruptedException {
+    public static NodeSmsc start(Path dir, String... args) throws IOException, InterruptedException {
         requireNode();
         Path log = Files.createTempFile(dir, "smsc-taken-", ".jsonl");
         List<String> command = new ArrayList<>(List.of("node", SCRIPT_DIR.resolve("smsc.js").toString(), "--port", "0",
@@ -112,18 +112,18 @@ final class NodeSmsc implements AutoCloseable {
         return new NodeSmsc(p, log);
     }
 
-    int port() {
+    public int port() {
         return port;
     }
 
     /** Sends one JSON command line. */
-    void command(String json) throws IOException {
+    public void command(String json) throws IOException {
         stdin.write(json + "\n");
         stdin.flush();
     }
 
     /** @return the first event (seen before or coming) that matches, within the time */
-    JsonNode await(Predicate<JsonNode> match, Duration timeout) throws InterruptedException {
+    public JsonNode await(Predicate<JsonNode> match, Duration timeout) throws InterruptedException {
         synchronized (seen) {
             for (JsonNode e : seen) {
                 if (match.test(e)) {
@@ -148,7 +148,7 @@ final class NodeSmsc implements AutoCloseable {
     }
 
     /** @return its counters now */
-    JsonNode stats() throws IOException, InterruptedException {
+    public JsonNode stats() throws IOException, InterruptedException {
         long before;
         synchronized (seen) {
             before = seen.stream().filter(e -> e.path("event").asText().equals("stats")).count();
@@ -159,7 +159,7 @@ final class NodeSmsc implements AutoCloseable {
     }
 
     /** @return every submit_sm it took, in order */
-    List<JsonNode> taken() throws IOException {
+    public List<JsonNode> taken() throws IOException {
         List<JsonNode> out = new ArrayList<>();
         for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
             if (!line.isBlank()) {
