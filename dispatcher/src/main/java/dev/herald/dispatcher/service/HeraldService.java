@@ -98,7 +98,7 @@ public final class HeraldService {
         ServiceStores stores = ServiceStores.open(dataDir, config, conf, settings, env);
         try {
             HeraldMetrics metrics = stores.own(HeraldMetrics.prometheus());
-            PeerTraffic traffic = new PeerTraffic(metrics);
+            PeerTraffic traffic = new PeerTraffic(metrics, stores.deliveries);
             CampaignCore core = CampaignCore.start(dataDir, config, conf, settings, stores,
                     connectors(conf, settings, stores, metrics, traffic, wrap));
             traffic.handlers(InboundSide.perConnector(conf, stores, core, metrics));

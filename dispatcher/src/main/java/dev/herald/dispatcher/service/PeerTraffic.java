@@ -2,6 +2,7 @@ package dev.herald.dispatcher.service;
 
 import dev.herald.dispatcher.connector.OutboundMessage;
 import dev.herald.dispatcher.connector.PeerEvents;
+import dev.herald.dispatcher.delivery.Deliveries;
 import dev.herald.dispatcher.inbound.InboundHandler;
 import dev.herald.dispatcher.metrics.HeraldMetrics;
 import org.slf4j.Logger;
@@ -19,8 +20,9 @@ import java.util.concurrent.TimeoutException;
  * Where the service's real connectors hand what their peers send: a recipient's message goes to
  * the inbound handler of the connector it came through (the same handling as
  * {@code POST /v1/inbound/sms}: STOP, START, HELP, durable before the connector acknowledges it,
- * the confirmation sent back through that connector); receipts are counted by connector and
- * state.
+ * the confirmation sent back through that connector); accepted messages' ids and receipts go to
+ * {@link Deliveries}, which matches receipts to recipients; receipts are counted by connector and
+ * state ({@code unmatched} for those that match nothing).
  *
  * <p>Connectors start before the handlers exist: until {@link #handlers} is called, a reply is
  * refused ({@link IOException}), so the peer sends it again.
@@ -34,10 +36,12 @@ final class PeerTraffic implements PeerEvents {
     private static final long REPLY_TIMEOUT_SECONDS = 30;
 
     private final HeraldMetrics metrics;
+    private final Deliveries deliveries;
     private volatile Map<String, InboundHandler> handlers = Map.of();
 
-    PeerTraffic(HeraldMetrics metrics) {
+    PeerTraffic(HeraldMetrics metrics, Deliveries deliveries) {
         this.metrics = metrics;
+        this.deliveries = deliveries;
     }
 
     /** @param byConnector the inbound handler of each connector's replies */
@@ -46,14 +50,15 @@ final class PeerTraffic implements PeerEvents {
     }
 
     @Override
-    public void accepted(String connector, OutboundMessage message, List<String> partKeys) {
-        // the durable message-id map that matches receipts to recipients hooks in here
+    public void accepted(String connector, OutboundMessage message, List<String> partKeys) throws IOException {
+        deliveries.accepted(connector, message.campaignId(), message.recipientId(), partKeys);
     }
 
     @Override
-    public void receipt(String connector, Receipt receipt) {
-        metrics.receipt(connector, receipt.state().name().toLowerCase(Locale.ROOT));
-        LOG.debug("connector {}: receipt for {}: {}", connector, receipt.idKey(), receipt.state());
+    public void receipt(String connector, Receipt receipt) throws IOException {
+        Deliveries.Match how = deliveries.receipt(connector, receipt);
+        metrics.receipt(connector, how == Deliveries.Match.UNMATCHED ? "unmatched"
+                : receipt.state().name().toLowerCase(Locale.ROOT));
     }
 
     @Override

@@ -28,10 +28,12 @@ import java.util.Map;
  * @param inbound  the inbound webhook's settings (its secret from the environment)
  * @param intents  the phrases that read as an opt-out intent
  * @param smpp     the SMPP accounts ({@code herald.connectors}, type smpp)
+ * @param receipts how delivery receipts are matched ({@code herald.receipts})
  */
 record ServiceConfig(SenderProfiles senders, QuietHoursPolicy policy, FrequencyCaps caps, SendLedgerOptions ledger,
                      KeywordRules keywords, InboundSettings inbound, IntentPhrases intents,
-                     java.util.List<dev.herald.dispatcher.connector.smpp.SmppSettings> smpp) {
+                     java.util.List<dev.herald.dispatcher.connector.smpp.SmppSettings> smpp,
+                     dev.herald.dispatcher.delivery.ReceiptSettings receipts) {
 
     /**
      * @param config the whole configuration
@@ -44,6 +46,7 @@ record ServiceConfig(SenderProfiles senders, QuietHoursPolicy policy, FrequencyC
                 FrequencyCaps.fromConfig(config), SendLedgerOptions.fromConfig(config), KeywordRules.fromConfig(config),
                 InboundSettings.fromConfig(config, env), IntentPhrases.fromConfig(config),
                 dev.herald.dispatcher.connector.smpp.SmppAccounts.fromConfig(config,
-                        config.getString("herald.service.connector.name"), env::get));
+                        config.getString("herald.service.connector.name"), env::get),
+                dev.herald.dispatcher.delivery.ReceiptSettings.fromConfig(config));
     }
 }

@@ -65,6 +65,8 @@ final class ServiceStores implements AutoCloseable {
     final ReasonLog reasons;
     final SendLedger capLedger;
     final SimulatedConnector connector;
+    /** Receipts matched to recipients: the message-id map and each campaign's delivery ledger. */
+    final dev.herald.dispatcher.delivery.Deliveries deliveries;
     final ReplayGuard replayKeys;
     final ReviewQueue reviewQueue;
     final LastSends lastSends;
@@ -110,6 +112,8 @@ final class ServiceStores implements AutoCloseable {
             capLedger = own(SendLedger.open(dataDir.resolve("send-ledger"), Preferences.withRules(conf.caps()), conf.ledger(),
                     preferences.segments(name -> null)));
             connector = own(SimulatedConnector.open(connectorOptions(dataDir, settings)));
+            deliveries = own(dev.herald.dispatcher.delivery.Deliveries.open(dataDir, campaignNumbers,
+                    conf.receipts().capacity(), conf.receipts().earlyWait(), conf.receipts().receiptWait(), Clock.systemUTC()));
             replayKeys = own(ReplayGuard.open(dataDir.resolve("inbound"), conf.inbound().replayWindow(), Clock.systemUTC()));
             reviewQueue = own(ReviewQueue.open(dataDir.resolve("inbound")));
             lastSends = own(LastSends.open(dataDir.resolve("last-sends"),
