@@ -57,7 +57,7 @@ public final class MessageIds {
      * @return the comparable key
      * @throws IllegalArgumentException naming the id if it is empty, longer than {@value #MAX_LENGTH}
      *                                  characters, has a control character, or is not a number in
-     *                                  a numeric format
+     *                                  a numeric format (ASCII digits, and a-f in hex, without a sign)
      */
     public static String key(String id, Format format) {
         if (id == null) {
@@ -76,6 +76,17 @@ public final class MessageIds {
         switch (format) {
             case HEX, DECIMAL -> {
                 int radix = format == Format.HEX ? 16 : 10;
+                // Long.parseLong and BigInteger would take a sign and any Unicode digit ("-5", "+A", "٤١"):
+                // an SMSC writes neither, and "-5" must not meet "5"
+                for (int i = 0; i < s.length(); i++) {
+                    char c = s.charAt(i);
+                    char lower = (char) (c | 0x20);
+                    if (!(c >= '0' && c <= '9') && !(radix == 16 && lower >= 'a' && lower <= 'f')) {
+                        throw new IllegalArgumentException("message id '" + printable(id) + "' is not a "
+                                + format.name().toLowerCase(Locale.ROOT) + " number (digits "
+                                + (radix == 16 ? "0-9 and a-f" : "0-9") + " only, no sign)");
+                    }
+                }
                 try {
                     if (s.length() <= (radix == 16 ? 15 : 18)) {
                         return Long.toString(Long.parseLong(s, radix));

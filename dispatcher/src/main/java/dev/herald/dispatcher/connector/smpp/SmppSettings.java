@@ -2,6 +2,7 @@ package dev.herald.dispatcher.connector.smpp;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValue;
 
 import java.time.Duration;
@@ -129,29 +130,32 @@ public record SmppSettings(String name, String host, int port, String systemId, 
             String password;
             if (c.hasPath("password-env")) {
                 check(!c.hasPath("password"), at + "password and password-env: give one, not both");
-                String variable = c.getString("password-env");
+                String variable = read(c, at, "password-env", "a string", true, c::getString);
                 password = env.apply(variable);
                 check(password != null, at + "password-env names the environment variable " + variable
                         + ", which is not set");
             } else {
-                password = c.hasPath("password") ? c.getString("password") : "";
+                password = c.hasPath("password") ? read(c, at, "password", "a string", false, c::getString) : "";
             }
-            return new SmppSettings(name, required(c, at, "host"), c.getInt("port"), required(c, at, "system-id"),
-                    password, string(c, "system-type", ""), bindMode(c.hasPath("bind") ? c.getString("bind") : "transceiver", at),
-                    c.hasPath("binds") ? c.getInt("binds") : 1, c.hasPath("window") ? c.getInt("window") : 10,
-                    c.hasPath("rate") ? c.getDouble("rate") : 0, string(c, "service-type", ""),
-                    string(c, "source-address", ""), tonNpi(c, "source-ton", at), tonNpi(c, "source-npi", at),
-                    c.hasPath("dest-ton") ? c.getInt("dest-ton") : 1, c.hasPath("dest-npi") ? c.getInt("dest-npi") : 1,
-                    longMessages(string(c, "long-messages", "udh"), at), !c.hasPath("receipts") || c.getBoolean("receipts"),
-                    duration(c, "enquire-link", Duration.ofSeconds(30)), duration(c, "response-timeout", Duration.ofSeconds(10)),
-                    duration(c, "bind-timeout", Duration.ofSeconds(10)), duration(c, "reconnect-initial", Duration.ofSeconds(1)),
-                    duration(c, "reconnect-max", Duration.ofSeconds(60)),
-                    MessageIds.Format.parse(string(c, "submit-id-format", "text"), at + "submit-id-format"),
-                    MessageIds.Format.parse(string(c, "receipt-id-format", "text"), at + "receipt-id-format"));
-        } catch (ConfigException.Missing e) {
-            throw new IllegalArgumentException(at + lastKey(e) + " is missing", e);
+            return new SmppSettings(name, required(c, at, "host"), integer(c, at, "port", null), required(c, at, "system-id"),
+                    password, string(c, at, "system-type", ""), bindMode(string(c, at, "bind", "transceiver"), at),
+                    integer(c, at, "binds", 1), integer(c, at, "window", 10),
+                    c.hasPath("rate") ? read(c, at, "rate", "a number", true, c::getDouble) : 0,
+                    string(c, at, "service-type", ""), string(c, at, "source-address", ""),
+                    tonNpi(c, "source-ton", at), tonNpi(c, "source-npi", at),
+                    integer(c, at, "dest-ton", 1), integer(c, at, "dest-npi", 1),
+                    longMessages(string(c, at, "long-messages", "udh"), at),
+                    !c.hasPath("receipts") || read(c, at, "receipts", "true or false", true, c::getBoolean),
+                    duration(c, at, "enquire-link", Duration.ofSeconds(30)),
+                    duration(c, at, "response-timeout", Duration.ofSeconds(10)),
+                    duration(c, at, "bind-timeout", Duration.ofSeconds(10)),
+                    duration(c, at, "reconnect-initial", Duration.ofSeconds(1)),
+                    duration(c, at, "reconnect-max", Duration.ofSeconds(60)),
+                    MessageIds.Format.parse(string(c, at, "submit-id-format", "text"), at + "submit-id-format"),
+                    MessageIds.Format.parse(string(c, at, "receipt-id-format", "text"), at + "receipt-id-format"));
         } catch (ConfigException e) {
-            throw new IllegalArgumentException("configuration: " + at + e.getMessage().replaceFirst("^[^:]*: ", ""), e);
+            // every key is read through read(), which names it; this is a net for what Typesafe Config adds
+            throw new IllegalArgumentException("configuration: herald.connectors." + name + ": " + e.getMessage(), e);
         }
     }
 
@@ -167,31 +171,49 @@ public record SmppSettings(String name, String host, int port, String systemId, 
                 + ", window " + window + ", rate " + rate + "]";
     }
 
-    private static String lastKey(ConfigException.Missing e) {
-        String m = e.getMessage();
-        int q = m.indexOf('\'');
-        int q2 = q < 0 ? -1 : m.indexOf('\'', q + 1);
-        return q2 > q ? m.substring(q + 1, q2) : m;
+    /**
+     * Reads {@code key} with {@code get}, turning Typesafe Config's type errors (which name the key
+     * only relative to the block, after the origin) into one that names {@code herald.connectors.<name>.<key>}.
+     */
+    private static <T> T read(Config c, String at, String key, String what, boolean echo, Function<String, T> get) {
+        try {
+            return get.apply(key);
+        } catch (ConfigException e) {
+            throw new IllegalArgumentException(at + key + " must be " + what
+                    + (echo ? ", got " + c.getValue(key).render(ConfigRenderOptions.concise()) : ""), e);
+        }
     }
 
     private static String required(Config c, String at, String key) {
         check(c.hasPath(key), at + key + " is missing");
-        return c.getString(key);
+        return read(c, at, key, "a string", true, c::getString);
     }
 
-    private static String string(Config c, String key, String fallback) {
-        return c.hasPath(key) ? c.getString(key) : fallback;
+    private static String string(Config c, String at, String key, String fallback) {
+        return c.hasPath(key) ? read(c, at, key, "a string", true, c::getString) : fallback;
     }
 
-    private static Duration duration(Config c, String key, Duration fallback) {
-        return c.hasPath(key) ? c.getDuration(key) : fallback;
+    /** A whole number; Typesafe Config's getInt would quietly cut {@code 2775.5} to 2775. */
+    private static int integer(Config c, String at, String key, Integer fallback) {
+        if (!c.hasPath(key)) {
+            check(fallback != null, at + key + " is missing");
+            return fallback;
+        }
+        int v = read(c, at, key, "a whole number (32-bit)", true, c::getInt);
+        check(c.getDouble(key) == v, at + key + " must be a whole number, got "
+                + c.getValue(key).render(ConfigRenderOptions.concise()));
+        return v;
+    }
+
+    private static Duration duration(Config c, String at, String key, Duration fallback) {
+        return c.hasPath(key) ? read(c, at, key, "a duration (e.g. 10s, 500ms)", true, c::getDuration) : fallback;
     }
 
     private static int tonNpi(Config c, String key, String at) {
         if (!c.hasPath(key)) {
             return -1;
         }
-        String v = c.getString(key).strip();
+        String v = read(c, at, key, "auto or a number", true, c::getString).strip();
         if (v.equals("auto")) {
             return -1;
         }
