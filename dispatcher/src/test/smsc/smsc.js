@@ -25,6 +25,8 @@
 //                                   same id in decimal (as some SMSCs do)
 //   --receipt-tlv-every M           every Mth receipt carries receipted_message_id and message_state
 //                                   TLVs (default 2: every other; the rest carry the text only)
+// Receipts wait while no receiver or transceiver is bound, and one whose deliver_sm_resp never
+// came (the session closed) is offered again to the next: as an SMSC keeps them.
 //   --drop-at N                     on the Nth submit_sm: take it (logged), answer nothing, cut every
 //                                   connection, refuse binds for --down-ms (default 500), then come back
 //   --window-delay-ms W             hold each submit_sm_resp W ms (a slow SMSC)
@@ -72,7 +74,15 @@ const server = smpp.createServer(function (session) {
   }
   session.bound = null;
   sessions.add(session);
-  session.on('close', () => sessions.delete(session));
+  session.on('close', () => {
+    sessions.delete(session);
+    if (session.pendingReceipts) {
+      for (const options of session.pendingReceipts.values()) {
+        queuedReceipts.push(options); // never acknowledged: offered again to the next receiver
+      }
+      session.pendingReceipts.clear();
+    }
+  });
   session.on('error', (e) => emit({ event: 'session-error', message: String(e && e.message) }));
   for (const kind of ['bind_transceiver', 'bind_transmitter', 'bind_receiver']) {
     session.on(kind, function (pdu) {
@@ -86,6 +96,9 @@ const server = smpp.createServer(function (session) {
       stats.binds++;
       session.send(pdu.response({ system_id: 'node-smsc' }));
       emit({ event: 'bound', kind: session.bound, systemId: pdu.system_id });
+      if (session.bound !== 'transmitter') {
+        setTimeout(flushReceipts, 10);
+      }
     });
   }
   session.on('enquire_link', function (pdu) {
@@ -209,12 +222,37 @@ function receiver(preferred) {
   return null;
 }
 
-function receipt(session, pdu, id, statOverride) {
-  const target = receiver(session);
-  if (!target) {
-    emit({ event: 'receipt-undeliverable', id: receiptId(id) });
-    return;
+// Receipts wait here while no receiver is bound, and come back here when a session closes before
+// their deliver_sm_resp: an SMSC keeps a receipt until the ESME acknowledged it.
+const queuedReceipts = [];
+
+function flushReceipts() {
+  while (queuedReceipts.length > 0) {
+    const target = receiver(null);
+    if (!target) {
+      return;
+    }
+    sendReceipt(target, queuedReceipts.shift());
   }
+}
+
+function sendReceipt(target, options) {
+  if (!target.pendingReceipts) {
+    target.pendingReceipts = new Map();
+  }
+  const key = {};
+  target.pendingReceipts.set(key, options);
+  target.deliver_sm(Object.assign({}, options), function (resp) {
+    target.pendingReceipts.delete(key);
+    stats.receiptResps++;
+    if (resp.command_status !== 0) {
+      emit({ event: 'receipt-refused', status: resp.command_status });
+      queuedReceipts.push(options); // refused: kept, offered again
+    }
+  });
+}
+
+function receipt(session, pdu, id, statOverride) {
   const undeliverable = opt.undeliverableSuffix && String(pdu.destination_addr).endsWith(opt.undeliverableSuffix);
   const stat = statOverride || (undeliverable ? 'UNDELIV' : 'DELIVRD');
   const now = new Date();
@@ -223,6 +261,7 @@ function receipt(session, pdu, id, statOverride) {
     + ' text:' + String((pdu.short_message && pdu.short_message.message) || '').substring(0, 20).replace(/[^ -~]/g, '.');
   stats.receipts++;
   const withTlv = opt.receiptTlvEvery > 0 && stats.receipts % opt.receiptTlvEvery === 0;
+  const target = receiver(session);
   const options = {
     source_addr: pdu.destination_addr, source_addr_ton: 1, source_addr_npi: 1,
     destination_addr: pdu.source_addr, esm_class: smpp.ESM_CLASS.MC_DELIVERY_RECEIPT,
@@ -232,12 +271,11 @@ function receipt(session, pdu, id, statOverride) {
     options.receipted_message_id = respId(id);
     options.message_state = stat === 'DELIVRD' ? smpp.MESSAGE_STATE.DELIVERED : smpp.MESSAGE_STATE.UNDELIVERABLE;
   }
-  target.deliver_sm(options, function (resp) {
-    stats.receiptResps++;
-    if (resp.command_status !== 0) {
-      emit({ event: 'receipt-refused', id: receiptId(id), status: resp.command_status });
-    }
-  });
+  if (!target) {
+    queuedReceipts.push(options);
+    return;
+  }
+  sendReceipt(target, options);
 }
 
 function command(line) {
@@ -288,7 +326,7 @@ function command(line) {
       emit({ event: c.cmd + '-resp', status: resp.command_status });
     });
   } else if (c.cmd === 'stats') {
-    emit(Object.assign({ event: 'stats', sessions: sessions.size }, stats));
+    emit(Object.assign({ event: 'stats', sessions: sessions.size, queuedReceipts: queuedReceipts.length }, stats));
   } else {
     emit({ event: 'bad-command', line });
   }

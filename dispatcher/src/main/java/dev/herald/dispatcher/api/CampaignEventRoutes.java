@@ -2,6 +2,7 @@ package dev.herald.dispatcher.api;
 
 import dev.herald.dispatcher.api.campaign.CampaignAsks;
 import dev.herald.dispatcher.api.campaign.CampaignView;
+import dev.herald.dispatcher.api.campaign.CampaignViews;
 import dev.herald.dispatcher.campaign.CampaignRecord;
 import dev.herald.dispatcher.campaign.CampaignStatus;
 
@@ -52,6 +53,7 @@ public final class CampaignEventRoutes extends ApiDirectives {
     /** The event type of the last event, after which the stream ends. */
     public static final String END = "end";
 
+    private final CampaignViews views;
     private final CampaignAsks campaigns;
     private final Duration poll;
     private final Duration every;
@@ -66,7 +68,14 @@ public final class CampaignEventRoutes extends ApiDirectives {
      * @throws IllegalArgumentException if a duration is not positive
      */
     public CampaignEventRoutes(ApiKeys keys, CampaignAsks campaigns, Duration poll, Duration every, Duration heartbeat) {
+        this(keys, campaigns, poll, every, heartbeat, CampaignViews.plain());
+    }
+
+    /** As the other constructor, showing each record through {@code views} (connector, delivery counts). */
+    public CampaignEventRoutes(ApiKeys keys, CampaignAsks campaigns, Duration poll, Duration every, Duration heartbeat,
+                               CampaignViews views) {
         super(keys, 1, Duration.ofSeconds(1));
+        this.views = views;
         for (Duration d : List.of(poll, every, heartbeat)) {
             if (d.isZero() || d.isNegative()) {
                 throw new IllegalArgumentException("campaign events: durations must be positive, got " + d);
@@ -104,19 +113,19 @@ public final class CampaignEventRoutes extends ApiDirectives {
         return Source.single(first).concat(polls)
                 .statefulMapConcat(() -> {
                     CampaignStatus[] lastStatus = {null};
-                    java.util.Map<?, ?>[] lastCounts = {null};
+                    List<?>[] lastCounts = {null};
                     long[] lastAt = {0};
                     return r -> {
-                        CampaignView view = CampaignView.of(r);
+                        CampaignView view = views.of(r);
                         long now = System.nanoTime();
                         boolean end = ends(r.status());
                         boolean changed = r.status() != lastStatus[0];
-                        boolean moved = !view.counts().equals(lastCounts[0]) && now - lastAt[0] >= everyNanos;
+                        boolean moved = !List.of(view.counts(), view.delivery()).equals(lastCounts[0]) && now - lastAt[0] >= everyNanos;
                         if (!end && !changed && !moved) {
                             return List.of();
                         }
                         lastStatus[0] = r.status();
-                        lastCounts[0] = view.counts();
+                        lastCounts[0] = List.of(view.counts(), view.delivery());
                         lastAt[0] = now;
                         return List.of(ServerSentEvent.create(json(view), end ? END : PROGRESS));
                     };

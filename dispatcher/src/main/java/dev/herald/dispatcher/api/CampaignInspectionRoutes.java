@@ -49,6 +49,7 @@ public final class CampaignInspectionRoutes extends ApiDirectives {
     public static final java.util.List<Endpoint> ENDPOINTS = java.util.List.of(new Endpoint("POST", "/v1/campaigns/preview"),
             new Endpoint("GET", "/v1/campaigns/{id}/recipients/{phone}"));
 
+    private final dev.herald.dispatcher.delivery.Deliveries deliveries;
     private final CampaignAsks campaigns;
     private final CampaignIntake intake;
     private final Clock clock;
@@ -67,7 +68,19 @@ public final class CampaignInspectionRoutes extends ApiDirectives {
      */
     public CampaignInspectionRoutes(ApiKeys keys, BodyLimits limits, CampaignAsks campaigns, CampaignIntake intake,
                                     Clock clock, CampaignDeps deps, Executor blockingIo) {
+        this(keys, limits, campaigns, intake, clock, deps, blockingIo, null);
+    }
+
+    /**
+     * As the other constructor; a recipient's answer also shows its delivery from {@code deliveries}.
+     *
+     * @param deliveries the receipts matched to recipients, or null for none
+     */
+    public CampaignInspectionRoutes(ApiKeys keys, BodyLimits limits, CampaignAsks campaigns, CampaignIntake intake,
+                                    Clock clock, CampaignDeps deps, Executor blockingIo,
+                                    dev.herald.dispatcher.delivery.Deliveries deliveries) {
         super(keys, limits);
+        this.deliveries = deliveries;
         this.campaigns = campaigns;
         this.intake = intake;
         this.clock = clock;
@@ -118,7 +131,7 @@ public final class CampaignInspectionRoutes extends ApiDirectives {
     private Route recipient(String id, String phone) {
         int recipient = phoneId(directory, phone);
         CompletionStage<RecipientLookup> lookup = campaigns.ask(r -> new CampaignManager.OutcomeOf(id, recipient, r));
-        return onSuccess(lookup, l -> {
+        CompletionStage<Map<String, Object>> shown = lookup.thenApply(l -> {
             if (!l.inAudience()) {
                 throw ApiError.notFound("the recipient '" + phone.strip() + "' is not in the audience of campaign "
                         + l.campaign().id());
@@ -132,8 +145,24 @@ public final class CampaignInspectionRoutes extends ApiDirectives {
             out.put("reason", o != null && o.deferredUntil() != null ? deferral(l, o.deferredUntil())
                     : reason(outcome, o));
             out.put("at", o == null ? null : o.deferredUntil());
-            return completeJson(200, out);
-        });
+            return out;
+        }).thenApplyAsync(out -> {
+            // the delivery step, from the campaign's delivery ledger (read from its file: on the I/O pool)
+            if (deliveries != null && "sent".equals(out.get("outcome"))) {
+                try {
+                    deliveries.of(id, recipient).ifPresentOrElse(d -> {
+                        Map<String, Object> delivery = new LinkedHashMap<>();
+                        delivery.put("result", d.result() == null ? "partly reported" : d.result());
+                        delivery.put("messageIds", d.messageIds());
+                        out.put("delivery", delivery);
+                    }, () -> out.put("delivery", Map.of("result", "no receipt yet")));
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+            return out;
+        }, blockingIo);
+        return onSuccess(shown, out -> completeJson(200, out));
     }
 
     /**

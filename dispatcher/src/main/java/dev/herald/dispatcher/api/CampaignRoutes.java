@@ -4,6 +4,7 @@ import dev.herald.dispatcher.api.campaign.CampaignAsks;
 import dev.herald.dispatcher.api.campaign.CampaignIntake;
 import dev.herald.dispatcher.api.campaign.CampaignStatusCache;
 import dev.herald.dispatcher.api.campaign.CampaignView;
+import dev.herald.dispatcher.api.campaign.CampaignViews;
 import dev.herald.dispatcher.campaign.Campaign;
 import dev.herald.dispatcher.campaign.CampaignManager;
 import dev.herald.dispatcher.campaign.CampaignRecord;
@@ -62,6 +63,7 @@ public final class CampaignRoutes extends ApiDirectives {
 
     private final CampaignAsks campaigns;
     private final CampaignIntake intake;
+    private final CampaignViews views;
     private final CampaignStatusCache statuses;
 
     /**
@@ -71,10 +73,18 @@ public final class CampaignRoutes extends ApiDirectives {
      * @param intake    how a create's body is checked
      */
     public CampaignRoutes(ApiKeys keys, BodyLimits limits, CampaignAsks campaigns, CampaignIntake intake) {
+        this(keys, limits, campaigns, intake, CampaignViews.plain());
+    }
+
+    /**
+     * @param views how a record is shown (its connector, its delivery counts)
+     */
+    public CampaignRoutes(ApiKeys keys, BodyLimits limits, CampaignAsks campaigns, CampaignIntake intake, CampaignViews views) {
         super(keys, limits);
         this.campaigns = campaigns;
         this.intake = intake;
         this.statuses = new CampaignStatusCache(campaigns::get);
+        this.views = views;
     }
 
     /** @return the routes under {@code /v1/campaigns} */
@@ -97,7 +107,7 @@ public final class CampaignRoutes extends ApiDirectives {
                 Map<String, Object> out = new LinkedHashMap<>();
                 out.put("id", id);
                 out.put("queued", a.queued());
-                out.put("campaign", CampaignView.of(a.campaign()));
+                out.put("campaign", views.of(a.campaign()));
                 return completeJson(200, out);
             });
         }));
@@ -111,12 +121,12 @@ public final class CampaignRoutes extends ApiDirectives {
     /** The list: the same live records {@code GET /v1/campaigns/{id}} gives, through the same cache. */
     private Route listRoute() {
         return get(() -> authorized(Role.VIEWER, key -> onSuccess(campaigns.list().thenCompose(statuses::live),
-                list -> completeJson(200, Map.of("campaigns", list.stream().map(CampaignView::of).toList())))));
+                list -> completeJson(200, Map.of("campaigns", list.stream().map(views::of).toList())))));
     }
 
     private Route getRoute(String id) {
         return get(() -> authorized(Role.VIEWER, key -> onSuccess(statuses.status(id),
-                r -> completeJson(200, CampaignView.of(r)))));
+                r -> completeJson(200, views.of(r)))));
     }
 
     private Route steer(String id, Function<ActorRef<StatusReply<CampaignRecord>>, CampaignManager.Command> command) {
@@ -124,7 +134,7 @@ public final class CampaignRoutes extends ApiDirectives {
             statuses.forget(id); // the next status read asks again
             return onSuccess(campaigns.ask(command), c -> {
                 statuses.forget(id);
-                return completeJson(200, CampaignView.of(c));
+                return completeJson(200, views.of(c));
             });
         }));
     }
@@ -134,7 +144,7 @@ public final class CampaignRoutes extends ApiDirectives {
         CompletionStage<CampaignRecord> created = campaigns.<CampaignRecord>ask(
                 r -> new CampaignManager.Create(draft.record(), draft.audience(), r));
         if (idempotencyKey.isEmpty()) {
-            return onSuccess(created, c -> completeJson(201, CampaignView.of(c).withCompliance(draft.compliance())));
+            return onSuccess(created, c -> completeJson(201, views.of(c).withCompliance(draft.compliance())));
         }
         // A retried submission: the id is derived from the key, so the campaign it made first answers.
         CompletionStage<Created> answer = created.thenApply(c -> new Created(c, true)).exceptionallyCompose(e -> {
@@ -145,7 +155,7 @@ public final class CampaignRoutes extends ApiDirectives {
             return CompletableFuture.failedFuture(cause);
         });
         return onSuccess(answer, a -> respondWithHeader(RawHeader.create("Idempotent-Replayed", a.fresh() ? "false" : "true"),
-                () -> completeJson(a.fresh() ? 201 : 200, CampaignView.of(a.record()).withCompliance(draft.compliance()))));
+                () -> completeJson(a.fresh() ? 201 : 200, views.of(a.record()).withCompliance(draft.compliance()))));
     }
 
     /** A create's answer: the campaign, and whether this request made it (false: a retried submission). */

@@ -44,8 +44,10 @@ import java.util.concurrent.atomic.LongAdder;
  * is counted and written to {@code receipts/unmatched.log} (id, state, error, the receipt's text)
  * and logged — never dropped silently.
  *
- * <p><b>Forgetting.</b> An id leaves the map with its final receipt; an hourly sweep removes ids
- * older than the receipt wait (their receipts are not coming: they stay {@code sent}).
+ * <p><b>Forgetting.</b> An hourly sweep ({@link #startSweeping}) removes ids whose final receipt
+ * came over {@link #REPORTED_GRACE} ago (until then a repeated receipt matches and changes
+ * nothing), and ids older than the receipt wait (their receipts are not coming: they stay
+ * {@code sent}).
  *
  * <p>Thread-safe.
  */
@@ -57,6 +59,8 @@ public final class Deliveries implements AutoCloseable {
     /** The unmatched receipts' log. */
     public static final String UNMATCHED = "unmatched.log";
     private static final LogFormat UNMATCHED_FORMAT = LogFormat.lines(2048);
+    /** How long an id stays after its final receipt: a repeat of the receipt (our acknowledgement lost) still matches. */
+    public static final Duration REPORTED_GRACE = Duration.ofHours(1);
 
     /** What became of a receipt. */
     public enum Match {
@@ -81,6 +85,7 @@ public final class Deliveries implements AutoCloseable {
     private final LongAdder held = new LongAdder();
     private final LongAdder unmatched = new LongAdder();
     private final LongAdder swept = new LongAdder();
+    private java.util.concurrent.ScheduledExecutorService sweeper;
 
     private Deliveries(MessageIdMap ids, CampaignNumbers numbers, Path campaigns, FramedLog unmatchedLog, Duration earlyWait,
                        Duration receiptWait, Clock clock) {
@@ -162,8 +167,8 @@ public final class Deliveries implements AutoCloseable {
         }
         MessageIdMap.Target t = target.get();
         ledger(campaignId.get()).record(t.recipient(), t.part(), t.parts(), r.state(), r.error(), r.idKey());
-        if (r.state().isFinal()) {
-            ids.remove(connector, r.idKey());
+        if (r.state().isFinal() && !t.reported()) {
+            ids.reported(connector, r.idKey(), clock.instant().getEpochSecond());
         }
         (how == Match.MATCHED ? matched : held).increment();
         return how;
@@ -263,14 +268,43 @@ public final class Deliveries implements AutoCloseable {
     public record RecipientDelivery(String result, List<String> messageIds) {
     }
 
-    /** Forgets ids older than the receipt wait; run hourly. @return how many */
+    /**
+     * Forgets ids older than the receipt wait, and ids whose final receipt came more than
+     * {@link #REPORTED_GRACE} ago; run hourly.
+     *
+     * @return how many
+     */
     public long sweep() {
-        long n = ids.sweep(clock.instant().minus(receiptWait).getEpochSecond());
+        long n = ids.sweep(clock.instant().minus(receiptWait).getEpochSecond(),
+                clock.instant().minus(REPORTED_GRACE).getEpochSecond());
         swept.add(n);
         if (n > 0) {
             LOG.info("message-id map: {} id(s) older than {} forgotten without a receipt", n, receiptWait);
         }
         return n;
+    }
+
+    /**
+     * Runs {@link #sweep} every {@code every} on a daemon thread of its own, until {@link #close}.
+     *
+     * @param every the interval (an hour in the service)
+     */
+    public synchronized void startSweeping(Duration every) {
+        if (sweeper != null) {
+            return;
+        }
+        sweeper = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "herald-receipts-sweep");
+            t.setDaemon(true);
+            return t;
+        });
+        sweeper.scheduleWithFixedDelay(() -> {
+            try {
+                sweep();
+            } catch (RuntimeException e) {
+                LOG.warn("message-id map sweep failed; tried again in {}: {}", every, e.toString());
+            }
+        }, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** @return the message-id map (its size, for metrics and benchmarks) */
@@ -295,6 +329,16 @@ public final class Deliveries implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
+        synchronized (this) {
+            if (sweeper != null) {
+                sweeper.shutdownNow();
+                try {
+                    sweeper.awaitTermination(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
         IOException first = null;
         for (DeliveryLedger l : ledgers.values()) {
             try {

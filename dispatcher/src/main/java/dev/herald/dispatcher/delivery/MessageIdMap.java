@@ -22,15 +22,16 @@ import java.util.concurrent.atomic.AtomicLong;
  * MessageIdMap ids = MessageIdMap.open(dataDir.resolve("receipts"), 2_000_000);
  * ids.put("acme-smsc", "41459", new MessageIdMap.Target(3, 7, 1, 2, nowSeconds));
  * ids.get("acme-smsc", "41459");       // Optional[Target[campaign=3, recipient=7, part=1, parts=2, ...]]
- * ids.remove("acme-smsc", "41459");    // once its final receipt came
+ * ids.reported("acme-smsc", "41459", nowSeconds);   // its final receipt came: swept an hour later
  * }</pre>
  *
  * <p><b>Storage.</b> A Chronicle Map persisted to {@code message-ids.dat} (memory-mapped: a put is
  * in the file when it returns, so a killed process loses nothing; a power loss may lose the last
  * seconds), keyed by {@code <connector>/<key>} with a 16-byte value. It is sized for
  * {@code capacity} entries and grows to 10 times that. A marker file reveals an unclean shutdown,
- * after which Chronicle's recovery clears the segment locks a killed process held. An entry leaves
- * when its final receipt came, or when {@link #sweep} finds it older than the receipt wait.
+ * after which Chronicle's recovery clears the segment locks a killed process held. An entry is
+ * marked when its final receipt came, and {@link #sweep} removes it some time after that (a
+ * receipt the SMSC sends again still matches meanwhile), or once it is older than the receipt wait.
  *
  * <p>Thread-safe.
  */
@@ -52,9 +53,12 @@ public final class MessageIdMap implements AutoCloseable {
      * @param recipient       the recipient's id
      * @param part            the part, 1..parts
      * @param parts           the message's parts, 1..255
-     * @param acceptedAtEpochSeconds when the SMSC accepted it
+     * @param acceptedAtEpochSeconds when the SMSC accepted it; once {@code reported}, when its final
+     *                               receipt came (kept to the minute)
+     * @param reported        whether its final receipt came (the id stays a while, so that the same
+     *                        receipt sent again — the SMSC never saw our acknowledgement — still matches)
      */
-    public record Target(int campaign, int recipient, int part, int parts, long acceptedAtEpochSeconds) {
+    public record Target(int campaign, int recipient, int part, int parts, long acceptedAtEpochSeconds, boolean reported) {
         /** @throws IllegalArgumentException if a number is out of range */
         public Target {
             if (campaign < 1 || recipient < 0 || parts < 1 || parts > 255 || part < 1 || part > parts) {
@@ -63,9 +67,15 @@ public final class MessageIdMap implements AutoCloseable {
             }
         }
 
+        /** A target whose final receipt has not come. */
+        public Target(int campaign, int recipient, int part, int parts, long acceptedAtEpochSeconds) {
+            this(campaign, recipient, part, parts, acceptedAtEpochSeconds, false);
+        }
+
         byte[] encode() {
             return ByteBuffer.allocate(16).putInt(campaign).putInt(recipient).put((byte) part).put((byte) parts)
-                    .putShort((short) 0).putInt((int) Math.min(Integer.MAX_VALUE, acceptedAtEpochSeconds / 60)).array();
+                    .putShort((short) (reported ? 1 : 0))
+                    .putInt((int) Math.min(Integer.MAX_VALUE, acceptedAtEpochSeconds / 60)).array();
         }
 
         static Target decode(byte[] b) {
@@ -74,9 +84,9 @@ public final class MessageIdMap implements AutoCloseable {
             int recipient = v.getInt();
             int part = v.get() & 0xFF;
             int parts = v.get() & 0xFF;
-            v.getShort();
+            boolean reported = (v.getShort() & 1) != 0;
             long minutes = v.getInt() & 0xFFFFFFFFL;
-            return new Target(campaign, recipient, part, parts, minutes * 60);
+            return new Target(campaign, recipient, part, parts, minutes * 60, reported);
         }
     }
 
@@ -143,9 +153,23 @@ public final class MessageIdMap implements AutoCloseable {
         return v == null ? Optional.empty() : Optional.of(Target.decode(v));
     }
 
-    /** Forgets {@code key} of {@code connector} (its final receipt came). */
+    /** Forgets {@code key} of {@code connector}. */
     public void remove(String connector, String key) {
         map.remove(connector + "/" + key);
+    }
+
+    /**
+     * Marks {@code key} of {@code connector} as reported (its final receipt came) at
+     * {@code nowEpochSeconds}: it stays until {@link #sweep} finds it reported longer ago than the
+     * grace it is given.
+     */
+    public void reported(String connector, String key, long nowEpochSeconds) {
+        String k = connector + "/" + key;
+        byte[] v = map.get(k);
+        if (v != null) {
+            Target t = Target.decode(v);
+            map.put(k, new Target(t.campaign(), t.recipient(), t.part(), t.parts(), nowEpochSeconds, true).encode());
+        }
     }
 
     /** @return entries in the map */
@@ -159,15 +183,16 @@ public final class MessageIdMap implements AutoCloseable {
     }
 
     /**
-     * Removes every entry accepted before {@code olderThanEpochSeconds}: its receipt is not coming.
+     * Removes every entry accepted before {@code unreportedBefore} (its receipt is not coming) and
+     * every entry reported before {@code reportedBefore} (a repeat of its receipt is not coming either).
      *
      * @return how many were removed
      */
-    public long sweep(long olderThanEpochSeconds) {
+    public long sweep(long unreportedBefore, long reportedBefore) {
         long[] removed = {0};
         map.forEachEntry(e -> {
-            byte[] v = e.value().get();
-            if (Target.decode(v).acceptedAtEpochSeconds() < olderThanEpochSeconds) {
+            Target t = Target.decode(e.value().get());
+            if (t.acceptedAtEpochSeconds() < (t.reported() ? reportedBefore : unreportedBefore)) {
                 e.context().remove(e);
                 removed[0]++;
             }

@@ -16,6 +16,7 @@ import dev.herald.dispatcher.api.campaign.CampaignAsks;
 import dev.herald.dispatcher.api.campaign.CampaignCompliance;
 import dev.herald.dispatcher.api.campaign.CampaignIntake;
 import dev.herald.dispatcher.api.campaign.CampaignValidation;
+import dev.herald.dispatcher.api.campaign.CampaignViews;
 import dev.herald.dispatcher.api.campaign.SegmentAudiences;
 import dev.herald.dispatcher.metrics.HeraldMetrics;
 import dev.herald.dispatcher.metrics.LiveCampaigns;
@@ -76,6 +77,7 @@ final class ServiceApi {
         CampaignIntake intake = new CampaignIntake(new CampaignValidation(core.deps().routes().names(), Clock.systemUTC()),
                 new CampaignCompliance(conf.senders()), new SegmentAudiences(stores.segments, stores.directory, stores.zones));
         InboundSide inbound = InboundSide.of(conf, stores, core, metrics);
+        CampaignViews views = new CampaignViews(core.deps().routes().defaultName(), stores.deliveries);
         PreferenceCenter center = new PreferenceCenter(stores.links, stores.preferences, stores.reasons, stores.index,
                 stores.directory, stores.campaigns, conf.senders(), stores.lastSends, Clock.systemUTC());
 
@@ -84,11 +86,11 @@ final class ServiceApi {
                         stores.segments, stores.directory, blockingIo).route(), SegmentRoutes.ENDPOINTS),
                 new Group(new SuppressionRoutes(stores.keys, settings.maxJsonBody(), settings.bodyTimeout(),
                         settings.maxUpload(), stores.index, stores.directory, blockingIo).route(), SuppressionRoutes.ENDPOINTS),
-                new Group(new CampaignRoutes(stores.keys, limits, campaigns, intake).route(), CampaignRoutes.ENDPOINTS),
-                new Group(new CampaignEventRoutes(stores.keys, campaigns, EVENTS_POLL, EVENTS_EVERY, EVENTS_HEARTBEAT).route(),
+                new Group(new CampaignRoutes(stores.keys, limits, campaigns, intake, views).route(), CampaignRoutes.ENDPOINTS),
+                new Group(new CampaignEventRoutes(stores.keys, campaigns, EVENTS_POLL, EVENTS_EVERY, EVENTS_HEARTBEAT, views).route(),
                         CampaignEventRoutes.ENDPOINTS),
                 new Group(new CampaignInspectionRoutes(stores.keys, limits, campaigns, intake, Clock.systemUTC(), core.deps(),
-                        blockingIo).route(), CampaignInspectionRoutes.ENDPOINTS),
+                        blockingIo, stores.deliveries).route(), CampaignInspectionRoutes.ENDPOINTS),
                 new Group(new ConsentRoutes(stores.keys, limits, campaigns, stores.index, stores.directory,
                         dataDir.resolve(UnsubscribeReasons.FILE), blockingIo).route(), ConsentRoutes.ENDPOINTS),
                 new Group(new KeyRoutes(stores.keys, settings.maxJsonBody(), settings.bodyTimeout()).route(), KeyRoutes.ENDPOINTS),

@@ -114,6 +114,7 @@ final class ServiceStores implements AutoCloseable {
             connector = own(SimulatedConnector.open(connectorOptions(dataDir, settings)));
             deliveries = own(dev.herald.dispatcher.delivery.Deliveries.open(dataDir, campaignNumbers,
                     conf.receipts().capacity(), conf.receipts().earlyWait(), conf.receipts().receiptWait(), Clock.systemUTC()));
+            deliveries.startSweeping(java.time.Duration.ofHours(1));
             replayKeys = own(ReplayGuard.open(dataDir.resolve("inbound"), conf.inbound().replayWindow(), Clock.systemUTC()));
             reviewQueue = own(ReviewQueue.open(dataDir.resolve("inbound")));
             lastSends = own(LastSends.open(dataDir.resolve("last-sends"),

@@ -104,6 +104,22 @@ class SmppServiceTest {
             assertEquals(sent, taken.size(), "the SMSC took exactly the recipients counted sent");
             perNumber.forEach((n, k) -> assertEquals(1, k, "recipient " + n + " sent once"));
 
+            // every sent recipient's receipt came back and matched: delivered = what the SMSC took
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            JsonNode view;
+            do {
+                view = json(call(service.port(), "GET", "/v1/campaigns/" + id, ADMIN, null, null));
+                Thread.sleep(50);
+            } while (view.path("delivery").path("delivered").asLong() < sent && System.nanoTime() < until);
+            assertEquals(sent, view.path("delivery").path("delivered").asLong(), "delivered = receipts sent: " + view);
+            assertEquals("node", view.path("connector").asText());
+            String phone = taken.get(0).path("to").asText();
+            JsonNode one = json(call(service.port(), "GET", "/v1/campaigns/" + id + "/recipients/%2B" + phone, ADMIN, null, null));
+            assertEquals("sent", one.path("outcome").asText(), one.toString());
+            assertEquals("delivered", one.path("delivery").path("result").asText(), one.toString());
+            assertEquals(List.of(taken.get(0).path("id").asText()),
+                    List.of(one.path("delivery").path("messageIds").get(0).asText()), "the SMSC's message id: " + one);
+
             // a STOP over the bind: durable before deliver_sm_resp, confirmed once over the bind
             String number = taken.get(0).path("to").asText();
             smsc.command("{\"cmd\":\"mo\",\"from\":\"" + number + "\",\"to\":\"60601\",\"text\":\"STOP\"}");
