@@ -56,7 +56,7 @@ const opt = {
 };
 
 const logFd = fs.openSync(opt.log, 'a');
-const stats = { submits: 0, taken: 0, throttled: 0, queueFull: 0, invalid: 0, receipts: 0, receiptResps: 0,
+const stats = { submits: 0, taken: 0, throttled: 0, queueFull: 0, invalid: 0, receipts: 0, receiptResps: 0, receiptsRefused: 0,
   mo: 0, binds: 0, unbinds: 0, enquireLinks: 0, drops: 0 };
 let nextId = 1000;
 let receiptCount = 0;
@@ -226,10 +226,13 @@ function receiver(preferred) {
 // their deliver_sm_resp: an SMSC keeps a receipt until the ESME acknowledged it.
 const queuedReceipts = [];
 
+// At most this many deliver_sm unanswered per session (an SMSC's window towards the ESME).
+const DELIVER_WINDOW = 50;
+
 function flushReceipts() {
   while (queuedReceipts.length > 0) {
     const target = receiver(null);
-    if (!target) {
+    if (!target || (target.pendingReceipts && target.pendingReceipts.size >= DELIVER_WINDOW)) {
       return;
     }
     sendReceipt(target, queuedReceipts.shift());
@@ -240,14 +243,22 @@ function sendReceipt(target, options) {
   if (!target.pendingReceipts) {
     target.pendingReceipts = new Map();
   }
+  if (target.pendingReceipts.size >= DELIVER_WINDOW) {
+    queuedReceipts.push(options);
+    return;
+  }
   const key = {};
   target.pendingReceipts.set(key, options);
   target.deliver_sm(Object.assign({}, options), function (resp) {
     target.pendingReceipts.delete(key);
     stats.receiptResps++;
     if (resp.command_status !== 0) {
+      stats.receiptsRefused++;
       emit({ event: 'receipt-refused', status: resp.command_status });
-      queuedReceipts.push(options); // refused: kept, offered again
+      queuedReceipts.push(options); // refused: kept, offered again after a while
+      setTimeout(flushReceipts, 500);
+    } else if (queuedReceipts.length > 0) {
+      setImmediate(flushReceipts);
     }
   });
 }

@@ -17,11 +17,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -31,14 +28,16 @@ import java.util.concurrent.atomic.LongAdder;
  * <pre>{@code
  * Deliveries d = Deliveries.open(dataDir, numbers, 2_000_000, Duration.ofSeconds(5), Duration.ofDays(7), clock);
  * d.accepted("acme-smsc", "spring-sale", 7, List.of("41459", "41460"));   // a 2-part message
- * d.receipt("acme-smsc", receipt);        // MATCHED, HELD_THEN_MATCHED or UNMATCHED
+ * d.receipt("acme-smsc", receipt);        // MATCHED, HELD (its id not known yet) or UNMATCHED
  * d.counts("spring-sale");                // {delivered=1, ...}
  * }</pre>
  *
  * <p><b>Early receipts.</b> SMSCs may send a receipt before the {@code submit_sm_resp} that
- * gives its id. A receipt whose id is not known yet is held: {@link #receipt} waits up to the early
- * wait for {@link #accepted} to bring the id, then matches it; the connector acknowledges the
- * receipt only after that, so nothing is lost to a crash meanwhile.
+ * gives its id. A receipt whose id is not known yet is held: written to {@code receipts/held.log}
+ * (so the connector can acknowledge it at once, and a crash does not lose it) and matched when
+ * {@link #accepted} brings its id; one still held after the early wait is unmatched. Nothing here
+ * blocks the connector's threads: they also carry the answers the held receipt waits for. At
+ * open, receipts held at a crash are held again (matched at once if their id came before it).
  *
  * <p><b>Unmatched.</b> A receipt that matches no id (after the wait), or whose campaign is unknown,
  * is counted and written to {@code receipts/unmatched.log} (id, state, error, the receipt's text)
@@ -58,6 +57,8 @@ public final class Deliveries implements AutoCloseable {
     public static final String DIR = "receipts";
     /** The unmatched receipts' log. */
     public static final String UNMATCHED = "unmatched.log";
+    /** The held receipts' log: {@code H} lines held, {@code R} lines resolved. */
+    public static final String HELD = "held.log";
     private static final LogFormat UNMATCHED_FORMAT = LogFormat.lines(2048);
     /** How long an id stays after its final receipt: a repeat of the receipt (our acknowledgement lost) still matches. */
     public static final Duration REPORTED_GRACE = Duration.ofHours(1);
@@ -66,8 +67,8 @@ public final class Deliveries implements AutoCloseable {
     public enum Match {
         /** Its id was known: recorded in its campaign's ledger. */
         MATCHED,
-        /** It came before its id, which came within the early wait: recorded. */
-        HELD_THEN_MATCHED,
+        /** Its id is not known yet: held (durably) until it comes, or the early wait ends. */
+        HELD,
         /** Nothing matched: counted, logged, written to the unmatched log. */
         UNMATCHED
     }
@@ -80,15 +81,25 @@ public final class Deliveries implements AutoCloseable {
     private final Duration receiptWait;
     private final Clock clock;
     private final Map<String, DeliveryLedger> ledgers = new ConcurrentHashMap<>();
-    private final Map<String, CompletableFuture<MessageIdMap.Target>> waiting = new ConcurrentHashMap<>();
+    /** Held receipts by {@code <connector>/<key>}: removing one is what resolves it (once). */
+    private final Map<String, Held> holding = new ConcurrentHashMap<>();
+    private final FramedLog heldLog;
     private final LongAdder matched = new LongAdder();
-    private final LongAdder held = new LongAdder();
+    private final LongAdder heldThenMatched = new LongAdder();
     private final LongAdder unmatched = new LongAdder();
     private final LongAdder swept = new LongAdder();
     private java.util.concurrent.ScheduledExecutorService sweeper;
 
-    private Deliveries(MessageIdMap ids, CampaignNumbers numbers, Path campaigns, FramedLog unmatchedLog, Duration earlyWait,
-                       Duration receiptWait, Clock clock) {
+    /** A receipt waiting for its id. */
+    private record Held(String connector, PeerEvents.Receipt receipt, long atMillis) {
+        String key() {
+            return connector + "/" + receipt.idKey();
+        }
+    }
+
+    private Deliveries(MessageIdMap ids, CampaignNumbers numbers, Path campaigns, FramedLog unmatchedLog, FramedLog heldLog,
+                       Duration earlyWait, Duration receiptWait, Clock clock) {
+        this.heldLog = heldLog;
         this.ids = ids;
         this.numbers = numbers;
         this.campaigns = campaigns;
@@ -112,10 +123,57 @@ public final class Deliveries implements AutoCloseable {
                                   Duration receiptWait, Clock clock) throws IOException {
         Path dir = dataDir.resolve(DIR);
         MessageIdMap ids = MessageIdMap.open(dir, capacity);
+        FramedLog unmatched = null;
         try {
-            FramedLog unmatched = FramedLog.open(dir.resolve(UNMATCHED), UNMATCHED_FORMAT, (data, at, p, n) -> { });
-            return new Deliveries(ids, numbers, dataDir.resolve("campaigns"), unmatched, earlyWait, receiptWait, clock);
+            unmatched = FramedLog.open(dir.resolve(UNMATCHED), UNMATCHED_FORMAT, (data, at, p, n) -> { });
+            Map<String, Held> stillHeld = new java.util.LinkedHashMap<>();
+            Path heldFile = dir.resolve(HELD);
+            if (Files.exists(heldFile)) {
+                FramedLog.open(heldFile, UNMATCHED_FORMAT, (data, at, p, n) -> {
+                    byte[] b = new byte[n];
+                    data.get(p, b);
+                    String[] f = new String(b, StandardCharsets.UTF_8).split("\t", -1);
+                    try {
+                        if (f[0].equals("H") && f.length == 7) {
+                            Held h = new Held(f[1], new PeerEvents.Receipt(f[2], PeerEvents.DeliveryState.valueOf(f[3]),
+                                    f[4], f[6]), Long.parseLong(f[5]));
+                            stillHeld.put(h.key(), h);
+                        } else if (f[0].equals("R") && f.length == 3) {
+                            stillHeld.remove(f[1] + "/" + f[2]);
+                        } else {
+                            throw new IllegalArgumentException("not a held-receipt line");
+                        }
+                    } catch (IllegalArgumentException e) {
+                        throw new IOException(heldFile + " at offset " + at + ": " + e.getMessage());
+                    }
+                }).close();
+            }
+            // the file is written anew with what is still held (it only grows while running)
+            java.io.ByteArrayOutputStream content = new java.io.ByteArrayOutputStream();
+            for (Held h : stillHeld.values()) {
+                byte[] line = heldLine(h);
+                java.nio.ByteBuffer frame = java.nio.ByteBuffer.allocate(UNMATCHED_FORMAT.frames().frameLength(line.length));
+                dev.herald.suppression.store.FrameFormat.putLine(frame, line);
+                content.write(frame.array(), 0, frame.position());
+            }
+            FramedLog.replace(heldFile, java.nio.ByteBuffer.wrap(content.toByteArray()));
+            FramedLog heldLog = FramedLog.open(heldFile, UNMATCHED_FORMAT, (data, at, p, n) -> { });
+            Deliveries d = new Deliveries(ids, numbers, dataDir.resolve("campaigns"), unmatched, heldLog, earlyWait,
+                    receiptWait, clock);
+            for (Held h : stillHeld.values()) {
+                d.holding.put(h.key(), h);
+                if (ids.get(h.connector(), h.receipt().idKey()).isPresent()) {
+                    d.resolve(h.key());
+                }
+            }
+            if (!stillHeld.isEmpty()) {
+                LOG.info("{} receipt(s) held at the last stop are held again", stillHeld.size());
+            }
+            return d;
         } catch (IOException | RuntimeException e) {
+            if (unmatched != null) {
+                unmatched.close();
+            }
             ids.close();
             throw e;
         }
@@ -137,62 +195,87 @@ public final class Deliveries implements AutoCloseable {
         for (int i = 0; i < parts; i++) {
             MessageIdMap.Target t = new MessageIdMap.Target(campaign, recipient, i + 1, parts, now);
             ids.put(connector, partKeys.get(i), t);
-            CompletableFuture<MessageIdMap.Target> w = waiting.get(connector + "/" + partKeys.get(i));
-            if (w != null) {
-                w.complete(t);
+            if (!holding.isEmpty()) {
+                resolve(connector + "/" + partKeys.get(i));
             }
         }
     }
 
     /**
-     * Matches a receipt and records it in its campaign's ledger (durable on return), waiting up to
-     * the early wait for an id not known yet.
+     * Matches a receipt and records it in its campaign's ledger, or holds it (durably) when its id
+     * is not known yet; returns at once, having written what it did.
      *
      * @param connector the connector it came through
      * @param r         the receipt
-     * @return what became of it
-     * @throws IOException if it could not be recorded (the connector refuses it: the SMSC sends it again)
+     * @return what became of it (a held one is matched or unmatched later)
+     * @throws IOException if it could not be recorded or held (the connector refuses it: the SMSC sends it again)
      */
     public Match receipt(String connector, PeerEvents.Receipt r) throws IOException {
         Optional<MessageIdMap.Target> target = ids.get(connector, r.idKey());
-        Match how = Match.MATCHED;
         if (target.isEmpty()) {
-            target = awaitId(connector, r.idKey());
-            how = Match.HELD_THEN_MATCHED;
+            Held h = new Held(connector, r, clock.millis());
+            if (holding.putIfAbsent(h.key(), h) == null) {
+                heldLog.append(heldLine(h), false);
+                if (ids.get(connector, r.idKey()).isPresent()) {
+                    resolve(h.key()); // its id came meanwhile
+                }
+            }
+            return Match.HELD;
         }
-        Optional<String> campaignId = target.flatMap(t -> numbers.campaignOf(t.campaign()));
+        return record(connector, r, target.get(), matched);
+    }
+
+    private Match record(String connector, PeerEvents.Receipt r, MessageIdMap.Target t, LongAdder counter)
+            throws IOException {
+        Optional<String> campaignId = numbers.campaignOf(t.campaign());
         if (campaignId.isEmpty() || !Files.isDirectory(campaigns.resolve(campaignId.get()))) {
-            unmatched(connector, r, target.isEmpty() ? "no message with this id" : "its campaign is not here");
+            unmatched(connector, r, "its campaign is not here");
             return Match.UNMATCHED;
         }
-        MessageIdMap.Target t = target.get();
         ledger(campaignId.get()).record(t.recipient(), t.part(), t.parts(), r.state(), r.error(), r.idKey());
         if (r.state().isFinal() && !t.reported()) {
             ids.reported(connector, r.idKey(), clock.instant().getEpochSecond());
         }
-        (how == Match.MATCHED ? matched : held).increment();
-        return how;
+        counter.increment();
+        return Match.MATCHED;
     }
 
-    private Optional<MessageIdMap.Target> awaitId(String connector, String key) throws IOException {
-        String k = connector + "/" + key;
-        CompletableFuture<MessageIdMap.Target> w = waiting.computeIfAbsent(k, x -> new CompletableFuture<>());
-        try {
-            Optional<MessageIdMap.Target> now = ids.get(connector, key); // put between the first look and the wait
-            if (now.isPresent()) {
-                return now;
-            }
-            return Optional.of(w.get(earlyWait.toMillis(), TimeUnit.MILLISECONDS));
-        } catch (TimeoutException e) {
-            return Optional.empty();
-        } catch (ExecutionException e) {
-            throw new IOException(e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while holding an early receipt", e);
-        } finally {
-            waiting.remove(k, w);
+    /** Resolves the held receipt {@code key} if it is still held: matched if its id is known now, else unmatched. */
+    private void resolve(String key) {
+        Held h = holding.remove(key);
+        if (h == null) {
+            return;
         }
+        try {
+            Optional<MessageIdMap.Target> t = ids.get(h.connector(), h.receipt().idKey());
+            if (t.isPresent()) {
+                record(h.connector(), h.receipt(), t.get(), heldThenMatched);
+            } else {
+                unmatched(h.connector(), h.receipt(), "no message with this id (held " + earlyWait + ")");
+            }
+            heldLog.append(("R\t" + h.connector() + "\t" + h.receipt().idKey()).getBytes(StandardCharsets.UTF_8), false);
+        } catch (IOException | RuntimeException e) {
+            LOG.error("connector {}: a held receipt for {} could not be recorded; it stays in {}: {}", h.connector(),
+                    h.receipt().idKey(), DIR + "/" + HELD, e.toString());
+        }
+    }
+
+    /** Ends the wait of receipts held longer than the early wait: unmatched. Run often (a quarter of the wait). */
+    void expireHeld() {
+        long limit = clock.millis() - earlyWait.toMillis();
+        for (Held h : holding.values()) {
+            if (h.atMillis() <= limit) {
+                resolve(h.key());
+            }
+        }
+    }
+
+    private static byte[] heldLine(Held h) {
+        String raw = h.receipt().raw().replaceAll("[\\t\\n\\r\\p{Cntrl}]", " ");
+        String line = "H\t" + h.connector() + "\t" + h.receipt().idKey() + "\t" + h.receipt().state().name() + "\t"
+                + h.receipt().error() + "\t" + h.atMillis() + "\t" + raw;
+        byte[] b = line.getBytes(StandardCharsets.UTF_8);
+        return b.length > UNMATCHED_FORMAT.maxPayload() ? java.util.Arrays.copyOf(b, UNMATCHED_FORMAT.maxPayload()) : b;
     }
 
     private void unmatched(String connector, PeerEvents.Receipt r, String why) throws IOException {
@@ -285,7 +368,8 @@ public final class Deliveries implements AutoCloseable {
     }
 
     /**
-     * Runs {@link #sweep} every {@code every} on a daemon thread of its own, until {@link #close}.
+     * Runs {@link #sweep} every {@code every}, and ends the early wait of held receipts, on a
+     * daemon thread of its own, until {@link #close}.
      *
      * @param every the interval (an hour in the service)
      */
@@ -305,6 +389,8 @@ public final class Deliveries implements AutoCloseable {
                 LOG.warn("message-id map sweep failed; tried again in {}: {}", every, e.toString());
             }
         }, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
+        long tick = Math.max(10, earlyWait.toMillis() / 4);
+        sweeper.scheduleWithFixedDelay(this::expireHeld, tick, tick, TimeUnit.MILLISECONDS);
     }
 
     /** @return the message-id map (its size, for metrics and benchmarks) */
@@ -317,9 +403,14 @@ public final class Deliveries implements AutoCloseable {
         return matched.sum();
     }
 
-    /** @return receipts matched after waiting for their id */
+    /** @return receipts matched after being held for their id */
     public long heldThenMatched() {
-        return held.sum();
+        return heldThenMatched.sum();
+    }
+
+    /** @return receipts held now, waiting for their id */
+    public int held() {
+        return holding.size();
     }
 
     /** @return receipts that matched nothing */
@@ -350,6 +441,7 @@ public final class Deliveries implements AutoCloseable {
         ledgers.clear();
         try {
             unmatchedLog.close();
+            heldLog.close();
         } finally {
             ids.close();
         }

@@ -138,6 +138,28 @@ public final class HeraldMetrics implements AutoCloseable {
     }
 
     /**
+     * Shows how receipts matched: {@code herald_receipts_matched_total},
+     * {@code herald_receipts_unmatched_total} (counted, logged and kept in receipts/unmatched.log),
+     * {@code herald_receipts_held} (waiting for their message's id now) and
+     * {@code herald_message_ids} (ids in the durable message-id map).
+     *
+     * @param d the deliveries
+     */
+    public void deliveries(dev.herald.dispatcher.delivery.Deliveries d) {
+        if (registry == null) {
+            return;
+        }
+        io.micrometer.core.instrument.FunctionCounter.builder("herald.receipts.matched", d, x -> x.matched() + x.heldThenMatched())
+                .description("receipts matched to their recipient").register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("herald.receipts.unmatched", d, x -> x.unmatched())
+                .description("receipts that matched no message (kept in receipts/unmatched.log)").register(registry);
+        io.micrometer.core.instrument.Gauge.builder("herald.receipts.held", d, x -> x.held())
+                .description("receipts waiting for their message's id").register(registry);
+        io.micrometer.core.instrument.Gauge.builder("herald.message.ids", d, x -> x.ids().size())
+                .description("message ids in the durable message-id map").register(registry);
+    }
+
+    /**
      * Shows an SMPP connector's sessions and window ({@code herald_smpp_binds_up},
      * {@code herald_smpp_binds}, {@code herald_smpp_window_in_use}, {@code herald_smpp_window}) and
      * its counters ({@code herald_smpp_unconfirmed_total}, {@code herald_smpp_invalid_deliveries_total},

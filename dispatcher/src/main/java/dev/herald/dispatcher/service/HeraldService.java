@@ -99,6 +99,7 @@ public final class HeraldService {
         try {
             HeraldMetrics metrics = stores.own(HeraldMetrics.prometheus());
             PeerTraffic traffic = new PeerTraffic(metrics, stores.deliveries);
+            metrics.deliveries(stores.deliveries);
             CampaignCore core = CampaignCore.start(dataDir, config, conf, settings, stores,
                     connectors(conf, settings, stores, metrics, traffic, wrap));
             traffic.handlers(InboundSide.perConnector(conf, stores, core, metrics));

@@ -22,7 +22,7 @@ import java.util.concurrent.TimeoutException;
  * {@code POST /v1/inbound/sms}: STOP, START, HELP, durable before the connector acknowledges it,
  * the confirmation sent back through that connector); accepted messages' ids and receipts go to
  * {@link Deliveries}, which matches receipts to recipients; receipts are counted by connector and
- * state ({@code unmatched} for those that match nothing).
+ * the state they report ({@link HeraldMetrics#deliveries} counts how they matched).
  *
  * <p>Connectors start before the handlers exist: until {@link #handlers} is called, a reply is
  * refused ({@link IOException}), so the peer sends it again.
@@ -56,9 +56,8 @@ final class PeerTraffic implements PeerEvents {
 
     @Override
     public void receipt(String connector, Receipt receipt) throws IOException {
-        Deliveries.Match how = deliveries.receipt(connector, receipt);
-        metrics.receipt(connector, how == Deliveries.Match.UNMATCHED ? "unmatched"
-                : receipt.state().name().toLowerCase(Locale.ROOT));
+        deliveries.receipt(connector, receipt);
+        metrics.receipt(connector, receipt.state().name().toLowerCase(Locale.ROOT));
     }
 
     @Override
