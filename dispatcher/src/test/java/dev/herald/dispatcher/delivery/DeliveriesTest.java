@@ -161,13 +161,18 @@ class DeliveriesTest {
             long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
             assertTrue(ms >= 90 && ms < 3_000, "about the early wait: " + ms + " ms");
             assertEquals(1, d.unmatched());
+            t0 = System.nanoTime(); // again, warm: the first call's time may include loading classes
+            assertEquals(Match.UNMATCHED, d.receipt("acme", receipt("nobody-2", DELIVERED, "")));
+            ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+            assertTrue(ms >= 90 && ms < 3_000, "about the early wait: " + ms + " ms");
+            assertEquals(2, d.unmatched());
             List<String> lines = unmatchedLines();
-            assertEquals(1, lines.size());
+            assertEquals(2, lines.size());
             assertTrue(lines.get(0).contains("\tnobody\tUNDELIVERABLE\t-\tno message with this id\t"), lines.get(0));
             // an id of another connector does not match
             d.accepted("beta", "spring", 1, List.of("x"));
             assertEquals(Match.UNMATCHED, d.receipt("acme", receipt("x", DELIVERED, "")));
-            assertEquals(2, d.unmatched());
+            assertEquals(3, d.unmatched());
             assertEquals(Match.MATCHED, d.receipt("beta", receipt("x", DELIVERED, "")));
         }
     }

@@ -132,7 +132,16 @@ class MessageIdMapTest {
             }
         }
         assertTrue(Files.exists(copy.resolve("message-ids.open")), "the copy looks like a killed process's");
+        ch.qos.logback.classic.Logger log = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(MessageIdMap.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> seen =
+                new ch.qos.logback.core.read.ListAppender<>();
+        seen.start();
+        log.addAppender(seen);
         try (MessageIdMap ids = MessageIdMap.open(copy, CAPACITY)) {
+            log.detachAppender(seen);
+            assertTrue(seen.list.stream().anyMatch(e -> e.getFormattedMessage().contains("not closed cleanly")
+                    && e.getFormattedMessage().contains(copy.resolve(MessageIdMap.FILE).toString())),
+                    "the unclean shutdown is seen and recovered, naming the file: " + seen.list);
             assertEquals(500, ids.size());
             for (int i = 0; i < 500; i++) {
                 assertEquals(Optional.of(new Target(2, i, 1, 1, 600L)), ids.get("acme", "k" + i));
@@ -141,7 +150,11 @@ class MessageIdMapTest {
             ids.remove("acme", "k0");
         }
         assertFalse(Files.exists(copy.resolve("message-ids.open")));
+        seen.list.clear();
+        log.addAppender(seen);
         try (MessageIdMap ids = MessageIdMap.open(copy, CAPACITY)) {
+            log.detachAppender(seen);
+            assertTrue(seen.list.isEmpty(), "a cleanly closed map is not recovered: " + seen.list);
             assertEquals(500, ids.size());
             assertTrue(ids.get("acme", "new").isPresent());
         }
