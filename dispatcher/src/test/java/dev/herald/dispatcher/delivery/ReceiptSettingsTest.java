@@ -47,6 +47,13 @@ class ReceiptSettingsTest {
     }
 
     @Test
+    void aMissingKeyIsNamed() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ReceiptSettings.fromConfig(
+                ConfigFactory.parseString("herald.receipts { early-wait = 5s, wait = 7d }")));
+        assertTrue(e.getMessage().contains("herald.receipts.capacity"), e.getMessage());
+    }
+
+    @Test
     void theConstructorChecksTooBecauseCodeMayBuildSettingsDirectly() {
         assertThrows(IllegalArgumentException.class, () -> new ReceiptSettings(2_000, null, Duration.ofDays(1)));
         assertThrows(IllegalArgumentException.class, () -> new ReceiptSettings(2_000, Duration.ZERO, null));
