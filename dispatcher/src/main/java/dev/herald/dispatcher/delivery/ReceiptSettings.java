@@ -35,8 +35,9 @@ public record ReceiptSettings(long capacity, Duration earlyWait, Duration receip
      */
     public static ReceiptSettings fromConfig(Config root) {
         try {
-            Config c = root.getConfig("herald.receipts");
-            return new ReceiptSettings(c.getLong("capacity"), c.getDuration("early-wait"), c.getDuration("wait"));
+            // full paths, so that a wrong type is reported as herald.receipts.<key>, not <key>
+            return new ReceiptSettings(root.getLong("herald.receipts.capacity"),
+                    root.getDuration("herald.receipts.early-wait"), root.getDuration("herald.receipts.wait"));
         } catch (ConfigException e) {
             throw new IllegalArgumentException("configuration: " + e.getMessage(), e);
         }
