@@ -169,15 +169,23 @@ class MessageIdMapTest {
                 ids.put("acme", "new" + i, new Target(1, i, 1, 1, minute + 60L * i));
             }
             ids.put("beta", "edge", new Target(1, 1, 1, 1, minute + 59)); // kept to the minute: exactly the cutoff
-            assertEquals(100, ids.sweep(minute));
+            assertEquals(100, ids.sweep(minute, minute));
             assertEquals(101, ids.size());
             for (int i = 0; i < 100; i++) {
                 assertFalse(ids.get("acme", "old" + i).isPresent(), "old" + i);
                 assertTrue(ids.get("acme", "new" + i).isPresent(), "new" + i);
             }
             assertTrue(ids.get("beta", "edge").isPresent(), "not older than the cutoff");
-            assertEquals(0, ids.sweep(minute), "nothing more to sweep");
-            assertEquals(101, ids.sweep(Long.MAX_VALUE));
+            assertEquals(0, ids.sweep(minute, minute), "nothing more to sweep");
+            // reported entries go by their own cutoff, from when they were reported
+            ids.reported("acme", "new0", minute + 3_600);
+            assertTrue(ids.get("acme", "new0").orElseThrow().reported());
+            assertEquals(0, ids.sweep(minute, minute + 3_600), "reported at the cutoff: kept");
+            assertEquals(1, ids.sweep(minute, minute + 3_660));
+            assertFalse(ids.get("acme", "new0").isPresent());
+            ids.reported("acme", "absent", minute);
+            assertFalse(ids.get("acme", "absent").isPresent(), "marking an unknown id adds nothing");
+            assertEquals(100, ids.sweep(Long.MAX_VALUE, Long.MAX_VALUE));
             assertEquals(0, ids.size());
         }
     }
