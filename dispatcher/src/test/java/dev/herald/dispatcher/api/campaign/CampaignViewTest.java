@@ -82,9 +82,17 @@ class CampaignViewTest {
         CampaignView v = CampaignView.of(campaign(1));
         JsonNode json = ApiDirectives.JSON.readTree(ApiDirectives.JSON.writeValueAsBytes(v));
         assertEquals(List.of("id", "name", "status", "channel", "category", "sender", "total", "counts", "outcomes", "createdAt",
-                "startAt", "localTime", "startedAt", "finishedAt", "expiresAt", "error"), fieldNames(json));
+                "startAt", "localTime", "startedAt", "finishedAt", "expiresAt", "error", "connector", "delivery"),
+                fieldNames(json));
         assertEquals("2026-12-01T09:00:00Z", json.path("createdAt").asText());
         assertEquals(true, json.path("startAt").isNull());
+        assertEquals(true, json.path("connector").isNull(), "a bare view: the record names no connector");
+        assertEquals(0, json.path("delivery").size(), "no receipts: an empty object");
+        JsonNode shown = ApiDirectives.JSON.readTree(ApiDirectives.JSON.writeValueAsBytes(
+                v.withDelivery("acme-smsc", Map.of("delivered", 3L, "undelivered:undeliverable", 1L))));
+        assertEquals("acme-smsc", shown.path("connector").asText());
+        assertEquals(3, shown.path("delivery").path("delivered").asLong());
+        assertEquals(1, shown.path("delivery").path("undelivered:undeliverable").asLong());
         MarketingCompliance.Result r = new MarketingCompliance.Result("Reply STOP", true,
                 List.of(new MarketingCompliance.Warning(MarketingCompliance.FLAGGED_WORD, "'free' is flagged", "free")), false);
         Map<String, Object> answer = v.withCompliance(r);
