@@ -20,7 +20,8 @@ import java.util.List;
 /**
  * Every append-only log of a data directory by the one store rule ({@code dev.herald.suppression.store}):
  * the suppression write-ahead log and archived ledger segments, each campaign's outcome ledger
- * (audience, checkpoint, log against its sync mark), {@code campaign-numbers.log},
+ * (audience, checkpoint, log against its sync mark) and delivery log, the receipts' unmatched and
+ * held logs, {@code campaign-numbers.log},
  * {@code unsubscribe/preferences.log} and {@code reasons.jsonl}, {@code inbound/replay-keys.*} and
  * {@code review-queue.log}, and the segment metas. A damaged file is a finding; an incomplete last
  * record (a torn write, dropped and reported at the next open) is a note, not damage. Each file
@@ -44,6 +45,14 @@ public final class LogsCheck implements StoreCheck {
         for (Path outcomes : children(dataDir.resolve("campaigns"), CampaignStore.OUTCOMES)) {
             results.addAll(OutcomeLedger.verify(outcomes));
         }
+        for (Path deliveries : files(dataDir.resolve("campaigns"), dev.herald.dispatcher.delivery.DeliveryLedger.FILE)) {
+            results.add(dev.herald.dispatcher.delivery.DeliveryLedger.verify(deliveries));
+        }
+        Path receipts = dataDir.resolve(dev.herald.dispatcher.delivery.Deliveries.DIR);
+        addIfExists(results, receipts.resolve(dev.herald.dispatcher.delivery.Deliveries.UNMATCHED),
+                dev.herald.dispatcher.delivery.Deliveries::verifyLog);
+        addIfExists(results, receipts.resolve(dev.herald.dispatcher.delivery.Deliveries.HELD),
+                dev.herald.dispatcher.delivery.Deliveries::verifyLog);
         addIfExists(results, dataDir.resolve("campaign-numbers.log"), LineLog::verify);
         addIfExists(results, dataDir.resolve("unsubscribe").resolve("preferences.log"), LineLog::verify);
         addIfExists(results, dataDir.resolve("unsubscribe").resolve("reasons.jsonl"), ReasonLog::verify);
@@ -81,6 +90,23 @@ public final class LogsCheck implements StoreCheck {
         if (Files.isRegularFile(file)) {
             out.add(verifier.verify(file));
         }
+    }
+
+    /** {@code <dir>/<each child>/<name>} where it is a regular file. */
+    private static List<Path> files(Path dir, String name) throws IOException {
+        List<Path> out = new ArrayList<>();
+        if (!Files.isDirectory(dir)) {
+            return out;
+        }
+        try (DirectoryStream<Path> kids = Files.newDirectoryStream(dir)) {
+            for (Path kid : kids) {
+                if (Files.isRegularFile(kid.resolve(name))) {
+                    out.add(kid.resolve(name));
+                }
+            }
+        }
+        out.sort(null);
+        return out;
     }
 
     /** {@code <dir>/<each child>/<name>} where it is a directory. */

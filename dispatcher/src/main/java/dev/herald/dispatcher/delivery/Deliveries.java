@@ -179,6 +179,11 @@ public final class Deliveries implements AutoCloseable {
         }
     }
 
+    /** @return what a read-only check of the unmatched or held log finds (for {@code herald data check}) */
+    public static dev.herald.suppression.store.VerifyResult verifyLog(Path file) throws IOException {
+        return FramedLog.verify(file, UNMATCHED_FORMAT);
+    }
+
     /**
      * Records the ids an SMSC gave a message's parts; wakes receipts held for them.
      *
