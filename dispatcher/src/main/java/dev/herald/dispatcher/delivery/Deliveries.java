@@ -245,6 +245,26 @@ public final class Deliveries implements AutoCloseable {
         return Match.MATCHED;
     }
 
+    /**
+     * Records a delivery report that names its recipient itself (an HTTP gateway's callback with a
+     * {@link CallbackTokens signed token}): no message-id map involved. A repeat changes nothing.
+     *
+     * @param connector the connector
+     * @param campaign  the campaign's number (from the token)
+     * @param recipient the recipient's id (from the token)
+     * @param state     the reported state
+     * @param error     the gateway's error code or text, or empty
+     * @param messageId what identifies the message in the report (kept for the recipient's view)
+     * @return {@link Match#MATCHED}, or {@link Match#UNMATCHED} if the campaign is not here (counted, logged, kept)
+     * @throws IOException if it could not be recorded
+     */
+    public Match callback(String connector, int campaign, int recipient, PeerEvents.DeliveryState state, String error,
+                          String messageId) throws IOException {
+        PeerEvents.Receipt r = new PeerEvents.Receipt(messageId, state, error, "callback " + state);
+        return record(connector, r, new MessageIdMap.Target(campaign, recipient, 1, 1, clock.instant().getEpochSecond(),
+                true), matched);
+    }
+
     /** Resolves the held receipt {@code key} if it is still held: matched if its id is known now, else unmatched. */
     private void resolve(String key) {
         Held h = holding.remove(key);

@@ -7,6 +7,8 @@ import dev.herald.dispatcher.campaign.CampaignManager;
 import dev.herald.dispatcher.check.DataCheck;
 import dev.herald.dispatcher.connector.Connector;
 import dev.herald.dispatcher.connector.ConnectorRoutes;
+import dev.herald.dispatcher.connector.http.KannelConnector;
+import dev.herald.dispatcher.connector.http.KannelSettings;
 import dev.herald.dispatcher.connector.smpp.SmppConnector;
 import dev.herald.dispatcher.connector.smpp.SmppSettings;
 import dev.herald.throttle.RateLimit;
@@ -125,7 +127,7 @@ public final class HeraldService {
         Map<String, ConnectorRoutes.Route> routes = new LinkedHashMap<>();
         routes.put(settings.connectorName(), new ConnectorRoutes.Route(
                 wrap.apply(stores.lastSends.observe(metrics.meter(stores.connector))), null));
-        for (SmppSettings account : conf.smpp()) {
+        for (SmppSettings account : conf.accounts().smpp()) {
             RateLimiter limiter = account.rate() > 0
                     ? new RateLimiter(RateLimit.of(account.rate(), (int) Math.max(1, Math.ceil(account.rate() / 10))),
                     System::nanoTime)
@@ -136,6 +138,19 @@ public final class HeraldService {
                     account.port(), account.systemId(), account.binds(), account.window());
             routes.put(account.name(), new ConnectorRoutes.Route(wrap.apply(stores.lastSends.observe(metrics.meter(smpp))),
                     limiter));
+        }
+        for (KannelSettings gateway : conf.accounts().kannel()) {
+            RateLimiter limiter = gateway.rate() > 0
+                    ? new RateLimiter(RateLimit.of(gateway.rate(), (int) Math.max(1, Math.ceil(gateway.rate() / 10))),
+                    System::nanoTime)
+                    : null;
+            KannelConnector kannel = stores.own(KannelConnector.start(gateway, (campaignId, recipient) ->
+                    stores.callbackTokens.sign(gateway.name(), stores.campaignNumbers.numberOf(campaignId), recipient)));
+            LOG.info("connector {}: Kannel sendsms at {} as {}, window {}{}", gateway.name(), gateway.sendsms(),
+                    gateway.username(), gateway.window(), gateway.callbackBase().isEmpty() ? ", no delivery reports"
+                            : ", delivery reports to " + gateway.callbackBase() + "/v1/receipts/" + gateway.name());
+            routes.put(gateway.name(), new ConnectorRoutes.Route(
+                    wrap.apply(stores.lastSends.observe(metrics.meter(kannel))), limiter));
         }
         return ConnectorRoutes.of(settings.connectorName(), routes);
     }

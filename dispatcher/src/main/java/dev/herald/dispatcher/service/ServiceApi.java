@@ -17,6 +17,7 @@ import dev.herald.dispatcher.api.campaign.CampaignCompliance;
 import dev.herald.dispatcher.api.campaign.CampaignIntake;
 import dev.herald.dispatcher.api.campaign.CampaignValidation;
 import dev.herald.dispatcher.api.campaign.CampaignViews;
+import dev.herald.dispatcher.api.GatewayRoutes;
 import dev.herald.dispatcher.api.campaign.SegmentAudiences;
 import dev.herald.dispatcher.metrics.HeraldMetrics;
 import dev.herald.dispatcher.metrics.LiveCampaigns;
@@ -97,7 +98,10 @@ final class ServiceApi {
                 new Group(inbound.routes(stores.keys, settings.bodyTimeout()), InboundSide.ENDPOINTS),
                 new Group(new UnsubscribeRoutes(center, settings.bodyTimeout(), blockingIo).route(), UnsubscribeRoutes.ENDPOINTS),
                 new Group(new PreferenceRoutes(stores.keys, center, stores.directory, blockingIo).route(),
-                        PreferenceRoutes.ENDPOINTS));
+                        PreferenceRoutes.ENDPOINTS),
+                new Group(new GatewayRoutes(conf.accounts(), stores.callbackTokens, stores.deliveries,
+                        InboundSide.perConnector(conf, stores, core, metrics), metrics, blockingIo).route(),
+                        GatewayRoutes.ENDPOINTS));
         List<Route> routes = new ArrayList<>();
         List<Endpoint> endpoints = new ArrayList<>();
         for (Group g : groups) {

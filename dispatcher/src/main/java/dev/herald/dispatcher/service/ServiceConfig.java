@@ -27,12 +27,12 @@ import java.util.Map;
  * @param keywords the inbound keywords (STOP, START, HELP, ...)
  * @param inbound  the inbound webhook's settings (its secret from the environment)
  * @param intents  the phrases that read as an opt-out intent
- * @param smpp     the SMPP accounts ({@code herald.connectors}, type smpp)
+ * @param accounts the real connectors ({@code herald.connectors}: SMPP accounts, Kannel gateways)
  * @param receipts how delivery receipts are matched ({@code herald.receipts})
  */
 record ServiceConfig(SenderProfiles senders, QuietHoursPolicy policy, FrequencyCaps caps, SendLedgerOptions ledger,
                      KeywordRules keywords, InboundSettings inbound, IntentPhrases intents,
-                     java.util.List<dev.herald.dispatcher.connector.smpp.SmppSettings> smpp,
+                     dev.herald.dispatcher.connector.ConnectorAccounts accounts,
                      dev.herald.dispatcher.delivery.ReceiptSettings receipts) {
 
     /**
@@ -45,7 +45,7 @@ record ServiceConfig(SenderProfiles senders, QuietHoursPolicy policy, FrequencyC
         return new ServiceConfig(SenderProfiles.fromConfig(config), QuietHoursPolicies.fromConfig(config).get("default"),
                 FrequencyCaps.fromConfig(config), SendLedgerOptions.fromConfig(config), KeywordRules.fromConfig(config),
                 InboundSettings.fromConfig(config, env), IntentPhrases.fromConfig(config),
-                dev.herald.dispatcher.connector.smpp.SmppAccounts.fromConfig(config,
+                dev.herald.dispatcher.connector.ConnectorAccounts.fromConfig(config,
                         config.getString("herald.service.connector.name"), env::get),
                 dev.herald.dispatcher.delivery.ReceiptSettings.fromConfig(config));
     }

@@ -67,6 +67,8 @@ final class ServiceStores implements AutoCloseable {
     final SimulatedConnector connector;
     /** Receipts matched to recipients: the message-id map and each campaign's delivery ledger. */
     final dev.herald.dispatcher.delivery.Deliveries deliveries;
+    /** Signs the tokens of HTTP gateways' delivery-report callbacks. */
+    final dev.herald.dispatcher.delivery.CallbackTokens callbackTokens;
     final ReplayGuard replayKeys;
     final ReviewQueue reviewQueue;
     final LastSends lastSends;
@@ -115,6 +117,8 @@ final class ServiceStores implements AutoCloseable {
             deliveries = own(dev.herald.dispatcher.delivery.Deliveries.open(dataDir, campaignNumbers,
                     conf.receipts().capacity(), conf.receipts().earlyWait(), conf.receipts().receiptWait(), Clock.systemUTC()));
             deliveries.startSweeping(java.time.Duration.ofHours(1));
+            callbackTokens = dev.herald.dispatcher.delivery.CallbackTokens.open(dataDir.resolve(
+                    dev.herald.dispatcher.delivery.Deliveries.DIR));
             replayKeys = own(ReplayGuard.open(dataDir.resolve("inbound"), conf.inbound().replayWindow(), Clock.systemUTC()));
             reviewQueue = own(ReviewQueue.open(dataDir.resolve("inbound")));
             lastSends = own(LastSends.open(dataDir.resolve("last-sends"),

@@ -20,7 +20,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The unsubscribe link key file, {@code unsubscribe/secret.key} (format 2): {@code "HRLDKEY2"},
+ * A signing key file: the unsubscribe links' ({@code unsubscribe/secret.key}) and the receipt callbacks' ({@code receipts/callback.key}), format 2: {@code "HRLDKEY2"},
  * the 32 key bytes, then the CRC32C of those 40 bytes (4 bytes, big-endian): 44 bytes, owner-only
  * permissions. A damaged key would silently turn every link already sent into a 404, so a file
  * that fails its checks is refused naming the file and offset. A file of the previous format
@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Stateless and thread-safe; one process writes the directory at a time.
  */
-final class SecretKeyFile {
+public final class SecretKeyFile {
 
     private static final Logger LOG = LoggerFactory.getLogger(SecretKeyFile.class);
     private static final byte[] MAGIC = {'H', 'R', 'L', 'D', 'K', 'E', 'Y', '2'};
@@ -45,7 +45,7 @@ final class SecretKeyFile {
      * @throws DamagedFileException if the file is damaged (named, with the offset); it is left untouched
      * @throws IOException          if it cannot be read or made durable
      */
-    static byte[] readOrCreate(Path file) throws IOException {
+    public static byte[] readOrCreate(Path file) throws IOException {
         Files.createDirectories(file.getParent());
         if (!Files.exists(file)) {
             byte[] fresh = new byte[KEY];
