@@ -12,7 +12,7 @@ import java.util.List;
  *
  * <pre>{@code
  * PeerEvents events = new PeerEvents() {
- *     public void accepted(String connector, OutboundMessage m, List<String> keys) { idMap.put(...); }
+ *     public void accepted(String connector, OutboundMessage m, int part, int parts, String key) { idMap.put(...); }
  *     public void receipt(String connector, Receipt r) { receipts.match(r); }
  *     public void reply(String connector, Reply r) { inbound.handle(r.from(), r.text(), ...); }
  * };
@@ -25,7 +25,7 @@ public interface PeerEvents {
     /** Ignores everything (a connector used without receipts or replies, as in benchmarks). */
     PeerEvents NONE = new PeerEvents() {
         @Override
-        public void accepted(String connector, OutboundMessage message, List<String> partKeys) {
+        public void accepted(String connector, OutboundMessage message, int part, int parts, String key) {
         }
 
         @Override
@@ -38,17 +38,20 @@ public interface PeerEvents {
     };
 
     /**
-     * The peer accepted {@code message}; called before the send's stage completes, so that a
-     * receipt arriving right after finds it.
+     * The peer accepted one part of {@code message}; called as each part is accepted (before the
+     * next is sent, and before the send's stage completes), so that a receipt arriving right
+     * after finds it.
      *
      * @param connector the connector's name
      * @param message   the message
-     * @param partKeys  each part's message id as a comparable key (see
-     *                  {@link dev.herald.dispatcher.connector.smpp.MessageIds}), in part order
-     * @throws IOException if it could not be made durable (the connector logs it; the message was
+     * @param part      the part, 1..parts
+     * @param parts     the message's parts
+     * @param key       the part's message id as a comparable key (see
+     *                  {@link dev.herald.dispatcher.connector.smpp.MessageIds})
+     * @throws IOException if it could not be made durable (the connector logs it; the part was
      *                     accepted all the same)
      */
-    void accepted(String connector, OutboundMessage message, List<String> partKeys) throws IOException;
+    void accepted(String connector, OutboundMessage message, int part, int parts, String key) throws IOException;
 
     /**
      * A delivery receipt.

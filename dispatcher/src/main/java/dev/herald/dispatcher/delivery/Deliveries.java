@@ -60,6 +60,8 @@ public final class Deliveries implements AutoCloseable {
     /** The held receipts' log: {@code H} lines held, {@code R} lines resolved. */
     public static final String HELD = "held.log";
     private static final LogFormat UNMATCHED_FORMAT = LogFormat.lines(2048);
+    /** A campaign's delivery ledger not used this long is closed (opened again by its next receipt or view). */
+    static final Duration IDLE_LEDGER = Duration.ofMinutes(10);
     /** How long an id stays after its final receipt: a repeat of the receipt (our acknowledgement lost) still matches. */
     public static final Duration REPORTED_GRACE = Duration.ofHours(1);
 
@@ -81,6 +83,9 @@ public final class Deliveries implements AutoCloseable {
     private final Duration receiptWait;
     private final Clock clock;
     private final Map<String, DeliveryLedger> ledgers = new ConcurrentHashMap<>();
+    private final Map<String, Long> lastUsed = new ConcurrentHashMap<>();
+    /** Campaigns whose receipts are matched but not kept (the replies' confirmations). */
+    private final java.util.Set<String> untracked = ConcurrentHashMap.newKeySet();
     /** Held receipts by {@code <connector>/<key>}: removing one is what resolves it (once). */
     private final Map<String, Held> holding = new ConcurrentHashMap<>();
     private final FramedLog heldLog;
@@ -194,15 +199,34 @@ public final class Deliveries implements AutoCloseable {
      * @throws IOException if the campaign cannot be numbered
      */
     public void accepted(String connector, String campaignId, int recipient, List<String> partKeys) throws IOException {
-        int campaign = numbers.numberOf(campaignId);
-        long now = clock.instant().getEpochSecond();
         int parts = Math.min(255, partKeys.size());
         for (int i = 0; i < parts; i++) {
-            MessageIdMap.Target t = new MessageIdMap.Target(campaign, recipient, i + 1, parts, now);
-            ids.put(connector, partKeys.get(i), t);
-            if (!holding.isEmpty()) {
-                resolve(connector + "/" + partKeys.get(i));
-            }
+            accepted(connector, campaignId, recipient, i + 1, parts, partKeys.get(i));
+        }
+    }
+
+    /**
+     * Records the id an SMSC gave one part of a message; matches a receipt held for it.
+     *
+     * @param connector  the connector
+     * @param campaignId the campaign
+     * @param recipient  the recipient's id
+     * @param part       the part, 1..parts
+     * @param parts      the message's parts, 1..255
+     * @param key        the part's id key
+     * @throws IOException if the campaign cannot be numbered
+     */
+    public void accepted(String connector, String campaignId, int recipient, int part, int parts, String key)
+            throws IOException {
+        int campaign;
+        try {
+            campaign = numbers.numberOf(campaignId);
+        } catch (java.io.UncheckedIOException e) {
+            throw e.getCause();
+        }
+        ids.put(connector, key, new MessageIdMap.Target(campaign, recipient, part, parts, clock.instant().getEpochSecond()));
+        if (!holding.isEmpty()) {
+            resolve(connector + "/" + key);
         }
     }
 
@@ -219,11 +243,15 @@ public final class Deliveries implements AutoCloseable {
         Optional<MessageIdMap.Target> target = ids.get(connector, r.idKey());
         if (target.isEmpty()) {
             Held h = new Held(connector, r, clock.millis());
-            if (holding.putIfAbsent(h.key(), h) == null) {
+            Held before = holding.putIfAbsent(h.key(), h);
+            if (before == null) {
                 heldLog.append(heldLine(h), false);
-                if (ids.get(connector, r.idKey()).isPresent()) {
-                    resolve(h.key()); // its id came meanwhile
-                }
+            } else if (!before.receipt().state().isFinal() && r.state().isFinal()
+                    && holding.replace(h.key(), before, new Held(connector, r, before.atMillis()))) {
+                heldLog.append(heldLine(new Held(connector, r, before.atMillis())), false); // the last H line of a key wins
+            }
+            if (ids.get(connector, r.idKey()).isPresent()) {
+                resolve(h.key()); // its id came meanwhile
             }
             return Match.HELD;
         }
@@ -233,11 +261,21 @@ public final class Deliveries implements AutoCloseable {
     private Match record(String connector, PeerEvents.Receipt r, MessageIdMap.Target t, LongAdder counter)
             throws IOException {
         Optional<String> campaignId = numbers.campaignOf(t.campaign());
+        if (campaignId.isPresent() && untracked.contains(campaignId.get())) {
+            counter.increment(); // a confirmation sent to a reply: matched, nothing to keep
+            return Match.MATCHED;
+        }
         if (campaignId.isEmpty() || !Files.isDirectory(campaigns.resolve(campaignId.get()))) {
             unmatched(connector, r, "its campaign is not here");
             return Match.UNMATCHED;
         }
-        ledger(campaignId.get()).record(t.recipient(), t.part(), t.parts(), r.state(), r.error(), r.idKey());
+        try {
+            withLedger(campaignId.get(), l -> l.record(t.recipient(), t.part(), t.parts(), r.state(), r.error(), r.idKey()));
+        } catch (dev.herald.suppression.store.DamagedStoreException e) {
+            // one damaged ledger must not make the SMSC send its receipts for ever: kept aside, acknowledged
+            unmatched(connector, r, "its campaign's delivery ledger is damaged: " + e.getMessage());
+            return Match.UNMATCHED;
+        }
         if (r.state().isFinal() && !t.reported()) {
             ids.reported(connector, r.idKey(), clock.instant().getEpochSecond());
         }
@@ -320,11 +358,20 @@ public final class Deliveries implements AutoCloseable {
         }
     }
 
-    private DeliveryLedger ledger(String campaignId) throws IOException {
+    /** Work on a campaign's ledger, opened if needed; runs under the map's lock for that campaign (so never on a closed one). */
+    private interface LedgerWork<T> {
+        T apply(DeliveryLedger l) throws IOException;
+    }
+
+    private <T> T withLedger(String campaignId, LedgerWork<T> work) throws IOException {
+        Object[] out = {null};
         try {
-            return ledgers.computeIfAbsent(campaignId, id -> {
+            ledgers.compute(campaignId, (id, l) -> {
                 try {
-                    return DeliveryLedger.open(campaigns.resolve(id).resolve(DeliveryLedger.FILE));
+                    DeliveryLedger ledger = l != null ? l : DeliveryLedger.open(campaigns.resolve(id).resolve(DeliveryLedger.FILE));
+                    lastUsed.put(id, System.nanoTime());
+                    out[0] = work.apply(ledger);
+                    return ledger;
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }
@@ -332,6 +379,31 @@ public final class Deliveries implements AutoCloseable {
         } catch (UncheckedIOException e) {
             throw e.getCause();
         }
+        @SuppressWarnings("unchecked")
+        T t = (T) out[0];
+        return t;
+    }
+
+    /** Closes the ledgers not used for {@code idle} (they are opened again when needed). @return how many */
+    int closeIdle(Duration idle) {
+        long limit = System.nanoTime() - idle.toNanos();
+        int[] closed = {0};
+        for (String id : List.copyOf(ledgers.keySet())) {
+            ledgers.computeIfPresent(id, (k, l) -> {
+                if (lastUsed.getOrDefault(k, 0L) > limit) {
+                    return l;
+                }
+                try {
+                    l.close();
+                } catch (IOException e) {
+                    LOG.warn("campaign {}: closing its delivery ledger: {}", k, e.toString());
+                }
+                lastUsed.remove(k);
+                closed[0]++;
+                return null;
+            });
+        }
+        return closed[0];
     }
 
     /**
@@ -344,7 +416,7 @@ public final class Deliveries implements AutoCloseable {
                 && !Files.exists(campaigns.resolve(campaignId).resolve(DeliveryLedger.FILE))) {
             return Map.of();
         }
-        return ledger(campaignId).counts();
+        return withLedger(campaignId, DeliveryLedger::counts);
     }
 
     /**
@@ -358,12 +430,13 @@ public final class Deliveries implements AutoCloseable {
                 && !Files.exists(campaigns.resolve(campaignId).resolve(DeliveryLedger.FILE))) {
             return Optional.empty();
         }
-        DeliveryLedger l = ledger(campaignId);
-        Map<Integer, String> partIds = l.messageIds(recipient);
+        String result = withLedger(campaignId, l -> l.resultOf(recipient));
+        Map<Integer, String> partIds = DeliveryLedger.messageIds(campaigns.resolve(campaignId).resolve(DeliveryLedger.FILE),
+                recipient); // a scan of the file, outside any lock
         if (partIds.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(new RecipientDelivery(l.resultOf(recipient), List.copyOf(partIds.values())));
+        return Optional.of(new RecipientDelivery(result, List.copyOf(partIds.values())));
     }
 
     /**
@@ -416,6 +489,15 @@ public final class Deliveries implements AutoCloseable {
         }, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
         long tick = Math.max(10, earlyWait.toMillis() / 4);
         sweeper.scheduleWithFixedDelay(this::expireHeld, tick, tick, TimeUnit.MILLISECONDS);
+        sweeper.scheduleWithFixedDelay(() -> closeIdle(IDLE_LEDGER), 1, 1, TimeUnit.MINUTES);
+    }
+
+    /**
+     * Receipts of {@code campaignId}'s messages are matched and counted, not kept (the campaign
+     * that confirmations to replies are sent as: it has no directory).
+     */
+    public void untracked(String campaignId) {
+        untracked.add(campaignId);
     }
 
     /** @return the message-id map (its size, for metrics and benchmarks) */

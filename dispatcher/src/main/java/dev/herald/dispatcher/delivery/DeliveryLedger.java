@@ -72,7 +72,7 @@ public final class DeliveryLedger implements AutoCloseable {
             try {
                 apply(Line.parse(line));
             } catch (IllegalArgumentException e) {
-                throw new IOException(file + " at offset " + at + ": " + e.getMessage());
+                throw new dev.herald.suppression.store.DamagedStoreException(file, at, e.getMessage());
             }
             lines++;
         });
@@ -158,10 +158,23 @@ public final class DeliveryLedger implements AutoCloseable {
      * @return part number to message id, in part order
      * @throws IOException if the log cannot be read
      */
-    public synchronized Map<Integer, String> messageIds(int recipient) throws IOException {
+    public Map<Integer, String> messageIds(int recipient) throws IOException {
+        return messageIds(log.file(), recipient);
+    }
+
+    /**
+     * As {@link #messageIds(int)}, from a ledger's file, without holding any ledger's lock (an
+     * open ledger appends meanwhile: whole lines only are read).
+     *
+     * @param file      a campaign's {@code deliveries.log}
+     * @param recipient a recipient's id
+     * @return part number to message id, in part order
+     * @throws IOException if the file cannot be read or is damaged
+     */
+    public static Map<Integer, String> messageIds(Path file, int recipient) throws IOException {
         Map<Integer, String> out = new TreeMap<>();
         String prefix = recipient + " ";
-        FramedLog.verify(log.file(), FORMAT, (data, at, p, n) -> {
+        FramedLog.verify(file, FORMAT, (data, at, p, n) -> {
             byte[] b = new byte[n];
             data.get(p, b);
             String line = new String(b, StandardCharsets.UTF_8);

@@ -20,8 +20,8 @@ public record ReceiptSettings(long capacity, Duration earlyWait, Duration receip
         if (capacity < 1_000) {
             throw new IllegalArgumentException("herald.receipts.capacity must be >= 1000, got " + capacity);
         }
-        if (earlyWait == null || earlyWait.isNegative() || earlyWait.compareTo(Duration.ofMinutes(1)) > 0) {
-            throw new IllegalArgumentException("herald.receipts.early-wait must be 0-60s, got " + earlyWait);
+        if (earlyWait == null || earlyWait.isNegative() || earlyWait.compareTo(Duration.ofMinutes(10)) > 0) {
+            throw new IllegalArgumentException("herald.receipts.early-wait must be 0-10m, got " + earlyWait);
         }
         if (receiptWait == null || receiptWait.compareTo(Duration.ofMinutes(1)) < 0) {
             throw new IllegalArgumentException("herald.receipts.wait must be at least 1m, got " + receiptWait);

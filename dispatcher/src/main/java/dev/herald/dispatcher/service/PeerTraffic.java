@@ -50,8 +50,8 @@ final class PeerTraffic implements PeerEvents {
     }
 
     @Override
-    public void accepted(String connector, OutboundMessage message, List<String> partKeys) throws IOException {
-        deliveries.accepted(connector, message.campaignId(), message.recipientId(), partKeys);
+    public void accepted(String connector, OutboundMessage message, int part, int parts, String key) throws IOException {
+        deliveries.accepted(connector, message.campaignId(), message.recipientId(), part, parts, key);
     }
 
     @Override

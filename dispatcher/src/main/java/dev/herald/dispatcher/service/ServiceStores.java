@@ -117,6 +117,7 @@ final class ServiceStores implements AutoCloseable {
             deliveries = own(dev.herald.dispatcher.delivery.Deliveries.open(dataDir, campaignNumbers,
                     conf.receipts().capacity(), conf.receipts().earlyWait(), conf.receipts().receiptWait(), Clock.systemUTC()));
             deliveries.startSweeping(java.time.Duration.ofHours(1));
+            deliveries.untracked(conf.inbound().replyCampaign()); // confirmations to replies
             callbackTokens = dev.herald.dispatcher.delivery.CallbackTokens.open(dataDir.resolve(
                     dev.herald.dispatcher.delivery.Deliveries.DIR));
             replayKeys = own(ReplayGuard.open(dataDir.resolve("inbound"), conf.inbound().replayWindow(), Clock.systemUTC()));

@@ -403,6 +403,65 @@ class DeliveriesTest {
         }
     }
 
+    @Test
+    void aFinalReceiptHeldAfterAnIntermediateOneForTheSameIdIsTheOneKept() throws Exception {
+        try (Deliveries d = open(Duration.ofSeconds(5))) {
+            assertEquals(Match.HELD, d.receipt("acme", receipt("twice", ENROUTE, "")));
+            assertEquals(Match.HELD, d.receipt("acme", receipt("twice", DELIVERED, "")));
+            assertEquals(Match.HELD, d.receipt("acme", receipt("twice", ENROUTE, "")), "a later intermediate one is dropped");
+            assertEquals(1, d.held());
+        }
+        try (Deliveries d = open(Duration.ofSeconds(5))) {
+            assertEquals(1, d.held(), "held again after a restart: the final one");
+            d.accepted("acme", "spring", 21, List.of("twice"));
+            assertEquals("delivered", d.of("spring", 21).orElseThrow().result());
+        }
+    }
+
+    @Test
+    void receiptsOfAnUntrackedCampaignAreMatchedAndNotKept() throws Exception {
+        try (Deliveries d = open(Duration.ofMillis(100))) {
+            d.untracked("inbound-reply");
+            d.accepted("acme", "inbound-reply", 5, List.of("conf-1"));
+            assertEquals(Match.MATCHED, d.receipt("acme", receipt("conf-1", DELIVERED, "")));
+            assertEquals(0, d.unmatched());
+            assertEquals(1, d.matched());
+            assertTrue(Files.notExists(data.resolve("campaigns").resolve("inbound-reply")), "no ledger for it");
+        }
+    }
+
+    @Test
+    void aDamagedLedgerSendsItsReceiptsAsideInsteadOfRefusingThemForEver() throws Exception {
+        try (Deliveries d = open(Duration.ofMillis(100))) {
+            d.accepted("acme", "spring", 1, List.of("d1"));
+            d.accepted("acme", "spring", 2, List.of("d2"));
+            assertEquals(Match.MATCHED, d.receipt("acme", receipt("d1", DELIVERED, "")));
+        }
+        Path file = data.resolve("campaigns").resolve("spring").resolve(DeliveryLedger.FILE);
+        byte[] bytes = Files.readAllBytes(file);
+        bytes[2] = (byte) (bytes[2] == '9' ? '8' : '9'); // a whole line whose checksum now fails
+        Files.write(file, bytes);
+        try (Deliveries d = open(Duration.ofMillis(100))) {
+            assertEquals(Match.UNMATCHED, d.receipt("acme", receipt("d2", DELIVERED, "")), "acknowledged, kept aside");
+            assertEquals(1, d.unmatched());
+            assertTrue(unmatchedLines().get(0).contains("delivery ledger is damaged"), unmatchedLines().get(0));
+            assertEquals(bytes.length, Files.size(file), "the damaged file is left as it was");
+        }
+    }
+
+    @Test
+    void idleLedgersAreClosedAndOpenedAgainWhenNeeded() throws Exception {
+        try (Deliveries d = open(Duration.ofMillis(100))) {
+            d.accepted("acme", "spring", 1, List.of("i1", "i2"));
+            assertEquals(Match.MATCHED, d.receipt("acme", receipt("i1", DELIVERED, "")));
+            assertEquals(1, d.closeIdle(Duration.ZERO));
+            assertEquals(0, d.closeIdle(Duration.ZERO), "nothing open any more");
+            assertEquals(Match.MATCHED, d.receipt("acme", receipt("i2", DELIVERED, "")));
+            assertEquals(Map.of("delivered", 1L), d.counts("spring"), "the reopened ledger kept part 1");
+            assertEquals(0, d.closeIdle(Duration.ofMinutes(10)), "used just now");
+        }
+    }
+
     /** A clock the test moves. */
     static final class SettableClock extends Clock {
         private volatile Instant now;

@@ -21,7 +21,7 @@ class ReceiptSettingsTest {
     @Test
     void theDefaultsComeFromHeraldConnectorsConf() {
         ReceiptSettings s = ReceiptSettings.fromConfig(with(""));
-        assertEquals(new ReceiptSettings(2_000_000, Duration.ofSeconds(5), Duration.ofDays(7)), s);
+        assertEquals(new ReceiptSettings(2_000_000, Duration.ofSeconds(30), Duration.ofDays(7)), s);
     }
 
     @Test
@@ -38,7 +38,7 @@ class ReceiptSettingsTest {
         assertFails("herald.receipts.capacity = 999", "herald.receipts.capacity");
         assertFails("herald.receipts.capacity = -5", "herald.receipts.capacity");
         assertFails("herald.receipts.capacity = lots", "herald.receipts.capacity");
-        assertFails("herald.receipts.early-wait = 61s", "herald.receipts.early-wait");
+        assertFails("herald.receipts.early-wait = 601s", "herald.receipts.early-wait");
         assertFails("herald.receipts.early-wait = -1s", "herald.receipts.early-wait");
         assertFails("herald.receipts.early-wait = soon", "herald.receipts.early-wait");
         assertFails("herald.receipts.wait = 59s", "herald.receipts.wait");

@@ -107,6 +107,21 @@ public final class MessageIds {
         }
     }
 
+    /**
+     * A key for any id, even one {@link #key} refuses: its text in lower case, spaces and control
+     * characters as {@code _}, at most {@value #MAX_LENGTH} characters ({@code ?} for nothing).
+     *
+     * @param id an id as the SMSC wrote it
+     * @return a key, never failing
+     */
+    public static String textKey(String id) {
+        String s = id == null ? "" : id.strip().replaceAll("[\\s\\p{Cntrl}]+", "_");
+        if (s.isEmpty()) {
+            return "?";
+        }
+        return (s.length() > MAX_LENGTH ? s.substring(0, MAX_LENGTH) : s).toLowerCase(Locale.ROOT);
+    }
+
     private static String printable(String s) {
         StringBuilder b = new StringBuilder(Math.min(s.length(), 80));
         for (int i = 0; i < s.length() && i < 80; i++) {

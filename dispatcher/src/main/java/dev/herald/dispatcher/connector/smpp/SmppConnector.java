@@ -249,13 +249,20 @@ public final class SmppConnector implements Connector {
         Pending p = new Pending(message, encoded);
         inFlight.incrementAndGet();
         queue.offerLast(p);
+        if (closing.get()) {
+            answerQueued(); // close() may have drained the queue already
+        }
         return p.answer;
     }
 
     /** A sender: takes queued sends while its transmitter is bound, one at a time (one window slot). */
     private void sendLoop(SmppSession tx) {
         while (!Thread.currentThread().isInterrupted()) {
+            Pending p = null;
             try {
+                if (closing.get()) {
+                    return; // close() answers what is still queued
+                }
                 SMPPSession session = tx.awaitBound(POLL_MS);
                 if (session == null) {
                     if (closing.get() && queue.isEmpty()) {
@@ -263,14 +270,12 @@ public final class SmppConnector implements Connector {
                     }
                     continue;
                 }
-                Pending p = queue.pollFirst(POLL_MS, TimeUnit.MILLISECONDS);
+                p = queue.pollFirst(POLL_MS, TimeUnit.MILLISECONDS);
                 if (p == null) {
-                    if (closing.get()) {
-                        return;
-                    }
                     continue;
                 }
                 if (!p.taken.compareAndSet(false, true)) {
+                    p = null;
                     continue;
                 }
                 SendResult r = submit(tx, session, p);
@@ -278,13 +283,21 @@ public final class SmppConnector implements Connector {
                     // the session was not bound when the first part was tried: nothing went out
                     p.taken.set(false);
                     queue.offerFirst(p);
+                    p = null;
+                    if (closing.get()) {
+                        answerQueued();
+                    }
                     continue;
                 }
                 finish(p, r);
             } catch (InterruptedException e) {
                 return;
             } catch (RuntimeException e) {
-                LOG.error("connector {}: sender failed; it goes on", settings.name(), e);
+                // a bug must not leave a send unanswered (its campaign would wait for ever): it may have gone out
+                LOG.error("connector {}: sending failed unexpectedly; the message is unconfirmed", settings.name(), e);
+                if (p != null && !p.answer.isDone()) {
+                    finish(p, new SendResult.Unconfirmed("internal-error"));
+                }
             }
         }
     }
@@ -336,6 +349,7 @@ public final class SmppConnector implements Connector {
                     }
                     ids.add(id);
                     counters.partsAccepted.increment();
+                    remember(m, part + 1, e.parts().size(), id);
                     break;
                 } catch (NegativeResponseException ex) {
                     int status = ex.getCommandStatus();
@@ -382,26 +396,28 @@ public final class SmppConnector implements Connector {
                 }
             }
         }
-        List<String> keys = new ArrayList<>(ids.size());
-        for (String id : ids) {
-            if (id.isEmpty()) {
-                continue;
-            }
-            try {
-                keys.add(MessageIds.key(id, settings.submitIds()));
-            } catch (IllegalArgumentException ex) {
-                LOG.warn("connector {}: SMSC id of recipient {}: {}; kept as text", settings.name(), m.recipientId(),
-                        ex.getMessage());
-                keys.add(MessageIds.key(id.strip().isEmpty() ? "?" : id.strip(), MessageIds.Format.TEXT));
-            }
+        return new SendResult.Accepted(ids.get(0), System.currentTimeMillis(), ids);
+    }
+
+    /** Hands an accepted part's id to the events (the message-id map), so that its receipt finds it. */
+    private void remember(OutboundMessage m, int part, int parts, String id) {
+        if (id.isEmpty()) {
+            return;
+        }
+        String key;
+        try {
+            key = MessageIds.key(id, settings.submitIds());
+        } catch (IllegalArgumentException ex) {
+            LOG.warn("connector {}: SMSC id of recipient {}: {}; kept as text", settings.name(), m.recipientId(),
+                    ex.getMessage());
+            key = MessageIds.textKey(id);
         }
         try {
-            events.accepted(settings.name(), m, keys);
+            events.accepted(settings.name(), m, part, parts, key);
         } catch (IOException | RuntimeException ex) {
-            LOG.error("connector {}: message ids of recipient {} of campaign {} could not be stored; its receipts will"
-                    + " not match: {}", settings.name(), m.recipientId(), m.campaignId(), ex.toString());
+            LOG.error("connector {}: message id of part {} of recipient {} of campaign {} could not be stored; its receipt"
+                    + " will not match: {}", settings.name(), part, m.recipientId(), m.campaignId(), ex.toString());
         }
-        return new SendResult.Accepted(ids.get(0), System.currentTimeMillis(), ids);
     }
 
     private SendResult partial(int part, String reason) {
@@ -442,28 +458,32 @@ public final class SmppConnector implements Connector {
         if (!closing.compareAndSet(false, true)) {
             return;
         }
+        // senders take nothing more; those submitting finish (answered, or unconfirmed at the response timeout)
+        answerQueued();
         long end = System.nanoTime() + settings.responseTimeout().toNanos() + TimeUnit.SECONDS.toNanos(1);
-        while (inFlight.get() > queue.size() && System.nanoTime() < end) {
-            sleep(10);
+        for (Thread t : senders) {
+            try {
+                t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime())));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
         }
+        answerQueued();
+        senders.forEach(Thread::interrupt);
+        housekeeping.shutdownNow();
+        sessions.forEach(SmppSession::close);
+        LOG.info("connector {}: closed", settings.name());
+    }
+
+    /** Answers every queued send {@code connector-closed}: not sent, for certain. */
+    private void answerQueued() {
         Pending p;
         while ((p = queue.pollFirst()) != null) {
             if (p.taken.compareAndSet(false, true)) {
                 finish(p, new SendResult.TransientFailure("connector-closed"));
             }
         }
-        senders.forEach(Thread::interrupt);
-        for (Thread t : senders) {
-            try {
-                t.join(2_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
-        housekeeping.shutdownNow();
-        sessions.forEach(SmppSession::close);
-        LOG.info("connector {}: closed", settings.name());
     }
 
     private static boolean sleep(long ms) {

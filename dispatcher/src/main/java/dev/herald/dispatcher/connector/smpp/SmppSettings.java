@@ -73,6 +73,10 @@ public record SmppSettings(String name, String host, int port, String systemId, 
         PAYLOAD
     }
 
+    /** The numbering plans SMPP 3.4 defines (and jSMPP takes): unknown, ISDN, data, telex, land mobile, national, private, ERMES, internet, WAP. */
+    public static final java.util.SortedSet<Integer> NPIS = java.util.Collections.unmodifiableSortedSet(
+            new java.util.TreeSet<>(java.util.List.of(0, 1, 3, 4, 6, 8, 9, 10, 14, 18)));
+
     /** The keys an account may have; any other is refused (a typo must not pass silently). */
     public static final Set<String> KEYS = Set.of("type", "host", "port", "system-id", "password", "password-env",
             "system-type", "bind", "binds", "window", "rate", "service-type", "source-address", "source-ton",
@@ -95,9 +99,9 @@ public record SmppSettings(String name, String host, int port, String systemId, 
         check(serviceType != null && serviceType.length() <= 5, at + "service-type must be at most 5 characters");
         check(sourceAddress != null && sourceAddress.length() <= 20, at + "source-address must be at most 20 characters");
         check(sourceTon >= -1 && sourceTon <= 6, at + "source-ton must be auto or 0-6, got " + sourceTon);
-        check(sourceNpi >= -1 && sourceNpi <= 18, at + "source-npi must be auto or 0-18, got " + sourceNpi);
+        check(sourceNpi == -1 || NPIS.contains(sourceNpi), at + "source-npi must be auto or one of " + NPIS + ", got " + sourceNpi);
         check(destTon >= 0 && destTon <= 6, at + "dest-ton must be 0-6, got " + destTon);
-        check(destNpi >= 0 && destNpi <= 18, at + "dest-npi must be 0-18, got " + destNpi);
+        check(NPIS.contains(destNpi), at + "dest-npi must be one of " + NPIS + ", got " + destNpi);
         check(longMessages != null, at + "long-messages is missing");
         check(positive(enquireLink), at + "enquire-link must be > 0");
         check(positive(responseTimeout), at + "response-timeout must be > 0");

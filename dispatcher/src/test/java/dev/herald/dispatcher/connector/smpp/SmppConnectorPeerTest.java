@@ -52,10 +52,8 @@ class SmppConnectorPeerTest {
         volatile boolean failReplies;
 
         @Override
-        public void accepted(String connector, OutboundMessage m, List<String> keys) {
-            for (int i = 0; i < keys.size(); i++) {
-                accepted.put(keys.get(i), m.recipientId() + "/" + (i + 1));
-            }
+        public void accepted(String connector, OutboundMessage m, int part, int parts, String key) {
+            accepted.put(key, m.recipientId() + "/" + part + "/" + parts);
         }
 
         @Override

@@ -219,6 +219,9 @@ class SmppSettingsTest {
         assertRefused(MINIMAL + "source-npi = 19", "source-npi", "got 19");
         assertRefused(MINIMAL + "source-ton = -2", "source-ton");
         assertRefused(MINIMAL + "dest-ton = 7", "dest-ton", "0-6");
-        assertRefused(MINIMAL + "dest-npi = -1", "dest-npi", "0-18");
+        assertRefused(MINIMAL + "dest-npi = -1", "dest-npi", "[0, 1, 3, 4, 6, 8, 9, 10, 14, 18]");
+        // within 0-18 but not a plan SMPP defines: jSMPP would refuse it at every send
+        assertRefused(MINIMAL + "dest-npi = 2", "dest-npi", "got 2");
+        assertRefused(MINIMAL + "source-npi = 17", "source-npi", "got 17");
     }
 }
