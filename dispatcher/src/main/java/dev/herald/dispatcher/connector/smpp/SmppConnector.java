@@ -340,6 +340,7 @@ public final class SmppConnector implements Connector {
                             new ESMClass(e.udh() ? ShortMessages.UDHI : 0), (byte) 0, (byte) 0, null, null,
                             new RegisteredDelivery(settings.receipts() ? 1 : 0), (byte) 0,
                             DataCodings.newInstance(e.dataCoding()), (byte) 0, e.parts().get(part), tlvs);
+                    keeper.answered();
                     String id = r.getMessageId();
                     if (id == null || id.isBlank()) {
                         // taken all the same: sent, but no receipt can find it
@@ -352,6 +353,7 @@ public final class SmppConnector implements Connector {
                     remember(m, part + 1, e.parts().size(), id);
                     break;
                 } catch (NegativeResponseException ex) {
+                    keeper.answered();
                     int status = ex.getCommandStatus();
                     SmppStatus.Kind kind = SmppStatus.kind(status);
                     if (part == 0) {
@@ -376,7 +378,7 @@ public final class SmppConnector implements Connector {
                 } catch (ResponseTimeoutException ex) {
                     LOG.warn("connector {}: no submit_sm_resp within {} for recipient {} of campaign {}: unconfirmed",
                             settings.name(), settings.responseTimeout(), m.recipientId(), m.campaignId());
-                    keeper.suspect();
+                    keeper.suspect(session);
                     return new SendResult.Unconfirmed(part == 0 ? "timeout" : "partial-timeout");
                 } catch (InvalidResponseException ex) {
                     LOG.warn("connector {}: invalid submit_sm_resp for recipient {}: {}: unconfirmed", settings.name(),

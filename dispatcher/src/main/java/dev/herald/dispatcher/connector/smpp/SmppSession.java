@@ -71,6 +71,7 @@ final class SmppSession implements MessageReceiverListener {
     private final Thread keeper;
     private SMPPSession session;
     private volatile boolean closed;
+    private volatile long lastAnswerNanos = System.nanoTime();
     private int failures;
 
     SmppSession(SmppSettings settings, int bind, Role role, PeerEvents events, SmppConnector.Counters counters) {
@@ -118,9 +119,28 @@ final class SmppSession implements MessageReceiverListener {
         }
     }
 
-    /** A {@code submit_sm} went unanswered: the session may be dead; jSMPP's enquire_link will tell. */
-    void suspect() {
-        LOG.debug("session {}: a submit_sm went unanswered", label());
+    /** The SMSC answered a request on this session (any status): it is alive. */
+    void answered() {
+        lastAnswerNanos = System.nanoTime();
+    }
+
+    /**
+     * A {@code submit_sm} on {@code s} went unanswered. If nothing at all was answered on it for a
+     * response timeout, the SMSC has stopped answering this session: it is closed at once (and
+     * bound again), so that no more sends go into it while jSMPP's idle {@code enquire_link} would
+     * take its time to notice; the requests already in it become unconfirmed as they time out.
+     */
+    void suspect(SMPPSession s) {
+        if (System.nanoTime() - lastAnswerNanos < settings.responseTimeout().toNanos()) {
+            return;
+        }
+        synchronized (lock) {
+            if (session != s) {
+                return; // closed already
+            }
+        }
+        LOG.warn("session {}: nothing answered for {}; closing it to bind again", label(), settings.responseTimeout());
+        s.close();
     }
 
     /**
@@ -202,6 +222,7 @@ final class SmppSession implements MessageReceiverListener {
                 }
                 session = s;
                 failures = 0;
+                lastAnswerNanos = System.nanoTime();
                 lock.notifyAll();
             }
             counters.binds.increment();
