@@ -31,7 +31,9 @@ import java.util.concurrent.Executor;
  * <ul>
  *   <li>{@code GET /v1/receipts/{connector}?t=<token>&type=<n>&reply=<text>}: a delivery report
  *       (Kannel's {@code dlr-url}; {@code type} 1 delivered, 2 undelivered, 16 rejected by the
- *       SMSC, 4 and 8 intermediate). The token, signed by Herald when it sent the message
+ *       SMSC, 4 and 8 intermediate); for a JSON gateway, {@code GET} or {@code POST} with its
+ *       {@code status} (delivered, undelivered/failed, rejected, expired; sent and queued are
+ *       intermediate) as a parameter or in a JSON body ({@code {"status", "error"}}). The token, signed by Herald when it sent the message
  *       ({@link CallbackTokens}), names the campaign and recipient: a forged or altered one is
  *       403, and a repeated one changes nothing. 200 {@code ok} when recorded.</li>
  *   <li>{@code GET /v1/inbound/kannel/{connector}?k=<secret>&from=%p&to=%P&text=%a}: a
@@ -47,6 +49,7 @@ public final class GatewayRoutes extends ApiDirectives {
 
     /** Every route of this group. */
     public static final List<Endpoint> ENDPOINTS = List.of(new Endpoint("GET", "/v1/receipts/{connector}"),
+            new Endpoint("POST", "/v1/receipts/{connector}"),
             new Endpoint("GET", "/v1/inbound/kannel/{connector}"));
 
     private static final Logger LOG = LoggerFactory.getLogger(GatewayRoutes.class);
@@ -80,14 +83,16 @@ public final class GatewayRoutes extends ApiDirectives {
     /** @return the routes */
     public Route route() {
         return pathPrefix("v1", () -> concat(
-                pathPrefix("receipts", () -> path(PathMatchers.segment(), connector -> get(() -> parameterMap(q ->
-                        receipt(connector, q))))),
+                pathPrefix("receipts", () -> path(PathMatchers.segment(), connector -> concat(
+                        get(() -> parameterMap(q -> receipt(connector, q, null))),
+                        post(() -> parameterMap(q -> extractStrictEntity(Duration.ofSeconds(10), entity -> receipt(connector, q,
+                                entity.getData().utf8String()))))))),
                 pathPrefix("inbound", () -> pathPrefix("kannel", () -> path(PathMatchers.segment(), connector ->
                         get(() -> parameterMap(q -> reply(connector, q))))))));
     }
 
-    private Route receipt(String connector, Map<String, String> q) {
-        if (accounts.kannel(connector).isEmpty()) {
+    private Route receipt(String connector, Map<String, String> q, String body) {
+        if (!accounts.takesCallbacks(connector)) {
             throw ApiError.notFound("no HTTP gateway named '" + connector + "' takes delivery reports here");
         }
         Optional<CallbackTokens.Target> target = tokens.verify(connector, q.get("t"));
@@ -98,14 +103,34 @@ public final class GatewayRoutes extends ApiDirectives {
             throw new ApiError(403, "forbidden", "the token 't' is missing, altered or not Herald's", "t");
         }
         DeliveryState state;
-        try {
-            state = state(Integer.parseInt(q.getOrDefault("type", "")));
-        } catch (IllegalArgumentException e) {
-            throw ApiError.badRequest("invalid_value", "'type' must be a Kannel DLR type (1, 2, 4, 8 or 16), got '"
-                    + clip(q.getOrDefault("type", "")) + "'", "type");
+        String error;
+        if (accounts.kannel(connector).isPresent()) {
+            try {
+                state = state(Integer.parseInt(q.getOrDefault("type", "")));
+            } catch (IllegalArgumentException e) {
+                throw ApiError.badRequest("invalid_value", "'type' must be a Kannel DLR type (1, 2, 4, 8 or 16), got '"
+                        + clip(q.getOrDefault("type", "")) + "'", "type");
+            }
+            error = errorOf(q.getOrDefault("reply", ""));
+        } else {
+            String status = q.get("status");
+            String code = q.getOrDefault("error", "");
+            if (status == null && body != null && !body.isBlank()) {
+                try {
+                    com.fasterxml.jackson.databind.JsonNode j = JSON.readTree(body);
+                    status = j.path("status").isTextual() ? j.path("status").asText() : null;
+                    code = j.path("error").asText(j.path("error_code").asText(code));
+                } catch (java.io.IOException e) {
+                    throw ApiError.badRequest("invalid_json", "the body is not JSON: " + clip(body), null);
+                }
+            }
+            try {
+                state = status(status);
+            } catch (IllegalArgumentException e) {
+                throw ApiError.badRequest("invalid_value", e.getMessage(), "status");
+            }
+            error = code.length() > 32 ? code.substring(0, 32) : code;
         }
-        String reply = q.getOrDefault("reply", "");
-        String error = errorOf(reply);
         CallbackTokens.Target t = target.get();
         CompletionStage<Deliveries.Match> done = CompletableFuture.supplyAsync(() -> {
             try {
@@ -129,6 +154,22 @@ public final class GatewayRoutes extends ApiDirectives {
             case 4 -> DeliveryState.ENROUTE;
             case 8 -> DeliveryState.ACCEPTED;
             default -> throw new IllegalArgumentException("not a DLR type: " + type);
+        };
+    }
+
+    /** A provider's {@code status}: delivered, undelivered or failed, rejected, expired; sent, queued, accepted, enroute are intermediate. */
+    static DeliveryState status(String status) {
+        if (status == null) {
+            throw new IllegalArgumentException("'status' is missing (delivered, undelivered, failed, rejected, expired, sent, queued)");
+        }
+        return switch (status.strip().toLowerCase(java.util.Locale.ROOT)) {
+            case "delivered" -> DeliveryState.DELIVERED;
+            case "undelivered", "failed", "undeliverable" -> DeliveryState.UNDELIVERABLE;
+            case "rejected" -> DeliveryState.REJECTED;
+            case "expired" -> DeliveryState.EXPIRED;
+            case "sent", "queued", "accepted", "enroute", "sending", "buffered" -> DeliveryState.ENROUTE;
+            default -> throw new IllegalArgumentException("'status' must be delivered, undelivered, failed, rejected,"
+                    + " expired, sent or queued, got '" + clip(status) + "'");
         };
     }
 

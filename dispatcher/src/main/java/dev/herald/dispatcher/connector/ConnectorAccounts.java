@@ -15,7 +15,8 @@ import java.util.regex.Pattern;
 
 /**
  * The real connectors of {@code herald.connectors}: each key is a connector's name, its block says
- * its {@code type}: {@code smpp} ({@link SmppSettings}) or {@code kannel} ({@link KannelSettings});
+ * its {@code type}: {@code smpp} ({@link SmppSettings}), {@code kannel} ({@link KannelSettings}) or
+ * {@code http-json} ({@link dev.herald.dispatcher.connector.http.JsonGatewaySettings});
  * anything else is refused naming the key, as is a name the embedded connector already has.
  *
  * <pre>{@code
@@ -29,11 +30,23 @@ import java.util.regex.Pattern;
  * @param smpp   the SMPP accounts, by name
  * @param kannel the Kannel gateways, by name
  */
-public record ConnectorAccounts(List<SmppSettings> smpp, List<KannelSettings> kannel) {
+public record ConnectorAccounts(List<SmppSettings> smpp, List<KannelSettings> kannel,
+                                List<dev.herald.dispatcher.connector.http.JsonGatewaySettings> json) {
 
     /** @return no accounts */
     public static ConnectorAccounts none() {
-        return new ConnectorAccounts(List.of(), List.of());
+        return new ConnectorAccounts(List.of(), List.of(), List.of());
+    }
+
+    /** @return the JSON gateway of that name, if there is one */
+    public java.util.Optional<dev.herald.dispatcher.connector.http.JsonGatewaySettings> json(String name) {
+        return json.stream().filter(k -> k.name().equals(name)).findFirst();
+    }
+
+    /** @return whether an HTTP gateway (Kannel or JSON) of that name takes delivery-report callbacks */
+    public boolean takesCallbacks(String name) {
+        return kannel(name).map(k -> !k.callbackBase().isEmpty()).orElse(false)
+                || json(name).map(j -> !j.callbackBase().isEmpty()).orElse(false);
     }
 
     /** @return the Kannel gateway of that name, if there is one */
@@ -53,6 +66,7 @@ public record ConnectorAccounts(List<SmppSettings> smpp, List<KannelSettings> ka
     public static ConnectorAccounts fromConfig(Config root, String embeddedName, Function<String, String> env) {
         List<SmppSettings> out = new ArrayList<>();
         List<KannelSettings> kannels = new ArrayList<>();
+        List<dev.herald.dispatcher.connector.http.JsonGatewaySettings> jsons = new ArrayList<>();
         if (!root.hasPath("herald.connectors")) {
             return none();
         }
@@ -76,11 +90,13 @@ public record ConnectorAccounts(List<SmppSettings> smpp, List<KannelSettings> ka
                 out.add(SmppSettings.fromConfig(name, c, env));
             } else if ("kannel".equals(type)) {
                 kannels.add(KannelSettings.fromConfig(name, c, env));
+            } else if ("http-json".equals(type)) {
+                jsons.add(dev.herald.dispatcher.connector.http.JsonGatewaySettings.fromConfig(name, c, env));
             } else {
-                throw new IllegalArgumentException(at + ".type must be smpp or kannel, got "
+                throw new IllegalArgumentException(at + ".type must be smpp, kannel or http-json, got "
                         + (type == null ? "nothing" : "'" + type + "'"));
             }
         }
-        return new ConnectorAccounts(List.copyOf(out), List.copyOf(kannels));
+        return new ConnectorAccounts(List.copyOf(out), List.copyOf(kannels), List.copyOf(jsons));
     }
 }

@@ -7,6 +7,8 @@ import dev.herald.dispatcher.campaign.CampaignManager;
 import dev.herald.dispatcher.check.DataCheck;
 import dev.herald.dispatcher.connector.Connector;
 import dev.herald.dispatcher.connector.ConnectorRoutes;
+import dev.herald.dispatcher.connector.http.JsonGatewayConnector;
+import dev.herald.dispatcher.connector.http.JsonGatewaySettings;
 import dev.herald.dispatcher.connector.http.KannelConnector;
 import dev.herald.dispatcher.connector.http.KannelSettings;
 import dev.herald.dispatcher.connector.smpp.SmppConnector;
@@ -151,6 +153,19 @@ public final class HeraldService {
                             : ", delivery reports to " + gateway.callbackBase() + "/v1/receipts/" + gateway.name());
             routes.put(gateway.name(), new ConnectorRoutes.Route(
                     wrap.apply(stores.lastSends.observe(metrics.meter(kannel))), limiter));
+        }
+        for (JsonGatewaySettings gateway : conf.accounts().json()) {
+            RateLimiter limiter = gateway.rate() > 0
+                    ? new RateLimiter(RateLimit.of(gateway.rate(), (int) Math.max(1, Math.ceil(gateway.rate() / 10))),
+                    System::nanoTime)
+                    : null;
+            JsonGatewayConnector json = stores.own(JsonGatewayConnector.start(gateway, limiter, (campaignId, recipient) ->
+                    stores.callbackTokens.sign(gateway.name(), stores.campaignNumbers.numberOf(campaignId), recipient)));
+            LOG.info("connector {}: JSON gateway at {}, window {}{}", gateway.name(), gateway.url(), gateway.window(),
+                    gateway.callbackBase().isEmpty() ? ", no status callbacks"
+                            : ", status callbacks to " + gateway.callbackBase() + "/v1/receipts/" + gateway.name());
+            routes.put(gateway.name(), new ConnectorRoutes.Route(
+                    wrap.apply(stores.lastSends.observe(metrics.meter(json))), limiter));
         }
         return ConnectorRoutes.of(settings.connectorName(), routes);
     }

@@ -66,6 +66,7 @@ class OpenApiTest {
         all.addAll(ReviewRoutes.ENDPOINTS);
         all.addAll(UnsubscribeRoutes.ENDPOINTS);
         all.addAll(PreferenceRoutes.ENDPOINTS);
+        all.addAll(GatewayRoutes.ENDPOINTS);
         all.add(HttpApi.METRICS);
         return all;
     }
@@ -94,7 +95,7 @@ class OpenApiTest {
         try {
             for (Endpoint e : served()) {
                 String path = e.template().replace("{id}", "probe-1").replace("{name}", "probe")
-                        .replace("{phone}", "%2B447400100999").replace("{token}", "probe");
+                        .replace("{phone}", "%2B447400100999").replace("{token}", "probe").replace("{connector}", "probe");
                 // (a probe body {} is refused with a 4xx by every route that reads one: it is routed)
                 HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.port() + path))
                         .header("Authorization", "Bearer " + ADMIN).header("Content-Type", "application/json")
