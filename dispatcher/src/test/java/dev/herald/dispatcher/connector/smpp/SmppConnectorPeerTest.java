@@ -132,8 +132,10 @@ class SmppConnectorPeerTest {
                 Map<String, TreeMap<Integer, String>> byTo = new HashMap<>();
                 for (JsonNode t : taken) {
                     int seq = t.path("part").isNull() ? 1 : t.path("part").path("seq").asInt();
-                    String before = byTo.computeIfAbsent(t.path("to").asText(), k -> new TreeMap<>())
-                            .put(seq, t.path("text").asText());
+                    TreeMap<Integer, String> partsSoFar = byTo.computeIfAbsent(t.path("to").asText(), k -> new TreeMap<>());
+                    assertTrue(partsSoFar.isEmpty() || partsSoFar.lastKey() < seq,
+                            "parts of the message to " + t.path("to") + " reach the SMSC in order: " + seq + " after " + partsSoFar.keySet());
+                    String before = partsSoFar.put(seq, t.path("text").asText());
                     assertEquals(null, before, "part " + seq + " to " + t.path("to") + " taken twice");
                     assertEquals("ACME", t.path("from").asText());
                     assertEquals(5, t.path("sourceTon").asInt(), "alphanumeric sender");
