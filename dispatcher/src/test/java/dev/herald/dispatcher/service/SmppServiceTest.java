@@ -75,6 +75,40 @@ class SmppServiceTest {
                 Map.of("HERALD_API_KEY", ADMIN, "NODE_SMSC_PASSWORD", "secret"), new PrintWriter(new StringWriter(), true));
     }
 
+    @Test
+    void whenTheSmscDropsEveryConnectionMidWindowTheUnansweredBecomeUnknownAndNobodyIsSentTwice(@TempDir Path dir)
+            throws Exception {
+        try (NodeSmsc smsc = NodeSmsc.start(dir, "--drop-at", "400", "--down-ms", "800", "--window-delay-ms", "5")) {
+            service = start(copyData(template.resolve("data"), dir), smsc.port());
+            HttpResponse<String> created = ServiceTests.call(service.port(), "POST", "/v1/campaigns", ADMIN,
+                    "application/json", CAMPAIGN.formatted("drop").replace("\"marketing\"", "\"transactional\""));
+            assertEquals(201, created.statusCode(), created.body());
+            String id = json(created).path("id").asText();
+            JsonNode done;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            do {
+                Thread.sleep(200);
+                done = json(call(service.port(), "GET", "/v1/campaigns/" + id, ADMIN, null, null));
+            } while (!done.path("status").asText().equals("completed") && System.nanoTime() < deadline);
+            assertEquals("completed", done.path("status").asText(), done.toString());
+            JsonNode counts = done.path("counts");
+            long sent = counts.path("sent").asLong();
+            long unknown = counts.path("unknown").asLong();
+            assertTrue(unknown > 0, "the drop left sends unanswered: " + done);
+            assertTrue(unknown <= 80, "at most the window (2 binds x 40) unknown: " + done);
+            assertEquals(0, counts.path("failed").asLong(), done.toString());
+            List<JsonNode> taken = smsc.taken();
+            Map<String, Integer> perNumber = new HashMap<>();
+            taken.forEach(t -> perNumber.merge(t.path("to").asText(), 1, Integer::sum));
+            perNumber.forEach((n, k) -> assertEquals(1, k, "recipient " + n + " taken twice"));
+            assertTrue(taken.size() >= sent && taken.size() <= sent + unknown,
+                    "the SMSC took every sent one and at most the unknown ones besides: " + taken.size() + ", " + done);
+            String metrics = call(service.port(), "GET", "/metrics", ADMIN, null, null).body();
+            assertTrue(metrics.contains("herald_smpp_binds_made_total{connector=\"node\"} ")
+                    && !metrics.contains("herald_smpp_binds_made_total{connector=\"node\"} 2.0"), "bound again after the drop");
+        }
+    }
+
     private static final String CAMPAIGN = """
             {"name": "Spring sale %s", "channel": "sms", "category": "marketing", "sender": "acme", "connector": "node",
              "text": "Hi {{first_name}}, spring sale today!", "footer": "Reply STOP to opt out", "segment": "all"}""";
