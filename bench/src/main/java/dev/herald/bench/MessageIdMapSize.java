@@ -81,11 +81,12 @@ public final class MessageIdMapSize {
             }
         }
         System.out.printf(Locale.ROOT, "read back in %.1f s: %,d missing%n", (System.nanoTime() - t1) / 1e9, missing);
+        long size = map.size();
         map.close();
         try (Stream<Path> files = Files.walk(dir)) {
             files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         }
-        System.exit(missing == 0 && map.size() == entries ? 0 : 1);
+        System.exit(missing == 0 && size == entries ? 0 : 1);
     }
 
     private static long heapUsed() {
