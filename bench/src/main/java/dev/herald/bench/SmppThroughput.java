@@ -46,7 +46,7 @@ import java.util.regex.Pattern;
  * {@code --window} each, sends {@code --warmup} messages (not measured), then {@code --messages}
  * single-part GSM-7 messages keeping {@link SmppConnector#window()} sends in flight. It reads
  * {@code utime + stime} of both processes ({@code /proc/<pid>/stat}) before and after the
- * measured sends. With {@code --receipts} the connector asks for receipts ({@code registered_delivery 1})
+ * measured sends, and the context switches of their threads ({@code /proc/<pid>/task/<tid>/status}). With {@code --receipts} the connector asks for receipts ({@code registered_delivery 1})
  * and the measurement ends when the last receipt came, not the last answer; with
  * {@code --deliveries} each accepted id and receipt also goes through a real {@link Deliveries}
  * (message-id map and delivery ledger in the temporary directory), as in the service.
@@ -130,6 +130,8 @@ public final class SmppThroughput {
             long selfPid = ProcessHandle.current().pid();
             long heraldBefore = cpuTicks(selfPid);
             long nodeBefore = cpuTicks(nodePid);
+            long heraldSwitchesBefore = contextSwitches(selfPid);
+            long nodeSwitchesBefore = contextSwitches(nodePid);
             long t0 = System.nanoTime();
             answers.clear();
             run(c, warmup, messages, answers);
@@ -138,6 +140,8 @@ public final class SmppThroughput {
             long t1 = System.nanoTime();
             long heraldTicks = cpuTicks(selfPid) - heraldBefore;
             long nodeTicks = cpuTicks(nodePid) - nodeBefore;
+            long heraldSwitches = contextSwitches(selfPid) - heraldSwitchesBefore;
+            long nodeSwitches = contextSwitches(nodePid) - nodeSwitchesBefore;
             double seconds = (t1 - t0) / 1e9;
             double hz = 100.0; // USER_HZ on Linux
             long accepted = answers.getOrDefault("Accepted", new LongAdder()).sum();
@@ -150,6 +154,8 @@ public final class SmppThroughput {
             System.out.printf(Locale.ROOT, "CPU herald %.2f s (%.0f %% of one core, %.1f us/message), node %.2f s (%.0f %%, %.1f us/message)%n",
                     heraldTicks / hz, 100 * heraldTicks / hz / seconds, 1e6 * heraldTicks / hz / messages,
                     nodeTicks / hz, 100 * nodeTicks / hz / seconds, 1e6 * nodeTicks / hz / messages);
+            System.out.printf(Locale.ROOT, "context switches per message (threads alive at the end): herald %.1f, node %.1f%n",
+                    (double) heraldSwitches / messages, (double) nodeSwitches / messages);
             if (del != null) {
                 System.out.printf(Locale.ROOT, "deliveries: matched %d, held then matched %d, unmatched %d, held now %d%n",
                         del.matched(), del.heldThenMatched(), del.unmatched(), del.held());
@@ -178,7 +184,7 @@ public final class SmppThroughput {
         List<CompletableFuture<?>> tail = new ArrayList<>();
         for (int i = from; i < from + n; i++) {
             slots.acquire();
-            String to = "+4474" + String.format(Locale.ROOT, "%08d", i);
+            String to = "+4474" + (10_000_000 + i);
             OutboundMessage m = new OutboundMessage("bench", i, to, "ACME", TEXT, Encoding.GSM_7, 1, Priority.MARKETING, "sms");
             CompletableFuture<SendResult> f = c.send(m).toCompletableFuture();
             f.whenComplete((r, e) -> {
@@ -213,6 +219,25 @@ public final class SmppThroughput {
         String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
         // after the command: state is field 3; utime and stime are fields 14 and 15
         return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+    }
+
+    /** @return voluntary and involuntary context switches of the threads {@code pid} has now */
+    static long contextSwitches(long pid) throws IOException {
+        long n = 0;
+        try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+            for (Path t : (Iterable<Path>) tasks::iterator) {
+                try {
+                    for (String line : Files.readAllLines(t.resolve("status"))) {
+                        if (line.startsWith("voluntary_ctxt_switches:") || line.startsWith("nonvoluntary_ctxt_switches:")) {
+                            n += Long.parseLong(line.substring(line.indexOf(':') + 1).strip());
+                        }
+                    }
+                } catch (IOException e) {
+                    // the thread ended meanwhile
+                }
+            }
+        }
+        return n;
     }
 
     private static int listeningPort(Process node) throws IOException {
