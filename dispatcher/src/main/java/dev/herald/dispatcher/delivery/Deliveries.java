@@ -265,7 +265,8 @@ public final class Deliveries implements AutoCloseable {
             counter.increment(); // a confirmation sent to a reply: matched, nothing to keep
             return Match.MATCHED;
         }
-        if (campaignId.isEmpty() || !Files.isDirectory(campaigns.resolve(campaignId.get()))) {
+        if (campaignId.isEmpty() || (!ledgers.containsKey(campaignId.get())
+                && !Files.isDirectory(campaigns.resolve(campaignId.get())))) {
             unmatched(connector, r, "its campaign is not here");
             return Match.UNMATCHED;
         }

@@ -250,8 +250,22 @@ public final class DeliveryLedger implements AutoCloseable {
         if (s == null || s.isEmpty()) {
             return "-";
         }
-        String t = s.replaceAll("[\\s\\p{Cntrl}]+", "_");
-        return t.length() > 64 ? t.substring(0, 64) : t;
+        int n = Math.min(s.length(), 64);
+        StringBuilder b = null;
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (Character.isWhitespace(c) || Character.isISOControl(c)) {
+                if (b == null) {
+                    b = new StringBuilder(n).append(s, 0, i);
+                }
+                if (b.length() == 0 || b.charAt(b.length() - 1) != '_') {
+                    b.append('_');
+                }
+            } else if (b != null) {
+                b.append(c);
+            }
+        }
+        return b != null ? b.toString() : s.length() > 64 ? s.substring(0, 64) : s;
     }
 
     /** One line of the log. */
