@@ -95,9 +95,9 @@ public final class SmppThroughput {
         Deliveries del = d;
         PeerEvents events = new PeerEvents() {
             @Override
-            public void accepted(String connector, OutboundMessage m, List<String> keys) throws IOException {
+            public void accepted(String connector, OutboundMessage m, int part, int parts, String key) throws IOException {
                 if (del != null) {
-                    del.accepted(connector, m.campaignId(), m.recipientId(), keys);
+                    del.accepted(connector, m.campaignId(), m.recipientId(), part, parts, key);
                 }
             }
 
