@@ -52,12 +52,7 @@ class JsonGatewayServiceTest {
 
     @Test
     void messagesArePostedOnceThrottlingIsRetriedAndStatusCallbacksDeliver(@TempDir Path dir) throws Exception {
-        Path template = dir.resolve("template");
-        ServiceTests.buildDirectory(template, RECIPIENTS, AudienceSpec.defaults().withSeed(4));
-        Path data = ServiceTests.copyData(template.resolve("data"), dir);
-        MutableRoaringBitmap all = new MutableRoaringBitmap();
-        all.add(0L, RECIPIENTS);
-        SegmentStore.open(data).put("all", all, RECIPIENTS, 0);
+        Path data = ServiceTests.dataWithEveryone(dir, RECIPIENTS, 4);
 
         Map<String, Integer> taken = new ConcurrentHashMap<>();
         List<String> callbacks = new CopyOnWriteArrayList<>();
@@ -102,27 +97,17 @@ class JsonGatewayServiceTest {
         provider.start();
         int heraldPort = KannelPeer.freePort();
         try {
-            Config config = ConfigFactory.parseString("""
+            HeraldService service = ServiceTests.startService(data, """
                     herald.connectors.provider { type = http-json, url = "http://127.0.0.1:%d/messages",
                       authorization = "Bearer provider-key", id-field = message_id, window = 10,
                       callback-base = "http://127.0.0.1:%d" }
-                    """.formatted(provider.getAddress().getPort(), heraldPort)).withFallback(ConfigFactory.load()).resolve();
-            HeraldService service = HeraldService.start(data, config,
-                    ServiceSettings.fromConfig(config).withAddress("127.0.0.1", heraldPort), Map.of("HERALD_API_KEY", ADMIN),
-                    new PrintWriter(new StringWriter(), true));
+                    """.formatted(provider.getAddress().getPort(), heraldPort), heraldPort, Map.of("HERALD_API_KEY", ADMIN));
             try {
-                HttpResponse<String> created = call(heraldPort, "POST", "/v1/campaigns", ADMIN, "application/json", """
+                String id = ServiceTests.createCampaign(heraldPort, ADMIN, """
                         {"name": "Via provider", "channel": "sms", "category": "transactional", "sender": "acme",
                          "connector": "provider", "text": "Your code is {{first_name}}", "segment": "all"}""");
-                assertEquals(201, created.statusCode(), created.body());
-                String id = json(created).path("id").asText();
-                JsonNode done;
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-                do {
-                    Thread.sleep(200);
-                    done = json(call(heraldPort, "GET", "/v1/campaigns/" + id, ADMIN, null, null));
-                } while (!done.path("status").asText().equals("completed") && System.nanoTime() < deadline);
-                assertEquals("completed", done.path("status").asText(), done.toString());
+                JsonNode done = ServiceTests.awaitCompleted(heraldPort, ADMIN, id, 120);
                 long sent = done.path("counts").path("sent").asLong();
                 assertEquals(0, done.path("counts").path("failed").asLong() + done.path("counts").path("unknown").asLong(),
                         "throttled ones were sent again, not failed: " + done);

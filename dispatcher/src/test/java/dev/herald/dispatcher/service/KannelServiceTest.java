@@ -45,38 +45,23 @@ class KannelServiceTest {
     @Test
     void aCampaignThroughKannelIsDeliveredByDlrUrlAndAStopThroughGetUrlIsHonoured(@TempDir Path dir) throws Exception {
         KannelPeer.requireKannel();
-        Path template = dir.resolve("template");
-        ServiceTests.buildDirectory(template, RECIPIENTS, AudienceSpec.defaults().withSeed(9));
-        Path data = ServiceTests.copyData(template.resolve("data"), dir);
-        MutableRoaringBitmap all = new MutableRoaringBitmap();
-        all.add(0L, RECIPIENTS);
-        SegmentStore.open(data).put("all", all, RECIPIENTS, 0);
+        Path data = ServiceTests.dataWithEveryone(dir, RECIPIENTS, 9);
         int heraldPort = KannelPeer.freePort();
         String herald = "http://127.0.0.1:" + heraldPort;
         try (NodeSmsc smsc = NodeSmsc.start(dir, "--receipt-delay-ms", "20");
              KannelPeer kannel = KannelPeer.start(dir, smsc.port(), herald + "/v1/inbound/kannel/kannel?k=" + MO_SECRET
                      + "&from=%p&to=%P&text=%a")) {
-            Config config = ConfigFactory.parseString("""
+            HeraldService service = ServiceTests.startService(data, """
                     herald.connectors.kannel { type = kannel, sendsms-url = "%s", username = herald, password = secret,
                       window = 20, callback-base = "%s", mo-secret = "%s" }
                     herald.senders.profiles.acme { brand = "ACME", numbers = ["60601"] }
-                    """.formatted(kannel.sendsmsUrl(), herald, MO_SECRET)).withFallback(ConfigFactory.load()).resolve();
-            HeraldService service = HeraldService.start(data, config,
-                    ServiceSettings.fromConfig(config).withAddress("127.0.0.1", heraldPort), Map.of("HERALD_API_KEY", ADMIN),
-                    new PrintWriter(new StringWriter(), true));
+                    """.formatted(kannel.sendsmsUrl(), herald, MO_SECRET), heraldPort, Map.of("HERALD_API_KEY", ADMIN));
             try {
-                HttpResponse<String> created = call(heraldPort, "POST", "/v1/campaigns", ADMIN, "application/json", """
+                String id = ServiceTests.createCampaign(heraldPort, ADMIN, """
                         {"name": "Via Kannel", "channel": "sms", "category": "transactional", "sender": "acme",
                          "connector": "kannel", "text": "Your code is {{first_name}}", "segment": "all"}""");
-                assertEquals(201, created.statusCode(), created.body());
-                String id = json(created).path("id").asText();
-                JsonNode done;
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-                do {
-                    Thread.sleep(200);
-                    done = json(call(heraldPort, "GET", "/v1/campaigns/" + id, ADMIN, null, null));
-                } while (!done.path("status").asText().equals("completed") && System.nanoTime() < deadline);
-                assertEquals("completed", done.path("status").asText(), done.toString());
+                JsonNode done = ServiceTests.awaitCompleted(heraldPort, ADMIN, id, 120);
                 long sent = done.path("counts").path("sent").asLong();
                 assertTrue(sent > RECIPIENTS / 2, done.toString());
                 assertEquals(0, done.path("counts").path("unknown").asLong(), done.toString());

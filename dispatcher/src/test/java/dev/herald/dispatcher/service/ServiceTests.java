@@ -14,6 +14,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 
 /** What the tests that drive {@code herald serve} over real HTTP share. */
 final class ServiceTests {
@@ -43,6 +44,69 @@ final class ServiceTests {
             Thread.sleep(50);
         } while (System.nanoTime() < deadline);
         throw new AssertionError("campaign " + id + " never decided everyone: " + c);
+    }
+
+    /**
+     * Builds a synthetic directory of {@code recipients} (seed {@code seed}) in
+     * {@code dir/template}, copies it to {@code dir/data}, and stores the segment {@code all} (everyone).
+     *
+     * @return the data directory
+     */
+    static Path dataWithEveryone(Path dir, int recipients, long seed) throws Exception {
+        Path template = dir.resolve("template");
+        buildDirectory(template, recipients, dev.herald.dispatcher.demo.AudienceSpec.defaults().withSeed(seed));
+        Path data = copyData(template.resolve("data"), dir);
+        org.roaringbitmap.buffer.MutableRoaringBitmap all = new org.roaringbitmap.buffer.MutableRoaringBitmap();
+        all.add(0L, recipients);
+        dev.herald.dispatcher.segment.SegmentStore.open(data).put("all", all, recipients, 0);
+        return data;
+    }
+
+    /**
+     * Starts {@code herald serve} in this JVM on {@code data} with {@code hocon} over the defaults.
+     *
+     * @param port the port (0: any)
+     * @param env  the environment ({@code HERALD_API_KEY} and what the configuration names)
+     */
+    static HeraldService startService(Path data, String hocon, int port, Map<String, String> env) throws Exception {
+        com.typesafe.config.Config config = com.typesafe.config.ConfigFactory.parseString(hocon)
+                .withFallback(com.typesafe.config.ConfigFactory.load()).resolve();
+        return HeraldService.start(data, config, ServiceSettings.fromConfig(config).withAddress("127.0.0.1", port), env,
+                new java.io.PrintWriter(new java.io.StringWriter(), true));
+    }
+
+    /** Creates the campaign {@code body}, asserting 201; @return its id */
+    static String createCampaign(int port, String key, String body) throws Exception {
+        HttpResponse<String> created = call(port, "POST", "/v1/campaigns", key, "application/json", body);
+        assertEquals(201, created.statusCode(), created.body());
+        return json(created).path("id").asText();
+    }
+
+    /** Until campaign {@code id} is {@code completed} (asserted), at most {@code seconds}; @return its view */
+    static JsonNode awaitCompleted(int port, String key, String id, int seconds) throws Exception {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(seconds);
+        JsonNode c;
+        do {
+            Thread.sleep(200);
+            c = json(call(port, "GET", "/v1/campaigns/" + id, key, null, null));
+        } while (!c.path("status").asText().equals("completed") && System.nanoTime() < deadline);
+        assertEquals("completed", c.path("status").asText(), c.toString());
+        return c;
+    }
+
+    /** Until campaign {@code id}'s {@code delivery.delivered} reaches {@code atLeast}, at most {@code seconds}; @return it */
+    static long awaitDelivered(int port, String key, String id, long atLeast, int seconds) throws Exception {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(seconds);
+        long delivered;
+        do {
+            delivered = json(call(port, "GET", "/v1/campaigns/" + id, key, null, null)).path("delivery").path("delivered")
+                    .asLong();
+            if (delivered >= atLeast) {
+                return delivered;
+            }
+            Thread.sleep(100);
+        } while (System.nanoTime() < deadline);
+        return delivered;
     }
 
     static final ObjectMapper JSON = new ObjectMapper();

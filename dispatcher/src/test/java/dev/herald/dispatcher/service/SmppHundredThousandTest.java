@@ -40,27 +40,17 @@ class SmppHundredThousandTest {
     @Test
     void everyRecipientEndsWithOneFinalOutcomeAndEachSentOneReachedTheSmscOnceAndWasDelivered(@TempDir Path dir)
             throws Exception {
-        Path template = dir.resolve("template");
-        ServiceTests.buildDirectory(template, RECIPIENTS, AudienceSpec.defaults().withSeed(3));
-        Path data = ServiceTests.copyData(template.resolve("data"), dir);
-        MutableRoaringBitmap all = new MutableRoaringBitmap();
-        all.add(0L, RECIPIENTS);
-        SegmentStore.open(data).put("all", all, RECIPIENTS, 0);
+        Path data = ServiceTests.dataWithEveryone(dir, RECIPIENTS, 3);
         try (NodeSmsc smsc = NodeSmsc.start(dir, "--throttle-every", "97", "--receipt-delay-ms", "5")) {
-            Config config = ConfigFactory.parseString("""
+            HeraldService service = ServiceTests.startService(data, """
                     herald.connectors.node { type = smpp, host = 127.0.0.1, port = %d, system-id = herald,
                       password = secret, binds = 4, window = 50 }
-                    """.formatted(smsc.port())).withFallback(ConfigFactory.load()).resolve();
-            HeraldService service = HeraldService.start(data, config,
-                    ServiceSettings.fromConfig(config).withAddress("127.0.0.1", 0), Map.of("HERALD_API_KEY", ADMIN),
-                    new PrintWriter(new StringWriter(), true));
+                    """.formatted(smsc.port()), 0, Map.of("HERALD_API_KEY", ADMIN));
             try {
                 long t0 = System.nanoTime();
-                HttpResponse<String> created = call(service.port(), "POST", "/v1/campaigns", ADMIN, "application/json", """
+                String id = ServiceTests.createCampaign(service.port(), ADMIN, """
                         {"name": "Order updates", "channel": "sms", "category": "transactional", "sender": "acme",
                          "connector": "node", "text": "Your order ships today, {{first_name}}", "segment": "all"}""");
-                assertEquals(201, created.statusCode(), created.body());
-                String id = json(created).path("id").asText();
                 JsonNode done;
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(240);
                 do {

@@ -40,12 +40,7 @@ class SmppKillTest {
 
     @Test
     void aKilledServiceCarriesOnAndReceiptsForMessagesSentBeforeTheCrashStillMatch(@TempDir Path dir) throws Exception {
-        Path template = dir.resolve("template");
-        ServiceTests.buildDirectory(template, RECIPIENTS, AudienceSpec.defaults().withSeed(5));
-        Path data = ServiceTests.copyData(template.resolve("data"), dir);
-        MutableRoaringBitmap all = new MutableRoaringBitmap();
-        all.add(0L, RECIPIENTS);
-        SegmentStore.open(data).put("all", all, RECIPIENTS, 0);
+        Path data = ServiceTests.dataWithEveryone(dir, RECIPIENTS, 5);
         // receipts come 2 s after each answer: those of the last messages before the kill wait at the SMSC
         try (NodeSmsc smsc = NodeSmsc.start(dir, "--receipt-delay-ms", "2000", "--window-delay-ms", "2")) {
             Path config = dir.resolve("herald.conf");

@@ -12,17 +12,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.net.ConnectException;
 import java.net.http.HttpClient;
-import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -118,7 +114,8 @@ public final class JsonGatewayConnector implements Connector {
         inFlight.incrementAndGet();
         return http.sendAsync(b.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8)).handle((r, e) -> {
             inFlight.decrementAndGet();
-            SendResult result = e != null ? failure(m, e) : answer(m, r);
+            SendResult result = e != null
+                    ? HttpGateways.failure(settings.name(), LOG, m, e, settings.requestTimeout(), "http") : answer(m, r);
             if (result instanceof SendResult.Throttled t && limiter != null) {
                 limiter.onThrottled(System.nanoTime(), t.retryAfterNanos());
             }
@@ -136,7 +133,7 @@ public final class JsonGatewayConnector implements Connector {
                 id = j == null ? "" : j.path(settings.idField()).asText("");
             } catch (IOException e) {
                 LOG.warn("connector {}: the provider accepted recipient {} with an answer that is not JSON ('{}'): no id",
-                        settings.name(), m.recipientId(), clip(body));
+                        settings.name(), m.recipientId(), HttpGateways.clip(body));
             }
             return new SendResult.Accepted(id, System.currentTimeMillis());
         }
@@ -145,11 +142,11 @@ public final class JsonGatewayConnector implements Connector {
         }
         if (status >= 400 && status < 500) {
             LOG.warn("connector {}: the provider refused the message to recipient {} of campaign {} ({} '{}')",
-                    settings.name(), m.recipientId(), m.campaignId(), status, clip(body));
+                    settings.name(), m.recipientId(), m.campaignId(), status, HttpGateways.clip(body));
             return new SendResult.Failed("http-" + status);
         }
         LOG.warn("connector {}: the provider answered {} '{}' for recipient {}: sent again later", settings.name(), status,
-                clip(body), m.recipientId());
+                HttpGateways.clip(body), m.recipientId());
         return new SendResult.TransientFailure("http-" + status);
     }
 
@@ -172,44 +169,12 @@ public final class JsonGatewayConnector implements Connector {
         }
     }
 
-    private SendResult failure(OutboundMessage m, Throwable error) {
-        Throwable e = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-        if (e instanceof HttpConnectTimeoutException || e instanceof ConnectException) {
-            return new SendResult.TransientFailure("http-unreachable");
-        }
-        if (e instanceof HttpTimeoutException) {
-            LOG.warn("connector {}: no answer within {} for recipient {} of campaign {}: unconfirmed", settings.name(),
-                    settings.requestTimeout(), m.recipientId(), m.campaignId());
-            return new SendResult.Unconfirmed("timeout");
-        }
-        if (e instanceof IOException) {
-            LOG.warn("connector {}: connection lost while sending to recipient {} of campaign {}: unconfirmed ({})",
-                    settings.name(), m.recipientId(), m.campaignId(), e.toString());
-            return new SendResult.Unconfirmed("connection-lost");
-        }
-        LOG.error("connector {}: sending to recipient {} failed", settings.name(), m.recipientId(), e);
-        return new SendResult.Unconfirmed("error");
-    }
-
-    private static String clip(String s) {
-        String t = s.length() > 200 ? s.substring(0, 200) + "…" : s;
-        return t.replaceAll("[\\p{Cntrl}]", " ");
-    }
-
     /** Stops taking sends and waits (up to the request timeout and a second) for the unanswered. */
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        long end = System.nanoTime() + settings.requestTimeout().plusSeconds(1).toNanos();
-        while (inFlight.get() > 0 && System.nanoTime() < end) {
-            try {
-                Thread.sleep(10);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
+        HttpGateways.awaitIdle(inFlight, settings.requestTimeout());
     }
 }

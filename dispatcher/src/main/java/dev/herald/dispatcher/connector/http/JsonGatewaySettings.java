@@ -3,6 +3,7 @@ package dev.herald.dispatcher.connector.http;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigValue;
+import dev.herald.dispatcher.connector.ConnectorKeys;
 
 import java.net.URI;
 import java.time.Duration;
@@ -57,16 +58,7 @@ public record JsonGatewaySettings(String name, URI url, String authorization, St
      */
     public static JsonGatewaySettings fromConfig(String name, Config c, Function<String, String> env) {
         String at = "herald.connectors." + name + ".";
-        Set<String> unknown = new TreeSet<>();
-        for (Map.Entry<String, ConfigValue> e : c.root().entrySet()) {
-            if (!KEYS.contains(e.getKey())) {
-                unknown.add(e.getKey());
-            }
-        }
-        if (!unknown.isEmpty()) {
-            throw new IllegalArgumentException(at + unknown.iterator().next() + " is not a key of an http-json connector"
-                    + " (keys: " + new TreeSet<>(KEYS) + ")");
-        }
+        ConnectorKeys.refuseUnknown(c, at, KEYS, "an http-json connector");
         try {
             check(c.hasPath("url"), at + "url is missing");
             URI url;
@@ -75,15 +67,7 @@ public record JsonGatewaySettings(String name, URI url, String authorization, St
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(at + "url is not a URL: " + e.getMessage());
             }
-            String auth = "";
-            if (c.hasPath("authorization-env")) {
-                check(!c.hasPath("authorization"), at + "authorization and authorization-env: give one, not both");
-                String variable = c.getString("authorization-env");
-                auth = env.apply(variable);
-                check(auth != null, at + "authorization-env names the environment variable " + variable + ", which is not set");
-            } else if (c.hasPath("authorization")) {
-                auth = c.getString("authorization");
-            }
+            String auth = ConnectorKeys.secret(c, env, at, "authorization");
             return new JsonGatewaySettings(name, url, auth, c.hasPath("id-field") ? c.getString("id-field") : "id",
                     c.hasPath("window") ? c.getInt("window") : 20, c.hasPath("rate") ? c.getDouble("rate") : 0,
                     c.hasPath("callback-base") ? c.getString("callback-base").replaceAll("/+$", "") : "",

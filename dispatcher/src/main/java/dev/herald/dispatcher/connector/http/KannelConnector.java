@@ -7,19 +7,13 @@ import dev.herald.dispatcher.render.Encoding;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
-import java.net.ConnectException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
-import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -122,7 +116,9 @@ public final class KannelConnector implements Connector {
         return http.sendAsync(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8))
                 .handle((response, error) -> {
                     inFlight.decrementAndGet();
-                    return error != null ? failure(m, error) : answer(m, response, token);
+                    return error != null
+                            ? HttpGateways.failure(settings.name(), LOG, m, error, settings.requestTimeout(), "kannel")
+                            : answer(m, response, token);
                 });
     }
 
@@ -161,48 +157,24 @@ public final class KannelConnector implements Connector {
                 return new SendResult.Accepted(token != null ? token : "kannel", System.currentTimeMillis());
             }
             LOG.warn("connector {}: Kannel answered {} '{}' for recipient {}: taken as accepted", settings.name(), status,
-                    clip(body), m.recipientId());
+                    HttpGateways.clip(body), m.recipientId());
             return new SendResult.Accepted(token != null ? token : "kannel", System.currentTimeMillis());
         }
         if (status == 403) {
             if (forbiddenLogged.getAndIncrement() % 1_000 == 0) {
                 LOG.error("connector {}: Kannel refused the request (403 '{}'): check username, password and the sender;"
-                        + " every message is failed:kannel-forbidden until then", settings.name(), clip(body));
+                        + " every message is failed:kannel-forbidden until then", settings.name(), HttpGateways.clip(body));
             }
             return new SendResult.Failed("kannel-forbidden");
         }
         if (status == 400 || (status >= 401 && status < 500)) {
             LOG.warn("connector {}: Kannel refused the message to recipient {} of campaign {} ({} '{}')", settings.name(),
-                    m.recipientId(), m.campaignId(), status, clip(body));
+                    m.recipientId(), m.campaignId(), status, HttpGateways.clip(body));
             return new SendResult.Failed("kannel-bad-request");
         }
         LOG.warn("connector {}: Kannel answered {} '{}' for recipient {}: sent again later", settings.name(), status,
-                clip(body), m.recipientId());
+                HttpGateways.clip(body), m.recipientId());
         return new SendResult.TransientFailure("kannel-" + status);
-    }
-
-    private SendResult failure(OutboundMessage m, Throwable error) {
-        Throwable e = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-        if (e instanceof HttpConnectTimeoutException || e instanceof ConnectException) {
-            return new SendResult.TransientFailure("kannel-unreachable"); // no connection: nothing was sent
-        }
-        if (e instanceof HttpTimeoutException) {
-            LOG.warn("connector {}: no answer from Kannel within {} for recipient {} of campaign {}: unconfirmed",
-                    settings.name(), settings.requestTimeout(), m.recipientId(), m.campaignId());
-            return new SendResult.Unconfirmed("timeout");
-        }
-        if (e instanceof IOException) {
-            LOG.warn("connector {}: connection to Kannel lost while sending to recipient {} of campaign {}: unconfirmed ({})",
-                    settings.name(), m.recipientId(), m.campaignId(), e.toString());
-            return new SendResult.Unconfirmed("connection-lost");
-        }
-        LOG.error("connector {}: sending to recipient {} failed", settings.name(), m.recipientId(), e);
-        return new SendResult.Unconfirmed("error");
-    }
-
-    private static String clip(String s) {
-        String t = s.length() > 200 ? s.substring(0, 200) + "…" : s;
-        return t.replaceAll("[\\p{Cntrl}]", " ");
     }
 
     /** Stops taking sends and waits (up to the request timeout and a second) for the unanswered. */
@@ -211,14 +183,6 @@ public final class KannelConnector implements Connector {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        long end = System.nanoTime() + settings.requestTimeout().plus(Duration.ofSeconds(1)).toNanos();
-        while (inFlight.get() > 0 && System.nanoTime() < end) {
-            try {
-                Thread.sleep(10);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
+        HttpGateways.awaitIdle(inFlight, settings.requestTimeout());
     }
 }

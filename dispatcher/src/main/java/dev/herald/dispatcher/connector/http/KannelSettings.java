@@ -3,6 +3,7 @@ package dev.herald.dispatcher.connector.http;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigValue;
+import dev.herald.dispatcher.connector.ConnectorKeys;
 
 import java.net.URI;
 import java.time.Duration;
@@ -67,16 +68,7 @@ public record KannelSettings(String name, URI sendsms, String username, String p
      */
     public static KannelSettings fromConfig(String name, Config c, Function<String, String> env) {
         String at = "herald.connectors." + name + ".";
-        Set<String> unknown = new TreeSet<>();
-        for (Map.Entry<String, ConfigValue> e : c.root().entrySet()) {
-            if (!KEYS.contains(e.getKey())) {
-                unknown.add(e.getKey());
-            }
-        }
-        if (!unknown.isEmpty()) {
-            throw new IllegalArgumentException(at + unknown.iterator().next() + " is not a key of a Kannel connector (keys: "
-                    + new TreeSet<>(KEYS) + ")");
-        }
+        ConnectorKeys.refuseUnknown(c, at, KEYS, "a Kannel connector");
         try {
             check(c.hasPath("sendsms-url"), at + "sendsms-url is missing");
             URI url;
@@ -86,25 +78,14 @@ public record KannelSettings(String name, URI sendsms, String username, String p
                 throw new IllegalArgumentException(at + "sendsms-url is not a URL: " + e.getMessage());
             }
             return new KannelSettings(name, url, c.hasPath("username") ? c.getString("username") : "",
-                    secret(c, env, at, "password"), c.hasPath("smsc") ? c.getString("smsc") : "",
+                    ConnectorKeys.secret(c, env, at, "password"), c.hasPath("smsc") ? c.getString("smsc") : "",
                     c.hasPath("window") ? c.getInt("window") : 20, c.hasPath("rate") ? c.getDouble("rate") : 0,
                     c.hasPath("callback-base") ? c.getString("callback-base").replaceAll("/+$", "") : "",
-                    secret(c, env, at, "mo-secret"),
+                    ConnectorKeys.secret(c, env, at, "mo-secret"),
                     c.hasPath("request-timeout") ? c.getDuration("request-timeout") : Duration.ofSeconds(10));
         } catch (ConfigException e) {
             throw new IllegalArgumentException("configuration: " + at + e.getMessage().replaceFirst("^[^:]*: ", ""), e);
         }
-    }
-
-    private static String secret(Config c, Function<String, String> env, String at, String key) {
-        if (c.hasPath(key + "-env")) {
-            check(!c.hasPath(key), at + key + " and " + key + "-env: give one, not both");
-            String variable = c.getString(key + "-env");
-            String v = env.apply(variable);
-            check(v != null, at + key + "-env names the environment variable " + variable + ", which is not set");
-            return v;
-        }
-        return c.hasPath(key) ? c.getString(key) : "";
     }
 
     /** @return the settings without secrets, for logs */

@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValue;
+import dev.herald.dispatcher.connector.ConnectorKeys;
 
 import java.time.Duration;
 import java.util.Map;
@@ -120,16 +121,7 @@ public record SmppSettings(String name, String host, int port, String systemId, 
      */
     public static SmppSettings fromConfig(String name, Config c, Function<String, String> env) {
         String at = "herald.connectors." + name + ".";
-        Set<String> unknown = new TreeSet<>();
-        for (Map.Entry<String, ConfigValue> e : c.root().entrySet()) {
-            if (!KEYS.contains(e.getKey())) {
-                unknown.add(e.getKey());
-            }
-        }
-        if (!unknown.isEmpty()) {
-            throw new IllegalArgumentException(at + unknown.iterator().next() + " is not a key of an SMPP connector (keys: "
-                    + new TreeSet<>(KEYS) + ")");
-        }
+        ConnectorKeys.refuseUnknown(c, at, KEYS, "an SMPP connector");
         try {
             String password;
             if (c.hasPath("password-env")) {
