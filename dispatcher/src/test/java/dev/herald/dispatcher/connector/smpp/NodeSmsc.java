@@ -161,7 +161,10 @@ public final class NodeSmsc implements AutoCloseable {
     /** @return every submit_sm it took, in order */
     public List<JsonNode> taken() throws IOException {
         List<JsonNode> out = new ArrayList<>();
-        for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
+        String all = Files.readString(log, StandardCharsets.UTF_8);
+        // only whole lines: the SMSC may be writing the last one right now
+        int end = all.lastIndexOf('\n');
+        for (String line : (end < 0 ? "" : all.substring(0, end)).split("\n")) {
             if (!line.isBlank()) {
                 out.add(JSON.readTree(line));
             }
