@@ -30,6 +30,8 @@
 //   --drop-at N                     on the Nth submit_sm: take it (logged), answer nothing, cut every
 //                                   connection, refuse binds for --down-ms (default 500), then come back
 //   --window-delay-ms W             hold each submit_sm_resp W ms (a slow SMSC)
+//   --hang-at N                     the session that gets the Nth submit_sm stops answering submit_sm for good
+//                                   (it takes and logs them, and still answers enquire_link: a hung session)
 'use strict';
 
 const fs = require('fs');
@@ -53,6 +55,7 @@ const opt = {
   dropAt: int(args['drop-at'], 0),
   downMs: int(args['down-ms'], 500),
   windowDelayMs: int(args['window-delay-ms'], 0),
+  hangAt: int(args['hang-at'], 0),
 };
 
 const logFd = fs.openSync(opt.log, 'a');
@@ -132,6 +135,14 @@ function onSubmit(session, pdu) {
     for (const s of sessions) {
       s.destroy();
     }
+    return;
+  }
+  if (opt.hangAt > 0 && n === opt.hangAt) {
+    session.hung = true;
+    emit({ event: 'hung', at: n });
+  }
+  if (session.hung) {
+    take(session, pdu, newId()); // taken, never answered
     return;
   }
   if (opt.throttleEvery > 0 && n % opt.throttleEvery === 0) {

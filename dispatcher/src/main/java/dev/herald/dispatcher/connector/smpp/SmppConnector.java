@@ -327,11 +327,13 @@ public final class SmppConnector implements Connector {
         int npi = settings.sourceNpi() >= 0 ? settings.sourceNpi() : SmppStatus.sourceNpi(ton);
         String destination = m.to().startsWith("+") ? m.to().substring(1) : m.to();
         List<String> ids = new ArrayList<>(e.parts().size());
+        long sentAt = System.nanoTime();
         for (int part = 0; part < e.parts().size(); part++) {
             int tries = 0;
             while (true) {
                 try {
                     counters.submits.increment();
+                    sentAt = System.nanoTime();
                     OptionalParameter[] tlvs = e.payload() == null ? new OptionalParameter[0]
                             : new OptionalParameter[]{new OptionalParameter.Message_payload(e.payload())};
                     SubmitSmResult r = session.submitShortMessage(settings.serviceType(), TypeOfNumber.valueOf((byte) ton),
@@ -378,7 +380,7 @@ public final class SmppConnector implements Connector {
                 } catch (ResponseTimeoutException ex) {
                     LOG.warn("connector {}: no submit_sm_resp within {} for recipient {} of campaign {}: unconfirmed",
                             settings.name(), settings.responseTimeout(), m.recipientId(), m.campaignId());
-                    keeper.suspect(session);
+                    keeper.suspect(session, sentAt);
                     return new SendResult.Unconfirmed(part == 0 ? "timeout" : "partial-timeout");
                 } catch (InvalidResponseException ex) {
                     LOG.warn("connector {}: invalid submit_sm_resp for recipient {}: {}: unconfirmed", settings.name(),

@@ -125,14 +125,17 @@ final class SmppSession implements MessageReceiverListener {
     }
 
     /**
-     * A {@code submit_sm} on {@code s} went unanswered. If nothing at all was answered on it for a
-     * response timeout, the SMSC has stopped answering this session: it is closed at once (and
-     * bound again), so that no more sends go into it while jSMPP's idle {@code enquire_link} would
-     * take its time to notice; the requests already in it become unconfirmed as they time out.
+     * A {@code submit_sm} on {@code s}, written at {@code sentAtNanos}, went unanswered. If nothing
+     * was answered on the session since it was written, or for half a response timeout now, the
+     * SMSC has stopped answering this session: it is closed at once (and bound again), so that no
+     * more sends go into it while jSMPP's idle {@code enquire_link} would take its time to notice;
+     * the requests already in it become unconfirmed as they time out. One slow answer among
+     * others does not close it.
      */
-    void suspect(SMPPSession s) {
-        if (System.nanoTime() - lastAnswerNanos < settings.responseTimeout().toNanos()) {
-            return;
+    void suspect(SMPPSession s, long sentAtNanos) {
+        long now = System.nanoTime();
+        if (lastAnswerNanos >= sentAtNanos && now - lastAnswerNanos < settings.responseTimeout().toNanos() / 2) {
+            return; // answers came meanwhile, and lately: one slow answer, not a hung session
         }
         synchronized (lock) {
             if (session != s) {

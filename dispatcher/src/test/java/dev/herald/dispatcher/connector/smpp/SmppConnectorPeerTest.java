@@ -241,6 +241,39 @@ class SmppConnectorPeerTest {
     }
 
     @Test
+    void aSessionThatStopsAnsweringIsClosedAtItsFirstTimeoutSoOnlyItsWindowIsUnconfirmed() throws Exception {
+        // the session that takes the 100th submit_sm hangs: it takes every later one and answers none,
+        // though it still answers enquire_link
+        // (each answer 5 ms late, so the run spans several response timeouts: without closing the hung
+        // session, its senders would take new sends after each timeout and lose them too)
+        try (NodeSmsc smsc = NodeSmsc.start(dir, "--hang-at", "100", "--receipt-delay-ms", "5", "--window-delay-ms", "5")) {
+            SmppConnector c = SmppConnector.start(settings(smsc.port(), "binds = 2, window = 5, response-timeout = 1s,"
+                    + " reconnect-initial = 100ms, reconnect-max = 200ms"), null, new Recorder());
+            try {
+                assertTrue(c.awaitBound(10_000));
+                List<OutboundMessage> messages = new ArrayList<>();
+                for (int i = 0; i < 3_000; i++) {
+                    messages.add(message(i, number(i), "Hello " + i));
+                }
+                long t0 = System.nanoTime();
+                List<SendResult> results = sendAll(c, messages);
+                assertTrue(System.nanoTime() - t0 > TimeUnit.MILLISECONDS.toNanos(2_000), "the run spans response timeouts");
+                long unconfirmed = results.stream().filter(r -> r instanceof SendResult.Unconfirmed).count();
+                long accepted = results.stream().filter(r -> r instanceof SendResult.Accepted).count();
+                assertTrue(unconfirmed >= 1 && unconfirmed <= 5,
+                        "only what the hung session held (its window of 5) is unconfirmed: " + unconfirmed);
+                assertEquals(3_000, accepted + unconfirmed, "nothing else: " + results.stream()
+                        .filter(r -> !(r instanceof SendResult.Accepted) && !(r instanceof SendResult.Unconfirmed)).toList());
+                assertTrue(c.counters().binds.sum() >= 3, "the hung session was closed and bound again");
+                Set<String> takenTo = new HashSet<>();
+                smsc.taken().forEach(t -> assertTrue(takenTo.add(t.path("to").asText()), "taken twice: " + t));
+            } finally {
+                c.close();
+            }
+        }
+    }
+
+    @Test
     void repliesReceiptsForUnknownIdsAndGarbageAreHandledAndTheSessionCarriesOn() throws Exception {
         try (NodeSmsc smsc = NodeSmsc.start(dir)) {
             Recorder events = new Recorder();
