@@ -693,22 +693,14 @@ public final class Campaign {
      * Stops the run (if any) and closes the ledger once it has drained, on the blocking dispatcher
      * (the run's stream completes on the default one); the actor is gone.
      */
-    private static boolean isDone(CompletionStage<?> stage) {
-        try {
-            return stage.toCompletableFuture().isDone();
-        } catch (UnsupportedOperationException e) {
-            return false;
-        }
-    }
-
     private Behavior<Command> cleanUp() {
         if (run != null) {
             run.stop();
         }
         OutcomeLedger open = ledger;
         ActorRef<Done> passivated = passivateReplyTo;
-        if (isDone(runDone)) {
-            // no run to drain: closed here (this actor runs on the blocking dispatcher), before the
+        if (run == null) {
+            // no run to drain (its end was handled: runDone is complete): closed here (this actor runs on the blocking dispatcher), before the
             // manager sees it terminated, so an operator's next step (a resend) can open the ledger
             try {
                 settings.store().closeLedger(open);

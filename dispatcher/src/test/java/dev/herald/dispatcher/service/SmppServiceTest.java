@@ -1,8 +1,6 @@
 package dev.herald.dispatcher.service;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import dev.herald.dispatcher.connector.smpp.NodeSmsc;
 import dev.herald.dispatcher.demo.AudienceSpec;
 import dev.herald.dispatcher.segment.SegmentStore;
@@ -13,8 +11,6 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.roaringbitmap.buffer.MutableRoaringBitmap;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -60,19 +56,17 @@ class SmppServiceTest {
     }
 
     private HeraldService start(Path data, int smscPort) throws Exception {
-        Config config = ConfigFactory.parseString("""
-                herald.connectors.node { type = smpp, host = 127.0.0.1, port = %d, system-id = herald,
-                  password-env = NODE_SMSC_PASSWORD, binds = 2, window = 40, response-timeout = 5s }
-                herald.senders.profiles.acme { brand = "ACME", numbers = ["60601"] }
-                """.formatted(smscPort)).withFallback(ConfigFactory.load()).resolve();
         MutableRoaringBitmap all = new MutableRoaringBitmap();
         all.add(0L, RECIPIENTS);
         SegmentStore segments = SegmentStore.open(data);
         if (segments.get("all").isEmpty()) {
             segments.put("all", all, RECIPIENTS, 0);
         }
-        return HeraldService.start(data, config, ServiceSettings.fromConfig(config).withAddress("127.0.0.1", 0),
-                Map.of("HERALD_API_KEY", ADMIN, "NODE_SMSC_PASSWORD", "secret"), new PrintWriter(new StringWriter(), true));
+        return ServiceTests.startService(data, """
+                herald.connectors.node { type = smpp, host = 127.0.0.1, port = %d, system-id = herald,
+                  password-env = NODE_SMSC_PASSWORD, binds = 2, window = 40, response-timeout = 5s }
+                herald.senders.profiles.acme { brand = "ACME", numbers = ["60601"] }
+                """.formatted(smscPort), 0, Map.of("HERALD_API_KEY", ADMIN, "NODE_SMSC_PASSWORD", "secret"));
     }
 
     @Test
