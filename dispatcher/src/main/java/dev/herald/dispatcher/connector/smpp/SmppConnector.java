@@ -6,18 +6,12 @@ import dev.herald.dispatcher.connector.PeerEvents;
 import dev.herald.dispatcher.connector.SendResult;
 import dev.herald.throttle.RateLimiter;
 
-import org.jsmpp.InvalidResponseException;
-import org.jsmpp.PDUException;
-import org.jsmpp.bean.DataCodings;
-import org.jsmpp.bean.ESMClass;
-import org.jsmpp.bean.NumberingPlanIndicator;
+import org.jsmpp.PDUStringException;
 import org.jsmpp.bean.OptionalParameter;
-import org.jsmpp.bean.RegisteredDelivery;
-import org.jsmpp.bean.TypeOfNumber;
-import org.jsmpp.extra.NegativeResponseException;
-import org.jsmpp.extra.ResponseTimeoutException;
-import org.jsmpp.session.SMPPSession;
-import org.jsmpp.session.SubmitSmResult;
+import org.jsmpp.util.DefaultComposer;
+import org.jsmpp.util.DefaultDecomposer;
+import org.jsmpp.util.PDUComposer;
+import org.jsmpp.util.PDUDecomposer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,8 +20,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.Executors;
-import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -49,8 +43,9 @@ import java.util.concurrent.atomic.LongAdder;
  * a {@code bind_receiver} ({@link SmppSettings.BindMode}); each session is kept by a
  * {@link SmppSession} that binds it, checks it with {@code enquire_link} when idle, and binds it
  * again when it breaks, after a jittered exponential backoff so that many binds do not storm
- * the SMSC. A send waits in one queue shared by the binds until a bound transmitter with a free
- * window slot takes it; one that waits longer than {@link SmppSettings#responseTimeout()}
+ * the SMSC. A send goes out at once on a bound transmitter with a free window slot (the binds
+ * taken in turn), or waits in one queue shared by the binds until a slot frees or a bind comes
+ * up; one that waits longer than {@link SmppSettings#responseTimeout()}
  * because no bind is up is answered {@link SendResult.Throttled} (not sent: the campaign retries
  * it, and the shared rate limiter backs off).
  *
@@ -68,25 +63,34 @@ import java.util.concurrent.atomic.LongAdder;
  * {@link PeerEvents#receipt}, any other to {@link PeerEvents#reply}; each is acknowledged with
  * {@code deliver_sm_resp} only once that returned (see {@link SmppSession}).
  *
- * <p>Thread-safe. Threads: per session one keeper and jSMPP's reader and enquire-link threads;
- * per bind {@link SmppSettings#window()} senders (jSMPP's {@code submit_sm} blocks until its
- * answer); one housekeeping thread.
+ * <p><b>Asynchronous.</b> A {@code submit_sm} is written by its session's {@link SmppLink} and
+ * answered where its {@code submit_sm_resp} is read, matched by sequence number: the window is a
+ * count of slots, no thread waits for an answer, and a message crosses threads about once
+ * (jSMPP's own session blocks a thread per {@code submit_sm}; Herald uses jSMPP for the PDUs,
+ * not for the session). The next part of a concatenated message is written when the previous
+ * part is accepted, on the same session.
+ *
+ * <p>Thread-safe. Threads: per session one keeper and its link's reader, writer and delivery
+ * threads; one housekeeping thread (timeouts, {@code enquire_link}, sends waiting for a bind,
+ * a later part's retry).
  */
 public final class SmppConnector implements Connector {
 
     private static final Logger LOG = LoggerFactory.getLogger(SmppConnector.class);
-    /** How long a sender waits for a queued send or a bound session before looking again. */
+    /** Longest interval of the housekeeping (timeouts, idle checks, sends waiting for a bind). */
     private static final long POLL_MS = 100;
+    private static final PDUComposer COMPOSER = new DefaultComposer();
+    private static final PDUDecomposer DECOMPOSER = new DefaultDecomposer();
     /** Sends of a later part throttled or failed for now before the message is unconfirmed. */
     private static final int PART_RETRIES = 8;
 
     private final SmppSettings settings;
     private final RateLimiter limiter;
     private final PeerEvents events;
-    private final LinkedBlockingDeque<Pending> queue = new LinkedBlockingDeque<>();
+    private final ConcurrentLinkedDeque<Pending> queue = new ConcurrentLinkedDeque<>();
     private final List<SmppSession> transmitters = new ArrayList<>();
     private final List<SmppSession> sessions = new ArrayList<>();
-    private final List<Thread> senders = new ArrayList<>();
+    private final AtomicInteger turn = new AtomicInteger();
     private final ScheduledExecutorService housekeeping;
     private final AtomicInteger reference = new AtomicInteger(ThreadLocalRandom.current().nextInt(256));
     private final AtomicInteger inFlight = new AtomicInteger();
@@ -113,13 +117,23 @@ public final class SmppConnector implements Connector {
         public final LongAdder binds = new LongAdder();
     }
 
-    /** One send waiting for, or held by, a sender. */
+    /**
+     * One send, queued or going out. Once taken, one thread at a time works on it (the sender,
+     * then the reader that read an answer, or the housekeeping for a retry), each handing it on.
+     */
     private static final class Pending {
         final OutboundMessage message;
         final ShortMessages.Encoded encoded;
         final CompletableFuture<SendResult> answer = new CompletableFuture<>();
         final AtomicBoolean taken = new AtomicBoolean();
         final long queuedAtNanos = System.nanoTime();
+        final List<String> ids = new ArrayList<>(1);
+        /** The session whose window slot it holds, while going out. */
+        SmppSession session;
+        /** The part going out, from 0. */
+        int part;
+        /** Sends of the current part throttled or failed for now. */
+        int tries;
 
         Pending(OutboundMessage message, ShortMessages.Encoded encoded) {
             this.message = message;
@@ -135,7 +149,7 @@ public final class SmppConnector implements Connector {
     }
 
     /**
-     * Starts binding (in the background: this returns at once) and the senders.
+     * Starts binding (in the background: this returns at once) and the housekeeping.
      *
      * @param settings the account
      * @param limiter  the connector's shared token bucket, told of every throttling answer; or null
@@ -147,25 +161,18 @@ public final class SmppConnector implements Connector {
         for (int b = 0; b < settings.binds(); b++) {
             SmppSession tx;
             if (settings.bindMode() == SmppSettings.BindMode.TRANSCEIVER) {
-                tx = new SmppSession(settings, b, SmppSession.Role.TRANSCEIVER, c.events, c.counters);
+                tx = new SmppSession(settings, b, SmppSession.Role.TRANSCEIVER, c.events, c.counters, c::drain);
                 c.sessions.add(tx);
             } else {
-                tx = new SmppSession(settings, b, SmppSession.Role.TRANSMITTER, c.events, c.counters);
+                tx = new SmppSession(settings, b, SmppSession.Role.TRANSMITTER, c.events, c.counters, c::drain);
                 c.sessions.add(tx);
-                c.sessions.add(new SmppSession(settings, b, SmppSession.Role.RECEIVER, c.events, c.counters));
+                c.sessions.add(new SmppSession(settings, b, SmppSession.Role.RECEIVER, c.events, c.counters, () -> { }));
             }
             c.transmitters.add(tx);
-            for (int w = 0; w < settings.window(); w++) {
-                SmppSession bound = tx;
-                Thread t = new Thread(() -> c.sendLoop(bound), "herald-smpp-" + settings.name() + "-" + b + "-" + w);
-                t.setDaemon(true);
-                c.senders.add(t);
-            }
         }
         c.sessions.forEach(SmppSession::start);
-        c.senders.forEach(Thread::start);
         long every = Math.max(10, Math.min(POLL_MS, settings.responseTimeout().toMillis() / 4));
-        c.housekeeping.scheduleWithFixedDelay(c::expireUnbound, every, every, TimeUnit.MILLISECONDS);
+        c.housekeeping.scheduleWithFixedDelay(c::housekeep, every, every, TimeUnit.MILLISECONDS);
         return c;
     }
 
@@ -248,77 +255,74 @@ public final class SmppConnector implements Connector {
         }
         Pending p = new Pending(message, encoded);
         inFlight.incrementAndGet();
-        queue.offerLast(p);
+        if (!tryStart(p)) {
+            queue.offerLast(p);
+            drain(); // a slot may have freed, or a bind come up, since tryStart looked
+        }
         if (closing.get()) {
             answerQueued(); // close() may have drained the queue already
         }
         return p.answer;
     }
 
-    /** A sender: takes queued sends while its transmitter is bound, one at a time (one window slot). */
-    private void sendLoop(SmppSession tx) {
-        while (!Thread.currentThread().isInterrupted()) {
-            Pending p = null;
-            try {
-                if (closing.get()) {
-                    return; // close() answers what is still queued
-                }
-                SMPPSession session = tx.awaitBound(POLL_MS);
-                if (session == null) {
-                    if (closing.get() && queue.isEmpty()) {
-                        return;
-                    }
-                    continue;
-                }
-                p = queue.pollFirst(POLL_MS, TimeUnit.MILLISECONDS);
-                if (p == null) {
-                    continue;
-                }
+    /** @return whether {@code p} went out on a free window slot of a bound transmitter (the binds taken in turn) */
+    private boolean tryStart(Pending p) {
+        int n = transmitters.size();
+        int first = turn.getAndIncrement();
+        for (int i = 0; i < n; i++) {
+            SmppSession tx = transmitters.get(Math.floorMod(first + i, n));
+            if (tx.link() != null && tx.acquire()) {
                 if (!p.taken.compareAndSet(false, true)) {
-                    p = null;
-                    continue;
+                    tx.release();
+                    return true; // answered meanwhile (expired, closing)
                 }
-                SendResult r = submit(tx, session, p);
-                if (r == null) {
-                    // the session was not bound when the first part was tried: nothing went out
-                    p.taken.set(false);
-                    queue.offerFirst(p);
-                    p = null;
-                    if (closing.get()) {
-                        answerQueued();
-                    }
-                    continue;
+                if (startOn(tx, p)) {
+                    return true;
                 }
-                finish(p, r);
-            } catch (InterruptedException e) {
+                p.taken.set(false);
+                tx.release();
+            }
+        }
+        return false;
+    }
+
+    /** Sends queued sends while bound transmitters have free slots; called when a slot frees or a bind comes up. */
+    private void drain() {
+        while (!queue.isEmpty() && !closing.get()) {
+            Pending p = queue.pollFirst();
+            if (p == null) {
                 return;
-            } catch (RuntimeException e) {
-                // a bug must not leave a send unanswered (its campaign would wait for ever): it may have gone out
-                LOG.error("connector {}: sending failed unexpectedly; the message is unconfirmed", settings.name(), e);
-                if (p != null && !p.answer.isDone()) {
-                    finish(p, new SendResult.Unconfirmed("internal-error"));
-                }
+            }
+            if (p.taken.get()) {
+                continue; // answered while queued
+            }
+            if (!tryStart(p)) {
+                queue.offerFirst(p);
+                return;
             }
         }
     }
 
-    private void finish(Pending p, SendResult r) {
-        inFlight.decrementAndGet();
-        if (r instanceof SendResult.Throttled t && limiter != null) {
-            limiter.onThrottled(System.nanoTime(), t.retryAfterNanos());
-        }
-        if (r instanceof SendResult.Unconfirmed) {
-            counters.unconfirmed.increment();
-        }
-        p.answer.complete(r);
+    /**
+     * Writes the first part of taken {@code p} on {@code tx}, whose slot it holds.
+     *
+     * @return false if nothing was written: the link closed meanwhile
+     */
+    private boolean startOn(SmppSession tx, Pending p) {
+        p.session = tx;
+        p.part = 0;
+        p.tries = 0;
+        p.ids.clear();
+        SmppLink link = tx.link();
+        return link != null && submitPart(link, p);
     }
 
     /**
-     * Submits every part of {@code p}.
+     * Writes the current part of {@code p} on {@code link}; its answer continues in {@link #answered}.
      *
-     * @return the answer; null if nothing was written because the session was not bound
+     * @return false if the link is closed: nothing was written
      */
-    private SendResult submit(SmppSession keeper, SMPPSession session, Pending p) {
+    private boolean submitPart(SmppLink link, Pending p) {
         ShortMessages.Encoded e = p.encoded;
         OutboundMessage m = p.message;
         String from = settings.sourceAddress().isEmpty() ? m.from() : settings.sourceAddress();
@@ -326,81 +330,147 @@ public final class SmppConnector implements Connector {
         int ton = settings.sourceTon() >= 0 ? settings.sourceTon() : SmppStatus.sourceTon(from);
         int npi = settings.sourceNpi() >= 0 ? settings.sourceNpi() : SmppStatus.sourceNpi(ton);
         String destination = m.to().startsWith("+") ? m.to().substring(1) : m.to();
-        List<String> ids = new ArrayList<>(e.parts().size());
-        long sentAt = System.nanoTime();
-        for (int part = 0; part < e.parts().size(); part++) {
-            int tries = 0;
-            while (true) {
+        OptionalParameter[] tlvs = e.payload() == null ? new OptionalParameter[0]
+                : new OptionalParameter[]{new OptionalParameter.Message_payload(e.payload())};
+        int seq = link.nextSequence();
+        byte[] pdu;
+        try {
+            pdu = COMPOSER.submitSm(seq, settings.serviceType(), (byte) ton, (byte) npi, source, (byte) settings.destTon(),
+                    (byte) settings.destNpi(), destination, (byte) (e.udh() ? ShortMessages.UDHI : 0), (byte) 0, (byte) 0,
+                    null, null, (byte) (settings.receipts() ? 1 : 0), (byte) 0, (byte) e.dataCoding(), (byte) 0,
+                    e.parts().get(p.part), tlvs);
+        } catch (PDUStringException ex) {
+            LOG.warn("connector {}: message to recipient {} cannot be put in a PDU: {}", settings.name(), m.recipientId(),
+                    ex.getMessage());
+            finish(p, p.part == 0 ? new SendResult.Failed("invalid-pdu") : partial(p.part, "invalid-pdu"));
+            return true;
+        }
+        counters.submits.increment();
+        return link.request(seq, pdu, new SmppLink.Response() {
+            @Override
+            public void answered(int status, byte[] answer) {
+                SmppConnector.this.answered(link, p, status, answer);
+            }
+
+            @Override
+            public void failed(String reason, boolean written) {
+                SmppConnector.this.unanswered(p, reason, written);
+            }
+        });
+    }
+
+    /** The SMSC answered the current part of {@code p} (on the link's reader thread). */
+    private void answered(SmppLink link, Pending p, int status, byte[] answer) {
+        try {
+            OutboundMessage m = p.message;
+            if (status == 0) {
+                String id;
                 try {
-                    counters.submits.increment();
-                    sentAt = System.nanoTime();
-                    OptionalParameter[] tlvs = e.payload() == null ? new OptionalParameter[0]
-                            : new OptionalParameter[]{new OptionalParameter.Message_payload(e.payload())};
-                    SubmitSmResult r = session.submitShortMessage(settings.serviceType(), TypeOfNumber.valueOf((byte) ton),
-                            NumberingPlanIndicator.valueOf((byte) npi), source, TypeOfNumber.valueOf((byte) settings.destTon()),
-                            NumberingPlanIndicator.valueOf((byte) settings.destNpi()), destination,
-                            new ESMClass(e.udh() ? ShortMessages.UDHI : 0), (byte) 0, (byte) 0, null, null,
-                            new RegisteredDelivery(settings.receipts() ? 1 : 0), (byte) 0,
-                            DataCodings.newInstance(e.dataCoding()), (byte) 0, e.parts().get(part), tlvs);
-                    keeper.answered();
-                    String id = r.getMessageId();
-                    if (id == null || id.isBlank()) {
-                        // taken all the same: sent, but no receipt can find it
-                        LOG.warn("connector {}: submit_sm_resp without a message id for recipient {} of campaign {}",
-                                settings.name(), m.recipientId(), m.campaignId());
-                        id = "";
-                    }
-                    ids.add(id);
-                    counters.partsAccepted.increment();
-                    remember(m, part + 1, e.parts().size(), id);
-                    break;
-                } catch (NegativeResponseException ex) {
-                    keeper.answered();
-                    int status = ex.getCommandStatus();
-                    SmppStatus.Kind kind = SmppStatus.kind(status);
-                    if (part == 0) {
-                        return switch (kind) {
-                            case THROTTLED -> new SendResult.Throttled(-1);
-                            case PERMANENT -> new SendResult.Failed(SmppStatus.reason(status));
-                            case TRANSIENT -> new SendResult.TransientFailure(SmppStatus.reason(status));
-                        };
-                    }
-                    if (kind == SmppStatus.Kind.PERMANENT || ++tries > PART_RETRIES) {
-                        return partial(part, SmppStatus.reason(status));
-                    }
-                    if (kind == SmppStatus.Kind.THROTTLED && limiter != null) {
-                        limiter.onThrottled(System.nanoTime(), -1);
-                    }
-                    if (!sleep(Math.min(2_000, 50L << tries))) {
-                        return partial(part, "interrupted");
-                    }
-                    if (!session.getSessionState().isTransmittable()) {
-                        return partial(part, "connection-lost");
-                    }
-                } catch (ResponseTimeoutException ex) {
-                    LOG.warn("connector {}: no submit_sm_resp within {} for recipient {} of campaign {}: unconfirmed",
-                            settings.name(), settings.responseTimeout(), m.recipientId(), m.campaignId());
-                    keeper.suspect(session, sentAt);
-                    return new SendResult.Unconfirmed(part == 0 ? "timeout" : "partial-timeout");
-                } catch (InvalidResponseException ex) {
+                    id = DECOMPOSER.submitSmResp(answer).getMessageId();
+                } catch (PDUStringException | RuntimeException ex) {
                     LOG.warn("connector {}: invalid submit_sm_resp for recipient {}: {}: unconfirmed", settings.name(),
                             m.recipientId(), ex.getMessage());
-                    return new SendResult.Unconfirmed(part == 0 ? "invalid-response" : "partial-invalid-response");
-                } catch (PDUException ex) {
-                    LOG.warn("connector {}: message to recipient {} cannot be put in a PDU: {}", settings.name(),
-                            m.recipientId(), ex.getMessage());
-                    return part == 0 ? new SendResult.Failed("invalid-pdu") : partial(part, "invalid-pdu");
-                } catch (IOException ex) {
-                    if (part == 0 && SmppSession.notBound(ex)) {
-                        return null;
-                    }
-                    LOG.warn("connector {}: session {} lost while sending to recipient {} of campaign {}: unconfirmed ({})",
-                            settings.name(), keeper.label(), m.recipientId(), m.campaignId(), ex.getMessage());
-                    return new SendResult.Unconfirmed(part == 0 ? "connection-lost" : "partial-connection-lost");
+                    finish(p, new SendResult.Unconfirmed(p.part == 0 ? "invalid-response" : "partial-invalid-response"));
+                    return;
                 }
+                if (id == null || id.isBlank()) {
+                    // taken all the same: sent, but no receipt can find it
+                    LOG.warn("connector {}: submit_sm_resp without a message id for recipient {} of campaign {}",
+                            settings.name(), m.recipientId(), m.campaignId());
+                    id = "";
+                }
+                p.ids.add(id);
+                counters.partsAccepted.increment();
+                remember(m, p.part + 1, p.encoded.parts().size(), id);
+                if (p.part + 1 == p.encoded.parts().size()) {
+                    finish(p, new SendResult.Accepted(p.ids.get(0), System.currentTimeMillis(), List.copyOf(p.ids)));
+                    return;
+                }
+                p.part++;
+                p.tries = 0;
+                if (!submitPart(link, p)) {
+                    finish(p, partial(p.part, "connection-lost"));
+                }
+                return;
+            }
+            SmppStatus.Kind kind = SmppStatus.kind(status);
+            if (p.part == 0) {
+                finish(p, switch (kind) {
+                    case THROTTLED -> new SendResult.Throttled(-1);
+                    case PERMANENT -> new SendResult.Failed(SmppStatus.reason(status));
+                    case TRANSIENT -> new SendResult.TransientFailure(SmppStatus.reason(status));
+                });
+                return;
+            }
+            if (kind == SmppStatus.Kind.PERMANENT || ++p.tries > PART_RETRIES) {
+                finish(p, partial(p.part, SmppStatus.reason(status)));
+                return;
+            }
+            if (kind == SmppStatus.Kind.THROTTLED && limiter != null) {
+                limiter.onThrottled(System.nanoTime(), -1);
+            }
+            // a later part: the earlier ones are taken, so it goes again on the same session, after a backoff
+            try {
+                housekeeping.schedule(() -> {
+                    if (!link.isOpen() || !submitPart(link, p)) {
+                        finish(p, partial(p.part, "connection-lost"));
+                    }
+                }, Math.min(2_000, 50L << p.tries), TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException closed) {
+                finish(p, partial(p.part, "connector-closed"));
+            }
+        } catch (RuntimeException e) {
+            // a bug must not leave a send unanswered (its campaign would wait for ever): it may have gone out
+            LOG.error("connector {}: handling an answer failed unexpectedly; the message is unconfirmed", settings.name(), e);
+            finish(p, new SendResult.Unconfirmed("internal-error"));
+        }
+    }
+
+    /** No answer will come for the current part of {@code p}: it timed out, or its link closed. */
+    private void unanswered(Pending p, String reason, boolean written) {
+        OutboundMessage m = p.message;
+        if (!written && p.part == 0) {
+            // certainly not sent: it goes again, first in line, on whichever session is up
+            SmppSession tx = p.session;
+            p.session = null;
+            p.taken.set(false);
+            tx.release();
+            queue.offerFirst(p);
+            if (closing.get()) {
+                answerQueued();
+            } else {
+                drain();
+            }
+            return;
+        }
+        if ("timeout".equals(reason)) {
+            LOG.warn("connector {}: no submit_sm_resp within {} for recipient {} of campaign {}: unconfirmed",
+                    settings.name(), settings.responseTimeout(), m.recipientId(), m.campaignId());
+            finish(p, new SendResult.Unconfirmed(p.part == 0 ? "timeout" : "partial-timeout"));
+            return;
+        }
+        LOG.warn("connector {}: session {} lost while sending to recipient {} of campaign {}: unconfirmed ({})",
+                settings.name(), p.session.label(), m.recipientId(), m.campaignId(), reason);
+        finish(p, new SendResult.Unconfirmed(p.part == 0 ? "connection-lost" : "partial-connection-lost"));
+    }
+
+    private void finish(Pending p, SendResult r) {
+        SmppSession tx = p.session;
+        p.session = null;
+        inFlight.decrementAndGet();
+        if (r instanceof SendResult.Throttled t && limiter != null) {
+            limiter.onThrottled(System.nanoTime(), t.retryAfterNanos());
+        }
+        if (r instanceof SendResult.Unconfirmed) {
+            counters.unconfirmed.increment();
+        }
+        if (tx != null) {
+            tx.release();
+            if (!queue.isEmpty()) {
+                drain();
             }
         }
-        return new SendResult.Accepted(ids.get(0), System.currentTimeMillis(), ids);
+        p.answer.complete(r);
     }
 
     /** Hands an accepted part's id to the events (the message-id map), so that its receipt finds it. */
@@ -428,10 +498,22 @@ public final class SmppConnector implements Connector {
         return part == 0 ? new SendResult.TransientFailure(reason) : new SendResult.Unconfirmed("partial-" + reason);
     }
 
-    /** Answers sends that waited too long for a bound session: not sent, so throttled (retried later). */
-    private void expireUnbound() {
-        long limit = settings.responseTimeout().toNanos();
+    /** Times out unanswered requests, checks idle links, and answers sends that waited too long for a bind. */
+    private void housekeep() {
         long now = System.nanoTime();
+        for (SmppSession s : sessions) {
+            try {
+                s.expire(now);
+            } catch (RuntimeException e) {
+                LOG.error("connector {}: checking session {} failed", settings.name(), s.label(), e);
+            }
+        }
+        expireUnbound(now);
+    }
+
+    /** Answers sends that waited too long for a bound session: not sent, so throttled (retried later). */
+    private void expireUnbound(long now) {
+        long limit = settings.responseTimeout().toNanos();
         for (Pending p : queue) {
             if (now - p.queuedAtNanos < limit) {
                 break;
@@ -462,19 +544,16 @@ public final class SmppConnector implements Connector {
         if (!closing.compareAndSet(false, true)) {
             return;
         }
-        // senders take nothing more; those submitting finish (answered, or unconfirmed at the response timeout)
+        // nothing more goes out; what is with the SMSC is answered, or unconfirmed at the response timeout
         answerQueued();
         long end = System.nanoTime() + settings.responseTimeout().toNanos() + TimeUnit.SECONDS.toNanos(1);
-        for (Thread t : senders) {
-            try {
-                t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime())));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+        while (inFlight.get() > 0 && System.nanoTime() < end) {
+            answerQueued();
+            if (!sleep(5)) {
                 break;
             }
         }
         answerQueued();
-        senders.forEach(Thread::interrupt);
         housekeeping.shutdownNow();
         sessions.forEach(SmppSession::close);
         LOG.info("connector {}: closed", settings.name());

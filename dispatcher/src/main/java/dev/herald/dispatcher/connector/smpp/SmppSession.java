@@ -2,25 +2,16 @@ package dev.herald.dispatcher.connector.smpp;
 
 import dev.herald.dispatcher.connector.PeerEvents;
 
-import org.jsmpp.bean.AlertNotification;
 import org.jsmpp.bean.BindType;
-import org.jsmpp.bean.DataSm;
 import org.jsmpp.bean.DeliverSm;
-import org.jsmpp.bean.NumberingPlanIndicator;
 import org.jsmpp.bean.OptionalParameter;
-import org.jsmpp.bean.TypeOfNumber;
-import org.jsmpp.extra.ProcessRequestException;
-import org.jsmpp.session.BindParameter;
-import org.jsmpp.session.DataSmResult;
-import org.jsmpp.session.MessageReceiverListener;
-import org.jsmpp.session.SMPPSession;
-import org.jsmpp.session.Session;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One SMPP session of an account, kept bound: a keeper thread binds it, and binds it again after
@@ -29,9 +20,12 @@ import java.util.concurrent.ThreadLocalRandom;
  * {@link SmppSettings#reconnectInitial()} up to {@link SmppSettings#reconnectMax()}, and each wait
  * is drawn between half and all of it, so binds broken together do not come back together.
  *
+ * <p>Its bound connection is an {@link SmppLink}; a transmitter's window is a count of slots
+ * ({@link #acquire}, {@link #release}), not threads.
+ *
  * <p>It also takes the SMSC's {@code deliver_sm}: a receipt (esm_class message type 0x04, or a
  * {@code receipted_message_id}) goes to {@link PeerEvents#receipt}, any other message to
- * {@link PeerEvents#reply}. jSMPP answers {@code deliver_sm_resp} when this returns: OK once the
+ * {@link PeerEvents#reply}. The link answers {@code deliver_sm_resp} when this returns: OK once the
  * event was handed on (durable); a system error if storing it failed, so the SMSC sends it again.
  * A {@code deliver_sm} that cannot be read (receipt text without id or state, a coding Herald
  * cannot decode) is logged with what is wrong, counted, and acknowledged: sending it again would
@@ -39,7 +33,7 @@ import java.util.concurrent.ThreadLocalRandom;
  *
  * <p>Thread-safe.
  */
-final class SmppSession implements MessageReceiverListener {
+final class SmppSession implements SmppLink.Listener {
 
     private static final Logger LOG = LoggerFactory.getLogger(SmppSession.class);
     /** esm_class bits of the message type. */
@@ -48,8 +42,6 @@ final class SmppSession implements MessageReceiverListener {
     private static final int DELIVERY_RECEIPT = 0x04;
     /** {@code command_status} ESME_RSYSERR: the SMSC keeps the PDU and sends it again. */
     private static final int SYSTEM_ERROR = 0x08;
-    /** {@code command_status} ESME_RINVCMDID. */
-    private static final int INVALID_COMMAND = 0x03;
 
     /** What the session is bound as. */
     enum Role {
@@ -67,19 +59,25 @@ final class SmppSession implements MessageReceiverListener {
     private final Role role;
     private final PeerEvents events;
     private final SmppConnector.Counters counters;
+    private final Runnable onBound;
     private final Object lock = new Object();
     private final Thread keeper;
-    private SMPPSession session;
+    private final AtomicInteger slots = new AtomicInteger();
+    private volatile SmppLink link;
     private volatile boolean closed;
-    private volatile long lastAnswerNanos = System.nanoTime();
     private int failures;
 
-    SmppSession(SmppSettings settings, int bind, Role role, PeerEvents events, SmppConnector.Counters counters) {
+    /**
+     * @param onBound run (on the keeper thread) each time the session is bound, so that queued sends go out
+     */
+    SmppSession(SmppSettings settings, int bind, Role role, PeerEvents events, SmppConnector.Counters counters,
+                Runnable onBound) {
         this.settings = settings;
         this.bind = bind;
         this.role = role;
         this.events = events;
         this.counters = counters;
+        this.onBound = onBound;
         this.keeper = new Thread(this::keep, "herald-smpp-" + settings.name() + "-" + bind + "-" + role.name().toLowerCase()
                 + "-keeper");
         this.keeper.setDaemon(true);
@@ -95,71 +93,52 @@ final class SmppSession implements MessageReceiverListener {
     }
 
     boolean isBound() {
-        synchronized (lock) {
-            return session != null && session.getSessionState().isBound();
-        }
+        SmppLink l = link;
+        return l != null && l.isOpen();
     }
 
-    /**
-     * @param timeoutMillis how long to wait
-     * @return the bound session, or null if none within the time
-     * @throws InterruptedException if interrupted
-     */
-    SMPPSession awaitBound(long timeoutMillis) throws InterruptedException {
-        long end = System.currentTimeMillis() + timeoutMillis;
-        synchronized (lock) {
-            while (!closed && (session == null || !session.getSessionState().isBound())) {
-                long left = end - System.currentTimeMillis();
-                if (left <= 0) {
-                    return null;
-                }
-                lock.wait(left);
+    /** @return the bound link, or null */
+    SmppLink link() {
+        SmppLink l = link;
+        return l != null && l.isOpen() ? l : null;
+    }
+
+    /** @return whether a window slot was taken (fewer than {@link SmppSettings#window()} in use) */
+    boolean acquire() {
+        while (true) {
+            int n = slots.get();
+            if (n >= settings.window()) {
+                return false;
             }
-            return closed ? null : session;
-        }
-    }
-
-    /** The SMSC answered a request on this session (any status): it is alive. */
-    void answered() {
-        lastAnswerNanos = System.nanoTime();
-    }
-
-    /**
-     * A {@code submit_sm} on {@code s}, written at {@code sentAtNanos}, went unanswered. If nothing
-     * was answered on the session since it was written, or for half a response timeout now, the
-     * SMSC has stopped answering this session: it is closed at once (and bound again), so that no
-     * more sends go into it while jSMPP's idle {@code enquire_link} would take its time to notice;
-     * the requests already in it become unconfirmed as they time out. One slow answer among
-     * others does not close it.
-     */
-    void suspect(SMPPSession s, long sentAtNanos) {
-        long now = System.nanoTime();
-        if (lastAnswerNanos >= sentAtNanos && now - lastAnswerNanos < settings.responseTimeout().toNanos() / 2) {
-            return; // answers came meanwhile, and lately: one slow answer, not a hung session
-        }
-        synchronized (lock) {
-            if (session != s) {
-                return; // closed already
+            if (slots.compareAndSet(n, n + 1)) {
+                return true;
             }
         }
-        LOG.warn("session {}: nothing answered for {}; closing it to bind again", label(), settings.responseTimeout());
-        s.close();
     }
 
-    /**
-     * @param e an IOException from jSMPP's {@code submitShortMessage}
-     * @return whether it was thrown before anything was written because the session was not bound
-     *     (jSMPP's state check, whose message starts {@code Cannot})
-     */
-    static boolean notBound(IOException e) {
-        return e.getMessage() != null && e.getMessage().startsWith("Cannot ");
+    /** Gives a window slot back. */
+    void release() {
+        slots.decrementAndGet();
+    }
+
+    /** @return window slots in use */
+    int slotsInUse() {
+        return slots.get();
+    }
+
+    /** Checks the link's unanswered requests and idleness (see {@link SmppLink#expire}). */
+    void expire(long now) {
+        SmppLink l = link;
+        if (l != null) {
+            l.expire(now, settings.enquireLink().toNanos());
+        }
     }
 
     private void keep() {
         while (!closed) {
             boolean bound;
             synchronized (lock) {
-                bound = session != null && session.getSessionState().isBound();
+                bound = link != null && link.isOpen();
                 if (bound) {
                     try {
                         lock.wait(1_000);
@@ -194,67 +173,52 @@ final class SmppSession implements MessageReceiverListener {
     }
 
     private void bindOnce() {
-        SMPPSession s = new SMPPSession();
-        s.setTransactionTimer(settings.responseTimeout().toMillis());
-        s.setEnquireLinkTimer((int) Math.min(Integer.MAX_VALUE, settings.enquireLink().toMillis()));
-        s.setPduProcessorDegree(4);
-        s.setQueueCapacity(1_000);
-        s.setMessageReceiverListener(this);
-        s.addSessionStateListener((newState, oldState, source) -> {
-            if (!newState.isBound()) {
-                synchronized (lock) {
-                    if (session == source) {
-                        session = null;
-                        lost = true;
-                        if (!closed) {
-                            LOG.warn("session {}: {} (was {}); binding again", label(), newState, oldState);
-                        }
-                    }
-                    lock.notifyAll();
-                }
-            }
-        });
         try {
-            s.connectAndBind(settings.host(), settings.port(), new BindParameter(role.bindType, settings.systemId(),
-                    settings.password(), settings.systemType(), TypeOfNumber.UNKNOWN, NumberingPlanIndicator.UNKNOWN, null),
-                    settings.bindTimeout().toMillis());
+            SmppLink l = SmppLink.bind(settings, role.bindType, label(), this);
             synchronized (lock) {
                 if (closed) {
-                    s.unbindAndClose();
+                    l.close("closing");
                     return;
                 }
-                session = s;
+                link = l;
                 failures = 0;
-                lastAnswerNanos = System.nanoTime();
                 lock.notifyAll();
             }
             counters.binds.increment();
             LOG.info("session {}: bound to {}:{} as {}", label(), settings.host(), settings.port(), settings.systemId());
+            onBound.run();
         } catch (IOException | RuntimeException e) {
             failures++;
-            s.close();
             LOG.warn("session {}: bind to {}:{} failed (attempt {}): {}", label(), settings.host(), settings.port(), failures,
                     e.getMessage());
         }
     }
 
-    /** Unbinds (waiting for {@code unbind_resp} as jSMPP does) and stops binding again. */
+    @Override
+    public void closed(SmppLink l, String why) {
+        synchronized (lock) {
+            if (link == l) {
+                link = null;
+                lost = true;
+                if (!closed) {
+                    LOG.warn("session {}: {}; binding again", label(), why);
+                }
+            }
+            lock.notifyAll();
+        }
+    }
+
+    /** Unbinds (waiting up to a second for {@code unbind_resp}) and stops binding again. */
     void close() {
-        SMPPSession s;
+        SmppLink l;
         synchronized (lock) {
             closed = true;
-            s = session;
-            session = null;
+            l = link;
             lock.notifyAll();
         }
         keeper.interrupt();
-        if (s != null) {
-            try {
-                s.unbindAndClose();
-            } catch (RuntimeException e) {
-                LOG.debug("session {}: unbind: {}", label(), e.toString());
-                s.close();
-            }
+        if (l != null) {
+            l.unbind(1_000);
         }
         try {
             keeper.join(2_000);
@@ -264,7 +228,13 @@ final class SmppSession implements MessageReceiverListener {
     }
 
     @Override
-    public void onAcceptDeliverSm(DeliverSm d) throws ProcessRequestException {
+    public void unreadable(String why) {
+        counters.invalidDeliveries.increment();
+        LOG.warn("session {}: a deliver_sm cannot be read: {}; answered with an error", label(), why);
+    }
+
+    @Override
+    public int deliver(DeliverSm d) {
         OptionalParameter receipted = d.getOptionalParameter(OptionalParameter.Tag.RECEIPTED_MESSAGE_ID);
         boolean receipt = (d.getEsmClass() & MESSAGE_TYPE) == DELIVERY_RECEIPT || receipted != null;
         try {
@@ -272,6 +242,7 @@ final class SmppSession implements MessageReceiverListener {
                 PeerEvents.Receipt r = receipt(d, receipted);
                 counters.receipts.increment();
                 events.receipt(settings.name(), r);
+                return 0;
             } else {
                 byte[] body = d.getShortMessage();
                 OptionalParameter payload = d.getOptionalParameter(OptionalParameter.Tag.MESSAGE_PAYLOAD);
@@ -282,18 +253,20 @@ final class SmppSession implements MessageReceiverListener {
                         (d.getEsmClass() & ShortMessages.UDHI) != 0);
                 counters.replies.increment();
                 events.reply(settings.name(), new PeerEvents.Reply(d.getSourceAddr(), d.getDestAddress(), text));
+                return 0;
             }
         } catch (IllegalArgumentException e) {
             counters.invalidDeliveries.increment();
             LOG.warn("session {}: a deliver_sm ({}) from {} cannot be read, acknowledged and dropped: {}", label(),
                     receipt ? "receipt" : "message", d.getSourceAddr(), e.getMessage());
+            return 0;
         } catch (IOException e) {
             LOG.error("session {}: a deliver_sm could not be stored; refused so that the SMSC sends it again: {}", label(),
                     e.toString());
-            throw new ProcessRequestException("could not store: " + e.getMessage(), SYSTEM_ERROR);
+            return SYSTEM_ERROR;
         } catch (RuntimeException e) {
             LOG.error("session {}: handling a deliver_sm failed; refused so that the SMSC sends it again", label(), e);
-            throw new ProcessRequestException("failed: " + e, SYSTEM_ERROR);
+            return SYSTEM_ERROR;
         }
     }
 
@@ -332,16 +305,5 @@ final class SmppSession implements MessageReceiverListener {
     private static String cString(String s) {
         int nul = s.indexOf('\0');
         return nul >= 0 ? s.substring(0, nul) : s;
-    }
-
-    @Override
-    public void onAcceptAlertNotification(AlertNotification alertNotification) {
-        LOG.debug("session {}: alert_notification ignored", label());
-    }
-
-    @Override
-    public DataSmResult onAcceptDataSm(DataSm dataSm, Session source) throws ProcessRequestException {
-        LOG.warn("session {}: data_sm from the SMSC is not supported; refused", label());
-        throw new ProcessRequestException("data_sm is not supported", INVALID_COMMAND);
     }
 }
