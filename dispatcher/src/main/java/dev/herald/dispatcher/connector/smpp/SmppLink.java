@@ -26,7 +26,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -46,12 +46,17 @@ import java.util.concurrent.atomic.AtomicInteger;
  * }</pre>
  *
  * <p>Threads: a <b>reader</b> reads every PDU and completes the answered requests (their
- * {@link Response} runs on it: keep it short); a <b>writer</b> writes what is queued and flushes
- * once per batch, so a burst of requests is one system call, and nothing else blocks on the
- * socket; a <b>delivery</b> thread hands each {@code deliver_sm} to the listener in the order it
- * came and queues its {@code deliver_sm_resp} (storing it may take a disk write: the reader does
- * not wait for that). The link answers the SMSC's {@code enquire_link} and {@code unbind} itself,
- * a command it does not support with {@code generic_nack} ({@code ESME_RINVCMDID}).
+ * {@link Response} runs on it: keep it short), and hands delivery receipts to the listener (a
+ * receipt is matched in memory and appended to a log, without waiting for the disk); a
+ * <b>delivery</b> thread hands each other {@code deliver_sm} (a recipient's message, made durable
+ * before it is answered) to the listener in the order it came, so the reader never waits for a
+ * disk write. <b>Writes</b> are combined: whoever queues a PDU writes everything queued and
+ * flushes once, unless another thread is writing already, which then writes it too; a burst is
+ * one system call and no thread is woken to write. Since the window bounds what is unanswered,
+ * a write does not block unless the SMSC stops reading altogether; then its requests time out
+ * and the housekeeping closes the link, which ends the write. The link answers the SMSC's
+ * {@code enquire_link} and {@code unbind} itself, a command it does not support with
+ * {@code generic_nack} ({@code ESME_RINVCMDID}).
  *
  * <p><b>When it closes</b> (the SMSC closed it, unbound, sent a PDU whose length breaks the
  * framing, the socket failed, {@link #close} or {@link #unbind}): every unanswered request fails
@@ -124,7 +129,7 @@ final class SmppLink {
         }
     }
 
-    /** One PDU for the writer; {@code closeAfter}: close the link, for this reason, once it is written. */
+    /** One PDU to write; {@code closeAfter}: close the link, for this reason, once it is written. */
     private record Out(byte[] pdu, Request request, String closeAfter) {
     }
 
@@ -135,12 +140,12 @@ final class SmppLink {
     private final Listener listener;
     private final long responseTimeoutNanos;
     private final Map<Integer, Request> pending = new ConcurrentHashMap<>();
-    private final BlockingQueue<Out> writes = new LinkedBlockingQueue<>();
-    private final BlockingQueue<byte[]> deliveries = new ArrayBlockingQueue<>(DELIVERY_QUEUE);
+    private final ConcurrentLinkedQueue<Out> writes = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean writing = new AtomicBoolean();
+    private final BlockingQueue<Delivery> deliveries = new ArrayBlockingQueue<>(DELIVERY_QUEUE);
     private final AtomicInteger sequence = new AtomicInteger();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Thread reader;
-    private final Thread writer;
     private final Thread delivery;
     private volatile String closeReason;
     private volatile long lastReadNanos = System.nanoTime();
@@ -155,7 +160,6 @@ final class SmppLink {
         this.listener = listener;
         this.responseTimeoutNanos = responseTimeoutNanos;
         this.reader = daemon(this::readLoop, "herald-smpp-" + label + "-reader");
-        this.writer = daemon(this::writeLoop, "herald-smpp-" + label + "-writer");
         this.delivery = daemon(this::deliveryLoop, "herald-smpp-" + label + "-deliveries");
     }
 
@@ -208,7 +212,6 @@ final class SmppLink {
             }
             socket.setSoTimeout(0);
             link.reader.start();
-            link.writer.start();
             link.delivery.start();
             return link;
         } catch (IOException | RuntimeException e) {
@@ -250,10 +253,10 @@ final class SmppLink {
             return false;
         }
         pending.put(seq, r);
-        writes.add(new Out(pdu, r, null));
         if (closed.get() && pending.remove(seq, r)) {
             return false; // closed meanwhile, before failing what was pending: this one is not sent
         }
+        enqueue(new Out(pdu, r, null));
         return true;
     }
 
@@ -271,20 +274,25 @@ final class SmppLink {
         if (closed.get()) {
             return 0;
         }
-        int expired = 0;
+        List<Request> expired = new ArrayList<>();
         long newest = Long.MIN_VALUE;
         for (Request r : pending.values()) {
             if (now - r.sentAtNanos > responseTimeoutNanos && pending.remove(r.sequence, r) && r.done.compareAndSet(false, true)) {
-                expired++;
+                expired.add(r);
                 newest = Math.max(newest, r.sentAtNanos);
-                r.response.failed("timeout", true);
             }
         }
-        if (expired > 0) {
+        if (!expired.isEmpty()) {
             long answer = lastAnswerNanos;
             if (answer < newest || now - answer >= responseTimeoutNanos / 2) {
+                // closed before the timed-out requests are failed, so that their slots do not take new sends into it
                 close("nothing answered for " + TimeUnit.NANOSECONDS.toMillis(responseTimeoutNanos) + " ms");
-                return expired;
+            }
+            for (Request r : expired) {
+                r.response.failed("timeout", true);
+            }
+            if (closed.get()) {
+                return expired.size();
             }
         }
         if (now - lastReadNanos > idleNanos && enquiring.compareAndSet(false, true)) {
@@ -305,7 +313,7 @@ final class SmppLink {
                 enquiring.set(false);
             }
         }
-        return expired;
+        return expired.size();
     }
 
     /**
@@ -352,7 +360,6 @@ final class SmppLink {
         } catch (IOException e) {
             LOG.debug("link {}: close: {}", label, e.toString());
         }
-        writer.interrupt();
         delivery.interrupt();
         List<Request> left = new ArrayList<>(pending.values());
         left.sort((a, b) -> Long.compare(a.sentAtNanos, b.sentAtNanos));
@@ -370,33 +377,37 @@ final class SmppLink {
         return closeReason;
     }
 
-    private void writeLoop() {
-        List<Out> batch = new ArrayList<>(256);
-        try {
-            while (!closed.get()) {
-                batch.add(writes.take());
-                writes.drainTo(batch, 4_096);
-                for (Out o : batch) {
-                    if (o.request != null) {
-                        if (o.request.done.get()) {
+    /** Queues {@code o} and writes what is queued, unless another thread is writing (which then writes it). */
+    private void enqueue(Out o) {
+        writes.add(o);
+        while (!writes.isEmpty() && !closed.get() && writing.compareAndSet(false, true)) {
+            String closeAfter = null;
+            try {
+                Out next;
+                while ((next = writes.poll()) != null) {
+                    if (next.request != null) {
+                        if (next.request.done.get()) {
                             continue; // failed already (closing): not written
                         }
-                        o.request.written = true;
+                        next.request.written = true;
                     }
-                    out.write(o.pdu);
+                    out.write(next.pdu);
+                    if (next.closeAfter != null) {
+                        closeAfter = next.closeAfter;
+                        break;
+                    }
                 }
                 out.flush();
-                for (Out o : batch) {
-                    if (o.closeAfter != null) {
-                        close(o.closeAfter);
-                    }
-                }
-                batch.clear();
+            } catch (IOException e) {
+                closeAfter = "write failed: " + e.getMessage();
+            } finally {
+                writing.set(false);
             }
-        } catch (InterruptedException e) {
-            // closing
-        } catch (IOException e) {
-            close("write failed: " + e.getMessage());
+            if (closeAfter != null) {
+                close(closeAfter);
+                return;
+            }
+            // loop: something queued after the last poll, while this thread still held the writing flag
         }
     }
 
@@ -409,7 +420,7 @@ final class SmppLink {
             }
         } catch (FramingException e) {
             LOG.warn("link {}: {}; closing it (what follows cannot be read)", label, e.getMessage());
-            // a generic_nack, as SMPP asks; the writer closes the link once it is out
+            // a generic_nack, as SMPP asks; the link closes once it is written
             writeThenClose(COMPOSER.genericNack(SMPPConstant.STAT_ESME_RINVCMDLEN, 0), e.getMessage());
         } catch (EOFException e) {
             close("the SMSC closed the connection");
@@ -459,7 +470,22 @@ final class SmppLink {
         }
         switch (id) {
             case SMPPConstant.CID_DELIVER_SM -> {
-                if (!deliveries.offer(pdu)) {
+                DeliverSm d;
+                try {
+                    d = DECOMPOSER.deliverSm(pdu);
+                } catch (PDUStringException e) {
+                    listener.unreadable(e.getMessage());
+                    write(COMPOSER.deliverSmResp(e.getErrorCode(), seq, ""));
+                    return;
+                } catch (RuntimeException e) {
+                    // jSMPP's reading of a malformed body (a length beyond the PDU, a bad TLV)
+                    listener.unreadable(e.toString());
+                    write(COMPOSER.deliverSmResp(SMPPConstant.STAT_ESME_RSYSERR, seq, ""));
+                    return;
+                }
+                if (SmppSession.isReceipt(d)) {
+                    write(COMPOSER.deliverSmResp(listener.deliver(d), seq, ""));
+                } else if (!deliveries.offer(new Delivery(seq, d))) {
                     LOG.warn("link {}: {} deliver_sm waiting already; answered ESME_RMSGQFUL", label, DELIVERY_QUEUE);
                     write(COMPOSER.deliverSmResp(SMPPConstant.STAT_ESME_RMSGQFUL, seq, ""));
                 }
@@ -477,24 +503,15 @@ final class SmppLink {
         }
     }
 
+    /** A decoded {@code deliver_sm} waiting for the delivery thread. */
+    private record Delivery(int sequence, DeliverSm pdu) {
+    }
+
     private void deliveryLoop() {
         try {
             while (!closed.get()) {
-                byte[] pdu = deliveries.take();
-                int seq = sequence(pdu);
-                int status;
-                try {
-                    DeliverSm d = DECOMPOSER.deliverSm(pdu);
-                    status = listener.deliver(d);
-                } catch (PDUStringException e) {
-                    listener.unreadable(e.getMessage());
-                    status = e.getErrorCode();
-                } catch (RuntimeException e) {
-                    // jSMPP's reading of a malformed body (a length beyond the PDU, a bad TLV)
-                    listener.unreadable(e.toString());
-                    status = SMPPConstant.STAT_ESME_RSYSERR;
-                }
-                write(COMPOSER.deliverSmResp(status, seq, ""));
+                Delivery d = deliveries.take();
+                write(COMPOSER.deliverSmResp(listener.deliver(d.pdu), d.sequence, ""));
             }
         } catch (InterruptedException e) {
             // closing
@@ -503,14 +520,14 @@ final class SmppLink {
 
     private void write(byte[] pdu) {
         if (!closed.get()) {
-            writes.add(new Out(pdu, null, null));
+            enqueue(new Out(pdu, null, null));
         }
     }
 
-    /** Queues a last PDU; the writer closes the link once it is written (and {@code why} is the reason). */
+    /** Queues a last PDU; the link closes once it is written (and {@code why} is the reason). */
     private void writeThenClose(byte[] pdu, String why) {
         if (!closed.get()) {
-            writes.add(new Out(pdu, null, why));
+            enqueue(new Out(pdu, null, why));
         }
     }
 

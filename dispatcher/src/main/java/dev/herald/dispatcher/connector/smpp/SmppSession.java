@@ -233,10 +233,16 @@ final class SmppSession implements SmppLink.Listener {
         LOG.warn("session {}: a deliver_sm cannot be read: {}; answered with an error", label(), why);
     }
 
+    /** @return whether {@code d} is a delivery receipt: esm_class message type 0x04, or a {@code receipted_message_id} */
+    static boolean isReceipt(DeliverSm d) {
+        return (d.getEsmClass() & MESSAGE_TYPE) == DELIVERY_RECEIPT
+                || d.getOptionalParameter(OptionalParameter.Tag.RECEIPTED_MESSAGE_ID) != null;
+    }
+
     @Override
     public int deliver(DeliverSm d) {
         OptionalParameter receipted = d.getOptionalParameter(OptionalParameter.Tag.RECEIPTED_MESSAGE_ID);
-        boolean receipt = (d.getEsmClass() & MESSAGE_TYPE) == DELIVERY_RECEIPT || receipted != null;
+        boolean receipt = isReceipt(d);
         try {
             if (receipt) {
                 PeerEvents.Receipt r = receipt(d, receipted);
