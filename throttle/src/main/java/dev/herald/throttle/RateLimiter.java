@@ -30,11 +30,26 @@ import java.util.function.LongSupplier;
  * grows back additively, {@code recoveryPerSecond × rate} per second, to the configured rate,
  * which resets the backoff. {@link #effectiveRate} reports it (0 while paused).
  *
- * <p>Times are {@link System#nanoTime()}-style nanoseconds from the caller (tests inject a
- * clock); every {@code nowNanos} must come from the same time base as the constructor's clock,
- * and a time earlier than one already seen is treated as that time.
+ * <p><b>Within a shared bucket.</b> A bucket made {@linkplain #RateLimiter(RateLimit, RateLimiter)
+ * within} another (a campaign's own rate within its connector's bucket) grants only what both
+ * grant: a call takes its permits from this bucket and from the shared one, or from neither. It
+ * asks the shared one only once its own tokens are there, so a refusal by either takes nothing
+ * from either, and a transactional call records its wait in the shared bucket only when it
+ * really waits for the shared tokens. The wait returned is the longer of the two. Throttling
+ * answers go to the shared bucket, which every bucket within it then feels.
  *
- * <p>Thread-safe: every method is {@code synchronized} (about 20 ns uncontended).
+ * <pre>{@code
+ * RateLimiter campaign = new RateLimiter(RateLimit.of(100, 5), connectorLimiter); // ≤ 100/s and ≤ the connector's rate
+ * }</pre>
+ *
+ * <p>Times are {@link System#nanoTime()}-style nanoseconds from the caller (tests inject a
+ * clock); every {@code nowNanos} must come from the same time base as the constructor's clock
+ * (a bucket within another uses the other's clock), and a time earlier than one already seen is
+ * treated as that time.
+ *
+ * <p>Thread-safe: each bucket's state is guarded by its monitor (about 20 ns uncontended). A
+ * bucket within another holds its own lock while it takes the shared one's, never the other way
+ * round, so nesting cannot deadlock; a grant from both is atomic.
  */
 public final class RateLimiter {
 
@@ -42,6 +57,8 @@ public final class RateLimiter {
 
     private final RateLimit limit;
     private final LongSupplier clock;
+    /** The bucket this one is within, or null; immutable, so the lock order (this, then shared) has no cycle. */
+    private final RateLimiter shared;
     private final double burst;
     private final int reserve;
     private final double rate;
@@ -61,8 +78,25 @@ public final class RateLimiter {
      * @param clock nanosecond clock for the convenience overloads, e.g. {@code System::nanoTime}
      */
     public RateLimiter(RateLimit limit, LongSupplier clock) {
+        this(limit, clock, null);
+    }
+
+    /**
+     * Creates a full bucket within {@code shared}: every grant also takes its permits from
+     * {@code shared}, and waits for them as it does. Uses {@code shared}'s clock.
+     *
+     * @param limit  this bucket's own limit, e.g. a campaign's rate
+     * @param shared the bucket every grant must also come from, e.g. the connector's
+     * @throws IllegalArgumentException if {@code shared} is null
+     */
+    public RateLimiter(RateLimit limit, RateLimiter shared) {
+        this(limit, requireShared(shared).clock, shared);
+    }
+
+    private RateLimiter(RateLimit limit, LongSupplier clock, RateLimiter shared) {
         this.limit = limit;
         this.clock = clock;
+        this.shared = shared;
         this.burst = limit.burst();
         this.reserve = limit.reserveTokens();
         this.rate = limit.ratePerSecond();
@@ -74,18 +108,63 @@ public final class RateLimiter {
     }
 
     /**
+     * Takes {@code permits} tokens if this bucket (and the shared one it is within, if any) has
+     * them now; otherwise takes nothing.
+     *
      * @param priority who asks
-     * @param permits  messages, ≥ 1 and at most the burst (for marketing: burst − reserve)
+     * @param permits  messages, ≥ 1 and at most {@link #maxPermits(Priority)}
      * @param nowNanos the current time
      * @return 0 if granted, else the nanoseconds to wait before retrying (≥ 1)
      * @throws IllegalArgumentException if {@code permits} is out of range or {@code priority} null
      */
-    public synchronized long tryAcquire(Priority priority, int permits, long nowNanos) {
-        boolean marketing = priority == Priority.MARKETING;
-        if (priority == null || permits < 1 || permits > burst - (marketing ? reserve : 0)) {
-            throw new IllegalArgumentException("permits must be in [1, " + (int) (burst - (marketing ? reserve : 0))
-                    + "] for " + priority + ", got " + permits);
+    public long tryAcquire(Priority priority, int permits, long nowNanos) {
+        int max = priority == null ? 0 : maxPermits(priority);
+        if (priority == null || permits < 1 || permits > max) {
+            throw new IllegalArgumentException("permits must be in [1, " + max + "] for " + priority + ", got " + permits);
         }
+        return acquire(priority, permits, nowNanos);
+    }
+
+    /**
+     * @param priority who asks
+     * @return the most permits one {@link #tryAcquire} may ask for: the burst, less the
+     *     transactional reserve for marketing; within a shared bucket, the smaller of the two
+     * @throws NullPointerException if {@code priority} is null
+     */
+    public int maxPermits(Priority priority) {
+        int own = (int) (burst - (priority.equals(Priority.MARKETING) ? reserve : 0));
+        return shared == null ? own : Math.min(own, shared.maxPermits(priority));
+    }
+
+    /** Own tokens first, then the shared bucket's; the own ones are taken only once both granted. */
+    private synchronized long acquire(Priority priority, int permits, long nowNanos) {
+        long own = refusal(priority, permits, nowNanos, true);
+        if (own > 0) {
+            return shared == null ? own : Math.max(own, shared.peek(priority, permits, nowNanos));
+        }
+        if (shared != null) {
+            long wait = shared.acquire(priority, permits, nowNanos);
+            if (wait > 0) {
+                return wait;
+            }
+        }
+        tokens -= permits;
+        return 0;
+    }
+
+    /** What {@link #acquire} would answer now, taking and recording nothing. */
+    private synchronized long peek(Priority priority, int permits, long nowNanos) {
+        long own = refusal(priority, permits, nowNanos, false);
+        return shared == null ? own : Math.max(own, shared.peek(priority, permits, nowNanos));
+    }
+
+    /**
+     * This bucket alone: 0 if it could grant now (nothing taken), else the wait. A refused
+     * transactional call's wait holds marketing back only if {@code record}. The caller holds
+     * this bucket's lock.
+     */
+    private long refusal(Priority priority, int permits, long nowNanos, boolean record) {
+        boolean marketing = priority == Priority.MARKETING;
         long now = advance(nowNanos);
         if (now < pausedUntil) {
             return pausedUntil - now;
@@ -95,11 +174,10 @@ public final class RateLimiter {
         }
         double need = marketing ? permits + reserve : permits;
         if (tokens >= need) {
-            tokens -= permits;
             return 0;
         }
         long wait = Math.max(1, (long) Math.ceil((need - tokens) / effectiveRate * NANOS));
-        if (!marketing) {
+        if (!marketing && record) {
             transactionalWaitUntil = Math.max(transactionalWaitUntil, now + wait);
         }
         return wait;
@@ -111,12 +189,22 @@ public final class RateLimiter {
     }
 
     /**
-     * The connector reported throttling: pause, empty the bucket, lower the rate.
+     * The connector reported throttling: pause, empty the bucket, lower the rate. Within a shared
+     * bucket, that is done to the shared one (the peer's answer is about the connector); this
+     * bucket keeps its own tokens and rate.
      *
      * @param nowNanos         the current time
      * @param retryAfterNanos  the peer's Retry-After in nanoseconds, or a negative value if it gave none
      */
-    public synchronized void onThrottled(long nowNanos, long retryAfterNanos) {
+    public void onThrottled(long nowNanos, long retryAfterNanos) {
+        if (shared != null) {
+            shared.onThrottled(nowNanos, retryAfterNanos);
+            return;
+        }
+        throttled(nowNanos, retryAfterNanos);
+    }
+
+    private synchronized void throttled(long nowNanos, long retryAfterNanos) {
         long now = advance(nowNanos);
         consecutiveThrottles = Math.min(consecutiveThrottles + 1, 62);
         long backoff;
@@ -135,25 +223,41 @@ public final class RateLimiter {
 
     /**
      * @param nowNanos the current time
-     * @return the rate now granted, messages/s: 0 while paused, else between the floor and the configured rate
+     * @return the rate now granted, messages/s: 0 while paused, else between the floor and the
+     *     configured rate; within a shared bucket, the smaller of the two
      */
     public synchronized double effectiveRate(long nowNanos) {
         long now = advance(nowNanos);
-        return now < pausedUntil ? 0 : effectiveRate;
+        double own = now < pausedUntil ? 0 : effectiveRate;
+        return shared == null ? own : Math.min(own, shared.effectiveRate(nowNanos));
     }
 
     /**
      * @param nowNanos the current time
-     * @return the nanoseconds the connector stays paused, 0 if it is not
+     * @return the nanoseconds the connector stays paused, 0 if it is not; within a shared
+     *     bucket, the longer of the two
      */
     public synchronized long pausedFor(long nowNanos) {
         long now = advance(nowNanos);
-        return Math.max(0, pausedUntil - now);
+        long own = now < pausedUntil ? pausedUntil - now : 0; // never paused: MIN_VALUE - now would wrap
+        return shared == null ? own : Math.max(own, shared.pausedFor(nowNanos));
     }
 
-    /** @return the configured limit */
+    /** @return this bucket's configured limit (not the shared one's) */
     public RateLimit limit() {
         return limit;
+    }
+
+    /** @return the bucket this one is within, or null */
+    public RateLimiter shared() {
+        return shared;
+    }
+
+    private static RateLimiter requireShared(RateLimiter shared) {
+        if (shared == null) {
+            throw new IllegalArgumentException("a bucket within a shared one needs that shared bucket, got null");
+        }
+        return shared;
     }
 
     /** Accrues tokens (nothing while paused) and ramps the rate back up; returns the effective now. */

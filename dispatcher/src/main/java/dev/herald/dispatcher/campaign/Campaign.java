@@ -603,9 +603,12 @@ public final class Campaign {
 
     /**
      * The deps of this campaign's runs: the shared ones, or with the campaign's own token bucket at
-     * {@link CampaignRecord#tps()} (a burst of 50 ms of sending, at least 2, so that the scheduler's
-     * 10 ms tick does not lose tokens; no transactional reserve: the bucket is the campaign's alone).
-     * The bucket lives as long as this actor, so pausing does not reset it.
+     * {@link CampaignRecord#tps()} within the connector's shared bucket (if it has one): a send
+     * takes a token from both, so the campaign goes no faster than its tps nor than the
+     * connector's rate, and the connector's throttling answers slow it too. Its own bucket has a
+     * burst of 50 ms of sending, at least 2, so that the scheduler's 10 ms tick does not lose
+     * tokens, and no transactional reserve (it is the campaign's alone; the shared bucket keeps
+     * its reserve). The bucket lives as long as this actor, so pausing does not reset it.
      */
     private CampaignDeps runDeps() {
         CampaignDeps d = settings.deps().forConnector(record.connector());
@@ -617,9 +620,11 @@ public final class Campaign {
                     (int) Math.max(2, Math.ceil(record.tps() * 0.05)));
             dev.herald.throttle.RateLimit own = new dev.herald.throttle.RateLimit(base.ratePerSecond(), base.burst(), 0.0,
                     base.initialBackoff(), base.maxBackoff(), base.decreaseFactor(), base.recoveryPerSecond(), base.minRateShare());
+            dev.herald.throttle.RateLimiter limiter = d.rateLimiter() == null
+                    ? new dev.herald.throttle.RateLimiter(own, System::nanoTime)
+                    : new dev.herald.throttle.RateLimiter(own, d.rateLimiter());
             ownDeps = new CampaignDeps(d.directory(), d.suppression(), d.zones(), d.quietHours(), d.shards(), d.connector(),
-                    new dev.herald.throttle.RateLimiter(own, System::nanoTime), d.ledgerRoot(), d.clock(), d.askTimeout(),
-                    d.unsubscribeLinks(), d.routes());
+                    limiter, d.ledgerRoot(), d.clock(), d.askTimeout(), d.unsubscribeLinks(), d.routes());
         }
         return ownDeps;
     }

@@ -38,7 +38,8 @@ import org.roaringbitmap.buffer.ImmutableRoaringBitmap;
  * @param counts       outcome counts at the last status change (empty before the first run)
  * @param localTime    {@code HH:mm}: at its first start each recipient is deferred to the next such
  *                     time in their own zone (null: everyone at once)
- * @param tps          this campaign's own send rate, messages per second (null: only the connector's)
+ * @param tps          this campaign's own send rate, messages per second, combined with the connector's:
+ *                     a send needs a token of both (null: only the connector's)
  * @param connector    the connector it sends through, by name (null: the embedded default)
  */
 @JsonIgnoreProperties(ignoreUnknown = true)

@@ -8,10 +8,11 @@ import java.util.List;
 
 /**
  * The rate-limit step of the send stage: the connector's token bucket, shared by every campaign,
- * transactional before marketing. A group of waiting messages takes its permits (its messages'
- * segments) in one {@link RateLimiter#tryAcquire} call: as many messages as the bucket's burst
- * allows for the priority (marketing leaves the transactional reserve alone); the rest follow in
- * further groups.
+ * transactional before marketing (or a campaign's own bucket within it, when the campaign has its
+ * own tps: then a group takes its permits from both). A group of waiting messages takes its
+ * permits (its messages' segments) in one {@link RateLimiter#tryAcquire} call: as many messages
+ * as {@link RateLimiter#maxPermits} allows for the priority (marketing leaves the transactional
+ * reserve alone); the rest follow in further groups. Times are the limiter's clock.
  *
  * <pre>{@code
  * int n = RateLimitStep.groupSize(limiter, Priority.MARKETING, waiting);
@@ -27,14 +28,14 @@ public final class RateLimitStep {
     }
 
     /**
-     * @param limiter  the connector's bucket
+     * @param limiter  the connector's bucket, or a campaign's within it
      * @param priority the messages' priority
      * @param waiting  messages waiting, not empty
      * @return how many of the first waiting messages one acquisition may cover, ≥ 1 (a message
      *     longer than the burst still goes alone)
      */
     public static int groupSize(RateLimiter limiter, Priority priority, List<OutboundMessage> waiting) {
-        int maxPermits = (int) (limiter.limit().burst() - (priority == Priority.MARKETING ? limiter.limit().reserveTokens() : 0));
+        int maxPermits = limiter.maxPermits(priority);
         int permits = waiting.get(0).segments();
         int end = 1;
         while (end < waiting.size() && permits + waiting.get(end).segments() <= maxPermits) {
@@ -54,6 +55,6 @@ public final class RateLimitStep {
         for (OutboundMessage m : group) {
             permits += m.segments();
         }
-        return limiter.tryAcquire(priority, permits, System.nanoTime());
+        return limiter.tryAcquire(priority, permits);
     }
 }

@@ -8,6 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.herald.dispatcher.connector.Connector;
+import dev.herald.dispatcher.connector.ForwardingConnector;
+import dev.herald.dispatcher.connector.OutboundMessage;
+import dev.herald.dispatcher.connector.SendResult;
 import dev.herald.dispatcher.connector.SimulatedConnector;
 import dev.herald.dispatcher.connector.SimulatedConnectorOptions;
 import dev.herald.dispatcher.throttle.ThrottleShards;
@@ -21,6 +25,8 @@ import dev.herald.throttle.CapRule;
 import dev.herald.throttle.CapScope;
 import dev.herald.throttle.CapWindow;
 import dev.herald.throttle.FrequencyCaps;
+import dev.herald.throttle.RateLimit;
+import dev.herald.throttle.RateLimiter;
 import dev.herald.throttle.ReservationBatch;
 import dev.herald.throttle.SendLedger;
 import dev.herald.throttle.SendLedgerOptions;
@@ -37,6 +43,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
 
 import org.apache.pekko.Done;
@@ -83,12 +93,29 @@ class CampaignManagerTest {
         final ActorRef<CampaignManager.Command> manager;
 
         Node(Path dir, Clock clock, SimulatedConnectorOptions options, FrequencyCaps caps) throws IOException {
+            this(dir, clock, options, caps, null, null);
+        }
+
+        /**
+         * @param limiter the connector's shared token bucket, or null
+         * @param handed  counts the messages handed to the connector, or null
+         */
+        Node(Path dir, Clock clock, SimulatedConnectorOptions options, FrequencyCaps caps, RateLimiter limiter,
+             AtomicInteger handed) throws IOException {
             capLedger = SendLedger.open(dir.resolve("caps"), caps,
                     new SendLedgerOptions(SendLedgerOptions.Store.MMAP, 4, 1 << 16), name -> null);
             connector = SimulatedConnector.open(options);
             ThrottleShards shards = fx.shards(kit.system(), capLedger);
             store = new CampaignStore(dir.resolve("campaigns"));
-            CampaignDeps deps = fx.deps(shards, connector, dir.resolve("unused"), clock);
+            Connector sending = handed == null ? connector : new ForwardingConnector(connector) {
+                @Override
+                public CompletionStage<SendResult> send(OutboundMessage m) {
+                    handed.incrementAndGet();
+                    return delegate().send(m);
+                }
+            };
+            CampaignDeps deps = new CampaignDeps(fx.directory, fx.index, fx.zones, fx.policy, shards, sending, limiter,
+                    dir.resolve("unused"), clock, Duration.ofSeconds(10));
             manager = kit.spawn(CampaignManager.create(new Campaign.Settings(deps, store, Duration.ofMillis(50), 2,
                     Duration.ofMillis(50))));
         }
@@ -98,9 +125,14 @@ class CampaignManagerTest {
         }
 
         CampaignRecord create(String id, ImmutableRoaringBitmap audience, Instant expiresAt) {
+            return create(id, audience, expiresAt, null);
+        }
+
+        /** @param tps the campaign's own send rate, messages/s, or null */
+        CampaignRecord create(String id, ImmutableRoaringBitmap audience, Instant expiresAt, Double tps) {
             CampaignRecord r = CampaignRecord.create(id, "test " + id, CampaignFixture.CHANNEL, CampaignFixture.CATEGORY,
                     CampaignFixture.SENDER, "Hi {{first_name}}, spring sale!", "Reply STOP to opt out",
-                    audience.getLongCardinality(), NOW, null, expiresAt);
+                    audience.getLongCardinality(), NOW, null, expiresAt).withTps(tps);
             return ask(p -> new CampaignManager.Create(r, audience, p)).getValue();
         }
 
@@ -416,6 +448,71 @@ class CampaignManagerTest {
                     node.ask(p -> new CampaignManager.Get("c-none", p)).getError()).reason());
             assertEquals(CampaignRejection.Reason.NOT_FOUND, assertInstanceOf(CampaignRejection.class,
                     node.ask(p -> new CampaignManager.Pause("../etc", p)).getError()).reason());
+        }
+    }
+    @Test
+    void shouldPaceACampaignWhoseTpsIsAboveItsConnectorsRateToTheConnectorsRate(@TempDir Path dir) throws Exception {
+        // connector: 50/s, burst 10, 2 of them kept for transactional: 8 at once, then 8 per 160 ms
+        // campaign: 1,000/s, burst 50 — alone it would send 50 at once, then 160 per 160 ms
+        int sent = pace(dir, slice(37_000, 38_000), 1_000.0, 160, 5);
+        assertTrue(sent <= 8 + 5 * 8, "no faster than the connector's 50/s: " + sent);
+    }
+
+    @Test
+    void shouldPaceACampaignWhoseTpsIsBelowItsConnectorsRateToItsTps(@TempDir Path dir) throws Exception {
+        // campaign: 20/s, burst 2: 2 at once, then 2 per 100 ms; the connector alone would allow 8, then 5 per 100 ms
+        int sent = pace(dir, slice(38_000, 39_000), 20.0, 100, 5);
+        assertTrue(sent <= 2 + 5 * 2, "no faster than its own 20/s: " + sent);
+    }
+
+    /**
+     * Runs a campaign with {@code tps} on a connector whose shared bucket (50/s, burst 10) runs on
+     * a clock only this test moves: first held still, then moved {@code steps} times by
+     * {@code stepMs}, each time waiting for a further send. No timing is asserted: the buckets see
+     * only the test's clock, so what they may grant is exact; the send stage only has to ask
+     * again, which the test waits for (by counting the clock's reads).
+     *
+     * @return how many messages the connector got by the end
+     */
+    private static int pace(Path dir, ImmutableRoaringBitmap audience, double tps, long stepMs, int steps) throws Exception {
+        AtomicLong nanos = new AtomicLong(1_000_000_000_000L);
+        AtomicLong reads = new AtomicLong();
+        RateLimiter connectorBucket = new RateLimiter(RateLimit.of(50, 10), () -> {
+            reads.incrementAndGet();
+            return nanos.get();
+        });
+        int burst = tps > 50 ? 8 : (int) Math.max(2, Math.ceil(tps * 0.05));
+        AtomicInteger handed = new AtomicInteger();
+        try (Node node = new Node(dir, Clock.fixed(NOW, ZoneOffset.UTC), SimulatedConnectorOptions.defaults(dir.resolve("log")),
+                dailyCap(), connectorBucket, handed)) {
+            assertTrue(expected(audience).get("eligible").size() > burst + steps * 8, "enough to send");
+            node.create("c-tps", audience, null, tps);
+            awaitTrue(() -> handed.get() > 0, "the campaign sends its first burst");
+            long asked = reads.get();
+            awaitTrue(() -> reads.get() >= asked + 5 || handed.get() > burst, "the send stage asks the buckets again");
+            assertTrue(handed.get() <= burst, "the clock stood still: only the first burst, " + burst + ", got " + handed.get());
+            for (int i = 0; i < steps; i++) {
+                int before = handed.get();
+                nanos.addAndGet(stepMs * 1_000_000L);
+                awaitTrue(() -> handed.get() > before, "a send after the clock moved " + (i + 1) + " time(s)");
+            }
+            long last = reads.get();
+            awaitTrue(() -> reads.get() >= last + 5, "the send stage asks the buckets again");
+            int sent = handed.get();
+            System.out.printf("tps %.0f on a 50/s connector: %d sent after %d steps of %d ms%n", tps, sent, steps, stepMs);
+            assertEquals(CampaignStatus.CANCELLED, node.ask(p -> new CampaignManager.Cancel("c-tps", p)).getValue().status());
+            node.await("c-tps", CampaignManagerTest::settled, () -> { });
+            return sent;
+        }
+    }
+
+    private static void awaitTrue(BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                fail("waited " + WAIT + " for: " + what);
+            }
+            Thread.sleep(5);
         }
     }
 }

@@ -52,4 +52,18 @@ class RateLimitStepTest {
         long wait = RateLimitStep.tryAcquire(limiter, Priority.TRANSACTIONAL, group);
         assertTrue(wait > 0, "only 2 left: wait for 6 more at 10/s, got " + wait);
     }
+    @Test
+    void shouldCutAndTakeAGroupThatFitsBothACampaignsBucketAndItsConnectors() {
+        AtomicLong now = new AtomicLong(1_000_000_000L);
+        RateLimiter connector = new RateLimiter(RateLimit.of(10, 10), now::get); // marketing: 8 at once
+        RateLimiter campaign = new RateLimiter(new RateLimit(1_000, 50, 0, java.time.Duration.ofSeconds(1),
+                java.time.Duration.ofSeconds(60), 0.5, 0.1, 0.05), connector);
+        List<OutboundMessage> waiting = messages(20, 1, Priority.MARKETING);
+        assertEquals(8, RateLimitStep.groupSize(campaign, Priority.MARKETING, waiting), "the connector's 8, not the campaign's 50");
+        assertEquals(0, RateLimitStep.tryAcquire(campaign, Priority.MARKETING, waiting.subList(0, 8)));
+        assertEquals(100_000_000L, RateLimitStep.tryAcquire(campaign, Priority.MARKETING, waiting.subList(0, 1)),
+                "the connector's bucket is down to its reserve: 100 ms at 10/s, on the limiter's clock");
+        now.addAndGet(100_000_000L);
+        assertEquals(0, RateLimitStep.tryAcquire(campaign, Priority.MARKETING, waiting.subList(0, 1)));
+    }
 }
