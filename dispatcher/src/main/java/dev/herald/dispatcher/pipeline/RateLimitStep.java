@@ -46,7 +46,9 @@ public final class RateLimitStep {
     }
 
     /**
-     * Takes the group's permits if the bucket has them now.
+     * Takes the group's permits if the bucket has them now. A group of one message of more parts
+     * than the bucket can ever hold ({@link RateLimiter#maxPermits}) takes a full bucket: it
+     * could never have more, and must not wait for ever (its extra parts go over the rate once).
      *
      * @return 0 if taken, else the nanoseconds to wait before asking again (nothing taken)
      */
@@ -55,6 +57,6 @@ public final class RateLimitStep {
         for (OutboundMessage m : group) {
             permits += m.segments();
         }
-        return limiter.tryAcquire(priority, permits);
+        return limiter.tryAcquire(priority, Math.min(permits, limiter.maxPermits(priority)));
     }
 }

@@ -27,6 +27,8 @@ public final class Renderer {
     private final Footer footer;
     /** Recipient id → its {@code unsubscribe_url}; null when the template does not use it. */
     private final java.util.function.IntFunction<String> unsubscribeUrl;
+    /** The recipients' tracked links; null: each link is its URL. */
+    private final Template.LinkUrls links;
 
     /**
      * @param template the campaign's template
@@ -34,13 +36,25 @@ public final class Renderer {
      * @throws NullPointerException if {@code template} is null
      */
     public Renderer(Template template, Footer footer) {
-        this(template, footer, null);
+        this(template, footer, null, null);
     }
 
-    private Renderer(Template template, Footer footer, java.util.function.IntFunction<String> unsubscribeUrl) {
+    private Renderer(Template template, Footer footer, java.util.function.IntFunction<String> unsubscribeUrl,
+                     Template.LinkUrls links) {
         this.template = Objects.requireNonNull(template, "template");
         this.footer = footer;
         this.unsubscribeUrl = unsubscribeUrl;
+        this.links = links;
+    }
+
+    /**
+     * @param urls a recipient's tracked link for each of the template's links
+     * @return this renderer, putting each recipient's tracked links in its message when the
+     *     template has links (otherwise this renderer itself)
+     */
+    public Renderer withTrackedLinks(Template.LinkUrls urls) {
+        return template.links().isEmpty() ? this
+                : new Renderer(template, footer, unsubscribeUrl, Objects.requireNonNull(urls, "urls"));
     }
 
     /** The reserved field a recipient's unsubscribe link fills. */
@@ -52,8 +66,8 @@ public final class Renderer {
      *     template uses it (otherwise this renderer itself: no per-message cost)
      */
     public Renderer withUnsubscribeUrls(java.util.function.IntFunction<String> urls) {
-        return template.fields().contains(UNSUBSCRIBE_URL) ? new Renderer(template, footer, Objects.requireNonNull(urls, "urls"))
-                : this;
+        return template.fields().contains(UNSUBSCRIBE_URL)
+                ? new Renderer(template, footer, Objects.requireNonNull(urls, "urls"), links) : this;
     }
 
     /**
@@ -67,7 +81,7 @@ public final class Renderer {
             extra = withUrl(extra, unsubscribeUrl.apply(recipient.id()));
         }
         StringBuilder b = buffer();
-        template.renderTo(b, recipient, extra);
+        template.renderTo(b, recipient, extra, links);
         return finish(b);
     }
 
@@ -86,7 +100,7 @@ public final class Renderer {
             extra = withUrl(extra, unsubscribeUrl.apply(recipient.id()));
         }
         StringBuilder b = buffer();
-        template.renderTo(b, recipient, extra);
+        template.renderTo(b, recipient, extra, links);
         return finish(b);
     }
 

@@ -66,4 +66,16 @@ class RateLimitStepTest {
         now.addAndGet(100_000_000L);
         assertEquals(0, RateLimitStep.tryAcquire(campaign, Priority.MARKETING, waiting.subList(0, 1)));
     }
+
+    @Test
+    void aMessageOfMorePartsThanTheBucketHoldsTakesAFullBucketInsteadOfFailing() {
+        AtomicLong now = new AtomicLong(1_000_000_000L);
+        RateLimiter limiter = new RateLimiter(RateLimit.of(10, 10), now::get); // marketing: 8 at once
+        List<OutboundMessage> longOne = messages(1, 12, Priority.MARKETING);
+        assertEquals(1, RateLimitStep.groupSize(limiter, Priority.MARKETING, longOne));
+        assertEquals(0, RateLimitStep.tryAcquire(limiter, Priority.MARKETING, longOne), "goes with the 8 it can have");
+        assertTrue(RateLimitStep.tryAcquire(limiter, Priority.MARKETING, longOne) > 0, "the bucket is down to its reserve");
+        now.addAndGet(800_000_000L);
+        assertEquals(0, RateLimitStep.tryAcquire(limiter, Priority.MARKETING, longOne), "full again after 0.8 s at 10/s");
+    }
 }

@@ -88,4 +88,47 @@ class TemplateTest {
         assertEquals("recipient 8 has no value for field 'first_name' (position 3) and the placeholder has no fallback",
                 e.getMessage());
     }
+
+    private static String withLinks(Template t, Recipient r) {
+        return t.renderTo(new StringBuilder(), r, Map.of(), (id, link) -> "https://h.st/" + id + "-" + link).toString();
+    }
+
+    @Test
+    void trackedTemplatesTurnEveryHttpUrlAndEachPlacedLinkIntoARecipientsLink() {
+        Template t = Template.parse("Hi {{first_name}}: https://shop.example/sale?a=1&b=2. Again https://shop.example/sale?a=1&b=2,"
+                + " (see http://x.example/t) and {{link:https://y.example/z}}!", true);
+        assertEquals(List.of("https://shop.example/sale?a=1&b=2", "http://x.example/t", "https://y.example/z"), t.links());
+        assertEquals("Hi Ana: https://h.st/7-0. Again https://h.st/7-0, (see https://h.st/7-1) and https://h.st/7-2!",
+                withLinks(t, ANA), "sentence punctuation and an unmatched ')' stay outside the link; the same URL is one link");
+        assertEquals("Hi Ana: https://shop.example/sale?a=1&b=2. Again https://shop.example/sale?a=1&b=2, (see"
+                + " http://x.example/t) and https://y.example/z!", t.render(ANA, Map.of()), "without link URLs: the URLs");
+        assertEquals(Set.of("first_name"), t.fields(), "links are not directory fields");
+        assertEquals(List.of("first_name"), t.fieldNames());
+        t.validate(Set.of("first_name"));
+    }
+
+    @Test
+    void untrackedTemplatesKeepTextUrlsAndRenderPlacedLinksAsTheirUrl() {
+        Template t = Template.parse("Go https://a.example/x or {{ link: https://b.example/y }}", false);
+        assertEquals(List.of("https://b.example/y"), t.links());
+        assertEquals("Go https://a.example/x or https://b.example/y", t.render(ANA, Map.of()));
+        assertEquals("Go https://a.example/x or https://h.st/7-0", withLinks(t, ANA));
+        assertTrue(Template.parse("no links here", true).links().isEmpty());
+    }
+
+    @Test
+    void aLinkThatIsNotAnAbsoluteHttpUrlIsRefusedNamingIt() {
+        for (String bad : List.of("{{link:javascript:alert(1)}}", "{{link:ftp://f.example/x}}", "{{link:/relative}}",
+                "{{link:}}", "{{link:https://}}", "{{link:https://a b.example/}}")) {
+            TemplateException e = assertThrows(TemplateException.class, () -> Template.parse("x " + bad, false), bad);
+            assertTrue(e.getMessage().contains("position 2") && e.getMessage().contains("http"), e.getMessage());
+        }
+        TemplateException e = assertThrows(TemplateException.class,
+                () -> Template.parse("Click javascript:alert(document.cookie) now", true));
+        assertTrue(e.getMessage().contains("'javascript:alert(document.cookie)' at position 6"), e.getMessage());
+        assertThrows(TemplateException.class, () -> Template.parse("see data:text/html;base64,AAAA", true));
+        assertThrows(TemplateException.class, () -> Template.parse("{{link:https://x.example/" + "a".repeat(2_100) + "}}"));
+        // words that merely look like a scheme are text
+        assertEquals(List.of(), Template.parse("Your data: 5 GB left. Note: javascript: is a word here", true).links());
+    }
 }
