@@ -18,7 +18,9 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.Executors;
@@ -94,6 +96,8 @@ public final class SmppConnector implements Connector {
     private final ScheduledExecutorService housekeeping;
     private final AtomicInteger reference = new AtomicInteger(ThreadLocalRandom.current().nextInt(256));
     private final AtomicInteger inFlight = new AtomicInteger();
+    /** Later parts waiting in the housekeeping for their retry; close() answers those it drops. */
+    private final Set<Pending> retrying = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closing = new AtomicBoolean();
     private final Counters counters = new Counters();
 
@@ -410,14 +414,20 @@ public final class SmppConnector implements Connector {
                 limiter.onThrottled(System.nanoTime(), -1);
             }
             // a later part: the earlier ones are taken, so it goes again on the same session, after a backoff
+            retrying.add(p);
             try {
                 housekeeping.schedule(() -> {
+                    if (!retrying.remove(p)) {
+                        return; // answered by close()
+                    }
                     if (!link.isOpen() || !submitPart(link, p)) {
                         finish(p, partial(p.part, "connection-lost"));
                     }
                 }, Math.min(2_000, 50L << p.tries), TimeUnit.MILLISECONDS);
             } catch (java.util.concurrent.RejectedExecutionException closed) {
-                finish(p, partial(p.part, "connector-closed"));
+                if (retrying.remove(p)) {
+                    finish(p, partial(p.part, "connector-closed"));
+                }
             }
         } catch (RuntimeException e) {
             // a bug must not leave a send unanswered (its campaign would wait for ever): it may have gone out
@@ -555,6 +565,12 @@ public final class SmppConnector implements Connector {
         }
         answerQueued();
         housekeeping.shutdownNow();
+        // a later part whose retry the housekeeping will not run now: its earlier parts are taken
+        for (Pending p : retrying) {
+            if (retrying.remove(p)) {
+                finish(p, partial(p.part, "connector-closed"));
+            }
+        }
         sessions.forEach(SmppSession::close);
         LOG.info("connector {}: closed", settings.name());
     }
