@@ -98,6 +98,8 @@ public final class SmppConnector implements Connector {
     private final AtomicInteger inFlight = new AtomicInteger();
     /** Later parts waiting in the housekeeping for their retry; close() answers those it drops. */
     private final Set<Pending> retrying = ConcurrentHashMap.newKeySet();
+    /** Calls of {@link #drain} not yet served: the thread draining goes round again while there are any. */
+    private final AtomicInteger drainRequests = new AtomicInteger();
     private final AtomicBoolean closing = new AtomicBoolean();
     private final Counters counters = new Counters();
 
@@ -283,6 +285,7 @@ public final class SmppConnector implements Connector {
                 if (startOn(tx, p)) {
                     return true;
                 }
+                p.session = null; // its slot is given back here: a later finish must not give it back again
                 p.taken.set(false);
                 tx.release();
             }
@@ -290,8 +293,29 @@ public final class SmppConnector implements Connector {
         return false;
     }
 
-    /** Sends queued sends while bound transmitters have free slots; called when a slot frees or a bind comes up. */
+    /**
+     * Sends queued sends while bound transmitters have free slots; called when a slot frees or a
+     * bind comes up. One thread drains at a time and goes round again for each call made
+     * meanwhile, so a slot freed while the drain held a send out of the queue (to try it, and put
+     * it back) is not missed.
+     */
     private void drain() {
+        if (drainRequests.getAndIncrement() != 0) {
+            return; // the thread draining goes round again
+        }
+        int missed = 1;
+        do {
+            try {
+                drainOnce();
+            } catch (RuntimeException e) {
+                // the count must come back to 0, or no thread would ever drain again
+                LOG.error("connector {}: sending queued sends failed unexpectedly", settings.name(), e);
+            }
+            missed = drainRequests.addAndGet(-missed);
+        } while (missed != 0);
+    }
+
+    private void drainOnce() {
         while (!queue.isEmpty() && !closing.get()) {
             Pending p = queue.pollFirst();
             if (p == null) {
@@ -476,9 +500,7 @@ public final class SmppConnector implements Connector {
         }
         if (tx != null) {
             tx.release();
-            if (!queue.isEmpty()) {
-                drain();
-            }
+            drain(); // unconditionally: a drain may hold the only queued send out of the queue just now
         }
         p.answer.complete(r);
     }
