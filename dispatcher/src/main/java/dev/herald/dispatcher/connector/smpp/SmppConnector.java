@@ -72,7 +72,7 @@ import java.util.concurrent.atomic.LongAdder;
  * not for the session). The next part of a concatenated message is written when the previous
  * part is accepted, on the same session.
  *
- * <p>Thread-safe. Threads: per session one keeper and its link's reader, writer and delivery
+ * <p>Thread-safe. Threads: per session one keeper and its link's reader and delivery
  * threads; one housekeeping thread (timeouts, {@code enquire_link}, sends waiting for a bind,
  * a later part's retry).
  */
