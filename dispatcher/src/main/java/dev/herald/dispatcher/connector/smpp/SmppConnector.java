@@ -18,7 +18,9 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.Executors;
@@ -70,7 +72,7 @@ import java.util.concurrent.atomic.LongAdder;
  * not for the session). The next part of a concatenated message is written when the previous
  * part is accepted, on the same session.
  *
- * <p>Thread-safe. Threads: per session one keeper and its link's reader, writer and delivery
+ * <p>Thread-safe. Threads: per session one keeper and its link's reader and delivery
  * threads; one housekeeping thread (timeouts, {@code enquire_link}, sends waiting for a bind,
  * a later part's retry).
  */
@@ -94,6 +96,10 @@ public final class SmppConnector implements Connector {
     private final ScheduledExecutorService housekeeping;
     private final AtomicInteger reference = new AtomicInteger(ThreadLocalRandom.current().nextInt(256));
     private final AtomicInteger inFlight = new AtomicInteger();
+    /** Later parts waiting in the housekeeping for their retry; close() answers those it drops. */
+    private final Set<Pending> retrying = ConcurrentHashMap.newKeySet();
+    /** Calls of {@link #drain} not yet served: the thread draining goes round again while there are any. */
+    private final AtomicInteger drainRequests = new AtomicInteger();
     private final AtomicBoolean closing = new AtomicBoolean();
     private final Counters counters = new Counters();
 
@@ -279,6 +285,7 @@ public final class SmppConnector implements Connector {
                 if (startOn(tx, p)) {
                     return true;
                 }
+                p.session = null; // its slot is given back here: a later finish must not give it back again
                 p.taken.set(false);
                 tx.release();
             }
@@ -286,8 +293,29 @@ public final class SmppConnector implements Connector {
         return false;
     }
 
-    /** Sends queued sends while bound transmitters have free slots; called when a slot frees or a bind comes up. */
+    /**
+     * Sends queued sends while bound transmitters have free slots; called when a slot frees or a
+     * bind comes up. One thread drains at a time and goes round again for each call made
+     * meanwhile, so a slot freed while the drain held a send out of the queue (to try it, and put
+     * it back) is not missed.
+     */
     private void drain() {
+        if (drainRequests.getAndIncrement() != 0) {
+            return; // the thread draining goes round again
+        }
+        int missed = 1;
+        do {
+            try {
+                drainOnce();
+            } catch (RuntimeException e) {
+                // the count must come back to 0, or no thread would ever drain again
+                LOG.error("connector {}: sending queued sends failed unexpectedly", settings.name(), e);
+            }
+            missed = drainRequests.addAndGet(-missed);
+        } while (missed != 0);
+    }
+
+    private void drainOnce() {
         while (!queue.isEmpty() && !closing.get()) {
             Pending p = queue.pollFirst();
             if (p == null) {
@@ -410,14 +438,20 @@ public final class SmppConnector implements Connector {
                 limiter.onThrottled(System.nanoTime(), -1);
             }
             // a later part: the earlier ones are taken, so it goes again on the same session, after a backoff
+            retrying.add(p);
             try {
                 housekeeping.schedule(() -> {
+                    if (!retrying.remove(p)) {
+                        return; // answered by close()
+                    }
                     if (!link.isOpen() || !submitPart(link, p)) {
                         finish(p, partial(p.part, "connection-lost"));
                     }
                 }, Math.min(2_000, 50L << p.tries), TimeUnit.MILLISECONDS);
             } catch (java.util.concurrent.RejectedExecutionException closed) {
-                finish(p, partial(p.part, "connector-closed"));
+                if (retrying.remove(p)) {
+                    finish(p, partial(p.part, "connector-closed"));
+                }
             }
         } catch (RuntimeException e) {
             // a bug must not leave a send unanswered (its campaign would wait for ever): it may have gone out
@@ -466,9 +500,7 @@ public final class SmppConnector implements Connector {
         }
         if (tx != null) {
             tx.release();
-            if (!queue.isEmpty()) {
-                drain();
-            }
+            drain(); // unconditionally: a drain may hold the only queued send out of the queue just now
         }
         p.answer.complete(r);
     }
@@ -555,6 +587,12 @@ public final class SmppConnector implements Connector {
         }
         answerQueued();
         housekeeping.shutdownNow();
+        // a later part whose retry the housekeeping will not run now: its earlier parts are taken
+        for (Pending p : retrying) {
+            if (retrying.remove(p)) {
+                finish(p, partial(p.part, "connector-closed"));
+            }
+        }
         sessions.forEach(SmppSession::close);
         LOG.info("connector {}: closed", settings.name());
     }

@@ -401,10 +401,16 @@ final class SmppLink {
             } catch (IOException e) {
                 closeAfter = "write failed: " + e.getMessage();
             } finally {
-                writing.set(false);
+                try {
+                    if (closeAfter != null) {
+                        // closed while this thread still writes: no other thread writes after the last PDU
+                        close(closeAfter);
+                    }
+                } finally {
+                    writing.set(false);
+                }
             }
             if (closeAfter != null) {
-                close(closeAfter);
                 return;
             }
             // loop: something queued after the last poll, while this thread still held the writing flag
