@@ -132,6 +132,8 @@ public final class SmppConnector implements Connector {
         final ShortMessages.Encoded encoded;
         final CompletableFuture<SendResult> answer = new CompletableFuture<>();
         final AtomicBoolean taken = new AtomicBoolean();
+        /** Set once it is answered: a second answer (a bug's catch-all after a first) changes nothing. */
+        final AtomicBoolean finished = new AtomicBoolean();
         final long queuedAtNanos = System.nanoTime();
         final List<String> ids = new ArrayList<>(1);
         /** The session whose window slot it holds, while going out. */
@@ -489,6 +491,11 @@ public final class SmppConnector implements Connector {
     }
 
     private void finish(Pending p, SendResult r) {
+        if (!p.finished.compareAndSet(false, true)) {
+            LOG.error("connector {}: recipient {} of campaign {} answered twice ({} after {}); the second is ignored",
+                    settings.name(), p.message.recipientId(), p.message.campaignId(), r, p.answer.getNow(null));
+            return;
+        }
         SmppSession tx = p.session;
         p.session = null;
         inFlight.decrementAndGet();
