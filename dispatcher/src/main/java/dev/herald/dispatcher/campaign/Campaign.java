@@ -624,7 +624,7 @@ public final class Campaign {
                     ? new dev.herald.throttle.RateLimiter(own, System::nanoTime)
                     : new dev.herald.throttle.RateLimiter(own, d.rateLimiter());
             ownDeps = new CampaignDeps(d.directory(), d.suppression(), d.zones(), d.quietHours(), d.shards(), d.connector(),
-                    limiter, d.ledgerRoot(), d.clock(), d.askTimeout(), d.unsubscribeLinks(), d.routes());
+                    limiter, d.ledgerRoot(), d.clock(), d.askTimeout(), d.unsubscribeLinks(), d.routes(), d.linkTokens());
         }
         return ownDeps;
     }

@@ -40,11 +40,29 @@ import java.time.Duration;
  * @param routes      every connector a campaign may name; {@code connector} and {@code rateLimiter}
  *                    are the route these deps send through ({@link #forConnector}); null: the one
  *                    route of {@code connector}
+ * @param linkTokens  signs the tracked links of campaigns with {@code trackLinks}; null: none (such a
+ *                    campaign's links then go out as their URLs, untracked)
  */
 public record CampaignDeps(RecipientDirectory directory, SuppressionIndex suppression, ZoneIndex zones,
                            QuietHoursPolicy quietHours, ThrottleShards shards, Connector connector,
                            RateLimiter rateLimiter, Path ledgerRoot, Clock clock, Duration askTimeout,
-                           dev.herald.dispatcher.unsubscribe.UnsubscribeLinks unsubscribeLinks, ConnectorRoutes routes) {
+                           dev.herald.dispatcher.unsubscribe.UnsubscribeLinks unsubscribeLinks, ConnectorRoutes routes,
+                           dev.herald.dispatcher.links.LinkTokens linkTokens) {
+
+    /** Deps without tracked links. */
+    public CampaignDeps(RecipientDirectory directory, SuppressionIndex suppression, ZoneIndex zones,
+                        QuietHoursPolicy quietHours, ThrottleShards shards, Connector connector,
+                        RateLimiter rateLimiter, Path ledgerRoot, Clock clock, Duration askTimeout,
+                        dev.herald.dispatcher.unsubscribe.UnsubscribeLinks unsubscribeLinks, ConnectorRoutes routes) {
+        this(directory, suppression, zones, quietHours, shards, connector, rateLimiter, ledgerRoot, clock, askTimeout,
+                unsubscribeLinks, routes, null);
+    }
+
+    /** @return these deps signing tracked links with {@code tokens} */
+    public CampaignDeps withLinkTokens(dev.herald.dispatcher.links.LinkTokens tokens) {
+        return new CampaignDeps(directory, suppression, zones, quietHours, shards, connector, rateLimiter, ledgerRoot, clock,
+                askTimeout, unsubscribeLinks, routes, tokens);
+    }
 
     /** Deps with one connector. */
     public CampaignDeps(RecipientDirectory directory, SuppressionIndex suppression, ZoneIndex zones,
@@ -80,7 +98,7 @@ public record CampaignDeps(RecipientDirectory directory, SuppressionIndex suppre
             return this;
         }
         return new CampaignDeps(directory, suppression, zones, quietHours, shards, r.connector(), r.limiter(), ledgerRoot,
-                clock, askTimeout, unsubscribeLinks, routes);
+                clock, askTimeout, unsubscribeLinks, routes, linkTokens);
     }
 
     /** Deps without unsubscribe links: a template using {@code {{unsubscribe_url}}} then fails to render. */

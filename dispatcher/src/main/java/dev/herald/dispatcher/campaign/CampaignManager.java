@@ -286,7 +286,7 @@ public final class CampaignManager extends AbstractBehavior<CampaignManager.Comm
             if (audience.isEmpty()) {
                 throw new IllegalArgumentException("the audience is empty");
             }
-            Template.parse(r.template());
+            Template.parse(r.template(), r.trackLinks());
             if (!r.footer().isEmpty()) {
                 Footer.of(r.footer());
             }

@@ -41,12 +41,14 @@ import org.roaringbitmap.buffer.ImmutableRoaringBitmap;
  * @param tps          this campaign's own send rate, messages per second, combined with the connector's:
  *                     a send needs a token of both (null: only the connector's)
  * @param connector    the connector it sends through, by name (null: the embedded default)
+ * @param trackLinks   whether each http(s) URL of its text becomes a tracked link per recipient
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record CampaignRecord(String id, String name, String channel, String category, String sender, String template,
                              String footer, long audienceSize, CampaignStatus status, Instant createdAt, Instant startAt,
                              Instant expiresAt, Instant startedAt, Instant finishedAt, String error,
-                             Map<String, Long> counts, String localTime, Double tps, String connector) {
+                             Map<String, Long> counts, String localTime, Double tps, String connector,
+                             boolean trackLinks) {
 
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}");
 
@@ -73,7 +75,7 @@ public record CampaignRecord(String id, String name, String channel, String cate
                                         String template, String footer, long audienceSize, Instant createdAt,
                                         Instant startAt, Instant expiresAt) {
         return new CampaignRecord(id, name, channel, category, sender, template, footer, audienceSize,
-                CampaignStatus.SCHEDULED, createdAt, startAt, expiresAt, null, null, null, Map.of(), null, null, null);
+                CampaignStatus.SCHEDULED, createdAt, startAt, expiresAt, null, null, null, Map.of(), null, null, null, false);
     }
 
     /**
@@ -86,7 +88,7 @@ public record CampaignRecord(String id, String name, String channel, String cate
      */
     public static CampaignRecord damaged(String id, Instant createdAt, String error) {
         return new CampaignRecord(id, null, null, null, null, null, "", 0, CampaignStatus.DAMAGED, createdAt, null, null,
-                null, null, error, Map.of(), null, null, null);
+                null, null, error, Map.of(), null, null, null, false);
     }
 
     /**
@@ -102,7 +104,8 @@ public record CampaignRecord(String id, String name, String channel, String cate
 
     /** The spec a run of this campaign needs, over {@code audience}. */
     public CampaignSpec spec(ImmutableRoaringBitmap audience) {
-        return new CampaignSpec(id, name, channel, category, sender, template, footer, audience, expiresAt, connector);
+        return new CampaignSpec(id, name, channel, category, sender, template, footer, audience, expiresAt, connector,
+                trackLinks);
     }
 
     /**
@@ -115,25 +118,31 @@ public record CampaignRecord(String id, String name, String channel, String cate
         Instant started = startedAt == null && next == CampaignStatus.RUNNING ? now : startedAt;
         boolean finishing = next.isTerminal() || next == CampaignStatus.FAILED;
         return new CampaignRecord(id, name, channel, category, sender, template, footer, audienceSize, next, createdAt,
-                startAt, expiresAt, started, finishing ? now : null, next == CampaignStatus.FAILED ? error : null, counts, localTime, tps, connector);
+                startAt, expiresAt, started, finishing ? now : null, next == CampaignStatus.FAILED ? error : null, counts, localTime, tps, connector, trackLinks);
     }
 
     /** @return this record starting at {@code hhmm} in each recipient's zone (see {@link #localTime()}) */
     /** @return this record shown as {@link CampaignStatus#DAMAGED}, {@code why} (the file and what is wrong) as its error */
     public CampaignRecord asDamaged(String why) {
         return new CampaignRecord(id, name, channel, category, sender, template, footer, audienceSize, CampaignStatus.DAMAGED,
-                createdAt, startAt, expiresAt, startedAt, finishedAt, why, counts, localTime, tps, connector);
+                createdAt, startAt, expiresAt, startedAt, finishedAt, why, counts, localTime, tps, connector, trackLinks);
     }
 
     public CampaignRecord withLocalTime(String hhmm) {
         return new CampaignRecord(id, name, channel, category, sender, template, footer, audienceSize, status, createdAt,
-                startAt, expiresAt, startedAt, finishedAt, error, counts, hhmm, tps, connector);
+                startAt, expiresAt, startedAt, finishedAt, error, counts, hhmm, tps, connector, trackLinks);
     }
 
     /** @return this record sending through the connector {@code connectorName} (null: the default) */
     public CampaignRecord withConnector(String connectorName) {
         return new CampaignRecord(id, name, channel, category, sender, template, footer, audienceSize, status, createdAt,
-                startAt, expiresAt, startedAt, finishedAt, error, counts, localTime, tps, connectorName);
+                startAt, expiresAt, startedAt, finishedAt, error, counts, localTime, tps, connectorName, trackLinks);
+    }
+
+    /** @return this record with its links tracked, or not */
+    public CampaignRecord withTrackLinks(boolean track) {
+        return new CampaignRecord(id, name, channel, category, sender, template, footer, audienceSize, status, createdAt,
+                startAt, expiresAt, startedAt, finishedAt, error, counts, localTime, tps, connector, track);
     }
 
     /** Highest per-campaign rate accepted, messages per second. */
@@ -142,7 +151,7 @@ public record CampaignRecord(String id, String name, String channel, String cate
     /** @return this record with its own send rate {@code perSecond} (null: none) */
     public CampaignRecord withTps(Double perSecond) {
         return new CampaignRecord(id, name, channel, category, sender, template, footer, audienceSize, status, createdAt,
-                startAt, expiresAt, startedAt, finishedAt, error, counts, localTime, perSecond, connector);
+                startAt, expiresAt, startedAt, finishedAt, error, counts, localTime, perSecond, connector, trackLinks);
     }
 
     /**
@@ -161,12 +170,12 @@ public record CampaignRecord(String id, String name, String channel, String cate
     /** @return this record with {@code error} as the reason it failed */
     public CampaignRecord withError(String why) {
         return new CampaignRecord(id, name, channel, category, sender, template, footer, audienceSize, status, createdAt,
-                startAt, expiresAt, startedAt, finishedAt, why, counts, localTime, tps, connector);
+                startAt, expiresAt, startedAt, finishedAt, why, counts, localTime, tps, connector, trackLinks);
     }
 
     /** @return this record with the outcome counts {@code latest} */
     public CampaignRecord withCounts(Map<String, Long> latest) {
         return new CampaignRecord(id, name, channel, category, sender, template, footer, audienceSize, status, createdAt,
-                startAt, expiresAt, startedAt, finishedAt, error, latest, localTime, tps, connector);
+                startAt, expiresAt, startedAt, finishedAt, error, latest, localTime, tps, connector, trackLinks);
     }
 }

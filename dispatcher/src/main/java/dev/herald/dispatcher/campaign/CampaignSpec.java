@@ -29,12 +29,18 @@ import org.roaringbitmap.buffer.ImmutableRoaringBitmap;
  */
 public record CampaignSpec(String id, String name, String channel, String category, String sender,
                            String template, String footer, ImmutableRoaringBitmap audience, Instant expiresAt,
-                           String connector) {
+                           String connector, boolean trackLinks) {
 
     /** A campaign on the default connector. */
     public CampaignSpec(String id, String name, String channel, String category, String sender,
                         String template, String footer, ImmutableRoaringBitmap audience, Instant expiresAt) {
-        this(id, name, channel, category, sender, template, footer, audience, expiresAt, null);
+        this(id, name, channel, category, sender, template, footer, audience, expiresAt, null, false);
+    }
+
+    /** A campaign whose links are not tracked. */
+    public CampaignSpec(String id, String name, String channel, String category, String sender,
+                        String template, String footer, ImmutableRoaringBitmap audience, Instant expiresAt, String connector) {
+        this(id, name, channel, category, sender, template, footer, audience, expiresAt, connector, false);
     }
 
     /** A campaign that never expires. */

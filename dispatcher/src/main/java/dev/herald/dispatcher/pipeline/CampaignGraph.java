@@ -104,10 +104,13 @@ public final class CampaignGraph {
         List<Scope> scopes = Scope.forMessage(spec.sender(), spec.channel(), spec.category());
         ZoneBuckets buckets = deps.zones().snapshot();
         Supplier<QuietHoursPlan> plans = planSource(deps, buckets, spec.category(), r.now());
-        Renderer renderer = new Renderer(Template.parse(spec.template()),
+        Renderer renderer = new Renderer(Template.parse(spec.template(), spec.trackLinks()),
                 spec.footer().isEmpty() ? null : Footer.of(spec.footer()));
         if (deps.unsubscribeLinks() != null && renderer.template().fields().contains(Renderer.UNSUBSCRIBE_URL)) {
             renderer = renderer.withUnsubscribeUrls(deps.unsubscribeLinks().urls(spec.id()));
+        }
+        if (spec.trackLinks() && deps.linkTokens() != null) {
+            renderer = renderer.withTrackedLinks(deps.linkTokens().urls(spec.id()));
         }
         Map<Integer, Long> decidedAt = new ConcurrentHashMap<>();
         // the claims' fsyncs and the answers' writes run where the stages' writes do: the blocking-I/O dispatcher

@@ -54,6 +54,8 @@ public final class Template {
             "(?i)\\b((javascript|vbscript):\\S|data:[\\w.+-]+/|file:/)");
     /** The prefix of a link placeholder. */
     public static final String LINK_PREFIX = "link:";
+    /** {@link TemplateException#field()} of an error about a link (not an http(s) URL, an unsafe scheme). */
+    public static final String LINK_ERROR = "link:";
     /** The longest URL a link may have. */
     public static final int MAX_URL = 2_048;
 
@@ -188,7 +190,7 @@ public final class Template {
                 stop++;
             }
             throw new TemplateException("'" + clip(text.substring(at, stop)) + "' at position " + at
-                    + " is not an http(s) URL; only http and https links can be tracked", null, at);
+                    + " is not an http(s) URL; only http and https links can be tracked", LINK_ERROR, at);
         }
         java.util.regex.Matcher m = URL_IN_TEXT.matcher(part);
         int last = 0;
@@ -255,7 +257,7 @@ public final class Template {
         }
         if (why != null) {
             throw new TemplateException(why + " at position " + at + "; a link must be an absolute http or https URL",
-                    null, at);
+                    LINK_ERROR, at);
         }
     }
 

@@ -57,7 +57,8 @@ record CampaignCore(ActorSystem<Void> system, ThrottleShards shards, ActorRef<Ca
             ThrottleShards shards = ThrottleShards.spawn(ctx, "throttle", stores.capLedger, settings.throttleShards(),
                     ThrottleShards.idsPerShard(Math.max(stores.directory.size(), 1_000_000), settings.throttleShards()));
             CampaignDeps deps = CampaignDeps.withRoutes(stores.directory, stores.index, stores.zones, conf.policy(), shards,
-                    sending, dataDir.resolve("campaigns"), Clock.systemUTC(), settings.askTimeout(), stores.links);
+                    sending, dataDir.resolve("campaigns"), Clock.systemUTC(), settings.askTimeout(), stores.links)
+                    .withLinkTokens(stores.linkTokens);
             Campaign.Settings campaignSettings = new Campaign.Settings(deps, stores.campaigns, settings.releasePoll(), 3,
                     Duration.ofSeconds(1));
             spawned.complete(new Spawned(shards, ctx.spawn(CampaignManager.create(campaignSettings), "campaigns",

@@ -3,6 +3,7 @@ package dev.herald.dispatcher.service;
 import dev.herald.dispatcher.api.BodyLimits;
 import dev.herald.dispatcher.api.CampaignEventRoutes;
 import dev.herald.dispatcher.api.CampaignInspectionRoutes;
+import dev.herald.dispatcher.api.LinkRoutes;
 import dev.herald.dispatcher.api.CampaignRoutes;
 import dev.herald.dispatcher.api.ConsentRoutes;
 import dev.herald.dispatcher.api.Endpoint;
@@ -97,6 +98,10 @@ final class ServiceApi {
                 new Group(new KeyRoutes(stores.keys, settings.maxJsonBody(), settings.bodyTimeout()).route(), KeyRoutes.ENDPOINTS),
                 new Group(inbound.routes(stores.keys, settings.bodyTimeout()), InboundSide.ENDPOINTS),
                 new Group(new UnsubscribeRoutes(center, settings.bodyTimeout(), blockingIo).route(), UnsubscribeRoutes.ENDPOINTS),
+                new Group(new LinkRoutes(stores.linkTokens, stores.clicks, id -> stores.campaigns.load(id)
+                        .filter(r -> r.template() != null)
+                        .map(r -> dev.herald.dispatcher.render.Template.parse(r.template(), r.trackLinks()).links()),
+                        blockingIo).route(), LinkRoutes.ENDPOINTS),
                 new Group(new PreferenceRoutes(stores.keys, center, stores.directory, blockingIo).route(),
                         PreferenceRoutes.ENDPOINTS),
                 new Group(new GatewayRoutes(conf.accounts(), stores.callbackTokens, stores.deliveries,

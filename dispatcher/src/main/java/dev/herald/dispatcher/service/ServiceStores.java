@@ -60,6 +60,10 @@ final class ServiceStores implements AutoCloseable {
     final ZoneIndex zones;
     final CampaignNumbers campaignNumbers;
     final UnsubscribeLinks links;
+    /** Signs the tracked links of campaigns with {@code trackLinks}. */
+    final dev.herald.dispatcher.links.LinkTokens linkTokens;
+    /** Records the clicks on tracked links. */
+    final dev.herald.dispatcher.links.Clicks clicks;
     final CampaignStore campaigns;
     final Preferences preferences;
     final ReasonLog reasons;
@@ -108,6 +112,10 @@ final class ServiceStores implements AutoCloseable {
             campaignNumbers = own(CampaignNumbers.open(dataDir.resolve("campaign-numbers.log")));
             links = own(UnsubscribeLinks.open(unsubscribeDir, config, campaignNumbers));
             campaigns = new CampaignStore(dataDir.resolve("campaigns"));
+            linkTokens = dev.herald.dispatcher.links.LinkTokens.open(dataDir.resolve("links"), config, campaignNumbers);
+            clicks = own(dev.herald.dispatcher.links.Clicks.open(dataDir.resolve("campaigns"),
+                    dev.herald.dispatcher.links.ClickRules.fromConfig(config.getConfig("herald.links.classify")),
+                    config.getInt("herald.links.queue-capacity"), null, Clock.systemUTC()));
             preferences = own(Preferences.open(unsubscribeDir));
             reasons = own(ReasonLog.open(unsubscribeDir));
             // the recipients' frequency preferences are two cap rules beyond the configured ones

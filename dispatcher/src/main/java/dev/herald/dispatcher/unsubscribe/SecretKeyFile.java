@@ -69,7 +69,7 @@ public final class SecretKeyFile {
      * @return the damage, or empty if it is sound, absent (made at the next start) or of the previous format
      * @throws IOException if it cannot be read
      */
-    static Optional<DamagedFileException> verify(Path file) throws IOException {
+    public static Optional<DamagedFileException> verify(Path file) throws IOException {
         if (!Files.exists(file)) {
             return Optional.empty();
         }

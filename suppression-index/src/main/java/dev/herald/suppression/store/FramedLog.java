@@ -319,6 +319,15 @@ public final class FramedLog implements AutoCloseable {
         create(file, content);
     }
 
+    /**
+     * Forces what {@link #append(byte[], boolean)} wrote without fsync to the disk: a group commit
+     * of the appends since the last sync.
+     */
+    public synchronized void sync() throws IOException {
+        channel.force(false);
+    }
+
+    /** @return the log's file */
     public Path file() {
         return file;
     }

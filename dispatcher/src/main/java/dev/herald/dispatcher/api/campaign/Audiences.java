@@ -57,7 +57,7 @@ public interface Audiences {
             Set<String> usable = new TreeSet<>(known);
             usable.addAll(Template.RESERVED_FIELDS);
             try {
-                Template.parse(body.text()).validate(usable);
+                Template.parse(body.text(), Boolean.TRUE.equals(body.trackLinks())).validate(usable);
             } catch (RuntimeException e) {
                 throw ApiError.badRequest("unknown_field_in_template", "'text': " + e.getMessage()
                         + " (the fields of the audience's uploads)", "text");

@@ -4,6 +4,7 @@ import dev.herald.dispatcher.api.ApiError;
 import dev.herald.dispatcher.api.CampaignRoutes.CreateCampaign;
 import dev.herald.dispatcher.campaign.CampaignRecord;
 import dev.herald.dispatcher.render.Template;
+import dev.herald.dispatcher.render.TemplateException;
 import dev.herald.throttle.QuietHoursRule;
 
 import java.time.Clock;
@@ -92,10 +93,21 @@ public final class CampaignValidation {
             throw ApiError.badRequest(hasSegment ? "invalid_value" : "missing_field",
                     "give exactly one of 'segment' and 'expression'", "segment");
         }
+        boolean track = Boolean.TRUE.equals(b.trackLinks());
+        Template template;
         try {
-            Template.parse(text);
+            template = Template.parse(text, track);
+        } catch (TemplateException e) {
+            if (Template.LINK_ERROR.equals(e.field())) {
+                throw new ApiError(422, "invalid_link", "'text': " + e.getMessage(), "text");
+            }
+            throw ApiError.badRequest("invalid_template", "'text': " + e.getMessage(), "text");
         } catch (RuntimeException e) {
             throw ApiError.badRequest("invalid_template", "'text': " + e.getMessage(), "text");
+        }
+        if (template.links().size() > dev.herald.dispatcher.links.LinkTokens.MAX_LINKS) {
+            throw new ApiError(422, "too_many_links", "'text' has " + template.links().size() + " links; at most "
+                    + dev.herald.dispatcher.links.LinkTokens.MAX_LINKS + " can be tracked", "text");
         }
         if (b.connector() != null && !connectorNames.contains(b.connector())) {
             throw ApiError.badRequest("unknown_connector", "unknown connector '" + b.connector() + "'; this server has "
@@ -127,7 +139,7 @@ public final class CampaignValidation {
         }
         String id = CampaignIds.mint(idempotencyKey, now);
         return CampaignRecord.create(id, name, channel, category, sender, text, b.footer() == null ? "" : b.footer(), 0, now,
-                startAt, b.expiresAt()).withLocalTime(localTime).withTps(b.tps()).withConnector(b.connector());
+                startAt, b.expiresAt()).withLocalTime(localTime).withTps(b.tps()).withConnector(b.connector()).withTrackLinks(track);
     }
 
     /** {@code schedule.at}: required in a schedule without a local time, in the future, at most {@link #MAX_SCHEDULE_AHEAD}. */

@@ -1,0 +1,222 @@
+package dev.herald.dispatcher.links;
+
+import dev.herald.dispatcher.links.ClickRules.ClickClass;
+import dev.herald.suppression.store.FramedLog;
+import dev.herald.suppression.store.LogFormat;
+import dev.herald.suppression.store.VerifyResult;
+
+import org.roaringbitmap.buffer.ImmutableRoaringBitmap;
+import org.roaringbitmap.buffer.MutableRoaringBitmap;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.EnumMap;
+import java.util.Map;
+
+/**
+ * One campaign's clicks on its tracked links: a bitmap of the recipients who clicked, per class
+ * and per link, with totals and the delay from delivery to a recipient's first human click,
+ * replayed from {@code campaigns/<id>/clicks.log}.
+ *
+ * <pre>{@code
+ * ClickLedger c = ClickLedger.open(dir.resolve("clicks.log"));
+ * c.append(new ClickLedger.Click(7, 0, ClickClass.HUMAN, now, false, 40_000, "9f2c…", "Mozilla/5.0 …"));
+ * c.sync();                          // the group commit
+ * c.unique(ClickClass.HUMAN);        // recipients who clicked, as a person
+ * }</pre>
+ *
+ * <p><b>Storage.</b> One line per click,
+ * {@code <recipient> <link> <class> <epoch ms> <HEAD 1|0> <ms since delivery or -1> <address hash> <user agent>},
+ * framed and checksummed by the store rule ({@link FramedLog}: a torn last line is dropped and
+ * reported, a damaged one refuses the file naming it). {@link #append} writes without fsync;
+ * {@link #sync} makes everything appended durable at once.
+ *
+ * <p>Thread-safe (synchronized).
+ */
+public final class ClickLedger implements AutoCloseable {
+
+    /** The log's file name in a campaign's directory. */
+    public static final String FILE = "clicks.log";
+    static final LogFormat FORMAT = LogFormat.lines(1024);
+    /** The longest user agent kept, in characters. */
+    static final int MAX_AGENT = 256;
+
+    /**
+     * One click.
+     *
+     * @param recipient       the recipient's id
+     * @param link            the link's index
+     * @param clickClass      how it was classed
+     * @param atMillis        when, epoch milliseconds
+     * @param head            whether it was a {@code HEAD} request
+     * @param sinceDeliveryMs milliseconds since the message was delivered, or -1 if not known
+     * @param addressHash     a keyed hash of the client's address (hex), or "-"
+     * @param userAgent       its user agent (control characters replaced, cut to {@value #MAX_AGENT})
+     */
+    public record Click(int recipient, int link, ClickClass clickClass, long atMillis, boolean head, long sinceDeliveryMs,
+                        String addressHash, String userAgent) {
+
+        /** @throws IllegalArgumentException if a field is out of range */
+        public Click {
+            if (recipient < 0 || link < 0 || link >= LinkTokens.MAX_LINKS || clickClass == null
+                    || addressHash == null || addressHash.isEmpty() || addressHash.contains(" ")) {
+                throw new IllegalArgumentException("click: recipient >= 0, link in [0, " + LinkTokens.MAX_LINKS
+                        + "), a class and an address hash without spaces, got " + recipient + ", " + link + ", "
+                        + clickClass + ", '" + addressHash + "'");
+            }
+            userAgent = clean(userAgent);
+        }
+
+        String line() {
+            return recipient + " " + link + " " + clickClass.label() + " " + atMillis + " " + (head ? 1 : 0) + " "
+                    + sinceDeliveryMs + " " + addressHash + " " + userAgent;
+        }
+
+        static Click parse(String line) {
+            String[] f = line.split(" ", 8);
+            if (f.length < 7) {
+                throw new IllegalArgumentException("a click line has 8 fields, got " + f.length + ": " + line);
+            }
+            try {
+                return new Click(Integer.parseInt(f[0]), Integer.parseInt(f[1]),
+                        ClickClass.valueOf(f[2].toUpperCase(java.util.Locale.ROOT)), Long.parseLong(f[3]),
+                        parseFlag(f[4]), Long.parseLong(f[5]), f[6], f.length == 8 ? f[7] : "");
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("unreadable click line '" + line + "': " + e.getMessage());
+            }
+        }
+
+        private static boolean parseFlag(String s) {
+            return switch (s) {
+                case "1" -> true;
+                case "0" -> false;
+                default -> throw new IllegalArgumentException("HEAD flag must be 0 or 1, got " + s);
+            };
+        }
+
+        private static String clean(String ua) {
+            if (ua == null) {
+                return "";
+            }
+            StringBuilder b = new StringBuilder(Math.min(ua.length(), MAX_AGENT));
+            for (int i = 0; i < ua.length() && b.length() < MAX_AGENT; i++) {
+                char c = ua.charAt(i);
+                b.append(Character.isISOControl(c) || Character.isSurrogate(c) ? '?' : c);
+            }
+            return b.toString().strip();
+        }
+    }
+
+    private final FramedLog log;
+    private final Map<ClickClass, MutableRoaringBitmap> unique = new EnumMap<>(ClickClass.class);
+    private final Map<ClickClass, long[]> totals = new EnumMap<>(ClickClass.class);
+    /** Per link: recipients who clicked it as a person. */
+    private final MutableRoaringBitmap[] humanByLink = new MutableRoaringBitmap[LinkTokens.MAX_LINKS];
+    /** Per link: clicks of each class. */
+    private final long[][] byLink = new long[LinkTokens.MAX_LINKS][ClickClass.values().length];
+    private final DelayHistogram deliveryToClick = new DelayHistogram();
+    private long lines;
+
+    private ClickLedger(Path file) throws IOException {
+        for (ClickClass c : ClickClass.values()) {
+            unique.put(c, new MutableRoaringBitmap());
+            totals.put(c, new long[1]);
+        }
+        for (int i = 0; i < humanByLink.length; i++) {
+            humanByLink[i] = new MutableRoaringBitmap();
+        }
+        this.log = FramedLog.open(file, FORMAT, (data, at, p, n) -> {
+            byte[] b = new byte[n];
+            data.get(p, b);
+            try {
+                apply(Click.parse(new String(b, StandardCharsets.UTF_8)));
+            } catch (IllegalArgumentException e) {
+                throw new dev.herald.suppression.store.DamagedStoreException(file, at, e.getMessage());
+            }
+            lines++;
+        });
+    }
+
+    /**
+     * Opens (creating if absent) a campaign's click log and replays it.
+     *
+     * @param file {@code campaigns/<id>/clicks.log}
+     * @return the ledger
+     * @throws IOException naming the file if it cannot be read or is damaged
+     */
+    public static ClickLedger open(Path file) throws IOException {
+        return new ClickLedger(file);
+    }
+
+    /** @return what a read-only check of the file finds (for {@code herald data check}) */
+    public static VerifyResult verify(Path file) throws IOException {
+        return FramedLog.verify(file, FORMAT);
+    }
+
+    /**
+     * Appends a click (without fsync: {@link #sync} makes it durable) and counts it.
+     *
+     * @throws IOException if the line cannot be written (nothing counted)
+     */
+    public synchronized void append(Click c) throws IOException {
+        log.append(c.line().getBytes(StandardCharsets.UTF_8), false);
+        apply(c);
+        lines++;
+    }
+
+    /** Makes every appended click durable (one fsync). */
+    public synchronized void sync() throws IOException {
+        log.sync();
+    }
+
+    private void apply(Click c) {
+        boolean first = !unique.get(c.clickClass()).contains(c.recipient());
+        unique.get(c.clickClass()).add(c.recipient());
+        totals.get(c.clickClass())[0]++;
+        byLink[c.link()][c.clickClass().ordinal()]++;
+        if (c.clickClass() == ClickClass.HUMAN) {
+            humanByLink[c.link()].add(c.recipient());
+            if (first && c.sinceDeliveryMs() >= 0) {
+                deliveryToClick.add(c.sinceDeliveryMs() / 1_000);
+            }
+        }
+    }
+
+    /** @return the recipients with at least one click of {@code c} (a copy) */
+    public synchronized ImmutableRoaringBitmap unique(ClickClass c) {
+        return unique.get(c).clone();
+    }
+
+    /** @return how many clicks of {@code c} there were (a recipient's repeated clicks each count) */
+    public synchronized long total(ClickClass c) {
+        return totals.get(c)[0];
+    }
+
+    /** @return the recipients who clicked link {@code link} as a person (a copy) */
+    public synchronized ImmutableRoaringBitmap humanOn(int link) {
+        return humanByLink[link].clone();
+    }
+
+    /** @return clicks on link {@code link} of class {@code c} */
+    public synchronized long total(int link, ClickClass c) {
+        return byLink[link][c.ordinal()];
+    }
+
+    /** @return a copy of the delays from delivery to each recipient's first human click */
+    public synchronized DelayHistogram deliveryToClick() {
+        DelayHistogram h = new DelayHistogram();
+        h.addAll(deliveryToClick);
+        return h;
+    }
+
+    /** @return lines in the log (replayed and appended) */
+    public synchronized long lines() {
+        return lines;
+    }
+
+    @Override
+    public synchronized void close() throws IOException {
+        log.close();
+    }
+}

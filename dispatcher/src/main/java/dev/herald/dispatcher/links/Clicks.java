@@ -1,0 +1,275 @@
+package dev.herald.dispatcher.links;
+
+import dev.herald.dispatcher.links.ClickRules.ClickClass;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
+
+/**
+ * Records the clicks on tracked links, off the redirect's path, in group commits: the redirect
+ * classes the click and queues it ({@link #record}, which never waits for the disk); one writer
+ * thread appends what is queued to each campaign's {@link ClickLedger} and fsyncs each ledger it
+ * touched once per batch. A click is durable a few milliseconds after its redirect was answered;
+ * a process killed in between loses the clicks of that batch, never one already written.
+ *
+ * <pre>{@code
+ * Clicks clicks = Clicks.open(dataDir.resolve("campaigns"), rules, 100_000, deliveredAt, Clock.systemUTC());
+ * ClickClass c = clicks.record(link, userAgent, false, addressHash);   // queued; HUMAN, PREVIEW, BOT or SUSPICIOUS
+ * long humans = clicks.read("spring-sale", l -> l.unique(ClickClass.HUMAN).getLongCardinality());
+ * }</pre>
+ *
+ * <p>A flood beyond the queue's capacity is counted ({@link #dropped()}) and logged, not recorded:
+ * the redirect still answers at once. Thread-safe.
+ */
+public final class Clicks implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Clicks.class);
+    /** Clicks written per group commit at most. */
+    private static final int BATCH = 10_000;
+
+    /** When a recipient's message of a campaign was delivered. */
+    @FunctionalInterface
+    public interface DeliveredAt {
+        /** Delivery times are not known. */
+        DeliveredAt UNKNOWN = (campaign, recipient) -> -1;
+
+        /** @return epoch milliseconds of its delivery, or -1 if not delivered (or not known) */
+        long deliveredAtMillis(String campaignId, int recipient);
+    }
+
+    private record Queued(String campaignId, ClickLedger.Click click) {
+    }
+
+    private final Path campaigns;
+    private final ClickRules rules;
+    private final DeliveredAt deliveredAt;
+    private final Clock clock;
+    private final BlockingQueue<Queued> queue;
+    private final Map<String, ClickLedger> ledgers = new ConcurrentHashMap<>();
+    private final Thread writer;
+    private final LongAdder dropped = new LongAdder();
+    private final LongAdder failed = new LongAdder();
+    private final Map<ClickClass, LongAdder> recorded = new EnumMap<>(ClickClass.class);
+    private final AtomicLong queuedCount = new AtomicLong();
+    private final AtomicLong writtenCount = new AtomicLong();
+    private volatile boolean closing;
+
+    private Clicks(Path campaigns, ClickRules rules, int capacity, DeliveredAt deliveredAt, Clock clock) {
+        this.campaigns = campaigns;
+        this.rules = rules;
+        this.deliveredAt = deliveredAt;
+        this.clock = clock;
+        this.queue = new ArrayBlockingQueue<>(capacity);
+        for (ClickClass c : ClickClass.values()) {
+            recorded.put(c, new LongAdder());
+        }
+        this.writer = new Thread(this::writeLoop, "herald-clicks-writer");
+        this.writer.setDaemon(true);
+    }
+
+    /**
+     * @param campaigns   the campaigns' directory ({@code <data dir>/campaigns})
+     * @param rules       how clicks are classed
+     * @param capacity    clicks that may wait to be written
+     * @param deliveredAt when each message was delivered (suspicious timing; the delay to the click)
+     * @param clock       the clicks' time
+     * @return the clicks, its writer started
+     */
+    public static Clicks open(Path campaigns, ClickRules rules, int capacity, DeliveredAt deliveredAt, Clock clock) {
+        if (capacity < 1) {
+            throw new IllegalArgumentException("herald.links.queue-capacity must be >= 1, got " + capacity);
+        }
+        Clicks c = new Clicks(campaigns, rules, capacity, deliveredAt == null ? DeliveredAt.UNKNOWN : deliveredAt, clock);
+        c.writer.start();
+        return c;
+    }
+
+    /**
+     * Classes a click on {@code link} and queues it to be written.
+     *
+     * @param link        the verified token's link
+     * @param userAgent   the request's {@code User-Agent}, or null
+     * @param head        whether it was a {@code HEAD} request
+     * @param addressHash a keyed hash of the client's address ({@code "-"} if unknown)
+     * @return its class
+     */
+    public ClickClass record(LinkTokens.Link link, String userAgent, boolean head, String addressHash) {
+        long now = clock.millis();
+        long delivered = deliveredAt.deliveredAtMillis(link.campaignId(), link.recipientId());
+        long since = delivered < 0 ? -1 : Math.max(0, now - delivered);
+        ClickClass c = rules.classify(userAgent, head, since);
+        ClickLedger.Click click = new ClickLedger.Click(link.recipientId(), link.link(), c, now, head, since,
+                addressHash == null || addressHash.isEmpty() ? "-" : addressHash, userAgent);
+        if (closing || !queue.offer(new Queued(link.campaignId(), click))) {
+            dropped.increment();
+            long n = dropped.sum();
+            if (n <= 10 || Long.bitCount(n) == 1) {
+                LOG.warn("clicks: {} waiting to be written already (or closing); a click on campaign {} is not recorded ({}"
+                        + " so far)", queue.size(), link.campaignId(), n);
+            }
+            return c;
+        }
+        queuedCount.incrementAndGet();
+        recorded.get(c).increment();
+        return c;
+    }
+
+    private void writeLoop() {
+        List<Queued> batch = new ArrayList<>(BATCH);
+        while (true) {
+            try {
+                Queued first = queue.poll(100, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    if (closing && queue.isEmpty()) {
+                        return;
+                    }
+                    continue;
+                }
+                batch.add(first);
+                queue.drainTo(batch, BATCH - 1);
+                write(batch);
+            } catch (InterruptedException e) {
+                if (!queue.isEmpty()) {
+                    queue.drainTo(batch);
+                    write(batch);
+                }
+                return;
+            } catch (RuntimeException e) {
+                LOG.error("clicks: writing a batch failed unexpectedly", e);
+            } finally {
+                writtenCount.addAndGet(batch.size());
+                batch.clear();
+            }
+        }
+    }
+
+    /** Appends a batch, campaign by campaign, then fsyncs each ledger it touched once. */
+    private void write(List<Queued> batch) {
+        Map<String, List<ClickLedger.Click>> byCampaign = new LinkedHashMap<>();
+        for (Queued q : batch) {
+            byCampaign.computeIfAbsent(q.campaignId(), k -> new ArrayList<>()).add(q.click());
+        }
+        for (Map.Entry<String, List<ClickLedger.Click>> e : byCampaign.entrySet()) {
+            try {
+                ClickLedger l = ledger(e.getKey());
+                for (ClickLedger.Click c : e.getValue()) {
+                    l.append(c);
+                }
+                l.sync();
+            } catch (IOException | UncheckedIOException ex) {
+                failed.add(e.getValue().size());
+                LOG.error("campaign {}: {} click(s) could not be written: {}", e.getKey(), e.getValue().size(), ex.toString());
+            }
+        }
+    }
+
+    private ClickLedger ledger(String campaignId) {
+        return ledgers.computeIfAbsent(campaignId, id -> {
+            Path dir = campaigns.resolve(id);
+            if (!Files.isDirectory(dir)) {
+                throw new UncheckedIOException(new IOException("campaign " + id + " has no directory " + dir));
+            }
+            try {
+                return ClickLedger.open(dir.resolve(ClickLedger.FILE));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+    }
+
+    /**
+     * @param campaignId a campaign
+     * @param read       what to read of its clicks
+     * @return what {@code read} returned, its ledger opened (replayed) if it was not
+     * @throws IOException if the ledger cannot be opened (a damaged file, named)
+     */
+    public <T> T read(String campaignId, Function<ClickLedger, T> read) throws IOException {
+        try {
+            return read.apply(ledger(campaignId));
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+    }
+
+    /**
+     * Waits until every click queued before this call is written and synced.
+     *
+     * @param timeoutMillis how long at most
+     * @return whether it was
+     */
+    public boolean awaitWritten(long timeoutMillis) throws InterruptedException {
+        long target = queuedCount.get();
+        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        while (writtenCount.get() < target) {
+            if (System.nanoTime() > end) {
+                return false;
+            }
+            Thread.sleep(2);
+        }
+        return true;
+    }
+
+    /** @return clicks not recorded because the queue was full */
+    public long dropped() {
+        return dropped.sum();
+    }
+
+    /** @return clicks that could not be written (a disk error) */
+    public long failed() {
+        return failed.sum();
+    }
+
+    /** @return clicks queued to be recorded, of class {@code c}, since the start */
+    public long recorded(ClickClass c) {
+        return recorded.get(c).sum();
+    }
+
+    /** @return clicks waiting to be written */
+    public int waiting() {
+        return queue.size();
+    }
+
+    /** Writes what is queued (up to 10 s), then closes every ledger. */
+    @Override
+    public void close() throws IOException {
+        closing = true;
+        try {
+            writer.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (writer.isAlive()) {
+            writer.interrupt();
+        }
+        IOException first = null;
+        for (ClickLedger l : ledgers.values()) {
+            try {
+                l.close();
+            } catch (IOException e) {
+                first = first == null ? e : first;
+            }
+        }
+        ledgers.clear();
+        if (first != null) {
+            throw first;
+        }
+    }
+}
