@@ -145,10 +145,14 @@ final class Ledgers implements AutoCloseable {
         }
         return loading.computeIfAbsent(campaignId, id -> {
             CompletableFuture<DeliveryLedger> f = new CompletableFuture<>();
-            loader.execute(() -> {
-                awaitGate();
-                loadNow(id, f);
-            });
+            try {
+                loader.execute(() -> {
+                    awaitGate();
+                    loadNow(id, f);
+                });
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                f.completeExceptionally(new IOException("the delivery ledgers are closed")); // closing meanwhile
+            }
             return f;
         });
     }
