@@ -8,7 +8,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,6 +38,15 @@ import java.util.concurrent.atomic.LongAdder;
  * blocks the connector's threads: they also carry the answers the held receipt waits for. At
  * open, receipts held at a crash are held again (matched at once if their id came before it).
  *
+ * <p><b>Loading ledgers.</b> A campaign's ledger is opened by the first receipt or view that needs
+ * it (after a start, or after {@link #IDLE_LEDGER} unused), and opening replays its whole log:
+ * seconds for millions of recipients. A log up to 1 MiB is opened on the caller's thread; a longer
+ * one is loaded in the background ({@link Ledgers}) and its receipts (or callbacks) are held
+ * meanwhile, durably, like early ones, and recorded when it is loaded: the connector is answered
+ * at once. A held receipt is resolved once ({@code R} line); after a crash, one recorded but not
+ * yet resolved is recorded again, which changes nothing (the ledger keeps the first final result).
+ * Views ({@link #counts}, {@link #of}) wait for the load.
+ *
  * <p><b>Unmatched.</b> A receipt that matches no id (after the wait), or whose campaign is unknown,
  * is counted and written to {@code receipts/unmatched.log} (id, state, error, the receipt's text)
  * and logged — never dropped silently.
@@ -57,7 +65,10 @@ public final class Deliveries implements AutoCloseable {
     public static final String DIR = "receipts";
     /** The unmatched receipts' log. */
     public static final String UNMATCHED = "unmatched.log";
-    /** The held receipts' log: {@code H} lines held, {@code R} lines resolved. */
+    /**
+     * The held receipts' log: {@code H} lines held (by message id), {@code T} lines held callbacks
+     * (naming their campaign and recipient: waiting for the ledger), {@code R} lines resolved.
+     */
     public static final String HELD = "held.log";
     private static final LogFormat UNMATCHED_FORMAT = LogFormat.lines(2048);
     /** A campaign's delivery ledger not used this long is closed (opened again by its next receipt or view). */
@@ -82,12 +93,15 @@ public final class Deliveries implements AutoCloseable {
     private final Duration earlyWait;
     private final Duration receiptWait;
     private final Clock clock;
-    private final Map<String, DeliveryLedger> ledgers = new ConcurrentHashMap<>();
-    private final Map<String, Long> lastUsed = new ConcurrentHashMap<>();
+    private final Ledgers ledgers;
+    /** Keys of receipts held because their campaign's ledger is loading, by campaign: resolved when it is loaded. */
+    private final Map<String, java.util.Set<String>> waitingFor = new ConcurrentHashMap<>();
     /** Campaigns whose receipts are matched but not kept (the replies' confirmations). */
     private final java.util.Set<String> untracked = ConcurrentHashMap.newKeySet();
     /** Held receipts by {@code <connector>/<key>}: removing one is what resolves it (once). */
     private final Map<String, Held> holding = new ConcurrentHashMap<>();
+    /** Held receipts taken out of {@code holding} by a resolve that has not finished: still held for {@link #held}. */
+    private final java.util.concurrent.atomic.AtomicInteger resolving = new java.util.concurrent.atomic.AtomicInteger();
     private final FramedLog heldLog;
     private final LongAdder matched = new LongAdder();
     private final LongAdder heldThenMatched = new LongAdder();
@@ -95,15 +109,33 @@ public final class Deliveries implements AutoCloseable {
     private final LongAdder swept = new LongAdder();
     private java.util.concurrent.ScheduledExecutorService sweeper;
 
-    /** A receipt waiting for its id. */
-    private record Held(String connector, PeerEvents.Receipt receipt, long atMillis) {
+    /**
+     * A receipt waiting for its id, or for its campaign's ledger to load.
+     *
+     * @param direct the recipient a callback named itself (no id to wait for), or null
+     */
+    private record Held(String connector, PeerEvents.Receipt receipt, long atMillis, MessageIdMap.Target direct) {
+        Held(String connector, PeerEvents.Receipt receipt, long atMillis) {
+            this(connector, receipt, atMillis, null);
+        }
+
         String key() {
-            return connector + "/" + receipt.idKey();
+            return connector + "/" + keyInLog();
+        }
+
+        /** The key as the {@code R} line names it (after the connector). */
+        String keyInLog() {
+            return direct == null ? receipt.idKey()
+                    : "#" + direct.campaign() + "/" + direct.recipient() + "/" + receipt.idKey();
+        }
+
+        Held withReceipt(PeerEvents.Receipt r) {
+            return new Held(connector, r, atMillis, direct);
         }
     }
 
     private Deliveries(MessageIdMap ids, CampaignNumbers numbers, Path campaigns, FramedLog unmatchedLog, FramedLog heldLog,
-                       Duration earlyWait, Duration receiptWait, Clock clock) {
+                       Duration earlyWait, Duration receiptWait, Clock clock, long inlineOpenBytes) {
         this.heldLog = heldLog;
         this.ids = ids;
         this.numbers = numbers;
@@ -112,6 +144,7 @@ public final class Deliveries implements AutoCloseable {
         this.earlyWait = earlyWait;
         this.receiptWait = receiptWait;
         this.clock = clock;
+        this.ledgers = new Ledgers(campaigns, inlineOpenBytes, this::drain);
     }
 
     /**
@@ -126,6 +159,12 @@ public final class Deliveries implements AutoCloseable {
      */
     public static Deliveries open(Path dataDir, CampaignNumbers numbers, long capacity, Duration earlyWait,
                                   Duration receiptWait, Clock clock) throws IOException {
+        return open(dataDir, numbers, capacity, earlyWait, receiptWait, clock, Ledgers.INLINE_OPEN_BYTES);
+    }
+
+    /** As {@link #open(Path, CampaignNumbers, long, Duration, Duration, Clock)}, loading in the background every log longer than {@code inlineOpenBytes}. */
+    static Deliveries open(Path dataDir, CampaignNumbers numbers, long capacity, Duration earlyWait,
+                           Duration receiptWait, Clock clock, long inlineOpenBytes) throws IOException {
         Path dir = dataDir.resolve(DIR);
         MessageIdMap ids = MessageIdMap.open(dir, capacity);
         FramedLog unmatched = null;
@@ -142,6 +181,11 @@ public final class Deliveries implements AutoCloseable {
                         if (f[0].equals("H") && f.length == 7) {
                             Held h = new Held(f[1], new PeerEvents.Receipt(f[2], PeerEvents.DeliveryState.valueOf(f[3]),
                                     f[4], f[6]), Long.parseLong(f[5]));
+                            stillHeld.put(h.key(), h);
+                        } else if (f[0].equals("T") && f.length == 9) {
+                            Held h = new Held(f[1], new PeerEvents.Receipt(f[2], PeerEvents.DeliveryState.valueOf(f[3]),
+                                    f[4], f[8]), Long.parseLong(f[5]), new MessageIdMap.Target(Integer.parseInt(f[6]),
+                                    Integer.parseInt(f[7]), 1, 1, Long.parseLong(f[5]) / 1000, true));
                             stillHeld.put(h.key(), h);
                         } else if (f[0].equals("R") && f.length == 3) {
                             stillHeld.remove(f[1] + "/" + f[2]);
@@ -164,11 +208,11 @@ public final class Deliveries implements AutoCloseable {
             FramedLog.replace(heldFile, java.nio.ByteBuffer.wrap(content.toByteArray()));
             FramedLog heldLog = FramedLog.open(heldFile, UNMATCHED_FORMAT, (data, at, p, n) -> { });
             Deliveries d = new Deliveries(ids, numbers, dataDir.resolve("campaigns"), unmatched, heldLog, earlyWait,
-                    receiptWait, clock);
+                    receiptWait, clock, inlineOpenBytes);
             for (Held h : stillHeld.values()) {
                 d.holding.put(h.key(), h);
-                if (ids.get(h.connector(), h.receipt().idKey()).isPresent()) {
-                    d.resolve(h.key());
+                if (h.direct() != null || ids.get(h.connector(), h.receipt().idKey()).isPresent()) {
+                    d.resolve(h.key()); // matched, or waits for its campaign's ledger to load
                 }
             }
             if (!stillHeld.isEmpty()) {
@@ -232,7 +276,8 @@ public final class Deliveries implements AutoCloseable {
 
     /**
      * Matches a receipt and records it in its campaign's ledger, or holds it (durably) when its id
-     * is not known yet; returns at once, having written what it did.
+     * is not known yet or its campaign's ledger is still loading; returns at once, having written
+     * what it did (never waits for a ledger's replay: the caller is a connector's thread).
      *
      * @param connector the connector it came through
      * @param r         the receipt
@@ -241,41 +286,62 @@ public final class Deliveries implements AutoCloseable {
      */
     public Match receipt(String connector, PeerEvents.Receipt r) throws IOException {
         Optional<MessageIdMap.Target> target = ids.get(connector, r.idKey());
-        if (target.isEmpty()) {
-            Held h = new Held(connector, r, clock.millis());
-            Held before = holding.putIfAbsent(h.key(), h);
-            if (before == null) {
-                heldLog.append(heldLine(h), false);
-            } else if (!before.receipt().state().isFinal() && r.state().isFinal()
-                    && holding.replace(h.key(), before, new Held(connector, r, before.atMillis()))) {
-                heldLog.append(heldLine(new Held(connector, r, before.atMillis())), false); // the last H line of a key wins
+        if (target.isPresent()) {
+            Match m = recordIfOpen(connector, r, target.get(), matched);
+            if (m != null) {
+                return m;
             }
-            if (ids.get(connector, r.idKey()).isPresent()) {
-                resolve(h.key()); // its id came meanwhile
-            }
-            return Match.HELD;
         }
-        return record(connector, r, target.get(), matched);
+        return hold(new Held(connector, r, clock.millis()));
     }
 
-    private Match record(String connector, PeerEvents.Receipt r, MessageIdMap.Target t, LongAdder counter)
+    /** Holds a receipt durably (the last final one of a key wins), then matches it if it can be now. */
+    private Match hold(Held h) throws IOException {
+        Held before = holding.putIfAbsent(h.key(), h);
+        if (before == null) {
+            heldLog.append(heldLine(h), false);
+        } else if (!before.receipt().state().isFinal() && h.receipt().state().isFinal()) {
+            Held replaced = before.withReceipt(h.receipt());
+            if (holding.replace(h.key(), before, replaced)) {
+                heldLog.append(heldLine(replaced), false); // the last H line of a key wins
+            }
+        }
+        if (h.direct() != null || ids.get(h.connector(), h.receipt().idKey()).isPresent()) {
+            resolve(h.key()); // its id came meanwhile, or its ledger is loading (then it waits for it)
+        }
+        return Match.HELD;
+    }
+
+    /**
+     * Records a matched receipt in its campaign's ledger if that is open.
+     *
+     * @return MATCHED or UNMATCHED, or null if the ledger is not open (it is loading: hold the receipt)
+     */
+    private Match recordIfOpen(String connector, PeerEvents.Receipt r, MessageIdMap.Target t, LongAdder counter)
             throws IOException {
         Optional<String> campaignId = numbers.campaignOf(t.campaign());
         if (campaignId.isPresent() && untracked.contains(campaignId.get())) {
             counter.increment(); // a confirmation sent to a reply: matched, nothing to keep
             return Match.MATCHED;
         }
-        if (campaignId.isEmpty() || (!ledgers.containsKey(campaignId.get())
+        if (campaignId.isEmpty() || (!ledgers.isOpen(campaignId.get())
                 && !Files.isDirectory(campaigns.resolve(campaignId.get())))) {
             unmatched(connector, r, "its campaign is not here");
             return Match.UNMATCHED;
         }
-        try {
-            withLedger(campaignId.get(), l -> l.record(t.recipient(), t.part(), t.parts(), r.state(), r.error(), r.idKey()));
-        } catch (dev.herald.suppression.store.DamagedStoreException e) {
-            // one damaged ledger must not make the SMSC send its receipts for ever: kept aside, acknowledged
-            unmatched(connector, r, "its campaign's delivery ledger is damaged: " + e.getMessage());
-            return Match.UNMATCHED;
+        Ledgers.LedgerWork<Boolean> work = l -> l.record(t.recipient(), t.part(), t.parts(), r.state(), r.error(), r.idKey());
+        boolean open = ledgers.ifOpen(campaignId.get(), work, new Object[1]);
+        if (!open && ledgers.openNowIfSmall(campaignId.get())) {
+            open = ledgers.ifOpen(campaignId.get(), work, new Object[1]);
+        }
+        if (!open) {
+            IOException failure = ledgers.recentFailure(campaignId.get());
+            if (failure instanceof dev.herald.suppression.store.DamagedStoreException) {
+                // one damaged ledger must not make the SMSC send its receipts for ever: kept aside, acknowledged
+                unmatched(connector, r, "its campaign's delivery ledger is damaged: " + failure.getMessage());
+                return Match.UNMATCHED;
+            }
+            return null;
         }
         if (r.state().isFinal() && !t.reported()) {
             ids.reported(connector, r.idKey(), clock.instant().getEpochSecond());
@@ -287,6 +353,7 @@ public final class Deliveries implements AutoCloseable {
     /**
      * Records a delivery report that names its recipient itself (an HTTP gateway's callback with a
      * {@link CallbackTokens signed token}): no message-id map involved. A repeat changes nothing.
+     * If the campaign's ledger is loading, the report is held (durably) and recorded when it is.
      *
      * @param connector the connector
      * @param campaign  the campaign's number (from the token)
@@ -294,37 +361,88 @@ public final class Deliveries implements AutoCloseable {
      * @param state     the reported state
      * @param error     the gateway's error code or text, or empty
      * @param messageId what identifies the message in the report (kept for the recipient's view)
-     * @return {@link Match#MATCHED}, or {@link Match#UNMATCHED} if the campaign is not here (counted, logged, kept)
-     * @throws IOException if it could not be recorded
+     * @return {@link Match#MATCHED}, {@link Match#HELD} (its ledger is loading), or {@link Match#UNMATCHED}
+     *     if the campaign is not here (counted, logged, kept)
+     * @throws IOException if it could not be recorded or held
      */
     public Match callback(String connector, int campaign, int recipient, PeerEvents.DeliveryState state, String error,
                           String messageId) throws IOException {
-        PeerEvents.Receipt r = new PeerEvents.Receipt(messageId, state, error, "callback " + state);
-        return record(connector, r, new MessageIdMap.Target(campaign, recipient, 1, 1, clock.instant().getEpochSecond(),
-                true), matched);
+        PeerEvents.Receipt r = new PeerEvents.Receipt(oneField(messageId), state, oneField(error), "callback " + state);
+        MessageIdMap.Target t = new MessageIdMap.Target(campaign, recipient, 1, 1, clock.instant().getEpochSecond(), true);
+        Match m = recordIfOpen(connector, r, t, matched);
+        return m != null ? m : hold(new Held(connector, r, clock.millis(), t));
     }
 
-    /** Resolves the held receipt {@code key} if it is still held: matched if its id is known now, else unmatched. */
+    /** A text field of a held line: no tab or line break (the ledger makes whitespace '_' anyway). */
+    private static String oneField(String s) {
+        return s == null ? "" : s.replaceAll("[\\t\\n\\r\\p{Cntrl}]", "_");
+    }
+
+    /**
+     * Resolves the held receipt {@code key} if it is still held: matched if its id is known now and
+     * its ledger open; kept waiting for the ledger if that is loading; else unmatched.
+     */
     private void resolve(String key) {
-        Held h = holding.remove(key);
+        resolving.incrementAndGet();
+        try {
+            resolve(holding.remove(key));
+        } finally {
+            resolving.decrementAndGet(); // after a put back: held() never drops to 0 while one is in hand
+        }
+    }
+
+    private void resolve(Held h) {
         if (h == null) {
             return;
         }
         try {
-            Optional<MessageIdMap.Target> t = ids.get(h.connector(), h.receipt().idKey());
+            Optional<MessageIdMap.Target> t = h.direct() != null ? Optional.of(h.direct())
+                    : ids.get(h.connector(), h.receipt().idKey());
             if (t.isPresent()) {
-                record(h.connector(), h.receipt(), t.get(), heldThenMatched);
+                if (recordIfOpen(h.connector(), h.receipt(), t.get(), heldThenMatched) == null) {
+                    waitForLedger(h, t.get());
+                    return;
+                }
             } else {
                 unmatched(h.connector(), h.receipt(), "no message with this id (held " + earlyWait + ")");
             }
-            heldLog.append(("R\t" + h.connector() + "\t" + h.receipt().idKey()).getBytes(StandardCharsets.UTF_8), false);
+            heldLog.append(("R\t" + h.connector() + "\t" + h.keyInLog()).getBytes(StandardCharsets.UTF_8), false);
         } catch (IOException | RuntimeException e) {
             LOG.error("connector {}: a held receipt for {} could not be recorded; it stays in {}: {}", h.connector(),
                     h.receipt().idKey(), DIR + "/" + HELD, e.toString());
         }
     }
 
-    /** Ends the wait of receipts held longer than the early wait: unmatched. Run often (a quarter of the wait). */
+    /**
+     * Keeps a held receipt (its H line stays: no R) until its campaign's ledger is loaded, and starts
+     * the load; {@link #drain} resolves it then.
+     */
+    private void waitForLedger(Held h, MessageIdMap.Target t) {
+        String campaignId = numbers.campaignOf(t.campaign()).orElseThrow();
+        holding.merge(h.key(), h, (now, mine) -> !now.receipt().state().isFinal() && mine.receipt().state().isFinal()
+                ? now.withReceipt(mine.receipt()) : now);
+        waitingFor.computeIfAbsent(campaignId, k -> ConcurrentHashMap.newKeySet()).add(h.key());
+        ledgers.load(campaignId);
+        if (ledgers.isOpen(campaignId)) {
+            drain(campaignId); // it was loaded (and drained) while this receipt was being put back
+        }
+    }
+
+    /** Resolves the receipts that waited for the campaign's ledger: runs after each of its loads. */
+    private void drain(String campaignId) {
+        java.util.Set<String> keys = waitingFor.remove(campaignId);
+        if (keys == null) {
+            return;
+        }
+        for (String key : keys) {
+            resolve(key); // a ledger that failed to load again keeps it waiting (or unmatched if damaged)
+        }
+    }
+
+    /**
+     * Ends the wait of receipts held longer than the early wait: unmatched (or, if their id came,
+     * still waiting for their campaign's ledger). Run often (a quarter of the wait).
+     */
     void expireHeld() {
         long limit = clock.millis() - earlyWait.toMillis();
         for (Held h : holding.values()) {
@@ -336,8 +454,10 @@ public final class Deliveries implements AutoCloseable {
 
     private static byte[] heldLine(Held h) {
         String raw = h.receipt().raw().replaceAll("[\\t\\n\\r\\p{Cntrl}]", " ");
-        String line = "H\t" + h.connector() + "\t" + h.receipt().idKey() + "\t" + h.receipt().state().name() + "\t"
-                + h.receipt().error() + "\t" + h.atMillis() + "\t" + raw;
+        String common = h.connector() + "\t" + h.receipt().idKey() + "\t" + h.receipt().state().name() + "\t"
+                + h.receipt().error() + "\t" + h.atMillis() + "\t";
+        String line = h.direct() == null ? "H\t" + common + raw
+                : "T\t" + common + h.direct().campaign() + "\t" + h.direct().recipient() + "\t" + raw;
         byte[] b = line.getBytes(StandardCharsets.UTF_8);
         return b.length > UNMATCHED_FORMAT.maxPayload() ? java.util.Arrays.copyOf(b, UNMATCHED_FORMAT.maxPayload()) : b;
     }
@@ -359,52 +479,9 @@ public final class Deliveries implements AutoCloseable {
         }
     }
 
-    /** Work on a campaign's ledger, opened if needed; runs under the map's lock for that campaign (so never on a closed one). */
-    private interface LedgerWork<T> {
-        T apply(DeliveryLedger l) throws IOException;
-    }
-
-    private <T> T withLedger(String campaignId, LedgerWork<T> work) throws IOException {
-        Object[] out = {null};
-        try {
-            ledgers.compute(campaignId, (id, l) -> {
-                try {
-                    DeliveryLedger ledger = l != null ? l : DeliveryLedger.open(campaigns.resolve(id).resolve(DeliveryLedger.FILE));
-                    lastUsed.put(id, System.nanoTime());
-                    out[0] = work.apply(ledger);
-                    return ledger;
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
-        } catch (UncheckedIOException e) {
-            throw e.getCause();
-        }
-        @SuppressWarnings("unchecked")
-        T t = (T) out[0];
-        return t;
-    }
-
     /** Closes the ledgers not used for {@code idle} (they are opened again when needed). @return how many */
     int closeIdle(Duration idle) {
-        long limit = System.nanoTime() - idle.toNanos();
-        int[] closed = {0};
-        for (String id : List.copyOf(ledgers.keySet())) {
-            ledgers.computeIfPresent(id, (k, l) -> {
-                if (lastUsed.getOrDefault(k, 0L) > limit) {
-                    return l;
-                }
-                try {
-                    l.close();
-                } catch (IOException e) {
-                    LOG.warn("campaign {}: closing its delivery ledger: {}", k, e.toString());
-                }
-                lastUsed.remove(k);
-                closed[0]++;
-                return null;
-            });
-        }
-        return closed[0];
+        return ledgers.closeIdle(idle);
     }
 
     /**
@@ -413,11 +490,11 @@ public final class Deliveries implements AutoCloseable {
      * @throws IOException if its ledger cannot be read
      */
     public Map<String, Long> counts(String campaignId) throws IOException {
-        if (!ledgers.containsKey(campaignId)
+        if (!ledgers.isOpen(campaignId)
                 && !Files.exists(campaigns.resolve(campaignId).resolve(DeliveryLedger.FILE))) {
             return Map.of();
         }
-        return withLedger(campaignId, DeliveryLedger::counts);
+        return ledgers.withLedger(campaignId, DeliveryLedger::counts);
     }
 
     /**
@@ -427,11 +504,11 @@ public final class Deliveries implements AutoCloseable {
      * @throws IOException if the ledger cannot be read
      */
     public Optional<RecipientDelivery> of(String campaignId, int recipient) throws IOException {
-        if (!ledgers.containsKey(campaignId)
+        if (!ledgers.isOpen(campaignId)
                 && !Files.exists(campaigns.resolve(campaignId).resolve(DeliveryLedger.FILE))) {
             return Optional.empty();
         }
-        String result = withLedger(campaignId, l -> l.resultOf(recipient));
+        String result = ledgers.withLedger(campaignId, l -> l.resultOf(recipient));
         Map<Integer, String> partIds = DeliveryLedger.messageIds(campaigns.resolve(campaignId).resolve(DeliveryLedger.FILE),
                 recipient); // a scan of the file, outside any lock
         if (partIds.isEmpty()) {
@@ -501,6 +578,11 @@ public final class Deliveries implements AutoCloseable {
         untracked.add(campaignId);
     }
 
+    /** Tests only: the campaigns' ledgers. */
+    Ledgers ledgers() {
+        return ledgers;
+    }
+
     /** @return the message-id map (its size, for metrics and benchmarks) */
     public MessageIdMap ids() {
         return ids;
@@ -516,9 +598,9 @@ public final class Deliveries implements AutoCloseable {
         return heldThenMatched.sum();
     }
 
-    /** @return receipts held now, waiting for their id */
+    /** @return receipts held now, waiting for their id or their campaign's ledger */
     public int held() {
-        return holding.size();
+        return holding.size() + resolving.get();
     }
 
     /** @return receipts that matched nothing */
@@ -539,14 +621,11 @@ public final class Deliveries implements AutoCloseable {
             }
         }
         IOException first = null;
-        for (DeliveryLedger l : ledgers.values()) {
-            try {
-                l.close();
-            } catch (IOException e) {
-                first = first == null ? e : first;
-            }
+        try {
+            ledgers.close(); // after the loads in progress, whose waiting receipts stay held
+        } catch (IOException e) {
+            first = e;
         }
-        ledgers.clear();
         try {
             unmatchedLog.close();
             heldLog.close();

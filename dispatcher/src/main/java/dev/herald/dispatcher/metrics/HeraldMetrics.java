@@ -154,7 +154,7 @@ public final class HeraldMetrics implements AutoCloseable {
         io.micrometer.core.instrument.FunctionCounter.builder("herald.receipts.unmatched", d, x -> x.unmatched())
                 .description("receipts that matched no message (kept in receipts/unmatched.log)").register(registry);
         io.micrometer.core.instrument.Gauge.builder("herald.receipts.held", d, x -> x.held())
-                .description("receipts waiting for their message's id").register(registry);
+                .description("receipts waiting for their message's id or for their campaign's delivery ledger to load").register(registry);
         io.micrometer.core.instrument.Gauge.builder("herald.message.ids", d, x -> x.ids().size())
                 .description("message ids in the durable message-id map").register(registry);
     }
