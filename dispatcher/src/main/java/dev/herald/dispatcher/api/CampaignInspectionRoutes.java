@@ -145,6 +145,21 @@ public final class CampaignInspectionRoutes extends ApiDirectives {
             out.put("reason", o != null && o.deferredUntil() != null ? deferral(l, o.deferredUntil())
                     : reason(outcome, o));
             out.put("at", o == null ? null : o.deferredUntil());
+            CampaignRecord c = l.campaign();
+            if (c.trackLinks() && c.template() != null && deps.linkTokens() != null && "sent".equals(outcome)) {
+                // the links this recipient's message carried (for support: what they were sent)
+                java.util.List<String> urls = dev.herald.dispatcher.render.Template.parse(c.template(), true).links();
+                dev.herald.dispatcher.render.Template.LinkUrls tracked = deps.linkTokens().urls(c.id());
+                java.util.List<Map<String, Object>> links = new java.util.ArrayList<>();
+                for (int i = 0; i < urls.size(); i++) {
+                    Map<String, Object> link = new LinkedHashMap<>();
+                    link.put("index", i);
+                    link.put("url", urls.get(i));
+                    link.put("tracked", tracked.url(recipient, i));
+                    links.add(link);
+                }
+                out.put("links", links);
+            }
             return out;
         }).thenApplyAsync(out -> {
             // the delivery step, from the campaign's delivery ledger (read from its file: on the I/O pool)
@@ -156,6 +171,26 @@ public final class CampaignInspectionRoutes extends ApiDirectives {
                         delivery.put("messageIds", d.messageIds());
                         out.put("delivery", delivery);
                     }, () -> out.put("delivery", Map.of("result", "no receipt yet")));
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+            if (out.containsKey("links")) {
+                // the recipient's clicks, read from the campaign's click log
+                try {
+                    java.util.List<Map<String, Object>> clicks = new java.util.ArrayList<>();
+                    for (dev.herald.dispatcher.links.ClickLedger.Click k : dev.herald.dispatcher.links.ClickLedger.clicksOf(
+                            deps.ledgerRoot().resolve(id).resolve(dev.herald.dispatcher.links.ClickLedger.FILE), recipient)) {
+                        Map<String, Object> click = new LinkedHashMap<>();
+                        click.put("at", Instant.ofEpochMilli(k.atMillis()));
+                        click.put("link", k.link());
+                        click.put("class", k.clickClass().label());
+                        click.put("head", k.head());
+                        click.put("secondsSinceDelivery", k.sinceDeliveryMs() < 0 ? null : k.sinceDeliveryMs() / 1_000);
+                        click.put("userAgent", k.userAgent());
+                        clicks.add(click);
+                    }
+                    out.put("clicks", clicks);
                 } catch (java.io.IOException e) {
                     throw new java.io.UncheckedIOException(e);
                 }

@@ -210,6 +210,85 @@ public final class ClickLedger implements AutoCloseable {
         return h;
     }
 
+    /**
+     * What a report needs, read at once.
+     *
+     * @param unique          recipients with a click of each class
+     * @param totals          clicks of each class
+     * @param links           per link (by index, up to the highest link clicked): recipients who
+     *                        clicked it as a person, and its clicks of each class
+     * @param deliveryToClick delays from delivery to each recipient's first human click
+     * @param humans          the recipients who clicked as a person (for bitmap algebra with the other steps)
+     */
+    public record Summary(Map<ClickClass, Long> unique, Map<ClickClass, Long> totals, java.util.List<LinkStats> links,
+                          DelayHistogram deliveryToClick, ImmutableRoaringBitmap humans) {
+    }
+
+    /**
+     * One link's clicks.
+     *
+     * @param humans recipients who clicked it as a person
+     * @param totals its clicks of each class
+     */
+    public record LinkStats(long humans, Map<ClickClass, Long> totals) {
+    }
+
+    /** @return the ledger's counts, one consistent reading */
+    public synchronized Summary summary() {
+        Map<ClickClass, Long> u = new EnumMap<>(ClickClass.class);
+        Map<ClickClass, Long> t = new EnumMap<>(ClickClass.class);
+        for (ClickClass c : ClickClass.values()) {
+            u.put(c, unique.get(c).getLongCardinality());
+            t.put(c, totals.get(c)[0]);
+        }
+        int last = -1;
+        for (int i = 0; i < byLink.length; i++) {
+            for (long n : byLink[i]) {
+                if (n > 0) {
+                    last = i;
+                }
+            }
+        }
+        java.util.List<LinkStats> links = new java.util.ArrayList<>();
+        for (int i = 0; i <= last; i++) {
+            Map<ClickClass, Long> lt = new EnumMap<>(ClickClass.class);
+            for (ClickClass c : ClickClass.values()) {
+                lt.put(c, byLink[i][c.ordinal()]);
+            }
+            links.add(new LinkStats(humanByLink[i].getLongCardinality(), lt));
+        }
+        return new Summary(u, t, links, deliveryToClick(), unique.get(ClickClass.HUMAN).clone());
+    }
+
+    /**
+     * A recipient's clicks, read from the log (a scan of the file: for one recipient's view, not for reports).
+     *
+     * @param file      the campaign's {@code clicks.log}
+     * @param recipient the recipient
+     * @return its clicks, oldest first; empty if the file does not exist
+     * @throws IOException if the file cannot be read
+     */
+    public static java.util.List<Click> clicksOf(Path file, int recipient) throws IOException {
+        java.util.List<Click> out = new java.util.ArrayList<>();
+        if (!java.nio.file.Files.exists(file)) {
+            return out;
+        }
+        String prefix = recipient + " ";
+        FramedLog.verify(file, FORMAT, (data, at, p, n) -> {
+            byte[] b = new byte[n];
+            data.get(p, b);
+            String line = new String(b, StandardCharsets.UTF_8);
+            if (line.startsWith(prefix)) {
+                try {
+                    out.add(Click.parse(line));
+                } catch (IllegalArgumentException e) {
+                    // a damaged line: the ledger refuses the file when opened; a view shows what it can
+                }
+            }
+        });
+        return out;
+    }
+
     /** @return lines in the log (replayed and appended) */
     public synchronized long lines() {
         return lines;

@@ -4,6 +4,9 @@ import dev.herald.dispatcher.api.BodyLimits;
 import dev.herald.dispatcher.api.CampaignEventRoutes;
 import dev.herald.dispatcher.api.CampaignInspectionRoutes;
 import dev.herald.dispatcher.api.LinkRoutes;
+import dev.herald.dispatcher.api.FunnelRoutes;
+import dev.herald.dispatcher.funnel.FunnelReport;
+import dev.herald.dispatcher.report.OptOutAnalytics;
 import dev.herald.dispatcher.api.CampaignRoutes;
 import dev.herald.dispatcher.api.ConsentRoutes;
 import dev.herald.dispatcher.api.Endpoint;
@@ -95,6 +98,10 @@ final class ServiceApi {
                         blockingIo, stores.deliveries).route(), CampaignInspectionRoutes.ENDPOINTS),
                 new Group(new ConsentRoutes(stores.keys, limits, campaigns, stores.index, stores.directory,
                         dataDir.resolve(UnsubscribeReasons.FILE), blockingIo).route(), ConsentRoutes.ENDPOINTS),
+                new Group(new FunnelRoutes(stores.keys, limits, campaigns, new FunnelReport(stores.deliveries, stores.clicks,
+                        FunnelReport.ConversionTotals.NONE, (id, sent) -> OptOutAnalytics.campaign(stores.index.ledger(), id,
+                                sent, UnsubscribeReasons.read(dataDir.resolve(UnsubscribeReasons.FILE), id::equals)).optOuts()),
+                        blockingIo).route(), FunnelRoutes.ENDPOINTS),
                 new Group(new KeyRoutes(stores.keys, settings.maxJsonBody(), settings.bodyTimeout()).route(), KeyRoutes.ENDPOINTS),
                 new Group(inbound.routes(stores.keys, settings.bodyTimeout()), InboundSide.ENDPOINTS),
                 new Group(new UnsubscribeRoutes(center, settings.bodyTimeout(), blockingIo).route(), UnsubscribeRoutes.ENDPOINTS),
