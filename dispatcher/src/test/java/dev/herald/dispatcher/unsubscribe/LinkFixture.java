@@ -132,11 +132,20 @@ final class LinkFixture implements AutoCloseable {
      * @return the campaign id
      */
     String campaign(String category) throws Exception {
+        return campaign(category, "Hi {{first_name}}, news! Stop: {{unsubscribe_url}}", false);
+    }
+
+    /**
+     * As {@link #campaign(String)}, with this text (JSON-escaped here) and links tracked or not.
+     *
+     * @return the campaign id
+     */
+    String campaign(String category, String text, boolean trackLinks) throws Exception {
         campaigns++;
         String body = """
                 {"name": "Links %d", "channel": "sms", "category": "%s", "sender": "acme",
-                 "text": "Hi {{first_name}}, news! Stop: {{unsubscribe_url}}", "footer": "", "segment": "all"}"""
-                .formatted(campaigns, category);
+                 "text": %s, "footer": "", "segment": "all", "trackLinks": %s}"""
+                .formatted(campaigns, category, JSON.writeValueAsString(text), trackLinks);
         String id = json(call("POST", "/v1/campaigns", ADMIN, "application/json", body)).path("id").asText();
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         for (String p : PHONES) {

@@ -62,6 +62,11 @@ class UnsubscribePageBrowserTest {
     }
 
     static WebDriver chromium() {
+        return chromium(null);
+    }
+
+    /** @param userAgent the agent it presents (null: Chromium's own, which says HeadlessChrome) */
+    static WebDriver chromium(String userAgent) {
         ChromeDriverService service = new ChromeDriverService.Builder()
                 .usingDriverExecutable(new File(CHROMEDRIVER.toString())).usingAnyFreePort().build();
         ChromeOptions options = new ChromeOptions();
@@ -69,6 +74,9 @@ class UnsubscribePageBrowserTest {
         options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
                 "--no-first-run", "--disable-background-networking", "--disable-component-update",
                 "--disable-default-apps", "--disable-sync", "--window-size=390,844");
+        if (userAgent != null) {
+            options.addArguments("--user-agent=" + userAgent);
+        }
         return new ChromeDriver(service, options);
     }
 
