@@ -43,6 +43,7 @@ public final class DataCheck {
                 new ApiKeysCheck(),
                 new LastSendsCheck(),
                 new UnsubscribeKeyCheck(),
+                new LinkKeyCheck(),
                 new LogsCheck()));
     }
 

@@ -48,6 +48,9 @@ public final class LogsCheck implements StoreCheck {
         for (Path deliveries : files(dataDir.resolve("campaigns"), dev.herald.dispatcher.delivery.DeliveryLedger.FILE)) {
             results.add(dev.herald.dispatcher.delivery.DeliveryLedger.verify(deliveries));
         }
+        for (Path clicks : files(dataDir.resolve("campaigns"), dev.herald.dispatcher.links.ClickLedger.FILE)) {
+            results.add(dev.herald.dispatcher.links.ClickLedger.verify(clicks));
+        }
         Path receipts = dataDir.resolve(dev.herald.dispatcher.delivery.Deliveries.DIR);
         addIfExists(results, receipts.resolve(dev.herald.dispatcher.delivery.Deliveries.UNMATCHED),
                 dev.herald.dispatcher.delivery.Deliveries::verifyLog);

@@ -149,9 +149,17 @@ public final class ClickLedger implements AutoCloseable {
         return new ClickLedger(file);
     }
 
-    /** @return what a read-only check of the file finds (for {@code herald data check}) */
+    /** @return what a read-only check of the file finds (for {@code herald data check}): frames and each line's fields */
     public static VerifyResult verify(Path file) throws IOException {
-        return FramedLog.verify(file, FORMAT);
+        return FramedLog.verify(file, FORMAT, (data, at, p, n) -> {
+            byte[] b = new byte[n];
+            data.get(p, b);
+            try {
+                Click.parse(new String(b, StandardCharsets.UTF_8));
+            } catch (IllegalArgumentException e) {
+                throw new dev.herald.suppression.store.DamagedStoreException(file, at, e.getMessage());
+            }
+        });
     }
 
     /**

@@ -160,6 +160,30 @@ public final class HeraldMetrics implements AutoCloseable {
     }
 
     /**
+     * Shows the clicks on tracked links: {@code herald_clicks_total{class}} (human, preview, bot,
+     * suspicious; counted as each redirect is answered), {@code herald_clicks_dropped_total} (not
+     * recorded: the queue was full), {@code herald_clicks_failed_total} (not written: a disk error)
+     * and {@code herald_clicks_waiting} (queued for the next group commit).
+     *
+     * @param c the clicks
+     */
+    public void clicks(dev.herald.dispatcher.links.Clicks c) {
+        if (registry == null) {
+            return;
+        }
+        for (dev.herald.dispatcher.links.ClickRules.ClickClass k : dev.herald.dispatcher.links.ClickRules.ClickClass.values()) {
+            FunctionCounter.builder("herald.clicks", c, x -> x.recorded(k)).tag("class", k.label())
+                    .description("clicks on tracked links, by class").register(registry);
+        }
+        FunctionCounter.builder("herald.clicks.dropped", c, x -> x.dropped())
+                .description("clicks not recorded because too many waited to be written").register(registry);
+        FunctionCounter.builder("herald.clicks.failed", c, x -> x.failed())
+                .description("clicks that could not be written (a disk error)").register(registry);
+        io.micrometer.core.instrument.Gauge.builder("herald.clicks.waiting", c, x -> x.waiting())
+                .description("clicks waiting for the next group commit").register(registry);
+    }
+
+    /**
      * Shows an SMPP connector's sessions and window ({@code herald_smpp_binds_up},
      * {@code herald_smpp_binds}, {@code herald_smpp_window_in_use}, {@code herald_smpp_window}) and
      * its counters ({@code herald_smpp_unconfirmed_total}, {@code herald_smpp_invalid_deliveries_total},

@@ -104,6 +104,7 @@ public final class HeraldService {
             HeraldMetrics metrics = stores.own(HeraldMetrics.prometheus());
             PeerTraffic traffic = new PeerTraffic(metrics, stores.deliveries);
             metrics.deliveries(stores.deliveries);
+            metrics.clicks(stores.clicks);
             CampaignCore core = CampaignCore.start(dataDir, config, conf, settings, stores,
                     connectors(conf, settings, stores, metrics, traffic, wrap));
             traffic.handlers(InboundSide.perConnector(conf, stores, core, metrics));

@@ -67,6 +67,8 @@ class OpenApiTest {
         all.addAll(UnsubscribeRoutes.ENDPOINTS);
         all.addAll(PreferenceRoutes.ENDPOINTS);
         all.addAll(GatewayRoutes.ENDPOINTS);
+        all.addAll(LinkRoutes.ENDPOINTS);
+        all.addAll(FunnelRoutes.ENDPOINTS);
         all.add(HttpApi.METRICS);
         return all;
     }
