@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
         versionProvider = HeraldCommand.Version.class,
         description = "Herald: a high-throughput campaign dispatcher that keeps recipients' trust.",
         subcommands = {DirectoryCommand.class, SuppressionCommand.class, LedgerCommand.class, DemoCommand.class,
-                BenchCommand.class, ServeCommand.class, InboundLoadCommand.class, DataGroupCommand.class,
+                BenchCommand.class, ServeCommand.class, InboundLoadCommand.class, ClickLoadCommand.class, DataGroupCommand.class,
                 CommandLine.HelpCommand.class})
 public final class HeraldCommand {
     /** Exit code for a negative answer ({@code suppression check}: not suppressed). */

@@ -65,8 +65,26 @@ public final class InboundLoad {
     private final Duration duration;
     private final Duration warmup;
     private final long offset;
+    /** Request {@code n}'s bytes; null: a signed STOP from a new number. */
+    private final java.util.function.LongFunction<byte[]> requests;
+
+    /**
+     * Any requests, open loop: request {@code n} is {@code requests.apply(n)}, whole (headers and body).
+     *
+     * @param base     the server, {@code http://host:port}
+     * @param requests request n's bytes (HTTP/1.1, keep-alive)
+     */
+    public InboundLoad(URI base, java.util.function.LongFunction<byte[]> requests, double rate, Duration duration,
+                       Duration warmup) {
+        this(base, new byte[0], "", rate, duration, warmup, 0, requests);
+    }
 
     public InboundLoad(URI base, byte[] secret, String to, double rate, Duration duration, Duration warmup, long offset) {
+        this(base, secret, to, rate, duration, warmup, offset, null);
+    }
+
+    private InboundLoad(URI base, byte[] secret, String to, double rate, Duration duration, Duration warmup, long offset,
+                        java.util.function.LongFunction<byte[]> requests) {
         if (!(rate > 0 && rate <= 100_000)) {
             throw new IllegalArgumentException("rate must be 1-100000 requests per second, got " + rate);
         }
@@ -84,6 +102,12 @@ public final class InboundLoad {
         this.duration = duration;
         this.warmup = warmup;
         this.offset = offset;
+        this.requests = requests;
+    }
+
+    /** @return {@code host:port} as a request's {@code Host} header gives it */
+    public String hostHeader() {
+        return host;
     }
 
     /** One connection: idle, or waiting for the answer to request {@code index}. */
@@ -213,6 +237,9 @@ public final class InboundLoad {
     }
 
     private byte[] request(long n) {
+        if (requests != null) {
+            return requests.apply(n);
+        }
         byte[] body = ("{\"from\":\"+4474" + String.format("%08d", n) + "\",\"to\":\"" + to
                 + "\",\"text\":\"STOP\",\"id\":\"load-" + n + "\"}").getBytes(StandardCharsets.UTF_8);
         String head = "POST /v1/inbound/sms HTTP/1.1\r\nHost: " + host + "\r\nContent-Type: application/json\r\n"
