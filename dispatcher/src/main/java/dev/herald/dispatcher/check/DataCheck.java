@@ -42,6 +42,7 @@ public final class DataCheck {
                 new SegmentBitmapsCheck(),
                 new ApiKeysCheck(),
                 new LastSendsCheck(),
+                new TouchesCheck(),
                 new UnsubscribeKeyCheck(),
                 new LinkKeyCheck(),
                 new LogsCheck()));

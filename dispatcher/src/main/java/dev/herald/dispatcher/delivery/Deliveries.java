@@ -2,6 +2,7 @@ package dev.herald.dispatcher.delivery;
 
 import dev.herald.dispatcher.campaign.CampaignNumbers;
 import dev.herald.dispatcher.connector.PeerEvents;
+import dev.herald.dispatcher.funnel.Touches;
 import dev.herald.suppression.store.FramedLog;
 import dev.herald.suppression.store.LogFormat;
 import org.slf4j.Logger;
@@ -47,6 +48,13 @@ import java.util.concurrent.atomic.LongAdder;
  * yet resolved is recorded again, which changes nothing (the ledger keeps the first final result).
  * Views ({@link #counts}, {@link #of}) wait for the load.
  *
+ * <p><b>Times and touches.</b> A result is recorded with the receipt's arrival (a held one's first
+ * arrival) and the part's acceptance time from the message-id map (a callback's from
+ * {@link #sentTimes}, if one is known): the ledger's send-to-delivery histogram. A recipient that
+ * becomes {@code delivered} is a delivery touch ({@link Touches#delivered}, at the receipt's
+ * arrival), written after its ledger line: a process killed between the two keeps the result
+ * without the touch (attribution only; never a wrong one).
+ *
  * <p><b>Unmatched.</b> A receipt that matches no id (after the wait), or whose campaign is unknown,
  * is counted and written to {@code receipts/unmatched.log} (id, state, error, the receipt's text)
  * and logged — never dropped silently.
@@ -67,7 +75,8 @@ public final class Deliveries implements AutoCloseable {
     public static final String UNMATCHED = "unmatched.log";
     /**
      * The held receipts' log: {@code H} lines held (by message id), {@code T} lines held callbacks
-     * (naming their campaign and recipient: waiting for the ledger), {@code R} lines resolved.
+     * (naming their campaign, recipient and acceptance time, -1 if not known: waiting for the
+     * ledger), {@code R} lines resolved.
      */
     public static final String HELD = "held.log";
     private static final LogFormat UNMATCHED_FORMAT = LogFormat.lines(2048);
@@ -75,6 +84,16 @@ public final class Deliveries implements AutoCloseable {
     static final Duration IDLE_LEDGER = Duration.ofMinutes(10);
     /** How long an id stays after its final receipt: a repeat of the receipt (our acknowledgement lost) still matches. */
     public static final Duration REPORTED_GRACE = Duration.ofHours(1);
+
+    /** When a recipient's message of a campaign was accepted by its peer, for callbacks (no message-id map entry). */
+    @FunctionalInterface
+    public interface SentAt {
+        /** Acceptance times are not known. */
+        SentAt UNKNOWN = (campaign, recipient) -> -1;
+
+        /** @return epoch seconds of the acceptance of {@code campaign}'s message to {@code recipient}, or -1 if not known */
+        long acceptedAtEpochSeconds(int campaign, int recipient);
+    }
 
     /** What became of a receipt. */
     public enum Match {
@@ -94,6 +113,9 @@ public final class Deliveries implements AutoCloseable {
     private final Duration receiptWait;
     private final Clock clock;
     private final Ledgers ledgers;
+    /** Told of each recipient that becomes delivered; null: nobody is. */
+    private final Touches touches;
+    private volatile SentAt sentAt = SentAt.UNKNOWN;
     /** Keys of receipts held because their campaign's ledger is loading, by campaign: resolved when it is loaded. */
     private final Map<String, java.util.Set<String>> waitingFor = new ConcurrentHashMap<>();
     /** Campaigns whose receipts are matched but not kept (the replies' confirmations). */
@@ -135,8 +157,9 @@ public final class Deliveries implements AutoCloseable {
     }
 
     private Deliveries(MessageIdMap ids, CampaignNumbers numbers, Path campaigns, FramedLog unmatchedLog, FramedLog heldLog,
-                       Duration earlyWait, Duration receiptWait, Clock clock, long inlineOpenBytes) {
+                       Duration earlyWait, Duration receiptWait, Clock clock, long inlineOpenBytes, Touches touches) {
         this.heldLog = heldLog;
+        this.touches = touches;
         this.ids = ids;
         this.numbers = numbers;
         this.campaigns = campaigns;
@@ -159,12 +182,29 @@ public final class Deliveries implements AutoCloseable {
      */
     public static Deliveries open(Path dataDir, CampaignNumbers numbers, long capacity, Duration earlyWait,
                                   Duration receiptWait, Clock clock) throws IOException {
-        return open(dataDir, numbers, capacity, earlyWait, receiptWait, clock, Ledgers.INLINE_OPEN_BYTES);
+        return open(dataDir, numbers, capacity, earlyWait, receiptWait, clock, Ledgers.INLINE_OPEN_BYTES, null);
+    }
+
+    /**
+     * As {@link #open(Path, CampaignNumbers, long, Duration, Duration, Clock)}, telling {@code touches}
+     * of each recipient that becomes delivered (receipts held at the last stop included).
+     *
+     * @param touches the recipients' touches (not closed here), or null
+     */
+    public static Deliveries open(Path dataDir, CampaignNumbers numbers, long capacity, Duration earlyWait,
+                                  Duration receiptWait, Clock clock, Touches touches) throws IOException {
+        return open(dataDir, numbers, capacity, earlyWait, receiptWait, clock, Ledgers.INLINE_OPEN_BYTES, touches);
     }
 
     /** As {@link #open(Path, CampaignNumbers, long, Duration, Duration, Clock)}, loading in the background every log longer than {@code inlineOpenBytes}. */
     static Deliveries open(Path dataDir, CampaignNumbers numbers, long capacity, Duration earlyWait,
                            Duration receiptWait, Clock clock, long inlineOpenBytes) throws IOException {
+        return open(dataDir, numbers, capacity, earlyWait, receiptWait, clock, inlineOpenBytes, null);
+    }
+
+    /** As {@link #open(Path, CampaignNumbers, long, Duration, Duration, Clock, Touches)}, loading in the background every log longer than {@code inlineOpenBytes}. */
+    static Deliveries open(Path dataDir, CampaignNumbers numbers, long capacity, Duration earlyWait,
+                           Duration receiptWait, Clock clock, long inlineOpenBytes, Touches touches) throws IOException {
         Path dir = dataDir.resolve(DIR);
         MessageIdMap ids = MessageIdMap.open(dir, capacity);
         FramedLog unmatched = null;
@@ -182,10 +222,12 @@ public final class Deliveries implements AutoCloseable {
                             Held h = new Held(f[1], new PeerEvents.Receipt(f[2], PeerEvents.DeliveryState.valueOf(f[3]),
                                     f[4], f[6]), Long.parseLong(f[5]));
                             stillHeld.put(h.key(), h);
-                        } else if (f[0].equals("T") && f.length == 9) {
+                        } else if (f[0].equals("T") && (f.length == 9 || f.length == 10)) {
+                            // 10 fields: the acceptance time (epoch s or -1) before the text; 9: written before it was kept
+                            long accepted = f.length == 10 ? Long.parseLong(f[8]) : -1;
                             Held h = new Held(f[1], new PeerEvents.Receipt(f[2], PeerEvents.DeliveryState.valueOf(f[3]),
-                                    f[4], f[8]), Long.parseLong(f[5]), new MessageIdMap.Target(Integer.parseInt(f[6]),
-                                    Integer.parseInt(f[7]), 1, 1, Long.parseLong(f[5]) / 1000, true));
+                                    f[4], f[f.length - 1]), Long.parseLong(f[5]), new MessageIdMap.Target(Integer.parseInt(f[6]),
+                                    Integer.parseInt(f[7]), 1, 1, Math.max(-1, accepted), true));
                             stillHeld.put(h.key(), h);
                         } else if (f[0].equals("R") && f.length == 3) {
                             stillHeld.remove(f[1] + "/" + f[2]);
@@ -208,7 +250,7 @@ public final class Deliveries implements AutoCloseable {
             FramedLog.replace(heldFile, java.nio.ByteBuffer.wrap(content.toByteArray()));
             FramedLog heldLog = FramedLog.open(heldFile, UNMATCHED_FORMAT, (data, at, p, n) -> { });
             Deliveries d = new Deliveries(ids, numbers, dataDir.resolve("campaigns"), unmatched, heldLog, earlyWait,
-                    receiptWait, clock, inlineOpenBytes);
+                    receiptWait, clock, inlineOpenBytes, touches);
             for (Held h : stillHeld.values()) {
                 d.holding.put(h.key(), h);
                 if (h.direct() != null || ids.get(h.connector(), h.receipt().idKey()).isPresent()) {
@@ -285,14 +327,34 @@ public final class Deliveries implements AutoCloseable {
      * @throws IOException if it could not be recorded or held (the connector refuses it: the SMSC sends it again)
      */
     public Match receipt(String connector, PeerEvents.Receipt r) throws IOException {
+        long now = clock.millis();
         Optional<MessageIdMap.Target> target = ids.get(connector, r.idKey());
         if (target.isPresent()) {
-            Match m = recordIfOpen(connector, r, target.get(), matched);
+            Match m = recordIfOpen(connector, r, target.get(), matched, now, acceptedOf(target.get(), false));
             if (m != null) {
                 return m;
             }
         }
-        return hold(new Held(connector, r, clock.millis()));
+        return hold(new Held(connector, r, now));
+    }
+
+    /**
+     * @param direct whether the target is a callback's (its acceptance time is {@link #sentAt}'s, or -1)
+     * @return the target's acceptance time, epoch seconds, or -1 if not known (an id whose final
+     *     receipt came keeps that receipt's time instead)
+     */
+    private static long acceptedOf(MessageIdMap.Target t, boolean direct) {
+        return direct || !t.reported() ? t.acceptedAtEpochSeconds() : -1;
+    }
+
+    /**
+     * Tells where callbacks' acceptance times come from (the send-to-delivery histogram; a callback
+     * names no message-id map entry): e.g. the recipients' last sends. Until set, they are not known.
+     *
+     * @param sentAt the acceptance times
+     */
+    public void sentTimes(SentAt sentAt) {
+        this.sentAt = sentAt == null ? SentAt.UNKNOWN : sentAt;
     }
 
     /** Holds a receipt durably (the last final one of a key wins), then matches it if it can be now. */
@@ -317,8 +379,8 @@ public final class Deliveries implements AutoCloseable {
      *
      * @return MATCHED or UNMATCHED, or null if the ledger is not open (it is loading: hold the receipt)
      */
-    private Match recordIfOpen(String connector, PeerEvents.Receipt r, MessageIdMap.Target t, LongAdder counter)
-            throws IOException {
+    private Match recordIfOpen(String connector, PeerEvents.Receipt r, MessageIdMap.Target t, LongAdder counter,
+                               long arrivedMillis, long acceptedSeconds) throws IOException {
         Optional<String> campaignId = numbers.campaignOf(t.campaign());
         if (campaignId.isPresent() && untracked.contains(campaignId.get())) {
             counter.increment(); // a confirmation sent to a reply: matched, nothing to keep
@@ -329,10 +391,13 @@ public final class Deliveries implements AutoCloseable {
             unmatched(connector, r, "its campaign is not here");
             return Match.UNMATCHED;
         }
-        Ledgers.LedgerWork<Boolean> work = l -> l.record(t.recipient(), t.part(), t.parts(), r.state(), r.error(), r.idKey());
-        boolean open = ledgers.ifOpen(campaignId.get(), work, new Object[1]);
+        // true: this receipt made its recipient delivered (the ledger keeps the first final result only)
+        Ledgers.LedgerWork<Boolean> work = l -> l.record(t.recipient(), t.part(), t.parts(), r.state(), r.error(), r.idKey(),
+                arrivedMillis, acceptedSeconds) && r.state() == PeerEvents.DeliveryState.DELIVERED && l.isDelivered(t.recipient());
+        Object[] becameDelivered = new Object[1];
+        boolean open = ledgers.ifOpen(campaignId.get(), work, becameDelivered);
         if (!open && ledgers.openNowIfSmall(campaignId.get())) {
-            open = ledgers.ifOpen(campaignId.get(), work, new Object[1]);
+            open = ledgers.ifOpen(campaignId.get(), work, becameDelivered);
         }
         if (!open) {
             IOException failure = ledgers.recentFailure(campaignId.get());
@@ -342,6 +407,15 @@ public final class Deliveries implements AutoCloseable {
                 return Match.UNMATCHED;
             }
             return null;
+        }
+        if (Boolean.TRUE.equals(becameDelivered[0]) && touches != null) {
+            try {
+                touches.delivered(t.recipient(), t.campaign(), arrivedMillis);
+            } catch (IOException | RuntimeException e) {
+                // the result is recorded; the touch is for attribution only: never refuse the receipt for it
+                LOG.warn("campaign {}: recipient {} delivered, but its touch could not be recorded: {}", campaignId.get(),
+                        t.recipient(), e.toString());
+            }
         }
         if (r.state().isFinal() && !t.reported()) {
             ids.reported(connector, r.idKey(), clock.instant().getEpochSecond());
@@ -368,9 +442,11 @@ public final class Deliveries implements AutoCloseable {
     public Match callback(String connector, int campaign, int recipient, PeerEvents.DeliveryState state, String error,
                           String messageId) throws IOException {
         PeerEvents.Receipt r = new PeerEvents.Receipt(oneField(messageId), state, oneField(error), "callback " + state);
-        MessageIdMap.Target t = new MessageIdMap.Target(campaign, recipient, 1, 1, clock.instant().getEpochSecond(), true);
-        Match m = recordIfOpen(connector, r, t, matched);
-        return m != null ? m : hold(new Held(connector, r, clock.millis(), t));
+        long now = clock.millis();
+        long accepted = state == PeerEvents.DeliveryState.DELIVERED ? sentAt.acceptedAtEpochSeconds(campaign, recipient) : -1;
+        MessageIdMap.Target t = new MessageIdMap.Target(campaign, recipient, 1, 1, Math.max(-1, accepted), true);
+        Match m = recordIfOpen(connector, r, t, matched, now, t.acceptedAtEpochSeconds());
+        return m != null ? m : hold(new Held(connector, r, now, t));
     }
 
     /** A text field of a held line: no tab or line break (the ledger makes whitespace '_' anyway). */
@@ -399,7 +475,8 @@ public final class Deliveries implements AutoCloseable {
             Optional<MessageIdMap.Target> t = h.direct() != null ? Optional.of(h.direct())
                     : ids.get(h.connector(), h.receipt().idKey());
             if (t.isPresent()) {
-                if (recordIfOpen(h.connector(), h.receipt(), t.get(), heldThenMatched) == null) {
+                if (recordIfOpen(h.connector(), h.receipt(), t.get(), heldThenMatched, h.atMillis(),
+                        acceptedOf(t.get(), h.direct() != null)) == null) {
                     waitForLedger(h, t.get());
                     return;
                 }
@@ -457,7 +534,8 @@ public final class Deliveries implements AutoCloseable {
         String common = h.connector() + "\t" + h.receipt().idKey() + "\t" + h.receipt().state().name() + "\t"
                 + h.receipt().error() + "\t" + h.atMillis() + "\t";
         String line = h.direct() == null ? "H\t" + common + raw
-                : "T\t" + common + h.direct().campaign() + "\t" + h.direct().recipient() + "\t" + raw;
+                : "T\t" + common + h.direct().campaign() + "\t" + h.direct().recipient() + "\t"
+                        + h.direct().acceptedAtEpochSeconds() + "\t" + raw;
         byte[] b = line.getBytes(StandardCharsets.UTF_8);
         return b.length > UNMATCHED_FORMAT.maxPayload() ? java.util.Arrays.copyOf(b, UNMATCHED_FORMAT.maxPayload()) : b;
     }

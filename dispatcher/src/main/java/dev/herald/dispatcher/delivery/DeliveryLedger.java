@@ -1,6 +1,7 @@
 package dev.herald.dispatcher.delivery;
 
 import dev.herald.dispatcher.connector.PeerEvents.DeliveryState;
+import dev.herald.dispatcher.links.DelayHistogram;
 import dev.herald.suppression.store.FramedLog;
 import dev.herald.suppression.store.LogFormat;
 import dev.herald.suppression.store.VerifyResult;
@@ -19,13 +20,15 @@ import java.util.TreeMap;
 /**
  * One campaign's delivery step: what the receipts said of its sent recipients — {@code delivered},
  * {@code undelivered:<reason>} or {@code expired} — one bitmap per result, like the outcome ledger's,
- * replayed from {@code campaigns/<id>/deliveries.log}.
+ * and the time from send to delivery of those delivered, replayed from
+ * {@code campaigns/<id>/deliveries.log}.
  *
  * <pre>{@code
  * DeliveryLedger d = DeliveryLedger.open(dir.resolve("deliveries.log"));
- * d.record(7, 1, 2, DeliveryState.DELIVERED, "", "41459");  // part 1 of 2: not yet delivered
- * d.record(7, 2, 2, DeliveryState.DELIVERED, "", "41460");  // both parts: recipient 7 delivered
+ * d.record(7, 1, 2, DeliveryState.DELIVERED, "", "41459", receiptMillis, acceptedSeconds); // part 1 of 2: not yet delivered
+ * d.record(7, 2, 2, DeliveryState.DELIVERED, "", "41460", receiptMillis, acceptedSeconds); // both: recipient 7 delivered
  * d.counts();                                               // {delivered=1}
+ * d.sendToDelivery().percentile(0.5);                       // seconds from the SMSC's acceptance to the receipt
  * }</pre>
  *
  * <p><b>Rules.</b> A recipient is {@code delivered} once every part of its message was; a part
@@ -35,8 +38,17 @@ import java.util.TreeMap;
  * The reason is the receipt's state and, when the SMSC gave one, its error code, e.g.
  * {@code undeliverable-err-001}.
  *
+ * <p><b>Send to delivery.</b> When a recipient becomes {@code delivered}, the seconds from the
+ * acceptance of the part whose receipt completed it (epoch seconds, as the message-id map keeps
+ * it) to that receipt's arrival are counted in a {@link DelayHistogram}; a receipt whose
+ * acceptance time is not known (a callback without one, a line written before times were kept)
+ * is not counted.
+ *
  * <p><b>Storage.</b> One line per receipt that changed something,
- * {@code <recipient> <part>/<parts> <state> <error or -> <message id>}, framed and checksummed by
+ * {@code <recipient> <part>/<parts> <state> <error or -> <message id> <decided at, epoch ms> <accepted at, epoch s or ->};
+ * the result is decided when the receipt arrived (a held receipt: when it first arrived). Lines
+ * written before times were kept have no last two fields, and are read as of an unknown time.
+ * Lines are framed and checksummed by
  * the store rule ({@link FramedLog}: a torn last line is dropped and reported, a damaged one
  * refuses the file naming it). A line is written before {@link #record} returns, without fsync:
  * it survives a killed process, not a power loss (the SMSC was acknowledged; a lost receipt leaves
@@ -62,6 +74,8 @@ public final class DeliveryLedger implements AutoCloseable {
     private final Map<String, MutableRoaringBitmap> failed = new TreeMap<>();
     /** Multi-part messages with some parts delivered: recipient to the parts' bits (parts ≤ 255). */
     private final Map<Integer, java.util.BitSet> partial = new HashMap<>();
+    /** Seconds from send to delivery of the recipients delivered (with a known acceptance time). */
+    private final DelayHistogram sendToDelivery = new DelayHistogram();
     private long lines;
 
     private DeliveryLedger(Path file) throws IOException {
@@ -95,21 +109,38 @@ public final class DeliveryLedger implements AutoCloseable {
     }
 
     /**
+     * Records one part's receipt as arrived now, its acceptance time not known (not counted in
+     * {@link #sendToDelivery()}).
+     *
+     * @see #record(int, int, int, DeliveryState, String, String, long, long)
+     */
+    public boolean record(int recipient, int part, int parts, DeliveryState state, String error,
+                          String messageId) throws IOException {
+        return record(recipient, part, parts, state, error, messageId, System.currentTimeMillis(), -1);
+    }
+
+    /**
      * Records one part's receipt.
      *
-     * @param recipient the recipient's id
-     * @param part      the part, 1..parts
-     * @param parts     the message's parts, 1..255
-     * @param state     the receipt's state
-     * @param error     the SMSC's error code, or empty
-     * @param messageId the part's message id as the SMSC wrote it (kept for the recipient's view)
+     * @param recipient       the recipient's id
+     * @param part            the part, 1..parts
+     * @param parts           the message's parts, 1..255
+     * @param state           the receipt's state
+     * @param error           the SMSC's error code, or empty
+     * @param messageId       the part's message id as the SMSC wrote it (kept for the recipient's view)
+     * @param atMillis        when the receipt arrived, epoch milliseconds (≥ 0)
+     * @param acceptedSeconds when the part was accepted by the SMSC, epoch seconds, or -1 if not known
      * @return whether it changed the recipient's result (and was written)
      * @throws IOException              if the line cannot be written (nothing changed)
      * @throws IllegalArgumentException if a number is out of range
      */
     public synchronized boolean record(int recipient, int part, int parts, DeliveryState state, String error,
-                                       String messageId) throws IOException {
-        Line line = new Line(recipient, part, parts, state, clean(error), clean(messageId));
+                                       String messageId, long atMillis, long acceptedSeconds) throws IOException {
+        if (atMillis < 0) {
+            throw new IllegalArgumentException("receipt time must be >= 0 epoch ms, got " + atMillis);
+        }
+        Line line = new Line(recipient, part, parts, state, clean(error), clean(messageId), atMillis,
+                acceptedSeconds < 0 ? -1 : acceptedSeconds);
         if (!state.isFinal() || !changes(line)) {
             return false;
         }
@@ -149,6 +180,21 @@ public final class DeliveryLedger implements AutoCloseable {
     /** @return the recipients delivered so far (a copy) */
     public synchronized ImmutableRoaringBitmap delivered() {
         return delivered.clone();
+    }
+
+    /** @return whether {@code recipient} is delivered (every part of its message) */
+    public synchronized boolean isDelivered(int recipient) {
+        return delivered.contains(recipient);
+    }
+
+    /**
+     * @return seconds from send (the SMSC's acceptance) to delivery (the receipt's arrival) of the
+     *     recipients delivered whose acceptance time is known; a copy
+     */
+    public synchronized DelayHistogram sendToDelivery() {
+        DelayHistogram copy = new DelayHistogram();
+        copy.addAll(sendToDelivery);
+        return copy;
     }
 
     /**
@@ -222,14 +268,22 @@ public final class DeliveryLedger implements AutoCloseable {
             return;
         }
         if (l.parts() == 1) {
-            delivered.add(l.recipient());
+            becameDelivered(l);
             return;
         }
         java.util.BitSet bits = partial.computeIfAbsent(l.recipient(), k -> new java.util.BitSet(l.parts() + 1));
         bits.set(l.part());
         if (bits.cardinality() == l.parts()) {
             partial.remove(l.recipient());
-            delivered.add(l.recipient());
+            becameDelivered(l);
+        }
+    }
+
+    /** {@code l}, the receipt of the last part to come, made its recipient delivered. */
+    private void becameDelivered(Line l) {
+        delivered.add(l.recipient());
+        if (l.atMillis() >= 0 && l.acceptedSeconds() >= 0) {
+            sendToDelivery.add(Math.floorDiv(l.atMillis(), 1000) - l.acceptedSeconds());
         }
     }
 
@@ -268,30 +322,48 @@ public final class DeliveryLedger implements AutoCloseable {
         return b != null ? b.toString() : s.length() > 64 ? s.substring(0, 64) : s;
     }
 
-    /** One line of the log. */
-    record Line(int recipient, int part, int parts, DeliveryState state, String error, String messageId) {
+    /**
+     * One line of the log.
+     *
+     * @param atMillis        when the receipt arrived, epoch ms; -1 in a line written before times were kept
+     * @param acceptedSeconds when the part was accepted, epoch seconds; -1 if not known
+     */
+    record Line(int recipient, int part, int parts, DeliveryState state, String error, String messageId, long atMillis,
+                long acceptedSeconds) {
+        private static final String SHAPE = "not '<recipient> <part>/<parts> <state> <error> <message id>"
+                + " [<epoch ms> <accepted epoch s or ->]'";
+
         Line {
             if (recipient < 0 || parts < 1 || parts > 255 || part < 1 || part > parts) {
                 throw new IllegalArgumentException("recipient " + recipient + " part " + part + "/" + parts + " out of range");
+            }
+            if (atMillis < -1 || acceptedSeconds < -1) {
+                throw new IllegalArgumentException("times out of range: " + atMillis + " ms, accepted " + acceptedSeconds + " s");
             }
         }
 
         @Override
         public String toString() {
-            return recipient + " " + part + "/" + parts + " " + state.name() + " " + error + " " + messageId;
+            return recipient + " " + part + "/" + parts + " " + state.name() + " " + error + " " + messageId + " " + atMillis
+                    + " " + (acceptedSeconds < 0 ? "-" : Long.toString(acceptedSeconds));
         }
 
         static Line parse(String s) {
             String[] f = s.split(" ");
-            if (f.length != 5) {
-                throw new IllegalArgumentException("not '<recipient> <part>/<parts> <state> <error> <message id>': '" + s + "'");
+            if (f.length != 5 && f.length != 7) { // 5: a line written before times were kept
+                throw new IllegalArgumentException(SHAPE + ": '" + s + "'");
             }
             int slash = f[1].indexOf('/');
             try {
+                long at = f.length == 7 ? Long.parseLong(f[5]) : -1;
+                long accepted = f.length == 7 && !f[6].equals("-") ? Long.parseLong(f[6]) : -1;
+                if (f.length == 7 && (at < 0 || (accepted < 0 && !f[6].equals("-")))) {
+                    throw new IllegalArgumentException("negative time");
+                }
                 return new Line(Integer.parseInt(f[0]), Integer.parseInt(f[1].substring(0, Math.max(slash, 0))),
-                        Integer.parseInt(f[1].substring(slash + 1)), DeliveryState.valueOf(f[2]), f[3], f[4]);
+                        Integer.parseInt(f[1].substring(slash + 1)), DeliveryState.valueOf(f[2]), f[3], f[4], at, accepted);
             } catch (RuntimeException e) {
-                throw new IllegalArgumentException("not '<recipient> <part>/<parts> <state> <error> <message id>': '" + s + "'");
+                throw new IllegalArgumentException(SHAPE + ": '" + s + "'");
             }
         }
     }

@@ -54,7 +54,8 @@ public final class MessageIdMap implements AutoCloseable {
      * @param part            the part, 1..parts
      * @param parts           the message's parts, 1..255
      * @param acceptedAtEpochSeconds when the SMSC accepted it; once {@code reported}, when its final
-     *                               receipt came (kept to the minute)
+     *                               receipt came (kept to the second; entries written before
+     *                               seconds were kept read as the start of their minute)
      * @param reported        whether its final receipt came (the id stays a while, so that the same
      *                        receipt sent again — the SMSC never saw our acknowledgement — still matches)
      */
@@ -72,10 +73,16 @@ public final class MessageIdMap implements AutoCloseable {
             this(campaign, recipient, part, parts, acceptedAtEpochSeconds, false);
         }
 
+        /**
+         * 16 bytes: campaign, recipient, part, parts, a short of flags (bit 0: reported; bits 1-6:
+         * the second within the minute, 0 in entries written before it was kept), the minute.
+         */
         byte[] encode() {
+            long at = Math.max(0, acceptedAtEpochSeconds);
+            int flags = (reported ? 1 : 0) | (int) (at % 60) << 1;
             return ByteBuffer.allocate(16).putInt(campaign).putInt(recipient).put((byte) part).put((byte) parts)
-                    .putShort((short) (reported ? 1 : 0))
-                    .putInt((int) Math.min(Integer.MAX_VALUE, acceptedAtEpochSeconds / 60)).array();
+                    .putShort((short) flags)
+                    .putInt((int) Math.min(Integer.MAX_VALUE, at / 60)).array();
         }
 
         static Target decode(byte[] b) {
@@ -84,9 +91,11 @@ public final class MessageIdMap implements AutoCloseable {
             int recipient = v.getInt();
             int part = v.get() & 0xFF;
             int parts = v.get() & 0xFF;
-            boolean reported = (v.getShort() & 1) != 0;
+            int flags = v.getShort();
+            boolean reported = (flags & 1) != 0;
+            int second = Math.min(59, (flags >>> 1) & 0x3F);
             long minutes = v.getInt() & 0xFFFFFFFFL;
-            return new Target(campaign, recipient, part, parts, minutes * 60, reported);
+            return new Target(campaign, recipient, part, parts, minutes * 60 + second, reported);
         }
     }
 

@@ -36,7 +36,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Everything a service holds open in its data directory, opened in one order and closed in the
  * reverse: the recipient directory and suppression index, the unsubscribe side, the campaigns'
- * records and numbers, the cap ledger, the embedded connector, the inbound side's stores, the last
+ * records and numbers, the cap ledger, the embedded connector, the recipients' touches, the
+ * receipts' deliveries, the clicks on tracked links, the inbound side's stores, the last
  * sends, the segments and the API keys (the first admin key is made last, once all else opened).
  *
  * <pre>{@code
@@ -69,6 +70,8 @@ final class ServiceStores implements AutoCloseable {
     final ReasonLog reasons;
     final SendLedger capLedger;
     final SimulatedConnector connector;
+    /** Each recipient's latest delivery and human click across campaigns ({@code funnel/touches.dat}). */
+    final dev.herald.dispatcher.funnel.TouchStore touches;
     /** Receipts matched to recipients: the message-id map and each campaign's delivery ledger. */
     final dev.herald.dispatcher.delivery.Deliveries deliveries;
     /** Signs the tokens of HTTP gateways' delivery-report callbacks. */
@@ -113,17 +116,22 @@ final class ServiceStores implements AutoCloseable {
             links = own(UnsubscribeLinks.open(unsubscribeDir, config, campaignNumbers));
             campaigns = new CampaignStore(dataDir.resolve("campaigns"));
             linkTokens = dev.herald.dispatcher.links.LinkTokens.open(dataDir.resolve("links"), config, campaignNumbers);
-            clicks = own(dev.herald.dispatcher.links.Clicks.open(dataDir.resolve("campaigns"),
-                    dev.herald.dispatcher.links.ClickRules.fromConfig(config.getConfig("herald.links.classify")),
-                    config.getInt("herald.links.queue-capacity"), null, Clock.systemUTC()));
             preferences = own(Preferences.open(unsubscribeDir));
             reasons = own(ReasonLog.open(unsubscribeDir));
             // the recipients' frequency preferences are two cap rules beyond the configured ones
             capLedger = own(SendLedger.open(dataDir.resolve("send-ledger"), Preferences.withRules(conf.caps()), conf.ledger(),
                     preferences.segments(name -> null)));
             connector = own(SimulatedConnector.open(connectorOptions(dataDir, settings)));
+            touches = own(dev.herald.dispatcher.funnel.TouchStore.open(dataDir.resolve(dev.herald.dispatcher.funnel.TouchStore.DIR),
+                    touchesCapacity(config, settings.directoryCapacity())));
             deliveries = own(dev.herald.dispatcher.delivery.Deliveries.open(dataDir, campaignNumbers,
-                    conf.receipts().capacity(), conf.receipts().earlyWait(), conf.receipts().receiptWait(), Clock.systemUTC()));
+                    conf.receipts().capacity(), conf.receipts().earlyWait(), conf.receipts().receiptWait(), Clock.systemUTC(),
+                    touches));
+            // after the touches and deliveries: closed before them (its writer times clicks from the touches)
+            clicks = own(dev.herald.dispatcher.links.Clicks.open(dataDir.resolve("campaigns"),
+                    dev.herald.dispatcher.links.ClickRules.fromConfig(config.getConfig("herald.links.classify")),
+                    config.getInt("herald.links.queue-capacity"),
+                    dev.herald.dispatcher.funnel.TouchStore.deliveredAt(touches, campaignNumbers), Clock.systemUTC()));
             deliveries.startSweeping(java.time.Duration.ofHours(1));
             deliveries.untracked(conf.inbound().replyCampaign()); // confirmations to replies
             callbackTokens = dev.herald.dispatcher.delivery.CallbackTokens.open(dataDir.resolve(
@@ -132,6 +140,10 @@ final class ServiceStores implements AutoCloseable {
             reviewQueue = own(ReviewQueue.open(dataDir.resolve("inbound")));
             lastSends = own(LastSends.open(dataDir.resolve("last-sends"),
                     (int) Math.min(Integer.MAX_VALUE, settings.directoryCapacity()), campaignNumbers, this::senderOf));
+            // HTTP gateways' callbacks name no message-id map entry: their send time is the recipient's last send
+            deliveries.sentTimes((campaign, recipient) -> lastSends.of(recipient)
+                    .filter(m -> campaignNumbers.existing(m.campaignId()).orElse(-1) == campaign)
+                    .map(m -> m.at().getEpochSecond()).orElse(-1L));
             segments = SegmentStore.open(dataDir);
             keys = ApiKeys.open(dataDir);
             firstKey = keys.bootstrap(env.get("HERALD_API_KEY"));
@@ -139,6 +151,24 @@ final class ServiceStores implements AutoCloseable {
             close();
             throw e;
         }
+    }
+
+    /**
+     * {@code herald.funnel.touches-capacity}; 0: {@code directoryCapacity}.
+     *
+     * @throws IllegalArgumentException naming the key if it is missing, not a number or negative
+     */
+    static long touchesCapacity(Config config, long directoryCapacity) {
+        long c;
+        try {
+            c = config.getLong("herald.funnel.touches-capacity");
+        } catch (com.typesafe.config.ConfigException e) {
+            throw new IllegalArgumentException("configuration: " + e.getMessage(), e);
+        }
+        if (c < 0) {
+            throw new IllegalArgumentException("herald.funnel.touches-capacity must be >= 0 (0: the directory's capacity), got " + c);
+        }
+        return c == 0 ? directoryCapacity : c;
     }
 
     private static SimulatedConnectorOptions connectorOptions(Path dataDir, ServiceSettings settings) {

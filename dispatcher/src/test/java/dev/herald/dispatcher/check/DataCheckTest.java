@@ -11,6 +11,7 @@ import dev.herald.dispatcher.campaign.CampaignStore;
 import dev.herald.dispatcher.cli.HeraldCommand;
 import dev.herald.dispatcher.demo.AudienceSpec;
 import dev.herald.dispatcher.demo.SyntheticAudience;
+import dev.herald.dispatcher.funnel.TouchStore;
 import dev.herald.dispatcher.inbound.LastSends;
 import dev.herald.dispatcher.segment.SegmentStore;
 import dev.herald.dispatcher.unsubscribe.UnsubscribeLinks;
@@ -81,6 +82,9 @@ class DataCheckTest {
              LastSends last = LastSends.open(data.resolve("last-sends"), 3_000, numbers, id -> Optional.of("demo"))) {
             links.numberOf("spring");
             last.mark(7, "spring", "demo", T);
+        }
+        try (TouchStore touches = TouchStore.open(data.resolve(TouchStore.DIR), 3_000)) {
+            touches.delivered(7, 1, T.toEpochMilli());
         }
         ApiKeys.open(data).bootstrap(null);
         MutableRoaringBitmap all = new MutableRoaringBitmap();
@@ -182,6 +186,11 @@ class DataCheckTest {
                 overwrite(f, 0, new byte[64]);
                 return f;
             }
+            case "touches-header" -> {
+                Path f = data.resolve("funnel/touches.dat");
+                overwrite(f, 0, new byte[64]);
+                return f;
+            }
             case "recipient-page-flipped" -> {
                 Path f = data.resolve("directory/pages/ids-0000000000.pages");
                 byte[] b = Files.readAllBytes(f);
@@ -233,7 +242,7 @@ class DataCheckTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"send-ledger-zero-page", "send-ledger-codes", "send-ledger-cut", "marks-flipped", "secret-key-zero",
-            "directory-properties", "chronicle-header", "recipient-page-flipped", "base-bitmap", "campaign-json", "api-keys", "segment-bitmap",
+            "directory-properties", "chronicle-header", "touches-header", "recipient-page-flipped", "base-bitmap", "campaign-json", "api-keys", "segment-bitmap",
             "campaign-numbers-flipped", "ledger-segment-flipped", "outcome-audience-zero"})
     void shouldNameTheDamagedFileExitWith3AndChangeNothing(String what) throws Exception {
         Path data = data();

@@ -26,6 +26,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.herald.dispatcher.links.DelayHistogram;
 import dev.herald.suppression.store.FrameFormat;
 import dev.herald.suppression.store.TornTails;
 import dev.herald.suppression.store.VerifyResult;
@@ -57,7 +58,7 @@ class DeliveryLedgerTest {
         }
         List<String> lines = Files.readAllLines(file());
         assertEquals(1, lines.size());
-        assertTrue(lines.get(0).startsWith("7 1/1 DELIVERED - 41459\t"), lines.get(0));
+        assertTrue(lines.get(0).matches("7 1/1 DELIVERED - 41459 \\d+ -\t.*"), "its arrival, no acceptance time: " + lines.get(0));
     }
 
     @Test
@@ -305,6 +306,92 @@ class DeliveryLedgerTest {
             assertEquals(0, Files.size(file()));
             assertTrue(d.record(1, 255, 255, DELIVERED, "", "m"), "255 parts is the limit, not out of range");
             assertNull(d.resultOf(1));
+        }
+    }
+
+    @Test
+    void linesKeepTheReceiptsTimeAndTheAcceptanceTime() throws Exception {
+        long at = 1_796_600_000_123L;
+        try (DeliveryLedger d = DeliveryLedger.open(file())) {
+            assertTrue(d.record(7, 1, 1, DELIVERED, "", "m7", at, 1_796_599_990L));
+            assertTrue(d.record(8, 1, 1, UNDELIVERABLE, "001", "m8", at + 5, -1));
+        }
+        List<String> lines = Files.readAllLines(file());
+        assertTrue(lines.get(0).startsWith("7 1/1 DELIVERED - m7 1796600000123 1796599990\t"), lines.get(0));
+        assertTrue(lines.get(1).startsWith("8 1/1 UNDELIVERABLE 001 m8 1796600000128 -\t"), lines.get(1));
+    }
+
+    @Test
+    void theSendToDeliveryHistogramCountsRecipientsThatBecameDeliveredWithAKnownAcceptanceTime() throws Exception {
+        long t0 = 1_796_600_000L; // accepted, epoch seconds
+        try (DeliveryLedger d = DeliveryLedger.open(file())) {
+            d.record(1, 1, 1, DELIVERED, "", "a", (t0 + 4) * 1000 + 999, t0);      // 4 s (not rounded up)
+            d.record(2, 1, 2, DELIVERED, "", "b1", (t0 + 3) * 1000, t0);            // part 1 of 2: not yet
+            assertEquals(1, d.sendToDelivery().count());
+            d.record(2, 2, 2, DELIVERED, "", "b2", (t0 + 3_600) * 1000, t0 + 100); // completes it: 3,500 s, from its part
+            d.record(3, 1, 1, DELIVERED, "", "c", (t0 + 9) * 1000, -1);             // acceptance not known: not counted
+            d.record(4, 1, 1, UNDELIVERABLE, "001", "d", (t0 + 9) * 1000, t0);     // not delivered: not counted
+            d.record(1, 1, 1, DELIVERED, "", "a", (t0 + 99) * 1000, t0);            // a repeat: not counted again
+            d.record(5, 1, 1, DELIVERED, "", "e", (t0 - 2) * 1000, t0);             // clocks apart: counts as 0
+            DelayHistogram h = d.sendToDelivery();
+            assertEquals(3, h.count());
+            assertEquals(0, h.percentile(0.0));
+            assertEquals(4, h.percentile(0.5));
+            long p100 = h.percentile(1.0);
+            assertTrue(p100 <= 3_500 && p100 >= 3_500 * 15 / 16, "within a bucket of 3,500 s: " + p100);
+            h.add(1);
+            assertEquals(3, d.sendToDelivery().count(), "a copy: the ledger's own is not changed");
+        }
+        try (DeliveryLedger d = DeliveryLedger.open(file())) {
+            DelayHistogram h = d.sendToDelivery();
+            assertEquals(3, h.count(), "rebuilt by the replay");
+            assertEquals(4, h.percentile(0.5));
+            assertEquals(Map.of("<10s", 2L, "10s-1m", 0L, "1m-5m", 0L, "5m-30m", 0L, "30m-1h", 1L, "1h-6h", 0L,
+                    "6h-24h", 0L, "1d-3d", 0L, ">=3d", 0L), h.buckets());
+        }
+    }
+
+    @Test
+    void linesWrittenBeforeTimesWereKeptAreStillReadAndNotTimed() throws Exception {
+        ByteBuffer frames = ByteBuffer.allocate(4096);
+        for (String old : List.of("1 1/1 DELIVERED - a", "2 1/2 DELIVERED - b1", "3 1/1 UNDELIVERABLE 001 c")) {
+            FrameFormat.putLine(frames, old.getBytes(StandardCharsets.UTF_8));
+        }
+        Files.write(file(), java.util.Arrays.copyOf(frames.array(), frames.position()));
+        assertTrue(DeliveryLedger.verify(file()).ok());
+        try (DeliveryLedger d = DeliveryLedger.open(file())) {
+            assertEquals(3, d.lines());
+            assertEquals("delivered", d.resultOf(1));
+            assertNull(d.resultOf(2), "1 of 2 parts");
+            assertEquals("undelivered:undeliverable-err-001", d.resultOf(3));
+            assertEquals(0, d.sendToDelivery().count(), "no times in old lines");
+            assertEquals(Map.of(1, "b1"), d.messageIds(2));
+            // a new line completes an old one's recipient, with its own times
+            assertTrue(d.record(2, 2, 2, DELIVERED, "", "b2", 10_000_000L, 9_990L));
+            assertEquals(1, d.sendToDelivery().count());
+        }
+        try (DeliveryLedger d = DeliveryLedger.open(file())) {
+            assertEquals(4, d.lines(), "old and new lines in one file");
+            assertEquals("delivered", d.resultOf(2));
+            assertEquals(10, d.sendToDelivery().percentile(1.0));
+            assertEquals(Map.of(1, "b1", 2, "b2"), d.messageIds(2));
+        }
+    }
+
+    @Test
+    void aLineWithBadTimesIsRefusedNamingTheFile() throws Exception {
+        for (String garbage : List.of("1 1/1 DELIVERED - a 5", "1 1/1 DELIVERED - a -5 -", "1 1/1 DELIVERED - a x -",
+                "1 1/1 DELIVERED - a 5 -3", "1 1/1 DELIVERED - a 5 y", "1 1/1 DELIVERED - a 5 - z")) {
+            Path f = dir.resolve("t" + Math.abs(garbage.hashCode()) + ".log");
+            ByteBuffer frame = ByteBuffer.allocate(2048);
+            FrameFormat.putLine(frame, garbage.getBytes(StandardCharsets.UTF_8));
+            Files.write(f, java.util.Arrays.copyOf(frame.array(), frame.position()));
+            IOException e = assertThrows(IOException.class, () -> DeliveryLedger.open(f), garbage);
+            assertTrue(e.getMessage().contains(f.toString()) && e.getMessage().contains("offset 0"), e.getMessage());
+        }
+        try (DeliveryLedger d = DeliveryLedger.open(file())) {
+            assertThrows(IllegalArgumentException.class, () -> d.record(1, 1, 1, DELIVERED, "", "m", -1, 5));
+            assertEquals(0, Files.size(file()));
         }
     }
 

@@ -44,7 +44,7 @@ class MessageIdMapTest {
     }
 
     @Test
-    void targetsRoundTripWithTheAcceptedTimeKeptToTheMinute() {
+    void targetsRoundTripWithTheAcceptedTimeKeptToTheSecond() {
         for (Target t : new Target[] {
                 new Target(1, 0, 1, 1, 0),
                 new Target(3, 7, 1, 2, 1_700_000_040L),
@@ -57,10 +57,18 @@ class MessageIdMapTest {
             assertEquals(t.recipient(), back.recipient());
             assertEquals(t.part(), back.part());
             assertEquals(t.parts(), back.parts());
-            assertEquals(t.acceptedAtEpochSeconds() / 60 * 60, back.acceptedAtEpochSeconds(), t.toString());
+            assertEquals(t.acceptedAtEpochSeconds(), back.acceptedAtEpochSeconds(), t.toString());
+            assertEquals(t.reported(), back.reported());
         }
-        Target t = Target.decode(new Target(2, 5, 1, 1, 1_700_000_059L).encode());
-        assertEquals(1_700_000_040L, t.acceptedAtEpochSeconds(), "seconds within the minute are dropped");
+        Target t = Target.decode(new Target(2, 5, 1, 1, 1_700_000_059L, true).encode());
+        assertEquals(1_700_000_059L, t.acceptedAtEpochSeconds(), "the second within the minute is kept");
+        assertTrue(t.reported());
+        // an entry written before seconds were kept (flags 0 or 1): the start of its minute
+        byte[] old = java.nio.ByteBuffer.allocate(16).putInt(2).putInt(5).put((byte) 1).put((byte) 1).putShort((short) 1)
+                .putInt(28_333_333).array();
+        Target o = Target.decode(old);
+        assertEquals(28_333_333L * 60, o.acceptedAtEpochSeconds());
+        assertTrue(o.reported());
     }
 
     @Test
