@@ -577,6 +577,19 @@ public final class Deliveries implements AutoCloseable {
 
     /**
      * @param campaignId a campaign
+     * @return the seconds from each delivered recipient's send to its delivery (empty if no receipt came)
+     * @throws IOException if its ledger cannot be read
+     */
+    public dev.herald.dispatcher.links.DelayHistogram sendToDelivery(String campaignId) throws IOException {
+        if (!ledgers.isOpen(campaignId)
+                && !Files.exists(campaigns.resolve(campaignId).resolve(DeliveryLedger.FILE))) {
+            return new dev.herald.dispatcher.links.DelayHistogram();
+        }
+        return ledgers.withLedger(campaignId, DeliveryLedger::sendToDelivery);
+    }
+
+    /**
+     * @param campaignId a campaign
      * @param recipient  a recipient's id
      * @return its delivery result and its parts' message ids, if any receipt came for it
      * @throws IOException if the ledger cannot be read

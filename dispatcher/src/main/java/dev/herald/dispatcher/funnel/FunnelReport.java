@@ -152,8 +152,7 @@ public final class FunnelReport {
         money.put("value", values);
         out.put("conversions", money);
         Map<String, Object> timing = new LinkedHashMap<>();
-        DelayHistogram sendToDelivery = null; // TODO(this session): the delivery ledger's send-to-delivery delays
-        timing.put("sendToDelivery", sendToDelivery == null ? delays(new DelayHistogram()) : delays(sendToDelivery));
+        timing.put("sendToDelivery", delays(deliveries == null ? new DelayHistogram() : deliveries.sendToDelivery(r.id())));
         timing.put("deliveryToClick", delays(c.deliveryToClick()));
         out.put("timing", timing);
         List<String> urls = r.template() == null ? List.of() : Template.parse(r.template(), r.trackLinks()).links();

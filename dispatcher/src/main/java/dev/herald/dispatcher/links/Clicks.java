@@ -55,13 +55,14 @@ public final class Clicks implements AutoCloseable {
         long deliveredAtMillis(String campaignId, int recipient);
     }
 
-    private record Queued(String campaignId, ClickLedger.Click click) {
+    private record Queued(String campaignId, int campaignNumber, ClickLedger.Click click) {
     }
 
     private final Path campaigns;
     private final ClickRules rules;
     private final DeliveredAt deliveredAt;
     private final Clock clock;
+    private final dev.herald.dispatcher.funnel.Touches touches;
     private final BlockingQueue<Queued> queue;
     private final Map<String, ClickLedger> ledgers = new ConcurrentHashMap<>();
     private final Thread writer;
@@ -72,7 +73,9 @@ public final class Clicks implements AutoCloseable {
     private final AtomicLong writtenCount = new AtomicLong();
     private volatile boolean closing;
 
-    private Clicks(Path campaigns, ClickRules rules, int capacity, DeliveredAt deliveredAt, Clock clock) {
+    private Clicks(Path campaigns, ClickRules rules, int capacity, DeliveredAt deliveredAt, Clock clock,
+                   dev.herald.dispatcher.funnel.Touches touches) {
+        this.touches = touches;
         this.campaigns = campaigns;
         this.rules = rules;
         this.deliveredAt = deliveredAt;
@@ -94,10 +97,22 @@ public final class Clicks implements AutoCloseable {
      * @return the clicks, its writer started
      */
     public static Clicks open(Path campaigns, ClickRules rules, int capacity, DeliveredAt deliveredAt, Clock clock) {
+        return open(campaigns, rules, capacity, deliveredAt, clock, null);
+    }
+
+    /**
+     * As {@link #open(Path, ClickRules, int, DeliveredAt, Clock)}, also recording each human click
+     * as the recipient's latest touch (conversions are attributed from it), once it is written.
+     *
+     * @param touches the recipients' touches, or null
+     */
+    public static Clicks open(Path campaigns, ClickRules rules, int capacity, DeliveredAt deliveredAt, Clock clock,
+                              dev.herald.dispatcher.funnel.Touches touches) {
         if (capacity < 1) {
             throw new IllegalArgumentException("herald.links.queue-capacity must be >= 1, got " + capacity);
         }
-        Clicks c = new Clicks(campaigns, rules, capacity, deliveredAt == null ? DeliveredAt.UNKNOWN : deliveredAt, clock);
+        Clicks c = new Clicks(campaigns, rules, capacity, deliveredAt == null ? DeliveredAt.UNKNOWN : deliveredAt, clock,
+                touches);
         c.writer.start();
         return c;
     }
@@ -118,7 +133,7 @@ public final class Clicks implements AutoCloseable {
         ClickClass c = rules.classify(userAgent, head, since);
         ClickLedger.Click click = new ClickLedger.Click(link.recipientId(), link.link(), c, now, head, since,
                 addressHash == null || addressHash.isEmpty() ? "-" : addressHash, userAgent);
-        if (closing || !queue.offer(new Queued(link.campaignId(), click))) {
+        if (closing || !queue.offer(new Queued(link.campaignId(), link.campaignNumber(), click))) {
             dropped.increment();
             long n = dropped.sum();
             if (n <= 10 || Long.bitCount(n) == 1) {
@@ -163,20 +178,33 @@ public final class Clicks implements AutoCloseable {
 
     /** Appends a batch, campaign by campaign, then fsyncs each ledger it touched once. */
     private void write(List<Queued> batch) {
-        Map<String, List<ClickLedger.Click>> byCampaign = new LinkedHashMap<>();
+        Map<String, List<Queued>> byCampaign = new LinkedHashMap<>();
         for (Queued q : batch) {
-            byCampaign.computeIfAbsent(q.campaignId(), k -> new ArrayList<>()).add(q.click());
+            byCampaign.computeIfAbsent(q.campaignId(), k -> new ArrayList<>()).add(q);
         }
-        for (Map.Entry<String, List<ClickLedger.Click>> e : byCampaign.entrySet()) {
+        for (Map.Entry<String, List<Queued>> e : byCampaign.entrySet()) {
             try {
                 ClickLedger l = ledger(e.getKey());
-                for (ClickLedger.Click c : e.getValue()) {
-                    l.append(c);
+                for (Queued q : e.getValue()) {
+                    l.append(q.click());
                 }
                 l.sync();
             } catch (IOException | UncheckedIOException ex) {
                 failed.add(e.getValue().size());
                 LOG.error("campaign {}: {} click(s) could not be written: {}", e.getKey(), e.getValue().size(), ex.toString());
+                continue;
+            }
+            if (touches != null) {
+                for (Queued q : e.getValue()) {
+                    if (q.click().clickClass() == ClickClass.HUMAN) {
+                        try {
+                            touches.clicked(q.click().recipient(), q.campaignNumber(), q.click().atMillis());
+                        } catch (IOException | RuntimeException ex) {
+                            LOG.warn("campaign {}: a human click of recipient {} is written but not kept as their latest"
+                                    + " touch: {}", e.getKey(), q.click().recipient(), ex.toString());
+                        }
+                    }
+                }
             }
         }
     }

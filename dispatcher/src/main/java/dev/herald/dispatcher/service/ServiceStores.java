@@ -131,7 +131,7 @@ final class ServiceStores implements AutoCloseable {
             clicks = own(dev.herald.dispatcher.links.Clicks.open(dataDir.resolve("campaigns"),
                     dev.herald.dispatcher.links.ClickRules.fromConfig(config.getConfig("herald.links.classify")),
                     config.getInt("herald.links.queue-capacity"),
-                    dev.herald.dispatcher.funnel.TouchStore.deliveredAt(touches, campaignNumbers), Clock.systemUTC()));
+                    dev.herald.dispatcher.funnel.TouchStore.deliveredAt(touches, campaignNumbers), Clock.systemUTC(), touches));
             deliveries.startSweeping(java.time.Duration.ofHours(1));
             deliveries.untracked(conf.inbound().replyCampaign()); // confirmations to replies
             callbackTokens = dev.herald.dispatcher.delivery.CallbackTokens.open(dataDir.resolve(

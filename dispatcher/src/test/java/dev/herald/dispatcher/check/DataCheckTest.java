@@ -123,7 +123,7 @@ class DataCheckTest {
         assertEquals(0, check(data, out), out.toString());
 
         assertTrue(out.toString().startsWith("data check: 0 damaged files ("), out.toString());
-        assertTrue(out.toString().contains("in 11 stores checked"), out.toString());
+        assertTrue(out.toString().contains("in 12 stores checked"), out.toString());
         assertEquals(before, DirectoryDigest.of(data), "no byte changed, no file (lock, marker) created or removed");
         DataCheckReport report = DataCheck.standard().run(data);
         assertTrue(report.filesChecked() >= 12, report.summary());
