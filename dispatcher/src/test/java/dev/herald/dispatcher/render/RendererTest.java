@@ -26,6 +26,20 @@ class RendererTest {
     }
 
     @Test
+    void aTrackedMessagesLengthAndPartsAreThoseOfItsShortLinks() {
+        String longUrl = "https://shop.example/spring-sale/" + "x".repeat(150) + "?utm_source=sms";
+        Template t = Template.parse("Hi {{first_name}}, our sale: " + longUrl, true);
+        Renderer plain = new Renderer(t, null);
+        Renderer tracked = plain.withTrackedLinks((id, link) -> "https://h.st/l/EABya48aXt5C8g");
+        RenderedMessage untracked = plain.render(ANA, Map.of());
+        assertEquals(2, untracked.segments(), "the long URL as it is: two parts");
+        RenderedMessage m = tracked.render(ANA, Map.of());
+        assertEquals("Hi Ana, our sale: https://h.st/l/EABya48aXt5C8g", m.text());
+        assertEquals(1, m.segments(), "the short link: one part");
+        assertEquals(Encoding.GSM_7, m.encoding());
+    }
+
+    @Test
     void shouldReuseItsBufferAcrossCallsWithoutLeakingText() {
         Renderer r = new Renderer(Template.parse("{{deal}}"), null);
         assertEquals("x".repeat(5000), r.render(ANA, Map.of("deal", "x".repeat(5000))).text());
