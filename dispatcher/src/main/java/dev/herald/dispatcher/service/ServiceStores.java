@@ -77,6 +77,8 @@ final class ServiceStores implements AutoCloseable {
     final ReviewQueue reviewQueue;
     final LastSends lastSends;
     final SegmentStore segments;
+    /** The conversions posted to {@code POST /v1/conversions}, with what each campaign converted. */
+    final dev.herald.dispatcher.funnel.Conversions conversions;
     final ApiKeys keys;
     /** The admin key made by this start (a first start), to be shown once. */
     final Optional<String> firstKey;
@@ -133,6 +135,8 @@ final class ServiceStores implements AutoCloseable {
             lastSends = own(LastSends.open(dataDir.resolve("last-sends"),
                     (int) Math.min(Integer.MAX_VALUE, settings.directoryCapacity()), campaignNumbers, this::senderOf));
             segments = SegmentStore.open(dataDir);
+            conversions = own(dev.herald.dispatcher.funnel.Conversions.open(dataDir.resolve(
+                    dev.herald.dispatcher.funnel.Conversions.DIR)));
             keys = ApiKeys.open(dataDir);
             firstKey = keys.bootstrap(env.get("HERALD_API_KEY"));
         } catch (IOException | RuntimeException e) {

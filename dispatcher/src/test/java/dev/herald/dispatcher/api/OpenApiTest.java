@@ -67,6 +67,7 @@ class OpenApiTest {
         all.addAll(UnsubscribeRoutes.ENDPOINTS);
         all.addAll(PreferenceRoutes.ENDPOINTS);
         all.addAll(GatewayRoutes.ENDPOINTS);
+        all.addAll(ConversionRoutes.ENDPOINTS);
         all.add(HttpApi.METRICS);
         return all;
     }
