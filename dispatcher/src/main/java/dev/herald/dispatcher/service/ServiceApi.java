@@ -9,6 +9,8 @@ import dev.herald.dispatcher.funnel.FunnelReport;
 import dev.herald.dispatcher.report.OptOutAnalytics;
 import dev.herald.dispatcher.api.CampaignRoutes;
 import dev.herald.dispatcher.api.ConsentRoutes;
+import dev.herald.dispatcher.api.ConversionIntake;
+import dev.herald.dispatcher.api.ConversionRoutes;
 import dev.herald.dispatcher.api.Endpoint;
 import dev.herald.dispatcher.api.HttpApi;
 import dev.herald.dispatcher.api.KeyRoutes;
@@ -23,6 +25,8 @@ import dev.herald.dispatcher.api.campaign.CampaignValidation;
 import dev.herald.dispatcher.api.campaign.CampaignViews;
 import dev.herald.dispatcher.api.GatewayRoutes;
 import dev.herald.dispatcher.api.campaign.SegmentAudiences;
+import dev.herald.dispatcher.funnel.Attribution;
+import dev.herald.dispatcher.funnel.Touches;
 import dev.herald.dispatcher.metrics.HeraldMetrics;
 import dev.herald.dispatcher.metrics.LiveCampaigns;
 import dev.herald.dispatcher.report.UnsubscribeReasons;
@@ -99,7 +103,11 @@ final class ServiceApi {
                 new Group(new ConsentRoutes(stores.keys, limits, campaigns, stores.index, stores.directory,
                         dataDir.resolve(UnsubscribeReasons.FILE), blockingIo).route(), ConsentRoutes.ENDPOINTS),
                 new Group(new FunnelRoutes(stores.keys, limits, campaigns, new FunnelReport(stores.deliveries, stores.clicks,
-                        FunnelReport.ConversionTotals.NONE, (id, sent) -> OptOutAnalytics.campaign(stores.index.ledger(), id,
+                        id -> {
+                            dev.herald.dispatcher.funnel.CampaignConversions c = stores.conversions.of(id);
+                            return new FunnelReport.ConversionTotals.Totals(c.count(), c.recipients().getLongCardinality(),
+                                    c.valueByCurrency());
+                        }, (id, sent) -> OptOutAnalytics.campaign(stores.index.ledger(), id,
                                 sent, UnsubscribeReasons.read(dataDir.resolve(UnsubscribeReasons.FILE), id::equals)).optOuts()),
                         blockingIo).route(), FunnelRoutes.ENDPOINTS),
                 new Group(new KeyRoutes(stores.keys, settings.maxJsonBody(), settings.bodyTimeout()).route(), KeyRoutes.ENDPOINTS),
@@ -111,6 +119,9 @@ final class ServiceApi {
                         blockingIo).route(), LinkRoutes.ENDPOINTS),
                 new Group(new PreferenceRoutes(stores.keys, center, stores.directory, blockingIo).route(),
                         PreferenceRoutes.ENDPOINTS),
+                new Group(new ConversionRoutes(stores.keys, limits, conversionBatchBytes(settings, conf),
+                        conversionIntake(conf, stores, stores.touches), stores.conversions, blockingIo).route(),
+                        ConversionRoutes.ENDPOINTS),
                 new Group(new GatewayRoutes(conf.accounts(), stores.callbackTokens, stores.deliveries,
                         InboundSide.perConnector(conf, stores, core, metrics), metrics, blockingIo).route(),
                         GatewayRoutes.ENDPOINTS));
@@ -122,6 +133,23 @@ final class ServiceApi {
         }
         metrics.campaigns(new LiveCampaigns(campaigns));
         return HttpApi.sealed(routes, endpoints, () -> health(stores), stores.keys, metrics);
+    }
+
+    private static ConversionIntake conversionIntake(ServiceConfig conf, ServiceStores stores, Touches touches) {
+        Attribution attribution = new Attribution(conf.conversions().clickWindow(), conf.conversions().deliveryWindow(), touches,
+                stores.campaignNumbers::campaignOf);
+        return new ConversionIntake(stores.directory, stores.linkTokens, id -> {
+            try {
+                return stores.campaigns.load(id).isPresent();
+            } catch (dev.herald.suppression.CorruptIndexException damaged) {
+                return true; // it exists, damaged: its conversions still count
+            }
+        }, attribution, conf.conversions(), Clock.systemUTC());
+    }
+
+    /** An NDJSON batch: about 1 KiB a line at most, within the upload limit. */
+    private static long conversionBatchBytes(ServiceSettings settings, ServiceConfig conf) {
+        return Math.max(settings.maxJsonBody(), Math.min(settings.maxUpload(), conf.conversions().maxBatchLines() * 1024L));
     }
 
     private static Map<String, Object> health(ServiceStores stores) {

@@ -29,11 +29,13 @@ import java.util.Map;
  * @param intents  the phrases that read as an opt-out intent
  * @param accounts the real connectors ({@code herald.connectors}: SMPP accounts, Kannel gateways)
  * @param receipts how delivery receipts are matched ({@code herald.receipts})
+ * @param conversions how conversions are attributed and which are taken ({@code herald.funnel})
  */
 record ServiceConfig(SenderProfiles senders, QuietHoursPolicy policy, FrequencyCaps caps, SendLedgerOptions ledger,
                      KeywordRules keywords, InboundSettings inbound, IntentPhrases intents,
                      dev.herald.dispatcher.connector.ConnectorAccounts accounts,
-                     dev.herald.dispatcher.delivery.ReceiptSettings receipts) {
+                     dev.herald.dispatcher.delivery.ReceiptSettings receipts,
+                     dev.herald.dispatcher.funnel.ConversionSettings conversions) {
 
     /**
      * @param config the whole configuration
@@ -47,6 +49,7 @@ record ServiceConfig(SenderProfiles senders, QuietHoursPolicy policy, FrequencyC
                 InboundSettings.fromConfig(config, env), IntentPhrases.fromConfig(config),
                 dev.herald.dispatcher.connector.ConnectorAccounts.fromConfig(config,
                         config.getString("herald.service.connector.name"), env::get),
-                dev.herald.dispatcher.delivery.ReceiptSettings.fromConfig(config));
+                dev.herald.dispatcher.delivery.ReceiptSettings.fromConfig(config),
+                dev.herald.dispatcher.funnel.ConversionSettings.fromConfig(config));
     }
 }

@@ -80,6 +80,8 @@ final class ServiceStores implements AutoCloseable {
     final ReviewQueue reviewQueue;
     final LastSends lastSends;
     final SegmentStore segments;
+    /** The conversions posted to {@code POST /v1/conversions}, with what each campaign converted. */
+    final dev.herald.dispatcher.funnel.Conversions conversions;
     final ApiKeys keys;
     /** The admin key made by this start (a first start), to be shown once. */
     final Optional<String> firstKey;
@@ -145,6 +147,8 @@ final class ServiceStores implements AutoCloseable {
                     .filter(m -> campaignNumbers.existing(m.campaignId()).orElse(-1) == campaign)
                     .map(m -> m.at().getEpochSecond()).orElse(-1L));
             segments = SegmentStore.open(dataDir);
+            conversions = own(dev.herald.dispatcher.funnel.Conversions.open(dataDir.resolve(
+                    dev.herald.dispatcher.funnel.Conversions.DIR)));
             keys = ApiKeys.open(dataDir);
             firstKey = keys.bootstrap(env.get("HERALD_API_KEY"));
         } catch (IOException | RuntimeException e) {
