@@ -19,7 +19,9 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 import org.junit.jupiter.api.Test;
@@ -47,7 +49,25 @@ class ClicksTest {
         for (String c : campaignDirs) {
             Files.createDirectories(campaigns().resolve(c));
         }
-        return Clicks.open(campaigns(), RULES, capacity, deliveredAt, CLOCK);
+        Set<Thread> before = writers();
+        Clicks clicks = Clicks.open(campaigns(), RULES, capacity, deliveredAt, CLOCK);
+        Set<Thread> started = writers();
+        started.removeAll(before);
+        writer = started.size() == 1 ? started.iterator().next() : null;
+        return clicks;
+    }
+
+    /** The writer thread of the Clicks this test opened last (not another test's). */
+    private Thread writer;
+
+    static Set<Thread> writers() {
+        Set<Thread> out = new HashSet<>();
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().equals("herald-clicks-writer")) {
+                out.add(t);
+            }
+        }
+        return out;
     }
 
     static LinkTokens.Link link(String campaign, int recipient, int link) {
@@ -55,13 +75,12 @@ class ClicksTest {
     }
 
     /** Waits (no timing asserted) until the writer thread is blocked on a monitor the test holds. */
-    static void awaitWriterBlocked() throws InterruptedException {
+    void awaitWriterBlocked() throws InterruptedException {
+        assertTrue(writer != null, "the writer thread of this test's Clicks was not found");
         long end = System.nanoTime() + WAIT * 1_000_000;
         while (System.nanoTime() < end) {
-            for (Thread t : Thread.getAllStackTraces().keySet()) {
-                if (t.getName().equals("herald-clicks-writer") && t.getState() == Thread.State.BLOCKED) {
-                    return;
-                }
+            if (writer.getState() == Thread.State.BLOCKED) {
+                return;
             }
             Thread.sleep(1);
         }
