@@ -41,6 +41,8 @@ public final class ClickLedger implements AutoCloseable {
     static final LogFormat FORMAT = LogFormat.lines(1024);
     /** The longest user agent kept, in characters. */
     static final int MAX_AGENT = 256;
+    /** The longest address hash kept, in characters ({@link LinkTokens#addressHash} makes 16). */
+    static final int MAX_HASH = 64;
 
     /**
      * One click.
@@ -51,7 +53,8 @@ public final class ClickLedger implements AutoCloseable {
      * @param atMillis        when, epoch milliseconds
      * @param head            whether it was a {@code HEAD} request
      * @param sinceDeliveryMs milliseconds since the message was delivered, or -1 if not known
-     * @param addressHash     a keyed hash of the client's address (hex), or "-"
+     * @param addressHash     a keyed hash of the client's address (hex), or "-": 1 to {@value #MAX_HASH}
+     *                        printable ASCII characters, no spaces
      * @param userAgent       its user agent (control characters replaced, cut to {@value #MAX_AGENT})
      */
     public record Click(int recipient, int link, ClickClass clickClass, long atMillis, boolean head, long sinceDeliveryMs,
@@ -59,11 +62,10 @@ public final class ClickLedger implements AutoCloseable {
 
         /** @throws IllegalArgumentException if a field is out of range */
         public Click {
-            if (recipient < 0 || link < 0 || link >= LinkTokens.MAX_LINKS || clickClass == null
-                    || addressHash == null || addressHash.isEmpty() || addressHash.contains(" ")) {
+            if (recipient < 0 || link < 0 || link >= LinkTokens.MAX_LINKS || clickClass == null || !hashLike(addressHash)) {
                 throw new IllegalArgumentException("click: recipient >= 0, link in [0, " + LinkTokens.MAX_LINKS
-                        + "), a class and an address hash without spaces, got " + recipient + ", " + link + ", "
-                        + clickClass + ", '" + addressHash + "'");
+                        + "), a class and an address hash of 1 to " + MAX_HASH + " printable ASCII characters without"
+                        + " spaces, got " + recipient + ", " + link + ", " + clickClass + ", '" + addressHash + "'");
             }
             userAgent = clean(userAgent);
         }
@@ -93,6 +95,19 @@ public final class ClickLedger implements AutoCloseable {
                 case "0" -> false;
                 default -> throw new IllegalArgumentException("HEAD flag must be 0 or 1, got " + s);
             };
+        }
+
+        /** One field of its line, whatever it holds: a tab, a line feed or a long text would break or overflow the frame. */
+        private static boolean hashLike(String h) {
+            if (h == null || h.isEmpty() || h.length() > MAX_HASH) {
+                return false;
+            }
+            for (int i = 0; i < h.length(); i++) {
+                if (h.charAt(i) <= ' ' || h.charAt(i) > '~') {
+                    return false;
+                }
+            }
+            return true;
         }
 
         private static String clean(String ua) {

@@ -21,6 +21,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Function;
 
 /**
@@ -72,6 +73,12 @@ public final class Clicks implements AutoCloseable {
     private final AtomicLong queuedCount = new AtomicLong();
     private final AtomicLong writtenCount = new AtomicLong();
     private volatile boolean closing;
+    /**
+     * Held (shared) by {@link #record} from its check of {@link #closing} to its offer, and
+     * (exclusively) by {@link #close} to set it: once set, no click can join the queue, so the
+     * writer, which stops only when closing with an empty queue, writes every click queued.
+     */
+    private final ReentrantReadWriteLock closeLock = new ReentrantReadWriteLock();
 
     private Clicks(Path campaigns, ClickRules rules, int capacity, DeliveredAt deliveredAt, Clock clock,
                    dev.herald.dispatcher.funnel.Touches touches) {
@@ -133,17 +140,25 @@ public final class Clicks implements AutoCloseable {
         ClickClass c = rules.classify(userAgent, head, since);
         ClickLedger.Click click = new ClickLedger.Click(link.recipientId(), link.link(), c, now, head, since,
                 addressHash == null || addressHash.isEmpty() ? "-" : addressHash, userAgent);
-        if (closing || !queue.offer(new Queued(link.campaignId(), link.campaignNumber(), click))) {
+        boolean queued;
+        closeLock.readLock().lock(); // close() cannot begin between the check and the offer
+        try {
+            queued = !closing && queue.offer(new Queued(link.campaignId(), link.campaignNumber(), click));
+            if (queued) {
+                queuedCount.incrementAndGet();
+                recorded.get(c).increment();
+            }
+        } finally {
+            closeLock.readLock().unlock();
+        }
+        if (!queued) {
             dropped.increment();
             long n = dropped.sum();
             if (n <= 10 || Long.bitCount(n) == 1) {
                 LOG.warn("clicks: {} waiting to be written already (or closing); a click on campaign {} is not recorded ({}"
                         + " so far)", queue.size(), link.campaignId(), n);
             }
-            return c;
         }
-        queuedCount.incrementAndGet();
-        recorded.get(c).increment();
         return c;
     }
 
@@ -189,7 +204,9 @@ public final class Clicks implements AutoCloseable {
                     l.append(q.click());
                 }
                 l.sync();
-            } catch (IOException | UncheckedIOException ex) {
+            } catch (IOException | RuntimeException ex) {
+                // whatever fails for one campaign (its directory, its file, a path its id cannot make) is
+                // counted and the batch's other campaigns are still written
                 failed.add(e.getValue().size());
                 LOG.error("campaign {}: {} click(s) could not be written: {}", e.getKey(), e.getValue().size(), ex.toString());
                 continue;
@@ -278,7 +295,12 @@ public final class Clicks implements AutoCloseable {
     /** Writes what is queued (up to 10 s), then closes every ledger. */
     @Override
     public void close() throws IOException {
-        closing = true;
+        closeLock.writeLock().lock();
+        try {
+            closing = true;
+        } finally {
+            closeLock.writeLock().unlock();
+        }
         try {
             writer.join(10_000);
         } catch (InterruptedException e) {

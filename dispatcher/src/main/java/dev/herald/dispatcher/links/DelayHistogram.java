@@ -5,9 +5,9 @@ import java.util.Map;
 
 /**
  * Delays in seconds, counted in log-linear buckets: every second up to 63 s, then 16 buckets per
- * doubling (each within 6.25 % of its values) up to 2<sup>31</sup> s (68 years; longer counts
- * there); percentiles are read from the buckets (within 6.25 %), and {@link #buckets()} groups
- * them for a chart. Constant size (480 counters), so a campaign of 10,000,000 recipients costs
+ * doubling (each within 6.25 % of its values) up to 2<sup>32</sup> s (136 years; longer counts
+ * in the last bucket); percentiles are read from the buckets (within 6.25 %), and {@link #buckets()} groups
+ * them for a chart. Constant size (480 + 9 counters), so a campaign of 10,000,000 recipients costs
  * the same as one of ten.
  *
  * <pre>{@code
@@ -29,12 +29,27 @@ public final class DelayHistogram {
     private static final String[] LABELS = {"<10s", "10s-1m", "1m-5m", "5m-30m", "30m-1h", "1h-6h", "6h-24h", "1d-3d", ">=3d"};
 
     private final long[] counts = new long[BUCKETS];
+    /**
+     * Per chart bucket, counted from the exact delay: an edge (300 s, 1,800 s, …) can fall inside a
+     * log-linear bucket, whose low end would put the delays just past it on the wrong side.
+     */
+    private final long[] chart = new long[LABELS.length];
     private long total;
 
-    /** @param seconds a delay; negative counts as 0, beyond ~68 years as the last bucket */
+    /** @param seconds a delay; negative counts as 0, beyond ~136 years in the last bucket */
     public void add(long seconds) {
-        counts[index(Math.max(0, seconds))]++;
+        long v = Math.max(0, seconds);
+        counts[index(v)]++;
+        chart[chartIndex(v)]++;
         total++;
+    }
+
+    private static int chartIndex(long v) {
+        int e = 0;
+        while (e < EDGES.length - 1 && v >= EDGES[e]) {
+            e++;
+        }
+        return e;
     }
 
     /** @return how many delays were added */
@@ -64,19 +79,8 @@ public final class DelayHistogram {
     /** @return the delays per chart bucket ({@code <10s}, {@code 10s-1m}, … {@code >=3d}), in order */
     public Map<String, Long> buckets() {
         Map<String, Long> out = new LinkedHashMap<>();
-        for (String l : LABELS) {
-            out.put(l, 0L);
-        }
-        for (int i = 0; i < BUCKETS; i++) {
-            if (counts[i] == 0) {
-                continue;
-            }
-            long v = low(i);
-            int e = 0;
-            while (v >= EDGES[e]) {
-                e++;
-            }
-            out.merge(LABELS[e], counts[i], Long::sum);
+        for (int e = 0; e < LABELS.length; e++) {
+            out.put(LABELS[e], chart[e]);
         }
         return out;
     }
@@ -85,6 +89,9 @@ public final class DelayHistogram {
     public void addAll(DelayHistogram other) {
         for (int i = 0; i < BUCKETS; i++) {
             counts[i] += other.counts[i];
+        }
+        for (int e = 0; e < LABELS.length; e++) {
+            chart[e] += other.chart[e];
         }
         total += other.total;
     }

@@ -33,7 +33,8 @@ import javax.crypto.spec.SecretKeySpec;
  * varint of the recipient id, and the first 8 bytes (64 bits) of the HMAC-SHA256, under a secret
  * key, of a domain string, those bytes and the campaign's id (were the campaign numbers ever lost
  * and given again, an old link could not pass for another campaign's). A campaign number below
- * 512 and a recipient id below 2,097,152 make 13 bytes, <b>18 characters</b>; the longest token
+ * 512 and a recipient id below 2,097,152 make at most 13 bytes, <b>18 characters</b> (the
+ * shortest token, campaign number below 8 and recipient below 128, is 10 bytes, 14 characters); the longest token
  * (numbers up to 2<sup>24</sup>, ids up to 2<sup>31</sup>) is 17 bytes, 23 characters. 12
  * characters (72 bits) cannot hold 64 bits of MAC and a campaign, a recipient and a link besides:
  * Herald keeps the 64-bit MAC (a forged click needs about 2<sup>63</sup> tries) and pays 6
@@ -66,12 +67,39 @@ public final class LinkTokens {
     public record Link(String campaignId, int campaignNumber, int recipientId, int link) {
     }
 
+    /**
+     * The campaign numbers tokens carry: {@link CampaignNumbers} in service; a test gives any
+     * number in [1, {@link CampaignNumbers#MAX}] without handing out every one before it.
+     */
+    interface Numbers {
+        /** @return the campaign's number, given (durably) on first use */
+        int numberOf(String campaignId);
+
+        /** @return the campaign given {@code number}, if any */
+        Optional<String> campaignOf(int number);
+
+        static Numbers of(CampaignNumbers n) {
+            return new Numbers() {
+                @Override
+                public int numberOf(String campaignId) {
+                    return n.numberOf(campaignId);
+                }
+
+                @Override
+                public Optional<String> campaignOf(int number) {
+                    return n.campaignOf(number);
+                }
+            };
+        }
+    }
+
     private final String baseUrl;
     private final SecretKeySpec key;
     private final ThreadLocal<Mac> macs;
-    private final CampaignNumbers numbers;
+    private final Numbers numbers;
 
-    private LinkTokens(String baseUrl, byte[] secret, CampaignNumbers numbers) {
+    /** For tests: tokens under {@code secret} with the numbers {@code numbers} gives (nothing checked). */
+    LinkTokens(String baseUrl, byte[] secret, Numbers numbers) {
         this.baseUrl = baseUrl;
         this.key = new SecretKeySpec(secret, "HmacSHA256");
         this.macs = ThreadLocal.withInitial(this::newMac);
@@ -119,7 +147,7 @@ public final class LinkTokens {
         } else {
             secret = SecretKeyFile.readOrCreate(dir.resolve("secret.key"));
         }
-        return new LinkTokens(base, secret, numbers);
+        return new LinkTokens(base, secret, Numbers.of(numbers));
     }
 
     /**
