@@ -16,13 +16,15 @@ import java.util.Set;
 public final class RouteClass {
 
     private static final Set<String> TOP = Set.of("health", "metrics");
+    /** Top-level pages a token follows: tracked links, unsubscribe pages. */
+    private static final Set<String> TOKEN_PAGES = Set.of("l", "u");
     private static final Set<String> GROUPS = Set.of("campaigns", "segments", "suppressions", "keys", "openapi.yaml", "recipients",
-            "reports");
+            "reports", "conversions", "inbound", "receipts");
     /** Literal words in the third position ({@code /v1/campaigns/preview}). */
-    private static final Set<String> LITERAL_THIRD = Set.of("preview", "optouts");
+    private static final Set<String> LITERAL_THIRD = Set.of("preview", "optouts", "funnel", "sms", "kannel");
     /** Literal words in the fourth position ({@code /v1/campaigns/{id}/pause}). */
     private static final Set<String> ACTIONS = Set.of("pause", "resume", "cancel", "events", "recipients", "optouts",
-            "consent");
+            "consent", "funnel", "resend-unknown", "preferences");
 
     private RouteClass() {
     }
@@ -35,9 +37,20 @@ public final class RouteClass {
         if (path == null) {
             return "other";
         }
-        String[] s = path.replaceAll("^/+|/+$", "").split("/+", 6);
+        int from = 0;
+        int to = path.length();
+        while (from < to && path.charAt(from) == '/') {
+            from++;
+        }
+        while (to > from && path.charAt(to - 1) == '/') {
+            to--;
+        }
+        String[] s = path.substring(from, to).split("/+", 6);
         if (s.length == 1 && TOP.contains(s[0])) {
             return "/" + s[0];
+        }
+        if (s.length == 2 && TOKEN_PAGES.contains(s[0])) {
+            return "/" + s[0] + "/{token}";
         }
         if (s.length < 2 || !s[0].equals("v1") || !GROUPS.contains(s[1])) {
             return "other";

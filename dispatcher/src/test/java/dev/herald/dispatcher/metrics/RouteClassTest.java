@@ -20,6 +20,11 @@ class RouteClassTest {
         assertEquals("/v1/recipients/{id}/consent", RouteClass.of("/v1/recipients/+447400123456/consent"));
         assertEquals("/v1/reports/optouts", RouteClass.of("/v1/reports/optouts"));
         assertEquals("/v1/segments/{id}/{x}", RouteClass.of("/v1/segments/vip/whatever"));
+        assertEquals("/l/{token}", RouteClass.of("/l/EABya48aXt5C8g"));
+        assertEquals("/u/{token}", RouteClass.of("/u/AAAAKgAAAf3ZAAAAAAAAAAAA"));
+        assertEquals("/v1/campaigns/{id}/funnel", RouteClass.of("/v1/campaigns/c-1/funnel"));
+        assertEquals("/v1/reports/funnel", RouteClass.of("/v1/reports/funnel"));
+        assertEquals("/v1/conversions", RouteClass.of("/v1/conversions"));
     }
 
     @Test
