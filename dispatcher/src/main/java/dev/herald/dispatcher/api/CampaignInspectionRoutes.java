@@ -50,6 +50,7 @@ public final class CampaignInspectionRoutes extends ApiDirectives {
             new Endpoint("GET", "/v1/campaigns/{id}/recipients/{phone}"));
 
     private final dev.herald.dispatcher.delivery.Deliveries deliveries;
+    private final dev.herald.dispatcher.funnel.Conversions conversions;
     private final CampaignAsks campaigns;
     private final CampaignIntake intake;
     private final Clock clock;
@@ -79,8 +80,21 @@ public final class CampaignInspectionRoutes extends ApiDirectives {
     public CampaignInspectionRoutes(ApiKeys keys, BodyLimits limits, CampaignAsks campaigns, CampaignIntake intake,
                                     Clock clock, CampaignDeps deps, Executor blockingIo,
                                     dev.herald.dispatcher.delivery.Deliveries deliveries) {
+        this(keys, limits, campaigns, intake, clock, deps, blockingIo, deliveries, null);
+    }
+
+    /**
+     * As the other constructors; a recipient's answer also shows the conversions attributed to the campaign.
+     *
+     * @param conversions the conversions, or null for none
+     */
+    public CampaignInspectionRoutes(ApiKeys keys, BodyLimits limits, CampaignAsks campaigns, CampaignIntake intake,
+                                    Clock clock, CampaignDeps deps, Executor blockingIo,
+                                    dev.herald.dispatcher.delivery.Deliveries deliveries,
+                                    dev.herald.dispatcher.funnel.Conversions conversions) {
         super(keys, limits);
         this.deliveries = deliveries;
+        this.conversions = conversions;
         this.campaigns = campaigns;
         this.intake = intake;
         this.clock = clock;
@@ -169,8 +183,27 @@ public final class CampaignInspectionRoutes extends ApiDirectives {
                         Map<String, Object> delivery = new LinkedHashMap<>();
                         delivery.put("result", d.result() == null ? "partly reported" : d.result());
                         delivery.put("messageIds", d.messageIds());
+                        delivery.put("at", d.at());
+                        delivery.put("acceptedAt", d.acceptedAt());
                         out.put("delivery", delivery);
                     }, () -> out.put("delivery", Map.of("result", "no receipt yet")));
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+            if (conversions != null && "sent".equals(out.get("outcome"))) {
+                try {
+                    java.util.List<Map<String, Object>> converted = new java.util.ArrayList<>();
+                    for (dev.herald.dispatcher.funnel.Conversion c : conversions.ofRecipient(id, recipient)) {
+                        Map<String, Object> one = new LinkedHashMap<>();
+                        one.put("orderId", c.orderId());
+                        one.put("value", c.value().toPlainString());
+                        one.put("currency", c.currency());
+                        one.put("occurredAt", Instant.ofEpochMilli(c.occurredAtMillis()));
+                        one.put("attributedBy", c.source().label());
+                        converted.add(one);
+                    }
+                    out.put("conversions", converted);
                 } catch (java.io.IOException e) {
                     throw new java.io.UncheckedIOException(e);
                 }

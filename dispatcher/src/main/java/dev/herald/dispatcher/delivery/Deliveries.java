@@ -600,12 +600,14 @@ public final class Deliveries implements AutoCloseable {
             return Optional.empty();
         }
         String result = ledgers.withLedger(campaignId, l -> l.resultOf(recipient));
-        Map<Integer, String> partIds = DeliveryLedger.messageIds(campaigns.resolve(campaignId).resolve(DeliveryLedger.FILE),
-                recipient); // a scan of the file, outside any lock
-        if (partIds.isEmpty()) {
+        DeliveryLedger.RecipientLines lines = DeliveryLedger.recipientLines(
+                campaigns.resolve(campaignId).resolve(DeliveryLedger.FILE), recipient); // a scan of the file, outside any lock
+        if (lines.messageIds().isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(new RecipientDelivery(result, List.copyOf(partIds.values())));
+        return Optional.of(new RecipientDelivery(result, List.copyOf(lines.messageIds().values()),
+                lines.lastAtMillis() < 0 ? null : java.time.Instant.ofEpochMilli(lines.lastAtMillis()),
+                lines.acceptedSeconds() < 0 ? null : java.time.Instant.ofEpochSecond(lines.acceptedSeconds())));
     }
 
     /**
@@ -614,8 +616,20 @@ public final class Deliveries implements AutoCloseable {
      * @param result     {@code delivered}, {@code undelivered:<reason>}, {@code expired}, or null while
      *                   parts are still to be reported
      * @param messageIds the ids of the parts receipts came for, in part order
+     * @param at         when its last receipt arrived (for a result, when it was decided); null if not known
+     * @param acceptedAt when the connector accepted its message; null if not known
      */
-    public record RecipientDelivery(String result, List<String> messageIds) {
+    public record RecipientDelivery(String result, List<String> messageIds, java.time.Instant at, java.time.Instant acceptedAt) {
+
+        /** A delivery without its times (as a test states what it expects). */
+        public RecipientDelivery(String result, List<String> messageIds) {
+            this(result, messageIds, null, null);
+        }
+
+        /** @return this delivery without its times */
+        public RecipientDelivery untimed() {
+            return new RecipientDelivery(result, messageIds);
+        }
     }
 
     /**

@@ -218,7 +218,29 @@ public final class DeliveryLedger implements AutoCloseable {
      * @throws IOException if the file cannot be read or is damaged
      */
     public static Map<Integer, String> messageIds(Path file, int recipient) throws IOException {
-        Map<Integer, String> out = new TreeMap<>();
+        return recipientLines(file, recipient).messageIds();
+    }
+
+    /**
+     * What the log says of one recipient.
+     *
+     * @param messageIds      its parts' message ids, by part
+     * @param lastAtMillis    when its last line's receipt arrived (epoch ms; for a recipient with a result,
+     *                        when it was decided), or -1 if not known (lines written before times were kept)
+     * @param acceptedSeconds when its message was accepted (epoch s), or -1 if not known
+     */
+    public record RecipientLines(Map<Integer, String> messageIds, long lastAtMillis, long acceptedSeconds) {
+    }
+
+    /**
+     * @param file      a campaign's {@code deliveries.log}
+     * @param recipient a recipient
+     * @return what its lines say (a scan of the file: for one recipient's view, not for reports)
+     * @throws IOException if the file cannot be read
+     */
+    public static RecipientLines recipientLines(Path file, int recipient) throws IOException {
+        Map<Integer, String> ids = new TreeMap<>();
+        long[] times = {-1, -1};
         String prefix = recipient + " ";
         FramedLog.verify(file, FORMAT, (data, at, p, n) -> {
             byte[] b = new byte[n];
@@ -226,10 +248,16 @@ public final class DeliveryLedger implements AutoCloseable {
             String line = new String(b, StandardCharsets.UTF_8);
             if (line.startsWith(prefix)) {
                 Line l = Line.parse(line);
-                out.putIfAbsent(l.part(), l.messageId());
+                ids.putIfAbsent(l.part(), l.messageId());
+                if (l.atMillis() > 0) {
+                    times[0] = l.atMillis();
+                }
+                if (l.acceptedSeconds() > 0) {
+                    times[1] = l.acceptedSeconds();
+                }
             }
         });
-        return out;
+        return new RecipientLines(ids, times[0], times[1]);
     }
 
     /** @return lines in the log */

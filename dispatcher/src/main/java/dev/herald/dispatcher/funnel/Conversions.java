@@ -314,6 +314,29 @@ public final class Conversions implements AutoCloseable {
     }
 
     /**
+     * A recipient's conversions attributed to a campaign, read from the log (a scan of the file: for
+     * one recipient's view, not for reports).
+     *
+     * @param campaignId the campaign
+     * @param recipient  the recipient
+     * @return its conversions, oldest first
+     * @throws IOException if the log cannot be read
+     */
+    public List<Conversion> ofRecipient(String campaignId, int recipient) throws IOException {
+        List<Conversion> out = new ArrayList<>();
+        FramedLog.verify(file, FORMAT, (data, at, p, n) -> {
+            byte[] object = new byte[n + 1];
+            data.get(p, object, 0, n);
+            object[n] = '}';
+            Conversion c = decode(file, at, object);
+            if (c.recipient() == recipient && campaignId.equals(c.campaignId())) {
+                out.add(c);
+            }
+        });
+        return out;
+    }
+
+    /**
      * @param campaignId a campaign
      * @return what it converted so far (a snapshot; {@link CampaignConversions#EMPTY} if nothing)
      */

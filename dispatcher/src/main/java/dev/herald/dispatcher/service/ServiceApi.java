@@ -99,7 +99,7 @@ final class ServiceApi {
                 new Group(new CampaignEventRoutes(stores.keys, campaigns, EVENTS_POLL, EVENTS_EVERY, EVENTS_HEARTBEAT, views).route(),
                         CampaignEventRoutes.ENDPOINTS),
                 new Group(new CampaignInspectionRoutes(stores.keys, limits, campaigns, intake, Clock.systemUTC(), core.deps(),
-                        blockingIo, stores.deliveries).route(), CampaignInspectionRoutes.ENDPOINTS),
+                        blockingIo, stores.deliveries, stores.conversions).route(), CampaignInspectionRoutes.ENDPOINTS),
                 new Group(new ConsentRoutes(stores.keys, limits, campaigns, stores.index, stores.directory,
                         dataDir.resolve(UnsubscribeReasons.FILE), blockingIo).route(), ConsentRoutes.ENDPOINTS),
                 new Group(new FunnelRoutes(stores.keys, limits, campaigns, new FunnelReport(stores.deliveries, stores.clicks,

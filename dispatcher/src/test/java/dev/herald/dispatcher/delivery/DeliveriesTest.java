@@ -86,7 +86,7 @@ class DeliveriesTest {
             assertEquals(Match.MATCHED, d.receipt("acme", receipt("41459", DELIVERED, "000")));
             assertTrue(d.ids().get("acme", "41459").orElseThrow().reported(), "the final receipt marks the id reported");
             assertEquals(Map.of("delivered", 1L), d.counts("spring"));
-            assertEquals(Optional.of(new RecipientDelivery("delivered", List.of("41459"))), d.of("spring", 7));
+            assertEquals(Optional.of(new RecipientDelivery("delivered", List.of("41459"))), d.of("spring", 7).map(RecipientDelivery::untimed));
             assertEquals(2, d.matched());
             assertEquals(0, d.unmatched());
             assertEquals(List.of(), unmatchedLines());
@@ -127,13 +127,13 @@ class DeliveriesTest {
             assertEquals(new MessageIdMap.Target(numbers.numberOf("spring"), 8, 3, 3,
                     clock.instant().getEpochSecond()), d.ids().get("acme", "b3").orElseThrow());
             assertEquals(Match.MATCHED, d.receipt("acme", receipt("a2", DELIVERED, "")));
-            assertEquals(Optional.of(new RecipientDelivery(null, List.of("a2"))), d.of("spring", 7), "1 of 2 parts");
+            assertEquals(Optional.of(new RecipientDelivery(null, List.of("a2"))), d.of("spring", 7).map(RecipientDelivery::untimed), "1 of 2 parts");
             assertEquals(Match.MATCHED, d.receipt("acme", receipt("a1", DELIVERED, "")));
-            assertEquals(Optional.of(new RecipientDelivery("delivered", List.of("a1", "a2"))), d.of("spring", 7));
+            assertEquals(Optional.of(new RecipientDelivery("delivered", List.of("a1", "a2"))), d.of("spring", 7).map(RecipientDelivery::untimed));
             assertEquals(Match.MATCHED, d.receipt("acme", receipt("b2", UNDELIVERABLE, "001")));
             assertEquals(Match.MATCHED, d.receipt("acme", receipt("b1", DELIVERED, "")));
             assertEquals(Optional.of(new RecipientDelivery("undelivered:undeliverable-err-001", List.of("b2"))),
-                    d.of("spring", 8), "the delivered part after the failure changed nothing and was not written");
+                    d.of("spring", 8).map(RecipientDelivery::untimed), "the delivered part after the failure changed nothing and was not written");
             assertEquals(Map.of("delivered", 1L, "undelivered:undeliverable-err-001", 1L), d.counts("spring"));
             assertEquals(Optional.empty(), d.of("spring", 9), "no receipt for recipient 9");
             assertEquals(5, d.ids().size(), "reported ids stay a while");
@@ -157,7 +157,7 @@ class DeliveriesTest {
                 long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
                 assertTrue(ms < 150, "held without waiting (the caller is the connector's thread): " + ms + " ms");
                 assertEquals(1, d.held());
-                assertEquals(Optional.empty(), d.of("spring", 11));
+                assertEquals(Optional.empty(), d.of("spring", 11).map(RecipientDelivery::untimed));
                 later.get(5, TimeUnit.SECONDS);
                 assertEquals(0, d.held(), "matched when its id came");
             } finally {
@@ -244,7 +244,7 @@ class DeliveriesTest {
             assertEquals(Match.MATCHED, d.receipt("acme", receipt("r1", UNDELIVERABLE, "001")));
             assertEquals(Match.MATCHED, d.receipt("acme", receipt("r2b", DELIVERED, "")));
             assertEquals("undelivered:undeliverable-err-001", d.of("spring", 1).orElseThrow().result());
-            assertEquals(new RecipientDelivery("delivered", List.of("r2a", "r2b")), d.of("spring", 2).orElseThrow(),
+            assertEquals(new RecipientDelivery("delivered", List.of("r2a", "r2b")), d.of("spring", 2).orElseThrow().untimed(),
                     "the part delivered before the restart counts");
             assertEquals(Map.of("delivered", 1L, "undelivered:undeliverable-err-001", 1L), d.counts("spring"));
             assertEquals(3, d.ids().size(), "reported, kept for a repeat");
