@@ -54,7 +54,7 @@ public final class CampaignRoutes extends ApiDirectives {
      */
     public record CreateCampaign(String name, String channel, String category, String sender, String text, String footer,
                                  String segment, String expression, Schedule schedule, String connector, Double tps,
-                                 Instant expiresAt, Boolean trackLinks) {
+                                 Instant expiresAt, Boolean trackLinks, CampaignRecord.AttributionWindows attribution) {
     }
 
     /** When to start: at an instant, or at a local time of day in each recipient's zone. */

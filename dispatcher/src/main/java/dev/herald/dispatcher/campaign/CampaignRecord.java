@@ -1,5 +1,6 @@
 package dev.herald.dispatcher.campaign;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
@@ -42,13 +43,14 @@ import org.roaringbitmap.buffer.ImmutableRoaringBitmap;
  *                     a send needs a token of both (null: only the connector's)
  * @param connector    the connector it sends through, by name (null: the embedded default)
  * @param trackLinks   whether each http(s) URL of its text becomes a tracked link per recipient
+ * @param attribution  its own conversion attribution windows (null: the configured ones)
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record CampaignRecord(String id, String name, String channel, String category, String sender, String template,
                              String footer, long audienceSize, CampaignStatus status, Instant createdAt, Instant startAt,
                              Instant expiresAt, Instant startedAt, Instant finishedAt, String error,
                              Map<String, Long> counts, String localTime, Double tps, String connector,
-                             boolean trackLinks) {
+                             boolean trackLinks, AttributionWindows attribution) {
 
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}");
 
@@ -75,7 +77,7 @@ public record CampaignRecord(String id, String name, String channel, String cate
                                         String template, String footer, long audienceSize, Instant createdAt,
                                         Instant startAt, Instant expiresAt) {
         return new CampaignRecord(id, name, channel, category, sender, template, footer, audienceSize,
-                CampaignStatus.SCHEDULED, createdAt, startAt, expiresAt, null, null, null, Map.of(), null, null, null, false);
+                CampaignStatus.SCHEDULED, createdAt, startAt, expiresAt, null, null, null, Map.of(), null, null, null, false, null);
     }
 
     /**
@@ -88,7 +90,7 @@ public record CampaignRecord(String id, String name, String channel, String cate
      */
     public static CampaignRecord damaged(String id, Instant createdAt, String error) {
         return new CampaignRecord(id, null, null, null, null, null, "", 0, CampaignStatus.DAMAGED, createdAt, null, null,
-                null, null, error, Map.of(), null, null, null, false);
+                null, null, error, Map.of(), null, null, null, false, null);
     }
 
     /**
@@ -118,31 +120,83 @@ public record CampaignRecord(String id, String name, String channel, String cate
         Instant started = startedAt == null && next == CampaignStatus.RUNNING ? now : startedAt;
         boolean finishing = next.isTerminal() || next == CampaignStatus.FAILED;
         return new CampaignRecord(id, name, channel, category, sender, template, footer, audienceSize, next, createdAt,
-                startAt, expiresAt, started, finishing ? now : null, next == CampaignStatus.FAILED ? error : null, counts, localTime, tps, connector, trackLinks);
+                startAt, expiresAt, started, finishing ? now : null, next == CampaignStatus.FAILED ? error : null, counts, localTime, tps, connector, trackLinks, attribution);
     }
 
     /** @return this record starting at {@code hhmm} in each recipient's zone (see {@link #localTime()}) */
     /** @return this record shown as {@link CampaignStatus#DAMAGED}, {@code why} (the file and what is wrong) as its error */
     public CampaignRecord asDamaged(String why) {
         return new CampaignRecord(id, name, channel, category, sender, template, footer, audienceSize, CampaignStatus.DAMAGED,
-                createdAt, startAt, expiresAt, startedAt, finishedAt, why, counts, localTime, tps, connector, trackLinks);
+                createdAt, startAt, expiresAt, startedAt, finishedAt, why, counts, localTime, tps, connector, trackLinks, attribution);
     }
 
     public CampaignRecord withLocalTime(String hhmm) {
         return new CampaignRecord(id, name, channel, category, sender, template, footer, audienceSize, status, createdAt,
-                startAt, expiresAt, startedAt, finishedAt, error, counts, hhmm, tps, connector, trackLinks);
+                startAt, expiresAt, startedAt, finishedAt, error, counts, hhmm, tps, connector, trackLinks, attribution);
     }
 
     /** @return this record sending through the connector {@code connectorName} (null: the default) */
     public CampaignRecord withConnector(String connectorName) {
         return new CampaignRecord(id, name, channel, category, sender, template, footer, audienceSize, status, createdAt,
-                startAt, expiresAt, startedAt, finishedAt, error, counts, localTime, tps, connectorName, trackLinks);
+                startAt, expiresAt, startedAt, finishedAt, error, counts, localTime, tps, connectorName, trackLinks, attribution);
     }
 
     /** @return this record with its links tracked, or not */
     public CampaignRecord withTrackLinks(boolean track) {
         return new CampaignRecord(id, name, channel, category, sender, template, footer, audienceSize, status, createdAt,
-                startAt, expiresAt, startedAt, finishedAt, error, counts, localTime, tps, connector, track);
+                startAt, expiresAt, startedAt, finishedAt, error, counts, localTime, tps, connector, track, attribution);
+    }
+
+    /** @return this record with its own attribution windows (null: the configured ones) */
+    public CampaignRecord withAttribution(AttributionWindows windows) {
+        return new CampaignRecord(id, name, channel, category, sender, template, footer, audienceSize, status, createdAt,
+                startAt, expiresAt, startedAt, finishedAt, error, counts, localTime, tps, connector, trackLinks, windows);
+    }
+
+    /**
+     * A campaign's own last-touch attribution windows (issue 15): how long after its human click, and
+     * after its delivery, a conversion is still this campaign's. Each is an ISO-8601 duration
+     * ({@code PT72H}, {@code P2D}), 0 to 90 days, or null for the configured window.
+     *
+     * @param clickWindow    after a human click on its tracked link
+     * @param deliveryWindow after its delivery
+     */
+    public record AttributionWindows(String clickWindow, String deliveryWindow) {
+        /** The longest window. */
+        public static final Duration MAX = Duration.ofDays(90);
+
+        /** @throws IllegalArgumentException naming the window that is not a duration of 0 to 90 days */
+        public AttributionWindows {
+            parse(clickWindow, "clickWindow");
+            parse(deliveryWindow, "deliveryWindow");
+        }
+
+        /** @return the click window, if set */
+        public java.util.Optional<Duration> click() {
+            return java.util.Optional.ofNullable(parse(clickWindow, "clickWindow"));
+        }
+
+        /** @return the delivery window, if set */
+        public java.util.Optional<Duration> delivery() {
+            return java.util.Optional.ofNullable(parse(deliveryWindow, "deliveryWindow"));
+        }
+
+        private static Duration parse(String text, String name) {
+            if (text == null) {
+                return null;
+            }
+            Duration d;
+            try {
+                d = Duration.parse(text.strip());
+            } catch (java.time.format.DateTimeParseException e) {
+                throw new IllegalArgumentException("'attribution." + name + "' must be an ISO-8601 duration such as PT72H"
+                        + " or P2D, got '" + text + "'");
+            }
+            if (d.isNegative() || d.compareTo(MAX) > 0) {
+                throw new IllegalArgumentException("'attribution." + name + "' must be 0 to 90 days, got " + text);
+            }
+            return d;
+        }
     }
 
     /** Highest per-campaign rate accepted, messages per second. */
@@ -151,7 +205,7 @@ public record CampaignRecord(String id, String name, String channel, String cate
     /** @return this record with its own send rate {@code perSecond} (null: none) */
     public CampaignRecord withTps(Double perSecond) {
         return new CampaignRecord(id, name, channel, category, sender, template, footer, audienceSize, status, createdAt,
-                startAt, expiresAt, startedAt, finishedAt, error, counts, localTime, perSecond, connector, trackLinks);
+                startAt, expiresAt, startedAt, finishedAt, error, counts, localTime, perSecond, connector, trackLinks, attribution);
     }
 
     /**
@@ -170,12 +224,12 @@ public record CampaignRecord(String id, String name, String channel, String cate
     /** @return this record with {@code error} as the reason it failed */
     public CampaignRecord withError(String why) {
         return new CampaignRecord(id, name, channel, category, sender, template, footer, audienceSize, status, createdAt,
-                startAt, expiresAt, startedAt, finishedAt, why, counts, localTime, tps, connector, trackLinks);
+                startAt, expiresAt, startedAt, finishedAt, why, counts, localTime, tps, connector, trackLinks, attribution);
     }
 
     /** @return this record with the outcome counts {@code latest} */
     public CampaignRecord withCounts(Map<String, Long> latest) {
         return new CampaignRecord(id, name, channel, category, sender, template, footer, audienceSize, status, createdAt,
-                startAt, expiresAt, startedAt, finishedAt, error, latest, localTime, tps, connector, trackLinks);
+                startAt, expiresAt, startedAt, finishedAt, error, latest, localTime, tps, connector, trackLinks, attribution);
     }
 }

@@ -71,6 +71,16 @@ public final class Attribution {
     private final long deliveryWindowMillis;
     private final Touches touches;
     private final IntFunction<Optional<String>> campaignOf;
+    private final java.util.function.Function<String, Optional<Windows>> overrides;
+
+    /**
+     * A campaign's own windows (either may be absent: the configured one).
+     *
+     * @param click    after its human click
+     * @param delivery after its delivery
+     */
+    public record Windows(Optional<Duration> click, Optional<Duration> delivery) {
+    }
 
     /**
      * @param clickWindow    how long before a conversion a human click still counts (0: clicks never do)
@@ -80,6 +90,17 @@ public final class Attribution {
      * @throws IllegalArgumentException for a negative window
      */
     public Attribution(Duration clickWindow, Duration deliveryWindow, Touches touches, IntFunction<Optional<String>> campaignOf) {
+        this(clickWindow, deliveryWindow, touches, campaignOf, id -> Optional.empty());
+    }
+
+    /**
+     * As the other constructor, with campaigns' own windows.
+     *
+     * @param overrides a campaign id to its own windows, if it has any (read once per conversion)
+     */
+    public Attribution(Duration clickWindow, Duration deliveryWindow, Touches touches, IntFunction<Optional<String>> campaignOf,
+                       java.util.function.Function<String, Optional<Windows>> overrides) {
+        this.overrides = Objects.requireNonNull(overrides, "overrides");
         if (clickWindow.isNegative() || deliveryWindow.isNegative()) {
             throw new IllegalArgumentException("attribution windows must be >= 0, got " + clickWindow + ", " + deliveryWindow);
         }
@@ -95,22 +116,29 @@ public final class Attribution {
      * @return the campaign of its last touch within the windows, or {@link Result#NONE}
      */
     public Result lastTouch(int recipient, long occurredAtMillis) {
-        Optional<String> byClick = within(touches.lastClicked(recipient), occurredAtMillis, clickWindowMillis);
+        Optional<String> byClick = within(touches.lastClicked(recipient), occurredAtMillis, clickWindowMillis, true);
         if (byClick.isPresent()) {
             return new Result(byClick.get(), Source.CLICK);
         }
-        Optional<String> byDelivery = within(touches.lastDelivered(recipient), occurredAtMillis, deliveryWindowMillis);
+        Optional<String> byDelivery = within(touches.lastDelivered(recipient), occurredAtMillis, deliveryWindowMillis, false);
         return byDelivery.map(c -> new Result(c, Source.DELIVERY)).orElse(Result.NONE);
     }
 
-    private Optional<String> within(Optional<Touches.Touch> touch, long at, long window) {
-        if (touch.isEmpty() || window <= 0) {
+    /** @return the touch's campaign if {@code at} is within its window: the campaign's own, else the configured one */
+    private Optional<String> within(Optional<Touches.Touch> touch, long at, long configured, boolean click) {
+        if (touch.isEmpty()) {
             return Optional.empty();
         }
+        Optional<String> campaign = campaignOf.apply(touch.get().campaignNumber());
+        if (campaign.isEmpty()) {
+            return Optional.empty();
+        }
+        long window = overrides.apply(campaign.get()).flatMap(w -> click ? w.click() : w.delivery())
+                .map(Duration::toMillis).orElse(configured);
         long since = at - touch.get().atMillis();
-        if (since < 0 || since > window) {
+        if (window <= 0 || since < 0 || since > window) {
             return Optional.empty();
         }
-        return campaignOf.apply(touch.get().campaignNumber());
+        return campaign;
     }
 }

@@ -184,6 +184,22 @@ public final class HeraldMetrics implements AutoCloseable {
     }
 
     /**
+     * Shows the conversions: {@code herald_conversions_total} (stored, each order once) and
+     * {@code herald_conversions_unattributed_total} (of them, with no campaign).
+     *
+     * @param c the conversions
+     */
+    public void conversions(dev.herald.dispatcher.funnel.Conversions c) {
+        if (registry == null) {
+            return;
+        }
+        FunctionCounter.builder("herald.conversions", c, x -> x.size())
+                .description("conversions recorded (each order once)").register(registry);
+        FunctionCounter.builder("herald.conversions.unattributed", c, x -> x.unattributed().count())
+                .description("conversions recorded without a campaign (no touch within the windows)").register(registry);
+    }
+
+    /**
      * Shows an SMPP connector's sessions and window ({@code herald_smpp_binds_up},
      * {@code herald_smpp_binds}, {@code herald_smpp_window_in_use}, {@code herald_smpp_window}) and
      * its counters ({@code herald_smpp_unconfirmed_total}, {@code herald_smpp_invalid_deliveries_total},

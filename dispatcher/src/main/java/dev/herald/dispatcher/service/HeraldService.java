@@ -105,6 +105,7 @@ public final class HeraldService {
             PeerTraffic traffic = new PeerTraffic(metrics, stores.deliveries);
             metrics.deliveries(stores.deliveries);
             metrics.clicks(stores.clicks);
+            metrics.conversions(stores.conversions);
             CampaignCore core = CampaignCore.start(dataDir, config, conf, settings, stores,
                     connectors(conf, settings, stores, metrics, traffic, wrap));
             traffic.handlers(InboundSide.perConnector(conf, stores, core, metrics));

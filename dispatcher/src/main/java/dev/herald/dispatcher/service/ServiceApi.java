@@ -136,8 +136,17 @@ final class ServiceApi {
     }
 
     private static ConversionIntake conversionIntake(ServiceConfig conf, ServiceStores stores, Touches touches) {
+        // a campaign's own windows, read from its record once (they never change after create)
+        Map<String, java.util.Optional<Attribution.Windows>> windows = new java.util.concurrent.ConcurrentHashMap<>();
         Attribution attribution = new Attribution(conf.conversions().clickWindow(), conf.conversions().deliveryWindow(), touches,
-                stores.campaignNumbers::campaignOf);
+                stores.campaignNumbers::campaignOf, id -> windows.computeIfAbsent(id, k -> {
+                    try {
+                        return stores.campaigns.load(k).map(dev.herald.dispatcher.campaign.CampaignRecord::attribution)
+                                .map(w -> new Attribution.Windows(w.click(), w.delivery()));
+                    } catch (java.io.IOException | RuntimeException e) {
+                        return java.util.Optional.empty(); // damaged or gone: the configured windows
+                    }
+                }));
         return new ConversionIntake(stores.directory, stores.linkTokens, id -> {
             try {
                 return stores.campaigns.load(id).isPresent();

@@ -52,6 +52,35 @@ class AttributionTest {
     }
 
     @Test
+    void aCampaignsOwnWindowsReplaceTheConfiguredOnesForItsTouches() {
+        // summer keeps clicks for 1 day only; spring counts its deliveries for 3 days
+        Attribution own = new Attribution(Duration.ofDays(5), Duration.ofHours(24), touches,
+                n -> Optional.ofNullable(CAMPAIGNS.get(n)), id -> switch (id) {
+                    case "summer" -> Optional.of(new Attribution.Windows(Optional.of(Duration.ofDays(1)), Optional.empty()));
+                    case "spring" -> Optional.of(new Attribution.Windows(Optional.empty(), Optional.of(Duration.ofDays(3))));
+                    default -> Optional.empty();
+                });
+        touches.clicked(7, 2, T - 2 * DAY);
+        touches.delivered(7, 1, T - 2 * DAY);
+        assertEquals(new Attribution.Result("spring", Attribution.Source.DELIVERY), own.lastTouch(7, T),
+                "summer's click is past its own 1-day window; spring's delivery within its own 3 days");
+        assertEquals(new Attribution.Result("summer", Attribution.Source.CLICK), attribution.lastTouch(7, T),
+                "with the configured windows the click (5 days) wins");
+        touches.clicked(8, 3, T - 4 * DAY);
+        assertEquals(new Attribution.Result("autumn", Attribution.Source.CLICK), own.lastTouch(8, T),
+                "a campaign without windows of its own keeps the configured ones");
+    }
+
+    @Test
+    void aCampaignsWindowsAreCheckedWhenCreated() {
+        assertThrows(IllegalArgumentException.class, () -> new dev.herald.dispatcher.campaign.CampaignRecord.AttributionWindows("72h", null));
+        assertThrows(IllegalArgumentException.class, () -> new dev.herald.dispatcher.campaign.CampaignRecord.AttributionWindows(null, "P91D"));
+        assertThrows(IllegalArgumentException.class, () -> new dev.herald.dispatcher.campaign.CampaignRecord.AttributionWindows("-PT1H", null));
+        assertEquals(Optional.of(Duration.ofHours(72)),
+                new dev.herald.dispatcher.campaign.CampaignRecord.AttributionWindows("PT72H", null).click());
+    }
+
+    @Test
     void shouldSkipATouchOfACampaignNumberThatNamesNoCampaign() {
         touches.clicked(7, 99, T - HOUR);
         touches.delivered(7, 3, T - HOUR);

@@ -157,6 +157,10 @@ class FunnelServiceTest {
             assertEquals("19.99", steps.path("conversions").path(0).path("value").asText(), steps.toString());
             assertEquals(1, steps.path("conversions").size(), "the retry is not a second one: " + steps);
 
+            String metrics = call(service.port(), "GET", "/metrics", ADMIN, null, null).body();
+            assertTrue(metrics.contains("herald_clicks_total{class=\"human\"} 1.0"), "clicks by class in /metrics");
+            assertTrue(metrics.contains("herald_conversions_total 1.0"), "conversions in /metrics");
+
             service.stop().toCompletableFuture().join();
             service = start(data, smsc.port());
             JsonNode after = funnel(id);

@@ -57,7 +57,8 @@ public record CampaignIntake(CampaignValidation validation, CampaignCompliance c
         CampaignRecord sized = CampaignRecord.create(record.id(), record.name(), record.channel(), record.category(),
                 record.sender(), record.template(), checked.footer(), audience.getLongCardinality(), record.createdAt(),
                 record.startAt(), record.expiresAt()).withLocalTime(record.localTime()).withTps(record.tps())
-                .withConnector(record.connector()).withTrackLinks(record.trackLinks());
+                .withConnector(record.connector()).withTrackLinks(record.trackLinks())
+                .withAttribution(record.attribution());
         return new Draft(sized, checked, audience);
     }
 

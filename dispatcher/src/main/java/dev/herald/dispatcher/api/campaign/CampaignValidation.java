@@ -139,7 +139,7 @@ public final class CampaignValidation {
         }
         String id = CampaignIds.mint(idempotencyKey, now);
         return CampaignRecord.create(id, name, channel, category, sender, text, b.footer() == null ? "" : b.footer(), 0, now,
-                startAt, b.expiresAt()).withLocalTime(localTime).withTps(b.tps()).withConnector(b.connector()).withTrackLinks(track);
+                startAt, b.expiresAt()).withLocalTime(localTime).withTps(b.tps()).withConnector(b.connector()).withTrackLinks(track).withAttribution(b.attribution());
     }
 
     /** {@code schedule.at}: required in a schedule without a local time, in the future, at most {@link #MAX_SCHEDULE_AHEAD}. */

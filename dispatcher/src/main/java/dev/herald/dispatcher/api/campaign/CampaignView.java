@@ -27,6 +27,7 @@ import java.util.Map;
  * @param outcomes  recipients per detailed outcome that has any ({@code sent}, {@code suppressed:global}, ...)
  * @param connector the connector it sends through (null in a bare {@link #of}: the default)
  * @param trackLinks whether its links are tracked (see {@code trackLinks} of a create)
+ * @param attribution its own conversion attribution windows, or null for the configured ones
  * @param delivery  of its sent recipients, how many receipts reported {@code delivered},
  *                  {@code undelivered:<reason>} or {@code expired} (only those with any; empty
  *                  without receipts)
@@ -35,12 +36,15 @@ import java.util.Map;
 public record CampaignView(String id, String name, String status, String channel, String category, String sender,
                            long total, Map<String, Long> counts, Map<String, Long> outcomes, Instant createdAt,
                            Instant startAt, String localTime, Instant startedAt, Instant finishedAt, Instant expiresAt,
-                           String error, String connector, boolean trackLinks, Map<String, Long> delivery) {
+                           String error, String connector, boolean trackLinks,
+                           dev.herald.dispatcher.campaign.CampaignRecord.AttributionWindows attribution,
+                           Map<String, Long> delivery) {
 
     /** @return this view naming its connector and with its delivery counts */
     public CampaignView withDelivery(String connectorName, Map<String, Long> deliveryCounts) {
         return new CampaignView(id, name, status, channel, category, sender, total, counts, outcomes, createdAt, startAt,
-                localTime, startedAt, finishedAt, expiresAt, error, connectorName, trackLinks, Map.copyOf(deliveryCounts));
+                localTime, startedAt, finishedAt, expiresAt, error, connectorName, trackLinks, attribution,
+                Map.copyOf(deliveryCounts));
     }
 
     /** Outcome families, in the order the API lists them. */
@@ -69,7 +73,7 @@ public record CampaignView(String id, String name, String status, String channel
         }
         return new CampaignView(r.id(), r.name(), r.status().wire(), r.channel(), r.category(), r.sender(), r.audienceSize(),
                 families, outcomes, r.createdAt(), r.startAt(), r.localTime(), r.startedAt(), r.finishedAt(), r.expiresAt(),
-                r.error(), r.connector(), r.trackLinks(), Map.of());
+                r.error(), r.connector(), r.trackLinks(), r.attribution(), Map.of());
     }
 
     /** @return the family of a stored outcome: its head before {@code ':'}, {@code failed} for anything unknown */

@@ -82,7 +82,7 @@ class CampaignViewTest {
         CampaignView v = CampaignView.of(campaign(1));
         JsonNode json = ApiDirectives.JSON.readTree(ApiDirectives.JSON.writeValueAsBytes(v));
         assertEquals(List.of("id", "name", "status", "channel", "category", "sender", "total", "counts", "outcomes", "createdAt",
-                "startAt", "localTime", "startedAt", "finishedAt", "expiresAt", "error", "connector", "trackLinks", "delivery"),
+                "startAt", "localTime", "startedAt", "finishedAt", "expiresAt", "error", "connector", "trackLinks", "attribution", "delivery"),
                 fieldNames(json));
         assertEquals("2026-12-01T09:00:00Z", json.path("createdAt").asText());
         assertEquals(true, json.path("startAt").isNull());
