@@ -25,7 +25,9 @@ import picocli.CommandLine.Spec;
                 + "phone browser's user agent, and prints the answer latency p50/p99/max and the answers by status (302 "
                 + "expected).",
         "The tokens are made with the server's link key, read from --data-dir (links/secret.key, or herald.links.secret) "
-                + "and its campaign numbers: run it on the server's machine. Recipient ids cycle over 0..--recipients-1."})
+                + "and its campaign numbers: run it on the server's machine. Recipient ids cycle over 0..--recipients-1.",
+        "The clicks are real to the server: they go into the campaign's funnel (even for ids not in its audience, which "
+                + "no real link names). Run it on a scratch data directory or a campaign kept for load tests."})
 final class ClickLoadCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
