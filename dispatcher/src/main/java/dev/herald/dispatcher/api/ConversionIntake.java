@@ -153,14 +153,14 @@ public final class ConversionIntake {
             throw ApiError.badRequest("missing_field", "'value' is required: the order's value, a number >= 0", "value");
         }
         if (v.signum() < 0) {
-            throw ApiError.badRequest("invalid_value", "'value' must be >= 0, got " + v.toPlainString(), "value");
+            throw ApiError.badRequest("invalid_value", "'value' must be >= 0, got " + v, "value"); // not toPlainString: -1E+999999999
         }
         if (v.compareTo(Conversion.MAX_VALUE) >= 0) {
             throw ApiError.badRequest("invalid_value", "'value' must be below 1e15", "value");
         }
         if (v.signum() > 0 && v.stripTrailingZeros().scale() > Conversion.MAX_SCALE) {
             throw ApiError.badRequest("invalid_value", "'value' has more than " + Conversion.MAX_SCALE + " decimal places: "
-                    + v.toPlainString(), "value");
+                    + v, "value"); // not toPlainString: 1E-999999999 is a billion digits
         }
         return v;
     }

@@ -93,7 +93,7 @@ public final class LinkRoutes extends AllDirectives {
             }
             CompletableFuture<Optional<List<String>>> loaded = CompletableFuture.supplyAsync(() -> {
                 try {
-                    return campaignLinks.of(l.campaignId());
+                    return campaignLinks.of(l.campaignId()).map(urls -> urls.stream().map(LinkRoutes::ascii).toList());
                 } catch (java.io.IOException e) {
                     throw new java.io.UncheckedIOException(e);
                 }
@@ -121,6 +121,18 @@ public final class LinkRoutes extends AllDirectives {
                 .addHeader(RawHeader.create("Cache-Control", "no-store"))
                 .addHeader(RawHeader.create("Referrer-Policy", "no-referrer"))
                 .addHeader(RawHeader.create("X-Robots-Tag", "noindex"));
+    }
+
+    /**
+     * A header carries ASCII only: Pekko drops a Location with any other character, leaving a 302
+     * that goes nowhere. {@code https://shop.example/café} is sent as {@code …/caf%C3%A9}.
+     */
+    private static String ascii(String url) {
+        try {
+            return new java.net.URI(url).toASCIIString();
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalStateException("a stored link is not a URL (checked at create): " + url, e);
+        }
     }
 
     private static HttpResponse notFound() {

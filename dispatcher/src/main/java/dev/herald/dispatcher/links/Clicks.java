@@ -308,6 +308,11 @@ public final class Clicks implements AutoCloseable {
         }
         if (writer.isAlive()) {
             writer.interrupt();
+            try {
+                writer.join(10_000); // it writes what it drained and stops: a ledger closed under it, or opened after, is lost
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
         IOException first = null;
         for (ClickLedger l : ledgers.values()) {

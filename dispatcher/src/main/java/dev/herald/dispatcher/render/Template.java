@@ -197,6 +197,13 @@ public final class Template {
         while (m.find()) {
             String url = trimTrailing(m.group());
             int at = from + m.start();
+            if (m.end() == part.length() && url.length() == m.group().length() && end < text.length()) {
+                // "https://x.example/?u={{first_name}}": the link would stop at '=' and every message
+                // read "<short link>Ana", a dead link; one campaign URL cannot be personalised
+                throw new TemplateException("the URL '" + clip(url) + "' at position " + at + " runs into a placeholder;"
+                        + " a tracked link goes to one URL for everyone: leave the placeholder out of it, or do not"
+                        + " track links", LINK_ERROR, at);
+            }
             literal.append(part, last, m.start());
             checkLink(url, at);
             addLink(url, at, literal, literals, fields, fallbacks, positions, linkIndex, links);

@@ -131,6 +131,9 @@ class ConversionIntakeTest {
         assertRefused(p + "\"orderId\": \"o\", \"value\": -0.01, \"currency\": \"EUR\"}", "invalid_value", "value");
         assertRefused(p + "\"orderId\": \"o\", \"value\": 1.00001, \"currency\": \"EUR\"}", "invalid_value", "value");
         assertRefused(p + "\"orderId\": \"o\", \"value\": \"1\", \"currency\": \"EUR\"}", "wrong_type", "value");
+        // a short number whose plain form is a billion digits: refused without writing it out
+        assertRefused(p + "\"orderId\": \"o\", \"value\": 1E-999999999, \"currency\": \"EUR\"}", "invalid_value", "value");
+        assertRefused(p + "\"orderId\": \"o\", \"value\": -1E+999999999, \"currency\": \"EUR\"}", "invalid_value", "value");
         assertRefused(p + "\"orderId\": \"o\", \"currency\": \"EUR\"}", "missing_field", "value");
         assertRefused(p + "\"orderId\": \"o\", \"value\": 1, \"currency\": \"ABC\"}", "invalid_currency", "currency");
         assertRefused(p + "\"orderId\": \"o\", \"value\": 1, \"currency\": \"euro\"}", "invalid_currency", "currency");

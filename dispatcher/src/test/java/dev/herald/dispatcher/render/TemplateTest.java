@@ -131,4 +131,16 @@ class TemplateTest {
         // words that merely look like a scheme are text
         assertEquals(List.of(), Template.parse("Your data: 5 GB left. Note: javascript: is a word here", true).links());
     }
+
+    @Test
+    void aTrackedUrlThatRunsIntoAPlaceholderIsRefusedNotCutInTwo() {
+        // the link would be https://shop.example/?u= and each message "<short link>Ana": a dead link for everyone
+        TemplateException e = assertThrows(TemplateException.class,
+                () -> Template.parse("Sale https://shop.example/?u={{first_name}} today", true));
+        assertEquals(Template.LINK_ERROR, e.field(), e.getMessage());
+        assertTrue(e.getMessage().contains("position 5"), e.getMessage());
+        // a placeholder after the URL's end is text, as is any placeholder in an untracked URL
+        assertEquals(List.of("https://shop.example/sale"), Template.parse("See https://shop.example/sale. {{first_name}}", true).links());
+        assertEquals("Go https://a.example/?u=Ana", Template.parse("Go https://a.example/?u={{first_name}}", false).render(ANA, Map.of()));
+    }
 }

@@ -128,6 +128,28 @@ class TrackedLinksTest {
     }
 
     @Test
+    void aLinkWithCharactersBeyondAsciiIsSentPercentEncodedAndCannotAddAHeader() throws Exception {
+        try (LinkFixture f = LinkFixture.start(dir)) {
+            // U+010D U+010A: java.net.URI takes them (not ASCII); written a byte per char they are CR LF
+            String campaign = f.campaign("promotions",
+                    "Sale {{link:https://shop.example/a\u010D\u010ASet-Cookie:%20sid=evil}} and https://shop.example/caf\u00e9", true);
+            URI url = URI.create(link(f, campaign, PHONES.get(0), 0));
+            String head;
+            try (java.net.Socket s = new java.net.Socket(url.getHost(), url.getPort())) {
+                s.setSoTimeout(10_000);
+                s.getOutputStream().write(("GET " + url.getRawPath() + " HTTP/1.1\r\nHost: x\r\nUser-Agent: " + PHONE_BROWSER
+                        + "\r\nConnection: close\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                head = new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.ISO_8859_1);
+            }
+            assertTrue(head.startsWith("HTTP/1.1 302"), head);
+            assertTrue(!head.contains("\nSet-Cookie"), "the link's URL added a header: " + head);
+            assertTrue(head.contains("\r\nLocation: https://shop.example/a%C4%8D%C4%8ASet-Cookie:%20sid=evil\r\n"), head);
+            HttpResponse<String> cafe = get(link(f, campaign, PHONES.get(0), 1), PHONE_BROWSER, "GET");
+            assertEquals("https://shop.example/caf%C3%A9", cafe.headers().firstValue("Location").orElse(""));
+        }
+    }
+
+    @Test
     void aLinkThatIsNotHttpIsRefusedAtCreateAndAnUntrackedCampaignSendsItsUrls() throws Exception {
         try (LinkFixture f = LinkFixture.start(dir)) {
             String body = """
