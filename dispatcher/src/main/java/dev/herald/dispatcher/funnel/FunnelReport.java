@@ -38,22 +38,10 @@ public final class FunnelReport {
     @FunctionalInterface
     public interface ConversionTotals {
         /** None recorded. */
-        ConversionTotals NONE = id -> Totals.EMPTY;
+        ConversionTotals NONE = id -> CampaignConversions.EMPTY;
 
-        /**
-         * A campaign's attributed conversions.
-         *
-         * @param conversions conversions (orders)
-         * @param recipients  recipients with at least one
-         * @param values      their value per currency (ISO 4217 code)
-         */
-        record Totals(long conversions, long recipients, Map<String, BigDecimal> values) {
-            /** No conversion. */
-            public static final Totals EMPTY = new Totals(0, 0, Map.of());
-        }
-
-        /** @return the campaign's conversions */
-        Totals of(String campaignId) throws IOException;
+        /** @return the campaign's attributed conversions ({@link Conversions#of}) */
+        CampaignConversions of(String campaignId) throws IOException;
     }
 
     /** How many of a campaign's recipients opted out because of it (STOP replies, its unsubscribe links). */
@@ -110,7 +98,11 @@ public final class FunnelReport {
         }
         ClickLedger.Summary c = clicks.read(r.id(), ClickLedger::summary);
         long clicked = c.unique().get(ClickClass.HUMAN);
-        ConversionTotals.Totals conv = conversions.of(r.id());
+        CampaignConversions conv = conversions.of(r.id());
+        long converted = conv.recipients().getLongCardinality();
+        // of the recipients who clicked as a person, those who converted (a conversion attributed by
+        // delivery alone is in the converted step, not in this rate)
+        long convertedAfterClick = org.roaringbitmap.buffer.ImmutableRoaringBitmap.andCardinality(c.humans(), conv.recipients());
 
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("campaign", r.id());
@@ -124,7 +116,7 @@ public final class FunnelReport {
         steps.put("expired", expired);
         steps.put("noReceipt", Math.max(0, sent - delivered - undelivered - expired));
         steps.put("clicked", clicked);
-        steps.put("converted", conv.recipients());
+        steps.put("converted", converted);
         steps.put("optedOut", optOuts.of(r.id(), sent));
         out.put("steps", steps);
         Map<String, Object> rates = new LinkedHashMap<>();
@@ -133,8 +125,8 @@ public final class FunnelReport {
         long reached = delivered > 0 ? delivered : sent;
         rates.put("clicked", rate(clicked, reached));
         rates.put("clickedBase", delivered > 0 ? "delivered" : "sent");
-        rates.put("converted", rate(conv.recipients(), clicked));
-        rates.put("convertedOfSent", rate(conv.recipients(), sent));
+        rates.put("converted", rate(convertedAfterClick, clicked));
+        rates.put("convertedOfSent", rate(converted, sent));
         rates.put("optedOut", rate((Long) steps.get("optedOut"), sent));
         out.put("rates", rates);
         out.put("undelivered", undeliveredBy);
@@ -144,10 +136,11 @@ public final class FunnelReport {
         }
         out.put("clicks", byClass);
         Map<String, Object> money = new LinkedHashMap<>();
-        money.put("conversions", conv.conversions());
-        money.put("recipients", conv.recipients());
+        money.put("conversions", conv.count());
+        money.put("recipients", converted);
+        money.put("recipientsWhoClicked", convertedAfterClick);
         Map<String, String> values = new LinkedHashMap<>();
-        conv.values().entrySet().stream().sorted(Map.Entry.comparingByKey())
+        conv.valueByCurrency().entrySet().stream().sorted(Map.Entry.comparingByKey())
                 .forEach(e -> values.put(e.getKey(), e.getValue().toPlainString()));
         money.put("value", values);
         out.put("conversions", money);
@@ -214,7 +207,7 @@ public final class FunnelReport {
             @SuppressWarnings("unchecked") Map<String, Map<String, Long>> oneClicks = (Map<String, Map<String, Long>>) one.get("clicks");
             oneClicks.forEach((k, v) -> byClass.merge(k, v.get("recipients"), Long::sum));
             @SuppressWarnings("unchecked") Map<String, BigDecimal> value = (Map<String, BigDecimal>) g.get("value");
-            conversions.of(r.id()).values().forEach((cur, v) -> value.merge(cur, v, BigDecimal::add));
+            conversions.of(r.id()).valueByCurrency().forEach((cur, v) -> value.merge(cur, v, BigDecimal::add));
         }
         List<Map<String, Object>> out = new ArrayList<>();
         for (Map<String, Object> g : groups.values()) {

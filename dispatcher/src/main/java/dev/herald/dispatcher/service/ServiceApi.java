@@ -103,11 +103,7 @@ final class ServiceApi {
                 new Group(new ConsentRoutes(stores.keys, limits, campaigns, stores.index, stores.directory,
                         dataDir.resolve(UnsubscribeReasons.FILE), blockingIo).route(), ConsentRoutes.ENDPOINTS),
                 new Group(new FunnelRoutes(stores.keys, limits, campaigns, new FunnelReport(stores.deliveries, stores.clicks,
-                        id -> {
-                            dev.herald.dispatcher.funnel.CampaignConversions c = stores.conversions.of(id);
-                            return new FunnelReport.ConversionTotals.Totals(c.count(), c.recipients().getLongCardinality(),
-                                    c.valueByCurrency());
-                        }, (id, sent) -> OptOutAnalytics.campaign(stores.index.ledger(), id,
+                        stores.conversions::of, (id, sent) -> OptOutAnalytics.campaign(stores.index.ledger(), id,
                                 sent, UnsubscribeReasons.read(dataDir.resolve(UnsubscribeReasons.FILE), id::equals)).optOuts()),
                         blockingIo).route(), FunnelRoutes.ENDPOINTS),
                 new Group(new KeyRoutes(stores.keys, settings.maxJsonBody(), settings.bodyTimeout()).route(), KeyRoutes.ENDPOINTS),
@@ -139,14 +135,21 @@ final class ServiceApi {
         // a campaign's own windows, read from its record once (they never change after create)
         Map<String, java.util.Optional<Attribution.Windows>> windows = new java.util.concurrent.ConcurrentHashMap<>();
         Attribution attribution = new Attribution(conf.conversions().clickWindow(), conf.conversions().deliveryWindow(), touches,
-                stores.campaignNumbers::campaignOf, id -> windows.computeIfAbsent(id, k -> {
-                    try {
-                        return stores.campaigns.load(k).map(dev.herald.dispatcher.campaign.CampaignRecord::attribution)
-                                .map(w -> new Attribution.Windows(w.click(), w.delivery()));
-                    } catch (java.io.IOException | RuntimeException e) {
-                        return java.util.Optional.empty(); // damaged or gone: the configured windows
+                stores.campaignNumbers::campaignOf, id -> {
+                    java.util.Optional<Attribution.Windows> known = windows.get(id);
+                    if (known != null) {
+                        return known;
                     }
-                }));
+                    try {
+                        java.util.Optional<Attribution.Windows> w = stores.campaigns.load(id)
+                                .map(dev.herald.dispatcher.campaign.CampaignRecord::attribution)
+                                .map(a -> new Attribution.Windows(a.click(), a.delivery()));
+                        windows.put(id, w);
+                        return w;
+                    } catch (java.io.IOException | RuntimeException e) {
+                        return java.util.Optional.empty(); // unreadable now: the configured windows, and asked again next time
+                    }
+                });
         return new ConversionIntake(stores.directory, stores.linkTokens, id -> {
             try {
                 return stores.campaigns.load(id).isPresent();
