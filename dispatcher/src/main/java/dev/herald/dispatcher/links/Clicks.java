@@ -59,13 +59,17 @@ public final class Clicks implements AutoCloseable {
     private record Queued(String campaignId, int campaignNumber, ClickLedger.Click click) {
     }
 
+    /** An open ledger and the identity (inode) of the file it appends to. */
+    private record Open(ClickLedger ledger, Path file, Object fileKey) {
+    }
+
     private final Path campaigns;
     private final ClickRules rules;
     private final DeliveredAt deliveredAt;
     private final Clock clock;
     private final dev.herald.dispatcher.funnel.Touches touches;
     private final BlockingQueue<Queued> queue;
-    private final Map<String, ClickLedger> ledgers = new ConcurrentHashMap<>();
+    private final Map<String, Open> ledgers = new ConcurrentHashMap<>();
     private final Thread writer;
     private final LongAdder dropped = new LongAdder();
     private final LongAdder failed = new LongAdder();
@@ -199,11 +203,14 @@ public final class Clicks implements AutoCloseable {
         }
         for (Map.Entry<String, List<Queued>> e : byCampaign.entrySet()) {
             try {
-                ClickLedger l = ledger(e.getKey());
+                Open o = open(e.getKey());
                 for (Queued q : e.getValue()) {
-                    l.append(q.click());
+                    o.ledger().append(q.click());
                 }
-                l.sync();
+                o.ledger().sync();
+                if (!o.fileKey().equals(fileKey(o.file()))) { // removed while it was written: the next batch opens it again
+                    throw new IOException(o.file() + " was removed or replaced while its clicks were written");
+                }
             } catch (IOException | RuntimeException ex) {
                 // whatever fails for one campaign (its directory, its file, a path its id cannot make) is
                 // counted and the batch's other campaigns are still written
@@ -227,17 +234,55 @@ public final class Clicks implements AutoCloseable {
     }
 
     private ClickLedger ledger(String campaignId) {
+        return open(campaignId).ledger();
+    }
+
+    /**
+     * The campaign's open ledger, opened (replayed) if it is not, or if its file was removed or
+     * replaced since (its directory deleted by hand): appends to the old one would go to a file no
+     * one reads again, counted as written.
+     */
+    private Open open(String campaignId) {
+        Open open = ledgers.get(campaignId);
+        if (open != null && !open.fileKey().equals(fileKey(open.file()))) {
+            if (ledgers.remove(campaignId, open)) {
+                LOG.warn("campaign {}: {} was removed or replaced while open; it is opened again if it can be", campaignId,
+                        open.file());
+                try {
+                    open.ledger().close();
+                } catch (IOException e) {
+                    LOG.warn("campaign {}: closing its removed click log failed: {}", campaignId, e.toString());
+                }
+            }
+        }
         return ledgers.computeIfAbsent(campaignId, id -> {
             Path dir = campaigns.resolve(id);
             if (!Files.isDirectory(dir)) {
                 throw new UncheckedIOException(new IOException("campaign " + id + " has no directory " + dir));
             }
+            Path file = dir.resolve(ClickLedger.FILE);
             try {
-                return ClickLedger.open(dir.resolve(ClickLedger.FILE));
+                ClickLedger l = ClickLedger.open(file);
+                Object key = fileKey(file);
+                if (key == null) {
+                    l.close();
+                    throw new IOException("campaign " + id + ": " + file + " vanished as it was opened");
+                }
+                return new Open(l, file, key);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
         });
+    }
+
+    /** @return the file's identity (device and inode), or null if it does not exist */
+    private static Object fileKey(Path file) {
+        try {
+            Object key = Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+            return key == null ? file.toRealPath() : key; // no inodes on this file system: its real path
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     /**
@@ -277,7 +322,7 @@ public final class Clicks implements AutoCloseable {
         return dropped.sum();
     }
 
-    /** @return clicks that could not be written (a disk error) */
+    /** @return clicks that could not be written (a disk error, no campaign directory, its log removed while written) */
     public long failed() {
         return failed.sum();
     }
@@ -315,9 +360,9 @@ public final class Clicks implements AutoCloseable {
             }
         }
         IOException first = null;
-        for (ClickLedger l : ledgers.values()) {
+        for (Open o : ledgers.values()) {
             try {
-                l.close();
+                o.ledger().close();
             } catch (IOException e) {
                 first = first == null ? e : first;
             }

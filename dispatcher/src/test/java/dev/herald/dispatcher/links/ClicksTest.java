@@ -227,6 +227,54 @@ class ClicksTest {
     }
 
     @Test
+    void aCampaignDirectoryRemovedWhileItsLedgerIsOpenCountsFailedAndTheWriterGoesOn() throws Exception {
+        try (Clicks clicks = open(100, null, "gone", "kept")) {
+            clicks.record(link("gone", 1, 0), IPHONE, false, "-");
+            clicks.record(link("kept", 1, 0), IPHONE, false, "-");
+            assertTrue(clicks.awaitWritten(WAIT));
+            assertEquals(1L, clicks.read("gone", ClickLedger::lines), "its ledger is open");
+            Path gone = dir.resolve("campaigns/gone");
+            Files.delete(gone.resolve(ClickLedger.FILE));
+            Files.delete(gone);
+
+            clicks.record(link("gone", 2, 0), IPHONE, false, "-");
+            clicks.record(link("kept", 2, 0), IPHONE, false, "-");
+            assertTrue(clicks.awaitWritten(WAIT));
+            assertEquals(1, clicks.failed(), "not written to a file no one can read any more");
+            assertEquals(2L, clicks.read("kept", ClickLedger::lines), "the writer still writes the others");
+            assertThrows(IOException.class, () -> clicks.read("gone", ClickLedger::lines), "no directory: no ledger");
+            assertTrue(Files.notExists(gone), "no directory is made for it");
+
+            Files.createDirectories(gone); // made again: its clicks are written to a new ledger
+            clicks.record(link("gone", 3, 0), IPHONE, false, "-");
+            assertTrue(clicks.awaitWritten(WAIT));
+            assertEquals(1L, clicks.read("gone", ClickLedger::lines));
+            assertEquals(List.of(new Click(3, 0, HUMAN, NOW, false, -1, "-", IPHONE)),
+                    ClickLedger.clicksOf(gone.resolve(ClickLedger.FILE), 3));
+            assertEquals(1, clicks.failed());
+        }
+    }
+
+    @Test
+    void aCampaignDirectoryRemovedWhileABatchIsWrittenCountsItsClicksFailed() throws Exception {
+        try (Clicks clicks = open(100, null, "gone", "kept")) {
+            ClickLedger ledger = clicks.read("gone", l -> l);
+            Path gone = dir.resolve("campaigns/gone");
+            synchronized (ledger) {
+                clicks.record(link("gone", 1, 0), IPHONE, false, "-");
+                awaitWriterBlocked(); // in the middle of its batch, about to append
+                Files.delete(gone.resolve(ClickLedger.FILE));
+                Files.delete(gone);
+                clicks.record(link("kept", 1, 0), IPHONE, false, "-");
+            }
+            assertTrue(clicks.awaitWritten(WAIT));
+            assertEquals(1, clicks.failed(), "appended and synced to a file that no longer exists: not written");
+            assertEquals(1L, clicks.read("kept", ClickLedger::lines));
+            assertThrows(IOException.class, () -> clicks.read("gone", ClickLedger::lines));
+        }
+    }
+
+    @Test
     void aCampaignWhoseLedgerCannotBeMadeForAnyReasonCountsFailedAndTheOthersOfTheBatchAreWritten() throws Exception {
         try (Clicks clicks = open(100, null, "real")) {
             ClickLedger ledger = clicks.read("real", l -> l);
