@@ -96,7 +96,7 @@ public final class FunnelReport {
                 undelivered += e.getValue();
             }
         }
-        ClickLedger.Summary c = clicks.read(r.id(), ClickLedger::summary);
+        ClickLedger.Summary c = clicks.summary(r.id());
         long clicked = c.unique().get(ClickClass.HUMAN);
         CampaignConversions conv = conversions.of(r.id());
         long converted = conv.recipients().getLongCardinality();

@@ -245,6 +245,15 @@ public final class ClickLedger implements AutoCloseable {
      */
     public record Summary(Map<ClickClass, Long> unique, Map<ClickClass, Long> totals, java.util.List<LinkStats> links,
                           DelayHistogram deliveryToClick, ImmutableRoaringBitmap humans) {
+
+        /** @return the summary of a campaign without a click */
+        public static Summary empty() {
+            Map<ClickClass, Long> zeros = new EnumMap<>(ClickClass.class);
+            for (ClickClass c : ClickClass.values()) {
+                zeros.put(c, 0L);
+            }
+            return new Summary(zeros, zeros, java.util.List.of(), new DelayHistogram(), new MutableRoaringBitmap());
+        }
     }
 
     /**

@@ -287,6 +287,18 @@ public final class Clicks implements AutoCloseable {
 
     /**
      * @param campaignId a campaign
+     * @return its clicks' summary; a campaign never clicked (no log) is not opened, nor its log made
+     * @throws IOException if the ledger cannot be opened (a damaged file, named)
+     */
+    public ClickLedger.Summary summary(String campaignId) throws IOException {
+        if (!ledgers.containsKey(campaignId) && !Files.exists(campaigns.resolve(campaignId).resolve(ClickLedger.FILE))) {
+            return ClickLedger.Summary.empty();
+        }
+        return read(campaignId, ClickLedger::summary);
+    }
+
+    /**
+     * @param campaignId a campaign
      * @param read       what to read of its clicks
      * @return what {@code read} returned, its ledger opened (replayed) if it was not
      * @throws IOException if the ledger cannot be opened (a damaged file, named)
