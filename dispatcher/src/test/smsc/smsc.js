@@ -19,6 +19,8 @@
 //   --queue-full-every N            answer every Nth submit_sm ESME_RMSGQFUL (0x14), not taken
 //   --invalid-prefix P              a destination starting with P is refused ESME_RINVDSTADR (0x0B)
 //   --undeliverable-suffix S        a destination ending with S gets an UNDELIV receipt (err:001)
+//   --undeliverable-part N          with --undeliverable-suffix: of a concatenated message (UDH) to such a
+//                                   destination, only part N is UNDELIV; its other parts are DELIVRD
 //   --receipt-delay-ms D            receipts go out D ms after the submit_sm_resp (default 20)
 //   --early-receipt-every K         every Kth receipt goes out before its submit_sm_resp
 //   --hex-ids                       submit_sm_resp ids are 8 upper-case hex digits; receipts give the
@@ -48,6 +50,7 @@ const opt = {
   queueFullEvery: int(args['queue-full-every'], 0),
   invalidPrefix: args['invalid-prefix'] || null,
   undeliverableSuffix: args['undeliverable-suffix'] || null,
+  undeliverablePart: int(args['undeliverable-part'], 0),
   receiptDelayMs: int(args['receipt-delay-ms'], 20),
   earlyReceiptEvery: int(args['early-receipt-every'], 0),
   hexIds: args['hex-ids'] === true,
@@ -192,16 +195,22 @@ function receiptId(id) {
   return String(id);
 }
 
-function take(session, pdu, id) {
+// The concatenation header of a submit_sm's short_message, {ref, total, seq}, or null.
+function partOf(pdu) {
   const msg = pdu.short_message || {};
   const udh = (msg.udh || []).map((u) => Array.from(u));
   const concat = udh.find((u) => u[0] === 0x00 || u[0] === 0x08);
-  let part = null;
   if (concat && concat[0] === 0x00) {
-    part = { ref: concat[2], total: concat[3], seq: concat[4] };
+    return { ref: concat[2], total: concat[3], seq: concat[4] };
   } else if (concat) {
-    part = { ref: concat[2] * 256 + concat[3], total: concat[4], seq: concat[5] };
+    return { ref: concat[2] * 256 + concat[3], total: concat[4], seq: concat[5] };
   }
+  return null;
+}
+
+function take(session, pdu, id) {
+  const msg = pdu.short_message || {};
+  const part = partOf(pdu);
   let text = typeof msg.message === 'string' ? msg.message : null;
   if (text === null && pdu.message_payload) {
     const p = pdu.message_payload;
@@ -275,7 +284,9 @@ function sendReceipt(target, options) {
 }
 
 function receipt(session, pdu, id, statOverride) {
-  const undeliverable = opt.undeliverableSuffix && String(pdu.destination_addr).endsWith(opt.undeliverableSuffix);
+  const part = partOf(pdu);
+  const undeliverable = opt.undeliverableSuffix && String(pdu.destination_addr).endsWith(opt.undeliverableSuffix)
+    && (opt.undeliverablePart === 0 || part === null || part.seq === opt.undeliverablePart);
   const stat = statOverride || (undeliverable ? 'UNDELIV' : 'DELIVRD');
   const now = new Date();
   const text = 'id:' + receiptId(id) + ' sub:001 dlvrd:' + (stat === 'DELIVRD' ? '001' : '000') + ' submit date:'

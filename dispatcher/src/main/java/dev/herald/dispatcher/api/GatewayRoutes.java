@@ -29,13 +29,14 @@ import java.util.concurrent.Executor;
 /**
  * What HTTP gateways call back, without an API key (each request carries its own credential):
  * <ul>
- *   <li>{@code GET /v1/receipts/{connector}?t=<token>&type=<n>&reply=<text>}: a delivery report
+ *   <li>{@code GET /v1/receipts/{connector}?t=<token>&type=<n>&reply=<text>&id=<SMSC's id>}: a delivery report
  *       (Kannel's {@code dlr-url}; {@code type} 1 delivered, 2 undelivered, 16 rejected by the
  *       SMSC, 4 and 8 intermediate); for a JSON gateway, {@code GET} or {@code POST} with its
  *       {@code status} (delivered, undelivered/failed, rejected, expired; sent and queued are
  *       intermediate) as a parameter or in a JSON body ({@code {"status", "error"}}). The token, signed by Herald when it sent the message
- *       ({@link CallbackTokens}), names the campaign and recipient: a forged or altered one is
- *       403, and a repeated one changes nothing. 200 {@code ok} when recorded.</li>
+ *       ({@link CallbackTokens}), names the campaign and recipient (and the part, for a message
+ *       Kannel was given part by part: the recipient is delivered when every part was): a forged
+ *       or altered one is 403, and a repeated one changes nothing. 200 {@code ok} when recorded.</li>
  *   <li>{@code GET /v1/inbound/kannel/{connector}?k=<secret>&from=%p&to=%P&text=%a}: a
  *       recipient's message through Kannel's {@code get-url}; handled as
  *       {@code POST /v1/inbound/sms} (durable before the answer; the confirmation goes out
@@ -132,9 +133,13 @@ public final class GatewayRoutes extends ApiDirectives {
             error = code.length() > 32 ? code.substring(0, 32) : code;
         }
         CallbackTokens.Target t = target.get();
+        // Kannel's %F (the SMSC's id of the part), kept for the recipient's view; the token says which part it is
+        String smscId = q.getOrDefault("id", "").strip();
+        String messageId = smscId.isEmpty() || smscId.contains("%") ? q.get("t") : clip(smscId);
         CompletionStage<Deliveries.Match> done = CompletableFuture.supplyAsync(() -> {
             try {
-                return deliveries.callback(connector, t.campaign(), t.recipient(), state, error, q.get("t"));
+                return deliveries.callback(connector, t.campaign(), t.recipient(), t.part(), t.parts(), state, error,
+                        messageId);
             } catch (java.io.IOException e) {
                 throw new CompletionException(e);
             }

@@ -222,12 +222,18 @@ public final class Deliveries implements AutoCloseable {
                             Held h = new Held(f[1], new PeerEvents.Receipt(f[2], PeerEvents.DeliveryState.valueOf(f[3]),
                                     f[4], f[6]), Long.parseLong(f[5]));
                             stillHeld.put(h.key(), h);
-                        } else if (f[0].equals("T") && (f.length == 9 || f.length == 10)) {
-                            // 10 fields: the acceptance time (epoch s or -1) before the text; 9: written before it was kept
-                            long accepted = f.length == 10 ? Long.parseLong(f[8]) : -1;
+                        } else if (f[0].equals("T") && (f.length == 9 || f.length == 10 || f.length == 12)) {
+                            // 10 fields: the acceptance time (epoch s or -1) before the text; 9: written before it was
+                            // kept; 12: then a part's number and the message's parts (a message reported part by part)
+                            long accepted = f.length >= 10 ? Long.parseLong(f[8]) : -1;
+                            int part = f.length == 12 ? Integer.parseInt(f[9]) : 1;
+                            int parts = f.length == 12 ? Integer.parseInt(f[10]) : 1;
+                            if (parts < 1 || parts > 255 || part < 1 || part > parts) {
+                                throw new IllegalArgumentException("part " + part + "/" + parts + " out of range");
+                            }
                             Held h = new Held(f[1], new PeerEvents.Receipt(f[2], PeerEvents.DeliveryState.valueOf(f[3]),
                                     f[4], f[f.length - 1]), Long.parseLong(f[5]), new MessageIdMap.Target(Integer.parseInt(f[6]),
-                                    Integer.parseInt(f[7]), 1, 1, Math.max(-1, accepted), true));
+                                    Integer.parseInt(f[7]), part, parts, Math.max(-1, accepted), true));
                             stillHeld.put(h.key(), h);
                         } else if (f[0].equals("R") && f.length == 3) {
                             stillHeld.remove(f[1] + "/" + f[2]);
@@ -441,10 +447,27 @@ public final class Deliveries implements AutoCloseable {
      */
     public Match callback(String connector, int campaign, int recipient, PeerEvents.DeliveryState state, String error,
                           String messageId) throws IOException {
+        return callback(connector, campaign, recipient, 1, 1, state, error, messageId);
+    }
+
+    /**
+     * As {@link #callback(String, int, int, PeerEvents.DeliveryState, String, String)}, for one part
+     * of a message sent part by part (each with its own callback): the recipient is delivered when
+     * every part was, undelivered by the first part that was not. A repeat of a part changes nothing.
+     *
+     * @param part  the part, 1..parts (from the token)
+     * @param parts the message's parts, 1..255 (from the token)
+     * @throws IllegalArgumentException if the part is out of range
+     */
+    public Match callback(String connector, int campaign, int recipient, int part, int parts, PeerEvents.DeliveryState state,
+                          String error, String messageId) throws IOException {
+        if (parts < 1 || parts > 255 || part < 1 || part > parts) {
+            throw new IllegalArgumentException("part " + part + "/" + parts + " out of range (1 <= part <= parts <= 255)");
+        }
         PeerEvents.Receipt r = new PeerEvents.Receipt(oneField(messageId), state, oneField(error), "callback " + state);
         long now = clock.millis();
         long accepted = state == PeerEvents.DeliveryState.DELIVERED ? sentAt.acceptedAtEpochSeconds(campaign, recipient) : -1;
-        MessageIdMap.Target t = new MessageIdMap.Target(campaign, recipient, 1, 1, Math.max(-1, accepted), true);
+        MessageIdMap.Target t = new MessageIdMap.Target(campaign, recipient, part, parts, Math.max(-1, accepted), true);
         Match m = recordIfOpen(connector, r, t, matched, now, t.acceptedAtEpochSeconds());
         return m != null ? m : hold(new Held(connector, r, now, t));
     }
@@ -535,7 +558,8 @@ public final class Deliveries implements AutoCloseable {
                 + h.receipt().error() + "\t" + h.atMillis() + "\t";
         String line = h.direct() == null ? "H\t" + common + raw
                 : "T\t" + common + h.direct().campaign() + "\t" + h.direct().recipient() + "\t"
-                        + h.direct().acceptedAtEpochSeconds() + "\t" + raw;
+                        + h.direct().acceptedAtEpochSeconds() + "\t"
+                        + (h.direct().parts() > 1 ? h.direct().part() + "\t" + h.direct().parts() + "\t" : "") + raw;
         byte[] b = line.getBytes(StandardCharsets.UTF_8);
         return b.length > UNMATCHED_FORMAT.maxPayload() ? java.util.Arrays.copyOf(b, UNMATCHED_FORMAT.maxPayload()) : b;
     }

@@ -86,6 +86,56 @@ public final class Segments {
     }
 
     /**
+     * The parts of a concatenated message, cut where {@link #count(CharSequence, Encoding)} counts
+     * them: at most {@link Encoding#partLimit()} septets (an extension character is never cut from
+     * its escape) or UTF-16 units (a surrogate pair is never cut) each.
+     *
+     * <pre>{@code
+     * Segments.split("A".repeat(200), Encoding.GSM_7);   // ["AAA…" (153), "AAA…" (47)]
+     * }</pre>
+     *
+     * @param text     the message text
+     * @param encoding the encoding it will be sent in
+     * @return {@code [text]} if it fits one SMS, else its {@link #count} parts in order
+     * @throws IllegalArgumentException if {@code encoding} is GSM-7 but a character is not in it
+     */
+    public static java.util.List<String> split(CharSequence text, Encoding encoding) {
+        int parts = count(text, encoding);
+        if (parts == 1) {
+            return java.util.List.of(text.toString());
+        }
+        java.util.List<String> out = new java.util.ArrayList<>(parts);
+        int limit = encoding.partLimit();
+        int start = 0;
+        int used = 0;
+        int n = text.length();
+        for (int i = 0; i < n; ) {
+            int width;
+            int advance;
+            if (encoding == Encoding.GSM_7) {
+                width = Encoding.gsmSeptets(text.charAt(i));
+                advance = 1;
+            } else {
+                width = Character.isHighSurrogate(text.charAt(i)) && i + 1 < n
+                        && Character.isLowSurrogate(text.charAt(i + 1)) ? 2 : 1;
+                advance = width;
+            }
+            if (used + width > limit) {
+                out.add(text.subSequence(start, i).toString());
+                start = i;
+                used = 0;
+            }
+            used += width;
+            i += advance;
+        }
+        out.add(text.subSequence(start, n).toString());
+        if (out.size() != parts) {
+            throw new IllegalStateException("cut into " + out.size() + " parts, counted " + parts);
+        }
+        return java.util.List.copyOf(out);
+    }
+
+    /**
      * @param text     the message text
      * @param encoding the encoding it will be sent in
      * @return its length in units of that encoding: septets for GSM-7 (extension characters count

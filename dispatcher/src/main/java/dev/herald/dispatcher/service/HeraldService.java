@@ -148,8 +148,9 @@ public final class HeraldService {
                     ? new RateLimiter(RateLimit.of(gateway.rate(), (int) Math.max(1, Math.ceil(gateway.rate() / 10))),
                     System::nanoTime)
                     : null;
-            KannelConnector kannel = stores.own(KannelConnector.start(gateway, (campaignId, recipient) ->
-                    stores.callbackTokens.sign(gateway.name(), stores.campaignNumbers.numberOf(campaignId), recipient)));
+            KannelConnector kannel = stores.own(KannelConnector.start(gateway, (campaignId, recipient, part, parts) ->
+                    stores.callbackTokens.sign(gateway.name(), stores.campaignNumbers.numberOf(campaignId), recipient, part,
+                            parts)));
             LOG.info("connector {}: Kannel sendsms at {} as {}, window {}{}", gateway.name(), gateway.sendsms(),
                     gateway.username(), gateway.window(), gateway.callbackBase().isEmpty() ? ", no delivery reports"
                             : ", delivery reports to " + gateway.callbackBase() + "/v1/receipts/" + gateway.name());

@@ -150,6 +150,24 @@ class DeliveriesLedgerLoadTest {
     }
 
     @Test
+    void shouldKeepAPartsCallbackHeldAcrossAStopAsThatPart() throws Exception {
+        recipientOneDeliveredBeforeARestart();
+        int spring = numbers.numberOf("spring");
+        try (Deliveries d = open(ALWAYS_BACKGROUND)) {
+            d.ledgers().pauseLoads(new CountDownLatch(1)); // never opens: the stop comes first
+            assertEquals(Match.HELD, onConnectorThread(() -> d.callback("kannel", spring, 4, 1, 2, DELIVERED, "", "t4-1")));
+        }
+        assertTrue(heldLines().stream().anyMatch(l -> l.startsWith("T\tkannel\tt4-1\tDELIVERED\t") && l.contains("\t1\t2\t")),
+                heldLines().toString());
+        try (Deliveries d = open(Ledgers.INLINE_OPEN_BYTES)) {
+            assertEquals(0, d.held(), "matched at open");
+            assertEquals(Map.of("delivered", 1L), d.counts("spring"), "part 1 of 2: recipient 4 is not delivered yet");
+            assertEquals(Match.MATCHED, d.callback("kannel", spring, 4, 2, 2, DELIVERED, "", "t4-2"));
+            assertEquals(Map.of("delivered", 2L), d.counts("spring"), "both parts: delivered");
+        }
+    }
+
+    @Test
     void shouldKeepReceiptsHeldForALoadAcrossAStopAndRecordThemOnceAfterIt() throws Exception {
         recipientOneDeliveredBeforeARestart();
         int spring = numbers.numberOf("spring");

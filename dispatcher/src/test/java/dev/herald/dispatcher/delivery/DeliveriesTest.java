@@ -76,6 +76,33 @@ class DeliveriesTest {
     }
 
     @Test
+    void aMessageReportedPartByPartIsDeliveredWhenEveryPartIsAndUndeliveredByAFailedPart() throws Exception {
+        int spring = numbers.numberOf("spring");
+        try (Deliveries d = open(Duration.ofMillis(100))) {
+            assertEquals(Match.MATCHED, d.callback("kannel", spring, 7, 1, 3, DELIVERED, "", "t7-1"));
+            assertEquals(Match.MATCHED, d.callback("kannel", spring, 7, 2, 3, DELIVERED, "", "t7-2"));
+            assertEquals(Match.MATCHED, d.callback("kannel", spring, 7, 2, 3, DELIVERED, "", "t7-2"), "a replay");
+            assertEquals(Map.of(), d.counts("spring"), "two parts of three: not delivered yet, the replay counted once");
+            assertEquals(Match.MATCHED, d.callback("kannel", spring, 7, 3, 3, DELIVERED, "", "t7-3"));
+            assertEquals(Map.of("delivered", 1L), d.counts("spring"), "every part delivered");
+
+            // recipient 8: part 1 delivered, part 2 not: undelivered, and a later part's delivery changes nothing
+            assertEquals(Match.MATCHED, d.callback("kannel", spring, 8, 1, 3, DELIVERED, "", "t8-1"));
+            assertEquals(Match.MATCHED, d.callback("kannel", spring, 8, 2, 3, UNDELIVERABLE, "001", "t8-2"));
+            assertEquals(Match.MATCHED, d.callback("kannel", spring, 8, 3, 3, DELIVERED, "", "t8-3"));
+            assertEquals(Match.MATCHED, d.callback("kannel", spring, 8, 1, 3, DELIVERED, "", "t8-1"));
+            assertEquals(Map.of("delivered", 1L, "undelivered:undeliverable-err-001", 1L), d.counts("spring"));
+            assertEquals("undelivered:undeliverable-err-001", d.of("spring", 8).orElseThrow().result());
+            assertEquals(List.of("t7-1", "t7-2", "t7-3"), d.of("spring", 7).orElseThrow().messageIds(), "each part's id");
+            org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> d.callback("kannel", spring, 9, 4, 3, DELIVERED, "", "t9"));
+        }
+        try (Deliveries d = open(Duration.ofMillis(100))) {
+            assertEquals(Map.of("delivered", 1L, "undelivered:undeliverable-err-001", 1L), d.counts("spring"), "after a restart");
+        }
+    }
+
+    @Test
     void anAcceptedIdsReceiptIsMatchedRecordedAndForgottenWhenFinal() throws Exception {
         try (Deliveries d = open(Duration.ofMillis(100))) {
             d.accepted("acme", "spring", 7, List.of("41459"));

@@ -78,4 +78,21 @@ class SegmentsTest {
     void shouldCountGsmTextAsUcs2WhenForced() {
         assertEquals(3, Segments.count(repeat("a", 160), Encoding.UCS_2));
     }
+
+    @Test
+    void shouldSplitWhereItCounts() {
+        String gsm = repeat("a", 150) + "€€" + repeat("b", 200);
+        java.util.List<String> parts = Segments.split(gsm, Encoding.GSM_7);
+        assertEquals(Segments.count(gsm, Encoding.GSM_7), parts.size());
+        assertEquals(gsm, String.join("", parts));
+        assertEquals(repeat("a", 150) + "€", parts.get(0), "the second euro (2 septets) would make 154");
+        parts.forEach(p -> assertEquals(true, Segments.units(p, Encoding.GSM_7) <= 153, p));
+        assertEquals(java.util.List.of("short"), Segments.split("short", Encoding.GSM_7));
+        assertEquals(java.util.List.of(repeat("a", 160)), Segments.split(repeat("a", 160), Encoding.GSM_7));
+
+        String ucs = repeat("ж", 66) + "😀" + repeat("я", 10);
+        java.util.List<String> u = Segments.split(ucs, Encoding.UCS_2);
+        assertEquals(java.util.List.of(repeat("ж", 66), "😀" + repeat("я", 10)), u, "a surrogate pair is never cut");
+        assertThrows(IllegalArgumentException.class, () -> Segments.split(repeat("a", 170) + "ж", Encoding.GSM_7));
+    }
 }

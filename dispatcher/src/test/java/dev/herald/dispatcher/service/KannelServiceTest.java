@@ -144,6 +144,124 @@ class KannelServiceTest {
         }
     }
 
+    /**
+     * A long message through Kannel, part by part: every part asks for its receipt (Kannel, given
+     * the whole text, would ask for the first part's only), and the recipient's result is all its
+     * parts': the SMSC reports part 2 undeliverable to numbers ending in 7, and those recipients
+     * are undelivered though parts 1 and 3 were delivered; the others are delivered.
+     */
+    @Test
+    void aLongMessageThroughKannelIsReportedPartByPartAndAFailedPartMakesItUndelivered(@TempDir Path dir) throws Exception {
+        KannelPeer.requireKannel();
+        int recipients = 60;
+        Path data = ServiceTests.dataWithEveryone(dir, recipients, 9);
+        int heraldPort = KannelPeer.freePort();
+        String herald = "http://127.0.0.1:" + heraldPort;
+        // 320 characters and the name: 3 parts of 153 septets (GSM-7), 5 of 67 (UCS-2: a name like Zoë)
+        String tail = "Your order has shipped and will arrive within three working days. ".repeat(5).substring(0, 320);
+        try (NodeSmsc smsc = NodeSmsc.start(dir, "--receipt-delay-ms", "20", "--undeliverable-suffix", "7",
+                "--undeliverable-part", "2");
+             KannelPeer kannel = KannelPeer.start(dir, smsc.port(), herald + "/v1/inbound/kannel/kannel?k=" + MO_SECRET
+                     + "&from=%p&to=%P&text=%a")) {
+            HeraldService service = ServiceTests.startService(data, """
+                    herald.connectors.kannel { type = kannel, sendsms-url = "%s", username = herald, password = secret,
+                      window = 20, callback-base = "%s", mo-secret = "%s" }
+                    herald.senders.profiles.acme { brand = "ACME", numbers = ["60601"] }
+                    """.formatted(kannel.sendsmsUrl(), herald, MO_SECRET), heraldPort, Map.of("HERALD_API_KEY", ADMIN));
+            try {
+                String id = ServiceTests.createCampaign(heraldPort, ADMIN, """
+                        {"name": "Long via Kannel", "channel": "sms", "category": "transactional", "sender": "acme",
+                         "connector": "kannel", "text": "Dear {{first_name}}, %s", "segment": "all"}""".formatted(tail));
+                JsonNode done = ServiceTests.awaitCompleted(heraldPort, ADMIN, id, 120);
+                long sent = done.path("counts").path("sent").asLong();
+                assertTrue(sent > recipients / 2, done.toString());
+                assertEquals(0, done.path("counts").path("unknown").asLong(), done.toString());
+
+                // the SMSC took every part once, each with Herald's concatenation header and asking for a receipt
+                long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                Map<String, List<JsonNode>> byNumber = new java.util.TreeMap<>();
+                while (System.nanoTime() < until) {
+                    byNumber.clear();
+                    List<JsonNode> taken = smsc.taken();
+                    taken.forEach(t -> byNumber.computeIfAbsent(t.path("to").asText(), k -> new java.util.ArrayList<>()).add(t));
+                    if (byNumber.size() >= sent && byNumber.values().stream()
+                            .allMatch(p -> p.size() >= p.get(0).path("part").path("total").asInt())) {
+                        break;
+                    }
+                    Thread.sleep(100);
+                }
+                assertEquals(sent, byNumber.size(), "every sent recipient's parts reached the SMSC");
+                for (Map.Entry<String, List<JsonNode>> e : byNumber.entrySet()) {
+                    List<JsonNode> parts = e.getValue();
+                    int total = parts.get(0).path("part").path("total").asInt();
+                    assertTrue(total == (parts.get(0).path("dataCoding").asInt() == 8 ? 5 : 3), parts.toString());
+                    assertEquals(total, parts.size(), e.getKey() + ": " + parts);
+                    StringBuilder text = new StringBuilder();
+                    for (int seq = 1; seq <= total; seq++) {
+                        int s = seq;
+                        JsonNode p = parts.stream().filter(t -> t.path("part").path("seq").asInt() == s).findFirst()
+                                .orElseThrow(() -> new AssertionError(e.getKey() + " has no part " + s + ": " + parts));
+                        assertEquals(total, p.path("part").path("total").asInt(), p.toString());
+                        assertEquals(parts.get(0).path("part").path("ref").asInt(), p.path("part").path("ref").asInt(), p.toString());
+                        assertEquals(1, p.path("registeredDelivery").asInt() & 3, "every part asks for its receipt: " + p);
+                        text.append(p.path("text").asText());
+                    }
+                    assertTrue(text.toString().startsWith("Dear ") && text.toString().endsWith(tail), text.toString());
+                }
+                long failing = byNumber.keySet().stream().filter(n -> n.endsWith("7")).count();
+                assertTrue(failing > 0 && failing < sent, "some numbers end in 7, not all: " + byNumber.keySet());
+
+                // every part's receipt came back through its own dlr-url: delivered = every part delivered
+                JsonNode delivery = null;
+                while (System.nanoTime() < until + TimeUnit.SECONDS.toNanos(30)) {
+                    delivery = json(call(heraldPort, "GET", "/v1/campaigns/" + id, ADMIN, null, null)).path("delivery");
+                    if (delivery.path("delivered").asLong() + delivery.path("undelivered:undeliverable-err-001").asLong() >= sent) {
+                        break;
+                    }
+                    Thread.sleep(200);
+                }
+                assertEquals(sent - failing, delivery.path("delivered").asLong(), delivery.toString());
+                assertEquals(failing, delivery.path("undelivered:undeliverable-err-001").asLong(),
+                        "part 2 undeliverable, parts 1 and 3 delivered: undelivered " + delivery);
+
+                // a failing recipient's view: undelivered, with the SMSC's ids of the parts reported (Kannel's %F)
+                String failed = byNumber.keySet().stream().filter(n -> n.endsWith("7")).findFirst().orElseThrow();
+                JsonNode view = json(call(heraldPort, "GET", "/v1/campaigns/" + id + "/recipients/%2B" + failed, ADMIN, null,
+                        null)).path("delivery");
+                assertEquals("undelivered:undeliverable-err-001", view.path("result").asText(), view.toString());
+                List<String> smscIds = byNumber.get(failed).stream().map(t -> t.path("id").asText()).toList();
+                view.path("messageIds").forEach(m -> assertTrue(smscIds.contains(m.asText()), m + " not in " + smscIds));
+                String ok = byNumber.keySet().stream().filter(n -> !n.endsWith("7")).findFirst().orElseThrow();
+                JsonNode okView = json(call(heraldPort, "GET", "/v1/campaigns/" + id + "/recipients/%2B" + ok, ADMIN, null,
+                        null)).path("delivery");
+                assertEquals("delivered", okView.path("result").asText(), okView.toString());
+                assertEquals(byNumber.get(ok).size(), okView.path("messageIds").size(), okView.toString());
+                List<String> okIds = byNumber.get(ok).stream().map(t -> t.path("id").asText()).toList();
+                okView.path("messageIds").forEach(m -> assertTrue(okIds.contains(m.asText()), m + " not in " + okIds));
+
+                // replayed part reports change nothing; a part's token with its part changed is refused
+                CallbackTokens tokens = CallbackTokens.open(data.resolve(Deliveries.DIR));
+                int campaignNumber = campaignNumber(data, id);
+                JsonNode before = json(call(heraldPort, "GET", "/v1/campaigns/" + id, ADMIN, null, null)).path("delivery");
+                for (int part = 1; part <= 3; part++) { // recipient 0 (sent: this seed's directory sends it)
+                    for (int type : new int[]{1, 2}) {
+                        assertEquals(200, call(heraldPort, "GET", "/v1/receipts/kannel?t=" + tokens.sign("kannel", campaignNumber,
+                                0, part, 3) + "&type=" + type + "&id=" + part, null, null, null).statusCode());
+                    }
+                }
+                JsonNode after = json(call(heraldPort, "GET", "/v1/campaigns/" + id, ADMIN, null, null)).path("delivery");
+                assertEquals(before, after, "replayed (and contradicting) part reports change nothing");
+                byte[] raw = java.util.Base64.getUrlDecoder().decode(tokens.sign("kannel", campaignNumber, 0, 2, 3));
+                raw[8] = 3;
+                String altered = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
+                assertEquals(403, call(heraldPort, "GET", "/v1/receipts/kannel?t=" + altered + "&type=2", null, null, null)
+                        .statusCode(), "part 2's token made to say part 3");
+            } finally {
+                service.stop().toCompletableFuture().join();
+            }
+        }
+    }
+
     private static int campaignNumber(Path data, String id) throws Exception {
         try (dev.herald.dispatcher.campaign.CampaignNumbers n = dev.herald.dispatcher.campaign.CampaignNumbers.open(
                 data.resolve("campaign-numbers.log"))) {
