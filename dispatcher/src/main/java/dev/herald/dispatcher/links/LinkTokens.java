@@ -132,21 +132,7 @@ public final class LinkTokens {
             throw new ConfigException.BadValue(config.origin(), "herald.links.base-url",
                     "must be an http(s) URL ending in '/', e.g. https://go.example.com/l/, got '" + base + "'");
         }
-        String configured = config.getString("herald.links.secret").strip();
-        byte[] secret;
-        if (!configured.isEmpty()) {
-            try {
-                secret = Base64.getDecoder().decode(configured);
-            } catch (IllegalArgumentException e) {
-                throw new ConfigException.BadValue(config.origin(), "herald.links.secret", "must be base64: " + e.getMessage());
-            }
-            if (secret.length < 32) {
-                throw new ConfigException.BadValue(config.origin(), "herald.links.secret",
-                        "must be at least 32 bytes (base64 of 32 random bytes), got " + secret.length);
-            }
-        } else {
-            secret = SecretKeyFile.readOrCreate(dir.resolve("secret.key"));
-        }
+        byte[] secret = SecretKeyFile.configuredOrFile(config, "herald.links.secret", dir.resolve("secret.key"));
         return new LinkTokens(base, secret, Numbers.of(numbers));
     }
 

@@ -64,6 +64,35 @@ public final class SecretKeyFile {
     }
 
     /**
+     * A signing key: {@code key} of the configuration (base64 of at least 32 bytes) when it is set,
+     * else the key in {@code file}, made on first use.
+     *
+     * @param config the configuration
+     * @param key    the setting's full path, e.g. {@code herald.links.secret}
+     * @param file   the key file to read or make when the setting is empty
+     * @return the key
+     * @throws com.typesafe.config.ConfigException.BadValue naming {@code key} if it is not base64 or too short
+     * @throws IOException if the file cannot be read or made durable
+     */
+    public static byte[] configuredOrFile(com.typesafe.config.Config config, String key, Path file) throws IOException {
+        String configured = config.getString(key).strip();
+        if (configured.isEmpty()) {
+            return readOrCreate(file);
+        }
+        byte[] secret;
+        try {
+            secret = java.util.Base64.getDecoder().decode(configured);
+        } catch (IllegalArgumentException e) {
+            throw new com.typesafe.config.ConfigException.BadValue(config.origin(), key, "must be base64: " + e.getMessage());
+        }
+        if (secret.length < 32) {
+            throw new com.typesafe.config.ConfigException.BadValue(config.origin(), key,
+                    "must be at least 32 bytes (base64 of 32 random bytes), got " + secret.length);
+        }
+        return secret;
+    }
+
+    /**
      * What {@code herald data check} says of the key file, read only.
      *
      * @return the damage, or empty if it is sound, absent (made at the next start) or of the previous format

@@ -122,26 +122,8 @@ public final class UnsubscribeLinks implements AutoCloseable {
             throw new ConfigException.BadValue(config.origin(), "herald.unsubscribe.base-url",
                     "must be an http(s) URL ending in '/', e.g. https://example.com/u/, got '" + base + "'");
         }
-        String configured = config.getString("herald.unsubscribe.secret").strip();
-        byte[] secret;
-        if (!configured.isEmpty()) {
-            try {
-                secret = Base64.getDecoder().decode(configured);
-            } catch (IllegalArgumentException e) {
-                throw new ConfigException.BadValue(config.origin(), "herald.unsubscribe.secret", "must be base64: " + e.getMessage());
-            }
-            if (secret.length < 32) {
-                throw new ConfigException.BadValue(config.origin(), "herald.unsubscribe.secret",
-                        "must be at least 32 bytes (base64 of 32 random bytes), got " + secret.length);
-            }
-        } else {
-            secret = fileSecret(dir.resolve("secret.key"));
-        }
+        byte[] secret = SecretKeyFile.configuredOrFile(config, "herald.unsubscribe.secret", dir.resolve("secret.key"));
         return new UnsubscribeLinks(base, secret, numbers, own);
-    }
-
-    private static byte[] fileSecret(Path file) throws IOException {
-        return SecretKeyFile.readOrCreate(file);
     }
 
     /**
