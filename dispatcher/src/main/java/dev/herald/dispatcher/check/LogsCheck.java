@@ -51,6 +51,8 @@ public final class LogsCheck implements StoreCheck {
         for (Path clicks : files(dataDir.resolve("campaigns"), dev.herald.dispatcher.links.ClickLedger.FILE)) {
             results.add(dev.herald.dispatcher.links.ClickLedger.verify(clicks));
         }
+        addIfExists(results, dataDir.resolve("journeys").resolve(dev.herald.dispatcher.journey.JourneyStore.FILE),
+                dev.herald.dispatcher.journey.JourneyStore::verify);
         Path receipts = dataDir.resolve(dev.herald.dispatcher.delivery.Deliveries.DIR);
         addIfExists(results, receipts.resolve(dev.herald.dispatcher.delivery.Deliveries.UNMATCHED),
                 dev.herald.dispatcher.delivery.Deliveries::verifyLog);

@@ -67,17 +67,19 @@ public final class JourneyValidator {
         String refusal(String sender, String category, String template, String footer);
     }
 
-    private final Set<String> knownFields;
+    private final java.util.function.Supplier<Set<String>> knownFields;
     private final Predicate<String> segmentExists;
     private final Compliance compliance;
 
     /**
-     * @param knownFields   the fields templates may name (the directory's and Herald's own); null: not checked
+     * @param knownFields   the fields templates may name now (the directory's uploads'); it gives null when
+     *                      that is not known (then templates are not checked against fields)
      * @param segmentExists whether a segment of that name is stored
      * @param compliance    a marketing send's compliance
      */
-    public JourneyValidator(Set<String> knownFields, Predicate<String> segmentExists, Compliance compliance) {
-        this.knownFields = knownFields;
+    public JourneyValidator(java.util.function.Supplier<Set<String>> knownFields, Predicate<String> segmentExists,
+                            Compliance compliance) {
+        this.knownFields = Objects.requireNonNull(knownFields, "knownFields");
         this.segmentExists = Objects.requireNonNull(segmentExists, "segmentExists");
         this.compliance = Objects.requireNonNull(compliance, "compliance");
     }
@@ -300,8 +302,9 @@ public final class JourneyValidator {
         } catch (IllegalArgumentException e) {
             throw new InvalidJourneyException("step '" + s.id() + "': 'template': " + e.getMessage(), at(s, "template"));
         }
-        if (knownFields != null) {
-            Set<String> known = new TreeSet<>(knownFields);
+        Set<String> fields = knownFields.get();
+        if (fields != null) {
+            Set<String> known = new TreeSet<>(fields);
             known.addAll(Template.RESERVED_FIELDS);
             try {
                 t.validate(known);

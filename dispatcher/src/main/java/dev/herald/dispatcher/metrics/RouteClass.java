@@ -19,12 +19,12 @@ public final class RouteClass {
     /** Top-level pages a token follows: tracked links, unsubscribe pages. */
     private static final Set<String> TOKEN_PAGES = Set.of("l", "u");
     private static final Set<String> GROUPS = Set.of("campaigns", "segments", "suppressions", "keys", "openapi.yaml", "recipients",
-            "reports", "conversions", "inbound", "receipts");
+            "reports", "conversions", "inbound", "receipts", "journeys", "events");
     /** Literal words in the third position ({@code /v1/campaigns/preview}). */
     private static final Set<String> LITERAL_THIRD = Set.of("preview", "optouts", "funnel", "sms", "kannel");
     /** Literal words in the fourth position ({@code /v1/campaigns/{id}/pause}). */
     private static final Set<String> ACTIONS = Set.of("pause", "resume", "cancel", "events", "recipients", "optouts",
-            "consent", "funnel", "resend-unknown", "preferences");
+            "consent", "funnel", "resend-unknown", "preferences", "archive", "report");
 
     private RouteClass() {
     }

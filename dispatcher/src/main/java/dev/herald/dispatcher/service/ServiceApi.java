@@ -5,6 +5,7 @@ import dev.herald.dispatcher.api.CampaignEventRoutes;
 import dev.herald.dispatcher.api.CampaignInspectionRoutes;
 import dev.herald.dispatcher.api.LinkRoutes;
 import dev.herald.dispatcher.api.FunnelRoutes;
+import dev.herald.dispatcher.api.JourneyRoutes;
 import dev.herald.dispatcher.funnel.FunnelReport;
 import dev.herald.dispatcher.report.OptOutAnalytics;
 import dev.herald.dispatcher.api.CampaignRoutes;
@@ -106,6 +107,8 @@ final class ServiceApi {
                         stores.conversions::of, (id, sent) -> OptOutAnalytics.campaign(stores.index.ledger(), id,
                                 sent, UnsubscribeReasons.read(dataDir.resolve(UnsubscribeReasons.FILE), id::equals)).optOuts()),
                         blockingIo).route(), FunnelRoutes.ENDPOINTS),
+                new Group(new JourneyRoutes(stores.keys, limits, stores.journeys, journeyValidator(conf, stores), blockingIo).route(),
+                        JourneyRoutes.ENDPOINTS),
                 new Group(new KeyRoutes(stores.keys, settings.maxJsonBody(), settings.bodyTimeout()).route(), KeyRoutes.ENDPOINTS),
                 new Group(inbound.routes(stores.keys, settings.bodyTimeout()), InboundSide.ENDPOINTS),
                 new Group(new UnsubscribeRoutes(center, settings.bodyTimeout(), blockingIo).route(), UnsubscribeRoutes.ENDPOINTS),
@@ -129,6 +132,43 @@ final class ServiceApi {
         }
         metrics.campaigns(new LiveCampaigns(campaigns));
         return HttpApi.sealed(routes, endpoints, () -> health(stores), stores.keys, metrics);
+    }
+
+    /**
+     * Journeys are checked against the fields of every uploaded segment (when every upload says its
+     * fields), the stored segments, and the senders' marketing compliance, as campaigns are.
+     */
+    private static dev.herald.dispatcher.journey.JourneyValidator journeyValidator(ServiceConfig conf, ServiceStores stores) {
+        return new dev.herald.dispatcher.journey.JourneyValidator(() -> {
+            try {
+                java.util.Set<String> fields = new java.util.TreeSet<>();
+                for (dev.herald.dispatcher.segment.SegmentStore.Meta m : stores.segments.list()) {
+                    if (m.fields() == null || m.fields().isEmpty()) {
+                        return null; // an upload whose fields are not known: templates are not checked against fields
+                    }
+                    fields.addAll(m.fields());
+                }
+                return fields.isEmpty() ? null : fields;
+            } catch (java.io.IOException e) {
+                return null;
+            }
+        }, name -> {
+            try {
+                return stores.segments.meta(name).isPresent();
+            } catch (java.io.IOException | RuntimeException e) {
+                return false;
+            }
+        }, (sender, category, template, footer) -> {
+            dev.herald.dispatcher.sender.MarketingCompliance.Result r = dev.herald.dispatcher.sender.MarketingCompliance.check(
+                    conf.senders().profile(sender), category, template, footer);
+            if (r.missingPrefix()) {
+                return r.warnings().get(0).message();
+            }
+            if (r.refuseWords() && !r.flaggedWords().isEmpty()) {
+                return "words the sender's policy refuses: " + String.join(", ", r.flaggedWords());
+            }
+            return null;
+        });
     }
 
     private static ConversionIntake conversionIntake(ServiceConfig conf, ServiceStores stores, Touches touches) {

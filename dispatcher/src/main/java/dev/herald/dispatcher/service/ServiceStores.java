@@ -80,6 +80,8 @@ final class ServiceStores implements AutoCloseable {
     final ReviewQueue reviewQueue;
     final LastSends lastSends;
     final SegmentStore segments;
+    /** The journeys' definitions ({@code journeys/definitions.log}). */
+    final dev.herald.dispatcher.journey.JourneyStore journeys;
     /** The conversions posted to {@code POST /v1/conversions}, with what each campaign converted. */
     final dev.herald.dispatcher.funnel.Conversions conversions;
     final ApiKeys keys;
@@ -147,6 +149,7 @@ final class ServiceStores implements AutoCloseable {
                     .filter(m -> campaignNumbers.existing(m.campaignId()).orElse(-1) == campaign)
                     .map(m -> m.at().getEpochSecond()).orElse(-1L));
             segments = SegmentStore.open(dataDir);
+            journeys = own(dev.herald.dispatcher.journey.JourneyStore.open(dataDir.resolve("journeys"), Clock.systemUTC()));
             conversions = own(dev.herald.dispatcher.funnel.Conversions.open(dataDir.resolve(
                     dev.herald.dispatcher.funnel.Conversions.DIR)));
             keys = ApiKeys.open(dataDir);

@@ -69,6 +69,7 @@ class OpenApiTest {
         all.addAll(GatewayRoutes.ENDPOINTS);
         all.addAll(LinkRoutes.ENDPOINTS);
         all.addAll(FunnelRoutes.ENDPOINTS);
+        all.addAll(JourneyRoutes.ENDPOINTS);
         all.addAll(ConversionRoutes.ENDPOINTS);
         all.add(HttpApi.METRICS);
         return all;

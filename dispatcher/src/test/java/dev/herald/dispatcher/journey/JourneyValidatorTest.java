@@ -32,7 +32,7 @@ class JourneyValidatorTest {
                 "template": "ACME: 10% off your cart today"},
                {"id": "bought", "type": "exit", "reason": "goal"}]}""";
 
-    static final JourneyValidator VALIDATOR = new JourneyValidator(Set.of("first_name"), "vip"::equals,
+    static final JourneyValidator VALIDATOR = new JourneyValidator(() -> Set.of("first_name"), "vip"::equals,
             (sender, category, template, footer) -> {
                 if (!sender.equals("acme")) {
                     throw new IllegalArgumentException("no sender profile '" + sender + "'");

@@ -1,0 +1,162 @@
+package dev.herald.dispatcher.api;
+
+import dev.herald.dispatcher.journey.InvalidJourneyException;
+import dev.herald.dispatcher.journey.JourneyDefinition;
+import dev.herald.dispatcher.journey.JourneyStore;
+import dev.herald.dispatcher.journey.JourneyValidator;
+
+import org.apache.pekko.http.javadsl.server.Route;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+
+import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
+
+/**
+ * Journey definitions (issue 16):
+ * <ul>
+ *   <li>{@code POST /v1/journeys} (sender): a definition, checked by {@link JourneyValidator} (422
+ *       {@code invalid_journey} naming the step and field), stored as version 1, active: 201;</li>
+ *   <li>{@code GET /v1/journeys}, {@code GET /v1/journeys/{id}[?version=N]} (viewer);</li>
+ *   <li>{@code PUT /v1/journeys/{id}} (sender): a new version (running instances finish on theirs);</li>
+ *   <li>{@code POST /v1/journeys/{id}/pause|resume|archive} (sender): 409 when the status does not allow it.</li>
+ * </ul>
+ * Writes run on the blocking-I/O pool (each is fsynced).
+ *
+ * <p>{@code Route r = new JourneyRoutes(keys, limits, store, validator, blockingIo).route();}
+ */
+public final class JourneyRoutes extends ApiDirectives {
+
+    /** Every route of this group. */
+    public static final List<Endpoint> ENDPOINTS = List.of(new Endpoint("POST", "/v1/journeys"),
+            new Endpoint("GET", "/v1/journeys"), new Endpoint("GET", "/v1/journeys/{id}"),
+            new Endpoint("PUT", "/v1/journeys/{id}"), new Endpoint("POST", "/v1/journeys/{id}/pause"),
+            new Endpoint("POST", "/v1/journeys/{id}/resume"), new Endpoint("POST", "/v1/journeys/{id}/archive"));
+
+    private final JourneyStore store;
+    private final JourneyValidator validator;
+    private final Executor blockingIo;
+
+    /**
+     * @param keys       who may call
+     * @param limits     JSON body limits
+     * @param store      the journeys
+     * @param validator  checks a definition
+     * @param blockingIo where writes run
+     */
+    public JourneyRoutes(ApiKeys keys, BodyLimits limits, JourneyStore store, JourneyValidator validator, Executor blockingIo) {
+        super(keys, limits);
+        this.store = store;
+        this.validator = validator;
+        this.blockingIo = blockingIo;
+    }
+
+    /** @return the routes */
+    public Route route() {
+        return pathPrefix("v1", () -> pathPrefix("journeys", () -> concat(
+                pathEnd(() -> concat(
+                        post(() -> authorized(Role.SENDER, key -> jsonBody(JourneyDefinition.class, d ->
+                                write(201, () -> store.create(checked(d)))))),
+                        get(() -> authorized(Role.VIEWER, key -> {
+                            List<Map<String, Object>> all = new ArrayList<>();
+                            for (JourneyStore.Journey j : store.list()) {
+                                all.add(summary(j));
+                            }
+                            return completeJson(200, Map.of("journeys", all));
+                        })))),
+                path(segment(), id -> concat(
+                        get(() -> authorized(Role.VIEWER, key -> parameterOptional("version", v -> completeJson(200,
+                                view(find(id), v))))),
+                        put(() -> authorized(Role.SENDER, key -> jsonBody(JourneyDefinition.class, d ->
+                                write(200, () -> store.update(find(id).id(), checked(d)))))))),
+                path(segment().slash(segment()), (id, action) -> post(() -> authorized(Role.SENDER, key -> {
+                    JourneyStore.Status next = switch (action) {
+                        case "pause" -> JourneyStore.Status.PAUSED;
+                        case "resume" -> JourneyStore.Status.ACTIVE;
+                        case "archive" -> JourneyStore.Status.ARCHIVED;
+                        default -> throw ApiError.notFound("no such route: /v1/journeys/" + id + "/" + action);
+                    };
+                    return write(200, () -> store.status(find(id).id(), next));
+                }))))));
+    }
+
+    private JourneyDefinition checked(JourneyDefinition d) {
+        try {
+            validator.validate(d);
+        } catch (InvalidJourneyException e) {
+            throw new ApiError(422, "invalid_journey", e.getMessage(), e.field());
+        }
+        return d;
+    }
+
+    private JourneyStore.Journey find(String id) {
+        return store.get(id).orElseThrow(() -> ApiError.notFound("no journey '" + id + "'"));
+    }
+
+    /** A change stored on the I/O pool: its answer is the journey's view. */
+    private interface Change {
+        JourneyStore.Journey apply() throws IOException;
+    }
+
+    private Route write(int status, Change change) {
+        CompletableFuture<Map<String, Object>> done = CompletableFuture.supplyAsync(() -> {
+            try {
+                return view(change.apply(), Optional.empty());
+            } catch (IllegalStateException e) {
+                throw new ApiError(409, "invalid_state", e.getMessage(), null);
+            } catch (NoSuchElementException e) {
+                throw ApiError.notFound(e.getMessage());
+            } catch (IOException e) {
+                throw new UncheckedIOException("the journey could not be stored: " + e.getMessage(), e);
+            }
+        }, blockingIo);
+        return onSuccess(done, v -> completeJson(status, v));
+    }
+
+    private static Map<String, Object> summary(JourneyStore.Journey j) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", j.id());
+        m.put("name", j.current().definition().name());
+        m.put("status", j.status().wire());
+        m.put("version", j.current().version());
+        m.put("createdAt", j.versions().get(0).createdAt());
+        m.put("updatedAt", j.updatedAt());
+        return m;
+    }
+
+    private static Map<String, Object> view(JourneyStore.Journey j, Optional<String> version) {
+        Map<String, Object> m = summary(j);
+        JourneyStore.Version shown = j.current();
+        if (version.isPresent()) {
+            int v;
+            try {
+                v = Integer.parseInt(version.get().strip());
+            } catch (NumberFormatException e) {
+                throw ApiError.badRequest("invalid_parameter", "'version' must be a version number, got '" + version.get()
+                        + "'", "version");
+            }
+            if (v < 1 || v > j.versions().size()) {
+                throw ApiError.notFound("journey " + j.id() + " has versions 1 to " + j.versions().size() + ", not " + v);
+            }
+            shown = j.versions().get(v - 1);
+        }
+        m.put("shownVersion", shown.version());
+        List<Map<String, Object>> versions = new ArrayList<>();
+        for (JourneyStore.Version x : j.versions()) {
+            versions.add(Map.of("version", x.version(), "createdAt", x.createdAt()));
+        }
+        m.put("versions", versions);
+        m.put("definition", shown.definition());
+        m.put("engine", "not running yet: definitions are checked and stored; recipients do not enter journeys in this"
+                + " version of Herald");
+        return m;
+    }
+}
