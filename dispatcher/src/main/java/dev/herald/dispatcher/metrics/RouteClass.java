@@ -19,7 +19,7 @@ public final class RouteClass {
     /** Top-level pages a token follows: tracked links, unsubscribe pages. */
     private static final Set<String> TOKEN_PAGES = Set.of("l", "u");
     private static final Set<String> GROUPS = Set.of("campaigns", "segments", "suppressions", "keys", "openapi.yaml", "recipients",
-            "reports", "conversions", "inbound", "receipts");
+            "reports", "conversions", "events", "inbound", "receipts");
     /** Literal words in the third position ({@code /v1/campaigns/preview}). */
     private static final Set<String> LITERAL_THIRD = Set.of("preview", "optouts", "funnel", "sms", "kannel");
     /** Literal words in the fourth position ({@code /v1/campaigns/{id}/pause}). */

@@ -70,6 +70,7 @@ class OpenApiTest {
         all.addAll(LinkRoutes.ENDPOINTS);
         all.addAll(FunnelRoutes.ENDPOINTS);
         all.addAll(ConversionRoutes.ENDPOINTS);
+        all.addAll(EventRoutes.ENDPOINTS);
         all.add(HttpApi.METRICS);
         return all;
     }
