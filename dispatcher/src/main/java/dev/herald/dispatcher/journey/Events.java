@@ -47,6 +47,10 @@ import java.util.function.ToLongFunction;
  * file back, so nothing of the batch is stored and a retry is safe. A record torn by a crash is
  * dropped at the next open; a damaged one refuses the log, naming the file and offset.
  *
+ * <p><b>Limit.</b> As every FramedLog opened whole, the log is read at open through one mapping:
+ * a log beyond 2 GiB (about 10,000,000 events of 200 bytes) is refused at the next open. Segments
+ * or compaction come with the journey engine, which knows which events it still needs.
+ *
  * <p>Thread-safety: thread-safe. {@link #record} is serialised (one fsync at a time: a batch is
  * one group commit); {@link #scan} sees the events made durable before it started.
  */
