@@ -68,6 +68,8 @@ public final class LogsCheck implements StoreCheck {
         addIfExists(results, inbound.resolve(ReviewQueue.FILE), LineLog::verify);
         addIfExists(results, dataDir.resolve(dev.herald.dispatcher.funnel.Conversions.DIR)
                 .resolve(dev.herald.dispatcher.funnel.Conversions.FILE), f -> dev.herald.dispatcher.funnel.Conversions.verify(f.getParent()));
+        addIfExists(results, dataDir.resolve(dev.herald.dispatcher.journey.Events.DIR)
+                .resolve(dev.herald.dispatcher.journey.Events.FILE), f -> dev.herald.dispatcher.journey.Events.verify(f.getParent()));
         Path segments = dataDir.resolve(SegmentStore.DIR);
         if (Files.isDirectory(segments)) {
             try (DirectoryStream<Path> metas = Files.newDirectoryStream(segments, "*.json")) {

@@ -200,6 +200,20 @@ public final class HeraldMetrics implements AutoCloseable {
     }
 
     /**
+     * Shows the events posted to {@code POST /v1/events}: {@code herald_events_total} (stored, each
+     * event id once).
+     *
+     * @param e the events
+     */
+    public void events(dev.herald.dispatcher.journey.Events e) {
+        if (registry == null) {
+            return;
+        }
+        FunctionCounter.builder("herald.events", e, x -> x.size())
+                .description("events recorded (each event id once)").register(registry);
+    }
+
+    /**
      * Shows an SMPP connector's sessions and window ({@code herald_smpp_binds_up},
      * {@code herald_smpp_binds}, {@code herald_smpp_window_in_use}, {@code herald_smpp_window}) and
      * its counters ({@code herald_smpp_unconfirmed_total}, {@code herald_smpp_invalid_deliveries_total},

@@ -106,6 +106,7 @@ public final class HeraldService {
             metrics.deliveries(stores.deliveries);
             metrics.clicks(stores.clicks);
             metrics.conversions(stores.conversions);
+            metrics.events(stores.events);
             CampaignCore core = CampaignCore.start(dataDir, config, conf, settings, stores,
                     connectors(conf, settings, stores, metrics, traffic, wrap));
             traffic.handlers(InboundSide.perConnector(conf, stores, core, metrics));

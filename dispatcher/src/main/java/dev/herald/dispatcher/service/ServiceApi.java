@@ -12,6 +12,8 @@ import dev.herald.dispatcher.api.CampaignRoutes;
 import dev.herald.dispatcher.api.ConsentRoutes;
 import dev.herald.dispatcher.api.ConversionIntake;
 import dev.herald.dispatcher.api.ConversionRoutes;
+import dev.herald.dispatcher.api.EventIntake;
+import dev.herald.dispatcher.api.EventRoutes;
 import dev.herald.dispatcher.api.Endpoint;
 import dev.herald.dispatcher.api.HttpApi;
 import dev.herald.dispatcher.api.KeyRoutes;
@@ -121,6 +123,9 @@ final class ServiceApi {
                 new Group(new ConversionRoutes(stores.keys, limits, conversionBatchBytes(settings, conf),
                         conversionIntake(conf, stores, stores.touches), stores.conversions, blockingIo).route(),
                         ConversionRoutes.ENDPOINTS),
+                new Group(new EventRoutes(stores.keys, limits, eventBatchBytes(settings, conf),
+                        new EventIntake(stores.directory, conf.events(), Clock.systemUTC()), stores.events, blockingIo).route(),
+                        EventRoutes.ENDPOINTS),
                 new Group(new GatewayRoutes(conf.accounts(), stores.callbackTokens, stores.deliveries,
                         InboundSide.perConnector(conf, stores, core, metrics), metrics, blockingIo).route(),
                         GatewayRoutes.ENDPOINTS));
@@ -202,6 +207,12 @@ final class ServiceApi {
     /** An NDJSON batch: about 1 KiB a line at most, within the upload limit. */
     private static long conversionBatchBytes(ServiceSettings settings, ServiceConfig conf) {
         return Math.max(settings.maxJsonBody(), Math.min(settings.maxUpload(), conf.conversions().maxBatchLines() * 1024L));
+    }
+
+    /** An NDJSON batch of events: their properties' limit plus 512 bytes a line at most, within the upload limit. */
+    private static long eventBatchBytes(ServiceSettings settings, ServiceConfig conf) {
+        return Math.max(settings.maxJsonBody(), Math.min(settings.maxUpload(),
+                conf.events().maxBatchLines() * (conf.events().maxPropertiesBytes() + 512L)));
     }
 
     private static Map<String, Object> health(ServiceStores stores) {

@@ -30,12 +30,14 @@ import java.util.Map;
  * @param accounts the real connectors ({@code herald.connectors}: SMPP accounts, Kannel gateways)
  * @param receipts how delivery receipts are matched ({@code herald.receipts})
  * @param conversions how conversions are attributed and which are taken ({@code herald.funnel})
+ * @param events   which events {@code POST /v1/events} takes ({@code herald.journeys.events})
  */
 record ServiceConfig(SenderProfiles senders, QuietHoursPolicy policy, FrequencyCaps caps, SendLedgerOptions ledger,
                      KeywordRules keywords, InboundSettings inbound, IntentPhrases intents,
                      dev.herald.dispatcher.connector.ConnectorAccounts accounts,
                      dev.herald.dispatcher.delivery.ReceiptSettings receipts,
-                     dev.herald.dispatcher.funnel.ConversionSettings conversions) {
+                     dev.herald.dispatcher.funnel.ConversionSettings conversions,
+                     dev.herald.dispatcher.journey.EventSettings events) {
 
     /**
      * @param config the whole configuration
@@ -50,6 +52,7 @@ record ServiceConfig(SenderProfiles senders, QuietHoursPolicy policy, FrequencyC
                 dev.herald.dispatcher.connector.ConnectorAccounts.fromConfig(config,
                         config.getString("herald.service.connector.name"), env::get),
                 dev.herald.dispatcher.delivery.ReceiptSettings.fromConfig(config),
-                dev.herald.dispatcher.funnel.ConversionSettings.fromConfig(config));
+                dev.herald.dispatcher.funnel.ConversionSettings.fromConfig(config),
+                dev.herald.dispatcher.journey.EventSettings.fromConfig(config));
     }
 }

@@ -84,6 +84,8 @@ final class ServiceStores implements AutoCloseable {
     final dev.herald.dispatcher.journey.JourneyStore journeys;
     /** The conversions posted to {@code POST /v1/conversions}, with what each campaign converted. */
     final dev.herald.dispatcher.funnel.Conversions conversions;
+    /** The events posted to {@code POST /v1/events}, for the journeys. */
+    final dev.herald.dispatcher.journey.Events events;
     final ApiKeys keys;
     /** The admin key made by this start (a first start), to be shown once. */
     final Optional<String> firstKey;
@@ -152,6 +154,7 @@ final class ServiceStores implements AutoCloseable {
             journeys = own(dev.herald.dispatcher.journey.JourneyStore.open(dataDir.resolve("journeys"), Clock.systemUTC()));
             conversions = own(dev.herald.dispatcher.funnel.Conversions.open(dataDir.resolve(
                     dev.herald.dispatcher.funnel.Conversions.DIR)));
+            events = own(dev.herald.dispatcher.journey.Events.open(dataDir.resolve(dev.herald.dispatcher.journey.Events.DIR)));
             keys = ApiKeys.open(dataDir);
             firstKey = keys.bootstrap(env.get("HERALD_API_KEY"));
         } catch (IOException | RuntimeException e) {

@@ -71,6 +71,7 @@ class OpenApiTest {
         all.addAll(FunnelRoutes.ENDPOINTS);
         all.addAll(JourneyRoutes.ENDPOINTS);
         all.addAll(ConversionRoutes.ENDPOINTS);
+        all.addAll(EventRoutes.ENDPOINTS);
         all.add(HttpApi.METRICS);
         return all;
     }

@@ -86,6 +86,11 @@ class DataCheckTest {
         try (TouchStore touches = TouchStore.open(data.resolve(TouchStore.DIR), 3_000)) {
             touches.delivered(7, 1, T.toEpochMilli());
         }
+        try (dev.herald.dispatcher.journey.Events events = dev.herald.dispatcher.journey.Events.open(
+                data.resolve(dev.herald.dispatcher.journey.Events.DIR))) {
+            events.record(List.of(new dev.herald.dispatcher.journey.Event("e-1", 7, "signed_up", T.toEpochMilli(),
+                    T.toEpochMilli(), Map.of("plan", "pro"))));
+        }
         ApiKeys.open(data).bootstrap(null);
         MutableRoaringBitmap all = new MutableRoaringBitmap();
         all.add(0L, 3_000L);
@@ -236,6 +241,13 @@ class DataCheckTest {
                 Files.write(f, new byte[(int) Files.size(f)]);
                 return f;
             }
+            case "events-flipped" -> {
+                Path f = data.resolve("journeys/events.log");
+                byte[] b = Files.readAllBytes(f);
+                int at = b.length / 2;
+                overwrite(f, at, new byte[] {(byte) (b[at] ^ 0x01)});
+                return f;
+            }
             default -> throw new IllegalArgumentException(what);
         }
     }
@@ -243,7 +255,7 @@ class DataCheckTest {
     @ParameterizedTest
     @ValueSource(strings = {"send-ledger-zero-page", "send-ledger-codes", "send-ledger-cut", "marks-flipped", "secret-key-zero",
             "directory-properties", "chronicle-header", "touches-header", "recipient-page-flipped", "base-bitmap", "campaign-json", "api-keys", "segment-bitmap",
-            "campaign-numbers-flipped", "ledger-segment-flipped", "outcome-audience-zero"})
+            "campaign-numbers-flipped", "ledger-segment-flipped", "outcome-audience-zero", "events-flipped"})
     void shouldNameTheDamagedFileExitWith3AndChangeNothing(String what) throws Exception {
         Path data = data();
         Path file = damage(data, what);

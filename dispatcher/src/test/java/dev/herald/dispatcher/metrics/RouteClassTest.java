@@ -25,6 +25,7 @@ class RouteClassTest {
         assertEquals("/v1/campaigns/{id}/funnel", RouteClass.of("/v1/campaigns/c-1/funnel"));
         assertEquals("/v1/reports/funnel", RouteClass.of("/v1/reports/funnel"));
         assertEquals("/v1/conversions", RouteClass.of("/v1/conversions"));
+        assertEquals("/v1/events", RouteClass.of("/v1/events"));
     }
 
     @Test

@@ -157,9 +157,16 @@ class FunnelServiceTest {
             assertEquals("19.99", steps.path("conversions").path(0).path("value").asText(), steps.toString());
             assertEquals(1, steps.path("conversions").size(), "the retry is not a second one: " + steps);
 
+            // an event for the journeys (issue 16): stored once per id, counted in /metrics
+            String event = "{\"id\": \"ev-1\", \"phone\": \"" + number + "\", \"name\": \"order_placed\","
+                    + " \"properties\": {\"orderId\": \"A-1001\"}}";
+            assertEquals(201, call(service.port(), "POST", "/v1/events", ADMIN, "application/json", event).statusCode());
+            assertEquals(200, call(service.port(), "POST", "/v1/events", ADMIN, "application/json", event).statusCode());
+
             String metrics = call(service.port(), "GET", "/metrics", ADMIN, null, null).body();
             assertTrue(metrics.contains("herald_clicks_total{class=\"human\"} 1.0"), "clicks by class in /metrics");
             assertTrue(metrics.contains("herald_conversions_total 1.0"), "conversions in /metrics");
+            assertTrue(metrics.contains("herald_events_total 1.0"), "events in /metrics");
 
             service.stop().toCompletableFuture().join();
             service = start(data, smsc.port());

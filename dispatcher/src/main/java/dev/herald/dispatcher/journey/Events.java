@@ -1,0 +1,357 @@
+package dev.herald.dispatcher.journey;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.herald.suppression.store.DamagedStoreException;
+import dev.herald.suppression.store.FrameFormat;
+import dev.herald.suppression.store.FramedLog;
+import dev.herald.suppression.store.LogFormat;
+import dev.herald.suppression.store.VerifyResult;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.ToLongFunction;
+
+/**
+ * The events of a data directory ({@code POST /v1/events}, issue 16):
+ * {@code <data dir>/journeys/events.log}, one JSON line per event (framed and checksummed by the
+ * store rule, {@link FramedLog}), in the order they were received; the journey engine reads them
+ * back with {@link #scan}.
+ *
+ * <pre>{@code
+ * Events events = Events.open(dataDir.resolve(Events.DIR));
+ * List<Events.Outcome> o = events.record(batch);     // durable (fsynced) when it returns
+ * o.get(0).duplicate();                              // true for an event id already stored
+ * long next = events.scan(0, (offset, e) -> ...);    // every event from the start, in order
+ * }</pre>
+ *
+ * <p><b>Once per id.</b> An event id already stored (or earlier in the same batch) is a retry: it
+ * changes nothing, and its outcome carries the event stored first. Events are found by a 64-bit
+ * hash of their id ({@link IdIndex}: the offset of their record, about 27 bytes an event), confirmed
+ * by reading the record back; the ids, names and properties stay on disk. The few ids whose hash
+ * another id already holds are kept by id.
+ *
+ * <p><b>Durability.</b> A batch is encoded whole, written with one write and one fsync
+ * ({@link FramedLog#appendDurably}), and only then indexed and answered: a failed write cuts the
+ * file back, so nothing of the batch is stored and a retry is safe. A record torn by a crash is
+ * dropped at the next open; a damaged one refuses the log, naming the file and offset.
+ *
+ * <p><b>Limit.</b> As every FramedLog opened whole, the log is read at open through one mapping:
+ * a log beyond 2 GiB (about 10,000,000 events of 200 bytes) is refused at the next open. Segments
+ * or compaction come with the journey engine, which knows which events it still needs.
+ *
+ * <p>Thread-safety: thread-safe. {@link #record} is serialised (one fsync at a time: a batch is
+ * one group commit); {@link #scan} sees the events made durable before it started.
+ */
+public final class Events implements AutoCloseable {
+
+    /** The directory in the data directory. */
+    public static final String DIR = "journeys";
+    /** The log's file name. */
+    public static final String FILE = "events.log";
+    /** JSON_LINE frames, no header; properties are at most {@link EventSettings#MAX_PROPERTIES_BYTES}. */
+    public static final LogFormat FORMAT = LogFormat.jsonLines(EventSettings.MAX_PROPERTIES_BYTES + 4096);
+
+    private static final ObjectMapper JSON = new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+    private static final int MAX_FRAME = FORMAT.maxPayload() + FrameFormat.JSON_TRAILER;
+
+    /**
+     * What {@link #record} did with one event.
+     *
+     * @param event     what is stored for its id: the given one, or for a duplicate the one stored first
+     * @param duplicate whether its id was stored already (nothing changed)
+     */
+    public record Outcome(Event event, boolean duplicate) {
+    }
+
+    /** Receives the events of {@link #scan}, in log order. */
+    @FunctionalInterface
+    public interface Visitor {
+        /**
+         * @param offset the event's record offset (a later scan from it starts with this event)
+         * @param event  the event
+         */
+        void event(long offset, Event event) throws IOException;
+    }
+
+    /** The stored form: one JSON object a line (the frame adds {@code lineCrc32}). */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    private record Line(String id, int recipient, String name, long at, long receivedAt, Map<String, Object> properties) {
+        static Line of(Event e) {
+            return new Line(e.id(), e.recipient(), e.name(), e.atMillis(), e.receivedAtMillis(),
+                    e.properties().isEmpty() ? null : e.properties());
+        }
+
+        Event event() {
+            return new Event(id, recipient, name, at, receivedAt, properties);
+        }
+    }
+
+    private final Path file;
+    private final FileChannel channel;
+    private final IdIndex ids = new IdIndex(1 << 16);
+    /** Event ids whose hash another event holds in {@link #ids}: id → offset. */
+    private final Map<String, Long> collided = new HashMap<>();
+    private final ByteBuffer readBuffer = ByteBuffer.allocate(MAX_FRAME);
+    private final ToLongFunction<String> hash;
+    private volatile long end;
+    private volatile long stored;
+
+    private Events(Path file, FileChannel channel, ToLongFunction<String> hash) {
+        this.file = file;
+        this.channel = channel;
+        this.hash = hash;
+    }
+
+    /**
+     * Opens (creating if missing) {@code <dir>/events.log} and indexes its event ids.
+     *
+     * @param dir {@code <data dir>/journeys}
+     * @return the events
+     * @throws DamagedStoreException naming the file and offset if a record is damaged (nothing is changed)
+     * @throws IOException if it cannot be read or written
+     */
+    public static Events open(Path dir) throws IOException {
+        return open(dir, IdIndex::hash);
+    }
+
+    /** {@link #open(Path)} with another hash of event ids (tests: colliding ones). */
+    static Events open(Path dir, ToLongFunction<String> hash) throws IOException {
+        Path file = dir.resolve(FILE);
+        Files.createDirectories(dir);
+        if (!Files.exists(file)) {
+            FramedLog.create(file, ByteBuffer.allocate(0));
+        }
+        FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        try {
+            Events events = new Events(file, ch, hash);
+            FramedLog.Scan scan = FramedLog.scan(file, FramedLog.map(file, ch), FORMAT,
+                    (data, at, p, n) -> events.replay(decode(file, at, data, p, n), at));
+            FramedLog.dropTornTail(file, ch, scan);
+            ch.position(scan.end());
+            events.end = scan.end();
+            return events;
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Checks the log without changing it (for {@code herald data check}).
+     *
+     * @param dir {@code <data dir>/journeys}
+     * @throws java.nio.file.NoSuchFileException if there is no log
+     */
+    public static VerifyResult verify(Path dir) throws IOException {
+        Path file = dir.resolve(FILE);
+        return FramedLog.verify(file, FORMAT, (data, at, p, n) -> decode(file, at, data, p, n));
+    }
+
+    private static Event decode(Path file, long at, ByteBuffer data, int p, int n) throws DamagedStoreException {
+        byte[] object = new byte[n + 1];
+        data.get(p, object, 0, n);
+        object[n] = '}';
+        return decode(file, at, object);
+    }
+
+    private static Event decode(Path file, long at, byte[] object) throws DamagedStoreException {
+        try {
+            return JSON.readValue(object, Line.class).event();
+        } catch (IOException | RuntimeException e) {
+            throw new DamagedStoreException(file, at, "not an event record: " + e.getMessage(), e);
+        }
+    }
+
+    private void replay(Event e, long offset) throws IOException {
+        if (find(e.id()).isPresent()) {
+            return; // never written by this class; were it, the first record of an id is the one that counts
+        }
+        index(e, offset);
+    }
+
+    /**
+     * Stores each event of {@code batch} whose id is new, durably.
+     *
+     * @param batch events in the caller's order
+     * @return one outcome per event, in the same order
+     * @throws IOException if the batch could not be made durable: then nothing of it is stored
+     * @throws IllegalArgumentException if an event's record is longer than the log's frame limit
+     */
+    public synchronized List<Outcome> record(List<Event> batch) throws IOException {
+        if (!channel.isOpen()) {
+            throw new IllegalStateException("events are closed");
+        }
+        List<Outcome> out = new ArrayList<>(batch.size());
+        Map<String, Event> inBatch = new HashMap<>();
+        List<Event> fresh = new ArrayList<>();
+        List<byte[]> encoded = new ArrayList<>();
+        long bytes = 0;
+        for (Event e : batch) {
+            Event earlier = inBatch.get(e.id());
+            if (earlier == null) {
+                earlier = find(e.id()).orElse(null);
+            }
+            if (earlier != null) {
+                out.add(new Outcome(earlier, true));
+                continue;
+            }
+            byte[] object = JSON.writeValueAsBytes(Line.of(e));
+            if (object.length - 1 > FORMAT.maxPayload()) {
+                throw new IllegalArgumentException("an event record of " + object.length + " bytes is longer than "
+                        + FORMAT.maxPayload());
+            }
+            inBatch.put(e.id(), e);
+            fresh.add(e);
+            encoded.add(object);
+            bytes += FrameFormat.JSON_LINE.frameLength(object.length - 1);
+            out.add(new Outcome(e, false));
+        }
+        if (fresh.isEmpty()) {
+            return out;
+        }
+        if (bytes > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("a batch of " + bytes + " bytes is too large; send fewer lines");
+        }
+        ByteBuffer frames = ByteBuffer.allocate((int) bytes);
+        long[] offsets = new long[fresh.size()];
+        for (int i = 0; i < encoded.size(); i++) {
+            offsets[i] = end + frames.position();
+            FrameFormat.putJsonLine(frames, encoded.get(i), encoded.get(i).length);
+        }
+        frames.flip();
+        FramedLog.appendDurably(channel, frames); // one write, one fsync; cut back if either fails
+        for (int i = 0; i < fresh.size(); i++) {
+            index(fresh.get(i), offsets[i]);
+        }
+        end += bytes;
+        return out;
+    }
+
+    /**
+     * @param id an event id
+     * @return its stored event, if any
+     * @throws IOException if its record cannot be read back
+     */
+    public synchronized Optional<Event> find(String id) throws IOException {
+        long offset = ids.get(hash.applyAsLong(id));
+        if (offset < 0) {
+            return Optional.empty();
+        }
+        Event e = readAt(offset);
+        if (e.id().equals(id)) {
+            return Optional.of(e);
+        }
+        Long other = collided.get(id);
+        return other == null ? Optional.empty() : Optional.of(readAt(other));
+    }
+
+    private void index(Event e, long offset) {
+        if (!ids.putIfAbsent(hash.applyAsLong(e.id()), offset)) {
+            collided.put(e.id(), offset);
+        }
+        stored = stored + 1; // only under this object's lock
+    }
+
+    private Event readAt(long offset) throws IOException {
+        ByteBuffer b = readBuffer.clear();
+        while (b.hasRemaining()) {
+            if (channel.read(b, offset + b.position()) < 0 || indexOf(b, (byte) '\n') >= 0) {
+                break;
+            }
+        }
+        int nl = indexOf(b, (byte) '\n');
+        if (nl < 0) {
+            throw new DamagedStoreException(file, offset, "no whole event record at this offset");
+        }
+        byte[] line = new byte[nl];
+        b.get(0, line);
+        return decode(file, offset, line); // the whole line is one JSON object (its lineCrc32 member ignored)
+    }
+
+    private static int indexOf(ByteBuffer b, byte x) {
+        for (int i = 0; i < b.position(); i++) {
+            if (b.get(i) == x) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * Reads the events stored from {@code fromOffset} on, in the order they were stored (each frame
+     * checked again): the journey engine's way to follow the log.
+     *
+     * @param fromOffset 0, or an offset a visitor was given, or what an earlier scan returned
+     * @param visitor    receives each event with its offset
+     * @return the offset after the last event read: the {@code fromOffset} of the next scan
+     * @throws IllegalArgumentException if {@code fromOffset} is not the start of a record (nor the end)
+     * @throws DamagedStoreException    if a record is damaged
+     * @throws IOException              if the log cannot be read, or what the visitor throws
+     */
+    public long scan(long fromOffset, Visitor visitor) throws IOException {
+        long upTo = end; // events made durable so far; later ones are the next scan's
+        if (fromOffset < 0 || fromOffset > upTo) {
+            throw new IllegalArgumentException("offset " + fromOffset + " is outside the log (0-" + upTo + ")");
+        }
+        if (fromOffset == upTo) {
+            return upTo;
+        }
+        ByteBuffer data;
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            data = ch.map(FileChannel.MapMode.READ_ONLY, fromOffset, upTo - fromOffset);
+        }
+        int limit = data.limit();
+        int pos = 0;
+        while (pos < limit) {
+            int n = FrameFormat.JSON_LINE.check(data, pos, limit, FORMAT.minPayload(), FORMAT.maxPayload());
+            if (n <= 0) {
+                if (pos == 0) {
+                    throw new IllegalArgumentException("offset " + fromOffset + " is not the start of an event record");
+                }
+                throw new DamagedStoreException(file, fromOffset + pos, FrameFormat.describe(n));
+            }
+            int p = FrameFormat.JSON_LINE.payloadOffset(pos);
+            visitor.event(fromOffset + pos, decode(file, fromOffset + pos, data, p, FrameFormat.JSON_LINE.payloadLength(n)));
+            pos += n;
+        }
+        return upTo;
+    }
+
+    /** @return the events stored (each id once) */
+    public long size() {
+        return stored;
+    }
+
+    /** @return the offset after the last event stored */
+    public long end() {
+        return end;
+    }
+
+    /** @return the log file */
+    public Path file() {
+        return file;
+    }
+
+    @Override
+    public synchronized void close() throws IOException {
+        channel.close();
+    }
+
+    @Override
+    public String toString() {
+        return "Events[" + file + "]";
+    }
+}
