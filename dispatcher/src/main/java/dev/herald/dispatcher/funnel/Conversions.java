@@ -39,7 +39,7 @@ import java.util.Optional;
  *
  * <p><b>Once per order.</b> An order id already stored (or earlier in the same batch) is a retry:
  * it changes nothing, and its outcome carries the conversion stored first, whose attribution the
- * caller answers again. Orders are found by a 64-bit hash of their id ({@link OrderIndex}: the
+ * caller answers again. Orders are found by a 64-bit hash of their id ({@link dev.herald.dispatcher.store.HashedOffsets}: the
  * offset of their record), confirmed by reading the record back; the ids themselves stay on disk.
  * The few ids whose hash another id already holds are kept by id.
  *
@@ -106,7 +106,7 @@ public final class Conversions implements AutoCloseable {
 
     private final Path file;
     private final FileChannel channel;
-    private final OrderIndex orders = new OrderIndex(1 << 16);
+    private final dev.herald.dispatcher.store.HashedOffsets orders = new dev.herald.dispatcher.store.HashedOffsets(1 << 16);
     /** Order ids whose hash another order holds in {@link #orders}: id → offset. */
     private final Map<String, Long> collided = new HashMap<>();
     private final ByteBuffer readBuffer = ByteBuffer.allocate(MAX_FRAME);
@@ -117,7 +117,7 @@ public final class Conversions implements AutoCloseable {
     private long end;
     private long stored;
 
-    /** Order id → its 64-bit hash ({@link OrderIndex#hash}; tests make every id collide). */
+    /** Order id → its 64-bit hash ({@link dev.herald.dispatcher.store.HashedOffsets#hash}; tests make every id collide). */
     private final java.util.function.ToLongFunction<String> hash;
 
     private Conversions(Path file, FileChannel channel, java.util.function.ToLongFunction<String> hash) {
@@ -135,7 +135,7 @@ public final class Conversions implements AutoCloseable {
      * @throws IOException if it cannot be read or written
      */
     public static Conversions open(Path dir) throws IOException {
-        return open(dir, OrderIndex::hash);
+        return open(dir, dev.herald.dispatcher.store.HashedOffsets::hash);
     }
 
     /** {@link #open(Path)} with another hash of order ids (tests: colliding ones). */

@@ -38,7 +38,7 @@ import java.util.function.ToLongFunction;
  *
  * <p><b>Once per id.</b> An event id already stored (or earlier in the same batch) is a retry: it
  * changes nothing, and its outcome carries the event stored first. Events are found by a 64-bit
- * hash of their id ({@link IdIndex}: the offset of their record, about 27 bytes an event), confirmed
+ * hash of their id ({@link dev.herald.dispatcher.store.HashedOffsets}: the offset of their record, about 27 bytes an event), confirmed
  * by reading the record back; the ids, names and properties stay on disk. The few ids whose hash
  * another id already holds are kept by id.
  *
@@ -101,7 +101,7 @@ public final class Events implements AutoCloseable {
 
     private final Path file;
     private final FileChannel channel;
-    private final IdIndex ids = new IdIndex(1 << 16);
+    private final dev.herald.dispatcher.store.HashedOffsets ids = new dev.herald.dispatcher.store.HashedOffsets(1 << 16);
     /** Event ids whose hash another event holds in {@link #ids}: id → offset. */
     private final Map<String, Long> collided = new HashMap<>();
     private final ByteBuffer readBuffer = ByteBuffer.allocate(MAX_FRAME);
@@ -124,7 +124,7 @@ public final class Events implements AutoCloseable {
      * @throws IOException if it cannot be read or written
      */
     public static Events open(Path dir) throws IOException {
-        return open(dir, IdIndex::hash);
+        return open(dir, dev.herald.dispatcher.store.HashedOffsets::hash);
     }
 
     /** {@link #open(Path)} with another hash of event ids (tests: colliding ones). */

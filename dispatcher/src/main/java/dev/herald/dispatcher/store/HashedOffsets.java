@@ -1,15 +1,16 @@
-package dev.herald.dispatcher.funnel;
+package dev.herald.dispatcher.store;
 
 /**
- * 64-bit hashes of order ids to the offset of their conversion's record in the log: an
- * open-addressing table of two {@code long} arrays (about 27 bytes per order at its fill limit,
- * not the order ids themselves). A hash names an order only probably: the caller reads the
- * record at the offset and compares the order id (two ids with one hash are kept apart by the
- * caller, see {@link Conversions}).
+ * 64-bit hashes of ids (a conversion's order id, an event's id) to the offset of their record in a
+ * log: an open-addressing table of two {@code long} arrays (about 27 bytes per id at its fill
+ * limit, not the ids themselves), what a log that must take each id once keeps in memory. A hash
+ * names an id only probably: the caller reads the record at the offset and compares the id (two
+ * ids with one hash are kept apart by the caller, see {@code funnel.Conversions} and
+ * {@code journey.Events}).
  *
  * <p>Not thread-safe: its owner's single writer mutates it under the owner's lock.
  */
-final class OrderIndex {
+public final class HashedOffsets {
     /** Absent: a hash equal to it is stored as {@link #ZERO_KEY} (so those two hashes are one key, as any collision). */
     private static final long EMPTY = 0;
     private static final long ZERO_KEY = 0x9E3779B97F4A7C15L;
@@ -20,18 +21,19 @@ final class OrderIndex {
     private int size;
     private int limit;
 
-    OrderIndex(int expected) {
+    /** @param expected ids it is sized for (it grows beyond) */
+    public HashedOffsets(int expected) {
         int cap = Integer.highestOneBit(Math.max(16, (int) Math.min(1 << 30, expected / FILL)) - 1) << 1;
         keys = new long[cap];
         values = new long[cap];
         limit = (int) (cap * FILL);
     }
 
-    /** A hash of an order id (FNV-1a over its characters, then a 64-bit finaliser). */
-    static long hash(String orderId) {
+    /** A hash of an id (FNV-1a over its characters, then a 64-bit finaliser). */
+    public static long hash(String id) {
         long h = 0xcbf29ce484222325L;
-        for (int i = 0; i < orderId.length(); i++) {
-            h = (h ^ orderId.charAt(i)) * 0x100000001b3L;
+        for (int i = 0; i < id.length(); i++) {
+            h = (h ^ id.charAt(i)) * 0x100000001b3L;
         }
         h ^= h >>> 33;
         h *= 0xff51afd7ed558ccdL;
@@ -42,7 +44,7 @@ final class OrderIndex {
     }
 
     /** @return the offset stored for {@code hash}, or -1 */
-    long get(long hash) {
+    public long get(long hash) {
         long k = hash == EMPTY ? ZERO_KEY : hash;
         int mask = keys.length - 1;
         for (int i = (int) (k ^ k >>> 32) & mask; ; i = i + 1 & mask) {
@@ -57,7 +59,7 @@ final class OrderIndex {
     }
 
     /** Stores {@code offset} for {@code hash} unless it has one. @return whether it was stored */
-    boolean putIfAbsent(long hash, long offset) {
+    public boolean putIfAbsent(long hash, long offset) {
         long k = hash == EMPTY ? ZERO_KEY : hash;
         int mask = keys.length - 1;
         int i = (int) (k ^ k >>> 32) & mask;
@@ -74,7 +76,7 @@ final class OrderIndex {
         return true;
     }
 
-    int size() {
+    public int size() {
         return size;
     }
 

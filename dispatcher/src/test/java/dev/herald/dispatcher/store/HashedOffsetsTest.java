@@ -1,4 +1,4 @@
-package dev.herald.dispatcher.funnel;
+package dev.herald.dispatcher.store;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -8,11 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import org.junit.jupiter.api.Test;
 
 /** The hash → offset table: first offset kept, hash 0 stored, growth keeps every entry. */
-class OrderIndexTest {
+class HashedOffsetsTest {
 
     @Test
     void shouldKeepTheFirstOffsetOfAHashThroughGrowth() {
-        OrderIndex index = new OrderIndex(4);
+        HashedOffsets index = new HashedOffsets(4);
         assertTrue(index.putIfAbsent(0, 10), "hash 0 is a key like any other");
         assertFalse(index.putIfAbsent(0, 11));
         assertEquals(10, index.get(0));
@@ -30,7 +30,7 @@ class OrderIndexTest {
 
     @Test
     void shouldHashOrderIdsApart() {
-        assertNotEquals(OrderIndex.hash("o-1"), OrderIndex.hash("o-2"));
-        assertEquals(OrderIndex.hash("o-1"), OrderIndex.hash(new String("o-1")));
+        assertNotEquals(HashedOffsets.hash("o-1"), HashedOffsets.hash("o-2"));
+        assertEquals(HashedOffsets.hash("o-1"), HashedOffsets.hash(new String("o-1")));
     }
 }
