@@ -211,7 +211,6 @@ public final class Conversions implements AutoCloseable {
         Map<String, Conversion> inBatch = new HashMap<>();
         List<Conversion> fresh = new ArrayList<>();
         List<byte[]> encoded = new ArrayList<>();
-        long bytes = 0;
         for (Conversion c : batch) {
             Conversion earlier = inBatch.get(c.orderId());
             if (earlier == null) {
@@ -222,30 +221,16 @@ public final class Conversions implements AutoCloseable {
                 continue;
             }
             byte[] object = JSON.writeValueAsBytes(Line.of(c));
-            if (object.length - 1 > FORMAT.maxPayload()) {
-                throw new IllegalArgumentException("a conversion record of " + object.length + " bytes is longer than "
-                        + FORMAT.maxPayload());
-            }
             inBatch.put(c.orderId(), c);
             fresh.add(c);
             encoded.add(object);
-            bytes += FrameFormat.JSON_LINE.frameLength(object.length - 1);
             out.add(new Outcome(c, false));
         }
         if (fresh.isEmpty()) {
             return out;
         }
-        if (bytes > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException("a batch of " + bytes + " bytes is too large; send fewer lines");
-        }
-        ByteBuffer frames = ByteBuffer.allocate((int) bytes);
-        long[] offsets = new long[fresh.size()];
-        for (int i = 0; i < encoded.size(); i++) {
-            offsets[i] = end + frames.position();
-            FrameFormat.putJsonLine(frames, encoded.get(i), encoded.get(i).length);
-        }
-        frames.flip();
-        FramedLog.appendDurably(channel, frames); // one write, one fsync; cut back if either fails
+        long[] offsets = dev.herald.dispatcher.store.JsonLineBatch.appendDurably(channel, end, encoded, FORMAT.maxPayload());
+        long bytes = dev.herald.dispatcher.store.JsonLineBatch.framedLength(encoded);
         end += bytes;
         for (int i = 0; i < fresh.size(); i++) {
             index(fresh.get(i), offsets[i]);

@@ -198,7 +198,6 @@ public final class Events implements AutoCloseable {
         Map<String, Event> inBatch = new HashMap<>();
         List<Event> fresh = new ArrayList<>();
         List<byte[]> encoded = new ArrayList<>();
-        long bytes = 0;
         for (Event e : batch) {
             Event earlier = inBatch.get(e.id());
             if (earlier == null) {
@@ -209,30 +208,16 @@ public final class Events implements AutoCloseable {
                 continue;
             }
             byte[] object = JSON.writeValueAsBytes(Line.of(e));
-            if (object.length - 1 > FORMAT.maxPayload()) {
-                throw new IllegalArgumentException("an event record of " + object.length + " bytes is longer than "
-                        + FORMAT.maxPayload());
-            }
             inBatch.put(e.id(), e);
             fresh.add(e);
             encoded.add(object);
-            bytes += FrameFormat.JSON_LINE.frameLength(object.length - 1);
             out.add(new Outcome(e, false));
         }
         if (fresh.isEmpty()) {
             return out;
         }
-        if (bytes > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException("a batch of " + bytes + " bytes is too large; send fewer lines");
-        }
-        ByteBuffer frames = ByteBuffer.allocate((int) bytes);
-        long[] offsets = new long[fresh.size()];
-        for (int i = 0; i < encoded.size(); i++) {
-            offsets[i] = end + frames.position();
-            FrameFormat.putJsonLine(frames, encoded.get(i), encoded.get(i).length);
-        }
-        frames.flip();
-        FramedLog.appendDurably(channel, frames); // one write, one fsync; cut back if either fails
+        long[] offsets = dev.herald.dispatcher.store.JsonLineBatch.appendDurably(channel, end, encoded, FORMAT.maxPayload());
+        long bytes = dev.herald.dispatcher.store.JsonLineBatch.framedLength(encoded);
         for (int i = 0; i < fresh.size(); i++) {
             index(fresh.get(i), offsets[i]);
         }
