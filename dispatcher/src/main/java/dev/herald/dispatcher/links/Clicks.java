@@ -10,6 +10,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
@@ -43,6 +44,10 @@ import java.util.function.Function;
 public final class Clicks implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Clicks.class);
+    /** Ledgers unused this long are closed. */
+    static final Duration IDLE = Duration.ofMinutes(10);
+    /** How often the writer looks for idle ledgers. */
+    static final Duration SWEEP_EVERY = Duration.ofMinutes(1);
     /** Clicks written per group commit at most. */
     private static final int BATCH = 10_000;
 
@@ -70,6 +75,10 @@ public final class Clicks implements AutoCloseable {
     private final dev.herald.dispatcher.funnel.Touches touches;
     private final BlockingQueue<Queued> queue;
     private final Map<String, Open> ledgers = new ConcurrentHashMap<>();
+    /** When each open ledger was last used ({@link System#nanoTime()}): idle ones are closed. */
+    private final Map<String, Long> lastUsed = new ConcurrentHashMap<>();
+    /** When the writer last closed idle ledgers. */
+    private long lastSweepNanos = System.nanoTime();
     private final Thread writer;
     private final LongAdder dropped = new LongAdder();
     private final LongAdder failed = new LongAdder();
@@ -170,6 +179,10 @@ public final class Clicks implements AutoCloseable {
         List<Queued> batch = new ArrayList<>(BATCH);
         while (true) {
             try {
+                if (System.nanoTime() - lastSweepNanos > SWEEP_EVERY.toNanos()) {
+                    lastSweepNanos = System.nanoTime();
+                    closeIdle(IDLE);
+                }
                 Queued first = queue.poll(100, TimeUnit.MILLISECONDS);
                 if (first == null) {
                     if (closing && queue.isEmpty()) {
@@ -255,7 +268,7 @@ public final class Clicks implements AutoCloseable {
                 }
             }
         }
-        return ledgers.computeIfAbsent(campaignId, id -> {
+        Open opened = ledgers.computeIfAbsent(campaignId, id -> {
             Path dir = campaigns.resolve(id);
             if (!Files.isDirectory(dir)) {
                 throw new UncheckedIOException(new IOException("campaign " + id + " has no directory " + dir));
@@ -273,6 +286,40 @@ public final class Clicks implements AutoCloseable {
                 throw new UncheckedIOException(e);
             }
         });
+        lastUsed.put(campaignId, System.nanoTime());
+        return opened;
+    }
+
+    /**
+     * Closes the ledgers not used for {@code idle} (written to or read): a campaign's clicks are
+     * replayed again when it is next clicked or reported, and a server with many tracked campaigns
+     * does not keep a file open for each. Runs on the writer thread (every {@link #SWEEP_EVERY}).
+     *
+     * @return how many were closed
+     */
+    int closeIdle(Duration idle) {
+        long limit = System.nanoTime() - idle.toNanos();
+        int closed = 0;
+        for (Map.Entry<String, Open> e : List.copyOf(ledgers.entrySet())) {
+            if (lastUsed.getOrDefault(e.getKey(), 0L) > limit) {
+                continue;
+            }
+            if (ledgers.remove(e.getKey(), e.getValue())) {
+                lastUsed.remove(e.getKey());
+                try {
+                    e.getValue().ledger().close();
+                    closed++;
+                } catch (IOException ex) {
+                    LOG.warn("campaign {}: closing its idle click log failed: {}", e.getKey(), ex.toString());
+                }
+            }
+        }
+        return closed;
+    }
+
+    /** @return how many campaigns' ledgers are open */
+    int openLedgers() {
+        return ledgers.size();
     }
 
     /** @return the file's identity (device and inode), or null if it does not exist */

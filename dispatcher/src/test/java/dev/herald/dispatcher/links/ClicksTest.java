@@ -332,4 +332,25 @@ class ClicksTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> open(0, null));
         assertTrue(e.getMessage().contains("herald.links.queue-capacity"), e.getMessage());
     }
+
+    @Test
+    void idleLedgersAreClosedAndOpenedAgainWhenNextClickedOrReported() throws Exception {
+        Clicks clicks = open(100, null, "spring", "autumn");
+        try {
+            clicks.record(link("spring", 1, 0), IPHONE, false, "-");
+            clicks.record(link("autumn", 2, 0), IPHONE, false, "-");
+            assertTrue(clicks.awaitWritten(WAIT));
+            assertEquals(2, clicks.openLedgers());
+            assertEquals(0, clicks.closeIdle(java.time.Duration.ofMinutes(10)), "used just now");
+            assertEquals(2, clicks.closeIdle(java.time.Duration.ZERO), "both idle for zero");
+            assertEquals(0, clicks.openLedgers());
+            assertEquals(1L, clicks.summary("spring").unique().get(ClickRules.ClickClass.HUMAN), "replayed when reported");
+            clicks.record(link("autumn", 3, 0), IPHONE, false, "-");
+            assertTrue(clicks.awaitWritten(WAIT));
+            assertEquals(2L, clicks.summary("autumn").unique().get(ClickRules.ClickClass.HUMAN), "reopened to be written");
+            assertEquals(0, clicks.failed());
+        } finally {
+            clicks.close();
+        }
+    }
 }
