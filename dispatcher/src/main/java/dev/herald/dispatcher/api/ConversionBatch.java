@@ -44,57 +44,10 @@ public final class ConversionBatch {
      *     limit, 503 {@code storage_failed} if the good lines could not be made durable (none is stored)
      */
     public static Map<String, Object> ingest(byte[] body, ConversionIntake intake, Conversions conversions) {
-        List<int[]> lines = lines(body); // {line number, from, to}
-        if (lines.isEmpty()) {
-            throw ApiError.badRequest("missing_body", "the body holds no line; one JSON object a line is expected", null);
-        }
-        int max = intake.settings().maxBatchLines();
-        if (lines.size() > max) {
-            throw new ApiError(413, "too_many_lines", "the batch has " + lines.size() + " lines; at most " + max
-                    + " (herald.funnel.conversions.max-batch-lines): split it", null);
-        }
-        Map<String, Object>[] results = newResults(lines.size());
-        List<Conversion> accepted = new ArrayList<>(lines.size());
-        List<Integer> at = new ArrayList<>(lines.size());
         Map<String, Boolean> known = new HashMap<>();
-        long rejected = 0;
-        for (int i = 0; i < lines.size(); i++) {
-            int[] l = lines.get(i);
-            try {
-                accepted.add(intake.read(java.util.Arrays.copyOfRange(body, l[1], l[2]), known));
-                at.add(i);
-            } catch (ApiError e) {
-                rejected++;
-                Map<String, Object> r = new LinkedHashMap<>();
-                r.put("line", l[0]);
-                r.put("status", "rejected");
-                r.put("error", e.code());
-                r.put("message", e.getMessage());
-                r.put("field", e.field());
-                results[i] = r;
-            }
-        }
-        List<Conversions.Outcome> outcomes = store(conversions, accepted);
-        long recorded = 0;
-        for (int k = 0; k < outcomes.size(); k++) {
-            Conversions.Outcome o = outcomes.get(k);
-            recorded += o.duplicate() ? 0 : 1;
-            Map<String, Object> r = new LinkedHashMap<>();
-            r.put("line", lines.get(at.get(k))[0]);
-            r.putAll(answer(o));
-            results[at.get(k)] = r;
-        }
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("recorded", recorded);
-        out.put("duplicates", outcomes.size() - recorded);
-        out.put("rejected", rejected);
-        out.put("results", List.of(results));
-        return out;
-    }
-
-    @SuppressWarnings("unchecked")
-    private static Map<String, Object>[] newResults(int n) {
-        return (Map<String, Object>[]) new Map[n];
+        return NdjsonBatch.ingest(body, intake.settings().maxBatchLines(), "herald.funnel.conversions.max-batch-lines",
+                line -> intake.read(line, known), batch -> store(conversions, batch), Conversions.Outcome::duplicate,
+                ConversionBatch::answer);
     }
 
     /** The non-blank lines of an NDJSON body: {1-based line number, start, end without the line break}. */

@@ -6,8 +6,6 @@ import dev.herald.dispatcher.journey.Events;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -44,56 +42,8 @@ public final class EventBatch {
      *     limit, 503 {@code storage_failed} if the good lines could not be made durable (none is stored)
      */
     public static Map<String, Object> ingest(byte[] body, EventIntake intake, Events events) {
-        List<int[]> lines = ConversionBatch.lines(body); // {line number, from, to}
-        if (lines.isEmpty()) {
-            throw ApiError.badRequest("missing_body", "the body holds no line; one JSON object a line is expected", null);
-        }
-        int max = intake.settings().maxBatchLines();
-        if (lines.size() > max) {
-            throw new ApiError(413, "too_many_lines", "the batch has " + lines.size() + " lines; at most " + max
-                    + " (herald.journeys.events.max-batch-lines): split it", null);
-        }
-        List<Map<String, Object>> results = new ArrayList<>(Arrays.asList(newResults(lines.size())));
-        List<Event> accepted = new ArrayList<>(lines.size());
-        List<Integer> at = new ArrayList<>(lines.size());
-        long rejected = 0;
-        for (int i = 0; i < lines.size(); i++) {
-            int[] l = lines.get(i);
-            try {
-                accepted.add(intake.read(Arrays.copyOfRange(body, l[1], l[2])));
-                at.add(i);
-            } catch (ApiError e) {
-                rejected++;
-                Map<String, Object> r = new LinkedHashMap<>();
-                r.put("line", l[0]);
-                r.put("status", "rejected");
-                r.put("error", e.code());
-                r.put("message", e.getMessage());
-                r.put("field", e.field());
-                results.set(i, r);
-            }
-        }
-        List<Events.Outcome> outcomes = store(events, accepted);
-        long recorded = 0;
-        for (int k = 0; k < outcomes.size(); k++) {
-            Events.Outcome o = outcomes.get(k);
-            recorded += o.duplicate() ? 0 : 1;
-            Map<String, Object> r = new LinkedHashMap<>();
-            r.put("line", lines.get(at.get(k))[0]);
-            r.putAll(answer(o));
-            results.set(at.get(k), r);
-        }
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("recorded", recorded);
-        out.put("duplicates", outcomes.size() - recorded);
-        out.put("rejected", rejected);
-        out.put("results", results);
-        return out;
-    }
-
-    @SuppressWarnings("unchecked")
-    private static Map<String, Object>[] newResults(int n) {
-        return (Map<String, Object>[]) new Map[n];
+        return NdjsonBatch.ingest(body, intake.settings().maxBatchLines(), "herald.journeys.events.max-batch-lines",
+                intake::read, batch -> store(events, batch), Events.Outcome::duplicate, EventBatch::answer);
     }
 
     /** Stores {@code batch}: 503 {@code storage_failed} (logged) if it could not be made durable. */

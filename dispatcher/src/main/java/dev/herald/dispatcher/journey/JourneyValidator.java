@@ -365,11 +365,11 @@ public final class JourneyValidator {
     /** Every step must be reachable from the start. */
     private static void reachable(String start, Map<String, Step> byId) {
         Set<String> seen = new HashSet<>();
-        Deque<String> todo = new ArrayDeque<>(List.of(start));
-        while (!todo.isEmpty()) {
-            String id = todo.pop();
+        Deque<String> frontier = new ArrayDeque<>(List.of(start));
+        while (!frontier.isEmpty()) {
+            String id = frontier.pop();
             if (seen.add(id)) {
-                todo.addAll(successors(byId.get(id)));
+                frontier.addAll(successors(byId.get(id)));
             }
         }
         for (String id : byId.keySet()) {
