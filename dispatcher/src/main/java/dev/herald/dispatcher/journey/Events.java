@@ -243,6 +243,19 @@ public final class Events implements AutoCloseable {
         return other == null ? Optional.empty() : Optional.of(readAt(other));
     }
 
+    /**
+     * @param offset an offset {@link #scan} gave with an event
+     * @return the event stored there
+     * @throws DamagedStoreException if no whole event record starts there
+     * @throws IOException if it cannot be read
+     */
+    public synchronized Event at(long offset) throws IOException {
+        if (offset < 0 || offset >= end) {
+            throw new IllegalArgumentException("offset " + offset + " is outside the log (0-" + end + ")");
+        }
+        return readAt(offset);
+    }
+
     private void index(Event e, long offset) {
         if (!ids.putIfAbsent(hash.applyAsLong(e.id()), offset)) {
             collided.put(e.id(), offset);

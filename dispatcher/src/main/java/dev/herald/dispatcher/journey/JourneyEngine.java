@@ -1,0 +1,687 @@
+package dev.herald.dispatcher.journey;
+
+import dev.herald.dispatcher.journey.JourneyLog.Rec;
+import dev.herald.dispatcher.journey.JourneyPlan.Kind;
+import dev.herald.dispatcher.journey.JourneyPlan.PlanStep;
+import dev.herald.dispatcher.journey.JourneyState.Lane;
+import dev.herald.dispatcher.journey.JourneyState.RunState;
+import dev.herald.dispatcher.journey.JourneyStore.Journey;
+import dev.herald.dispatcher.journey.JourneyStore.Status;
+import dev.herald.dispatcher.outcome.Outcomes;
+import dev.herald.suppression.Scope;
+import dev.herald.suppression.SuppressionSnapshot;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+import org.roaringbitmap.buffer.ImmutableRoaringBitmap;
+import org.roaringbitmap.buffer.MutableRoaringBitmap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs every journey: enters recipients on events, segments and dates, moves instances through
+ * delays, waits and branches, sends through the campaign pipeline in batches, and ends instances
+ * at an exit step, an exit event or an opt-out — at once, wherever they are.
+ *
+ * <pre>{@code
+ * JourneyEngine engine = JourneyEngine.open(deps);     // replays every journey's log
+ * engine.events();                                     // after events were stored
+ * List<StepRun> runs = engine.tick();                  // due steps, entries, opt-outs; runs to start
+ * engine.finished(run, result);                        // when a run's stream ended
+ * }</pre>
+ *
+ * <p>Every change is written to the journey's {@link JourneyLog} before anything outside the
+ * engine sees it: a send happens only in a {@link StepRun} whose {@code Run} record is durable,
+ * so after a crash the run is resumed from its ledger (claimed, unanswered recipients become
+ * {@code unknown}) and no step is sent twice. Delays count from when Herald moved the instance;
+ * {@code until HH:mm} is the next such local time in the recipient's zone (the first zone of its
+ * set, UTC if unknown), DST-exact: a time in a gap is moved forward by the gap, a time in an
+ * overlap is its earlier instant.
+ *
+ * <p>Not thread-safe: one owner calls it (the {@link JourneyRunner} actor, or a test).
+ */
+public final class JourneyEngine implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(JourneyEngine.class);
+    /** The instance logs' directory under {@code journeys/}. */
+    public static final String INSTANCES = "instances";
+    /** The step runs' ledgers' directory under {@code journeys/}. */
+    public static final String RUNS = "runs";
+    /** Reasons an instance ends for, besides its exit steps' own. */
+    public static final String GOAL = "goal";
+    public static final String DONE = "done";
+    public static final String OPTED_OUT = "opted_out";
+    public static final String SUPPRESSED = "suppressed";
+    public static final String ARCHIVED = "archived";
+    /** How long a failed run waits before it is tried again. */
+    static final long RETRY_MS = 5_000;
+
+    private final JourneyDeps deps;
+    private final Map<String, Open> open = new LinkedHashMap<>();
+    private final Map<String, String> broken = new LinkedHashMap<>();
+    private long optOutSeq = -1;
+
+    /** One journey the engine runs: its plans, state and log. */
+    static final class Open {
+        final Journey journey;
+        final Map<Integer, JourneyPlan> plans;
+        final JourneyState state;
+        final JourneyLog log;
+        long segmentCheckedAt = Long.MIN_VALUE;
+
+        Open(Journey journey, Map<Integer, JourneyPlan> plans, JourneyState state, JourneyLog log) {
+            this.journey = journey;
+            this.plans = plans;
+            this.state = state;
+            this.log = log;
+        }
+    }
+
+    private JourneyEngine(JourneyDeps deps) {
+        this.deps = deps;
+    }
+
+    /**
+     * Opens every stored journey's instance log (replaying it). A journey whose log is damaged
+     * is reported ({@link #broken()}) and not run; the others are.
+     */
+    public static JourneyEngine open(JourneyDeps deps) throws IOException {
+        JourneyEngine e = new JourneyEngine(deps);
+        Files.createDirectories(deps.dir().resolve(INSTANCES));
+        e.refresh();
+        return e;
+    }
+
+    /** @return journey id → why it is not run (its log is damaged or could not be written) */
+    public Map<String, String> broken() {
+        return Map.copyOf(broken);
+    }
+
+    /** Picks up journeys created, changed (new versions, status) since. */
+    private void refresh() {
+        for (Journey j : deps.journeys().list()) {
+            if (broken.containsKey(j.id())) {
+                continue;
+            }
+            Open o = open.get(j.id());
+            if (o != null && o.journey.equals(j)) {
+                continue;
+            }
+            Map<Integer, JourneyPlan> plans = new HashMap<>();
+            for (JourneyStore.Version v : j.versions()) {
+                plans.put(v.version(), JourneyPlan.of(j.id(), v.version(), v.definition()));
+            }
+            if (o != null) {
+                Open updated = new Open(j, plans, o.state, o.log);
+                updated.segmentCheckedAt = o.segmentCheckedAt;
+                open.put(j.id(), updated);
+                continue;
+            }
+            JourneyState state = new JourneyState(j.id(), v -> {
+                JourneyPlan p = plans.get(v);
+                if (p == null) {
+                    throw new IllegalStateException("journey " + j.id() + " has no version " + v);
+                }
+                return p;
+            });
+            try {
+                JourneyLog log = JourneyLog.open(logFile(j.id()), state::apply);
+                open.put(j.id(), new Open(j, plans, state, log));
+            } catch (IOException | RuntimeException ex) {
+                LOG.error("journey {} is not run: its instance log cannot be read: {}", j.id(), ex.getMessage());
+                broken.put(j.id(), String.valueOf(ex.getMessage()));
+            }
+        }
+    }
+
+    Path logFile(String journeyId) {
+        return deps.dir().resolve(INSTANCES).resolve(journeyId + ".log");
+    }
+
+    /** @return the journey's state, if it is run (tests and reports) */
+    Optional<Open> journey(String id) {
+        return Optional.ofNullable(open.get(id));
+    }
+
+    // ---------------------------------------------------------------- events
+
+    /**
+     * Applies the events stored since each journey's cursor: exits first, then waits that end,
+     * then entries. Each journey's changes are logged in one frame with its new cursor.
+     */
+    public void events() throws IOException {
+        refresh();
+        long from = Long.MAX_VALUE;
+        for (Open o : open.values()) {
+            from = Math.min(from, o.state.cursor);
+        }
+        if (from == Long.MAX_VALUE || from >= deps.events().end()) {
+            return;
+        }
+        Map<Open, List<Rec>> changes = new LinkedHashMap<>();
+        long now = deps.clock().millis();
+        long end = deps.events().scan(from, (offset, e) -> {
+            for (Open o : open.values()) {
+                if (offset >= o.state.cursor && o.journey.status() != Status.ARCHIVED) {
+                    List<Rec> out = changes.computeIfAbsent(o, k -> new ArrayList<>());
+                    event(o, offset, e, now, out);
+                }
+            }
+        });
+        for (Open o : open.values()) {
+            List<Rec> out = changes.computeIfAbsent(o, k -> new ArrayList<>());
+            if (o.state.cursor < end) {
+                Rec.Cursor c = new Rec.Cursor(now, end);
+                o.state.apply(c);
+                out.add(c);
+            }
+        }
+        for (Map.Entry<Open, List<Rec>> c : changes.entrySet()) {
+            write(c.getKey(), c.getValue());
+        }
+    }
+
+    private void event(Open o, long offset, Event e, long now, List<Rec> out) throws IOException {
+        JourneyState st = o.state;
+        int r = e.recipient();
+        for (int lane = 0; lane < st.active.size(); lane++) {
+            if (!st.active.get(lane).contains(r)) {
+                continue;
+            }
+            Optional<JourneyState.Position> pos = st.locate(lane, r);
+            if (pos.isEmpty()) {
+                continue;
+            }
+            JourneyPlan plan = pos.get().lane().plan;
+            String key = st.keys.get(JourneyState.inst(lane, r));
+            if (exits(plan, e, key)) {
+                apply(o, out, new Rec.End(now, lane, GOAL, bitmap(r)));
+                continue;
+            }
+            PlanStep at = plan.step(pos.get().step());
+            if (at.kind() == Kind.WAIT_FOR && at.step().event().equals(e.name()) && keyMatches(plan, e, key)) {
+                arrive(o, plan, lane, at.onEvent(), bitmap(r), now, e.properties(), out);
+            }
+        }
+        if (o.journey.status() != Status.ACTIVE) {
+            return;
+        }
+        JourneyPlan plan = o.plans.get(o.journey.current().version());
+        JourneyDefinition.Entry entry = plan.def().entry();
+        if (entry.event() == null || !entry.event().equals(e.name()) || !filterMatches(entry, e)) {
+            return;
+        }
+        String key = "";
+        if (plan.key() != null) {
+            Object k = e.properties().get(plan.key());
+            if (k == null) {
+                return;
+            }
+            key = String.valueOf(k);
+        }
+        int lane = admit(o, plan, r, key, now);
+        if (lane < 0) {
+            return;
+        }
+        apply(o, out, new Rec.Enter(now, plan.version(), lane, r, key, offset));
+        arrive(o, plan, lane, plan.start(), bitmap(r), now, e.properties(), out);
+    }
+
+    /** @return the lane a new instance of {@code r} takes, or -1 if its re-entry policy (or an opt-out) keeps it out */
+    private int admit(Open o, JourneyPlan plan, int r, String key, long now) {
+        JourneyState st = o.state;
+        switch (plan.reentry()) {
+            case "once" -> {
+                if (st.everEntered.contains(r)) {
+                    return -1;
+                }
+            }
+            case "once-per-window" -> {
+                Long last = st.lastEntry.get(r);
+                if (last != null && now - last < plan.reentryWindow().toMillis()) {
+                    return -1;
+                }
+            }
+            default -> {
+                if (st.enteredKeys.contains(JourneyState.keyHash(r, key))) {
+                    return -1;
+                }
+            }
+        }
+        if (plan.key() == null && st.active(0).contains(r)) {
+            return -1; // one instance at a time
+        }
+        if (plan.marketing() && !allowed(plan, bitmap(r)).contains(r)) {
+            return -1; // opted out of what it would send
+        }
+        int lane = plan.key() == null ? 0 : st.freeLane(r);
+        if (lane < 0) {
+            LOG.warn("journey {}: recipient {} already has {} instances, key {} not entered", o.journey.id(), r,
+                    JourneyState.MAX_LANES, key);
+        }
+        return lane;
+    }
+
+    private static boolean exits(JourneyPlan plan, Event e, String key) {
+        if (plan.def().exits() == null) {
+            return false;
+        }
+        for (JourneyDefinition.Exit x : plan.def().exits()) {
+            if (x.event().equals(e.name()) && (!Boolean.TRUE.equals(x.matchKey()) || keyMatches(plan, e, key))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean keyMatches(JourneyPlan plan, Event e, String key) {
+        if (plan.key() == null || key == null) {
+            return true;
+        }
+        Object k = e.properties().get(plan.key());
+        return k != null && String.valueOf(k).equals(key);
+    }
+
+    private static boolean filterMatches(JourneyDefinition.Entry entry, Event e) {
+        if (entry.filter() == null) {
+            return true;
+        }
+        for (Map.Entry<String, Object> f : entry.filter().entrySet()) {
+            if (!same(e.properties().get(f.getKey()), f.getValue())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Property equality as JSON means it: numbers by value, everything else by its text. */
+    static boolean same(Object actual, Object expected) {
+        if (actual == null) {
+            return false;
+        }
+        if (actual instanceof Number a && expected instanceof Number b) {
+            return new java.math.BigDecimal(a.toString()).compareTo(new java.math.BigDecimal(b.toString())) == 0;
+        }
+        return String.valueOf(actual).equals(String.valueOf(expected));
+    }
+
+    // ---------------------------------------------------------------- moving
+
+    /**
+     * Moves {@code ids} (of {@code lane}) to step {@code step}, through branches and exits, until each
+     * rests at a send, delay or wait-for step or ends. Records are applied as they are made.
+     *
+     * @param props the entry event's properties when the move is caused by it (a branch on a
+     *              property then needs no read); null otherwise
+     */
+    private void arrive(Open o, JourneyPlan plan, int lane, int step, ImmutableRoaringBitmap ids, long now,
+                        Map<String, Object> props, List<Rec> out) throws IOException {
+        if (ids.isEmpty()) {
+            return;
+        }
+        if (step == JourneyPlan.END) {
+            apply(o, out, new Rec.End(now, lane, DONE, ids));
+            return;
+        }
+        PlanStep s = plan.step(step);
+        switch (s.kind()) {
+            case SEND -> apply(o, out, new Rec.At(now, plan.version(), step, lane, 0, ids));
+            case WAIT_FOR -> apply(o, out, new Rec.At(now, plan.version(), step, lane, dueSecond(now + s.span().toMillis()), ids));
+            case DELAY -> {
+                if (s.span() != null) {
+                    apply(o, out, new Rec.At(now, plan.version(), step, lane, dueSecond(now + s.span().toMillis()), ids));
+                } else {
+                    for (Map.Entry<Long, MutableRoaringBitmap> d : LocalTimes.next(deps.zones(), ids, s.until(), now).entrySet()) {
+                        apply(o, out, new Rec.At(now, plan.version(), step, lane, d.getKey(), d.getValue()));
+                    }
+                }
+            }
+            case EXIT -> apply(o, out, new Rec.End(now, lane, s.step().reason(), ids));
+            case BRANCH -> {
+                MutableRoaringBitmap yes = holds(o, plan, s, lane, ids, props);
+                MutableRoaringBitmap no = ImmutableRoaringBitmap.andNot(ids, yes);
+                arrive(o, plan, lane, s.then(), yes, now, props, out);
+                arrive(o, plan, lane, s.otherwise(), no, now, props, out);
+            }
+        }
+    }
+
+    /** Due times are whole seconds (rounded up), so instances moved in the same second share a bucket. */
+    static long dueSecond(long millis) {
+        return Math.floorDiv(millis + 999, 1000) * 1000;
+    }
+
+    private MutableRoaringBitmap holds(Open o, JourneyPlan plan, PlanStep s, int lane, ImmutableRoaringBitmap ids,
+                                       Map<String, Object> props) throws IOException {
+        JourneyDefinition.Condition c = s.step().on();
+        if (c.segment() != null) {
+            Optional<ImmutableRoaringBitmap> seg = deps.segments().members(c.segment());
+            return seg.map(m -> ImmutableRoaringBitmap.and(ids, m)).orElseGet(MutableRoaringBitmap::new);
+        }
+        if (c.step() != null) {
+            String campaign = plan.step(s.condStep()).campaign();
+            ImmutableRoaringBitmap had = switch (c.outcome()) {
+                case "delivered" -> deps.engagement().delivered(campaign);
+                case "clicked" -> deps.engagement().clicked(campaign);
+                default -> deps.engagement().converted(campaign);
+            };
+            return ImmutableRoaringBitmap.and(ids, had);
+        }
+        MutableRoaringBitmap yes = new MutableRoaringBitmap();
+        for (org.roaringbitmap.IntIterator it = ids.getIntIterator(); it.hasNext(); ) {
+            int r = it.next();
+            Object value = props != null ? props.get(c.property()) : null;
+            if (value == null && props == null) {
+                Long offset = o.state.offsets.get(JourneyState.inst(lane, r));
+                if (offset != null) {
+                    value = deps.events().at(offset).properties().get(c.property());
+                }
+            }
+            if (value == null) {
+                value = deps.directory().fields(r, List.of(c.property())).map(f -> f.fields().get(c.property())).orElse(null);
+            }
+            if (same(value, c.equals())) {
+                yes.add(r);
+            }
+        }
+        return yes;
+    }
+
+    private static MutableRoaringBitmap bitmap(int r) {
+        return MutableRoaringBitmap.bitmapOf(r);
+    }
+
+    private static void apply(Open o, List<Rec> out, Rec r) {
+        o.state.apply(r);
+        out.add(r);
+    }
+
+    static void applyTo(Open o, List<Rec> out, Rec r) {
+        apply(o, out, r);
+    }
+
+    /** Appends a journey's changes; if that fails the journey stops (its state is ahead of its log) until a restart. */
+    private void write(Open o, List<Rec> records) throws IOException {
+        try {
+            o.log.append(records);
+        } catch (IOException | RuntimeException e) {
+            broken.put(o.journey.id(), "its instance log could not be written: " + e.getMessage());
+            open.remove(o.journey.id());
+            try {
+                o.log.close();
+            } catch (IOException ignored) {
+                // already failing
+            }
+            throw e;
+        }
+    }
+
+    // ---------------------------------------------------------------- ticks
+
+    /**
+     * Does what is due by the clock: ends instances of recipients who opted out, moves the delays and
+     * waits due, enters segment joiners and dates, and makes runs of what waits at send steps.
+     *
+     * @return the runs to start now (each logged; the caller runs them and reports {@link #finished})
+     */
+    public List<StepRun> tick() throws IOException {
+        refresh();
+        long now = deps.clock().millis();
+        SuppressionSnapshot snap = deps.suppression().snapshot();
+        boolean optOuts = snap.seq() != optOutSeq;
+        optOutSeq = snap.seq();
+        List<StepRun> start = new ArrayList<>();
+        for (Open o : List.copyOf(open.values())) {
+            List<Rec> out = new ArrayList<>();
+            if (o.journey.status() == Status.ARCHIVED) {
+                for (int lane = 0; lane < o.state.active.size(); lane++) {
+                    if (!o.state.active.get(lane).isEmpty()) {
+                        apply(o, out, new Rec.End(now, lane, ARCHIVED, o.state.active.get(lane).clone()));
+                    }
+                }
+                write(o, out);
+                continue;
+            }
+            if (optOuts) {
+                optOuts(o, now, out);
+            }
+            if (o.journey.status() == Status.ACTIVE) {
+                due(o, now, out);
+                JourneyPlan current = o.plans.get(o.journey.current().version());
+                if (current.def().entry().segment() != null) {
+                    segmentEntries(o, current, now, out);
+                } else if (current.def().entry().date() != null) {
+                    DateEntries.fire(this, o, current, now, out);
+                }
+                runs(o, now, out, start);
+            }
+            write(o, out);
+        }
+        return start;
+    }
+
+    private void optOuts(Open o, long now, List<Rec> out) {
+        for (int lane = 0; lane < o.state.active.size(); lane++) {
+            for (Map.Entry<Integer, Map<Integer, Lane>> v : o.state.versions.entrySet()) {
+                Lane l = v.getValue().get(lane);
+                if (l == null || l.all.isEmpty() || !l.plan.marketing()) {
+                    continue;
+                }
+                MutableRoaringBitmap out0 = ImmutableRoaringBitmap.andNot(l.all, allowed(l.plan, l.all));
+                if (!out0.isEmpty()) {
+                    apply(o, out, new Rec.End(now, lane, OPTED_OUT, out0));
+                }
+            }
+        }
+    }
+
+    /** @return those of {@code ids} no marketing send step of {@code plan} would be suppressed for */
+    MutableRoaringBitmap allowed(JourneyPlan plan, ImmutableRoaringBitmap ids) {
+        MutableRoaringBitmap ok = ids instanceof MutableRoaringBitmap m ? m.clone() : ids.toMutableRoaringBitmap();
+        Set<List<Scope>> seen = new LinkedHashSet<>();
+        for (PlanStep s : plan.steps()) {
+            if (s.marketing()) {
+                List<Scope> scopes = Scope.forMessage(s.step().sender(), s.step().channel(), s.step().category());
+                if (seen.add(scopes)) {
+                    ok = deps.suppression().filter(ok, scopes);
+                }
+            }
+        }
+        return ok;
+    }
+
+    private void due(Open o, long now, List<Rec> out) throws IOException {
+        for (Map<Integer, Lane> byLane : o.state.versions.values()) {
+            for (Lane l : byLane.values()) {
+                for (PlanStep s : l.plan.steps()) {
+                    if (!s.timed()) {
+                        continue;
+                    }
+                    var bucket = l.due.get(s.index());
+                    if (bucket.isEmpty() || bucket.firstKey() > now) {
+                        continue;
+                    }
+                    MutableRoaringBitmap ids = JourneyState.takeDue(l, s.index(), now);
+                    int next = s.kind() == Kind.DELAY ? s.next() : s.onTimeout();
+                    arrive(o, l.plan, l.lane, next, ids, now, null, out);
+                }
+            }
+        }
+    }
+
+    private void segmentEntries(Open o, JourneyPlan plan, long now, List<Rec> out) throws IOException {
+        String every = plan.def().entry().every();
+        long period = every == null ? 3_600_000L : java.time.Duration.parse(every.strip()).toMillis();
+        if (o.segmentCheckedAt != Long.MIN_VALUE && now - o.segmentCheckedAt < period) {
+            return;
+        }
+        o.segmentCheckedAt = now;
+        Optional<ImmutableRoaringBitmap> members = deps.segments().members(plan.def().entry().segment());
+        if (members.isEmpty()) {
+            LOG.warn("journey {}: its entry segment {} is gone; nobody enters", o.journey.id(), plan.def().entry().segment());
+            return;
+        }
+        MutableRoaringBitmap joined = ImmutableRoaringBitmap.andNot(members.get(), o.state.seen);
+        MutableRoaringBitmap left = ImmutableRoaringBitmap.andNot(o.state.seen, members.get());
+        if (!left.isEmpty()) {
+            apply(o, out, new Rec.Seen(now, false, left));
+        }
+        if (joined.isEmpty()) {
+            return;
+        }
+        apply(o, out, new Rec.Seen(now, true, joined));
+        enterMany(o, plan, joined, now, out);
+    }
+
+    /** Enters those of {@code ids} the re-entry policy and opt-outs let in (segment and date entries, lane 0). */
+    void enterMany(Open o, JourneyPlan plan, ImmutableRoaringBitmap ids, long now, List<Rec> out) throws IOException {
+        JourneyState st = o.state;
+        MutableRoaringBitmap in = ImmutableRoaringBitmap.andNot(ids, st.active(0));
+        if ("once".equals(plan.reentry())) {
+            in.andNot(st.everEntered);
+        } else if ("once-per-window".equals(plan.reentry())) {
+            long window = plan.reentryWindow().toMillis();
+            MutableRoaringBitmap recent = new MutableRoaringBitmap();
+            in.forEach((org.roaringbitmap.IntConsumer) r -> {
+                Long last = st.lastEntry.get(r);
+                if (last != null && now - last < window) {
+                    recent.add(r);
+                }
+            });
+            in.andNot(recent);
+        }
+        if (plan.marketing()) {
+            in = allowed(plan, in);
+        }
+        if (in.isEmpty()) {
+            return;
+        }
+        apply(o, out, new Rec.EnterMany(now, plan.version(), 0, in));
+        arrive(o, plan, 0, plan.start(), in, now, null, out);
+    }
+
+    private void runs(Open o, long now, List<Rec> out, List<StepRun> start) {
+        for (Map<Integer, Lane> byLane : o.state.versions.values()) {
+            for (Lane l : byLane.values()) {
+                for (PlanStep s : l.plan.steps()) {
+                    if (s.kind() == Kind.SEND && !l.pending[s.index()].isEmpty()) {
+                        long seq = o.state.nextRun;
+                        apply(o, out, new Rec.Run(now, seq, l.plan.version(), s.index(), l.lane, l.pending[s.index()].clone()));
+                    }
+                }
+            }
+        }
+        for (RunState run : o.state.runs.values()) {
+            if (!run.running && run.nextAt <= now) {
+                run.running = true;
+                start.add(stepRun(o, run));
+            }
+        }
+    }
+
+    private StepRun stepRun(Open o, RunState run) {
+        return new StepRun(o.journey.id(), run.seq, o.plans.get(run.version), run.step, run.ids, run.cancelled.clone(),
+                deps.dir().resolve(RUNS).resolve(o.journey.id()).resolve(Long.toString(run.seq)));
+    }
+
+    /**
+     * Takes a run's result: its newly settled instances move on (a suppressed one ends), the rest
+     * wait for its next run (deferred ids) — or it failed, and is tried again after a while.
+     *
+     * @param run    the run that ended
+     * @param result its result; null if it failed
+     */
+    public void finished(StepRun run, StepRun.Result result) throws IOException {
+        Open o = open.get(run.journeyId());
+        RunState st = o == null ? null : o.state.runs.get(run.seq());
+        if (st == null) {
+            return;
+        }
+        st.running = false;
+        long now = deps.clock().millis();
+        if (result == null) {
+            st.nextAt = now + RETRY_MS;
+            return;
+        }
+        List<Rec> out = new ArrayList<>();
+        JourneyPlan plan = run.plan();
+        PlanStep step = plan.step(run.step());
+        MutableRoaringBitmap moveOn = new MutableRoaringBitmap();
+        MutableRoaringBitmap suppressed = new MutableRoaringBitmap();
+        for (Map.Entry<String, ImmutableRoaringBitmap> e : result.settled().entrySet()) {
+            MutableRoaringBitmap fresh = ImmutableRoaringBitmap.andNot(e.getValue(), st.settled);
+            if (fresh.isEmpty()) {
+                continue;
+            }
+            apply(o, out, new Rec.Settled(now, run.seq(), e.getKey(), fresh));
+            fresh.andNot(st.cancelled);
+            if (e.getKey().startsWith(Outcomes.SUPPRESSED_PREFIX)) {
+                suppressed.or(fresh);
+            } else {
+                moveOn.or(fresh);
+            }
+        }
+        if (!suppressed.isEmpty()) {
+            apply(o, out, new Rec.End(now, st.lane, SUPPRESSED, suppressed));
+        }
+        arrive(o, plan, st.lane, step.next(), moveOn, now, null, out);
+        if (result.complete()) {
+            apply(o, out, new Rec.RunDone(now, run.seq()));
+        } else {
+            st.nextAt = result.nextDue() == 0 ? now + RETRY_MS : result.nextDue();
+        }
+        write(o, out);
+        if (result.complete()) {
+            deps.sender().remove(run);
+        }
+    }
+
+    /** @return the earliest time anything is due (a delay, a wait's timeout, a run's deferred ids), epoch ms */
+    public long nextDue() {
+        long next = Long.MAX_VALUE;
+        for (Open o : open.values()) {
+            next = Math.min(next, o.state.nextDue());
+            for (RunState r : o.state.runs.values()) {
+                if (!r.running) {
+                    next = Math.min(next, r.nextAt);
+                }
+            }
+        }
+        return next;
+    }
+
+    /** @return whether any run's stream is under way */
+    public boolean running() {
+        return open.values().stream().anyMatch(o -> o.state.runs.values().stream().anyMatch(r -> r.running));
+    }
+
+    JourneyDeps deps() {
+        return deps;
+    }
+
+    @Override
+    public void close() throws IOException {
+        IOException first = null;
+        for (Open o : open.values()) {
+            try {
+                o.log.close();
+            } catch (IOException e) {
+                first = first == null ? e : first;
+            }
+        }
+        open.clear();
+        if (first != null) {
+            throw first;
+        }
+    }
+}
