@@ -3,6 +3,7 @@ package dev.herald.suppression;
 import dev.herald.suppression.internal.ChronicleSupport;
 import dev.herald.suppression.internal.CsvImport;
 import dev.herald.suppression.internal.DirectoryFiles;
+import dev.herald.suppression.internal.RecipientCodec;
 import dev.herald.suppression.internal.RecipientStore;
 import dev.herald.suppression.internal.ValidatedRecipient;
 
@@ -11,11 +12,15 @@ import java.io.InputStream;
 import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.Set;
 
 /**
  * The recipient directory: E.164 number ⇄ dense {@code int} id, plus each recipient's attributes
@@ -28,7 +33,10 @@ import java.util.OptionalInt;
  * can be a RoaringBitmap. Registration validates the number fully and is idempotent: registering
  * a number again returns its id ({@code created == false}) and merges the attributes — a non-empty
  * incoming zone, locale or field value overwrites the stored one, anything absent or empty leaves
- * it as it is (a value cannot be cleared by registering). Lookups take the E.164 fast path and
+ * it as it is (a value cannot be cleared by registering). A CSV import registers each line, so it
+ * merges the same way: an existing recipient keeps the fields the file has no column for, and an
+ * empty cell clears nothing. {@link #updateFields} is the way to remove a field (and to set some
+ * while keeping the rest). Lookups take the E.164 fast path and
  * do not validate: a number that was never registered is simply not found.
  *
  * <p>Reads ({@link #get}, {@link #fields}, {@link #reader}) come from an id-ordered copy of the
@@ -45,7 +53,8 @@ import java.util.OptionalInt;
  *
  * <p>Thread-safety: all methods are safe from any number of threads. Lookups ({@link #idOf},
  * {@link #get}, {@link #fields}, {@link #find}, {@link #size}) run concurrently without a directory-wide lock;
- * registrations (including imports) are serialised by a single writer lock. Do not call
+ * registrations (including imports and {@link #updateFields}) are serialised by a single writer lock,
+ * so an update's read-merge-write of one record is atomic. Do not call
  * {@link #close()} while other threads still use the directory.
  */
 public final class RecipientDirectory implements AutoCloseable {
@@ -239,10 +248,93 @@ public final class RecipientDirectory implements AutoCloseable {
     }
 
     /**
+     * Sets and removes personal fields of a recipient, keeping its other fields, zone and locale:
+     * what an API that edits one recipient's attributes needs, where {@link #register} can only
+     * add or overwrite (it ignores empty values, so it never clears one). An unknown number is
+     * registered, as {@link #register} would, with the fields of {@code set}.
+     *
+     * <pre>{@code
+     * directory.updateFields("+447400123456", Map.of("birthday", "1990-03-14"), Set.of("tier"));
+     * }</pre>
+     *
+     * <p>Values are stripped; a null or blank value in {@code set} removes the field, as naming it
+     * in {@code remove} does. Removing a field the recipient does not have changes nothing. Fields
+     * set keep their place if the recipient had them, new ones are appended. All or nothing: when
+     * an exception is thrown, the stored record is unchanged.
+     *
+     * @param phone  the number, as for {@link #register}
+     * @param set    fields to set; null for none
+     * @param remove field names to remove; null for none
+     * @return the id and whether the number was new
+     * @throws InvalidPhoneNumberException if the number is not valid (names the reason)
+     * @throws IllegalArgumentException    if a field name is null or blank, one name is both set and
+     *                                     removed (the message names it), or the record would exceed
+     *                                     64 KiB (the message names the largest field set)
+     * @throws IllegalStateException       if the directory is closed or full
+     */
+    public Registration updateFields(String phone, Map<String, String> set, Set<String> remove) {
+        return updateFields(phone, null, null, set, remove);
+    }
+
+    /**
+     * As {@link #updateFields(String, Map, Set)}, also setting the zone and the locale when given
+     * (null or blank keeps the stored one; neither can be cleared).
+     *
+     * @param zone   IANA time-zone id, or null or blank to keep the stored one
+     * @param locale BCP 47 tag, or null or blank to keep the stored one
+     * @throws IllegalArgumentException also if the zone or locale is invalid (named in the message)
+     */
+    public Registration updateFields(String phone, String zone, String locale, Map<String, String> set,
+                                     Set<String> remove) {
+        ensureOpen();
+        Map<String, String> values = new LinkedHashMap<>();
+        Set<String> removed = new LinkedHashSet<>();
+        if (remove != null) {
+            for (String name : remove) {
+                removed.add(checkedName(name));
+            }
+        }
+        if (set != null) {
+            for (Map.Entry<String, String> field : set.entrySet()) {
+                String name = checkedName(field.getKey());
+                String value = field.getValue() == null ? "" : field.getValue().strip();
+                if (value.isEmpty()) {
+                    removed.add(name);
+                } else if (removed.contains(name)) {
+                    throw new IllegalArgumentException("field '" + name + "' is both set and removed");
+                } else {
+                    values.put(name, value);
+                }
+            }
+        }
+        try {
+            return store.update(ValidatedRecipient.of(numbers, phone, zone, locale, values), removed);
+        } catch (RecipientCodec.TooLarge e) {
+            String what = values.entrySet().stream().max(Comparator.comparingInt(f -> f.getValue().length()))
+                    .map(f -> " with field '" + f.getKey() + "' (" + f.getValue().length() + " characters) set")
+                    .orElse("");
+            throw new IllegalArgumentException("recipient record would be " + e.bytes() + " bytes, more than the "
+                    + RecipientCodec.MAX_ENCODED_BYTES + " allowed," + what + "; nothing was changed", e);
+        }
+    }
+
+    private static String checkedName(String name) {
+        if (name == null) {
+            throw new IllegalArgumentException("a field name is null");
+        }
+        if (name.isBlank()) {
+            throw new IllegalArgumentException("field name '" + name + "' is blank");
+        }
+        return name;
+    }
+
+    /**
      * Imports a UTF-8 CSV file (BOM optional), streamed. The header row needs a {@code phone}
      * column (case-insensitive); optional {@code tz} and {@code locale}; every other column is a
      * personal field named by its lower-cased header. Each record is applied completely or not
-     * at all; rejected records are reported with their physical line number and the reason.
+     * at all; rejected records are reported with their physical line number and the reason. A
+     * number already registered is merged as {@link #register} merges (fields without a column
+     * and empty cells leave the stored values as they are).
      *
      * @param file     the CSV file
      * @param listener hears each record's outcome, on the calling thread

@@ -24,7 +24,7 @@ public final class RouteClass {
     private static final Set<String> LITERAL_THIRD = Set.of("preview", "optouts", "funnel", "sms", "kannel");
     /** Literal words in the fourth position ({@code /v1/campaigns/{id}/pause}). */
     private static final Set<String> ACTIONS = Set.of("pause", "resume", "cancel", "events", "recipients", "optouts",
-            "consent", "funnel", "resend-unknown", "preferences", "archive", "report");
+            "consent", "funnel", "resend-unknown", "preferences", "archive", "report", "attributes");
 
     private RouteClass() {
     }

@@ -18,6 +18,7 @@ import dev.herald.dispatcher.api.Endpoint;
 import dev.herald.dispatcher.api.HttpApi;
 import dev.herald.dispatcher.api.KeyRoutes;
 import dev.herald.dispatcher.api.PreferenceRoutes;
+import dev.herald.dispatcher.api.RecipientAttributeRoutes;
 import dev.herald.dispatcher.api.SegmentRoutes;
 import dev.herald.dispatcher.api.SuppressionRoutes;
 import dev.herald.dispatcher.api.UnsubscribeRoutes;
@@ -120,6 +121,8 @@ final class ServiceApi {
                         blockingIo).route(), LinkRoutes.ENDPOINTS),
                 new Group(new PreferenceRoutes(stores.keys, center, stores.directory, blockingIo).route(),
                         PreferenceRoutes.ENDPOINTS),
+                new Group(new RecipientAttributeRoutes(stores.keys, limits, stores.directory, blockingIo).route(),
+                        RecipientAttributeRoutes.ENDPOINTS),
                 new Group(new ConversionRoutes(stores.keys, limits, conversionBatchBytes(settings, conf),
                         conversionIntake(conf, stores, stores.touches), stores.conversions, blockingIo).route(),
                         ConversionRoutes.ENDPOINTS),

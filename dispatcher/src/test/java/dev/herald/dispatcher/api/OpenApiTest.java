@@ -66,6 +66,7 @@ class OpenApiTest {
         all.addAll(ReviewRoutes.ENDPOINTS);
         all.addAll(UnsubscribeRoutes.ENDPOINTS);
         all.addAll(PreferenceRoutes.ENDPOINTS);
+        all.addAll(RecipientAttributeRoutes.ENDPOINTS);
         all.addAll(GatewayRoutes.ENDPOINTS);
         all.addAll(LinkRoutes.ENDPOINTS);
         all.addAll(FunnelRoutes.ENDPOINTS);

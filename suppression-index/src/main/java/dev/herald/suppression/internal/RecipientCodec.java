@@ -35,13 +35,31 @@ public final class RecipientCodec {
     }
 
     /**
+     * A record that would exceed {@link #MAX_ENCODED_BYTES}: an {@link IllegalArgumentException}
+     * whose size a caller can report in its own terms (which field made it too large).
+     */
+    public static final class TooLarge extends IllegalArgumentException {
+        private final int bytes;
+
+        TooLarge(int bytes) {
+            super("recipient record too large (" + bytes + " bytes > " + MAX_ENCODED_BYTES + ")");
+            this.bytes = bytes;
+        }
+
+        /** @return the size the record would have had, bytes */
+        public int bytes() {
+            return bytes;
+        }
+    }
+
+    /**
      * @param key    E.164 key of the number
      * @param region region code
      * @param zone   zone id or null
      * @param locale language tag or null
      * @param fields personal fields, in order
      * @return the encoded record
-     * @throws IllegalArgumentException if the encoding exceeds {@value #MAX_ENCODED_BYTES} bytes
+     * @throws TooLarge if the encoding exceeds {@value #MAX_ENCODED_BYTES} bytes
      */
     public static byte[] encode(long key, String region, String zone, String locale, Map<String, String> fields) {
         Out out = new Out();
@@ -56,8 +74,7 @@ public final class RecipientCodec {
             out.string(field.getValue());
         }
         if (out.len > MAX_ENCODED_BYTES) {
-            throw new IllegalArgumentException("recipient record too large (" + out.len + " bytes > "
-                    + MAX_ENCODED_BYTES + ")");
+            throw new TooLarge(out.len);
         }
         return Arrays.copyOf(out.buf, out.len);
     }
@@ -65,7 +82,7 @@ public final class RecipientCodec {
     /**
      * @param recipient a recipient
      * @return its encoded record
-     * @throws IllegalArgumentException if the encoding exceeds {@value #MAX_ENCODED_BYTES} bytes
+     * @throws TooLarge if the encoding exceeds {@value #MAX_ENCODED_BYTES} bytes
      */
     public static byte[] encode(Recipient recipient) {
         return encode(recipient.key(), recipient.region(), recipient.zone(), recipient.locale(), recipient.fields());

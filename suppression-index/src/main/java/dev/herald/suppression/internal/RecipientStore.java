@@ -234,8 +234,37 @@ public final class RecipientStore implements AutoCloseable {
         }
     }
 
+    /**
+     * Sets and removes personal fields (and sets a zone or locale given) of the recipient of
+     * {@code input}'s number, keeping everything else of its record; registers the number if it is
+     * new (the removals are then moot).
+     *
+     * @param input  validated input: its non-null zone and locale and its fields are set
+     * @param remove field names to drop (ignored where absent); disjoint from {@code input}'s fields
+     * @return the id and whether it is new
+     * @throws RecipientCodec.TooLarge  if the resulting record would be too large (nothing written)
+     * @throws IllegalStateException    if the directory is full, or the number is indexed without a record
+     */
+    public Registration update(ValidatedRecipient input, java.util.Set<String> remove) {
+        writeLock.lock();
+        try {
+            Integer existing = phoneIndex.get(input.key());
+            if (existing == null) {
+                return register(input); // re-entrant: the lock is held across both
+            }
+            update(existing, input, remove);
+            return new Registration(existing, false);
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
     private void update(int id, ValidatedRecipient input) {
-        if (input.zone() == null && input.locale() == null && input.fields().isEmpty()) {
+        update(id, input, java.util.Set.of());
+    }
+
+    private void update(int id, ValidatedRecipient input, java.util.Set<String> remove) {
+        if (input.zone() == null && input.locale() == null && input.fields().isEmpty() && remove.isEmpty()) {
             return;
         }
         byte[] stored = records.get(id);
@@ -243,7 +272,7 @@ public final class RecipientStore implements AutoCloseable {
             throw new IllegalStateException("recipient id " + id + " is indexed but has no record");
         }
         Recipient current = RecipientCodec.decode(id, stored);
-        Recipient merged = input.mergeInto(current);
+        Recipient merged = input.mergeInto(current, remove);
         if (!merged.equals(current)) {
             byte[] encoded = RecipientCodec.encode(merged);
             if (!Arrays.equals(encoded, stored)) {

@@ -74,7 +74,20 @@ public record ValidatedRecipient(long key, String e164, String region, String zo
      * @return the merged recipient, equal to {@code existing} when nothing changes
      */
     public Recipient mergeInto(Recipient existing) {
+        return mergeInto(existing, java.util.Set.of());
+    }
+
+    /**
+     * As {@link #mergeInto(Recipient)}, first dropping the fields named in {@code remove} (names
+     * the recipient does not have are ignored; a name also set by this input is set).
+     *
+     * @param existing the stored recipient with the same number
+     * @param remove   field names to drop
+     * @return the merged recipient, equal to {@code existing} when nothing changes
+     */
+    public Recipient mergeInto(Recipient existing, java.util.Set<String> remove) {
         Map<String, String> merged = new LinkedHashMap<>(existing.fields());
+        merged.keySet().removeAll(remove);
         merged.putAll(fields);
         return new Recipient(existing.id(), existing.e164(), existing.region(),
                 zone != null ? zone : existing.zone(),
