@@ -84,7 +84,7 @@ final class DateEntries {
             RecipientFields[] fields = engine.deps().directory().fields(part, names);
             for (int i = 0; i < part.length; i++) {
                 String v = fields[i] == null ? null : fields[i].fields().get(field);
-                Optional<MonthDay> md = monthDay(v);
+                Optional<MonthDay> md = DateAttributes.monthDay(v);
                 if (md.isPresent() && falls(md.get(), day)) {
                     out.add(part[i]);
                 }
@@ -100,21 +100,5 @@ final class DateEntries {
         }
         return md.getMonthValue() == 2 && md.getDayOfMonth() == 29 && !day.isLeapYear()
                 && day.getMonthValue() == 2 && day.getDayOfMonth() == 28;
-    }
-
-    /** @return the month and day of {@code YYYY-MM-DD} or {@code --MM-DD}, if it is one */
-    static Optional<MonthDay> monthDay(String v) {
-        if (v == null) {
-            return Optional.empty();
-        }
-        String s = v.strip();
-        try {
-            if (s.startsWith("--")) {
-                return Optional.of(MonthDay.parse(s));
-            }
-            return Optional.of(MonthDay.from(LocalDate.parse(s)));
-        } catch (java.time.DateTimeException e) {
-            return Optional.empty();
-        }
     }
 }
