@@ -51,6 +51,7 @@ public final class EventRoutes extends ApiDirectives {
     private final EventIntake intake;
     private final Events events;
     private final Executor blockingIo;
+    private final Runnable stored;
 
     /**
      * @param keys          who may call
@@ -61,7 +62,17 @@ public final class EventRoutes extends ApiDirectives {
      * @param blockingIo    where the work runs
      */
     public EventRoutes(ApiKeys keys, BodyLimits limits, long maxBatchBytes, EventIntake intake, Events events, Executor blockingIo) {
+        this(keys, limits, maxBatchBytes, intake, events, blockingIo, () -> { });
+    }
+
+    /**
+     * As the other constructor; {@code stored} is told after each request's events are durable
+     * (the journey engine applies them then rather than at its next tick).
+     */
+    public EventRoutes(ApiKeys keys, BodyLimits limits, long maxBatchBytes, EventIntake intake, Events events, Executor blockingIo,
+                       Runnable stored) {
         super(keys, limits);
+        this.stored = stored;
         this.bodyTimeout = limits.timeout();
         this.maxBatchBytes = maxBatchBytes;
         this.intake = intake;
@@ -93,7 +104,11 @@ public final class EventRoutes extends ApiDirectives {
     }
 
     private <T> CompletionStage<T> async(java.util.function.Supplier<T> work) {
-        return CompletableFuture.supplyAsync(work, blockingIo);
+        return CompletableFuture.supplyAsync(work, blockingIo).whenComplete((v, e) -> {
+            if (e == null) {
+                stored.run();
+            }
+        });
     }
 
     private HttpResponse single(byte[] body) {

@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 
 import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
@@ -39,11 +40,36 @@ public final class JourneyRoutes extends ApiDirectives {
     public static final List<Endpoint> ENDPOINTS = List.of(new Endpoint("POST", "/v1/journeys"),
             new Endpoint("GET", "/v1/journeys"), new Endpoint("GET", "/v1/journeys/{id}"),
             new Endpoint("PUT", "/v1/journeys/{id}"), new Endpoint("POST", "/v1/journeys/{id}/pause"),
-            new Endpoint("POST", "/v1/journeys/{id}/resume"), new Endpoint("POST", "/v1/journeys/{id}/archive"));
+            new Endpoint("POST", "/v1/journeys/{id}/resume"), new Endpoint("POST", "/v1/journeys/{id}/archive"),
+            new Endpoint("GET", "/v1/journeys/{id}/report"), new Endpoint("GET", "/v1/journeys/{id}/recipients/{phone}"));
+
+    /** What the journey engine says about its journeys (asked of its runner). */
+    public interface Reports {
+        /** No engine: every report is a 503. */
+        Reports NONE = new Reports() {
+            @Override
+            public CompletionStage<Map<String, Object>> report(String journeyId) {
+                return CompletableFuture.failedFuture(new ApiError(503, "journeys_not_running", "the journey engine is not running", null));
+            }
+
+            @Override
+            public CompletionStage<Map<String, Object>> recipient(String journeyId, int recipient) {
+                return report(journeyId);
+            }
+        };
+
+        /** {@link dev.herald.dispatcher.journey.JourneyReports#report}; failed with NoSuchElementException for an unknown journey. */
+        CompletionStage<Map<String, Object>> report(String journeyId);
+
+        /** {@link dev.herald.dispatcher.journey.JourneyReports#recipient}. */
+        CompletionStage<Map<String, Object>> recipient(String journeyId, int recipient);
+    }
 
     private final JourneyStore store;
     private final JourneyValidator validator;
     private final Executor blockingIo;
+    private final Reports reports;
+    private final dev.herald.suppression.RecipientDirectory directory;
 
     /**
      * @param keys       who may call
@@ -53,10 +79,23 @@ public final class JourneyRoutes extends ApiDirectives {
      * @param blockingIo where writes run
      */
     public JourneyRoutes(ApiKeys keys, BodyLimits limits, JourneyStore store, JourneyValidator validator, Executor blockingIo) {
+        this(keys, limits, store, validator, blockingIo, Reports.NONE, null);
+    }
+
+    /**
+     * As the other constructor, with the engine's reports.
+     *
+     * @param reports   the engine's reports
+     * @param directory the recipients (a phone in a path)
+     */
+    public JourneyRoutes(ApiKeys keys, BodyLimits limits, JourneyStore store, JourneyValidator validator, Executor blockingIo,
+                         Reports reports, dev.herald.suppression.RecipientDirectory directory) {
         super(keys, limits);
         this.store = store;
         this.validator = validator;
         this.blockingIo = blockingIo;
+        this.reports = reports;
+        this.directory = directory;
     }
 
     /** @return the routes */
@@ -77,6 +116,22 @@ public final class JourneyRoutes extends ApiDirectives {
                                 view(find(id), v))))),
                         put(() -> authorized(Role.SENDER, key -> jsonBody(JourneyDefinition.class, d ->
                                 write(200, () -> store.update(find(id).id(), checked(d)))))))),
+                path(segment().slash("report"), id -> get(() -> authorized(Role.VIEWER, key -> {
+                    find(id);
+                    return answered(reports.report(id));
+                }))),
+                path(segment().slash("recipients").slash(segment()), (id, phone) -> get(() -> authorized(Role.VIEWER, key -> {
+                    find(id);
+                    if (directory == null) {
+                        return answered(reports.report(id));
+                    }
+                    int recipient = phoneId(directory, phone);
+                    return answered(reports.recipient(id, recipient).thenApply(m -> {
+                        Map<String, Object> out = new LinkedHashMap<>(m);
+                        out.put("phone", PhoneMask.mask(phone.strip()));
+                        return out;
+                    }));
+                }))),
                 path(segment().slash(segment()), (id, action) -> post(() -> authorized(Role.SENDER, key -> {
                     JourneyStore.Status next = switch (action) {
                         case "pause" -> JourneyStore.Status.PAUSED;
@@ -86,6 +141,20 @@ public final class JourneyRoutes extends ApiDirectives {
                     };
                     return write(200, () -> store.status(find(id).id(), next));
                 }))))));
+    }
+
+    private Route answered(CompletionStage<Map<String, Object>> answer) {
+        CompletionStage<Map<String, Object>> mapped = answer.exceptionally(e -> {
+            Throwable c = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+            if (c instanceof NoSuchElementException n) {
+                throw ApiError.notFound(n.getMessage());
+            }
+            if (c instanceof ApiError a) {
+                throw a;
+            }
+            throw new IllegalStateException("the journey report failed: " + c.getMessage(), c);
+        });
+        return onSuccess(mapped, v -> completeJson(200, v));
     }
 
     private JourneyDefinition checked(JourneyDefinition d) {
@@ -155,8 +224,7 @@ public final class JourneyRoutes extends ApiDirectives {
         }
         m.put("versions", versions);
         m.put("definition", shown.definition());
-        m.put("engine", "not running yet: definitions are checked and stored; recipients do not enter journeys in this"
-                + " version of Herald");
+        m.put("report", "/v1/journeys/" + j.id() + "/report");
         return m;
     }
 }

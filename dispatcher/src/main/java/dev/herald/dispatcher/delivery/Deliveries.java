@@ -5,6 +5,7 @@ import dev.herald.dispatcher.connector.PeerEvents;
 import dev.herald.dispatcher.funnel.Touches;
 import dev.herald.suppression.store.FramedLog;
 import dev.herald.suppression.store.LogFormat;
+import org.roaringbitmap.buffer.ImmutableRoaringBitmap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -597,6 +598,19 @@ public final class Deliveries implements AutoCloseable {
             return Map.of();
         }
         return ledgers.withLedger(campaignId, DeliveryLedger::counts);
+    }
+
+    /**
+     * @param campaignId a campaign
+     * @return its recipients with a delivery receipt (empty if none came): a journey's branch on {@code delivered}
+     * @throws IOException if its ledger cannot be read
+     */
+    public org.roaringbitmap.buffer.ImmutableRoaringBitmap delivered(String campaignId) throws IOException {
+        if (!ledgers.isOpen(campaignId)
+                && !Files.exists(campaigns.resolve(campaignId).resolve(DeliveryLedger.FILE))) {
+            return new org.roaringbitmap.buffer.MutableRoaringBitmap();
+        }
+        return ledgers.withLedger(campaignId, DeliveryLedger::delivered);
     }
 
     /**

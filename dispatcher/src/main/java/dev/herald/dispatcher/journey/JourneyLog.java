@@ -110,6 +110,18 @@ public final class JourneyLog implements AutoCloseable {
         return FramedLog.verify(file, FORMAT, (data, at, p, n) -> decode(file, at, data, p, n));
     }
 
+    /**
+     * Reads a journey log without changing it (the engine's own, for a recipient's history).
+     *
+     * @throws dev.herald.suppression.store.DamagedStoreException if a frame is damaged
+     */
+    public static void read(Path file, Consumer<Rec> visitor) throws IOException {
+        VerifyResult r = FramedLog.verify(file, FORMAT, (data, at, p, n) -> decode(file, at, data, p, n).forEach(visitor));
+        if (r.isDamaged()) {
+            throw r.damage();
+        }
+    }
+
     /** Appends {@code records} as one frame, fsynced before returning; nothing for an empty list. */
     public void append(List<? extends Rec> records) throws IOException {
         if (!records.isEmpty()) {

@@ -100,6 +100,30 @@ public record JourneyPlan(String journeyId, int version, JourneyDefinition def, 
         return journeyId + "." + version + "." + step;
     }
 
+    /**
+     * @param store      the journeys
+     * @param campaignId a campaign id, possibly a journey send step's ({@link #campaignId})
+     * @return that send step, if the id names one
+     */
+    public static java.util.Optional<Step> sendStep(JourneyStore store, String campaignId) {
+        int b = campaignId.lastIndexOf('.');
+        int a = b < 0 ? -1 : campaignId.lastIndexOf('.', b - 1);
+        if (a <= 0) {
+            return java.util.Optional.empty();
+        }
+        try {
+            int version = Integer.parseInt(campaignId.substring(a + 1, b));
+            int step = Integer.parseInt(campaignId.substring(b + 1));
+            return store.get(campaignId.substring(0, a))
+                    .filter(j -> version >= 1 && version <= j.versions().size())
+                    .map(j -> j.versions().get(version - 1).definition().steps())
+                    .filter(steps -> step >= 0 && step < steps.size() && "send".equals(steps.get(step).type()))
+                    .map(steps -> steps.get(step));
+        } catch (NumberFormatException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
     /** @return the step at {@code i} */
     public PlanStep step(int i) {
         return steps.get(i);

@@ -54,7 +54,7 @@ public final class JourneyRunner {
     }
 
     /** An answer: the value, or what went wrong. */
-    public record Answer<T>(T value, String error) {
+    public record Answer<T>(T value, RuntimeException failure) {
     }
 
     private static final Object TIMER = "tick";
@@ -121,7 +121,7 @@ public final class JourneyRunner {
         try {
             a.replyTo().tell(new Answer<>(a.question().apply(engine), null));
         } catch (RuntimeException e) {
-            a.replyTo().tell(new Answer<>(null, String.valueOf(e.getMessage())));
+            a.replyTo().tell(new Answer<>(null, e));
         }
         return Behaviors.same();
     }

@@ -8,6 +8,14 @@ import dev.herald.dispatcher.campaign.CampaignManager;
 import dev.herald.dispatcher.connector.ConnectorRoutes;
 import dev.herald.dispatcher.throttle.ThrottleShards;
 
+import dev.herald.dispatcher.journey.CampaignStepSender;
+import dev.herald.dispatcher.journey.Events;
+import dev.herald.dispatcher.journey.JourneyDeps;
+import dev.herald.dispatcher.journey.JourneyEngine;
+import dev.herald.dispatcher.journey.JourneyRunner;
+import dev.herald.dispatcher.segment.SegmentStore;
+
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -18,6 +26,7 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.roaringbitmap.buffer.ImmutableRoaringBitmap;
 
 /**
  * The service's actor system and what its guardian spawns: the throttle shards that own the cap
@@ -35,10 +44,14 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  * @param deps    the campaigns' shared services
  */
 record CampaignCore(ActorSystem<Void> system, ThrottleShards shards, ActorRef<CampaignManager.Command> manager,
-                    CampaignDeps deps) {
+                    CampaignDeps deps, ActorRef<JourneyRunner.Command> journeys) {
+
+    /** How often the journey engine looks at what is due. */
+    static final Duration JOURNEY_TICK = Duration.ofSeconds(1);
 
     /** The parts the guardian makes. */
-    private record Spawned(ThrottleShards shards, ActorRef<CampaignManager.Command> manager, CampaignDeps deps) {
+    private record Spawned(ThrottleShards shards, ActorRef<CampaignManager.Command> manager, CampaignDeps deps,
+                           ActorRef<JourneyRunner.Command> journeys) {
     }
 
     /**
@@ -61,12 +74,56 @@ record CampaignCore(ActorSystem<Void> system, ThrottleShards shards, ActorRef<Ca
                     .withLinkTokens(stores.linkTokens);
             Campaign.Settings campaignSettings = new Campaign.Settings(deps, stores.campaigns, settings.releasePoll(), 3,
                     Duration.ofSeconds(1));
-            spawned.complete(new Spawned(shards, ctx.spawn(CampaignManager.create(campaignSettings), "campaigns",
-                    dev.herald.dispatcher.campaign.BlockingIo.props()), deps));
+            ActorRef<CampaignManager.Command> manager = ctx.spawn(CampaignManager.create(campaignSettings), "campaigns",
+                    dev.herald.dispatcher.campaign.BlockingIo.props());
+            ActorRef<JourneyRunner.Command> journeys;
+            try {
+                journeys = ctx.spawn(JourneyRunner.create(journeyEngine(ctx.getSystem(), dataDir, stores, deps), JOURNEY_TICK),
+                        "journeys", dev.herald.dispatcher.campaign.BlockingIo.props());
+            } catch (IOException e) {
+                spawned.completeExceptionally(e);
+                return Behaviors.empty();
+            }
+            spawned.complete(new Spawned(shards, manager, deps, journeys));
             return Behaviors.empty();
         }), "herald", config);
-        Spawned s = spawned.join();
-        return new CampaignCore(system, s.shards(), s.manager(), s.deps());
+        Spawned s;
+        try {
+            s = spawned.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            system.terminate();
+            throw new java.io.UncheckedIOException("the journeys cannot start: " + e.getCause().getMessage(),
+                    e.getCause() instanceof IOException io ? io : new IOException(e.getCause()));
+        }
+        return new CampaignCore(system, s.shards(), s.manager(), s.deps(), s.journeys());
+    }
+
+    /**
+     * The journey engine, on the campaigns' services: its send steps go through the same pipeline,
+     * its branches read the funnel's stores.
+     */
+    private static JourneyEngine journeyEngine(ActorSystem<?> system, Path dataDir, ServiceStores stores, CampaignDeps deps)
+            throws IOException {
+        Executor io = system.dispatchers().lookup(DispatcherSelector.blocking());
+        JourneyDeps.Engagement engagement = new JourneyDeps.Engagement() {
+            @Override
+            public ImmutableRoaringBitmap delivered(String campaignId) throws IOException {
+                return stores.deliveries.delivered(campaignId);
+            }
+
+            @Override
+            public ImmutableRoaringBitmap clicked(String campaignId) throws IOException {
+                return stores.clicks.summary(campaignId).humans();
+            }
+
+            @Override
+            public ImmutableRoaringBitmap converted(String campaignId) {
+                return stores.conversions.of(campaignId).recipients();
+            }
+        };
+        return JourneyEngine.open(new JourneyDeps(dataDir.resolve(Events.DIR), stores.journeys, stores.events,
+                stores.directory, stores.zones, stores.index, name -> stores.segments.get(name).map(SegmentStore.Segment::ids),
+                engagement, new CampaignStepSender(system, deps, dataDir.resolve("campaigns"), io), Clock.systemUTC()));
     }
 
     /** @return how routes and metrics ask the manager, waiting at most {@code timeout} */

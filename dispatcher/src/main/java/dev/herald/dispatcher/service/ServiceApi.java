@@ -110,14 +110,17 @@ final class ServiceApi {
                         stores.conversions::of, (id, sent) -> OptOutAnalytics.campaign(stores.index.ledger(), id,
                                 sent, UnsubscribeReasons.read(dataDir.resolve(UnsubscribeReasons.FILE), id::equals)).optOuts()),
                         blockingIo).route(), FunnelRoutes.ENDPOINTS),
-                new Group(new JourneyRoutes(stores.keys, limits, stores.journeys, journeyValidator(conf, stores), blockingIo).route(),
+                new Group(new JourneyRoutes(stores.keys, limits, stores.journeys, journeyValidator(conf, stores), blockingIo,
+                        journeyReports(core, settings.askTimeout()), stores.directory).route(),
                         JourneyRoutes.ENDPOINTS),
                 new Group(new KeyRoutes(stores.keys, settings.maxJsonBody(), settings.bodyTimeout()).route(), KeyRoutes.ENDPOINTS),
                 new Group(inbound.routes(stores.keys, settings.bodyTimeout()), InboundSide.ENDPOINTS),
                 new Group(new UnsubscribeRoutes(center, settings.bodyTimeout(), blockingIo).route(), UnsubscribeRoutes.ENDPOINTS),
                 new Group(new LinkRoutes(stores.linkTokens, stores.clicks, id -> stores.campaigns.load(id)
                         .filter(r -> r.template() != null)
-                        .map(r -> dev.herald.dispatcher.render.Template.parse(r.template(), r.trackLinks()).links()),
+                        .map(r -> dev.herald.dispatcher.render.Template.parse(r.template(), r.trackLinks()).links())
+                        .or(() -> dev.herald.dispatcher.journey.JourneyPlan.sendStep(stores.journeys, id)
+                                .map(s -> dev.herald.dispatcher.render.Template.parse(s.template(), true).links())),
                         blockingIo).route(), LinkRoutes.ENDPOINTS),
                 new Group(new PreferenceRoutes(stores.keys, center, stores.directory, blockingIo).route(),
                         PreferenceRoutes.ENDPOINTS),
@@ -127,7 +130,8 @@ final class ServiceApi {
                         conversionIntake(conf, stores, stores.touches), stores.conversions, blockingIo).route(),
                         ConversionRoutes.ENDPOINTS),
                 new Group(new EventRoutes(stores.keys, limits, eventBatchBytes(settings, conf),
-                        new EventIntake(stores.directory, conf.events(), Clock.systemUTC()), stores.events, blockingIo).route(),
+                        new EventIntake(stores.directory, conf.events(), Clock.systemUTC()), stores.events, blockingIo,
+                        () -> core.journeys().tell(dev.herald.dispatcher.journey.JourneyRunner.EventsStored.INSTANCE)).route(),
                         EventRoutes.ENDPOINTS),
                 new Group(new GatewayRoutes(conf.accounts(), stores.callbackTokens, stores.deliveries,
                         InboundSide.perConnector(conf, stores, core, metrics), metrics, blockingIo).route(),
@@ -140,6 +144,34 @@ final class ServiceApi {
         }
         metrics.campaigns(new LiveCampaigns(campaigns));
         return HttpApi.sealed(routes, endpoints, () -> health(stores), stores.keys, metrics);
+    }
+
+    /** The journey engine's reports, asked of its runner (which owns the engine's state). */
+    private static JourneyRoutes.Reports journeyReports(CampaignCore core, java.time.Duration timeout) {
+        return new JourneyRoutes.Reports() {
+            @Override
+            public java.util.concurrent.CompletionStage<Map<String, Object>> report(String journeyId) {
+                return ask(e -> dev.herald.dispatcher.journey.JourneyReports.report(e, journeyId));
+            }
+
+            @Override
+            public java.util.concurrent.CompletionStage<Map<String, Object>> recipient(String journeyId, int recipient) {
+                return ask(e -> dev.herald.dispatcher.journey.JourneyReports.recipient(e, journeyId, recipient));
+            }
+
+            private java.util.concurrent.CompletionStage<Map<String, Object>> ask(
+                    java.util.function.Function<dev.herald.dispatcher.journey.JourneyEngine, Map<String, Object>> q) {
+                return org.apache.pekko.actor.typed.javadsl.AskPattern.<dev.herald.dispatcher.journey.JourneyRunner.Command,
+                                dev.herald.dispatcher.journey.JourneyRunner.Answer<Map<String, Object>>>ask(core.journeys(),
+                                r -> new dev.herald.dispatcher.journey.JourneyRunner.Ask<>(q, r), timeout, core.system().scheduler())
+                        .thenApply(a -> {
+                            if (a.failure() != null) {
+                                throw a.failure();
+                            }
+                            return a.value();
+                        });
+            }
+        };
     }
 
     /**

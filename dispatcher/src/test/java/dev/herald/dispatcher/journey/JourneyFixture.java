@@ -171,8 +171,8 @@ final class JourneyFixture implements AutoCloseable {
     <T> T ask(java.util.function.Function<JourneyEngine, T> q) {
         JourneyRunner.Answer<T> a = AskPattern.<JourneyRunner.Command, JourneyRunner.Answer<T>>ask(runner,
                 r -> new JourneyRunner.Ask<>(q, r), Duration.ofSeconds(30), kit.scheduler()).toCompletableFuture().join();
-        if (a.error() != null) {
-            throw new AssertionError(a.error());
+        if (a.failure() != null) {
+            throw a.failure();
         }
         return a.value();
     }
