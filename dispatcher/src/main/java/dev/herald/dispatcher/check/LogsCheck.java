@@ -70,6 +70,27 @@ public final class LogsCheck implements StoreCheck {
                 .resolve(dev.herald.dispatcher.funnel.Conversions.FILE), f -> dev.herald.dispatcher.funnel.Conversions.verify(f.getParent()));
         addIfExists(results, dataDir.resolve(dev.herald.dispatcher.journey.Events.DIR)
                 .resolve(dev.herald.dispatcher.journey.Events.FILE), f -> dev.herald.dispatcher.journey.Events.verify(f.getParent()));
+        Path journeys = dataDir.resolve(dev.herald.dispatcher.journey.Events.DIR);
+        Path instances = journeys.resolve(dev.herald.dispatcher.journey.JourneyEngine.INSTANCES);
+        if (Files.isDirectory(instances)) {
+            try (DirectoryStream<Path> logs = Files.newDirectoryStream(instances, "*.log")) {
+                for (Path log : logs) {
+                    results.add(dev.herald.dispatcher.journey.JourneyLog.verify(log));
+                }
+            }
+        }
+        Path runs = journeys.resolve(dev.herald.dispatcher.journey.JourneyEngine.RUNS);
+        if (Files.isDirectory(runs)) {
+            try (DirectoryStream<Path> perJourney = Files.newDirectoryStream(runs, Files::isDirectory)) {
+                for (Path j : perJourney) {
+                    try (DirectoryStream<Path> ledgers = Files.newDirectoryStream(j, Files::isDirectory)) {
+                        for (Path ledger : ledgers) {
+                            results.addAll(OutcomeLedger.verify(ledger));
+                        }
+                    }
+                }
+            }
+        }
         Path segments = dataDir.resolve(SegmentStore.DIR);
         if (Files.isDirectory(segments)) {
             try (DirectoryStream<Path> metas = Files.newDirectoryStream(segments, "*.json")) {

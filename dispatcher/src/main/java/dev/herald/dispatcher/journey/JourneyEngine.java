@@ -43,7 +43,8 @@ import org.slf4j.LoggerFactory;
  * <p>Every change is written to the journey's {@link JourneyLog} before anything outside the
  * engine sees it: a send happens only in a {@link StepRun} whose {@code Run} record is durable,
  * so after a crash the run is resumed from its ledger (claimed, unanswered recipients become
- * {@code unknown}) and no step is sent twice. Delays count from when Herald moved the instance;
+ * {@code unknown}) and no step is sent twice. Delays count from when the instance moved: for what an
+ * event causes (an entry, a wait that ends) from the event's time, else from when Herald moved it;
  * {@code until HH:mm} is the next such local time in the recipient's zone (the first zone of its
  * set, UTC if unknown), DST-exact: a time in a gap is moved forward by the gap, a time in an
  * overlap is its earlier instant.
@@ -121,19 +122,21 @@ public final class JourneyEngine implements AutoCloseable {
             for (JourneyStore.Version v : j.versions()) {
                 plans.put(v.version(), JourneyPlan.of(j.id(), v.version(), v.definition()));
             }
-            if (o != null) {
-                Open updated = new Open(j, plans, o.state, o.log);
-                updated.segmentCheckedAt = o.segmentCheckedAt;
-                open.put(j.id(), updated);
-                continue;
-            }
-            JourneyState state = new JourneyState(j.id(), v -> {
+            java.util.function.IntFunction<JourneyPlan> byVersion = v -> {
                 JourneyPlan p = plans.get(v);
                 if (p == null) {
                     throw new IllegalStateException("journey " + j.id() + " has no version " + v);
                 }
                 return p;
-            });
+            };
+            if (o != null) {
+                o.state.plans = byVersion;
+                Open updated = new Open(j, plans, o.state, o.log);
+                updated.segmentCheckedAt = o.segmentCheckedAt;
+                open.put(j.id(), updated);
+                continue;
+            }
+            JourneyState state = new JourneyState(j.id(), byVersion);
             try {
                 JourneyLog log = JourneyLog.open(logFile(j.id()), state::apply);
                 open.put(j.id(), new Open(j, plans, state, log));
@@ -191,7 +194,10 @@ public final class JourneyEngine implements AutoCloseable {
         }
     }
 
-    private void event(Open o, long offset, Event e, long now, List<Rec> out) throws IOException {
+    private void event(Open o, long offset, Event e, long applied, List<Rec> out) throws IOException {
+        // what the event causes counts from when it happened (an instance entered on a cart abandoned
+        // at 10:00 is reminded at 11:00 even if Herald applied the event late), never from the future
+        long now = Math.min(applied, e.atMillis());
         JourneyState st = o.state;
         int r = e.recipient();
         for (int lane = 0; lane < st.active.size(); lane++) {

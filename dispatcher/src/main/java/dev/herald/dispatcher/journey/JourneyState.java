@@ -37,7 +37,8 @@ final class JourneyState {
     static final int MAX_LANES = 64;
 
     final String id;
-    private final IntFunction<JourneyPlan> plans;
+    /** version → plan; replaced when the journey gets a new version. */
+    IntFunction<JourneyPlan> plans;
     /** version → lane → its sets. */
     final Map<Integer, Map<Integer, Lane>> versions = new TreeMap<>();
     /** lane → recipients with an instance in it (any version). */

@@ -78,4 +78,114 @@ class JourneyEngineTest {
             assertTrue(fx.<Boolean>ask(e -> e.journey(j.id()).orElseThrow().state.runs.isEmpty()), "every run done");
         }
     }
+
+    private static JourneyState state(JourneyEngine e, String id) {
+        return e.journey(id).orElseThrow().state;
+    }
+
+    @Test
+    void aStopDuringADelayEndsEveryMarketingJourneyOfThatSenderAtOnceButNotATransactionalOne() throws Exception {
+        try (JourneyFixture fx = new JourneyFixture(kit, dir, T0, PEOPLE)) {
+            JourneyStore.Journey welcome = fx.create("welcome.json");
+            JourneyStore.Journey cart = fx.create("abandoned-cart.json");
+            JourneyStore.Journey notice = fx.create(JourneyFixture.JSON.readValue("""
+                    {"name": "Notice", "entry": {"event": "signed_up"}, "start": "wait",
+                     "steps": [{"id": "wait", "type": "delay", "duration": "PT1H", "next": "tell"},
+                       {"id": "tell", "type": "send", "channel": "sms", "category": "transactional", "sender": "acme",
+                        "template": "Your account number is ready", "next": "done"},
+                       {"id": "done", "type": "exit", "reason": "done"}]}""", JourneyDefinition.class));
+            fx.event(0, "signed_up", Map.of());
+            fx.event(1, "signed_up", Map.of());
+            fx.event(0, "cart_abandoned", Map.of("cartId", "A"));
+            fx.settle();
+            assertEquals(Map.of(0, 1L, 1, 1L), to(fx.sent(), JourneyPlan.campaignId(welcome.id(), 1, 0)), "the welcome");
+
+            fx.advance(Duration.ofMinutes(10));
+            fx.index.optOut(0, fx.directory.get(0).orElseThrow().e164(), dev.herald.suppression.Scope.sender("acme"),
+                    dev.herald.suppression.ConsentEvidence.of(dev.herald.suppression.ConsentSource.KEYWORD));
+            fx.settle();
+            assertEquals(Map.of("opted_out", 1L), fx.ask(e -> Map.copyOf(state(e, welcome.id()).exited)),
+                    "ended at once, in the middle of its 2-day delay");
+            assertEquals(Map.of("opted_out", 1L), fx.ask(e -> Map.copyOf(state(e, cart.id()).exited)));
+            assertEquals(2L, (long) fx.<Long>ask(e -> state(e, notice.id()).waiting()), "the transactional one goes on");
+
+            fx.advance(Duration.ofDays(3));
+            List<AcceptedLogEntry> sent = fx.sent();
+            assertEquals(Map.of(1, 1L), to(sent, JourneyPlan.campaignId(welcome.id(), 1, 2)), "tips only for recipient 1");
+            assertEquals(Map.of(), to(sent, JourneyPlan.campaignId(cart.id(), 1, 1)), "no cart reminder after STOP");
+            // a STOP to the sender suppresses its transactional messages too (the pipeline's rule, as for campaigns)
+            assertEquals(Map.of(1, 1L), to(sent, JourneyPlan.campaignId(notice.id(), 1, 1)));
+            assertEquals(Map.of("done", 1L, "suppressed", 1L), fx.ask(e -> Map.copyOf(state(e, notice.id()).exited)));
+            fx.event(0, "signed_up", Map.of());
+            fx.settle();
+            assertEquals(1, (int) fx.sent().stream().filter(e -> e.recipientId() == 0).count(), "the welcome before the STOP, nothing after");
+        }
+    }
+
+    @Test
+    void aNewVersionTakesNewEntriesWhileRunningInstancesFinishOnTheirs() throws Exception {
+        try (JourneyFixture fx = new JourneyFixture(kit, dir, T0, PEOPLE)) {
+            JourneyStore.Journey j = fx.create("welcome.json");
+            fx.event(0, "signed_up", Map.of());
+            fx.settle();
+            JourneyDefinition v2 = JourneyFixture.JSON.readValue(JourneyFixture.JSON.writeValueAsString(j.current().definition())
+                    .replace("P2D", "P1D"), JourneyDefinition.class);
+            fx.journeys.update(j.id(), v2);
+            fx.event(1, "signed_up", Map.of());
+            fx.settle();
+            fx.advance(Duration.ofDays(1).plusMinutes(1));
+            List<AcceptedLogEntry> sent = fx.sent();
+            assertEquals(Map.of(1, 1L), to(sent, JourneyPlan.campaignId(j.id(), 2, 2)), "version 2's tips after a day");
+            assertEquals(Map.of(), to(sent, JourneyPlan.campaignId(j.id(), 1, 2)), "version 1 still waits its 2 days");
+            fx.advance(Duration.ofDays(1));
+            assertEquals(Map.of(0, 1L), to(fx.sent(), JourneyPlan.campaignId(j.id(), 1, 2)));
+        }
+    }
+
+    @Test
+    void pauseHoldsEntriesAndStepsResumeCatchesUpAndArchiveEndsEveryInstance() throws Exception {
+        try (JourneyFixture fx = new JourneyFixture(kit, dir, T0, PEOPLE)) {
+            JourneyStore.Journey j = fx.create("welcome.json");
+            fx.event(0, "signed_up", Map.of());
+            fx.settle();
+            fx.journeys.status(j.id(), JourneyStore.Status.PAUSED);
+            fx.event(1, "signed_up", Map.of());
+            fx.advance(Duration.ofDays(3));
+            assertEquals(1, fx.sent().size(), "paused: no entry, no step");
+            fx.journeys.status(j.id(), JourneyStore.Status.ACTIVE);
+            fx.settle();
+            assertEquals(Map.of(0, 1L), to(fx.sent(), JourneyPlan.campaignId(j.id(), 1, 2)), "the overdue tips on resume");
+            fx.event(2, "signed_up", Map.of());
+            fx.settle();
+            fx.journeys.status(j.id(), JourneyStore.Status.ARCHIVED);
+            fx.settle();
+            assertEquals(Map.of("done", 1L, "archived", 1L), fx.ask(e -> Map.copyOf(state(e, j.id()).exited)));
+            fx.advance(Duration.ofDays(3));
+            assertEquals(3, fx.sent().size());
+        }
+    }
+
+    @Test
+    void branchesOnAPropertyOfTheEntryEventAndOnARecipientField() throws Exception {
+        try (JourneyFixture fx = new JourneyFixture(kit, dir, T0, PEOPLE)) {
+            JourneyStore.Journey j = fx.create(JourneyFixture.JSON.readValue("""
+                    {"name": "Big spender", "entry": {"event": "order_placed", "key": "orderId"},
+                     "reentry": {"policy": "once-per-key"}, "start": "wait",
+                     "steps": [{"id": "wait", "type": "delay", "duration": "PT1H", "next": "big"},
+                       {"id": "big", "type": "branch", "on": {"property": "tier", "equals": "gold"}, "then": "vip", "else": "named"},
+                       {"id": "named", "type": "branch", "on": {"property": "first_name", "equals": "Ann"}, "then": "thanks", "else": "done"},
+                       {"id": "vip", "type": "send", "channel": "sms", "category": "transactional", "sender": "acme",
+                        "template": "VIP thanks", "next": "done"},
+                       {"id": "thanks", "type": "send", "channel": "sms", "category": "transactional", "sender": "acme",
+                        "template": "Thanks {{first_name}}", "next": "done"},
+                       {"id": "done", "type": "exit", "reason": "done"}]}""", JourneyDefinition.class));
+            fx.event(0, "order_placed", Map.of("orderId", "1", "tier", "gold"));
+            fx.event(1, "order_placed", Map.of("orderId", "2", "tier", "silver"));
+            fx.clock.advance(Duration.ofHours(1).plusSeconds(1)); // applied late: the delay counts from the events' time
+            fx.settle();
+            List<AcceptedLogEntry> sent = fx.sent();
+            assertEquals(Map.of(0, 1L), to(sent, JourneyPlan.campaignId(j.id(), 1, 3)), "gold: the entry event's property, read back");
+            assertEquals(Map.of(1, 1L), to(sent, JourneyPlan.campaignId(j.id(), 1, 4)), "first_name from the directory");
+        }
+    }
 }
