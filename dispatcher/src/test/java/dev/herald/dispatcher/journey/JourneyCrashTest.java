@@ -75,17 +75,21 @@ class JourneyCrashTest {
 
     /** Starts a child and kills it when {@code when} holds for a progress line it prints. */
     private String killWhen(Predicate<Progress> when, String where) throws Exception {
+        long started = System.nanoTime();
         Process child = start();
         String seen = "not killed";
         try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
             String line;
             while ((line = out.readLine()) != null) {
+                if (line.equals("STARTED")) {
+                    System.out.println("JourneyCrashTest: child started after " + (System.nanoTime() - started) / 1_000_000 + " ms");
+                }
                 if (line.startsWith("SETTLED")) {
                     break;
                 }
                 if (line.startsWith("PROGRESS ") && when.test(Progress.parse(line))) {
                     new ProcessBuilder("kill", "-9", Long.toString(child.pid())).start().waitFor();
-                    seen = where + " at " + line;
+                    seen = where + " at " + line + " after " + (System.nanoTime() - started) / 1_000_000 + " ms";
                     break;
                 }
             }

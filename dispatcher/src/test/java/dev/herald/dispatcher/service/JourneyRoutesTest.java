@@ -58,7 +58,7 @@ class JourneyRoutesTest {
             id = j.path("id").asText();
             assertEquals("active", j.path("status").asText());
             assertEquals(1, j.path("version").asInt());
-            assertTrue(j.path("engine").asText().contains("not running yet"), j.toString());
+            assertEquals("/v1/journeys/" + id + "/report", j.path("report").asText(), j.toString());
 
             HttpResponse<String> typo = call(port, "POST", "/v1/journeys", ADMIN, "application/json",
                     WELCOME.replace("{{first_name|friend}}", "{{frist_name}}"));
@@ -93,6 +93,76 @@ class JourneyRoutesTest {
             ServiceTests.assertError(call(port, "PUT", "/v1/journeys/" + id, ADMIN, "application/json", WELCOME), 409,
                     "invalid_state", null);
             assertEquals(1, json(call(port, "GET", "/v1/journeys", ADMIN, null, null)).path("journeys").size());
+        } finally {
+            service.stop().toCompletableFuture().join();
+        }
+    }
+
+    static final String NOTICE = """
+            {"name": "Shipping", "entry": {"event": "order_shipped", "key": "orderId"},
+             "reentry": {"policy": "once-per-key"}, "exits": [{"event": "order_returned", "matchKey": true}],
+             "start": "shipped",
+             "steps": [
+               {"id": "shipped", "type": "send", "channel": "sms", "category": "transactional", "sender": "acme",
+                "template": "Your order is on its way", "next": "wait"},
+               {"id": "wait", "type": "delay", "duration": "P1D", "next": "review"},
+               {"id": "review", "type": "send", "channel": "sms", "category": "transactional", "sender": "acme",
+                "template": "How was your order?", "next": "done"},
+               {"id": "done", "type": "exit", "reason": "done"}]}""";
+
+    @Test
+    void aJourneyRunsOnEventsAndItsReportAndARecipientsHistoryAreServed() throws Exception {
+        Path data = dir.resolve("data");
+        HeraldService service = start(data);
+        try {
+            int port = service.port();
+            String id = json(call(port, "POST", "/v1/journeys", ADMIN, "application/json", NOTICE)).path("id").asText();
+            assertEquals(200, call(port, "PUT", "/v1/recipients/+447400100001/attributes", ADMIN, "application/json",
+                    "{\"first_name\": \"Ann\", \"tz\": \"Europe/London\"}").statusCode());
+            HttpResponse<String> posted = call(port, "POST", "/v1/events", ADMIN, "application/x-ndjson", """
+                    {"id": "s1", "phone": "+447400100001", "name": "order_shipped", "properties": {"orderId": "o1"}}
+                    {"id": "s2", "phone": "+447400100001", "name": "order_shipped", "properties": {"orderId": "o2"}}
+                    """);
+            assertEquals(200, posted.statusCode(), posted.body());
+            JsonNode report = null;
+            for (int i = 0; i < 100; i++) {
+                report = json(call(port, "GET", "/v1/journeys/" + id + "/report", ADMIN, null, null));
+                if (report.path("versions").path(0).path("steps").path(0).path("sent").asLong() == 2) {
+                    break;
+                }
+                Thread.sleep(100);
+            }
+            JsonNode shipped = report.path("versions").path(0).path("steps").path(0);
+            assertEquals(2, shipped.path("sent").asLong(), report.toString());
+            assertEquals(2, report.path("entered").asLong());
+            assertEquals(2, report.path("versions").path(0).path("steps").path(1).path("now").asLong(), "both wait a day");
+            assertEquals(id + ".1.0", shipped.path("campaign").asText());
+
+            assertEquals(201, call(port, "POST", "/v1/events", ADMIN, "application/json",
+                    "{\"id\": \"r1\", \"phone\": \"+447400100001\", \"name\": \"order_returned\","
+                            + " \"properties\": {\"orderId\": \"o2\"}}").statusCode());
+            JsonNode who = null;
+            for (int i = 0; i < 100; i++) {
+                who = json(call(port, "GET", "/v1/journeys/" + id + "/recipients/%2B447400100001", ADMIN, null, null));
+                if (who.path("instances").size() == 1) {
+                    break;
+                }
+                Thread.sleep(100);
+            }
+            assertEquals(1, who.path("instances").size(), who.toString());
+            assertEquals("o1", who.path("instances").path(0).path("key").asText());
+            assertEquals("wait", who.path("instances").path(0).path("step").asText());
+            assertTrue(who.path("instances").path(0).has("due"), who.toString());
+            String history = who.path("history").toString();
+            assertTrue(history.contains("entered version 1, key o2") && history.contains("step shipped: sent")
+                    && history.contains("ended: goal"), history);
+            assertEquals("+*********001", who.path("phone").asText());
+
+            ServiceTests.assertError(call(port, "GET", "/v1/journeys/nope/report", ADMIN, null, null), 404, "not_found", null);
+            ServiceTests.assertError(call(port, "GET", "/v1/journeys/" + id + "/recipients/12ab", ADMIN, null, null), 400,
+                    "invalid_phone", "phone");
+            ServiceTests.assertError(call(port, "GET", "/v1/journeys/" + id + "/recipients/%2B447400100099", ADMIN, null, null),
+                    404, "not_found", null);
         } finally {
             service.stop().toCompletableFuture().join();
         }
