@@ -77,8 +77,10 @@ public final class JourneyEngine implements AutoCloseable {
         final Journey journey;
         final Map<Integer, JourneyPlan> plans;
         final JourneyState state;
-        final JourneyLog log;
+        JourneyLog log;
         long segmentCheckedAt = Long.MIN_VALUE;
+        /** The log's size beyond which it is compacted. */
+        long compactAt;
 
         Open(Journey journey, Map<Integer, JourneyPlan> plans, JourneyState state, JourneyLog log) {
             this.journey = journey;
@@ -133,13 +135,16 @@ public final class JourneyEngine implements AutoCloseable {
                 o.state.plans = byVersion;
                 Open updated = new Open(j, plans, o.state, o.log);
                 updated.segmentCheckedAt = o.segmentCheckedAt;
+                updated.compactAt = o.compactAt;
                 open.put(j.id(), updated);
                 continue;
             }
             JourneyState state = new JourneyState(j.id(), byVersion);
             try {
                 JourneyLog log = JourneyLog.open(logFile(j.id()), state::apply);
-                open.put(j.id(), new Open(j, plans, state, log));
+                Open added = new Open(j, plans, state, log);
+                added.compactAt = Math.max(compactMin, COMPACT_GROWTH * log.size());
+                open.put(j.id(), added);
             } catch (IOException | RuntimeException ex) {
                 LOG.error("journey {} is not run: its instance log cannot be read: {}", j.id(), ex.getMessage());
                 broken.put(j.id(), String.valueOf(ex.getMessage()));
@@ -416,6 +421,37 @@ public final class JourneyEngine implements AutoCloseable {
         apply(o, out, r);
     }
 
+    /** A log is compacted when it is this many times the size it had after its last compaction (or opening)... */
+    static final int COMPACT_GROWTH = 4;
+    /** ...and at least this big. */
+    static final long COMPACT_MIN = 64L << 20;
+    private long compactMin = COMPACT_MIN;
+
+    /** For tests: compact logs from {@code bytes} on. */
+    void compactFrom(long bytes) {
+        compactMin = bytes;
+        open.values().forEach(o -> o.compactAt = Math.min(o.compactAt, bytes));
+    }
+
+    /**
+     * Rewrites a journey's log as one image of its state (the log otherwise grows with every change
+     * for as long as the journey lives): written beside it, fsynced, renamed over it.
+     */
+    void compact(Open o) throws IOException {
+        long now = deps.clock().millis();
+        byte[] image = o.state.image();
+        Path file = o.log.file();
+        o.log.close();
+        long size;
+        try {
+            size = JourneyLog.compact(file, now, image);
+        } finally {
+            o.log = JourneyLog.open(file, r -> { });
+        }
+        o.compactAt = Math.max(compactMin, COMPACT_GROWTH * size);
+        LOG.info("journey {}: instance log compacted to {} bytes ({} waiting)", o.journey.id(), size, o.state.waiting());
+    }
+
     /** Appends a journey's changes; if that fails the journey stops (its state is ahead of its log) until a restart. */
     private void write(Open o, List<Rec> records) throws IOException {
         try {
@@ -429,6 +465,15 @@ public final class JourneyEngine implements AutoCloseable {
                 // already failing
             }
             throw e;
+        }
+        if (!records.isEmpty() && o.log.size() > o.compactAt) {
+            try {
+                compact(o);
+            } catch (IOException | RuntimeException e) {
+                // the log is whole (the image went to a file beside it): try again when it has doubled
+                o.compactAt *= 2;
+                LOG.warn("journey {}: compacting its instance log failed, it goes on growing: {}", o.journey.id(), e.toString());
+            }
         }
     }
 

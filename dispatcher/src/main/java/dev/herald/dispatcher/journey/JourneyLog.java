@@ -85,6 +85,13 @@ public final class JourneyLog implements AutoCloseable {
         /** The date entry fired for local day {@code epochDay} in zone {@code zone}. */
         record DateFired(long at, String zone, long epochDay) implements Rec {
         }
+
+        /**
+         * Part {@code index} of {@code count} of a whole state's image ({@link JourneyState#image}), which a
+         * compacted log starts with: the state is replaced by it once its last part is read.
+         */
+        record ImagePart(long at, int index, int count, byte[] bytes) implements Rec {
+        }
     }
 
     private final FramedLog log;
@@ -122,6 +129,32 @@ public final class JourneyLog implements AutoCloseable {
         }
     }
 
+    /** The largest part of a state's image in one frame. */
+    static final int IMAGE_PART = 64 << 20;
+
+    /**
+     * Writes a compacted log: {@code image} (a whole state) in parts, to a new file beside
+     * {@code file}, fsynced, then renamed over it. A crash leaves the old log or the new one, whole.
+     *
+     * @return the new log's size in bytes
+     */
+    static long compact(Path file, long at, byte[] image) throws IOException {
+        Path next = file.resolveSibling(file.getFileName() + ".compacting");
+        java.nio.file.Files.deleteIfExists(next);
+        int count = Math.max(1, (image.length + IMAGE_PART - 1) / IMAGE_PART);
+        try (FramedLog out = FramedLog.open(next, FORMAT, (data, a, p, n) -> { })) {
+            for (int i = 0; i < count; i++) {
+                int from = i * IMAGE_PART;
+                byte[] part = java.util.Arrays.copyOfRange(image, from, Math.min(image.length, from + IMAGE_PART));
+                out.append(encode(List.of(new Rec.ImagePart(at, i, count, part))));
+            }
+        }
+        java.nio.file.Files.move(next, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        FramedLog.fsyncDirectory(file.toAbsolutePath().getParent());
+        return java.nio.file.Files.size(file);
+    }
+
     /** Appends {@code records} as one frame, fsynced before returning; nothing for an empty list. */
     public void append(List<? extends Rec> records) throws IOException {
         if (!records.isEmpty()) {
@@ -132,6 +165,11 @@ public final class JourneyLog implements AutoCloseable {
     /** @return the log file */
     public Path file() {
         return log.file();
+    }
+
+    /** @return its size in bytes */
+    public long size() throws IOException {
+        return java.nio.file.Files.size(log.file());
     }
 
     @Override
@@ -213,6 +251,13 @@ public final class JourneyLog implements AutoCloseable {
             out.writeLong(d.at());
             out.writeUTF(d.zone());
             out.writeLong(d.epochDay());
+        } else if (r instanceof Rec.ImagePart i) {
+            out.writeByte(11);
+            out.writeLong(i.at());
+            out.writeInt(i.index());
+            out.writeInt(i.count());
+            out.writeInt(i.bytes().length);
+            out.write(i.bytes());
         } else {
             throw new IllegalArgumentException("unknown record " + r);
         }
@@ -251,6 +296,13 @@ public final class JourneyLog implements AutoCloseable {
             case 8 -> new Rec.Cursor(at, in.readLong());
             case 9 -> new Rec.Seen(at, in.readBoolean(), bitmap(in));
             case 10 -> new Rec.DateFired(at, in.readUTF(), in.readLong());
+            case 11 -> {
+                int index = in.readInt();
+                int count = in.readInt();
+                byte[] b = new byte[in.readInt()];
+                in.readFully(b);
+                yield new Rec.ImagePart(at, index, count, b);
+            }
             default -> throw new IOException("unknown record type " + type);
         };
     }

@@ -291,7 +291,222 @@ final class JourneyState {
             }
         } else if (r instanceof Rec.DateFired d) {
             dateFired.merge(d.zone(), d.epochDay(), Math::max);
+        } else if (r instanceof Rec.ImagePart p) {
+            if (p.index() == 0) {
+                imageParts = new ArrayList<>();
+            }
+            if (imageParts == null || imageParts.size() != p.index()) {
+                throw new IllegalStateException("journey " + id + ": image part " + p.index() + " of " + p.count() + " out of order");
+            }
+            imageParts.add(p.bytes());
+            if (p.index() == p.count() - 1) {
+                java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+                imageParts.forEach(all::writeBytes);
+                imageParts = null;
+                try {
+                    load(all.toByteArray());
+                } catch (java.io.IOException e) {
+                    throw new IllegalStateException("journey " + id + ": its image cannot be read: " + e.getMessage(), e);
+                }
+            }
         }
+    }
+
+    /** Image parts read so far in replay. */
+    private java.util.List<byte[]> imageParts;
+
+    /** @return the whole state as bytes (a compacted log's start; {@link Rec.ImagePart} loads it back) */
+    byte[] image() {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream(1 << 16);
+        try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
+            out.writeInt(IMAGE_VERSION);
+            out.writeLong(cursor);
+            out.writeLong(nextRun);
+            out.writeLong(entered);
+            writeCounts(out, exited);
+            out.writeInt(arrived.size());
+            for (Map.Entry<Integer, Map<Integer, Long>> v : arrived.entrySet()) {
+                out.writeInt(v.getKey());
+                out.writeInt(v.getValue().size());
+                for (Map.Entry<Integer, Long> e : v.getValue().entrySet()) {
+                    out.writeInt(e.getKey());
+                    out.writeLong(e.getValue());
+                }
+            }
+            out.writeInt(outcomes.size());
+            for (Map.Entry<Integer, Map<Integer, Map<String, Long>>> v : outcomes.entrySet()) {
+                out.writeInt(v.getKey());
+                out.writeInt(v.getValue().size());
+                for (Map.Entry<Integer, Map<String, Long>> e : v.getValue().entrySet()) {
+                    out.writeInt(e.getKey());
+                    writeCounts(out, e.getValue());
+                }
+            }
+            out.writeInt(active.size());
+            for (MutableRoaringBitmap b : active) {
+                b.serialize(out);
+            }
+            out.writeInt(versions.size());
+            for (Map.Entry<Integer, Map<Integer, Lane>> v : versions.entrySet()) {
+                out.writeInt(v.getKey());
+                out.writeInt(v.getValue().size());
+                for (Lane l : v.getValue().values()) {
+                    out.writeInt(l.lane);
+                    l.all.serialize(out);
+                    for (int i = 0; i < l.members.length; i++) {
+                        l.members[i].serialize(out);
+                        l.stale[i].serialize(out);
+                        l.pending[i].serialize(out);
+                        out.writeInt(l.due.get(i).size());
+                        for (Map.Entry<Long, MutableRoaringBitmap> d : l.due.get(i).entrySet()) {
+                            out.writeLong(d.getKey());
+                            d.getValue().serialize(out);
+                        }
+                    }
+                }
+            }
+            out.writeInt(keys.size());
+            for (Map.Entry<Long, String> k : keys.entrySet()) {
+                out.writeLong(k.getKey());
+                out.writeUTF(k.getValue());
+            }
+            out.writeInt(offsets.size());
+            for (Map.Entry<Long, Long> k : offsets.entrySet()) {
+                out.writeLong(k.getKey());
+                out.writeLong(k.getValue());
+            }
+            everEntered.serialize(out);
+            enteredKeys.serialize(out);
+            out.writeInt(lastEntry.size());
+            for (Map.Entry<Integer, Long> k : lastEntry.entrySet()) {
+                out.writeInt(k.getKey());
+                out.writeLong(k.getValue());
+            }
+            out.writeInt(runs.size());
+            for (RunState r : runs.values()) {
+                out.writeLong(r.seq);
+                out.writeInt(r.version);
+                out.writeInt(r.step);
+                out.writeInt(r.lane);
+                r.ids.serialize(out);
+                r.settled.serialize(out);
+                r.cancelled.serialize(out);
+            }
+            seen.serialize(out);
+            out.writeInt(dateFired.size());
+            for (Map.Entry<String, Long> d : dateFired.entrySet()) {
+                out.writeUTF(d.getKey());
+                out.writeLong(d.getValue());
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    /** The image format's version. */
+    static final int IMAGE_VERSION = 1;
+
+    private void load(byte[] image) throws java.io.IOException {
+        try (java.io.DataInputStream in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(image))) {
+            int v0 = in.readInt();
+            if (v0 != IMAGE_VERSION) {
+                throw new java.io.IOException("image version " + v0 + ", this Herald reads " + IMAGE_VERSION);
+            }
+            versions.clear();
+            active.clear();
+            keys.clear();
+            offsets.clear();
+            lastEntry.clear();
+            runs.clear();
+            exited.clear();
+            arrived.clear();
+            outcomes.clear();
+            dateFired.clear();
+            cursor = in.readLong();
+            nextRun = in.readLong();
+            entered = in.readLong();
+            readCounts(in, exited);
+            for (int n = in.readInt(), i = 0; i < n; i++) {
+                Map<Integer, Long> m = arrived.computeIfAbsent(in.readInt(), k -> new TreeMap<>());
+                for (int k = in.readInt(), j = 0; j < k; j++) {
+                    m.put(in.readInt(), in.readLong());
+                }
+            }
+            for (int n = in.readInt(), i = 0; i < n; i++) {
+                Map<Integer, Map<String, Long>> m = outcomes.computeIfAbsent(in.readInt(), k -> new TreeMap<>());
+                for (int k = in.readInt(), j = 0; j < k; j++) {
+                    Map<String, Long> c = new TreeMap<>();
+                    m.put(in.readInt(), c);
+                    readCounts(in, c);
+                }
+            }
+            for (int n = in.readInt(), i = 0; i < n; i++) {
+                active.add(bitmap(in));
+            }
+            for (int n = in.readInt(), i = 0; i < n; i++) {
+                int version = in.readInt();
+                for (int k = in.readInt(), j = 0; j < k; j++) {
+                    Lane l = lane(version, in.readInt());
+                    l.all.or(bitmap(in));
+                    for (int s = 0; s < l.members.length; s++) {
+                        l.members[s] = bitmap(in);
+                        l.stale[s] = bitmap(in);
+                        l.pending[s] = bitmap(in);
+                        for (int b = in.readInt(), x = 0; x < b; x++) {
+                            l.due.get(s).put(in.readLong(), bitmap(in));
+                        }
+                    }
+                }
+            }
+            for (int n = in.readInt(), i = 0; i < n; i++) {
+                keys.put(in.readLong(), in.readUTF());
+            }
+            for (int n = in.readInt(), i = 0; i < n; i++) {
+                offsets.put(in.readLong(), in.readLong());
+            }
+            everEntered.clear();
+            everEntered.or(bitmap(in));
+            enteredKeys.clear();
+            enteredKeys.deserialize(in);
+            for (int n = in.readInt(), i = 0; i < n; i++) {
+                lastEntry.put(in.readInt(), in.readLong());
+            }
+            for (int n = in.readInt(), i = 0; i < n; i++) {
+                RunState r = new RunState(in.readLong(), in.readInt(), in.readInt(), in.readInt(), bitmap(in));
+                r.settled.or(bitmap(in));
+                r.cancelled.or(bitmap(in));
+                runs.put(r.seq, r);
+            }
+            seen.clear();
+            seen.or(bitmap(in));
+            for (int n = in.readInt(), i = 0; i < n; i++) {
+                dateFired.put(in.readUTF(), in.readLong());
+            }
+            if (in.available() > 0) {
+                throw new java.io.IOException(in.available() + " bytes after the image");
+            }
+        }
+    }
+
+    private static void writeCounts(java.io.DataOutputStream out, Map<String, Long> counts) throws java.io.IOException {
+        out.writeInt(counts.size());
+        for (Map.Entry<String, Long> e : counts.entrySet()) {
+            out.writeUTF(e.getKey());
+            out.writeLong(e.getValue());
+        }
+    }
+
+    private static void readCounts(java.io.DataInputStream in, Map<String, Long> into) throws java.io.IOException {
+        for (int n = in.readInt(), i = 0; i < n; i++) {
+            into.put(in.readUTF(), in.readLong());
+        }
+    }
+
+    private static MutableRoaringBitmap bitmap(java.io.DataInputStream in) throws java.io.IOException {
+        MutableRoaringBitmap b = new MutableRoaringBitmap();
+        b.deserialize(in);
+        return b;
     }
 
     /** Takes {@code ids} off every step of {@code l} (timed steps: marked stale in their buckets). */

@@ -188,4 +188,37 @@ class JourneyEngineTest {
             assertEquals(Map.of(1, 1L), to(sent, JourneyPlan.campaignId(j.id(), 1, 4)), "first_name from the directory");
         }
     }
+
+    @Test
+    void aCompactedLogAndARestartGiveTheSameJourneysWhichThenGoOn() throws Exception {
+        try (JourneyFixture fx = new JourneyFixture(kit, dir, T0, PEOPLE)) {
+            JourneyStore.Journey j = fx.create("abandoned-cart.json");
+            fx.ask(e -> {
+                e.compactFrom(1); // every change compacts the log
+                return null;
+            });
+            fx.event(0, "cart_abandoned", Map.of("cartId", "A"));
+            fx.event(0, "cart_abandoned", Map.of("cartId", "C"));
+            fx.event(1, "cart_abandoned", Map.of("cartId", "B"));
+            fx.settle();
+            fx.advance(Duration.ofMinutes(61));
+            fx.event(1, "order_placed", Map.of("cartId", "B"));
+            fx.settle();
+            Map<String, Object> before = fx.ask(e -> JourneyReports.report(e, j.id()));
+            Object where0 = fx.ask(e -> JourneyReports.recipient(e, j.id(), 0).get("instances"));
+            java.nio.file.Path log = dir.resolve("journeys").resolve(JourneyEngine.INSTANCES).resolve(j.id() + ".log");
+            List<JourneyLog.Rec> records = new java.util.ArrayList<>();
+            JourneyLog.read(log, records::add);
+            assertTrue(records.get(0) instanceof JourneyLog.Rec.ImagePart, "the compacted log starts with an image: " + records);
+            assertTrue(records.size() < 20, records.size() + " records");
+
+            fx.stop();
+            fx.start();
+            assertEquals(before, fx.ask(e -> JourneyReports.report(e, j.id())), "the same journey after a restart");
+            assertEquals(where0, fx.ask(e -> JourneyReports.recipient(e, j.id(), 0).get("instances")));
+            fx.advance(Duration.ofHours(24));
+            assertEquals(Map.of(0, 2L), to(fx.sent(), JourneyPlan.campaignId(j.id(), 1, 3)), "both offers after the restart");
+            assertEquals(Map.of("goal", 1L, "done", 2L), fx.ask(e -> Map.copyOf(state(e, j.id()).exited)));
+        }
+    }
 }
