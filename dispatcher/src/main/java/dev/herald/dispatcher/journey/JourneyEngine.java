@@ -70,6 +70,35 @@ public final class JourneyEngine implements AutoCloseable {
     private final JourneyDeps deps;
     private final Map<String, Open> open = new LinkedHashMap<>();
     private final Map<String, String> broken = new LinkedHashMap<>();
+    private volatile Totals totals = new Totals(0, 0, 0, Map.of());
+
+    /**
+     * Every journey's figures together, as of the engine's last change: what {@code /metrics} shows.
+     *
+     * @param journeys how many journeys it runs
+     * @param entered  instances entered
+     * @param waiting  instances now waiting (not ended)
+     * @param exited   instances ended, by reason
+     */
+    public record Totals(int journeys, long entered, long waiting, Map<String, Long> exited) {
+    }
+
+    /** @return the figures as of the last change (any thread) */
+    public Totals totals() {
+        return totals;
+    }
+
+    private void updateTotals() {
+        long entered = 0;
+        long waiting = 0;
+        Map<String, Long> exited = new java.util.TreeMap<>();
+        for (Open o : open.values()) {
+            entered += o.state.entered;
+            waiting += o.state.waiting();
+            o.state.exited.forEach((k, v) -> exited.merge(k, v, Long::sum));
+        }
+        totals = new Totals(open.size(), entered, waiting, Map.copyOf(exited));
+    }
     private long optOutSeq = -1;
 
     /** One journey the engine runs: its plans, state and log. */
@@ -197,6 +226,7 @@ public final class JourneyEngine implements AutoCloseable {
         for (Map.Entry<Open, List<Rec>> c : changes.entrySet()) {
             write(c.getKey(), c.getValue());
         }
+        updateTotals();
     }
 
     private void event(Open o, long offset, Event e, long applied, List<Rec> out) throws IOException {
@@ -518,6 +548,7 @@ public final class JourneyEngine implements AutoCloseable {
             }
             write(o, out);
         }
+        updateTotals();
         return start;
     }
 
@@ -692,6 +723,7 @@ public final class JourneyEngine implements AutoCloseable {
             st.nextAt = result.nextDue() == 0 ? now + RETRY_MS : result.nextDue();
         }
         write(o, out);
+        updateTotals();
         if (result.complete()) {
             deps.sender().remove(run);
         }

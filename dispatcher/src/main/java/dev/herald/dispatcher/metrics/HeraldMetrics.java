@@ -214,6 +214,34 @@ public final class HeraldMetrics implements AutoCloseable {
     }
 
     /**
+     * Shows the journeys' figures ({@code herald_journeys}, {@code herald_journey_instances_waiting},
+     * {@code herald_journey_entered_total}, {@code herald_journey_exited_total{reason}}), as of the
+     * engine's last change.
+     *
+     * @param totals the engine's figures (read on any thread)
+     * @param reasons the exit reasons shown (others are summed under {@code other})
+     */
+    public void journeys(java.util.function.Supplier<dev.herald.dispatcher.journey.JourneyEngine.Totals> totals,
+                         java.util.List<String> reasons) {
+        if (registry == null) {
+            return;
+        }
+        io.micrometer.core.instrument.Gauge.builder("herald.journeys", totals, t -> t.get().journeys())
+                .description("journeys the engine runs").register(registry);
+        io.micrometer.core.instrument.Gauge.builder("herald.journey.instances.waiting", totals, t -> t.get().waiting())
+                .description("journey instances not ended").register(registry);
+        FunctionCounter.builder("herald.journey.entered", totals, t -> t.get().entered())
+                .description("journey instances entered").register(registry);
+        for (String reason : reasons) {
+            FunctionCounter.builder("herald.journey.exited", totals, t -> t.get().exited().getOrDefault(reason, 0L))
+                    .tag("reason", reason).description("journey instances ended, by reason").register(registry);
+        }
+        FunctionCounter.builder("herald.journey.exited", totals, t -> t.get().exited().entrySet().stream()
+                        .filter(e -> !reasons.contains(e.getKey())).mapToLong(java.util.Map.Entry::getValue).sum())
+                .tag("reason", "other").description("journey instances ended, by reason").register(registry);
+    }
+
+    /**
      * Shows an SMPP connector's sessions and window ({@code herald_smpp_binds_up},
      * {@code herald_smpp_binds}, {@code herald_smpp_window_in_use}, {@code herald_smpp_window}) and
      * its counters ({@code herald_smpp_unconfirmed_total}, {@code herald_smpp_invalid_deliveries_total},

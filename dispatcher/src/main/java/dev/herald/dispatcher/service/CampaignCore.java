@@ -42,16 +42,18 @@ import org.roaringbitmap.buffer.ImmutableRoaringBitmap;
  * @param shards  the throttle shards
  * @param manager the campaign manager
  * @param deps    the campaigns' shared services
+ * @param journeys      the journey engine's runner (which owns it)
+ * @param journeyEngine the engine: only its {@link JourneyEngine#totals()} is read outside the runner
  */
 record CampaignCore(ActorSystem<Void> system, ThrottleShards shards, ActorRef<CampaignManager.Command> manager,
-                    CampaignDeps deps, ActorRef<JourneyRunner.Command> journeys) {
+                    CampaignDeps deps, ActorRef<JourneyRunner.Command> journeys, JourneyEngine journeyEngine) {
 
     /** How often the journey engine looks at what is due. */
     static final Duration JOURNEY_TICK = Duration.ofSeconds(1);
 
     /** The parts the guardian makes. */
     private record Spawned(ThrottleShards shards, ActorRef<CampaignManager.Command> manager, CampaignDeps deps,
-                           ActorRef<JourneyRunner.Command> journeys) {
+                           ActorRef<JourneyRunner.Command> journeys, JourneyEngine engine) {
     }
 
     /**
@@ -76,15 +78,16 @@ record CampaignCore(ActorSystem<Void> system, ThrottleShards shards, ActorRef<Ca
                     Duration.ofSeconds(1));
             ActorRef<CampaignManager.Command> manager = ctx.spawn(CampaignManager.create(campaignSettings), "campaigns",
                     dev.herald.dispatcher.campaign.BlockingIo.props());
-            ActorRef<JourneyRunner.Command> journeys;
+            JourneyEngine engine;
             try {
-                journeys = ctx.spawn(JourneyRunner.create(journeyEngine(ctx.getSystem(), dataDir, stores, deps), JOURNEY_TICK),
-                        "journeys", dev.herald.dispatcher.campaign.BlockingIo.props());
+                engine = journeyEngine(ctx.getSystem(), dataDir, stores, deps);
             } catch (IOException e) {
                 spawned.completeExceptionally(e);
                 return Behaviors.empty();
             }
-            spawned.complete(new Spawned(shards, manager, deps, journeys));
+            ActorRef<JourneyRunner.Command> journeys = ctx.spawn(JourneyRunner.create(engine, JOURNEY_TICK), "journeys",
+                    dev.herald.dispatcher.campaign.BlockingIo.props());
+            spawned.complete(new Spawned(shards, manager, deps, journeys, engine));
             return Behaviors.empty();
         }), "herald", config);
         Spawned s;
@@ -95,7 +98,7 @@ record CampaignCore(ActorSystem<Void> system, ThrottleShards shards, ActorRef<Ca
             throw new java.io.UncheckedIOException("the journeys cannot start: " + e.getCause().getMessage(),
                     e.getCause() instanceof IOException io ? io : new IOException(e.getCause()));
         }
-        return new CampaignCore(system, s.shards(), s.manager(), s.deps(), s.journeys());
+        return new CampaignCore(system, s.shards(), s.manager(), s.deps(), s.journeys(), s.engine());
     }
 
     /**
