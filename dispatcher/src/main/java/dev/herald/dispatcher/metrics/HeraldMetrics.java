@@ -218,26 +218,26 @@ public final class HeraldMetrics implements AutoCloseable {
      * {@code herald_journey_entered_total}, {@code herald_journey_exited_total{reason}}), as of the
      * engine's last change.
      *
-     * @param totals the engine's figures (read on any thread)
+     * @param totals  the engine (its {@code totals()} are read on any thread; held strongly here, as
+     *                Micrometer keeps only a weak reference to a meter's object)
      * @param reasons the exit reasons shown (others are summed under {@code other})
      */
-    public void journeys(java.util.function.Supplier<dev.herald.dispatcher.journey.JourneyEngine.Totals> totals,
-                         java.util.List<String> reasons) {
+    public void journeys(dev.herald.dispatcher.journey.JourneyEngine engine, java.util.List<String> reasons) {
         if (registry == null) {
             return;
         }
-        io.micrometer.core.instrument.Gauge.builder("herald.journeys", totals, t -> t.get().journeys())
+        io.micrometer.core.instrument.Gauge.builder("herald.journeys", engine, e -> e.totals().journeys())
                 .description("journeys the engine runs").register(registry);
-        io.micrometer.core.instrument.Gauge.builder("herald.journey.instances.waiting", totals, t -> t.get().waiting())
+        io.micrometer.core.instrument.Gauge.builder("herald.journey.instances.waiting", engine, e -> e.totals().waiting())
                 .description("journey instances not ended").register(registry);
-        FunctionCounter.builder("herald.journey.entered", totals, t -> t.get().entered())
+        FunctionCounter.builder("herald.journey.entered", engine, e -> e.totals().entered())
                 .description("journey instances entered").register(registry);
         for (String reason : reasons) {
-            FunctionCounter.builder("herald.journey.exited", totals, t -> t.get().exited().getOrDefault(reason, 0L))
+            FunctionCounter.builder("herald.journey.exited", engine, e -> e.totals().exited().getOrDefault(reason, 0L))
                     .tag("reason", reason).description("journey instances ended, by reason").register(registry);
         }
-        FunctionCounter.builder("herald.journey.exited", totals, t -> t.get().exited().entrySet().stream()
-                        .filter(e -> !reasons.contains(e.getKey())).mapToLong(java.util.Map.Entry::getValue).sum())
+        FunctionCounter.builder("herald.journey.exited", engine, e -> e.totals().exited().entrySet().stream()
+                        .filter(x -> !reasons.contains(x.getKey())).mapToLong(java.util.Map.Entry::getValue).sum())
                 .tag("reason", "other").description("journey instances ended, by reason").register(registry);
     }
 

@@ -110,7 +110,7 @@ public final class HeraldService {
             CampaignCore core = CampaignCore.start(dataDir, config, conf, settings, stores,
                     connectors(conf, settings, stores, metrics, traffic, wrap));
             traffic.handlers(InboundSide.perConnector(conf, stores, core, metrics));
-            metrics.journeys(core.journeyEngine()::totals, java.util.List.of(dev.herald.dispatcher.journey.JourneyEngine.DONE,
+            metrics.journeys(core.journeyEngine(), java.util.List.of(dev.herald.dispatcher.journey.JourneyEngine.DONE,
                     dev.herald.dispatcher.journey.JourneyEngine.GOAL, dev.herald.dispatcher.journey.JourneyEngine.OPTED_OUT,
                     dev.herald.dispatcher.journey.JourneyEngine.SUPPRESSED, dev.herald.dispatcher.journey.JourneyEngine.ARCHIVED));
             Route api = ServiceApi.route(dataDir, settings, conf, stores, core, metrics);
