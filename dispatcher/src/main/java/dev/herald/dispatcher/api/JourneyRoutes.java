@@ -149,6 +149,9 @@ public final class JourneyRoutes extends ApiDirectives {
             if (c instanceof NoSuchElementException n) {
                 throw ApiError.notFound(n.getMessage());
             }
+            if (c instanceof dev.herald.dispatcher.journey.JourneyReports.DamagedJourneyException d) {
+                throw new ApiError(409, "journey_damaged", d.getMessage(), null);
+            }
             if (c instanceof ApiError a) {
                 throw a;
             }

@@ -176,9 +176,15 @@ public final class JourneyEngine implements AutoCloseable {
                 open.put(j.id(), added);
             } catch (IOException | RuntimeException ex) {
                 LOG.error("journey {} is not run: its instance log cannot be read: {}", j.id(), ex.getMessage());
-                broken.put(j.id(), String.valueOf(ex.getMessage()));
+                broken.put(j.id(), "its instance log cannot be read: " + relative(String.valueOf(ex.getMessage())));
             }
         }
+    }
+
+    /** @return {@code message} with files named relative to the data directory (API answers show no server paths) */
+    private String relative(String message) {
+        Path data = deps.dir().toAbsolutePath().getParent();
+        return data == null ? message : message.replace(data + java.io.File.separator, "");
     }
 
     Path logFile(String journeyId) {
@@ -487,7 +493,7 @@ public final class JourneyEngine implements AutoCloseable {
         try {
             o.log.append(records);
         } catch (IOException | RuntimeException e) {
-            broken.put(o.journey.id(), "its instance log could not be written: " + e.getMessage());
+            broken.put(o.journey.id(), "its instance log could not be written: " + relative(String.valueOf(e.getMessage())));
             open.remove(o.journey.id());
             try {
                 o.log.close();

@@ -35,9 +35,19 @@ public final class JourneyReports {
     private JourneyReports() {
     }
 
+    /** A journey the engine does not run: its instance log is damaged or could not be written (the message says which). */
+    public static final class DamagedJourneyException extends IllegalStateException {
+        private static final long serialVersionUID = 1L;
+
+        DamagedJourneyException(String message) {
+            super(message);
+        }
+    }
+
     /**
-     * @throws NoSuchElementException if the engine does not run that journey
-     * @throws UncheckedIOException   if a funnel store cannot be read
+     * @throws NoSuchElementException  if there is no such journey
+     * @throws DamagedJourneyException if the engine does not run it
+     * @throws UncheckedIOException    if a funnel store cannot be read
      */
     public static Map<String, Object> report(JourneyEngine engine, String journeyId) {
         JourneyEngine.Open o = open(engine, journeyId);
@@ -181,8 +191,10 @@ public final class JourneyReports {
         Optional<JourneyEngine.Open> o = engine.journey(journeyId);
         if (o.isEmpty()) {
             String broken = engine.broken().get(journeyId);
-            throw new NoSuchElementException(broken != null ? "journey " + journeyId + " is not run: " + broken
-                    : "no journey '" + journeyId + "'");
+            if (broken != null) {
+                throw new DamagedJourneyException("journey " + journeyId + " is not run: " + broken);
+            }
+            throw new NoSuchElementException("no journey '" + journeyId + "'");
         }
         return o.get();
     }

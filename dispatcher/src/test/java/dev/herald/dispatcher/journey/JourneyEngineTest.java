@@ -221,4 +221,30 @@ class JourneyEngineTest {
             assertEquals(Map.of("goal", 1L, "done", 2L), fx.ask(e -> Map.copyOf(state(e, j.id()).exited)));
         }
     }
+
+    @Test
+    void aDamagedInstanceLogStopsOnlyItsJourneyNamingTheFileAndTheOthersGoOn() throws Exception {
+        try (JourneyFixture fx = new JourneyFixture(kit, dir, T0, PEOPLE)) {
+            JourneyStore.Journey cart = fx.create("abandoned-cart.json");
+            JourneyStore.Journey welcome = fx.create("welcome.json");
+            fx.event(0, "cart_abandoned", Map.of("cartId", "A"));
+            fx.event(0, "signed_up", Map.of());
+            fx.settle();
+            fx.stop();
+            java.nio.file.Path log = dir.resolve("journeys").resolve(JourneyEngine.INSTANCES).resolve(cart.id() + ".log");
+            byte[] bytes = java.nio.file.Files.readAllBytes(log);
+            bytes[bytes.length / 2] ^= 0x5a;
+            java.nio.file.Files.write(log, bytes);
+            fx.start();
+            fx.advance(Duration.ofDays(2).plusMinutes(1));
+            RuntimeException e = org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class,
+                    () -> fx.ask(x -> JourneyReports.report(x, cart.id())));
+            assertTrue(e instanceof JourneyReports.DamagedJourneyException, e.toString());
+            assertTrue(e.getMessage().contains("journeys/instances/" + cart.id() + ".log") && !e.getMessage().contains(dir.toString()),
+                    e.getMessage());
+            assertEquals(java.util.Arrays.hashCode(bytes), java.util.Arrays.hashCode(java.nio.file.Files.readAllBytes(log)),
+                    "the damaged log is left as it was");
+            assertEquals(Map.of(0, 1L), to(fx.sent(), JourneyPlan.campaignId(welcome.id(), 1, 2)), "the welcome journey went on");
+        }
+    }
 }
