@@ -247,4 +247,53 @@ class JourneyEngineTest {
             assertEquals(Map.of(0, 1L), to(fx.sent(), JourneyPlan.campaignId(welcome.id(), 1, 2)), "the welcome journey went on");
         }
     }
+
+    @Test
+    void aSegmentEntryEntersWhoJoinedAndABranchReadsAnEarlierStepsClicks() throws Exception {
+        try (JourneyFixture fx = new JourneyFixture(kit, dir, T0, PEOPLE)) {
+            fx.segments.put("quiet", org.roaringbitmap.buffer.MutableRoaringBitmap.bitmapOf(0, 1));
+            JourneyStore.Journey j = fx.create(JourneyFixture.JSON.readValue("""
+                    {"name": "Win back", "entry": {"segment": "quiet", "every": "PT1H"},
+                     "reentry": {"policy": "once-per-window", "window": "P30D"}, "start": "miss",
+                     "steps": [{"id": "miss", "type": "send", "channel": "sms", "category": "transactional", "sender": "acme",
+                                "template": "We miss you https://shop.example/back", "next": "wait"},
+                       {"id": "wait", "type": "delay", "duration": "P1D", "next": "clicked"},
+                       {"id": "clicked", "type": "branch", "on": {"step": "miss", "outcome": "clicked"}, "then": "thanks", "else": "done"},
+                       {"id": "thanks", "type": "send", "channel": "sms", "category": "transactional", "sender": "acme",
+                        "template": "Glad you came back", "next": "done"},
+                       {"id": "done", "type": "exit", "reason": "done"}]}""", JourneyDefinition.class));
+            fx.settle();
+            String miss = JourneyPlan.campaignId(j.id(), 1, 0);
+            assertEquals(Map.of(0, 1L, 1, 1L), to(fx.sent(), miss), "who was in the segment at its first check");
+            fx.segments.put("quiet", org.roaringbitmap.buffer.MutableRoaringBitmap.bitmapOf(0, 1, 2));
+            fx.advance(Duration.ofMinutes(30));
+            assertEquals(2, to(fx.sent(), miss).size(), "not checked again before an hour");
+            fx.engagement = new JourneyDeps.Engagement() {
+                @Override
+                public org.roaringbitmap.buffer.ImmutableRoaringBitmap delivered(String c) {
+                    return new org.roaringbitmap.buffer.MutableRoaringBitmap();
+                }
+
+                @Override
+                public org.roaringbitmap.buffer.ImmutableRoaringBitmap clicked(String c) {
+                    return c.equals(miss) ? org.roaringbitmap.buffer.MutableRoaringBitmap.bitmapOf(1)
+                            : new org.roaringbitmap.buffer.MutableRoaringBitmap();
+                }
+
+                @Override
+                public org.roaringbitmap.buffer.ImmutableRoaringBitmap converted(String c) {
+                    return new org.roaringbitmap.buffer.MutableRoaringBitmap();
+                }
+            };
+            fx.advance(Duration.ofMinutes(31));
+            assertEquals(Map.of(0, 1L, 1, 1L, 2, 1L), to(fx.sent(), miss), "recipient 2 joined: entered at the next check");
+            fx.advance(Duration.ofDays(1));
+            assertEquals(Map.of(1, 1L), to(fx.sent(), JourneyPlan.campaignId(j.id(), 1, 3)), "only the one who clicked");
+            fx.segments.put("quiet", org.roaringbitmap.buffer.MutableRoaringBitmap.bitmapOf(2));
+            fx.advance(Duration.ofHours(1));
+            fx.segments.put("quiet", org.roaringbitmap.buffer.MutableRoaringBitmap.bitmapOf(0, 2));
+            fx.advance(Duration.ofHours(1));
+            assertEquals(1L, to(fx.sent(), miss).get(0), "left and joined again within the 30-day window: not again");
+        }
+    }
 }

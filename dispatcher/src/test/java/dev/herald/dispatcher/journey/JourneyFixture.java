@@ -92,6 +92,10 @@ final class JourneyFixture implements AutoCloseable {
     final ExecutorService io = Executors.newFixedThreadPool(2);
     final ActorTestKit kit;
     JourneyEngine engine;
+    /** Segments by name, as the engine sees them (a test changes them). */
+    final Map<String, org.roaringbitmap.buffer.ImmutableRoaringBitmap> segments = new java.util.concurrent.ConcurrentHashMap<>();
+    /** What the engine's branches read as delivered / clicked / converted (NONE unless a test sets it). */
+    volatile JourneyDeps.Engagement engagement = JourneyDeps.Engagement.NONE;
     ActorRef<JourneyRunner.Command> runner;
     private int eventNo;
 
@@ -126,7 +130,22 @@ final class JourneyFixture implements AutoCloseable {
                 QuietHoursPolicies.fromConfig(ConfigFactory.load()).get("default"), shards, connector, null,
                 root.resolve("campaigns"), clock, Duration.ofSeconds(10));
         JourneyDeps deps = new JourneyDeps(root.resolve("journeys"), journeys, events, directory, zones, index,
-                name -> Optional.empty(), JourneyDeps.Engagement.NONE,
+                name -> Optional.ofNullable(segments.get(name)), new JourneyDeps.Engagement() {
+                    @Override
+                    public org.roaringbitmap.buffer.ImmutableRoaringBitmap delivered(String campaignId) throws IOException {
+                        return engagement.delivered(campaignId);
+                    }
+
+                    @Override
+                    public org.roaringbitmap.buffer.ImmutableRoaringBitmap clicked(String campaignId) throws IOException {
+                        return engagement.clicked(campaignId);
+                    }
+
+                    @Override
+                    public org.roaringbitmap.buffer.ImmutableRoaringBitmap converted(String campaignId) throws IOException {
+                        return engagement.converted(campaignId);
+                    }
+                },
                 new CampaignStepSender(kit.system(), campaignDeps, root.resolve("campaigns"), io), clock);
         engine = JourneyEngine.open(deps);
         runner = kit.spawn(JourneyRunner.create(engine, Duration.ofDays(1)), "journeys-" + NAMES.incrementAndGet());
