@@ -97,4 +97,41 @@ class JourneyReviewTest {
                     "the welcome step was sent twice after a restart");
         }
     }
+
+    private static long staleIds(JourneyEngine e, String id) {
+        long n = 0;
+        for (Map<Integer, JourneyState.Lane> byLane : e.journey(id).orElseThrow().state.versions.values()) {
+            for (JourneyState.Lane l : byLane.values()) {
+                for (var b : l.stale) {
+                    n += b.getLongCardinality();
+                }
+            }
+        }
+        return n;
+    }
+
+    /**
+     * takeDue (outside apply) clears the due buckets; the At/End that moves the ids on then marks them
+     * stale at the delay though no bucket holds them any more, so live they stay stale for ever (memory
+     * that grows with every instance ever delayed, and an O(buckets) scrub when one arrives there again),
+     * while a replay keeps the buckets and its first tick drops them: live and replayed state differ.
+     */
+    @Test
+    void anInstanceMovedOnByItsDueTimeLeavesNoStaleMarkLiveOrReplayed() throws Exception {
+        try (JourneyFixture fx = new JourneyFixture(kit, dir, JourneyEngineTest.T0, JourneyEngineTest.PEOPLE)) {
+            JourneyStore.Journey j = fx.create("abandoned-cart.json");
+            fx.event(0, "cart_abandoned", Map.of("cartId", "A"));
+            fx.settle();
+            fx.advance(Duration.ofHours(1).plusSeconds(1));
+            fx.advance(Duration.ofHours(23).plusMinutes(1));
+            assertEquals(0L, (long) fx.<Long>ask(e -> e.journey(j.id()).orElseThrow().state.waiting()));
+            long live = fx.<Long>ask(e -> staleIds(e, j.id()));
+            fx.stop();
+            fx.start();
+            fx.settle();
+            long replayed = fx.<Long>ask(e -> staleIds(e, j.id()));
+            assertEquals(replayed, live, "stale marks live vs after a replay and a tick");
+            assertEquals(0L, live, "no instance waits, no bucket is left, yet ids stay marked stale");
+        }
+    }
 }
