@@ -2,6 +2,7 @@ package dev.herald.dispatcher.journey;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
@@ -132,6 +133,84 @@ class JourneyReviewTest {
             long replayed = fx.<Long>ask(e -> staleIds(e, j.id()));
             assertEquals(replayed, live, "stale marks live vs after a replay and a tick");
             assertEquals(0L, live, "no instance waits, no bucket is left, yet ids stay marked stale");
+        }
+    }
+
+    /** Holds the first message it is given until released; window 1, so nothing else is handed over meanwhile. */
+    static final class Gate implements dev.herald.dispatcher.connector.Connector {
+        final java.util.concurrent.CompletableFuture<Integer> first = new java.util.concurrent.CompletableFuture<>();
+        final java.util.concurrent.CompletableFuture<Void> open = new java.util.concurrent.CompletableFuture<>();
+        private final java.util.concurrent.atomic.AtomicBoolean held = new java.util.concurrent.atomic.AtomicBoolean();
+        private final dev.herald.dispatcher.connector.Connector inner;
+
+        Gate(dev.herald.dispatcher.connector.Connector inner) {
+            this.inner = inner;
+        }
+
+        @Override
+        public String name() {
+            return inner.name();
+        }
+
+        @Override
+        public double maxRatePerSecond() {
+            return inner.maxRatePerSecond();
+        }
+
+        @Override
+        public int window() {
+            return 1;
+        }
+
+        @Override
+        public boolean supportsIdempotencyKey() {
+            return inner.supportsIdempotencyKey();
+        }
+
+        @Override
+        public java.util.concurrent.CompletionStage<dev.herald.dispatcher.connector.SendResult> send(
+                dev.herald.dispatcher.connector.OutboundMessage m) {
+            if (held.compareAndSet(false, true)) {
+                first.complete(m.recipientId());
+                return open.thenCompose(v -> inner.send(m));
+            }
+            return inner.send(m);
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    /**
+     * "Exits take effect at once": an order placed while the reminder's run is streaming (its batch
+     * handed to the pipeline, one message in flight, the other not yet handed over) must stop the
+     * other one. The engine gives CampaignRun a fresh Control it never stops and the run's cancelled
+     * set is a copy taken at its start, so the exited instance's reminder still goes out.
+     */
+    @Test
+    void anExitWhileTheStepsRunIsStreamingStopsTheMessagesNotYetHandedOver() throws Exception {
+        Gate[] gate = new Gate[1];
+        try (JourneyFixture fx = new JourneyFixture(kit, dir, JourneyEngineTest.T0, JourneyEngineTest.PEOPLE,
+                c -> gate[0] = new Gate(c))) {
+            JourneyStore.Journey j = fx.create("abandoned-cart.json");
+            String reminder = JourneyPlan.campaignId(j.id(), 1, 1);
+            fx.event(0, "cart_abandoned", Map.of("cartId", "A"));
+            fx.event(1, "cart_abandoned", Map.of("cartId", "B"));
+            fx.settle();
+            fx.clock.advance(Duration.ofHours(1).plusSeconds(1));
+            fx.runner.tell(JourneyRunner.Tick.INSTANCE); // starts one run with both; the first message is held
+            int first = gate[0].first.join();
+            int other = 1 - first;
+            fx.event(other, "order_placed", Map.of("orderId", "o", "cartId", other == 0 ? "A" : "B"));
+            fx.runner.tell(JourneyRunner.EventsStored.INSTANCE);
+            assertEquals(Map.of("goal", 1L), fx.ask(e -> Map.copyOf(e.journey(j.id()).orElseThrow().state.exited)),
+                    "the order ended the other's instance at once");
+            gate[0].open.complete(null);
+            fx.settle();
+            assertEquals(List.of(first), fx.sent().stream().filter(x -> x.campaignId().equals(reminder))
+                    .map(dev.herald.dispatcher.connector.AcceptedLogEntry::recipientId).toList(),
+                    "a reminder went to the recipient whose order had ended the instance");
         }
     }
 }
