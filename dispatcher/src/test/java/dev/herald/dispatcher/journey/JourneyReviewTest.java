@@ -213,4 +213,36 @@ class JourneyReviewTest {
                     "a reminder went to the recipient whose order had ended the instance");
         }
     }
+
+    /**
+     * tick() marks a run running and adds it to the list it returns, journey by journey; when a later
+     * journey's log write throws, the list is lost: the run is never started, stays "running" for ever
+     * (its instances never get the step until a restart) and Settle never answers. Fails by the ask
+     * timing out (the runner never answers), not by a wall-clock wait in the happy path.
+     */
+    @Test
+    void aLogFailureOfOneJourneyInATickDoesNotStrandAnotherJourneysRun() throws Exception {
+        try (JourneyFixture fx = new JourneyFixture(kit, dir, JourneyEngineTest.T0, JourneyEngineTest.PEOPLE)) {
+            JourneyStore.Journey welcome = fx.create("welcome.json");
+            JourneyStore.Journey later = fx.create(JourneyFixture.JSON.readValue("""
+                    {"name": "Later", "entry": {"event": "signed_up"}, "start": "wait",
+                     "steps": [{"id": "wait", "type": "delay", "duration": "P2D", "next": "done"},
+                       {"id": "done", "type": "exit", "reason": "done"}]}""", JourneyDefinition.class));
+            fx.event(0, "signed_up", Map.of());
+            fx.settle();
+            fx.ask(e -> {
+                try {
+                    e.journey(later.id()).orElseThrow().log.close(); // its next append fails
+                } catch (java.io.IOException x) {
+                    throw new java.io.UncheckedIOException(x);
+                }
+                return null;
+            });
+            fx.clock.advance(Duration.ofDays(2).plusMinutes(1)); // welcome's tips and Later's delay fall due in one tick
+            org.apache.pekko.actor.typed.javadsl.AskPattern.<JourneyRunner.Command, java.util.Optional<String>>ask(fx.runner,
+                    JourneyRunner.Settle::new, Duration.ofSeconds(20), kit.scheduler()).toCompletableFuture().join();
+            assertEquals(1L, fx.sent().stream().filter(x -> x.campaignId().equals(JourneyPlan.campaignId(welcome.id(), 1, 2))).count(),
+                    "welcome's tips");
+        }
+    }
 }
