@@ -98,11 +98,19 @@ final class JourneyFixture implements AutoCloseable {
     volatile JourneyDeps.Engagement engagement = JourneyDeps.Engagement.NONE;
     ActorRef<JourneyRunner.Command> runner;
     private int eventNo;
+    /** Wraps the connector the pipeline sends through (a test's gate); identity by default. */
+    private final java.util.function.UnaryOperator<dev.herald.dispatcher.connector.Connector> wrap;
 
     /**
      * @param recipients phone → IANA zone, registered in this order (ids 0, 1, …)
      */
     JourneyFixture(ActorTestKit kit, Path root, Instant start, List<String[]> recipients) throws IOException {
+        this(kit, root, start, recipients, c -> c);
+    }
+
+    JourneyFixture(ActorTestKit kit, Path root, Instant start, List<String[]> recipients,
+                   java.util.function.UnaryOperator<dev.herald.dispatcher.connector.Connector> wrap) throws IOException {
+        this.wrap = wrap;
         this.kit = kit;
         this.root = root;
         this.clock = new TestClock(start);
@@ -127,7 +135,7 @@ final class JourneyFixture implements AutoCloseable {
     /** Opens the engine (replaying its logs) and spawns its runner. */
     void start() throws IOException {
         CampaignDeps campaignDeps = new CampaignDeps(directory, index, zones,
-                QuietHoursPolicies.fromConfig(ConfigFactory.load()).get("default"), shards, connector, null,
+                QuietHoursPolicies.fromConfig(ConfigFactory.load()).get("default"), shards, wrap.apply(connector), null,
                 root.resolve("campaigns"), clock, Duration.ofSeconds(10));
         JourneyDeps deps = new JourneyDeps(root.resolve("journeys"), journeys, events, directory, zones, index,
                 name -> Optional.ofNullable(segments.get(name)), new JourneyDeps.Engagement() {
