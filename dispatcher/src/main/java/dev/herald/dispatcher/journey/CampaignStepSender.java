@@ -87,19 +87,44 @@ public final class CampaignStepSender implements JourneyDeps.StepSender {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-        }, io).thenCompose(ledger -> CampaignRun.run(system, spec, deps, ledger, new CampaignRun.Control(), new LongAdder())
-                .handle((r, error) -> {
+        }, io).thenCompose(ledger -> {
+            CampaignRun.Control control = new CampaignRun.Control();
+            String key = key(run.journeyId(), run.seq());
+            controls.put(key, control);
+            return CampaignRun.run(system, spec, deps, ledger, control, new LongAdder()).handle((r, error) -> {
+                controls.remove(key, control);
+                StepRun.Result result;
+                try {
+                    result = result(ledger);
+                } finally {
                     try {
-                        StepRun.Result result = result(ledger);
                         ledger.close();
-                        if (error != null) {
-                            throw error instanceof RuntimeException re ? re : new IllegalStateException(error);
-                        }
-                        return result;
                     } catch (IOException e) {
-                        throw new UncheckedIOException(e);
+                        if (error == null) {
+                            throw new UncheckedIOException(e);
+                        }
                     }
-                }));
+                }
+                if (error != null) {
+                    throw error instanceof RuntimeException re ? re : new IllegalStateException(error);
+                }
+                return result;
+            });
+        });
+    }
+
+    private final java.util.Map<String, CampaignRun.Control> controls = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private static String key(String journeyId, long seq) {
+        return journeyId + "/" + seq;
+    }
+
+    @Override
+    public void stop(String journeyId, long seq) {
+        CampaignRun.Control c = controls.get(key(journeyId, seq));
+        if (c != null) {
+            c.stop();
+        }
     }
 
     static StepRun.Result result(OutcomeLedger ledger) {

@@ -48,10 +48,13 @@ final class DateEntries {
                 continue;
             }
             LocalDate today = t.atZone(zone).toLocalDate();
-            Instant fireAt = LocalTimes.at(today, at, zone);
             Long fired = o.state.dateFired.get(zone.getId());
-            if (!t.isBefore(fireAt) && t.isBefore(fireAt.plus(GRACE)) && (fired == null || fired < today.toEpochDay())) {
-                dueZones.put(zone, today);
+            // yesterday too: a late local time's grace runs past midnight
+            for (LocalDate day : List.of(today.minusDays(1), today)) {
+                Instant fireAt = LocalTimes.at(day, at, zone);
+                if (!t.isBefore(fireAt) && t.isBefore(fireAt.plus(GRACE)) && (fired == null || fired < day.toEpochDay())) {
+                    dueZones.put(zone, day);
+                }
             }
         }
         if (dueZones.isEmpty()) {

@@ -81,5 +81,13 @@ public record JourneyDeps(Path dir, JourneyStore journeys, Events events, Recipi
 
         /** Removes a finished batch's ledger. */
         void remove(StepRun run) throws IOException;
+
+        /**
+         * Asks the run under way of journey {@code journeyId} numbered {@code seq} to stop handing
+         * messages over (some of its instances ended); its stream then completes, what it had not
+         * handed over is pending again in its ledger. Nothing if it is not running.
+         */
+        default void stop(String journeyId, long seq) {
+        }
     }
 }

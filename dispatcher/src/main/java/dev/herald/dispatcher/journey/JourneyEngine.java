@@ -99,7 +99,8 @@ public final class JourneyEngine implements AutoCloseable {
         }
         totals = new Totals(open.size(), entered, waiting, Map.copyOf(exited));
     }
-    private long optOutSeq = -1;
+    /** The events log's end at the last {@link #events()}, -1 before the first: where a new journey starts reading. */
+    private long seenEnd = -1;
 
     /** One journey the engine runs: its plans, state and log. */
     static final class Open {
@@ -110,6 +111,8 @@ public final class JourneyEngine implements AutoCloseable {
         long segmentCheckedAt = Long.MIN_VALUE;
         /** The log's size beyond which it is compacted. */
         long compactAt;
+        /** The suppression index's sequence when its opt-outs were last checked. */
+        long optOutSeq = -1;
 
         Open(Journey journey, Map<Integer, JourneyPlan> plans, JourneyState state, JourneyLog log) {
             this.journey = journey;
@@ -131,7 +134,41 @@ public final class JourneyEngine implements AutoCloseable {
         JourneyEngine e = new JourneyEngine(deps);
         Files.createDirectories(deps.dir().resolve(INSTANCES));
         e.refresh();
+        e.removeFinishedRuns();
         return e;
+    }
+
+    /**
+     * Removes the ledgers of runs the logs say are done (a crash between a run's {@code RunDone} and
+     * the removal of its ledger left them): a run directory whose number is below its journey's next
+     * run and which the journey does not hold.
+     */
+    private void removeFinishedRuns() {
+        Path runs = deps.dir().resolve(RUNS);
+        for (Open o : open.values()) {
+            Path dir = runs.resolve(o.journey.id());
+            if (!Files.isDirectory(dir)) {
+                continue;
+            }
+            try (java.nio.file.DirectoryStream<Path> kids = Files.newDirectoryStream(dir)) {
+                for (Path k : kids) {
+                    long seq;
+                    try {
+                        seq = Long.parseLong(k.getFileName().toString());
+                    } catch (NumberFormatException ex) {
+                        continue;
+                    }
+                    if (seq < o.state.nextRun && !o.state.runs.containsKey(seq)) {
+                        JourneyPlan any = o.plans.values().iterator().next();
+                        deps.sender().remove(new StepRun(o.journey.id(), seq, any, 0, new MutableRoaringBitmap(),
+                                new MutableRoaringBitmap(), k));
+                        LOG.info("journey {}: removed the ledger of finished run {}", o.journey.id(), seq);
+                    }
+                }
+            } catch (IOException | RuntimeException ex) {
+                LOG.warn("journey {}: finished runs' ledgers could not be removed: {}", o.journey.id(), ex.toString());
+            }
+        }
     }
 
     /** @return journey id → why it is not run (its log is damaged or could not be written) */
@@ -165,14 +202,23 @@ public final class JourneyEngine implements AutoCloseable {
                 Open updated = new Open(j, plans, o.state, o.log);
                 updated.segmentCheckedAt = o.segmentCheckedAt;
                 updated.compactAt = o.compactAt;
+                updated.optOutSeq = o.optOutSeq;
                 open.put(j.id(), updated);
                 continue;
             }
             JourneyState state = new JourneyState(j.id(), byVersion);
             try {
+                boolean fresh = !Files.exists(logFile(j.id()));
                 JourneyLog log = JourneyLog.open(logFile(j.id()), state::apply);
                 Open added = new Open(j, plans, state, log);
                 added.compactAt = Math.max(compactMin, COMPACT_GROWTH * log.size());
+                if (fresh && seenEnd > 0) {
+                    // a new journey reads the events stored since the engine last looked (and, of those,
+                    // only the ones stored after it was created enter it), not the whole log
+                    Rec.Cursor c = new Rec.Cursor(deps.clock().millis(), seenEnd);
+                    state.apply(c);
+                    log.append(List.of(c));
+                }
                 open.put(j.id(), added);
             } catch (IOException | RuntimeException ex) {
                 LOG.error("journey {} is not run: its instance log cannot be read: {}", j.id(), ex.getMessage());
@@ -185,6 +231,23 @@ public final class JourneyEngine implements AutoCloseable {
     private String relative(String message) {
         Path data = deps.dir().toAbsolutePath().getParent();
         return data == null ? message : message.replace(data + java.io.File.separator, "");
+    }
+
+    private Exception failure;
+
+    /**
+     * @return what made a journey stop during the calls since the last time this was asked (that
+     *     journey is in {@link #broken()}; the other journeys went on), and forgets it
+     */
+    public Optional<Exception> takeFailure() {
+        Optional<Exception> f = Optional.ofNullable(failure);
+        failure = null;
+        return f;
+    }
+
+    /** Picks up journeys created or changed since the engine last looked. */
+    void refreshNow() {
+        refresh();
     }
 
     Path logFile(String journeyId) {
@@ -208,31 +271,81 @@ public final class JourneyEngine implements AutoCloseable {
         for (Open o : open.values()) {
             from = Math.min(from, o.state.cursor);
         }
-        if (from == Long.MAX_VALUE || from >= deps.events().end()) {
+        long available = deps.events().end();
+        if (from == Long.MAX_VALUE || from >= available) {
+            seenEnd = available;
             return;
         }
         Map<Open, List<Rec>> changes = new LinkedHashMap<>();
         long now = deps.clock().millis();
-        long end = deps.events().scan(from, (offset, e) -> {
-            for (Open o : open.values()) {
-                if (offset >= o.state.cursor && o.journey.status() != Status.ARCHIVED) {
+        Failures failures = new Failures();
+        long end;
+        try {
+            end = deps.events().scan(from, (offset, e) -> {
+                for (Open o : List.copyOf(open.values())) {
+                    if (offset < o.state.cursor || o.journey.status() == Status.ARCHIVED) {
+                        continue;
+                    }
                     List<Rec> out = changes.computeIfAbsent(o, k -> new ArrayList<>());
-                    event(o, offset, e, now, out);
+                    if (out.size() >= FLUSH_RECORDS) {
+                        // a long catch-up goes to the log in frames, each whole up to an event
+                        apply(o, out, new Rec.Cursor(now, offset));
+                        boolean written = write(o, out, failures);
+                        out.clear();
+                        if (!written) {
+                            continue;
+                        }
+                    }
+                    try {
+                        event(o, offset, e, now, out);
+                    } catch (IOException | RuntimeException ex) {
+                        // its state may be half changed: it stops here, its log is whole up to its last frame
+                        out.clear();
+                        stop(o, "applying the event at offset " + offset + " failed: " + ex, ex, failures);
+                    }
+                }
+            });
+        } catch (IOException | RuntimeException ex) {
+            // the events log cannot be read on: journeys with changes not written stop (their logs are whole)
+            for (Map.Entry<Open, List<Rec>> c : changes.entrySet()) {
+                if (!c.getValue().isEmpty() && open.get(c.getKey().journey.id()) == c.getKey()) {
+                    stop(c.getKey(), "reading the events log failed: " + ex, ex, failures);
                 }
             }
-        });
-        for (Open o : open.values()) {
+            throw ex;
+        }
+        for (Open o : List.copyOf(open.values())) {
             List<Rec> out = changes.computeIfAbsent(o, k -> new ArrayList<>());
             if (o.state.cursor < end) {
-                Rec.Cursor c = new Rec.Cursor(now, end);
-                o.state.apply(c);
-                out.add(c);
+                apply(o, out, new Rec.Cursor(now, end));
+            }
+            write(o, out, failures);
+        }
+        seenEnd = end;
+        stopCancelled();
+        updateTotals();
+        failures.keep(this);
+    }
+
+    /** Records a catch-up writes at most per frame (the frame then ends with a cursor). */
+    static final int FLUSH_RECORDS = 20_000;
+
+    /** What failed for single journeys during one call: each such journey stopped; the first failure is thrown at the end. */
+    private static final class Failures {
+        private Exception first;
+
+        void add(Exception e) {
+            if (first == null) {
+                first = e;
             }
         }
-        for (Map.Entry<Open, List<Rec>> c : changes.entrySet()) {
-            write(c.getKey(), c.getValue());
+
+        /** Keeps the first failure for {@link #takeFailure()} (the others went on). */
+        void keep(JourneyEngine engine) {
+            if (first != null && engine.failure == null) {
+                engine.failure = first;
+            }
         }
-        updateTotals();
     }
 
     private void event(Open o, long offset, Event e, long applied, List<Rec> out) throws IOException {
@@ -265,8 +378,9 @@ public final class JourneyEngine implements AutoCloseable {
         }
         JourneyPlan plan = o.plans.get(o.journey.current().version());
         JourneyDefinition.Entry entry = plan.def().entry();
-        if (entry.event() == null || !entry.event().equals(e.name()) || !filterMatches(entry, e)) {
-            return;
+        if (entry.event() == null || !entry.event().equals(e.name()) || !filterMatches(entry, e)
+                || e.receivedAtMillis() < o.journey.versions().get(0).createdAt().toEpochMilli()) {
+            return; // not its entry, or stored before the journey existed
         }
         String key = "";
         if (plan.key() != null) {
@@ -488,29 +602,47 @@ public final class JourneyEngine implements AutoCloseable {
         LOG.info("journey {}: instance log compacted to {} bytes ({} waiting)", o.journey.id(), size, o.state.waiting());
     }
 
-    /** Appends a journey's changes; if that fails the journey stops (its state is ahead of its log) until a restart. */
-    private void write(Open o, List<Rec> records) throws IOException {
+    /**
+     * Appends a journey's changes. If that fails the journey stops (its state is ahead of its log)
+     * until a restart — the others go on; the failure is kept in {@code failures}.
+     *
+     * @return whether they were written
+     */
+    private boolean write(Open o, List<Rec> records, Failures failures) {
+        if (open.get(o.journey.id()) != o) {
+            return false; // stopped meanwhile
+        }
         try {
             o.log.append(records);
         } catch (IOException | RuntimeException e) {
-            broken.put(o.journey.id(), "its instance log could not be written: " + relative(String.valueOf(e.getMessage())));
-            open.remove(o.journey.id());
-            try {
-                o.log.close();
-            } catch (IOException ignored) {
-                // already failing
-            }
-            throw e;
+            stop(o, "its instance log could not be written: " + e.getMessage(), e, failures);
+            return false;
         }
-        if (!records.isEmpty() && o.log.size() > o.compactAt) {
+        if (!records.isEmpty()) {
             try {
-                compact(o);
+                if (o.log.size() > o.compactAt) {
+                    compact(o);
+                }
             } catch (IOException | RuntimeException e) {
                 // the log is whole (the image went to a file beside it): try again when it has doubled
                 o.compactAt *= 2;
                 LOG.warn("journey {}: compacting its instance log failed, it goes on growing: {}", o.journey.id(), e.toString());
             }
         }
+        return true;
+    }
+
+    /** Stops running a journey until a restart (which replays its log): reported as broken with {@code why}. */
+    private void stop(Open o, String why, Exception cause, Failures failures) {
+        LOG.error("journey {} stops until a restart: {}", o.journey.id(), why);
+        broken.put(o.journey.id(), relative(why));
+        open.remove(o.journey.id());
+        try {
+            o.log.close();
+        } catch (IOException ignored) {
+            // already failing
+        }
+        failures.add(cause);
     }
 
     // ---------------------------------------------------------------- ticks
@@ -524,38 +656,63 @@ public final class JourneyEngine implements AutoCloseable {
     public List<StepRun> tick() throws IOException {
         refresh();
         long now = deps.clock().millis();
-        SuppressionSnapshot snap = deps.suppression().snapshot();
-        boolean optOuts = snap.seq() != optOutSeq;
-        optOutSeq = snap.seq();
+        long optOutSeq = deps.suppression().snapshot().seq();
         List<StepRun> start = new ArrayList<>();
+        Failures failures = new Failures();
         for (Open o : List.copyOf(open.values())) {
             List<Rec> out = new ArrayList<>();
-            if (o.journey.status() == Status.ARCHIVED) {
-                for (int lane = 0; lane < o.state.active.size(); lane++) {
-                    if (!o.state.active.get(lane).isEmpty()) {
-                        apply(o, out, new Rec.End(now, lane, ARCHIVED, o.state.active.get(lane).clone()));
+            List<StepRun> mine = new ArrayList<>();
+            try {
+                if (o.journey.status() == Status.ARCHIVED) {
+                    for (int lane = 0; lane < o.state.active.size(); lane++) {
+                        if (!o.state.active.get(lane).isEmpty()) {
+                            apply(o, out, new Rec.End(now, lane, ARCHIVED, o.state.active.get(lane).clone()));
+                        }
+                    }
+                    runs(o, now, out, mine); // its batches finish: what waits in them is recorded exited, not sent
+                } else {
+                    if (optOutSeq != o.optOutSeq) {
+                        optOuts(o, now, out);
+                    }
+                    if (o.journey.status() == Status.ACTIVE) {
+                        due(o, now, out);
+                        JourneyPlan current = o.plans.get(o.journey.current().version());
+                        if (current.def().entry().segment() != null) {
+                            segmentEntries(o, current, now, out);
+                        } else if (current.def().entry().date() != null) {
+                            DateEntries.fire(this, o, current, now, out);
+                        }
+                        runs(o, now, out, mine);
                     }
                 }
-                write(o, out);
+            } catch (IOException | RuntimeException e) {
+                stop(o, "a tick failed: " + e, e, failures);
                 continue;
             }
-            if (optOuts) {
-                optOuts(o, now, out);
+            if (write(o, out, failures)) {
+                o.optOutSeq = optOutSeq;
+                start.addAll(mine); // a run starts only once its Run record is in the log
             }
-            if (o.journey.status() == Status.ACTIVE) {
-                due(o, now, out);
-                JourneyPlan current = o.plans.get(o.journey.current().version());
-                if (current.def().entry().segment() != null) {
-                    segmentEntries(o, current, now, out);
-                } else if (current.def().entry().date() != null) {
-                    DateEntries.fire(this, o, current, now, out);
-                }
-                runs(o, now, out, start);
-            }
-            write(o, out);
         }
+        stopCancelled();
         updateTotals();
+        failures.keep(this);
         return start;
+    }
+
+    /**
+     * Asks the sender to stop the runs under way that hold an instance which ended meanwhile: what
+     * they have not handed over yet goes back to their ledger, and their next run records it exited.
+     */
+    private void stopCancelled() {
+        for (Open o : open.values()) {
+            for (RunState run : o.state.runs.values()) {
+                if (run.running && !run.stopAsked && !run.cancelled.isEmpty() && !run.cancelledAtStart.contains(run.cancelled)) {
+                    run.stopAsked = true;
+                    deps.sender().stop(o.journey.id(), run.seq);
+                }
+            }
+        }
     }
 
     private void optOuts(Open o, long now, List<Rec> out) {
@@ -672,6 +829,8 @@ public final class JourneyEngine implements AutoCloseable {
         for (RunState run : o.state.runs.values()) {
             if (!run.running && run.nextAt <= now) {
                 run.running = true;
+                run.stopAsked = false;
+                run.cancelledAtStart = run.cancelled.clone();
                 start.add(stepRun(o, run));
             }
         }
@@ -725,14 +884,18 @@ public final class JourneyEngine implements AutoCloseable {
         arrive(o, plan, st.lane, step.next(), moveOn, now, null, out);
         if (result.complete()) {
             apply(o, out, new Rec.RunDone(now, run.seq()));
+        } else if (st.stopAsked) {
+            st.nextAt = now; // stopped for instances that ended: at once again, recording them exited
         } else {
             st.nextAt = result.nextDue() == 0 ? now + RETRY_MS : result.nextDue();
         }
-        write(o, out);
+        Failures failures = new Failures();
+        boolean written = write(o, out, failures);
         updateTotals();
-        if (result.complete()) {
+        if (written && result.complete()) {
             deps.sender().remove(run);
         }
+        failures.keep(this);
     }
 
     /** @return the earliest time anything is due (a delay, a wait's timeout, a run's deferred ids), epoch ms */

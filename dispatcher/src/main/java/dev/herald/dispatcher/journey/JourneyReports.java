@@ -103,12 +103,26 @@ public final class JourneyReports {
     }
 
     /**
-     * @param recipient a recipient's id
-     * @return its instances now (step, key, due time, run) and its history in the journey
-     * @throws NoSuchElementException if the engine does not run that journey
-     * @throws UncheckedIOException   if the instance log cannot be read
+     * Where one recipient is, taken on the engine's runner; its history is then read from the
+     * instance log by {@link #withHistory} off the runner (a scan of the whole log).
+     *
+     * @param journeyId the journey
+     * @param recipient the recipient's id
+     * @param now       its instances now
+     * @param log       the journey's instance log
+     * @param plans     its versions
      */
-    public static Map<String, Object> recipient(JourneyEngine engine, String journeyId, int recipient) {
+    public record Where(String journeyId, int recipient, List<Map<String, Object>> now, java.nio.file.Path log,
+                        Map<Integer, JourneyPlan> plans) {
+    }
+
+    /**
+     * @param recipient a recipient's id
+     * @return its instances now (step, key, due time, run); on the engine's runner
+     * @throws NoSuchElementException  if there is no such journey
+     * @throws DamagedJourneyException if the engine does not run it
+     */
+    public static Where where(JourneyEngine engine, String journeyId, int recipient) {
         JourneyEngine.Open o = open(engine, journeyId);
         JourneyState st = o.state;
         List<Map<String, Object>> now = new ArrayList<>();
@@ -141,22 +155,36 @@ public final class JourneyReports {
             }
             now.add(m);
         }
+        return new Where(journeyId, recipient, now, o.log.file(), Map.copyOf(o.plans));
+    }
+
+    /**
+     * @return the recipient's view: its instances now and its history in the journey from the
+     *     instance log (read here: call it off the engine's runner)
+     * @throws UncheckedIOException if the instance log cannot be read
+     */
+    public static Map<String, Object> withHistory(Where w) {
         List<Map<String, Object>> history = new ArrayList<>();
         try {
             Map<Long, int[]> runSteps = new LinkedHashMap<>();
-            JourneyLog.read(o.log.file(), r -> history(o, r, recipient, history, runSteps));
+            JourneyLog.read(w.log(), r -> history(w.plans(), r, w.recipient(), history, runSteps));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         Map<String, Object> out = new LinkedHashMap<>();
-        out.put("journey", journeyId);
-        out.put("recipientId", recipient);
-        out.put("instances", now);
+        out.put("journey", w.journeyId());
+        out.put("recipientId", w.recipient());
+        out.put("instances", w.now());
         out.put("history", history);
         return out;
     }
 
-    private static void history(JourneyEngine.Open o, Rec r, int recipient, List<Map<String, Object>> out,
+    /** {@link #where} and {@link #withHistory} at once (tests, embedding). */
+    public static Map<String, Object> recipient(JourneyEngine engine, String journeyId, int recipient) {
+        return withHistory(where(engine, journeyId, recipient));
+    }
+
+    private static void history(Map<Integer, JourneyPlan> plans, Rec r, int recipient, List<Map<String, Object>> out,
                                 Map<Long, int[]> runSteps) {
         String what = null;
         if (r instanceof Rec.Enter e && e.recipient() == recipient) {
@@ -164,9 +192,11 @@ public final class JourneyReports {
         } else if (r instanceof Rec.EnterMany e && e.ids().contains(recipient)) {
             what = "entered version " + e.version() + " (lane " + e.lane() + ")";
         } else if (r instanceof Rec.At a && a.ids().contains(recipient)) {
-            PlanStep s = o.plans.get(a.version()).step(a.step());
+            PlanStep s = plans.get(a.version()).step(a.step());
             what = "at step " + s.step().id() + " (" + s.step().type() + ")"
                     + (a.due() > 0 ? ", due " + Instant.ofEpochMilli(a.due()) : "") + " (lane " + a.lane() + ")";
+        } else if (r instanceof Rec.ImagePart p && p.index() == 0) {
+            what = "(the log was compacted here: what happened before is summed up in its state)";
         } else if (r instanceof Rec.End e && e.ids().contains(recipient)) {
             what = "ended: " + e.reason() + " (lane " + e.lane() + ")";
         } else if (r instanceof Rec.Run u) {
@@ -176,7 +206,7 @@ public final class JourneyReports {
             }
         } else if (r instanceof Rec.Settled s && s.ids().contains(recipient)) {
             int[] vs = runSteps.get(s.seq());
-            String step = vs == null ? "?" : o.plans.get(vs[0]).step(vs[1]).step().id();
+            String step = vs == null ? "?" : plans.get(vs[0]).step(vs[1]).step().id();
             what = "step " + step + ": " + s.outcome() + " (run " + s.seq() + ")";
         }
         if (what != null) {
@@ -189,6 +219,10 @@ public final class JourneyReports {
 
     private static JourneyEngine.Open open(JourneyEngine engine, String journeyId) {
         Optional<JourneyEngine.Open> o = engine.journey(journeyId);
+        if (o.isEmpty()) {
+            engine.refreshNow(); // created since its last look
+            o = engine.journey(journeyId);
+        }
         if (o.isEmpty()) {
             String broken = engine.broken().get(journeyId);
             if (broken != null) {

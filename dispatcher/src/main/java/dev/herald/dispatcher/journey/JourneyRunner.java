@@ -132,6 +132,7 @@ public final class JourneyRunner {
         } catch (IOException | RuntimeException e) {
             failed("applying events", e);
         }
+        engine.takeFailure().ifPresent(e -> failed("applying events (a journey stopped)", e));
     }
 
     private void tick() {
@@ -142,6 +143,7 @@ public final class JourneyRunner {
             failed("a tick", e);
             return;
         }
+        engine.takeFailure().ifPresent(e -> failed("a tick (a journey stopped)", e));
         for (StepRun run : runs) {
             engine.deps().sender().run(run).whenComplete((result, error) ->
                     ctx.getSelf().tell(new RunEnded(run, error == null ? result : null, error)));
@@ -158,6 +160,7 @@ public final class JourneyRunner {
         } catch (IOException | RuntimeException e) {
             failed("recording run " + m.run().seq() + " of journey " + m.run().journeyId(), e);
         }
+        engine.takeFailure().ifPresent(e -> failed("recording run " + m.run().seq() + " (a journey stopped)", e));
         if (!settling.isEmpty()) {
             tick();
         }

@@ -102,6 +102,9 @@ final class JourneyState {
         /** Not logged: whether its stream is running, and when its deferred ids are next due (epoch ms, 0 now). */
         boolean running;
         long nextAt;
+        /** Not logged: whether the sender was asked to stop the running stream, and what was cancelled when it started. */
+        boolean stopAsked;
+        MutableRoaringBitmap cancelledAtStart = new MutableRoaringBitmap();
 
         RunState(long seq, int version, int step, int lane, ImmutableRoaringBitmap ids) {
             this.seq = seq;
@@ -377,6 +380,9 @@ final class JourneyState {
             }
             everEntered.serialize(out);
             enteredKeys.serialize(out);
+            // entries older than the longest re-entry window matter no more: the image leaves them out
+            long keepFrom = lastEntryKeptFrom();
+            lastEntry.values().removeIf(t -> t < keepFrom);
             out.writeInt(lastEntry.size());
             for (Map.Entry<Integer, Long> k : lastEntry.entrySet()) {
                 out.writeInt(k.getKey());
@@ -402,6 +408,17 @@ final class JourneyState {
             throw new java.io.UncheckedIOException(e);
         }
         return bytes.toByteArray();
+    }
+
+    /** @return the oldest last-entry time any version's re-entry window still needs (epoch ms; the latest entry's clock) */
+    private long lastEntryKeptFrom() {
+        long latest = lastEntry.values().stream().mapToLong(Long::longValue).max().orElse(0);
+        long window = 0;
+        for (int v : versions.keySet()) {
+            java.time.Duration w = plans.apply(v).reentryWindow();
+            window = Math.max(window, w == null ? 0 : w.toMillis());
+        }
+        return window == 0 ? Long.MIN_VALUE : latest - window;
     }
 
     /** The image format's version. */
@@ -527,7 +544,9 @@ final class JourneyState {
 
     /**
      * Takes the buckets of timed step {@code step} of {@code l} due by {@code now}: their ids still
-     * there (stale ones dropped).
+     * there (stale ones dropped), taken out of the step; the caller moves them on at once (an
+     * {@code At} or {@code End} record). Replay does not take buckets: there the same ids are marked
+     * stale when they move on, and dropped when their bucket comes due — the same instances.
      */
     static MutableRoaringBitmap takeDue(Lane l, int step, long now) {
         NavigableMap<Long, MutableRoaringBitmap> head = l.due.get(step).headMap(now, true);
@@ -539,6 +558,8 @@ final class JourneyState {
         MutableRoaringBitmap staleHits = ImmutableRoaringBitmap.andNot(out, l.members[step]);
         l.stale[step].andNot(staleHits);
         out.and(l.members[step]);
+        // taken out of the step here (their bucket is gone), so the records that move them on mark nothing stale
+        l.members[step].andNot(out);
         return out;
     }
 

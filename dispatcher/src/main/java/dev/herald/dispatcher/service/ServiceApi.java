@@ -156,13 +156,15 @@ final class ServiceApi {
 
             @Override
             public java.util.concurrent.CompletionStage<Map<String, Object>> recipient(String journeyId, int recipient) {
-                return ask(e -> dev.herald.dispatcher.journey.JourneyReports.recipient(e, journeyId, recipient));
+                // where it is, on the runner; its history from the log, off it
+                return ask(e -> dev.herald.dispatcher.journey.JourneyReports.where(e, journeyId, recipient))
+                        .thenApplyAsync(dev.herald.dispatcher.journey.JourneyReports::withHistory, core.blockingIo());
             }
 
-            private java.util.concurrent.CompletionStage<Map<String, Object>> ask(
-                    java.util.function.Function<dev.herald.dispatcher.journey.JourneyEngine, Map<String, Object>> q) {
+            private <T> java.util.concurrent.CompletionStage<T> ask(
+                    java.util.function.Function<dev.herald.dispatcher.journey.JourneyEngine, T> q) {
                 return org.apache.pekko.actor.typed.javadsl.AskPattern.<dev.herald.dispatcher.journey.JourneyRunner.Command,
-                                dev.herald.dispatcher.journey.JourneyRunner.Answer<Map<String, Object>>>ask(core.journeys(),
+                                dev.herald.dispatcher.journey.JourneyRunner.Answer<T>>ask(core.journeys(),
                                 r -> new dev.herald.dispatcher.journey.JourneyRunner.Ask<>(q, r), timeout, core.system().scheduler())
                         .thenApply(a -> {
                             if (a.failure() != null) {
