@@ -17,11 +17,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 
 import org.roaringbitmap.buffer.ImmutableRoaringBitmap;
 import org.roaringbitmap.buffer.MutableRoaringBitmap;
@@ -422,7 +420,7 @@ public final class JourneyEngine implements AutoCloseable {
         if (plan.key() == null && st.active(0).contains(r)) {
             return -1; // one instance at a time
         }
-        if (plan.marketing() && !allowed(plan, bitmap(r)).contains(r)) {
+        if (optedOut(plan, r)) {
             return -1; // opted out of what it would send
         }
         int lane = plan.key() == null ? 0 : st.freeLane(r);
@@ -733,16 +731,20 @@ public final class JourneyEngine implements AutoCloseable {
     /** @return those of {@code ids} no marketing send step of {@code plan} would be suppressed for */
     MutableRoaringBitmap allowed(JourneyPlan plan, ImmutableRoaringBitmap ids) {
         MutableRoaringBitmap ok = ids instanceof MutableRoaringBitmap m ? m.clone() : ids.toMutableRoaringBitmap();
-        Set<List<Scope>> seen = new LinkedHashSet<>();
-        for (PlanStep s : plan.steps()) {
-            if (s.marketing()) {
-                List<Scope> scopes = Scope.forMessage(s.step().sender(), s.step().channel(), s.step().category());
-                if (seen.add(scopes)) {
-                    ok = deps.suppression().filter(ok, scopes);
-                }
-            }
+        for (List<Scope> scopes : plan.marketingScopes()) {
+            ok = deps.suppression().filter(ok, scopes);
         }
         return ok;
+    }
+
+    /** @return whether {@code r} opted out of what a marketing send step of {@code plan} would send */
+    private boolean optedOut(JourneyPlan plan, int r) {
+        for (List<Scope> scopes : plan.marketingScopes()) {
+            if (deps.suppression().isSuppressed(r, scopes)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void due(Open o, long now, List<Rec> out) throws IOException {

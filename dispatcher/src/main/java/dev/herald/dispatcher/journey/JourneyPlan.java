@@ -26,8 +26,11 @@ import java.util.Objects;
  * @param def       the definition
  * @param steps     the steps, in the definition's order
  * @param start     the first step's index
+ * @param marketingScopes the suppression scopes of its marketing send steps, each set once: an
+ *                  opt-out of any of them keeps a recipient out and ends its instances
  */
-public record JourneyPlan(String journeyId, int version, JourneyDefinition def, List<PlanStep> steps, int start) {
+public record JourneyPlan(String journeyId, int version, JourneyDefinition def, List<PlanStep> steps, int start,
+                          List<List<dev.herald.suppression.Scope>> marketingScopes) {
 
     /** What a step does. */
     public enum Kind { SEND, DELAY, WAIT_FOR, BRANCH, EXIT }
@@ -92,7 +95,13 @@ public record JourneyPlan(String journeyId, int version, JourneyDefinition def, 
                     ref(index, s.then()), ref(index, s.otherwise()), span, until,
                     kind == Kind.SEND ? campaignId(journeyId, version, i) : null, cond));
         }
-        return new JourneyPlan(journeyId, version, def, List.copyOf(steps), ref(index, def.start()));
+        java.util.Set<List<dev.herald.suppression.Scope>> scopes = new java.util.LinkedHashSet<>();
+        for (PlanStep s : steps) {
+            if (s.marketing()) {
+                scopes.add(dev.herald.suppression.Scope.forMessage(s.step().sender(), s.step().channel(), s.step().category()));
+            }
+        }
+        return new JourneyPlan(journeyId, version, def, List.copyOf(steps), ref(index, def.start()), List.copyOf(scopes));
     }
 
     /** @return the campaign id a send step's messages carry */
@@ -131,7 +140,7 @@ public record JourneyPlan(String journeyId, int version, JourneyDefinition def, 
 
     /** @return whether any send step is marketing (an opt-out of its scopes ends an instance) */
     public boolean marketing() {
-        return steps.stream().anyMatch(PlanStep::marketing);
+        return !marketingScopes.isEmpty();
     }
 
     /** @return whether a branch tests a property of the entry event (each instance keeps where its event is) */
