@@ -58,7 +58,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * a delay until local 10:00 and an exit event. Random steps: batches of events
  * ({@code cart_abandoned}, {@code order_placed} with random cart ids, {@code signed_up},
  * {@code account_closed}, unrelated ones), clock moves from a second to a day and a half, ticks,
- * opt-outs (STOP), and the send steps' runs ending at random moments — completely, partly
+ * opt-outs (STOP), new versions, pause, resume, archive, restarts of the engine (a replay of
+ * its logs), and the send steps' runs ending at random moments — completely, partly
  * (the rest deferred), with some recipients suppressed, or failing (retried). At the end the
  * clock moves until nothing waits.
  *
@@ -295,6 +296,13 @@ class JourneyPropertyTest {
             }
         }
 
+        /** A restart: the engine is closed and opened again (replaying its logs); the runs' streams are gone, their ledgers stay. */
+        void restart() throws IOException {
+            engine.close();
+            pending.clear();
+            engine = JourneyEngine.open(deps);
+        }
+
         long waiting(JourneyStore.Journey j) {
             return engine.journey(j.id()).orElseThrow().state.waiting();
         }
@@ -327,9 +335,10 @@ class JourneyPropertyTest {
                     case 11, 12, 13 -> w.tick();
                     case 14, 15, 16, 17, 18 -> w.finishOne(false);
                     default -> {
-                        switch (w.rnd.nextInt(4)) {
+                        switch (w.rnd.nextInt(5)) {
                             case 0 -> w.optOut();
                             case 1 -> w.change();
+                            case 2 -> w.restart();
                             default -> w.finishOne(false);
                         }
                     }
