@@ -54,8 +54,9 @@ import static org.junit.jupiter.api.Assertions.fail;
  *
  * <p>Each try drives a {@link JourneyEngine} directly (no actor) on a test clock, with two
  * journeys at once: the shipped abandoned cart (keyed by {@code cartId}, exit on the order of the
- * same cart) and a welcome journey with a branch on an event property, a wait-for with a timeout,
- * a delay until local 10:00 and an exit event. Random steps: batches of events
+ * same cart) and a welcome journey with a branch on an entry event's property, a wait-for with a
+ * timeout, a delay until local 10:00, a second branch on that property after it (read back from
+ * the events log, also after a restart) and an exit event. Random steps: batches of events
  * ({@code cart_abandoned}, {@code order_placed} with random cart ids, {@code signed_up},
  * {@code account_closed}, unrelated ones), clock moves from a second to a day and a half, ticks,
  * opt-outs (STOP), new versions, pause, resume, archive, restarts of the engine (a replay of
@@ -94,9 +95,12 @@ class JourneyPropertyTest {
                {"id": "wait-order", "type": "wait-for", "event": "order_placed", "timeout": "PT2H",
                 "onEvent": "bought", "onTimeout": "morning"},
                {"id": "bought", "type": "exit", "reason": "bought"},
-               {"id": "morning", "type": "delay", "until": "10:00", "next": "tips"},
+               {"id": "morning", "type": "delay", "until": "10:00", "next": "kind-again"},
                {"id": "tips", "type": "send", "channel": "sms", "category": "marketing", "sender": "acme",
-                "template": "ACME: three tips for your first week https://shop.example/tips"}]}
+                "template": "ACME: three tips for your first week https://shop.example/tips"},
+               {"id": "kind-again", "type": "branch", "on": {"property": "plan", "equals": "pro"}, "then": "tips-pro", "else": "tips"},
+               {"id": "tips-pro", "type": "send", "channel": "sms", "category": "marketing", "sender": "acme",
+                "template": "ACME: three Pro tips https://shop.example/pro-tips"}]}
             """;
     private static final ObjectMapper JSON = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true);
     private static final AtomicInteger TRIES = new AtomicInteger();
@@ -628,7 +632,7 @@ class JourneyPropertyTest {
         }
     }
 
-    /** Welcome: steps 0 kind, 1 hello-pro, 2 hello, 3 wait-order, 4 bought, 5 morning, 6 tips. */
+    /** Welcome: steps 0 kind, 1 hello-pro, 2 hello, 3 wait-order, 4 bought, 5 morning, 6 tips, 7 kind-again, 8 tips-pro. */
     private static void checkWelcome(long seed, World w, JourneyState st, List<Instance> all, List<Indexed> events) {
         assertEquals(st.entered, all.size(), "seed " + seed);
         assertEquals(st.exited, reasons(all), "seed " + seed);
@@ -648,6 +652,7 @@ class JourneyPropertyTest {
             }
             boolean pro = "pro".equals(entry.properties().get("plan"));
             assertEquals(0, in.runsAt(pro ? 2 : 1), what + ": the branch took the wrong way");
+            assertEquals(0, in.runsAt(pro ? 6 : 8), what + ": the second branch took the wrong way");
             ZoneId zone = ZoneId.of(PEOPLE[in.recipient][1]);
             for (long[] d : in.dues) {
                 if (d[0] == 5) {
@@ -674,7 +679,7 @@ class JourneyPropertyTest {
                 }
                 case "done" -> {
                     assertEquals(1, in.runsAt(1) + in.runsAt(2), what + ": no hello");
-                    assertEquals(1, in.runsAt(6), what + ": no tips");
+                    assertEquals(1, in.runsAt(pro ? 8 : 6), what + ": no tips");
                 }
                 case JourneyEngine.OPTED_OUT -> {
                     assertNotNull(stop, what + ": opted out without a STOP");
