@@ -84,11 +84,26 @@ class JourneyDateEntryTest {
         fx.clock.set(Instant.parse(from));
         fx.settle();
         w.look(fx);
+        walk(fx, w, to);
+    }
+
+    /** Moves the clock a minute at a time to {@code to}, settling and looking after each move. */
+    private static void walk(JourneyFixture fx, Watch w, String to) throws IOException {
         Instant end = Instant.parse(to);
         while (fx.clock.instant().isBefore(end)) {
             fx.advance(Duration.ofMinutes(1));
             w.look(fx);
         }
+    }
+
+    /** Like {@link #sweep}, with a restart of the engine (a replay of its logs) at {@code restartAt}. */
+    private static void sweep(JourneyFixture fx, Watch w, String from, String restartAt, String to) throws IOException {
+        sweep(fx, w, from, restartAt);
+        fx.stop();
+        fx.start();
+        fx.settle();
+        w.look(fx);
+        walk(fx, w, to);
     }
 
     private static String key(JourneyStore.Journey j, int recipient) {
@@ -110,8 +125,9 @@ class JourneyDateEntryTest {
             Watch w = new Watch();
             sweep(fx, w, "2026-03-07T12:00:00Z", "2026-03-09T12:00:00Z");
             sweep(fx, w, "2026-03-28T12:00:00Z", "2026-03-30T12:00:00Z");
-            sweep(fx, w, "2026-10-24T12:00:00Z", "2026-10-26T12:00:00Z");
-            sweep(fx, w, "2026-10-31T12:00:00Z", "2026-11-02T12:00:00Z");
+            // restarts between the two 01:30s of each overlap: the day's firing is remembered
+            sweep(fx, w, "2026-10-24T12:00:00Z", "2026-10-25T01:00:00Z", "2026-10-26T12:00:00Z");
+            sweep(fx, w, "2026-10-31T12:00:00Z", "2026-11-01T06:00:00Z", "2026-11-02T12:00:00Z");
 
             Map<String, Instant> expected = new LinkedHashMap<>();
             // London, 29 March: 01:30 is in the gap (01:00-02:00 GMT does not exist) -> 02:30 BST = 01:30Z;
