@@ -487,6 +487,27 @@ class JourneyPropertyTest {
         }
     }
 
+    /**
+     * A journey created today does not enter the recipients of events stored before it: the
+     * carts abandoned last month get no reminder; carts abandoned after it was created do.
+     */
+    @Example
+    void aNewJourneyIsNotEnteredByEventsStoredBeforeIt() throws Exception {
+        try (World w = new World(1)) {
+            w.events.record(List.of(new Event("old", 0, "cart_abandoned", w.clock.millis(), w.clock.millis(), Map.of("cartId", "A"))));
+            w.engine.events();
+            w.clock.advance(Duration.ofDays(30));
+            JourneyStore.Journey later = w.store.create(cartDef);
+            w.engine.events();
+            w.tick();
+            assertEquals(0, w.engine.journey(later.id()).orElseThrow().state.entered, "an old cart entered a new journey");
+            w.events.record(List.of(new Event("new", 1, "cart_abandoned", w.clock.millis(), w.clock.millis(), Map.of("cartId", "B"))));
+            w.engine.events();
+            assertEquals(1, w.engine.journey(later.id()).orElseThrow().state.entered);
+            assertEquals(2, w.engine.journey(w.cart.id()).orElseThrow().state.entered, "the journey that was there takes both");
+        }
+    }
+
     /** An event and its offset in the events log. */
     record Indexed(long offset, Event event) {
     }
