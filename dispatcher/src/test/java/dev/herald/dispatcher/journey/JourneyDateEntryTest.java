@@ -170,6 +170,26 @@ class JourneyDateEntryTest {
     }
 
     @Test
+    void aLateEntryMissedAcrossMidnightStillFiresWithinTheGrace() throws Exception {
+        List<String[]> people = List.<String[]>of(new String[] {"+447911123451", "Europe/London", "1990-06-15"});
+        try (JourneyFixture fx = new JourneyFixture(kit, dir, T0, people)) {
+            JourneyStore.Journey j = fx.create(birthday("Late", "23:00", "transactional"));
+            Watch w = new Watch();
+            fx.clock.set(Instant.parse("2026-06-15T21:00:00Z")); // 22:00 BST: not yet
+            fx.settle();
+            w.look(fx);
+            assertEquals(Map.of(), w.first);
+            // Herald is down from before 23:00 BST to 00:30 BST the next day: 1 h 30 after, within the 4 h grace
+            fx.clock.set(Instant.parse("2026-06-15T23:30:00Z"));
+            fx.settle();
+            w.look(fx);
+            assertEquals(Map.of(key(j, 0), Instant.parse("2026-06-15T23:30:00Z")), w.first, "the 15 June birthday, late");
+            walk(fx, w, "2026-06-16T23:59:00Z");
+            assertEquals(Map.of(key(j, 0), 1), w.count, "once");
+        }
+    }
+
+    @Test
     void theBirthdayExampleFiresAtLocalTenInEachZone() throws Exception {
         List<String[]> people = List.of(
                 new String[] {"+447911123451", "Europe/London", "1990-06-15"},
