@@ -873,11 +873,12 @@ public final class JourneyEngine implements AutoCloseable {
                 continue;
             }
             apply(o, out, new Rec.Settled(now, run.seq(), e.getKey(), fresh));
-            fresh.andNot(st.cancelled);
+            // not fresh.andNot: the record holds fresh until it is written
+            MutableRoaringBitmap going = ImmutableRoaringBitmap.andNot(fresh, st.cancelled);
             if (e.getKey().startsWith(Outcomes.SUPPRESSED_PREFIX)) {
-                suppressed.or(fresh);
+                suppressed.or(going);
             } else {
-                moveOn.or(fresh);
+                moveOn.or(going);
             }
         }
         if (!suppressed.isEmpty()) {
