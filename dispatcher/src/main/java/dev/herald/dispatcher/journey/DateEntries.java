@@ -11,7 +11,6 @@ import java.time.LocalDate;
 import java.time.LocalTime;
 import java.time.MonthDay;
 import java.time.ZoneId;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -73,8 +72,8 @@ final class DateEntries {
         for (Map.Entry<ZoneId, LocalDate> z : dueZones.entrySet()) {
             MutableRoaringBitmap ids = byZone.getOrDefault(z.getKey(), new MutableRoaringBitmap());
             MutableRoaringBitmap today = matching(engine, ids, entry.date(), z.getValue());
-            JourneyEngine.applyTo(o, out, new Rec.DateFired(now, z.getKey().getId(), z.getValue().toEpochDay()));
-            engine.enterMany(o, plan, today, now, out);
+            Moves.apply(o, out, new Rec.DateFired(now, z.getKey().getId(), z.getValue().toEpochDay()));
+            engine.moves().enterMany(o, plan, today, now, out);
         }
     }
 

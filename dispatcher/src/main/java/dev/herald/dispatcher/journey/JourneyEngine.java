@@ -1,15 +1,11 @@
 package dev.herald.dispatcher.journey;
 
 import dev.herald.dispatcher.journey.JourneyLog.Rec;
-import dev.herald.dispatcher.journey.JourneyPlan.Kind;
 import dev.herald.dispatcher.journey.JourneyPlan.PlanStep;
-import dev.herald.dispatcher.journey.JourneyState.Lane;
 import dev.herald.dispatcher.journey.JourneyState.RunState;
 import dev.herald.dispatcher.journey.JourneyStore.Journey;
 import dev.herald.dispatcher.journey.JourneyStore.Status;
 import dev.herald.dispatcher.outcome.Outcomes;
-import dev.herald.suppression.Scope;
-import dev.herald.suppression.SuppressionSnapshot;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -120,8 +116,24 @@ public final class JourneyEngine implements AutoCloseable {
         }
     }
 
+    private final Moves moves;
+    private final EventEffects effects;
+    private final Ticks ticks;
+
     private JourneyEngine(JourneyDeps deps) {
         this.deps = deps;
+        this.moves = new Moves(deps);
+        this.effects = new EventEffects(moves);
+        this.ticks = new Ticks(deps, moves);
+    }
+
+    /** Due times are whole seconds (rounded up), so instances moved in the same second share a bucket. */
+    static long dueSecond(long millis) {
+        return Moves.dueSecond(millis);
+    }
+
+    Moves moves() {
+        return moves;
     }
 
     /**
@@ -287,7 +299,7 @@ public final class JourneyEngine implements AutoCloseable {
                     List<Rec> out = changes.computeIfAbsent(o, k -> new ArrayList<>());
                     if (out.size() >= FLUSH_RECORDS) {
                         // a long catch-up goes to the log in frames, each whole up to an event
-                        apply(o, out, new Rec.Cursor(now, offset));
+                        Moves.apply(o, out, new Rec.Cursor(now, offset));
                         boolean written = write(o, out, failures);
                         out.clear();
                         if (!written) {
@@ -295,7 +307,7 @@ public final class JourneyEngine implements AutoCloseable {
                         }
                     }
                     try {
-                        event(o, offset, e, now, out);
+                        effects.event(o, offset, e, now, out);
                     } catch (IOException | RuntimeException ex) {
                         // its state may be half changed: it stops here, its log is whole up to its last frame
                         out.clear();
@@ -315,7 +327,7 @@ public final class JourneyEngine implements AutoCloseable {
         for (Open o : List.copyOf(open.values())) {
             List<Rec> out = changes.computeIfAbsent(o, k -> new ArrayList<>());
             if (o.state.cursor < end) {
-                apply(o, out, new Rec.Cursor(now, end));
+                Moves.apply(o, out, new Rec.Cursor(now, end));
             }
             write(o, out, failures);
         }
@@ -344,229 +356,6 @@ public final class JourneyEngine implements AutoCloseable {
                 engine.failure = first;
             }
         }
-    }
-
-    private void event(Open o, long offset, Event e, long applied, List<Rec> out) throws IOException {
-        // what the event causes counts from when it happened (an instance entered on a cart abandoned
-        // at 10:00 is reminded at 11:00 even if Herald applied the event late), never from the future
-        long now = Math.min(applied, e.atMillis());
-        JourneyState st = o.state;
-        int r = e.recipient();
-        for (int lane = 0; lane < st.active.size(); lane++) {
-            if (!st.active.get(lane).contains(r)) {
-                continue;
-            }
-            Optional<JourneyState.Position> pos = st.locate(lane, r);
-            if (pos.isEmpty()) {
-                continue;
-            }
-            JourneyPlan plan = pos.get().lane().plan;
-            String key = st.keys.get(JourneyState.inst(lane, r));
-            if (exits(plan, e, key)) {
-                apply(o, out, new Rec.End(now, lane, GOAL, bitmap(r)));
-                continue;
-            }
-            PlanStep at = plan.step(pos.get().step());
-            if (at.kind() == Kind.WAIT_FOR && at.step().event().equals(e.name()) && keyMatches(plan, e, key)) {
-                arrive(o, plan, lane, at.onEvent(), bitmap(r), now, e.properties(), out);
-            }
-        }
-        if (o.journey.status() != Status.ACTIVE) {
-            return;
-        }
-        JourneyPlan plan = o.plans.get(o.journey.current().version());
-        JourneyDefinition.Entry entry = plan.def().entry();
-        if (entry.event() == null || !entry.event().equals(e.name()) || !filterMatches(entry, e)
-                || e.receivedAtMillis() < o.journey.versions().get(0).createdAt().toEpochMilli()) {
-            return; // not its entry, or stored before the journey existed
-        }
-        String key = "";
-        if (plan.key() != null) {
-            Object k = e.properties().get(plan.key());
-            if (k == null) {
-                return;
-            }
-            key = String.valueOf(k);
-        }
-        int lane = admit(o, plan, r, key, now);
-        if (lane < 0) {
-            return;
-        }
-        apply(o, out, new Rec.Enter(now, plan.version(), lane, r, key, offset));
-        arrive(o, plan, lane, plan.start(), bitmap(r), now, e.properties(), out);
-    }
-
-    /** @return the lane a new instance of {@code r} takes, or -1 if its re-entry policy (or an opt-out) keeps it out */
-    private int admit(Open o, JourneyPlan plan, int r, String key, long now) {
-        JourneyState st = o.state;
-        switch (plan.reentry()) {
-            case "once" -> {
-                if (st.everEntered.contains(r)) {
-                    return -1;
-                }
-            }
-            case "once-per-window" -> {
-                Long last = st.lastEntry.get(r);
-                if (last != null && now - last < plan.reentryWindow().toMillis()) {
-                    return -1;
-                }
-            }
-            default -> {
-                if (st.enteredKeys.contains(JourneyState.keyHash(r, key))) {
-                    return -1;
-                }
-            }
-        }
-        if (plan.key() == null && st.active(0).contains(r)) {
-            return -1; // one instance at a time
-        }
-        if (optedOut(plan, r)) {
-            return -1; // opted out of what it would send
-        }
-        int lane = plan.key() == null ? 0 : st.freeLane(r);
-        if (lane < 0) {
-            LOG.warn("journey {}: recipient {} already has {} instances, key {} not entered", o.journey.id(), r,
-                    JourneyState.MAX_LANES, key);
-        }
-        return lane;
-    }
-
-    private static boolean exits(JourneyPlan plan, Event e, String key) {
-        if (plan.def().exits() == null) {
-            return false;
-        }
-        for (JourneyDefinition.Exit x : plan.def().exits()) {
-            if (x.event().equals(e.name()) && (!Boolean.TRUE.equals(x.matchKey()) || keyMatches(plan, e, key))) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static boolean keyMatches(JourneyPlan plan, Event e, String key) {
-        if (plan.key() == null || key == null) {
-            return true;
-        }
-        Object k = e.properties().get(plan.key());
-        return k != null && String.valueOf(k).equals(key);
-    }
-
-    private static boolean filterMatches(JourneyDefinition.Entry entry, Event e) {
-        if (entry.filter() == null) {
-            return true;
-        }
-        for (Map.Entry<String, Object> f : entry.filter().entrySet()) {
-            if (!same(e.properties().get(f.getKey()), f.getValue())) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /** Property equality as JSON means it: numbers by value, everything else by its text. */
-    static boolean same(Object actual, Object expected) {
-        if (actual == null) {
-            return false;
-        }
-        if (actual instanceof Number a && expected instanceof Number b) {
-            return new java.math.BigDecimal(a.toString()).compareTo(new java.math.BigDecimal(b.toString())) == 0;
-        }
-        return String.valueOf(actual).equals(String.valueOf(expected));
-    }
-
-    // ---------------------------------------------------------------- moving
-
-    /**
-     * Moves {@code ids} (of {@code lane}) to step {@code step}, through branches and exits, until each
-     * rests at a send, delay or wait-for step or ends. Records are applied as they are made.
-     *
-     * @param props the entry event's properties when the move is caused by it (a branch on a
-     *              property then needs no read); null otherwise
-     */
-    private void arrive(Open o, JourneyPlan plan, int lane, int step, ImmutableRoaringBitmap ids, long now,
-                        Map<String, Object> props, List<Rec> out) throws IOException {
-        if (ids.isEmpty()) {
-            return;
-        }
-        if (step == JourneyPlan.END) {
-            apply(o, out, new Rec.End(now, lane, DONE, ids));
-            return;
-        }
-        PlanStep s = plan.step(step);
-        switch (s.kind()) {
-            case SEND -> apply(o, out, new Rec.At(now, plan.version(), step, lane, 0, ids));
-            case WAIT_FOR -> apply(o, out, new Rec.At(now, plan.version(), step, lane, dueSecond(now + s.span().toMillis()), ids));
-            case DELAY -> {
-                if (s.span() != null) {
-                    apply(o, out, new Rec.At(now, plan.version(), step, lane, dueSecond(now + s.span().toMillis()), ids));
-                } else {
-                    for (Map.Entry<Long, MutableRoaringBitmap> d : LocalTimes.next(deps.zones(), ids, s.until(), now).entrySet()) {
-                        apply(o, out, new Rec.At(now, plan.version(), step, lane, d.getKey(), d.getValue()));
-                    }
-                }
-            }
-            case EXIT -> apply(o, out, new Rec.End(now, lane, s.step().reason(), ids));
-            case BRANCH -> {
-                MutableRoaringBitmap yes = holds(o, plan, s, lane, ids, props);
-                MutableRoaringBitmap no = ImmutableRoaringBitmap.andNot(ids, yes);
-                arrive(o, plan, lane, s.then(), yes, now, props, out);
-                arrive(o, plan, lane, s.otherwise(), no, now, props, out);
-            }
-        }
-    }
-
-    /** Due times are whole seconds (rounded up), so instances moved in the same second share a bucket. */
-    static long dueSecond(long millis) {
-        return Math.floorDiv(millis + 999, 1000) * 1000;
-    }
-
-    private MutableRoaringBitmap holds(Open o, JourneyPlan plan, PlanStep s, int lane, ImmutableRoaringBitmap ids,
-                                       Map<String, Object> props) throws IOException {
-        JourneyDefinition.Condition c = s.step().on();
-        if (c.segment() != null) {
-            Optional<ImmutableRoaringBitmap> seg = deps.segments().members(c.segment());
-            return seg.map(m -> ImmutableRoaringBitmap.and(ids, m)).orElseGet(MutableRoaringBitmap::new);
-        }
-        if (c.step() != null) {
-            String campaign = plan.step(s.condStep()).campaign();
-            ImmutableRoaringBitmap had = switch (c.outcome()) {
-                case "delivered" -> deps.engagement().delivered(campaign);
-                case "clicked" -> deps.engagement().clicked(campaign);
-                default -> deps.engagement().converted(campaign);
-            };
-            return ImmutableRoaringBitmap.and(ids, had);
-        }
-        MutableRoaringBitmap yes = new MutableRoaringBitmap();
-        for (org.roaringbitmap.IntIterator it = ids.getIntIterator(); it.hasNext(); ) {
-            int r = it.next();
-            Object value = props != null ? props.get(c.property()) : null;
-            if (value == null && props == null) {
-                Long offset = o.state.offsets.get(JourneyState.inst(lane, r));
-                if (offset != null) {
-                    value = deps.events().at(offset).properties().get(c.property());
-                }
-            }
-            if (value == null) {
-                value = deps.directory().fields(r, List.of(c.property())).map(f -> f.fields().get(c.property())).orElse(null);
-            }
-            if (same(value, c.equals())) {
-                yes.add(r);
-            }
-        }
-        return yes;
-    }
-
-    private static MutableRoaringBitmap bitmap(int r) {
-        return MutableRoaringBitmap.bitmapOf(r);
-    }
-
-    private static void apply(Open o, List<Rec> out, Rec r) {
-        o.state.apply(r);
-        out.add(r);
-    }
-
-    static void applyTo(Open o, List<Rec> out, Rec r) {
-        apply(o, out, r);
     }
 
     /** A log is compacted when it is this many times the size it had after its last compaction (or opening)... */
@@ -664,23 +453,23 @@ public final class JourneyEngine implements AutoCloseable {
                 if (o.journey.status() == Status.ARCHIVED) {
                     for (int lane = 0; lane < o.state.active.size(); lane++) {
                         if (!o.state.active.get(lane).isEmpty()) {
-                            apply(o, out, new Rec.End(now, lane, ARCHIVED, o.state.active.get(lane).clone()));
+                            Moves.apply(o, out, new Rec.End(now, lane, ARCHIVED, o.state.active.get(lane).clone()));
                         }
                     }
-                    runs(o, now, out, mine); // its batches finish: what waits in them is recorded exited, not sent
+                    ticks.runs(o, now, out, mine); // its batches finish: what waits in them is recorded exited, not sent
                 } else {
                     if (optOutSeq != o.optOutSeq) {
-                        optOuts(o, now, out);
+                        ticks.optOuts(o, now, out);
                     }
                     if (o.journey.status() == Status.ACTIVE) {
-                        due(o, now, out);
+                        ticks.due(o, now, out);
                         JourneyPlan current = o.plans.get(o.journey.current().version());
                         if (current.def().entry().segment() != null) {
-                            segmentEntries(o, current, now, out);
+                            ticks.segmentEntries(o, current, now, out);
                         } else if (current.def().entry().date() != null) {
                             DateEntries.fire(this, o, current, now, out);
                         }
-                        runs(o, now, out, mine);
+                        ticks.runs(o, now, out, mine);
                     }
                 }
             } catch (IOException | RuntimeException e) {
@@ -713,136 +502,6 @@ public final class JourneyEngine implements AutoCloseable {
         }
     }
 
-    private void optOuts(Open o, long now, List<Rec> out) {
-        for (int lane = 0; lane < o.state.active.size(); lane++) {
-            for (Map.Entry<Integer, Map<Integer, Lane>> v : o.state.versions.entrySet()) {
-                Lane l = v.getValue().get(lane);
-                if (l == null || l.all.isEmpty() || !l.plan.marketing()) {
-                    continue;
-                }
-                MutableRoaringBitmap out0 = ImmutableRoaringBitmap.andNot(l.all, allowed(l.plan, l.all));
-                if (!out0.isEmpty()) {
-                    apply(o, out, new Rec.End(now, lane, OPTED_OUT, out0));
-                }
-            }
-        }
-    }
-
-    /** @return those of {@code ids} no marketing send step of {@code plan} would be suppressed for */
-    MutableRoaringBitmap allowed(JourneyPlan plan, ImmutableRoaringBitmap ids) {
-        MutableRoaringBitmap ok = ids instanceof MutableRoaringBitmap m ? m.clone() : ids.toMutableRoaringBitmap();
-        for (List<Scope> scopes : plan.marketingScopes()) {
-            ok = deps.suppression().filter(ok, scopes);
-        }
-        return ok;
-    }
-
-    /** @return whether {@code r} opted out of what a marketing send step of {@code plan} would send */
-    private boolean optedOut(JourneyPlan plan, int r) {
-        for (List<Scope> scopes : plan.marketingScopes()) {
-            if (deps.suppression().isSuppressed(r, scopes)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private void due(Open o, long now, List<Rec> out) throws IOException {
-        for (Map<Integer, Lane> byLane : o.state.versions.values()) {
-            for (Lane l : byLane.values()) {
-                for (PlanStep s : l.plan.steps()) {
-                    if (!s.timed()) {
-                        continue;
-                    }
-                    var bucket = l.due.get(s.index());
-                    if (bucket.isEmpty() || bucket.firstKey() > now) {
-                        continue;
-                    }
-                    MutableRoaringBitmap ids = JourneyState.takeDue(l, s.index(), now);
-                    int next = s.kind() == Kind.DELAY ? s.next() : s.onTimeout();
-                    arrive(o, l.plan, l.lane, next, ids, now, null, out);
-                }
-            }
-        }
-    }
-
-    private void segmentEntries(Open o, JourneyPlan plan, long now, List<Rec> out) throws IOException {
-        String every = plan.def().entry().every();
-        long period = every == null ? 3_600_000L : java.time.Duration.parse(every.strip()).toMillis();
-        if (o.segmentCheckedAt != Long.MIN_VALUE && now - o.segmentCheckedAt < period) {
-            return;
-        }
-        o.segmentCheckedAt = now;
-        Optional<ImmutableRoaringBitmap> members = deps.segments().members(plan.def().entry().segment());
-        if (members.isEmpty()) {
-            LOG.warn("journey {}: its entry segment {} is gone; nobody enters", o.journey.id(), plan.def().entry().segment());
-            return;
-        }
-        MutableRoaringBitmap joined = ImmutableRoaringBitmap.andNot(members.get(), o.state.seen);
-        MutableRoaringBitmap left = ImmutableRoaringBitmap.andNot(o.state.seen, members.get());
-        if (!left.isEmpty()) {
-            apply(o, out, new Rec.Seen(now, false, left));
-        }
-        if (joined.isEmpty()) {
-            return;
-        }
-        apply(o, out, new Rec.Seen(now, true, joined));
-        enterMany(o, plan, joined, now, out);
-    }
-
-    /** Enters those of {@code ids} the re-entry policy and opt-outs let in (segment and date entries, lane 0). */
-    void enterMany(Open o, JourneyPlan plan, ImmutableRoaringBitmap ids, long now, List<Rec> out) throws IOException {
-        JourneyState st = o.state;
-        MutableRoaringBitmap in = ImmutableRoaringBitmap.andNot(ids, st.active(0));
-        if ("once".equals(plan.reentry())) {
-            in.andNot(st.everEntered);
-        } else if ("once-per-window".equals(plan.reentry())) {
-            long window = plan.reentryWindow().toMillis();
-            MutableRoaringBitmap recent = new MutableRoaringBitmap();
-            in.forEach((org.roaringbitmap.IntConsumer) r -> {
-                Long last = st.lastEntry.get(r);
-                if (last != null && now - last < window) {
-                    recent.add(r);
-                }
-            });
-            in.andNot(recent);
-        }
-        if (plan.marketing()) {
-            in = allowed(plan, in);
-        }
-        if (in.isEmpty()) {
-            return;
-        }
-        apply(o, out, new Rec.EnterMany(now, plan.version(), 0, in));
-        arrive(o, plan, 0, plan.start(), in, now, null, out);
-    }
-
-    private void runs(Open o, long now, List<Rec> out, List<StepRun> start) {
-        for (Map<Integer, Lane> byLane : o.state.versions.values()) {
-            for (Lane l : byLane.values()) {
-                for (PlanStep s : l.plan.steps()) {
-                    if (s.kind() == Kind.SEND && !l.pending[s.index()].isEmpty()) {
-                        long seq = o.state.nextRun;
-                        apply(o, out, new Rec.Run(now, seq, l.plan.version(), s.index(), l.lane, l.pending[s.index()].clone()));
-                    }
-                }
-            }
-        }
-        for (RunState run : o.state.runs.values()) {
-            if (!run.running && run.nextAt <= now) {
-                run.running = true;
-                run.stopAsked = false;
-                run.cancelledAtStart = run.cancelled.clone();
-                start.add(stepRun(o, run));
-            }
-        }
-    }
-
-    private StepRun stepRun(Open o, RunState run) {
-        return new StepRun(o.journey.id(), run.seq, o.plans.get(run.version), run.step, run.ids, run.cancelled.clone(),
-                deps.dir().resolve(RUNS).resolve(o.journey.id()).resolve(Long.toString(run.seq)));
-    }
-
     /**
      * Takes a run's result: its newly settled instances move on (a suppressed one ends), the rest
      * wait for its next run (deferred ids) — or it failed, and is tried again after a while.
@@ -872,7 +531,7 @@ public final class JourneyEngine implements AutoCloseable {
             if (fresh.isEmpty()) {
                 continue;
             }
-            apply(o, out, new Rec.Settled(now, run.seq(), e.getKey(), fresh));
+            Moves.apply(o, out, new Rec.Settled(now, run.seq(), e.getKey(), fresh));
             // not fresh.andNot: the record holds fresh until it is written
             MutableRoaringBitmap going = ImmutableRoaringBitmap.andNot(fresh, st.cancelled);
             if (e.getKey().startsWith(Outcomes.SUPPRESSED_PREFIX)) {
@@ -882,11 +541,11 @@ public final class JourneyEngine implements AutoCloseable {
             }
         }
         if (!suppressed.isEmpty()) {
-            apply(o, out, new Rec.End(now, st.lane, SUPPRESSED, suppressed));
+            Moves.apply(o, out, new Rec.End(now, st.lane, SUPPRESSED, suppressed));
         }
-        arrive(o, plan, st.lane, step.next(), moveOn, now, null, out);
+        moves.arrive(o, plan, st.lane, step.next(), moveOn, now, null, out);
         if (result.complete()) {
-            apply(o, out, new Rec.RunDone(now, run.seq()));
+            Moves.apply(o, out, new Rec.RunDone(now, run.seq()));
         } else if (st.stopAsked) {
             st.nextAt = now; // stopped for instances that ended: at once again, recording them exited
         } else {
