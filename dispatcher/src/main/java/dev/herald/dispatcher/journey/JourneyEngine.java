@@ -11,7 +11,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -62,8 +61,9 @@ public final class JourneyEngine implements AutoCloseable {
     static final long RETRY_MS = 5_000;
 
     private final JourneyDeps deps;
-    private final Map<String, Open> open = new LinkedHashMap<>();
-    private final Map<String, String> broken = new LinkedHashMap<>();
+    private final OpenJourneys journeys;
+    /** The journeys run, by id (the registry's own map). */
+    private final Map<String, Open> open;
     private volatile Totals totals = new Totals(0, 0, 0, Map.of());
 
     /**
@@ -122,6 +122,8 @@ public final class JourneyEngine implements AutoCloseable {
 
     private JourneyEngine(JourneyDeps deps) {
         this.deps = deps;
+        this.journeys = new OpenJourneys(deps);
+        this.open = journeys.open;
         this.moves = new Moves(deps);
         this.effects = new EventEffects(moves);
         this.ticks = new Ticks(deps, moves);
@@ -144,115 +146,26 @@ public final class JourneyEngine implements AutoCloseable {
         JourneyEngine e = new JourneyEngine(deps);
         Files.createDirectories(deps.dir().resolve(INSTANCES));
         e.refresh();
-        e.removeFinishedRuns();
+        e.journeys.removeFinishedRuns();
         return e;
-    }
-
-    /**
-     * Removes the ledgers of runs the logs say are done (a crash between a run's {@code RunDone} and
-     * the removal of its ledger left them): a run directory whose number is below its journey's next
-     * run and which the journey does not hold.
-     */
-    private void removeFinishedRuns() {
-        Path runs = deps.dir().resolve(RUNS);
-        for (Open o : open.values()) {
-            Path dir = runs.resolve(o.journey.id());
-            if (!Files.isDirectory(dir)) {
-                continue;
-            }
-            try (java.nio.file.DirectoryStream<Path> kids = Files.newDirectoryStream(dir)) {
-                for (Path k : kids) {
-                    long seq;
-                    try {
-                        seq = Long.parseLong(k.getFileName().toString());
-                    } catch (NumberFormatException ex) {
-                        continue;
-                    }
-                    if (seq < o.state.nextRun && !o.state.runs.containsKey(seq)) {
-                        JourneyPlan any = o.plans.values().iterator().next();
-                        deps.sender().remove(new StepRun(o.journey.id(), seq, any, 0, new MutableRoaringBitmap(),
-                                new MutableRoaringBitmap(), k));
-                        LOG.info("journey {}: removed the ledger of finished run {}", o.journey.id(), seq);
-                    }
-                }
-            } catch (IOException | RuntimeException ex) {
-                LOG.warn("journey {}: finished runs' ledgers could not be removed: {}", o.journey.id(), ex.toString());
-            }
-        }
     }
 
     /** @return journey id → why it is not run (its log is damaged or could not be written) */
     public Map<String, String> broken() {
-        return Map.copyOf(broken);
+        return Map.copyOf(journeys.broken);
     }
-
-    /** Picks up journeys created, changed (new versions, status) since. */
-    private void refresh() {
-        for (Journey j : deps.journeys().list()) {
-            if (broken.containsKey(j.id())) {
-                continue;
-            }
-            Open o = open.get(j.id());
-            if (o != null && o.journey.equals(j)) {
-                continue;
-            }
-            Map<Integer, JourneyPlan> plans = new HashMap<>();
-            for (JourneyStore.Version v : j.versions()) {
-                plans.put(v.version(), JourneyPlan.of(j.id(), v.version(), v.definition()));
-            }
-            java.util.function.IntFunction<JourneyPlan> byVersion = v -> {
-                JourneyPlan p = plans.get(v);
-                if (p == null) {
-                    throw new IllegalStateException("journey " + j.id() + " has no version " + v);
-                }
-                return p;
-            };
-            if (o != null) {
-                o.state.plans = byVersion;
-                Open updated = new Open(j, plans, o.state, o.log);
-                updated.segmentCheckedAt = o.segmentCheckedAt;
-                updated.compactAt = o.compactAt;
-                updated.optOutSeq = o.optOutSeq;
-                open.put(j.id(), updated);
-                continue;
-            }
-            JourneyState state = new JourneyState(j.id(), byVersion);
-            try {
-                boolean fresh = !Files.exists(logFile(j.id()));
-                JourneyLog log = JourneyLog.open(logFile(j.id()), state::apply);
-                Open added = new Open(j, plans, state, log);
-                added.compactAt = Math.max(compactMin, COMPACT_GROWTH * log.size());
-                if (fresh && seenEnd > 0) {
-                    // a new journey reads the events stored since the engine last looked (and, of those,
-                    // only the ones stored after it was created enter it), not the whole log
-                    Rec.Cursor c = new Rec.Cursor(deps.clock().millis(), seenEnd);
-                    state.apply(c);
-                    log.append(List.of(c));
-                }
-                open.put(j.id(), added);
-            } catch (IOException | RuntimeException ex) {
-                LOG.error("journey {} is not run: its instance log cannot be read: {}", j.id(), ex.getMessage());
-                broken.put(j.id(), "its instance log cannot be read: " + relative(String.valueOf(ex.getMessage())));
-            }
-        }
-    }
-
-    /** @return {@code message} with files named relative to the data directory (API answers show no server paths) */
-    private String relative(String message) {
-        Path data = deps.dir().toAbsolutePath().getParent();
-        return data == null ? message : message.replace(data + java.io.File.separator, "");
-    }
-
-    private Exception failure;
 
     /**
      * @return what made a journey stop during the calls since the last time this was asked (that
      *     journey is in {@link #broken()}; the other journeys went on), and forgets it
      */
     public Optional<Exception> takeFailure() {
-        Optional<Exception> f = Optional.ofNullable(failure);
-        failure = null;
-        return f;
+        return journeys.takeFailure();
+    }
+
+    /** Picks up journeys created, changed (new versions, status) since. */
+    private void refresh() {
+        journeys.refresh(seenEnd);
     }
 
     /** Picks up journeys created or changed since the engine last looked. */
@@ -261,7 +174,17 @@ public final class JourneyEngine implements AutoCloseable {
     }
 
     Path logFile(String journeyId) {
-        return deps.dir().resolve(INSTANCES).resolve(journeyId + ".log");
+        return journeys.logFile(journeyId);
+    }
+
+    /** For tests: compact logs from {@code bytes} on. */
+    void compactFrom(long bytes) {
+        journeys.compactFrom(bytes);
+    }
+
+    /** Rewrites a journey's log as one image of its state (see {@link OpenJourneys#compact}). */
+    void compact(Open o) throws IOException {
+        journeys.compact(o);
     }
 
     /** @return the journey's state, if it is run (tests and reports) */
@@ -288,7 +211,6 @@ public final class JourneyEngine implements AutoCloseable {
         }
         Map<Open, List<Rec>> changes = new LinkedHashMap<>();
         long now = deps.clock().millis();
-        Failures failures = new Failures();
         long end;
         try {
             end = deps.events().scan(from, (offset, e) -> {
@@ -300,7 +222,7 @@ public final class JourneyEngine implements AutoCloseable {
                     if (out.size() >= FLUSH_RECORDS) {
                         // a long catch-up goes to the log in frames, each whole up to an event
                         Moves.apply(o, out, new Rec.Cursor(now, offset));
-                        boolean written = write(o, out, failures);
+                        boolean written = journeys.write(o, out);
                         out.clear();
                         if (!written) {
                             continue;
@@ -311,7 +233,7 @@ public final class JourneyEngine implements AutoCloseable {
                     } catch (IOException | RuntimeException ex) {
                         // its state may be half changed: it stops here, its log is whole up to its last frame
                         out.clear();
-                        stop(o, "applying the event at offset " + offset + " failed: " + ex, ex, failures);
+                        journeys.stop(o, "applying the event at offset " + offset + " failed: " + ex, ex);
                     }
                 }
             });
@@ -319,7 +241,7 @@ public final class JourneyEngine implements AutoCloseable {
             // the events log cannot be read on: journeys with changes not written stop (their logs are whole)
             for (Map.Entry<Open, List<Rec>> c : changes.entrySet()) {
                 if (!c.getValue().isEmpty() && open.get(c.getKey().journey.id()) == c.getKey()) {
-                    stop(c.getKey(), "reading the events log failed: " + ex, ex, failures);
+                    journeys.stop(c.getKey(), "reading the events log failed: " + ex, ex);
                 }
             }
             throw ex;
@@ -329,108 +251,15 @@ public final class JourneyEngine implements AutoCloseable {
             if (o.state.cursor < end) {
                 Moves.apply(o, out, new Rec.Cursor(now, end));
             }
-            write(o, out, failures);
+            journeys.write(o, out);
         }
         seenEnd = end;
         stopCancelled();
         updateTotals();
-        failures.keep(this);
     }
 
     /** Records a catch-up writes at most per frame (the frame then ends with a cursor). */
     static final int FLUSH_RECORDS = 20_000;
-
-    /** What failed for single journeys during one call: each such journey stopped; the first failure is thrown at the end. */
-    private static final class Failures {
-        private Exception first;
-
-        void add(Exception e) {
-            if (first == null) {
-                first = e;
-            }
-        }
-
-        /** Keeps the first failure for {@link #takeFailure()} (the others went on). */
-        void keep(JourneyEngine engine) {
-            if (first != null && engine.failure == null) {
-                engine.failure = first;
-            }
-        }
-    }
-
-    /** A log is compacted when it is this many times the size it had after its last compaction (or opening)... */
-    static final int COMPACT_GROWTH = 4;
-    /** ...and at least this big. */
-    static final long COMPACT_MIN = 64L << 20;
-    private long compactMin = COMPACT_MIN;
-
-    /** For tests: compact logs from {@code bytes} on. */
-    void compactFrom(long bytes) {
-        compactMin = bytes;
-        open.values().forEach(o -> o.compactAt = Math.min(o.compactAt, bytes));
-    }
-
-    /**
-     * Rewrites a journey's log as one image of its state (the log otherwise grows with every change
-     * for as long as the journey lives): written beside it, fsynced, renamed over it.
-     */
-    void compact(Open o) throws IOException {
-        long now = deps.clock().millis();
-        byte[] image = o.state.image();
-        Path file = o.log.file();
-        o.log.close();
-        long size;
-        try {
-            size = JourneyLog.compact(file, now, image);
-        } finally {
-            o.log = JourneyLog.open(file, r -> { });
-        }
-        o.compactAt = Math.max(compactMin, COMPACT_GROWTH * size);
-        LOG.info("journey {}: instance log compacted to {} bytes ({} waiting)", o.journey.id(), size, o.state.waiting());
-    }
-
-    /**
-     * Appends a journey's changes. If that fails the journey stops (its state is ahead of its log)
-     * until a restart — the others go on; the failure is kept in {@code failures}.
-     *
-     * @return whether they were written
-     */
-    private boolean write(Open o, List<Rec> records, Failures failures) {
-        if (open.get(o.journey.id()) != o) {
-            return false; // stopped meanwhile
-        }
-        try {
-            o.log.append(records);
-        } catch (IOException | RuntimeException e) {
-            stop(o, "its instance log could not be written: " + e.getMessage(), e, failures);
-            return false;
-        }
-        if (!records.isEmpty()) {
-            try {
-                if (o.log.size() > o.compactAt) {
-                    compact(o);
-                }
-            } catch (IOException | RuntimeException e) {
-                // the log is whole (the image went to a file beside it): try again when it has doubled
-                o.compactAt *= 2;
-                LOG.warn("journey {}: compacting its instance log failed, it goes on growing: {}", o.journey.id(), e.toString());
-            }
-        }
-        return true;
-    }
-
-    /** Stops running a journey until a restart (which replays its log): reported as broken with {@code why}. */
-    private void stop(Open o, String why, Exception cause, Failures failures) {
-        LOG.error("journey {} stops until a restart: {}", o.journey.id(), why);
-        broken.put(o.journey.id(), relative(why));
-        open.remove(o.journey.id());
-        try {
-            o.log.close();
-        } catch (IOException ignored) {
-            // already failing
-        }
-        failures.add(cause);
-    }
 
     // ---------------------------------------------------------------- ticks
 
@@ -445,7 +274,6 @@ public final class JourneyEngine implements AutoCloseable {
         long now = deps.clock().millis();
         long optOutSeq = deps.suppression().snapshot().seq();
         List<StepRun> start = new ArrayList<>();
-        Failures failures = new Failures();
         for (Open o : List.copyOf(open.values())) {
             List<Rec> out = new ArrayList<>();
             List<StepRun> mine = new ArrayList<>();
@@ -473,17 +301,16 @@ public final class JourneyEngine implements AutoCloseable {
                     }
                 }
             } catch (IOException | RuntimeException e) {
-                stop(o, "a tick failed: " + e, e, failures);
+                journeys.stop(o, "a tick failed: " + e, e);
                 continue;
             }
-            if (write(o, out, failures)) {
+            if (journeys.write(o, out)) {
                 o.optOutSeq = optOutSeq;
                 start.addAll(mine); // a run starts only once its Run record is in the log
             }
         }
         stopCancelled();
         updateTotals();
-        failures.keep(this);
         return start;
     }
 
@@ -551,13 +378,11 @@ public final class JourneyEngine implements AutoCloseable {
         } else {
             st.nextAt = result.nextDue() == 0 ? now + RETRY_MS : result.nextDue();
         }
-        Failures failures = new Failures();
-        boolean written = write(o, out, failures);
+        boolean written = journeys.write(o, out);
         updateTotals();
         if (written && result.complete()) {
             deps.sender().remove(run);
         }
-        failures.keep(this);
     }
 
     /** @return the earliest time anything is due (a delay, a wait's timeout, a run's deferred ids), epoch ms */
