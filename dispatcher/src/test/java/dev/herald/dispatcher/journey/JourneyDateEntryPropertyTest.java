@@ -158,7 +158,7 @@ class JourneyDateEntryPropertyTest {
         }
 
         Path dir = root.resolve("try-" + TRIES.incrementAndGet());
-        JourneyFixture.TestClock clock = new JourneyFixture.TestClock(from);
+        dev.herald.dispatcher.campaign.MutableClock clock = new dev.herald.dispatcher.campaign.MutableClock(from);
         String journeyId;
         try (JourneyStore store = JourneyStore.open(dir.resolve("journeys"), clock);
              Events events = Events.open(dir.resolve("journeys"))) {

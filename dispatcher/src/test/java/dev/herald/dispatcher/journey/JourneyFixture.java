@@ -19,11 +19,8 @@ import dev.herald.throttle.ZoneIndex;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -46,40 +43,8 @@ final class JourneyFixture implements AutoCloseable {
     static final ObjectMapper JSON = new ObjectMapper();
     private static final AtomicInteger NAMES = new AtomicInteger();
 
-    /** A UTC clock the test moves. */
-    static final class TestClock extends Clock {
-        private volatile Instant now;
-
-        TestClock(Instant start) {
-            now = start;
-        }
-
-        void advance(Duration d) {
-            now = now.plus(d);
-        }
-
-        void set(Instant t) {
-            now = t;
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    }
-
     final Path root;
-    final TestClock clock;
+    final dev.herald.dispatcher.campaign.MutableClock clock;
     final HeraldData data;
     final RecipientDirectory directory;
     final SuppressionIndex index;
@@ -113,7 +78,7 @@ final class JourneyFixture implements AutoCloseable {
         this.wrap = wrap;
         this.kit = kit;
         this.root = root;
-        this.clock = new TestClock(start);
+        this.clock = new dev.herald.dispatcher.campaign.MutableClock(start);
         data = HeraldData.at(root);
         directory = data.directory();
         for (String[] r : recipients) {

@@ -189,7 +189,7 @@ class JourneyPropertyTest {
     private static final class World implements AutoCloseable {
         final Random rnd;
         final Path dir;
-        final JourneyFixture.TestClock clock = new JourneyFixture.TestClock(START);
+        final dev.herald.dispatcher.campaign.MutableClock clock = new dev.herald.dispatcher.campaign.MutableClock(START);
         final SuppressionIndex suppression;
         final JourneyStore store;
         final Events events;
