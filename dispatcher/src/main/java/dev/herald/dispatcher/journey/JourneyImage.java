@@ -18,10 +18,9 @@ final class JourneyImage {
     private JourneyImage() {
     }
 
-    /** @return the whole state as bytes */
-    static byte[] of(JourneyState st) {
-        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream(1 << 16);
-        try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
+    /** Writes the whole state to {@code out} (streamed: the image is never in memory whole). */
+    static void write(JourneyState st, java.io.DataOutputStream out) throws java.io.IOException {
+        {
             out.writeInt(IMAGE_VERSION);
             out.writeLong(st.cursor);
             out.writeLong(st.nextRun);
@@ -104,10 +103,8 @@ final class JourneyImage {
                 out.writeUTF(d.getKey());
                 out.writeLong(d.getValue());
             }
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
         }
-        return bytes.toByteArray();
+        out.flush();
     }
 
     /** @return the oldest last-entry time any version's re-entry window still needs (epoch ms; the latest entry's clock) */
@@ -124,8 +121,9 @@ final class JourneyImage {
     /** The image format's version. */
     static final int IMAGE_VERSION = 1;
 
-    static void load(JourneyState st, byte[] image) throws java.io.IOException {
-        try (java.io.DataInputStream in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(image))) {
+    /** Replaces the state with the image read from {@code image} (to its end). */
+    static void load(JourneyState st, java.io.InputStream image) throws java.io.IOException {
+        try (java.io.DataInputStream in = new java.io.DataInputStream(new java.io.BufferedInputStream(image, 1 << 16))) {
             int v0 = in.readInt();
             if (v0 != IMAGE_VERSION) {
                 throw new java.io.IOException("image version " + v0 + ", this Herald reads " + IMAGE_VERSION);
@@ -200,8 +198,8 @@ final class JourneyImage {
             for (int n = in.readInt(), i = 0; i < n; i++) {
                 st.dateFired.put(in.readUTF(), in.readLong());
             }
-            if (in.available() > 0) {
-                throw new java.io.IOException(in.available() + " bytes after the image");
+            if (in.read() >= 0) {
+                throw new java.io.IOException("bytes after the image");
             }
         }
     }

@@ -87,10 +87,10 @@ public final class JourneyLog implements AutoCloseable {
         }
 
         /**
-         * Part {@code index} of {@code count} of a whole state's image ({@link JourneyState#image}), which a
-         * compacted log starts with: the state is replaced by it once its last part is read.
+         * Part {@code index} of a whole state's image ({@link JourneyImage}), which a compacted log
+         * starts with: the state is replaced by it once its {@code last} part is read.
          */
-        record ImagePart(long at, int index, int count, byte[] bytes) implements Rec {
+        record ImagePart(long at, int index, boolean last, byte[] bytes) implements Rec {
         }
     }
 
@@ -132,27 +132,87 @@ public final class JourneyLog implements AutoCloseable {
     /** The largest part of a state's image in one frame. */
     static final int IMAGE_PART = 64 << 20;
 
+    /** Writes a state's image. */
+    interface ImageWriter {
+        void write(DataOutputStream out) throws IOException;
+    }
+
     /**
-     * Writes a compacted log: {@code image} (a whole state) in parts, to a new file beside
-     * {@code file}, fsynced, then renamed over it. A crash leaves the old log or the new one, whole.
+     * Writes a compacted log: an image of a whole state, streamed in parts of {@link #IMAGE_PART}
+     * bytes, to a new file beside {@code file}, fsynced, then renamed over it. A crash leaves the
+     * old log or the new one, whole.
      *
      * @return the new log's size in bytes
      */
-    static long compact(Path file, long at, byte[] image) throws IOException {
+    static long compact(Path file, long at, ImageWriter image) throws IOException {
+        return compact(file, at, image, IMAGE_PART);
+    }
+
+    /** {@link #compact(Path, long, ImageWriter)} in parts of {@code partBytes} (tests: many parts). */
+    static long compact(Path file, long at, ImageWriter image, int partBytes) throws IOException {
         Path next = file.resolveSibling(file.getFileName() + ".compacting");
         java.nio.file.Files.deleteIfExists(next);
-        int count = Math.max(1, (image.length + IMAGE_PART - 1) / IMAGE_PART);
-        try (FramedLog out = FramedLog.open(next, FORMAT, (data, a, p, n) -> { })) {
-            for (int i = 0; i < count; i++) {
-                int from = i * IMAGE_PART;
-                byte[] part = java.util.Arrays.copyOfRange(image, from, Math.min(image.length, from + IMAGE_PART));
-                out.append(encode(List.of(new Rec.ImagePart(at, i, count, part))));
-            }
+        try (FramedLog out = FramedLog.open(next, FORMAT, (data, a, p, n) -> { });
+             Parts parts = new Parts(out, at, partBytes);
+             DataOutputStream data = new DataOutputStream(parts)) {
+            image.write(data);
         }
         java.nio.file.Files.move(next, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
                 java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         FramedLog.fsyncDirectory(file.toAbsolutePath().getParent());
         return java.nio.file.Files.size(file);
+    }
+
+    /** Cuts a stream into image parts, each appended as a frame; the last one when closed. */
+    private static final class Parts extends java.io.OutputStream {
+        private final FramedLog log;
+        private final long at;
+        private final byte[] buffer;
+        private int filled;
+        private int index;
+
+        Parts(FramedLog log, long at, int partBytes) {
+            this.log = log;
+            this.at = at;
+            this.buffer = new byte[partBytes];
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            if (filled == buffer.length) {
+                emit(false);
+            }
+            buffer[filled++] = (byte) b;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            while (len > 0) {
+                if (filled == buffer.length) {
+                    emit(false);
+                }
+                int n = Math.min(len, buffer.length - filled);
+                System.arraycopy(b, off, buffer, filled, n);
+                filled += n;
+                off += n;
+                len -= n;
+            }
+        }
+
+        private void emit(boolean last) throws IOException {
+            log.append(encode(List.of(new Rec.ImagePart(at, index++, last, java.util.Arrays.copyOf(buffer, filled)))));
+            filled = 0;
+        }
+
+        private boolean closed;
+
+        @Override
+        public void close() throws IOException {
+            if (!closed) { // the DataOutputStream over it closes it too
+                closed = true;
+                emit(true);
+            }
+        }
     }
 
     /** Appends {@code records} as one frame, fsynced before returning; nothing for an empty list. */
@@ -255,7 +315,7 @@ public final class JourneyLog implements AutoCloseable {
             out.writeByte(11);
             out.writeLong(i.at());
             out.writeInt(i.index());
-            out.writeInt(i.count());
+            out.writeBoolean(i.last());
             out.writeInt(i.bytes().length);
             out.write(i.bytes());
         } else {
@@ -298,10 +358,10 @@ public final class JourneyLog implements AutoCloseable {
             case 10 -> new Rec.DateFired(at, in.readUTF(), in.readLong());
             case 11 -> {
                 int index = in.readInt();
-                int count = in.readInt();
+                boolean last = in.readBoolean();
                 byte[] b = new byte[in.readInt()];
                 in.readFully(b);
-                yield new Rec.ImagePart(at, index, count, b);
+                yield new Rec.ImagePart(at, index, last, b);
             }
             default -> throw new IOException("unknown record type " + type);
         };

@@ -299,15 +299,15 @@ final class JourneyState {
                 imageParts = new ArrayList<>();
             }
             if (imageParts == null || imageParts.size() != p.index()) {
-                throw new IllegalStateException("journey " + id + ": image part " + p.index() + " of " + p.count() + " out of order");
+                throw new IllegalStateException("journey " + id + ": image part " + p.index() + " out of order");
             }
             imageParts.add(p.bytes());
-            if (p.index() == p.count() - 1) {
-                java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
-                imageParts.forEach(all::writeBytes);
+            if (p.last()) {
+                java.util.List<java.io.InputStream> streams = new ArrayList<>();
+                imageParts.forEach(b -> streams.add(new java.io.ByteArrayInputStream(b)));
                 imageParts = null;
                 try {
-                    JourneyImage.load(this, all.toByteArray());
+                    JourneyImage.load(this, new java.io.SequenceInputStream(java.util.Collections.enumeration(streams)));
                 } catch (java.io.IOException e) {
                     throw new IllegalStateException("journey " + id + ": its image cannot be read: " + e.getMessage(), e);
                 }
@@ -318,9 +318,9 @@ final class JourneyState {
     /** Image parts read so far in replay. */
     private java.util.List<byte[]> imageParts;
 
-    /** @return the whole state as bytes (a compacted log's start; {@link Rec.ImagePart} loads it back) */
-    byte[] image() {
-        return JourneyImage.of(this);
+    /** Writes the whole state (a compacted log's start; {@link Rec.ImagePart} loads it back). */
+    void image(java.io.DataOutputStream out) throws java.io.IOException {
+        JourneyImage.write(this, out);
     }
 
     /** Takes {@code ids} off every step of {@code l} (timed steps: marked stale in their buckets). */

@@ -152,12 +152,11 @@ final class OpenJourneys {
      */
     void compact(Open o) throws IOException {
         long now = deps.clock().millis();
-        byte[] image = o.state.image();
         Path file = o.log.file();
         o.log.close();
         long size;
         try {
-            size = JourneyLog.compact(file, now, image);
+            size = JourneyLog.compact(file, now, o.state::image);
         } finally {
             o.log = JourneyLog.open(file, r -> { });
         }
