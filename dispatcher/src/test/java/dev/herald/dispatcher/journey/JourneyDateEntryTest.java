@@ -190,6 +190,31 @@ class JourneyDateEntryTest {
     }
 
     @Test
+    void aBirthdayOnTheDayClocksChangeIsSentOnceAtLocalTen() throws Exception {
+        List<String[]> people = List.of(
+                new String[] {"+447911123451", "Europe/London", "1990-03-29"},      // spring forward: 10:00 BST
+                new String[] {"+447911123452", "Europe/London", "1990-10-25"},      // fall back: 10:00 GMT
+                new String[] {"+447911123453", "America/New_York", "1990-03-08"},   // 10:00 EDT
+                new String[] {"+447911123454", "America/New_York", "1990-11-01"});  // 10:00 EST
+        try (JourneyFixture fx = new JourneyFixture(kit, dir, T0, people)) {
+            JourneyStore.Journey j = fx.create("birthday.json");
+            Watch w = new Watch();
+            // each change day from before its 01:00-03:00 change to past 10:00 local, a minute at a time
+            sweep(fx, w, "2026-03-08T05:00:00Z", "2026-03-08T16:00:00Z");
+            sweep(fx, w, "2026-03-29T00:00:00Z", "2026-03-29T10:00:00Z");
+            sweep(fx, w, "2026-10-25T00:00:00Z", "2026-10-25T11:00:00Z");
+            sweep(fx, w, "2026-11-01T05:00:00Z", "2026-11-01T16:00:00Z");
+            Map<String, Instant> expected = new LinkedHashMap<>();
+            expected.put(key(j, 2), Instant.parse("2026-03-08T14:00:00Z"));
+            expected.put(key(j, 0), Instant.parse("2026-03-29T09:00:00Z"));
+            expected.put(key(j, 1), Instant.parse("2026-10-25T10:00:00Z"));
+            expected.put(key(j, 3), Instant.parse("2026-11-01T15:00:00Z"));
+            assertEquals(expected, w.first);
+            assertEquals(Map.of(key(j, 0), 1, key(j, 1), 1, key(j, 2), 1, key(j, 3), 1), w.count, "once each");
+        }
+    }
+
+    @Test
     void theBirthdayExampleFiresAtLocalTenInEachZone() throws Exception {
         List<String[]> people = List.of(
                 new String[] {"+447911123451", "Europe/London", "1990-06-15"},
