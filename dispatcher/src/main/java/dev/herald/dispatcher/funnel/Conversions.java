@@ -207,24 +207,12 @@ public final class Conversions implements AutoCloseable {
         if (!channel.isOpen()) {
             throw new IllegalStateException("conversions are closed");
         }
-        List<Outcome> out = new ArrayList<>(batch.size());
-        Map<String, Conversion> inBatch = new HashMap<>();
         List<Conversion> fresh = new ArrayList<>();
-        List<byte[]> encoded = new ArrayList<>();
-        for (Conversion c : batch) {
-            Conversion earlier = inBatch.get(c.orderId());
-            if (earlier == null) {
-                earlier = find(c.orderId()).orElse(null);
-            }
-            if (earlier != null) {
-                out.add(new Outcome(earlier, true));
-                continue;
-            }
-            byte[] object = JSON.writeValueAsBytes(Line.of(c));
-            inBatch.put(c.orderId(), c);
-            fresh.add(c);
-            encoded.add(object);
-            out.add(new Outcome(c, false));
+        List<Outcome> out = dev.herald.dispatcher.store.JsonLineBatch.dedupe(batch, Conversion::orderId, this::find,
+                Outcome::new, fresh);
+        List<byte[]> encoded = new ArrayList<>(fresh.size());
+        for (Conversion c : fresh) {
+            encoded.add(JSON.writeValueAsBytes(Line.of(c)));
         }
         if (fresh.isEmpty()) {
             return out;

@@ -194,24 +194,11 @@ public final class Events implements AutoCloseable {
         if (!channel.isOpen()) {
             throw new IllegalStateException("events are closed");
         }
-        List<Outcome> out = new ArrayList<>(batch.size());
-        Map<String, Event> inBatch = new HashMap<>();
         List<Event> fresh = new ArrayList<>();
-        List<byte[]> encoded = new ArrayList<>();
-        for (Event e : batch) {
-            Event earlier = inBatch.get(e.id());
-            if (earlier == null) {
-                earlier = find(e.id()).orElse(null);
-            }
-            if (earlier != null) {
-                out.add(new Outcome(earlier, true));
-                continue;
-            }
-            byte[] object = JSON.writeValueAsBytes(Line.of(e));
-            inBatch.put(e.id(), e);
-            fresh.add(e);
-            encoded.add(object);
-            out.add(new Outcome(e, false));
+        List<Outcome> out = dev.herald.dispatcher.store.JsonLineBatch.dedupe(batch, Event::id, this::find, Outcome::new, fresh);
+        List<byte[]> encoded = new ArrayList<>(fresh.size());
+        for (Event e : fresh) {
+            encoded.add(JSON.writeValueAsBytes(Line.of(e)));
         }
         if (fresh.isEmpty()) {
             return out;

@@ -64,4 +64,45 @@ public final class JsonLineBatch {
         }
         return bytes;
     }
+
+    /** Looks an item up by its id among those stored. */
+    @FunctionalInterface
+    public interface Stored<T> {
+        /** @return the stored item with {@code id}, if any */
+        java.util.Optional<T> find(String id) throws IOException;
+    }
+
+    /**
+     * Which items of a batch are new, by id: an id stored already, or earlier in the same batch,
+     * is a duplicate answered with the item stored (or kept) first.
+     *
+     * @param batch     the items, in the caller's order
+     * @param id        an item's id
+     * @param stored    the items stored
+     * @param outcome   (item answered, whether a duplicate) → the caller's outcome
+     * @param fresh     receives the new items, in order
+     * @return an outcome per item, in order
+     * @throws IOException if a stored item cannot be read back
+     */
+    public static <T, O> List<O> dedupe(List<T> batch, java.util.function.Function<T, String> id, Stored<T> stored,
+                                        java.util.function.BiFunction<T, Boolean, O> outcome, List<T> fresh)
+            throws IOException {
+        List<O> out = new java.util.ArrayList<>(batch.size());
+        java.util.Map<String, T> inBatch = new java.util.HashMap<>();
+        for (T item : batch) {
+            String key = id.apply(item);
+            T earlier = inBatch.get(key);
+            if (earlier == null) {
+                earlier = stored.find(key).orElse(null);
+            }
+            if (earlier != null) {
+                out.add(outcome.apply(earlier, true));
+                continue;
+            }
+            inBatch.put(key, item);
+            fresh.add(item);
+            out.add(outcome.apply(item, false));
+        }
+        return out;
+    }
 }
