@@ -5,7 +5,6 @@ import dev.herald.dispatcher.funnel.Attribution;
 import dev.herald.dispatcher.funnel.Conversion;
 import dev.herald.dispatcher.funnel.ConversionSettings;
 import dev.herald.dispatcher.links.LinkTokens;
-import dev.herald.suppression.InvalidPhoneNumberException;
 import dev.herald.suppression.RecipientDirectory;
 
 import java.io.IOException;
@@ -17,7 +16,6 @@ import java.time.format.DateTimeParseException;
 import java.util.Currency;
 import java.util.Locale;
 import java.util.Map;
-import java.util.OptionalInt;
 
 /**
  * Reads one conversion of {@code POST /v1/conversions} (a JSON object, or one NDJSON line) into a
@@ -64,7 +62,6 @@ public final class ConversionIntake {
                                  String currency, String occurredAt) {
     }
 
-    private static final int MAX_PHONE = 64;
 
     private final RecipientDirectory directory;
     private final LinkTokens tokens;
@@ -228,25 +225,6 @@ public final class ConversionIntake {
         if (phone == null) {
             throw ApiError.badRequest("missing_field", "'phone' or 'token' is required: who converted", "phone");
         }
-        String p = phone.strip();
-        if (p.isEmpty() || p.length() > MAX_PHONE) {
-            throw ApiError.badRequest("invalid_phone", "'phone' must be a phone number of at most " + MAX_PHONE + " characters",
-                    "phone");
-        }
-        OptionalInt id;
-        try {
-            id = directory.idOf(p);
-        } catch (InvalidPhoneNumberException e) {
-            throw ApiError.badRequest("invalid_phone", "'phone' is not a valid phone number: " + e.reason().text(), "phone");
-        }
-        if (id.isPresent()) {
-            return id.getAsInt();
-        }
-        try {
-            directory.phoneNumbers().normalize(p);
-        } catch (InvalidPhoneNumberException e) {
-            throw ApiError.badRequest("invalid_phone", "'phone' is not a valid phone number: " + e.reason().text(), "phone");
-        }
-        throw ApiError.badRequest("unknown_phone", "'phone' is not a recipient in the directory", "phone");
+        return PhoneField.recipient(directory, phone, "who converted");
     }
 }

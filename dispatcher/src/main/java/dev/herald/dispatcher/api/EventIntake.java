@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.herald.dispatcher.journey.Event;
 import dev.herald.dispatcher.journey.EventSettings;
-import dev.herald.suppression.InvalidPhoneNumberException;
 import dev.herald.suppression.RecipientDirectory;
 
 import java.nio.charset.StandardCharsets;
@@ -14,7 +13,6 @@ import java.time.format.DateTimeParseException;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.OptionalInt;
 
 /**
  * Reads one event of {@code POST /v1/events} (a JSON object, or one NDJSON line) into an
@@ -49,7 +47,6 @@ public final class EventIntake {
     public record EventJson(String id, String phone, String name, String at, JsonNode properties) {
     }
 
-    private static final int MAX_PHONE = 64;
 
     private final RecipientDirectory directory;
     private final EventSettings settings;
@@ -182,28 +179,6 @@ public final class EventIntake {
     }
 
     private int recipient(String phone) {
-        if (phone == null) {
-            throw ApiError.badRequest("missing_field", "'phone' is required: whose event it is", "phone");
-        }
-        String p = phone.strip();
-        if (p.isEmpty() || p.length() > MAX_PHONE) {
-            throw ApiError.badRequest("invalid_phone", "'phone' must be a phone number of at most " + MAX_PHONE + " characters",
-                    "phone");
-        }
-        OptionalInt id;
-        try {
-            id = directory.idOf(p);
-        } catch (InvalidPhoneNumberException e) {
-            throw ApiError.badRequest("invalid_phone", "'phone' is not a valid phone number: " + e.reason().text(), "phone");
-        }
-        if (id.isPresent()) {
-            return id.getAsInt();
-        }
-        try {
-            directory.phoneNumbers().normalize(p);
-        } catch (InvalidPhoneNumberException e) {
-            throw ApiError.badRequest("invalid_phone", "'phone' is not a valid phone number: " + e.reason().text(), "phone");
-        }
-        throw ApiError.badRequest("unknown_phone", "'phone' is not a recipient in the directory", "phone");
+        return PhoneField.recipient(directory, phone, "whose event it is");
     }
 }
