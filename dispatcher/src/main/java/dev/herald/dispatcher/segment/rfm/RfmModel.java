@@ -1,0 +1,194 @@
+package dev.herald.dispatcher.segment.rfm;
+
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.roaringbitmap.buffer.MutableRoaringBitmap;
+
+/**
+ * RFM scores, tiers and lifecycle stages from {@link RfmAggregates}: each buyer in the window gets a
+ * score of 1–5 for Recency (its last purchase), Frequency (its purchases) and Monetary value (their
+ * sum) by quintile among the buyers; named tiers are rules on the three scores, the first that
+ * matches wins; lifecycle stages come from the first purchase or sign-up and the last activity.
+ * Tiers and stages are bitmaps, usable as segments.
+ *
+ * <pre>{@code
+ * RfmModel.Result r = RfmModel.compute(aggregates, RfmModel.DEFAULT_TIERS, RfmModel.Lifecycle.DEFAULTS, now);
+ * r.tiers().get("at-risk");          // bitmap of recipient ids
+ * r.boundaries().frequency();        // the four cut points
+ * }</pre>
+ *
+ * <p>Scores: the k-th cut point (k = 1..4) is the value at the k/5 quantile of the buyers' values; a
+ * value scores 1 + the number of cut points it is strictly above, so a value shared by many (one
+ * purchase) does not score high only because of ties. Stateless and thread-safe.
+ */
+public final class RfmModel {
+
+    /**
+     * A named tier: the score ranges (inclusive, 1–5) a buyer must be in.
+     *
+     * @param name e.g. {@code champions}; a segment name {@code rfm:<name>}
+     */
+    public record Tier(String name, int rMin, int rMax, int fMin, int fMax, int mMin, int mMax) {
+        /** @throws IllegalArgumentException naming the tier and the range that is wrong */
+        public Tier {
+            if (name == null || !name.matches("[a-z0-9][a-z0-9-]{0,40}")) {
+                throw new IllegalArgumentException("a tier's name is 1-41 of a-z 0-9 -, got " + name);
+            }
+            check(name, "r", rMin, rMax);
+            check(name, "f", fMin, fMax);
+            check(name, "m", mMin, mMax);
+        }
+
+        private static void check(String name, String what, int min, int max) {
+            if (min < 1 || max > 5 || min > max) {
+                throw new IllegalArgumentException("tier " + name + ": '" + what + "' must be a range within 1-5, got "
+                        + min + "-" + max);
+            }
+        }
+
+        boolean holds(int r, int f, int m) {
+            return r >= rMin && r <= rMax && f >= fMin && f <= fMax && m >= mMin && m <= mMax;
+        }
+    }
+
+    /** The usual tiers, first match wins; the last takes every buyer left. */
+    public static final List<Tier> DEFAULT_TIERS = List.of(
+            new Tier("champions", 4, 5, 4, 5, 4, 5),
+            new Tier("loyal", 3, 5, 4, 5, 1, 5),
+            new Tier("new-customers", 4, 5, 1, 2, 1, 5),
+            new Tier("potential", 3, 5, 2, 3, 1, 5),
+            new Tier("at-risk", 1, 2, 3, 5, 1, 5),
+            new Tier("hibernating", 1, 2, 1, 2, 1, 5),
+            new Tier("needs-attention", 1, 5, 1, 5, 1, 5));
+
+    /**
+     * Lifecycle stages: {@code new} within {@code newFor} of the first purchase or sign-up,
+     * {@code dormant} after {@code dormantAfter} without activity, {@code lost} after {@code lostAfter},
+     * else {@code active}.
+     */
+    public record Lifecycle(Duration newFor, Duration dormantAfter, Duration lostAfter) {
+        /** 30, 90 and 180 days. */
+        public static final Lifecycle DEFAULTS = new Lifecycle(Duration.ofDays(30), Duration.ofDays(90), Duration.ofDays(180));
+
+        /** @throws IllegalArgumentException unless 0 < dormantAfter < lostAfter and newFor > 0 */
+        public Lifecycle {
+            if (newFor.isNegative() || newFor.isZero() || dormantAfter.isNegative() || dormantAfter.isZero()
+                    || lostAfter.compareTo(dormantAfter) <= 0) {
+                throw new IllegalArgumentException("lifecycle: new, dormant and lost must be positive, dormant before lost");
+            }
+        }
+    }
+
+    /** The lifecycle stages, in the order they are decided (the first that holds). */
+    public static final List<String> STAGES = List.of("lost", "dormant", "new", "active");
+
+    /**
+     * The cut points of each score: four values each, ascending.
+     *
+     * @param recency   last purchase times, epoch ms
+     * @param frequency purchase counts
+     * @param monetary  purchase values, minor units
+     */
+    public record Boundaries(long[] recency, long[] frequency, long[] monetary) {
+    }
+
+    /**
+     * @param buyers     recipients with a purchase in the window
+     * @param boundaries the quintiles' cut points
+     * @param tiers      tier name → its buyers (every buyer in exactly one)
+     * @param stages     lifecycle stage → its recipients (every recipient with any activity in exactly one)
+     */
+    public record Result(long buyers, Boundaries boundaries, Map<String, MutableRoaringBitmap> tiers,
+                         Map<String, MutableRoaringBitmap> stages) {
+    }
+
+    private RfmModel() {
+    }
+
+    /**
+     * @param now epoch ms
+     * @throws IllegalArgumentException if {@code tiers} is empty
+     */
+    public static Result compute(RfmAggregates a, List<Tier> tiers, Lifecycle lifecycle, long now) {
+        if (tiers.isEmpty()) {
+            throw new IllegalArgumentException("at least one tier");
+        }
+        int n = a.size();
+        int buyers = 0;
+        for (int r = 0; r < n; r++) {
+            buyers += a.count(r) > 0 ? 1 : 0;
+        }
+        long[] rv = new long[buyers];
+        long[] fv = new long[buyers];
+        long[] mv = new long[buyers];
+        for (int r = 0, i = 0; r < n; r++) {
+            if (a.count(r) > 0) {
+                rv[i] = a.last(r);
+                fv[i] = a.count(r);
+                mv[i] = a.value(r);
+                i++;
+            }
+        }
+        Boundaries b = new Boundaries(cuts(rv), cuts(fv), cuts(mv));
+        Map<String, MutableRoaringBitmap> byTier = new LinkedHashMap<>();
+        tiers.forEach(t -> byTier.put(t.name(), new MutableRoaringBitmap()));
+        Map<String, MutableRoaringBitmap> byStage = new LinkedHashMap<>();
+        STAGES.forEach(s -> byStage.put(s, new MutableRoaringBitmap()));
+        long newFor = lifecycle.newFor().toMillis();
+        long dormant = lifecycle.dormantAfter().toMillis();
+        long lost = lifecycle.lostAfter().toMillis();
+        for (int r = 0; r < n; r++) {
+            if (a.count(r) > 0) {
+                int rs = score(a.last(r), b.recency());
+                int fs = score(a.count(r), b.frequency());
+                int ms = score(a.value(r), b.monetary());
+                for (Tier t : tiers) {
+                    if (t.holds(rs, fs, ms)) {
+                        byTier.get(t.name()).add(r);
+                        break;
+                    }
+                }
+            }
+            long first = a.first(r);
+            if (first == RfmAggregates.NONE) {
+                continue;
+            }
+            long quiet = now - a.active(r);
+            String stage = quiet >= lost ? "lost" : quiet >= dormant ? "dormant" : now - first <= newFor ? "new" : "active";
+            byStage.get(stage).add(r);
+        }
+        byTier.values().forEach(MutableRoaringBitmap::runOptimize);
+        byStage.values().forEach(MutableRoaringBitmap::runOptimize);
+        return new Result(buyers, b, byTier, byStage);
+    }
+
+    /** @return the values at the 1/5 … 4/5 quantiles (empty values: no cut points) */
+    static long[] cuts(long[] values) {
+        if (values.length == 0) {
+            return new long[0];
+        }
+        long[] sorted = values.clone();
+        Arrays.sort(sorted);
+        long[] cuts = new long[4];
+        for (int k = 1; k <= 4; k++) {
+            int at = (int) Math.max(0, Math.ceil(k * (double) sorted.length / 5) - 1);
+            cuts[k - 1] = sorted[at];
+        }
+        return cuts;
+    }
+
+    /** @return 1 + the number of cut points {@code v} is strictly above */
+    static int score(long v, long[] cuts) {
+        int s = 1;
+        for (long c : cuts) {
+            if (v > c) {
+                s++;
+            }
+        }
+        return s;
+    }
+}
