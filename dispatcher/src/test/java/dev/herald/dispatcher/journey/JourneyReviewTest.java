@@ -137,24 +137,13 @@ class JourneyReviewTest {
     }
 
     /** Holds the first message it is given until released; window 1, so nothing else is handed over meanwhile. */
-    static final class Gate implements dev.herald.dispatcher.connector.Connector {
+    static final class Gate extends dev.herald.dispatcher.connector.ForwardingConnector {
         final java.util.concurrent.CompletableFuture<Integer> first = new java.util.concurrent.CompletableFuture<>();
         final java.util.concurrent.CompletableFuture<Void> open = new java.util.concurrent.CompletableFuture<>();
         private final java.util.concurrent.atomic.AtomicBoolean held = new java.util.concurrent.atomic.AtomicBoolean();
-        private final dev.herald.dispatcher.connector.Connector inner;
 
         Gate(dev.herald.dispatcher.connector.Connector inner) {
-            this.inner = inner;
-        }
-
-        @Override
-        public String name() {
-            return inner.name();
-        }
-
-        @Override
-        public double maxRatePerSecond() {
-            return inner.maxRatePerSecond();
+            super(inner);
         }
 
         @Override
@@ -163,22 +152,18 @@ class JourneyReviewTest {
         }
 
         @Override
-        public boolean supportsIdempotencyKey() {
-            return inner.supportsIdempotencyKey();
-        }
-
-        @Override
         public java.util.concurrent.CompletionStage<dev.herald.dispatcher.connector.SendResult> send(
                 dev.herald.dispatcher.connector.OutboundMessage m) {
             if (held.compareAndSet(false, true)) {
                 first.complete(m.recipientId());
-                return open.thenCompose(v -> inner.send(m));
+                return open.thenCompose(v -> delegate().send(m));
             }
-            return inner.send(m);
+            return delegate().send(m);
         }
 
         @Override
         public void close() {
+            // the fixture closes the connector it wraps
         }
     }
 
