@@ -127,4 +127,31 @@ class RfmModelTest {
                 RfmModel.Lifecycle.DEFAULTS, NOW));
         assertThrows(IllegalArgumentException.class, () -> new RfmAggregates(0).purchase(-1, NOW, 1));
     }
+
+    @Property(tries = 30)
+    void aBatchFoldedRangeByRangeGivesWhatOneByOneGives(@ForAll @IntRange(min = 1, max = 300_000) int recipients,
+                                                         @ForAll @IntRange(min = 0, max = 20_000) int purchases,
+                                                         @ForAll long seed) {
+        Random rnd = new Random(seed);
+        int[] rs = new int[purchases];
+        long[] at = new long[purchases];
+        long[] v = new long[purchases];
+        RfmAggregates one = new RfmAggregates(NOW - 365 * DAY);
+        for (int i = 0; i < purchases; i++) {
+            rs[i] = rnd.nextInt(recipients);
+            at[i] = NOW - rnd.nextInt(500) * DAY;
+            v[i] = rnd.nextInt(10_000);
+            one.purchase(rs[i], at[i], v[i]);
+        }
+        RfmAggregates batch = new RfmAggregates(NOW - 365 * DAY);
+        batch.purchases(rs, at, v, purchases);
+        assertEquals(one.size(), batch.size());
+        for (int r = 0; r < one.size(); r++) {
+            assertEquals(one.last(r), batch.last(r), "last of " + r);
+            assertEquals(one.count(r), batch.count(r), "count of " + r);
+            assertEquals(one.value(r), batch.value(r), "value of " + r);
+            assertEquals(one.first(r), batch.first(r), "first of " + r);
+            assertEquals(one.active(r), batch.active(r), "active of " + r);
+        }
+    }
 }
