@@ -106,9 +106,6 @@ public final class Conversions implements AutoCloseable {
 
     private final Path file;
     private final FileChannel channel;
-    private final dev.herald.dispatcher.store.HashedOffsets orders = new dev.herald.dispatcher.store.HashedOffsets(1 << 16);
-    /** Order ids whose hash another order holds in {@link #orders}: id → offset. */
-    private final Map<String, Long> collided = new HashMap<>();
     private final ByteBuffer readBuffer = ByteBuffer.allocate(MAX_FRAME);
     /** Guards the aggregates (not the log: {@link #of} never waits for an fsync). */
     private final Object aggregates = new Object();
@@ -117,13 +114,13 @@ public final class Conversions implements AutoCloseable {
     private long end;
     private long stored;
 
-    /** Order id → its 64-bit hash ({@link dev.herald.dispatcher.store.HashedOffsets#hash}; tests make every id collide). */
-    private final java.util.function.ToLongFunction<String> hash;
+    /** Where each record is, by its id. */
+    private final dev.herald.dispatcher.store.IdOffsets orders;
 
     private Conversions(Path file, FileChannel channel, java.util.function.ToLongFunction<String> hash) {
         this.file = file;
         this.channel = channel;
-        this.hash = hash;
+        this.orders = new dev.herald.dispatcher.store.IdOffsets(1 << 16, hash);
     }
 
     /**
@@ -233,22 +230,11 @@ public final class Conversions implements AutoCloseable {
      * @throws IOException if its record cannot be read back
      */
     public synchronized Optional<Conversion> find(String orderId) throws IOException {
-        long offset = orders.get(hash.applyAsLong(orderId));
-        if (offset < 0) {
-            return Optional.empty();
-        }
-        Conversion c = readAt(offset);
-        if (c.orderId().equals(orderId)) {
-            return Optional.of(c);
-        }
-        Long other = collided.get(orderId);
-        return other == null ? Optional.empty() : Optional.of(readAt(other));
+        return orders.find(orderId, this::readAt, Conversion::orderId);
     }
 
     private void index(Conversion c, long offset) {
-        if (!orders.putIfAbsent(hash.applyAsLong(c.orderId()), offset)) {
-            collided.put(c.orderId(), offset);
-        }
+        orders.put(c.orderId(), offset);
     }
 
     private void count(Conversion c) {

@@ -17,7 +17,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -101,18 +100,16 @@ public final class Events implements AutoCloseable {
 
     private final Path file;
     private final FileChannel channel;
-    private final dev.herald.dispatcher.store.HashedOffsets ids = new dev.herald.dispatcher.store.HashedOffsets(1 << 16);
-    /** Event ids whose hash another event holds in {@link #ids}: id → offset. */
-    private final Map<String, Long> collided = new HashMap<>();
     private final ByteBuffer readBuffer = ByteBuffer.allocate(MAX_FRAME);
-    private final ToLongFunction<String> hash;
+    /** Where each record is, by its id. */
+    private final dev.herald.dispatcher.store.IdOffsets ids;
     private volatile long end;
     private volatile long stored;
 
     private Events(Path file, FileChannel channel, ToLongFunction<String> hash) {
         this.file = file;
         this.channel = channel;
-        this.hash = hash;
+        this.ids = new dev.herald.dispatcher.store.IdOffsets(1 << 16, hash);
     }
 
     /**
@@ -218,16 +215,7 @@ public final class Events implements AutoCloseable {
      * @throws IOException if its record cannot be read back
      */
     public synchronized Optional<Event> find(String id) throws IOException {
-        long offset = ids.get(hash.applyAsLong(id));
-        if (offset < 0) {
-            return Optional.empty();
-        }
-        Event e = readAt(offset);
-        if (e.id().equals(id)) {
-            return Optional.of(e);
-        }
-        Long other = collided.get(id);
-        return other == null ? Optional.empty() : Optional.of(readAt(other));
+        return ids.find(id, this::readAt, Event::id);
     }
 
     /**
@@ -244,9 +232,7 @@ public final class Events implements AutoCloseable {
     }
 
     private void index(Event e, long offset) {
-        if (!ids.putIfAbsent(hash.applyAsLong(e.id()), offset)) {
-            collided.put(e.id(), offset);
-        }
+        ids.put(e.id(), offset);
         stored = stored + 1; // only under this object's lock
     }
 
