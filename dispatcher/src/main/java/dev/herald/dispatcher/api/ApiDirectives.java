@@ -451,4 +451,35 @@ public class ApiDirectives extends AllDirectives {
     protected static HttpResponse ok(Map<String, ?> body) {
         return json(StatusCodes.OK.intValue(), body);
     }
+
+    /**
+     * A body of one JSON object or an NDJSON batch (one a line): the media type picks which, anything
+     * else is 415 naming both; the body is read whole within its limit ({@code maxJsonBytes()} for one,
+     * {@code maxBatchBytes} for a batch: more is 413) and handed to {@code one} or {@code batch}.
+     *
+     * @param what        what one object is, for the 415 ({@code "one event"})
+     * @param bodyTimeout how long reading the body may take
+     */
+    protected Route oneOrBatch(String what, long maxBatchBytes, java.time.Duration bodyTimeout,
+                               Function<byte[], Route> one, Function<byte[], Route> batch) {
+        return extractMaterializer(mat -> extractRequestEntity(entity -> {
+            org.apache.pekko.http.javadsl.model.MediaType type = entity.getContentType().mediaType();
+            boolean ndjson = isNdjson(type);
+            if (!ndjson && !type.equals(MediaTypes.APPLICATION_JSON)) {
+                throw new ApiError(415, "unsupported_media_type", "the body must be application/json (" + what + ")"
+                        + " or application/x-ndjson (one a line), got " + type, null);
+            }
+            CompletionStage<HttpEntity.Strict> strict = entity.withSizeLimit(ndjson ? maxBatchBytes : maxJsonBytes())
+                    .toStrict(bodyTimeout.toMillis(), mat);
+            return onSuccess(strict, st -> {
+                byte[] body = st.getData().toArray();
+                return ndjson ? batch.apply(body) : one.apply(body);
+            });
+        }));
+    }
+
+    /** @return whether a media type is NDJSON ({@code application/x-ndjson} or {@code application/ndjson}) */
+    static boolean isNdjson(org.apache.pekko.http.javadsl.model.MediaType type) {
+        return type.mainType().equals("application") && (type.subType().equals("x-ndjson") || type.subType().equals("ndjson"));
+    }
 }

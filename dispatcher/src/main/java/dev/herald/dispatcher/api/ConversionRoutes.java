@@ -10,9 +10,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 
-import org.apache.pekko.http.javadsl.model.HttpEntity;
-import org.apache.pekko.http.javadsl.model.MediaType;
-import org.apache.pekko.http.javadsl.model.MediaTypes;
 import org.apache.pekko.http.javadsl.server.Route;
 
 /**
@@ -73,28 +70,10 @@ public final class ConversionRoutes extends ApiDirectives {
     /** @return {@code POST /v1/conversions} */
     public Route route() {
         return pathPrefix("v1", () -> path("conversions", () -> post(() -> authorized(Role.SENDER, key ->
-                extractMaterializer(mat -> extractRequestEntity(entity -> {
-                    MediaType type = entity.getContentType().mediaType();
-                    boolean ndjson = isNdjson(type);
-                    if (!ndjson && !type.equals(MediaTypes.APPLICATION_JSON)) {
-                        throw new ApiError(415, "unsupported_media_type", "the body must be application/json (one conversion)"
-                                + " or application/x-ndjson (one a line), got " + type, null);
-                    }
-                    CompletionStage<HttpEntity.Strict> strict = entity.withSizeLimit(ndjson ? maxBatchBytes : maxJsonBytes())
-                            .toStrict(bodyTimeout.toMillis(), mat);
-                    return onSuccess(strict, s -> {
-                        byte[] body = s.getData().toArray();
-                        if (ndjson) {
-                            return onSuccess(async(() -> ConversionBatch.ingest(body, intake, conversions)),
-                                    answer -> completeJson(200, answer));
-                        }
-                        return onSuccess(async(() -> single(body)), this::complete);
-                    });
-                }))))));
-    }
-
-    static boolean isNdjson(MediaType type) {
-        return type.mainType().equals("application") && (type.subType().equals("x-ndjson") || type.subType().equals("ndjson"));
+                oneOrBatch("one conversion", maxBatchBytes, bodyTimeout,
+                        body -> onSuccess(async(() -> single(body)), this::complete),
+                        body -> onSuccess(async(() -> ConversionBatch.ingest(body, intake, conversions)),
+                                answer -> completeJson(200, answer)))))));
     }
 
     private <T> CompletionStage<T> async(java.util.function.Supplier<T> work) {

@@ -9,10 +9,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 
-import org.apache.pekko.http.javadsl.model.HttpEntity;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
-import org.apache.pekko.http.javadsl.model.MediaType;
-import org.apache.pekko.http.javadsl.model.MediaTypes;
 import org.apache.pekko.http.javadsl.server.Route;
 
 /**
@@ -83,24 +80,10 @@ public final class EventRoutes extends ApiDirectives {
     /** @return {@code POST /v1/events} */
     public Route route() {
         return pathPrefix("v1", () -> path("events", () -> post(() -> authorized(Role.SENDER, key ->
-                extractMaterializer(mat -> extractRequestEntity(entity -> {
-                    MediaType type = entity.getContentType().mediaType();
-                    boolean ndjson = ConversionRoutes.isNdjson(type);
-                    if (!ndjson && !type.equals(MediaTypes.APPLICATION_JSON)) {
-                        throw new ApiError(415, "unsupported_media_type", "the body must be application/json (one event)"
-                                + " or application/x-ndjson (one a line), got " + type, null);
-                    }
-                    CompletionStage<HttpEntity.Strict> strict = entity.withSizeLimit(ndjson ? maxBatchBytes : maxJsonBytes())
-                            .toStrict(bodyTimeout.toMillis(), mat);
-                    return onSuccess(strict, s -> {
-                        byte[] body = s.getData().toArray();
-                        if (ndjson) {
-                            return onSuccess(async(() -> EventBatch.ingest(body, intake, events)),
-                                    answer -> completeJson(200, answer));
-                        }
-                        return onSuccess(async(() -> single(body)), this::complete);
-                    });
-                }))))));
+                oneOrBatch("one event", maxBatchBytes, bodyTimeout,
+                        body -> onSuccess(async(() -> single(body)), this::complete),
+                        body -> onSuccess(async(() -> EventBatch.ingest(body, intake, events)),
+                                answer -> completeJson(200, answer)))))));
     }
 
     private <T> CompletionStage<T> async(java.util.function.Supplier<T> work) {
