@@ -147,9 +147,34 @@ public class ApiDirectives extends AllDirectives {
                 throw new ApiError(415, "unsupported_media_type", "the body must be application/json, got "
                         + entity.getContentType().mediaType(), null);
             }
-            CompletionStage<HttpEntity.Strict> strict = entity.withSizeLimit(maxJsonBytes).toStrict(bodyTimeout.toMillis(), mat);
+            CompletionStage<HttpEntity.Strict> strict = strictBody(entity, maxJsonBytes, bodyTimeout, mat);
             return onSuccess(strict, s -> inner.apply(parse(s.getData().toArray(), type)));
         }));
+    }
+
+    /** The largest over-limit body read and discarded before the 413, so the client sees the answer. */
+    static final long DRAIN_MAX_BYTES = 8L << 20;
+
+    /**
+     * Reads a request body whole, at most {@code limit} bytes. A body that declares a larger length is
+     * refused with 413 {@code body_too_large} without being kept; up to {@link #DRAIN_MAX_BYTES} of it
+     * are read and discarded first, because a client still writing its body when the server answers
+     * and closes sees a reset instead of the 413 (bigger bodies are cut off: the connection closes).
+     */
+    public static CompletionStage<HttpEntity.Strict> strictBody(org.apache.pekko.http.javadsl.model.RequestEntity entity,
+            long limit, java.time.Duration timeout, org.apache.pekko.stream.Materializer mat) {
+        java.util.OptionalLong declared = entity.getContentLengthOption();
+        if (declared.isPresent() && declared.getAsLong() > limit) {
+            ApiError tooLarge = new ApiError(413, "body_too_large", "the request body is " + declared.getAsLong()
+                    + " bytes, larger than the " + limit + " bytes allowed here", null);
+            if (declared.getAsLong() > DRAIN_MAX_BYTES) {
+                return java.util.concurrent.CompletableFuture.failedFuture(tooLarge);
+            }
+            return entity.getDataBytes().completionTimeout(timeout)
+                    .runWith(org.apache.pekko.stream.javadsl.Sink.ignore(), mat)
+                    .handle((done, failure) -> { throw tooLarge; });
+        }
+        return entity.withSizeLimit(limit).toStrict(timeout.toMillis(), mat);
     }
 
     /**
@@ -469,8 +494,8 @@ public class ApiDirectives extends AllDirectives {
                 throw new ApiError(415, "unsupported_media_type", "the body must be application/json (" + what + ")"
                         + " or application/x-ndjson (one a line), got " + type, null);
             }
-            CompletionStage<HttpEntity.Strict> strict = entity.withSizeLimit(ndjson ? maxBatchBytes : maxJsonBytes())
-                    .toStrict(bodyTimeout.toMillis(), mat);
+            CompletionStage<HttpEntity.Strict> strict = strictBody(entity, ndjson ? maxBatchBytes : maxJsonBytes(),
+                    bodyTimeout, mat);
             return onSuccess(strict, st -> {
                 byte[] body = st.getData().toArray();
                 return ndjson ? batch.apply(body) : one.apply(body);

@@ -113,8 +113,8 @@ public final class InboundRoutes extends ApiDirectives {
     public Route route() {
         return pathPrefix("v1", () -> pathPrefix("inbound", () -> path("sms", () -> pathEnd(() -> post(() ->
                 optionalHeaderValueByName(SIGNATURE_HEADER, signature -> extractMaterializer(mat -> extractRequestEntity(entity -> {
-                    CompletionStage<HttpEntity.Strict> strict = entity.withSizeLimit(maxJsonBytes())
-                            .toStrict(java.time.Duration.ofSeconds(10).toMillis(), mat);
+                    CompletionStage<HttpEntity.Strict> strict = strictBody(entity, maxJsonBytes(),
+                            java.time.Duration.ofSeconds(10), mat);
                     return onSuccess(strict, s -> receive(signature.orElse(null), s.getContentType().mediaType(),
                             s.getData().toArray()));
                 }))))))));

@@ -91,7 +91,7 @@ public final class RecipientAttributeRoutes extends ApiDirectives {
                 throw new ApiError(415, "unsupported_media_type", "the body must be application/json, got "
                         + entity.getContentType().mediaType(), null);
             }
-            CompletionStage<HttpEntity.Strict> strict = entity.withSizeLimit(maxJsonBytes()).toStrict(bodyTimeout.toMillis(), mat);
+            CompletionStage<HttpEntity.Strict> strict = strictBody(entity, maxJsonBytes(), bodyTimeout, mat);
             return onSuccess(strict, s -> inner.apply(s.getData().toArray()));
         }));
     }

@@ -74,7 +74,7 @@ public final class UnsubscribeRoutes extends ApiDirectives {
                         return complete(html(new PreferenceCenter.Answer(415, UnsubscribePages.error("This form could not be used",
                                 "the body must be application/x-www-form-urlencoded, got " + type, null))));
                     }
-                    return onSuccess(entity.withSizeLimit(MAX_FORM_BYTES).toStrict(bodyTimeout.toMillis(), mat), strict -> {
+                    return onSuccess(ApiDirectives.strictBody(entity, MAX_FORM_BYTES, bodyTimeout, mat), strict -> {
                         byte[] body = strict.getData().toArray();
                         if (multipart) {
                             body = MultipartOneClick.toForm(body, entity.getContentType().toString());
@@ -104,8 +104,9 @@ public final class UnsubscribeRoutes extends ApiDirectives {
         return ExceptionHandler.newBuilder().matchAny(t -> {
             Throwable e = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
             PreferenceCenter.Answer a;
-            if (e instanceof EntityStreamSizeException || e instanceof org.apache.pekko.http.scaladsl.model.EntityStreamException) {
-                a = new PreferenceCenter.Answer(e instanceof EntityStreamSizeException ? 413 : 400, UnsubscribePages.error(
+            boolean tooLarge = e instanceof EntityStreamSizeException || e instanceof ApiError api && api.status() == 413;
+            if (tooLarge || e instanceof org.apache.pekko.http.scaladsl.model.EntityStreamException) {
+                a = new PreferenceCenter.Answer(tooLarge ? 413 : 400, UnsubscribePages.error(
                         "This form could not be used", "the form is larger than the " + MAX_FORM_BYTES
                                 + " bytes accepted, or could not be read", null));
             } else if (e instanceof IllegalArgumentException bad) {
