@@ -278,6 +278,10 @@ public final class CampaignInspectionRoutes extends ApiDirectives {
             return "sent: accepted by the connector";
         } else if (typed instanceof Outcome.Deferred) {
             return "deferred until " + o.deferredUntil() + " (quiet hours, or a frequency cap that defers)";
+        } else if (typed instanceof Outcome.Held) {
+            return "held back by the campaign's A/B test until its decision, then sent the chosen variant";
+        } else if (typed.equals(new Outcome.Expired("no-winner"))) {
+            return "not sent: the campaign's A/B test found no winner and its policy stops the rest";
         } else if (typed.equals(Outcome.Expired.NEVER_OPEN)) {
             return "not sent: quiet hours are never open in all of the recipient's time zones at once";
         } else if (typed instanceof Outcome.Expired) {

@@ -54,7 +54,7 @@ public sealed interface Outcome {
      */
     enum Family {
         SENT("sent"), SUPPRESSED("suppressed"), DEFERRED("deferred"), CAPPED("capped"), FAILED("failed"),
-        UNKNOWN("unknown"), EXPIRED("expired");
+        UNKNOWN("unknown"), EXPIRED("expired"), HELD("held");
 
         private final String wire;
 
@@ -126,6 +126,26 @@ public sealed interface Outcome {
         @Override
         public Family family() {
             return Family.SUPPRESSED;
+        }
+    }
+
+    /** Not yet: held back by an A/B test until its decision, then sent the chosen variant (or not at all). */
+    enum Held implements Outcome {
+        INSTANCE;
+
+        @Override
+        public String wire() {
+            return Outcomes.HELD;
+        }
+
+        @Override
+        public Family family() {
+            return Family.HELD;
+        }
+
+        @Override
+        public boolean isFinal() {
+            return false;
         }
     }
 
@@ -251,6 +271,7 @@ public sealed interface Outcome {
         return switch (wire) {
             case Outcomes.SENT -> Sent.ANY;
             case Outcomes.DEFERRED -> new Deferred(Instant.EPOCH);
+            case Outcomes.HELD -> Held.INSTANCE;
             case Outcomes.EXPIRED -> Expired.AT_END;
             case Outcomes.UNKNOWN -> Unknown.INSTANCE;
             default -> {

@@ -220,6 +220,29 @@ public final class OutcomeLedger implements AutoCloseable {
     }
 
     /**
+     * Holds unclaimed, not-final {@code ids} back until an A/B test's decision ({@value Outcomes#HELD}):
+     * they are neither pending nor final; {@link #unhold}, {@link #defer} or a final outcome ends it.
+     *
+     * @throws IllegalArgumentException if ids are outside the audience
+     * @throws IllegalStateException naming a recipient that is claimed or already final
+     * @throws IOException if the log cannot be written
+     */
+    public void hold(ImmutableRoaringBitmap ids) throws IOException {
+        write(LogCodec.HOLD, null, 0, ids, () -> state.checkHold(ids), () -> state.applyHold(ids));
+    }
+
+    /**
+     * Makes held {@code ids} pending again: the test's decision sends them the chosen variant.
+     *
+     * @throws IllegalStateException naming a recipient that is not held
+     * @throws IllegalArgumentException if ids are outside the audience
+     * @throws IOException if the log cannot be written
+     */
+    public void unhold(ImmutableRoaringBitmap ids) throws IOException {
+        write(LogCodec.UNHOLD, null, 0, ids, () -> state.checkUnhold(ids), () -> state.applyUnhold(ids));
+    }
+
+    /**
      * Un-claims {@code ids} that never reached the connector; they become pending again.
      *
      * @throws IllegalStateException naming a recipient that is not claimed
@@ -341,9 +364,12 @@ public final class OutcomeLedger implements AutoCloseable {
             if (state.deferredCount() > 0) {
                 out.put(Outcomes.DEFERRED, state.deferredCount());
             }
+            if (state.heldCount() > 0) {
+                out.put(Outcomes.HELD, state.heldCount());
+            }
             out.put("claimed", state.claimed().getLongCardinality());
             out.put("pending", state.audience().getLongCardinality() - state.decidedCount()
-                    - state.deferredCount() - state.claimed().getLongCardinality());
+                    - state.deferredCount() - state.heldCount() - state.claimed().getLongCardinality());
             return out;
         }
     }
@@ -363,11 +389,12 @@ public final class OutcomeLedger implements AutoCloseable {
         }
     }
 
-    /** Audience ids without a final outcome that are not claimed: pending plus deferred. Any thread. */
+    /** Audience ids without a final outcome that are not claimed: pending, deferred and held. Any thread. */
     public MutableRoaringBitmap unsettled() {
         synchronized (stateLock) {
             MutableRoaringBitmap ids = state.pending();
             ids.or(state.ids(Outcomes.DEFERRED));
+            ids.or(state.held());
             return ids;
         }
     }

@@ -7,13 +7,20 @@ package dev.herald.dispatcher.outcome;
  * {@code deferred}, or a kind with a reason: {@code suppressed:<scope>}, {@code capped:<rule>},
  * {@code failed:<reason>}, {@code expired:<reason>} ({@value #NEVER_OPEN}). Build them with the factories, e.g.
  * {@code ledger.record(Outcomes.suppressed("global"), ids)}. Every outcome except
- * {@code deferred} is final. Stateless and thread-safe.
+ * {@code deferred} and {@code held} is final. Stateless and thread-safe.
  */
 public final class Outcomes {
     /** Handed to the connector, which accepted it. Only for claimed ids. */
     public static final String SENT = "sent";
     /** Not final: waits until an instant (quiet hours, a deferring cap), then gets another outcome. */
     public static final String DEFERRED = "deferred";
+    /**
+     * Not final: held back by an A/B test until its decision, then sent the chosen variant (or,
+     * when the test stops the campaign, {@code expired:no-winner}).
+     */
+    public static final String HELD = "held";
+    /** The held recipients' outcome when an A/B test ends without sending the rest anything. */
+    public static final String NO_WINNER = "expired:no-winner";
     /** The campaign ended before the recipient could be sent to. */
     public static final String EXPIRED = "expired";
     /** Claimed but never confirmed (a crash in flight): may or may not have been sent; never resent. */
@@ -55,7 +62,7 @@ public final class Outcomes {
 
     /** Whether {@code outcome} is final (everything but {@code deferred}). */
     public static boolean isFinal(String outcome) {
-        return !DEFERRED.equals(outcome);
+        return !DEFERRED.equals(outcome) && !HELD.equals(outcome);
     }
 
     /** Whether {@code outcome} may only be recorded for claimed ids ({@code sent}, {@code failed:*}). */
@@ -73,7 +80,8 @@ public final class Outcomes {
         if (outcome == null) {
             throw new IllegalArgumentException("outcome is null");
         }
-        if (outcome.equals(SENT) || outcome.equals(DEFERRED) || outcome.equals(EXPIRED) || outcome.equals(UNKNOWN)) {
+        if (outcome.equals(SENT) || outcome.equals(DEFERRED) || outcome.equals(EXPIRED) || outcome.equals(UNKNOWN)
+                || outcome.equals(HELD)) {
             return outcome;
         }
         for (String prefix : new String[] {SUPPRESSED_PREFIX, CAPPED_PREFIX, FAILED_PREFIX, EXPIRED_PREFIX}) {
@@ -82,7 +90,7 @@ public final class Outcomes {
                 return outcome;
             }
         }
-        throw new IllegalArgumentException("unknown outcome '" + outcome + "' (expected sent, deferred, expired, unknown,"
+        throw new IllegalArgumentException("unknown outcome '" + outcome + "' (expected sent, deferred, held, expired, unknown,"
                 + " suppressed:<scope>, capped:<rule>, failed:<reason> or expired:<reason>)");
     }
 

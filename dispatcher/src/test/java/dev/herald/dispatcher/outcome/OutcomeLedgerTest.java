@@ -106,6 +106,38 @@ class OutcomeLedgerTest {
     }
 
     @Test
+    void shouldHoldIdsUntilUnheldAndKeepThemHeldAcrossCheckpointAndReplay() throws IOException {
+        Path held = dir.resolve("held");
+        try (OutcomeLedger ledger = OutcomeLedger.open(held, range(0, 100))) {
+            ledger.hold(range(10, 100));
+            assertEquals(range(0, 10), ledger.pending());
+            assertEquals(90L, ledger.counts().get("held"));
+            assertEquals(10L, ledger.counts().get("pending"));
+            assertEquals("held", ledger.outcomeOf(50).orElseThrow().outcome());
+            assertFalse(ledger.isComplete());
+            assertTrue(ledger.unsettled().contains(range(10, 100)));
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> ledger.unhold(range(5, 20)));
+            assertTrue(e.getMessage().contains("not held"), e.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> ledger.record("held", ids(1)));
+            ledger.checkpoint(); // the held bitmap goes into the checkpoint
+            ledger.unhold(range(10, 40));
+            ledger.record(Outcomes.NO_WINNER, range(90, 100));
+        }
+        try (OutcomeLedger ledger = OutcomeLedger.open(held, range(0, 100))) {
+            assertEquals(range(0, 40), ledger.pending());
+            assertEquals(50L, ledger.counts().get("held"));
+            assertEquals(10L, ledger.counts().get(Outcomes.NO_WINNER));
+            ledger.defer(Instant.parse("2030-01-01T00:00:00Z"), range(40, 90)); // a winner sent at a local time
+            assertEquals(null, ledger.counts().get("held"));
+            ledger.checkpoint();
+        }
+        try (OutcomeLedger ledger = OutcomeLedger.open(held, range(0, 100))) {
+            assertEquals(50L, ledger.counts().get("deferred"));
+            assertEquals(range(0, 40), ledger.pending());
+        }
+    }
+
+    @Test
     void shouldRefuseASecondFinalOutcomeNamingTheIdAndBothOutcomes() throws IOException {
         try (OutcomeLedger ledger = OutcomeLedger.open(dir, range(0, 100))) {
             ledger.record(Outcomes.suppressed("brand-a"), ids(7));

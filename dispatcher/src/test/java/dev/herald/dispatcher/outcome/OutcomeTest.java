@@ -75,7 +75,7 @@ class OutcomeTest {
 
     @Test
     void shouldListTheFamiliesInTheApisOrder() {
-        assertEquals(List.of("sent", "suppressed", "deferred", "capped", "failed", "unknown", "expired"),
+        assertEquals(List.of("sent", "suppressed", "deferred", "capped", "failed", "unknown", "expired", "held"),
                 java.util.Arrays.stream(Outcome.Family.values()).map(Outcome.Family::wire).toList());
     }
 

@@ -50,7 +50,7 @@ public record CampaignView(String id, String name, String status, String channel
     /** Outcome families, in the order the API lists them. */
     public static final List<String> FAMILIES = List.of(Outcome.Family.SENT.wire(), Outcome.Family.SUPPRESSED.wire(),
             Outcome.Family.DEFERRED.wire(), Outcome.Family.CAPPED.wire(), Outcome.Family.FAILED.wire(),
-            Outcome.Family.UNKNOWN.wire(), "pending", Outcome.Family.EXPIRED.wire(), "inFlight");
+            Outcome.Family.UNKNOWN.wire(), "pending", Outcome.Family.EXPIRED.wire(), "inFlight", Outcome.Family.HELD.wire());
 
     /** @return the API's view of {@code r}: a record without counts yet is all {@code pending} */
     public static CampaignView of(CampaignRecord r) {

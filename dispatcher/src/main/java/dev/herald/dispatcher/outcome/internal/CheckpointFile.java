@@ -31,6 +31,7 @@ import org.roaringbitmap.buffer.MutableRoaringBitmap;
  *                    | u32 n, n x (u16 len, UTF-8 outcome, bitmap)   final outcomes
  *                    | u32 n, n x (i64 untilMillis, bitmap)          deferred groups
  *                    | bitmap                                        claimed
+ *                    [ | bitmap                                      held, only when not empty ]
  * bitmap:            u32 byteLength | RoaringBitmap portable format
  * </pre>
  * Both are written aside, fsynced and renamed into place, so a crash leaves the old file or the
@@ -79,7 +80,8 @@ public final class CheckpointFile {
 
     /** Writes and publishes the checkpoint of {@code state} covering the log up to {@code lastSeq}. */
     public static void write(Path dir, long generation, long lastSeq, int audienceCrc, LedgerState state) throws IOException {
-        int size = 8 + 8 + 4 + 4 + 4 + 4 + state.claimed().serializedSizeInBytes();
+        int size = 8 + 8 + 4 + 4 + 4 + 4 + state.claimed().serializedSizeInBytes()
+                + (state.held().isEmpty() ? 0 : 4 + state.held().serializedSizeInBytes());
         for (Map.Entry<String, MutableRoaringBitmap> e : state.finals().entrySet()) {
             size += 2 + e.getKey().length() * 3 + 4 + e.getValue().serializedSizeInBytes();
         }
@@ -100,6 +102,9 @@ public final class CheckpointFile {
             putBitmap(body, e.getValue());
         }
         putBitmap(body, state.claimed());
+        if (!state.held().isEmpty()) {
+            putBitmap(body, state.held());
+        }
         body.flip();
         publish(dir.resolve(CHECKPOINT), CHECKPOINT_MAGIC, body, state.audience().getLongCardinality());
     }
@@ -147,6 +152,14 @@ public final class CheckpointFile {
             for (int i = 0; i < groups; i++) {
                 state.checkDefer(deferred[i]);
                 state.applyDefer(until[i], deferred[i]);
+            }
+            if (body.hasRemaining()) {
+                ImmutableRoaringBitmap held = bitmap(file, body, body.getInt());
+                if (ImmutableRoaringBitmap.intersects(seen, held)) {
+                    throw new CorruptIndexException(file, "held ids are also deferred");
+                }
+                state.checkHold(held);
+                state.applyHold(held);
             }
             if (body.hasRemaining()) {
                 throw new CorruptIndexException(file, body.remaining() + " unexpected bytes after the state");

@@ -165,6 +165,14 @@ public final class Journal implements AutoCloseable {
                     state.checkResend(e.ids());
                     state.applyResend(e.ids());
                 }
+                case LogCodec.HOLD -> {
+                    state.checkHold(e.ids());
+                    state.applyHold(e.ids());
+                }
+                case LogCodec.UNHOLD -> {
+                    state.checkUnhold(e.ids());
+                    state.applyUnhold(e.ids());
+                }
                 case LogCodec.RECORD -> {
                     state.checkRecord(e.outcome(), e.ids());
                     state.applyRecord(e.outcome(), e.ids());

@@ -15,7 +15,7 @@ import org.roaringbitmap.buffer.MutableRoaringBitmap;
  * The in-memory state of one campaign's outcome ledger, and the rules of every transition.
  *
  * <p>Each audience id is in exactly one of: pending (in no bitmap), claimed, deferred (one
- * until-group), or one final outcome bitmap. Invariants kept here: the final bitmaps are
+ * until-group), held (until an A/B test's decision), or one final outcome bitmap. Invariants kept here: the final bitmaps are
  * disjoint and their union is {@code decided}; {@code claimed}, {@code deferredAll} and
  * {@code decided} are disjoint; {@code deferredAll} is the union of the until-groups; everything
  * is inside the audience. {@code check*} methods validate without mutating; {@code apply*}
@@ -30,6 +30,8 @@ public final class LedgerState {
     private final MutableRoaringBitmap claimed = new MutableRoaringBitmap();
     private final TreeMap<Long, MutableRoaringBitmap> deferred = new TreeMap<>();
     private final MutableRoaringBitmap deferredAll = new MutableRoaringBitmap();
+    /** Held back until an A/B test's decision: not final, not pending, disjoint from the rest. */
+    private final MutableRoaringBitmap held = new MutableRoaringBitmap();
 
     public LedgerState(ImmutableRoaringBitmap audience) {
         this.audience = audience;
@@ -47,6 +49,11 @@ public final class LedgerState {
     /** Deferred ids grouped by until-instant in epoch ms (live; do not mutate). */
     public TreeMap<Long, MutableRoaringBitmap> deferred() {
         return deferred;
+    }
+
+    /** Held ids (live; do not mutate). */
+    public MutableRoaringBitmap held() {
+        return held;
     }
 
     /** Claimed ids without a final outcome (live; do not mutate). */
@@ -113,7 +120,8 @@ public final class LedgerState {
     public void checkRecord(String outcome, ImmutableRoaringBitmap ids) {
         Outcomes.check(outcome);
         if (!Outcomes.isFinal(outcome)) {
-            throw new IllegalArgumentException("deferred needs an until-instant: use defer(until, ids)");
+            throw new IllegalArgumentException(outcome + " is not a final outcome: use " + (Outcomes.HELD.equals(outcome)
+                    ? "hold(ids)" : "defer(until, ids)"));
         }
         checkInAudience(ids);
         checkNotFinal(ids, outcome);
@@ -148,10 +156,28 @@ public final class LedgerState {
         }
     }
 
+    /** @throws IllegalArgumentException outside the audience @throws IllegalStateException if claimed or final */
+    public void checkHold(ImmutableRoaringBitmap ids) {
+        checkInAudience(ids);
+        checkNotFinal(ids, Outcomes.HELD);
+        checkNotClaimed(ids, Outcomes.HELD);
+    }
+
+    /** @throws IllegalArgumentException outside the audience @throws IllegalStateException naming a recipient not held */
+    public void checkUnhold(ImmutableRoaringBitmap ids) {
+        checkInAudience(ids);
+        if (!held.contains(ids)) {
+            MutableRoaringBitmap not = ImmutableRoaringBitmap.andNot(ids, held);
+            throw new IllegalStateException(not.getLongCardinality() + " id(s) are not held, e.g. recipient "
+                    + Integer.toUnsignedString(not.first()) + "; refusing 'unhold'");
+        }
+    }
+
     // ---- transitions --------------------------------------------------------------------------
 
     public void applyClaim(ImmutableRoaringBitmap ids) {
         undefer(ids);
+        unhold(ids);
         claimed.or(ids);
     }
 
@@ -161,6 +187,7 @@ public final class LedgerState {
 
     public void applyRecord(String outcome, ImmutableRoaringBitmap ids) {
         undefer(ids);
+        unhold(ids);
         if (ImmutableRoaringBitmap.intersects(ids, claimed)) {
             claimed.andNot(ids);
         }
@@ -180,8 +207,25 @@ public final class LedgerState {
 
     public void applyDefer(long untilMillis, ImmutableRoaringBitmap ids) {
         undefer(ids);
+        unhold(ids);
         deferred.computeIfAbsent(untilMillis, k -> new MutableRoaringBitmap()).or(ids);
         deferredAll.or(ids);
+    }
+
+    public void applyHold(ImmutableRoaringBitmap ids) {
+        undefer(ids);
+        held.or(ids);
+    }
+
+    /** Held ids become pending. */
+    public void applyUnhold(ImmutableRoaringBitmap ids) {
+        unhold(ids);
+    }
+
+    private void unhold(ImmutableRoaringBitmap ids) {
+        if (!held.isEmpty() && ImmutableRoaringBitmap.intersects(ids, held)) {
+            held.andNot(ids);
+        }
     }
 
     private void undefer(ImmutableRoaringBitmap ids) {
@@ -216,6 +260,9 @@ public final class LedgerState {
         if (decided.contains(id)) {
             return new RecipientOutcome(finalOutcomeOf(id), null);
         }
+        if (held.contains(id)) {
+            return new RecipientOutcome(Outcomes.HELD, null);
+        }
         if (deferredAll.contains(id)) {
             for (Map.Entry<Long, MutableRoaringBitmap> e : deferred.entrySet()) {
                 if (e.getValue().contains(id)) {
@@ -231,15 +278,21 @@ public final class LedgerState {
         if (Outcomes.DEFERRED.equals(outcome)) {
             return deferredAll.clone();
         }
+        if (Outcomes.HELD.equals(outcome)) {
+            return held.clone();
+        }
         MutableRoaringBitmap bm = finals.get(outcome);
         return bm == null ? new MutableRoaringBitmap() : bm.clone();
     }
 
-    /** Audience ids that are not claimed, deferred or final: what the campaign still has to process. */
+    /** Audience ids that are not claimed, deferred, held or final: what the campaign still has to process. */
     public MutableRoaringBitmap pending() {
         MutableRoaringBitmap p = ImmutableRoaringBitmap.andNot(audience, decided);
         p.andNot(claimed);
         p.andNot(deferredAll);
+        if (!held.isEmpty()) {
+            p.andNot(held);
+        }
         return p;
     }
 
@@ -259,6 +312,10 @@ public final class LedgerState {
     /** The earliest until-instant of a deferred id, in epoch ms, or -1 when none is deferred. */
     public long nextDeferredMillis() {
         return deferred.isEmpty() ? -1 : deferred.firstKey();
+    }
+
+    public long heldCount() {
+        return held.getLongCardinality();
     }
 
     public long deferredCount() {

@@ -14,7 +14,7 @@ import org.roaringbitmap.buffer.ImmutableRoaringBitmap;
  * <pre>
  * frame:   u32 payloadLength | u32 crc32c(payload) | payload   (a BINARY frame of {@link FrameFormat})
  * payload: u8 version | u64 seq | u8 op | op fields | ids (RoaringBitmap portable format)
- * fields:  CLAIM, RELEASE, RESEND: none;  RECORD: u16 byteLength + UTF-8 outcome;  DEFER: i64 untilMillis
+ * fields:  CLAIM, RELEASE, RESEND, HOLD, UNHOLD: none;  RECORD: u16 byteLength + UTF-8 outcome;  DEFER: i64 untilMillis
  * </pre>
  * Stateless and thread-safe.
  */
@@ -25,6 +25,10 @@ public final class LogCodec {
     public static final byte DEFER = 4;
     /** {@code unknown} ids made pending again, to be sent once more (an operator's or an idempotent connector's resend). */
     public static final byte RESEND = 5;
+    /** Ids held back until an A/B test's decision. */
+    public static final byte HOLD = 6;
+    /** Held ids made pending again (the decision sends them something). */
+    public static final byte UNHOLD = 7;
     static final byte VERSION = 1;
     /** Frame header bytes: length and checksum. */
     public static final int FRAME_HEADER = FrameFormat.BINARY_HEADER;
@@ -87,7 +91,7 @@ public final class LogCodec {
             outcome = new String(b, StandardCharsets.UTF_8);
         } else if (op == DEFER) {
             until = p.getLong();
-        } else if (op != CLAIM && op != RELEASE && op != RESEND) {
+        } else if (op != CLAIM && op != RELEASE && op != RESEND && op != HOLD && op != UNHOLD) {
             throw new IllegalArgumentException("unknown operation " + op);
         }
         // Copied to the heap: the state must not keep views of a mapped file that is later truncated or deleted.
