@@ -129,7 +129,7 @@ public class FunnelBenchmark {
         record = new CampaignRecord(CAMPAIGN, "Bench", "sms", "marketing", "acme",
                 "Sale: https://shop.example/sale and {{link:https://shop.example/terms}}", "", recipients,
                 CampaignStatus.COMPLETED, Instant.now(), null, null, Instant.now(), Instant.now(), null,
-                Map.of("sent", (long) recipients), null, null, null, true, null);
+                Map.of("sent", (long) recipients), null, null, null, true, null, null, null, null);
         long t3 = System.nanoTime();
         Map<String, Object> first = report.of(record); // opens (replays) both ledgers
         long t4 = System.nanoTime();

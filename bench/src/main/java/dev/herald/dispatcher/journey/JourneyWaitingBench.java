@@ -206,7 +206,7 @@ public final class JourneyWaitingBench {
                 }
             };
             JourneyDeps deps = new JourneyDeps(jdir, store, events, data.directory(), ZoneIndex.build(data.directory()),
-                    data.suppression(), name -> Optional.empty(), JourneyDeps.Engagement.NONE, noSender, clock);
+                    data.suppression(), name -> Optional.empty(), dev.herald.dispatcher.funnel.Engagement.NONE, noSender, clock);
             long before = usedAfterGc();
             t0 = System.nanoTime();
             JourneyEngine first = JourneyEngine.open(deps);
@@ -358,7 +358,7 @@ public final class JourneyWaitingBench {
             Events events = Events.open(jdir);
             String id = store.create(definition(keyed)).id();
             JourneyDeps deps = new JourneyDeps(jdir, store, events, data.directory(), ZoneIndex.build(data.directory()),
-                    data.suppression(), name -> Optional.empty(), JourneyDeps.Engagement.NONE, null, clock);
+                    data.suppression(), name -> Optional.empty(), dev.herald.dispatcher.funnel.Engagement.NONE, null, clock);
             JourneyEngine engine = JourneyEngine.open(deps);
             Path logFile = engine.logFile(id);
             long engineNs = 0;

@@ -162,7 +162,7 @@ public final class CampaignInspectionRoutes extends ApiDirectives {
             CampaignRecord c = l.campaign();
             if (c.trackLinks() && c.template() != null && deps.linkTokens() != null && "sent".equals(outcome)) {
                 // the links this recipient's message carried (for support: what they were sent)
-                java.util.List<String> urls = dev.herald.dispatcher.render.Template.parse(c.template(), true).links();
+                java.util.List<String> urls = c.linkUrls();
                 dev.herald.dispatcher.render.Template.LinkUrls tracked = deps.linkTokens().urls(c.id());
                 java.util.List<Map<String, Object>> links = new java.util.ArrayList<>();
                 for (int i = 0; i < urls.size(); i++) {

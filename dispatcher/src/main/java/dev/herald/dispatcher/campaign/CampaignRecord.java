@@ -2,12 +2,17 @@ package dev.herald.dispatcher.campaign;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import org.roaringbitmap.buffer.ImmutableRoaringBitmap;
+
+import dev.herald.dispatcher.experiment.AbTest;
+import dev.herald.dispatcher.experiment.CampaignVariant;
+import dev.herald.dispatcher.experiment.ExperimentState;
 
 /**
  * What Herald keeps about one campaign besides its audience and outcomes: its definition and where
@@ -44,13 +49,18 @@ import org.roaringbitmap.buffer.ImmutableRoaringBitmap;
  * @param connector    the connector it sends through, by name (null: the embedded default)
  * @param trackLinks   whether each http(s) URL of its text becomes a tracked link per recipient
  * @param attribution  its own conversion attribution windows (null: the configured ones)
+ * @param variants     2–8 versions of the message (null: one, {@code template}); each recipient gets one
+ *                     by a hash of (campaign, recipient), or, with a {@code test}, as the test says
+ * @param test         its A/B test (null: none; needs {@code variants})
+ * @param experiment   where the test is (null until its sample is drawn)
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record CampaignRecord(String id, String name, String channel, String category, String sender, String template,
                              String footer, long audienceSize, CampaignStatus status, Instant createdAt, Instant startAt,
                              Instant expiresAt, Instant startedAt, Instant finishedAt, String error,
                              Map<String, Long> counts, String localTime, Double tps, String connector,
-                             boolean trackLinks, AttributionWindows attribution) {
+                             boolean trackLinks, AttributionWindows attribution,
+                             List<CampaignVariant> variants, AbTest test, ExperimentState experiment) {
 
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}");
 
@@ -67,6 +77,24 @@ public record CampaignRecord(String id, String name, String channel, String cate
         if (tps != null && !(tps > 0 && tps <= MAX_TPS)) {
             throw new IllegalArgumentException("tps must be > 0 and <= " + (long) MAX_TPS + ", got " + tps);
         }
+        if (variants != null) {
+            variants = List.copyOf(variants);
+            if (variants.size() < 2 || variants.size() > 8) {
+                throw new IllegalArgumentException("'variants' must hold 2 to 8 variants, got " + variants.size());
+            }
+            java.util.Set<String> names = new java.util.HashSet<>();
+            for (CampaignVariant v : variants) {
+                if (!names.add(v.name())) {
+                    throw new IllegalArgumentException("variant name '" + v.name() + "' is given twice");
+                }
+                if (v.localTime() != null) {
+                    parseLocalTime(v.localTime());
+                }
+            }
+        }
+        if (test != null && variants == null) {
+            throw new IllegalArgumentException("'test' needs 'variants': an A/B test compares 2 to 8 of them");
+        }
         if (audienceSize < 0) {
             throw new IllegalArgumentException("campaign " + id + ": negative audience size " + audienceSize);
         }
@@ -77,7 +105,7 @@ public record CampaignRecord(String id, String name, String channel, String cate
                                         String template, String footer, long audienceSize, Instant createdAt,
                                         Instant startAt, Instant expiresAt) {
         return new CampaignRecord(id, name, channel, category, sender, template, footer, audienceSize,
-                CampaignStatus.SCHEDULED, createdAt, startAt, expiresAt, null, null, null, Map.of(), null, null, null, false, null);
+                CampaignStatus.SCHEDULED, createdAt, startAt, expiresAt, null, null, null, Map.of(), null, null, null, false, null, null, null, null);
     }
 
     /**
@@ -90,7 +118,7 @@ public record CampaignRecord(String id, String name, String channel, String cate
      */
     public static CampaignRecord damaged(String id, Instant createdAt, String error) {
         return new CampaignRecord(id, null, null, null, null, null, "", 0, CampaignStatus.DAMAGED, createdAt, null, null,
-                null, null, error, Map.of(), null, null, null, false, null);
+                null, null, error, Map.of(), null, null, null, false, null, null, null, null);
     }
 
     /**
@@ -104,10 +132,21 @@ public record CampaignRecord(String id, String name, String channel, String cate
         }
     }
 
-    /** The spec a run of this campaign needs, over {@code audience}. */
+    /** The spec a run of this campaign needs, over {@code audience} (its variants by hash: a test's plan is the actor's). */
     public CampaignSpec spec(ImmutableRoaringBitmap audience) {
         return new CampaignSpec(id, name, channel, category, sender, template, footer, audience, expiresAt, connector,
-                trackLinks);
+                trackLinks, variants, null);
+    }
+
+    /** @return its message texts: each variant's in order, or its one template */
+    public List<String> texts() {
+        return variants == null ? (template == null ? List.of() : List.of(template))
+                : variants.stream().map(CampaignVariant::text).toList();
+    }
+
+    /** @return the URLs of its tracked links, numbered as its link tokens are (its variants' in order) */
+    public List<String> linkUrls() {
+        return dev.herald.dispatcher.pipeline.CampaignGraph.linkUrls(texts());
     }
 
     /**
@@ -120,37 +159,37 @@ public record CampaignRecord(String id, String name, String channel, String cate
         Instant started = startedAt == null && next == CampaignStatus.RUNNING ? now : startedAt;
         boolean finishing = next.isTerminal() || next == CampaignStatus.FAILED;
         return new CampaignRecord(id, name, channel, category, sender, template, footer, audienceSize, next, createdAt,
-                startAt, expiresAt, started, finishing ? now : null, next == CampaignStatus.FAILED ? error : null, counts, localTime, tps, connector, trackLinks, attribution);
+                startAt, expiresAt, started, finishing ? now : null, next == CampaignStatus.FAILED ? error : null, counts, localTime, tps, connector, trackLinks, attribution, variants, test, experiment);
     }
 
     /** @return this record starting at {@code hhmm} in each recipient's zone (see {@link #localTime()}) */
     /** @return this record shown as {@link CampaignStatus#DAMAGED}, {@code why} (the file and what is wrong) as its error */
     public CampaignRecord asDamaged(String why) {
         return new CampaignRecord(id, name, channel, category, sender, template, footer, audienceSize, CampaignStatus.DAMAGED,
-                createdAt, startAt, expiresAt, startedAt, finishedAt, why, counts, localTime, tps, connector, trackLinks, attribution);
+                createdAt, startAt, expiresAt, startedAt, finishedAt, why, counts, localTime, tps, connector, trackLinks, attribution, variants, test, experiment);
     }
 
     public CampaignRecord withLocalTime(String hhmm) {
         return new CampaignRecord(id, name, channel, category, sender, template, footer, audienceSize, status, createdAt,
-                startAt, expiresAt, startedAt, finishedAt, error, counts, hhmm, tps, connector, trackLinks, attribution);
+                startAt, expiresAt, startedAt, finishedAt, error, counts, hhmm, tps, connector, trackLinks, attribution, variants, test, experiment);
     }
 
     /** @return this record sending through the connector {@code connectorName} (null: the default) */
     public CampaignRecord withConnector(String connectorName) {
         return new CampaignRecord(id, name, channel, category, sender, template, footer, audienceSize, status, createdAt,
-                startAt, expiresAt, startedAt, finishedAt, error, counts, localTime, tps, connectorName, trackLinks, attribution);
+                startAt, expiresAt, startedAt, finishedAt, error, counts, localTime, tps, connectorName, trackLinks, attribution, variants, test, experiment);
     }
 
     /** @return this record with its links tracked, or not */
     public CampaignRecord withTrackLinks(boolean track) {
         return new CampaignRecord(id, name, channel, category, sender, template, footer, audienceSize, status, createdAt,
-                startAt, expiresAt, startedAt, finishedAt, error, counts, localTime, tps, connector, track, attribution);
+                startAt, expiresAt, startedAt, finishedAt, error, counts, localTime, tps, connector, track, attribution, variants, test, experiment);
     }
 
     /** @return this record with its own attribution windows (null: the configured ones) */
     public CampaignRecord withAttribution(AttributionWindows windows) {
         return new CampaignRecord(id, name, channel, category, sender, template, footer, audienceSize, status, createdAt,
-                startAt, expiresAt, startedAt, finishedAt, error, counts, localTime, tps, connector, trackLinks, windows);
+                startAt, expiresAt, startedAt, finishedAt, error, counts, localTime, tps, connector, trackLinks, windows, variants, test, experiment);
     }
 
     /**
@@ -205,7 +244,7 @@ public record CampaignRecord(String id, String name, String channel, String cate
     /** @return this record with its own send rate {@code perSecond} (null: none) */
     public CampaignRecord withTps(Double perSecond) {
         return new CampaignRecord(id, name, channel, category, sender, template, footer, audienceSize, status, createdAt,
-                startAt, expiresAt, startedAt, finishedAt, error, counts, localTime, perSecond, connector, trackLinks, attribution);
+                startAt, expiresAt, startedAt, finishedAt, error, counts, localTime, perSecond, connector, trackLinks, attribution, variants, test, experiment);
     }
 
     /**
@@ -224,12 +263,36 @@ public record CampaignRecord(String id, String name, String channel, String cate
     /** @return this record with {@code error} as the reason it failed */
     public CampaignRecord withError(String why) {
         return new CampaignRecord(id, name, channel, category, sender, template, footer, audienceSize, status, createdAt,
-                startAt, expiresAt, startedAt, finishedAt, why, counts, localTime, tps, connector, trackLinks, attribution);
+                startAt, expiresAt, startedAt, finishedAt, why, counts, localTime, tps, connector, trackLinks, attribution, variants, test, experiment);
+    }
+
+    /** @return this record with its variants and A/B test (both null: one message, no test) */
+    public CampaignRecord withVariants(List<CampaignVariant> vs, AbTest t) {
+        return new CampaignRecord(id, name, channel, category, sender, template, footer, audienceSize, status, createdAt,
+                startAt, expiresAt, startedAt, finishedAt, error, counts, localTime, tps, connector, trackLinks, attribution, vs, t, experiment);
+    }
+
+    /** @return this record with its A/B test at {@code state} */
+    public CampaignRecord withExperiment(ExperimentState state) {
+        return new CampaignRecord(id, name, channel, category, sender, template, footer, audienceSize, status, createdAt,
+                startAt, expiresAt, startedAt, finishedAt, error, counts, localTime, tps, connector, trackLinks, attribution, variants, test, state);
+    }
+
+    /** @return the index of the variant named {@code variantName}, or -1 */
+    public int variantIndex(String variantName) {
+        if (variants != null) {
+            for (int i = 0; i < variants.size(); i++) {
+                if (variants.get(i).name().equals(variantName)) {
+                    return i;
+                }
+            }
+        }
+        return -1;
     }
 
     /** @return this record with the outcome counts {@code latest} */
     public CampaignRecord withCounts(Map<String, Long> latest) {
         return new CampaignRecord(id, name, channel, category, sender, template, footer, audienceSize, status, createdAt,
-                startAt, expiresAt, startedAt, finishedAt, error, latest, localTime, tps, connector, trackLinks, attribution);
+                startAt, expiresAt, startedAt, finishedAt, error, latest, localTime, tps, connector, trackLinks, attribution, variants, test, experiment);
     }
 }

@@ -1,7 +1,11 @@
 package dev.herald.dispatcher.campaign;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.Objects;
+
+import dev.herald.dispatcher.experiment.CampaignVariant;
+import dev.herald.dispatcher.experiment.VariantPlan;
 
 import org.roaringbitmap.buffer.ImmutableRoaringBitmap;
 
@@ -26,10 +30,26 @@ import org.roaringbitmap.buffer.ImmutableRoaringBitmap;
  * @param expiresAt after this instant nobody is sent to: recipients deferred past it (quiet hours,
  *                  a deferring cap) get {@code expired}; null for never
  * @param connector the connector it sends through, by name; null for the default one
+ * @param trackLinks whether its links are tracked
+ * @param variants  its 2–8 messages (null: one, {@code template} from {@code sender})
+ * @param plan      which recipient gets which variant (null with {@code variants}: by hash; ignored without)
  */
 public record CampaignSpec(String id, String name, String channel, String category, String sender,
                            String template, String footer, ImmutableRoaringBitmap audience, Instant expiresAt,
-                           String connector, boolean trackLinks) {
+                           String connector, boolean trackLinks, List<CampaignVariant> variants, VariantPlan plan) {
+
+    /** A campaign with one message. */
+    public CampaignSpec(String id, String name, String channel, String category, String sender,
+                        String template, String footer, ImmutableRoaringBitmap audience, Instant expiresAt,
+                        String connector, boolean trackLinks) {
+        this(id, name, channel, category, sender, template, footer, audience, expiresAt, connector, trackLinks, null, null);
+    }
+
+    /** @return this campaign sending {@code vs} (null: one message) to whom {@code p} says */
+    public CampaignSpec withVariants(List<CampaignVariant> vs, VariantPlan p) {
+        return new CampaignSpec(id, name, channel, category, sender, template, footer, audience, expiresAt, connector,
+                trackLinks, vs, p);
+    }
 
     /** A campaign on the default connector. */
     public CampaignSpec(String id, String name, String channel, String category, String sender,
@@ -59,6 +79,14 @@ public record CampaignSpec(String id, String name, String channel, String catego
         require(template != null, "template is missing");
         footer = Objects.requireNonNullElse(footer, "");
         require(audience != null, "audience is missing");
+        if (variants != null) {
+            variants = List.copyOf(variants);
+            require(variants.size() >= 2 && variants.size() <= 8, "2 to 8 variants, got " + variants.size());
+            plan = plan != null ? plan : VariantPlan.hashed(id, variants.size());
+            require(plan.count() == variants.size(), "the plan has " + plan.count() + " variants, not " + variants.size());
+        } else {
+            plan = VariantPlan.single();
+        }
     }
 
     private static void require(boolean ok, String message) {

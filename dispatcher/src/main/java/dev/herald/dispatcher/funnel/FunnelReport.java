@@ -148,7 +148,7 @@ public final class FunnelReport {
         timing.put("sendToDelivery", delays(deliveries == null ? new DelayHistogram() : deliveries.sendToDelivery(r.id())));
         timing.put("deliveryToClick", delays(c.deliveryToClick()));
         out.put("timing", timing);
-        List<String> urls = r.template() == null ? List.of() : Template.parse(r.template(), r.trackLinks()).links();
+        List<String> urls = r.template() == null || !r.trackLinks() ? List.of() : r.linkUrls();
         List<Map<String, Object>> links = new ArrayList<>();
         for (int i = 0; i < urls.size(); i++) {
             ClickLedger.LinkStats s = i < c.links().size() ? c.links().get(i) : null;

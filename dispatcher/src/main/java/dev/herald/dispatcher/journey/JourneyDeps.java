@@ -27,7 +27,7 @@ import org.roaringbitmap.buffer.ImmutableRoaringBitmap;
  * @param clock       the engine's clock (a test moves it)
  */
 public record JourneyDeps(Path dir, JourneyStore journeys, Events events, RecipientDirectory directory, ZoneIndex zones,
-                          SuppressionIndex suppression, Segments segments, Engagement engagement, StepSender sender,
+                          SuppressionIndex suppression, Segments segments, dev.herald.dispatcher.funnel.Engagement engagement, StepSender sender,
                           Clock clock) {
 
     /** Segment members by name. */
@@ -37,35 +37,6 @@ public record JourneyDeps(Path dir, JourneyStore journeys, Events events, Recipi
         Optional<ImmutableRoaringBitmap> members(String name) throws IOException;
     }
 
-    /** What happened after a send step's messages, by the campaign id they carried. */
-    public interface Engagement {
-        /** Nobody delivered, clicked or converted: for an engine without the funnel's stores. */
-        Engagement NONE = new Engagement() {
-            @Override
-            public ImmutableRoaringBitmap delivered(String campaignId) {
-                return new org.roaringbitmap.buffer.MutableRoaringBitmap();
-            }
-
-            @Override
-            public ImmutableRoaringBitmap clicked(String campaignId) {
-                return new org.roaringbitmap.buffer.MutableRoaringBitmap();
-            }
-
-            @Override
-            public ImmutableRoaringBitmap converted(String campaignId) {
-                return new org.roaringbitmap.buffer.MutableRoaringBitmap();
-            }
-        };
-
-        /** @return the recipients with a delivery receipt */
-        ImmutableRoaringBitmap delivered(String campaignId) throws IOException;
-
-        /** @return the recipients who clicked a link as a person */
-        ImmutableRoaringBitmap clicked(String campaignId) throws IOException;
-
-        /** @return the recipients with a conversion attributed to it */
-        ImmutableRoaringBitmap converted(String campaignId) throws IOException;
-    }
 
     /** Runs send steps' batches. */
     public interface StepSender {

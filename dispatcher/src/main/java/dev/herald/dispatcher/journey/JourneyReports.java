@@ -52,7 +52,7 @@ public final class JourneyReports {
     public static Map<String, Object> report(JourneyEngine engine, String journeyId) {
         JourneyEngine.Open o = open(engine, journeyId);
         JourneyState st = o.state;
-        JourneyDeps.Engagement eng = engine.deps().engagement();
+        dev.herald.dispatcher.funnel.Engagement eng = engine.deps().engagement();
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("journey", journeyId);
         out.put("name", o.journey.current().definition().name());

@@ -104,20 +104,14 @@ public final class CampaignGraph {
         List<Scope> scopes = Scope.forMessage(spec.sender(), spec.channel(), spec.category());
         ZoneBuckets buckets = deps.zones().snapshot();
         Supplier<QuietHoursPlan> plans = planSource(deps, buckets, spec.category(), r.now());
-        Renderer renderer = new Renderer(Template.parse(spec.template(), spec.trackLinks()),
-                spec.footer().isEmpty() ? null : Footer.of(spec.footer()));
-        if (deps.unsubscribeLinks() != null && renderer.template().fields().contains(Renderer.UNSUBSCRIBE_URL)) {
-            renderer = renderer.withUnsubscribeUrls(deps.unsubscribeLinks().urls(spec.id()));
-        }
-        if (spec.trackLinks() && deps.linkTokens() != null) {
-            renderer = renderer.withTrackedLinks(deps.linkTokens().urls(spec.id()));
-        }
+        Variants variants = variants(spec, deps);
+        Renderer renderer = variants.renderer(0);
         Map<Integer, Long> decidedAt = new ConcurrentHashMap<>();
         // the claims' fsyncs and the answers' writes run where the stages' writes do: the blocking-I/O dispatcher
         JustInTimeClaims claims = new JustInTimeClaims(ledger, r.rec().io(), spec.expiresAt());
         SendStage.Settings send = new SendStage.Settings(spec, deps.directory(), deps.suppression(), scopes, renderer,
                 deps.connector(), deps.rateLimiter(), priority(spec.category()), SendStage.Retry.defaults(), r.stopping(),
-                new SendStage.QuietHoursCheck(plans, decidedAt, QUIET_HOURS_RECHECK), claims);
+                new SendStage.QuietHoursCheck(plans, decidedAt, QUIET_HOURS_RECHECK), claims, variants);
         Attributes chunkBuffer = Attributes.inputBuffer(1, CHUNK_BUFFER);
         int window = deps.connector().window();
         CompletionStage<?> done = AudienceSource.due(ledger, r.now())
@@ -126,7 +120,7 @@ public final class CampaignGraph {
                     r.processed().addAndGet(chunk.getLongCardinality());
                     return chunk;
                 })
-                .via(SuppressionStage.flow(deps.suppression(), scopes, r.rec()).withAttributes(chunkBuffer))
+                .via(SuppressionStage.flow(deps.suppression(), variants, r.rec()).withAttributes(chunkBuffer))
                 .via(QuietHoursStage.flow(plans, decidedAt, r.rec()).withAttributes(chunkBuffer))
                 .via(CapsStage.flow(new CapsStage.Settings(deps.shards(), capContext(spec.channel(), spec.category()), buckets,
                         deps.clock(), deps.askTimeout(), 2), r.rec()).withAttributes(chunkBuffer))
@@ -146,6 +140,52 @@ public final class CampaignGraph {
                 .named("campaign-" + spec.id())
                 .run(system);
         return new Running(done, claims);
+    }
+
+    /**
+     * The run's messages: per variant its template and footer (the campaign's, for one message), its
+     * unsubscribe URLs, and its tracked links numbered after the earlier variants' (a link's index is
+     * its place in {@link #linkUrls} of the campaign's texts, which the link route redirects by).
+     */
+    static Variants variants(CampaignSpec spec, CampaignDeps deps) {
+        List<String> texts = new java.util.ArrayList<>();
+        List<String> footers = new java.util.ArrayList<>();
+        List<String> senders = new java.util.ArrayList<>();
+        if (spec.variants() == null) {
+            texts.add(spec.template());
+            footers.add(spec.footer());
+            senders.add(spec.sender());
+        } else {
+            spec.variants().forEach(v -> {
+                texts.add(v.text());
+                footers.add(v.footer());
+                senders.add(v.senderOr(spec.sender()));
+            });
+        }
+        List<Renderer> renderers = new java.util.ArrayList<>();
+        int firstLink = 0;
+        for (int v = 0; v < texts.size(); v++) {
+            Template t = Template.parse(texts.get(v), spec.trackLinks());
+            Renderer renderer = new Renderer(t, footers.get(v).isEmpty() ? null : Footer.of(footers.get(v)));
+            if (deps.unsubscribeLinks() != null && renderer.template().fields().contains(Renderer.UNSUBSCRIBE_URL)) {
+                renderer = renderer.withUnsubscribeUrls(deps.unsubscribeLinks().urls(spec.id()));
+            }
+            if (spec.trackLinks() && deps.linkTokens() != null) {
+                Template.LinkUrls urls = deps.linkTokens().urls(spec.id());
+                int offset = firstLink;
+                renderer = renderer.withTrackedLinks(offset == 0 ? urls : (id, link) -> urls.url(id, offset + link));
+            }
+            firstLink += t.links().size();
+            renderers.add(renderer);
+        }
+        return Variants.of(spec.plan(), renderers, senders, s -> Scope.forMessage(s, spec.channel(), spec.category()));
+    }
+
+    /** @return the tracked links of a campaign's texts (its variants' in order), as their tokens number them */
+    public static List<String> linkUrls(List<String> texts) {
+        List<String> out = new java.util.ArrayList<>();
+        texts.forEach(t -> out.addAll(Template.parse(t, true).links()));
+        return out;
     }
 
     /** Whether a category is transactional (not marketing): its own priority, exempt from marketing caps. */

@@ -48,7 +48,18 @@ public final class RenderStep {
      */
     public static Prepared prepare(CampaignSpec spec, RecipientDirectory directory, Renderer renderer, Priority priority,
                                    int[] ids) {
-        RecipientFields[] read = directory.fields(ids, renderer.template().fieldNames());
+        return prepare(spec, directory, Variants.single(renderer, spec.sender(), List.of()), priority, ids);
+    }
+
+    /**
+     * As {@link #prepare(CampaignSpec, RecipientDirectory, Renderer, Priority, int[])}, each
+     * recipient's message from its variant's template and sender; a recipient without a variant (held
+     * by an undecided test: never sent) fails {@code failed:no-variant}.
+     */
+    public static Prepared prepare(CampaignSpec spec, RecipientDirectory directory, Variants variants, Priority priority,
+                                   int[] ids) {
+        RecipientFields[] read = directory.fields(ids, variants.fieldNames());
+        dev.herald.dispatcher.experiment.VariantPlan plan = variants.plan();
         List<OutboundMessage> messages = new ArrayList<>(ids.length);
         Map<Integer, Outcome> failed = new java.util.LinkedHashMap<>();
         for (int i = 0; i < read.length; i++) {
@@ -58,9 +69,15 @@ public final class RenderStep {
                 failed.put(id, new Outcome.Failed("unknown-recipient"));
                 continue;
             }
+            int v = plan.variantOf(id);
+            if (v == dev.herald.dispatcher.experiment.VariantPlan.NONE) {
+                failed.put(id, new Outcome.Failed("no-variant"));
+                continue;
+            }
             try {
-                RenderedMessage rendered = renderer.render(r, Map.of());
-                messages.add(OutboundMessage.of(spec.id(), id, r.e164(), spec.sender(), rendered, priority, spec.channel()));
+                RenderedMessage rendered = variants.renderer(v).render(r, Map.of());
+                messages.add(OutboundMessage.of(spec.id(), id, r.e164(), variants.senders().get(v), rendered, priority,
+                        spec.channel()));
             } catch (RuntimeException e) {
                 failed.put(id, new Outcome.Failed("render:" + e.getClass().getSimpleName()));
             }

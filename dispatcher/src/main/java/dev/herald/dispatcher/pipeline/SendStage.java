@@ -134,10 +134,27 @@ public final class SendStage {
      * @param quietHours  the quiet-hours re-check at hand-over, or null for none
      * @param claims      just-in-time claims: each group is claimed right before its hand-over; or
      *                    null when the input ids are claimed already
+     * @param variants    the run's messages per variant (null: one, {@code renderer} from the spec's
+     *                    sender with {@code scopes}); a message's suppression scopes are its sender's
      */
     public record Settings(CampaignSpec spec, RecipientDirectory directory, SuppressionIndex suppression, List<Scope> scopes,
                            Renderer renderer, Connector connector, RateLimiter rateLimiter, Priority priority, Retry retry,
-                           BooleanSupplier stop, QuietHoursCheck quietHours, JustInTimeClaims claims) {
+                           BooleanSupplier stop, QuietHoursCheck quietHours, JustInTimeClaims claims, Variants variants) {
+
+        /** One message ({@code renderer}, the spec's sender, {@code scopes}) when {@code variants} is null. */
+        public Settings {
+            if (variants == null) {
+                variants = Variants.single(renderer, spec.sender(), scopes);
+            }
+        }
+
+        /** Settings of a campaign with one message. */
+        public Settings(CampaignSpec spec, RecipientDirectory directory, SuppressionIndex suppression, List<Scope> scopes,
+                        Renderer renderer, Connector connector, RateLimiter rateLimiter, Priority priority, Retry retry,
+                        BooleanSupplier stop, QuietHoursCheck quietHours, JustInTimeClaims claims) {
+            this(spec, directory, suppression, scopes, renderer, connector, rateLimiter, priority, retry, stop, quietHours,
+                    claims, null);
+        }
 
         /** Settings whose input ids are claimed already. */
         public Settings(CampaignSpec spec, RecipientDirectory directory, SuppressionIndex suppression, List<Scope> scopes,
@@ -177,7 +194,8 @@ public final class SendStage {
         // One window for all of this flow's batches (and for every campaign sharing the wrapper).
         Settings s = new Settings(settings.spec(), settings.directory(), settings.suppression(), settings.scopes(),
                 settings.renderer(), WindowedConnector.wrap(settings.connector()), settings.rateLimiter(),
-                settings.priority(), settings.retry(), settings.stop(), settings.quietHours(), settings.claims());
+                settings.priority(), settings.retry(), settings.stop(), settings.quietHours(), settings.claims(),
+                settings.variants());
         int batchSize = batchSize(s.connector().window());
         int parallelism = Math.max(1, s.connector().window() / batchSize);
         Executor executor = system.executionContext();
@@ -268,7 +286,7 @@ public final class SendStage {
                 }
                 return;
             }
-            RenderStep.Prepared prepared = RenderStep.prepare(s.spec(), s.directory(), s.renderer(), s.priority(), b.ids());
+            RenderStep.Prepared prepared = RenderStep.prepare(s.spec(), s.directory(), s.variants(), s.priority(), b.ids());
             prepared.failed().forEach((id, outcome) -> decide(id, outcome, inputClaimed));
             prepared.messages().forEach(m -> first.add(new Attempt(m, 1, 1, inputClaimed)));
         }
@@ -419,7 +437,8 @@ public final class SendStage {
                 }
                 SuppressionSnapshot snapshot = s.suppression().snapshot();
                 for (Attempt a : group) {
-                    String suppressedBy = suppressedBy(snapshot, a.message().recipientId(), s.scopes());
+                    String suppressedBy = suppressedBy(snapshot, a.message().recipientId(),
+                            s.variants().scopes(a.message().from()));
                     if (suppressedBy != null) {
                         settling.decide(a, new Outcome.Suppressed(suppressedBy));
                     } else {
@@ -495,7 +514,7 @@ public final class SendStage {
             // check and its hand-over.
             Map<Integer, String> lastMoment = new java.util.HashMap<>();
             return s.suppression().handOver(() -> slots.handOverEach(messages, m -> {
-                String by = suppressedBy(s.suppression().snapshot(), m.recipientId(), s.scopes());
+                String by = suppressedBy(s.suppression().snapshot(), m.recipientId(), s.variants().scopes(m.from()));
                 if (by != null) {
                     lastMoment.put(m.recipientId(), by);
                 }

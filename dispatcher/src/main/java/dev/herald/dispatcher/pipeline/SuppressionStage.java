@@ -41,4 +41,37 @@ public final class SuppressionStage {
                 .filter(chunk -> !chunk.isEmpty())
                 .named("campaign-suppression");
     }
+
+    /**
+     * As {@link #flow(SuppressionIndex, List, Recording)} for a run whose variants send as different
+     * senders: each variant's recipients are filtered by its own sender's scopes.
+     */
+    public static Flow<ImmutableRoaringBitmap, ImmutableRoaringBitmap, NotUsed> flow(SuppressionIndex index, Variants variants,
+                                                                                   Recording rec) {
+        if (variants.oneSender()) {
+            return flow(index, variants.scopes(variants.senders().get(0)), rec);
+        }
+        return Flow.<ImmutableRoaringBitmap>create()
+                .mapAsync(1, chunk -> {
+                    dev.herald.suppression.SuppressionSnapshot snapshot = index.snapshot();
+                    java.util.List<DecisionCore.Split> splits = new java.util.ArrayList<>();
+                    org.roaringbitmap.buffer.MutableRoaringBitmap kept = new org.roaringbitmap.buffer.MutableRoaringBitmap();
+                    java.util.List<org.roaringbitmap.buffer.MutableRoaringBitmap> parts = variants.plan().split(chunk);
+                    for (int v = 0; v < parts.size(); v++) {
+                        if (!parts.get(v).isEmpty()) {
+                            DecisionCore.Split s = DecisionCore.suppression(snapshot, parts.get(v),
+                                    variants.scopes(variants.senders().get(v)));
+                            splits.add(s);
+                            kept.or(s.kept());
+                        }
+                    }
+                    // ids of no variant (held by an undecided test; never emitted by the source) go on, to fail at render
+                    org.roaringbitmap.buffer.MutableRoaringBitmap none = chunk.toMutableRoaringBitmap();
+                    parts.forEach(none::andNot);
+                    kept.or(none);
+                    return rec.writeAsync(splits).thenApply(v -> (ImmutableRoaringBitmap) kept);
+                })
+                .filter(chunk -> !chunk.isEmpty())
+                .named("campaign-suppression");
+    }
 }

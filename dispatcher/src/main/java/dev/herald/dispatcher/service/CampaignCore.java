@@ -108,7 +108,7 @@ record CampaignCore(ActorSystem<Void> system, ThrottleShards shards, ActorRef<Ca
     private static JourneyEngine journeyEngine(ActorSystem<?> system, Path dataDir, ServiceStores stores, CampaignDeps deps)
             throws IOException {
         Executor io = system.dispatchers().lookup(DispatcherSelector.blocking());
-        JourneyDeps.Engagement engagement = new JourneyDeps.Engagement() {
+        dev.herald.dispatcher.funnel.Engagement engagement = new dev.herald.dispatcher.funnel.Engagement() {
             @Override
             public ImmutableRoaringBitmap delivered(String campaignId) throws IOException {
                 return stores.deliveries.delivered(campaignId);

@@ -118,7 +118,7 @@ final class ServiceApi {
                 new Group(new UnsubscribeRoutes(center, settings.bodyTimeout(), blockingIo).route(), UnsubscribeRoutes.ENDPOINTS),
                 new Group(new LinkRoutes(stores.linkTokens, stores.clicks, id -> stores.campaigns.load(id)
                         .filter(r -> r.template() != null)
-                        .map(r -> dev.herald.dispatcher.render.Template.parse(r.template(), r.trackLinks()).links())
+                        .map(r -> r.trackLinks() ? r.linkUrls() : java.util.List.<String>of())
                         .or(() -> dev.herald.dispatcher.journey.JourneyPlan.sendStep(stores.journeys, id)
                                 .map(s -> dev.herald.dispatcher.render.Template.parse(s.template(), true).links())),
                         blockingIo).route(), LinkRoutes.ENDPOINTS),

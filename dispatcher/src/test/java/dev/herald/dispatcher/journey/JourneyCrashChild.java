@@ -85,7 +85,7 @@ final class JourneyCrashChild {
             }
             String id = journeys.list().get(0).id();
             JourneyEngine engine = JourneyEngine.open(new JourneyDeps(root.resolve("journeys"), journeys, events, data.directory(),
-                    zones, data.suppression(), name -> Optional.empty(), JourneyDeps.Engagement.NONE,
+                    zones, data.suppression(), name -> Optional.empty(), dev.herald.dispatcher.funnel.Engagement.NONE,
                     new CampaignStepSender(system, campaignDeps, root.resolve("campaigns"), io), clock));
             ActorRef<JourneyRunner.Command> runner = system.systemActorOf(JourneyRunner.create(engine, Duration.ofMillis(100)),
                     "journeys", org.apache.pekko.actor.typed.Props.empty());

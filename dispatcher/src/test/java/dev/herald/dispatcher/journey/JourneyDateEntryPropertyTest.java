@@ -164,7 +164,7 @@ class JourneyDateEntryPropertyTest {
              Events events = Events.open(dir.resolve("journeys"))) {
             journeyId = store.create(birthday(at)).id();
             JourneyDeps deps = new JourneyDeps(dir.resolve("journeys"), store, events, directory, zones, suppression,
-                    name -> Optional.empty(), JourneyDeps.Engagement.NONE, new NoSender(), clock);
+                    name -> Optional.empty(), dev.herald.dispatcher.funnel.Engagement.NONE, new NoSender(), clock);
             try (JourneyEngine engine = JourneyEngine.open(deps)) {
                 while (clock.instant().isBefore(to)) {
                     for (StepRun run : engine.tick()) {

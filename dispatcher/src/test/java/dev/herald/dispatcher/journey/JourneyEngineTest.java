@@ -268,7 +268,7 @@ class JourneyEngineTest {
             fx.segments.put("quiet", org.roaringbitmap.buffer.MutableRoaringBitmap.bitmapOf(0, 1, 2));
             fx.advance(Duration.ofMinutes(30));
             assertEquals(2, to(fx.sent(), miss).size(), "not checked again before an hour");
-            fx.engagement = new JourneyDeps.Engagement() {
+            fx.engagement = new dev.herald.dispatcher.funnel.Engagement() {
                 @Override
                 public org.roaringbitmap.buffer.ImmutableRoaringBitmap delivered(String c) {
                     return new org.roaringbitmap.buffer.MutableRoaringBitmap();

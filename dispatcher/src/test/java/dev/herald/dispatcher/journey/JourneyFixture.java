@@ -60,7 +60,7 @@ final class JourneyFixture implements AutoCloseable {
     /** Segments by name, as the engine sees them (a test changes them). */
     final Map<String, org.roaringbitmap.buffer.ImmutableRoaringBitmap> segments = new java.util.concurrent.ConcurrentHashMap<>();
     /** What the engine's branches read as delivered / clicked / converted (NONE unless a test sets it). */
-    volatile JourneyDeps.Engagement engagement = JourneyDeps.Engagement.NONE;
+    volatile dev.herald.dispatcher.funnel.Engagement engagement = dev.herald.dispatcher.funnel.Engagement.NONE;
     ActorRef<JourneyRunner.Command> runner;
     private int eventNo;
     /** Wraps the connector the pipeline sends through (a test's gate); identity by default. */
@@ -103,7 +103,7 @@ final class JourneyFixture implements AutoCloseable {
                 QuietHoursPolicies.fromConfig(ConfigFactory.load()).get("default"), shards, wrap.apply(connector), null,
                 root.resolve("campaigns"), clock, Duration.ofSeconds(10));
         JourneyDeps deps = new JourneyDeps(root.resolve("journeys"), journeys, events, directory, zones, index,
-                name -> Optional.ofNullable(segments.get(name)), new JourneyDeps.Engagement() {
+                name -> Optional.ofNullable(segments.get(name)), new dev.herald.dispatcher.funnel.Engagement() {
                     @Override
                     public org.roaringbitmap.buffer.ImmutableRoaringBitmap delivered(String campaignId) throws IOException {
                         return engagement.delivered(campaignId);

@@ -216,7 +216,7 @@ class JourneyPropertyTest {
             cart = store.create(cartDef);
             welcome = store.create(welcomeDef);
             deps = new JourneyDeps(dir.resolve("journeys"), store, events, directory, zones, suppression,
-                    name -> Optional.empty(), JourneyDeps.Engagement.NONE, sender, clock);
+                    name -> Optional.empty(), dev.herald.dispatcher.funnel.Engagement.NONE, sender, clock);
             engine = JourneyEngine.open(deps);
         }
 
