@@ -1,5 +1,7 @@
 package dev.herald.dispatcher.campaign;
 
+import dev.herald.dispatcher.experiment.ExperimentState;
+import dev.herald.dispatcher.experiment.WinnerDecision;
 import dev.herald.dispatcher.outcome.OutcomeLedger;
 import dev.herald.dispatcher.outcome.Outcomes;
 
@@ -77,7 +79,7 @@ public final class Campaign {
 
     /** Messages a campaign understands. */
     public sealed interface Command permits GetStatus, OutcomeOf, Pause, Resume, Cancel, ResendUnknown, Passivate, RunEnded,
-            Released, Tick {
+            Released, Tick, PickWinner, GetVariants {
     }
 
     /** Answers one recipient's standing, read from the ledger this actor holds open. */
@@ -121,6 +123,33 @@ public final class Campaign {
     public record Resent(CampaignRecord campaign, long queued) {
     }
 
+    /**
+     * An operator picks the variant the held recipients get, before the A/B test's wait ends: the
+     * decision is stored (by {@code operator}, with the figures as they are now) and the rest is sent
+     * it. Answers the record, or a {@code CONFLICT} {@link CampaignRejection} when the campaign has no
+     * undecided test (or is cancelled or completed), an {@code INVALID} one naming an unknown variant.
+     */
+    public record PickWinner(String variant, ActorRef<StatusReply<CampaignRecord>> replyTo) implements Command {
+    }
+
+    /** Answers, per variant, who was given it and who was sent it ({@link VariantGroups}). */
+    public record GetVariants(ActorRef<StatusReply<VariantGroups>> replyTo) implements Command {
+    }
+
+    /**
+     * Who got which variant, for the funnel per variant.
+     *
+     * @param names    the variants' names
+     * @param assigned per variant, the recipients it is (or will be) given; held recipients of an
+     *                 undecided test are in none
+     * @param sent     per variant, those of them sent it
+     * @param sample   per variant, the test's sample recipients (empty lists without a test)
+     */
+    public record VariantGroups(java.util.List<String> names, java.util.List<org.roaringbitmap.buffer.ImmutableRoaringBitmap> assigned,
+                                java.util.List<org.roaringbitmap.buffer.ImmutableRoaringBitmap> sent,
+                                java.util.List<org.roaringbitmap.buffer.ImmutableRoaringBitmap> sample) {
+    }
+
     /** Stops the actor once its run has drained, keeping the stored status (graceful shutdown). */
     public record Passivate(ActorRef<Done> replyTo) implements Command {
     }
@@ -139,12 +168,24 @@ public final class Campaign {
      * @param releasePoll    longest wait between checks for due deferred ids or the start instant
      * @param maxRunFailures failed runs in a row before the campaign is {@code failed}, ≥ 0
      * @param retryBackoff   wait before running again after a failed run
+     * @param engagement     what an A/B test's variants are judged on (clicks, receipts, conversions)
      */
     public record Settings(CampaignDeps deps, CampaignStore store, Duration releasePoll, int maxRunFailures,
-                           Duration retryBackoff) {
+                           Duration retryBackoff, dev.herald.dispatcher.funnel.Engagement engagement) {
+
+        /** Settings whose A/B tests see no engagement (no clicks, receipts or conversions). */
+        public Settings(CampaignDeps deps, CampaignStore store, Duration releasePoll, int maxRunFailures, Duration retryBackoff) {
+            this(deps, store, releasePoll, maxRunFailures, retryBackoff, dev.herald.dispatcher.funnel.Engagement.NONE);
+        }
+
+        /** @return these settings with A/B tests judged on {@code e} */
+        public Settings withEngagement(dev.herald.dispatcher.funnel.Engagement e) {
+            return new Settings(deps, store, releasePoll, maxRunFailures, retryBackoff, e);
+        }
+
         /** @throws IllegalArgumentException for a null component, a non-positive poll or negative counts */
         public Settings {
-            if (deps == null || store == null || releasePoll == null || retryBackoff == null || releasePoll.isZero()
+            if (deps == null || store == null || releasePoll == null || retryBackoff == null || engagement == null || releasePoll.isZero()
                     || releasePoll.isNegative() || retryBackoff.isNegative() || maxRunFailures < 0) {
                 throw new IllegalArgumentException("campaign settings: need deps, store, releasePoll > 0, "
                         + "retryBackoff >= 0, maxRunFailures >= 0");
@@ -178,6 +219,8 @@ public final class Campaign {
     /** Set when a state returns {@link Behaviors#stopped()}. */
     private boolean stopped;
     private CampaignDeps ownDeps;
+    /** An A/B test's drawn sample, per variant (null: no test, or not drawn yet). */
+    private java.util.List<org.roaringbitmap.buffer.ImmutableRoaringBitmap> sample;
 
     private final Behavior<Command> scheduled;
     private final Behavior<Command> running;
@@ -186,8 +229,9 @@ public final class Campaign {
     private final Behavior<Command> ending;
 
     private Campaign(ActorContext<Command> context, TimerScheduler<Command> timers, Settings settings,
-                     CampaignRecord record, OutcomeLedger ledger) {
+                     CampaignRecord record, OutcomeLedger ledger, java.util.List<org.roaringbitmap.buffer.ImmutableRoaringBitmap> sample) {
         this.context = context;
+        this.sample = sample;
         this.timers = timers;
         this.settings = settings;
         this.record = record;
@@ -219,13 +263,21 @@ public final class Campaign {
             } catch (IOException e) {
                 throw new CampaignDamagedException(id, e); // this campaign only: the manager shows it as damaged
             }
+            java.util.List<org.roaringbitmap.buffer.ImmutableRoaringBitmap> sample;
+            try {
+                sample = record.test() == null ? null
+                        : dev.herald.dispatcher.experiment.SampleFile.read(settings.store().campaignDir(id)).orElse(null);
+            } catch (IOException e) {
+                settings.store().closeLedger(ledger);
+                throw new CampaignDamagedException(id, e);
+            }
             if (ledger.recovery().unknownCount() > 0) {
                 context.getLog().warn("campaign {}: {}", id, ledger.recovery().warnings());
             }
             Campaign c;
             Behavior<Command> first;
             try {
-                c = new Campaign(context, timers, settings, record, ledger);
+                c = new Campaign(context, timers, settings, record, ledger, sample);
                 first = c.recovered();
             } catch (IOException | RuntimeException e) {
                 settings.store().closeLedger(ledger);
@@ -267,6 +319,10 @@ public final class Campaign {
                     m.replyTo().tell(StatusReply.success(RecipientLookup.of(view(), ledger, m.recipient())));
                     return Behaviors.same();
                 })
+                .onMessage(GetVariants.class, m -> {
+                    m.replyTo().tell(StatusReply.success(Experiments.groups(record, sample, ledger)));
+                    return Behaviors.same();
+                })
                 .onSignal(PostStop.class, s -> cleanUp())
                 .onSignal(PreRestart.class, s -> cleanUp());
     }
@@ -275,6 +331,7 @@ public final class Campaign {
     private Behavior<Command> scheduled() {
         return anyState()
                 .onMessage(Tick.class, m -> startIfDue())
+                .onMessage(PickWinner.class, m -> refuse(m.replyTo(), "pick the winner of (its test has not started)"))
                 .onMessage(Pause.class, this::pause)
                 .onMessage(Resume.class, m -> refuse(m.replyTo(), "resume"))
                 .onMessage(Cancel.class, this::cancel)
@@ -289,6 +346,7 @@ public final class Campaign {
     private Behavior<Command> running() {
         return anyState()
                 .onMessage(Tick.class, m -> carryOnRunning())
+                .onMessage(PickWinner.class, m -> pickWinner(m, true))
                 .onMessage(RunEnded.class, this::runEndedWhileRunning)
                 .onMessage(Released.class, m -> {
                     released(m);
@@ -316,6 +374,7 @@ public final class Campaign {
                 .onMessage(Resume.class, this::resume)
                 .onMessage(Cancel.class, this::cancel)
                 .onMessage(ResendUnknown.class, m -> resendUnknown(m, false))
+                .onMessage(PickWinner.class, m -> pickWinner(m, false))
                 .onMessage(Passivate.class, this::passivate)
                 .onMessage(RunEnded.class, this::runEndedWhileWaiting)
                 .onMessage(Released.class, this::released)
@@ -330,6 +389,7 @@ public final class Campaign {
                 .onMessage(Resume.class, this::resume)
                 .onMessage(Cancel.class, this::cancel)
                 .onMessage(ResendUnknown.class, m -> resendUnknown(m, false))
+                .onMessage(PickWinner.class, m -> pickWinner(m, false))
                 .onMessage(Passivate.class, this::passivate)
                 .onMessage(RunEnded.class, this::runEndedWhileWaiting)
                 .onMessage(Released.class, this::released)
@@ -349,6 +409,7 @@ public final class Campaign {
                 .onMessage(Resume.class, m -> refuseEnding(m.replyTo(), "resume"))
                 .onMessage(Cancel.class, m -> refuseEnding(m.replyTo(), "cancel"))
                 .onMessage(ResendUnknown.class, m -> refuseEnding(m.replyTo(), "resend the unknown recipients of"))
+                .onMessage(PickWinner.class, m -> refuseEnding(m.replyTo(), "pick the winner of"))
                 .onMessage(Passivate.class, this::passivate)
                 .onMessage(RunEnded.class, this::runEndedWhileEnding)
                 .onMessage(Released.class, this::released)
@@ -365,8 +426,15 @@ public final class Campaign {
             tickIn(Duration.between(now, record.startAt()));
             return scheduled;
         }
-        if (record.localTime() != null && record.startedAt() == null) {
-            deferToLocalTime(now); // before the start is stored: after a crash it runs again, for who is left
+        if (record.startedAt() == null) {
+            // before the start is stored: after a crash this runs again, for who is left
+            if (record.test() != null && record.experiment() == null) {
+                drawSample(now);
+            }
+            if (record.localTime() != null) {
+                deferToLocalTime(now, ledger.pending(), record.localTime());
+            }
+            deferVariantsToLocalTime(now, ledger.pending());
         }
         change(CampaignStatus.RUNNING);
         startRun();
@@ -379,6 +447,11 @@ public final class Campaign {
             return running; // a run still draining after a pause is followed by a new one when it ends
         }
         Instant now = now();
+        ExperimentState test = record.experiment();
+        if (test != null && !test.isDecided() && !now.isBefore(test.decideAt())
+                && (record.expiresAt() == null || now.isBefore(record.expiresAt()))) {
+            decide(null, ExperimentState.BY_RULE, now);
+        }
         if (ledger.isComplete()) {
             change(CampaignStatus.COMPLETED);
             return stop();
@@ -387,7 +460,12 @@ public final class Campaign {
                 || (record.expiresAt() != null && !now.isBefore(record.expiresAt()))) {
             startRun();
         } else {
-            Instant next = ledger.nextDeferred().orElse(now);
+            Instant next = ledger.nextDeferred().orElse(null);
+            ExperimentState t = record.experiment();
+            if (t != null && !t.isDecided() && (next == null || t.decideAt().isBefore(next))) {
+                next = t.decideAt(); // the held recipients wait for the decision
+            }
+            next = next == null ? now : next;
             if (record.expiresAt() != null && record.expiresAt().isBefore(next)) {
                 next = record.expiresAt();
             }
@@ -523,7 +601,7 @@ public final class Campaign {
                     + e.getMessage(), e));
         }
         if (deps != null) {
-            runDone = CampaignRun.run(context.getSystem(), spec, deps, ledger, control, new LongAdder());
+            runDone = CampaignRun.run(context.getSystem(), runSpec(), deps, ledger, control, new LongAdder());
         }
         context.pipeToSelf(runDone, (r, e) -> new RunEnded(id, r, e, control.stamps()));
     }
@@ -574,16 +652,17 @@ public final class Campaign {
     }
 
     /**
-     * Defers every pending recipient to the next {@link CampaignRecord#localTime()} in their own zone
+     * Defers {@code who} to the next {@code hhmm} (the campaign's {@link CampaignRecord#localTime()}, or a
+     * variant's) in their own zone
      * (the first zone of their zone set; UTC for recipients the zone index does not hold). When that
      * time comes they are released like any deferred recipient: suppression, quiet hours and caps
      * are checked then.
      */
-    private void deferToLocalTime(Instant now) throws IOException {
-        java.time.LocalTime at = CampaignRecord.parseLocalTime(record.localTime());
+    private void deferToLocalTime(Instant now, org.roaringbitmap.buffer.ImmutableRoaringBitmap who, String hhmm) throws IOException {
+        java.time.LocalTime at = CampaignRecord.parseLocalTime(hhmm);
         dev.herald.throttle.ZoneBuckets buckets = settings.deps().zones().snapshot();
         java.util.Map<Instant, MutableRoaringBitmap> byInstant = new java.util.TreeMap<>();
-        buckets.split(ledger.pending()).forEach((bucket, ids) -> {
+        buckets.split(who).forEach((bucket, ids) -> {
             java.time.ZoneId zone = bucket < 0 || buckets.buckets().get(bucket).zones().isEmpty() ? java.time.ZoneOffset.UTC
                     : buckets.buckets().get(bucket).zones().zones().get(0);
             java.time.ZonedDateTime next = now.atZone(zone).with(at);
@@ -597,8 +676,110 @@ public final class Campaign {
         }
         ledger.sync();
         context.getLog().info("campaign {}: {} recipient(s) deferred to {} local time in {} zone group(s)", record.id(),
-                byInstant.values().stream().mapToLong(MutableRoaringBitmap::getLongCardinality).sum(), record.localTime(),
+                byInstant.values().stream().mapToLong(MutableRoaringBitmap::getLongCardinality).sum(), hhmm,
                 byInstant.size());
+    }
+
+    // ---------------------------------------------------------------- A/B tests
+
+    /** The spec of the next run: the campaign's, with its A/B test's plan once the sample is drawn. */
+    private CampaignSpec runSpec() {
+        if (record.variants() == null || sample == null) {
+            return spec;
+        }
+        ExperimentState t = record.experiment();
+        int rest = t == null || t.send() == null ? dev.herald.dispatcher.experiment.VariantPlan.NONE : record.variantIndex(t.send());
+        return spec.withVariants(record.variants(), dev.herald.dispatcher.experiment.VariantPlan.sampled(sample, rest));
+    }
+
+    /**
+     * Draws the test's sample (or reads the one drawn before a crash), stores it, then holds the rest:
+     * the sample is on disk before anyone is held, so a restart never re-draws it.
+     */
+    private void drawSample(Instant now) throws IOException {
+        java.nio.file.Path dir = settings.store().campaignDir(record.id());
+        if (sample == null) {
+            dev.herald.dispatcher.experiment.VariantAssignment.Split split = dev.herald.dispatcher.experiment.VariantAssignment.split(
+                    dev.herald.dispatcher.experiment.VariantAssignment.campaignKey(record.id()), ledger.audience(),
+                    settings.deps().zones().snapshot(), record.test().sample(), record.variants().size());
+            dev.herald.dispatcher.experiment.SampleFile.write(dir, split.variants());
+            sample = java.util.List.copyOf(split.variants());
+        }
+        MutableRoaringBitmap rest = ledger.pending().toMutableRoaringBitmap();
+        sample.forEach(rest::andNot);
+        if (!rest.isEmpty()) {
+            ledger.hold(rest);
+            ledger.sync();
+        }
+        java.util.Map<String, Long> sizes = new java.util.LinkedHashMap<>();
+        for (int v = 0; v < sample.size(); v++) {
+            sizes.put(record.variants().get(v).name(), sample.get(v).getLongCardinality());
+        }
+        record = record.withExperiment(ExperimentState.sampled(now, now.plus(record.test().waitDuration()), sizes,
+                ledger.ids(dev.herald.dispatcher.outcome.Outcomes.HELD).getLongCardinality()));
+        context.getLog().info("campaign {}: A/B test sample drawn: {}; {} held until {}", record.id(), sizes,
+                record.experiment().held(), record.experiment().decideAt());
+    }
+
+    /** Defers each variant's {@code who} with its own local time to that time (a send-time test). */
+    private void deferVariantsToLocalTime(Instant now, org.roaringbitmap.buffer.ImmutableRoaringBitmap who) throws IOException {
+        if (record.variants() == null || record.variants().stream().allMatch(v -> v.localTime() == null)) {
+            return;
+        }
+        java.util.List<MutableRoaringBitmap> parts = runSpec().plan().split(who);
+        for (int v = 0; v < parts.size(); v++) {
+            String at = record.variants().get(v).localTime();
+            if (at != null && !parts.get(v).isEmpty()) {
+                deferToLocalTime(now, parts.get(v), at);
+            }
+        }
+    }
+
+    /**
+     * Decides the test: {@code picked} (an operator's) or by its rule on the figures as they are now;
+     * stores the decision, then releases the held recipients to the variant it sends (deferred to that
+     * variant's local time, if it has one), or records {@code expired:no-winner} for them.
+     */
+    private void decide(String picked, String by, Instant now) throws IOException {
+        WinnerDecision.Decision d = Experiments.measure(record, sample, ledger, settings.engagement());
+        String send = picked != null ? picked : d.send();
+        record = record.withExperiment(record.experiment().decided(d, send, now, by));
+        save(); // the decision first: after a crash the held recipients are released to the same variant
+        MutableRoaringBitmap held = ledger.ids(dev.herald.dispatcher.outcome.Outcomes.HELD).toMutableRoaringBitmap();
+        if (!held.isEmpty()) {
+            if (send == null) {
+                ledger.record(dev.herald.dispatcher.outcome.Outcomes.NO_WINNER, held);
+            } else {
+                ledger.unhold(held);
+                String at = record.variants().get(record.variantIndex(send)).localTime();
+                if (at != null) {
+                    deferToLocalTime(now, held, at);
+                }
+            }
+            ledger.sync();
+            save();
+        }
+        context.getLog().info("campaign {}: A/B test decided by {}: {} ({}); {} held recipient(s) {}", record.id(), by,
+                send == null ? "none sent" : send, d.reason().wire(), held.getLongCardinality(),
+                send == null ? "not sent (expired:no-winner)" : "released");
+    }
+
+    private Behavior<Command> pickWinner(PickWinner m, boolean isRunning) throws IOException {
+        ExperimentState t = record.experiment();
+        if (t == null || t.isDecided()) {
+            return refuse(m.replyTo(), t == null ? "pick a winner of (it has no A/B test under way)"
+                    : "pick a winner of (its test was decided " + t.decidedAt() + " by " + t.decidedBy() + ")");
+        }
+        if (record.variantIndex(m.variant()) < 0) {
+            m.replyTo().tell(StatusReply.error(new CampaignRejection(CampaignRejection.Reason.INVALID, "campaign "
+                    + record.id() + " has no variant '" + m.variant() + "' (it has " + record.variants().stream()
+                    .map(dev.herald.dispatcher.experiment.CampaignVariant::name).toList() + ")")));
+            return Behaviors.same();
+        }
+        decide(m.variant(), ExperimentState.BY_OPERATOR, now());
+        Behavior<Command> next = isRunning ? carryOnRunning() : Behaviors.same();
+        m.replyTo().tell(StatusReply.success(view()));
+        return next;
     }
 
     /**

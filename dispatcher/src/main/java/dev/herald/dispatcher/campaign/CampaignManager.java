@@ -60,7 +60,22 @@ public final class CampaignManager extends AbstractBehavior<CampaignManager.Comm
 
     /** Messages the manager understands. */
     public sealed interface Command permits Create, Get, ListAll, OutcomeOf, Pause, Resume, Cancel, Shutdown, Answered,
-            LookedUp, ResendUnknown, ResendAnswered {
+            LookedUp, ResendUnknown, ResendAnswered, PickWinner, GetVariants, VariantsAnswered {
+    }
+
+    /**
+     * Picks the variant an A/B test's held recipients get, before its wait ends; see
+     * {@link Campaign.PickWinner} (a paused or failed campaign's actor is started for it).
+     */
+    public record PickWinner(String id, String variant, ActorRef<StatusReply<CampaignRecord>> replyTo) implements Command {
+    }
+
+    /** Answers who got which variant of campaign {@code id} ({@link Campaign.VariantGroups}), live or stored. */
+    public record GetVariants(String id, ActorRef<StatusReply<Campaign.VariantGroups>> replyTo) implements Command {
+    }
+
+    private record VariantsAnswered(GetVariants request, StatusReply<Campaign.VariantGroups> reply, Throwable failure)
+            implements Command {
     }
 
     /**
@@ -233,6 +248,19 @@ public final class CampaignManager extends AbstractBehavior<CampaignManager.Comm
                 .onMessage(Resume.class, m -> forward(m.id(), m.replyTo(), true, r -> new Campaign.Resume(r)))
                 .onMessage(Cancel.class, m -> forward(m.id(), m.replyTo(), true, r -> new Campaign.Cancel(r)))
                 .onMessage(ResendUnknown.class, this::onResendUnknown)
+                .onMessage(PickWinner.class, m -> forward(m.id(), m.replyTo(), true, r -> new Campaign.PickWinner(m.variant(), r)))
+                .onMessage(GetVariants.class, this::onGetVariants)
+                .onMessage(VariantsAnswered.class, m -> {
+                    if (m.reply() != null) {
+                        m.request().replyTo().tell(m.reply());
+                    } else if (!live.containsKey(m.request().id())) {
+                        m.request().replyTo().tell(variantsStored(m.request().id())); // it stopped: its ledger is closed
+                    } else {
+                        m.request().replyTo().tell(StatusReply.error(new CampaignRejection(notAnswered(m.failure()),
+                                "campaign " + m.request().id() + " did not answer: " + m.failure())));
+                    }
+                    return this;
+                })
                 .onMessage(ResendAnswered.class, m -> {
                     if (m.reply() == null && !live.containsKey(m.request().id())) {
                         return onResendUnknown(m.request()); // it stopped before answering: from the store
@@ -350,6 +378,43 @@ public final class CampaignManager extends AbstractBehavior<CampaignManager.Comm
                     + " is damaged: its outcome ledger could not be read: " + store.relative(e.getMessage())));
         } catch (RuntimeException e) {
             return StatusReply.error(new IOException("campaign " + m.id() + ": its outcome ledger could not be read: "
+                    + e.getMessage(), e));
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static final Class<StatusReply<Campaign.VariantGroups>> GROUPS =
+            (Class<StatusReply<Campaign.VariantGroups>>) (Class<?>) StatusReply.class;
+
+    private Behavior<Command> onGetVariants(GetVariants m) {
+        ActorRef<Campaign.Command> child = live.get(m.id());
+        if (child != null) {
+            getContext().ask(GROUPS, child, ASK_TIMEOUT, Campaign.GetVariants::new,
+                    (reply, failure) -> new VariantsAnswered(m, reply, failure));
+        } else {
+            m.replyTo().tell(variantsStored(m.id()));
+        }
+        return this;
+    }
+
+    /** From the stored ledger and sample; only while no actor of this campaign runs. */
+    private StatusReply<Campaign.VariantGroups> variantsStored(String id) {
+        StatusReply<CampaignRecord> r = stored(id);
+        if (r.isError()) {
+            return StatusReply.error(r.getError());
+        }
+        if (r.getValue().status() == CampaignStatus.DAMAGED) {
+            return StatusReply.error(damagedRejection(r.getValue()));
+        }
+        try (OutcomeLedger ledger = store.openLedger(id)) {
+            java.util.List<org.roaringbitmap.buffer.ImmutableRoaringBitmap> sample = r.getValue().test() == null ? null
+                    : dev.herald.dispatcher.experiment.SampleFile.read(store.campaignDir(id)).orElse(null);
+            return StatusReply.success(Experiments.groups(r.getValue(), sample, ledger));
+        } catch (IOException e) {
+            return StatusReply.error(new CampaignRejection(CampaignRejection.Reason.DAMAGED, "campaign " + id
+                    + " is damaged: " + store.relative(e.getMessage())));
+        } catch (RuntimeException e) {
+            return StatusReply.error(new IOException("campaign " + id + ": its variants could not be read: "
                     + e.getMessage(), e));
         }
     }

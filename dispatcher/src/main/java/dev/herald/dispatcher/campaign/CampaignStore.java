@@ -125,6 +125,12 @@ public final class CampaignStore {
         return root;
     }
 
+    /** @return the directory of campaign {@code id} (its record, ledger, test sample) @throws IllegalArgumentException for a bad id */
+    public Path campaignDir(String id) {
+        CampaignRecord.checkId(id);
+        return root.resolve(id);
+    }
+
     /** @return the outcome ledger directory of campaign {@code id} @throws IllegalArgumentException for a bad id */
     public Path ledgerDir(String id) {
         CampaignRecord.checkId(id);

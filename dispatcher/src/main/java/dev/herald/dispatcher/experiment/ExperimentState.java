@@ -46,6 +46,7 @@ public record ExperimentState(Instant sampledAt, Instant decideAt, Map<String, L
     }
 
     /** @return whether the decision was made */
+    @com.fasterxml.jackson.annotation.JsonIgnore
     public boolean isDecided() {
         return decidedAt != null;
     }
@@ -56,6 +57,7 @@ public record ExperimentState(Instant sampledAt, Instant decideAt, Map<String, L
     }
 
     /** @return the variant names in the sample's order */
+    @com.fasterxml.jackson.annotation.JsonIgnore
     public List<String> variants() {
         return List.copyOf(sample.keySet());
     }

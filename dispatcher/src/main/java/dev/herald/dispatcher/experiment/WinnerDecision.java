@@ -168,8 +168,7 @@ public record WinnerDecision(double alpha, long minPerVariant, NoWinnerPolicy no
      * @param counts 2–8 variants with distinct names, in the campaign's order (the first is the one
      *               {@code send-first} sends)
      * @return the decision with its figures
-     * @throws IllegalArgumentException if there are fewer than 2 or more than 8 variants, a name
-     *                                  repeats, or (naming it) a variant has no exposed recipients
+     * @throws IllegalArgumentException if there are fewer than 2 or more than 8 variants, or a name repeats
      */
     public Decision decide(List<VariantCounts> counts) {
         if (counts.size() < MIN_VARIANTS || counts.size() > MAX_VARIANTS) {
@@ -181,7 +180,9 @@ public record WinnerDecision(double alpha, long minPerVariant, NoWinnerPolicy no
             if (!names.add(v.variant())) {
                 throw new IllegalArgumentException("variant '" + v.variant() + "' is given twice");
             }
-            v.requireExposed();
+        }
+        if (counts.stream().anyMatch(v -> v.exposed() == 0)) {
+            return unexposed(counts);
         }
 
         List<VariantResult> results = new ArrayList<>(counts.size());
@@ -231,5 +232,38 @@ public record WinnerDecision(double alpha, long minPerVariant, NoWinnerPolicy no
         };
         return new Decision(winner, reason, applied, send, best.variant(), alpha, minPerVariant, omnibus,
                 comparisons, results);
+    }
+
+    /**
+     * A variant nobody was exposed to has no rate: the sample is too small whatever the others show.
+     * Its interval is [0, 1]; every p-value is 1 (no evidence); the best is the best exposed one.
+     */
+    private Decision unexposed(List<VariantCounts> counts) {
+        List<VariantResult> results = new ArrayList<>(counts.size());
+        VariantCounts best = null;
+        for (VariantCounts v : counts) {
+            if (v.exposed() == 0) {
+                results.add(new VariantResult(v.variant(), 0, 0, 0, 0, 1));
+                continue;
+            }
+            Significance.Interval ci = Significance.wilson(v, 1 - alpha);
+            results.add(new VariantResult(v.variant(), v.exposed(), v.successes(), v.rate(), ci.low(), ci.high()));
+            if (best == null || v.rate() > best.rate()) {
+                best = v;
+            }
+        }
+        String bestName = best == null ? counts.get(0).variant() : best.variant();
+        List<Comparison> comparisons = new ArrayList<>();
+        for (VariantCounts v : counts) {
+            if (!v.variant().equals(bestName)) {
+                comparisons.add(new Comparison(v.variant(), 1, 1));
+            }
+        }
+        String send = switch (noWinner) {
+            case SEND_BEST -> bestName;
+            case SEND_FIRST -> counts.get(0).variant();
+            case STOP -> null;
+        };
+        return new Decision(null, Reason.TOO_SMALL, noWinner, send, bestName, alpha, minPerVariant, 1, comparisons, results);
     }
 }

@@ -166,10 +166,20 @@ class WinnerDecisionTest {
     }
 
     @Test
-    void shouldRefuseAVariantNobodyWasExposedToNamingIt() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> RULE.decide(List.of(v("A", 2000, 200), v("summer-B", 0, 0))));
-        assertEquals("variant 'summer-B' has no exposed recipients: a rate needs at least one", e.getMessage());
+    void shouldCallASampleWithAVariantNobodyWasExposedToTooSmallAndSendTheBestExposedOne() {
+        // e.g. every recipient of variant B was suppressed: no rate, no evidence; the policy decides
+        WinnerDecision.Decision d = RULE.decide(List.of(v("A", 2000, 200), v("summer-B", 0, 0), v("C", 2000, 300)));
+        assertEquals(WinnerDecision.Reason.TOO_SMALL, d.reason());
+        assertNull(d.winner());
+        assertEquals("C", d.best());
+        assertEquals("C", d.send());
+        assertEquals(0.0, d.variants().get(1).low());
+        assertEquals(1.0, d.variants().get(1).high());
+        assertEquals(1.0, d.omnibusPValue());
+        WinnerDecision.Decision none = new WinnerDecision(0.05, 1, WinnerDecision.NoWinnerPolicy.SEND_BEST)
+                .decide(List.of(v("A", 0, 0), v("B", 0, 0)));
+        assertEquals("A", none.send());
+        assertNull(new WinnerDecision(0.05, 1, WinnerDecision.NoWinnerPolicy.STOP).decide(List.of(v("A", 0, 0), v("B", 5, 1))).send());
     }
 
     @Test
