@@ -121,17 +121,48 @@ public final class CampaignInspectionRoutes extends ApiDirectives {
         Instant at = record.startAt() != null ? record.startAt() : record.createdAt();
         CompletableFuture<Map<String, Object>> done = CompletableFuture.supplyAsync(() -> {
             CampaignPreview.Result r;
+            ImmutableRoaringBitmap previewed = audience;
+            Map<String, Object> test = null;
+            long held = 0;
+            if (record.test() != null) {
+                // an A/B test: the sample goes first, the rest is held until the decision
+                dev.herald.dispatcher.experiment.VariantAssignment.Split split = dev.herald.dispatcher.experiment.VariantAssignment
+                        .split(dev.herald.dispatcher.experiment.VariantAssignment.campaignKey(record.id()), audience,
+                                deps.zones().snapshot(), record.test().sample(), record.variants().size());
+                previewed = split.sample();
+                held = split.held().getLongCardinality();
+                Map<String, Long> sizes = new LinkedHashMap<>();
+                for (int v = 0; v < record.variants().size(); v++) {
+                    sizes.put(record.variants().get(v).name(), split.variants().get(v).getLongCardinality());
+                }
+                test = new LinkedHashMap<>();
+                test.put("sample", sizes);
+                test.put("held", held);
+                test.put("decideAt", at.plus(record.test().waitDuration()));
+                test.put("metric", record.test().metric());
+            }
             try {
-                r = CampaignPreview.of(deps, audience, record.sender(), record.channel(), record.category(), at,
+                r = CampaignPreview.of(deps, previewed, record.sender(), record.channel(), record.category(), at,
                         record.expiresAt());
             } catch (IllegalArgumentException e) {
                 // e.g. a category the quiet-hours policy has no rule for: a run of it would fail too
                 throw ApiError.badRequest("invalid_campaign", "cannot preview: " + e.getMessage(), null);
             }
             Map<String, Object> out = new LinkedHashMap<>();
-            out.put("total", r.total());
-            out.put("counts", r.counts());
-            out.put("outcomes", r.outcomes());
+            out.put("total", r.total() + held);
+            Map<String, Long> counts = new LinkedHashMap<>(r.counts());
+            Map<String, Long> outcomes = new LinkedHashMap<>(r.outcomes());
+            if (test != null) {
+                counts.put(dev.herald.dispatcher.outcome.Outcomes.HELD, held);
+                if (held > 0) {
+                    outcomes.put(dev.herald.dispatcher.outcome.Outcomes.HELD, held);
+                }
+            }
+            out.put("counts", counts);
+            out.put("outcomes", outcomes);
+            if (test != null) {
+                out.put("test", test);
+            }
             out.put("at", r.at());
             out.put("caps", "checked read-only against the cap ledger as it is now");
             out.put("elapsedMs", r.elapsedNanos() / 1_000_000.0);

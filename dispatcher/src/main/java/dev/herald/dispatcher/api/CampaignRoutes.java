@@ -46,7 +46,11 @@ public final class CampaignRoutes extends ApiDirectives {
             new Endpoint("POST", "/v1/campaigns"), new Endpoint("GET", "/v1/campaigns"),
             new Endpoint("GET", "/v1/campaigns/{id}"), new Endpoint("POST", "/v1/campaigns/{id}/pause"),
             new Endpoint("POST", "/v1/campaigns/{id}/resume"), new Endpoint("POST", "/v1/campaigns/{id}/cancel"),
-            new Endpoint("POST", "/v1/campaigns/{id}/resend-unknown"));
+            new Endpoint("POST", "/v1/campaigns/{id}/resend-unknown"), new Endpoint("POST", "/v1/campaigns/{id}/winner"));
+
+    /** {@code POST /v1/campaigns/{id}/winner} body: the variant the held recipients get. */
+    public record PickWinner(String variant) {
+    }
 
     /**
      * {@code POST /v1/campaigns} (and {@code /preview}) body. Unknown fields are refused. (Its Java
@@ -54,7 +58,22 @@ public final class CampaignRoutes extends ApiDirectives {
      */
     public record CreateCampaign(String name, String channel, String category, String sender, String text, String footer,
                                  String segment, String expression, Schedule schedule, String connector, Double tps,
-                                 Instant expiresAt, Boolean trackLinks, CampaignRecord.AttributionWindows attribution) {
+                                 Instant expiresAt, Boolean trackLinks, CampaignRecord.AttributionWindows attribution,
+                                 List<Variant> variants, Test test) {
+    }
+
+    /** One of a campaign's 2–8 {@code variants}: its text, and optionally its name, sender or local send time. */
+    public record Variant(String name, String text, String sender, String localTime) {
+    }
+
+    /**
+     * A campaign's A/B {@code test}: {@code sample} (required, (0, 0.5]); {@code metric}
+     * (human-click, conversion or delivery; default human-click); {@code wait} (ISO-8601, default PT3H);
+     * {@code alpha} (default 0.05); {@code minPerVariant} (default 1000); {@code noWinner}
+     * (send-best, send-first or stop; default send-best).
+     */
+    public record Test(Double sample, String metric, @com.fasterxml.jackson.annotation.JsonProperty("wait") String waitFor,
+                       Double alpha, Long minPerVariant, String noWinner) {
     }
 
     /** When to start: at an instant, or at a local time of day in each recipient's zone. */
@@ -95,7 +114,24 @@ public final class CampaignRoutes extends ApiDirectives {
                 path(segment().slash("pause"), id -> steer(id, r -> new CampaignManager.Pause(id, r))),
                 path(segment().slash("resume"), id -> steer(id, r -> new CampaignManager.Resume(id, r))),
                 path(segment().slash("cancel"), id -> steer(id, r -> new CampaignManager.Cancel(id, r))),
-                path(segment().slash("resend-unknown"), this::resendUnknownRoute))));
+                path(segment().slash("resend-unknown"), this::resendUnknownRoute),
+                path(segment().slash("winner"), this::winnerRoute))));
+    }
+
+    /** An operator picks the A/B test's winner before its wait ends: the held recipients are sent it. */
+    private Route winnerRoute(String id) {
+        return post(() -> authorized(Role.SENDER, key -> jsonBody(PickWinner.class, body -> {
+            if (body.variant() == null || body.variant().isBlank()) {
+                throw ApiError.badRequest("missing_field", "'variant' is required: the name of the variant the held"
+                        + " recipients get", "variant");
+            }
+            statuses.forget(id);
+            return onSuccess(campaigns.<CampaignRecord>ask(r -> new CampaignManager.PickWinner(id, body.variant().strip(), r)),
+                    c -> {
+                        statuses.forget(id);
+                        return completeJson(200, views.of(c));
+                    });
+        })));
     }
 
     /** Admin only: the campaign's {@code unknown} recipients are sent again, at least once. */

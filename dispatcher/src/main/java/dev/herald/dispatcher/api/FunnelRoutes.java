@@ -76,16 +76,28 @@ public final class FunnelRoutes extends ApiDirectives {
         } catch (IllegalArgumentException e) {
             throw ApiError.badRequest("invalid_value", e.getMessage(), "id");
         }
-        CompletionStage<Map<String, Object>> funnel = campaigns.get(id).thenApplyAsync(r -> {
+        CompletionStage<Map<String, Object>> funnel = campaigns.get(id).thenCompose(r -> {
             if (r.status() == CampaignStatus.DAMAGED) {
                 throw new ApiError(409, "campaign_damaged", "campaign " + id + " is damaged: " + r.error(), "id");
             }
-            try {
-                return report.of(r);
-            } catch (IOException e) {
-                throw new UncheckedIOException("the funnel of campaign " + id + " could not be read: " + e.getMessage(), e);
-            }
-        }, blockingIo);
+            CompletionStage<dev.herald.dispatcher.campaign.Campaign.VariantGroups> groups = r.variants() == null
+                    ? java.util.concurrent.CompletableFuture.completedFuture(null)
+                    : campaigns.ask(g -> new dev.herald.dispatcher.campaign.CampaignManager.GetVariants(id, g));
+            return groups.thenApplyAsync(g -> {
+                try {
+                    Map<String, Object> f = report.of(r);
+                    if (g != null) {
+                        f.put("variants", report.variants(r, g));
+                        if (r.experiment() != null) {
+                            f.put("test", r.experiment());
+                        }
+                    }
+                    return f;
+                } catch (IOException e) {
+                    throw new UncheckedIOException("the funnel of campaign " + id + " could not be read: " + e.getMessage(), e);
+                }
+            }, blockingIo);
+        });
         return onSuccess(funnel, f -> completeJson(200, f));
     }
 

@@ -168,6 +168,51 @@ public final class FunnelReport {
         return out;
     }
 
+    /**
+     * The funnel split per variant: for each, who was given it, sent, delivered, clicked as a person
+     * and converted, with the rates (of the test's sample and of everyone given it alike).
+     *
+     * @param r      the campaign (with variants)
+     * @param groups who got which variant ({@code GetVariants})
+     * @return one entry per variant, in the campaign's order
+     * @throws IOException as {@link #of}
+     */
+    public List<Map<String, Object>> variants(CampaignRecord r, dev.herald.dispatcher.campaign.Campaign.VariantGroups groups)
+            throws IOException {
+        org.roaringbitmap.buffer.ImmutableRoaringBitmap delivered = deliveries == null
+                ? new org.roaringbitmap.buffer.MutableRoaringBitmap() : deliveries.delivered(r.id());
+        org.roaringbitmap.buffer.ImmutableRoaringBitmap humans = clicks.summary(r.id()).humans();
+        org.roaringbitmap.buffer.ImmutableRoaringBitmap converted = conversions.of(r.id()).recipients();
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (int v = 0; v < groups.names().size(); v++) {
+            org.roaringbitmap.buffer.ImmutableRoaringBitmap sent = groups.sent().get(v);
+            long nSent = sent.getLongCardinality();
+            long nDelivered = org.roaringbitmap.buffer.ImmutableRoaringBitmap.andCardinality(sent, delivered);
+            long nClicked = org.roaringbitmap.buffer.ImmutableRoaringBitmap.andCardinality(sent, humans);
+            long nConverted = org.roaringbitmap.buffer.ImmutableRoaringBitmap.andCardinality(sent, converted);
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("variant", groups.names().get(v));
+            m.put("given", groups.assigned().get(v).getLongCardinality());
+            if (!groups.sample().isEmpty()) {
+                m.put("sample", groups.sample().get(v).getLongCardinality());
+            }
+            Map<String, Object> steps = new LinkedHashMap<>();
+            steps.put("sent", nSent);
+            steps.put("delivered", nDelivered);
+            steps.put("clicked", nClicked);
+            steps.put("converted", nConverted);
+            m.put("steps", steps);
+            Map<String, Object> rates = new LinkedHashMap<>();
+            rates.put("delivered", rate(nDelivered, nSent));
+            rates.put("clicked", rate(nClicked, nDelivered > 0 ? nDelivered : nSent));
+            rates.put("clickedOfSent", rate(nClicked, nSent));
+            rates.put("convertedOfSent", rate(nConverted, nSent));
+            m.put("rates", rates);
+            out.add(m);
+        }
+        return out;
+    }
+
     /** The ways {@link #period} groups campaigns. */
     public static final List<String> GROUPS = List.of("campaign", "sender", "category");
 

@@ -75,7 +75,7 @@ record CampaignCore(ActorSystem<Void> system, ThrottleShards shards, ActorRef<Ca
                     sending, dataDir.resolve("campaigns"), Clock.systemUTC(), settings.askTimeout(), stores.links)
                     .withLinkTokens(stores.linkTokens);
             Campaign.Settings campaignSettings = new Campaign.Settings(deps, stores.campaigns, settings.releasePoll(), 3,
-                    Duration.ofSeconds(1));
+                    Duration.ofSeconds(1), engagement(stores));
             ActorRef<CampaignManager.Command> manager = ctx.spawn(CampaignManager.create(campaignSettings), "campaigns",
                     dev.herald.dispatcher.campaign.BlockingIo.props());
             JourneyEngine engine;
@@ -108,7 +108,15 @@ record CampaignCore(ActorSystem<Void> system, ThrottleShards shards, ActorRef<Ca
     private static JourneyEngine journeyEngine(ActorSystem<?> system, Path dataDir, ServiceStores stores, CampaignDeps deps)
             throws IOException {
         Executor io = system.dispatchers().lookup(DispatcherSelector.blocking());
-        dev.herald.dispatcher.funnel.Engagement engagement = new dev.herald.dispatcher.funnel.Engagement() {
+        dev.herald.dispatcher.funnel.Engagement engagement = engagement(stores);
+        return JourneyEngine.open(new JourneyDeps(dataDir.resolve(Events.DIR), stores.journeys, stores.events,
+                stores.directory, stores.zones, stores.index, name -> stores.segments.get(name).map(SegmentStore.Segment::ids),
+                engagement, new CampaignStepSender(system, deps, dataDir.resolve("campaigns"), io), Clock.systemUTC()));
+    }
+
+    /** The funnel's stores as bitmaps: what journey branches and A/B tests read. */
+    private static dev.herald.dispatcher.funnel.Engagement engagement(ServiceStores stores) {
+        return new dev.herald.dispatcher.funnel.Engagement() {
             @Override
             public ImmutableRoaringBitmap delivered(String campaignId) throws IOException {
                 return stores.deliveries.delivered(campaignId);
@@ -124,9 +132,6 @@ record CampaignCore(ActorSystem<Void> system, ThrottleShards shards, ActorRef<Ca
                 return stores.conversions.of(campaignId).recipients();
             }
         };
-        return JourneyEngine.open(new JourneyDeps(dataDir.resolve(Events.DIR), stores.journeys, stores.events,
-                stores.directory, stores.zones, stores.index, name -> stores.segments.get(name).map(SegmentStore.Segment::ids),
-                engagement, new CampaignStepSender(system, deps, dataDir.resolve("campaigns"), io), Clock.systemUTC()));
     }
 
     /** @return how routes and metrics ask the manager, waiting at most {@code timeout} */

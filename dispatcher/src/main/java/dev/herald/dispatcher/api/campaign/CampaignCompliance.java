@@ -49,6 +49,43 @@ public final class CampaignCompliance {
     }
 
     /**
+     * Each variant's text checked against its own sender's profile (the campaign's when it has none).
+     *
+     * @param record a validated campaign with variants
+     * @return per variant, its footer and warnings (empty for a campaign of one message)
+     * @throws ApiError 400 naming {@code variants[i].sender} when its sender's profile refuses it
+     */
+    public List<MarketingCompliance.Result> checkVariants(CampaignRecord record) {
+        if (record.variants() == null) {
+            return List.of();
+        }
+        List<MarketingCompliance.Result> out = new java.util.ArrayList<>();
+        for (int i = 0; i < record.variants().size(); i++) {
+            dev.herald.dispatcher.experiment.CampaignVariant v = record.variants().get(i);
+            SenderProfiles.Profile profile;
+            try {
+                profile = senders.profile(v.senderOr(record.sender()));
+            } catch (IllegalArgumentException e) {
+                throw ApiError.badRequest("invalid_value", "'variants[" + i + "].sender': " + e.getMessage(),
+                        "variants[" + i + "].sender");
+            }
+            out.add(MarketingCompliance.check(profile, record.category(), v.text(), record.footer()));
+        }
+        return out;
+    }
+
+    /** As {@link #refuseIfNotCompliant(MarketingCompliance.Result)} for each variant, naming {@code variants[i].text}. */
+    public static void refuseIfNotCompliant(List<MarketingCompliance.Result> variants) {
+        for (int i = 0; i < variants.size(); i++) {
+            try {
+                refuseIfNotCompliant(variants.get(i));
+            } catch (ApiError e) {
+                throw new ApiError(e.status(), e.code(), "variants[" + i + "]: " + e.getMessage(), "variants[" + i + "].text");
+            }
+        }
+    }
+
+    /**
      * @throws ApiError 422 {@code missing_brand_prefix} (field {@code text}) when marketing text lacks its
      *     sender's prefix; 422 {@code flagged_words} naming the words when the sender's policy refuses them
      */

@@ -3,8 +3,10 @@ package dev.herald.dispatcher.api.campaign;
 import dev.herald.dispatcher.api.ApiError;
 import dev.herald.dispatcher.api.CampaignRoutes.CreateCampaign;
 import dev.herald.dispatcher.campaign.CampaignRecord;
+import dev.herald.dispatcher.experiment.CampaignVariant;
 import dev.herald.dispatcher.sender.MarketingCompliance;
 
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -52,14 +54,25 @@ public record CampaignIntake(CampaignValidation validation, CampaignCompliance c
     public Draft create(CreateCampaign body, Optional<String> idempotencyKey) {
         CampaignRecord record = validation.validate(body, idempotencyKey);
         MarketingCompliance.Result checked = compliance.check(record);
-        CampaignCompliance.refuseIfNotCompliant(checked);
+        List<MarketingCompliance.Result> perVariant = compliance.checkVariants(record);
+        if (perVariant.isEmpty()) {
+            CampaignCompliance.refuseIfNotCompliant(checked);
+        }
+        CampaignCompliance.refuseIfNotCompliant(perVariant);
         ImmutableRoaringBitmap audience = audiences.of(body);
+        List<CampaignVariant> variants = null;
+        if (record.variants() != null) {
+            variants = new java.util.ArrayList<>();
+            for (int i = 0; i < record.variants().size(); i++) {
+                variants.add(record.variants().get(i).withFooter(perVariant.get(i).footer()));
+            }
+        }
         CampaignRecord sized = CampaignRecord.create(record.id(), record.name(), record.channel(), record.category(),
                 record.sender(), record.template(), checked.footer(), audience.getLongCardinality(), record.createdAt(),
                 record.startAt(), record.expiresAt()).withLocalTime(record.localTime()).withTps(record.tps())
                 .withConnector(record.connector()).withTrackLinks(record.trackLinks())
-                .withAttribution(record.attribution());
-        return new Draft(sized, checked, audience);
+                .withAttribution(record.attribution()).withVariants(variants, record.test());
+        return new Draft(sized, perVariant.isEmpty() ? checked : perVariant.get(0), audience);
     }
 
     /**

@@ -3,6 +3,9 @@ package dev.herald.dispatcher.api.campaign;
 import dev.herald.dispatcher.api.ApiError;
 import dev.herald.dispatcher.api.CampaignRoutes.CreateCampaign;
 import dev.herald.dispatcher.campaign.CampaignRecord;
+import dev.herald.dispatcher.experiment.AbTest;
+import dev.herald.dispatcher.experiment.CampaignVariant;
+import dev.herald.dispatcher.experiment.WinnerDecision;
 import dev.herald.dispatcher.render.Template;
 import dev.herald.dispatcher.render.TemplateException;
 import dev.herald.throttle.QuietHoursRule;
@@ -73,7 +76,13 @@ public final class CampaignValidation {
         String channel = required(b.channel(), "channel").toLowerCase(Locale.ROOT);
         String category = required(b.category(), "category").toLowerCase(Locale.ROOT);
         String sender = required(b.sender(), "sender");
-        String text = required(b.text(), "text");
+        java.util.List<CampaignVariant> variants = variants(b);
+        if (variants != null && b.text() != null) {
+            throw ApiError.badRequest("invalid_value", "give 'text' or 'variants', not both: with variants each has its own text",
+                    "text");
+        }
+        String text = variants != null ? variants.get(0).text() : required(b.text(), "text");
+        AbTest test = test(b.test(), variants);
         if (name.length() > 200) {
             throw ApiError.badRequest("invalid_value", "'name' is longer than 200 characters", "name");
         }
@@ -105,9 +114,17 @@ public final class CampaignValidation {
         } catch (RuntimeException e) {
             throw ApiError.badRequest("invalid_template", "'text': " + e.getMessage(), "text");
         }
-        if (template.links().size() > dev.herald.dispatcher.links.LinkTokens.MAX_LINKS) {
-            throw new ApiError(422, "too_many_links", "'text' has " + template.links().size() + " links; at most "
-                    + dev.herald.dispatcher.links.LinkTokens.MAX_LINKS + " can be tracked", "text");
+        int links = template.links().size();
+        if (variants != null) {
+            links = 0;
+            for (int i = 0; i < variants.size(); i++) {
+                links += parse(variants.get(i).text(), track, "variants[" + i + "].text").links().size();
+            }
+        }
+        if (links > dev.herald.dispatcher.links.LinkTokens.MAX_LINKS) {
+            throw new ApiError(422, "too_many_links", (variants == null ? "'text' has " : "the variants' texts have ")
+                    + links + " links; at most " + dev.herald.dispatcher.links.LinkTokens.MAX_LINKS + " can be tracked",
+                    variants == null ? "text" : "variants");
         }
         if (b.connector() != null && !connectorNames.contains(b.connector())) {
             throw ApiError.badRequest("unknown_connector", "unknown connector '" + b.connector() + "'; this server has "
@@ -139,7 +156,104 @@ public final class CampaignValidation {
         }
         String id = CampaignIds.mint(idempotencyKey, now);
         return CampaignRecord.create(id, name, channel, category, sender, text, b.footer() == null ? "" : b.footer(), 0, now,
-                startAt, b.expiresAt()).withLocalTime(localTime).withTps(b.tps()).withConnector(b.connector()).withTrackLinks(track).withAttribution(b.attribution());
+                startAt, b.expiresAt()).withLocalTime(localTime).withTps(b.tps()).withConnector(b.connector()).withTrackLinks(track).withAttribution(b.attribution())
+                .withVariants(variants, test);
+    }
+
+    /** The body's {@code variants}, checked (null when it has none); names default to A, B, … */
+    private static java.util.List<CampaignVariant> variants(CreateCampaign b) {
+        if (b.variants() == null) {
+            return null;
+        }
+        if (b.variants().size() < 2 || b.variants().size() > 8) {
+            throw ApiError.badRequest("invalid_value", "'variants' must hold 2 to 8 variants, got " + b.variants().size(),
+                    "variants");
+        }
+        java.util.List<CampaignVariant> out = new java.util.ArrayList<>();
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (int i = 0; i < b.variants().size(); i++) {
+            dev.herald.dispatcher.api.CampaignRoutes.Variant v = b.variants().get(i);
+            String at = "variants[" + i + "]";
+            if (v == null) {
+                throw ApiError.badRequest("invalid_value", "'" + at + "' is null: each variant is an object with a text", at);
+            }
+            String name = v.name() == null ? CampaignVariant.defaultName(i) : v.name().strip();
+            String text = required(v.text(), at + ".text");
+            String sender = blankToNull(v.sender());
+            if (sender != null && !sender.matches(SENDER_LIKE)) {
+                throw ApiError.badRequest("invalid_value", "'" + at + ".sender' must be 1-64 of A-Z a-z 0-9 . _ -, got '"
+                        + sender + "'", at + ".sender");
+            }
+            String localTime = null;
+            if (v.localTime() != null) {
+                try {
+                    localTime = CampaignRecord.parseLocalTime(v.localTime()).toString();
+                } catch (IllegalArgumentException e) {
+                    throw ApiError.badRequest("invalid_value", "'" + at + ".localTime': " + e.getMessage(), at + ".localTime");
+                }
+            }
+            CampaignVariant variant;
+            try {
+                variant = new CampaignVariant(name, text, sender, localTime, "");
+            } catch (IllegalArgumentException e) {
+                throw ApiError.badRequest("invalid_value", "'" + at + ".name': " + e.getMessage(), at + ".name");
+            }
+            if (!names.add(name)) {
+                throw ApiError.badRequest("invalid_value", "'" + at + ".name': variant name '" + name + "' is given twice",
+                        at + ".name");
+            }
+            out.add(variant);
+        }
+        return java.util.List.copyOf(out);
+    }
+
+    /** The body's {@code test}, checked, with its defaults (null when it has none). */
+    private static AbTest test(dev.herald.dispatcher.api.CampaignRoutes.Test t, java.util.List<CampaignVariant> variants) {
+        if (t == null) {
+            return null;
+        }
+        if (variants == null) {
+            throw ApiError.badRequest("invalid_value", "'test' needs 'variants': an A/B test compares 2 to 8 of them", "test");
+        }
+        if (t.sample() == null) {
+            throw ApiError.badRequest("missing_field", "'test.sample' is required: the share of the audience tested, e.g. 0.05",
+                    "test.sample");
+        }
+        AbTest.Metric metric;
+        WinnerDecision.NoWinnerPolicy noWinner;
+        try {
+            metric = t.metric() == null ? AbTest.Metric.HUMAN_CLICK : AbTest.Metric.fromWire(t.metric());
+        } catch (IllegalArgumentException e) {
+            throw ApiError.badRequest("invalid_value", e.getMessage(), "test.metric");
+        }
+        try {
+            noWinner = t.noWinner() == null ? WinnerDecision.NoWinnerPolicy.SEND_BEST
+                    : WinnerDecision.NoWinnerPolicy.fromWire(t.noWinner());
+        } catch (IllegalArgumentException e) {
+            throw ApiError.badRequest("invalid_value", "'test.noWinner': " + e.getMessage(), "test.noWinner");
+        }
+        try {
+            return new AbTest(t.sample(), metric, t.waitFor() == null ? "PT3H" : t.waitFor(), t.alpha() == null ? 0.05 : t.alpha(),
+                    t.minPerVariant() == null ? 1000 : t.minPerVariant(), noWinner);
+        } catch (IllegalArgumentException e) {
+            String m = e.getMessage();
+            String field = m.startsWith("'test.") ? m.substring(1, m.indexOf('\'', 1)) : "test";
+            throw ApiError.badRequest("invalid_value", m, field);
+        }
+    }
+
+    /** @return {@code text} parsed, a 400 (or 422 for a bad link) naming {@code field} otherwise */
+    private static Template parse(String text, boolean track, String field) {
+        try {
+            return Template.parse(text, track);
+        } catch (TemplateException e) {
+            if (Template.LINK_ERROR.equals(e.field())) {
+                throw new ApiError(422, "invalid_link", "'" + field + "': " + e.getMessage(), field);
+            }
+            throw ApiError.badRequest("invalid_template", "'" + field + "': " + e.getMessage(), field);
+        } catch (RuntimeException e) {
+            throw ApiError.badRequest("invalid_template", "'" + field + "': " + e.getMessage(), field);
+        }
     }
 
     /** {@code schedule.at}: required in a schedule without a local time, in the future, at most {@link #MAX_SCHEDULE_AHEAD}. */

@@ -3,6 +3,9 @@ package dev.herald.dispatcher.api.campaign;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.herald.dispatcher.api.ApiDirectives;
 import dev.herald.dispatcher.campaign.CampaignRecord;
+import dev.herald.dispatcher.experiment.AbTest;
+import dev.herald.dispatcher.experiment.CampaignVariant;
+import dev.herald.dispatcher.experiment.ExperimentState;
 import dev.herald.dispatcher.outcome.Outcome;
 import dev.herald.dispatcher.sender.MarketingCompliance;
 
@@ -31,6 +34,9 @@ import java.util.Map;
  * @param delivery  of its sent recipients, how many receipts reported {@code delivered},
  *                  {@code undelivered:<reason>} or {@code expired} (only those with any; empty
  *                  without receipts)
+ * @param variants  its variants (only when it has any)
+ * @param test      its A/B test (only when it has one)
+ * @param experiment where the test is: sample sizes, decision time, the decision and its figures
  */
 @JsonInclude(JsonInclude.Include.ALWAYS)
 public record CampaignView(String id, String name, String status, String channel, String category, String sender,
@@ -38,13 +44,16 @@ public record CampaignView(String id, String name, String status, String channel
                            Instant startAt, String localTime, Instant startedAt, Instant finishedAt, Instant expiresAt,
                            String error, String connector, boolean trackLinks,
                            dev.herald.dispatcher.campaign.CampaignRecord.AttributionWindows attribution,
-                           Map<String, Long> delivery) {
+                           Map<String, Long> delivery,
+                           @JsonInclude(JsonInclude.Include.NON_NULL) List<CampaignVariant> variants,
+                           @JsonInclude(JsonInclude.Include.NON_NULL) AbTest test,
+                           @JsonInclude(JsonInclude.Include.NON_NULL) ExperimentState experiment) {
 
     /** @return this view naming its connector and with its delivery counts */
     public CampaignView withDelivery(String connectorName, Map<String, Long> deliveryCounts) {
         return new CampaignView(id, name, status, channel, category, sender, total, counts, outcomes, createdAt, startAt,
                 localTime, startedAt, finishedAt, expiresAt, error, connectorName, trackLinks, attribution,
-                Map.copyOf(deliveryCounts));
+                Map.copyOf(deliveryCounts), variants, test, experiment);
     }
 
     /** Outcome families, in the order the API lists them. */
@@ -73,7 +82,7 @@ public record CampaignView(String id, String name, String status, String channel
         }
         return new CampaignView(r.id(), r.name(), r.status().wire(), r.channel(), r.category(), r.sender(), r.audienceSize(),
                 families, outcomes, r.createdAt(), r.startAt(), r.localTime(), r.startedAt(), r.finishedAt(), r.expiresAt(),
-                r.error(), r.connector(), r.trackLinks(), r.attribution(), Map.of());
+                r.error(), r.connector(), r.trackLinks(), r.attribution(), Map.of(), r.variants(), r.test(), r.experiment());
     }
 
     /** @return the family of a stored outcome: its head before {@code ':'}, {@code failed} for anything unknown */
