@@ -191,16 +191,23 @@ public final class CampaignInspectionRoutes extends ApiDirectives {
                     : reason(outcome, o));
             out.put("at", o == null ? null : o.deferredUntil());
             CampaignRecord c = l.campaign();
-            if (c.trackLinks() && c.template() != null && deps.linkTokens() != null && "sent".equals(outcome)) {
-                // the links this recipient's message carried (for support: what they were sent)
-                java.util.List<String> urls = c.linkUrls();
+            if (c.variants() != null) {
+                out.put("variant", l.variant() < 0 ? null : c.variants().get(l.variant()).name());
+            }
+            if (c.trackLinks() && c.template() != null && deps.linkTokens() != null && "sent".equals(outcome) && l.variant() >= 0) {
+                // the links this recipient's message carried (for support: what they were sent): its
+                // variant's, numbered after the earlier variants' as its tokens are
+                java.util.List<String> texts = c.texts();
+                int first = dev.herald.dispatcher.pipeline.CampaignGraph.linkUrls(texts.subList(0, l.variant())).size();
+                java.util.List<String> urls = dev.herald.dispatcher.pipeline.CampaignGraph.linkUrls(
+                        texts.subList(l.variant(), l.variant() + 1));
                 dev.herald.dispatcher.render.Template.LinkUrls tracked = deps.linkTokens().urls(c.id());
                 java.util.List<Map<String, Object>> links = new java.util.ArrayList<>();
                 for (int i = 0; i < urls.size(); i++) {
                     Map<String, Object> link = new LinkedHashMap<>();
-                    link.put("index", i);
+                    link.put("index", first + i);
                     link.put("url", urls.get(i));
-                    link.put("tracked", tracked.url(recipient, i));
+                    link.put("tracked", tracked.url(recipient, first + i));
                     links.add(link);
                 }
                 out.put("links", links);

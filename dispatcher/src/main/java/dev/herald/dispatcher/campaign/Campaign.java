@@ -316,7 +316,7 @@ public final class Campaign {
                     return Behaviors.same();
                 })
                 .onMessage(OutcomeOf.class, m -> {
-                    m.replyTo().tell(StatusReply.success(RecipientLookup.of(view(), ledger, m.recipient())));
+                    m.replyTo().tell(StatusReply.success(RecipientLookup.of(view(), ledger, m.recipient(), sample)));
                     return Behaviors.same();
                 })
                 .onMessage(GetVariants.class, m -> {

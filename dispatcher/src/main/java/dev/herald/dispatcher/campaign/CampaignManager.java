@@ -372,7 +372,10 @@ public final class CampaignManager extends AbstractBehavior<CampaignManager.Comm
             return StatusReply.error(damagedRejection(r.getValue()));
         }
         try (OutcomeLedger ledger = store.openLedger(m.id())) {
-            return StatusReply.success(RecipientLookup.of(r.getValue().withCounts(ledger.counts()), ledger, m.recipient()));
+            java.util.List<org.roaringbitmap.buffer.ImmutableRoaringBitmap> sample = r.getValue().test() == null ? null
+                    : dev.herald.dispatcher.experiment.SampleFile.read(store.campaignDir(m.id())).orElse(null);
+            return StatusReply.success(RecipientLookup.of(r.getValue().withCounts(ledger.counts()), ledger, m.recipient(),
+                    sample));
         } catch (IOException e) {
             return StatusReply.error(new CampaignRejection(CampaignRejection.Reason.DAMAGED, "campaign " + m.id()
                     + " is damaged: its outcome ledger could not be read: " + store.relative(e.getMessage())));

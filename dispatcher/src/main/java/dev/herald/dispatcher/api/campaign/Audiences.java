@@ -56,11 +56,24 @@ public interface Audiences {
         fields(segment, expression).ifPresent(known -> {
             Set<String> usable = new TreeSet<>(known);
             usable.addAll(Template.RESERVED_FIELDS);
-            try {
-                Template.parse(body.text(), Boolean.TRUE.equals(body.trackLinks())).validate(usable);
-            } catch (RuntimeException e) {
-                throw ApiError.badRequest("unknown_field_in_template", "'text': " + e.getMessage()
-                        + " (the fields of the audience's uploads)", "text");
+            java.util.List<String> texts = new java.util.ArrayList<>();
+            java.util.List<String> fieldNames = new java.util.ArrayList<>();
+            if (body.variants() == null) {
+                texts.add(body.text());
+                fieldNames.add("text");
+            } else {
+                for (int i = 0; i < body.variants().size(); i++) {
+                    texts.add(body.variants().get(i).text());
+                    fieldNames.add("variants[" + i + "].text");
+                }
+            }
+            for (int i = 0; i < texts.size(); i++) {
+                try {
+                    Template.parse(texts.get(i), Boolean.TRUE.equals(body.trackLinks())).validate(usable);
+                } catch (RuntimeException e) {
+                    throw ApiError.badRequest("unknown_field_in_template", "'" + fieldNames.get(i) + "': " + e.getMessage()
+                            + " (the fields of the audience's uploads)", fieldNames.get(i));
+                }
             }
         });
         if (audience.isEmpty()) {

@@ -36,7 +36,7 @@ class AudiencesTest {
     }
 
     private static CreateCampaign body(String text, String segment, String expression) {
-        return new CreateCampaign("n", "sms", "marketing", "acme", text, null, segment, expression, null, null, null, null, null, null);
+        return new CreateCampaign("n", "sms", "marketing", "acme", text, null, segment, expression, null, null, null, null, null, null, null, null);
     }
 
     @Test

@@ -36,7 +36,7 @@ class CampaignIntakeTest {
             fiveRecipients);
 
     private static CreateCampaign body(String text, String channel) {
-        return new CreateCampaign("n", channel, "marketing", "acme", text, null, "vip", null, null, null, null, null, null, null);
+        return new CreateCampaign("n", channel, "marketing", "acme", text, null, "vip", null, null, null, null, null, null, null, null, null);
     }
 
     @Test
