@@ -23,7 +23,7 @@ import com.fasterxml.jackson.annotation.JsonValue;
  *
  * @param sample        the sample's share of the audience, in (0, 0.5]
  * @param metric        what a variant is judged on
- * @param waitFor       ({@code wait} in JSON) ISO-8601 duration from the sample's start to the decision, 1 minute to 30 days
+ * @param waitFor       ({@code wait} in JSON) ISO-8601 duration from the sample's start to the decision, 10 seconds to 30 days
  * @param alpha         the significance level, in (0, 0.5]
  * @param minPerVariant recipients each variant must have reached before a winner may be declared, ≥ 1
  * @param noWinner      what the rest gets without a significant winner
@@ -33,7 +33,7 @@ public record AbTest(double sample, Metric metric, @JsonProperty("wait") String 
                      WinnerDecision.NoWinnerPolicy noWinner) {
 
     /** The shortest wait. */
-    public static final Duration MIN_WAIT = Duration.ofMinutes(1);
+    public static final Duration MIN_WAIT = Duration.ofSeconds(10);
     /** The longest wait. */
     public static final Duration MAX_WAIT = Duration.ofDays(30);
 
@@ -79,7 +79,7 @@ public record AbTest(double sample, Metric metric, @JsonProperty("wait") String 
             throw new IllegalArgumentException("'test.wait' must be an ISO-8601 duration such as PT3H, got '" + text + "'");
         }
         if (d.compareTo(MIN_WAIT) < 0 || d.compareTo(MAX_WAIT) > 0) {
-            throw new IllegalArgumentException("'test.wait' must be 1 minute to 30 days, got " + text);
+            throw new IllegalArgumentException("'test.wait' must be 10 seconds to 30 days, got " + text);
         }
         return d;
     }
