@@ -1,0 +1,261 @@
+package dev.herald.dispatcher.campaign;
+
+import static dev.herald.dispatcher.campaign.CampaignFixture.NOW;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.herald.dispatcher.connector.ForwardingConnector;
+import dev.herald.dispatcher.connector.OutboundMessage;
+import dev.herald.dispatcher.connector.SendResult;
+import dev.herald.dispatcher.connector.SimulatedConnector;
+import dev.herald.dispatcher.connector.SimulatedConnectorOptions;
+import dev.herald.dispatcher.experiment.AbTest;
+import dev.herald.dispatcher.experiment.CampaignVariant;
+import dev.herald.dispatcher.experiment.ExperimentState;
+import dev.herald.dispatcher.experiment.WinnerDecision;
+import dev.herald.dispatcher.funnel.Engagement;
+import dev.herald.dispatcher.outcome.Outcomes;
+import dev.herald.dispatcher.throttle.ThrottleShards;
+import dev.herald.throttle.FrequencyCaps;
+import dev.herald.throttle.SendLedger;
+import dev.herald.throttle.SendLedgerOptions;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
+
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.pattern.StatusReply;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.roaringbitmap.buffer.ImmutableRoaringBitmap;
+import org.roaringbitmap.buffer.MutableRoaringBitmap;
+
+/**
+ * A/B tests in the campaign actor on a clock the test moves: the decision comes at its instant, not
+ * before; {@code stop} records {@code expired:no-winner} for the held; an expiry or a cancel during
+ * the wait ends the held like any unsent recipient; a pause across the decision time decides at the
+ * resume; the clicks the engagement reports decide the winner; every audience id ends with one outcome.
+ */
+class CampaignAbTest {
+
+    static final int RECIPIENTS = 20_000;
+    private static final Duration WAIT = Duration.ofSeconds(60);
+
+    @TempDir
+    static Path shared;
+    private static CampaignFixture fx;
+
+    @BeforeAll
+    static void populate() throws Exception {
+        fx = new CampaignFixture(shared.resolve("data"), RECIPIENTS);
+    }
+
+    @AfterAll
+    static void close() {
+        fx.close();
+    }
+
+    /** One process: actor system, cap ledger (no caps), connector recording each text, manager. */
+    private static final class Node implements AutoCloseable {
+        final ActorTestKit kit = ActorTestKit.create();
+        final SendLedger capLedger;
+        final SimulatedConnector connector;
+        final ActorRef<CampaignManager.Command> manager;
+        /** Per campaign and recipient, the text sent. */
+        final Map<String, String> texts = new ConcurrentHashMap<>();
+        final MutableClock clock = new MutableClock(NOW);
+        volatile ImmutableRoaringBitmap clicked = new MutableRoaringBitmap();
+
+        Node(Path dir) throws IOException {
+            capLedger = SendLedger.open(dir.resolve("caps"), FrequencyCaps.of(List.of()),
+                    new SendLedgerOptions(SendLedgerOptions.Store.MMAP, 4, 1 << 16), name -> null);
+            connector = SimulatedConnector.open(SimulatedConnectorOptions.defaults(dir.resolve("log")));
+            ThrottleShards shards = fx.shards(kit.system(), capLedger);
+            ForwardingConnector recording = new ForwardingConnector(connector) {
+                @Override
+                public CompletionStage<SendResult> send(OutboundMessage m) {
+                    String before = texts.put(m.campaignId() + "/" + m.recipientId(), m.text());
+                    if (before != null) {
+                        throw new AssertionError("recipient " + m.recipientId() + " sent twice");
+                    }
+                    return delegate().send(m);
+                }
+            };
+            CampaignDeps deps = new CampaignDeps(fx.directory, fx.index, fx.zones, fx.policy, shards, recording, null,
+                    dir.resolve("unused"), clock, Duration.ofSeconds(10));
+            Engagement engagement = new Engagement() {
+                @Override
+                public ImmutableRoaringBitmap delivered(String campaignId) {
+                    return new MutableRoaringBitmap();
+                }
+
+                @Override
+                public ImmutableRoaringBitmap clicked(String campaignId) {
+                    return clicked;
+                }
+
+                @Override
+                public ImmutableRoaringBitmap converted(String campaignId) {
+                    return new MutableRoaringBitmap();
+                }
+            };
+            manager = kit.spawn(CampaignManager.create(new Campaign.Settings(deps, new CampaignStore(dir.resolve("campaigns")),
+                    Duration.ofMillis(50), 2, Duration.ofMillis(50), engagement)));
+        }
+
+        CampaignRecord create(String id, AbTest test, Instant expiresAt, String localTimeOfB) {
+            List<CampaignVariant> variants = List.of(new CampaignVariant("A", "Variant A for {{first_name}}", null, null, ""),
+                    new CampaignVariant("B", "Variant B for {{first_name}}", null, localTimeOfB, ""));
+            CampaignRecord r = CampaignRecord.create(id, "ab " + id, CampaignFixture.CHANNEL, CampaignFixture.CATEGORY,
+                    CampaignFixture.SENDER, variants.get(0).text(), "", RECIPIENTS, NOW, null, expiresAt)
+                    .withVariants(variants, test);
+            MutableRoaringBitmap audience = new MutableRoaringBitmap();
+            audience.add(0L, RECIPIENTS);
+            return ask(p -> new CampaignManager.Create(r, audience, p)).getValue();
+        }
+
+        StatusReply<CampaignRecord> ask(java.util.function.Function<ActorRef<StatusReply<CampaignRecord>>, CampaignManager.Command> m) {
+            TestProbe<StatusReply<CampaignRecord>> probe = kit.createTestProbe();
+            manager.tell(m.apply(probe.getRef()));
+            return probe.receiveMessage(WAIT);
+        }
+
+        CampaignRecord await(String id, Predicate<CampaignRecord> done) throws InterruptedException {
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            CampaignRecord r = ask(p -> new CampaignManager.Get(id, p)).getValue();
+            while (!done.test(r)) {
+                if (System.nanoTime() > deadline) {
+                    fail("campaign " + id + " did not get there: " + r);
+                }
+                Thread.sleep(20);
+                r = ask(p -> new CampaignManager.Get(id, p)).getValue();
+            }
+            return r;
+        }
+
+        @Override
+        public void close() {
+            kit.shutdownTestKit();
+            connector.close();
+            capLedger.close();
+        }
+    }
+
+    private static AbTest test(WinnerDecision.NoWinnerPolicy noWinner) {
+        return new AbTest(0.1, AbTest.Metric.HUMAN_CLICK, "PT1H", 0.05, 100, noWinner);
+    }
+
+    private static long count(CampaignRecord r, String outcome) {
+        return r.counts().getOrDefault(outcome, 0L);
+    }
+
+    /** The sample is decided (nothing pending or in flight) and the rest held. */
+    private static boolean sampled(CampaignRecord r) {
+        return r.experiment() != null && count(r, "pending") == 0 && count(r, "claimed") == 0 && count(r, Outcomes.HELD) > 0;
+    }
+
+    private static long sampleSize(CampaignRecord r) {
+        return r.experiment().sample().values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    @Test
+    void decidesOnTheClicksAtItsInstantNotBeforeAndSendsTheRestTheWinnerOnce(@TempDir Path dir) throws Exception {
+        try (Node node = new Node(dir)) {
+            node.create("ab-clicks", test(WinnerDecision.NoWinnerPolicy.SEND_FIRST), null, null);
+            CampaignRecord r = node.await("ab-clicks", CampaignAbTest::sampled);
+            assertEquals(RECIPIENTS - sampleSize(r), count(r, Outcomes.HELD), r.toString());
+            assertEquals(NOW.plus(Duration.ofHours(1)), r.experiment().decideAt());
+            // a third of B's sent recipients clicked, a twentieth of A's
+            MutableRoaringBitmap clicks = new MutableRoaringBitmap();
+            int a = 0;
+            int b = 0;
+            for (Map.Entry<String, String> e : new java.util.TreeMap<>(node.texts).entrySet()) {
+                if (e.getValue().startsWith("Variant B") && b++ % 3 == 0 || e.getValue().startsWith("Variant A") && a++ % 20 == 0) {
+                    clicks.add(Integer.parseInt(e.getKey().substring(e.getKey().indexOf('/') + 1)));
+                }
+            }
+            node.clicked = clicks;
+            node.clock.advance(Duration.ofMinutes(59));
+            Thread.sleep(300);
+            assertNull(node.ask(p -> new CampaignManager.Get("ab-clicks", p)).getValue().experiment().decidedAt(),
+                    "not decided before its time");
+            node.clock.advance(Duration.ofMinutes(1));
+            CampaignRecord done = node.await("ab-clicks", x -> x.experiment().isDecided() && count(x, "pending") == 0
+                    && count(x, "claimed") == 0);
+            ExperimentState t = done.experiment();
+            assertEquals("B", t.send(), t.toString());
+            assertEquals(WinnerDecision.Reason.SIGNIFICANT, t.decision().reason());
+            assertEquals(ExperimentState.BY_RULE, t.decidedBy());
+            assertEquals(0, count(done, Outcomes.HELD));
+            // every id has one outcome; the sent ones after the decision got B
+            long total = done.counts().entrySet().stream().filter(e -> !e.getKey().equals("pending") && !e.getKey().equals("claimed"))
+                    .mapToLong(Map.Entry::getValue).sum();
+            assertEquals(RECIPIENTS, total, done.counts().toString());
+            long aTexts = node.texts.values().stream().filter(x -> x.startsWith("Variant A")).count();
+            long bTexts = node.texts.values().stream().filter(x -> x.startsWith("Variant B")).count();
+            // only A's sample got A (some of it deferred by quiet hours, sent A later, after the decision)
+            assertTrue(aTexts >= a && aTexts <= done.experiment().sample().get("A"), aTexts + " A texts");
+            assertEquals(count(done, "sent"), aTexts + bTexts, "the rest got B");
+        }
+    }
+
+    @Test
+    void stopRecordsNoWinnerForTheHeldAndACancelOrAnExpiryEndsThemLikeAnyUnsent(@TempDir Path dir) throws Exception {
+        try (Node node = new Node(dir)) {
+            node.create("ab-stop", test(WinnerDecision.NoWinnerPolicy.STOP), null, null);
+            node.create("ab-cancel", test(WinnerDecision.NoWinnerPolicy.SEND_BEST), null, null);
+            node.create("ab-expire", test(WinnerDecision.NoWinnerPolicy.SEND_BEST), NOW.plus(Duration.ofMinutes(30)), null);
+            long heldStop = count(node.await("ab-stop", CampaignAbTest::sampled), Outcomes.HELD);
+            long heldCancel = count(node.await("ab-cancel", CampaignAbTest::sampled), Outcomes.HELD);
+            long heldExpire = count(node.await("ab-expire", CampaignAbTest::sampled), Outcomes.HELD);
+
+            CampaignRecord cancelled = node.ask(p -> new CampaignManager.Cancel("ab-cancel", p)).getValue();
+            cancelled = node.await("ab-cancel", x -> x.status() == CampaignStatus.CANCELLED && count(x, Outcomes.HELD) == 0);
+            assertTrue(count(cancelled, "failed:cancelled") >= heldCancel, cancelled.toString());
+
+            node.clock.advance(Duration.ofMinutes(31)); // past ab-expire's end, before the decisions
+            CampaignRecord expired = node.await("ab-expire", x -> count(x, Outcomes.HELD) == 0);
+            assertTrue(count(expired, Outcomes.EXPIRED) >= heldExpire, expired.toString());
+            assertNull(expired.experiment().decidedAt(), "an expired campaign decides nothing");
+
+            node.clock.advance(Duration.ofMinutes(30));
+            CampaignRecord stopped = node.await("ab-stop", x -> x.experiment().isDecided() && count(x, Outcomes.HELD) == 0);
+            assertNull(stopped.experiment().send());
+            assertEquals(heldStop, count(stopped, Outcomes.NO_WINNER), stopped.toString());
+        }
+    }
+
+    @Test
+    void aPauseAcrossTheDecisionTimeDecidesAtTheResumeAndAVariantsLocalTimeDefersItsRecipients(@TempDir Path dir)
+            throws Exception {
+        try (Node node = new Node(dir)) {
+            node.create("ab-pause", test(WinnerDecision.NoWinnerPolicy.SEND_FIRST), null, "03:00");
+            CampaignRecord r = node.await("ab-pause", CampaignAbTest::sampled);
+            assertTrue(node.texts.values().stream().noneMatch(t -> t.startsWith("Variant B")),
+                    "B's recipients wait for 03:00 in their own zone");
+            assertTrue(count(r, "deferred") >= r.experiment().sample().get("B") - count(r, "suppressed"), r.toString());
+            node.ask(p -> new CampaignManager.Pause("ab-pause", p));
+            node.clock.advance(Duration.ofHours(2));
+            Thread.sleep(300);
+            assertNull(node.ask(p -> new CampaignManager.Get("ab-pause", p)).getValue().experiment().decidedAt(),
+                    "a paused campaign decides nothing");
+            node.ask(p -> new CampaignManager.Resume("ab-pause", p));
+            CampaignRecord decided = node.await("ab-pause", x -> x.experiment().isDecided());
+            assertEquals("A", decided.experiment().send(), "no clicks: not significant, send-first");
+            assertTrue(!decided.experiment().decidedAt().isBefore(NOW.plus(Duration.ofHours(2))));
+        }
+    }
+}
