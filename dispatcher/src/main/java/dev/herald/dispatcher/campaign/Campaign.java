@@ -267,6 +267,10 @@ public final class Campaign {
             try {
                 sample = record.test() == null ? null
                         : dev.herald.dispatcher.experiment.SampleFile.read(settings.store().campaignDir(id)).orElse(null);
+                if (record.experiment() != null && sample == null) {
+                    throw new dev.herald.suppression.CorruptIndexException(settings.store().campaignDir(id)
+                            .resolve(dev.herald.dispatcher.experiment.SampleFile.NAME), "the A/B test's sample is missing");
+                }
             } catch (IOException e) {
                 settings.store().closeLedger(ledger);
                 throw new CampaignDamagedException(id, e);
@@ -426,19 +430,34 @@ public final class Campaign {
             tickIn(Duration.between(now, record.startAt()));
             return scheduled;
         }
-        if (record.startedAt() == null) {
-            // before the start is stored: after a crash this runs again, for who is left
-            if (record.test() != null && record.experiment() == null) {
-                drawSample(now);
-            }
-            if (record.localTime() != null) {
-                deferToLocalTime(now, ledger.pending(), record.localTime());
-            }
-            deferVariantsToLocalTime(now, ledger.pending());
-        }
+        prepareFirstRun(now);
         change(CampaignStatus.RUNNING);
         startRun();
         return running;
+    }
+
+    /**
+     * Before the first run (from the start, or a resume of a campaign paused before it started):
+     * draws an A/B test's sample and holds the rest, then defers to the local send times (a variant's
+     * own, else the campaign's), then sets when the test is decided: its wait after the last of the
+     * sample is due. Before the start is stored: after a crash this runs again, for who is left.
+     */
+    private void prepareFirstRun(Instant now) throws IOException {
+        if (record.startedAt() != null) {
+            return;
+        }
+        java.util.Map<String, Long> sizes = record.test() != null && record.experiment() == null ? drawSample() : null;
+        deferVariantsToLocalTime(now, ledger.pending());
+        if (record.localTime() != null) {
+            deferToLocalTime(now, ledger.pending(), record.localTime());
+        }
+        if (sizes != null) {
+            Instant lastDue = ledger.lastDeferred().filter(now::isBefore).orElse(now);
+            record = record.withExperiment(ExperimentState.sampled(now, lastDue.plus(record.test().waitDuration()), sizes,
+                    ledger.ids(dev.herald.dispatcher.outcome.Outcomes.HELD).getLongCardinality()));
+            context.getLog().info("campaign {}: A/B test sample drawn: {}; {} held until {}", record.id(), sizes,
+                    record.experiment().held(), record.experiment().decideAt());
+        }
     }
 
     /** In {@code running} with no active run: completes, starts a run, or waits for the next due instant. */
@@ -450,7 +469,16 @@ public final class Campaign {
         ExperimentState test = record.experiment();
         if (test != null && !test.isDecided() && !now.isBefore(test.decideAt())
                 && (record.expiresAt() == null || now.isBefore(record.expiresAt()))) {
-            decide(null, ExperimentState.BY_RULE, now);
+            try {
+                decide(null, ExperimentState.BY_RULE, now);
+            } catch (MeasureFailed e) {
+                context.getLog().warn("campaign {}: the A/B test cannot be decided yet, its figures cannot be read"
+                        + " (tried again in {}): {}", record.id(), settings.releasePoll(), e.getCause().toString());
+                tickIn(settings.releasePoll());
+                return running;
+            }
+        } else if (test != null && test.isDecided() && !ledger.ids(dev.herald.dispatcher.outcome.Outcomes.HELD).isEmpty()) {
+            release(now); // decided before a crash (or a failed write) released them
         }
         if (ledger.isComplete()) {
             change(CampaignStatus.COMPLETED);
@@ -465,7 +493,10 @@ public final class Campaign {
             if (t != null && !t.isDecided() && (next == null || t.decideAt().isBefore(next))) {
                 next = t.decideAt(); // the held recipients wait for the decision
             }
-            next = next == null ? now : next;
+            if (next == null) {
+                // nothing due and nothing deferred: only expiry can change that (or an operator)
+                next = record.expiresAt() != null ? record.expiresAt() : now.plus(settings.releasePoll());
+            }
             if (record.expiresAt() != null && record.expiresAt().isBefore(next)) {
                 next = record.expiresAt();
             }
@@ -485,6 +516,7 @@ public final class Campaign {
     /** paused | failed → running. */
     private Behavior<Command> resume(Resume m) throws IOException {
         failuresInARow = 0;
+        prepareFirstRun(now()); // paused before it started: its sample, holds and local times now
         change(CampaignStatus.RUNNING);
         Behavior<Command> next = carryOnRunning();
         m.replyTo().tell(StatusReply.success(view()));
@@ -695,8 +727,10 @@ public final class Campaign {
     /**
      * Draws the test's sample (or reads the one drawn before a crash), stores it, then holds the rest:
      * the sample is on disk before anyone is held, so a restart never re-draws it.
+     *
+     * @return per variant, its sample's size
      */
-    private void drawSample(Instant now) throws IOException {
+    private java.util.Map<String, Long> drawSample() throws IOException {
         java.nio.file.Path dir = settings.store().campaignDir(record.id());
         if (sample == null) {
             dev.herald.dispatcher.experiment.VariantAssignment.Split split = dev.herald.dispatcher.experiment.VariantAssignment.split(
@@ -715,10 +749,7 @@ public final class Campaign {
         for (int v = 0; v < sample.size(); v++) {
             sizes.put(record.variants().get(v).name(), sample.get(v).getLongCardinality());
         }
-        record = record.withExperiment(ExperimentState.sampled(now, now.plus(record.test().waitDuration()), sizes,
-                ledger.ids(dev.herald.dispatcher.outcome.Outcomes.HELD).getLongCardinality()));
-        context.getLog().info("campaign {}: A/B test sample drawn: {}; {} held until {}", record.id(), sizes,
-                record.experiment().held(), record.experiment().decideAt());
+        return sizes;
     }
 
     /** Defers each variant's {@code who} with its own local time to that time (a send-time test). */
@@ -741,27 +772,63 @@ public final class Campaign {
      * variant's local time, if it has one), or records {@code expired:no-winner} for them.
      */
     private void decide(String picked, String by, Instant now) throws IOException {
-        WinnerDecision.Decision d = Experiments.measure(record, sample, ledger, settings.engagement());
+        WinnerDecision.Decision d;
+        try {
+            d = Experiments.measure(record, sample, ledger, settings.engagement());
+        } catch (IOException | RuntimeException e) {
+            if (picked == null) {
+                throw new MeasureFailed(e);
+            }
+            // an operator's pick needs no figures: stored without them
+            context.getLog().warn("campaign {}: the A/B test's figures cannot be read; the operator's pick is stored"
+                    + " without them: {}", record.id(), e.toString());
+            d = null;
+        }
         String send = picked != null ? picked : d.send();
         record = record.withExperiment(record.experiment().decided(d, send, now, by));
-        save(); // the decision first: after a crash the held recipients are released to the same variant
+        save(); // the decision first: after a crash the held recipients are released to the same variant (carryOnRunning)
+        long held = release(now);
+        context.getLog().info("campaign {}: A/B test decided by {}: {} ({}); {} held recipient(s) {}", record.id(), by,
+                send == null ? "none sent" : send, d == null ? "picked" : d.reason().wire(), held,
+                send == null ? "not sent (expired:no-winner)" : "released");
+    }
+
+    /**
+     * Ends the held state of a decided test: the held get the variant it sends (deferred to that
+     * variant's local time, else the campaign's, if set), or {@code expired:no-winner}. Idempotent: a
+     * restart after the decision was stored runs it again for whoever is still held.
+     *
+     * @return how many were held
+     */
+    private long release(Instant now) throws IOException {
+        String send = record.experiment().send();
         MutableRoaringBitmap held = ledger.ids(dev.herald.dispatcher.outcome.Outcomes.HELD).toMutableRoaringBitmap();
-        if (!held.isEmpty()) {
-            if (send == null) {
-                ledger.record(dev.herald.dispatcher.outcome.Outcomes.NO_WINNER, held);
+        if (held.isEmpty()) {
+            return 0;
+        }
+        if (send == null) {
+            ledger.record(dev.herald.dispatcher.outcome.Outcomes.NO_WINNER, held);
+        } else {
+            String at = record.variants().get(record.variantIndex(send)).localTime();
+            at = at != null ? at : record.localTime();
+            if (at != null) {
+                deferToLocalTime(now, held, at); // a deferral ends the hold, in the same record
             } else {
                 ledger.unhold(held);
-                String at = record.variants().get(record.variantIndex(send)).localTime();
-                if (at != null) {
-                    deferToLocalTime(now, held, at);
-                }
             }
-            ledger.sync();
-            save();
         }
-        context.getLog().info("campaign {}: A/B test decided by {}: {} ({}); {} held recipient(s) {}", record.id(), by,
-                send == null ? "none sent" : send, d.reason().wire(), held.getLongCardinality(),
-                send == null ? "not sent (expired:no-winner)" : "released");
+        ledger.sync();
+        save();
+        return held.getLongCardinality();
+    }
+
+    /** The figures an A/B test is decided on could not be read (the engagement stores failed). */
+    private static final class MeasureFailed extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        MeasureFailed(Throwable cause) {
+            super(cause);
+        }
     }
 
     private Behavior<Command> pickWinner(PickWinner m, boolean isRunning) throws IOException {

@@ -125,6 +125,23 @@ public final class CampaignStore {
         return root;
     }
 
+    /**
+     * @param c         a stored campaign
+     * @param recipient one of its recipients
+     * @return the sender of the message the recipient was (or is to be) sent: its variant's own sender,
+     *     else the campaign's (read from its A/B test's sample file when it has one)
+     * @throws IOException if the sample file cannot be read
+     */
+    public String senderOf(CampaignRecord c, int recipient) throws IOException {
+        if (c.variants() == null || c.variants().stream().allMatch(v -> v.sender() == null)) {
+            return c.sender();
+        }
+        List<org.roaringbitmap.buffer.ImmutableRoaringBitmap> sample = c.test() == null ? null
+                : dev.herald.dispatcher.experiment.SampleFile.read(campaignDir(c.id())).orElse(null);
+        int v = RecipientLookup.variantOf(c, sample, recipient);
+        return v < 0 ? c.sender() : c.variants().get(v).senderOr(c.sender());
+    }
+
     /** @return the directory of campaign {@code id} (its record, ledger, test sample) @throws IllegalArgumentException for a bad id */
     public Path campaignDir(String id) {
         CampaignRecord.checkId(id);

@@ -43,7 +43,7 @@ public record CampaignTotals(Map<String, Long> families, Map<String, Long> waiti
     public static CampaignTotals of(List<Campaign> all) {
         Map<String, Long> families = new java.util.LinkedHashMap<>();
         Map<String, Long> waiting = new java.util.LinkedHashMap<>();
-        for (String w : List.of("pending", "deferred", "inFlight")) {
+        for (String w : List.of("pending", "deferred", "inFlight", "held")) {
             waiting.put(w, 0L);
         }
         Map<CampaignStatus, Long> campaigns = new EnumMap<>(CampaignStatus.class);

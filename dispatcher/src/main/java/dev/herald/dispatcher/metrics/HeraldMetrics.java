@@ -66,9 +66,9 @@ public final class HeraldMetrics implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(HeraldMetrics.class);
 
-    /** Final outcome families ({@link Outcome.Family} but deferred), as {@code herald_messages_total}'s {@code outcome} label. */
+    /** Final outcome families ({@link Outcome.Family} but deferred and held), as {@code herald_messages_total}'s {@code outcome} label. */
     public static final List<String> OUTCOMES = java.util.Arrays.stream(Outcome.Family.values())
-            .filter(f -> f != Outcome.Family.DEFERRED).map(Outcome.Family::wire).toList();
+            .filter(f -> f != Outcome.Family.DEFERRED && f != Outcome.Family.HELD).map(Outcome.Family::wire).toList();
 
     private static final HeraldMetrics NOOP = new HeraldMetrics(null);
 
@@ -99,7 +99,7 @@ public final class HeraldMetrics implements AutoCloseable {
                         m -> OUTCOMES.stream().mapToLong(m.totals::family).sum())
                 .description("recipients of all campaigns with a final outcome; rate() is recipients decided per second")
                 .register(registry);
-        for (String state : List.of("pending", "deferred", "inFlight")) {
+        for (String state : List.of("pending", "deferred", "inFlight", "held")) {
             Gauge.builder("herald.recipients.waiting", this, m -> m.totals.waiting().getOrDefault(state, 0L))
                     .description("recipients of scheduled, running and paused campaigns without a final outcome yet")
                     .tag("state", state.equals("inFlight") ? "in_flight" : state).strongReference(true).register(registry);

@@ -421,6 +421,13 @@ public final class OutcomeLedger implements AutoCloseable {
         }
     }
 
+    /** The latest instant a deferred id is due, if any id is deferred. Any thread. */
+    public Optional<Instant> lastDeferred() {
+        synchronized (stateLock) {
+            return state.deferred().isEmpty() ? Optional.empty() : Optional.of(Instant.ofEpochMilli(state.deferred().lastKey()));
+        }
+    }
+
     /** Whether every audience id has a final outcome. Any thread. */
     public boolean isComplete() {
         synchronized (stateLock) {

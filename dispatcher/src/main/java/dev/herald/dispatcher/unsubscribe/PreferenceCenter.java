@@ -320,7 +320,7 @@ public final class PreferenceCenter {
         String channel;
         try {
             CampaignRecord campaign = campaigns.load(campaignId).orElseThrow(() -> invalid);
-            sender = campaign.sender();
+            sender = campaigns.senderOf(campaign, r.id()); // an A/B variant may send as its own sender
             channel = campaign.channel();
         } catch (CorruptIndexException e) {
             // The record is damaged: the link must still opt out (of the sender if anything still knows it).

@@ -117,10 +117,14 @@ class CampaignAbTest {
         }
 
         CampaignRecord create(String id, AbTest test, Instant expiresAt, String localTimeOfB) {
+            return create(id, test, expiresAt, localTimeOfB, null);
+        }
+
+        CampaignRecord create(String id, AbTest test, Instant expiresAt, String localTimeOfB, Instant startAt) {
             List<CampaignVariant> variants = List.of(new CampaignVariant("A", "Variant A for {{first_name}}", null, null, ""),
                     new CampaignVariant("B", "Variant B for {{first_name}}", null, localTimeOfB, ""));
             CampaignRecord r = CampaignRecord.create(id, "ab " + id, CampaignFixture.CHANNEL, CampaignFixture.CATEGORY,
-                    CampaignFixture.SENDER, variants.get(0).text(), "", RECIPIENTS, NOW, null, expiresAt)
+                    CampaignFixture.SENDER, variants.get(0).text(), "", RECIPIENTS, NOW, startAt, expiresAt)
                     .withVariants(variants, test);
             MutableRoaringBitmap audience = new MutableRoaringBitmap();
             audience.add(0L, RECIPIENTS);
@@ -247,15 +251,52 @@ class CampaignAbTest {
             assertTrue(node.texts.values().stream().noneMatch(t -> t.startsWith("Variant B")),
                     "B's recipients wait for 03:00 in their own zone");
             assertTrue(count(r, "deferred") >= r.experiment().sample().get("B") - count(r, "suppressed"), r.toString());
+            // the wait starts once the last of the sample is due (B's 03:00 in the last zone)
+            Instant decideAt = r.experiment().decideAt();
+            assertTrue(decideAt.isAfter(NOW.plus(Duration.ofHours(1))), r.experiment().toString());
             node.ask(p -> new CampaignManager.Pause("ab-pause", p));
-            node.clock.advance(Duration.ofHours(2));
+            node.clock.set(decideAt.plus(Duration.ofHours(1)));
             Thread.sleep(300);
             assertNull(node.ask(p -> new CampaignManager.Get("ab-pause", p)).getValue().experiment().decidedAt(),
                     "a paused campaign decides nothing");
             node.ask(p -> new CampaignManager.Resume("ab-pause", p));
             CampaignRecord decided = node.await("ab-pause", x -> x.experiment().isDecided());
             assertEquals("A", decided.experiment().send(), "no clicks: not significant, send-first");
-            assertTrue(!decided.experiment().decidedAt().isBefore(NOW.plus(Duration.ofHours(2))));
+            assertTrue(!decided.experiment().decidedAt().isBefore(decideAt.plus(Duration.ofHours(1))));
+
+            // paused before it started: the resume draws the sample all the same
+            CampaignRecord later = node.create("ab-later", test(WinnerDecision.NoWinnerPolicy.SEND_FIRST), null, null,
+                    node.clock.instant().plus(Duration.ofHours(1)));
+            assertEquals(CampaignStatus.SCHEDULED, later.status());
+            node.ask(p -> new CampaignManager.Pause("ab-later", p));
+            node.ask(p -> new CampaignManager.Resume("ab-later", p));
+            CampaignRecord sampled = node.await("ab-later", CampaignAbTest::sampled);
+            assertEquals(RECIPIENTS - sampleSize(sampled), count(sampled, Outcomes.HELD), sampled.toString());
+        }
+    }
+
+    @Test
+    void aDecisionStoredBeforeACrashReleasedNobodyIsCarriedOutAtTheRestart(@TempDir Path dir) throws Exception {
+        long sentBefore;
+        try (Node node = new Node(dir)) {
+            node.create("ab-crash", test(WinnerDecision.NoWinnerPolicy.SEND_FIRST), null, null);
+            sentBefore = count(node.await("ab-crash", CampaignAbTest::sampled), "sent");
+            TestProbe<org.apache.pekko.Done> down = node.kit.createTestProbe();
+            node.manager.tell(new CampaignManager.Shutdown(down.getRef()));
+            down.receiveMessage(WAIT);
+        }
+        // as if the process died right after the decision was stored, before the held were released
+        CampaignStore store = new CampaignStore(dir.resolve("campaigns"));
+        CampaignRecord r = store.load("ab-crash").orElseThrow();
+        store.save(r.withExperiment(r.experiment().decided(null, "B", NOW, ExperimentState.BY_OPERATOR)));
+        try (Node node = new Node(dir)) {
+            CampaignRecord done = node.await("ab-crash", x -> count(x, Outcomes.HELD) == 0 && count(x, "pending") == 0
+                    && count(x, "claimed") == 0);
+            long b = node.texts.values().stream().filter(t -> t.startsWith("Variant B")).count();
+            assertTrue(b > 0, done.toString());
+            assertEquals(count(done, "sent") - sentBefore, node.texts.size(), "every send after the restart is in the ledger");
+            assertTrue(node.texts.values().stream().noneMatch(t -> t.startsWith("Variant A")), "the held got B, A's sample"
+                    + " nothing again");
         }
     }
 }

@@ -103,6 +103,18 @@ public final class CampaignValidation {
                     "give exactly one of 'segment' and 'expression'", "segment");
         }
         boolean track = Boolean.TRUE.equals(b.trackLinks());
+        int links = 0;
+        if (variants != null) {
+            for (int i = 0; i < variants.size(); i++) {
+                int own = parse(variants.get(i).text(), track, "variants[" + i + "].text").links().size();
+                if (test != null && test.metric() == AbTest.Metric.HUMAN_CLICK && (!track || own == 0)) {
+                    throw new ApiError(422, "untestable_metric", "'test.metric' human-click needs a tracked link in every"
+                            + " variant (trackLinks true, and variants[" + i + "].text " + (track ? "has no link)" : "with a link)"),
+                            "test.metric");
+                }
+                links += own;
+            }
+        }
         Template template;
         try {
             template = Template.parse(text, track);
@@ -114,13 +126,7 @@ public final class CampaignValidation {
         } catch (RuntimeException e) {
             throw ApiError.badRequest("invalid_template", "'text': " + e.getMessage(), "text");
         }
-        int links = template.links().size();
-        if (variants != null) {
-            links = 0;
-            for (int i = 0; i < variants.size(); i++) {
-                links += parse(variants.get(i).text(), track, "variants[" + i + "].text").links().size();
-            }
-        }
+        links = variants == null ? template.links().size() : links;
         if (links > dev.herald.dispatcher.links.LinkTokens.MAX_LINKS) {
             throw new ApiError(422, "too_many_links", (variants == null ? "'text' has " : "the variants' texts have ")
                     + links + " links; at most " + dev.herald.dispatcher.links.LinkTokens.MAX_LINKS + " can be tracked",
