@@ -62,6 +62,7 @@ class AbTestServiceTest {
     Path dir;
 
     private HeraldService service;
+    private String[] phones;
     /** Per recipient, the texts it was sent (a recipient sent twice would show here). */
     private final Map<Integer, List<String>> sent = new ConcurrentHashMap<>();
 
@@ -76,6 +77,12 @@ class AbTestServiceTest {
         MutableRoaringBitmap all = new MutableRoaringBitmap();
         all.add(0L, RECIPIENTS);
         SegmentStore.open(data).put("all", all, RECIPIENTS, 0);
+        phones = new String[RECIPIENTS];
+        try (dev.herald.dispatcher.HeraldData d = dev.herald.dispatcher.HeraldData.at(data)) {
+            for (int i = 0; i < RECIPIENTS; i++) {
+                phones[i] = d.directory().get(i).orElseThrow().e164();
+            }
+        }
         Config config = InboundWebhookTest.allHoursOpen(ConfigFactory.load()).resolve();
         service = HeraldService.start(data, config, ServiceSettings.fromConfig(config).withAddress("127.0.0.1", 0),
                 Map.of("HERALD_API_KEY", KEY), new PrintWriter(new StringWriter(), true), this::recording);
@@ -234,6 +241,31 @@ class AbTestServiceTest {
         assertEquals(sampled.path("C").asLong() + RECIPIENTS - sample, c, "the rest got the operator's pick");
         assertError(call(port, "POST", "/v1/campaigns/" + id + "/winner", KEY, "application/json", "{\"variant\": \"A\"}"),
                 409, "conflict", null);
+    }
+
+    @Test
+    void aVariantWithItsOwnSenderIsSuppressedAndUnsubscribedInItsOwnScope() throws Exception {
+        int port = service.port();
+        String id = ServiceTests.createCampaign(port, KEY, """
+                {"name": "two brands", "channel": "sms", "category": "marketing", "sender": "demo", "segment": "all",
+                 "variants": [{"text": "Demo: spring sale, stop: {{unsubscribe_url}}"},
+                              {"text": "Beta: spring sale, stop: {{unsubscribe_url}}", "sender": "beta"}]}""");
+        ServiceTests.awaitCompleted(port, KEY, id, 60);
+        // no test: each recipient's variant is a hash of (campaign, recipient); B's went out as beta
+        Map.Entry<Integer, List<String>> b = sent.entrySet().stream().filter(e -> e.getValue().get(0).startsWith("Beta:"))
+                .findFirst().orElseThrow();
+        long betas = sent.values().stream().filter(t -> t.get(0).startsWith("Beta:")).count();
+        assertTrue(betas > RECIPIENTS / 3 && betas < RECIPIENTS * 2 / 3, betas + " of " + RECIPIENTS);
+        Matcher m = Pattern.compile("/u/([A-Za-z0-9_-]+)").matcher(b.getValue().get(0));
+        assertTrue(m.find(), b.getValue().get(0));
+        HttpResponse<String> page = NO_REDIRECTS.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/u/"
+                + m.group(1))).header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString("List-Unsubscribe=One-Click")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, page.statusCode(), page.body());
+        JsonNode s = json(call(port, "GET", "/v1/suppressions/" + java.net.URLEncoder.encode(phones[b.getKey()],
+                java.nio.charset.StandardCharsets.UTF_8), KEY, null, null));
+        assertTrue(s.toString().contains("sender:beta") && !s.toString().contains("sender:demo"),
+                "opted out of the sender that sent it: " + s);
     }
 
     /** Until the campaign's test sample is drawn; @return its view */
