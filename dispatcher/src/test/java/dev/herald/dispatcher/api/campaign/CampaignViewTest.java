@@ -26,7 +26,7 @@ class CampaignViewTest {
     @Test
     void shouldShowAllOfANewCampaignAsPendingInEveryFamilyOrder() {
         CampaignView v = CampaignView.of(campaign(42));
-        assertEquals(List.of("sent", "suppressed", "deferred", "capped", "failed", "unknown", "pending", "expired", "inFlight"),
+        assertEquals(List.of("sent", "suppressed", "deferred", "capped", "failed", "unknown", "pending", "expired", "inFlight", "held"),
                 List.copyOf(v.counts().keySet()));
         assertEquals(42L, v.counts().get("pending"));
         assertEquals(42L, v.counts().values().stream().mapToLong(Long::longValue).sum());
@@ -61,6 +61,7 @@ class CampaignViewTest {
         families.put("pending", 7L);
         families.put("expired", 2L);
         families.put("inFlight", 6L);
+        families.put("held", 0L);
         assertEquals(families, v.counts());
         Map<String, Long> outcomes = new LinkedHashMap<>(counts);
         outcomes.keySet().removeAll(List.of("claimed", "pending", "capped:weekly"));
