@@ -109,20 +109,35 @@ public final class RfmAggregates {
             throw new IllegalArgumentException("recipient ids are not negative, got " + recipient);
         }
         if ((long) recipient * STRIDE >= data.length) {
-            long want = Math.max((long) recipient + 1, Math.max(16, size + (size >> 1)));
-            if (want * STRIDE > Integer.MAX_VALUE - 8) {
-                throw new IllegalArgumentException("recipient id " + recipient + " is beyond what RFM aggregates hold");
-            }
-            int from = data.length;
-            data = Arrays.copyOf(data, (int) (want * STRIDE));
-            for (int i = from; i < data.length; i += STRIDE) {
-                data[i + LAST] = NONE;
-                data[i + FIRST] = Long.MAX_VALUE; // none yet: any time is earlier
-                data[i + ACTIVE] = NONE;
-            }
+            grow(Math.max((long) recipient + 1, Math.max(16, size + (size >> 1))), recipient);
         }
         size = Math.max(size, recipient + 1);
         return recipient * STRIDE;
+    }
+
+    /**
+     * Makes room for ids {@code 0 .. recipients - 1} at once (e.g. the directory's size), so that
+     * a fold does not grow the array step by step (each step a copy). Records nothing.
+     *
+     * @throws IllegalArgumentException if that is more than the aggregates hold
+     */
+    public void reserve(int recipients) {
+        if ((long) recipients * STRIDE > data.length) {
+            grow(recipients, recipients - 1);
+        }
+    }
+
+    private void grow(long want, int recipient) {
+        if (want * STRIDE > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("recipient id " + recipient + " is beyond what RFM aggregates hold");
+        }
+        int from = data.length;
+        data = Arrays.copyOf(data, (int) (want * STRIDE));
+        for (int i = from; i < data.length; i += STRIDE) {
+            data[i + LAST] = NONE;
+            data[i + FIRST] = Long.MAX_VALUE; // none yet: any time is earlier
+            data[i + ACTIVE] = NONE;
+        }
     }
 
     /** @return one past the highest recipient id recorded */

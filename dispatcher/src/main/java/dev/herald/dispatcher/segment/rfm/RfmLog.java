@@ -1,0 +1,377 @@
+package dev.herald.dispatcher.segment.rfm;
+
+import dev.herald.suppression.store.DamagedStoreException;
+import dev.herald.suppression.store.FrameFormat;
+import dev.herald.suppression.store.FramedLog;
+import dev.herald.suppression.store.LogFormat;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * What RFM and lifecycle segments are computed from: {@code <data dir>/rfm/activity.log}, a binary,
+ * checksummed, append-only log of purchases (recipient id, time in epoch ms, value in minor units)
+ * and activity (recipient id, time), in frames of up to {@value #MAX_RECORDS} records.
+ *
+ * <pre>{@code
+ * RfmLog log = RfmLog.open(dataDir.resolve(RfmLog.DIR));
+ * log.append(RfmLog.PURCHASES, conversionsOffset, ids, times, values, n);   // fsynced on return
+ * log.read(log.end(), sink, 4_000_000);                                     // batches of 4M, in file order
+ * }</pre>
+ *
+ * <p>Format: the 8-byte header {@code HRLDRFM1}, then BINARY frames ({@link FrameFormat}: length,
+ * CRC-32C, payload) whose payload is {@code kind u8 | source offset u64 | records}: a
+ * {@link #PURCHASES} record is {@code recipient i32 | at i64 | minor units i64} (20 bytes), an
+ * {@link #ACTIVITY} record {@code recipient i32 | at i64} (12 bytes), big-endian. The source offset
+ * is how far the store the records came from (the conversions log for purchases, the events log for
+ * activity) has been copied once this frame is durable: the frame and its checkpoint are one write,
+ * so a crash loses or keeps both and the feed resumes exactly ({@link RfmFeed}).
+ *
+ * <p>Damage, the rule of every Herald log: a torn last frame (a crash mid-append, never
+ * acknowledged) is dropped at open, its bytes kept beside the file and reported; a whole frame whose
+ * checksum or length is wrong, or zero-filled bytes, refuse the log with a
+ * {@link DamagedStoreException} naming the file and offset, nothing changed.
+ *
+ * <p>Reading is one sequential pass with positional reads into one 16 MiB buffer (no 2 GiB mapping
+ * limit), decoding straight into the caller's arrays. Thread-safety: {@link #append} is synchronized;
+ * {@link #read} runs beside appends (it reads up to an end it is given, which appends never change).
+ */
+public final class RfmLog implements AutoCloseable {
+
+    /** The directory in the data directory. */
+    public static final String DIR = "rfm";
+    /** The log's file name. */
+    public static final String FILE = "activity.log";
+    /** Frame kind: purchases, copied from the conversions. */
+    public static final byte PURCHASES = 1;
+    /** Frame kind: activity, copied from the events. */
+    public static final byte ACTIVITY = 2;
+    /** Most records in one frame. */
+    public static final int MAX_RECORDS = 1 << 16;
+
+    static final int PURCHASE_BYTES = 20;
+    static final int ACTIVITY_BYTES = 12;
+    static final int FRAME_HEAD = 9;
+    static final int HEADER = 8;
+    /** Frames hold at least their kind and source offset, at most {@link #MAX_RECORDS} purchases. */
+    public static final LogFormat FORMAT = LogFormat.binary("HRLDRFM1", HEADER, FRAME_HEAD,
+            FRAME_HEAD + MAX_RECORDS * PURCHASE_BYTES);
+    private static final int READ_BUFFER = 16 << 20;
+
+    /** Receives what {@link #read} decodes, in file order, in batches. */
+    public interface Sink {
+        /** {@code n} purchases; the arrays are reused after the call returns. */
+        void purchases(int[] recipients, long[] atMillis, long[] minorUnits, int n);
+
+        /** {@code n} activities; the arrays are reused after the call returns. */
+        void activity(int[] recipients, long[] atMillis, int n);
+    }
+
+    /**
+     * What the log holds, as found at open or by {@link #read}.
+     *
+     * @param frames     whole frames
+     * @param purchases  purchase records
+     * @param activities activity records
+     * @param end        the offset after the last whole frame
+     * @param tornBytes  bytes of an incomplete last frame after {@code end} (0 if none)
+     */
+    public record Stats(long frames, long purchases, long activities, long end, long tornBytes) {
+    }
+
+    private final Path file;
+    private final FileChannel channel;
+    private volatile long end;
+    private volatile long purchasesFrom;
+    private volatile long activityFrom;
+    private long purchases;
+    private long activities;
+
+    private RfmLog(Path file, FileChannel channel) {
+        this.file = file;
+        this.channel = channel;
+    }
+
+    /**
+     * Opens (creating if missing) {@code <dir>/activity.log}: reads it once, checking every frame,
+     * drops and reports a torn last frame, and learns where each source was copied up to.
+     *
+     * @param dir {@code <data dir>/rfm}
+     * @throws DamagedStoreException naming the file and offset if it is damaged (nothing is changed)
+     * @throws IOException if it cannot be read or written
+     */
+    public static RfmLog open(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        Path file = dir.resolve(FILE);
+        if (!Files.exists(file)) {
+            FramedLog.create(file, ByteBuffer.wrap(FORMAT.magic()));
+        }
+        FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        try {
+            RfmLog log = new RfmLog(file, ch);
+            Stats s = scan(file, ch, ch.size(), null, 0, log);
+            if (s.tornBytes() > 0) {
+                FramedLog.dropTornTail(file, ch, new FramedLog.Scan(s.frames(), s.end(), s.tornBytes()));
+            }
+            ch.position(s.end());
+            log.end = s.end();
+            log.purchases = s.purchases();
+            log.activities = s.activities();
+            return log;
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Appends one frame and fsyncs it; if that fails, the file is cut back (nothing of it stays).
+     *
+     * @param kind         {@link #PURCHASES} or {@link #ACTIVITY}
+     * @param sourceOffset how far the source is copied once this frame is durable
+     * @param minorUnits   the purchases' values (ignored for activity; may be null then)
+     * @param n            records, 0 to {@value #MAX_RECORDS} (0: only the checkpoint moves)
+     * @throws IllegalArgumentException for another kind, a negative id or offset, or too many records
+     * @throws IOException if it cannot be made durable
+     */
+    public synchronized void append(byte kind, long sourceOffset, int[] recipients, long[] atMillis, long[] minorUnits, int n)
+            throws IOException {
+        if (kind != PURCHASES && kind != ACTIVITY) {
+            throw new IllegalArgumentException("frame kind is 1 (purchases) or 2 (activity), got " + kind);
+        }
+        if (n < 0 || n > MAX_RECORDS || sourceOffset < 0) {
+            throw new IllegalArgumentException("0-" + MAX_RECORDS + " records and a source offset >= 0, got " + n + " and "
+                    + sourceOffset);
+        }
+        if (!channel.isOpen()) {
+            throw new IllegalStateException("the RFM log is closed");
+        }
+        int each = kind == PURCHASES ? PURCHASE_BYTES : ACTIVITY_BYTES;
+        ByteBuffer b = ByteBuffer.allocate(FrameFormat.BINARY_HEADER + FRAME_HEAD + n * each);
+        int start = FrameFormat.beginBinary(b);
+        b.put(kind).putLong(sourceOffset);
+        for (int i = 0; i < n; i++) {
+            if (recipients[i] < 0) {
+                throw new IllegalArgumentException("recipient ids are not negative, got " + recipients[i]);
+            }
+            b.putInt(recipients[i]).putLong(atMillis[i]);
+            if (kind == PURCHASES) {
+                b.putLong(minorUnits[i]);
+            }
+        }
+        FrameFormat.endBinary(b, start);
+        b.flip();
+        FramedLog.appendDurably(channel, b);
+        end += b.limit();
+        if (kind == PURCHASES) {
+            purchases += n;
+            purchasesFrom = sourceOffset;
+        } else {
+            activities += n;
+            activityFrom = sourceOffset;
+        }
+    }
+
+    /**
+     * Reads every record up to {@code upTo} in file order, each frame checked again.
+     *
+     * @param upTo  {@link #end()} as it was when the read began (later appends are the next read's)
+     * @param batch records a sink call carries at most
+     * @return what was read
+     * @throws DamagedStoreException if a frame is damaged (naming the file and offset)
+     */
+    public Stats read(long upTo, Sink sink, int batch) throws IOException {
+        if (upTo < HEADER || upTo > end) {
+            throw new IllegalArgumentException("read up to " + upTo + " of a log of " + end + " bytes");
+        }
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            return scan(file, ch, upTo, sink, Math.max(1, batch), null);
+        }
+    }
+
+    /**
+     * The one pass: checks every frame, decodes records into {@code sink} (if any) and source
+     * offsets into {@code into} (if any), applies the damage rule at the end.
+     */
+    private static Stats scan(Path file, FileChannel ch, long size, Sink sink, int batch, RfmLog into) throws IOException {
+        if (size < HEADER) {
+            throw new DamagedStoreException(file, 0, "shorter than its " + HEADER + "-byte header (" + size + " bytes)");
+        }
+        ByteBuffer buf = ByteBuffer.allocateDirect((int) Math.min(READ_BUFFER, Math.max(HEADER, size)));
+        readFully(ch, buf.clear().limit(HEADER), 0);
+        byte[] magic = FORMAT.magic();
+        for (int i = 0; i < HEADER; i++) {
+            if (buf.get(i) != magic[i]) {
+                throw new DamagedStoreException(file, 0, "not an RFM log (bad header)");
+            }
+        }
+        int cap = sink == null ? 0 : batch;
+        int[] pr = new int[Math.min(cap, 1 << 22)];
+        long[] pa = new long[pr.length];
+        long[] pv = new long[pr.length];
+        int[] ar = new int[Math.min(cap, 1 << 20)];
+        long[] aa = new long[ar.length];
+        int np = 0;
+        int na = 0;
+        long frames = 0;
+        long purchases = 0;
+        long activities = 0;
+        long base = HEADER; // file offset of buf[0]
+        buf.clear().limit(0);
+        int pos = 0;
+        while (true) {
+            int limit = buf.limit();
+            int n = pos < limit ? FrameFormat.BINARY.check(buf, pos, limit, FORMAT.minPayload(), FORMAT.maxPayload())
+                    : FrameFormat.TORN;
+            if (n == FrameFormat.TORN) {
+                long at = base + pos;
+                if (at + (limit - pos) < size) { // more of the file to read: refill from this frame on
+                    base = at;
+                    buf.clear();
+                    buf.limit((int) Math.min(buf.capacity(), size - base));
+                    readFully(ch, buf, base);
+                    pos = 0;
+                    continue;
+                }
+                if (at == size) {
+                    break; // clean end
+                }
+                tornOrDamaged(file, buf, pos, limit, at);
+                if (sink != null) {
+                    throw new DamagedStoreException(file, at, "an incomplete frame inside what was read");
+                }
+                np = flush(sink, pr, pa, pv, np);
+                return new Stats(frames, purchases, activities, at, size - at);
+            }
+            if (n < 0) {
+                throw new DamagedStoreException(file, base + pos, FrameFormat.describe(n));
+            }
+            int p = FrameFormat.BINARY.payloadOffset(pos);
+            int len = FrameFormat.BINARY.payloadLength(n);
+            byte kind = buf.get(p);
+            long source = buf.getLong(p + 1);
+            int each = kind == PURCHASES ? PURCHASE_BYTES : kind == ACTIVITY ? ACTIVITY_BYTES : -1;
+            if (each < 0 || (len - FRAME_HEAD) % each != 0 || source < 0) {
+                throw new DamagedStoreException(file, base + pos, "not an RFM frame (kind " + kind + ", " + len + " bytes)");
+            }
+            int count = (len - FRAME_HEAD) / each;
+            int r = p + FRAME_HEAD;
+            if (kind == PURCHASES) {
+                purchases += count;
+                if (into != null) {
+                    into.purchasesFrom = source;
+                }
+                for (int i = 0; sink != null && i < count; i++, r += PURCHASE_BYTES) {
+                    if (np == pr.length) {
+                        np = flush(sink, pr, pa, pv, np);
+                    }
+                    pr[np] = buf.getInt(r);
+                    pa[np] = buf.getLong(r + 4);
+                    pv[np++] = buf.getLong(r + 12);
+                }
+            } else {
+                activities += count;
+                if (into != null) {
+                    into.activityFrom = source;
+                }
+                for (int i = 0; sink != null && i < count; i++, r += ACTIVITY_BYTES) {
+                    if (na == ar.length) {
+                        sink.activity(ar, aa, na); // the aggregates' folds commute: batches of each kind apart
+                        na = 0;
+                    }
+                    ar[na] = buf.getInt(r);
+                    aa[na++] = buf.getLong(r + 4);
+                }
+            }
+            frames++;
+            pos += n;
+        }
+        if (sink != null) {
+            flush(sink, pr, pa, pv, np);
+            if (na > 0) {
+                sink.activity(ar, aa, na);
+            }
+        }
+        return new Stats(frames, purchases, activities, size, 0);
+    }
+
+    private static int flush(Sink sink, int[] r, long[] a, long[] v, int n) {
+        if (n > 0) {
+            sink.purchases(r, a, v, n);
+        }
+        return 0;
+    }
+
+    /** The bytes from {@code pos} to the end of the file are an incomplete frame: torn, unless zero-filled or followed by a whole frame. */
+    private static void tornOrDamaged(Path file, ByteBuffer buf, int pos, int limit, long at) throws DamagedStoreException {
+        boolean zeros = true;
+        for (int i = pos; i < limit && zeros; i++) {
+            zeros = buf.get(i) == 0;
+        }
+        if (zeros) {
+            throw new DamagedStoreException(file, at, (limit - pos) + " zero bytes at the end (zero-filled, not a torn write)");
+        }
+        for (int p = pos + 1; p + FrameFormat.BINARY_HEADER < limit; p++) {
+            if (FrameFormat.BINARY.check(buf, p, limit, FORMAT.minPayload(), FORMAT.maxPayload()) > 0) {
+                throw new DamagedStoreException(file, at, "a frame that looks incomplete is followed by a whole frame at offset "
+                        + (at + p - pos) + ": its length is damaged");
+            }
+        }
+    }
+
+    private static void readFully(FileChannel ch, ByteBuffer b, long at) throws IOException {
+        long p = at;
+        while (b.hasRemaining()) {
+            int r = ch.read(b, p);
+            if (r < 0) {
+                throw new java.io.EOFException("unexpected end of " + ch + " at " + p);
+            }
+            p += r;
+        }
+        b.flip();
+    }
+
+    /** @return the offset after the last whole frame */
+    public long end() {
+        return end;
+    }
+
+    /** @return how far the conversions log is copied (its offset after the last conversion copied) */
+    public long purchasesFrom() {
+        return purchasesFrom;
+    }
+
+    /** @return how far the events log is copied */
+    public long activityFrom() {
+        return activityFrom;
+    }
+
+    /** @return purchase records stored */
+    public synchronized long purchases() {
+        return purchases;
+    }
+
+    /** @return activity records stored */
+    public synchronized long activities() {
+        return activities;
+    }
+
+    /** @return the log file */
+    public Path file() {
+        return file;
+    }
+
+    @Override
+    public synchronized void close() throws IOException {
+        channel.close();
+    }
+
+    @Override
+    public String toString() {
+        return "RfmLog[" + file + "]";
+    }
+}
