@@ -202,6 +202,9 @@ final class ServiceApi {
             }
         }, name -> {
             try {
+                if (dev.herald.dispatcher.segment.SegmentStore.isComputedName(name)) {
+                    return stores.rfm.check(name); // a configured tier or a stage, computed yet or not
+                }
                 return stores.segments.meta(name).isPresent();
             } catch (java.io.IOException | RuntimeException e) {
                 return false;

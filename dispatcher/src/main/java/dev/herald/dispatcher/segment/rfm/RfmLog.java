@@ -129,6 +129,22 @@ public final class RfmLog implements AutoCloseable {
     }
 
     /**
+     * Checks {@code <dir>/activity.log} without changing it (for {@code herald data check}).
+     *
+     * @throws java.nio.file.NoSuchFileException if there is no log
+     */
+    public static dev.herald.suppression.store.VerifyResult verify(Path dir) throws IOException {
+        Path file = dir.resolve(FILE);
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            Stats s = scan(file, ch, ch.size(), null, 0, null);
+            return s.tornBytes() > 0 ? new dev.herald.suppression.store.VerifyResult(file, s.frames(), s.tornBytes(), s.end(), null)
+                    : dev.herald.suppression.store.VerifyResult.clean(file, s.frames());
+        } catch (DamagedStoreException e) {
+            return dev.herald.suppression.store.VerifyResult.damaged(file, 0, e);
+        }
+    }
+
+    /**
      * Appends one frame and fsyncs it; if that fails, the file is cut back (nothing of it stays).
      *
      * @param kind         {@link #PURCHASES} or {@link #ACTIVITY}
