@@ -37,7 +37,7 @@ import java.nio.file.StandardOpenOption;
  * {@link DamagedStoreException} naming the file and offset, nothing changed.
  *
  * <p>Reading is one sequential pass with positional reads into one 16 MiB buffer (no 2 GiB mapping
- * limit), decoding straight into the caller's arrays. Thread-safety: {@link #append} is synchronized;
+ * limit), checked and decoded on a helper thread into batches the caller folds meanwhile. Thread-safety: {@link #append} is synchronized;
  * {@link #read} runs beside appends (it reads up to an end it is given, which appends never change).
  */
 public final class RfmLog implements AutoCloseable {
@@ -113,7 +113,7 @@ public final class RfmLog implements AutoCloseable {
         FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
         try {
             RfmLog log = new RfmLog(file, ch);
-            Stats s = scan(file, ch, ch.size(), null, 0, log);
+            Stats s = scanOnly(file, ch, log);
             if (s.tornBytes() > 0) {
                 FramedLog.dropTornTail(file, ch, new FramedLog.Scan(s.frames(), s.end(), s.tornBytes()));
             }
@@ -136,7 +136,7 @@ public final class RfmLog implements AutoCloseable {
     public static dev.herald.suppression.store.VerifyResult verify(Path dir) throws IOException {
         Path file = dir.resolve(FILE);
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            Stats s = scan(file, ch, ch.size(), null, 0, null);
+            Stats s = scanOnly(file, ch, null);
             return s.tornBytes() > 0 ? new dev.herald.suppression.store.VerifyResult(file, s.frames(), s.tornBytes(), s.end(), null)
                     : dev.herald.suppression.store.VerifyResult.clean(file, s.frames());
         } catch (DamagedStoreException e) {
@@ -193,7 +193,10 @@ public final class RfmLog implements AutoCloseable {
     }
 
     /**
-     * Reads every record up to {@code upTo} in file order, each frame checked again.
+     * Reads every record up to {@code upTo} in file order, each frame checked again. The file is
+     * read, checked and decoded on a helper thread while {@code sink} folds the batch before on
+     * this one (two cores: the read costs little more than the fold); the sink is only ever called
+     * on the calling thread.
      *
      * @param upTo  {@link #end()} as it was when the read began (later appends are the next read's)
      * @param batch records a sink call carries at most
@@ -204,16 +207,93 @@ public final class RfmLog implements AutoCloseable {
         if (upTo < HEADER || upTo > end) {
             throw new IllegalArgumentException("read up to " + upTo + " of a log of " + end + " bytes");
         }
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            return scan(file, ch, upTo, sink, Math.max(1, batch), null);
+        int size = Math.max(1, Math.min(batch, 1 << 22));
+        java.util.concurrent.BlockingQueue<Batch> free = new java.util.concurrent.ArrayBlockingQueue<>(3);
+        java.util.concurrent.BlockingQueue<Object> full = new java.util.concurrent.LinkedBlockingQueue<>();
+        for (int i = 0; i < 3; i++) {
+            free.add(new Batch(size));
+        }
+        Thread reader = new Thread(() -> {
+            Object last;
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+                last = scan(file, ch, upTo, b -> {
+                    if (b != null) {
+                        full.add(b);
+                    }
+                    Batch next = free.take();
+                    next.n = 0;
+                    next.activity = false;
+                    return next;
+                }, free.take(), null);
+            } catch (IOException | RuntimeException e) {
+                last = e;
+            } catch (InterruptedException e) {
+                return; // the fold failed: nobody waits
+            }
+            full.add(last);
+        }, "herald-rfm-read");
+        reader.setDaemon(true);
+        reader.start();
+        boolean done = false;
+        try {
+            while (true) {
+                Object o = full.take();
+                if (o instanceof Batch b) {
+                    if (b.activity) {
+                        sink.activity(b.r, b.at, b.n);
+                    } else {
+                        sink.purchases(b.r, b.at, b.v, b.n);
+                    }
+                    free.add(b);
+                } else if (o instanceof Stats st) {
+                    done = true;
+                    return st;
+                } else if (o instanceof IOException e) {
+                    done = true;
+                    throw e;
+                } else {
+                    done = true;
+                    throw (RuntimeException) o;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while reading " + file);
+        } finally {
+            if (!done) {
+                reader.interrupt();
+            }
         }
     }
 
+    /** Decoded records of one kind, handed from the reading thread to the folding one. */
+    private static final class Batch {
+        final int[] r;
+        final long[] at;
+        final long[] v;
+        int n;
+        boolean activity;
+
+        Batch(int size) {
+            r = new int[size];
+            at = new long[size];
+            v = new long[size];
+        }
+    }
+
+    /** Takes a full batch, answers the one to fill next. */
+    @FunctionalInterface
+    private interface Out {
+        Batch full(Batch b) throws InterruptedException;
+    }
+
     /**
-     * The one pass: checks every frame, decodes records into {@code sink} (if any) and source
-     * offsets into {@code into} (if any), applies the damage rule at the end.
+     * The one pass: checks every frame, decodes records into batches handed to {@code out} (if
+     * any; {@code first} is the first to fill) and source offsets into {@code into} (if any),
+     * applies the damage rule at the end.
      */
-    private static Stats scan(Path file, FileChannel ch, long size, Sink sink, int batch, RfmLog into) throws IOException {
+    private static Stats scan(Path file, FileChannel ch, long size, Out out, Batch first, RfmLog into)
+            throws IOException, InterruptedException {
         if (size < HEADER) {
             throw new DamagedStoreException(file, 0, "shorter than its " + HEADER + "-byte header (" + size + " bytes)");
         }
@@ -225,14 +305,8 @@ public final class RfmLog implements AutoCloseable {
                 throw new DamagedStoreException(file, 0, "not an RFM log (bad header)");
             }
         }
-        int cap = sink == null ? 0 : batch;
-        int[] pr = new int[Math.min(cap, 1 << 22)];
-        long[] pa = new long[pr.length];
-        long[] pv = new long[pr.length];
-        int[] ar = new int[Math.min(cap, 1 << 20)];
-        long[] aa = new long[ar.length];
-        int np = 0;
-        int na = 0;
+        Batch pb = first;
+        Batch ab = null; // taken at the first activity record
         long frames = 0;
         long purchases = 0;
         long activities = 0;
@@ -257,10 +331,9 @@ public final class RfmLog implements AutoCloseable {
                     break; // clean end
                 }
                 tornOrDamaged(file, buf, pos, limit, at);
-                if (sink != null) {
+                if (out != null) {
                     throw new DamagedStoreException(file, at, "an incomplete frame inside what was read");
                 }
-                np = flush(sink, pr, pa, pv, np);
                 return new Stats(frames, purchases, activities, at, size - at);
             }
             if (n < 0) {
@@ -281,45 +354,53 @@ public final class RfmLog implements AutoCloseable {
                 if (into != null) {
                     into.purchasesFrom = source;
                 }
-                for (int i = 0; sink != null && i < count; i++, r += PURCHASE_BYTES) {
-                    if (np == pr.length) {
-                        np = flush(sink, pr, pa, pv, np);
+                for (int i = 0; out != null && i < count; i++, r += PURCHASE_BYTES) {
+                    if (pb.n == pb.r.length) {
+                        pb = out.full(pb);
                     }
-                    pr[np] = buf.getInt(r);
-                    pa[np] = buf.getLong(r + 4);
-                    pv[np++] = buf.getLong(r + 12);
+                    int k = pb.n++;
+                    pb.r[k] = buf.getInt(r);
+                    pb.at[k] = buf.getLong(r + 4);
+                    pb.v[k] = buf.getLong(r + 12);
                 }
             } else {
                 activities += count;
                 if (into != null) {
                     into.activityFrom = source;
                 }
-                for (int i = 0; sink != null && i < count; i++, r += ACTIVITY_BYTES) {
-                    if (na == ar.length) {
-                        sink.activity(ar, aa, na); // the aggregates' folds commute: batches of each kind apart
-                        na = 0;
+                for (int i = 0; out != null && i < count; i++, r += ACTIVITY_BYTES) {
+                    if (ab == null || ab.n == ab.r.length) {
+                        // the aggregates' folds commute: batches of each kind apart
+                        ab = ab == null ? out.full(null) : out.full(ab);
+                        ab.activity = true;
                     }
-                    ar[na] = buf.getInt(r);
-                    aa[na++] = buf.getLong(r + 4);
+                    int k = ab.n++;
+                    ab.r[k] = buf.getInt(r);
+                    ab.at[k] = buf.getLong(r + 4);
                 }
             }
             frames++;
             pos += n;
         }
-        if (sink != null) {
-            flush(sink, pr, pa, pv, np);
-            if (na > 0) {
-                sink.activity(ar, aa, na);
+        if (out != null) {
+            if (pb.n > 0) {
+                out.full(pb);
+            }
+            if (ab != null && ab.n > 0) {
+                out.full(ab);
             }
         }
         return new Stats(frames, purchases, activities, size, 0);
     }
 
-    private static int flush(Sink sink, int[] r, long[] a, long[] v, int n) {
-        if (n > 0) {
-            sink.purchases(r, a, v, n);
+    /** {@link #scan} checking frames and learning checkpoints only (open, verify). */
+    private static Stats scanOnly(Path file, FileChannel ch, RfmLog into) throws IOException {
+        try {
+            return scan(file, ch, ch.size(), null, null, into);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while reading " + file);
         }
-        return 0;
     }
 
     /** The bytes from {@code pos} to the end of the file are an incomplete frame: torn, unless zero-filled or followed by a whole frame. */

@@ -225,6 +225,33 @@ class RfmLogTest {
     }
 
     @Test
+    void shouldRefuseDamageFoundByAReadAndPassOnWhatTheSinkThrows() throws IOException {
+        try (RfmLog log = RfmLog.open(dir)) {
+            for (int f = 0; f < 40; f++) {
+                purchases(log, f, 1, 2, 3, 4, 5);
+            }
+            RuntimeException boom = assertThrows(RuntimeException.class, () -> log.read(log.end(), new RfmLog.Sink() {
+                @Override
+                public void purchases(int[] r, long[] at, long[] v, int n) {
+                    throw new IllegalStateException("the fold failed");
+                }
+
+                @Override
+                public void activity(int[] r, long[] at, int n) {
+                }
+            }, 7));
+            assertEquals("the fold failed", boom.getMessage());
+            // damaged on disk after the open (a bad disk): the read refuses it, naming the file
+            Path file = dir.resolve(RfmLog.FILE);
+            byte[] bytes = Files.readAllBytes(file);
+            bytes[bytes.length - 30] ^= 0x10;
+            Files.write(file, bytes);
+            DamagedStoreException e = assertThrows(DamagedStoreException.class, () -> readAll(log, 7));
+            assertTrue(e.getMessage().contains(RfmLog.FILE), e.getMessage());
+        }
+    }
+
+    @Test
     void shouldRefuseBadArguments() throws IOException {
         try (RfmLog log = RfmLog.open(dir)) {
             assertThrows(IllegalArgumentException.class, () -> log.append((byte) 3, 0, new int[0], new long[0], null, 0));
