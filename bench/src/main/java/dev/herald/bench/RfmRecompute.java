@@ -179,6 +179,13 @@ public final class RfmRecompute {
                             a.activity(rs[i], ats[i]);
                         }
                     }
+
+                    @Override
+                    public void clicks(int[] rs, long[] ats, int n) {
+                        for (int i = 0; i < n; i++) {
+                            a.clicked(rs[i], ats[i]);
+                        }
+                    }
                 }, 4_000_000);
                 long t1 = System.nanoTime();
                 RfmModel.Result res = RfmModel.compute(a, RfmModel.DEFAULT_TIERS, RfmModel.Lifecycle.DEFAULTS, now);

@@ -145,7 +145,8 @@ final class ServiceStores implements AutoCloseable {
             clicks = own(dev.herald.dispatcher.links.Clicks.open(dataDir.resolve("campaigns"),
                     dev.herald.dispatcher.links.ClickRules.fromConfig(config.getConfig("herald.links.classify")),
                     config.getInt("herald.links.queue-capacity"),
-                    dev.herald.dispatcher.funnel.TouchStore.deliveredAt(touches, campaignNumbers), Clock.systemUTC(), touches));
+                    dev.herald.dispatcher.funnel.TouchStore.deliveredAt(touches, campaignNumbers), Clock.systemUTC(),
+                    humanClicksAlsoTo(touches, rfm)));
             deliveries.startSweeping(java.time.Duration.ofHours(1));
             deliveries.untracked(conf.inbound().replyCampaign()); // confirmations to replies
             callbackTokens = dev.herald.dispatcher.delivery.CallbackTokens.open(dataDir.resolve(
@@ -188,6 +189,33 @@ final class ServiceStores implements AutoCloseable {
             throw new IllegalArgumentException("herald.funnel.touches-capacity must be >= 0 (0: the directory's capacity), got " + c);
         }
         return c == 0 ? directoryCapacity : c;
+    }
+
+    /** {@code touches}, also telling the RFM segments of each human click (activity, for the lifecycle stages). */
+    private static dev.herald.dispatcher.funnel.Touches humanClicksAlsoTo(dev.herald.dispatcher.funnel.Touches touches,
+                                                                          dev.herald.dispatcher.segment.rfm.RfmSegments rfm) {
+        return new dev.herald.dispatcher.funnel.Touches() {
+            @Override
+            public void delivered(int recipient, int campaignNumber, long atMillis) throws IOException {
+                touches.delivered(recipient, campaignNumber, atMillis);
+            }
+
+            @Override
+            public void clicked(int recipient, int campaignNumber, long atMillis) throws IOException {
+                touches.clicked(recipient, campaignNumber, atMillis);
+                rfm.clicked(recipient, atMillis);
+            }
+
+            @Override
+            public Optional<dev.herald.dispatcher.funnel.Touches.Touch> lastDelivered(int recipient) {
+                return touches.lastDelivered(recipient);
+            }
+
+            @Override
+            public Optional<dev.herald.dispatcher.funnel.Touches.Touch> lastClicked(int recipient) {
+                return touches.lastClicked(recipient);
+            }
+        };
     }
 
     /**

@@ -104,6 +104,16 @@ public final class RfmAggregates {
         data[at + ACTIVE] = Math.max(data[at + ACTIVE], atMillis);
     }
 
+    /**
+     * Records activity that does not make a recipient known (a human click on a tracked link): it
+     * counts as their last activity only if they have a purchase or an event too, so a click alone
+     * never puts anyone into a lifecycle stage (nor makes them new).
+     */
+    public void clicked(int recipient, long atMillis) {
+        int at = slot(recipient);
+        data[at + ACTIVE] = Math.max(data[at + ACTIVE], atMillis);
+    }
+
     private int slot(int recipient) {
         if (recipient < 0) {
             throw new IllegalArgumentException("recipient ids are not negative, got " + recipient);

@@ -26,7 +26,7 @@ import java.nio.file.StandardOpenOption;
  * <p>Format: the 8-byte header {@code HRLDRFM1}, then BINARY frames ({@link FrameFormat}: length,
  * CRC-32C, payload) whose payload is {@code kind u8 | source offset u64 | records}: a
  * {@link #PURCHASES} record is {@code recipient i32 | at i64 | minor units i64} (20 bytes), an
- * {@link #ACTIVITY} record {@code recipient i32 | at i64} (12 bytes), big-endian. The source offset
+ * {@link #ACTIVITY} or {@link #CLICKS} record {@code recipient i32 | at i64} (12 bytes), big-endian. The source offset
  * is how far the store the records came from (the conversions log for purchases, the events log for
  * activity) has been copied once this frame is durable: the frame and its checkpoint are one write,
  * so a crash loses or keeps both and the feed resumes exactly ({@link RfmFeed}).
@@ -50,6 +50,11 @@ public final class RfmLog implements AutoCloseable {
     public static final byte PURCHASES = 1;
     /** Frame kind: activity, copied from the events. */
     public static final byte ACTIVITY = 2;
+    /**
+     * Frame kind: human clicks on tracked links, as they are written (no checkpoint: the click
+     * ledgers are the record of them; a click lost in a crash only makes a recipient look quieter).
+     */
+    public static final byte CLICKS = 3;
     /** Most records in one frame. */
     public static final int MAX_RECORDS = 1 << 16;
 
@@ -69,6 +74,9 @@ public final class RfmLog implements AutoCloseable {
 
         /** {@code n} activities; the arrays are reused after the call returns. */
         void activity(int[] recipients, long[] atMillis, int n);
+
+        /** {@code n} human clicks; the arrays are reused after the call returns. */
+        void clicks(int[] recipients, long[] atMillis, int n);
     }
 
     /**
@@ -76,7 +84,7 @@ public final class RfmLog implements AutoCloseable {
      *
      * @param frames     whole frames
      * @param purchases  purchase records
-     * @param activities activity records
+     * @param activities activity and click records
      * @param end        the offset after the last whole frame
      * @param tornBytes  bytes of an incomplete last frame after {@code end} (0 if none)
      */
@@ -156,8 +164,8 @@ public final class RfmLog implements AutoCloseable {
      */
     public synchronized void append(byte kind, long sourceOffset, int[] recipients, long[] atMillis, long[] minorUnits, int n)
             throws IOException {
-        if (kind != PURCHASES && kind != ACTIVITY) {
-            throw new IllegalArgumentException("frame kind is 1 (purchases) or 2 (activity), got " + kind);
+        if (kind != PURCHASES && kind != ACTIVITY && kind != CLICKS) {
+            throw new IllegalArgumentException("frame kind is 1 (purchases), 2 (activity) or 3 (clicks), got " + kind);
         }
         if (n < 0 || n > MAX_RECORDS || sourceOffset < 0) {
             throw new IllegalArgumentException("0-" + MAX_RECORDS + " records and a source offset >= 0, got " + n + " and "
@@ -186,9 +194,11 @@ public final class RfmLog implements AutoCloseable {
         if (kind == PURCHASES) {
             purchases += n;
             purchasesFrom = sourceOffset;
-        } else {
+        } else if (kind == ACTIVITY) {
             activities += n;
             activityFrom = sourceOffset;
+        } else {
+            activities += n;
         }
     }
 
@@ -222,7 +232,7 @@ public final class RfmLog implements AutoCloseable {
                     }
                     Batch next = free.take();
                     next.n = 0;
-                    next.activity = false;
+                    next.kind = PURCHASES;
                     return next;
                 }, free.take(), null);
             } catch (IOException | RuntimeException e) {
@@ -239,10 +249,10 @@ public final class RfmLog implements AutoCloseable {
             while (true) {
                 Object o = full.take();
                 if (o instanceof Batch b) {
-                    if (b.activity) {
-                        sink.activity(b.r, b.at, b.n);
-                    } else {
-                        sink.purchases(b.r, b.at, b.v, b.n);
+                    switch (b.kind) {
+                        case ACTIVITY -> sink.activity(b.r, b.at, b.n);
+                        case CLICKS -> sink.clicks(b.r, b.at, b.n);
+                        default -> sink.purchases(b.r, b.at, b.v, b.n);
                     }
                     free.add(b);
                 } else if (o instanceof Stats st) {
@@ -272,7 +282,7 @@ public final class RfmLog implements AutoCloseable {
         final long[] at;
         final long[] v;
         int n;
-        boolean activity;
+        byte kind = PURCHASES;
 
         Batch(int size) {
             r = new int[size];
@@ -307,6 +317,7 @@ public final class RfmLog implements AutoCloseable {
         }
         Batch pb = first;
         Batch ab = null; // taken at the first activity record
+        Batch cb = null; // taken at the first click
         long frames = 0;
         long purchases = 0;
         long activities = 0;
@@ -343,7 +354,7 @@ public final class RfmLog implements AutoCloseable {
             int len = FrameFormat.BINARY.payloadLength(n);
             byte kind = buf.get(p);
             long source = buf.getLong(p + 1);
-            int each = kind == PURCHASES ? PURCHASE_BYTES : kind == ACTIVITY ? ACTIVITY_BYTES : -1;
+            int each = kind == PURCHASES ? PURCHASE_BYTES : kind == ACTIVITY || kind == CLICKS ? ACTIVITY_BYTES : -1;
             if (each < 0 || (len - FRAME_HEAD) % each != 0 || source < 0) {
                 throw new DamagedStoreException(file, base + pos, "not an RFM frame (kind " + kind + ", " + len + " bytes)");
             }
@@ -363,7 +374,7 @@ public final class RfmLog implements AutoCloseable {
                     pb.at[k] = buf.getLong(r + 4);
                     pb.v[k] = buf.getLong(r + 12);
                 }
-            } else {
+            } else if (kind == ACTIVITY) {
                 activities += count;
                 if (into != null) {
                     into.activityFrom = source;
@@ -371,12 +382,23 @@ public final class RfmLog implements AutoCloseable {
                 for (int i = 0; out != null && i < count; i++, r += ACTIVITY_BYTES) {
                     if (ab == null || ab.n == ab.r.length) {
                         // the aggregates' folds commute: batches of each kind apart
-                        ab = ab == null ? out.full(null) : out.full(ab);
-                        ab.activity = true;
+                        ab = out.full(ab);
+                        ab.kind = ACTIVITY;
                     }
                     int k = ab.n++;
                     ab.r[k] = buf.getInt(r);
                     ab.at[k] = buf.getLong(r + 4);
+                }
+            } else {
+                activities += count;
+                for (int i = 0; out != null && i < count; i++, r += ACTIVITY_BYTES) {
+                    if (cb == null || cb.n == cb.r.length) {
+                        cb = out.full(cb);
+                        cb.kind = CLICKS;
+                    }
+                    int k = cb.n++;
+                    cb.r[k] = buf.getInt(r);
+                    cb.at[k] = buf.getLong(r + 4);
                 }
             }
             frames++;
@@ -388,6 +410,9 @@ public final class RfmLog implements AutoCloseable {
             }
             if (ab != null && ab.n > 0) {
                 out.full(ab);
+            }
+            if (cb != null && cb.n > 0) {
+                out.full(cb);
             }
         }
         return new Stats(frames, purchases, activities, size, 0);
@@ -452,7 +477,7 @@ public final class RfmLog implements AutoCloseable {
         return purchases;
     }
 
-    /** @return activity records stored */
+    /** @return activity and click records stored */
     public synchronized long activities() {
         return activities;
     }

@@ -38,6 +38,9 @@ import org.slf4j.LoggerFactory;
  * rfm.recompute();                   // on demand; one at a time
  * }</pre>
  *
+ * <p>Human clicks on tracked links come in through {@link #clicked} (the click writer tells it)
+ * and count as activity of recipients known by a purchase or an event.
+ *
  * <p>A recompute copies what is new ({@link RfmFeed}), reads the whole {@link RfmLog} in one
  * sequential pass into {@link RfmAggregates} (batches folded range by range), computes
  * {@link RfmModel} and replaces {@code rfm/segments.dat} durably ({@link RfmSnapshot}); only then
@@ -75,6 +78,13 @@ public final class RfmSegments implements SegmentStore.Computed, AutoCloseable {
     private final AtomicLong version = new AtomicLong();
     private final AtomicBoolean nudged = new AtomicBoolean();
     private final ScheduledExecutorService worker;
+    /** Clicks buffered: written as one frame (guarded by {@code clicks}). */
+    static final int CLICK_BUFFER = 4096;
+    static final int CLICK_FLUSH_SECONDS = 5;
+    private final Object clicks = new Object();
+    private final int[] clickIds = new int[CLICK_BUFFER];
+    private final long[] clickTimes = new long[CLICK_BUFFER];
+    private int clickCount;
     private volatile RfmFeed feed;
     private volatile RfmSnapshot snapshot;
     private volatile String damage;
@@ -103,6 +113,7 @@ public final class RfmSegments implements SegmentStore.Computed, AutoCloseable {
         Path dir = dataDir.resolve(RfmLog.DIR);
         RfmLog log = RfmLog.open(dir);
         RfmSegments s = new RfmSegments(dir, settings, clock, sizeHint, log);
+        s.worker.scheduleWithFixedDelay(s::flushClicks, CLICK_FLUSH_SECONDS, CLICK_FLUSH_SECONDS, TimeUnit.SECONDS);
         try {
             s.snapshot = RfmSnapshot.read(dir).orElse(null);
         } catch (IOException e) {
@@ -154,6 +165,47 @@ public final class RfmSegments implements SegmentStore.Computed, AutoCloseable {
         }
     }
 
+    /**
+     * Records a human click on a tracked link as activity (a recipient already known by a purchase
+     * or an event counts as active then). Buffered: written to the log within {@value #CLICK_FLUSH_SECONDS}
+     * seconds, or when {@value #CLICK_BUFFER} are waiting, or at a recompute or close; a crash loses
+     * at most those (the click ledgers keep every click).
+     *
+     * @throws IllegalArgumentException if {@code recipient < 0}
+     */
+    public void clicked(int recipient, long atMillis) {
+        if (recipient < 0) {
+            throw new IllegalArgumentException("recipient ids are not negative, got " + recipient);
+        }
+        synchronized (clicks) {
+            clickIds[clickCount] = recipient;
+            clickTimes[clickCount++] = atMillis;
+            if (clickCount == CLICK_BUFFER) {
+                flushClicksLocked();
+            }
+        }
+    }
+
+    /** Writes the buffered clicks as one frame. */
+    void flushClicks() {
+        synchronized (clicks) {
+            flushClicksLocked();
+        }
+    }
+
+    private void flushClicksLocked() {
+        if (clickCount == 0) {
+            return;
+        }
+        try {
+            log.append(RfmLog.CLICKS, 0, clickIds, clickTimes, null, clickCount);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("RFM: {} human clicks could not be written to {} (their recipients look quieter until they act again):"
+                    + " {}", clickCount, log.file(), e.toString());
+        }
+        clickCount = 0;
+    }
+
     /** Recomputes every {@code recompute-every} (nothing if it is zero), the first time one interval from now. */
     public void schedule() {
         long every = settings.recomputeEvery().toMillis();
@@ -189,6 +241,7 @@ public final class RfmSegments implements SegmentStore.Computed, AutoCloseable {
             if (f != null) {
                 f.catchUp();
             }
+            flushClicks();
             long now = clock.millis();
             long windowStart = now - settings.window().toMillis();
             RfmAggregates a = new RfmAggregates(windowStart);
@@ -206,6 +259,13 @@ public final class RfmSegments implements SegmentStore.Computed, AutoCloseable {
                 public void activity(int[] recipients, long[] atMillis, int n) {
                     for (int i = 0; i < n; i++) {
                         a.activity(recipients[i], atMillis[i]);
+                    }
+                }
+
+                @Override
+                public void clicks(int[] recipients, long[] atMillis, int n) {
+                    for (int i = 0; i < n; i++) {
+                        a.clicked(recipients[i], atMillis[i]);
                     }
                 }
             }, BATCH);
@@ -299,6 +359,7 @@ public final class RfmSegments implements SegmentStore.Computed, AutoCloseable {
 
     @Override
     public void close() throws IOException {
+        flushClicks();
         worker.shutdownNow();
         try {
             worker.awaitTermination(10, TimeUnit.SECONDS);

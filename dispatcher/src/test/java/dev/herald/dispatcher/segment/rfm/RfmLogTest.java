@@ -46,6 +46,13 @@ class RfmLogTest {
                     out.add(new long[] {RfmLog.ACTIVITY, r[i], at[i], 0});
                 }
             }
+
+            @Override
+            public void clicks(int[] r, long[] at, int n) {
+                for (int i = 0; i < n; i++) {
+                    out.add(new long[] {RfmLog.CLICKS, r[i], at[i], 0});
+                }
+            }
         }, batch);
         return out;
     }
@@ -65,6 +72,7 @@ class RfmLogTest {
         try (RfmLog log = RfmLog.open(dir)) {
             purchases(log, 120, 1, 2, 3);
             log.append(RfmLog.ACTIVITY, 77, new int[] {9}, new long[] {5L}, null, 1);
+            log.append(RfmLog.CLICKS, 0, new int[] {11, 12}, new long[] {6L, 7L}, null, 2);
             purchases(log, 240, 4);
             log.append(RfmLog.PURCHASES, 300, new int[0], new long[0], new long[0], 0); // only the checkpoint moves
         }
@@ -72,9 +80,11 @@ class RfmLogTest {
             assertEquals(300, log.purchasesFrom());
             assertEquals(77, log.activityFrom());
             assertEquals(4, log.purchases());
-            assertEquals(1, log.activities());
+            assertEquals(3, log.activities(), "activity and clicks");
+            assertEquals(77, log.activityFrom(), "clicks carry no checkpoint");
             List<long[]> all = readAll(log, 2);
-            assertEquals(5, all.size());
+            assertEquals(7, all.size());
+            assertTrue(all.stream().anyMatch(r -> r[0] == RfmLog.CLICKS && r[1] == 12 && r[2] == 7));
             long purchaseIds = all.stream().filter(r -> r[0] == RfmLog.PURCHASES).mapToLong(r -> r[1]).sum();
             assertEquals(1 + 2 + 3 + 4, purchaseIds);
             assertTrue(all.stream().anyMatch(r -> r[0] == RfmLog.PURCHASES && r[1] == 3 && r[3] == 300
@@ -117,6 +127,11 @@ class RfmLogTest {
                 @Override
                 public void activity(int[] rs, long[] ats, int n) {
                     throw new AssertionError("no activity was written");
+                }
+
+                @Override
+                public void clicks(int[] rs, long[] ats, int n) {
+                    throw new AssertionError("no click was written");
                 }
             }, 500_000);
             assertEquals(count, s.purchases());
@@ -239,6 +254,10 @@ class RfmLogTest {
                 @Override
                 public void activity(int[] r, long[] at, int n) {
                 }
+
+                @Override
+                public void clicks(int[] r, long[] at, int n) {
+                }
             }, 7));
             assertEquals("the fold failed", boom.getMessage());
             // damaged on disk after the open (a bad disk): the read refuses it, naming the file
@@ -254,7 +273,7 @@ class RfmLogTest {
     @Test
     void shouldRefuseBadArguments() throws IOException {
         try (RfmLog log = RfmLog.open(dir)) {
-            assertThrows(IllegalArgumentException.class, () -> log.append((byte) 3, 0, new int[0], new long[0], null, 0));
+            assertThrows(IllegalArgumentException.class, () -> log.append((byte) 4, 0, new int[0], new long[0], null, 0));
             assertThrows(IllegalArgumentException.class, () -> log.append(RfmLog.PURCHASES, 0, new int[] {-1}, new long[1],
                     new long[1], 1));
             assertThrows(IllegalArgumentException.class, () -> log.append(RfmLog.ACTIVITY, -1, new int[0], new long[0], null, 0));

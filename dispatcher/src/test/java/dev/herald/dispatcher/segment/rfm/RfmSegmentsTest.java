@@ -282,6 +282,26 @@ class RfmSegmentsTest {
     }
 
     @Test
+    void shouldCountAHumanClickAsActivityOfAKnownRecipientOnly() throws Exception {
+        try (RfmSegments rfm = RfmSegments.open(data, RfmSettings.DEFAULTS, CLOCK, () -> 0)) {
+            // 1 and 2 bought 100 days ago (dormant); 3 was never seen
+            rfm.log().append(RfmLog.PURCHASES, 0, new int[] {1, 2}, new long[] {NOW - 100 * DAY, NOW - 100 * DAY},
+                    new long[] {500, 500}, 2);
+            rfm.clicked(1, NOW - 2 * DAY);
+            rfm.clicked(3, NOW - 2 * DAY);
+            RfmSnapshot s = rfm.recompute(); // the buffered clicks are written first
+            assertEquals(MutableRoaringBitmap.bitmapOf(1), s.stages().get("active"), "the click woke recipient 1");
+            assertEquals(MutableRoaringBitmap.bitmapOf(2), s.stages().get("dormant"));
+            assertEquals(2, s.recipients(), "a click alone puts nobody into a stage: " + s.stages());
+            rfm.clicked(2, NOW - DAY);
+        }
+        try (RfmSegments rfm = RfmSegments.open(data, RfmSettings.DEFAULTS, CLOCK, () -> 0)) {
+            assertEquals(3, rfm.log().activities(), "the click buffered at close was written");
+            assertEquals(MutableRoaringBitmap.bitmapOf(1, 2), rfm.recompute().stages().get("active"));
+        }
+    }
+
+    @Test
     void shouldReadTheTiersFromTheConfigurationAndNameWhatIsWrong() {
         com.typesafe.config.Config base = com.typesafe.config.ConfigFactory.load();
         RfmSettings defaults = RfmSettings.fromConfig(base);
