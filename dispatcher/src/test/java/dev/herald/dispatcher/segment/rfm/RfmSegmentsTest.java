@@ -302,6 +302,51 @@ class RfmSegmentsTest {
     }
 
     @Test
+    void shouldRefuseASecondRecomputeWhileOneRuns() throws Exception {
+        java.util.concurrent.CountDownLatch inside = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        try (RfmSegments rfm = RfmSegments.open(data, RfmSettings.DEFAULTS, CLOCK, () -> {
+            inside.countDown(); // asked inside the recompute, under its lock
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return 0;
+        })) {
+            rfm.log().append(RfmLog.PURCHASES, 0, new int[] {1}, new long[] {NOW - DAY}, new long[] {5}, 1);
+            java.util.concurrent.CompletableFuture<RfmSnapshot> first = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return rfm.recompute();
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            inside.await();
+            RfmSegments.BusyException busy = assertThrows(RfmSegments.BusyException.class, rfm::recompute);
+            assertTrue(busy.getMessage().contains("already running"), busy.getMessage());
+            release.countDown();
+            assertEquals(1, first.get().buyers());
+            assertEquals(1, rfm.recompute().buyers(), "free again once it ended");
+        }
+    }
+
+    @Test
+    void shouldHaveHeraldDataCheckNameADamagedRfmLog() throws Exception {
+        try (RfmSegments rfm = RfmSegments.open(data, RfmSettings.DEFAULTS, CLOCK, () -> 0)) {
+            rfm.log().append(RfmLog.PURCHASES, 0, new int[] {1, 2}, new long[] {NOW - DAY, NOW}, new long[] {5, 6}, 2);
+        }
+        assertTrue(dev.herald.dispatcher.check.DataCheck.standard().run(data).ok());
+        Path file = data.resolve(RfmLog.DIR).resolve(RfmLog.FILE);
+        byte[] bytes = Files.readAllBytes(file);
+        bytes[bytes.length - 3] ^= 1;
+        Files.write(file, bytes);
+        dev.herald.dispatcher.check.DataCheckReport report = dev.herald.dispatcher.check.DataCheck.standard().run(data);
+        assertEquals(1, report.damaged().size(), report.damaged().toString());
+        assertTrue(report.damaged().get(0).file().endsWith(Path.of(RfmLog.DIR, RfmLog.FILE)), report.damaged().toString());
+    }
+
+    @Test
     void shouldReadTheTiersFromTheConfigurationAndNameWhatIsWrong() {
         com.typesafe.config.Config base = com.typesafe.config.ConfigFactory.load();
         RfmSettings defaults = RfmSettings.fromConfig(base);
