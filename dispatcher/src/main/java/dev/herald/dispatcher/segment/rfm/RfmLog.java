@@ -36,9 +36,10 @@ import java.nio.file.StandardOpenOption;
  * checksum or length is wrong, or zero-filled bytes, refuse the log with a
  * {@link DamagedStoreException} naming the file and offset, nothing changed.
  *
- * <p>Reading is one sequential pass with positional reads into one 16 MiB buffer (no 2 GiB mapping
- * limit), checked and decoded on a helper thread into batches the caller folds meanwhile. Thread-safety: {@link #append} is synchronized;
- * {@link #read} runs beside appends (it reads up to an end it is given, which appends never change).
+ * <p>Reading ({@link RfmLogReader}) is one sequential pass with positional reads into one 16 MiB
+ * buffer (no 2 GiB mapping limit), checked and decoded on a helper thread into batches the caller
+ * folds meanwhile. Thread-safety: {@link #append} is synchronized; {@link #read} runs beside
+ * appends (it reads up to an end it is given, which appends never change).
  */
 public final class RfmLog implements AutoCloseable {
 
@@ -65,7 +66,6 @@ public final class RfmLog implements AutoCloseable {
     /** Frames hold at least their kind and source offset, at most {@link #MAX_RECORDS} purchases. */
     public static final LogFormat FORMAT = LogFormat.binary("HRLDRFM1", HEADER, FRAME_HEAD,
             FRAME_HEAD + MAX_RECORDS * PURCHASE_BYTES);
-    private static final int READ_BUFFER = 16 << 20;
 
     /** Receives what {@link #read} decodes, in file order, in batches. */
     public interface Sink {
@@ -87,8 +87,11 @@ public final class RfmLog implements AutoCloseable {
      * @param activities activity and click records
      * @param end        the offset after the last whole frame
      * @param tornBytes  bytes of an incomplete last frame after {@code end} (0 if none)
+     * @param purchasesFrom the last purchases frame's checkpoint (0 if none)
+     * @param activityFrom  the last activity frame's checkpoint (0 if none)
      */
-    public record Stats(long frames, long purchases, long activities, long end, long tornBytes) {
+    public record Stats(long frames, long purchases, long activities, long end, long tornBytes, long purchasesFrom,
+                        long activityFrom) {
     }
 
     private final Path file;
@@ -121,7 +124,7 @@ public final class RfmLog implements AutoCloseable {
         FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
         try {
             RfmLog log = new RfmLog(file, ch);
-            Stats s = scanOnly(file, ch, log);
+            Stats s = RfmLogReader.scanOnly(file, ch);
             if (s.tornBytes() > 0) {
                 FramedLog.dropTornTail(file, ch, new FramedLog.Scan(s.frames(), s.end(), s.tornBytes()));
             }
@@ -129,6 +132,8 @@ public final class RfmLog implements AutoCloseable {
             log.end = s.end();
             log.purchases = s.purchases();
             log.activities = s.activities();
+            log.purchasesFrom = s.purchasesFrom();
+            log.activityFrom = s.activityFrom();
             return log;
         } catch (IOException | RuntimeException e) {
             ch.close();
@@ -144,7 +149,7 @@ public final class RfmLog implements AutoCloseable {
     public static dev.herald.suppression.store.VerifyResult verify(Path dir) throws IOException {
         Path file = dir.resolve(FILE);
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            Stats s = scanOnly(file, ch, null);
+            Stats s = RfmLogReader.scanOnly(file, ch);
             return s.tornBytes() > 0 ? new dev.herald.suppression.store.VerifyResult(file, s.frames(), s.tornBytes(), s.end(), null)
                     : dev.herald.suppression.store.VerifyResult.clean(file, s.frames());
         } catch (DamagedStoreException e) {
@@ -217,244 +222,7 @@ public final class RfmLog implements AutoCloseable {
         if (upTo < HEADER || upTo > end) {
             throw new IllegalArgumentException("read up to " + upTo + " of a log of " + end + " bytes");
         }
-        int size = Math.max(1, Math.min(batch, 1 << 22));
-        java.util.concurrent.BlockingQueue<Batch> free = new java.util.concurrent.ArrayBlockingQueue<>(3);
-        java.util.concurrent.BlockingQueue<Object> full = new java.util.concurrent.LinkedBlockingQueue<>();
-        for (int i = 0; i < 3; i++) {
-            free.add(new Batch(size));
-        }
-        Thread reader = new Thread(() -> {
-            Object last;
-            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-                last = scan(file, ch, upTo, b -> {
-                    if (b != null) {
-                        full.add(b);
-                    }
-                    Batch next = free.take();
-                    next.n = 0;
-                    next.kind = PURCHASES;
-                    return next;
-                }, free.take(), null);
-            } catch (IOException | RuntimeException e) {
-                last = e;
-            } catch (InterruptedException e) {
-                return; // the fold failed: nobody waits
-            }
-            full.add(last);
-        }, "herald-rfm-read");
-        reader.setDaemon(true);
-        reader.start();
-        boolean done = false;
-        try {
-            while (true) {
-                Object o = full.take();
-                if (o instanceof Batch b) {
-                    switch (b.kind) {
-                        case ACTIVITY -> sink.activity(b.r, b.at, b.n);
-                        case CLICKS -> sink.clicks(b.r, b.at, b.n);
-                        default -> sink.purchases(b.r, b.at, b.v, b.n);
-                    }
-                    free.add(b);
-                } else if (o instanceof Stats st) {
-                    done = true;
-                    return st;
-                } else if (o instanceof IOException e) {
-                    done = true;
-                    throw e;
-                } else {
-                    done = true;
-                    throw (RuntimeException) o;
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new java.io.InterruptedIOException("interrupted while reading " + file);
-        } finally {
-            if (!done) {
-                reader.interrupt();
-            }
-        }
-    }
-
-    /** Decoded records of one kind, handed from the reading thread to the folding one. */
-    private static final class Batch {
-        final int[] r;
-        final long[] at;
-        final long[] v;
-        int n;
-        byte kind = PURCHASES;
-
-        Batch(int size) {
-            r = new int[size];
-            at = new long[size];
-            v = new long[size];
-        }
-    }
-
-    /** Takes a full batch, answers the one to fill next. */
-    @FunctionalInterface
-    private interface Out {
-        Batch full(Batch b) throws InterruptedException;
-    }
-
-    /**
-     * The one pass: checks every frame, decodes records into batches handed to {@code out} (if
-     * any; {@code first} is the first to fill) and source offsets into {@code into} (if any),
-     * applies the damage rule at the end.
-     */
-    private static Stats scan(Path file, FileChannel ch, long size, Out out, Batch first, RfmLog into)
-            throws IOException, InterruptedException {
-        if (size < HEADER) {
-            throw new DamagedStoreException(file, 0, "shorter than its " + HEADER + "-byte header (" + size + " bytes)");
-        }
-        ByteBuffer buf = ByteBuffer.allocateDirect((int) Math.min(READ_BUFFER, Math.max(HEADER, size)));
-        readFully(ch, buf.clear().limit(HEADER), 0);
-        byte[] magic = FORMAT.magic();
-        for (int i = 0; i < HEADER; i++) {
-            if (buf.get(i) != magic[i]) {
-                throw new DamagedStoreException(file, 0, "not an RFM log (bad header)");
-            }
-        }
-        Batch pb = first;
-        Batch ab = null; // taken at the first activity record
-        Batch cb = null; // taken at the first click
-        long frames = 0;
-        long purchases = 0;
-        long activities = 0;
-        long base = HEADER; // file offset of buf[0]
-        buf.clear().limit(0);
-        int pos = 0;
-        while (true) {
-            int limit = buf.limit();
-            int n = pos < limit ? FrameFormat.BINARY.check(buf, pos, limit, FORMAT.minPayload(), FORMAT.maxPayload())
-                    : FrameFormat.TORN;
-            if (n == FrameFormat.TORN) {
-                long at = base + pos;
-                if (at + (limit - pos) < size) { // more of the file to read: refill from this frame on
-                    base = at;
-                    buf.clear();
-                    buf.limit((int) Math.min(buf.capacity(), size - base));
-                    readFully(ch, buf, base);
-                    pos = 0;
-                    continue;
-                }
-                if (at == size) {
-                    break; // clean end
-                }
-                tornOrDamaged(file, buf, pos, limit, at);
-                if (out != null) {
-                    throw new DamagedStoreException(file, at, "an incomplete frame inside what was read");
-                }
-                return new Stats(frames, purchases, activities, at, size - at);
-            }
-            if (n < 0) {
-                throw new DamagedStoreException(file, base + pos, FrameFormat.describe(n));
-            }
-            int p = FrameFormat.BINARY.payloadOffset(pos);
-            int len = FrameFormat.BINARY.payloadLength(n);
-            byte kind = buf.get(p);
-            long source = buf.getLong(p + 1);
-            int each = kind == PURCHASES ? PURCHASE_BYTES : kind == ACTIVITY || kind == CLICKS ? ACTIVITY_BYTES : -1;
-            if (each < 0 || (len - FRAME_HEAD) % each != 0 || source < 0) {
-                throw new DamagedStoreException(file, base + pos, "not an RFM frame (kind " + kind + ", " + len + " bytes)");
-            }
-            int count = (len - FRAME_HEAD) / each;
-            int r = p + FRAME_HEAD;
-            if (kind == PURCHASES) {
-                purchases += count;
-                if (into != null) {
-                    into.purchasesFrom = source;
-                }
-                for (int i = 0; out != null && i < count; i++, r += PURCHASE_BYTES) {
-                    if (pb.n == pb.r.length) {
-                        pb = out.full(pb);
-                    }
-                    int k = pb.n++;
-                    pb.r[k] = buf.getInt(r);
-                    pb.at[k] = buf.getLong(r + 4);
-                    pb.v[k] = buf.getLong(r + 12);
-                }
-            } else if (kind == ACTIVITY) {
-                activities += count;
-                if (into != null) {
-                    into.activityFrom = source;
-                }
-                for (int i = 0; out != null && i < count; i++, r += ACTIVITY_BYTES) {
-                    if (ab == null || ab.n == ab.r.length) {
-                        // the aggregates' folds commute: batches of each kind apart
-                        ab = out.full(ab);
-                        ab.kind = ACTIVITY;
-                    }
-                    int k = ab.n++;
-                    ab.r[k] = buf.getInt(r);
-                    ab.at[k] = buf.getLong(r + 4);
-                }
-            } else {
-                activities += count;
-                for (int i = 0; out != null && i < count; i++, r += ACTIVITY_BYTES) {
-                    if (cb == null || cb.n == cb.r.length) {
-                        cb = out.full(cb);
-                        cb.kind = CLICKS;
-                    }
-                    int k = cb.n++;
-                    cb.r[k] = buf.getInt(r);
-                    cb.at[k] = buf.getLong(r + 4);
-                }
-            }
-            frames++;
-            pos += n;
-        }
-        if (out != null) {
-            if (pb.n > 0) {
-                out.full(pb);
-            }
-            if (ab != null && ab.n > 0) {
-                out.full(ab);
-            }
-            if (cb != null && cb.n > 0) {
-                out.full(cb);
-            }
-        }
-        return new Stats(frames, purchases, activities, size, 0);
-    }
-
-    /** {@link #scan} checking frames and learning checkpoints only (open, verify). */
-    private static Stats scanOnly(Path file, FileChannel ch, RfmLog into) throws IOException {
-        try {
-            return scan(file, ch, ch.size(), null, null, into);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new java.io.InterruptedIOException("interrupted while reading " + file);
-        }
-    }
-
-    /** The bytes from {@code pos} to the end of the file are an incomplete frame: torn, unless zero-filled or followed by a whole frame. */
-    private static void tornOrDamaged(Path file, ByteBuffer buf, int pos, int limit, long at) throws DamagedStoreException {
-        boolean zeros = true;
-        for (int i = pos; i < limit && zeros; i++) {
-            zeros = buf.get(i) == 0;
-        }
-        if (zeros) {
-            throw new DamagedStoreException(file, at, (limit - pos) + " zero bytes at the end (zero-filled, not a torn write)");
-        }
-        for (int p = pos + 1; p + FrameFormat.BINARY_HEADER < limit; p++) {
-            if (FrameFormat.BINARY.check(buf, p, limit, FORMAT.minPayload(), FORMAT.maxPayload()) > 0) {
-                throw new DamagedStoreException(file, at, "a frame that looks incomplete is followed by a whole frame at offset "
-                        + (at + p - pos) + ": its length is damaged");
-            }
-        }
-    }
-
-    private static void readFully(FileChannel ch, ByteBuffer b, long at) throws IOException {
-        long p = at;
-        while (b.hasRemaining()) {
-            int r = ch.read(b, p);
-            if (r < 0) {
-                throw new java.io.EOFException("unexpected end of " + ch + " at " + p);
-            }
-            p += r;
-        }
-        b.flip();
+        return RfmLogReader.read(file, upTo, sink, batch);
     }
 
     /** @return the offset after the last whole frame */
