@@ -33,6 +33,10 @@ public final class RfmAggregates {
     private final long windowStart;
     private long[] data = new long[0];
     private int size;
+    /** The batch fold's scattered copy of a batch, kept for the next batch. */
+    private int[] scratchIds = new int[0];
+    private long[] scratchAt = new long[0];
+    private long[] scratchValue = new long[0];
 
     /** @param windowStart purchases before this instant (epoch ms) count for lifecycle only, not for RFM */
     public RfmAggregates(long windowStart) {
@@ -86,14 +90,36 @@ public final class RfmAggregates {
         for (int k = 0; k < ranges; k++) {
             start[k + 1] += start[k];
         }
-        int[] order = new int[n];
+        if (scratchIds.length < n) {
+            scratchIds = new int[n];
+            scratchAt = new long[n];
+            scratchValue = new long[n];
+        }
+        // the records themselves scattered range by range (sequential reads, one write stream a
+        // range), then folded in that order: no random reads of the batch, few of the figures
+        int[] ids = scratchIds;
+        long[] ats = scratchAt;
+        long[] values = scratchValue;
         int[] next = java.util.Arrays.copyOf(start, ranges);
         for (int i = 0; i < n; i++) {
-            order[next[recipients[i] >>> RANGE_BITS]++] = i;
+            int r = recipients[i];
+            int k = next[r >>> RANGE_BITS]++;
+            ids[k] = r;
+            ats[k] = atMillis[i];
+            values[k] = minorUnits[i];
         }
+        long[] d = data;
+        long from = windowStart;
         for (int j = 0; j < n; j++) {
-            int i = order[j];
-            purchase(recipients[i], atMillis[i], minorUnits[i]);
+            int at = ids[j] * STRIDE; // within the array: grown to max above
+            long t = ats[j];
+            if (t >= from) {
+                d[at + LAST] = Math.max(d[at + LAST], t);
+                d[at + COUNT]++;
+                d[at + VALUE] += values[j];
+            }
+            d[at + FIRST] = Math.min(d[at + FIRST], t);
+            d[at + ACTIVE] = Math.max(d[at + ACTIVE], t);
         }
     }
 
