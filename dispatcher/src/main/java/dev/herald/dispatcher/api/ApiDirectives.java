@@ -420,6 +420,9 @@ public class ApiDirectives extends AllDirectives {
                 case INVALID -> ApiError.badRequest("invalid_campaign", r.getMessage(), null);
             };
         }
+        if (e instanceof dev.herald.dispatcher.segment.SegmentExpression.UnknownSegmentsException u) {
+            return ApiError.badRequest("unknown_segment", u.getMessage(), null); // e.g. an RFM tier not configured
+        }
         if (e instanceof java.util.concurrent.TimeoutException
                 || e instanceof org.apache.pekko.pattern.AskTimeoutException) {
             return new ApiError(503, "busy", "Herald did not answer in time; retry", null);

@@ -48,6 +48,7 @@ public final class ConversionRoutes extends ApiDirectives {
     private final ConversionIntake intake;
     private final Conversions conversions;
     private final Executor blockingIo;
+    private final Runnable stored;
 
     /**
      * @param keys          who may call
@@ -59,7 +60,17 @@ public final class ConversionRoutes extends ApiDirectives {
      */
     public ConversionRoutes(ApiKeys keys, BodyLimits limits, long maxBatchBytes, ConversionIntake intake, Conversions conversions,
                             Executor blockingIo) {
+        this(keys, limits, maxBatchBytes, intake, conversions, blockingIo, () -> { });
+    }
+
+    /**
+     * As the other constructor; {@code stored} is told after each request's conversions are durable
+     * (the RFM feed copies them then).
+     */
+    public ConversionRoutes(ApiKeys keys, BodyLimits limits, long maxBatchBytes, ConversionIntake intake, Conversions conversions,
+                            Executor blockingIo, Runnable stored) {
         super(keys, limits);
+        this.stored = stored;
         this.bodyTimeout = limits.timeout();
         this.maxBatchBytes = maxBatchBytes;
         this.intake = intake;
@@ -77,7 +88,13 @@ public final class ConversionRoutes extends ApiDirectives {
     }
 
     private <T> CompletionStage<T> async(java.util.function.Supplier<T> work) {
-        return CompletableFuture.supplyAsync(work, blockingIo);
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return work.get();
+            } finally {
+                stored.run(); // whatever of the request was stored is durable now
+            }
+        }, blockingIo);
     }
 
     private org.apache.pekko.http.javadsl.model.HttpResponse single(byte[] body) {

@@ -142,7 +142,7 @@ public final class SegmentRoutes extends ApiDirectives {
     }
 
     private Route remove(String name) {
-        checkName(name);
+        checkUploadable(name);
         return onSuccess(blocking(() -> segments.delete(name)), deleted -> {
             if (!deleted) {
                 throw ApiError.notFound("no segment named '" + name + "'");
@@ -153,7 +153,7 @@ public final class SegmentRoutes extends ApiDirectives {
     }
 
     private Route upload(String name) {
-        checkName(name);
+        checkUploadable(name);
         // a 10M-line upload takes longer than the server's request timeout; the per-read body
         // timeout below still bounds a client that stops sending
         return withoutRequestTimeout(() -> extractMaterializer(mat -> extractRequestEntity(entity -> {
@@ -261,6 +261,15 @@ public final class SegmentRoutes extends ApiDirectives {
             return parsed.evaluate(name -> segments.get(name).map(SegmentStore.Segment::ids), universe);
         } catch (SegmentExpression.UnknownSegmentsException e) {
             throw ApiError.badRequest("unknown_segment", e.getMessage(), "expression");
+        }
+    }
+
+    /** A computed segment's name ({@code rfm:<tier>}, ...) is 400 for an upload or a delete. */
+    private static void checkUploadable(String name) {
+        checkName(name);
+        if (SegmentStore.isComputedName(name)) {
+            throw ApiError.badRequest("invalid_name", "segment '" + name + "' is computed by Herald (a name with ':'):"
+                    + " it cannot be uploaded or deleted", "name");
         }
     }
 

@@ -23,7 +23,7 @@ import java.util.List;
  * (audience, checkpoint, log against its sync mark) and delivery log, the receipts' unmatched and
  * held logs, {@code campaign-numbers.log},
  * {@code unsubscribe/preferences.log} and {@code reasons.jsonl}, {@code inbound/replay-keys.*} and
- * {@code review-queue.log}, and the segment metas. A damaged file is a finding; an incomplete last
+ * {@code review-queue.log}, {@code rfm/activity.log}, and the segment metas. A damaged file is a finding; an incomplete last
  * record (a torn write, dropped and reported at the next open) is a note, not damage. Each file
  * is read through its store's own read-only verifier, so this check and the stores' open apply
  * the same rule. Stateless.
@@ -70,6 +70,8 @@ public final class LogsCheck implements StoreCheck {
                 .resolve(dev.herald.dispatcher.funnel.Conversions.FILE), f -> dev.herald.dispatcher.funnel.Conversions.verify(f.getParent()));
         addIfExists(results, dataDir.resolve(dev.herald.dispatcher.journey.Events.DIR)
                 .resolve(dev.herald.dispatcher.journey.Events.FILE), f -> dev.herald.dispatcher.journey.Events.verify(f.getParent()));
+        addIfExists(results, dataDir.resolve(dev.herald.dispatcher.segment.rfm.RfmLog.DIR)
+                .resolve(dev.herald.dispatcher.segment.rfm.RfmLog.FILE), f -> dev.herald.dispatcher.segment.rfm.RfmLog.verify(f.getParent()));
         Path journeys = dataDir.resolve(dev.herald.dispatcher.journey.Events.DIR);
         Path instances = journeys.resolve(dev.herald.dispatcher.journey.JourneyEngine.INSTANCES);
         if (Files.isDirectory(instances)) {

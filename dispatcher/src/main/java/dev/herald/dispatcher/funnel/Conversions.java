@@ -111,7 +111,8 @@ public final class Conversions implements AutoCloseable {
     private final Object aggregates = new Object();
     private final Map<String, Aggregate> byCampaign = new HashMap<>();
     private final Aggregate unattributed = new Aggregate();
-    private long end;
+    /** The offset after the last durable record; written under this object's lock, read by {@link #scan}. */
+    private volatile long end;
     private long stored;
 
     /** Where each record is, by its id. */
@@ -293,6 +294,59 @@ public final class Conversions implements AutoCloseable {
             }
         });
         return out;
+    }
+
+    /** Receives each conversion {@link #scan} reads, with the offset of its record. */
+    @FunctionalInterface
+    public interface Visitor {
+        void conversion(long offset, Conversion c) throws IOException;
+    }
+
+    /**
+     * Reads the conversions stored from {@code fromOffset} on, in the order they were stored (each
+     * frame checked again): how the RFM feed follows the log.
+     *
+     * @param fromOffset 0, an offset a visitor was given, or what an earlier scan returned
+     * @return the offset after the last conversion read: the {@code fromOffset} of the next scan
+     * @throws IllegalArgumentException if {@code fromOffset} is outside the log or not the start of a record
+     * @throws DamagedStoreException    if a record is damaged
+     * @throws IOException              if the log cannot be read, or what the visitor throws
+     */
+    public long scan(long fromOffset, Visitor visitor) throws IOException {
+        long upTo = end; // conversions made durable so far; later ones are the next scan's
+        if (fromOffset < 0 || fromOffset > upTo) {
+            throw new IllegalArgumentException("offset " + fromOffset + " is outside the conversions log (0-" + upTo + ")");
+        }
+        if (fromOffset == upTo) {
+            return upTo;
+        }
+        ByteBuffer data;
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            data = ch.map(FileChannel.MapMode.READ_ONLY, fromOffset, upTo - fromOffset);
+        }
+        int limit = data.limit();
+        int pos = 0;
+        while (pos < limit) {
+            int n = FrameFormat.JSON_LINE.check(data, pos, limit, FORMAT.minPayload(), FORMAT.maxPayload());
+            if (n <= 0) {
+                if (pos == 0) {
+                    throw new IllegalArgumentException("offset " + fromOffset + " is not the start of a conversion record");
+                }
+                throw new DamagedStoreException(file, fromOffset + pos, FrameFormat.describe(n));
+            }
+            int len = FrameFormat.JSON_LINE.payloadLength(n);
+            byte[] object = new byte[len + 1];
+            data.get(pos, object, 0, len);
+            object[len] = '}';
+            visitor.conversion(fromOffset + pos, decode(file, fromOffset + pos, object));
+            pos += n;
+        }
+        return upTo;
+    }
+
+    /** @return the offset after the last conversion stored */
+    public long end() {
+        return end;
     }
 
     /**

@@ -27,7 +27,8 @@ import org.roaringbitmap.buffer.ImmutableRoaringBitmap;
  * expression := term ( '|' term )*                  union
  * term       := factor ( ( '&amp;' | '-' ) factor )*    intersection, and-not; left to right
  * factor     := '!' factor | '(' expression ')' | name
- * name       := [A-Za-z0-9_] [A-Za-z0-9_-]*         (see {@link SegmentStore#isValidName})
+ * name       := [A-Za-z0-9_] [A-Za-z0-9_:-]*        (see {@link SegmentStore#isValidName}; with a ':',
+ *                                                   a computed segment such as rfm:at-risk)
  * </pre>
  * So {@code !} binds tighter than {@code &} and {@code -}, which bind tighter than {@code |}:
  * {@code a | b & !c} is {@code a | (b & (!c))}, and {@code a - b & c} is {@code (a - b) & c}.
@@ -74,6 +75,15 @@ public final class SegmentExpression {
     /** The expression names segments that do not exist. */
     public static final class UnknownSegmentsException extends IllegalArgumentException {
         private final List<String> names;
+
+        /**
+         * @param names   the unknown names
+         * @param message what is wrong, naming them (e.g. the tiers there are)
+         */
+        public UnknownSegmentsException(List<String> names, String message) {
+            super(message);
+            this.names = List.copyOf(names);
+        }
 
         UnknownSegmentsException(List<String> names) {
             super((names.size() == 1 ? "unknown segment '" + names.get(0) + "'"
@@ -292,7 +302,8 @@ public final class SegmentExpression {
             String name = s.substring(start, pos);
             if (!SegmentStore.isValidName(name)) {
                 throw new ParseException(start, "invalid segment name '" + name + "' at position " + start + ": at most "
-                        + SegmentStore.MAX_NAME_LENGTH + " characters");
+                        + SegmentStore.MAX_NAME_LENGTH + " characters" + (name.indexOf(':') >= 0
+                        ? ", and a computed segment is <namespace>:<name> such as rfm:at-risk or lifecycle:dormant" : ""));
             }
             names.add(name);
             return new Ref(name);
@@ -303,7 +314,7 @@ public final class SegmentExpression {
         }
 
         static boolean namePart(char c) {
-            return nameStart(c) || c == '-';
+            return nameStart(c) || c == '-' || c == ':';
         }
     }
 }

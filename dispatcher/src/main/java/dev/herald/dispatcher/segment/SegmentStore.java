@@ -65,6 +65,8 @@ import org.slf4j.LoggerFactory;
  * <p>Names: 1–64 characters of {@code [A-Za-z0-9_-]}, not starting with {@code -} (so that a name can
  * be written in a {@link SegmentExpression}, where a leading {@code -} is the and-not operator). Names
  * are case-sensitive; on a case-insensitive file system {@code VIP} and {@code vip} would collide.
+ * A name {@code <namespace>:<name>} (e.g. {@code rfm:at-risk}, {@code lifecycle:dormant}) is a
+ * segment Herald computes ({@link Computed}): read like the others, never stored or deleted here.
  *
  * <p>Thread-safety: safe from any number of threads; reads run concurrently, writes (put, delete)
  * are serialised with each other and with reads by a read-write lock. One process at a time.
@@ -77,6 +79,8 @@ public final class SegmentStore {
     public static final int MAX_NAME_LENGTH = 64;
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_-]{0," + (MAX_NAME_LENGTH - 1) + "}");
+    /** A segment Herald computes: {@code <namespace>:<name>}, e.g. {@code rfm:at-risk}; never uploaded. */
+    private static final Pattern COMPUTED = Pattern.compile("[a-z][a-z0-9-]{0,15}:[A-Za-z0-9_][A-Za-z0-9_-]{0," + (MAX_NAME_LENGTH - 1) + "}");
     private static final String META_SUFFIX = ".json";
     private static final String BITMAP_SUFFIX = ".roaring";
     private static final String TMP_SUFFIX = ".tmp";
@@ -132,9 +136,31 @@ public final class SegmentStore {
         }
     }
 
+    /**
+     * Segments Herald computes rather than stores from uploads, named {@code <namespace>:<name>}
+     * (e.g. {@code rfm:at-risk}, {@code lifecycle:dormant}); {@link #get} and {@link #meta} answer
+     * them through this. Thread-safe.
+     */
+    public interface Computed {
+        /**
+         * @param name a computed segment's name ({@code <namespace>:<name>})
+         * @return the segment, or empty if no such namespace is served
+         * @throws SegmentExpression.UnknownSegmentsException naming it if the namespace is served but
+         *     has no such segment, or it is not computed yet (the message says why)
+         * @throws IOException if it cannot be read
+         */
+        Optional<Segment> get(String name) throws IOException;
+
+        /** @return a number that grows whenever any computed segment changes */
+        long version();
+    }
+
     private final Path dir;
     private final Clock clock;
     private final ReadWriteLock lock = new ReentrantReadWriteLock();
+    private volatile Computed computed;
+    /** Grows with every put and delete (caches of resolved segments compare it). */
+    private final java.util.concurrent.atomic.AtomicLong changes = new java.util.concurrent.atomic.AtomicLong();
 
     private SegmentStore(Path dir, Clock clock) {
         this.dir = dir;
@@ -258,6 +284,25 @@ public final class SegmentStore {
         }
     }
 
+    /** Serves the computed segments ({@code <namespace>:<name>}) through {@code c}; null: none. */
+    public void computed(Computed c) {
+        this.computed = c;
+    }
+
+    /**
+     * @return a number that grows whenever a segment {@link #get} would answer changes (a put, a
+     *     delete, a recompute of computed ones): a cache of resolved segments is valid while it stays
+     */
+    public long generation() {
+        Computed c = computed;
+        return changes.get() + (c == null ? 0 : c.version());
+    }
+
+    /** @return whether {@code name} is a computed segment's ({@code <namespace>:<name>}), not an uploaded one's */
+    public static boolean isComputedName(String name) {
+        return name != null && COMPUTED.matcher(name).matches();
+    }
+
     /** @return the directory the segments are stored in */
     public Path directory() {
         return dir;
@@ -268,7 +313,7 @@ public final class SegmentStore {
      * @return true if it is a valid segment name
      */
     public static boolean isValidName(String name) {
-        return name != null && NAME.matcher(name).matches();
+        return name != null && (NAME.matcher(name).matches() || COMPUTED.matcher(name).matches());
     }
 
     /**
@@ -281,6 +326,19 @@ public final class SegmentStore {
                     + ": a name is 1-" + MAX_NAME_LENGTH + " characters of A-Z, a-z, 0-9, '_' and '-', not starting with '-'");
         }
         return name;
+    }
+
+    /**
+     * @return {@code name}
+     * @throws IllegalArgumentException naming it, if it is not a valid name for an uploaded segment
+     *     (a computed segment's name, {@code <namespace>:<name>}, is refused: Herald computes those)
+     */
+    public static String checkUploadable(String name) {
+        if (isComputedName(name)) {
+            throw new IllegalArgumentException("segment '" + name + "' is computed by Herald (a name with ':'); it cannot be"
+                    + " stored or deleted");
+        }
+        return checkName(name);
     }
 
     /**
@@ -304,7 +362,7 @@ public final class SegmentStore {
      * @param fields the field names, or null if not known
      */
     public Meta put(String name, ImmutableRoaringBitmap ids, long lines, long rejected, List<String> fields) throws IOException {
-        checkName(name);
+        checkUploadable(name);
         Objects.requireNonNull(ids, "ids");
         if (lines < 0 || rejected < 0) {
             throw new IllegalArgumentException("lines and rejected must be >= 0, got " + lines + " and " + rejected);
@@ -338,6 +396,7 @@ public final class SegmentStore {
             }
             fsyncDirectory();
             // the old bitmap is unreachable now; a crash before this line leaves it to open() to remove
+            changes.incrementAndGet();
             if (previous.isPresent() && !previous.get().bitmapFile().equals(bitmapFile)) {
                 Files.deleteIfExists(dir.resolve(previous.get().bitmapFile()));
             }
@@ -354,6 +413,10 @@ public final class SegmentStore {
      */
     public Optional<Segment> get(String name) throws IOException {
         checkName(name);
+        if (isComputedName(name)) {
+            Computed c = computed;
+            return c == null ? Optional.empty() : c.get(name);
+        }
         lock.readLock().lock();
         try {
             Optional<Stored> stored = readStored(name);
@@ -375,6 +438,10 @@ public final class SegmentStore {
      */
     public Optional<Meta> meta(String name) throws IOException {
         checkName(name);
+        if (isComputedName(name)) {
+            Computed c = computed;
+            return c == null ? Optional.empty() : c.get(name).map(Segment::meta);
+        }
         lock.readLock().lock();
         try {
             return readStored(name).map(Stored::meta);
@@ -439,7 +506,7 @@ public final class SegmentStore {
      * @throws IOException              if it cannot be deleted
      */
     public boolean delete(String name) throws IOException {
-        checkName(name);
+        checkUploadable(name);
         lock.writeLock().lock();
         try {
             Optional<String> bitmapFile;
@@ -451,6 +518,7 @@ public final class SegmentStore {
             if (!Files.deleteIfExists(metaFile(name))) {
                 return false;
             }
+            changes.incrementAndGet();
             fsyncDirectory();
             if (bitmapFile.isPresent()) {
                 Files.deleteIfExists(dir.resolve(bitmapFile.get()));
@@ -471,7 +539,7 @@ public final class SegmentStore {
             for (Path f : files) {
                 String file = f.getFileName().toString();
                 String name = file.substring(0, file.length() - META_SUFFIX.length());
-                if (isValidName(name)) {
+                if (NAME.matcher(name).matches()) {
                     names.add(name);
                 }
             }

@@ -110,7 +110,13 @@ record CampaignCore(ActorSystem<Void> system, ThrottleShards shards, ActorRef<Ca
         Executor io = system.dispatchers().lookup(DispatcherSelector.blocking());
         dev.herald.dispatcher.funnel.Engagement engagement = engagement(stores);
         return JourneyEngine.open(new JourneyDeps(dataDir.resolve(Events.DIR), stores.journeys, stores.events,
-                stores.directory, stores.zones, stores.index, name -> stores.segments.get(name).map(SegmentStore.Segment::ids),
+                stores.directory, stores.zones, stores.index, name -> {
+                    try {
+                        return stores.segments.get(name).map(SegmentStore.Segment::ids);
+                    } catch (dev.herald.dispatcher.segment.SegmentExpression.UnknownSegmentsException notComputed) {
+                        return java.util.Optional.empty(); // e.g. lifecycle:new before the first recompute: nobody enters yet
+                    }
+                },
                 engagement, new CampaignStepSender(system, deps, dataDir.resolve("campaigns"), io), Clock.systemUTC()));
     }
 

@@ -95,6 +95,9 @@ final class ServiceApi {
                 stores.directory, stores.campaigns, conf.senders(), stores.lastSends, Clock.systemUTC());
 
         List<Group> groups = List.of(
+                // before the segment routes: /v1/segments/rfm is not the segment named "rfm"
+                new Group(new dev.herald.dispatcher.api.RfmRoutes(stores.keys, limits, stores.rfm, blockingIo).route(),
+                        dev.herald.dispatcher.api.RfmRoutes.ENDPOINTS),
                 new Group(new SegmentRoutes(stores.keys, settings.maxJsonBody(), settings.bodyTimeout(), settings.maxUpload(),
                         stores.segments, stores.directory, blockingIo).route(), SegmentRoutes.ENDPOINTS),
                 new Group(new SuppressionRoutes(stores.keys, settings.maxJsonBody(), settings.bodyTimeout(),
@@ -127,11 +130,14 @@ final class ServiceApi {
                 new Group(new RecipientAttributeRoutes(stores.keys, limits, stores.directory, blockingIo).route(),
                         RecipientAttributeRoutes.ENDPOINTS),
                 new Group(new ConversionRoutes(stores.keys, limits, conversionBatchBytes(settings, conf),
-                        conversionIntake(conf, stores, stores.touches), stores.conversions, blockingIo).route(),
+                        conversionIntake(conf, stores, stores.touches), stores.conversions, blockingIo, stores.rfm::nudge).route(),
                         ConversionRoutes.ENDPOINTS),
                 new Group(new EventRoutes(stores.keys, limits, eventBatchBytes(settings, conf),
                         new EventIntake(stores.directory, conf.events(), Clock.systemUTC()), stores.events, blockingIo,
-                        () -> core.journeys().tell(dev.herald.dispatcher.journey.JourneyRunner.EventsStored.INSTANCE)).route(),
+                        () -> {
+                            core.journeys().tell(dev.herald.dispatcher.journey.JourneyRunner.EventsStored.INSTANCE);
+                            stores.rfm.nudge();
+                        }).route(),
                         EventRoutes.ENDPOINTS),
                 new Group(new GatewayRoutes(conf.accounts(), stores.callbackTokens, stores.deliveries,
                         InboundSide.perConnector(conf, stores, core, metrics), metrics, blockingIo).route(),
@@ -196,6 +202,9 @@ final class ServiceApi {
             }
         }, name -> {
             try {
+                if (dev.herald.dispatcher.segment.SegmentStore.isComputedName(name)) {
+                    return stores.rfm.check(name); // a configured tier or a stage, computed yet or not
+                }
                 return stores.segments.meta(name).isPresent();
             } catch (java.io.IOException | RuntimeException e) {
                 return false;

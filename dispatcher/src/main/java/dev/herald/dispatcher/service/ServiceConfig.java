@@ -31,13 +31,15 @@ import java.util.Map;
  * @param receipts how delivery receipts are matched ({@code herald.receipts})
  * @param conversions how conversions are attributed and which are taken ({@code herald.funnel})
  * @param events   which events {@code POST /v1/events} takes ({@code herald.journeys.events})
+ * @param rfm      the RFM and lifecycle segments ({@code herald.segments.rfm})
  */
 record ServiceConfig(SenderProfiles senders, QuietHoursPolicy policy, FrequencyCaps caps, SendLedgerOptions ledger,
                      KeywordRules keywords, InboundSettings inbound, IntentPhrases intents,
                      dev.herald.dispatcher.connector.ConnectorAccounts accounts,
                      dev.herald.dispatcher.delivery.ReceiptSettings receipts,
                      dev.herald.dispatcher.funnel.ConversionSettings conversions,
-                     dev.herald.dispatcher.journey.EventSettings events) {
+                     dev.herald.dispatcher.journey.EventSettings events,
+                     dev.herald.dispatcher.segment.rfm.RfmSettings rfm) {
 
     /**
      * @param config the whole configuration
@@ -53,6 +55,7 @@ record ServiceConfig(SenderProfiles senders, QuietHoursPolicy policy, FrequencyC
                         config.getString("herald.service.connector.name"), env::get),
                 dev.herald.dispatcher.delivery.ReceiptSettings.fromConfig(config),
                 dev.herald.dispatcher.funnel.ConversionSettings.fromConfig(config),
-                dev.herald.dispatcher.journey.EventSettings.fromConfig(config));
+                dev.herald.dispatcher.journey.EventSettings.fromConfig(config),
+                dev.herald.dispatcher.segment.rfm.RfmSettings.fromConfig(config));
     }
 }

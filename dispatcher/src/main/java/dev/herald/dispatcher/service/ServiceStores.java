@@ -80,6 +80,8 @@ final class ServiceStores implements AutoCloseable {
     final ReviewQueue reviewQueue;
     final LastSends lastSends;
     final SegmentStore segments;
+    /** The RFM and lifecycle segments ({@code rfm/}), served through {@link #segments} as {@code rfm:<tier>}, {@code lifecycle:<stage>}. */
+    final dev.herald.dispatcher.segment.rfm.RfmSegments rfm;
     /** The journeys' definitions ({@code journeys/definitions.log}). */
     final dev.herald.dispatcher.journey.JourneyStore journeys;
     /** The conversions posted to {@code POST /v1/conversions}, with what each campaign converted. */
@@ -124,9 +126,15 @@ final class ServiceStores implements AutoCloseable {
             linkTokens = dev.herald.dispatcher.links.LinkTokens.open(dataDir.resolve("links"), config, campaignNumbers);
             preferences = own(Preferences.open(unsubscribeDir));
             reasons = own(ReasonLog.open(unsubscribeDir));
+            // before the cap ledger: segment-scoped cap rules name uploaded and computed segments
+            segments = SegmentStore.open(dataDir);
+            rfm = own(dev.herald.dispatcher.segment.rfm.RfmSegments.open(dataDir, conf.rfm(), Clock.systemUTC(),
+                    () -> (int) Math.min(Integer.MAX_VALUE, directory.size())));
+            segments.computed(rfm);
+            checkCapSegments(conf.caps(), segments, rfm);
             // the recipients' frequency preferences are two cap rules beyond the configured ones
             capLedger = own(SendLedger.open(dataDir.resolve("send-ledger"), Preferences.withRules(conf.caps()), conf.ledger(),
-                    preferences.segments(name -> null)));
+                    preferences.segments(new dev.herald.dispatcher.segment.CapSegments(segments))));
             connector = own(SimulatedConnector.open(connectorOptions(dataDir, settings)));
             touches = own(dev.herald.dispatcher.funnel.TouchStore.open(dataDir.resolve(dev.herald.dispatcher.funnel.TouchStore.DIR),
                     touchesCapacity(config, settings.directoryCapacity())));
@@ -137,7 +145,8 @@ final class ServiceStores implements AutoCloseable {
             clicks = own(dev.herald.dispatcher.links.Clicks.open(dataDir.resolve("campaigns"),
                     dev.herald.dispatcher.links.ClickRules.fromConfig(config.getConfig("herald.links.classify")),
                     config.getInt("herald.links.queue-capacity"),
-                    dev.herald.dispatcher.funnel.TouchStore.deliveredAt(touches, campaignNumbers), Clock.systemUTC(), touches));
+                    dev.herald.dispatcher.funnel.TouchStore.deliveredAt(touches, campaignNumbers), Clock.systemUTC(),
+                    humanClicksAlsoTo(touches, rfm)));
             deliveries.startSweeping(java.time.Duration.ofHours(1));
             deliveries.untracked(conf.inbound().replyCampaign()); // confirmations to replies
             callbackTokens = dev.herald.dispatcher.delivery.CallbackTokens.open(dataDir.resolve(
@@ -150,11 +159,12 @@ final class ServiceStores implements AutoCloseable {
             deliveries.sentTimes((campaign, recipient) -> lastSends.of(recipient)
                     .filter(m -> campaignNumbers.existing(m.campaignId()).orElse(-1) == campaign)
                     .map(m -> m.at().getEpochSecond()).orElse(-1L));
-            segments = SegmentStore.open(dataDir);
             journeys = own(dev.herald.dispatcher.journey.JourneyStore.open(dataDir.resolve("journeys"), Clock.systemUTC()));
             conversions = own(dev.herald.dispatcher.funnel.Conversions.open(dataDir.resolve(
                     dev.herald.dispatcher.funnel.Conversions.DIR)));
             events = own(dev.herald.dispatcher.journey.Events.open(dataDir.resolve(dev.herald.dispatcher.journey.Events.DIR)));
+            rfm.follow(conversions, events); // what is new since the last start is copied now
+            rfm.schedule();
             keys = ApiKeys.open(dataDir);
             firstKey = keys.bootstrap(env.get("HERALD_API_KEY"));
         } catch (IOException | RuntimeException e) {
@@ -179,6 +189,68 @@ final class ServiceStores implements AutoCloseable {
             throw new IllegalArgumentException("herald.funnel.touches-capacity must be >= 0 (0: the directory's capacity), got " + c);
         }
         return c == 0 ? directoryCapacity : c;
+    }
+
+    /** {@code touches}, also telling the RFM segments of each human click (activity, for the lifecycle stages). */
+    private static dev.herald.dispatcher.funnel.Touches humanClicksAlsoTo(dev.herald.dispatcher.funnel.Touches touches,
+                                                                          dev.herald.dispatcher.segment.rfm.RfmSegments rfm) {
+        return new dev.herald.dispatcher.funnel.Touches() {
+            @Override
+            public void delivered(int recipient, int campaignNumber, long atMillis) throws IOException {
+                touches.delivered(recipient, campaignNumber, atMillis);
+            }
+
+            @Override
+            public void clicked(int recipient, int campaignNumber, long atMillis) throws IOException {
+                touches.clicked(recipient, campaignNumber, atMillis);
+                rfm.clicked(recipient, atMillis);
+            }
+
+            @Override
+            public Optional<dev.herald.dispatcher.funnel.Touches.Touch> lastDelivered(int recipient) {
+                return touches.lastDelivered(recipient);
+            }
+
+            @Override
+            public Optional<dev.herald.dispatcher.funnel.Touches.Touch> lastClicked(int recipient) {
+                return touches.lastClicked(recipient);
+            }
+        };
+    }
+
+    /**
+     * A cap rule naming an RFM tier or lifecycle stage that is not configured fails the start (naming
+     * the rule and the tiers there are); one naming an uploaded segment not stored yet is warned
+     * about (the ledger refuses reservations naming it until it is uploaded).
+     *
+     * @throws IllegalArgumentException naming the rule and the segment
+     */
+    static void checkCapSegments(dev.herald.throttle.FrequencyCaps caps, SegmentStore segments,
+                                 dev.herald.dispatcher.segment.rfm.RfmSegments rfm) throws IOException {
+        for (dev.herald.throttle.CapRule rule : caps.rules()) {
+            if (rule.segment().isEmpty()) {
+                continue;
+            }
+            String name = rule.segment().get();
+            String key = dev.herald.throttle.FrequencyCaps.RULES_PATH + "." + rule.name() + ".segment";
+            if (!SegmentStore.isValidName(name)) {
+                throw new IllegalArgumentException(key + ": '" + name + "' is not a segment name");
+            }
+            if (SegmentStore.isComputedName(name)) {
+                try {
+                    if (!rfm.check(name)) {
+                        throw new IllegalArgumentException(key + ": unknown segment '" + name + "': computed segments are "
+                                + dev.herald.dispatcher.segment.rfm.RfmSegments.TIERS + "<tier> and "
+                                + dev.herald.dispatcher.segment.rfm.RfmSegments.STAGES + "<stage>");
+                    }
+                } catch (dev.herald.dispatcher.segment.SegmentExpression.UnknownSegmentsException e) {
+                    throw new IllegalArgumentException(key + ": " + e.getMessage(), e);
+                }
+            } else if (segments.meta(name).isEmpty()) {
+                LOG.warn("{}: no segment '{}' is stored yet; campaigns the rule applies to are refused by the caps until it is"
+                        + " uploaded", key, name);
+            }
+        }
     }
 
     private static SimulatedConnectorOptions connectorOptions(Path dataDir, ServiceSettings settings) {

@@ -55,6 +55,7 @@ class OpenApiTest {
 
     static List<Endpoint> served() {
         List<Endpoint> all = new ArrayList<>(HttpApi.OWN);
+        all.addAll(RfmRoutes.ENDPOINTS);
         all.addAll(SegmentRoutes.ENDPOINTS);
         all.addAll(SuppressionRoutes.ENDPOINTS);
         all.addAll(CampaignRoutes.ENDPOINTS);

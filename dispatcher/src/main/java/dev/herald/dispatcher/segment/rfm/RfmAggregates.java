@@ -33,6 +33,10 @@ public final class RfmAggregates {
     private final long windowStart;
     private long[] data = new long[0];
     private int size;
+    /** The batch fold's scattered copy of a batch, kept for the next batch. */
+    private int[] scratchIds = new int[0];
+    private long[] scratchAt = new long[0];
+    private long[] scratchValue = new long[0];
 
     /** @param windowStart purchases before this instant (epoch ms) count for lifecycle only, not for RFM */
     public RfmAggregates(long windowStart) {
@@ -86,14 +90,36 @@ public final class RfmAggregates {
         for (int k = 0; k < ranges; k++) {
             start[k + 1] += start[k];
         }
-        int[] order = new int[n];
+        if (scratchIds.length < n) {
+            scratchIds = new int[n];
+            scratchAt = new long[n];
+            scratchValue = new long[n];
+        }
+        // the records themselves scattered range by range (sequential reads, one write stream a
+        // range), then folded in that order: no random reads of the batch, few of the figures
+        int[] ids = scratchIds;
+        long[] ats = scratchAt;
+        long[] values = scratchValue;
         int[] next = java.util.Arrays.copyOf(start, ranges);
         for (int i = 0; i < n; i++) {
-            order[next[recipients[i] >>> RANGE_BITS]++] = i;
+            int r = recipients[i];
+            int k = next[r >>> RANGE_BITS]++;
+            ids[k] = r;
+            ats[k] = atMillis[i];
+            values[k] = minorUnits[i];
         }
+        long[] d = data;
+        long from = windowStart;
         for (int j = 0; j < n; j++) {
-            int i = order[j];
-            purchase(recipients[i], atMillis[i], minorUnits[i]);
+            int at = ids[j] * STRIDE; // within the array: grown to max above
+            long t = ats[j];
+            if (t >= from) {
+                d[at + LAST] = Math.max(d[at + LAST], t);
+                d[at + COUNT]++;
+                d[at + VALUE] += values[j];
+            }
+            d[at + FIRST] = Math.min(d[at + FIRST], t);
+            d[at + ACTIVE] = Math.max(d[at + ACTIVE], t);
         }
     }
 
@@ -104,25 +130,50 @@ public final class RfmAggregates {
         data[at + ACTIVE] = Math.max(data[at + ACTIVE], atMillis);
     }
 
+    /**
+     * Records activity that does not make a recipient known (a human click on a tracked link): it
+     * counts as their last activity only if they have a purchase or an event too, so a click alone
+     * never puts anyone into a lifecycle stage (nor makes them new).
+     */
+    public void clicked(int recipient, long atMillis) {
+        int at = slot(recipient);
+        data[at + ACTIVE] = Math.max(data[at + ACTIVE], atMillis);
+    }
+
     private int slot(int recipient) {
         if (recipient < 0) {
             throw new IllegalArgumentException("recipient ids are not negative, got " + recipient);
         }
         if ((long) recipient * STRIDE >= data.length) {
-            long want = Math.max((long) recipient + 1, Math.max(16, size + (size >> 1)));
-            if (want * STRIDE > Integer.MAX_VALUE - 8) {
-                throw new IllegalArgumentException("recipient id " + recipient + " is beyond what RFM aggregates hold");
-            }
-            int from = data.length;
-            data = Arrays.copyOf(data, (int) (want * STRIDE));
-            for (int i = from; i < data.length; i += STRIDE) {
-                data[i + LAST] = NONE;
-                data[i + FIRST] = Long.MAX_VALUE; // none yet: any time is earlier
-                data[i + ACTIVE] = NONE;
-            }
+            grow(Math.max((long) recipient + 1, Math.max(16, size + (size >> 1))), recipient);
         }
         size = Math.max(size, recipient + 1);
         return recipient * STRIDE;
+    }
+
+    /**
+     * Makes room for ids {@code 0 .. recipients - 1} at once (e.g. the directory's size), so that
+     * a fold does not grow the array step by step (each step a copy). Records nothing.
+     *
+     * @throws IllegalArgumentException if that is more than the aggregates hold
+     */
+    public void reserve(int recipients) {
+        if ((long) recipients * STRIDE > data.length) {
+            grow(recipients, recipients - 1);
+        }
+    }
+
+    private void grow(long want, int recipient) {
+        if (want * STRIDE > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("recipient id " + recipient + " is beyond what RFM aggregates hold");
+        }
+        int from = data.length;
+        data = Arrays.copyOf(data, (int) (want * STRIDE));
+        for (int i = from; i < data.length; i += STRIDE) {
+            data[i + LAST] = NONE;
+            data[i + FIRST] = Long.MAX_VALUE; // none yet: any time is earlier
+            data[i + ACTIVE] = NONE;
+        }
     }
 
     /** @return one past the highest recipient id recorded */
