@@ -313,35 +313,14 @@ public final class Conversions implements AutoCloseable {
      * @throws IOException              if the log cannot be read, or what the visitor throws
      */
     public long scan(long fromOffset, Visitor visitor) throws IOException {
-        long upTo = end; // conversions made durable so far; later ones are the next scan's
-        if (fromOffset < 0 || fromOffset > upTo) {
-            throw new IllegalArgumentException("offset " + fromOffset + " is outside the conversions log (0-" + upTo + ")");
-        }
-        if (fromOffset == upTo) {
-            return upTo;
-        }
-        ByteBuffer data;
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            data = ch.map(FileChannel.MapMode.READ_ONLY, fromOffset, upTo - fromOffset);
-        }
-        int limit = data.limit();
-        int pos = 0;
-        while (pos < limit) {
-            int n = FrameFormat.JSON_LINE.check(data, pos, limit, FORMAT.minPayload(), FORMAT.maxPayload());
-            if (n <= 0) {
-                if (pos == 0) {
-                    throw new IllegalArgumentException("offset " + fromOffset + " is not the start of a conversion record");
-                }
-                throw new DamagedStoreException(file, fromOffset + pos, FrameFormat.describe(n));
-            }
-            int len = FrameFormat.JSON_LINE.payloadLength(n);
-            byte[] object = new byte[len + 1];
-            data.get(pos, object, 0, len);
-            object[len] = '}';
-            visitor.conversion(fromOffset + pos, decode(file, fromOffset + pos, object));
-            pos += n;
-        }
-        return upTo;
+        // conversions made durable so far; later ones are the next scan's
+        return dev.herald.dispatcher.store.JsonLineScan.scan(file, fromOffset, end, FORMAT, "a conversion",
+                (offset, data, payload, len) -> {
+                    byte[] object = new byte[len + 1];
+                    data.get(payload, object, 0, len);
+                    object[len] = '}';
+                    visitor.conversion(offset, decode(file, offset, object));
+                });
     }
 
     /** @return the offset after the last conversion stored */

@@ -273,32 +273,9 @@ public final class Events implements AutoCloseable {
      * @throws IOException              if the log cannot be read, or what the visitor throws
      */
     public long scan(long fromOffset, Visitor visitor) throws IOException {
-        long upTo = end; // events made durable so far; later ones are the next scan's
-        if (fromOffset < 0 || fromOffset > upTo) {
-            throw new IllegalArgumentException("offset " + fromOffset + " is outside the log (0-" + upTo + ")");
-        }
-        if (fromOffset == upTo) {
-            return upTo;
-        }
-        ByteBuffer data;
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            data = ch.map(FileChannel.MapMode.READ_ONLY, fromOffset, upTo - fromOffset);
-        }
-        int limit = data.limit();
-        int pos = 0;
-        while (pos < limit) {
-            int n = FrameFormat.JSON_LINE.check(data, pos, limit, FORMAT.minPayload(), FORMAT.maxPayload());
-            if (n <= 0) {
-                if (pos == 0) {
-                    throw new IllegalArgumentException("offset " + fromOffset + " is not the start of an event record");
-                }
-                throw new DamagedStoreException(file, fromOffset + pos, FrameFormat.describe(n));
-            }
-            int p = FrameFormat.JSON_LINE.payloadOffset(pos);
-            visitor.event(fromOffset + pos, decode(file, fromOffset + pos, data, p, FrameFormat.JSON_LINE.payloadLength(n)));
-            pos += n;
-        }
-        return upTo;
+        // events made durable so far; later ones are the next scan's
+        return dev.herald.dispatcher.store.JsonLineScan.scan(file, fromOffset, end, FORMAT, "an event",
+                (offset, data, payload, len) -> visitor.event(offset, decode(file, offset, data, payload, len)));
     }
 
     /** @return the events stored (each id once) */
