@@ -219,6 +219,8 @@ public final class Campaign {
     /** Set when a state returns {@link Behaviors#stopped()}. */
     private boolean stopped;
     private CampaignDeps ownDeps;
+    /** The audience split by hash between the variants of a campaign without a test, once asked for. */
+    private java.util.List<org.roaringbitmap.buffer.ImmutableRoaringBitmap> hashedSplit;
     /** An A/B test's drawn sample, per variant (null: no test, or not drawn yet). */
     private java.util.List<org.roaringbitmap.buffer.ImmutableRoaringBitmap> sample;
 
@@ -324,7 +326,11 @@ public final class Campaign {
                     return Behaviors.same();
                 })
                 .onMessage(GetVariants.class, m -> {
-                    m.replyTo().tell(StatusReply.success(Experiments.groups(record, sample, ledger)));
+                    Campaign.VariantGroups g = Experiments.groups(record, sample, ledger, hashedSplit);
+                    if (record.variants() != null && record.test() == null) {
+                        hashedSplit = g.assigned(); // by hash over the fixed audience: computed once
+                    }
+                    m.replyTo().tell(StatusReply.success(g));
                     return Behaviors.same();
                 })
                 .onSignal(PostStop.class, s -> cleanUp())

@@ -60,17 +60,28 @@ final class Experiments {
 
     /** @return per variant, who is given it and who was sent it (empty lists for a campaign of one message) */
     static Campaign.VariantGroups groups(CampaignRecord record, List<ImmutableRoaringBitmap> sample, OutcomeLedger ledger) {
+        return groups(record, sample, ledger, null);
+    }
+
+    /**
+     * As {@link #groups(CampaignRecord, List, OutcomeLedger)}.
+     *
+     * @param hashed the audience's split by hash, if known already (variants without a test: it never changes)
+     */
+    static Campaign.VariantGroups groups(CampaignRecord record, List<ImmutableRoaringBitmap> sample, OutcomeLedger ledger,
+                                         List<? extends ImmutableRoaringBitmap> hashed) {
         if (record.variants() == null) {
             return new Campaign.VariantGroups(List.of(), List.of(), List.of(), List.of());
         }
         List<String> names = record.variants().stream().map(CampaignVariant::name).toList();
-        List<MutableRoaringBitmap> assigned;
+        List<? extends ImmutableRoaringBitmap> assigned;
         List<ImmutableRoaringBitmap> samples = new ArrayList<>();
         if (record.test() == null) {
-            assigned = VariantPlan.hashed(record.id(), names.size()).split(ledger.audience());
+            assigned = hashed != null ? hashed : VariantPlan.hashed(record.id(), names.size()).split(ledger.audience());
         } else if (sample == null) {
-            assigned = new ArrayList<>();
-            names.forEach(n -> assigned.add(new MutableRoaringBitmap()));
+            List<MutableRoaringBitmap> none = new ArrayList<>();
+            names.forEach(n -> none.add(new MutableRoaringBitmap()));
+            assigned = none;
         } else {
             ExperimentState t = record.experiment();
             int rest = t == null || t.send() == null ? VariantPlan.NONE : record.variantIndex(t.send());
