@@ -1,0 +1,51 @@
+// The funnel as a horizontal bar chart in hand-written SVG (no library): one bar per step, its
+// length the step's count over the campaign's sent, its label the count and the step's rate.
+// The chart is an image with a text description; the table beside it carries the same numbers.
+
+import { num, pct, s } from './dom.js';
+
+/** The funnel's steps in order: [key in steps, label, key in rates (null: none), what the rate is of]. */
+export const STEPS = [
+  ['sent', 'Sent', null, null],
+  ['delivered', 'Delivered', 'delivered', 'of sent'],
+  ['clicked', 'Clicked (people)', 'clicked', null],
+  ['converted', 'Converted', 'converted', 'of clicked'],
+  ['optedOut', 'Opted out', 'optedOut', 'of sent'],
+];
+
+const WIDTH = 640;
+const ROW = 40;
+const LABEL = 150;
+const BAR = 330;
+
+/**
+ * @param {object} funnel GET /v1/campaigns/{id}/funnel
+ * @param {string} title the chart's accessible name
+ * @return {SVGSVGElement}
+ */
+export function funnelChart(funnel, title) {
+  const steps = funnel.steps || {};
+  const rates = funnel.rates || {};
+  const top = Math.max(1, steps.sent || 0);
+  const height = STEPS.length * ROW + 8;
+  const description = STEPS.map(([key, label, rate]) => label + ' ' + num(steps[key])
+    + (rate ? ' (' + pct(rates[rate]) + ')' : '')).join(', ');
+  const rows = STEPS.map(([key, label, rate], i) => {
+    const y = i * ROW + 4;
+    const n = steps[key] || 0;
+    const w = n > 0 ? Math.max(2, Math.round(BAR * n / top)) : 0;
+    const value = num(steps[key]) + (rate ? ' \u00b7 ' + pct(rates[rate]) : '');
+    return s('g', { class: 'step step-' + key },
+      s('text', { x: LABEL - 8, y: y + ROW / 2, class: 'label', 'text-anchor': 'end', 'dominant-baseline': 'middle' }, label),
+      s('rect', { x: LABEL, y: y + 6, width: BAR, height: ROW - 12, class: 'track', rx: 3 }),
+      s('rect', { x: LABEL, y: y + 6, width: w, height: ROW - 12, class: 'bar bar-' + key, rx: 3, 'data-count': n }),
+      s('text', { x: LABEL + BAR + 8, y: y + ROW / 2, class: 'value', 'dominant-baseline': 'middle' }, value));
+  });
+  return s('svg', {
+    id: 'funnel-chart', class: 'chart', viewBox: '0 0 ' + WIDTH + ' ' + height, role: 'img',
+    'aria-labelledby': 'funnel-chart-title funnel-chart-desc', preserveAspectRatio: 'xMinYMin meet',
+  },
+  s('title', { id: 'funnel-chart-title' }, title),
+  s('desc', { id: 'funnel-chart-desc' }, description),
+  rows);
+}
