@@ -38,13 +38,13 @@ function focusHeading() {
 }
 
 async function route() {
+  const hash = location.hash;
+  if (hash && !hash.startsWith('#/')) {
+    return; // an anchor in the page, not a page
+  }
   if (current) {
     current.stop();
     current = null;
-  }
-  const hash = location.hash;
-  if (hash && !hash.startsWith('#/')) {
-    return; // an anchor in the page (the skip link), not a page
   }
   if (!apiKey()) {
     session = null;
@@ -103,6 +103,10 @@ document.getElementById('sign-out').addEventListener('click', () => {
   } else {
     route();
   }
+});
+document.querySelector('.skip').addEventListener('click', event => {
+  event.preventDefault(); // the hash is the router's: move the focus without changing it
+  main.focus();
 });
 text(document.getElementById('zone'), zone);
 route();

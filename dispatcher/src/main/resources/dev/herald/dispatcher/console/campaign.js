@@ -3,7 +3,7 @@
 // its variants and A/B decision; pause, resume and cancel for sender and admin keys only.
 
 import { canSteer, get, post, stream, Unauthorized } from './api.js';
-import { announce, badge, errorBox, h, num, pct, replace, text, time } from './dom.js';
+import { announce, badge, errorBox, h, now, num, pct, replace, text, time } from './dom.js';
 import { decided, progressBar } from './campaigns.js';
 import { funnelChart, STEPS } from './funnel-chart.js';
 
@@ -154,7 +154,7 @@ export function campaignPage(main, id, session) {
     showOutcomes(v);
     showDelivery(v);
     showVariants(v, lastFunnel);
-    maybeFunnel(ENDED.includes(v.status) && (!before || !ENDED.includes(before.status)));
+    maybeFunnel(!before || (ENDED.includes(v.status) && !ENDED.includes(before.status)));
   }
 
   function showProgress(v) {
@@ -269,7 +269,7 @@ export function campaignPage(main, id, session) {
     }
   }
 
-  /** Reads the funnel again at most every 5 s while counts move, and at once when the campaign ends. */
+  /** Reads the funnel at once the first time and when the campaign ends, else at most every 5 s while counts move. */
   function maybeFunnel(now) {
     if (stopped) {
       return;
@@ -287,7 +287,7 @@ export function campaignPage(main, id, session) {
   }
 
   function liveText(how) {
-    replace(live, how, ' \u00b7 updated ', time(new Date().toISOString()));
+    replace(live, how, ' \u00b7 updated ', now());
   }
 
   async function follow() {
@@ -336,8 +336,7 @@ export function campaignPage(main, id, session) {
       if (stopped) {
         return;
       }
-      show(v);
-      loadFunnel();
+      show(v); // and the funnel, the first time
       if (ENDED.includes(v.status)) {
         liveText('Final');
       } else {

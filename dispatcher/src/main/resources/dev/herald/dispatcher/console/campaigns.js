@@ -4,7 +4,7 @@
 // to a server, and the list would use them all. Rows are updated in place, so focus stays put.
 
 import { get, Unauthorized } from './api.js';
-import { badge, errorBox, h, num, replace, text, time } from './dom.js';
+import { badge, errorBox, h, now, num, replace, text, time } from './dom.js';
 
 const STATUSES = ['scheduled', 'running', 'paused', 'completed', 'cancelled', 'failed', 'damaged'];
 const LIVE = ['scheduled', 'running', 'paused'];
@@ -170,7 +170,7 @@ export function campaignsPage(main, session, params) {
       }
       applyFilters();
       replace(problem);
-      replace(updated, 'Updated ', time(new Date().toISOString()));
+      replace(updated, 'Updated ', now());
       schedule(live ? 2000 : 10000);
     } catch (e) {
       if (stopped || e instanceof Unauthorized || e.name === 'AbortError') {

@@ -68,6 +68,7 @@ const numbers = new Intl.NumberFormat();
 const percents = new Intl.NumberFormat(undefined, { style: 'percent', maximumFractionDigits: 1 });
 const times = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 const longTimes = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'long' });
+const clockTimes = new Intl.DateTimeFormat(undefined, { timeStyle: 'medium' });
 
 /** The operator's time zone, as the browser knows it. */
 export const zone = Intl.DateTimeFormat().resolvedOptions().timeZone || 'local time';
@@ -90,6 +91,12 @@ export function time(iso) {
     return h('span', {}, String(iso));
   }
   return h('time', { datetime: d.toISOString(), title: longTimes.format(d) }, times.format(d));
+}
+
+/** A <time> of now, to the second (when a live view was last updated). */
+export function now() {
+  const d = new Date();
+  return h('time', { datetime: d.toISOString(), title: longTimes.format(d) }, clockTimes.format(d));
 }
 
 /** A status badge: the status word, styled by its value (a known set; anything else is plain). */

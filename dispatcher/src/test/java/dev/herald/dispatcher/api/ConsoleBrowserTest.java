@@ -92,6 +92,9 @@ class ConsoleBrowserTest {
                 By row = By.cssSelector("tr[data-id='" + id + "']");
                 wait.until(ExpectedConditions.visibilityOfElementLocated(row));
                 assertEquals("Spring sale", browser.findElement(row).findElement(By.className("campaign-name")).getText());
+                By sentCell = By.cssSelector("tr[data-id='" + id + "'] td[data-count='sent']");
+                String sentBefore = browser.findElement(sentCell).getText();
+                wait.until(ExpectedConditions.not(ExpectedConditions.textToBe(sentCell, sentBefore))); // its counts move
                 screenshot(browser, "2-campaigns");
 
                 // the filters: by status and by name
@@ -174,6 +177,8 @@ class ConsoleBrowserTest {
                 String forgedImg = f.campaign(XSS_IMG, 0);
                 browser.manage().window().setSize(new Dimension(390, 844));
                 browser.get(f.base() + "/console/#/campaigns");
+                wait.until(ExpectedConditions.textToBe(sentCell, "100"));
+                assertEquals("completed", browser.findElement(By.cssSelector("tr[data-id='" + id + "'] .badge")).getText());
                 By forgedRow = By.cssSelector("tr[data-id='" + forged + "'] .campaign-name");
                 wait.until(ExpectedConditions.textToBe(forgedRow, XSS));
                 wait.until(ExpectedConditions.textToBe(By.cssSelector("tr[data-id='" + forgedImg + "'] .campaign-name"), XSS_IMG));

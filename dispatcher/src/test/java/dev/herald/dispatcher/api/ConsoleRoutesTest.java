@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
-
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -32,8 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code /console/} over plain HTTP against a real service: every file with its content type and
- * the strict headers, 304 on a matching ETag, 404 for anything else, every traversal refused; and
- * {@code GET /v1/me}, which tells the console the key's role.
+ * the strict headers, 304 on a matching ETag, 404 for anything else, every traversal refused.
  */
 class ConsoleRoutesTest {
 
@@ -186,21 +183,5 @@ class ConsoleRoutesTest {
             in.transferTo(all);
             return all.toString(StandardCharsets.UTF_8);
         }
-    }
-
-    @Test
-    void shouldAnswerTheCallingKeysIdAndRoleAtMe() throws Exception {
-        JsonNode admin = f.get("/v1/me");
-        assertEquals("admin", admin.path("role").asText(), admin.toString());
-        assertFalse(admin.path("id").asText().isEmpty(), admin.toString());
-        assertFalse(admin.toString().contains(ConsoleFixture.ADMIN), "the secret is never answered");
-        JsonNode viewer = f.key("viewer");
-        JsonNode me = f.json(f.call("GET", "/v1/me", viewer.path("key").asText(), null, null));
-        assertEquals("viewer", me.path("role").asText());
-        assertEquals(viewer.path("id").asText(), me.path("id").asText());
-        assertFalse(me.has("key") || me.has("sha256"), me.toString());
-        assertEquals(401, f.call("GET", "/v1/me", null, null, null).statusCode());
-        assertEquals(401, f.call("GET", "/v1/me", "hk_not-a-key-at-all-123", null, null).statusCode());
-        assertEquals(405, f.call("POST", "/v1/me", ConsoleFixture.ADMIN, "application/json", "{}").statusCode());
     }
 }
