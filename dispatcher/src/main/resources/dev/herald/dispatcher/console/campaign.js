@@ -25,12 +25,14 @@ function section(id, title, ...content) {
   return h('section', { id, 'aria-labelledby': id + '-title' }, h('h2', { id: id + '-title' }, title), content);
 }
 
-function table(caption, head, rows, id) {
+/** A table of figures: the first column heads each row; the others are numbers unless {words}. */
+function table(caption, head, rows, id, words = false) {
+  const cls = i => (i > 0 && !words ? 'n' : null);
   return h('table', { class: 'figures', id },
     h('caption', {}, caption),
-    h('thead', {}, h('tr', {}, head.map((c, i) => h('th', { scope: 'col', class: i > 0 ? 'n' : null }, c)))),
+    h('thead', {}, h('tr', {}, head.map((c, i) => h('th', { scope: 'col', class: cls(i) }, c)))),
     h('tbody', {}, rows.map(r => h('tr', {}, r.map((c, i) => i === 0
-      ? h('th', { scope: 'row' }, c) : h('td', { class: 'n' }, c))))));
+      ? h('th', { scope: 'row' }, c) : h('td', { class: cls(i) }, c))))));
 }
 
 export function campaignPage(main, id, session) {
@@ -197,7 +199,7 @@ export function campaignPage(main, id, session) {
     }
     const body = variants.querySelector('#variants-body');
     const parts = [table('The variants', ['Variant', 'Sender', 'Local time', 'Text'],
-      list.map(x => [x.name, x.sender || v.sender, x.localTime || '\u2013', x.text]), 'variants-table')];
+      list.map(x => [x.name, x.sender || v.sender, x.localTime || '\u2013', x.text]), 'variants-table', true)];
     const perVariant = f && Array.isArray(f.variants) ? f.variants : null;
     if (perVariant) {
       parts.push(table('Results per variant', ['Variant', 'Given', 'Sent', 'Delivered', 'Clicked', 'Converted',

@@ -13,10 +13,8 @@ export const STEPS = [
   ['optedOut', 'Opted out', 'optedOut', 'of sent'],
 ];
 
-const WIDTH = 640;
-const ROW = 40;
-const LABEL = 150;
-const BAR = 330;
+const WIDTH = 360;
+const ROW = 46;
 
 /**
  * @param {object} funnel GET /v1/campaigns/{id}/funnel
@@ -27,19 +25,20 @@ export function funnelChart(funnel, title) {
   const steps = funnel.steps || {};
   const rates = funnel.rates || {};
   const top = Math.max(1, steps.sent || 0);
-  const height = STEPS.length * ROW + 8;
+  const height = STEPS.length * ROW;
   const description = STEPS.map(([key, label, rate]) => label + ' ' + num(steps[key])
     + (rate ? ' (' + pct(rates[rate]) + ')' : '')).join(', ');
+  // each step: its name and figures on a line, its bar under it (readable at phone width too)
   const rows = STEPS.map(([key, label, rate], i) => {
-    const y = i * ROW + 4;
+    const y = i * ROW;
     const n = steps[key] || 0;
-    const w = n > 0 ? Math.max(2, Math.round(BAR * n / top)) : 0;
+    const w = n > 0 ? Math.max(2, Math.round(WIDTH * n / top)) : 0;
     const value = num(steps[key]) + (rate ? ' \u00b7 ' + pct(rates[rate]) : '');
     return s('g', { class: 'step step-' + key },
-      s('text', { x: LABEL - 8, y: y + ROW / 2, class: 'label', 'text-anchor': 'end', 'dominant-baseline': 'middle' }, label),
-      s('rect', { x: LABEL, y: y + 6, width: BAR, height: ROW - 12, class: 'track', rx: 3 }),
-      s('rect', { x: LABEL, y: y + 6, width: w, height: ROW - 12, class: 'bar bar-' + key, rx: 3, 'data-count': n }),
-      s('text', { x: LABEL + BAR + 8, y: y + ROW / 2, class: 'value', 'dominant-baseline': 'middle' }, value));
+      s('text', { x: 0, y: y + 15, class: 'label' }, label),
+      s('text', { x: WIDTH, y: y + 15, class: 'value', 'text-anchor': 'end' }, value),
+      s('rect', { x: 0, y: y + 22, width: WIDTH, height: 16, class: 'track', rx: 3 }),
+      s('rect', { x: 0, y: y + 22, width: w, height: 16, class: 'bar bar-' + key, rx: 3, 'data-count': n }));
   });
   return s('svg', {
     id: 'funnel-chart', class: 'chart', viewBox: '0 0 ' + WIDTH + ' ' + height, role: 'img',
