@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.logging.Level;
 
 import org.junit.jupiter.api.Assumptions;
 import org.openqa.selenium.OutputType;
@@ -13,6 +15,9 @@ import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.logging.LogEntry;
+import org.openqa.selenium.logging.LogType;
+import org.openqa.selenium.logging.LoggingPreferences;
 
 /**
  * A real headless Chromium for the browser tests: Debian's {@code chromium} and
@@ -64,7 +69,23 @@ public final class Chromium {
         if (userAgent != null) {
             options.addArguments("--user-agent=" + userAgent);
         }
+        // the page's console messages (script errors, Content-Security-Policy refusals), for problems(...)
+        LoggingPreferences logs = new LoggingPreferences();
+        logs.enable(LogType.BROWSER, Level.ALL);
+        options.setCapability("goog:loggingPrefs", logs);
         return new ChromeDriver(service, options);
+    }
+
+    /**
+     * @return the page's console messages since the last call that are script errors or
+     *         Content-Security-Policy refusals (a failed request's own message is not one)
+     */
+    public static List<String> problems(WebDriver browser) {
+        return browser.manage().logs().get(LogType.BROWSER).getAll().stream()
+                .map(LogEntry::getMessage)
+                .filter(m -> m.contains("Content Security Policy") || m.contains("Uncaught") || m.contains("SyntaxError")
+                        || m.contains("TypeError") || m.contains("ReferenceError"))
+                .toList();
     }
 
     /** Keeps what the browser shows as {@code target/<folder>/<name>.png}, for a person to look at. */

@@ -191,6 +191,7 @@ class ConsoleBrowserTest {
                 assertNull(js(browser, "return window.heraldXss === undefined ? null : window.heraldXss"));
                 assertThrows(NoAlertPresentException.class, () -> browser.switchTo().alert());
                 screenshot(browser, "8-forged-campaign");
+                assertEquals(List.of(), Chromium.problems(browser), "no script error, no CSP refusal");
             } finally {
                 browser.quit();
             }
@@ -249,6 +250,7 @@ class ConsoleBrowserTest {
                 wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("signin-notice"), "refused the key"));
                 assertNull(js(browser, "return sessionStorage.getItem('herald.apiKey')"));
                 screenshot(browser, "10-revoked");
+                assertEquals(List.of(), Chromium.problems(browser), "no script error, no CSP refusal");
             } finally {
                 browser.quit();
             }
