@@ -105,7 +105,7 @@ export function campaignPage(main, id, session) {
         b.focus();
       }
     } }, 'Keep sending');
-    replace(actions, h('div', { class: 'confirm', role: 'alertdialog', 'aria-labelledby': 'cancel-question' },
+    replace(actions, h('div', { class: 'confirm', role: 'group', 'aria-labelledby': 'cancel-question' },
       h('p', { id: 'cancel-question' }, 'Cancel this campaign? Recipients not yet sent to will not get it. This cannot be undone.'),
       yes, ' ', no));
     no.focus();
