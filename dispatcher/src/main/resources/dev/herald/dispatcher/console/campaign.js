@@ -42,10 +42,12 @@ export function campaignPage(main, id, session) {
   let funnelTimer = null;
   let funnelAt = 0;
   let lastFunnel = null;
+  let streaming = false; // the event stream is open: it alone brings status changes, in order
+  let focusActions = false; // a steering action was done: the next buttons drawn take the focus
   const aborts = new AbortController();
   const path = '/v1/campaigns/' + encodeURIComponent(id);
 
-  const heading = h('h1', { id: 'campaign-name' }, id);
+  const heading = h('h1', { id: 'campaign-name', tabindex: -1 }, id);
   const status = h('span', { id: 'campaign-status' });
   const meta = h('p', { class: 'meta', id: 'campaign-meta' });
   const live = h('p', { id: 'campaign-live', class: 'muted' });
@@ -85,8 +87,10 @@ export function campaignPage(main, id, session) {
       type: 'button', id: action, class: action === 'cancel' ? 'danger' : null,
       onclick: () => (action === 'cancel' ? confirmCancel() : steer(action)),
     }, label)));
-    if (focused && actions.firstChild) {
-      actions.firstChild.focus(); // the button pressed is gone; its successor (Resume after Pause) takes the focus
+    if (focused || focusActions) {
+      focusActions = false;
+      // the button pressed is gone: its successor (Resume after Pause) takes the focus, or the heading
+      (actions.firstChild || heading).focus();
     }
   }
 
@@ -121,12 +125,19 @@ export function campaignPage(main, id, session) {
       if (stopped) {
         return;
       }
-      actions.removeAttribute('data-shown');
-      show(answer);
-      if (!actions.contains(document.activeElement)) {
-        (actions.querySelector('button') || heading).focus();
+      focusActions = true;
+      if (streaming && view && answer.status !== view.status) {
+        // The stream brings the new status in order; shown from here, a progress event sent just before
+        // the change and read just after would show the old status again. Unless it stays silent:
+        window.setTimeout(() => {
+          if (!stopped && view && view.status !== answer.status && actions.querySelector('button:disabled')) {
+            show(answer);
+          }
+        }, 3000);
+      } else {
+        actions.removeAttribute('data-shown');
+        show(answer);
       }
-      announce('Campaign ' + answer.status + '.');
     } catch (e) {
       if (stopped || e instanceof Unauthorized || e.name === 'AbortError') {
         return;
@@ -293,6 +304,7 @@ export function campaignPage(main, id, session) {
   }
 
   async function follow() {
+    streaming = true;
     try {
       await stream(path + '/events', (type, v) => {
         if (!stopped) {
@@ -300,10 +312,12 @@ export function campaignPage(main, id, session) {
           liveText(type === 'end' ? 'Final' : 'Live');
         }
       }, aborts.signal);
+      streaming = false;
       if (!stopped && view && !ENDED.includes(view.status)) {
         poll(); // the stream ended early (a restart?): keep watching
       }
     } catch (e) {
+      streaming = false;
       if (stopped || e instanceof Unauthorized || e.name === 'AbortError') {
         return;
       }
