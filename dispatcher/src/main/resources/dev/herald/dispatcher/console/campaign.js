@@ -3,9 +3,10 @@
 // its variants and A/B decision; pause, resume and cancel for sender and admin keys only.
 
 import { canSteer, get, post, stream, Unauthorized } from './api.js';
-import { announce, badge, errorBox, h, now, num, pct, replace, text, time } from './dom.js';
+import { announce, badge, errorBox, figures, h, now, num, pct, replace, text, time } from './dom.js';
+import { variantsView } from './ab-test.js';
 import { decided, progressBar } from './campaigns.js';
-import { funnelChart, STEPS } from './funnel-chart.js';
+import { funnelView } from './funnel-chart.js';
 
 const ENDED = ['completed', 'cancelled', 'failed', 'damaged'];
 const FAMILIES = [
@@ -25,15 +26,6 @@ function section(id, title, ...content) {
   return h('section', { id, 'aria-labelledby': id + '-title' }, h('h2', { id: id + '-title' }, title), content);
 }
 
-/** A table of figures: the first column heads each row; the others are numbers unless {words}. */
-function table(caption, head, rows, id, words = false) {
-  const cls = i => (i > 0 && !words ? 'n' : null);
-  return h('table', { class: 'figures', id },
-    h('caption', {}, caption),
-    h('thead', {}, h('tr', {}, head.map((c, i) => h('th', { scope: 'col', class: cls(i) }, c)))),
-    h('tbody', {}, rows.map(r => h('tr', {}, r.map((c, i) => i === 0
-      ? h('th', { scope: 'row' }, c) : h('td', { class: cls(i) }, c))))));
-}
 
 export function campaignPage(main, id, session) {
   let stopped = false;
@@ -175,7 +167,7 @@ export function campaignPage(main, id, session) {
     replace(progress,
       h('p', {}, progressBar(v, 'Recipients decided'), ' ',
         h('span', { id: 'progress-text' }, num(decided(v)) + ' of ' + num(v.total) + ' recipients decided')),
-      table('Recipients by outcome', ['Outcome', 'Recipients', 'Share'],
+      figures('Recipients by outcome', ['Outcome', 'Recipients', 'Share'],
         FAMILIES.filter(([key]) => (k[key] || 0) > 0 || ['sent', 'pending'].includes(key))
           .map(([key, label]) => [label, num(k[key]), pct(v.total > 0 ? (k[key] || 0) / v.total : null)]), 'counts'),
       h('dl', { class: 'facts' },
@@ -192,75 +184,26 @@ export function campaignPage(main, id, session) {
     const entries = Object.entries(v.outcomes || {}).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
     replace(outcomes, entries.length === 0
       ? h('p', { class: 'muted' }, 'No recipient has an outcome yet.')
-      : table('Every outcome reason', ['Reason', 'Recipients'], entries.map(([reason, n]) => [reason, num(n)]), 'outcomes-table'));
+      : figures('Every outcome reason', ['Reason', 'Recipients'], entries.map(([reason, n]) => [reason, num(n)]), 'outcomes-table'));
   }
 
   function showDelivery(v) {
     const entries = Object.entries(v.delivery || {});
     replace(delivery, entries.length === 0
       ? h('p', { class: 'muted' }, 'No delivery receipts (the connector sends none, or none came yet).')
-      : table('Receipts of sent recipients', ['Result', 'Recipients'], entries.map(([r, n]) => [r, num(n)]), 'delivery-table'));
+      : figures('Receipts of sent recipients', ['Result', 'Recipients'], entries.map(([r, n]) => [r, num(n)]), 'delivery-table'));
   }
 
   function showVariants(v, f) {
-    const list = v.variants || null;
-    variants.hidden = !list;
-    if (!list) {
-      return;
+    variants.hidden = !v.variants;
+    if (v.variants) {
+      replace(variants.querySelector('#variants-body'), variantsView(v, f));
     }
-    const body = variants.querySelector('#variants-body');
-    const parts = [table('The variants', ['Variant', 'Sender', 'Local time', 'Text'],
-      list.map(x => [x.name, x.sender || v.sender, x.localTime || '\u2013', x.text]), 'variants-table', true)];
-    const perVariant = f && Array.isArray(f.variants) ? f.variants : null;
-    if (perVariant) {
-      parts.push(table('Results per variant', ['Variant', 'Given', 'Sent', 'Delivered', 'Clicked', 'Converted',
-        'Click rate', 'Conversion of sent'], perVariant.map(x => [x.variant, num(x.given), num(x.steps.sent),
-        num(x.steps.delivered), num(x.steps.clicked), num(x.steps.converted), pct(x.rates.clicked),
-        pct(x.rates.convertedOfSent)]), 'variant-results'));
-    }
-    const ex = v.experiment;
-    if (v.test) {
-      parts.push(h('p', { class: 'muted' }, 'A/B test: a sample of ', pct(v.test.sample), ' by ', v.test.metric,
-        ', waiting ', v.test.wait, '; without a significant winner: ', v.test.noWinner, '.'));
-    }
-    if (ex) {
-      parts.push(h('dl', { class: 'facts', id: 'experiment' },
-        h('dt', {}, 'Sample drawn'), h('dd', {}, time(ex.sampledAt)),
-        h('dt', {}, 'Decision due'), h('dd', {}, time(ex.decideAt)),
-        h('dt', {}, 'Held back'), h('dd', {}, num(ex.held)),
-        h('dt', {}, 'Sample per variant'), h('dd', {}, Object.entries(ex.sample || {}).map(([n, c]) => n + ' ' + num(c)).join(', '))));
-      const d = ex.decision;
-      if (ex.decidedAt) {
-        parts.push(h('p', { id: 'decision', class: 'decision' },
-          ex.send ? 'Sending ' + ex.send + ' to the held recipients' : 'The held recipients get nothing (no winner)',
-          ' \u00b7 decided ', ex.decidedBy === 'operator' ? 'by an operator' : 'by the rule', ' at ', time(ex.decidedAt)));
-        parts.push(h('p', { id: 'decision-figures-summary' }, !d ? 'The figures could not be read when it was decided.'
-          : (d.winner ? 'Significant winner: ' + d.winner : 'No significant winner') + ' (' + d.reason
-            + (d.best ? '; best rate: ' + d.best : '') + ', alpha ' + d.alpha + ').'));
-        if (d && Array.isArray(d.variants)) {
-          parts.push(table('The figures behind the decision', ['Variant', 'Exposed', 'Successes', 'Rate', 'Interval'],
-            d.variants.map(x => [x.variant, num(x.exposed), num(x.successes), pct(x.rate),
-              pct(x.low) + ' \u2013 ' + pct(x.high)]), 'decision-figures'));
-        }
-      } else {
-        parts.push(h('p', { id: 'decision', class: 'decision' }, 'Not decided yet.'));
-      }
-    }
-    replace(body, parts);
   }
 
   function showFunnel(f) {
     lastFunnel = f;
-    const steps = f.steps || {};
-    const rates = f.rates || {};
-    const rows = STEPS.map(([key, label, rate, of]) => [label, num(steps[key]),
-      rate ? pct(rates[rate]) + ' ' + (of || (rates.clickedBase ? 'of ' + rates.clickedBase : '')) : '\u2013']);
-    replace(funnel,
-      funnelChart(f, 'Funnel of ' + (view ? view.name || view.id : id)),
-      table('Funnel steps and rates', ['Step', 'Recipients', 'Rate'], rows, 'funnel-table'),
-      steps.noReceipt > 0 ? h('p', { class: 'muted', id: 'funnel-no-receipt' }, num(steps.noReceipt),
-        ' of the sent have no delivery receipt (not yet, or the connector sends none).') : null,
-      f.tracked === false ? h('p', { class: 'muted' }, 'Links are not tracked in this campaign: no clicks are counted.') : null);
+    replace(funnel, funnelView(f, 'Funnel of ' + (view ? view.name || view.id : id)));
     if (view) {
       showVariants(view, f);
     }

@@ -110,3 +110,13 @@ export function badge(status) {
 export function errorBox(error) {
   return h('p', { class: 'error', role: 'alert' }, error && error.message ? error.message : String(error));
 }
+
+/** A table of figures: the first column heads each row; the others are numbers unless {words}. */
+export function figures(caption, head, rows, id, words = false) {
+  const cls = i => (i > 0 && !words ? 'n' : null);
+  return h('table', { class: 'figures', id },
+    h('caption', {}, caption),
+    h('thead', {}, h('tr', {}, head.map((c, i) => h('th', { scope: 'col', class: cls(i) }, c)))),
+    h('tbody', {}, rows.map(r => h('tr', {}, r.map((c, i) => i === 0
+      ? h('th', { scope: 'row' }, c) : h('td', { class: cls(i) }, c))))));
+}

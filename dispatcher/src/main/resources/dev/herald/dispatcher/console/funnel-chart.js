@@ -2,7 +2,7 @@
 // length the step's count over the campaign's sent, its label the count and the step's rate.
 // The chart is an image with a text description; the table beside it carries the same numbers.
 
-import { num, pct, s } from './dom.js';
+import { figures, h, num, pct, s } from './dom.js';
 
 /** The funnel's steps in order: [key in steps, label, key in rates (null: none), what the rate is of]. */
 export const STEPS = [
@@ -47,4 +47,24 @@ export function funnelChart(funnel, title) {
   s('title', { id: 'funnel-chart-title' }, title),
   s('desc', { id: 'funnel-chart-desc' }, description),
   rows);
+}
+
+/**
+ * @param {object} funnel GET /v1/campaigns/{id}/funnel
+ * @param {string} title the chart's accessible name
+ * @return {Node[]} the chart, the same figures as a table, and what they leave out
+ */
+export function funnelView(funnel, title) {
+  const steps = funnel.steps || {};
+  const rates = funnel.rates || {};
+  const rows = STEPS.map(([key, label, rate, of]) => [label, num(steps[key]),
+    rate ? pct(rates[rate]) + ' ' + (of || (rates.clickedBase ? 'of ' + rates.clickedBase : '')) : '\u2013']);
+  return [
+    funnelChart(funnel, title),
+    figures('Funnel steps and rates', ['Step', 'Recipients', 'Rate'], rows, 'funnel-table'),
+    steps.noReceipt > 0 ? h('p', { class: 'muted', id: 'funnel-no-receipt' }, num(steps.noReceipt),
+      ' of the sent have no delivery receipt (not yet, or the connector sends none).') : null,
+    funnel.tracked === false
+      ? h('p', { class: 'muted' }, 'Links are not tracked in this campaign: no clicks are counted.') : null,
+  ];
 }
