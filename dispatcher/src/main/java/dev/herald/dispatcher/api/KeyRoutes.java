@@ -12,13 +12,15 @@ import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 /**
  * API key management (role {@code admin}): {@code POST /v1/keys} {@code {"role", "note"}} →
  * 201 with the new key (shown this once), {@code GET /v1/keys} (ids, roles, dates; never
- * secrets), {@code DELETE /v1/keys/{id}} (the last admin key cannot be revoked: 409).
+ * secrets), {@code DELETE /v1/keys/{id}} (the last admin key cannot be revoked: 409); and, for any key,
+ * {@code GET /v1/me}: the calling key's own id, role, note and date (never its secret), so a client such
+ * as the console knows what the key may do before it offers to do it.
  */
 public final class KeyRoutes extends ApiDirectives {
 
     /** Every route of this group. */
     public static final List<Endpoint> ENDPOINTS = List.of(new Endpoint("POST", "/v1/keys"), new Endpoint("GET", "/v1/keys"),
-            new Endpoint("DELETE", "/v1/keys/{id}"));
+            new Endpoint("DELETE", "/v1/keys/{id}"), new Endpoint("GET", "/v1/me"));
 
     /** {@code POST /v1/keys} body. */
     public record NewKey(String role, String note) {
@@ -31,9 +33,10 @@ public final class KeyRoutes extends ApiDirectives {
         this.keys = keys;
     }
 
-    /** @return the routes under {@code /v1/keys} */
+    /** @return the routes under {@code /v1/keys}, and {@code /v1/me} */
     public Route route() {
-        return pathPrefix("v1", () -> pathPrefix("keys", () -> concat(
+        return pathPrefix("v1", () -> concat(path("me", () -> get(() -> authorized(Role.VIEWER,
+                key -> completeJson(200, describe(key))))), pathPrefix("keys", () -> concat(
                 pathEndOrSingleSlash(() -> concat(
                         post(() -> authorized(Role.ADMIN, admin -> jsonBody(NewKey.class, body -> {
                             Role role;
@@ -63,7 +66,7 @@ public final class KeyRoutes extends ApiDirectives {
                         throw ApiError.notFound("no API key " + id);
                     }
                     return complete(org.apache.pekko.http.javadsl.model.HttpResponse.create().withStatus(204));
-                }))))));
+                })))))));
     }
 
     private static Map<String, Object> describe(ApiKeys.Key k) {

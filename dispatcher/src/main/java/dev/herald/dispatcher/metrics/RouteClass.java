@@ -15,11 +15,11 @@ import java.util.Set;
  */
 public final class RouteClass {
 
-    private static final Set<String> TOP = Set.of("health", "metrics");
+    private static final Set<String> TOP = Set.of("health", "metrics", "console");
     /** Top-level pages a token follows: tracked links, unsubscribe pages. */
     private static final Set<String> TOKEN_PAGES = Set.of("l", "u");
     private static final Set<String> GROUPS = Set.of("campaigns", "segments", "suppressions", "keys", "openapi.yaml", "recipients",
-            "reports", "conversions", "inbound", "receipts", "journeys", "events");
+            "reports", "conversions", "inbound", "receipts", "journeys", "events", "me");
     /** Literal words in the third position ({@code /v1/campaigns/preview}). */
     private static final Set<String> LITERAL_THIRD = Set.of("preview", "optouts", "funnel", "sms", "kannel");
     /** Literal words in the fourth position ({@code /v1/campaigns/{id}/pause}). */
@@ -48,6 +48,9 @@ public final class RouteClass {
         String[] s = path.substring(from, to).split("/+", 6);
         if (s.length == 1 && TOP.contains(s[0])) {
             return "/" + s[0];
+        }
+        if (s.length == 2 && s[0].equals("console")) {
+            return "/console/{name}";
         }
         if (s.length == 2 && TOKEN_PAGES.contains(s[0])) {
             return "/" + s[0] + "/{token}";

@@ -10,6 +10,7 @@ import dev.herald.dispatcher.funnel.FunnelReport;
 import dev.herald.dispatcher.report.OptOutAnalytics;
 import dev.herald.dispatcher.api.CampaignRoutes;
 import dev.herald.dispatcher.api.ConsentRoutes;
+import dev.herald.dispatcher.api.ConsoleRoutes;
 import dev.herald.dispatcher.api.ConversionIntake;
 import dev.herald.dispatcher.api.ConversionRoutes;
 import dev.herald.dispatcher.api.EventIntake;
@@ -33,6 +34,7 @@ import dev.herald.dispatcher.funnel.Attribution;
 import dev.herald.dispatcher.funnel.Touches;
 import dev.herald.dispatcher.metrics.HeraldMetrics;
 import dev.herald.dispatcher.metrics.LiveCampaigns;
+import dev.herald.dispatcher.console.ConsoleAssets;
 import dev.herald.dispatcher.report.UnsubscribeReasons;
 import dev.herald.dispatcher.unsubscribe.PreferenceCenter;
 
@@ -141,7 +143,8 @@ final class ServiceApi {
                         EventRoutes.ENDPOINTS),
                 new Group(new GatewayRoutes(conf.accounts(), stores.callbackTokens, stores.deliveries,
                         InboundSide.perConnector(conf, stores, core, metrics), metrics, blockingIo).route(),
-                        GatewayRoutes.ENDPOINTS));
+                        GatewayRoutes.ENDPOINTS),
+                new Group(new ConsoleRoutes(ConsoleAssets.fromJar()).route(), ConsoleRoutes.ENDPOINTS));
         List<Route> routes = new ArrayList<>();
         List<Endpoint> endpoints = new ArrayList<>();
         for (Group g : groups) {

@@ -74,6 +74,7 @@ class OpenApiTest {
         all.addAll(JourneyRoutes.ENDPOINTS);
         all.addAll(ConversionRoutes.ENDPOINTS);
         all.addAll(EventRoutes.ENDPOINTS);
+        all.addAll(ConsoleRoutes.ENDPOINTS);
         all.add(HttpApi.METRICS);
         return all;
     }

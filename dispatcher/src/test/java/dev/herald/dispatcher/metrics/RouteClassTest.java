@@ -26,6 +26,9 @@ class RouteClassTest {
         assertEquals("/v1/reports/funnel", RouteClass.of("/v1/reports/funnel"));
         assertEquals("/v1/conversions", RouteClass.of("/v1/conversions"));
         assertEquals("/v1/events", RouteClass.of("/v1/events"));
+        assertEquals("/v1/me", RouteClass.of("/v1/me"));
+        assertEquals("/console", RouteClass.of("/console/"));
+        assertEquals("/console/{name}", RouteClass.of("/console/app.js"));
     }
 
     @Test
@@ -35,6 +38,7 @@ class RouteClassTest {
         assertEquals("other", RouteClass.of("/v1/unknown-group/x"));
         assertEquals("other", RouteClass.of("/v2/campaigns"));
         assertEquals("other", RouteClass.of("/v1/campaigns/a/b/c/d/e"));
+        assertEquals("other", RouteClass.of("/console/a/b"));
         assertEquals("other", RouteClass.of(null));
     }
 }

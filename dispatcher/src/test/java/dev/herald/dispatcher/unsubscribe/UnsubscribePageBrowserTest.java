@@ -6,59 +6,36 @@ import static dev.herald.dispatcher.unsubscribe.LinkFixture.token;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.herald.dispatcher.Chromium;
 
-import java.io.File;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
-import org.openqa.selenium.OutputType;
-import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
- * The unsubscribe page in a real headless Chromium (Debian's {@code chromium} and
- * {@code chromium-driver}, driven by Selenium with both paths given, so Selenium Manager never
- * runs and nothing leaves localhost): unsubscribe, give a reason, resubscribe, change the
- * preferences; after each step the API and the reasons file show the change.
- *
- * <p>Without the browser the test is skipped, unless {@code HERALD_BROWSER_TEST=required}
- * ({@code .ci/run} sets it), when it fails.
+ * The unsubscribe page in a real headless {@link Chromium}: unsubscribe, give a reason, resubscribe,
+ * change the preferences; after each step the API and the reasons file show the change.
  */
 class UnsubscribePageBrowserTest {
 
-    static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-    static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
     static final String A = PHONES.get(0);
 
     @TempDir
     Path dir;
 
     static void requireBrowser() {
-        if (Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER)) {
-            return;
-        }
-        String why = "the browser test needs " + CHROMIUM + " and " + CHROMEDRIVER
-                + " (Debian: apt-get install -y chromium chromium-driver)";
-        if ("required".equals(System.getenv("HERALD_BROWSER_TEST"))) {
-            fail(why + "; HERALD_BROWSER_TEST=required");
-        }
-        Assumptions.abort("skipped: " + why);
+        Chromium.require();
     }
 
     static WebDriver chromium() {
@@ -67,17 +44,7 @@ class UnsubscribePageBrowserTest {
 
     /** @param userAgent the agent it presents (null: Chromium's own, which says HeadlessChrome) */
     static WebDriver chromium(String userAgent) {
-        ChromeDriverService service = new ChromeDriverService.Builder()
-                .usingDriverExecutable(new File(CHROMEDRIVER.toString())).usingAnyFreePort().build();
-        ChromeOptions options = new ChromeOptions();
-        options.setBinary(CHROMIUM.toFile());
-        options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                "--disable-default-apps", "--disable-sync", "--window-size=390,844");
-        if (userAgent != null) {
-            options.addArguments("--user-agent=" + userAgent);
-        }
-        return new ChromeDriver(service, options);
+        return Chromium.start(userAgent);
     }
 
     static List<String> scopes(JsonNode suppressions) {
@@ -149,8 +116,6 @@ class UnsubscribePageBrowserTest {
 
     /** Keeps what the browser showed under target/ for a person to look at. */
     private static void screenshot(WebDriver browser, String name) throws Exception {
-        Path out = Path.of("target", "unsubscribe-page", name + ".png");
-        Files.createDirectories(out.getParent());
-        Files.write(out, ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
+        Chromium.screenshot(browser, "unsubscribe-page", name);
     }
 }

@@ -1,0 +1,112 @@
+// The console's shell: sign-in state, the hash router, the header. Pages are modules that render
+// into <main> and answer {stop()} so that leaving a page ends its streams and timers.
+
+import { apiKey, forgetApiKey, get, Unauthorized } from './api.js';
+import { errorBox, h, replace, text, zone } from './dom.js';
+import { signInPage } from './signin.js';
+import { campaignsPage } from './campaigns.js';
+import { campaignPage } from './campaign.js';
+
+const main = document.getElementById('main');
+let session = null; // the key's {id, role, ...} from GET /v1/me
+let current = null; // the page shown: {stop(), signIn?}
+let notice = null; // said on the sign-in page once (e.g. why the operator was signed out)
+let rendered = 0; // navigations so far: focus moves to the new page's heading after the first
+
+function header(signedIn) {
+  document.getElementById('nav').hidden = !signedIn;
+  document.getElementById('who').hidden = !signedIn;
+  text(document.getElementById('who-role'), signedIn ? 'Key ' + session.id + ' · ' + session.role : '');
+  const link = document.querySelector('#nav a[href="#/campaigns"]');
+  const onCampaigns = location.hash === '' || location.hash.startsWith('#/campaigns');
+  if (onCampaigns) {
+    link.setAttribute('aria-current', 'page');
+  } else {
+    link.removeAttribute('aria-current');
+  }
+}
+
+function focusHeading() {
+  if (rendered++ === 0) {
+    return;
+  }
+  const heading = main.querySelector('h1');
+  if (heading) {
+    heading.setAttribute('tabindex', '-1');
+    heading.focus();
+  }
+}
+
+async function route() {
+  const hash = location.hash;
+  if (hash && !hash.startsWith('#/')) {
+    return; // an anchor in the page, not a page
+  }
+  if (current) {
+    current.stop();
+    current = null;
+  }
+  if (!apiKey()) {
+    session = null;
+    header(false);
+    const said = notice;
+    notice = null;
+    current = signInPage(main, said, me => {
+      session = me;
+      route();
+    });
+    focusHeading();
+    return;
+  }
+  if (!session) {
+    try {
+      session = await get('/v1/me');
+    } catch (e) {
+      if (!(e instanceof Unauthorized)) {
+        replace(main, h('h1', {}, 'The console cannot reach Herald'), errorBox(e),
+          h('p', {}, h('button', { type: 'button', onclick: () => route() }, 'Try again')));
+      }
+      return; // a refused key: the unauthorized handler shows sign-in
+    }
+  }
+  header(true);
+  const [path, query] = (hash.slice(1) || '/campaigns').split('?');
+  const params = new URLSearchParams(query || '');
+  const one = /^\/campaigns\/([^/]+)$/.exec(path);
+  if (path === '/campaigns' || path === '/') {
+    current = campaignsPage(main, session, params);
+  } else if (one) {
+    current = campaignPage(main, decodeURIComponent(one[1]), session);
+  } else {
+    replace(main, h('h1', {}, 'No such page'),
+      h('p', {}, 'The console has no page here. ', h('a', { href: '#/campaigns' }, 'Go to the campaigns.')));
+    current = { stop() {} };
+  }
+  focusHeading();
+}
+
+window.addEventListener('hashchange', route);
+window.addEventListener('herald:unauthorized', () => {
+  session = null;
+  if (current && current.signIn) {
+    return; // the sign-in page says it itself
+  }
+  notice = 'Herald refused the key (revoked, or mistyped). Sign in again.';
+  route();
+});
+document.getElementById('sign-out').addEventListener('click', () => {
+  forgetApiKey();
+  session = null;
+  notice = 'Signed out. The key is forgotten by this tab.';
+  if (location.hash.startsWith('#/campaigns/')) {
+    location.hash = '#/campaigns'; // the hashchange routes
+  } else {
+    route();
+  }
+});
+document.querySelector('.skip').addEventListener('click', event => {
+  event.preventDefault(); // the hash is the router's: move the focus without changing it
+  main.focus();
+});
+text(document.getElementById('zone'), zone);
+route();

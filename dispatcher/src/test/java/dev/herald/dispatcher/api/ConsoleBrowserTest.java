@@ -1,0 +1,259 @@
+package dev.herald.dispatcher.api;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.herald.dispatcher.Chromium;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.Keys;
+import org.openqa.selenium.NoAlertPresentException;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The operator console in a real headless {@link Chromium} against a real {@code herald serve}
+ * with data: sign in, watch a campaign created through the API appear and complete without a
+ * reload, pause and resume it from the page, read its funnel and its A/B decision; a viewer key
+ * sees no steering buttons and the API refuses them anyway; a revoked key is sent back to sign-in;
+ * a campaign named like a script is shown as text. Screenshots go to {@code target/console/}.
+ */
+class ConsoleBrowserTest {
+
+    static final String XSS = "<script>alert(1)</script>";
+    static final String XSS_IMG = "<img src=x onerror=\"window.heraldXss=1\">";
+
+    @TempDir
+    Path dir;
+
+    static void screenshot(WebDriver browser, String name) throws Exception {
+        Chromium.screenshot(browser, "console", name);
+    }
+
+    static Object js(WebDriver browser, String script) {
+        return ((JavascriptExecutor) browser).executeScript(script);
+    }
+
+    static String statusOnPage(WebDriver browser) {
+        return browser.findElement(By.id("campaign-status")).getText();
+    }
+
+    static void signIn(WebDriver browser, WebDriverWait wait, String key) {
+        WebElement input = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("api-key")));
+        input.clear();
+        input.sendKeys(key, Keys.ENTER); // the keyboard alone signs in
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("who-role")));
+        wait.until(ExpectedConditions.invisibilityOfElementLocated(By.id("api-key")));
+    }
+
+    @Test
+    void shouldSignInWatchPauseResumeAndReadACampaignWithoutReloading() throws Exception {
+        Chromium.require();
+        try (ConsoleFixture f = ConsoleFixture.start(dir, 100)) {
+            WebDriver browser = Chromium.start(null);
+            try {
+                WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(60));
+                browser.manage().window().setSize(new Dimension(390, 844));
+                browser.get(f.base() + "/console/");
+                wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("api-key")));
+                assertEquals("Sign in", browser.findElement(By.tagName("h1")).getText());
+                screenshot(browser, "1-sign-in");
+
+                // a wrong key is refused on the page, and not kept
+                browser.findElement(By.id("api-key")).sendKeys("hk_wrong-key-0123456789", Keys.ENTER);
+                wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("signin-error"), "does not know this key"));
+                assertNull(js(browser, "return sessionStorage.getItem('herald.apiKey')"));
+
+                signIn(browser, wait, ConsoleFixture.ADMIN);
+                wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("campaigns")));
+                assertTrue(browser.findElement(By.id("who-role")).getText().endsWith("admin"));
+                assertFalse(browser.getCurrentUrl().contains(ConsoleFixture.ADMIN), "the key is never in the URL");
+                assertEquals(ConsoleFixture.ADMIN, js(browser, "return sessionStorage.getItem('herald.apiKey')"));
+                assertEquals(0L, js(browser, "return localStorage.length"));
+                assertEquals("", js(browser, "return document.cookie"));
+                js(browser, "window.heraldNoReload = 'still here'"); // gone if the page ever reloads
+
+                // a campaign created through the API appears in the list and moves without a reload
+                String id = f.campaign("Spring sale", 5);
+                By row = By.cssSelector("tr[data-id='" + id + "']");
+                wait.until(ExpectedConditions.visibilityOfElementLocated(row));
+                assertEquals("Spring sale", browser.findElement(row).findElement(By.className("campaign-name")).getText());
+                By sentCell = By.cssSelector("tr[data-id='" + id + "'] td[data-count='sent']");
+                String sentBefore = browser.findElement(sentCell).getText();
+                wait.until(ExpectedConditions.not(ExpectedConditions.textToBe(sentCell, sentBefore))); // its counts move
+                screenshot(browser, "2-campaigns");
+
+                // the filters: by status and by name
+                new org.openqa.selenium.support.ui.Select(browser.findElement(By.id("filter-status"))).selectByValue("cancelled");
+                wait.until(ExpectedConditions.invisibilityOfElementLocated(row));
+                new org.openqa.selenium.support.ui.Select(browser.findElement(By.id("filter-status"))).selectByValue("");
+                browser.findElement(By.id("filter-name")).sendKeys("autumn");
+                wait.until(ExpectedConditions.invisibilityOfElementLocated(row));
+                browser.findElement(By.id("filter-name")).clear();
+                browser.findElement(By.id("filter-name")).sendKeys("spring");
+                wait.until(ExpectedConditions.visibilityOfElementLocated(row));
+
+                // the campaign's page: pause with the keyboard, then resume
+                browser.findElement(row).findElement(By.className("campaign-name")).click();
+                wait.until(ExpectedConditions.textToBe(By.id("campaign-name"), "Spring sale"));
+                WebElement pause = wait.until(ExpectedConditions.elementToBeClickable(By.id("pause")));
+                pause.sendKeys(Keys.ENTER);
+                wait.until(ExpectedConditions.textToBe(By.id("campaign-status"), "paused"));
+                assertEquals("paused", f.get("/v1/campaigns/" + id).path("status").asText());
+                assertEquals("resume", js(browser, "return document.activeElement.id"), "the focus moves to Resume");
+                assertTrue(browser.findElements(By.id("pause")).isEmpty());
+                screenshot(browser, "3-campaign-paused");
+                long sentWhenPaused = f.get("/v1/campaigns/" + id).path("counts").path("sent").asLong();
+                assertTrue(sentWhenPaused < 100, "paused before the end: " + sentWhenPaused);
+                browser.findElement(By.id("resume")).click();
+                wait.until(ExpectedConditions.textToBe(By.id("campaign-status"), "running"));
+
+                // it completes on the page, over the event stream
+                wait.until(ExpectedConditions.textToBe(By.id("campaign-status"), "completed"));
+                wait.until(ExpectedConditions.textToBe(By.id("progress-text"), "100 of 100 recipients decided"));
+                assertEquals("completed", f.get("/v1/campaigns/" + id).path("status").asText());
+                assertTrue(browser.findElement(By.id("campaign-live")).getText().startsWith("Final"));
+                assertTrue(browser.findElements(By.cssSelector("#actions button")).isEmpty(), "nothing to steer once completed");
+
+                // its funnel: the chart and its table
+                wait.until(ExpectedConditions.attributeToBe(By.cssSelector("#funnel-chart .bar-sent"), "data-count", "100"));
+                JsonNode funnel = f.get("/v1/campaigns/" + id + "/funnel");
+                assertEquals(funnel.path("steps").path("sent").asLong(), 100);
+                assertEquals(String.valueOf(funnel.path("steps").path("delivered").asLong()),
+                        browser.findElement(By.cssSelector("#funnel-chart .bar-delivered")).getAttribute("data-count"));
+                assertTrue(browser.findElement(By.id("funnel-table")).getText().contains("Sent 100"),
+                        browser.findElement(By.id("funnel-table")).getText());
+                browser.findElement(By.id("funnel")).getRect(); // laid out
+                js(browser, "document.getElementById('funnel').scrollIntoView()");
+                screenshot(browser, "4-campaign-funnel");
+                browser.manage().window().setSize(new Dimension(1280, 1000));
+                js(browser, "window.scrollTo(0, 0)");
+                screenshot(browser, "5-campaign-desktop");
+                assertEquals("still here", js(browser, "return window.heraldNoReload"), "the page never reloaded");
+
+                // an A/B test decided by an operator: the variants, the results and the decision
+                String ab = f.campaign("""
+                        {"name": "Subject test", "channel": "sms", "category": "promotions", "sender": "acme", "segment": "all",
+                         "trackLinks": true, "variants": [{"text": "ACME: 20% off today https://shop.example/a"},
+                                                          {"text": "ACME: spring sale today https://shop.example/b"}],
+                         "test": {"sample": 0.2, "wait": "PT1H", "minPerVariant": 1}}""");
+                f.await("/v1/campaigns/" + ab, c -> c.path("experiment").path("sampledAt").isTextual()
+                        && c.path("counts").path("pending").asLong() == 0 && c.path("counts").path("inFlight").asLong() == 0);
+                JsonNode picked = null;
+                for (int i = 0; i < 100 && picked == null; i++) {
+                    var r = f.call("POST", "/v1/campaigns/" + ab + "/winner", ConsoleFixture.ADMIN, "application/json",
+                            "{\"variant\": \"B\"}");
+                    if (r.statusCode() == 200) {
+                        picked = f.json(r);
+                    } else {
+                        Thread.sleep(200);
+                    }
+                }
+                assertTrue(picked != null, "the winner could not be picked");
+                browser.get(f.base() + "/console/#/campaigns/" + ab);
+                wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("decision"), "Sending B to the held recipients"));
+                assertTrue(browser.findElement(By.id("decision")).getText().contains("by an operator"));
+                wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("variant-results")));
+                assertTrue(browser.findElement(By.id("variants-table")).getText().contains("ACME: 20% off today"));
+                js(browser, "document.getElementById('variants').scrollIntoView()");
+                screenshot(browser, "6-ab-test");
+
+                // a forged name is text, and no script runs
+                String forged = f.campaign(XSS, 0);
+                String forgedImg = f.campaign(XSS_IMG, 0);
+                browser.manage().window().setSize(new Dimension(390, 844));
+                browser.get(f.base() + "/console/#/campaigns");
+                wait.until(ExpectedConditions.textToBe(sentCell, "100"));
+                assertEquals("completed", browser.findElement(By.cssSelector("tr[data-id='" + id + "'] .badge")).getText());
+                By forgedRow = By.cssSelector("tr[data-id='" + forged + "'] .campaign-name");
+                wait.until(ExpectedConditions.textToBe(forgedRow, XSS));
+                wait.until(ExpectedConditions.textToBe(By.cssSelector("tr[data-id='" + forgedImg + "'] .campaign-name"), XSS_IMG));
+                screenshot(browser, "7-forged-names");
+                browser.findElement(forgedRow).click();
+                wait.until(ExpectedConditions.textToBe(By.id("campaign-name"), XSS));
+                assertEquals(XSS + " \u00b7 Herald console", browser.getTitle());
+                assertEquals(1L, js(browser, "return document.scripts.length"), "only the console's own module");
+                assertEquals(0L, js(browser, "return document.querySelectorAll('main script, main img').length"));
+                assertNull(js(browser, "return window.heraldXss === undefined ? null : window.heraldXss"));
+                assertThrows(NoAlertPresentException.class, () -> browser.switchTo().alert());
+                screenshot(browser, "8-forged-campaign");
+                assertEquals(List.of(), Chromium.problems(browser), "no script error, no CSP refusal");
+            } finally {
+                browser.quit();
+            }
+        }
+    }
+
+    @Test
+    void shouldShowAViewerNoSteeringWhichTheApiRefusesAnywayAndSendARevokedKeyToSignIn() throws Exception {
+        Chromium.require();
+        try (ConsoleFixture f = ConsoleFixture.start(dir, 100)) {
+            String id = f.campaign("Slow one", 2);
+            JsonNode viewer = f.key("viewer");
+            WebDriver browser = Chromium.start(null);
+            try {
+                WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(60));
+                browser.manage().window().setSize(new Dimension(390, 844));
+                browser.get(f.base() + "/console/#/campaigns/" + id);
+                signIn(browser, wait, viewer.path("key").asText());
+                // sign-in keeps the page asked for
+                wait.until(ExpectedConditions.textToBe(By.id("campaign-name"), "Slow one"));
+                wait.until(ExpectedConditions.textToBe(By.id("campaign-status"), "running"));
+                assertTrue(browser.findElement(By.id("who-role")).getText().endsWith("viewer"));
+                for (String button : List.of("pause", "resume", "cancel", "cancel-confirm")) {
+                    assertTrue(browser.findElements(By.id(button)).isEmpty(), "a viewer sees no " + button + " button");
+                }
+                assertTrue(browser.findElements(By.cssSelector("#actions button, main button")).isEmpty());
+                screenshot(browser, "9-viewer");
+                for (String action : List.of("pause", "resume", "cancel")) {
+                    assertEquals(403, f.call("POST", "/v1/campaigns/" + id + "/" + action, viewer.path("key").asText(),
+                            null, null).statusCode(), action);
+                }
+                assertEquals("running", f.get("/v1/campaigns/" + id).path("status").asText());
+
+                // a sender key does see them; its cancel asks first
+                JsonNode sender = f.key("sender");
+                browser.findElement(By.id("sign-out")).click();
+                wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("signin-notice")));
+                assertNull(js(browser, "return sessionStorage.getItem('herald.apiKey')"), "signing out forgets the key");
+                signIn(browser, wait, sender.path("key").asText());
+                wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("campaigns")));
+                browser.get(f.base() + "/console/#/campaigns/" + id);
+                wait.until(ExpectedConditions.elementToBeClickable(By.id("cancel"))).click();
+                wait.until(ExpectedConditions.elementToBeClickable(By.id("cancel-keep"))).click();
+                assertEquals("running", f.get("/v1/campaigns/" + id).path("status").asText(), "keep sending changes nothing");
+                wait.until(ExpectedConditions.elementToBeClickable(By.id("cancel"))).click();
+                wait.until(ExpectedConditions.elementToBeClickable(By.id("cancel-confirm"))).click();
+                wait.until(ExpectedConditions.textToBe(By.id("campaign-status"), "cancelled"));
+                assertEquals("cancelled", f.get("/v1/campaigns/" + id).path("status").asText());
+
+                // a key revoked while the console is open: the next call's 401 goes back to sign-in
+                browser.get(f.base() + "/console/#/campaigns");
+                wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("campaigns")));
+                assertEquals(204, f.call("DELETE", "/v1/keys/" + sender.path("id").asText(), ConsoleFixture.ADMIN, null, null)
+                        .statusCode());
+                // (the list polls every 10 s when nothing is live; its next call is refused)
+                wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("signin-notice"), "refused the key"));
+                assertNull(js(browser, "return sessionStorage.getItem('herald.apiKey')"));
+                screenshot(browser, "10-revoked");
+                assertEquals(List.of(), Chromium.problems(browser), "no script error, no CSP refusal");
+            } finally {
+                browser.quit();
+            }
+        }
+    }
+}

@@ -1,0 +1,135 @@
+package dev.herald.dispatcher.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import dev.herald.dispatcher.service.HeraldService;
+import dev.herald.dispatcher.service.ServiceSettings;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.function.Predicate;
+
+/**
+ * A real {@link HeraldService} on a free port for the console's tests: a temporary data directory,
+ * quiet hours open all day, sender {@code acme}, and a segment {@code all} of {@code recipients}
+ * London numbers uploaded through the API.
+ */
+final class ConsoleFixture implements AutoCloseable {
+
+    static final String ADMIN = "console-test-admin-key-0123456789";
+    static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    private final HeraldService service;
+
+    private ConsoleFixture(HeraldService service) {
+        this.service = service;
+    }
+
+    /** @param recipients how many numbers the segment {@code all} has (at most 1000) */
+    static ConsoleFixture start(Path dir, int recipients) throws Exception {
+        Config config = ConfigFactory.parseString("""
+                herald.service.directory-capacity = 1000
+                herald.service.ask-timeout = 30s
+                herald.quiet-hours.policies.default.categories {
+                  marketing.windows = ["00:00-24:00"]
+                  promotions.windows = ["00:00-24:00"]
+                  order-updates.windows = ["00:00-24:00"]
+                }
+                herald.quiet-hours.policies.default.countries = {}
+                herald.senders.profiles.acme { brand = "ACME", categories = ["promotions", "order-updates"] }
+                """).withFallback(ConfigFactory.load()).resolve();
+        HeraldService service = HeraldService.start(dir.resolve("data"), config,
+                ServiceSettings.fromConfig(config).withAddress("127.0.0.1", 0), Map.of("HERALD_API_KEY", ADMIN),
+                new PrintWriter(new StringWriter(), true));
+        ConsoleFixture f = new ConsoleFixture(service);
+        if (recipients > 0) {
+            StringBuilder csv = new StringBuilder("phone,tz\n");
+            for (int i = 0; i < recipients; i++) {
+                csv.append(String.format("+447400124%03d,Europe/London\n", i));
+            }
+            JsonNode up = f.json(f.call("POST", "/v1/segments/all", ADMIN, "text/csv", csv.toString()));
+            if (up.path("size").asInt() != recipients) {
+                throw new AssertionError("segment: " + up);
+            }
+        }
+        return f;
+    }
+
+    int port() {
+        return service.port();
+    }
+
+    String base() {
+        return "http://127.0.0.1:" + port();
+    }
+
+    HttpResponse<String> call(String method, String path, String key, String contentType, String body) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base() + path)).timeout(Duration.ofSeconds(30));
+        if (key != null) {
+            b.header("Authorization", "Bearer " + key);
+        }
+        if (contentType != null) {
+            b.header("Content-Type", contentType);
+        }
+        b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    JsonNode json(HttpResponse<String> r) throws Exception {
+        if (r.statusCode() != 200 && r.statusCode() != 201) {
+            throw new AssertionError("HTTP " + r.statusCode() + ": " + r.body());
+        }
+        return JSON.readTree(r.body());
+    }
+
+    /** Creates a campaign (the admin key) from a JSON body. @return its id */
+    String campaign(String body) throws Exception {
+        return json(call("POST", "/v1/campaigns", ADMIN, "application/json", body)).path("id").asText();
+    }
+
+    /** A campaign of sender acme to the segment {@code all}, at {@code tps} messages/s (0: as fast as it goes). */
+    String campaign(String name, double tps) throws Exception {
+        return campaign("""
+                {"name": %s, "channel": "sms", "category": "promotions", "sender": "acme",
+                 "text": "ACME: spring sale today", "segment": "all"%s}"""
+                .formatted(JSON.writeValueAsString(name), tps > 0 ? ", \"tps\": " + tps : ""));
+    }
+
+    JsonNode get(String path) throws Exception {
+        return json(call("GET", path, ADMIN, null, null));
+    }
+
+    /** A new key of {@code role}. @return {@code {"id", "key", "role", ...}} */
+    JsonNode key(String role) throws Exception {
+        return json(call("POST", "/v1/keys", ADMIN, "application/json", "{\"role\": \"" + role + "\"}"));
+    }
+
+    /** Asks {@code path} until {@code done} holds, at most 60 s. @return the last answer */
+    JsonNode await(String path, Predicate<JsonNode> done) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        JsonNode last = null;
+        while (System.nanoTime() < deadline) {
+            last = get(path);
+            if (done.test(last)) {
+                return last;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("still not there after 60 s: " + path + " answers " + last);
+    }
+
+    @Override
+    public void close() {
+        service.stop().toCompletableFuture().join();
+    }
+}
