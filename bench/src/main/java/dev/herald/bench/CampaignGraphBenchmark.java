@@ -105,9 +105,10 @@ import org.roaringbitmap.buffer.MutableRoaringBitmap;
  *   <li>{@link #prepare}: only the per-recipient part of {@link #loop} (directory read, render,
  *       message), the floor under both; {@link #prepareFields} the same with a read of only the
  *       number and the template's fields.</li>
- *   <li>{@link #graphVariants}, {@link #prepareVariants}, {@link #variantOf} (issue 17: "variant
+ *   <li>{@link #graphVariants}, {@link #prepareVariants}, {@link #variantOf}, {@link #variantsOf} (issue 17: "variant
  *       assignment adds ≤ 5 % to a campaign's decisions/s"): the same run, per-recipient preparation
- *       ({@link RenderStep#prepare} in the send stage's batches) and the plan's choice alone, for each
+ *       ({@link RenderStep#prepare} in the send stage's batches) and the plan's choice alone (per id,
+ *       and per batch as the render step asks), for each
  *       {@link VariantCase#variants}: one message ({@code single}), three variants by hash of
  *       (campaign, recipient) ({@code hashed3}), or an A/B test's plan after its decision
  *       ({@code sampled3}: a 5 % sample dealt to the three variants, the rest to variant
@@ -140,10 +141,14 @@ public class CampaignGraphBenchmark {
     static final String FOOTER = "Reply STOP to opt out";
     /** Ids per ledger record and cap confirmation, as {@code CampaignRun}'s record stage. */
     static final int RECORD_BATCH = 4096;
-    /** The texts of the three variants (A is {@link #TEMPLATE}); each renders to one GSM part with the footer. */
+    /**
+     * The texts of the three variants (A is {@link #TEMPLATE}): the same length and characters but for
+     * one word, so rendering costs the same whichever variant a recipient gets and the cases differ
+     * only by the variant's choice. Each renders to one GSM part with the footer.
+     */
     static final List<String> VARIANT_TEXTS = List.of(TEMPLATE,
-            "{{first_name}}, the spring sale is on: 20% off today!",
-            "Spring sale today only, {{first_name}}: come and see!");
+            "Hi {{first_name}}, our summer sale starts today!",
+            "Hi {{first_name}}, our autumn sale starts today!");
     /** A/B test's sample share ({@code sampled3}). */
     static final double SAMPLE = 0.05;
     /** The variant the test's decision sends the rest ({@code sampled3}). */
@@ -274,7 +279,7 @@ public class CampaignGraphBenchmark {
 
     /**
      * Which messages a variant benchmark's campaign sends. Only {@link #graphVariants},
-     * {@link #prepareVariants} and {@link #variantOf} use it.
+     * {@link #prepareVariants}, {@link #variantOf} and {@link #variantsOf} use it.
      */
     @State(org.openjdk.jmh.annotations.Scope.Benchmark)
     public static class VariantCase {
@@ -444,6 +449,31 @@ public class CampaignGraphBenchmark {
         long sum = 0;
         for (int id = 0; id < audienceSize; id++) {
             sum += plan.variantOf(id);
+        }
+        return sum;
+    }
+
+    /**
+     * {@link VariantPlan#variantsOf} of every recipient in the send stage's batches of
+     * {@value #PREPARE_BATCH} ascending ids: the plan's choice as {@link RenderStep#prepare} makes it.
+     *
+     * @return the sum of the recipients' variants (as {@link #variantOf})
+     */
+    @Benchmark
+    @OperationsPerInvocation(AUDIENCE)
+    public long variantsOf(VariantCase c) {
+        VariantPlan plan = nextSpec(c.variants).plan();
+        int[] batch = new int[PREPARE_BATCH];
+        long sum = 0;
+        for (int from = 0; from < audienceSize; from += PREPARE_BATCH) {
+            int n = Math.min(PREPARE_BATCH, audienceSize - from);
+            int[] ids = n == PREPARE_BATCH ? batch : new int[n];
+            for (int i = 0; i < n; i++) {
+                ids[i] = from + i;
+            }
+            for (int v : plan.variantsOf(ids)) {
+                sum += v;
+            }
         }
         return sum;
     }

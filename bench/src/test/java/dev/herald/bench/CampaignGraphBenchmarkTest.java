@@ -156,6 +156,12 @@ class CampaignGraphBenchmarkTest {
             expected += expectedVariant(variants, campaignId, id);
         }
         assertEquals(expected, b.variantOf(c));
+        long expectedBatched = 0;
+        String nextId = "bench-" + (peekCampaignNumber() + 1);
+        for (int id = 0; id < AUDIENCE; id++) {
+            expectedBatched += expectedVariant(variants, nextId, id);
+        }
+        assertEquals(expectedBatched, b.variantsOf(c));
     }
 
     @Test
