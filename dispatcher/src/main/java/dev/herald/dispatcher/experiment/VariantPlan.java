@@ -86,35 +86,54 @@ public final class VariantPlan {
 
     /**
      * {@link #variantOf} of every id of a batch: what the send stage asks per batch. For a sampled
-     * plan, ids in ascending order are matched against the sample by walking it alongside them
-     * (a sample lookup per id is a binary search in a container: ~30 ns, most of a test's
-     * assignment cost); ids out of order are still answered, the walk starting again where they
-     * go back.
+     * plan and ids in ascending order (as a batch of a chunk is), the sample's members between the
+     * first and the last id are walked alongside the ids, so an id costs a comparison and a sample
+     * member a look-up of its variant (a search of the sample per id, as {@link #variantOf} does, is a
+     * binary search in a container: ~30 ns, most of a test's assignment cost). Ids in any other
+     * order are answered one by one.
      *
      * @param ids recipients, best ascending
      * @return at each position, the variant of the id there: {@code 0 .. count()-1}, or {@link #NONE}
      */
     public int[] variantsOf(int[] ids) {
-        int[] out = new int[ids.length];
-        if (count == 1) {
+        int n = ids.length;
+        int[] out = new int[n];
+        if (count == 1 || n == 0) {
             return out;
         }
         if (sample == null) {
-            for (int i = 0; i < ids.length; i++) {
+            for (int i = 0; i < n; i++) {
                 out[i] = (int) Long.remainderUnsigned(VariantAssignment.hash(key, ids[i]), count);
             }
             return out;
         }
-        PeekableIntIterator it = sampled.getIntIterator();
-        int previous = 0;
-        for (int i = 0; i < ids.length; i++) {
-            int id = ids[i];
-            if (Integer.compareUnsigned(id, previous) < 0) {
-                it = sampled.getIntIterator(); // went back: the walk only goes forward (bitmaps order ids unsigned)
+        for (int i = 1; i < n; i++) {
+            if (Integer.compareUnsigned(ids[i - 1], ids[i]) > 0) { // bitmaps order ids unsigned
+                for (int j = 0; j < n; j++) {
+                    out[j] = variantOf(ids[j]);
+                }
+                return out;
             }
-            previous = id;
-            it.advanceIfNeeded(id);
-            out[i] = it.hasNext() && it.peekNext() == id ? sampledVariant(id) : rest;
+        }
+        java.util.Arrays.fill(out, rest);
+        int last = ids[n - 1];
+        PeekableIntIterator it = sampled.getIntIterator();
+        it.advanceIfNeeded(ids[0]);
+        int i = 0;
+        while (it.hasNext()) {
+            int member = it.next();
+            if (Integer.compareUnsigned(member, last) > 0) {
+                break;
+            }
+            while (Integer.compareUnsigned(ids[i], member) < 0) { // stops at the latest at n - 1: ids[n - 1] >= member
+                i++;
+            }
+            if (ids[i] == member) {
+                int v = sampledVariant(member);
+                for (int j = i; j < n && ids[j] == member; j++) {
+                    out[j] = v;
+                }
+            }
         }
         return out;
     }

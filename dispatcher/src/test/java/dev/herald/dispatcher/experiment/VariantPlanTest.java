@@ -38,15 +38,18 @@ class VariantPlanTest {
             int[] ids = new int[n];
             int start = rnd.nextInt(universe);
             for (int i = 0; i < n; i++) {
-                ids[i] = switch (b % 4) {
+                ids[i] = switch (b % 5) {
                     case 0 -> start + i;                                 // a run
-                    case 1 -> start + rnd.nextInt(3 * n);                // sorted below
+                    case 1 -> start + rnd.nextInt(3 * n);                // sorted below, duplicates
                     case 2 -> rnd.nextInt(universe + 70_000);            // any order, past the end too
                     default -> rnd.nextInt(8) == 0 ? -5 - rnd.nextInt(2) : start + rnd.nextInt(n); // negatives
                 };
             }
-            if (b % 4 == 1) {
+            if (b % 5 == 1) {
                 Arrays.sort(ids);
+            }
+            if (b % 5 == 4) { // ascending as bitmaps order them: unsigned, the negatives last
+                ids = Arrays.stream(ids).mapToLong(Integer::toUnsignedLong).sorted().mapToInt(x -> (int) x).toArray();
             }
             out.add(ids);
         }
@@ -85,6 +88,8 @@ class VariantPlanTest {
         int[] ids = {0, 3, 4, 5, 6, 70_000, 199_999, 200_000, 4};
         assertArrayEquals(new int[]{2, 0, 1, 2, 2, 0, 2, 2, 1}, VariantPlan.sampled(sample, 2).variantsOf(ids));
         assertArrayEquals(new int[]{-1, 0, 1, 2, -1, 0, -1, 2, 1}, VariantPlan.sampled(sample, VariantPlan.NONE).variantsOf(ids));
+        int[] ascending = {0, 3, 3, 4, 5, 6, 70_000, 199_999, 200_000, 200_001};
+        assertArrayEquals(new int[]{2, 0, 0, 1, 2, 2, 0, 2, 2, 2}, VariantPlan.sampled(sample, 2).variantsOf(ascending));
         assertEquals(3, VariantPlan.sampled(sample, 2).count());
     }
 }
