@@ -414,7 +414,11 @@ public class CampaignGraphBenchmark {
     @OperationsPerInvocation(AUDIENCE)
     public long prepareVariants(VariantCase c) {
         iterationRecipients += audienceSize;
-        CampaignSpec spec = nextSpec(c.variants);
+        return prepareCase(c.variants);
+    }
+
+    private long prepareCase(String variantCase) {
+        CampaignSpec spec = nextSpec(variantCase);
         Variants variants = variantsOf(spec);
         int[] batch = new int[PREPARE_BATCH];
         long messages = 0;
@@ -432,6 +436,91 @@ public class CampaignGraphBenchmark {
         }
         return messages;
     }
+
+    /** The variant cases, in the order of {@link VariantCase#variants}. */
+    static final List<String> CASES = List.of("single", "hashed3", "sampled3");
+    /** Per case, the CPU and wall time the alternating benchmarks spent on it this iteration, ns. */
+    private final long[] alternatingCpu = new long[CASES.size()];
+    private final long[] alternatingWall = new long[CASES.size()];
+    private long alternatingRecipients;
+    private int alternatingTurn;
+
+    /**
+     * The three cases of {@link #prepareVariants} one after the other in each invocation (the order
+     * turning), timed apart by this thread's CPU time: on a shared machine, a comparison of cases in
+     * one JVM within a second is fairer than one of separate forks minutes apart. Each iteration
+     * prints per case its CPU ns per recipient and the difference to {@code single}.
+     *
+     * @return the number of messages prepared (one per recipient and case)
+     */
+    @Benchmark
+    @OperationsPerInvocation(3 * AUDIENCE)
+    public long prepareAlternating() {
+        long messages = 0;
+        for (int k = 0; k < CASES.size(); k++) {
+            int c = (k + alternatingTurn) % CASES.size();
+            long wall = System.nanoTime();
+            long cpu = THREADS.getCurrentThreadCpuTime();
+            messages += prepareCase(CASES.get(c));
+            alternatingCpu[c] += THREADS.getCurrentThreadCpuTime() - cpu;
+            alternatingWall[c] += System.nanoTime() - wall;
+        }
+        alternatingTurn++;
+        alternatingRecipients += audienceSize;
+        iterationRecipients += (long) CASES.size() * audienceSize;
+        return messages;
+    }
+
+    /**
+     * The three cases of {@link #graphVariants} one after the other in each invocation (the order
+     * turning), each timed by the process's CPU time (every thread: the graph runs on both cores)
+     * and wall time. Each iteration prints per case its CPU and wall ns per recipient and the
+     * differences to {@code single}.
+     *
+     * @return the runs' results; every id {@code sent} in each
+     */
+    @Benchmark
+    @OperationsPerInvocation(3 * AUDIENCE)
+    public List<CampaignResult> graphAlternating() {
+        List<CampaignResult> out = new java.util.ArrayList<>();
+        for (int k = 0; k < CASES.size(); k++) {
+            int c = (k + alternatingTurn) % CASES.size();
+            long wall = System.nanoTime();
+            long cpu = processCpuNanos();
+            out.add(CampaignRun.run(system, nextSpec(CASES.get(c)), deps).toCompletableFuture().join());
+            alternatingCpu[c] += processCpuNanos() - cpu;
+            alternatingWall[c] += System.nanoTime() - wall;
+        }
+        alternatingTurn++;
+        alternatingRecipients += audienceSize;
+        iterationRecipients += (long) CASES.size() * audienceSize;
+        return out;
+    }
+
+    /** Prints and resets the alternating benchmarks' per-case figures of the iteration. */
+    @TearDown(Level.Iteration)
+    public void reportAlternating() {
+        if (alternatingRecipients == 0) {
+            return;
+        }
+        StringBuilder line = new StringBuilder("[alternating");
+        for (int c = 0; c < CASES.size(); c++) {
+            double cpu = (double) alternatingCpu[c] / alternatingRecipients;
+            double wall = (double) alternatingWall[c] / alternatingRecipients;
+            line.append(String.format(" %s cpu=%.1f wall=%.1f", CASES.get(c), cpu, wall));
+            if (c > 0) {
+                line.append(String.format(" (%+.1f%% cpu, %+.1f%% wall)",
+                        100.0 * (alternatingCpu[c] - alternatingCpu[0]) / alternatingCpu[0],
+                        100.0 * (alternatingWall[c] - alternatingWall[0]) / alternatingWall[0]));
+            }
+        }
+        System.out.print(line.append("] "));
+        java.util.Arrays.fill(alternatingCpu, 0);
+        java.util.Arrays.fill(alternatingWall, 0);
+        alternatingRecipients = 0;
+    }
+
+    private static final java.lang.management.ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
     /** Ids per {@link RenderStep#prepare} call in {@link #prepareVariants}: the send stage's batch at window 1,024. */
     static final int PREPARE_BATCH = AcceptingConnector.WINDOW / 4;

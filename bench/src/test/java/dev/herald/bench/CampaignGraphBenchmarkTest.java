@@ -165,6 +165,21 @@ class CampaignGraphBenchmarkTest {
     }
 
     @Test
+    void shouldRunEveryCaseOnceWhenAlternating() throws Exception {
+        b.connector.kept.clear();
+        assertEquals(3L * AUDIENCE, b.prepareAlternating(), "one message per recipient and case");
+        List<CampaignResult> runs = b.graphAlternating();
+        assertEquals(3, runs.size());
+        for (CampaignResult r : runs) {
+            assertEquals(Map.of(Outcomes.SENT, (long) AUDIENCE), nonZero(r.counts()), r.campaignId());
+        }
+        assertEquals(AUDIENCE, b.connector.kept.size());
+        b.connector.kept.values().forEach(ms -> assertEquals(3, ms.size(), "once per run"));
+        b.reportAlternating();
+        b.deleteLedgers();
+    }
+
+    @Test
     void shouldRejectAnUnknownVariantCase() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> b.nextSpec("hashed4"));
         assertTrue(e.getMessage().contains("hashed4"), e.getMessage());
