@@ -7,8 +7,13 @@ import dev.herald.dispatcher.campaign.CampaignSpec;
 import dev.herald.dispatcher.connector.Connector;
 import dev.herald.dispatcher.connector.OutboundMessage;
 import dev.herald.dispatcher.connector.SendResult;
+import dev.herald.dispatcher.experiment.CampaignVariant;
+import dev.herald.dispatcher.experiment.VariantAssignment;
+import dev.herald.dispatcher.experiment.VariantPlan;
 import dev.herald.dispatcher.outcome.OutcomeLedger;
 import dev.herald.dispatcher.outcome.Outcomes;
+import dev.herald.dispatcher.pipeline.RenderStep;
+import dev.herald.dispatcher.pipeline.Variants;
 import dev.herald.dispatcher.render.Footer;
 import dev.herald.dispatcher.render.RenderedMessage;
 import dev.herald.dispatcher.render.Renderer;
@@ -47,6 +52,7 @@ import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -63,6 +69,7 @@ import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
@@ -98,6 +105,15 @@ import org.roaringbitmap.buffer.MutableRoaringBitmap;
  *   <li>{@link #prepare}: only the per-recipient part of {@link #loop} (directory read, render,
  *       message), the floor under both; {@link #prepareFields} the same with a read of only the
  *       number and the template's fields.</li>
+ *   <li>{@link #graphVariants}, {@link #prepareVariants}, {@link #variantOf}, {@link #variantsOf} (issue 17: "variant
+ *       assignment adds ≤ 5 % to a campaign's decisions/s"): the same run, per-recipient preparation
+ *       ({@link RenderStep#prepare} in the send stage's batches) and the plan's choice alone (per id,
+ *       and per batch as the render step asks), for each
+ *       {@link VariantCase#variants}: one message ({@code single}), three variants by hash of
+ *       (campaign, recipient) ({@code hashed3}), or an A/B test's plan after its decision
+ *       ({@code sampled3}: a 5 % sample dealt to the three variants, the rest to variant
+ *       {@value #REST_VARIANT}). The variants share the sender, so suppression does not split chunks.
+ *       Only these methods take the parameter: the methods above keep their earlier meaning.</li>
  * </ul>
  *
  * <p>Scores are ns per recipient ({@link OperationsPerInvocation} = {@value #AUDIENCE}); the
@@ -125,11 +141,27 @@ public class CampaignGraphBenchmark {
     static final String FOOTER = "Reply STOP to opt out";
     /** Ids per ledger record and cap confirmation, as {@code CampaignRun}'s record stage. */
     static final int RECORD_BATCH = 4096;
+    /**
+     * The texts of the three variants (A is {@link #TEMPLATE}): the same length and characters but for
+     * one word, so rendering costs the same whichever variant a recipient gets and the cases differ
+     * only by the variant's choice. Each renders to one GSM part with the footer.
+     */
+    static final List<String> VARIANT_TEXTS = List.of(TEMPLATE,
+            "Hi {{first_name}}, our summer sale starts today!",
+            "Hi {{first_name}}, our autumn sale starts today!");
+    /** A/B test's sample share ({@code sampled3}). */
+    static final double SAMPLE = 0.05;
+    /** The variant the test's decision sends the rest ({@code sampled3}). */
+    static final int REST_VARIANT = 1;
+    /** Campaign id the {@code sampled3} sample was drawn for (the sample does not depend on the run's id). */
+    static final String SAMPLE_CAMPAIGN = "bench-ab";
     private static final int SHARDS = 2;
     private static final Duration ASK_TIMEOUT = Duration.ofSeconds(30);
 
     /** Audience size; {@value #AUDIENCE} unless a test makes it smaller (the ns/op scale assumes the default). */
     int audienceSize = AUDIENCE;
+    /** Whether the connector keeps every message it accepts (tests only; set before {@link #setUp}). */
+    boolean keepMessages;
 
     Path root;
     RecipientDirectory directory;
@@ -144,6 +176,10 @@ public class CampaignGraphBenchmark {
     ImmutableRoaringBitmap audience;
     Renderer renderer;
     List<Scope> scopes;
+    /** Per variant, its sample recipients in {@code sampled3}; the plan of {@code sampled3}. */
+    List<MutableRoaringBitmap> sample;
+    VariantPlan sampledPlan;
+    List<CampaignVariant> variantList;
     private final AtomicInteger campaigns = new AtomicInteger();
     /** Process CPU time at the start of the iteration, ns; recipients handled since then. */
     private long iterationCpuStart;
@@ -159,6 +195,12 @@ public class CampaignGraphBenchmark {
         private static final CompletableFuture<SendResult> ACCEPTED =
                 CompletableFuture.completedFuture(new SendResult.Accepted("bench", 0));
         final LongAdder accepted = new LongAdder();
+        /** Every accepted message by recipient id, when kept (tests); null in benchmarks. */
+        final Map<Integer, List<OutboundMessage>> kept;
+
+        AcceptingConnector(boolean keep) {
+            kept = keep ? new ConcurrentHashMap<>() : null;
+        }
 
         @Override
         public String name() {
@@ -178,6 +220,9 @@ public class CampaignGraphBenchmark {
         @Override
         public CompletionStage<SendResult> send(OutboundMessage message) {
             accepted.increment();
+            if (kept != null) {
+                kept.computeIfAbsent(message.recipientId(), id -> new java.util.concurrent.CopyOnWriteArrayList<>()).add(message);
+            }
             return ACCEPTED;
         }
 
@@ -211,7 +256,7 @@ public class CampaignGraphBenchmark {
         system = ActorSystem.create(Behaviors.empty(), "campaign-graph-bench");
         shards = ThrottleShards.spawn(system, "bench-throttle", capLedger, SHARDS,
                 ThrottleShards.idsPerShard(directory.size(), SHARDS));
-        connector = new AcceptingConnector();
+        connector = new AcceptingConnector(keepMessages);
         deps = new CampaignDeps(directory, suppression, zones, policy, shards, connector, null, root.resolve("campaigns"),
                 Clock.fixed(NOW, ZoneOffset.UTC), ASK_TIMEOUT);
         MutableRoaringBitmap ids = new MutableRoaringBitmap();
@@ -219,6 +264,59 @@ public class CampaignGraphBenchmark {
         audience = ids;
         renderer = new Renderer(Template.parse(TEMPLATE), Footer.of(FOOTER));
         scopes = Scope.forMessage(SENDER, CHANNEL, CATEGORY);
+        variantList = new java.util.ArrayList<>();
+        for (int v = 0; v < VARIANT_TEXTS.size(); v++) {
+            variantList.add(new CampaignVariant(CampaignVariant.defaultName(v), VARIANT_TEXTS.get(v), null, null, FOOTER));
+        }
+        variantList = List.copyOf(variantList);
+        sample = VariantAssignment.split(VariantAssignment.campaignKey(SAMPLE_CAMPAIGN), audience, zones.snapshot(), SAMPLE,
+                VARIANT_TEXTS.size()).variants();
+        sampledPlan = VariantPlan.sampled(sample, REST_VARIANT);
+        System.out.printf("variants: %d texts; sampled3: sample %,d of %,d, the rest to variant %d%n",
+                VARIANT_TEXTS.size(), sample.stream().mapToInt(MutableRoaringBitmap::getCardinality).sum(),
+                audienceSize, REST_VARIANT);
+    }
+
+    /**
+     * Which messages a variant benchmark's campaign sends. Only {@link #graphVariants},
+     * {@link #prepareVariants}, {@link #variantOf} and {@link #variantsOf} use it.
+     */
+    @State(org.openjdk.jmh.annotations.Scope.Benchmark)
+    public static class VariantCase {
+        /**
+         * {@code single}: one message; {@code hashed3}: three variants by hash of (campaign, recipient);
+         * {@code sampled3}: three variants, an A/B test's 5 % sample dealt to them and the rest sent
+         * variant {@value #REST_VARIANT}, as after the test's decision.
+         */
+        @Param({"single", "hashed3", "sampled3"})
+        public String variants = "single";
+    }
+
+    /**
+     * @param variantCase {@link VariantCase#variants}
+     * @return a campaign to the whole audience under a fresh id, with the case's messages and plan
+     * @throws IllegalArgumentException for an unknown case
+     */
+    CampaignSpec nextSpec(String variantCase) {
+        CampaignSpec spec = nextSpec();
+        return switch (variantCase) {
+            case "single" -> spec;
+            case "hashed3" -> spec.withVariants(variantList, null); // the spec hashes by its own id
+            case "sampled3" -> spec.withVariants(variantList, sampledPlan);
+            default -> throw new IllegalArgumentException("unknown variant case '" + variantCase
+                    + "': one of single, hashed3, sampled3");
+        };
+    }
+
+    /** @return the run's messages as the graph builds them (same renderers, senders and scopes; no links) */
+    Variants variantsOf(CampaignSpec spec) {
+        if (spec.variants() == null) {
+            return Variants.single(renderer, SENDER, scopes);
+        }
+        List<Renderer> renderers = spec.variants().stream()
+                .map(v -> new Renderer(Template.parse(v.text()), Footer.of(v.footer()))).toList();
+        List<String> senders = spec.variants().stream().map(v -> v.senderOr(SENDER)).toList();
+        return Variants.of(spec.plan(), renderers, senders, s -> Scope.forMessage(s, CHANNEL, CATEGORY));
     }
 
     @Setup(Level.Iteration)
@@ -291,6 +389,182 @@ public class CampaignGraphBenchmark {
     public CampaignResult graph() {
         iterationRecipients += audienceSize;
         return CampaignRun.run(system, nextSpec(), deps).toCompletableFuture().join();
+    }
+
+    /**
+     * {@link #graph} with the case's messages: what variant assignment costs a whole run.
+     *
+     * @return the run's result; every id {@code sent}
+     */
+    @Benchmark
+    @OperationsPerInvocation(AUDIENCE)
+    public CampaignResult graphVariants(VariantCase c) {
+        iterationRecipients += audienceSize;
+        return CampaignRun.run(system, nextSpec(c.variants), deps).toCompletableFuture().join();
+    }
+
+    /**
+     * The send stage's per-recipient preparation with the case's messages: {@link RenderStep#prepare}
+     * (batch directory read, each recipient's variant, render, message) over the audience in batches
+     * of {@value #PREPARE_BATCH}, the send stage's batch at the connector's window.
+     *
+     * @return the number of messages prepared (one per recipient)
+     */
+    @Benchmark
+    @OperationsPerInvocation(AUDIENCE)
+    public long prepareVariants(VariantCase c) {
+        iterationRecipients += audienceSize;
+        return prepareCase(c.variants);
+    }
+
+    private long prepareCase(String variantCase) {
+        CampaignSpec spec = nextSpec(variantCase);
+        Variants variants = variantsOf(spec);
+        int[] batch = new int[PREPARE_BATCH];
+        long messages = 0;
+        for (int from = 0; from < audienceSize; from += PREPARE_BATCH) {
+            int n = Math.min(PREPARE_BATCH, audienceSize - from);
+            int[] ids = n == PREPARE_BATCH ? batch : new int[n];
+            for (int i = 0; i < n; i++) {
+                ids[i] = from + i;
+            }
+            RenderStep.Prepared p = RenderStep.prepare(spec, directory, variants, Priority.MARKETING, ids);
+            if (!p.failed().isEmpty()) {
+                throw new IllegalStateException("the fixture prepares everyone, failed " + p.failed());
+            }
+            messages += p.messages().size();
+        }
+        return messages;
+    }
+
+    /** The variant cases, in the order of {@link VariantCase#variants}. */
+    static final List<String> CASES = List.of("single", "hashed3", "sampled3");
+    /** Per case, the CPU and wall time the alternating benchmarks spent on it this iteration, ns. */
+    private final long[] alternatingCpu = new long[CASES.size()];
+    private final long[] alternatingWall = new long[CASES.size()];
+    private long alternatingRecipients;
+    private int alternatingTurn;
+
+    /**
+     * The three cases of {@link #prepareVariants} one after the other in each invocation (the order
+     * turning), timed apart by this thread's CPU time: on a shared machine, a comparison of cases in
+     * one JVM within a second is fairer than one of separate forks minutes apart. Each iteration
+     * prints per case its CPU ns per recipient and the difference to {@code single}.
+     *
+     * @return the number of messages prepared (one per recipient and case)
+     */
+    @Benchmark
+    @OperationsPerInvocation(3 * AUDIENCE)
+    public long prepareAlternating() {
+        long messages = 0;
+        for (int k = 0; k < CASES.size(); k++) {
+            int c = (k + alternatingTurn) % CASES.size();
+            long wall = System.nanoTime();
+            long cpu = THREADS.getCurrentThreadCpuTime();
+            messages += prepareCase(CASES.get(c));
+            alternatingCpu[c] += THREADS.getCurrentThreadCpuTime() - cpu;
+            alternatingWall[c] += System.nanoTime() - wall;
+        }
+        alternatingTurn++;
+        alternatingRecipients += audienceSize;
+        iterationRecipients += (long) CASES.size() * audienceSize;
+        return messages;
+    }
+
+    /**
+     * The three cases of {@link #graphVariants} one after the other in each invocation (the order
+     * turning), each timed by the process's CPU time (every thread: the graph runs on both cores)
+     * and wall time. Each iteration prints per case its CPU and wall ns per recipient and the
+     * differences to {@code single}.
+     *
+     * @return the runs' results; every id {@code sent} in each
+     */
+    @Benchmark
+    @OperationsPerInvocation(3 * AUDIENCE)
+    public List<CampaignResult> graphAlternating() {
+        List<CampaignResult> out = new java.util.ArrayList<>();
+        for (int k = 0; k < CASES.size(); k++) {
+            int c = (k + alternatingTurn) % CASES.size();
+            long wall = System.nanoTime();
+            long cpu = processCpuNanos();
+            out.add(CampaignRun.run(system, nextSpec(CASES.get(c)), deps).toCompletableFuture().join());
+            alternatingCpu[c] += processCpuNanos() - cpu;
+            alternatingWall[c] += System.nanoTime() - wall;
+        }
+        alternatingTurn++;
+        alternatingRecipients += audienceSize;
+        iterationRecipients += (long) CASES.size() * audienceSize;
+        return out;
+    }
+
+    /** Prints and resets the alternating benchmarks' per-case figures of the iteration. */
+    @TearDown(Level.Iteration)
+    public void reportAlternating() {
+        if (alternatingRecipients == 0) {
+            return;
+        }
+        StringBuilder line = new StringBuilder("[alternating");
+        for (int c = 0; c < CASES.size(); c++) {
+            double cpu = (double) alternatingCpu[c] / alternatingRecipients;
+            double wall = (double) alternatingWall[c] / alternatingRecipients;
+            line.append(String.format(" %s cpu=%.1f wall=%.1f", CASES.get(c), cpu, wall));
+            if (c > 0) {
+                line.append(String.format(" (%+.1f%% cpu, %+.1f%% wall)",
+                        100.0 * (alternatingCpu[c] - alternatingCpu[0]) / alternatingCpu[0],
+                        100.0 * (alternatingWall[c] - alternatingWall[0]) / alternatingWall[0]));
+            }
+        }
+        System.out.print(line.append("] "));
+        java.util.Arrays.fill(alternatingCpu, 0);
+        java.util.Arrays.fill(alternatingWall, 0);
+        alternatingRecipients = 0;
+    }
+
+    private static final java.lang.management.ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+
+    /** Ids per {@link RenderStep#prepare} call in {@link #prepareVariants}: the send stage's batch at window 1,024. */
+    static final int PREPARE_BATCH = AcceptingConnector.WINDOW / 4;
+
+    /**
+     * Only the plan's choice, {@link VariantPlan#variantOf}, for every recipient: the part of
+     * {@link #prepareVariants} that a campaign with one message does not do.
+     *
+     * @return the sum of the recipients' variants
+     */
+    @Benchmark
+    @OperationsPerInvocation(AUDIENCE)
+    public long variantOf(VariantCase c) {
+        VariantPlan plan = nextSpec(c.variants).plan(); // what the render step asks per recipient
+        long sum = 0;
+        for (int id = 0; id < audienceSize; id++) {
+            sum += plan.variantOf(id);
+        }
+        return sum;
+    }
+
+    /**
+     * {@link VariantPlan#variantsOf} of every recipient in the send stage's batches of
+     * {@value #PREPARE_BATCH} ascending ids: the plan's choice as {@link RenderStep#prepare} makes it.
+     *
+     * @return the sum of the recipients' variants (as {@link #variantOf})
+     */
+    @Benchmark
+    @OperationsPerInvocation(AUDIENCE)
+    public long variantsOf(VariantCase c) {
+        VariantPlan plan = nextSpec(c.variants).plan();
+        int[] batch = new int[PREPARE_BATCH];
+        long sum = 0;
+        for (int from = 0; from < audienceSize; from += PREPARE_BATCH) {
+            int n = Math.min(PREPARE_BATCH, audienceSize - from);
+            int[] ids = n == PREPARE_BATCH ? batch : new int[n];
+            for (int i = 0; i < n; i++) {
+                ids[i] = from + i;
+            }
+            for (int v : plan.variantsOf(ids)) {
+                sum += v;
+            }
+        }
+        return sum;
     }
 
     /** @return the outcome counts of the loop's ledger; every id {@code sent} */

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.roaringbitmap.IntIterator;
+import org.roaringbitmap.PeekableIntIterator;
 import org.roaringbitmap.buffer.ImmutableRoaringBitmap;
 import org.roaringbitmap.buffer.MutableRoaringBitmap;
 
@@ -15,6 +16,7 @@ import org.roaringbitmap.buffer.MutableRoaringBitmap;
  * <pre>{@code
  * VariantPlan p = VariantPlan.hashed("c-42", 3);
  * int v = p.variantOf(recipient);                         // 0, 1 or 2, the same after any restart
+ * int[] vs = p.variantsOf(batch);                          // the same for a batch (ascending: cheaper)
  * VariantPlan t = VariantPlan.sampled(sample, winnerIndex);  // the sample's own, the rest the winner
  * }</pre>
  *
@@ -79,9 +81,65 @@ public final class VariantPlan {
         if (sample == null) {
             return (int) Long.remainderUnsigned(VariantAssignment.hash(key, recipient), count);
         }
-        if (!sampled.contains(recipient)) {
-            return rest;
+        return sampled.contains(recipient) ? sampledVariant(recipient) : rest;
+    }
+
+    /**
+     * {@link #variantOf} of every id of a batch: what the send stage asks per batch. For a sampled
+     * plan and ids in ascending order (as a batch of a chunk is), the sample's members between the
+     * first and the last id are walked alongside the ids, so an id costs a comparison and a sample
+     * member a look-up of its variant (a search of the sample per id, as {@link #variantOf} does, is a
+     * binary search in a container: ~30 ns, most of a test's assignment cost). Ids in any other
+     * order are answered one by one.
+     *
+     * @param ids recipients, best ascending
+     * @return at each position, the variant of the id there: {@code 0 .. count()-1}, or {@link #NONE}
+     */
+    public int[] variantsOf(int[] ids) {
+        int n = ids.length;
+        int[] out = new int[n];
+        if (count == 1 || n == 0) {
+            return out;
         }
+        if (sample == null) {
+            for (int i = 0; i < n; i++) {
+                out[i] = (int) Long.remainderUnsigned(VariantAssignment.hash(key, ids[i]), count);
+            }
+            return out;
+        }
+        for (int i = 1; i < n; i++) {
+            if (Integer.compareUnsigned(ids[i - 1], ids[i]) > 0) { // bitmaps order ids unsigned
+                for (int j = 0; j < n; j++) {
+                    out[j] = variantOf(ids[j]);
+                }
+                return out;
+            }
+        }
+        java.util.Arrays.fill(out, rest);
+        int last = ids[n - 1];
+        PeekableIntIterator it = sampled.getIntIterator();
+        it.advanceIfNeeded(ids[0]);
+        int i = 0;
+        while (it.hasNext()) {
+            int member = it.next();
+            if (Integer.compareUnsigned(member, last) > 0) {
+                break;
+            }
+            while (Integer.compareUnsigned(ids[i], member) < 0) { // stops at the latest at n - 1: ids[n - 1] >= member
+                i++;
+            }
+            if (ids[i] == member) {
+                int v = sampledVariant(member);
+                for (int j = i; j < n && ids[j] == member; j++) {
+                    out[j] = v;
+                }
+            }
+        }
+        return out;
+    }
+
+    /** @return the variant whose sample holds {@code recipient}, a member of {@code sampled} */
+    private int sampledVariant(int recipient) {
         for (int v = 0; v < count; v++) {
             if (sample.get(v).contains(recipient)) {
                 return v;

@@ -59,7 +59,7 @@ public final class RenderStep {
     public static Prepared prepare(CampaignSpec spec, RecipientDirectory directory, Variants variants, Priority priority,
                                    int[] ids) {
         RecipientFields[] read = directory.fields(ids, variants.fieldNames());
-        dev.herald.dispatcher.experiment.VariantPlan plan = variants.plan();
+        int[] variantOf = variants.plan().variantsOf(ids); // per batch: a sample is walked, not searched per id
         List<OutboundMessage> messages = new ArrayList<>(ids.length);
         Map<Integer, Outcome> failed = new java.util.LinkedHashMap<>();
         for (int i = 0; i < read.length; i++) {
@@ -69,7 +69,7 @@ public final class RenderStep {
                 failed.put(id, new Outcome.Failed("unknown-recipient"));
                 continue;
             }
-            int v = plan.variantOf(id);
+            int v = variantOf[i];
             if (v == dev.herald.dispatcher.experiment.VariantPlan.NONE) {
                 failed.put(id, new Outcome.Failed("no-variant"));
                 continue;
