@@ -27,8 +27,10 @@ import java.util.TreeSet;
  * @param renderers per variant, its renderer
  * @param senders   per variant, its sender
  * @param scopes    per sender, the suppression scopes of its messages (most general first)
+ * @param fieldNames every personal field any variant's template reads (null: worked out here, once)
  */
-public record Variants(VariantPlan plan, List<Renderer> renderers, List<String> senders, Map<String, List<Scope>> scopes) {
+public record Variants(VariantPlan plan, List<Renderer> renderers, List<String> senders, Map<String, List<Scope>> scopes,
+                       List<String> fieldNames) {
 
     /** @throws IllegalArgumentException if the lists do not have one entry per variant, or a sender has no scopes */
     public Variants {
@@ -44,11 +46,16 @@ public record Variants(VariantPlan plan, List<Renderer> renderers, List<String> 
                 throw new IllegalArgumentException("variants: no suppression scopes for sender " + s);
             }
         }
+        if (fieldNames == null) {
+            Set<String> names = new TreeSet<>();
+            renderers.forEach(r -> names.addAll(r.template().fieldNames()));
+            fieldNames = renderers.size() == 1 ? renderers.get(0).template().fieldNames() : List.copyOf(names);
+        }
     }
 
     /** @return one message for everyone */
     public static Variants single(Renderer renderer, String sender, List<Scope> scopes) {
-        return new Variants(VariantPlan.single(), List.of(renderer), List.of(sender), Map.of(sender, scopes));
+        return new Variants(VariantPlan.single(), List.of(renderer), List.of(sender), Map.of(sender, scopes), null);
     }
 
     /**
@@ -61,7 +68,7 @@ public record Variants(VariantPlan plan, List<Renderer> renderers, List<String> 
                               java.util.function.Function<String, List<Scope>> scopesOf) {
         Map<String, List<Scope>> scopes = new HashMap<>();
         senders.forEach(s -> scopes.computeIfAbsent(s, scopesOf));
-        return new Variants(plan, renderers, senders, scopes);
+        return new Variants(plan, renderers, senders, scopes, null);
     }
 
     /** @return variant {@code v}'s renderer */
@@ -81,15 +88,5 @@ public record Variants(VariantPlan plan, List<Renderer> renderers, List<String> 
     /** @return whether every variant has the same sender (one set of scopes for all) */
     public boolean oneSender() {
         return scopes.size() == 1;
-    }
-
-    /** @return every personal field any variant's template reads */
-    public List<String> fieldNames() {
-        if (renderers.size() == 1) {
-            return renderers.get(0).template().fieldNames();
-        }
-        Set<String> names = new TreeSet<>();
-        renderers.forEach(r -> names.addAll(r.template().fieldNames()));
-        return List.copyOf(names);
     }
 }
