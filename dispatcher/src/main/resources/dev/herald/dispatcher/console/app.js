@@ -1,11 +1,13 @@
 // The console's shell: sign-in state, the hash router, the header. Pages are modules that render
 // into <main> and answer {stop()} so that leaving a page ends its streams and timers.
 
-import { apiKey, forgetApiKey, get, Unauthorized } from './api.js';
+import { apiKey, canSteer, forgetApiKey, get, Unauthorized } from './api.js';
 import { errorBox, h, replace, text, zone } from './dom.js';
 import { signInPage } from './signin.js';
 import { campaignsPage } from './campaigns.js';
 import { campaignPage } from './campaign.js';
+import { newCampaignPage } from './new-campaign.js';
+import { recipientPage } from './recipient.js';
 
 const main = document.getElementById('main');
 let session = null; // the key's {id, role, ...} from GET /v1/me
@@ -13,16 +15,33 @@ let current = null; // the page shown: {stop(), signIn?}
 let notice = null; // said on the sign-in page once (e.g. why the operator was signed out)
 let rendered = 0; // navigations so far: focus moves to the new page's heading after the first
 
+/** The nav link of the page shown: the one whose hash the address starts with (the longest). */
+function currentLink(links) {
+  const hash = location.hash === '' ? '#/campaigns' : location.hash.split('?')[0];
+  let best = null;
+  for (const a of links) {
+    const href = a.getAttribute('href');
+    if ((hash === href || hash.startsWith(href + '/')) && (!best || href.length > best.getAttribute('href').length)) {
+      best = a;
+    }
+  }
+  return best;
+}
+
 function header(signedIn) {
   document.getElementById('nav').hidden = !signedIn;
   document.getElementById('who').hidden = !signedIn;
-  text(document.getElementById('who-role'), signedIn ? 'Key ' + session.id + ' · ' + session.role : '');
-  const link = document.querySelector('#nav a[href="#/campaigns"]');
-  const onCampaigns = location.hash === '' || location.hash.startsWith('#/campaigns');
-  if (onCampaigns) {
-    link.setAttribute('aria-current', 'page');
-  } else {
-    link.removeAttribute('aria-current');
+  text(document.getElementById('who-role'), signedIn ? 'Key ' + session.id + ' \u00b7 ' + session.role : '');
+  // a viewer key never sees the link to a page that changes things (the API would refuse it anyway)
+  document.getElementById('nav-new').hidden = !(signedIn && canSteer(session));
+  const links = [...document.querySelectorAll('#nav a')].filter(a => !a.hidden);
+  const here = currentLink(links);
+  for (const a of links) {
+    if (a === here) {
+      a.setAttribute('aria-current', 'page');
+    } else {
+      a.removeAttribute('aria-current');
+    }
   }
 }
 
@@ -75,6 +94,16 @@ async function route() {
   const one = /^\/campaigns\/([^/]+)$/.exec(path);
   if (path === '/campaigns' || path === '/') {
     current = campaignsPage(main, session, params);
+  } else if (path === '/campaigns/new') {
+    if (canSteer(session)) {
+      current = newCampaignPage(main, session);
+    } else {
+      replace(main, h('h1', {}, 'New campaign'),
+        h('p', {}, 'A ' + session.role + ' key cannot create campaigns. ', h('a', { href: '#/campaigns' }, 'Go to the campaigns.')));
+      current = { stop() {} };
+    }
+  } else if (path === '/recipient') {
+    current = recipientPage(main, session, params);
   } else if (one) {
     current = campaignPage(main, decodeURIComponent(one[1]), session);
   } else {

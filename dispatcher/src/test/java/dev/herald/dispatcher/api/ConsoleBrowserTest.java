@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.herald.dispatcher.Chromium;
+import dev.herald.dispatcher.render.Encoding;
+import dev.herald.dispatcher.render.Segments;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,6 +25,7 @@ import org.openqa.selenium.NoAlertPresentException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
@@ -218,6 +221,7 @@ class ConsoleBrowserTest {
                     assertTrue(browser.findElements(By.id(button)).isEmpty(), "a viewer sees no " + button + " button");
                 }
                 assertTrue(browser.findElements(By.cssSelector("#actions button, main button")).isEmpty());
+                assertFalse(browser.findElement(By.id("nav-new")).isDisplayed(), "a viewer sees no New campaign link");
                 screenshot(browser, "9-viewer");
                 for (String action : List.of("pause", "resume", "cancel")) {
                     assertEquals(403, f.call("POST", "/v1/campaigns/" + id + "/" + action, viewer.path("key").asText(),
@@ -250,6 +254,123 @@ class ConsoleBrowserTest {
                 wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("signin-notice"), "refused the key"));
                 assertNull(js(browser, "return sessionStorage.getItem('herald.apiKey')"));
                 screenshot(browser, "10-revoked");
+                assertEquals(List.of(), Chromium.problems(browser), "no script error, no CSP refusal");
+            } finally {
+                browser.quit();
+            }
+        }
+    }
+
+    /** Sets the new-campaign text as typing would (an input event), also for characters ChromeDriver cannot type. */
+    static void setText(WebDriver browser, String value) {
+        ((JavascriptExecutor) browser).executeScript("const t = document.getElementById('text'); t.value = arguments[0];"
+                + " t.dispatchEvent(new Event('input', {bubbles: true}));", value);
+    }
+
+    static String countOf(WebDriver browser, String attribute) {
+        return browser.findElement(By.id("text-count")).getAttribute(attribute);
+    }
+
+    @Test
+    void shouldCreateACampaignWithPreviewAndSendItAndSayWhyAnOptedOutRecipientDidNotGetIt() throws Exception {
+        Chromium.require();
+        String optedOut = "+447400124007";
+        try (ConsoleFixture f = ConsoleFixture.start(dir, 100)) {
+            f.json(f.call("POST", "/v1/suppressions", ConsoleFixture.ADMIN, "application/json",
+                    "{\"phones\": [\"" + optedOut + "\"], \"scope\": \"sender:acme\", \"reason\": \"STOP\"}"));
+            WebDriver browser = Chromium.start(null);
+            try {
+                WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30));
+                browser.manage().window().setSize(new Dimension(390, 844));
+                browser.get(f.base() + "/console/#/campaigns/new");
+                signIn(browser, wait, ConsoleFixture.ADMIN);
+                wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("new-campaign")));
+                assertTrue(browser.findElement(By.id("nav-new")).isDisplayed(), "an admin sees New campaign");
+                assertEquals("page", browser.findElement(By.id("nav-new")).getAttribute("aria-current"));
+
+                // the live count, typed: the GSM-7 160/161 boundary
+                WebElement text = browser.findElement(By.id("text"));
+                text.sendKeys("A".repeat(160));
+                assertEquals("GSM-7", countOf(browser, "data-encoding"));
+                assertEquals("160", countOf(browser, "data-units"));
+                assertEquals("1", countOf(browser, "data-parts"));
+                text.sendKeys("A");
+                assertEquals("161", countOf(browser, "data-units"));
+                assertEquals("2", countOf(browser, "data-parts"));
+                assertTrue(browser.findElement(By.id("text-count")).getText().contains("2 SMS parts of up to 153"),
+                        browser.findElement(By.id("text-count")).getText());
+                // and the same parts as Herald's render code for GSM, extension, non-GSM and emoji texts
+                List<String> texts = List.of("ACME: spring sale today", "A".repeat(306), "A".repeat(307), "\u20ac".repeat(80),
+                        "\u20ac".repeat(81), "A".repeat(152) + "\u20ac" + "A", "ACME: \u0416".repeat(10), "\u0416".repeat(70),
+                        "\u0416".repeat(71), "A".repeat(66) + "\ud83d\ude00" + "A".repeat(10), "Caf\u00e9 \u00e7a", "Ca\u00e7 \u00ea",
+                        "");
+                for (String t : texts) {
+                    setText(browser, t);
+                    Encoding e = Encoding.detect(t);
+                    assertEquals(e == Encoding.GSM_7 ? "GSM-7" : "UCS-2", countOf(browser, "data-encoding"), t);
+                    assertEquals(String.valueOf(Segments.units(t, e)), countOf(browser, "data-units"), t);
+                    assertEquals(String.valueOf(Segments.count(t)), countOf(browser, "data-parts"), t);
+                }
+                setText(browser, "ACME: spring sale \u0416");
+                assertTrue(browser.findElement(By.id("text-count")).getText().contains("UCS-2 because of"),
+                        browser.findElement(By.id("text-count")).getText());
+
+                // a refusal naming a field is shown beside it
+                browser.findElement(By.id("name")).sendKeys("Autumn <b>sale</b>");
+                browser.findElement(By.id("category")).clear();
+                browser.findElement(By.id("category")).sendKeys("promotions");
+                browser.findElement(By.id("sender")).sendKeys("acme");
+                browser.findElement(By.id("segment")).sendKeys("no-such-segment");
+                setText(browser, "ACME: autumn sale today");
+                browser.findElement(By.id("preview")).click();
+                wait.until(ExpectedConditions.textMatches(By.id("segment-error"), java.util.regex.Pattern.compile(".+")));
+                assertEquals("true", browser.findElement(By.id("segment")).getAttribute("aria-invalid"));
+                screenshot(browser, "11-new-campaign-refused");
+
+                // the preview: the same numbers as the API's for the same body
+                browser.findElement(By.id("segment")).clear();
+                browser.findElement(By.id("segment")).sendKeys("all");
+                browser.findElement(By.id("preview")).click();
+                wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("preview-counts")));
+                assertEquals("", browser.findElement(By.id("segment-error")).getText());
+                JsonNode api = f.json(f.call("POST", "/v1/campaigns/preview", ConsoleFixture.ADMIN, "application/json", """
+                        {"name": "Autumn <b>sale</b>", "channel": "sms", "category": "promotions", "sender": "acme",
+                         "segment": "all", "text": "ACME: autumn sale today"}"""));
+                assertEquals(100, api.path("total").asInt());
+                assertEquals(1, api.path("counts").path("suppressed").asInt(), api.toString());
+                assertEquals(String.valueOf(api.path("total").asLong()), browser.findElement(By.id("preview-total-n")).getText());
+                for (String k : List.of("sendNow", "suppressed", "deferred", "capped", "expired")) {
+                    assertEquals(String.valueOf(api.path("counts").path(k).asLong()),
+                            browser.findElement(By.cssSelector("#preview-counts [data-count='" + k + "']")).getText(), k);
+                }
+                screenshot(browser, "12-new-campaign-preview");
+
+                // send: created, and its page opens and completes
+                browser.findElement(By.id("send")).click();
+                wait.until(ExpectedConditions.textToBe(By.id("campaign-name"), "Autumn <b>sale</b>"));
+                String id = browser.getCurrentUrl().replaceAll(".*#/campaigns/", "");
+                assertEquals("Autumn <b>sale</b>", f.get("/v1/campaigns/" + id).path("name").asText());
+                wait.until(ExpectedConditions.textToBe(By.id("campaign-status"), "completed"));
+                screenshot(browser, "13-new-campaign-sent");
+
+                // why did the opted-out number not get it?
+                browser.findElement(By.id("nav-recipient")).click();
+                wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("recipient-form")));
+                browser.findElement(By.id("phone")).sendKeys(optedOut);
+                wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#campaign option[value='" + id + "']")));
+                new Select(browser.findElement(By.id("campaign"))).selectByValue(id);
+                browser.findElement(By.id("look-up")).click();
+                JsonNode why = f.get("/v1/campaigns/" + id + "/recipients/%2B447400124007");
+                wait.until(ExpectedConditions.textToBe(By.id("recipient-outcome"), why.path("outcome").asText()));
+                assertTrue(why.path("outcome").asText().startsWith("suppressed"), why.toString());
+                assertEquals(why.path("reason").asText(), browser.findElement(By.id("recipient-reason")).getText());
+                wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("consent-history")));
+                assertTrue(browser.findElement(By.id("consent-state")).getText().contains("sender:acme"),
+                        browser.findElement(By.id("consent-state")).getText());
+                String history = browser.findElement(By.id("consent-history")).getText();
+                assertTrue(history.contains("sender:acme") && history.contains("STOP"), history);
+                assertTrue(browser.getCurrentUrl().contains("#/recipient?phone=%2B447400124007&campaign="), browser.getCurrentUrl());
+                screenshot(browser, "14-recipient");
                 assertEquals(List.of(), Chromium.problems(browser), "no script error, no CSP refusal");
             } finally {
                 browser.quit();
