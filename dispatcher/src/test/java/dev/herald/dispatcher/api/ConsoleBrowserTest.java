@@ -343,6 +343,7 @@ class ConsoleBrowserTest {
                     assertEquals(String.valueOf(api.path("counts").path(k).asLong()),
                             browser.findElement(By.cssSelector("#preview-counts [data-count='" + k + "']")).getText(), k);
                 }
+                js(browser, "document.getElementById('preview-section').scrollIntoView()");
                 screenshot(browser, "12-new-campaign-preview");
 
                 // send: created, and its page opens and completes
@@ -370,6 +371,7 @@ class ConsoleBrowserTest {
                 String history = browser.findElement(By.id("consent-history")).getText();
                 assertTrue(history.contains("sender:acme") && history.contains("STOP"), history);
                 assertTrue(browser.getCurrentUrl().contains("#/recipient?phone=%2B447400124007&campaign="), browser.getCurrentUrl());
+                browser.manage().window().setSize(new Dimension(1280, 1000));
                 screenshot(browser, "14-recipient");
                 assertEquals(List.of(), Chromium.problems(browser), "no script error, no CSP refusal");
             } finally {
