@@ -44,6 +44,8 @@ export function newCampaignPage(main, session) {
     id: 'text', name: 'text', rows: 5, required: true, 'aria-describedby': 'text-count text-help text-error',
   });
   const count = h('p', { id: 'text-count', class: 'count', 'aria-live': 'polite' });
+  const sentCount = h('p', { id: 'text-count-sent', class: 'count muted' });
+  let footer = null; // the footer the last preview answered: the sent text's parts count it too
   const schedule = input('schedule', { type: 'datetime-local' });
   const trackLinks = h('input', { type: 'checkbox', id: 'trackLinks', name: 'trackLinks' });
   const formError = h('div', { id: 'form-error' });
@@ -69,7 +71,7 @@ export function newCampaignPage(main, session) {
         h('label', { for: 'audience-expression', class: 'choice' }, byExpression, ' An expression of segments')),
       segmentField, expressionField),
     field('text', 'Text', message, 'Placeholders such as {{first_name}}; the sender\u2019s footer is added when sending.'),
-    count,
+    count, sentCount,
     h('div', { class: 'grid' },
       field('schedule', 'Send at (optional, your time zone)', schedule, 'Empty: now.'),
       h('div', { class: 'field' }, h('label', { for: 'trackLinks', class: 'choice' }, trackLinks, ' Track links'),
@@ -94,15 +96,30 @@ export function newCampaignPage(main, session) {
   bySegment.addEventListener('change', audienceChanged);
   byExpression.addEventListener('change', audienceChanged);
 
+  function describe(r, length) {
+    const per = r.parts === 1 ? r.encoding.single : r.encoding.part;
+    return length + ' characters \u00b7 ' + r.encoding.name + ' (' + r.units + ' ' + r.encoding.unit
+      + ') \u00b7 ' + r.parts + (r.parts === 1 ? ' SMS part' : ' SMS parts') + ' of up to ' + per
+      + (r.firstNonGsm ? ' \u00b7 UCS-2 because of \u201c' + r.firstNonGsm + '\u201d' : '');
+  }
+
   function countText() {
     const r = smsParts(message.value);
     count.setAttribute('data-encoding', r.encoding.name);
     count.setAttribute('data-units', String(r.units));
     count.setAttribute('data-parts', String(r.parts));
-    const per = r.parts === 1 ? r.encoding.single : r.encoding.part;
-    text(count, message.value.length + ' characters \u00b7 ' + r.encoding.name + ' (' + r.units + ' ' + r.encoding.unit
-      + ') \u00b7 ' + r.parts + (r.parts === 1 ? ' SMS part' : ' SMS parts') + ' of up to ' + per
-      + (r.firstNonGsm ? ' \u00b7 UCS-2 because of \u201c' + r.firstNonGsm + '\u201d' : ''));
+    text(count, describe(r, message.value.length));
+    if (footer) {
+      // as render/Footer.java: appended after a line feed unless the text has it (case and white space ignored)
+      const key = t => t.replace(/\s+/g, '').toLowerCase();
+      const sent = key(message.value).includes(key(footer)) ? message.value : message.value + '\n' + footer;
+      const f = smsParts(sent);
+      sentCount.setAttribute('data-parts', String(f.parts));
+      text(sentCount, 'With the footer: ' + describe(f, sent.length) + ' (placeholders not filled in)');
+    } else {
+      sentCount.removeAttribute('data-parts');
+      text(sentCount, '');
+    }
   }
   message.addEventListener('input', countText);
   countText();
@@ -173,6 +190,8 @@ export function newCampaignPage(main, session) {
       if (stopped) {
         return;
       }
+      footer = p.footer || null;
+      countText();
       const k = p.counts || {};
       const outcomes = Object.entries(p.outcomes || {}).sort((a, b) => a[0].localeCompare(b[0]));
       const warnings = p.warnings || [];
@@ -183,7 +202,7 @@ export function newCampaignPage(main, session) {
           PREVIEW_COUNTS.map(([key, label]) => [label, h('span', { 'data-count': key }, num(k[key]))]), 'preview-counts'),
         outcomes.length ? figures('In detail', ['Outcome', 'Recipients'],
           outcomes.map(([o, n]) => [o, num(n)]), 'preview-outcomes') : null,
-        p.footer ? h('p', { id: 'preview-footer' }, 'Footer added: ', h('q', {}, p.footer)) : null,
+        p.footer ? h('p', { id: 'preview-footer' }, 'Footer: ', h('q', {}, p.footer)) : null,
         warnings.length ? h('ul', { id: 'preview-warnings', class: 'warnings' }, warnings.map(w =>
           h('li', { class: w.blocking ? 'error' : 'notice', 'data-code': w.code },
             (w.blocking ? 'Would be refused: ' : 'Warning: ') + (w.message || w.code)))) : null);

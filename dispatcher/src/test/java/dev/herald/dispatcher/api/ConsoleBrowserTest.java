@@ -321,7 +321,7 @@ class ConsoleBrowserTest {
                 browser.findElement(By.id("category")).sendKeys("promotions");
                 browser.findElement(By.id("sender")).sendKeys("acme");
                 browser.findElement(By.id("segment")).sendKeys("no-such-segment");
-                setText(browser, "ACME: autumn sale today");
+                setText(browser, "ACME: autumn sale today, free delivery");
                 browser.findElement(By.id("preview")).click();
                 wait.until(ExpectedConditions.textMatches(By.id("segment-error"), java.util.regex.Pattern.compile(".+")));
                 assertEquals("true", browser.findElement(By.id("segment")).getAttribute("aria-invalid"));
@@ -335,7 +335,7 @@ class ConsoleBrowserTest {
                 assertEquals("", browser.findElement(By.id("segment-error")).getText());
                 JsonNode api = f.json(f.call("POST", "/v1/campaigns/preview", ConsoleFixture.ADMIN, "application/json", """
                         {"name": "Autumn <b>sale</b>", "channel": "sms", "category": "promotions", "sender": "acme",
-                         "segment": "all", "text": "ACME: autumn sale today"}"""));
+                         "segment": "all", "text": "ACME: autumn sale today, free delivery"}"""));
                 assertEquals(100, api.path("total").asInt());
                 assertEquals(1, api.path("counts").path("suppressed").asInt(), api.toString());
                 assertEquals(String.valueOf(api.path("total").asLong()), browser.findElement(By.id("preview-total-n")).getText());
@@ -343,6 +343,16 @@ class ConsoleBrowserTest {
                     assertEquals(String.valueOf(api.path("counts").path(k).asLong()),
                             browser.findElement(By.cssSelector("#preview-counts [data-count='" + k + "']")).getText(), k);
                 }
+                // its warnings (a flagged word: created anyway under the warn policy), and the parts with the footer it answers
+                assertEquals(1, api.path("warnings").size(), api.toString());
+                List<WebElement> warnings = browser.findElements(By.cssSelector("#preview-warnings li"));
+                assertEquals(1, warnings.size());
+                assertEquals(api.path("warnings").get(0).path("code").asText(), warnings.get(0).getAttribute("data-code"));
+                assertTrue(warnings.get(0).getText().startsWith("Warning: "), warnings.get(0).getText());
+                String footer = api.path("footer").asText();
+                assertFalse(footer.isEmpty(), api.toString());
+                assertEquals(String.valueOf(Segments.count("ACME: autumn sale today, free delivery\n" + footer)),
+                        browser.findElement(By.id("text-count-sent")).getAttribute("data-parts"));
                 js(browser, "document.getElementById('preview-section').scrollIntoView()");
                 screenshot(browser, "12-new-campaign-preview");
 

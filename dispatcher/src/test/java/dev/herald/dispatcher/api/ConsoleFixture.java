@@ -46,7 +46,7 @@ final class ConsoleFixture implements AutoCloseable {
                   order-updates.windows = ["00:00-24:00"]
                 }
                 herald.quiet-hours.policies.default.countries = {}
-                herald.senders.profiles.acme { brand = "ACME", categories = ["promotions", "order-updates"] }
+                herald.senders.profiles.acme { brand = "ACME", categories = ["promotions", "order-updates"], flagged-words = ["free"] }
                 """).withFallback(ConfigFactory.load()).resolve();
         HeraldService service = HeraldService.start(dir.resolve("data"), config,
                 ServiceSettings.fromConfig(config).withAddress("127.0.0.1", 0), Map.of("HERALD_API_KEY", ADMIN),
