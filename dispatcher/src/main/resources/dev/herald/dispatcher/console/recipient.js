@@ -1,7 +1,7 @@
 // A recipient ("why did +44… not get it?"): for a phone number and a campaign chosen from the list,
 // the outcome and its reason (GET /v1/campaigns/{id}/recipients/{phone}), and the number's consent
-// state and history (GET /v1/suppressions/{phone}). The choice is kept in the address:
-// #/recipient?phone=%2B447400123456&campaign=c-1.
+// state and history (GET /v1/suppressions/{phone}). Only the campaign is kept in the address
+// (#/recipient?campaign=c-1): a phone number is personal data and stays out of the browser's history.
 
 import { ApiError, get, Unauthorized } from './api.js';
 import { errorBox, figures, h, replace, text, time } from './dom.js';
@@ -17,7 +17,6 @@ export function recipientPage(main, session, params) {
     id: 'phone', name: 'phone', type: 'tel', autocomplete: 'off', required: true, placeholder: '+447400123456',
     'aria-describedby': 'phone-help phone-error',
   });
-  phone.value = params.get('phone') || '';
   const campaign = h('select', { id: 'campaign', name: 'campaign', 'aria-describedby': 'campaign-error' },
     h('option', { value: '' }, 'Loading the campaigns\u2026'));
   const phoneError = h('p', { id: 'phone-error', class: 'error', role: 'alert' });
@@ -108,11 +107,11 @@ export function recipientPage(main, session, params) {
       phone.focus();
       return;
     }
-    const q = new URLSearchParams({ phone: p });
+    const q = new URLSearchParams();
     if (id) {
       q.set('campaign', id);
     }
-    history.replaceState(null, '', '#/recipient?' + q.toString());
+    history.replaceState(null, '', '#/recipient' + (id ? '?' + q.toString() : ''));
     const n = ++asked;
     showOutcome(p, id, n);
     showConsent(p, n);
