@@ -51,7 +51,7 @@ class AbTestKillTest {
             id = ServiceTests.createCampaign(first.port(), KEY, """
                     {"name": "kill", "channel": "sms", "category": "marketing", "sender": "demo", "segment": "all",
                      "variants": [{"text": "Demo: A"}, {"text": "Demo: B"}],
-                     "test": {"sample": 0.2, "metric": "conversion", "wait": "PT30S", "minPerVariant": 1,
+                     "test": {"sample": 0.2, "metric": "conversion", "wait": "PT20S", "minPerVariant": 1,
                               "noWinner": "send-first"}}""");
             before = awaitSampleSent(first.port(), id);
             sampleFile = Files.readAllBytes(data.resolve("campaigns").resolve(id).resolve(SampleFile.NAME));
