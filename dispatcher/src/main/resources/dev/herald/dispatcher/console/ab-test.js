@@ -3,6 +3,16 @@
 
 import { figures, h, num, pct, time } from './dom.js';
 
+/** An ISO-8601 duration as words: PT3H as 3 h, P2D as 2 days, PT1H30M as 1 h 30 min (else as given). */
+export function duration(iso) {
+  const m = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/.exec(String(iso || ''));
+  if (!m || !(m[1] || m[2] || m[3] || m[4])) {
+    return String(iso || '\u2013');
+  }
+  return [[m[1], ' days'], [m[2], ' h'], [m[3], ' min'], [m[4], ' s']].filter(([n]) => n)
+    .map(([n, unit]) => (n === '1' && unit === ' days' ? '1 day' : n + unit)).join(' ');
+}
+
 /**
  * @param {object} v the campaign (GET /v1/campaigns/{id}) with variants
  * @param {object|null} f its funnel (GET /v1/campaigns/{id}/funnel), whose variants are the results; null until read
@@ -22,7 +32,7 @@ export function variantsView(v, f) {
   const ex = v.experiment;
   if (v.test) {
     parts.push(h('p', { class: 'muted' }, 'A/B test: a sample of ', pct(v.test.sample), ' by ', v.test.metric,
-      ', waiting ', v.test.wait, '; without a significant winner: ', v.test.noWinner, '.'));
+      ', waiting ', duration(v.test.wait), '; without a significant winner: ', v.test.noWinner, '.'));
   }
   if (ex) {
     parts.push(h('dl', { class: 'facts', id: 'experiment' },

@@ -1,10 +1,13 @@
 // One campaign: its progress and outcome breakdown, live over GET /v1/campaigns/{id}/events
 // (polling GET /v1/campaigns/{id} if the stream cannot be read); its funnel as a chart with rates;
-// its variants and A/B decision; pause, resume and cancel for sender and admin keys only.
+// how fast receipts and clicks came (the funnel's timing); its opt-outs by time since the send and
+// by reason (GET /v1/campaigns/{id}/optouts); its variants and A/B decision, with the operator's
+// pick of a winner; pause, resume and cancel for sender and admin keys only.
 
 import { canSteer, get, post, stream, Unauthorized } from './api.js';
 import { announce, badge, errorBox, figures, h, now, num, pct, replace, text, time } from './dom.js';
 import { variantsView } from './ab-test.js';
+import { barsView, delayLabel } from './bars.js';
 import { decided, progressBar } from './campaigns.js';
 import { funnelView } from './funnel-chart.js';
 
@@ -26,6 +29,23 @@ function section(id, title, ...content) {
   return h('section', { id, 'aria-labelledby': id + '-title' }, h('h2', { id: id + '-title' }, title), content);
 }
 
+
+/** A duration in seconds as words: 42 s, 3 min, 5.5 h, 2.1 days. */
+function seconds(n) {
+  if (n === null || n === undefined) {
+    return '\u2013';
+  }
+  if (n < 60) {
+    return n + ' s';
+  }
+  if (n < 3600) {
+    return Math.round(n / 60) + ' min';
+  }
+  if (n < 86400) {
+    return (Math.round(n / 360) / 10) + ' h';
+  }
+  return (Math.round(n / 8640) / 10) + ' days';
+}
 
 export function campaignPage(main, id, session) {
   let stopped = false;
@@ -49,8 +69,12 @@ export function campaignPage(main, id, session) {
   const outcomes = h('div', { id: 'outcomes-body' });
   const delivery = h('div', { id: 'delivery-body' });
   const funnel = h('div', { id: 'funnel-body' }, h('p', { class: 'muted' }, 'Loading the funnel\u2026'));
-  const variants = section('variants', 'Variants and A/B test', h('div', { id: 'variants-body' }));
+  const timing = h('div', { id: 'timing-body' }, h('p', { class: 'muted' }, 'Loading\u2026'));
+  const optOuts = h('div', { id: 'optouts-body' }, h('p', { class: 'muted' }, 'Loading\u2026'));
+  const variants = section('variants', 'Variants and A/B test', h('div', { id: 'variants-body' }),
+    h('div', { id: 'winner-body' }));
   variants.hidden = true;
+  let picking = false; // an operator's pick is on its way: its buttons stay disabled
 
   replace(main,
     h('nav', { class: 'crumbs', 'aria-label': 'Breadcrumb' }, h('a', { href: '#/campaigns' }, 'Campaigns'), ' / '),
@@ -60,6 +84,9 @@ export function campaignPage(main, id, session) {
       section('progress', 'Progress', progress),
       section('outcomes', 'Outcome breakdown', outcomes)),
     section('funnel', 'Funnel', funnel),
+    h('div', { class: 'grid' },
+      section('timing', 'How fast', timing),
+      section('optouts', 'Opt-outs', optOuts)),
     section('delivery', 'Delivery receipts', delivery),
     variants);
 
@@ -198,30 +225,118 @@ export function campaignPage(main, id, session) {
     variants.hidden = !v.variants;
     if (v.variants) {
       replace(variants.querySelector('#variants-body'), variantsView(v, f));
+      winnerButtons(v);
+    }
+  }
+
+  /** An operator may pick the winner while the test waits for its decision (sender and admin keys). */
+  function winnerButtons(v) {
+    const body = variants.querySelector('#winner-body');
+    const ex = v.experiment;
+    const open = canSteer(session) && v.test && ex && ex.sampledAt && !ex.decidedAt && !ENDED.includes(v.status);
+    const key = open ? v.variants.map(x => x.name).join() : '';
+    if (body.getAttribute('data-shown') === key) {
+      return;
+    }
+    body.setAttribute('data-shown', key);
+    if (!open) {
+      replace(body);
+      return;
+    }
+    replace(body, h('div', { class: 'actions', role: 'group', 'aria-labelledby': 'winner-question' },
+      h('p', { id: 'winner-question' }, 'Pick the winner now, before the decision is due? The held recipients get it.'),
+      v.variants.map(x => h('button', {
+        type: 'button', class: 'pick-winner', 'data-variant': x.name, disabled: picking,
+        onclick: () => pickWinner(x.name),
+      }, 'Send ' + x.name))),
+    h('div', { id: 'winner-error' }));
+  }
+
+  async function pickWinner(name) {
+    const body = variants.querySelector('#winner-body');
+    picking = true;
+    for (const b of body.querySelectorAll('button')) {
+      b.disabled = true;
+    }
+    try {
+      const answer = await post(path + '/winner', { variant: name }, aborts.signal);
+      picking = false;
+      if (!stopped) {
+        announce('Winner picked: ' + name + '.');
+        show(answer);
+        maybeFunnel(true);
+      }
+    } catch (e) {
+      picking = false;
+      if (stopped || e instanceof Unauthorized || e.name === 'AbortError') {
+        return;
+      }
+      body.removeAttribute('data-shown');
+      if (view) {
+        winnerButtons(view);
+      }
+      const err = body.querySelector('#winner-error');
+      if (err) {
+        replace(err, errorBox('Could not pick ' + name + ': ' + e.message));
+      }
     }
   }
 
   function showFunnel(f) {
     lastFunnel = f;
     replace(funnel, funnelView(f, 'Funnel of ' + (view ? view.name || view.id : id)));
+    const t = f.timing || {};
+    const curve = (key, chartId, title) => {
+      const d = t[key];
+      if (!d || !d.buckets) {
+        return [];
+      }
+      return [d.count > 0 ? h('h3', {}, title) : null,
+        d.p50Seconds !== null && d.p50Seconds !== undefined
+          ? h('p', { class: 'muted' }, 'Median ' + seconds(d.p50Seconds) + ', 90 % within ' + seconds(d.p90Seconds) + '.') : null,
+        barsView(chartId, title, Object.entries(d.buckets).map(([b, n]) => [delayLabel(b), n]),
+          { cumulative: true, by: 'Within' })];
+    };
+    replace(timing, curve('sendToDelivery', 'delivery-curve', 'From send to delivery receipt'),
+      curve('deliveryToClick', 'click-curve', 'From delivery to first click'));
     if (view) {
       showVariants(view, f);
     }
   }
 
+  function showOptOuts(o) {
+    const reasons = Object.entries(o.byReason || {}).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]);
+    replace(optOuts,
+      h('p', { id: 'optouts-summary' }, num(o.optOuts), ' opted out', o.rate !== null && o.rate !== undefined
+        ? ' (' + pct(o.rate) + ' of ' + num(o.sent) + ' sent)' : '', '.'),
+      o.optOuts > 0 ? [
+        h('h3', {}, 'By time since the send'),
+        barsView('optouts-hours', 'Opt-outs by hours since the send',
+          Object.entries(o.byHoursSinceSend || {}).filter(([b, n]) => b !== 'unknown' || n > 0)
+            .map(([b, n]) => [b === 'unknown' ? 'not known' : b + ' h', n]), { by: 'Hours after' }),
+        h('h3', {}, 'By reason'),
+        barsView('optouts-reasons', 'Opt-outs by reason', reasons, { by: 'Reason' })] : null);
+  }
+
   async function loadFunnel() {
     funnelTimer = null;
     funnelAt = Date.now();
-    try {
-      const f = await get(path + '/funnel', aborts.signal);
-      if (!stopped) {
-        showFunnel(f);
+    const [f, o] = await Promise.allSettled([get(path + '/funnel', aborts.signal), get(path + '/optouts', aborts.signal)]);
+    if (stopped) {
+      return;
+    }
+    for (const [r, el, what] of [[f, funnel, 'The funnel'], [o, optOuts, 'The opt-outs']]) {
+      if (r.status === 'rejected' && !(r.reason instanceof Unauthorized) && r.reason.name !== 'AbortError') {
+        replace(el, errorBox(what + ' could not be read: ' + r.reason.message));
       }
-    } catch (e) {
-      if (stopped || e instanceof Unauthorized || e.name === 'AbortError') {
-        return;
-      }
-      replace(funnel, errorBox('The funnel could not be read: ' + e.message));
+    }
+    if (f.status === 'fulfilled') {
+      showFunnel(f.value);
+    } else {
+      replace(timing, h('p', { class: 'muted' }, 'Comes with the funnel.'));
+    }
+    if (o.status === 'fulfilled') {
+      showOptOuts(o.value);
     }
   }
 

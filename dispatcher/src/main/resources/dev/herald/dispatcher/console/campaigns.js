@@ -2,12 +2,14 @@
 // polling GET /v1/campaigns (every 2 s while any campaign is scheduled, running or paused, else
 // every 10 s). Polling, not one event stream per campaign: a browser keeps at most six connections
 // to a server, and the list would use them all. Rows are updated in place, so focus stays put.
+// The newest 50 matching campaigns are shown; "Show more" shows 50 more each time.
 
 import { get, Unauthorized } from './api.js';
 import { badge, errorBox, h, now, num, replace, text, time } from './dom.js';
 
 const STATUSES = ['scheduled', 'running', 'paused', 'completed', 'cancelled', 'failed', 'damaged'];
 const LIVE = ['scheduled', 'running', 'paused'];
+const PAGE = 50;
 const COLUMNS = [
   ['sent', 'Sent'], ['suppressed', 'Suppressed'], ['deferred', 'Deferred'], ['capped', 'Capped'],
   ['failed', 'Failed'], ['pending', 'Pending'],
@@ -28,6 +30,7 @@ export function campaignsPage(main, session, params) {
   let timer = null;
   const aborts = new AbortController();
   const rows = new Map(); // id -> {tr, cells}
+  let limit = PAGE; // how many matching rows are shown
 
   const status = h('select', { id: 'filter-status', name: 'status' },
     h('option', { value: '' }, 'Any status'),
@@ -39,6 +42,18 @@ export function campaignsPage(main, session, params) {
   const updated = h('span', { id: 'campaigns-updated', class: 'muted' });
   const problem = h('div', { id: 'campaigns-problem' });
   const tbody = h('tbody', { id: 'campaign-rows' });
+  const more = h('button', { type: 'button', id: 'show-more', class: 'more' });
+  more.hidden = true;
+  more.addEventListener('click', () => {
+    const firstNew = limit;
+    limit += PAGE;
+    applyFilters();
+    // the keyboard goes on from the first row it showed
+    const link = [...tbody.children].filter(tr => !tr.hidden)[firstNew];
+    if (link) {
+      link.querySelector('a').focus();
+    }
+  });
   const table = h('table', { id: 'campaigns', class: 'rows' },
     h('caption', { class: 'visually-hidden' }, 'Campaigns, newest first'),
     h('thead', {}, h('tr', {},
@@ -56,7 +71,7 @@ export function campaignsPage(main, session, params) {
 
   document.title = 'Campaigns \u00b7 Herald console';
   replace(main, h('div', { class: 'title' }, h('h1', {}, 'Campaigns'), updated), filters, problem, summary,
-    h('div', { class: 'scroll' }, table));
+    h('div', { class: 'scroll' }, table), more);
 
   function row(c) {
     const cells = {
@@ -97,22 +112,29 @@ export function campaignsPage(main, session, params) {
     replace(r.cells.created, time(c.createdAt));
   }
 
-  function applyFilters() {
+  function applyFilters(event) {
+    if (event) {
+      limit = PAGE; // a new filter starts from the newest again
+    }
     const s = status.value;
     const n = name.value.trim().toLowerCase();
-    let shown = 0;
-    for (const r of rows.values()) {
-      const c = r.campaign;
-      const visible = (s === '' || c.status === s)
+    let matching = 0;
+    for (const tr of tbody.children) { // newest first
+      const c = rows.get(tr.getAttribute('data-id')).campaign;
+      const match = (s === '' || c.status === s)
         && (n === '' || (c.name || '').toLowerCase().includes(n) || c.id.toLowerCase().includes(n));
-      r.tr.hidden = !visible;
-      if (visible) {
-        shown++;
+      tr.hidden = !match || matching >= limit;
+      if (match) {
+        matching++;
       }
     }
+    const shown = Math.min(matching, limit);
+    more.hidden = matching <= limit;
+    text(more, 'Show ' + Math.min(PAGE, matching - limit) + ' more (' + shown + ' of ' + matching + ' shown)');
     text(summary, rows.size === 0 ? 'No campaigns yet. Create one with POST /v1/campaigns.'
       : shown === rows.size ? rows.size + (rows.size === 1 ? ' campaign' : ' campaigns')
-        : 'Showing ' + shown + ' of ' + rows.size + ' campaigns');
+        : 'Showing ' + shown + ' of ' + (matching === rows.size ? rows.size + ' campaigns'
+          : matching + ' matching (' + rows.size + ' campaigns in all)'));
     const q = new URLSearchParams();
     if (s) {
       q.set('status', s);

@@ -146,6 +146,22 @@ class ConsoleBrowserTest {
                 browser.manage().window().setSize(new Dimension(1280, 1000));
                 js(browser, "window.scrollTo(0, 0)");
                 screenshot(browser, "5-campaign-desktop");
+
+                // how fast: no receipts from the simulated connector, so the curves say so rather than draw nothing
+                assertTrue(browser.findElement(By.id("delivery-curve-empty")).getText().contains("none counted yet"));
+                // its opt-outs: a STOP reply is attributed to it, and shown by time since the send and by reason
+                assertEquals("0 opted out (0% of 100 sent).", browser.findElement(By.id("optouts-summary")).getText());
+                f.reply("+447400124003", "STOP");
+                f.await("/v1/campaigns/" + id + "/optouts", o -> o.path("optOuts").asLong() == 1);
+                js(browser, "location.hash = '#/campaigns'");
+                wait.until(ExpectedConditions.visibilityOfElementLocated(row));
+                js(browser, "location.hash = '#/campaigns/" + id + "'");
+                wait.until(ExpectedConditions.textToBe(By.id("optouts-summary"), "1 opted out (1% of 100 sent)."));
+                assertTrue(browser.findElement(By.id("optouts-reasons-table")).getText().contains("keyword 1"),
+                        browser.findElement(By.id("optouts-reasons-table")).getText());
+                assertEquals("1", browser.findElement(By.cssSelector("#optouts-hours .bar[data-count='1']")).getAttribute("data-count"));
+                js(browser, "document.getElementById('optouts').scrollIntoView()");
+                screenshot(browser, "5b-campaign-optouts");
                 assertEquals("still here", js(browser, "return window.heraldNoReload"), "the page never reloaded");
 
                 // an A/B test decided by an operator: the variants, the results and the decision
@@ -156,20 +172,15 @@ class ConsoleBrowserTest {
                          "test": {"sample": 0.2, "wait": "PT1H", "minPerVariant": 1}}""");
                 f.await("/v1/campaigns/" + ab, c -> c.path("experiment").path("sampledAt").isTextual()
                         && c.path("counts").path("pending").asLong() == 0 && c.path("counts").path("inFlight").asLong() == 0);
-                JsonNode picked = null;
-                for (int i = 0; i < 100 && picked == null; i++) {
-                    var r = f.call("POST", "/v1/campaigns/" + ab + "/winner", ConsoleFixture.ADMIN, "application/json",
-                            "{\"variant\": \"B\"}");
-                    if (r.statusCode() == 200) {
-                        picked = f.json(r);
-                    } else {
-                        Thread.sleep(200);
-                    }
-                }
-                assertTrue(picked != null, "the winner could not be picked");
                 browser.get(f.base() + "/console/#/campaigns/" + ab);
+                wait.until(ExpectedConditions.textToBe(By.id("decision"), "Not decided yet."));
+                // the operator picks B on the page
+                wait.until(ExpectedConditions.elementToBeClickable(By.cssSelector(".pick-winner[data-variant='B']"))).click();
                 wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("decision"), "Sending B to the held recipients"));
                 assertTrue(browser.findElement(By.id("decision")).getText().contains("by an operator"));
+                assertEquals("operator", f.get("/v1/campaigns/" + ab).path("experiment").path("decidedBy").asText());
+                assertEquals("B", f.get("/v1/campaigns/" + ab).path("experiment").path("send").asText());
+                wait.until(ExpectedConditions.invisibilityOfElementLocated(By.className("pick-winner")));
                 wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("variant-results")));
                 assertTrue(browser.findElement(By.id("variants-table")).getText().contains("ACME: 20% off today"));
                 js(browser, "document.getElementById('variants').scrollIntoView()");
@@ -385,6 +396,70 @@ class ConsoleBrowserTest {
                         + browser.getCurrentUrl());
                 browser.manage().window().setSize(new Dimension(1280, 1000));
                 screenshot(browser, "14-recipient");
+
+                // variants and an A/B test from the form: a refusal beside the variant it names, the sample
+                // previewed as the API previews it, then sent; the operator picks the winner on its page
+                browser.findElement(By.id("nav-new")).click();
+                wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("new-campaign")));
+                browser.findElement(By.id("name")).sendKeys("Two texts");
+                browser.findElement(By.id("category")).clear();
+                browser.findElement(By.id("category")).sendKeys("promotions");
+                browser.findElement(By.id("sender")).sendKeys("acme");
+                browser.findElement(By.id("segment")).sendKeys("all");
+                browser.findElement(By.id("text")).sendKeys("ACME: 20% off today");
+                browser.findElement(By.id("message-variants")).click();
+                assertFalse(browser.findElement(By.id("text")).isDisplayed(), "one text gives way to the variants");
+                assertEquals("ACME: 20% off today", browser.findElement(By.id("variants-0-text")).getAttribute("value"));
+                assertEquals("1", browser.findElement(By.id("variants-0-count")).getAttribute("data-parts"));
+                browser.findElement(By.id("add-variant")).click();
+                assertEquals(3, browser.findElements(By.cssSelector("#variants-list fieldset.variant")).size());
+                assertTrue(browser.findElement(By.cssSelector("#variants-list fieldset.variant:nth-child(3) .remove-variant"))
+                        .isDisplayed());
+                browser.findElement(By.cssSelector("#variants-list fieldset.variant:nth-child(3) .remove-variant")).click();
+                assertEquals(2, browser.findElements(By.cssSelector("#variants-list fieldset.variant")).size());
+                assertFalse(browser.findElement(By.cssSelector("#variants-list fieldset.variant .remove-variant")).isDisplayed(),
+                        "two variants at least");
+                browser.findElement(By.id("test-on")).click();
+                WebElement sample = browser.findElement(By.id("test-sample"));
+                sample.clear();
+                sample.sendKeys("20");
+                browser.findElement(By.id("test-wait")).clear();
+                browser.findElement(By.id("test-wait")).sendKeys("1");
+                browser.findElement(By.id("test-minPerVariant")).clear();
+                browser.findElement(By.id("test-minPerVariant")).sendKeys("1");
+                browser.findElement(By.id("preview")).click(); // variant 2 has no text yet
+                wait.until(ExpectedConditions.textMatches(By.id("variants-1-text-error"), java.util.regex.Pattern.compile(".+")));
+                assertEquals("true", browser.findElement(By.id("variants-1-text")).getAttribute("aria-invalid"));
+                assertEquals("variants-1-text", js(browser, "return document.activeElement.id"), "the focus goes to it");
+                browser.findElement(By.id("variants-1-text")).sendKeys("ACME: spring sale today");
+                browser.findElement(By.id("preview")).click(); // clicks, but no link is tracked: it could never decide
+                wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("test-metric-error"), "track"));
+                assertEquals("true", browser.findElement(By.id("test-metric")).getAttribute("aria-invalid"));
+                new Select(browser.findElement(By.id("test-metric"))).selectByValue("conversion");
+                browser.findElement(By.id("preview")).click();
+                wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("preview-sample")));
+                JsonNode abPreview = f.json(f.call("POST", "/v1/campaigns/preview", ConsoleFixture.ADMIN, "application/json", """
+                        {"name": "Two texts", "channel": "sms", "category": "promotions", "sender": "acme", "segment": "all",
+                         "variants": [{"text": "ACME: 20% off today"}, {"text": "ACME: spring sale today"}],
+                         "test": {"sample": 0.2, "metric": "conversion", "wait": "PT1H", "minPerVariant": 1, "noWinner": "send-best"}}"""));
+                for (String v : List.of("A", "B")) {
+                    assertEquals(String.valueOf(abPreview.path("test").path("sample").path(v).asLong()),
+                            browser.findElement(By.cssSelector("#preview-sample [data-variant='" + v + "']")).getText(), v);
+                }
+                assertEquals(String.valueOf(abPreview.path("counts").path("held").asLong()),
+                        browser.findElement(By.cssSelector("#preview-counts [data-count='held']")).getText());
+                screenshot(browser, "15-new-ab-test-preview");
+                browser.findElement(By.id("send")).click();
+                wait.until(ExpectedConditions.textToBe(By.id("campaign-name"), "Two texts"));
+                String ab = browser.getCurrentUrl().replaceAll(".*#/campaigns/", "");
+                JsonNode created = f.get("/v1/campaigns/" + ab);
+                assertEquals("PT1H", created.path("test").path("wait").asText(), created.toString());
+                assertEquals(0.2, created.path("test").path("sample").asDouble(), 1e-9);
+                wait.until(ExpectedConditions.elementToBeClickable(By.cssSelector(".pick-winner[data-variant='A']"))).click();
+                wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("decision"), "Sending A to the held recipients"));
+                wait.until(ExpectedConditions.textToBe(By.id("campaign-status"), "completed"));
+                js(browser, "document.getElementById('variants').scrollIntoView()");
+                screenshot(browser, "16-ab-test-picked");
                 assertEquals(List.of(), Chromium.problems(browser), "no script error, no CSP refusal");
             } finally {
                 browser.quit();

@@ -20,12 +20,13 @@ import java.util.function.Predicate;
 
 /**
  * A real {@link HeraldService} on a free port for the console's tests: a temporary data directory,
- * quiet hours open all day, sender {@code acme}, and a segment {@code all} of {@code recipients}
+ * quiet hours open all day, sender {@code acme} (number 60777; replies signed with {@link #INBOUND_SECRET}), and a segment {@code all} of {@code recipients}
  * London numbers uploaded through the API.
  */
 final class ConsoleFixture implements AutoCloseable {
 
     static final String ADMIN = "console-test-admin-key-0123456789";
+    static final String INBOUND_SECRET = "console-test-inbound-secret-0123";
     static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -46,10 +47,10 @@ final class ConsoleFixture implements AutoCloseable {
                   order-updates.windows = ["00:00-24:00"]
                 }
                 herald.quiet-hours.policies.default.countries = {}
-                herald.senders.profiles.acme { brand = "ACME", categories = ["promotions", "order-updates"], flagged-words = ["free"] }
+                herald.senders.profiles.acme { brand = "ACME", categories = ["promotions", "order-updates"], flagged-words = ["free"], numbers = ["60777"] }
                 """).withFallback(ConfigFactory.load()).resolve();
         HeraldService service = HeraldService.start(dir.resolve("data"), config,
-                ServiceSettings.fromConfig(config).withAddress("127.0.0.1", 0), Map.of("HERALD_API_KEY", ADMIN),
+                ServiceSettings.fromConfig(config).withAddress("127.0.0.1", 0), Map.of("HERALD_API_KEY", ADMIN, "HERALD_INBOUND_SECRET", INBOUND_SECRET),
                 new PrintWriter(new StringWriter(), true));
         ConsoleFixture f = new ConsoleFixture(service);
         if (recipients > 0) {
@@ -103,6 +104,17 @@ final class ConsoleFixture implements AutoCloseable {
                 {"name": %s, "channel": "sms", "category": "promotions", "sender": "acme",
                  "text": "ACME: spring sale today", "segment": "all"%s}"""
                 .formatted(JSON.writeValueAsString(name), tps > 0 ? ", \"tps\": " + tps : ""));
+    }
+
+    /** A signed reply from {@code from} to the sender's number, as the SMS provider posts it (STOP opts out). */
+    JsonNode reply(String from, String text) throws Exception {
+        String body = JSON.writeValueAsString(Map.of("from", from, "to", "60777", "text", text));
+        HttpRequest r = HttpRequest.newBuilder(URI.create(base() + "/v1/inbound/sms")).timeout(Duration.ofSeconds(30))
+                .header("Content-Type", "application/json")
+                .header("X-Herald-Signature", InboundRoutes.signature(INBOUND_SECRET.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                        body.getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+        return json(HTTP.send(r, HttpResponse.BodyHandlers.ofString()));
     }
 
     JsonNode get(String path) throws Exception {
