@@ -35,7 +35,12 @@ import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
  *       ({@link CampaignPreview}).</li>
  *   <li>{@code GET /v1/campaigns/{id}/recipients/{phone}}: one recipient's outcome in one
  *       campaign and why, read through the campaign's actor (which holds its ledger).</li>
+ *   <li>{@code GET /v1/recipients/{phone}/campaigns[?limit=50]}: the recipient's outcome in each of
+ *       the newest {@code limit} campaigns (1-500) whose audience has them, newest first: "why did
+ *       +44… not get it?" across campaigns.</li>
  * </ul>
+ * A deferred recipient's answer gives the instant and, in the recipient's own zone, its local time
+ * ({@code zone}, {@code localAt}).
  *
  * <pre>{@code
  * Route r = new CampaignInspectionRoutes(keys, limits, campaigns, intake, clock, deps, blockingIo).route();
@@ -47,7 +52,12 @@ public final class CampaignInspectionRoutes extends ApiDirectives {
 
     /** Every route of this group. */
     public static final java.util.List<Endpoint> ENDPOINTS = java.util.List.of(new Endpoint("POST", "/v1/campaigns/preview"),
-            new Endpoint("GET", "/v1/campaigns/{id}/recipients/{phone}"));
+            new Endpoint("GET", "/v1/campaigns/{id}/recipients/{phone}"), new Endpoint("GET", "/v1/recipients/{phone}/campaigns"));
+
+    /** The most campaigns one {@code GET /v1/recipients/{phone}/campaigns} looks in. */
+    static final int MAX_CAMPAIGNS = 500;
+    /** A local date-time to the second, always with its seconds: 2026-12-08T10:30:00. */
+    private static final java.time.format.DateTimeFormatter LOCAL = java.time.format.DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss");
 
     private final dev.herald.dispatcher.delivery.Deliveries deliveries;
     private final dev.herald.dispatcher.funnel.Conversions conversions;
@@ -105,11 +115,103 @@ public final class CampaignInspectionRoutes extends ApiDirectives {
 
     /** @return the routes */
     public Route route() {
-        return pathPrefix("v1", () -> pathPrefix("campaigns", () -> concat(
+        return pathPrefix("v1", () -> concat(pathPrefix("campaigns", () -> concat(
                 path("preview", () -> post(() -> authorized(Role.VIEWER, key -> optionalHeaderValueByName("Idempotency-Key",
                         idem -> jsonBody(CampaignRoutes.CreateCampaign.class, body -> preview(body, idem)))))),
                 path(segment().slash("recipients").slash(segment()), (id, phone) ->
-                        get(() -> authorized(Role.VIEWER, key -> recipient(id, phone)))))));
+                        get(() -> authorized(Role.VIEWER, key -> recipient(id, phone)))))),
+                path(segment("recipients").slash(segment()).slash("campaigns"), phone ->
+                        get(() -> authorized(Role.VIEWER, key -> parameterOptional("limit", limit ->
+                                recipientCampaigns(phone, limit)))))));
+    }
+
+    private Route recipientCampaigns(String phone, Optional<String> limitText) {
+        int limit = limitText.map(l -> {
+            try {
+                int n = Integer.parseInt(l.strip());
+                if (n >= 1 && n <= MAX_CAMPAIGNS) {
+                    return n;
+                }
+            } catch (NumberFormatException e) {
+                // said below
+            }
+            throw ApiError.badRequest("invalid_parameter", "'limit' must be a whole number from 1 to " + MAX_CAMPAIGNS
+                    + ", got '" + l + "'", "limit");
+        }).orElse(50);
+        int recipient = phoneId(directory, phone);
+        CompletionStage<Map<String, Object>> answer = campaigns.list().thenCompose(list -> {
+            java.util.List<CampaignRecord> newest = list.stream()
+                    .sorted(java.util.Comparator.comparing(CampaignRecord::createdAt).reversed()
+                            .thenComparing(CampaignRecord::id))
+                    .limit(limit).toList();
+            java.util.List<java.util.concurrent.CompletableFuture<Map<String, Object>>> each = new java.util.ArrayList<>();
+            for (CampaignRecord c : newest) {
+                each.add(campaigns.<RecipientLookup>ask(r -> new CampaignManager.OutcomeOf(c.id(), recipient, r))
+                        .thenApply(l -> l.inAudience() ? outcomeOf(l) : null)
+                        .exceptionally(e -> {
+                            // a damaged campaign answers no outcome: say so rather than fail the whole answer
+                            Map<String, Object> m = new LinkedHashMap<>();
+                            m.put("campaign", c.id());
+                            m.put("error", (e instanceof java.util.concurrent.CompletionException && e.getCause() != null
+                                    ? e.getCause() : e).getMessage());
+                            return m;
+                        })
+                        .thenApply(m -> {
+                            if (m != null) {
+                                m.put("name", c.name());
+                                m.put("status", c.status().wire());
+                                m.put("createdAt", c.createdAt());
+                            }
+                            return m;
+                        }).toCompletableFuture());
+            }
+            return java.util.concurrent.CompletableFuture.allOf(each.toArray(new java.util.concurrent.CompletableFuture[0]))
+                    .thenApply(v -> {
+                        Map<String, Object> out = new LinkedHashMap<>();
+                        out.put("phone", phone.strip());
+                        directory.get(recipient).ifPresent(r -> out.put("zone", r.zone()));
+                        out.put("campaigns", each.stream().map(java.util.concurrent.CompletableFuture::join)
+                                .filter(java.util.Objects::nonNull).toList());
+                        out.put("looked", newest.size());
+                        out.put("more", list.size() > newest.size());
+                        return out;
+                    });
+        });
+        return onSuccess(answer, out -> completeJson(200, out));
+    }
+
+    /** A recipient's outcome in one campaign whose audience has them: outcome, reason, deferral and local time, variant. */
+    private Map<String, Object> outcomeOf(RecipientLookup l) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("campaign", l.campaign().id());
+        RecipientOutcome o = l.outcome();
+        String outcome = o != null ? o.outcome() : l.inFlight() ? "inFlight" : "pending";
+        out.put("outcome", outcome);
+        out.put("reason", o != null && o.deferredUntil() != null ? deferral(l, o.deferredUntil()) : reason(outcome, o));
+        out.put("at", o == null ? null : o.deferredUntil());
+        if (o != null && o.deferredUntil() != null) {
+            localTime(l.recipient(), o.deferredUntil()).ifPresent(local -> out.putAll(local));
+        }
+        CampaignRecord c = l.campaign();
+        if (c.variants() != null) {
+            out.put("variant", l.variant() < 0 ? null : c.variants().get(l.variant()).name());
+        }
+        return out;
+    }
+
+    /** {@code zone} and {@code localAt}: an instant as the recipient's wall clock shows it, if their zone is known. */
+    private Optional<Map<String, Object>> localTime(int recipient, Instant at) {
+        return directory.get(recipient).filter(r -> r.zone() != null && !r.zone().isBlank()).flatMap(r -> {
+            try {
+                java.time.ZoneId zone = java.time.ZoneId.of(r.zone());
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("zone", zone.getId());
+                m.put("localAt", LOCAL.format(at.atZone(zone)));
+                return Optional.of(m);
+            } catch (java.time.DateTimeException e) {
+                return Optional.empty();
+            }
+        });
     }
 
     private Route preview(CampaignRoutes.CreateCampaign body, Optional<String> idempotencyKey) {
@@ -182,18 +284,10 @@ public final class CampaignInspectionRoutes extends ApiDirectives {
                         + l.campaign().id());
             }
             Map<String, Object> out = new LinkedHashMap<>();
-            out.put("campaign", l.campaign().id());
             out.put("phone", phone.strip());
-            RecipientOutcome o = l.outcome();
-            String outcome = o != null ? o.outcome() : l.inFlight() ? "inFlight" : "pending";
-            out.put("outcome", outcome);
-            out.put("reason", o != null && o.deferredUntil() != null ? deferral(l, o.deferredUntil())
-                    : reason(outcome, o));
-            out.put("at", o == null ? null : o.deferredUntil());
+            out.putAll(outcomeOf(l));
             CampaignRecord c = l.campaign();
-            if (c.variants() != null) {
-                out.put("variant", l.variant() < 0 ? null : c.variants().get(l.variant()).name());
-            }
+            String outcome = (String) out.get("outcome");
             if (c.trackLinks() && c.template() != null && deps.linkTokens() != null && "sent".equals(outcome) && l.variant() >= 0) {
                 // the links this recipient's message carried (for support: what they were sent): its
                 // variant's, numbered after the earlier variants' as its tokens are

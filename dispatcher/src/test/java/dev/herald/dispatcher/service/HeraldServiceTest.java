@@ -270,7 +270,36 @@ class HeraldServiceTest {
             assertEquals(java.time.LocalTime.of(10, 30), at.toLocalTime(), r[1] + ": " + o);
             assertTrue(at.toInstant().isAfter(before) && at.toInstant().isBefore(after.plus(java.time.Duration.ofDays(1))),
                     "the next 10:30 there: " + at);
+            // and as the recipient's wall clock shows it
+            assertEquals(r[1], o.path("zone").asText(), o.toString());
+            assertEquals(at.toLocalDateTime().toString() + ":00", o.path("localAt").asText(), o.toString());
         }
+
+        // the recipient across campaigns: only those whose audience has them, newest first
+        String other = json(post("/v1/campaigns", ADMIN, CAMPAIGN)).path("id").asText(); // segment all: not these numbers
+        String again = json(post("/v1/campaigns", ADMIN, body)).path("id").asText();
+        JsonNode across = json(call("GET", "/v1/recipients/%2B447400100301/campaigns", ADMIN, null, null));
+        assertEquals("Asia/Tokyo", across.path("zone").asText(), across.toString());
+        assertEquals(3, across.path("looked").asInt(), across.toString());
+        assertFalse(across.path("more").asBoolean());
+        List<String> ids = new java.util.ArrayList<>();
+        across.path("campaigns").forEach(x -> ids.add(x.path("campaign").asText()));
+        assertEquals(List.of(again, id), ids, across.toString());
+        assertFalse(ids.contains(other));
+        JsonNode first = across.path("campaigns").get(1);
+        assertEquals("deferred", first.path("outcome").asText(), first.toString());
+        assertTrue(first.path("localAt").asText().endsWith("T10:30:00"), first.toString());
+        assertTrue(first.path("createdAt").isTextual() && first.path("status").isTextual(), first.toString());
+        JsonNode limited = json(call("GET", "/v1/recipients/%2B447400100301/campaigns?limit=1", ADMIN, null, null));
+        assertEquals(1, limited.path("looked").asInt());
+        assertTrue(limited.path("more").asBoolean());
+        for (String bad : List.of("0", "501", "ten", "-1")) {
+            assertError(call("GET", "/v1/recipients/%2B447400100301/campaigns?limit=" + bad, ADMIN, null, null), 400,
+                    "invalid_parameter", "limit");
+        }
+        assertEquals(404, call("GET", "/v1/recipients/%2B447400999999/campaigns", ADMIN, null, null).statusCode());
+        assertError(call("GET", "/v1/recipients/not-a-number/campaigns", ADMIN, null, null), 400, "invalid_phone", "phone");
+        assertEquals(401, call("GET", "/v1/recipients/%2B447400100301/campaigns", null, null, null).statusCode());
     }
 
     @Test
