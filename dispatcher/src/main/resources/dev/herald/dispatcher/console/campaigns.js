@@ -131,10 +131,17 @@ export function campaignsPage(main, session, params) {
     const shown = Math.min(matching, limit);
     more.hidden = matching <= limit;
     text(more, 'Show ' + Math.min(PAGE, matching - limit) + ' more (' + shown + ' of ' + matching + ' shown)');
-    text(summary, rows.size === 0 ? 'No campaigns yet. Create one with POST /v1/campaigns.'
-      : shown === rows.size ? rows.size + (rows.size === 1 ? ' campaign' : ' campaigns')
-        : 'Showing ' + shown + ' of ' + (matching === rows.size ? rows.size + ' campaigns'
-          : matching + ' matching (' + rows.size + ' campaigns in all)'));
+    let said;
+    if (rows.size === 0) {
+      said = 'No campaigns yet. Create one with POST /v1/campaigns.';
+    } else if (matching === rows.size) {
+      said = shown === matching ? rows.size + (rows.size === 1 ? ' campaign' : ' campaigns')
+        : 'Showing ' + shown + ' of ' + rows.size + ' campaigns';
+    } else {
+      said = shown === matching ? matching + ' of ' + rows.size + ' campaigns match'
+        : 'Showing ' + shown + ' of ' + matching + ' matching (' + rows.size + ' campaigns in all)';
+    }
+    text(summary, said);
     const q = new URLSearchParams();
     if (s) {
       q.set('status', s);

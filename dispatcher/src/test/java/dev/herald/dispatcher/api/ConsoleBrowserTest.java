@@ -256,6 +256,29 @@ class ConsoleBrowserTest {
                 wait.until(ExpectedConditions.textToBe(By.id("campaign-status"), "cancelled"));
                 assertEquals("cancelled", f.get("/v1/campaigns/" + id).path("status").asText());
 
+                // the list shows the newest 50; Show more shows the rest, and the keyboard goes on from there
+                f.json(f.call("POST", "/v1/segments/one", ConsoleFixture.ADMIN, "text/csv", "phone,tz\n+447400124000,Europe/London\n"));
+                for (int i = 1; i <= 51; i++) {
+                    f.campaign("""
+                            {"name": "Bulk %02d", "channel": "sms", "category": "order-updates", "sender": "acme",
+                             "text": "ACME: your order", "segment": "one"}""".formatted(i));
+                }
+                browser.get(f.base() + "/console/#/campaigns");
+                wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("campaigns-summary"), "Showing 50 of 52 campaigns"));
+                By shownRows = By.cssSelector("#campaign-rows tr:not([hidden])");
+                assertEquals(50, browser.findElements(shownRows).size());
+                assertEquals("Bulk 51", browser.findElement(shownRows).findElement(By.className("campaign-name")).getText(),
+                        "newest first");
+                WebElement more = browser.findElement(By.id("show-more"));
+                assertEquals("Show 2 more (50 of 52 shown)", more.getText());
+                more.sendKeys(Keys.ENTER);
+                wait.until(ExpectedConditions.textToBe(By.id("campaigns-summary"), "52 campaigns"));
+                assertEquals(52, browser.findElements(shownRows).size());
+                assertFalse(browser.findElement(By.id("show-more")).isDisplayed());
+                assertEquals("Bulk 01", js(browser, "return document.activeElement.textContent"), "the first row it showed");
+                browser.findElement(By.id("filter-name")).sendKeys("bulk 0");
+                wait.until(ExpectedConditions.textToBe(By.id("campaigns-summary"), "9 of 52 campaigns match"));
+
                 // a key revoked while the console is open: the next call's 401 goes back to sign-in
                 browser.get(f.base() + "/console/#/campaigns");
                 wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("campaigns")));
