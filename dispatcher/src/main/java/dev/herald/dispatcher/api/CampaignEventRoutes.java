@@ -90,7 +90,7 @@ public final class CampaignEventRoutes extends ApiDirectives {
     /** @return {@code GET /v1/campaigns/{id}/events} */
     public Route route() {
         return pathPrefix("v1", () -> pathPrefix("campaigns", () -> path(segment().slash("events"), id -> get(
-                () -> authorized(Role.VIEWER, key -> onSuccess(get(id),
+                () -> authorized(Role.ANALYST, key -> onSuccess(get(id),
                         first -> completeOK(events(id, first), EventStreamMarshalling.toEventStream())))))));
     }
 

@@ -156,12 +156,12 @@ public final class CampaignRoutes extends ApiDirectives {
 
     /** The list: the same live records {@code GET /v1/campaigns/{id}} gives, through the same cache. */
     private Route listRoute() {
-        return get(() -> authorized(Role.VIEWER, key -> onSuccess(campaigns.list().thenCompose(statuses::live),
+        return get(() -> authorized(Role.ANALYST, key -> onSuccess(campaigns.list().thenCompose(statuses::live),
                 list -> completeJson(200, Map.of("campaigns", list.stream().map(views::of).toList())))));
     }
 
     private Route getRoute(String id) {
-        return get(() -> authorized(Role.VIEWER, key -> onSuccess(statuses.status(id),
+        return get(() -> authorized(Role.ANALYST, key -> onSuccess(statuses.status(id),
                 r -> completeJson(200, views.of(r)))));
     }
 

@@ -92,9 +92,9 @@ public final class ConsentRoutes extends ApiDirectives {
                 path(segment("recipients").slash(segment()).slash("consent"), phone ->
                         get(() -> authorized(Role.VIEWER, key -> consent(phone)))),
                 path(segment("campaigns").slash(segment()).slash("optouts"), id ->
-                        get(() -> authorized(Role.VIEWER, key -> campaignOptOuts(id)))),
+                        get(() -> authorized(Role.ANALYST, key -> campaignOptOuts(id)))),
                 path(segment("reports").slash("optouts"), () ->
-                        get(() -> authorized(Role.VIEWER, key -> parameterOptional("from", from ->
+                        get(() -> authorized(Role.ANALYST, key -> parameterOptional("from", from ->
                                 parameterOptional("to", to -> parameterOptional("tz", tz -> period(from, to, tz)))))))));
     }
 

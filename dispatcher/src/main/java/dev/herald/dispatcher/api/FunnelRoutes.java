@@ -63,9 +63,9 @@ public final class FunnelRoutes extends ApiDirectives {
     public Route route() {
         return pathPrefix("v1", () -> concat(
                 path(segment("campaigns").slash(segment()).slash("funnel"), id ->
-                        get(() -> authorized(Role.VIEWER, key -> campaign(id)))),
+                        get(() -> authorized(Role.ANALYST, key -> campaign(id)))),
                 path(segment("reports").slash("funnel"), () ->
-                        get(() -> authorized(Role.VIEWER, key -> parameterOptional("from", from ->
+                        get(() -> authorized(Role.ANALYST, key -> parameterOptional("from", from ->
                                 parameterOptional("to", to -> parameterOptional("tz", tz ->
                                         parameterOptional("groupBy", by -> period(from, to, tz, by))))))))));
     }

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Supplier;
 
 import org.apache.pekko.http.javadsl.model.ContentType;
@@ -53,6 +54,17 @@ public final class HttpApi extends ApiDirectives {
      */
     public static Route sealed(List<Route> groups, List<Endpoint> endpoints, Supplier<Map<String, Object>> health, ApiKeys keys,
                                HeraldMetrics metrics) {
+        return sealed(groups, endpoints, health, keys, metrics, null);
+    }
+
+    /**
+     * As {@link #sealed(List, List, Supplier, ApiKeys, HeraldMetrics)}; every change a key makes
+     * (POST, PUT, PATCH, DELETE with a valid key, whatever the answer) is also recorded in {@code audit}.
+     *
+     * @param audit where changes are recorded, or null for nowhere
+     */
+    public static Route sealed(List<Route> groups, List<Endpoint> endpoints, Supplier<Map<String, Object>> health, ApiKeys keys,
+                               HeraldMetrics metrics, AuditLog audit) {
         HttpApi d = new HttpApi();
         ApiDirectives auth = new ApiDirectives(keys, 1, Duration.ofSeconds(1)) { };
         List<Endpoint> all = new java.util.ArrayList<>(OWN);
@@ -67,7 +79,7 @@ public final class HttpApi extends ApiDirectives {
             return d.complete(ok(body));
         }));
         Route openapi = d.path(org.apache.pekko.http.javadsl.server.PathMatchers.segment("v1").slash("openapi.yaml"),
-                () -> d.get(() -> auth.authorized(Role.VIEWER, key -> d.complete(HttpResponse.create().withEntity(
+                () -> d.get(() -> auth.authorized(Role.ANALYST, key -> d.complete(HttpResponse.create().withEntity(
                         ContentTypes.create(org.apache.pekko.http.javadsl.model.MediaTypes.applicationWithOpenCharset("yaml"),
                                 org.apache.pekko.http.javadsl.model.HttpCharsets.UTF_8), openApi())))));
         List<Route> rest = new java.util.ArrayList<>(List.of(openapi));
@@ -100,7 +112,8 @@ public final class HttpApi extends ApiDirectives {
         org.apache.pekko.http.javadsl.server.RejectionHandler rejections = rejectionHandler();
         org.apache.pekko.http.javadsl.server.ExceptionHandler exceptions = exceptionHandler();
         Route handled = d.handleRejections(rejections, () -> guarded);
-        Route sealed = d.handleExceptions(exceptions, () -> handled);
+        Route answered = d.handleExceptions(exceptions, () -> handled);
+        Route sealed = audit == null ? answered : audited(d, answered, keys, audit);
         if (!metrics.enabled()) {
             return sealed;
         }
@@ -112,6 +125,30 @@ public final class HttpApi extends ApiDirectives {
                 metrics.httpRequest(method, route, response.status().intValue(), System.nanoTime() - start);
                 return response;
             }, () -> sealed);
+        });
+    }
+
+    private static final java.util.Set<String> CHANGES = java.util.Set.of("POST", "PUT", "PATCH", "DELETE");
+
+    /** Records every change a valid key asked for once it is answered (the key is checked again here: a hash lookup). */
+    private static Route audited(HttpApi d, Route inner, ApiKeys keys, AuditLog audit) {
+        return d.extractRequest(request -> {
+            String method = request.method().name();
+            if (!CHANGES.contains(method)) {
+                return inner;
+            }
+            Optional<ApiKeys.Key> key = request.getHeader("Authorization").map(h -> h.value().strip())
+                    .filter(h -> h.length() > 7 && h.regionMatches(true, 0, "Bearer ", 0, 7))
+                    .flatMap(h -> keys.verify(h.substring(7).strip()));
+            if (key.isEmpty()) {
+                return inner; // no key, or one refused: not a change anyone made (webhooks and links carry their own proof)
+            }
+            String path = request.getUri().path();
+            return d.mapResponse(response -> {
+                audit.record(new AuditLog.Entry(java.time.Instant.now(), key.get().id(), key.get().role().wire(), method, path,
+                        response.status().intValue()));
+                return response;
+            }, () -> inner);
         });
     }
 

@@ -35,7 +35,7 @@ public final class KeyRoutes extends ApiDirectives {
 
     /** @return the routes under {@code /v1/keys}, and {@code /v1/me} */
     public Route route() {
-        return pathPrefix("v1", () -> concat(path("me", () -> get(() -> authorized(Role.VIEWER,
+        return pathPrefix("v1", () -> concat(path("me", () -> get(() -> authorized(Role.ANALYST,
                 key -> completeJson(200, describe(key))))), pathPrefix("keys", () -> concat(
                 pathEndOrSingleSlash(() -> concat(
                         post(() -> authorized(Role.ADMIN, admin -> jsonBody(NewKey.class, body -> {

@@ -63,7 +63,7 @@ public final class RfmRoutes extends ApiDirectives {
     /** @return the routes under {@code /v1/segments/rfm} */
     public Route route() {
         return pathPrefix("v1", () -> pathPrefix("segments", () -> pathPrefix("rfm", () -> concat(
-                pathEndOrSingleSlash(() -> get(() -> authorized(Role.VIEWER, key -> show()))),
+                pathEndOrSingleSlash(() -> get(() -> authorized(Role.ANALYST, key -> show()))),
                 path("recompute", () -> post(() -> authorized(Role.SENDER, key -> recompute())))))));
     }
 

@@ -4,10 +4,15 @@ import java.util.Locale;
 
 /**
  * What an API key may do. Each role includes the ones below it: {@code admin} ⊃ {@code sender}
- * ⊃ {@code viewer}.
+ * ⊃ {@code viewer} ⊃ {@code analyst}.
  */
 public enum Role {
-    /** Reads only: campaigns, segments, suppressions, outcomes. */
+    /**
+     * Reports only, never a phone number or a message a person was sent: campaigns and their
+     * counts, funnels, opt-out reports, journey reports, segment sizes.
+     */
+    ANALYST,
+    /** Reads everything: also recipients, their outcomes, suppressions and consent. */
     VIEWER,
     /** Also uploads audiences, creates and steers campaigns, changes suppressions. */
     SENDER,
@@ -25,7 +30,7 @@ public enum Role {
     }
 
     /**
-     * @param s {@code admin}, {@code sender} or {@code viewer} (any case)
+     * @param s {@code admin}, {@code sender}, {@code viewer} or {@code analyst} (any case)
      * @throws IllegalArgumentException naming the accepted values
      */
     public static Role parse(String s) {
@@ -36,6 +41,6 @@ public enum Role {
                 }
             }
         }
-        throw new IllegalArgumentException("role must be admin, sender or viewer, got " + (s == null ? "nothing" : "'" + s + "'"));
+        throw new IllegalArgumentException("role must be admin, sender, viewer or analyst, got " + (s == null ? "nothing" : "'" + s + "'"));
     }
 }

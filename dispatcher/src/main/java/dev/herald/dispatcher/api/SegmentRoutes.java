@@ -112,10 +112,10 @@ public final class SegmentRoutes extends ApiDirectives {
     /** @return the routes under {@code /v1/segments} */
     public Route route() {
         return pathPrefix("v1", () -> pathPrefix("segments", () -> concat(
-                pathEndOrSingleSlash(() -> get(() -> authorized(Role.VIEWER, key -> list()))),
+                pathEndOrSingleSlash(() -> get(() -> authorized(Role.ANALYST, key -> list()))),
                 path(PathMatchers.segment(), name -> concat(
                         post(() -> authorized(Role.SENDER, key -> upload(name))),
-                        get(() -> authorized(Role.VIEWER, key -> show(name))),
+                        get(() -> authorized(Role.ANALYST, key -> show(name))),
                         delete(() -> authorized(Role.SENDER, key -> remove(name))))))));
     }
 

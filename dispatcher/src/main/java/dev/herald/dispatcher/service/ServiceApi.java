@@ -119,6 +119,8 @@ final class ServiceApi {
                         journeyReports(core, settings.askTimeout()), stores.directory).route(),
                         JourneyRoutes.ENDPOINTS),
                 new Group(new KeyRoutes(stores.keys, settings.maxJsonBody(), settings.bodyTimeout()).route(), KeyRoutes.ENDPOINTS),
+                new Group(new dev.herald.dispatcher.api.AuditRoutes(stores.keys, limits, stores.audit, blockingIo).route(),
+                        dev.herald.dispatcher.api.AuditRoutes.ENDPOINTS),
                 new Group(inbound.routes(stores.keys, settings.bodyTimeout()), InboundSide.ENDPOINTS),
                 new Group(new UnsubscribeRoutes(center, settings.bodyTimeout(), blockingIo).route(), UnsubscribeRoutes.ENDPOINTS),
                 new Group(new LinkRoutes(stores.linkTokens, stores.clicks, id -> stores.campaigns.load(id)
@@ -152,7 +154,7 @@ final class ServiceApi {
             endpoints.addAll(g.endpoints());
         }
         metrics.campaigns(new LiveCampaigns(campaigns));
-        return HttpApi.sealed(routes, endpoints, () -> health(stores), stores.keys, metrics);
+        return HttpApi.sealed(routes, endpoints, () -> health(stores), stores.keys, metrics, stores.audit);
     }
 
     /** The journey engine's reports, asked of its runner (which owns the engine's state). */

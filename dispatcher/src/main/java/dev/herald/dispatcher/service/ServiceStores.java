@@ -89,6 +89,8 @@ final class ServiceStores implements AutoCloseable {
     /** The events posted to {@code POST /v1/events}, for the journeys. */
     final dev.herald.dispatcher.journey.Events events;
     final ApiKeys keys;
+    /** Every change made through the API by a key ({@code audit/audit.log}). */
+    final dev.herald.dispatcher.api.AuditLog audit;
     /** The admin key made by this start (a first start), to be shown once. */
     final Optional<String> firstKey;
 
@@ -167,6 +169,7 @@ final class ServiceStores implements AutoCloseable {
             rfm.schedule();
             keys = ApiKeys.open(dataDir);
             firstKey = keys.bootstrap(env.get("HERALD_API_KEY"));
+            audit = own(dev.herald.dispatcher.api.AuditLog.open(dataDir));
         } catch (IOException | RuntimeException e) {
             close();
             throw e;

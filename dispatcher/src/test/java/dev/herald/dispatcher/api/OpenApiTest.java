@@ -63,6 +63,7 @@ class OpenApiTest {
         all.addAll(CampaignInspectionRoutes.ENDPOINTS);
         all.addAll(ConsentRoutes.ENDPOINTS);
         all.addAll(KeyRoutes.ENDPOINTS);
+        all.addAll(AuditRoutes.ENDPOINTS);
         all.addAll(InboundRoutes.ENDPOINTS);
         all.addAll(ReviewRoutes.ENDPOINTS);
         all.addAll(UnsubscribeRoutes.ENDPOINTS);
