@@ -78,13 +78,10 @@ public final class SettingsView {
 
     private static List<Map<String, Object>> senders(SenderProfiles senders) {
         List<Map<String, Object>> out = new ArrayList<>();
-        List<String> ids = senders.configured();
-        if (!ids.contains("default")) {
-            // a sender with no profile of its own: the default's texts, with its id as the brand
-            out.add(profile(senders.profile("default"), true));
-        }
-        for (String id : ids) {
-            out.add(profile(senders.profile(id), id.equals("default")));
+        // what a sender with no profile of its own gets: the defaults, with its id as the brand
+        out.add(profile(senders.defaultProfile(), true));
+        for (String id : senders.configured()) {
+            out.add(profile(senders.profile(id), false));
         }
         return out;
     }
@@ -94,7 +91,7 @@ public final class SettingsView {
         m.put("id", p.id());
         m.put("default", isDefault);
         m.put("brand", p.brand());
-        m.put("scope", p.scope().toString());
+        m.put("scope", isDefault ? "sender:<id>" : p.scope().toString());
         m.put("numbers", p.numbers());
         m.put("categories", p.categories());
         m.put("footer", p.footer());

@@ -18,11 +18,12 @@ function said(t) {
 }
 
 function profile(p) {
-  const id = 'sender-' + p.id;
+  const id = p.default ? 'profile-default' : 'sender-' + p.id;
   return h('article', { class: 'card', id, 'aria-labelledby': id + '-title' },
-    h('h3', { id: id + '-title' }, p.default ? 'Default profile' : p.brand, ' ', h('span', { class: 'muted id' }, p.id)),
-    p.default ? h('p', { class: 'muted' }, 'A sender without a profile of its own uses this one, with its id as the brand.')
-      : null,
+    h('h3', { id: id + '-title' }, p.default ? 'Default profile'
+      : [p.brand, ' ', h('span', { class: 'muted id' }, p.id)]),
+    p.default ? h('p', { class: 'muted' }, 'A sender without a profile of its own uses this one; {brand} stands for its '
+      + 'brand (its id, unless a brand is set here).') : null,
     h('dl', { class: 'facts' },
       h('dt', {}, 'Brand'), h('dd', { 'data-key': 'brand' }, p.brand),
       h('dt', {}, 'Suppression scope'), h('dd', { 'data-key': 'scope' }, p.scope),

@@ -215,7 +215,7 @@ class ConsoleSuppressionsBrowserTest {
         assertEquals("free (warned)", browser.findElement(card).findElement(By.cssSelector("[data-key='flaggedWords']")).getText());
         assertEquals(acme.path("footer").asText(),
                 browser.findElement(card).findElement(By.cssSelector("[data-key='footer'] q")).getText());
-        assertTrue(browser.findElement(By.id("sender-default")).isDisplayed(), "the default profile too");
+        assertTrue(browser.findElement(By.id("profile-default")).getText().contains("{brand}"), "the default profile too");
         String quiet = browser.findElement(By.id("quiet-categories")).getText();
         assertTrue(quiet.contains("promotions") && quiet.contains("00:00-24:00"), quiet);
         assertTrue(browser.findElement(By.id("settings-times")).getText().contains("local time"));

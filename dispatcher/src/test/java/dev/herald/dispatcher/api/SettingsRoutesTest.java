@@ -116,8 +116,12 @@ class SettingsRoutesTest {
     @Test
     void shouldShowTheDefaultProfileFirstThenEachSenderAsConfigured() throws Exception {
         JsonNode senders = settings().get("senders");
-        assertEquals("default", senders.get(0).get("id").asText());
-        assertTrue(senders.get(0).get("default").asBoolean());
+        JsonNode defaults = senders.get(0);
+        assertEquals("default", defaults.get("id").asText());
+        assertTrue(defaults.get("default").asBoolean());
+        assertEquals("{brand}", defaults.get("brand").asText(), "an empty brand: each sender's id takes its place");
+        assertEquals("sender:<id>", defaults.get("scope").asText());
+        assertTrue(defaults.get("confirmOptOut").asText().contains("{brand}"), defaults.toString());
         JsonNode acme = find(senders, "id", "acme");
         assertFalse(acme.get("default").asBoolean());
         assertEquals("ACME <b>Shop</b>", acme.get("brand").asText(), "as configured; the console shows it as text");
