@@ -157,8 +157,9 @@ export function suppressionsPage(main, session) {
           type: 'button', class: 'small', 'data-scope': scope, 'aria-label': 'Opt back in for ' + scope,
           onclick: event => confirmRemove(s.phone, scope, event.currentTarget),
         }, 'Remove\u2026')] : null)));
+      const done = said ? h('p', { class: 'notice', id: 'lookup-done', tabindex: -1 }, said) : null;
       replace(lookup,
-        said ? h('p', { class: 'notice', id: 'lookup-done', role: 'status' }, said) : null,
+        done,
         h('dl', { class: 'facts' },
           h('dt', {}, 'Number'), h('dd', { id: 'lookup-number' }, s.phone),
           h('dt', {}, 'Opted out'), h('dd', { id: 'lookup-state' }, scopes.length ? 'yes, of ' + scopes.length
@@ -171,6 +172,9 @@ export function suppressionsPage(main, session) {
           : h('div', { class: 'scroll' }, figures('Consent history, oldest first', HISTORY,
             history.map(r => [time(r.time), r.action, r.scope, r.source, r.channel || '\u2013', r.reason || '\u2013',
               r.campaign || '\u2013']), 'lookup-history', true)));
+      if (done) {
+        done.focus(); // the Remove button pressed is gone: the focus goes to what it did (announced already)
+      }
     } catch (e) {
       if (stopped || n !== asked || quiet(e)) {
         return;

@@ -183,6 +183,7 @@ class ConsoleSuppressionsBrowserTest {
         Chromium.screenshot(browser, "console", "s4-suppressions-remove-confirm");
         browser.findElement(By.id("remove-confirm")).click();
         wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("lookup-done"), "Opted back in for sender:acme"));
+        assertEquals("lookup-done", browser.switchTo().activeElement().getAttribute("id"), "the focus goes to what was done");
         assertEquals(List.of(), f.scopesOf(a));
         assertEquals("no", browser.findElement(By.id("lookup-state")).getText());
         awaitCount("sender:acme", acmeBefore + 1);
@@ -223,6 +224,9 @@ class ConsoleSuppressionsBrowserTest {
         assertTrue(browser.findElements(By.cssSelector("main button, main input, main form")).isEmpty());
         browser.manage().window().setSize(new Dimension(1280, 1000));
         Chromium.screenshot(browser, "console", "s6-settings");
+        js("document.getElementById('caps').scrollIntoView()");
+        assertTrue(browser.findElement(By.id("caps-rules")).getText().contains("pref-weekly"), "the preference page's rules");
+        Chromium.screenshot(browser, "console", "s6-settings-caps-quiet-hours");
     }
 
     @Test
