@@ -220,6 +220,9 @@ class ConsoleSuppressionsBrowserTest {
         String quiet = browser.findElement(By.id("quiet-categories")).getText();
         assertTrue(quiet.contains("promotions") && quiet.contains("00:00-24:00"), quiet);
         assertTrue(browser.findElement(By.id("settings-times")).getText().contains("local time"));
+        for (String secret : List.of(ConsoleFixture.ADMIN, ConsoleFixture.INBOUND_SECRET)) {
+            assertFalse(api.toString().contains(secret) || browser.getPageSource().contains(secret), "the settings show a secret");
+        }
         // read-only: nothing to press but sign out
         assertTrue(browser.findElements(By.cssSelector("main button, main input, main form")).isEmpty());
         browser.manage().window().setSize(new Dimension(1280, 1000));
