@@ -57,6 +57,21 @@ public final class QuietHoursPolicy {
         return all;
     }
 
+    /** @return the zones assumed for a recipient with no known zone (never empty) */
+    public ZoneSet unknownZones() {
+        return unknownZones;
+    }
+
+    /** @return the policy's own rule per category (before any country's), unmodifiable */
+    public Map<String, QuietHoursRule> categoryRules() {
+        return categories;
+    }
+
+    /** @return the country rules by ISO region (each already merged with the policy's rules), unmodifiable */
+    public Map<String, CountryRule> countries() {
+        return countries;
+    }
+
     /** @return the country rule for an ISO region, if the policy has one */
     public Optional<CountryRule> country(String region) {
         return Optional.ofNullable(region == null ? null : countries.get(region));

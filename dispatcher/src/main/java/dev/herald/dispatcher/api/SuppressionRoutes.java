@@ -8,6 +8,7 @@ import dev.herald.suppression.Recipient;
 import dev.herald.suppression.RecipientDirectory;
 import dev.herald.suppression.Scope;
 import dev.herald.suppression.SuppressionIndex;
+import dev.herald.suppression.SuppressionSnapshot;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -35,6 +36,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The suppression routes of the HTTP API (issue 5):
  * <ul>
+ *   <li>{@code GET /v1/suppressions} (viewer): how many numbers each scope suppresses,
+ *       {@code {"seq", "scopes": [{"scope", "kind", "name", "count"}]}} in scope order, from one snapshot
+ *       (global always listed, other scopes while they have members).</li>
  *   <li>{@code POST /v1/suppressions} (sender): opt-outs, as JSON
  *       {@code {"phones": [...], "scope": "sender:acme", "reason": "..."}} or as a streamed
  *       {@code text/csv} body (a {@code phone} column, optional {@code scope} and {@code reason}
@@ -64,7 +68,8 @@ import org.slf4j.LoggerFactory;
 public final class SuppressionRoutes extends ApiDirectives {
 
     /** Every route of this group. */
-    public static final java.util.List<Endpoint> ENDPOINTS = java.util.List.of(new Endpoint("POST", "/v1/suppressions"), new Endpoint("GET", "/v1/suppressions/{phone}"),
+    public static final java.util.List<Endpoint> ENDPOINTS = java.util.List.of(new Endpoint("GET", "/v1/suppressions"),
+            new Endpoint("POST", "/v1/suppressions"), new Endpoint("GET", "/v1/suppressions/{phone}"),
             new Endpoint("DELETE", "/v1/suppressions/{phone}"));
 
     private static final Logger LOG = LoggerFactory.getLogger(SuppressionRoutes.class);
@@ -107,22 +112,30 @@ public final class SuppressionRoutes extends ApiDirectives {
     /** @return the routes under {@code /v1/suppressions} */
     public Route route() {
         return pathPrefix("v1", () -> pathPrefix("suppressions", () -> concat(
-                pathEnd(() -> post(() -> authorized(Role.SENDER, key -> extractRequestEntity(entity -> {
-                    MediaType type = entity.getContentType().mediaType();
-                    if (type.equals(MediaTypes.TEXT_CSV)) {
-                        // a long upload may outlast the server's request timeout; the body timeout still stops a stalled one
-                        return withoutRequestTimeout(() -> csvOptOut(key, entity));
-                    }
-                    if (!type.equals(MediaTypes.APPLICATION_JSON)) {
-                        throw new ApiError(415, "unsupported_media_type", "the body must be application/json or text/csv, got "
-                                + type, null);
-                    }
-                    return jsonBody(OptOutRequest.class, body -> jsonOptOut(key, body));
-                })))),
+                pathEnd(() -> concat(
+                        get(() -> authorized(Role.VIEWER, key -> counts())),
+                        post(() -> authorized(Role.SENDER, this::optOut)))),
                 path(PathMatchers.segment(), phone -> pathEnd(() -> concat(
                         get(() -> authorized(Role.VIEWER, key -> lookup(phone))),
                         delete(() -> authorized(Role.SENDER, key -> parameter("scope", scope ->
                                 parameterOptional("reason", reason -> optIn(key, phone, scope, reason)))))))))));
+    }
+
+    // ---- POST ----
+
+    private Route optOut(ApiKeys.Key key) {
+        return extractRequestEntity(entity -> {
+            MediaType type = entity.getContentType().mediaType();
+            if (type.equals(MediaTypes.TEXT_CSV)) {
+                // a long upload may outlast the server's request timeout; the body timeout still stops a stalled one
+                return withoutRequestTimeout(() -> csvOptOut(key, entity));
+            }
+            if (!type.equals(MediaTypes.APPLICATION_JSON)) {
+                throw new ApiError(415, "unsupported_media_type", "the body must be application/json or text/csv, got "
+                        + type, null);
+            }
+            return jsonBody(OptOutRequest.class, body -> jsonOptOut(key, body));
+        });
     }
 
     // ---- POST, JSON ----
@@ -261,7 +274,29 @@ public final class SuppressionRoutes extends ApiDirectives {
         return onSuccess(done, answer -> completeJson(200, answer));
     }
 
-    // ---- GET ----
+    // ---- GET /v1/suppressions ----
+
+    private Route counts() {
+        // one snapshot: every count as of the same log position; cardinalities are kept, nothing is materialised
+        SuppressionSnapshot snapshot = index.snapshot();
+        Map<Scope, Long> counts = new java.util.TreeMap<>(snapshot.counts());
+        counts.putIfAbsent(Scope.GLOBAL, 0L);
+        List<Map<String, Object>> scopes = new ArrayList<>(counts.size());
+        counts.forEach((scope, n) -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("scope", scope.toString());
+            m.put("kind", scope.kind().label());
+            m.put("name", scope.name());
+            m.put("count", n);
+            scopes.add(m);
+        });
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("seq", snapshot.seq());
+        body.put("scopes", scopes);
+        return completeJson(200, body);
+    }
+
+    // ---- GET /v1/suppressions/{phone} ----
 
     private Route lookup(String phone) {
         int id = phoneId(directory, phone);

@@ -157,6 +157,16 @@ public final class SenderProfiles {
         return p != null ? p : profile(id, defaults, "herald.senders.default");
     }
 
+    /**
+     * The {@code default} profile as configured, for showing it: with an empty brand (each sender's id
+     * takes its place), {@code {brand}} is left in its brand and texts rather than replaced by an id.
+     */
+    public Profile defaultProfile() {
+        Config c = defaults.getString("brand").isBlank()
+                ? defaults.withValue("brand", com.typesafe.config.ConfigValueFactory.fromAnyRef("{brand}")) : defaults;
+        return profile("default", c, "herald.senders.default");
+    }
+
     /** @return what an intent phrase does in a reply to a number no sender lists ({@code default}'s choice) */
     public IntentAction defaultIntentAction() {
         return profile("default", defaults, "herald.senders.default").intentAction();

@@ -21,6 +21,8 @@ import dev.herald.dispatcher.api.KeyRoutes;
 import dev.herald.dispatcher.api.PreferenceRoutes;
 import dev.herald.dispatcher.api.RecipientAttributeRoutes;
 import dev.herald.dispatcher.api.SegmentRoutes;
+import dev.herald.dispatcher.api.SettingsRoutes;
+import dev.herald.dispatcher.api.SettingsView;
 import dev.herald.dispatcher.api.SuppressionRoutes;
 import dev.herald.dispatcher.api.UnsubscribeRoutes;
 import dev.herald.dispatcher.api.campaign.CampaignAsks;
@@ -104,6 +106,11 @@ final class ServiceApi {
                         stores.segments, stores.directory, blockingIo).route(), SegmentRoutes.ENDPOINTS),
                 new Group(new SuppressionRoutes(stores.keys, settings.maxJsonBody(), settings.bodyTimeout(),
                         settings.maxUpload(), stores.index, stores.directory, blockingIo).route(), SuppressionRoutes.ENDPOINTS),
+                new Group(new SettingsRoutes(stores.keys, limits, SettingsView.of(conf.senders(),
+                        dev.herald.dispatcher.unsubscribe.Preferences.withRules(conf.caps()),
+                        java.util.Set.of(dev.herald.dispatcher.unsubscribe.Preferences.WEEKLY_RULE,
+                                dev.herald.dispatcher.unsubscribe.Preferences.MONTHLY_RULE), conf.policy())).route(),
+                        SettingsRoutes.ENDPOINTS),
                 new Group(new CampaignRoutes(stores.keys, limits, campaigns, intake, views).route(), CampaignRoutes.ENDPOINTS),
                 new Group(new CampaignEventRoutes(stores.keys, campaigns, EVENTS_POLL, EVENTS_EVERY, EVENTS_HEARTBEAT, views).route(),
                         CampaignEventRoutes.ENDPOINTS),

@@ -30,7 +30,7 @@ export function setApiKey(key) {
   sessionStorage.setItem(KEY, key);
 }
 
-/** @return true if a key of this {role} (GET /v1/me) may pause, resume and cancel; the API decides anyway. */
+/** @return true if a key of this {role} (GET /v1/me) may change things (steer campaigns, suppressions); the API decides anyway. */
 export function canSteer(me) {
   return !!me && (me.role === 'sender' || me.role === 'admin');
 }
@@ -39,10 +39,10 @@ export function forgetApiKey() {
   sessionStorage.removeItem(KEY);
 }
 
-function headers(accept, hasBody) {
+function headers(accept, contentType) {
   const h = { 'Authorization': 'Bearer ' + (apiKey() || ''), 'Accept': accept };
-  if (hasBody) {
-    h['Content-Type'] = 'application/json';
+  if (contentType) {
+    h['Content-Type'] = contentType;
   }
   return h;
 }
@@ -74,10 +74,15 @@ async function failure(response) {
  * @param {AbortSignal} [signal]
  */
 export async function call(method, path, body, signal) {
+  return send(method, path, body === undefined ? null : 'application/json',
+    body === undefined ? undefined : JSON.stringify(body), signal);
+}
+
+async function send(method, path, contentType, body, signal) {
   const response = await fetch(path, {
     method,
-    headers: headers('application/json', body !== undefined),
-    body: body === undefined ? undefined : JSON.stringify(body),
+    headers: headers('application/json', contentType),
+    body,
     cache: 'no-store',
     credentials: 'omit',
     referrerPolicy: 'no-referrer',
@@ -97,6 +102,15 @@ export async function call(method, path, body, signal) {
 
 export const get = (path, signal) => call('GET', path, undefined, signal);
 export const post = (path, body, signal) => call('POST', path, body, signal);
+export const del = (path, signal) => call('DELETE', path, undefined, signal);
+
+/**
+ * POSTs a body that is not JSON (a file the operator chose: a File is a Blob, sent as it is) and
+ * answers the JSON reply.
+ * @param {string} contentType e.g. text/csv
+ * @param {Blob|string} body
+ */
+export const upload = (path, contentType, body, signal) => send('POST', path, contentType, body, signal);
 
 /**
  * Reads a Server-Sent Events stream (EventSource cannot send an Authorization header, so this is
@@ -106,7 +120,7 @@ export const post = (path, body, signal) => call('POST', path, body, signal);
 export async function stream(path, onEvent, signal) {
   const response = await fetch(path, {
     method: 'GET',
-    headers: headers('text/event-stream', false),
+    headers: headers('text/event-stream', null),
     cache: 'no-store',
     credentials: 'omit',
     referrerPolicy: 'no-referrer',

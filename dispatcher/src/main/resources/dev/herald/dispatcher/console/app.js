@@ -8,6 +8,8 @@ import { campaignsPage } from './campaigns.js';
 import { campaignPage } from './campaign.js';
 import { newCampaignPage } from './new-campaign.js';
 import { recipientPage } from './recipient.js';
+import { settingsPage } from './settings.js';
+import { suppressionsPage } from './suppressions.js';
 
 const main = document.getElementById('main');
 let session = null; // the key's {id, role, ...} from GET /v1/me
@@ -104,6 +106,10 @@ async function route() {
     }
   } else if (path === '/recipient') {
     current = recipientPage(main, session, params);
+  } else if (path === '/suppressions') {
+    current = suppressionsPage(main, session);
+  } else if (path === '/settings') {
+    current = settingsPage(main);
   } else if (one) {
     current = campaignPage(main, decodeURIComponent(one[1]), session);
   } else {

@@ -126,6 +126,29 @@ final class ConsoleFixture implements AutoCloseable {
         return json(call("POST", "/v1/keys", ADMIN, "application/json", "{\"role\": \"" + role + "\"}"));
     }
 
+    /** Opts {@code phones} out of {@code scope} through the API (the admin key). @return the answer */
+    JsonNode optOut(String scope, String reason, String... phones) throws Exception {
+        return json(call("POST", "/v1/suppressions", ADMIN, "application/json", JSON.writeValueAsString(
+                Map.of("phones", java.util.List.of(phones), "scope", scope, "reason", reason))));
+    }
+
+    /** @return the scopes {@code phone} is opted out of now, as {@code GET /v1/suppressions/{phone}} answers */
+    java.util.List<String> scopesOf(String phone) throws Exception {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        get("/v1/suppressions/" + phone.replace("+", "%2B")).path("scopes").forEach(s -> out.add(s.asText()));
+        return out;
+    }
+
+    /** @return how many numbers {@code scope} holds now, as {@code GET /v1/suppressions} answers (0 when not listed) */
+    long suppressedIn(String scope) throws Exception {
+        for (JsonNode s : get("/v1/suppressions").path("scopes")) {
+            if (s.path("scope").asText().equals(scope)) {
+                return s.path("count").asLong();
+            }
+        }
+        return 0;
+    }
+
     /** Asks {@code path} until {@code done} holds, at most 60 s. @return the last answer */
     JsonNode await(String path, Predicate<JsonNode> done) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();

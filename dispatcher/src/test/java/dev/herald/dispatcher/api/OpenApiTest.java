@@ -76,6 +76,7 @@ class OpenApiTest {
         all.addAll(ConversionRoutes.ENDPOINTS);
         all.addAll(EventRoutes.ENDPOINTS);
         all.addAll(ConsoleRoutes.ENDPOINTS);
+        all.addAll(SettingsRoutes.ENDPOINTS);
         all.add(HttpApi.METRICS);
         return all;
     }

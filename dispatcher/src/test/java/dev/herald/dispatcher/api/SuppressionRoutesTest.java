@@ -288,6 +288,65 @@ class SuppressionRoutesTest {
         assertNothingStored();
     }
 
+    // ---- GET /v1/suppressions: counts per scope ----
+
+    private JsonNode counts(String key) throws Exception {
+        HttpResponse<String> r = send("GET", "/v1/suppressions", key, null, null);
+        assertEquals(200, r.statusCode(), r.body());
+        return json(r);
+    }
+
+    private static Map<String, Long> byScope(JsonNode counts) {
+        Map<String, Long> out = new java.util.LinkedHashMap<>();
+        counts.get("scopes").forEach(s -> out.put(s.get("scope").asText(), s.get("count").asLong()));
+        return out;
+    }
+
+    @Test
+    void shouldAnswerGlobalWithNoneSuppressedOnAnEmptyIndex() throws Exception {
+        JsonNode c = counts(viewerKey);
+        assertEquals(Map.of("global", 0L), byScope(c));
+        JsonNode g = c.get("scopes").get(0);
+        assertEquals("global", g.get("kind").asText());
+        assertEquals("", g.get("name").asText());
+        assertEquals(0, c.get("seq").asLong());
+    }
+
+    @Test
+    void shouldCountEachScopeInScopeOrderForAViewerAndFollowOptIns() throws Exception {
+        assertEquals(201, postJson("{\"phones\": [\"" + A + "\", \"" + B + "\"], \"scope\": \"sender:acme\"}").statusCode());
+        assertEquals(201, postJson("{\"phones\": [\"" + C + "\"], \"scope\": \"category:promotions\"}").statusCode());
+        assertEquals(201, postJson("{\"phones\": [\"" + A + "\"], \"scope\": \"channel:sms\"}").statusCode());
+        assertEquals(201, postJson("{\"phones\": [\"" + B + "\"], \"scope\": \"sender:zeta\"}").statusCode());
+        JsonNode c = counts(viewerKey);
+        assertEquals(List.of("global", "sender:acme", "sender:zeta", "channel:sms", "category:promotions"),
+                List.copyOf(byScope(c).keySet()), "scope order: kind, then name");
+        assertEquals(Map.of("global", 0L, "sender:acme", 2L, "sender:zeta", 1L, "channel:sms", 1L, "category:promotions", 1L),
+                byScope(c));
+        JsonNode acme = c.get("scopes").get(1);
+        assertEquals("sender", acme.get("kind").asText());
+        assertEquals("acme", acme.get("name").asText());
+        assertEquals(index.snapshot().seq(), c.get("seq").asLong());
+
+        assertEquals(200, send("DELETE", "/v1/suppressions/" + enc(A) + "?scope=sender:acme", senderKey, null, null).statusCode());
+        assertEquals(200, send("DELETE", "/v1/suppressions/" + enc(C) + "?scope=category:promotions", senderKey, null, null)
+                .statusCode());
+        Map<String, Long> after = byScope(counts(senderKey));
+        assertEquals(1L, after.get("sender:acme"));
+        assertFalse(after.containsKey("category:promotions"), "a scope without members is not listed: " + after);
+    }
+
+    @Test
+    void shouldRefuseCountsWithoutAKeyAndACsvImportByAViewer() throws Exception {
+        assertError(send("GET", "/v1/suppressions", null, null, null), 401, "unauthorized", null);
+        assertError(send("GET", "/v1/suppressions", "hk_wrong", null, null), 401, "unauthorized", null);
+        assertError(send("PUT", "/v1/suppressions", senderKey, "application/json", "{}".getBytes(StandardCharsets.UTF_8)),
+                405, "method_not_allowed", null);
+        assertError(send("POST", "/v1/suppressions?scope=global", viewerKey, "text/csv",
+                ("phone\n" + A + "\n").getBytes(StandardCharsets.UTF_8)), 403, "forbidden", null);
+        assertNothingStored();
+    }
+
     // ---- DELETE ----
 
     @Test
