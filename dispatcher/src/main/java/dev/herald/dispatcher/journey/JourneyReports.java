@@ -279,8 +279,9 @@ public final class JourneyReports {
 
     private static JourneyEngine.Open open(JourneyEngine engine, String journeyId) {
         Optional<JourneyEngine.Open> o = engine.journey(journeyId);
-        if (o.isEmpty()) {
-            engine.refreshNow(); // created since its last look
+        Optional<JourneyStore.Journey> stored = engine.deps().journeys().get(journeyId);
+        if (o.isEmpty() || (stored.isPresent() && !stored.get().equals(o.get().journey))) {
+            engine.refreshNow(); // created, paused, resumed, archived or given a version since its last look
             o = engine.journey(journeyId);
         }
         if (o.isEmpty()) {

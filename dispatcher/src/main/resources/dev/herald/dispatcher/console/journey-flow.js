@@ -61,7 +61,7 @@ export function flowChart(flow, title) {
 /**
  * @param {object} flow the report's flow
  * @param {string} title the chart's accessible name
- * @return {Node[]} the chart and the table of every figure, a day a row
+ * @return {Node[]} the chart (oldest day on the left) and the table of every figure, a day a row, newest first
  */
 export function flowView(flow, title) {
   const rows = flow.rows || [];
@@ -71,12 +71,12 @@ export function flowView(flow, title) {
   return [
     flowChart(flow, title),
     h('div', { class: 'scroll' }, h('table', { id: 'flow-table', class: 'figures' },
-      h('caption', {}, 'Per day (' + flow.zone + '): entered, arrived at each step, ended for each reason'),
+      h('caption', {}, 'Per day (' + flow.zone + '), newest first: entered, arrived at each step, ended for each reason'),
       h('thead', {}, h('tr', {},
         h('th', { scope: 'col' }, 'Day'), h('th', { scope: 'col', class: 'n' }, 'Entered'),
         steps.map(id => h('th', { scope: 'col', class: 'n', 'data-step': id }, 'At ', h('span', { class: 'id' }, id))),
         reasons.map(r => h('th', { scope: 'col', class: 'n', 'data-reason': r }, 'Ended: ', r)))),
-      h('tbody', {}, rows.map(r => h('tr', { 'data-day': r.day },
+      h('tbody', {}, rows.slice().reverse().map(r => h('tr', { 'data-day': r.day },
         h('th', { scope: 'row' }, day(r.day)), n(r.entered),
         steps.map(id => n((r.arrived || {})[id])),
         reasons.map(x => n((r.exited || {})[x]))))))),

@@ -171,18 +171,20 @@ export function journeyPage(main, id, session) {
       const send = (v.steps || []).some(s => s.type === 'send');
       const head = ['Step', 'Type', 'Waiting now', 'Arrived'].concat(send ? ['Sent', 'Delivered', 'Clicked', 'Converted'] : []);
       const current = v.version === r.version;
-      return h('div', { class: 'scroll' }, h('table', {
-        class: 'figures steps', id: current ? 'steps-table' : 'steps-table-v' + v.version, 'data-version': v.version,
+      // a table on a wide screen, a card per step at phone width (each figure labelled)
+      return h('table', {
+        class: 'figures rows steps', id: current ? 'steps-table' : 'steps-table-v' + v.version, 'data-version': v.version,
       },
       h('caption', {}, current ? 'Version ' + v.version + ' (current)' : 'Version ' + v.version + ' (instances still on it)'),
       h('thead', {}, h('tr', {}, head.map((c, i) => h('th', { scope: 'col', class: i > 1 ? 'n' : null }, c)))),
       h('tbody', {}, (v.steps || []).map(s => h('tr', { 'data-step': s.id },
-        h('th', { scope: 'row' }, h('span', { class: 'id' }, s.id)),
-        h('td', {}, s.type),
-        h('td', { class: 'n', 'data-count': 'now' }, num(s.now)),
-        h('td', { class: 'n', 'data-count': 'arrived' }, num(s.arrived)),
-        send ? ['sent', 'delivered', 'clicked', 'converted'].map(k => h('td', { class: 'n', 'data-count': k },
-          s.type === 'send' ? num(s[k]) : '\u2013')) : null)))));
+        h('th', { scope: 'row', 'data-label': 'Step' }, h('span', { class: 'id step-id' }, s.id)),
+        h('td', { 'data-label': 'Type' }, s.type),
+        h('td', { class: 'n', 'data-count': 'now', 'data-label': 'Waiting now' }, num(s.now)),
+        h('td', { class: 'n', 'data-count': 'arrived', 'data-label': 'Arrived' }, num(s.arrived)),
+        send ? ['sent', 'delivered', 'clicked', 'converted'].map((k, i) => h('td', {
+          class: 'n', 'data-count': k, 'data-label': head[4 + i],
+        }, s.type === 'send' ? num(s[k]) : '\u2013')) : null))));
     }));
   }
 

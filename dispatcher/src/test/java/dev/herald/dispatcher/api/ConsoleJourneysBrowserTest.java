@@ -118,6 +118,13 @@ class ConsoleJourneysBrowserTest {
         ((JavascriptExecutor) browser).executeScript("location.hash = arguments[0]", hash);
     }
 
+    /** A screenshot with the element {@code id} scrolled to the top of the screen. */
+    private void screenshotOf(String id, String name) throws Exception {
+        ((JavascriptExecutor) browser).executeScript("document.getElementById(arguments[0]).scrollIntoView()", id);
+        Chromium.screenshot(browser, "console", name);
+        ((JavascriptExecutor) browser).executeScript("window.scrollTo(0, 0)");
+    }
+
     private String cell(String css) {
         return browser.findElement(By.cssSelector(css)).getText();
     }
@@ -148,8 +155,8 @@ class ConsoleJourneysBrowserTest {
         assertTrue(browser.findElement(By.id("totals-table")).getText().contains("Waiting now 5"),
                 browser.findElement(By.id("totals-table")).getText());
 
-        // the flow: a week, today last, with the five who entered and arrived at each step
-        WebElement today = browser.findElement(By.cssSelector("#flow-table tbody tr:last-child"));
+        // the flow: a week, today first in the table (last in the chart), with the five who entered and arrived at each step
+        WebElement today = browser.findElement(By.cssSelector("#flow-table tbody tr:first-child"));
         List<WebElement> todays = today.findElements(By.tagName("td"));
         assertEquals(7, browser.findElements(By.cssSelector("#flow-table tbody tr")).size());
         List<String> head = browser.findElements(By.cssSelector("#flow-table thead th")).stream().map(WebElement::getText).toList();
@@ -164,7 +171,8 @@ class ConsoleJourneysBrowserTest {
                 + flow.path("rows").path(5).path("arrived").path("wait-2d").asLong(), flow.toString());
         new Select(browser.findElement(By.id("flow-days"))).selectByValue("30");
         wait.until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("#flow-table tbody tr"), 30));
-        Chromium.screenshot(browser, "console", "journeys-2-journey");
+        screenshotOf("steps", "journeys-2-steps");
+        screenshotOf("flow", "journeys-3-flow");
 
         // pause with the keyboard, then resume
         wait.until(ExpectedConditions.elementToBeClickable(By.id("pause"))).sendKeys(Keys.ENTER);
@@ -172,7 +180,7 @@ class ConsoleJourneysBrowserTest {
         assertEquals("paused", f.get("/v1/journeys/" + welcome).path("status").asText());
         assertEquals("resume", ConsoleBrowserTest.js(browser, "return document.activeElement.id"), "the focus moves to Resume");
         assertTrue(browser.findElements(By.id("pause")).isEmpty());
-        Chromium.screenshot(browser, "console", "journeys-3-paused");
+        Chromium.screenshot(browser, "console", "journeys-4-paused");
         browser.findElement(By.id("resume")).click();
         wait.until(ExpectedConditions.textToBe(By.id("journey-status"), "active"));
         assertEquals("active", f.get("/v1/journeys/" + welcome).path("status").asText());
@@ -186,7 +194,7 @@ class ConsoleJourneysBrowserTest {
         wait.until(ExpectedConditions.elementToBeClickable(By.id("archive")));
         assertEquals("active", f.get("/v1/journeys/" + forged).path("status").asText(), "keeping it changes nothing");
         browser.findElement(By.id("archive")).click();
-        Chromium.screenshot(browser, "console", "journeys-4-archive-question");
+        Chromium.screenshot(browser, "console", "journeys-5-archive-question");
         wait.until(ExpectedConditions.elementToBeClickable(By.id("archive-confirm"))).click();
         wait.until(ExpectedConditions.textToBe(By.id("journey-status"), "archived"));
         assertEquals("archived", f.get("/v1/journeys/" + forged).path("status").asText());
@@ -206,7 +214,7 @@ class ConsoleJourneysBrowserTest {
         }
         assertTrue(browser.findElements(By.cssSelector("#actions button")).isEmpty());
         assertTrue(browser.findElement(By.id("nav-journeys")).isDisplayed());
-        Chromium.screenshot(browser, "console", "journeys-5-viewer");
+        Chromium.screenshot(browser, "console", "journeys-6-viewer");
         for (String action : List.of("pause", "resume", "archive")) {
             assertEquals(403, f.call("POST", "/v1/journeys/" + welcome + "/" + action, key, null, null).statusCode(), action);
         }
@@ -235,7 +243,7 @@ class ConsoleJourneysBrowserTest {
         assertEquals("as sent", browser.findElement(By.id("preferences-frequency")).getText());
         assertEquals("nothing", browser.findElement(By.id("preferences-suppressed")).getText());
         assertFalse(browser.getCurrentUrl().contains("447400124002"), "the number stays out of the address");
-        Chromium.screenshot(browser, "console", "journeys-6-recipient");
+        screenshotOf("journey-positions", "journeys-7-recipient");
 
         // a number that never entered a journey says so
         phone.clear();

@@ -188,6 +188,13 @@ class JourneyRoutesTest {
             JsonNode listed = json(call(port, "GET", "/v1/journeys", ADMIN, null, null)).path("journeys").path(0);
             assertEquals(2, listed.path("entered").asLong(), listed.toString());
             assertEquals(1, listed.path("waiting").asLong(), listed.toString());
+            // the report says at once what was done to the journey (the engine looks again when the store changed)
+            assertEquals(200, call(port, "POST", "/v1/journeys/" + id + "/pause", ADMIN, null, null).statusCode());
+            assertEquals("paused", json(call(port, "GET", "/v1/journeys/" + id + "/report", ADMIN, null, null))
+                    .path("status").asText());
+            assertEquals(200, call(port, "POST", "/v1/journeys/" + id + "/resume", ADMIN, null, null).statusCode());
+            assertEquals("active", json(call(port, "GET", "/v1/journeys/" + id + "/report", ADMIN, null, null))
+                    .path("status").asText());
             ServiceTests.assertError(call(port, "GET", "/v1/journeys/" + id + "/recipients/12ab", ADMIN, null, null), 400,
                     "invalid_phone", "phone");
             ServiceTests.assertError(call(port, "GET", "/v1/journeys/" + id + "/recipients/%2B447400100099", ADMIN, null, null),
