@@ -178,6 +178,34 @@ class JourneyFlowTest {
     }
 
     @Test
+    void aVersionOneImageWrittenBeforeTheFlowLoadsWithNone() throws Exception {
+        JourneyPlan plan = cart();
+        JourneyState st = replayed(plan, week());
+        java.io.ByteArrayOutputStream image = new java.io.ByteArrayOutputStream();
+        st.image(new java.io.DataOutputStream(image));
+        java.io.ByteArrayOutputStream flow = new java.io.ByteArrayOutputStream();
+        java.io.DataOutputStream flowOut = new java.io.DataOutputStream(flow);
+        st.flow.write(flowOut);
+        flowOut.flush();
+        // version 1: the same image without the flow at its end
+        byte[] v1 = java.util.Arrays.copyOf(image.toByteArray(), image.size() - flow.size());
+        java.nio.ByteBuffer.wrap(v1).putInt(0, 1);
+        JourneyState back = new JourneyState("j-flow", v -> plan);
+        JourneyImage.load(back, new java.io.ByteArrayInputStream(v1));
+        assertEquals(st.entered, back.entered);
+        assertEquals(st.exited, back.exited);
+        assertEquals(0, back.flow.buckets(), "no flow before the image");
+        back.apply(new Rec.Enter(at("2026-12-01T09:00:00Z"), 1, 0, 5, "E", -1));
+        assertEquals(1, back.flow.days(ZoneOffset.UTC, LocalDate.parse("2026-12-01"), 1).get(0).entered(), "counted from there on");
+
+        byte[] v3 = image.toByteArray();
+        java.nio.ByteBuffer.wrap(v3).putInt(0, 3);
+        java.io.IOException e = assertThrows(java.io.IOException.class,
+                () -> JourneyImage.load(new JourneyState("j-flow", v -> plan), new java.io.ByteArrayInputStream(v3)));
+        assertTrue(e.getMessage().contains("image version 3"), e.getMessage());
+    }
+
+    @Test
     void shouldRefuseDaysOutsideOneToNinety() throws Exception {
         JourneyState st = replayed(cart(), week());
         assertThrows(IllegalArgumentException.class, () -> st.flow.days(ZoneOffset.UTC, LocalDate.parse("2026-12-01"), 0));
