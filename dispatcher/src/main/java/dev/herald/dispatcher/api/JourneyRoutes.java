@@ -2,6 +2,7 @@ package dev.herald.dispatcher.api;
 
 import dev.herald.dispatcher.journey.InvalidJourneyException;
 import dev.herald.dispatcher.journey.JourneyDefinition;
+import dev.herald.dispatcher.journey.JourneyReports;
 import dev.herald.dispatcher.journey.JourneyStore;
 import dev.herald.dispatcher.journey.JourneyValidator;
 
@@ -9,6 +10,8 @@ import org.apache.pekko.http.javadsl.server.Route;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,7 +29,10 @@ import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
  * <ul>
  *   <li>{@code POST /v1/journeys} (sender): a definition, checked by {@link JourneyValidator} (422
  *       {@code invalid_journey} naming the step and field), stored as version 1, active: 201;</li>
- *   <li>{@code GET /v1/journeys}, {@code GET /v1/journeys/{id}[?version=N]} (viewer);</li>
+ *   <li>{@code GET /v1/journeys} (with each journey's entered and waiting counts when the engine answers),
+ *       {@code GET /v1/journeys/{id}[?version=N]} (viewer);</li>
+ *   <li>{@code GET /v1/journeys/{id}/report[?days=N&tz=Zone]} (viewer): the engine's report with the flow of
+ *       the last {@code N} days (7 unless asked, at most 90) in {@code Zone} (UTC unless asked);</li>
  *   <li>{@code PUT /v1/journeys/{id}} (sender): a new version (running instances finish on theirs);</li>
  *   <li>{@code POST /v1/journeys/{id}/pause|resume|archive} (sender): 409 when the status does not allow it.</li>
  * </ul>
@@ -48,18 +54,26 @@ public final class JourneyRoutes extends ApiDirectives {
         /** No engine: every report is a 503. */
         Reports NONE = new Reports() {
             @Override
-            public CompletionStage<Map<String, Object>> report(String journeyId) {
+            public CompletionStage<Map<String, Object>> report(String journeyId, int flowDays, ZoneId zone) {
                 return CompletableFuture.failedFuture(new ApiError(503, "journeys_not_running", "the journey engine is not running", null));
             }
 
             @Override
             public CompletionStage<Map<String, Object>> recipient(String journeyId, int recipient) {
-                return report(journeyId);
+                return report(journeyId, JourneyReports.FLOW_DAYS, ZoneOffset.UTC);
             }
         };
 
-        /** {@link dev.herald.dispatcher.journey.JourneyReports#report}; failed with NoSuchElementException for an unknown journey. */
-        CompletionStage<Map<String, Object>> report(String journeyId);
+        /**
+         * {@link JourneyReports#report(dev.herald.dispatcher.journey.JourneyEngine, String, int, ZoneId)}; failed
+         * with NoSuchElementException for an unknown journey.
+         */
+        CompletionStage<Map<String, Object>> report(String journeyId, int flowDays, ZoneId zone);
+
+        /** {@link JourneyReports#counts}: journey id → {@code {entered, waiting}}; none without an engine. */
+        default CompletionStage<Map<String, Map<String, Long>>> counts() {
+            return CompletableFuture.completedFuture(Map.of());
+        }
 
         /** {@link dev.herald.dispatcher.journey.JourneyReports#recipient}. */
         CompletionStage<Map<String, Object>> recipient(String journeyId, int recipient);
@@ -104,26 +118,41 @@ public final class JourneyRoutes extends ApiDirectives {
                 pathEnd(() -> concat(
                         post(() -> authorized(Role.SENDER, key -> jsonBody(JourneyDefinition.class, d ->
                                 write(201, () -> store.create(checked(d)))))),
-                        get(() -> authorized(Role.VIEWER, key -> {
-                            List<Map<String, Object>> all = new ArrayList<>();
-                            for (JourneyStore.Journey j : store.list()) {
-                                all.add(summary(j));
-                            }
-                            return completeJson(200, Map.of("journeys", all));
+                        get(() -> authorized(Role.ANALYST, key -> {
+                            List<JourneyStore.Journey> stored = store.list();
+                            // the engine's counts if it answers; the list without them if it does not
+                            CompletionStage<Map<String, Object>> listed = reports.counts()
+                                    .exceptionally(e -> Map.of())
+                                    .thenApply(counts -> {
+                                        List<Map<String, Object>> all = new ArrayList<>();
+                                        for (JourneyStore.Journey j : stored) {
+                                            Map<String, Object> m = summary(j);
+                                            Map<String, Long> c = counts.get(j.id());
+                                            if (c != null) {
+                                                m.putAll(c);
+                                            }
+                                            all.add(m);
+                                        }
+                                        return Map.of("journeys", all);
+                                    });
+                            return onSuccess(listed, m -> completeJson(200, m));
                         })))),
                 path(segment(), id -> concat(
-                        get(() -> authorized(Role.VIEWER, key -> parameterOptional("version", v -> completeJson(200,
+                        get(() -> authorized(Role.ANALYST, key -> parameterOptional("version", v -> completeJson(200,
                                 view(find(id), v))))),
                         put(() -> authorized(Role.SENDER, key -> jsonBody(JourneyDefinition.class, d ->
                                 write(200, () -> store.update(find(id).id(), checked(d)))))))),
-                path(segment().slash("report"), id -> get(() -> authorized(Role.VIEWER, key -> {
-                    find(id);
-                    return answered(reports.report(id));
-                }))),
+                path(segment().slash("report"), id -> get(() -> authorized(Role.ANALYST, key ->
+                        parameterOptional("days", days -> parameterOptional("tz", tz -> {
+                            int flowDays = flowDays(days);
+                            ZoneId zone = zone(tz);
+                            find(id);
+                            return answered(reports.report(id, flowDays, zone));
+                        }))))),
                 path(segment().slash("recipients").slash(segment()), (id, phone) -> get(() -> authorized(Role.VIEWER, key -> {
                     find(id);
                     if (directory == null) {
-                        return answered(reports.report(id));
+                        return answered(reports.report(id, JourneyReports.FLOW_DAYS, ZoneOffset.UTC));
                     }
                     int recipient = phoneId(directory, phone);
                     return answered(reports.recipient(id, recipient).thenApply(m -> {
@@ -158,6 +187,34 @@ public final class JourneyRoutes extends ApiDirectives {
             throw new IllegalStateException("the journey report failed: " + c.getMessage(), c);
         });
         return onSuccess(mapped, v -> completeJson(200, v));
+    }
+
+    /** @return {@code ?days=}: 1 to {@link JourneyReports#MAX_FLOW_DAYS}, {@link JourneyReports#FLOW_DAYS} if absent */
+    static int flowDays(Optional<String> text) {
+        if (text.isEmpty()) {
+            return JourneyReports.FLOW_DAYS;
+        }
+        int days;
+        try {
+            days = Integer.parseInt(text.get().strip());
+        } catch (NumberFormatException e) {
+            days = -1;
+        }
+        if (days < 1 || days > JourneyReports.MAX_FLOW_DAYS) {
+            throw ApiError.badRequest("invalid_parameter", "'days' must be a whole number of days from 1 to "
+                    + JourneyReports.MAX_FLOW_DAYS + ", got '" + text.get() + "'", "days");
+        }
+        return days;
+    }
+
+    /** @return {@code ?tz=}: a time-zone id, UTC if absent */
+    static ZoneId zone(Optional<String> text) {
+        try {
+            return text.isEmpty() ? ZoneOffset.UTC : ZoneId.of(text.get().strip());
+        } catch (java.time.DateTimeException e) {
+            throw ApiError.badRequest("invalid_parameter", "'tz' must be a time-zone id such as UTC or Europe/London, got '"
+                    + text.get() + "'", "tz");
+        }
     }
 
     private JourneyDefinition checked(JourneyDefinition d) {

@@ -35,6 +35,6 @@ public final class SettingsRoutes extends ApiDirectives {
     /** @return the route */
     public Route route() {
         return pathPrefix("v1", () -> path("settings", () ->
-                get(() -> authorized(Role.VIEWER, key -> completeJson(200, view.body())))));
+                get(() -> authorized(Role.ANALYST, key -> completeJson(200, view.body())))));
     }
 }

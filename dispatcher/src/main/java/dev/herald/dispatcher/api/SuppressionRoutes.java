@@ -113,7 +113,7 @@ public final class SuppressionRoutes extends ApiDirectives {
     public Route route() {
         return pathPrefix("v1", () -> pathPrefix("suppressions", () -> concat(
                 pathEnd(() -> concat(
-                        get(() -> authorized(Role.VIEWER, key -> counts())),
+                        get(() -> authorized(Role.ANALYST, key -> counts())),
                         post(() -> authorized(Role.SENDER, this::optOut)))),
                 path(PathMatchers.segment(), phone -> pathEnd(() -> concat(
                         get(() -> authorized(Role.VIEWER, key -> lookup(phone))),

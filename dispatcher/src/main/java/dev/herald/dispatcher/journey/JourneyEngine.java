@@ -187,6 +187,11 @@ public final class JourneyEngine implements AutoCloseable {
         journeys.compact(o);
     }
 
+    /** @return every journey it runs (reports; on the owner's thread) */
+    java.util.Collection<Open> opened() {
+        return open.values();
+    }
+
     /** @return the journey's state, if it is run (tests and reports) */
     Optional<Open> journey(String id) {
         return Optional.ofNullable(open.get(id));

@@ -103,6 +103,7 @@ final class JourneyImage {
                 out.writeUTF(d.getKey());
                 out.writeLong(d.getValue());
             }
+            st.flow.write(out);
         }
         out.flush();
     }
@@ -118,15 +119,15 @@ final class JourneyImage {
         return window == 0 ? Long.MIN_VALUE : latest - window;
     }
 
-    /** The image format's version. */
-    static final int IMAGE_VERSION = 1;
+    /** The image format's version: 2 adds the flow ({@link JourneyFlow}); a version-1 image loads with none. */
+    static final int IMAGE_VERSION = 2;
 
     /** Replaces the state with the image read from {@code image} (to its end). */
     static void load(JourneyState st, java.io.InputStream image) throws java.io.IOException {
         try (java.io.DataInputStream in = new java.io.DataInputStream(new java.io.BufferedInputStream(image, 1 << 16))) {
             int v0 = in.readInt();
-            if (v0 != IMAGE_VERSION) {
-                throw new java.io.IOException("image version " + v0 + ", this Herald reads " + IMAGE_VERSION);
+            if (v0 != IMAGE_VERSION && v0 != 1) {
+                throw new java.io.IOException("image version " + v0 + ", this Herald reads 1 to " + IMAGE_VERSION);
             }
             st.versions.clear();
             st.active.clear();
@@ -138,6 +139,7 @@ final class JourneyImage {
             st.arrived.clear();
             st.outcomes.clear();
             st.dateFired.clear();
+            st.flow.clear();
             st.cursor = in.readLong();
             st.nextRun = in.readLong();
             st.entered = in.readLong();
@@ -197,6 +199,9 @@ final class JourneyImage {
             st.seen.or(bitmap(in));
             for (int n = in.readInt(), i = 0; i < n; i++) {
                 st.dateFired.put(in.readUTF(), in.readLong());
+            }
+            if (v0 >= 2) {
+                st.flow.read(in);
             }
             if (in.read() >= 0) {
                 throw new java.io.IOException("bytes after the image");

@@ -9,6 +9,9 @@ import dev.herald.dispatcher.journey.JourneyState.RunState;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,7 +26,7 @@ import org.roaringbitmap.buffer.MutableRoaringBitmap;
  * What {@code GET /v1/journeys/{id}/report} and {@code GET /v1/journeys/{id}/recipients/{phone}}
  * show, made from the engine's state (on its runner) and the funnel's stores: entered, at each step
  * now, per send step what the pipeline decided and what was delivered, clicked and converted, exits by
- * reason and the journey's conversion rate; for one recipient, each instance's step, key and due
+ * reason and the journey's conversion rate, and its flow per day ({@link JourneyFlow}); for one recipient, each instance's step, key and due
  * time, and its history from the instance log (why it is where it is).
  *
  * <pre>{@code
@@ -44,12 +47,28 @@ public final class JourneyReports {
         }
     }
 
-    /**
-     * @throws NoSuchElementException  if there is no such journey
-     * @throws DamagedJourneyException if the engine does not run it
-     * @throws UncheckedIOException    if a funnel store cannot be read
-     */
+    /** How many days of flow a report shows unless asked. */
+    public static final int FLOW_DAYS = 7;
+    /** The most days of flow a report shows (and the state keeps). */
+    public static final int MAX_FLOW_DAYS = JourneyFlow.MAX_DAYS;
+
+    /** {@link #report(JourneyEngine, String, int, ZoneId)} with the flow of the last {@link #FLOW_DAYS} UTC days. */
     public static Map<String, Object> report(JourneyEngine engine, String journeyId) {
+        return report(engine, journeyId, FLOW_DAYS, ZoneOffset.UTC);
+    }
+
+    /**
+     * @param flowDays how many days of flow, up to today in {@code zone} (by the engine's clock)
+     * @param zone     whose days
+     * @throws IllegalArgumentException if {@code flowDays} is not 1 to {@link #MAX_FLOW_DAYS}
+     * @throws NoSuchElementException   if there is no such journey
+     * @throws DamagedJourneyException  if the engine does not run it
+     * @throws UncheckedIOException     if a funnel store cannot be read
+     */
+    public static Map<String, Object> report(JourneyEngine engine, String journeyId, int flowDays, ZoneId zone) {
+        if (flowDays < 1 || flowDays > MAX_FLOW_DAYS) {
+            throw new IllegalArgumentException("flow days must be 1 to " + MAX_FLOW_DAYS + ", got " + flowDays);
+        }
         JourneyEngine.Open o = open(engine, journeyId);
         JourneyState st = o.state;
         dev.herald.dispatcher.funnel.Engagement eng = engine.deps().engagement();
@@ -99,6 +118,47 @@ public final class JourneyReports {
         out.put("conversionRate", st.entered == 0 ? 0.0 : Math.round(converted.getLongCardinality() * 10000.0 / st.entered) / 10000.0);
         out.put("versions", versions);
         out.put("runs", st.runs.size());
+        List<String> current = new ArrayList<>();
+        o.plans.get(o.journey.current().version()).steps().forEach(s -> current.add(s.step().id()));
+        out.put("flow", flow(st.flow.days(zone, LocalDate.ofInstant(engine.deps().clock().instant(), zone), flowDays),
+                zone, current));
+        return out;
+    }
+
+    /** The report's {@code flow}: per day, entered, arrivals at every step and exits for every reason (zeros too). */
+    private static Map<String, Object> flow(List<JourneyFlow.Day> days, ZoneId zone, List<String> currentSteps) {
+        List<String> steps = JourneyFlow.steps(currentSteps, days);
+        List<String> reasons = JourneyFlow.reasons(days);
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (JourneyFlow.Day d : days) {
+            Map<String, Long> arrived = new LinkedHashMap<>();
+            steps.forEach(s -> arrived.put(s, d.arrived().getOrDefault(s, 0L)));
+            Map<String, Long> exited = new LinkedHashMap<>();
+            reasons.forEach(r -> exited.put(r, d.exited().getOrDefault(r, 0L)));
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("day", d.day().toString());
+            row.put("entered", d.entered());
+            row.put("arrived", arrived);
+            row.put("exited", exited);
+            rows.add(row);
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("zone", zone.getId());
+        out.put("days", days.size());
+        out.put("steps", steps);
+        out.put("reasons", reasons);
+        out.put("rows", rows);
+        return out;
+    }
+
+    /**
+     * @return journey id → {@code {entered, waiting}} of every journey the engine runs (on its runner)
+     */
+    public static Map<String, Map<String, Long>> counts(JourneyEngine engine) {
+        Map<String, Map<String, Long>> out = new java.util.TreeMap<>();
+        for (JourneyEngine.Open o : engine.opened()) {
+            out.put(o.journey.id(), Map.of("entered", o.state.entered, "waiting", o.state.waiting()));
+        }
         return out;
     }
 
@@ -219,8 +279,9 @@ public final class JourneyReports {
 
     private static JourneyEngine.Open open(JourneyEngine engine, String journeyId) {
         Optional<JourneyEngine.Open> o = engine.journey(journeyId);
-        if (o.isEmpty()) {
-            engine.refreshNow(); // created since its last look
+        Optional<JourneyStore.Journey> stored = engine.deps().journeys().get(journeyId);
+        if (o.isEmpty() || (stored.isPresent() && !stored.get().equals(o.get().journey))) {
+            engine.refreshNow(); // created, paused, resumed, archived or given a version since its last look
             o = engine.journey(journeyId);
         }
         if (o.isEmpty()) {

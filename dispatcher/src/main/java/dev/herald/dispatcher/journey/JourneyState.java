@@ -63,6 +63,8 @@ final class JourneyState {
     final Map<Integer, Map<Integer, Map<String, Long>>> outcomes = new TreeMap<>();
     /** version → step → how many instances arrived there. */
     final Map<Integer, Map<Integer, Long>> arrived = new TreeMap<>();
+    /** Entered, arrivals and exits per quarter hour of the last days (the report's flow). */
+    final JourneyFlow flow = new JourneyFlow();
 
     /** The sets of one (version, lane). */
     static final class Lane {
@@ -216,6 +218,7 @@ final class JourneyState {
                 lastEntry.put(e.recipient(), e.at());
             }
             entered++;
+            flow.entered(e.at(), 1);
         } else if (r instanceof Rec.EnterMany e) {
             Lane l = lane(e.version(), e.lane());
             l.all.or(e.ids());
@@ -225,6 +228,7 @@ final class JourneyState {
                 e.ids().forEach((org.roaringbitmap.IntConsumer) id -> lastEntry.put(id, e.at()));
             }
             entered += e.ids().getLongCardinality();
+            flow.entered(e.at(), e.ids().getLongCardinality());
         } else if (r instanceof Rec.At a) {
             Lane l = lane(a.version(), a.lane());
             leave(l, a.ids());
@@ -245,6 +249,7 @@ final class JourneyState {
                 l.pending[a.step()].or(a.ids());
             }
             arrived.computeIfAbsent(a.version(), v -> new TreeMap<>()).merge(a.step(), a.ids().getLongCardinality(), Long::sum);
+            flow.arrived(a.at(), l.plan.step(a.step()).step().id(), a.ids().getLongCardinality());
         } else if (r instanceof Rec.End e) {
             MutableRoaringBitmap ending = ImmutableRoaringBitmap.and(active(e.lane()), e.ids());
             for (Map<Integer, Lane> byLane : versions.values()) {
@@ -270,6 +275,7 @@ final class JourneyState {
                 });
             }
             exited.merge(e.reason(), ending.getLongCardinality(), Long::sum);
+            flow.exited(e.at(), e.reason(), ending.getLongCardinality());
         } else if (r instanceof Rec.Run u) {
             Lane l = lane(u.version(), u.lane());
             l.pending[u.step()].andNot(u.ids());

@@ -168,8 +168,14 @@ final class ServiceApi {
     private static JourneyRoutes.Reports journeyReports(CampaignCore core, java.time.Duration timeout) {
         return new JourneyRoutes.Reports() {
             @Override
-            public java.util.concurrent.CompletionStage<Map<String, Object>> report(String journeyId) {
-                return ask(e -> dev.herald.dispatcher.journey.JourneyReports.report(e, journeyId));
+            public java.util.concurrent.CompletionStage<Map<String, Object>> report(String journeyId, int flowDays,
+                                                                                    java.time.ZoneId zone) {
+                return ask(e -> dev.herald.dispatcher.journey.JourneyReports.report(e, journeyId, flowDays, zone));
+            }
+
+            @Override
+            public java.util.concurrent.CompletionStage<Map<String, Map<String, Long>>> counts() {
+                return ask(dev.herald.dispatcher.journey.JourneyReports::counts);
             }
 
             @Override

@@ -10,6 +10,8 @@ import { newCampaignPage } from './new-campaign.js';
 import { recipientPage } from './recipient.js';
 import { settingsPage } from './settings.js';
 import { suppressionsPage } from './suppressions.js';
+import { journeysPage } from './journeys.js';
+import { journeyPage } from './journey.js';
 
 const main = document.getElementById('main');
 let session = null; // the key's {id, role, ...} from GET /v1/me
@@ -104,6 +106,10 @@ async function route() {
         h('p', {}, 'A ' + session.role + ' key cannot create campaigns. ', h('a', { href: '#/campaigns' }, 'Go to the campaigns.')));
       current = { stop() {} };
     }
+  } else if (path === '/journeys') {
+    current = journeysPage(main, session);
+  } else if (/^\/journeys\/[^/]+$/.test(path)) {
+    current = journeyPage(main, decodeURIComponent(path.slice('/journeys/'.length)), session);
   } else if (path === '/recipient') {
     current = recipientPage(main, session, params);
   } else if (path === '/suppressions') {

@@ -101,7 +101,7 @@ export function now() {
 
 /** A status badge: the status word, styled by its value (a known set; anything else is plain). */
 export function badge(status) {
-  const known = ['scheduled', 'running', 'paused', 'completed', 'cancelled', 'failed', 'damaged'];
+  const known = ['scheduled', 'running', 'paused', 'completed', 'cancelled', 'failed', 'damaged', 'active', 'archived'];
   const cls = known.includes(status) ? 'badge badge-' + status : 'badge';
   return h('span', { class: cls }, status);
 }

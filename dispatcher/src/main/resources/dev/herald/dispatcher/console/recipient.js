@@ -1,12 +1,19 @@
 // A recipient ("why did +44… not get it?"): for a phone number and a campaign chosen from the list,
-// the outcome and its reason (GET /v1/campaigns/{id}/recipients/{phone}), and the number's consent
-// state and history (GET /v1/suppressions/{phone}). Only the campaign is kept in the address
+// the outcome and its reason (GET /v1/campaigns/{id}/recipients/{phone}), the number's consent
+// state and history (GET /v1/suppressions/{phone}), its preferences (GET /v1/recipients/{phone}/
+// preferences) and where it is in each journey it is or was in (GET /v1/journeys/{id}/recipients/
+// {phone}, a few journeys at a time). Only the campaign is kept in the address
 // (#/recipient?campaign=c-1): a phone number is personal data and stays out of the browser's history.
 
 import { ApiError, get, Unauthorized } from './api.js';
 import { errorBox, figures, h, replace, text, time } from './dom.js';
 
 const HISTORY = ['Time', 'Action', 'Scope', 'Source', 'Channel', 'What they sent', 'Campaign'];
+const POSITIONS = ['Step', 'Type', 'Key', 'Due', 'Waiting', 'Version'];
+/** How many journeys are asked at once (a browser keeps at most six connections to a server). */
+const AT_ONCE = 4;
+/** The most history lines shown per journey (the latest). */
+const HISTORY_SHOWN = 50;
 
 export function recipientPage(main, session, params) {
   let stopped = false;
@@ -23,6 +30,8 @@ export function recipientPage(main, session, params) {
   const campaignError = h('p', { id: 'campaign-error', class: 'error', role: 'alert' });
   const outcome = h('div', { id: 'outcome-body' });
   const consent = h('div', { id: 'consent-body' });
+  const journeys = h('div', { id: 'journeys-body' });
+  const preferences = h('div', { id: 'preferences-body' });
   const form = h('form', { id: 'recipient-form', class: 'card filters', role: 'search', 'aria-label': 'Look up a recipient' },
     h('div', {}, h('label', { for: 'phone' }, 'Phone number'), phone,
       h('p', { id: 'phone-help', class: 'muted' }, 'In international form, e.g. +447400123456'), phoneError),
@@ -31,11 +40,16 @@ export function recipientPage(main, session, params) {
 
   document.title = 'Recipient \u00b7 Herald console';
   replace(main, h('h1', {}, 'Recipient'),
-    h('p', { class: 'muted' }, 'Why did a number get a campaign, or not? Its outcome, and its consent history.'),
+    h('p', { class: 'muted' }, 'Why did a number get a campaign, or not? Its outcome, its consent history, its'
+      + ' preferences and where it is in the journeys.'),
     form,
     h('div', { class: 'grid' },
       h('section', { id: 'outcome', 'aria-labelledby': 'outcome-title' }, h('h2', { id: 'outcome-title' }, 'In this campaign'), outcome),
-      h('section', { id: 'consent', 'aria-labelledby': 'consent-title' }, h('h2', { id: 'consent-title' }, 'Consent'), consent)));
+      h('section', { id: 'consent', 'aria-labelledby': 'consent-title' }, h('h2', { id: 'consent-title' }, 'Consent'), consent),
+      h('section', { id: 'preferences', 'aria-labelledby': 'preferences-title' },
+        h('h2', { id: 'preferences-title' }, 'Preferences'), preferences)),
+    h('section', { id: 'journey-positions', 'aria-labelledby': 'journey-positions-title' },
+      h('h2', { id: 'journey-positions-title' }, 'In the journeys'), journeys));
 
   function facts(pairs) {
     return h('dl', { class: 'facts' }, pairs.filter(p => p).map(([k, v, id]) => [h('dt', {}, k), h('dd', { id }, v)]));
@@ -97,6 +111,102 @@ export function recipientPage(main, session, params) {
     }
   }
 
+  /** @return true if e only says the number is unknown (404) or not a number (400, shown by the consent) */
+  function aboutTheNumber(e) {
+    return e instanceof ApiError && (e.status === 404 || e.field === 'phone');
+  }
+
+  async function showPreferences(p, n) {
+    replace(preferences, h('p', { class: 'muted' }, 'Asking Herald\u2026'));
+    try {
+      const r = await get('/v1/recipients/' + encodeURIComponent(p) + '/preferences', aborts.signal);
+      if (stopped || n !== asked) {
+        return;
+      }
+      const categories = Object.entries(r.categories || {});
+      replace(preferences,
+        facts([
+          ['How often', r.frequency === 'as-sent' ? 'as sent' : r.frequency, 'preferences-frequency'],
+          ['Opted out of', (r.suppressed || []).length ? r.suppressed.join(', ') : 'nothing', 'preferences-suppressed'],
+        ]),
+        categories.length === 0 ? null : figures('Categories it receives', ['Category', 'Receives'],
+          categories.map(([c, yes]) => [c, yes ? 'yes' : 'no']), 'preferences-categories', true));
+    } catch (e) {
+      if (stopped || n !== asked || e instanceof Unauthorized || e.name === 'AbortError') {
+        return;
+      }
+      if (aboutTheNumber(e)) {
+        replace(preferences, e.field === 'phone' ? null
+          : h('p', { class: 'muted', id: 'preferences-unknown' }, 'Herald has no recipient with this number.'));
+      } else {
+        replace(preferences, errorBox(e));
+      }
+    }
+  }
+
+  function position(j, w, i) {
+    const now = w.instances || [];
+    const history = w.history || [];
+    const shown = history.slice(-HISTORY_SHOWN);
+    return h('article', { class: 'journey-position', 'data-journey': j.id, 'aria-labelledby': 'journey-position-' + i },
+      h('h3', { id: 'journey-position-' + i }, h('a', { href: '#/journeys/' + encodeURIComponent(j.id) }, j.name || j.id),
+        ' ', h('span', { class: 'muted id' }, j.id)),
+      now.length === 0 ? h('p', { class: 'muted' }, 'Not in it now.')
+        : h('div', { class: 'scroll' }, figures('Where it is now', POSITIONS, now.map(m => [
+          h('span', { class: 'id' }, m.step), m.type, m.key || '\u2013', m.due ? time(m.due) : '\u2013',
+          m.waiting || '\u2013', String(m.version)]), 'journey-now-' + i, true)),
+      shown.length === 0 ? null : h('div', { class: 'scroll' }, figures(shown.length < history.length
+        ? 'Its latest ' + shown.length + ' of ' + history.length + ' steps in this journey, oldest first'
+        : 'Its history in this journey, oldest first', ['Time', 'What happened'],
+      shown.map(m => [time(m.at), m.what]), 'journey-history-' + i, true)));
+  }
+
+  async function showJourneys(p, n) {
+    replace(journeys, h('p', { class: 'muted' }, 'Asking Herald\u2026'));
+    try {
+      const list = (await get('/v1/journeys', aborts.signal)).journeys || [];
+      const found = [];
+      const problems = [];
+      for (let i = 0; i < list.length; i += AT_ONCE) {
+        const answers = await Promise.all(list.slice(i, i + AT_ONCE).map(j =>
+          get('/v1/journeys/' + encodeURIComponent(j.id) + '/recipients/' + encodeURIComponent(p), aborts.signal)
+            .then(w => ({ j, w }), e => ({ j, e }))));
+        if (stopped || n !== asked) {
+          return;
+        }
+        for (const { j, w, e } of answers) {
+          if (e) {
+            if (e instanceof Unauthorized || e.name === 'AbortError') {
+              return;
+            }
+            if (aboutTheNumber(e)) {
+              // the same for every journey: the number is unknown or not a number
+              replace(journeys, e.field === 'phone' ? null
+                : h('p', { class: 'muted', id: 'journeys-unknown' }, 'Herald has no recipient with this number.'));
+              return;
+            }
+            problems.push(h('li', {}, (j.name || j.id) + ': ' + e.message));
+          } else if ((w.instances || []).length > 0 || (w.history || []).length > 0) {
+            found.push({ j, w });
+          }
+        }
+      }
+      if (stopped || n !== asked) {
+        return;
+      }
+      replace(journeys,
+        found.length === 0 ? h('p', { class: 'muted', id: 'journeys-none' },
+          list.length === 0 ? 'There are no journeys.' : 'This number has not been in any journey.') : null,
+        found.map(({ j, w }, i) => position(j, w, i)),
+        problems.length ? [h('p', { class: 'error', role: 'alert' }, 'Some journeys could not be read:'), h('ul', {}, problems)] : null);
+    } catch (e) {
+      if (stopped || n !== asked || e instanceof Unauthorized || e.name === 'AbortError') {
+        return;
+      }
+      replace(journeys, errorBox(e));
+    }
+  }
+
   function lookUp() {
     const p = phone.value.trim();
     const id = campaign.value;
@@ -115,6 +225,8 @@ export function recipientPage(main, session, params) {
     const n = ++asked;
     showOutcome(p, id, n);
     showConsent(p, n);
+    showPreferences(p, n);
+    showJourneys(p, n);
   }
 
   form.addEventListener('submit', event => {

@@ -123,7 +123,8 @@ class AuditRoutesTest {
             f.await("/v1/campaigns/" + id, c -> "completed".equals(c.path("status").asText()));
             for (String ok : List.of("/v1/me", "/v1/campaigns", "/v1/campaigns/" + id, "/v1/campaigns/" + id + "/funnel",
                     "/v1/campaigns/" + id + "/optouts", "/v1/reports/funnel?from=2026-01-01&to=2026-12-31",
-                    "/v1/reports/optouts?from=2026-01-01&to=2026-12-31", "/v1/segments", "/v1/openapi.yaml")) {
+                    "/v1/reports/optouts?from=2026-01-01&to=2026-12-31", "/v1/segments", "/v1/openapi.yaml", "/v1/journeys",
+                    "/v1/suppressions", "/v1/settings")) {
                 var r = f.call("GET", ok, a, null, null);
                 assertEquals(200, r.statusCode(), ok + ": " + r.body());
             }

@@ -117,6 +117,25 @@ final class ConsoleFixture implements AutoCloseable {
         return json(HTTP.send(r, HttpResponse.BodyHandlers.ofString()));
     }
 
+    /** @return the phone number of member {@code i} of the segment {@code all} */
+    static String phone(int i) {
+        return String.format("+447400124%03d", i);
+    }
+
+    /** Stores a journey (the admin key) from its JSON definition. @return its id */
+    String journey(String definition) throws Exception {
+        return json(call("POST", "/v1/journeys", ADMIN, "application/json", definition)).path("id").asText();
+    }
+
+    /** Records events (the admin key), one JSON object a line. @return the answer, every line recorded */
+    JsonNode events(String ndjson) throws Exception {
+        JsonNode r = json(call("POST", "/v1/events", ADMIN, "application/x-ndjson", ndjson));
+        if (r.path("rejected").asInt() != 0) {
+            throw new AssertionError("events: " + r);
+        }
+        return r;
+    }
+
     JsonNode get(String path) throws Exception {
         return json(call("GET", path, ADMIN, null, null));
     }

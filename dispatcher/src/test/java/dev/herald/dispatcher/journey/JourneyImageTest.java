@@ -53,7 +53,7 @@ class JourneyImageTest {
     private static String summary(JourneyState st) {
         return st.entered + " " + st.waiting() + " " + st.exited + " " + st.atSteps(1) + " " + st.keys.size() + " "
                 + st.runs.keySet() + " " + st.cursor + " " + st.nextDue() + " " + st.outcomes + " " + st.arrived
-                + " " + st.dueOf(st.lane(1, 0), 0, 700);
+                + " " + st.dueOf(st.lane(1, 0), 0, 700) + " " + st.flow;
     }
 
     @Test

@@ -403,6 +403,7 @@ class JourneyPropertyTest {
                 assertEquals(a.exited, b.exited, what);
                 assertEquals(a.waiting(), b.waiting(), what);
                 assertEquals(a.arrived, b.arrived, what);
+                assertEquals(a.flow.toString(), b.flow.toString(), what + ": the flow of the last days");
                 assertEquals(a.outcomes, b.outcomes, what);
                 assertEquals(a.everEntered, b.everEntered, what);
                 assertEquals(a.lastEntry, b.lastEntry, what);

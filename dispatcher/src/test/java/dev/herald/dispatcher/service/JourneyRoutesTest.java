@@ -159,6 +159,42 @@ class JourneyRoutesTest {
             assertEquals("+*********001", who.path("phone").asText());
 
             ServiceTests.assertError(call(port, "GET", "/v1/journeys/nope/report", ADMIN, null, null), 404, "not_found", null);
+
+            // the flow of the last days (today and the day before, should the test run over midnight)
+            JsonNode week = json(call(port, "GET", "/v1/journeys/" + id + "/report?days=3&tz=Europe/London", ADMIN, null, null));
+            JsonNode flow = week.path("flow");
+            assertEquals("Europe/London", flow.path("zone").asText(), flow.toString());
+            assertEquals(3, flow.path("rows").size(), flow.toString());
+            long entered = 0;
+            long arrived = 0;
+            long goal = 0;
+            for (JsonNode row : flow.path("rows")) {
+                entered += row.path("entered").asLong();
+                arrived += row.path("arrived").path("shipped").asLong();
+                goal += row.path("exited").path("goal").asLong();
+            }
+            assertEquals(List.of(2L, 2L, 1L), List.of(entered, arrived, goal), flow.toString());
+            assertEquals("[\"shipped\",\"wait\",\"review\",\"done\"]", flow.path("steps").toString());
+            assertEquals(7, json(call(port, "GET", "/v1/journeys/" + id + "/report", ADMIN, null, null)).path("flow")
+                    .path("rows").size(), "a week unless asked");
+            assertEquals(90, json(call(port, "GET", "/v1/journeys/" + id + "/report?days=90", ADMIN, null, null)).path("flow")
+                    .path("rows").size());
+            for (String bad : List.of("0", "91", "-1", "seven", "1.5", "")) {
+                ServiceTests.assertError(call(port, "GET", "/v1/journeys/" + id + "/report?days=" + bad, ADMIN, null, null),
+                        400, "invalid_parameter", "days");
+            }
+            ServiceTests.assertError(call(port, "GET", "/v1/journeys/" + id + "/report?tz=Mars/Olympus", ADMIN, null, null),
+                    400, "invalid_parameter", "tz");
+            JsonNode listed = json(call(port, "GET", "/v1/journeys", ADMIN, null, null)).path("journeys").path(0);
+            assertEquals(2, listed.path("entered").asLong(), listed.toString());
+            assertEquals(1, listed.path("waiting").asLong(), listed.toString());
+            // the report says at once what was done to the journey (the engine looks again when the store changed)
+            assertEquals(200, call(port, "POST", "/v1/journeys/" + id + "/pause", ADMIN, null, null).statusCode());
+            assertEquals("paused", json(call(port, "GET", "/v1/journeys/" + id + "/report", ADMIN, null, null))
+                    .path("status").asText());
+            assertEquals(200, call(port, "POST", "/v1/journeys/" + id + "/resume", ADMIN, null, null).statusCode());
+            assertEquals("active", json(call(port, "GET", "/v1/journeys/" + id + "/report", ADMIN, null, null))
+                    .path("status").asText());
             ServiceTests.assertError(call(port, "GET", "/v1/journeys/" + id + "/recipients/12ab", ADMIN, null, null), 400,
                     "invalid_phone", "phone");
             ServiceTests.assertError(call(port, "GET", "/v1/journeys/" + id + "/recipients/%2B447400100099", ADMIN, null, null),
