@@ -1,5 +1,7 @@
-// A recipient ("why did +44… not get it?"): for a phone number and a campaign chosen from the list,
-// the outcome and its reason (GET /v1/campaigns/{id}/recipients/{phone}), the number's consent
+// A recipient ("why did +44… not get it?"): for a phone number, its outcome in each of the newest
+// 50 campaigns that had it in their audience (GET /v1/recipients/{phone}/campaigns), and for a
+// campaign chosen from the list the outcome in detail (GET /v1/campaigns/{id}/recipients/{phone});
+// a deferral shows in the operator's time and on the recipient's own clock; the number's consent
 // state and history (GET /v1/suppressions/{phone}), its preferences (GET /v1/recipients/{phone}/
 // preferences) and where it is in each journey it is or was in (GET /v1/journeys/{id}/recipients/
 // {phone}, a few journeys at a time). Only the campaign is kept in the address
@@ -9,6 +11,7 @@ import { ApiError, get, Unauthorized } from './api.js';
 import { errorBox, figures, h, replace, text, time } from './dom.js';
 
 const HISTORY = ['Time', 'Action', 'Scope', 'Source', 'Channel', 'What they sent', 'Campaign'];
+const ACROSS = ['Campaign', 'Status', 'Outcome', 'Why', 'Deferred until', 'Created'];
 const POSITIONS = ['Step', 'Type', 'Key', 'Due', 'Waiting', 'Version'];
 /** How many journeys are asked at once (a browser keeps at most six connections to a server). */
 const AT_ONCE = 4;
@@ -29,6 +32,7 @@ export function recipientPage(main, session, params) {
   const phoneError = h('p', { id: 'phone-error', class: 'error', role: 'alert' });
   const campaignError = h('p', { id: 'campaign-error', class: 'error', role: 'alert' });
   const outcome = h('div', { id: 'outcome-body' });
+  const across = h('div', { id: 'across-body' });
   const consent = h('div', { id: 'consent-body' });
   const journeys = h('div', { id: 'journeys-body' });
   const preferences = h('div', { id: 'preferences-body' });
@@ -43,6 +47,8 @@ export function recipientPage(main, session, params) {
     h('p', { class: 'muted' }, 'Why did a number get a campaign, or not? Its outcome, its consent history, its'
       + ' preferences and where it is in the journeys.'),
     form,
+    h('section', { id: 'across', 'aria-labelledby': 'across-title' },
+      h('h2', { id: 'across-title' }, 'In the campaigns'), across),
     h('div', { class: 'grid' },
       h('section', { id: 'outcome', 'aria-labelledby': 'outcome-title' }, h('h2', { id: 'outcome-title' }, 'In this campaign'), outcome),
       h('section', { id: 'consent', 'aria-labelledby': 'consent-title' }, h('h2', { id: 'consent-title' }, 'Consent'), consent),
@@ -50,6 +56,42 @@ export function recipientPage(main, session, params) {
         h('h2', { id: 'preferences-title' }, 'Preferences'), preferences)),
     h('section', { id: 'journey-positions', 'aria-labelledby': 'journey-positions-title' },
       h('h2', { id: 'journey-positions-title' }, 'In the journeys'), journeys));
+
+  /** A deferral: in the operator's zone, and as the recipient's own clock shows it. */
+  function until(r) {
+    return h('span', {}, time(r.at), r.localAt
+      ? h('span', { class: 'muted local-time' }, ' \u00b7 ' + r.localAt.replace('T', ' ').slice(0, 16) + ' their time (' + r.zone + ')')
+      : null);
+  }
+
+  async function showAcross(p, n) {
+    replace(across, h('p', { class: 'muted' }, 'Asking Herald\u2026'));
+    try {
+      const r = await get('/v1/recipients/' + encodeURIComponent(p) + '/campaigns', aborts.signal);
+      if (stopped || n !== asked) {
+        return;
+      }
+      const list = r.campaigns || [];
+      replace(across,
+        r.zone ? h('p', { class: 'muted', id: 'recipient-zone' }, 'Their time zone: ' + r.zone) : null,
+        list.length === 0 ? h('p', { class: 'muted', id: 'across-none' }, 'No campaign of the newest '
+          + r.looked + ' had this number in its audience.')
+          : h('div', { class: 'scroll' }, figures('The newest campaigns that had this number in their audience',
+            ACROSS, list.map(c => [
+              h('a', { href: '#/campaigns/' + encodeURIComponent(c.campaign) }, c.name || c.campaign),
+              c.status || '\u2013',
+              h('span', { 'data-campaign': c.campaign, class: 'across-outcome' }, c.error ? 'not readable' : c.outcome),
+              c.error || c.reason || '\u2013',
+              c.at ? until(c) : '\u2013',
+              time(c.createdAt)]), 'across-table', true)),
+        r.more ? h('p', { class: 'muted' }, 'Older campaigns were not looked in.') : null);
+    } catch (e) {
+      if (stopped || n !== asked || e instanceof Unauthorized || e.name === 'AbortError') {
+        return;
+      }
+      replace(across, errorBox(e));
+    }
+  }
 
   function facts(pairs) {
     return h('dl', { class: 'facts' }, pairs.filter(p => p).map(([k, v, id]) => [h('dt', {}, k), h('dd', { id }, v)]));
@@ -70,7 +112,7 @@ export function recipientPage(main, session, params) {
       replace(outcome, facts([
         ['Outcome', r.outcome, 'recipient-outcome'],
         ['Why', r.reason || '\u2013', 'recipient-reason'],
-        r.at ? ['Deferred until', time(r.at), 'recipient-at'] : null,
+        r.at ? ['Deferred until', until(r), 'recipient-at'] : null,
         d ? ['Delivery', d.result, 'recipient-delivery'] : null,
         d && d.messageIds && d.messageIds.length ? ['Message ids', d.messageIds.join(', ')] : null,
       ]));
@@ -223,6 +265,7 @@ export function recipientPage(main, session, params) {
     }
     history.replaceState(null, '', '#/recipient' + (id ? '?' + q.toString() : ''));
     const n = ++asked;
+    showAcross(p, n);
     showOutcome(p, id, n);
     showConsent(p, n);
     showPreferences(p, n);
