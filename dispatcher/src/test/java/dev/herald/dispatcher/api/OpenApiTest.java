@@ -24,29 +24,39 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The OpenAPI description lists exactly the routes the server answers, and each of them is really routed. */
+/**
+ * The OpenAPI description lists exactly the routes the server answers, each of them is really routed,
+ * each operation has its own {@code operationId}, and every status the server gives a probe is described.
+ */
 class OpenApiTest {
 
     private static final Set<String> METHODS = Set.of("get", "post", "put", "delete", "patch", "head", "options");
     private static final String ADMIN = "openapi-test-admin-key-123";
 
     static Set<String> described() throws Exception {
+        return new TreeSet<>(operations().keySet());
+    }
+
+    /** @return every described operation as {@code "GET /v1/campaigns/{id}"} → its Operation object */
+    static Map<String, JsonNode> operations() throws Exception {
         JsonNode spec = new ObjectMapper(new YAMLFactory()).readTree(HttpApi.openApi());
         assertEquals("3", spec.path("openapi").asText().substring(0, 1), "OpenAPI 3");
-        Set<String> out = new TreeSet<>();
+        Map<String, JsonNode> out = new TreeMap<>();
         for (Iterator<Map.Entry<String, JsonNode>> paths = spec.path("paths").fields(); paths.hasNext(); ) {
             Map.Entry<String, JsonNode> p = paths.next();
-            for (Iterator<String> ops = p.getValue().fieldNames(); ops.hasNext(); ) {
-                String op = ops.next();
-                if (METHODS.contains(op)) {
-                    out.add(op.toUpperCase(java.util.Locale.ROOT) + " " + p.getKey());
+            for (Iterator<Map.Entry<String, JsonNode>> ops = p.getValue().fields(); ops.hasNext(); ) {
+                Map.Entry<String, JsonNode> op = ops.next();
+                if (METHODS.contains(op.getKey())) {
+                    out.put(op.getKey().toUpperCase(Locale.ROOT) + " " + p.getKey(), op.getValue());
                 }
             }
         }
@@ -92,6 +102,97 @@ class OpenApiTest {
         phantom.removeAll(served);
         assertEquals(Set.of(), undocumented, "routes the server has but openapi.yaml does not describe");
         assertEquals(Set.of(), phantom, "routes openapi.yaml describes but the server does not have");
+    }
+
+    @Test
+    void shouldGiveEveryOperationItsOwnCamelCaseOperationId() throws Exception {
+        Map<String, String> byId = new TreeMap<>();
+        List<String> problems = new ArrayList<>();
+        operations().forEach((op, node) -> {
+            String id = node.path("operationId").asText("");
+            if (!id.matches("[a-z][A-Za-z0-9]*")) {
+                problems.add(op + ": operationId '" + id + "' is missing or not camelCase");
+            } else if (byId.containsKey(id)) {
+                problems.add(op + ": operationId '" + id + "' is also " + byId.get(id));
+            } else {
+                byId.put(id, op);
+            }
+        });
+        assertEquals(List.of(), problems);
+        assertEquals("createCampaign", operations().get("POST /v1/campaigns").path("operationId").asText());
+        assertEquals("getCampaign", operations().get("GET /v1/campaigns/{id}").path("operationId").asText());
+    }
+
+    @Test
+    void shouldStateTheLicence() throws Exception {
+        JsonNode spec = new ObjectMapper(new YAMLFactory()).readTree(HttpApi.openApi());
+        assertFalse(spec.path("info").path("license").path("name").asText("").isBlank(), "info.license.name");
+    }
+
+    /**
+     * Each endpoint gets the requests a client gets wrong: no key, a viewer's key, an empty or
+     * malformed or oversized JSON body, a body that is not JSON, ids that do not exist. Whatever
+     * the server answers must be one of that operation's described responses.
+     */
+    @Test
+    void shouldDescribeEveryStatusTheServerGivesAProbe(@TempDir Path dir) throws Exception {
+        Config config = ConfigFactory.parseString("herald.service { directory-capacity = 1000, max-json-body = 1 KiB,"
+                        + " max-upload = 4 KiB }").withFallback(ConfigFactory.load()).resolve();
+        HeraldService service = HeraldService.start(dir, config, ServiceSettings.fromConfig(config).withAddress("127.0.0.1", 0),
+                Map.of("HERALD_API_KEY", ADMIN), new PrintWriter(new StringWriter()));
+        HttpClient http = HttpClient.newHttpClient();
+        ObjectMapper json = new ObjectMapper();
+        Map<String, JsonNode> operations = operations();
+        List<String> undescribed = new ArrayList<>();
+        try {
+            String base = "http://127.0.0.1:" + service.port();
+            HttpResponse<String> made = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/keys"))
+                    .header("Authorization", "Bearer " + ADMIN).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"role\":\"viewer\",\"note\":\"probe\"}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(201, made.statusCode(), made.body());
+            String viewer = json.readTree(made.body()).path("key").asText();
+            assertFalse(viewer.isEmpty(), made.body());
+            String big = "{\"x\":\"" + "a".repeat(8 * 1024) + "\"}";
+            for (Endpoint e : served()) {
+                String op = e.method() + " " + e.template();
+                JsonNode responses = operations.get(op).path("responses");
+                String path = e.template().replace("{id}", "probe-1").replace("{name}", "probe")
+                        .replace("{phone}", "%2B447400100999").replace("{token}", "probe").replace("{connector}", "probe");
+                boolean hasBody = !e.method().equals("GET") && !e.method().equals("DELETE") && !e.method().equals("HEAD");
+                List<String[]> probes = new ArrayList<>();
+                probes.add(new String[] {"no key", null, "application/json", "{}"});
+                probes.add(new String[] {"a viewer's key", viewer, "application/json", "{}"});
+                probes.add(new String[] {"an admin's key", ADMIN, "application/json", "{}"});
+                if (hasBody) {
+                    probes.add(new String[] {"an empty body", ADMIN, "application/json", ""});
+                    probes.add(new String[] {"malformed JSON", ADMIN, "application/json", "{\"x\":"});
+                    probes.add(new String[] {"a text/plain body", ADMIN, "text/plain", "x"});
+                    probes.add(new String[] {"an 8 KiB body", ADMIN, "application/json", big});
+                }
+                for (String[] p : probes) {
+                    HttpRequest.Builder rb = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(20))
+                            .header("Content-Type", p[2])
+                            .method(e.method(), hasBody ? HttpRequest.BodyPublishers.ofString(p[3]) : HttpRequest.BodyPublishers.noBody());
+                    if (p[1] != null) {
+                        rb.header("Authorization", "Bearer " + p[1]);
+                    }
+                    HttpResponse<String> r = http.send(rb.build(), HttpResponse.BodyHandlers.ofString());
+                    String status = Integer.toString(r.statusCode());
+                    assertNotEquals(500, r.statusCode(), op + " with " + p[0] + ": " + r.body());
+                    if (!responses.has(status) && !responses.has("default")) {
+                        undescribed.add(op + " answers " + status + " to " + p[0] + " (" + abbreviate(r.body()) + ")");
+                    }
+                }
+            }
+        } finally {
+            service.stop().toCompletableFuture().join();
+        }
+        assertEquals(List.of(), undescribed, "statuses openapi.yaml does not describe");
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 160 ? s : s.substring(0, 160) + "...";
     }
 
     @Test
