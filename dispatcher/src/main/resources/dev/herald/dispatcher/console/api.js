@@ -35,6 +35,11 @@ export function canSteer(me) {
   return !!me && (me.role === 'sender' || me.role === 'admin');
 }
 
+/** @return true if a key of this {role} may see people: phone numbers, outcomes, consent (an analyst sees reports only). */
+export function canSeePeople(me) {
+  return !!me && me.role !== 'analyst';
+}
+
 export function forgetApiKey() {
   sessionStorage.removeItem(KEY);
 }

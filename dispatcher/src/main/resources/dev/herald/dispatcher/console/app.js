@@ -1,7 +1,7 @@
 // The console's shell: sign-in state, the hash router, the header. Pages are modules that render
 // into <main> and answer {stop()} so that leaving a page ends its streams and timers.
 
-import { apiKey, canSteer, forgetApiKey, get, Unauthorized } from './api.js';
+import { apiKey, canSeePeople, canSteer, forgetApiKey, get, Unauthorized } from './api.js';
 import { errorBox, h, replace, text, zone } from './dom.js';
 import { signInPage } from './signin.js';
 import { campaignsPage } from './campaigns.js';
@@ -38,6 +38,8 @@ function header(signedIn) {
   text(document.getElementById('who-role'), signedIn ? 'Key ' + session.id + ' \u00b7 ' + session.role : '');
   // a viewer key never sees the link to a page that changes things (the API would refuse it anyway)
   document.getElementById('nav-new').hidden = !(signedIn && canSteer(session));
+  // an analyst reads reports only: no page of one person's numbers (the API refuses them anyway)
+  document.getElementById('nav-recipient').hidden = !(signedIn && canSeePeople(session));
   const links = [...document.querySelectorAll('#nav a')].filter(a => !a.hidden);
   const here = currentLink(links);
   for (const a of links) {
@@ -111,7 +113,14 @@ async function route() {
   } else if (/^\/journeys\/[^/]+$/.test(path)) {
     current = journeyPage(main, decodeURIComponent(path.slice('/journeys/'.length)), session);
   } else if (path === '/recipient') {
-    current = recipientPage(main, session, params);
+    if (canSeePeople(session)) {
+      current = recipientPage(main, session, params);
+    } else {
+      replace(main, h('h1', {}, 'Recipient'),
+        h('p', {}, 'An ' + session.role + ' key reads reports only, never a person\u2019s number or messages. ',
+          h('a', { href: '#/campaigns' }, 'Go to the campaigns.')));
+      current = { stop() {} };
+    }
   } else if (path === '/suppressions') {
     current = suppressionsPage(main, session);
   } else if (path === '/settings') {

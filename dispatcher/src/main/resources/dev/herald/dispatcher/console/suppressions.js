@@ -5,7 +5,7 @@
 // Phone numbers are typed, sent to the API only, and never put in the address (personal data stays
 // out of the browser's history).
 
-import { ApiError, canSteer, del, get, post, Unauthorized, upload } from './api.js';
+import { ApiError, canSeePeople, canSteer, del, get, post, Unauthorized, upload } from './api.js';
 import { announce, errorBox, figures, h, now, num, replace, text, time } from './dom.js';
 
 const KINDS = {
@@ -109,7 +109,7 @@ export function suppressionsPage(main, session) {
       + 'the consent ledger.'),
     scopeNames,
     section('counts', 'Opted out per scope', counts, h('div', { class: 'actions' }, refresh)),
-    section('lookup', 'Look up a number', lookupForm, lookup),
+    canSeePeople(session) ? section('lookup', 'Look up a number', lookupForm, lookup) : null,
     steer ? section('optout', 'Add an opt-out', optForm, optResult) : null,
     steer ? section('import', 'Import a CSV file of opt-outs', impForm, impResult) : null,
     steer ? null : h('p', { class: 'muted', id: 'viewer-note' },

@@ -240,6 +240,24 @@ class ConsoleBrowserTest {
                 }
                 assertEquals("running", f.get("/v1/campaigns/" + id).path("status").asText());
 
+                // an analyst reads the campaign and its reports, and sees no page of one person's numbers
+                JsonNode analyst = f.key("analyst");
+                browser.findElement(By.id("sign-out")).click();
+                wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("signin-notice")));
+                signIn(browser, wait, analyst.path("key").asText());
+                wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("campaigns")));
+                js(browser, "location.hash = '#/campaigns/" + id + "'");
+                wait.until(ExpectedConditions.textToBe(By.id("campaign-name"), "Slow one"));
+                wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("funnel-table")));
+                assertFalse(browser.findElement(By.id("nav-recipient")).isDisplayed(), "an analyst sees no Recipient link");
+                assertTrue(browser.findElements(By.cssSelector("main button")).isEmpty());
+                js(browser, "location.hash = '#/recipient'");
+                wait.until(ExpectedConditions.textToBePresentInElementLocated(By.tagName("main"), "reads reports only"));
+                assertTrue(browser.findElements(By.id("phone")).isEmpty());
+                assertEquals(403, f.call("GET", "/v1/campaigns/" + id + "/recipients/%2B447400124001",
+                        analyst.path("key").asText(), null, null).statusCode());
+                screenshot(browser, "9b-analyst");
+
                 // a sender key does see them; its cancel asks first
                 JsonNode sender = f.key("sender");
                 browser.findElement(By.id("sign-out")).click();
