@@ -542,8 +542,18 @@ public final class CampaignManager extends AbstractBehavior<CampaignManager.Comm
         } else if (m.isGet()) {
             m.replyTo().tell(stored(m.id()));
         } else {
-            m.replyTo().tell(StatusReply.error(new CampaignRejection(notAnswered(m.failure()),
-                    "campaign " + m.id() + " did not answer (it may just have finished or failed): " + m.failure())));
+            // The actor may have stopped before it saw the change (it completed or was cancelled just
+            // then, and its Terminated is not handled yet): a stored end is the answer, as for a
+            // campaign no actor runs, not a "busy, retry" that would never succeed.
+            StatusReply<CampaignRecord> now = stored(m.id());
+            CampaignStatus s = now.isError() ? null : now.getValue().status();
+            if (s == CampaignStatus.COMPLETED || s == CampaignStatus.CANCELLED) {
+                m.replyTo().tell(StatusReply.error(new CampaignRejection(CampaignRejection.Reason.CONFLICT,
+                        "campaign " + m.id() + " is " + s.wire() + ": cannot change it")));
+            } else {
+                m.replyTo().tell(StatusReply.error(new CampaignRejection(notAnswered(m.failure()),
+                        "campaign " + m.id() + " did not answer (it may just have finished or failed): " + m.failure())));
+            }
         }
         return this;
     }

@@ -257,6 +257,8 @@ class ConsoleBrowserTest {
                 assertEquals(403, f.call("GET", "/v1/campaigns/" + id + "/recipients/%2B447400124001",
                         analyst.path("key").asText(), null, null).statusCode());
                 screenshot(browser, "9b-analyst");
+                js(browser, "location.hash = '#/campaigns'");
+                wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("campaigns")));
 
                 // a sender key does see them; its cancel asks first
                 JsonNode sender = f.key("sender");
