@@ -9,6 +9,7 @@ import { campaignPage } from './campaign.js';
 import { newCampaignPage } from './new-campaign.js';
 import { recipientPage } from './recipient.js';
 import { settingsPage } from './settings.js';
+import { auditPage } from './audit.js';
 import { suppressionsPage } from './suppressions.js';
 import { journeysPage } from './journeys.js';
 import { journeyPage } from './journey.js';
@@ -40,6 +41,7 @@ function header(signedIn) {
   document.getElementById('nav-new').hidden = !(signedIn && canSteer(session));
   // an analyst reads reports only: no page of one person's numbers (the API refuses them anyway)
   document.getElementById('nav-recipient').hidden = !(signedIn && canSeePeople(session));
+  document.getElementById('nav-audit').hidden = !(signedIn && session.role === 'admin');
   const links = [...document.querySelectorAll('#nav a')].filter(a => !a.hidden);
   const here = currentLink(links);
   for (const a of links) {
@@ -125,6 +127,15 @@ async function route() {
     current = suppressionsPage(main, session);
   } else if (path === '/settings') {
     current = settingsPage(main);
+  } else if (path === '/audit') {
+    if (session.role === 'admin') {
+      current = auditPage(main);
+    } else {
+      replace(main, h('h1', {}, 'Audit'),
+        h('p', {}, 'The audit log is for admin keys; this is a ' + session.role + ' key. ',
+          h('a', { href: '#/campaigns' }, 'Go to the campaigns.')));
+      current = { stop() {} };
+    }
   } else if (one) {
     current = campaignPage(main, decodeURIComponent(one[1]), session);
   } else {

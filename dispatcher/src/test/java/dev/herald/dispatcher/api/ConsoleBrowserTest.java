@@ -186,6 +186,14 @@ class ConsoleBrowserTest {
                 js(browser, "document.getElementById('variants').scrollIntoView()");
                 screenshot(browser, "6-ab-test");
 
+                // the audit log (admin): the pause, the resume and the pick done on the pages, by this key
+                js(browser, "location.hash = '#/audit'");
+                wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("audit-table"), "/winner"));
+                String audit = browser.findElement(By.id("audit-table")).getText();
+                assertTrue(audit.contains("POST /v1/campaigns/" + id + "/pause") && audit.contains("POST /v1/campaigns/" + id
+                        + "/resume") && audit.contains("POST /v1/campaigns/" + ab + "/winner"), audit);
+                screenshot(browser, "6b-audit");
+
                 // a forged name is text, and no script runs
                 String forged = f.campaign(XSS, 0);
                 String forgedImg = f.campaign(XSS_IMG, 0);
@@ -233,6 +241,7 @@ class ConsoleBrowserTest {
                 }
                 assertTrue(browser.findElements(By.cssSelector("#actions button, main button")).isEmpty());
                 assertFalse(browser.findElement(By.id("nav-new")).isDisplayed(), "a viewer sees no New campaign link");
+                assertFalse(browser.findElement(By.id("nav-audit")).isDisplayed(), "nor the audit log");
                 screenshot(browser, "9-viewer");
                 for (String action : List.of("pause", "resume", "cancel")) {
                     assertEquals(403, f.call("POST", "/v1/campaigns/" + id + "/" + action, viewer.path("key").asText(),
