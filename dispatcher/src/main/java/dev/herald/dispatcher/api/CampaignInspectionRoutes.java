@@ -376,6 +376,12 @@ public final class CampaignInspectionRoutes extends ApiDirectives {
         }
         try {
             dev.herald.suppression.Recipient r = directory.get(l.recipient()).orElse(null);
+            String sendAt = sendTimeOf(l);
+            if (r != null && sendAt != null && r.zone() != null && !r.zone().isBlank()
+                    && until.atZone(java.time.ZoneId.of(r.zone())).toLocalTime().equals(java.time.LocalTime.parse(sendAt))) {
+                return "waiting for the campaign's local send time, " + sendAt + " in the recipient's zone (" + r.zone()
+                        + "), until " + until;
+            }
             if (r != null) {
                 dev.herald.throttle.ZoneSet zones = deps.quietHours().zonesFor(dev.herald.throttle.ZoneSet.forRecipient(r));
                 if (!deps.quietHours().rule(l.campaign().category(), r.region()).isOpen(now, zones)) {
@@ -387,6 +393,15 @@ public final class CampaignInspectionRoutes extends ApiDirectives {
             // no rule for the category or region: fall back to the plain sentence
         }
         return "deferred until " + until;
+    }
+
+    /** The local time of day this recipient's message is sent at (their variant's, else the campaign's), or null. */
+    private static String sendTimeOf(RecipientLookup l) {
+        CampaignRecord c = l.campaign();
+        if (c.variants() != null && l.variant() >= 0 && c.variants().get(l.variant()).localTime() != null) {
+            return c.variants().get(l.variant()).localTime();
+        }
+        return c.localTime();
     }
 
     /** A human sentence for an outcome. */

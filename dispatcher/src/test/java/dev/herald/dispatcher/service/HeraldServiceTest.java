@@ -270,6 +270,7 @@ class HeraldServiceTest {
             assertEquals(java.time.LocalTime.of(10, 30), at.toLocalTime(), r[1] + ": " + o);
             assertTrue(at.toInstant().isAfter(before) && at.toInstant().isBefore(after.plus(java.time.Duration.ofDays(1))),
                     "the next 10:30 there: " + at);
+            assertTrue(o.path("reason").asText().startsWith("waiting for the campaign's local send time, 10:30"), o.toString());
             // and as the recipient's wall clock shows it
             assertEquals(r[1], o.path("zone").asText(), o.toString());
             assertEquals(at.toLocalDateTime().toString() + ":00", o.path("localAt").asText(), o.toString());
