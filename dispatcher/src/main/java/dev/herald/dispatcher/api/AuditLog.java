@@ -74,13 +74,16 @@ public final class AuditLog implements AutoCloseable {
 
     private final Path file;
     private final FileChannel channel;
+    /** The log's length up to the end of the last batch made durable: readers stop there (no half-written line). */
+    private volatile long durable;
     private final BlockingQueue<Entry> queue = new LinkedBlockingQueue<>();
     private final Thread writer;
     private volatile boolean closed;
 
-    private AuditLog(Path file, FileChannel channel) {
+    private AuditLog(Path file, FileChannel channel) throws IOException {
         this.file = file;
         this.channel = channel;
+        this.durable = channel.size();
         this.writer = new Thread(this::write, "herald-audit");
         this.writer.setDaemon(true);
         this.writer.start();
@@ -127,7 +130,11 @@ public final class AuditLog implements AutoCloseable {
         }
     }
 
-    /** @return {@code path} with every segment that is a phone number (also %-encoded) masked */
+    /**
+     * @return {@code path} with every phone number masked: the segment after {@code recipients} or
+     *         {@code suppressions} (where the routes take a number, in any form libphonenumber reads,
+     *         whatever it looks like), and any other segment that looks like a number
+     */
     static String maskPath(String path) {
         String[] parts = path.split("/", -1);
         for (int i = 0; i < parts.length; i++) {
@@ -137,11 +144,18 @@ public final class AuditLog implements AutoCloseable {
             } catch (IllegalArgumentException e) {
                 decoded = parts[i];
             }
-            if (PHONE.matcher(decoded).matches()) {
-                parts[i] = PhoneMask.mask(decoded);
+            boolean phoneRoute = i > 0 && (parts[i - 1].equals("recipients") || parts[i - 1].equals("suppressions"));
+            if (phoneRoute || PHONE.matcher(decoded).matches()) {
+                parts[i] = maskAll(decoded);
             }
         }
         return String.join("/", parts);
+    }
+
+    /** Every digit (of any script) but the last 3 as {@code *}; a path separator is kept out. */
+    private static String maskAll(String s) {
+        String masked = PhoneMask.mask(s);
+        return masked.replace('/', '_');
     }
 
     private void write() {
@@ -168,6 +182,7 @@ public final class AuditLog implements AutoCloseable {
                     channel.write(bytes);
                 }
                 channel.force(false);
+                durable = channel.size();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
@@ -189,8 +204,37 @@ public final class AuditLog implements AutoCloseable {
         Deque<Entry> newest = new ArrayDeque<>(Math.min(limit, 1024) + 1);
         long damaged = 0;
         boolean more = false;
-        try (var lines = Files.lines(file, StandardCharsets.UTF_8)) {
-            for (String line : (Iterable<String>) lines::iterator) {
+        long upTo = durable;
+        try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ);
+             java.io.BufferedReader lines = new java.io.BufferedReader(new java.io.InputStreamReader(
+                     new java.io.FilterInputStream(java.nio.channels.Channels.newInputStream(in)) {
+                         private long left = upTo;
+
+                         @Override
+                         public int read() throws IOException {
+                             if (left <= 0) {
+                                 return -1;
+                             }
+                             int b = super.read();
+                             if (b >= 0) {
+                                 left--;
+                             }
+                             return b;
+                         }
+
+                         @Override
+                         public int read(byte[] b, int off, int len) throws IOException {
+                             if (left <= 0) {
+                                 return -1;
+                             }
+                             int n = super.read(b, off, (int) Math.min(len, left));
+                             if (n > 0) {
+                                 left -= n;
+                             }
+                             return n;
+                         }
+                     }, StandardCharsets.UTF_8.newDecoder()))) {
+            for (String line = lines.readLine(); line != null; line = lines.readLine()) {
                 if (line.isBlank()) {
                     continue;
                 }
@@ -211,11 +255,10 @@ public final class AuditLog implements AutoCloseable {
                     more = true;
                 }
             }
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new UncheckedIOException("the audit log " + file + " is damaged (not UTF-8): " + e.getMessage(), e);
         } catch (IOException e) {
             throw new UncheckedIOException("the audit log " + file + " could not be read: " + e.getMessage(), e);
-        } catch (UncheckedIOException e) {
-            // a line that is not UTF-8 ends Files.lines: the rest is unreadable
-            throw new UncheckedIOException("the audit log " + file + " is damaged (not UTF-8): " + e.getMessage(), e.getCause());
         }
         return new Page(List.copyOf(newest), more, damaged);
     }

@@ -55,7 +55,13 @@ public final class CampaignInspectionRoutes extends ApiDirectives {
             new Endpoint("GET", "/v1/campaigns/{id}/recipients/{phone}"), new Endpoint("GET", "/v1/recipients/{phone}/campaigns"));
 
     /** The most campaigns one {@code GET /v1/recipients/{phone}/campaigns} looks in. */
-    static final int MAX_CAMPAIGNS = 500;
+    static final int MAX_CAMPAIGNS = 200;
+    /**
+     * How many of its campaigns are asked at once: a campaign without a running actor is looked up
+     * by the manager opening its ledger, and the manager does nothing else meanwhile, so a lookup
+     * across many campaigns goes a few at a time, letting other commands in between.
+     */
+    static final int AT_ONCE = 2;
     /** A local date-time to the second, always with its seconds: 2026-12-08T10:30:00. */
     private static final java.time.format.DateTimeFormatter LOCAL = java.time.format.DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss");
 
@@ -145,15 +151,23 @@ public final class CampaignInspectionRoutes extends ApiDirectives {
                             .thenComparing(CampaignRecord::id))
                     .limit(limit).toList();
             java.util.List<java.util.concurrent.CompletableFuture<Map<String, Object>>> each = new java.util.ArrayList<>();
-            for (CampaignRecord c : newest) {
-                each.add(campaigns.<RecipientLookup>ask(r -> new CampaignManager.OutcomeOf(c.id(), recipient, r))
+            for (int i = 0; i < newest.size(); i++) {
+                CampaignRecord c = newest.get(i);
+                // AT_ONCE chains: campaign i is asked once campaign i - AT_ONCE was answered
+                java.util.concurrent.CompletableFuture<?> after = i < AT_ONCE
+                        ? java.util.concurrent.CompletableFuture.completedFuture(null) : each.get(i - AT_ONCE);
+                each.add(after.thenCompose(x -> campaigns.<RecipientLookup>ask(r -> new CampaignManager.OutcomeOf(c.id(),
+                                recipient, r)))
                         .thenApply(l -> l.inAudience() ? outcomeOf(l) : null)
                         .exceptionally(e -> {
-                            // a damaged campaign answers no outcome: say so rather than fail the whole answer
+                            // a damaged campaign (or one that did not answer in time) gives no outcome: say so
+                            // rather than fail the whole answer
+                            Throwable why = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
+                                    ? e.getCause() : e;
                             Map<String, Object> m = new LinkedHashMap<>();
                             m.put("campaign", c.id());
-                            m.put("error", (e instanceof java.util.concurrent.CompletionException && e.getCause() != null
-                                    ? e.getCause() : e).getMessage());
+                            m.put("error", why instanceof java.util.concurrent.TimeoutException
+                                    ? "did not answer in time (busy): ask again" : why.getMessage());
                             return m;
                         })
                         .thenApply(m -> {

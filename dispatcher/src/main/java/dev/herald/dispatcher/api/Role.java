@@ -8,8 +8,9 @@ import java.util.Locale;
  */
 public enum Role {
     /**
-     * Reports only, never a phone number or a message a person was sent: campaigns and their
-     * counts, funnels, opt-out reports, journey reports, segment sizes.
+     * Reports only, never a recipient's phone number, outcome or consent: campaigns (their templates)
+     * and counts, funnels, opt-out reports, journeys and their reports, segment sizes, suppression
+     * counts, the settings (the business's own sending numbers included).
      */
     ANALYST,
     /** Reads everything: also recipients, their outcomes, suppressions and consent. */

@@ -545,8 +545,11 @@ public final class CampaignManager extends AbstractBehavior<CampaignManager.Comm
             // The actor may have stopped before it saw the change (it completed or was cancelled just
             // then, and its Terminated is not handled yet): a stored end is the answer, as for a
             // campaign no actor runs, not a "busy, retry" that would never succeed.
-            StatusReply<CampaignRecord> now = stored(m.id());
-            CampaignStatus s = now.isError() ? null : now.getValue().status();
+            // Only then: an actor still alive that timed out may yet apply the change (a slow cancel).
+            boolean gone = !live.containsKey(m.id()) || (m.failure() != null && m.failure().getMessage() != null
+                    && m.failure().getMessage().contains("had already been terminated"));
+            StatusReply<CampaignRecord> now = gone ? stored(m.id()) : null;
+            CampaignStatus s = now == null || now.isError() ? null : now.getValue().status();
             if (s == CampaignStatus.COMPLETED || s == CampaignStatus.CANCELLED) {
                 m.replyTo().tell(StatusReply.error(new CampaignRejection(CampaignRejection.Reason.CONFLICT,
                         "campaign " + m.id() + " is " + s.wire() + ": cannot change it")));

@@ -54,6 +54,7 @@ export function campaignPage(main, id, session) {
   let funnelTimer = null;
   let funnelAt = 0;
   let lastFunnel = null;
+  let funnelSeq = 0; // the latest funnel read: an older answer arriving late is dropped
   let streaming = false; // the event stream is open: it alone brings status changes, in order
   let focusActions = false; // a steering action was done: the next buttons drawn take the focus
   const aborts = new AbortController();
@@ -71,8 +72,9 @@ export function campaignPage(main, id, session) {
   const funnel = h('div', { id: 'funnel-body' }, h('p', { class: 'muted' }, 'Loading the funnel\u2026'));
   const timing = h('div', { id: 'timing-body' }, h('p', { class: 'muted' }, 'Loading\u2026'));
   const optOuts = h('div', { id: 'optouts-body' }, h('p', { class: 'muted' }, 'Loading\u2026'));
+  const winnerError = h('div', { id: 'winner-error' });
   const variants = section('variants', 'Variants and A/B test', h('div', { id: 'variants-body' }),
-    h('div', { id: 'winner-body' }));
+    h('div', { id: 'winner-body' }), winnerError);
   variants.hidden = true;
   let picking = false; // an operator's pick is on its way: its buttons stay disabled
 
@@ -248,13 +250,13 @@ export function campaignPage(main, id, session) {
       v.variants.map(x => h('button', {
         type: 'button', class: 'pick-winner', 'data-variant': x.name, disabled: picking,
         onclick: () => pickWinner(x.name),
-      }, 'Send ' + x.name))),
-    h('div', { id: 'winner-error' }));
+      }, 'Send ' + x.name))));
   }
 
   async function pickWinner(name) {
     const body = variants.querySelector('#winner-body');
     picking = true;
+    replace(winnerError);
     for (const b of body.querySelectorAll('button')) {
       b.disabled = true;
     }
@@ -275,10 +277,10 @@ export function campaignPage(main, id, session) {
       if (view) {
         winnerButtons(view);
       }
-      const err = body.querySelector('#winner-error');
-      if (err) {
-        replace(err, errorBox('Could not pick ' + name + ': ' + e.message));
-      }
+      // kept beside the buttons (or where they were, if the test was decided meanwhile), and the focus goes to it
+      replace(winnerError, errorBox('Could not pick ' + name + ': ' + e.message));
+      winnerError.setAttribute('tabindex', '-1');
+      winnerError.focus();
     }
   }
 
@@ -321,8 +323,9 @@ export function campaignPage(main, id, session) {
   async function loadFunnel() {
     funnelTimer = null;
     funnelAt = Date.now();
+    const n = ++funnelSeq;
     const [f, o] = await Promise.allSettled([get(path + '/funnel', aborts.signal), get(path + '/optouts', aborts.signal)]);
-    if (stopped) {
+    if (stopped || n !== funnelSeq) {
       return;
     }
     for (const [r, el, what] of [[f, funnel, 'The funnel'], [o, optOuts, 'The opt-outs']]) {

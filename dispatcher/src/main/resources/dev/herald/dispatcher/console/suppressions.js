@@ -234,7 +234,7 @@ export function suppressionsPage(main, session) {
           ? ' Still opted out of: ' + r.scopes.join(', ') + '.' : ' Opted out of nothing now.');
         announce(said);
         showCounts();
-        lookUp(said);
+        showLookup(p, ++asked, said); // the number opted back in, whatever the field holds now
       } catch (e) {
         if (stopped || quiet(e)) {
           return;
