@@ -10,6 +10,7 @@ import { variantsView } from './ab-test.js';
 import { barsView, delayLabel } from './bars.js';
 import { decided, progressBar } from './campaigns.js';
 import { funnelView } from './funnel-chart.js';
+import { steeringBar } from './steering.js';
 
 const ENDED = ['completed', 'cancelled', 'failed', 'damaged'];
 const FAMILIES = [
@@ -56,7 +57,6 @@ export function campaignPage(main, id, session) {
   let lastFunnel = null;
   let funnelSeq = 0; // the latest funnel read: an older answer arriving late is dropped
   let streaming = false; // the event stream is open: it alone brings status changes, in order
-  let focusActions = false; // a steering action was done: the next buttons drawn take the focus
   const aborts = new AbortController();
   const path = '/v1/campaigns/' + encodeURIComponent(id);
 
@@ -92,61 +92,24 @@ export function campaignPage(main, id, session) {
     section('delivery', 'Delivery receipts', delivery),
     variants);
 
-  function steerButtons() {
-    if (!canSteer(session) || !view) {
-      replace(actions);
-      return;
-    }
-    const allowed = ACTIONS.filter(([, , from]) => from.includes(view.status));
-    const key = allowed.map(a => a[0]).join();
-    if (actions.getAttribute('data-shown') === key) {
-      return; // the same buttons (or the cancel question, while cancel is still possible)
-    }
-    const focused = document.activeElement && actions.contains(document.activeElement);
-    actions.setAttribute('data-shown', key);
-    replace(actions, allowed.map(([action, label]) => h('button', {
-      type: 'button', id: action, class: action === 'cancel' ? 'danger' : null,
-      onclick: () => (action === 'cancel' ? confirmCancel() : steer(action)),
-    }, label)));
-    if (focused || focusActions) {
-      focusActions = false;
-      // the button pressed is gone: its successor (Resume after Pause) takes the focus, or the heading
-      (actions.firstChild || heading).focus();
-    }
-  }
-
-  function redrawButtons() {
-    actions.removeAttribute('data-shown');
-    steerButtons();
-  }
-
-  function confirmCancel() {
-    const yes = h('button', { type: 'button', id: 'cancel-confirm', class: 'danger', onclick: () => steer('cancel') },
-      'Yes, cancel it');
-    const no = h('button', { type: 'button', id: 'cancel-keep', onclick: () => {
-      redrawButtons();
-      const b = document.getElementById('cancel');
-      if (b) {
-        b.focus();
-      }
-    } }, 'Keep sending');
-    replace(actions, h('div', { class: 'confirm', role: 'group', 'aria-labelledby': 'cancel-question' },
-      h('p', { id: 'cancel-question' }, 'Cancel this campaign? Recipients not yet sent to will not get it. This cannot be undone.'),
-      yes, ' ', no));
-    no.focus();
-  }
+  const bar = steeringBar(actions, heading, {
+    list: ACTIONS,
+    danger: {
+      action: 'cancel', yes: 'Yes, cancel it', no: 'Keep sending',
+      question: 'Cancel this campaign? Recipients not yet sent to will not get it. This cannot be undone.',
+    },
+    onSteer: action => steer(action),
+  });
 
   async function steer(action) {
     replace(actionError);
-    for (const b of actions.querySelectorAll('button')) {
-      b.disabled = true;
-    }
+    bar.busy();
     try {
       const answer = await post(path + '/' + action, undefined, aborts.signal);
       if (stopped) {
         return;
       }
-      focusActions = true;
+      bar.steered();
       if (streaming && view && answer.status !== view.status) {
         // The stream brings the new status in order; shown from here, a progress event sent just before
         // the change and read just after would show the old status again. Unless it stays silent:
@@ -164,7 +127,7 @@ export function campaignPage(main, id, session) {
         return;
       }
       replace(actionError, errorBox('Could not ' + action + ': ' + e.message));
-      redrawButtons();
+      bar.redraw();
     }
   }
 
@@ -183,7 +146,7 @@ export function campaignPage(main, id, session) {
       h('span', {}, v.channel, ' \u00b7 ', v.category, ' \u00b7 sender ', v.sender),
       v.connector ? h('span', {}, ' \u00b7 connector ', v.connector) : null,
       h('span', { class: 'muted id' }, ' \u00b7 ', v.id));
-    steerButtons();
+    bar.show(v.status, canSteer(session));
     showProgress(v);
     showOutcomes(v);
     showDelivery(v);

@@ -6,6 +6,7 @@
 import { canSteer, get, post, Unauthorized } from './api.js';
 import { announce, badge, errorBox, figures, h, now, num, pct, replace, text, zone } from './dom.js';
 import { flowView } from './journey-flow.js';
+import { steeringBar } from './steering.js';
 
 const EVERY_MS = 5000;
 const FLOW_DAYS = [7, 14, 30, 90];
@@ -30,7 +31,6 @@ export function journeyPage(main, id, session) {
   let timer = null;
   let report = null;
   let status = null; // the status shown (a steering answer may bring it before the next report)
-  let focusActions = false;
   let days = 7;
   let asked = 0; // the latest read: an older answer arriving late (other days asked since) is dropped
   const aborts = new AbortController();
@@ -64,70 +64,34 @@ export function journeyPage(main, id, session) {
       h('div', { class: 'filters' }, h('div', {}, h('label', { for: 'flow-days' }, 'Days'), flowDays)),
       flow));
 
-  function steerButtons() {
-    if (!canSteer(session) || !status) {
-      replace(actions);
-      return;
-    }
-    const allowed = ACTIONS.filter(([, , from]) => from.includes(status));
-    const key = allowed.map(a => a[0]).join();
-    if (actions.getAttribute('data-shown') === key) {
-      return; // the same buttons (or the archive question, while archiving is still possible)
-    }
-    const focused = document.activeElement && actions.contains(document.activeElement);
-    actions.setAttribute('data-shown', key);
-    replace(actions, allowed.map(([action, label]) => h('button', {
-      type: 'button', id: action, class: action === 'archive' ? 'danger' : null,
-      onclick: () => (action === 'archive' ? confirmArchive() : steer(action)),
-    }, label)));
-    if (focused || focusActions) {
-      focusActions = false;
-      (actions.firstChild || heading).focus();
-    }
-  }
-
-  function redrawButtons() {
-    actions.removeAttribute('data-shown');
-    steerButtons();
-  }
-
-  function confirmArchive() {
-    const yes = h('button', { type: 'button', id: 'archive-confirm', class: 'danger', onclick: () => steer('archive') },
-      'Yes, archive it');
-    const no = h('button', { type: 'button', id: 'archive-keep', onclick: () => {
-      redrawButtons();
-      const b = document.getElementById('archive');
-      if (b) {
-        b.focus();
-      }
-    } }, 'Keep it');
-    replace(actions, h('div', { class: 'confirm', role: 'group', 'aria-labelledby': 'archive-question' },
-      h('p', { id: 'archive-question' },
-        'Archive this journey? Nobody enters it again and everyone in it leaves now. This cannot be undone.'),
-      yes, ' ', no));
-    no.focus();
-  }
+  const bar = steeringBar(actions, heading, {
+    list: ACTIONS,
+    danger: {
+      action: 'archive', yes: 'Yes, archive it', no: 'Keep it',
+      question: 'Archive this journey? Nobody enters it again and everyone in it leaves now. This cannot be undone.',
+    },
+    onSteer: action => steer(action),
+  });
 
   async function steer(action) {
     replace(actionError);
-    for (const b of actions.querySelectorAll('button')) {
-      b.disabled = true;
-    }
+    bar.busy();
     try {
       const answer = await post(path + '/' + action, undefined, aborts.signal);
       if (stopped) {
         return;
       }
-      focusActions = true;
+      bar.steered();
       showStatus(answer.status);
-      redrawButtons();
+      actions.removeAttribute('data-shown');
+      bar.show(status, canSteer(session));
       load(); // the report at once: archiving ends every instance
     } catch (e) {
       if (stopped || e instanceof Unauthorized || e.name === 'AbortError') {
         return;
       }
       replace(actionError, errorBox('Could not ' + action + ': ' + e.message));
-      redrawButtons();
+      bar.redraw();
     }
   }
 
@@ -148,7 +112,7 @@ export function journeyPage(main, id, session) {
     text(heading, r.name || r.journey);
     document.title = (r.name || r.journey) + ' \u00b7 Herald console';
     showStatus(r.status);
-    steerButtons();
+    bar.show(status, canSteer(session));
     replace(meta, h('span', {}, 'Version ', num(r.version)), h('span', { class: 'muted id' }, ' \u00b7 ', r.journey));
     replace(totals, figures('This journey so far', ['Figure', 'Count'], [
       ['Entered', num(r.entered)], ['Waiting now', num(r.waiting)], ['Converted', num(r.converted)],
