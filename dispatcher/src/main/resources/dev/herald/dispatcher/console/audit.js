@@ -3,7 +3,7 @@
 // or journey's path links to its page. Times in the operator's zone.
 
 import { ApiError, get, Unauthorized } from './api.js';
-import { errorBox, figures, h, num, replace, text, time } from './dom.js';
+import { errorBox, field, figures, h, num, replace, text, time } from './dom.js';
 
 const PAGE = 100;
 const HEAD = ['Time', 'Key', 'Role', 'Change', 'Answer'];
@@ -16,11 +16,6 @@ function linkOf(path) {
   }
   const j = /^\/v1\/journeys\/(j-[^/]+)/.exec(path);
   return j ? '#/journeys/' + j[1] : null;
-}
-
-function field(id, label, control) {
-  return h('div', { class: 'field' }, h('label', { for: id }, label), control,
-    h('p', { class: 'error', id: id + '-error', role: 'alert' }));
 }
 
 export function auditPage(main) {

@@ -5,7 +5,7 @@
 // pick of a winner; pause, resume and cancel for sender and admin keys only.
 
 import { canSteer, get, post, stream, Unauthorized } from './api.js';
-import { announce, badge, errorBox, figures, h, now, num, pct, replace, text, time } from './dom.js';
+import { announce, badge, errorBox, figures, h, now, num, pct, replace, section, text, time } from './dom.js';
 import { variantsView } from './ab-test.js';
 import { barsView, delayLabel } from './bars.js';
 import { decided, progressBar } from './campaigns.js';
@@ -25,10 +25,6 @@ const ACTIONS = [
   ['cancel', 'Cancel campaign', ['scheduled', 'running', 'paused']],
 ];
 const FUNNEL_EVERY_MS = 5000;
-
-function section(id, title, ...content) {
-  return h('section', { id, 'aria-labelledby': id + '-title' }, h('h2', { id: id + '-title' }, title), content);
-}
 
 
 /** A duration in seconds as words: 42 s, 3 min, 5.5 h, 2.1 days. */

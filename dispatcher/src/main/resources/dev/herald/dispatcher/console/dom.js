@@ -120,3 +120,21 @@ export function figures(caption, head, rows, id, words = false) {
     h('tbody', {}, rows.map(r => h('tr', {}, r.map((c, i) => i === 0
       ? h('th', { scope: 'row' }, c) : h('td', { class: cls(i) }, c))))));
 }
+
+/** A page section titled {title}, labelled by its heading for screen readers. */
+export function section(id, title, ...content) {
+  return h('section', { id, 'aria-labelledby': id + '-title' }, h('h2', { id: id + '-title' }, title), content);
+}
+
+/** A form field: its label, the control, an optional help line, and where a refusal naming it is shown. */
+export function field(id, label, control, help) {
+  return h('div', { class: 'field', id: id + '-field' },
+    h('label', { for: id }, label), control,
+    help ? h('p', { class: 'muted help', id: id + '-help' }, help) : null,
+    h('p', { class: 'error', id: id + '-error', role: 'alert' }));
+}
+
+/** A text-like input described by its help and error lines ({@link field}). */
+export function input(id, attrs) {
+  return h('input', Object.assign({ id, name: id, autocomplete: 'off', 'aria-describedby': id + '-help ' + id + '-error' }, attrs));
+}

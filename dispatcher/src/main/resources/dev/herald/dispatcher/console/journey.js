@@ -4,7 +4,7 @@
 // Pause, resume and archive (which asks first) for sender and admin keys only.
 
 import { canSteer, get, post, Unauthorized } from './api.js';
-import { announce, badge, errorBox, figures, h, now, num, pct, replace, text, zone } from './dom.js';
+import { announce, badge, errorBox, figures, h, now, num, pct, replace, section, text, zone } from './dom.js';
 import { flowView } from './journey-flow.js';
 import { steeringBar } from './steering.js';
 
@@ -16,10 +16,6 @@ const ACTIONS = [
   ['resume', 'Resume', ['paused']],
   ['archive', 'Archive journey', ['active', 'paused']],
 ];
-
-function section(id, title, ...content) {
-  return h('section', { id, 'aria-labelledby': id + '-title' }, h('h2', { id: id + '-title' }, title), content);
-}
 
 /** @return the browser's zone if it has a name the API knows the form of, else null (UTC days) */
 function flowZone() {

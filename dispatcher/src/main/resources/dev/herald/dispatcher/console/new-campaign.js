@@ -7,7 +7,7 @@
 // ('variants[1].text', 'test.wait') is shown next to that field, as text.
 
 import { ApiError, get, post, Unauthorized } from './api.js';
-import { errorBox, figures, h, num, replace, text, time, zone } from './dom.js';
+import { errorBox, field, figures, h, input, num, replace, text, time, zone } from './dom.js';
 import { smsParts } from './sms-parts.js';
 
 const PREVIEW_COUNTS = [
@@ -33,17 +33,6 @@ function controlOf(field) {
     id = cut > 0 ? id.slice(0, cut) : '';
   }
   return null;
-}
-
-function field(id, label, control, help) {
-  return h('div', { class: 'field', id: id + '-field' },
-    h('label', { for: id }, label), control,
-    help ? h('p', { class: 'muted help', id: id + '-help' }, help) : null,
-    h('p', { class: 'error', id: id + '-error', role: 'alert' }));
-}
-
-function input(id, attrs) {
-  return h('input', Object.assign({ id, name: id, autocomplete: 'off', 'aria-describedby': id + '-help ' + id + '-error' }, attrs));
 }
 
 export function newCampaignPage(main, session) {

@@ -3,11 +3,7 @@
 // recipient's local time, not the operator's.
 
 import { get, Unauthorized } from './api.js';
-import { errorBox, figures, h, num, replace, zone } from './dom.js';
-
-function section(id, title, ...content) {
-  return h('section', { id, 'aria-labelledby': id + '-title' }, h('h2', { id: id + '-title' }, title), content);
-}
+import { errorBox, figures, h, num, replace, section, zone } from './dom.js';
 
 function list(values) {
   return values && values.length ? values.join(', ') : '\u2013';

@@ -6,7 +6,7 @@
 // out of the browser's history).
 
 import { ApiError, canSeePeople, canSteer, del, get, post, Unauthorized, upload } from './api.js';
-import { announce, errorBox, figures, h, now, num, replace, text, time } from './dom.js';
+import { announce, errorBox, field, figures, h, input, now, num, replace, section, text, time } from './dom.js';
 
 const KINDS = {
   global: 'Everything (global)', sender: 'Sender', channel: 'Channel', category: 'Category',
@@ -14,21 +14,6 @@ const KINDS = {
 };
 const HISTORY = ['Time', 'Action', 'Scope', 'Source', 'Channel', 'Reason', 'Campaign'];
 const SCOPE_HELP = 'global, sender:<id>, channel:<name> or category:<name>';
-
-function section(id, title, ...content) {
-  return h('section', { id, 'aria-labelledby': id + '-title' }, h('h2', { id: id + '-title' }, title), content);
-}
-
-function field(id, label, control, help) {
-  return h('div', { class: 'field', id: id + '-field' },
-    h('label', { for: id }, label), control,
-    help ? h('p', { class: 'muted help', id: id + '-help' }, help) : null,
-    h('p', { class: 'error', id: id + '-error', role: 'alert' }));
-}
-
-function input(id, attrs) {
-  return h('input', Object.assign({ id, name: id, autocomplete: 'off', 'aria-describedby': id + '-help ' + id + '-error' }, attrs));
-}
 
 function quiet(e) {
   return e instanceof Unauthorized || e.name === 'AbortError';
