@@ -322,7 +322,7 @@ class CampaignManagerTest {
 
     @Test
     void shouldPauseWithoutFurtherSendsAndResumeWithoutDuplicates(@TempDir Path dir) throws Exception {
-        ImmutableRoaringBitmap audience = slice(9_000, 15_000);
+        ImmutableRoaringBitmap audience = slice(9_000, 12_000);
         Map<String, List<Integer>> expected = expected(audience);
         SimulatedConnectorOptions slow = SimulatedConnectorOptions.defaults(dir.resolve("log")).withMaxRate(2_000, 50);
         try (Node node = new Node(dir, Clock.fixed(NOW, ZoneOffset.UTC), slow)) {
@@ -371,7 +371,7 @@ class CampaignManagerTest {
 
     @Test
     void shouldResumeARunningCampaignAfterARestartWithoutSendingAnyoneTwice(@TempDir Path dir) throws Exception {
-        ImmutableRoaringBitmap audience = slice(21_000, 27_000);
+        ImmutableRoaringBitmap audience = slice(21_000, 24_000);
         Map<String, List<Integer>> expected = expected(audience);
         SimulatedConnectorOptions slow = SimulatedConnectorOptions.defaults(dir.resolve("log")).withMaxRate(2_000, 50);
         Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);

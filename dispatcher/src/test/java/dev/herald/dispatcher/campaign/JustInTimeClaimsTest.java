@@ -44,8 +44,10 @@ import org.roaringbitmap.buffer.MutableRoaringBitmap;
 class JustInTimeClaimsTest {
 
     private static final ActorTestKit testKit = ActorTestKit.create();
-    /** The throttled answers' Retry-After: longer than the test needs to look at the ledger. */
+    /** The first window's throttled answers' Retry-After: longer than the test needs to look at the ledger. */
     private static final Duration RETRY_AFTER = Duration.ofSeconds(10);
+    /** The later windows' Retry-After: they are only counted at the end, so they need not wait long. */
+    private static final Duration LATER_RETRY_AFTER = Duration.ofMillis(50);
     @TempDir
     static Path shared;
     private static CampaignFixture fx;
@@ -146,7 +148,8 @@ class JustInTimeClaimsTest {
     }
 
     /**
-     * Throttles every recipient's first send with a long Retry-After; accepts every later send.
+     * Throttles every recipient's first send, the first window's with a long Retry-After, the
+     * later ones' with a short one; accepts every later send.
      */
     private static final class ThrottleFirst extends TestPeer {
         final Set<Integer> throttled = ConcurrentHashMap.newKeySet();
@@ -162,7 +165,8 @@ class JustInTimeClaimsTest {
         public CompletionStage<SendResult> send(OutboundMessage message) {
             if (throttled.add(message.recipientId())) {
                 sawThrottles.countDown();
-                return CompletableFuture.completedFuture(new SendResult.Throttled(RETRY_AFTER.toNanos()));
+                Duration after = throttled.size() <= window() ? RETRY_AFTER : LATER_RETRY_AFTER;
+                return CompletableFuture.completedFuture(new SendResult.Throttled(after.toNanos()));
             }
             return CompletableFuture.completedFuture(new SendResult.Accepted("m-" + accepted.incrementAndGet(), 0));
         }

@@ -30,8 +30,18 @@ record ServeChild(Process process, int port) {
      * to {@code log}, and waits up to 90 s for it to serve.
      */
     static ServeChild start(Path data, Path config, Path log, String heap, String apiKey) throws Exception {
+        return start(data, config, log, heap, apiKey, false);
+    }
+
+    /**
+     * As {@link #start(Path, Path, Path, String, String)}; with {@code longRunning} the child gets
+     * {@code herald.test.longRunningJvmFlags} instead: no quick-start flags (C1 only, serial GC),
+     * for a child that works hard for long (a million-line upload and send), where they cost more
+     * than they save.
+     */
+    static ServeChild start(Path data, Path config, Path log, String heap, String apiKey, boolean longRunning) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx" + heap));
-        String flags = System.getProperty("herald.test.jvmFlags", "");
+        String flags = System.getProperty(longRunning ? "herald.test.longRunningJvmFlags" : "herald.test.jvmFlags", "");
         if (!flags.isBlank()) {
             cmd.addAll(Arrays.asList(flags.trim().split("\\s+")));
         }

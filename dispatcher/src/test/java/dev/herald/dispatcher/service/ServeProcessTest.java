@@ -45,7 +45,7 @@ class ServeProcessTest {
     }
 
     private static Child startChild(Path data, Path config, Path log) throws Exception {
-        ServeChild c = ServeChild.start(data, config, log, "1g", KEY);
+        ServeChild c = ServeChild.start(data, config, log, "1g", KEY, true); // works hard for a minute: full JIT
         return new Child(c.process(), c.port());
     }
 
