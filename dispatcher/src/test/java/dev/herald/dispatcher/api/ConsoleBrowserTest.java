@@ -438,6 +438,10 @@ class ConsoleBrowserTest {
                 wait.until(ExpectedConditions.textToBe(By.id("recipient-outcome"), why.path("outcome").asText()));
                 assertTrue(why.path("outcome").asText().startsWith("suppressed"), why.toString());
                 assertEquals(why.path("reason").asText(), browser.findElement(By.id("recipient-reason")).getText());
+                // and across the campaigns: the same outcome in its row, the zone named
+                By acrossOutcome = By.cssSelector("#across-table [data-campaign='" + id + "']");
+                wait.until(ExpectedConditions.textToBe(acrossOutcome, why.path("outcome").asText()));
+                assertEquals("Their time zone: Europe/London", browser.findElement(By.id("recipient-zone")).getText());
                 wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("consent-history")));
                 assertTrue(browser.findElement(By.id("consent-state")).getText().contains("sender:acme"),
                         browser.findElement(By.id("consent-state")).getText());
