@@ -62,12 +62,17 @@ public final class MessageLog implements OutcomeLedger.Companion {
     private long forced;
     /** The field names of each variant of the current run, as its RUN frame says. */
     private List<List<String>> fieldNames;
+    private String connector;
+    private long runStartedMillis;
+    /** The last RUN frame in the file (null if none): a run like it needs no frame of its own. */
+    private MessageCodec.Run lastWritten;
 
-    private MessageLog(Path file, FileChannel channel, long end) {
+    private MessageLog(Path file, FileChannel channel, long end, MessageCodec.Run lastRun) {
         this.file = file;
         this.channel = channel;
         this.written = end;
         this.forced = end;
+        this.lastWritten = lastRun;
     }
 
     /**
@@ -83,10 +88,15 @@ public final class MessageLog implements OutcomeLedger.Companion {
         }
         FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
         try {
-            FramedLog.Scan s = FramedLog.scan(file, FramedLog.map(file, ch), MessageCodec.FORMAT, (d, at, p, n) -> { });
+            MessageCodec.Run[] last = {null};
+            FramedLog.Scan s = FramedLog.scan(file, FramedLog.map(file, ch), MessageCodec.FORMAT, (d, at, p, n) -> {
+                if (MessageCodec.kind(d, p) == MessageCodec.RUN) {
+                    last[0] = MessageCodec.readRun(d, p, n);
+                }
+            });
             FramedLog.dropTornTail(file, ch, s);
             ch.position(s.end());
-            return new MessageLog(file, ch, s.end());
+            return new MessageLog(file, ch, s.end(), last[0]);
         } catch (IOException | RuntimeException e) {
             ch.close();
             throw e;
@@ -94,21 +104,45 @@ public final class MessageLog implements OutcomeLedger.Companion {
     }
 
     /**
+     * Checks a message log without changing it (for {@code herald data check}).
+     *
+     * @return the result: clean, a torn tail (a note), or the damage naming the offset
+     * @throws IOException if it cannot be read
+     */
+    public static dev.herald.suppression.store.VerifyResult verify(Path file) throws IOException {
+        return FramedLog.verify(file, MessageCodec.FORMAT);
+    }
+
+    /**
      * Starts a run: the connector's name and each variant's placeholder names, which the messages
-     * appended after it refer to.
+     * appended after it refer to. Its RUN frame is written with its first message, and only if the
+     * last one in the file says something else (a campaign resumed every few seconds to release
+     * deferred recipients writes no frame per resume).
      *
      * @param connector  the connector's name
      * @param fieldNames per variant, its template's field names in order (links are not fields)
      * @param nowMillis  the run's start, epoch ms
-     * @throws IOException if it cannot be written
+     * @throws IllegalArgumentException if there is no variant or more than 255
      */
-    public synchronized void startRun(String connector, List<List<String>> fieldNames, long nowMillis) throws IOException {
+    public synchronized void startRun(String connector, List<List<String>> fieldNames, long nowMillis) {
+        if (fieldNames.isEmpty() || fieldNames.size() > 255) {
+            throw new IllegalArgumentException("a run has 1 to 255 variants, got " + fieldNames.size());
+        }
         this.fieldNames = List.copyOf(fieldNames);
-        ByteBuffer b = ByteBuffer.allocate(MessageCodec.runFrameBound(connector, this.fieldNames));
+        this.connector = Objects.requireNonNull(connector, "connector");
+        this.runStartedMillis = nowMillis;
+    }
+
+    /** The RUN frame of the current run, or null if the file's last one says the same. */
+    private ByteBuffer runFrame() {
+        if (lastWritten != null && lastWritten.connector().equals(connector) && lastWritten.fieldNames().equals(fieldNames)) {
+            return null;
+        }
+        ByteBuffer b = ByteBuffer.allocate(MessageCodec.runFrameBound(connector, fieldNames));
         int start = FrameFormat.beginBinary(b);
-        MessageCodec.putRun(b, Objects.requireNonNull(connector, "connector"), this.fieldNames, nowMillis);
+        MessageCodec.putRun(b, connector, fieldNames, runStartedMillis);
         FrameFormat.endBinary(b, start);
-        write(b.flip());
+        return b.flip();
     }
 
     /**
@@ -124,14 +158,18 @@ public final class MessageLog implements OutcomeLedger.Companion {
         if (fieldNames == null) {
             throw new IllegalStateException(file + ": append before startRun");
         }
+        ByteBuffer run = runFrame();
         byte[][][] encoded = new byte[sent.size()][][];
-        int bytes = 0;
+        int bytes = run == null ? 0 : run.remaining();
         for (int i = 0; i < sent.size(); i++) {
             Sent m = sent.get(i);
             encoded[i] = MessageCodec.values(fieldNames.get(m.variant()), m.fields());
             bytes += FrameFormat.BINARY_HEADER + MessageCodec.sentLength(encoded[i]);
         }
         ByteBuffer b = ByteBuffer.allocate(bytes);
+        if (run != null) {
+            b.put(run);
+        }
         for (int i = 0; i < sent.size(); i++) {
             Sent m = sent.get(i);
             int start = FrameFormat.beginBinary(b);
@@ -139,6 +177,9 @@ public final class MessageLog implements OutcomeLedger.Companion {
             FrameFormat.endBinary(b, start);
         }
         write(b.flip());
+        if (run != null) {
+            lastWritten = new MessageCodec.Run(runStartedMillis, connector, fieldNames);
+        }
     }
 
     private void write(ByteBuffer b) throws IOException {
