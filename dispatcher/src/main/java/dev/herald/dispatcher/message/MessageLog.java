@@ -27,11 +27,11 @@ import java.util.Objects;
  * log.append(List.of(new MessageLog.Sent(7, 0, handedAt, text, fields)));  // per answered group
  * }</pre>
  *
- * <p><b>Durability.</b> An append is one write of the whole group's frames, never fsynced by itself:
- * it survives a killed process at once and a power loss once the {@link OutcomeLedger} it is a
- * {@link OutcomeLedger.Companion companion} of fsyncs (each group commit of a claim, its sync at the
- * end of a run, its close), which forces this log first. Opening drops and reports a torn last frame
- * and refuses damage naming the file ({@link FramedLog#scan}).
+ * <p><b>Durability.</b> An append is one write of the whole group's frames, never fsynced by itself
+ * (no fsync per message nor per group): it survives a killed process at once, and a power loss once
+ * the {@link OutcomeLedger} it is a {@link OutcomeLedger.Companion companion} of forces it (its
+ * checkpoints, its sync at the end of each run, before the run's answers are final, and its close).
+ * Opening drops and reports a torn last frame and refuses damage naming the file ({@link FramedLog#scan}).
  *
  * <p>Thread-safety: appends are serialised; {@link #force} may run concurrently with them. One
  * writer: the process that holds the campaign's ledger.

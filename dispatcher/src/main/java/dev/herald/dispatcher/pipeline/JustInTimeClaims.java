@@ -122,7 +122,7 @@ public final class JustInTimeClaims {
     /**
      * As {@link #settle(Map, MutableRoaringBitmap, MutableRoaringBitmap)}, running {@code first} before
      * the answers are written, in the same task (the accepted messages' log records: written before
-     * the ledger says {@code sent}, and forced before the ledger's next fsync).
+     * the ledger says {@code sent}; forced at the ledger's checkpoints, syncs and close).
      *
      * @param first what to write first, or null
      */
