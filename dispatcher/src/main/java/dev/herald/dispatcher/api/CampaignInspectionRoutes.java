@@ -73,6 +73,8 @@ public final class CampaignInspectionRoutes extends ApiDirectives {
     private final CampaignDeps deps;
     private final RecipientDirectory directory;
     private final Executor blockingIo;
+    /** What each recipient was sent, or null when not kept. */
+    private final MessageViews messages;
 
     /**
      * @param keys       who may call
@@ -108,7 +110,21 @@ public final class CampaignInspectionRoutes extends ApiDirectives {
                                     Clock clock, CampaignDeps deps, Executor blockingIo,
                                     dev.herald.dispatcher.delivery.Deliveries deliveries,
                                     dev.herald.dispatcher.funnel.Conversions conversions) {
+        this(keys, limits, campaigns, intake, clock, deps, blockingIo, deliveries, conversions, null);
+    }
+
+    /**
+     * As the other constructors; a sent recipient's answer also shows the {@code message} it was
+     * sent (its text to sender and admin keys only).
+     *
+     * @param messages the messages sent, or null for none
+     */
+    public CampaignInspectionRoutes(ApiKeys keys, BodyLimits limits, CampaignAsks campaigns, CampaignIntake intake,
+                                    Clock clock, CampaignDeps deps, Executor blockingIo,
+                                    dev.herald.dispatcher.delivery.Deliveries deliveries,
+                                    dev.herald.dispatcher.funnel.Conversions conversions, MessageViews messages) {
         super(keys, limits);
+        this.messages = messages;
         this.deliveries = deliveries;
         this.conversions = conversions;
         this.campaigns = campaigns;
@@ -125,7 +141,7 @@ public final class CampaignInspectionRoutes extends ApiDirectives {
                 path("preview", () -> post(() -> authorized(Role.VIEWER, key -> optionalHeaderValueByName("Idempotency-Key",
                         idem -> jsonBody(CampaignRoutes.CreateCampaign.class, body -> preview(body, idem)))))),
                 path(segment().slash("recipients").slash(segment()), (id, phone) ->
-                        get(() -> authorized(Role.VIEWER, key -> recipient(id, phone)))))),
+                        get(() -> authorized(Role.VIEWER, key -> recipient(id, phone, key.role().allows(Role.SENDER))))))),
                 path(segment("recipients").slash(segment()).slash("campaigns"), phone ->
                         get(() -> authorized(Role.VIEWER, key -> parameterOptional("limit", limit ->
                                 recipientCampaigns(phone, limit)))))));
@@ -289,10 +305,12 @@ public final class CampaignInspectionRoutes extends ApiDirectives {
         return onSuccess(done, out -> completeJson(200, out));
     }
 
-    private Route recipient(String id, String phone) {
+    private Route recipient(String id, String phone, boolean withText) {
         int recipient = phoneId(directory, phone);
         CompletionStage<RecipientLookup> lookup = campaigns.ask(r -> new CampaignManager.OutcomeOf(id, recipient, r));
+        java.util.concurrent.atomic.AtomicReference<CampaignRecord> record = new java.util.concurrent.atomic.AtomicReference<>();
         CompletionStage<Map<String, Object>> shown = lookup.thenApply(l -> {
+            record.set(l.campaign());
             if (!l.inAudience()) {
                 throw ApiError.notFound("the recipient '" + phone.strip() + "' is not in the audience of campaign "
                         + l.campaign().id());
@@ -322,6 +340,16 @@ public final class CampaignInspectionRoutes extends ApiDirectives {
             }
             return out;
         }).thenApplyAsync(out -> {
+            if (messages != null && ("sent".equals(out.get("outcome")) || "unknown".equals(out.get("outcome")))) {
+                // what was sent, rebuilt from the message log (the newest hand-over: a message is sent once)
+                try {
+                    dev.herald.suppression.Recipient r = directory.get(recipient).orElseThrow();
+                    java.util.List<Map<String, Object>> sentOnes = messages.of(record.get(), recipient, r.e164(), withText);
+                    out.put("message", sentOnes.isEmpty() ? null : sentOnes.get(0));
+                } catch (java.io.IOException e) {
+                    out.put("message", Map.of("error", "the message log could not be read: " + e.getMessage()));
+                }
+            }
             // the delivery step, from the campaign's delivery ledger (read from its file: on the I/O pool)
             if (deliveries != null && "sent".equals(out.get("outcome"))) {
                 try {

@@ -20,7 +20,7 @@ import java.util.List;
 /**
  * Every append-only log of a data directory by the one store rule ({@code dev.herald.suppression.store}):
  * the suppression write-ahead log and archived ledger segments, each campaign's outcome ledger
- * (audience, checkpoint, log against its sync mark) and delivery log, the receipts' unmatched and
+ * (audience, checkpoint, log against its sync mark), message log and delivery log, the receipts' unmatched and
  * held logs, {@code campaign-numbers.log},
  * {@code unsubscribe/preferences.log} and {@code reasons.jsonl}, {@code inbound/replay-keys.*} and
  * {@code review-queue.log}, {@code rfm/activity.log}, and the segment metas. A damaged file is a finding; an incomplete last
@@ -44,6 +44,12 @@ public final class LogsCheck implements StoreCheck {
         }
         for (Path outcomes : children(dataDir.resolve("campaigns"), CampaignStore.OUTCOMES)) {
             results.addAll(OutcomeLedger.verify(outcomes));
+        }
+        for (Path outcomes : children(dataDir.resolve("campaigns"), CampaignStore.OUTCOMES)) {
+            Path messages = outcomes.resolve(dev.herald.dispatcher.message.MessageLog.FILE);
+            if (Files.exists(messages)) {
+                results.add(dev.herald.dispatcher.message.MessageLog.verify(messages));
+            }
         }
         for (Path deliveries : files(dataDir.resolve("campaigns"), dev.herald.dispatcher.delivery.DeliveryLedger.FILE)) {
             results.add(dev.herald.dispatcher.delivery.DeliveryLedger.verify(deliveries));

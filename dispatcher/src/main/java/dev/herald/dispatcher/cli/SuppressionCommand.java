@@ -256,7 +256,8 @@ final class SuppressionCommand {
         }
     }
 
-    @Command(name = "compact", description = "Folds recent changes into the memory-mapped base files and archives the log.")
+    @Command(name = "compact", description = {"Folds recent changes into the memory-mapped base files and archives the log;",
+            "then deletes the message logs of campaigns finished longer ago than herald.messages.retention (400 days)."})
     static final class Compact extends DataCommand {
         @Option(names = "--retention-days", paramLabel = "DAYS", defaultValue = "1100",
                 description = {"Archived consent evidence older than this is deleted (default ${DEFAULT-VALUE};",
@@ -275,6 +276,12 @@ final class SuppressionCommand {
                             + "%d log segments archived, %d purged past retention, %.1f ms%n",
                     r.generation(), r.baseSeq(), r.ids(), data.suppression().snapshot().counts().size(),
                     r.foldedChanges(), r.archivedSegments(), r.purgedSegments(), r.nanos() / 1e6);
+            // the same maintenance for what was sent: message logs past their retention
+            dev.herald.dispatcher.message.MessageRetention.Purged p = dev.herald.dispatcher.message.MessageRetention.purge(
+                    new dev.herald.dispatcher.campaign.CampaignStore(data.root().resolve("campaigns")),
+                    dev.herald.dispatcher.message.MessageRetention.retention(com.typesafe.config.ConfigFactory.load()),
+                    java.time.Instant.now());
+            out().printf("message logs: %d campaign(s) past retention, %d bytes deleted%n", p.campaigns(), p.bytes());
             return 0;
         }
     }

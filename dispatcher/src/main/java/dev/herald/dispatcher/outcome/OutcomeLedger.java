@@ -67,6 +67,33 @@ public final class OutcomeLedger implements AutoCloseable {
     private boolean closed;
     private volatile IOException failure;
     private FileChannel lockFile;
+    /** Logs written beside the ledger and made durable with it; guarded by writeLock. */
+    private final List<Companion> companions = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /**
+     * A log kept beside the ledger by the same single writer (e.g. the campaign's message log),
+     * forced to the disk with the ledger's own durable points: each checkpoint (every
+     * {@code checkpointEveryRecords} log records), {@link #sync} (a run's end: before its answers
+     * are final) and {@link #close}, each time before the ledger's own fsync. Not at each claim's
+     * group commit: a second file's fsync there sits on the claims' critical path (measured:
+     * {@code CampaignGraphBenchmark.graph} up to 3x slower under a busy disk). Its writer appends
+     * without fsync: a killed process loses none of what it wrote, a power loss at most what came
+     * after the last checkpoint.
+     */
+    public interface Companion extends AutoCloseable {
+        /** Forces what was appended so far to the disk; cheap when nothing was appended since the last call. */
+        void force() throws IOException;
+
+        /** Forces and closes it (the ledger is closing). */
+        @Override
+        void close() throws IOException;
+    }
+
+    /** Opens a companion in the ledger's directory. */
+    @FunctionalInterface
+    public interface CompanionOpener<T extends Companion> {
+        T open(Path ledgerDir) throws IOException;
+    }
 
     /** Held (an OS file lock) while the ledger is open: one writer, in this process or any other. */
     static final String LOCK = "lock";
@@ -104,6 +131,20 @@ public final class OutcomeLedger implements AutoCloseable {
      */
     public static List<dev.herald.suppression.store.VerifyResult> verify(Path dir) throws IOException {
         return Journal.verify(dir);
+    }
+
+    /**
+     * Reads recipient {@code id}'s outcome from the ledger in {@code dir} without opening it (no
+     * lock, nothing written, no recovery): for a reader in another process, such as
+     * {@code herald messages show}. Claimed ids read as in flight (empty), as the owner has them.
+     *
+     * @return the recorded outcome, empty while pending, claimed or outside the audience
+     * @throws CorruptIndexException naming the file when stored state fails its checks
+     * @throws IOException if the files cannot be read (a missing ledger: NoSuchFileException)
+     */
+    public static Optional<RecipientOutcome> readOutcomeOf(Path dir, int id) throws IOException {
+        LedgerState state = Journal.read(dir);
+        return state.audience().contains(id) ? Optional.ofNullable(state.outcomeOf(id)) : Optional.empty();
     }
 
     /**
@@ -272,6 +313,7 @@ public final class OutcomeLedger implements AutoCloseable {
         synchronized (writeLock) {
             ready(null);
             try {
+                forceCompanions();
                 journal.sync();
             } catch (IOException e) {
                 failure = e;
@@ -285,6 +327,7 @@ public final class OutcomeLedger implements AutoCloseable {
         synchronized (writeLock) {
             ready(null);
             try {
+                forceCompanions();
                 journal.checkpoint(state);
             } catch (IOException e) {
                 failure = e;
@@ -343,6 +386,41 @@ public final class OutcomeLedger implements AutoCloseable {
                 failure = e;
                 throw e;
             }
+        }
+    }
+
+    /** @return the ledger's directory (its companions' files live there too) */
+    public Path dir() {
+        return dir;
+    }
+
+    /**
+     * The companion of {@code type}, opened with {@code opener} on first call and then kept (and
+     * made durable, and closed) with the ledger.
+     *
+     * @throws IllegalStateException if the ledger is closed
+     * @throws IOException what {@code opener} throws (nothing is kept then)
+     */
+    public <T extends Companion> T companion(Class<T> type, CompanionOpener<T> opener) throws IOException {
+        synchronized (writeLock) {
+            if (closed) {
+                throw new IllegalStateException("outcome ledger " + dir + " is closed");
+            }
+            for (Companion c : companions) {
+                if (type.isInstance(c)) {
+                    return type.cast(c);
+                }
+            }
+            T opened = opener.open(dir);
+            companions.add(opened);
+            return opened;
+        }
+    }
+
+    /** Forces the companions before the ledger's own fsync at its checkpoints, syncs and close. */
+    private void forceCompanions() throws IOException {
+        for (Companion c : companions) {
+            c.force();
         }
     }
 
@@ -468,7 +546,18 @@ public final class OutcomeLedger implements AutoCloseable {
             if (!closed) {
                 closed = true;
                 try {
+                    IOException first = null;
+                    for (Companion c : companions) {
+                        try {
+                            c.close();
+                        } catch (IOException e) {
+                            first = first == null ? e : first;
+                        }
+                    }
                     journal.close();
+                    if (first != null) {
+                        throw first;
+                    }
                 } finally {
                     lockFile.close(); // releases the lock
                 }

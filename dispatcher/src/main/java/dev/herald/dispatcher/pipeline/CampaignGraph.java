@@ -2,6 +2,7 @@ package dev.herald.dispatcher.pipeline;
 
 import dev.herald.dispatcher.campaign.CampaignDeps;
 import dev.herald.dispatcher.campaign.CampaignSpec;
+import dev.herald.dispatcher.message.MessageLog;
 import dev.herald.dispatcher.outcome.OutcomeLedger;
 import dev.herald.dispatcher.render.Footer;
 import dev.herald.dispatcher.render.Renderer;
@@ -109,9 +110,10 @@ public final class CampaignGraph {
         Map<Integer, Long> decidedAt = new ConcurrentHashMap<>();
         // the claims' fsyncs and the answers' writes run where the stages' writes do: the blocking-I/O dispatcher
         JustInTimeClaims claims = new JustInTimeClaims(ledger, r.rec().io(), spec.expiresAt());
+        MessageLog messages = messageLog(ledger, deps.connector().name(), variants, r.now());
         SendStage.Settings send = new SendStage.Settings(spec, deps.directory(), deps.suppression(), scopes, renderer,
                 deps.connector(), deps.rateLimiter(), priority(spec.category()), SendStage.Retry.defaults(), r.stopping(),
-                new SendStage.QuietHoursCheck(plans, decidedAt, QUIET_HOURS_RECHECK), claims, variants);
+                new SendStage.QuietHoursCheck(plans, decidedAt, QUIET_HOURS_RECHECK), claims, variants, messages);
         Attributes chunkBuffer = Attributes.inputBuffer(1, CHUNK_BUFFER);
         int window = deps.connector().window();
         CompletionStage<?> done = AudienceSource.due(ledger, r.now())
@@ -143,42 +145,80 @@ public final class CampaignGraph {
     }
 
     /**
+     * The campaign's message log ({@code messages.log} beside its ledger, made durable with it), with
+     * this run's connector and each variant's placeholder names written first.
+     *
+     * @throws java.io.UncheckedIOException if it cannot be opened or written (a damaged one is named)
+     */
+    static MessageLog messageLog(OutcomeLedger ledger, String connector, Variants variants, Instant now) {
+        try {
+            MessageLog log = ledger.companion(MessageLog.class, MessageLog::open);
+            List<List<String>> names = new java.util.ArrayList<>();
+            variants.renderers().forEach(v -> names.add(v.template().fieldNames()));
+            log.startRun(connector, names, now.toEpochMilli());
+            return log;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("message log of " + ledger.dir() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
      * The run's messages: per variant its template and footer (the campaign's, for one message), its
      * unsubscribe URLs, and its tracked links numbered after the earlier variants' (a link's index is
      * its place in {@link #linkUrls} of the campaign's texts, which the link route redirects by).
      */
     static Variants variants(CampaignSpec spec, CampaignDeps deps) {
+        List<String> senders = new java.util.ArrayList<>();
+        if (spec.variants() == null) {
+            senders.add(spec.sender());
+        } else {
+            spec.variants().forEach(v -> senders.add(v.senderOr(spec.sender())));
+        }
+        List<Renderer> renderers = renderers(spec, deps.unsubscribeLinks(), deps.linkTokens());
+        return Variants.of(spec.plan(), renderers, senders, s -> Scope.forMessage(s, spec.channel(), spec.category()));
+    }
+
+    /**
+     * Each variant's renderer exactly as a run of {@code spec} renders its messages: template, footer,
+     * unsubscribe URLs and tracked links numbered after the earlier variants' (what the message log's
+     * reader rebuilds texts with).
+     *
+     * @param spec             the campaign
+     * @param unsubscribeLinks the unsubscribe links, or null for none
+     * @param linkTokens       the tracked links, or null for none
+     * @return per variant (one for a campaign of one message), its renderer
+     * @throws IllegalArgumentException if a text does not parse
+     */
+    public static List<Renderer> renderers(CampaignSpec spec, dev.herald.dispatcher.unsubscribe.UnsubscribeLinks unsubscribeLinks,
+                                           dev.herald.dispatcher.links.LinkTokens linkTokens) {
         List<String> texts = new java.util.ArrayList<>();
         List<String> footers = new java.util.ArrayList<>();
-        List<String> senders = new java.util.ArrayList<>();
         if (spec.variants() == null) {
             texts.add(spec.template());
             footers.add(spec.footer());
-            senders.add(spec.sender());
         } else {
             spec.variants().forEach(v -> {
                 texts.add(v.text());
                 footers.add(v.footer());
-                senders.add(v.senderOr(spec.sender()));
             });
         }
         List<Renderer> renderers = new java.util.ArrayList<>();
         int firstLink = 0;
         for (int v = 0; v < texts.size(); v++) {
             Template t = Template.parse(texts.get(v), spec.trackLinks());
-            Renderer renderer = new Renderer(t, footers.get(v).isEmpty() ? null : Footer.of(footers.get(v)));
-            if (deps.unsubscribeLinks() != null && renderer.template().fields().contains(Renderer.UNSUBSCRIBE_URL)) {
-                renderer = renderer.withUnsubscribeUrls(deps.unsubscribeLinks().urls(spec.id()));
+            Renderer renderer = new Renderer(t, footers.get(v) == null || footers.get(v).isEmpty() ? null : Footer.of(footers.get(v)));
+            if (unsubscribeLinks != null && renderer.template().fields().contains(Renderer.UNSUBSCRIBE_URL)) {
+                renderer = renderer.withUnsubscribeUrls(unsubscribeLinks.urls(spec.id()));
             }
-            if (spec.trackLinks() && deps.linkTokens() != null) {
-                Template.LinkUrls urls = deps.linkTokens().urls(spec.id());
+            if (spec.trackLinks() && linkTokens != null) {
+                Template.LinkUrls urls = linkTokens.urls(spec.id());
                 int offset = firstLink;
                 renderer = renderer.withTrackedLinks(offset == 0 ? urls : (id, link) -> urls.url(id, offset + link));
             }
             firstLink += t.links().size();
             renderers.add(renderer);
         }
-        return Variants.of(spec.plan(), renderers, senders, s -> Scope.forMessage(s, spec.channel(), spec.category()));
+        return renderers;
     }
 
     /** @return the tracked links of a campaign's texts (its variants' in order), as their tokens number them */

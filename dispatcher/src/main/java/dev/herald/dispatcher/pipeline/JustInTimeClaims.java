@@ -116,7 +116,22 @@ public final class JustInTimeClaims {
      */
     public CompletionStage<Void> settle(Map<Outcome, MutableRoaringBitmap> byOutcome, MutableRoaringBitmap returned,
                                         MutableRoaringBitmap unclaim) {
+        return settle(byOutcome, returned, unclaim, null);
+    }
+
+    /**
+     * As {@link #settle(Map, MutableRoaringBitmap, MutableRoaringBitmap)}, running {@code first} before
+     * the answers are written, in the same task (the accepted messages' log records: written before
+     * the ledger says {@code sent}; forced at the ledger's checkpoints, syncs and close).
+     *
+     * @param first what to write first, or null
+     */
+    public CompletionStage<Void> settle(Map<Outcome, MutableRoaringBitmap> byOutcome, MutableRoaringBitmap returned,
+                                        MutableRoaringBitmap unclaim, Recording.IoAction first) {
         return CompletableFuture.runAsync(() -> {
+            if (first != null) {
+                Recording.io(first);
+            }
             if (!unclaim.isEmpty()) {
                 Recording.io(() -> ledger.release(unclaim));
             }

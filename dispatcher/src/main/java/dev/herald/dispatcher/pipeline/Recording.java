@@ -77,7 +77,7 @@ public record Recording(OutcomeLedger ledger, LongAdder decided, Instant expires
     }
 
     /** A ledger write; an I/O failure fails the stream (the ledger then refuses further writes). */
-    interface IoAction {
+    public interface IoAction {
         void run() throws IOException;
     }
 

@@ -34,8 +34,23 @@ public final class RenderStep {
     /**
      * @param messages the rendered messages, in the batch's order
      * @param failed   the ids that could not be prepared, each with its {@link Outcome.Failed}
+     * @param notes    per message (same positions), what its message log record keeps: variant and fields
      */
-    public record Prepared(List<OutboundMessage> messages, Map<Integer, Outcome> failed) {
+    public record Prepared(List<OutboundMessage> messages, Map<Integer, Outcome> failed, List<Note> notes) {
+        /** Without notes. */
+        public Prepared(List<OutboundMessage> messages, Map<Integer, Outcome> failed) {
+            this(messages, failed, List.of());
+        }
+    }
+
+    /**
+     * What a message was made of, for the message log ({@link dev.herald.dispatcher.message.MessageLog}):
+     * its variant and the recipient's fields as read for the render (no copy: the read's own map).
+     *
+     * @param variant the variant's index
+     * @param fields  the fields read (every variant's names; the log keeps the variant's)
+     */
+    public record Note(int variant, Map<String, String> fields) {
     }
 
     /**
@@ -61,6 +76,7 @@ public final class RenderStep {
         RecipientFields[] read = directory.fields(ids, variants.fieldNames());
         int[] variantOf = variants.plan().variantsOf(ids); // per batch: a sample is walked, not searched per id
         List<OutboundMessage> messages = new ArrayList<>(ids.length);
+        List<Note> notes = new ArrayList<>(ids.length);
         Map<Integer, Outcome> failed = new java.util.LinkedHashMap<>();
         for (int i = 0; i < read.length; i++) {
             int id = ids[i];
@@ -78,10 +94,11 @@ public final class RenderStep {
                 RenderedMessage rendered = variants.renderer(v).render(r, Map.of());
                 messages.add(OutboundMessage.of(spec.id(), id, r.e164(), variants.senders().get(v), rendered, priority,
                         spec.channel()));
+                notes.add(new Note(v, r.fields()));
             } catch (RuntimeException e) {
                 failed.put(id, new Outcome.Failed("render:" + e.getClass().getSimpleName()));
             }
         }
-        return new Prepared(messages, failed);
+        return new Prepared(messages, failed, notes);
     }
 }

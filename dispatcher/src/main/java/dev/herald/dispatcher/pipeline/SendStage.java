@@ -5,6 +5,7 @@ import dev.herald.dispatcher.connector.Connector;
 import dev.herald.dispatcher.connector.WindowedConnector;
 import dev.herald.dispatcher.connector.OutboundMessage;
 import dev.herald.dispatcher.connector.SendResult;
+import dev.herald.dispatcher.message.MessageLog;
 import dev.herald.dispatcher.outcome.Outcome;
 import dev.herald.dispatcher.outcome.Outcomes;
 import dev.herald.dispatcher.render.Renderer;
@@ -136,16 +137,27 @@ public final class SendStage {
      *                    null when the input ids are claimed already
      * @param variants    the run's messages per variant (null: one, {@code renderer} from the spec's
      *                    sender with {@code scopes}); a message's suppression scopes are its sender's
+     * @param messages    where each accepted message's record goes (its fields, variant, hand-over time
+     *                    and text checksum), written with its group's answers; or null for none
      */
     public record Settings(CampaignSpec spec, RecipientDirectory directory, SuppressionIndex suppression, List<Scope> scopes,
                            Renderer renderer, Connector connector, RateLimiter rateLimiter, Priority priority, Retry retry,
-                           BooleanSupplier stop, QuietHoursCheck quietHours, JustInTimeClaims claims, Variants variants) {
+                           BooleanSupplier stop, QuietHoursCheck quietHours, JustInTimeClaims claims, Variants variants,
+                           MessageLog messages) {
 
         /** One message ({@code renderer}, the spec's sender, {@code scopes}) when {@code variants} is null. */
         public Settings {
             if (variants == null) {
                 variants = Variants.single(renderer, spec.sender(), scopes);
             }
+        }
+
+        /** Settings that keep no message log. */
+        public Settings(CampaignSpec spec, RecipientDirectory directory, SuppressionIndex suppression, List<Scope> scopes,
+                        Renderer renderer, Connector connector, RateLimiter rateLimiter, Priority priority, Retry retry,
+                        BooleanSupplier stop, QuietHoursCheck quietHours, JustInTimeClaims claims, Variants variants) {
+            this(spec, directory, suppression, scopes, renderer, connector, rateLimiter, priority, retry, stop, quietHours,
+                    claims, variants, null);
         }
 
         /** Settings of a campaign with one message. */
@@ -195,7 +207,7 @@ public final class SendStage {
         Settings s = new Settings(settings.spec(), settings.directory(), settings.suppression(), settings.scopes(),
                 settings.renderer(), WindowedConnector.wrap(settings.connector()), settings.rateLimiter(),
                 settings.priority(), settings.retry(), settings.stop(), settings.quietHours(), settings.claims(),
-                settings.variants());
+                settings.variants(), settings.messages());
         int batchSize = batchSize(s.connector().window());
         int parallelism = Math.max(1, s.connector().window() / batchSize);
         Executor executor = system.executionContext();
@@ -235,7 +247,7 @@ public final class SendStage {
     }
 
     /** One message still to hand over, with the sends it has used so far and whether it is claimed yet. */
-    private record Attempt(OutboundMessage message, int transientTry, int throttledTry, boolean claimed) {
+    private record Attempt(OutboundMessage message, RenderStep.Note note, int transientTry, int throttledTry, boolean claimed) {
     }
 
     /**
@@ -288,7 +300,10 @@ public final class SendStage {
             }
             RenderStep.Prepared prepared = RenderStep.prepare(s.spec(), s.directory(), s.variants(), s.priority(), b.ids());
             prepared.failed().forEach((id, outcome) -> decide(id, outcome, inputClaimed));
-            prepared.messages().forEach(m -> first.add(new Attempt(m, 1, 1, inputClaimed)));
+            for (int i = 0; i < prepared.messages().size(); i++) {
+                first.add(new Attempt(prepared.messages().get(i), prepared.notes().isEmpty() ? null : prepared.notes().get(i),
+                        1, 1, inputClaimed));
+            }
         }
 
         CompletionStage<List<Delivery>> run() {
@@ -366,6 +381,22 @@ public final class SendStage {
             /** Same positions as {@link #attempts}; null where given back (returned). */
             private final List<Outcome> outcomes = new ArrayList<>();
             private final MutableRoaringBitmap unclaim = new MutableRoaringBitmap();
+            /** The accepted messages' log records, written with the answers. */
+            private List<MessageLog.Sent> sent;
+            /** When the group was handed over, epoch ms (set right before the hand-over). */
+            long handedAtMillis;
+
+            /** Notes {@code a}'s message as accepted by the connector, for the message log. */
+            void accepted(Attempt a) {
+                if (s.messages() == null || a.note() == null) {
+                    return;
+                }
+                if (sent == null) {
+                    sent = new ArrayList<>();
+                }
+                OutboundMessage m = a.message();
+                sent.add(new MessageLog.Sent(m.recipientId(), a.note().variant(), handedAtMillis, m.text(), a.note().fields()));
+            }
 
             /** Decides {@code a}: held for the ledger if claimed under just-in-time claims, else at once. */
             void decide(Attempt a, Outcome outcome) {
@@ -397,7 +428,12 @@ public final class SendStage {
              * answers on as recorded.
              */
             CompletionStage<Void> write(WindowedConnector.Slots slots, int free) {
+                List<MessageLog.Sent> records = sent;
                 if (attempts.isEmpty() && unclaim.isEmpty()) {
+                    if (records != null) {
+                        // accepted ids not held for the ledger (claimed ahead): the record stage records them
+                        Recording.io(() -> s.messages().append(records));
+                    }
                     slots.free(free);
                     return CompletableFuture.completedFuture(null);
                 }
@@ -411,7 +447,8 @@ public final class SendStage {
                         byOutcome.computeIfAbsent(outcomes.get(i).asRecorded(), k -> new MutableRoaringBitmap()).add(id);
                     }
                 }
-                return s.claims().settle(byOutcome, givenBack, unclaim).thenRun(() -> {
+                return s.claims().settle(byOutcome, givenBack, unclaim,
+                        records == null ? null : () -> s.messages().append(records)).thenRun(() -> {
                     for (int i = 0; i < attempts.size(); i++) {
                         int id = attempts.get(i).message().recipientId();
                         deliveries.add(new Delivery(id, stampOf(id), outcomes.get(i), true, true));
@@ -467,7 +504,7 @@ public final class SendStage {
                         return settling.write(slots, slots.held());
                     }
                     List<Attempt> claimed = new ArrayList<>(sending.size());
-                    sending.forEach(a -> claimed.add(new Attempt(a.message(), a.transientTry(), a.throttledTry(), true)));
+                    sending.forEach(a -> claimed.add(new Attempt(a.message(), a.note(), a.transientTry(), a.throttledTry(), true)));
                     if (s.stop().getAsBoolean()) {
                         claimed.forEach(settling::giveBack);
                         return settling.write(slots, slots.held());
@@ -513,6 +550,7 @@ public final class SendStage {
             // The index's hand-over gate keeps an opt-out from being acknowledged between a message's
             // check and its hand-over.
             Map<Integer, String> lastMoment = new java.util.HashMap<>();
+            settling.handedAtMillis = System.currentTimeMillis();
             return s.suppression().handOver(() -> slots.handOverEach(messages, m -> {
                 String by = suppressedBy(s.suppression().snapshot(), m.recipientId(), s.variants().scopes(m.from()));
                 if (by != null) {
@@ -587,6 +625,7 @@ public final class SendStage {
                 int id = a.message().recipientId();
                 SendResult result = results.get(i);
                 if (result instanceof SendResult.Accepted accepted) {
+                    settling.accepted(a);
                     settling.decide(a, new Outcome.Sent(accepted.messageId()));
                 } else if (result instanceof SendResult.Failed f) {
                     settling.decide(a, new Outcome.Failed(reason(f.reason())));
@@ -606,7 +645,7 @@ public final class SendStage {
                             settling.unclaim(id);
                         }
                         throttledRetries.computeIfAbsent(after, d -> new ArrayList<>())
-                                .add(new Attempt(a.message(), a.transientTry(), a.throttledTry() + 1, keepClaim));
+                                .add(new Attempt(a.message(), a.note(), a.transientTry(), a.throttledTry() + 1, keepClaim));
                     }
                 } else {
                     SendResult.TransientFailure tf = (SendResult.TransientFailure) result;
@@ -615,7 +654,7 @@ public final class SendStage {
                     } else {
                         keep++;
                         transientRetries.computeIfAbsent(s.retry().backoff(a.transientTry()), d -> new ArrayList<>())
-                                .add(new Attempt(a.message(), a.transientTry() + 1, a.throttledTry(), true));
+                                .add(new Attempt(a.message(), a.note(), a.transientTry() + 1, a.throttledTry(), true));
                     }
                 }
             }

@@ -94,6 +94,9 @@ final class ServiceApi {
         CampaignIntake intake = new CampaignIntake(new CampaignValidation(core.deps().routes().names(), Clock.systemUTC()),
                 new CampaignCompliance(conf.senders()), new SegmentAudiences(stores.segments, stores.directory, stores.zones));
         InboundSide inbound = InboundSide.of(conf, stores, core, metrics);
+        dev.herald.dispatcher.api.MessageViews messages = new dev.herald.dispatcher.api.MessageViews(
+                new dev.herald.dispatcher.message.SentMessages(stores.links, stores.linkTokens, stores.deliveries::of),
+                stores.campaigns);
         CampaignViews views = new CampaignViews(core.deps().routes().defaultName(), stores.deliveries);
         PreferenceCenter center = new PreferenceCenter(stores.links, stores.preferences, stores.reasons, stores.index,
                 stores.directory, stores.campaigns, conf.senders(), stores.lastSends, Clock.systemUTC());
@@ -115,7 +118,9 @@ final class ServiceApi {
                 new Group(new CampaignEventRoutes(stores.keys, campaigns, EVENTS_POLL, EVENTS_EVERY, EVENTS_HEARTBEAT, views).route(),
                         CampaignEventRoutes.ENDPOINTS),
                 new Group(new CampaignInspectionRoutes(stores.keys, limits, campaigns, intake, Clock.systemUTC(), core.deps(),
-                        blockingIo, stores.deliveries, stores.conversions).route(), CampaignInspectionRoutes.ENDPOINTS),
+                        blockingIo, stores.deliveries, stores.conversions, messages).route(), CampaignInspectionRoutes.ENDPOINTS),
+                new Group(new dev.herald.dispatcher.api.MessageRoutes(stores.keys, limits, campaigns, stores.directory, messages,
+                        Clock.systemUTC(), blockingIo).route(), dev.herald.dispatcher.api.MessageRoutes.ENDPOINTS),
                 new Group(new ConsentRoutes(stores.keys, limits, campaigns, stores.index, stores.directory,
                         dataDir.resolve(UnsubscribeReasons.FILE), blockingIo).route(), ConsentRoutes.ENDPOINTS),
                 new Group(new FunnelRoutes(stores.keys, limits, campaigns, new FunnelReport(stores.deliveries, stores.clicks,

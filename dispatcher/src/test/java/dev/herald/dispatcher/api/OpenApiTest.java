@@ -71,6 +71,7 @@ class OpenApiTest {
         all.addAll(CampaignRoutes.ENDPOINTS);
         all.addAll(CampaignEventRoutes.ENDPOINTS);
         all.addAll(CampaignInspectionRoutes.ENDPOINTS);
+        all.addAll(MessageRoutes.ENDPOINTS);
         all.addAll(ConsentRoutes.ENDPOINTS);
         all.addAll(KeyRoutes.ENDPOINTS);
         all.addAll(AuditRoutes.ENDPOINTS);

@@ -146,6 +146,28 @@ public final class Journal implements AutoCloseable {
         return out;
     }
 
+    /**
+     * Reads the state of the ledger in {@code dir} without changing anything (no lock, nothing
+     * written): checkpoint, then its log replayed; a torn last record is ignored. For readers in
+     * other processes (the CLI), while the owner may be appending.
+     *
+     * @throws CorruptIndexException naming the file when stored state fails its checks
+     * @throws IOException if a file cannot be read
+     */
+    public static LedgerState read(Path dir) throws IOException {
+        CheckpointFile.Audience audience = CheckpointFile.readAudience(dir);
+        CheckpointFile.Loaded cp = CheckpointFile.read(dir, audience.ids(), audience.crc());
+        Path file = LedgerLog.name(dir, cp.generation());
+        if (Files.exists(file)) {
+            VerifyResult r = LedgerLog.verify(file, SyncMark.name(dir, cp.generation()), cp.generation(), cp.lastSeq(),
+                    (e, at) -> replay(file, cp.state(), e, at));
+            if (r.isDamaged()) {
+                throw r.damage();
+            }
+        }
+        return cp.state();
+    }
+
     private static VerifyResult damaged(Path file, CorruptIndexException e) {
         return VerifyResult.damaged(file, 0, e instanceof DamagedStoreException d ? d : new DamagedStoreException(file, 0, e.getMessage(), e));
     }
