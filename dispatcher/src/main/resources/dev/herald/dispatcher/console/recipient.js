@@ -93,6 +93,23 @@ export function recipientPage(main, session, params) {
     }
   }
 
+  /** What the recipient was sent, as the connector received it (the text for sender and admin keys only). */
+  function messageView(m) {
+    return h('div', { id: 'recipient-message' },
+      h('h3', {}, 'What they were sent'),
+      m.text !== null && m.text !== undefined
+        ? h('pre', { id: 'recipient-message-text', class: 'message-text' }, m.text)
+        : h('p', { class: 'muted', id: 'recipient-message-note' }, m.textNote || 'The text is not shown.'),
+      facts([
+        ['Handed over', time(m.handedAt), 'recipient-message-at'],
+        m.variant ? ['Variant', m.variant] : null,
+        ['Connector', m.connector || '\u2013'],
+        m.encoding ? ['Encoding', m.encoding.replace('_', '-') + ' \u00b7 ' + m.parts + (m.parts === 1 ? ' part' : ' parts')] : null,
+        m.receipt ? ['Receipt', [m.receipt.status, m.receipt.at ? [' \u00b7 ', time(m.receipt.at)] : null],
+          'recipient-message-receipt'] : null,
+      ]));
+  }
+
   function facts(pairs) {
     return h('dl', { class: 'facts' }, pairs.filter(p => p).map(([k, v, id]) => [h('dt', {}, k), h('dd', { id }, v)]));
   }
@@ -115,7 +132,7 @@ export function recipientPage(main, session, params) {
         r.at ? ['Deferred until', until(r), 'recipient-at'] : null,
         d ? ['Delivery', d.result, 'recipient-delivery'] : null,
         d && d.messageIds && d.messageIds.length ? ['Message ids', d.messageIds.join(', ')] : null,
-      ]));
+      ]), r.message ? messageView(r.message) : null);
     } catch (e) {
       if (stopped || n !== asked || e instanceof Unauthorized || e.name === 'AbortError') {
         return;

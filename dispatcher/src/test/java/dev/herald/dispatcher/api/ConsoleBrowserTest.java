@@ -453,6 +453,20 @@ class ConsoleBrowserTest {
                 browser.manage().window().setSize(new Dimension(1280, 1000));
                 screenshot(browser, "14-recipient");
 
+                // a number it was sent to: the text exactly as the connector got it (the message log)
+                browser.findElement(By.id("phone")).clear();
+                browser.findElement(By.id("phone")).sendKeys("+447400124001");
+                browser.findElement(By.id("look-up")).click();
+                JsonNode sent = f.get("/v1/campaigns/" + id + "/recipients/%2B447400124001");
+                assertEquals("sent", sent.path("outcome").asText(), sent.toString());
+                String expected = sent.path("message").path("text").asText();
+                assertTrue(expected.startsWith("ACME: autumn sale today, free delivery"), sent.toString());
+                wait.until(ExpectedConditions.textToBe(By.id("recipient-outcome"), "sent"));
+                wait.until(ExpectedConditions.presenceOfElementLocated(By.id("recipient-message-text")));
+                assertEquals(expected, js(browser, "return document.getElementById('recipient-message-text').textContent"));
+                js(browser, "document.getElementById('recipient-message').scrollIntoView()");
+                screenshot(browser, "14b-recipient-message");
+
                 // variants and an A/B test from the form: a refusal beside the variant it names, the sample
                 // previewed as the API previews it, then sent; the operator picks the winner on its page
                 browser.findElement(By.id("nav-new")).click();
