@@ -91,7 +91,8 @@ final class ServiceApi {
         Executor blockingIo = core.blockingIo();
         BodyLimits limits = new BodyLimits(settings.maxJsonBody(), settings.bodyTimeout());
         CampaignAsks campaigns = core.asks(settings.askTimeout());
-        CampaignIntake intake = new CampaignIntake(new CampaignValidation(core.deps().routes().names(), Clock.systemUTC()),
+        CampaignIntake intake = new CampaignIntake(new CampaignValidation(core.deps().routes().names(), Clock.systemUTC(),
+                core.deps().quietHours().name(), core.deps().quietHours().categoryRules().keySet()),
                 new CampaignCompliance(conf.senders()), new SegmentAudiences(stores.segments, stores.directory, stores.zones));
         InboundSide inbound = InboundSide.of(conf, stores, core, metrics);
         dev.herald.dispatcher.api.MessageViews messages = new dev.herald.dispatcher.api.MessageViews(

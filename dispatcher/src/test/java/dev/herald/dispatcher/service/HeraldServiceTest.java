@@ -246,6 +246,11 @@ class HeraldServiceTest {
         String body = CAMPAIGN.replace("\"all\"", "\"zones\"").replace("\"segment\"",
                 "\"schedule\": {\"localTime\": \"10:30\"}, \"segment\"");
         assertError(post("/v1/campaigns", ADMIN, body.replace("10:30", "25:00")), 400, "invalid_value", "schedule.localTime");
+        // a category the quiet-hours policy has no rule for is refused at once, not failed at every run
+        HttpResponse<String> noRule = post("/v1/campaigns", ADMIN, body.replaceFirst("\"category\": *\"[a-z-]+\"",
+                "\"category\": \"order-updates\""));
+        assertError(noRule, 400, "invalid_value", "category");
+        assertTrue(noRule.body().contains("order-updates") && noRule.body().contains("default"), noRule.body());
         assertError(post("/v1/campaigns", ADMIN, body.replace("{\"localTime\"", "{\"at\": \"2030-01-01T00:00:00Z\", \"localTime\"")),
                 400, "invalid_value", "schedule.localTime");
         java.time.Instant before = java.time.Instant.now();

@@ -47,6 +47,8 @@ public final class CampaignValidation {
 
     private final java.util.Set<String> connectorNames;
     private final Clock clock;
+    private final String policy;
+    private final java.util.Set<String> categories;
 
     /**
      * @param connectorName the one connector a campaign may name
@@ -61,8 +63,21 @@ public final class CampaignValidation {
      * @param clock          "now": the creation instant and what a schedule must be after
      */
     public CampaignValidation(java.util.Set<String> connectorNames, Clock clock) {
+        this(connectorNames, clock, null, null);
+    }
+
+    /**
+     * As the other constructor; a campaign's category must also have a rule in the quiet-hours
+     * policy, or it is refused at once (else every run of it would fail, category by category).
+     *
+     * @param policy     the quiet-hours policy's name, for the message
+     * @param categories the categories it has a rule for; null: any category
+     */
+    public CampaignValidation(java.util.Set<String> connectorNames, Clock clock, String policy, java.util.Set<String> categories) {
         this.connectorNames = new java.util.TreeSet<>(connectorNames);
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.policy = policy;
+        this.categories = categories == null ? null : new java.util.TreeSet<>(categories);
     }
 
     /**
@@ -92,6 +107,11 @@ public final class CampaignValidation {
         if (!category.matches(NAME_LIKE)) {
             throw ApiError.badRequest("invalid_value", "'category' must be 1-32 of a-z 0-9 _ -, got '" + b.category() + "'",
                     "category");
+        }
+        if (categories != null && !categories.contains(category)) {
+            throw ApiError.badRequest("invalid_value", "'category' " + category + " has no quiet-hours rule in policy '"
+                    + policy + "' (configured: " + String.join(", ", categories) + "); add one under herald.quiet-hours"
+                    + " or use a configured category", "category");
         }
         if (!sender.matches(SENDER_LIKE)) {
             throw ApiError.badRequest("invalid_value", "'sender' must be 1-64 of A-Z a-z 0-9 . _ -, got '" + sender + "'", "sender");
