@@ -214,7 +214,8 @@ class CampaignInspectionRoutesTest {
             herald.senders.profiles {
               strict { brand = "Strict", prefix = "{brand}: ", flagged-words = ["free", "winner"], flagged-policy = refuse }
               lax { footer = "回T退订", flagged-words = ["free"] }
-            }""");
+            }
+            herald.quiet-hours.policies.default.categories.promotions.windows = ["09:00-21:00"]""");
 
     private static String marketing(String sender, String category, String text, String footer) {
         return "{\"name\": \"c\", \"channel\": \"sms\", \"category\": \"" + category + "\", \"sender\": \"" + sender
