@@ -183,20 +183,8 @@ public final class MessageLog implements OutcomeLedger.Companion {
     }
 
     private void write(ByteBuffer b) throws IOException {
-        long before = written;
-        try {
-            while (b.hasRemaining()) {
-                channel.write(b);
-            }
-        } catch (IOException e) {
-            try {
-                channel.truncate(before);
-                channel.position(before);
-            } catch (IOException cut) {
-                e.addSuppressed(cut);
-            }
-            throw e;
-        }
+        channel.position(written);
+        FramedLog.appendWhole(channel, b);
         written = channel.position();
     }
 

@@ -264,6 +264,15 @@ public final class FramedLog implements AutoCloseable {
             appendDurably(channel, b);
             return;
         }
+        appendWhole(channel, b);
+    }
+
+    /**
+     * Writes {@code b} at {@code channel}'s position, whole or not at all: if a write fails (a full
+     * disk), the file is cut back to where it was, so nothing partial stays behind. Not fsynced:
+     * stores with their own durability point (a companion log forced with its ledger) use it.
+     */
+    public static void appendWhole(FileChannel channel, ByteBuffer b) throws IOException {
         long before = channel.position();
         try {
             while (b.hasRemaining()) {
