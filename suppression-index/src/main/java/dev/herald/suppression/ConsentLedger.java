@@ -21,7 +21,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The consent ledger: every opt-out and opt-in with its evidence (time, channel, scope, source,
+ * The consent ledger: every opt-out, opt-in and erasure with its evidence (time, channel, scope, source,
  * raw text, campaign). It is the suppression index's write-ahead log itself — the active
  * segments — plus the archived segments that a compaction folded into the base image, which
  * are kept for {@link #retention()} (at least three years).
@@ -30,6 +30,13 @@ import org.slf4j.LoggerFactory;
  * List<ConsentRecord> h = index.ledger().history(id);
  * index.ledger().exportJsonLines(from, to, -1, System.out);
  * }</pre>
+ *
+ * <p>Erasure: an {@link ConsentAction#ERASED} record holds the erased person's number only as its
+ * keyed hash ({@link ConsentRecord#hashedPhone(long)}) and no raw text. From the compaction after it,
+ * every earlier record of that id holds the hash instead of the number and no raw text (see
+ * {@link SuppressionIndex#recordErasure}); their action, time, scope, source, channel and campaign
+ * stay, so the evidence that (when, how) the person opted out is kept without saying who it was.
+ * Erased records are purged by the same retention rule as every other.
  *
  * <p>Reads scan the segment files (a per-recipient history reads every segment; records are
  * skipped by recipient id without being decoded).

@@ -2,6 +2,7 @@ package dev.herald.suppression;
 
 import dev.herald.suppression.internal.BaseStore;
 import dev.herald.suppression.internal.BaseUnions;
+import dev.herald.suppression.internal.LedgerRedaction;
 import dev.herald.suppression.internal.ScopeState;
 import dev.herald.suppression.internal.WalSegments;
 import dev.herald.suppression.internal.WalWriter;
@@ -53,6 +54,14 @@ import org.slf4j.LoggerFactory;
  * {@link #compact()} folds the changes into a new base image (written aside, renamed
  * atomically) and moves the covered log segments to the ledger archive.
  *
+ * <p>Erasure ({@link #recordErasure}): the ledger keeps that the person opted out, when and how,
+ * but not who. The erasure record holds the number only as its keyed hash; the next compaction
+ * rewrites every log and ledger segment holding earlier records of the id so that they hold the
+ * hash instead of the number and no raw text. Invariant (it makes the set of erasures still to
+ * redact derivable from the log itself, across restarts): a base image covering log position
+ * {@code n} is published only after every erasure at or before {@code n} was redacted, so the
+ * erasures still to redact are exactly the ERASED records the log replays after the base.
+ *
  * <p>On open the log is replayed after the base. A torn last record (a crash mid-write) is
  * dropped and reported in {@link #openReport()}; any other damage is refused with a
  * {@link CorruptIndexException} naming the file. One process at a time: the folder is locked.
@@ -93,6 +102,11 @@ public final class SuppressionIndex implements AutoCloseable {
     private long generation;
     /** Writer thread only: records applied since the log was sealed for a running compaction. */
     private List<ConsentRecord> sinceSeal;
+    /**
+     * Writer thread only (and the constructor, before it starts): erasure records after the base
+     * image, whose earlier records the next compaction redacts.
+     */
+    private final List<ConsentRecord> erasuresToRedact = new ArrayList<>();
 
     private SuppressionIndex(Path dir, IndexOptions options, FileChannel lockChannel, FileLock lock) throws IOException {
         this.dir = dir;
@@ -106,6 +120,8 @@ public final class SuppressionIndex implements AutoCloseable {
         Files.createDirectories(walDir);
         Files.createDirectories(archiveDir);
         this.ledger = new ConsentLedger(walDir, archiveDir, options.retention(), segmentsLock);
+        List<Path> leftovers = new ArrayList<>(LedgerRedaction.removeLeftovers(walDir));
+        leftovers.addAll(LedgerRedaction.removeLeftovers(archiveDir));
 
         long t0 = System.nanoTime();
         BaseStore.Image image = BaseStore.load(baseDir, options.memoryMapped());
@@ -121,6 +137,15 @@ public final class SuppressionIndex implements AutoCloseable {
             baseIds += e.getValue().getLongCardinality();
         }
         applyTo(states, replay.records);
+        for (ConsentRecord r : replay.records) {
+            if (r.action() == ConsentAction.ERASED) {
+                erasuresToRedact.add(r);
+            }
+        }
+        for (Path p : leftovers) {
+            replay.warnings.add("removed " + p + ": the temp file of a ledger redaction a crash interrupted"
+                    + " (the segment itself is whole; the next compaction redacts it again)");
+        }
         long lastSeq = Math.max(image.baseSeq(), replay.lastSeq);
         this.snapshot = new SuppressionSnapshot(lastSeq, Map.copyOf(states), new BaseUnions());
         long t2 = System.nanoTime();
@@ -309,9 +334,13 @@ public final class SuppressionIndex implements AutoCloseable {
         WalSegments.fsyncDirectory(walDir);
     }
 
+    /** Applies the opt-outs and opt-ins of {@code records}; erasures change no scope. */
     private static void applyTo(Map<Scope, ScopeState> states, List<ConsentRecord> records) {
         Map<Scope, List<ConsentRecord>> byScope = new LinkedHashMap<>();
         for (ConsentRecord r : records) {
+            if (!r.action().changesSuppression()) {
+                continue;
+            }
             byScope.computeIfAbsent(r.scope(), s -> new ArrayList<>()).add(r);
         }
         byScope.forEach((scope, list) ->
@@ -334,6 +363,11 @@ public final class SuppressionIndex implements AutoCloseable {
         handOvers.writeLock().unlock();
         if (sinceSeal != null) {
             sinceSeal.addAll(records);
+        }
+        for (ConsentRecord r : records) {
+            if (r.action() == ConsentAction.ERASED) {
+                erasuresToRedact.add(r);
+            }
         }
         if (options.autoCompactChanges() > 0 && next.deltaSize() >= options.autoCompactChanges()
                 && autoCompactPending.compareAndSet(false, true)) {
@@ -449,6 +483,38 @@ public final class SuppressionIndex implements AutoCloseable {
         return apply(List.of(ConsentChange.optIn(id, phone, scope, evidence))).get(0);
     }
 
+    /**
+     * Records in the consent ledger that recipient {@code recipientId}'s personal data was erased;
+     * returns once durable (fsynced, like an opt-out). Changes no suppression: an opt-out stays in
+     * force, and suppression by id keeps working. The record holds the number only as its keyed
+     * hash ({@link ConsentRecord#hashedPhone(long)}) and shows in {@link ConsentLedger#history} and
+     * the JSON export as action {@code erased}, scope {@code global}.
+     *
+     * <p>The erasure itself is cheap: the next {@link #compact()} rewrites the log and ledger segments
+     * holding earlier records of this id (sequence number below the erasure's), replacing their
+     * number by the hash and dropping their raw text; records of the id written after the erasure
+     * (the number registered again) are kept as they are.
+     *
+     * <p>An id that the ledger has never seen is recorded all the same, without error: the index
+     * does not know which ids the directory holds (the directory, which erases the person, does),
+     * and the record is still the evidence that the erasure was carried out.
+     *
+     * @param recipientId the erased recipient's id, {@code >= 0}; it stays valid (the directory maps
+     *     the keyed hash to it)
+     * @param phoneHash the keyed hash of the person's number (the directory's)
+     * @param evidence who asked and how (source, channel, campaign, time); no raw text
+     * @return the erasure record's sequence number
+     * @throws IllegalArgumentException if the id is negative, the evidence is missing or carries raw text
+     * @throws IOException if it could not be made durable
+     * @throws IllegalStateException if the index is closed
+     */
+    public long recordErasure(int recipientId, long phoneHash, ConsentEvidence evidence) throws IOException {
+        if (evidence == null) {
+            throw new IllegalArgumentException("an erasure needs evidence (its source at least)");
+        }
+        return apply(List.of(ConsentChange.erased(recipientId, phoneHash, evidence))).get(0).seq();
+    }
+
     /** {@code snapshot().isSuppressed(id, scopes)}. */
     public boolean isSuppressed(int id, Collection<Scope> scopes) {
         return snapshot.isSuppressed(id, scopes);
@@ -459,7 +525,7 @@ public final class SuppressionIndex implements AutoCloseable {
         return snapshot.filter(chunk, scopes);
     }
 
-    private record Sealed(SuppressionSnapshot snapshot, long lastSeq) {
+    private record Sealed(SuppressionSnapshot snapshot, long lastSeq, LedgerRedaction.Erasures erased) {
     }
 
     /**
@@ -480,12 +546,21 @@ public final class SuppressionIndex implements AutoCloseable {
             Sealed sealed = await(writer.call(() -> {
                 long last = writer.rotate();
                 sinceSeal = new ArrayList<>();
-                return new Sealed(snapshot, last);
+                LedgerRedaction.Erasures erased = new LedgerRedaction.Erasures();
+                for (ConsentRecord r : erasuresToRedact) {
+                    if (r.seq() <= last) {
+                        erased.add(r.recipientId(), r.seq(), r.phone());
+                    }
+                }
+                return new Sealed(snapshot, last, erased);
             }));
             // past every folder on disk: a folder left by a failed attempt may be the published one
             long gen = Math.max(generation, BaseStore.highestGeneration(baseDir)) + 1;
             BaseStore.Image image;
+            Redaction redaction;
             try {
+                // before the base is published: see the class comment's invariant
+                redaction = redact(sealed);
                 Map<Scope, MutableRoaringBitmap> merged = new HashMap<>();
                 sealed.snapshot.states().forEach((scope, state) -> merged.put(scope, state.materialize()));
                 BaseStore.write(baseDir, gen, sealed.lastSeq, merged);
@@ -503,6 +578,7 @@ public final class SuppressionIndex implements AutoCloseable {
                 image.bitmaps().forEach((scope, bm) -> states.put(scope, ScopeState.of(bm)));
                 applyTo(states, sinceSeal);
                 sinceSeal = null;
+                erasuresToRedact.removeIf(r -> r.seq() <= sealed.lastSeq);
                 snapshot = new SuppressionSnapshot(snapshot.seq(), Map.copyOf(states), new BaseUnions());
                 return null;
             }));
@@ -527,8 +603,53 @@ public final class SuppressionIndex implements AutoCloseable {
                 ids += bm.getLongCardinality();
             }
             return new CompactionReport(gen, sealed.lastSeq, ids, sealed.snapshot.deltaSize(), archived, purged,
-                    System.nanoTime() - t0);
+                    redaction.records, redaction.segments, redaction.unreadable, System.nanoTime() - t0);
         }
+    }
+
+    private record Redaction(long records, int segments, int unreadable) {
+    }
+
+    /**
+     * Redacts, for the erasures the sealed log holds, every earlier record of the erased ids: in the
+     * archived segments and in the sealed active ones (never the one the writer appends to; records
+     * before a sealed erasure are all in sealed segments). A damaged segment is left as it is, logged
+     * and counted: it cannot be rewritten without losing what cannot be read.
+     */
+    private Redaction redact(Sealed sealed) throws IOException {
+        if (sealed.erased.isEmpty()) {
+            return new Redaction(0, 0, 0);
+        }
+        List<WalSegments.Segment> segments = new ArrayList<>(WalSegments.list(archiveDir));
+        List<WalSegments.Segment> active = WalSegments.list(walDir);
+        for (int i = 0; i + 1 < active.size(); i++) {
+            if (active.get(i + 1).firstSeq() - 1 <= sealed.lastSeq) {
+                segments.add(active.get(i));
+            }
+        }
+        long records = 0;
+        int rewritten = 0;
+        int unreadable = 0;
+        for (WalSegments.Segment seg : segments) {
+            int n;
+            try {
+                n = LedgerRedaction.redact(seg.path(), sealed.erased, segmentsLock.writeLock());
+            } catch (CorruptIndexException e) {
+                LOG.error("consent ledger segment {} is damaged and was not redacted for {} erasure(s); it is kept as it"
+                        + " was for an operator: {}", seg.path(), sealed.erased.ids(), e.getMessage());
+                unreadable++;
+                continue;
+            }
+            if (n > 0) {
+                records += n;
+                rewritten++;
+            }
+        }
+        if (records > 0) {
+            LOG.info("suppression index {}: redacted {} ledger records of {} erased recipient(s) in {} segment(s)", dir,
+                    records, sealed.erased.ids(), rewritten);
+        }
+        return new Redaction(records, rewritten, unreadable);
     }
 
     private static <T> T await(CompletableFuture<T> f) throws IOException {

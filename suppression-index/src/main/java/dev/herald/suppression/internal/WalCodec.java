@@ -16,7 +16,7 @@ import java.time.Instant;
  *
  * <pre>
  * frame:   u32 payloadLength | u32 crc32c(payload) | payload     (a BINARY frame of {@link FrameFormat})
- * payload: u8 version | u64 seq | u64 epochMillis | u8 action | u32 recipientId | u8 scopeKind
+ * payload: u8 version | u64 seq | u64 epochMillis | u8 action (1 opt-out, 2 opt-in, 3 erased) | u32 recipientId | u8 scopeKind
  *          | str scopeName | u8 source | str channel | str phone | str rawText | str campaignId
  *          | u64 sentAtMillis (version 2 on; -1 = none)
  * str:     u16 byteLength (0xFFFF = null) | UTF-8 bytes
@@ -52,7 +52,7 @@ public final class WalCodec {
         out.put(VERSION);
         out.putLong(r.seq());
         out.putLong(r.time().toEpochMilli());
-        out.put((byte) (r.action() == ConsentAction.OPT_OUT ? 1 : 2));
+        out.put(actionCode(r.action()));
         out.putInt(r.recipientId());
         out.put((byte) r.scope().kind().ordinal());
         putString(out, r.scope().name());
@@ -119,9 +119,7 @@ public final class WalCodec {
         String text = getString(p);
         String campaign = getString(p);
         long sentAt = version == VERSION_1 ? -1 : p.getLong();
-        if (action != 1 && action != 2) {
-            throw new IllegalArgumentException("unknown action " + action);
-        }
+        ConsentAction act = action(action);
         if (kind < 0 || kind >= Scope.Kind.values().length || source < 0 || source >= ConsentSource.values().length) {
             throw new IllegalArgumentException("unknown scope kind " + kind + " or source " + source);
         }
@@ -129,8 +127,35 @@ public final class WalCodec {
         ConsentEvidence evidence = new ConsentEvidence(ConsentSource.values()[source], channel, text, campaign,
                 Instant.ofEpochMilli(millis), sentAt == -1 ? null : Instant.ofEpochMilli(sentAt));
         in.position(end);
-        return new ConsentRecord(seq, Instant.ofEpochMilli(millis), action == 1 ? ConsentAction.OPT_OUT : ConsentAction.OPT_IN,
-                id, phone, scope, evidence);
+        return new ConsentRecord(seq, Instant.ofEpochMilli(millis), act, id, phone, scope, evidence);
+    }
+
+    /** The stored byte of {@code a}: the wire form of an action lives here only. */
+    static byte actionCode(ConsentAction a) {
+        switch (a) {
+            case OPT_OUT:
+                return 1;
+            case OPT_IN:
+                return 2;
+            case ERASED:
+                return 3;
+            default:
+                throw new IllegalArgumentException("no stored form for action " + a);
+        }
+    }
+
+    /** @throws IllegalArgumentException if {@code code} is not a stored action */
+    static ConsentAction action(byte code) {
+        switch (code) {
+            case 1:
+                return ConsentAction.OPT_OUT;
+            case 2:
+                return ConsentAction.OPT_IN;
+            case 3:
+                return ConsentAction.ERASED;
+            default:
+                throw new IllegalArgumentException("unknown action " + code);
+        }
     }
 
     private static void putString(ByteBuffer out, String s) {

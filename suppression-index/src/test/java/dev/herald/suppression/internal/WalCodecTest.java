@@ -33,6 +33,23 @@ public class WalCodecTest {
         assertEquals(none, roundTrip(none));
     }
 
+    @Test
+    void erasureRoundTripsWithItsHashAndRedactionKeepsEverythingButNumberAndText() {
+        ConsentRecord erased = new ConsentRecord(9, T, ConsentAction.ERASED, 42, ConsentRecord.hashedPhone(0x0123456789abcdefL),
+                Scope.GLOBAL, ConsentEvidence.of(ConsentSource.OPERATOR).channel("api").at(T));
+        assertEquals(erased, roundTrip(erased));
+        assertEquals("hash:0123456789abcdef", roundTrip(erased).phone());
+
+        ConsentRecord r = new ConsentRecord(7, T, ConsentAction.OPT_OUT, 42, "+447700900123", Scope.sender("acme"),
+                ConsentEvidence.of(ConsentSource.KEYWORD).channel("sms").rawText("Stop, Jane").campaign("spring")
+                        .at(T).sentAt(T));
+        ConsentRecord red = roundTrip(r.redacted(erased.phone()));
+        assertEquals(new ConsentRecord(7, T, ConsentAction.OPT_OUT, 42, "hash:0123456789abcdef", Scope.sender("acme"),
+                ConsentEvidence.of(ConsentSource.KEYWORD).channel("sms").campaign("spring").at(T).sentAt(T)), red);
+        assertEquals(true, r.holdsPersonalData());
+        assertEquals(false, red.holdsPersonalData());
+    }
+
     /** A record written by the first version (no sentAt field) is still read. */
     @Test
     void versionOneRecordsAreStillRead() {
