@@ -276,6 +276,11 @@ final class SuppressionCommand {
                             + "%d log segments archived, %d purged past retention, %.1f ms%n",
                     r.generation(), r.baseSeq(), r.ids(), data.suppression().snapshot().counts().size(),
                     r.foldedChanges(), r.archivedSegments(), r.purgedSegments(), r.nanos() / 1e6);
+            if (r.redactedRecords() > 0 || r.unredactedSegments() > 0) {
+                out().printf("erasures: %d earlier ledger record(s) of erased recipients redacted in %d segment(s)%s%n",
+                        r.redactedRecords(), r.redactedSegments(), r.unredactedSegments() == 0 ? ""
+                                : "; " + r.unredactedSegments() + " damaged segment(s) could not be redacted (see the log)");
+            }
             // the same maintenance for what was sent: message logs past their retention
             dev.herald.dispatcher.message.MessageRetention.Purged p = dev.herald.dispatcher.message.MessageRetention.purge(
                     new dev.herald.dispatcher.campaign.CampaignStore(data.root().resolve("campaigns")),
