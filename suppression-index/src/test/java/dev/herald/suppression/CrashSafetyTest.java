@@ -36,12 +36,18 @@ class CrashSafetyTest {
         int start = 0;
         for (int round = 0; round < 5; round++) {
             long killAfterMs = 150 + rnd.nextInt(900);
+            long ackedBefore = Files.size(acks);
             Process child = new ProcessBuilder(javaBin(), "-cp", System.getProperty("java.class.path"),
                     CrashWriterMain.class.getName(), data.toString(), acks.toString(), Integer.toString(start))
                     .redirectErrorStream(true).start();
             BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
             String first = out.readLine();
             assertEquals("READY", first, "child did not start");
+            // the kill falls at a random point after the first acknowledgement, however slow a loaded machine makes the start
+            long firstAckDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (Files.size(acks) <= ackedBefore && System.nanoTime() < firstAckDeadline && child.isAlive()) {
+                Thread.sleep(5);
+            }
             Thread.sleep(killAfterMs);
             assertTrue(child.isAlive(), "child died on its own");
             child.destroyForcibly(); // SIGKILL on Linux
