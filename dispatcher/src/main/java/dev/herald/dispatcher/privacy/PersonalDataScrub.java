@@ -92,13 +92,12 @@ public final class PersonalDataScrub {
         int leftover = 0;
         List<String> problems = new ArrayList<>();
         IntPredicate isErased = erased::contains;
-        for (Path f : files) {
-            if (f.getFileName().toString().endsWith(LogRewrite.TMP_SUFFIX)) {
-                if (Files.deleteIfExists(f)) {
-                    leftover++;
-                }
-                continue;
+        for (Path f : files) { // first: what rewrites interrupted by a crash left aside
+            if (f.getFileName().toString().endsWith(LogRewrite.TMP_SUFFIX) && Files.deleteIfExists(f)) {
+                leftover++;
             }
+        }
+        for (Path f : files) {
             Scrubber s = scrubberFor(dataDir, f);
             if (s == null || erased.isEmpty()) {
                 continue;
