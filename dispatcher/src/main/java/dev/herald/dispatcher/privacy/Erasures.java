@@ -57,7 +57,8 @@ public final class Erasures implements AutoCloseable {
     }
 
     private final Path file;
-    private final LineLog log;
+    /** Null until the first erasure of a data directory that has none (no file is made before). */
+    private LineLog log;
     private final List<Erasure> erasures;
     private final MutableRoaringBitmap ids = new MutableRoaringBitmap();
 
@@ -69,13 +70,16 @@ public final class Erasures implements AutoCloseable {
     }
 
     /**
-     * Opens (creating it if missing) {@code <dataDir>/privacy/erasures.log}.
+     * Opens {@code <dataDir>/privacy/erasures.log}; a missing file is created by the first {@link #record}.
      *
      * @throws DamagedStoreException naming the file, line and offset of a damaged line (nothing is changed)
      * @throws IOException naming the file and line of a line that is not an erasure, or if it cannot be read
      */
     public static Erasures open(Path dataDir) throws IOException {
         Path file = dataDir.resolve(FILE);
+        if (!Files.exists(file)) {
+            return new Erasures(file, null, new ArrayList<>());
+        }
         LineLog log;
         try {
             log = LineLog.open(file);
@@ -109,7 +113,8 @@ public final class Erasures implements AutoCloseable {
             return r;
         }
         int line = 0;
-        for (String s : Files.readAllLines(file)) {
+        long offset = 0;
+        for (String s : Files.readAllLines(file, java.nio.charset.StandardCharsets.UTF_8)) {
             line++;
             int tab = s.lastIndexOf('\t');
             if (tab < 0) {
@@ -118,8 +123,9 @@ public final class Erasures implements AutoCloseable {
             try {
                 parse(file, line, s.substring(0, tab));
             } catch (IOException e) {
-                return VerifyResult.damaged(file, line - 1, new DamagedStoreException(file, 0, e.getMessage()));
+                return VerifyResult.damaged(file, line - 1, new DamagedStoreException(file, offset, e.getMessage()));
             }
+            offset += s.getBytes(java.nio.charset.StandardCharsets.UTF_8).length + 1;
         }
         return r;
     }
@@ -173,6 +179,9 @@ public final class Erasures implements AutoCloseable {
                     + "\"cli\"), got " + (by == null ? "null" : "'" + by + "'"));
         }
         Erasure e = new Erasure(id, phoneHash, at, by);
+        if (log == null) {
+            log = LineLog.open(file);
+        }
         log.append(e.line());
         erasures.add(e);
         ids.add(id);
@@ -201,7 +210,9 @@ public final class Erasures implements AutoCloseable {
 
     @Override
     public synchronized void close() throws IOException {
-        log.close();
+        if (log != null) {
+            log.close();
+        }
     }
 
     @Override
