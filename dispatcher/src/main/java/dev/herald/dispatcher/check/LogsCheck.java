@@ -23,7 +23,7 @@ import java.util.List;
  * (audience, checkpoint, log against its sync mark), message log and delivery log, the receipts' unmatched and
  * held logs, {@code campaign-numbers.log},
  * {@code unsubscribe/preferences.log} and {@code reasons.jsonl}, {@code inbound/replay-keys.*} and
- * {@code review-queue.log}, {@code rfm/activity.log}, and the segment metas. A damaged file is a finding; an incomplete last
+ * {@code review-queue.log}, {@code privacy/erasures.log}, {@code rfm/activity.log}, and the segment metas. A damaged file is a finding; an incomplete last
  * record (a torn write, dropped and reported at the next open) is a note, not damage. Each file
  * is read through its store's own read-only verifier, so this check and the stores' open apply
  * the same rule. Stateless.
@@ -72,6 +72,8 @@ public final class LogsCheck implements StoreCheck {
             results.addAll(ReplayGuard.verify(inbound));
         }
         addIfExists(results, inbound.resolve(ReviewQueue.FILE), LineLog::verify);
+        addIfExists(results, dataDir.resolve(dev.herald.dispatcher.privacy.Erasures.FILE),
+                f -> dev.herald.dispatcher.privacy.Erasures.verify(dataDir));
         addIfExists(results, dataDir.resolve(dev.herald.dispatcher.funnel.Conversions.DIR)
                 .resolve(dev.herald.dispatcher.funnel.Conversions.FILE), f -> dev.herald.dispatcher.funnel.Conversions.verify(f.getParent()));
         addIfExists(results, dataDir.resolve(dev.herald.dispatcher.journey.Events.DIR)

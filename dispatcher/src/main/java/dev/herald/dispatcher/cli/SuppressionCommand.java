@@ -257,7 +257,8 @@ final class SuppressionCommand {
     }
 
     @Command(name = "compact", description = {"Folds recent changes into the memory-mapped base files and archives the log;",
-            "then deletes the message logs of campaigns finished longer ago than herald.messages.retention (400 days)."})
+            "then deletes the message logs of campaigns finished longer ago than herald.messages.retention (400 days),",
+            "and rewrites the logs that still hold records of erased recipients without them."})
     static final class Compact extends DataCommand {
         @Option(names = "--retention-days", paramLabel = "DAYS", defaultValue = "1100",
                 description = {"Archived consent evidence older than this is deleted (default ${DEFAULT-VALUE};",
@@ -287,7 +288,16 @@ final class SuppressionCommand {
                     dev.herald.dispatcher.message.MessageRetention.retention(com.typesafe.config.ConfigFactory.load()),
                     java.time.Instant.now());
             out().printf("message logs: %d campaign(s) past retention, %d bytes deleted%n", p.campaigns(), p.bytes());
-            return 0;
+            // erased recipients: their records go from every log that still holds them
+            try (dev.herald.dispatcher.privacy.Erasures erasures = dev.herald.dispatcher.privacy.Erasures.open(data.root())) {
+                dev.herald.dispatcher.privacy.PersonalDataScrub.Report s =
+                        dev.herald.dispatcher.privacy.PersonalDataScrub.run(data.root(), erasures.erasedIds());
+                out().printf("erasures: %d recipient(s) erased; %d log(s) read, %d rewritten, %d record(s) dropped, "
+                                + "%d scrubbed of personal values, %d interrupted rewrite(s) removed%n",
+                        erasures.erasedIds().getCardinality(), s.files(), s.written(), s.dropped(), s.changed(), s.leftover());
+                s.problems().forEach(line -> err().println(line));
+                return s.problems().isEmpty() ? 0 : 3;
+            }
         }
     }
 }

@@ -191,6 +191,15 @@ public final class TouchStore implements Touches, AutoCloseable {
         return read(recipient, CLICKED_AT);
     }
 
+    /**
+     * Forgets {@code recipient}'s touches (an erasure): conversions are not attributed to them any more.
+     *
+     * @return whether there were any
+     */
+    public boolean forget(int recipient) {
+        return map.remove(recipient) != null;
+    }
+
     /** @return recipients with any touch */
     public long size() {
         return map.longSize();

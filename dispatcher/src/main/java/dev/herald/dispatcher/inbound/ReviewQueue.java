@@ -94,6 +94,12 @@ public final class ReviewQueue implements AutoCloseable {
                        String text, String language, String phrase, String scope, Status status, Instant decidedAt,
                        String decidedBy) {
 
+        /** @return this item without the recipient's number and words (an erasure) */
+        Item erased() {
+            return new Item(id, receivedAt, null, recipientId, to, sender, channel, null, language, phrase, scope, status,
+                    decidedAt, decidedBy);
+        }
+
         Item decided(Status s, Instant at, String by) {
             return new Item(id, receivedAt, phone, recipientId, to, sender, channel, text, language, phrase, scope, s, at, by);
         }
@@ -117,11 +123,14 @@ public final class ReviewQueue implements AutoCloseable {
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS).disable(SerializationFeature.INDENT_OUTPUT)
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
-    private final LineLog log;
+    /** Replaced (under this) only by {@link #erase}, which rewrites the file. */
+    private LineLog log;
+    private final Path file;
     private final Map<Long, Item> items = new LinkedHashMap<>();
     private long lastId;
 
-    private ReviewQueue(LineLog log) throws IOException {
+    private ReviewQueue(Path file, LineLog log) throws IOException {
+        this.file = file;
         this.log = log;
         int line = 0;
         for (String r : log.records()) {
@@ -152,7 +161,7 @@ public final class ReviewQueue implements AutoCloseable {
         Files.createDirectories(dir);
         LineLog log = LineLog.open(dir.resolve(FILE));
         try {
-            return new ReviewQueue(log);
+            return new ReviewQueue(dir.resolve(FILE), log);
         } catch (IOException | RuntimeException e) {
             log.close();
             throw e;
@@ -223,6 +232,52 @@ public final class ReviewQueue implements AutoCloseable {
         Item d = i.decided(decision, at, by);
         items.put(id, d);
         return d;
+    }
+
+    /**
+     * Rewrites the queue's log so that the replies of the recipients {@code erased} holds keep no
+     * number and no words ({@code phone} and {@code text} null); their ids, times, scope and decisions
+     * stay (the queue's ids are never reused), everyone else's lines stay byte for byte
+     * ({@link dev.herald.dispatcher.store.LogRewrite}: atomic, nothing written when nothing changes).
+     * Run it only where no one appends to the file (the compaction), or through {@link #erase}.
+     *
+     * @param file {@code <data dir>/inbound/review-queue.log}
+     * @throws dev.herald.suppression.store.DamagedStoreException naming the file and offset if it is damaged
+     * @throws IOException if it cannot be read or written, or a line is not a review queue event
+     */
+    public static dev.herald.dispatcher.store.LogRewrite.Result scrub(Path file, java.util.function.IntPredicate erased)
+            throws IOException {
+        return dev.herald.dispatcher.store.LogRewrite.rewrite(file, LineLog.FORMAT, (d, p, n) -> {
+            byte[] b = new byte[n];
+            d.get(p, b);
+            Event e;
+            try {
+                e = JSON.readValue(b, Event.class);
+            } catch (IOException | RuntimeException bad) {
+                throw new IOException(file + ": not a review queue event: " + bad.getMessage(), bad);
+            }
+            if (!"held".equals(e.op()) || e.item() == null || !erased.test(e.item().recipientId())
+                    || (e.item().phone() == null && e.item().text() == null)) {
+                return dev.herald.dispatcher.store.LogRewrite.KEEP;
+            }
+            return JSON.writeValueAsBytes(new Event("held", e.item().erased(), null, null, null, null));
+        });
+    }
+
+    /**
+     * Erases the number and words of {@code recipientId}'s held replies now, in memory and in the
+     * file ({@link #scrub} on the open log, reopened after).
+     *
+     * @throws IOException if the file cannot be rewritten or reopened
+     */
+    public synchronized void erase(int recipientId) throws IOException {
+        items.replaceAll((id, i) -> i.recipientId() == recipientId ? i.erased() : i);
+        log.close();
+        try {
+            scrub(file, id -> id == recipientId);
+        } finally {
+            log = LineLog.open(file);
+        }
     }
 
     @Override

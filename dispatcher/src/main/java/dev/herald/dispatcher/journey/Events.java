@@ -278,6 +278,40 @@ public final class Events implements AutoCloseable {
                 (offset, data, payload, len) -> visitor.event(offset, decode(file, offset, data, payload, len)));
     }
 
+    /**
+     * Blanks the properties of the events of the recipients {@code erased} holds (an erasure): each
+     * such record is rewritten to the same length, its {@code properties} removed and the object
+     * padded with spaces before its checksum, so every record keeps its offset (the RFM follower and
+     * the journeys keep offsets into this log) and its id, recipient, name and times. Everyone else's
+     * records stay byte for byte ({@link dev.herald.dispatcher.store.LogRewrite}: atomic, nothing
+     * written when nothing changes). Run it only where no one appends to the log (the compaction).
+     *
+     * @param file {@code <data dir>/journeys/events.log}
+     * @throws DamagedStoreException naming the file and offset if it is damaged (left as it is)
+     * @throws IOException if it cannot be read or written
+     */
+    public static dev.herald.dispatcher.store.LogRewrite.Result scrub(Path file, java.util.function.IntPredicate erased)
+            throws IOException {
+        return dev.herald.dispatcher.store.LogRewrite.rewrite(file, FORMAT, (d, p, n) -> {
+            byte[] object = new byte[n + 1];
+            d.get(p, object, 0, n);
+            object[n] = '}';
+            Line line = JSON.readValue(object, Line.class);
+            if (line.properties() == null || !erased.test(line.recipient())) {
+                return dev.herald.dispatcher.store.LogRewrite.KEEP;
+            }
+            byte[] bare = JSON.writeValueAsBytes(new Line(line.id(), line.recipient(), line.name(), line.at(),
+                    line.receivedAt(), null));
+            if (bare.length > object.length) {
+                throw new IllegalStateException(file + ": an event without its properties is longer than with them");
+            }
+            byte[] padded = java.util.Arrays.copyOf(bare, object.length);
+            java.util.Arrays.fill(padded, bare.length - 1, padded.length - 1, (byte) ' ');
+            padded[padded.length - 1] = '}';
+            return padded;
+        });
+    }
+
     /** @return the events stored (each id once) */
     public long size() {
         return stored;

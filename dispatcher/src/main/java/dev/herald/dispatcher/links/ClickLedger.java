@@ -178,6 +178,29 @@ public final class ClickLedger implements AutoCloseable {
     }
 
     /**
+     * Rewrites a click log without the clicks of the recipients {@code erased} holds (their times,
+     * user agents and address hashes); everyone else's lines stay byte for byte
+     * ({@link dev.herald.dispatcher.store.LogRewrite}: atomic, nothing written when no click is
+     * theirs). The campaign's click counts drop by their clicks. Run it only where no one appends to
+     * the log (the compaction).
+     *
+     * @throws dev.herald.suppression.store.DamagedStoreException naming the file and offset if it is damaged (left as it is)
+     * @throws IOException if it cannot be read or written
+     */
+    public static dev.herald.dispatcher.store.LogRewrite.Result scrub(Path file, java.util.function.IntPredicate erased)
+            throws IOException {
+        return dev.herald.dispatcher.store.LogRewrite.rewrite(file, FORMAT, (d, p, n) -> {
+            long r = 0;
+            int i = p;
+            for (; i < p + n && i - p < 10 && d.get(i) >= '0' && d.get(i) <= '9'; i++) {
+                r = r * 10 + (d.get(i) - '0');
+            }
+            return i > p && i < p + n && d.get(i) == ' ' && r <= Integer.MAX_VALUE && erased.test((int) r) ? dev.herald.dispatcher.store.LogRewrite.DROP
+                    : dev.herald.dispatcher.store.LogRewrite.KEEP;
+        });
+    }
+
+    /**
      * Appends a click (without fsync: {@link #sync} makes it durable) and counts it.
      *
      * @throws IOException if the line cannot be written (nothing counted)

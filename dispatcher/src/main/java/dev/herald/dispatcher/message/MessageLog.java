@@ -114,6 +114,25 @@ public final class MessageLog implements OutcomeLedger.Companion {
     }
 
     /**
+     * Rewrites a message log without the messages of the recipients {@code erased} holds (their
+     * fields, by which their texts could be rebuilt); the RUN frames and everyone else's messages stay
+     * byte for byte ({@link dev.herald.dispatcher.store.LogRewrite}: atomic, nothing written when no
+     * message is theirs). Run it only where no campaign writes this log (the compaction: the data
+     * directory is locked by it).
+     *
+     * @throws dev.herald.suppression.store.DamagedStoreException naming the file and offset if it is damaged (left as it is)
+     * @throws IOException if it cannot be read or written
+     */
+    public static dev.herald.dispatcher.store.LogRewrite.Result scrub(Path file, java.util.function.IntPredicate erased)
+            throws IOException {
+        return dev.herald.dispatcher.store.LogRewrite.rewrite(file, MessageCodec.FORMAT, (d, p, n) -> {
+            int r = MessageCodec.recipientOf(d, p);
+            return r >= 0 && erased.test(r) ? dev.herald.dispatcher.store.LogRewrite.DROP
+                    : dev.herald.dispatcher.store.LogRewrite.KEEP;
+        });
+    }
+
+    /**
      * Starts a run: the connector's name and each variant's placeholder names, which the messages
      * appended after it refer to. Its RUN frame is written with its first message, and only if the
      * last one in the file says something else (a campaign resumed every few seconds to release

@@ -65,8 +65,11 @@ public final class HeraldService {
     private final ActorSystem<Void> system;
     private final ServerBinding binding;
     private final ApiKeys keys;
+    private final dev.herald.dispatcher.privacy.PersonalDataEraser eraser;
 
-    private HeraldService(ActorSystem<Void> system, ServerBinding binding, ApiKeys keys) {
+    private HeraldService(ActorSystem<Void> system, ServerBinding binding, ApiKeys keys,
+                          dev.herald.dispatcher.privacy.PersonalDataEraser eraser) {
+        this.eraser = eraser;
         this.system = system;
         this.binding = binding;
         this.keys = keys;
@@ -118,7 +121,7 @@ public final class HeraldService {
             registerShutdown(core, binding, settings, stores);
             stores.firstKey.ifPresent(k -> showFirstKey(out, k));
             LOG.info("herald serving on {} with data in {}", binding.localAddress(), dataDir);
-            return new HeraldService(core.system(), binding, stores.keys);
+            return new HeraldService(core.system(), binding, stores.keys, stores.eraser);
         } catch (IOException | RuntimeException e) {
             stores.close();
             throw e;
@@ -233,6 +236,11 @@ public final class HeraldService {
     /** @return the API keys */
     public ApiKeys keys() {
         return keys;
+    }
+
+    /** @return the dispatcher's side of erasing a recipient (after the directory erased the record) */
+    public dev.herald.dispatcher.privacy.PersonalDataEraser eraser() {
+        return eraser;
     }
 
     /** Stops as on SIGTERM; completes when everything is closed. */

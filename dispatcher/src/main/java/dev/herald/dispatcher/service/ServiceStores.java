@@ -91,6 +91,10 @@ final class ServiceStores implements AutoCloseable {
     final ApiKeys keys;
     /** Every change made through the API by a key ({@code audit/audit.log}). */
     final dev.herald.dispatcher.api.AuditLog audit;
+    /** The erasures of recipients ({@code privacy/erasures.log}). */
+    final dev.herald.dispatcher.privacy.Erasures erasures;
+    /** Erases a recipient's data from the stores held here (what goes at once; the rest at the next compaction). */
+    final dev.herald.dispatcher.privacy.PersonalDataEraser eraser;
     /** The admin key made by this start (a first start), to be shown once. */
     final Optional<String> firstKey;
 
@@ -170,6 +174,8 @@ final class ServiceStores implements AutoCloseable {
             keys = ApiKeys.open(dataDir);
             firstKey = keys.bootstrap(env.get("HERALD_API_KEY"));
             audit = own(dev.herald.dispatcher.api.AuditLog.open(dataDir));
+            erasures = own(dev.herald.dispatcher.privacy.Erasures.open(dataDir));
+            eraser = new dev.herald.dispatcher.privacy.PersonalDataEraser(erasures, touches, preferences, reviewQueue, reasons);
         } catch (IOException | RuntimeException e) {
             close();
             throw e;

@@ -151,6 +151,40 @@ public final class Preferences implements AutoCloseable {
         state = new State(weekly.toImmutableRoaringBitmap(), monthly.toImmutableRoaringBitmap());
     }
 
+    /**
+     * Rewrites {@code preferences.log} without the lines of the recipients {@code erased} holds;
+     * everyone else's stay byte for byte ({@link dev.herald.dispatcher.store.LogRewrite}: atomic,
+     * nothing written when no line is theirs). Run it only where no one appends to the file (the compaction).
+     *
+     * @param file {@code <data dir>/unsubscribe/preferences.log}
+     * @throws dev.herald.suppression.store.DamagedStoreException naming the file and offset if it is damaged
+     * @throws IOException if it cannot be read or written
+     */
+    public static dev.herald.dispatcher.store.LogRewrite.Result scrub(Path file, java.util.function.IntPredicate erased)
+            throws IOException {
+        return dev.herald.dispatcher.store.LogRewrite.rewrite(file, LineLog.FORMAT, (d, p, n) -> {
+            byte[] b = new byte[n];
+            d.get(p, b);
+            String r = new String(b, java.nio.charset.StandardCharsets.US_ASCII);
+            int sp = r.indexOf(' ');
+            int id = sp > 0 ? parseId(r.substring(0, sp)) : -1;
+            return id >= 0 && erased.test(id) ? dev.herald.dispatcher.store.LogRewrite.DROP
+                    : dev.herald.dispatcher.store.LogRewrite.KEEP;
+        });
+    }
+
+    /**
+     * Forgets {@code id}'s preference now (back to {@link Frequency#AS_SENT}; its lines go at the
+     * next compaction, {@link #scrub}).
+     *
+     * @throws IOException if it cannot be stored
+     */
+    public void erase(int id) throws IOException {
+        if (frequency(id) != Frequency.AS_SENT) {
+            set(id, Frequency.AS_SENT);
+        }
+    }
+
     @Override
     public void close() throws IOException {
         log.close();

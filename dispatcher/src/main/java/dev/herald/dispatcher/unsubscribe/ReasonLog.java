@@ -53,9 +53,12 @@ public final class ReasonLog implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Logger LOG = LoggerFactory.getLogger(ReasonLog.class);
 
-    private final FramedLog log;
+    /** Replaced (under this) only by {@link #erase}, which rewrites the file. */
+    private FramedLog log;
+    private final Path file;
 
-    private ReasonLog(FramedLog log) {
+    private ReasonLog(Path file, FramedLog log) {
+        this.file = file;
         this.log = log;
     }
 
@@ -71,7 +74,7 @@ public final class ReasonLog implements AutoCloseable {
         if (Files.exists(file) && isLegacy(file)) {
             migrate(file);
         }
-        return new ReasonLog(FramedLog.open(file, FORMAT, (data, at, p, n) -> { }));
+        return new ReasonLog(file, FramedLog.open(file, FORMAT, (data, at, p, n) -> { }));
     }
 
     /** Checks {@code reasons.jsonl} without changing it (a file of earlier versions is reported as clean: it is migrated on open). */
@@ -157,6 +160,80 @@ public final class ReasonLog implements AutoCloseable {
         line.put("reason", reason.wire());
         line.put("text", text);
         log.append(JSON.writeValueAsBytes(line)); // escapes line breaks: one record per line
+    }
+
+    /**
+     * Rewrites {@code reasons.jsonl} so that the lines of the recipients {@code erased} holds keep
+     * no number and no free text ({@code "phone":null,"text":null}); their time, campaign, sender and
+     * reason stay, so the reason counts do not change. Everyone else's lines stay byte for byte
+     * ({@link dev.herald.dispatcher.store.LogRewrite}: atomic, nothing written when nothing changes).
+     * Run it only where no one appends to the file (the compaction), or through {@link #erase}.
+     *
+     * @throws DamagedStoreException naming the file and offset if it is damaged (left as it is)
+     * @throws IOException if it cannot be read or written, or a line is not a JSON object
+     */
+    public static dev.herald.dispatcher.store.LogRewrite.Result scrub(Path file, java.util.function.IntPredicate erased)
+            throws IOException {
+        if (isLegacy(file)) {
+            migrate(file);
+        }
+        return dev.herald.dispatcher.store.LogRewrite.rewrite(file, FORMAT, (d, p, n) -> {
+            int quick = recipientIdOf(d, p, n);
+            if (quick >= 0 && !erased.test(quick)) {
+                return dev.herald.dispatcher.store.LogRewrite.KEEP; // most lines: no JSON parse
+            }
+            byte[] obj = new byte[n + 1];
+            d.get(p, obj, 0, n);
+            obj[n] = '}';
+            JsonNode node = JSON.readTree(obj);
+            JsonNode id = node.get("recipientId");
+            if (id == null || !id.canConvertToInt() || !erased.test(id.asInt())
+                    || (node.path("phone").isNull() && node.path("text").isNull())) {
+                return dev.herald.dispatcher.store.LogRewrite.KEEP;
+            }
+            com.fasterxml.jackson.databind.node.ObjectNode o = (com.fasterxml.jackson.databind.node.ObjectNode) node;
+            o.putNull("phone");
+            o.putNull("text");
+            return JSON.writeValueAsBytes(o);
+        });
+    }
+
+    private static final byte[] ID_KEY = "\"recipientId\":".getBytes(StandardCharsets.US_ASCII);
+
+    /** The recipientId of a line as {@link #append} writes it ({@code {"time":…,"recipientId":123,…}), or -1 if it is not found so. */
+    private static int recipientIdOf(ByteBuffer d, int p, int n) {
+        int end = Math.min(p + n, p + 64);
+        outer:
+        for (int i = p; i + ID_KEY.length < end; i++) {
+            for (int k = 0; k < ID_KEY.length; k++) {
+                if (d.get(i + k) != ID_KEY[k]) {
+                    continue outer;
+                }
+            }
+            long v = 0;
+            int j = i + ID_KEY.length;
+            int start = j;
+            for (; j < p + n && j - start < 10 && d.get(j) >= '0' && d.get(j) <= '9'; j++) {
+                v = v * 10 + (d.get(j) - '0');
+            }
+            return j > start && j < p + n && d.get(j) == ',' && v <= Integer.MAX_VALUE ? (int) v : -1;
+        }
+        return -1;
+    }
+
+    /**
+     * Erases the number and free text of {@code recipientId}'s reasons now ({@link #scrub} on the
+     * open file: appends wait; the file is reopened after).
+     *
+     * @throws IOException if the file cannot be rewritten or reopened
+     */
+    public synchronized void erase(int recipientId) throws IOException {
+        log.close();
+        try {
+            scrub(file, id -> id == recipientId);
+        } finally {
+            log = FramedLog.open(file, FORMAT, (data, at, p, n) -> { });
+        }
     }
 
     @Override
