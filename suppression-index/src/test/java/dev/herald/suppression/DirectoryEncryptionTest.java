@@ -171,6 +171,40 @@ class DirectoryEncryptionTest {
     }
 
     @Test
+    void shouldReKeyThePhoneIndexOfAnEarlierVersionsDirectoryByHash() throws IOException {
+        try (RecipientDirectory d = RecipientDirectory.open(dir, SMALL)) {
+            registerMany(d, 300);
+        }
+        // An earlier version: no directory.keys, the phone index keyed by the number itself.
+        Files.delete(dir.resolve("directory.keys"));
+        try (net.openhft.chronicle.map.ChronicleMap<Long, Integer> index = dev.herald.suppression.internal.ChronicleSupport
+                .openPhoneIndex(dir.resolve("recipients-by-phone.cm3").toFile(), SMALL.capacity(), false)) {
+            index.clear();
+            for (int i = 0; i < 300; i++) {
+                index.put(PhoneNumbers.toKey(phone(i)), i);
+            }
+        }
+        WrongMasterKeyException e = assertThrows(WrongMasterKeyException.class,
+                () -> RecipientDirectory.open(dir, SMALL.withMasterKey(MasterKey.generate())));
+        assertEquals(WrongMasterKeyException.Reason.NOT_ENCRYPTED, e.reason());
+        try (RecipientDirectory d = RecipientDirectory.open(dir, SMALL)) {
+            assertFalse(d.encrypted());
+            checkAll(d, 300);
+        }
+        assertTrue(Files.readString(dir.resolve("directory.keys")).contains("encryption=none"));
+        assertFalse(Files.exists(dir.resolve("recipients-by-phone.cm3.rehash")));
+        Map<String, byte[]> keys = new HashMap<>();
+        for (int i = 0; i < 300; i += 50) {
+            keys.putAll(RawBytes.numberPatterns(phone(i), "0" + phone(i).substring(3)));
+        }
+        keys.keySet().removeIf(k -> !k.startsWith("key LE"));
+        assertEquals(List.of(), RawBytes.find(dir, keys), "the index holds no number as a key any more");
+        try (RecipientDirectory d = RecipientDirectory.open(dir, SMALL)) {
+            checkAll(d, 300);
+        }
+    }
+
+    @Test
     void shouldRotateTheMasterKeyWithoutRewritingTheData() throws IOException {
         MasterKey old = MasterKey.generate();
         MasterKey next = MasterKey.generate();
