@@ -210,7 +210,14 @@ public final class RecipientStore implements AutoCloseable {
      * @throws IllegalStateException if its stored record is corrupt
      */
     public Optional<Recipient> get(int id) {
-        return Optional.ofNullable(cipher.sealed() ? read(id, null, singleReads.get(), true) : get(id, new RecordScratch()));
+        if (id < 0) {
+            return Optional.empty();
+        }
+        if (cipher.sealed()) {
+            RecordScratch scratch = singleReads.get();
+            return Optional.ofNullable(getAt(id, scratch, singleRead(id, scratch)));
+        }
+        return Optional.ofNullable(get(id, new RecordScratch()));
     }
 
     /** @return the keyed hash the phone index stores {@code key} under */
@@ -231,46 +238,57 @@ public final class RecipientStore implements AutoCloseable {
      * @throws IllegalStateException if its stored record is corrupt
      */
     public Recipient get(int id, RecordScratch scratch) {
-        return read(id, null, scratch, false);
+        return id < 0 ? null : getAt(id, scratch, pages.read(id, scratch));
     }
 
     /**
-     * Reads the whole recipient ({@code names == null}) or its number and those fields.
+     * The decoded recipient after a page read of {@code n} bytes into {@code scratch} (-1: read the map).
      *
-     * @param single a single read (not a reader's): in a sealed directory, a page is opened only
-     *               when the thread's previous single read was on the same page (sequential reads);
-     *               otherwise the one record is opened from the map, cheaper than a whole page
      * @return null if the id was not handed out or is erased
      */
-    private <T> T read(int id, String[] names, RecordScratch scratch, boolean single) {
-        if (id < 0) {
+    private Recipient getAt(int id, RecordScratch scratch, int n) {
+        if (n > 0) {
+            byte[] b = scratch.buffer();
+            int from = scratch.from();
+            return b[from] == 0 ? null : RecipientCodec.decode(id, b, from, from + n); // first byte 0: erased
+        }
+        if (n == 0) {
             return null;
         }
-        int n = -1;
-        if (single && !scratch.holdsPageOf(id) && scratch.lastMapPage != (id >>> PageFormat.PAGE_SHIFT)) {
-            scratch.lastMapPage = id >>> PageFormat.PAGE_SHIFT;
-        } else {
-            scratch.lastMapPage = id >>> PageFormat.PAGE_SHIFT;
-            n = pages.read(id, scratch);
+        byte[] record = cipher.openRecord(id, records.get(id));
+        return record == null || RecipientCodec.isErased(record, 0, record.length) ? null : RecipientCodec.decode(id, record);
+    }
+
+    /** As {@link #getAt}, for the number and the named fields. */
+    private RecipientFields fieldsAt(int id, String[] names, RecordScratch scratch, int n) {
+        if (n > 0) {
+            byte[] b = scratch.buffer();
+            int from = scratch.from();
+            return b[from] == 0 ? null : RecipientCodec.decodeFields(id, b, from, from + n, names);
         }
-        byte[] b;
-        int from;
-        int to;
-        if (n >= 0) {
-            b = scratch.buffer();
-            from = scratch.from();
-            to = from + n;
-        } else {
-            b = cipher.openRecord(id, records.get(id));
-            from = 0;
-            to = b == null ? 0 : b.length;
-        }
-        if (to == from || RecipientCodec.isErased(b, from, to)) {
+        if (n == 0) {
             return null;
         }
-        @SuppressWarnings("unchecked")
-        T t = (T) (names == null ? RecipientCodec.decode(id, b, from, to) : RecipientCodec.decodeFields(id, b, from, to, names));
-        return t;
+        byte[] record = cipher.openRecord(id, records.get(id));
+        return record == null || RecipientCodec.isErased(record, 0, record.length) ? null
+                : RecipientCodec.decodeFields(id, record, names);
+    }
+
+    /**
+     * A single read's page read in a sealed directory: a page is opened only when the thread's
+     * previous single read was on the same page (sequential reads); otherwise the one record is
+     * opened from the map, which costs less than a whole page.
+     *
+     * @return as {@link RecordPages#read}; -1 also when the map is to be read
+     */
+    private int singleRead(int id, RecordScratch scratch) {
+        int p = id >>> PageFormat.PAGE_SHIFT;
+        if (!scratch.holdsPageOf(id) && scratch.lastMapPage != p) {
+            scratch.lastMapPage = p;
+            return -1;
+        }
+        scratch.lastMapPage = p;
+        return pages.read(id, scratch);
     }
 
     /**
@@ -280,8 +298,14 @@ public final class RecipientStore implements AutoCloseable {
      * @throws IllegalStateException if its stored record is corrupt
      */
     public Optional<RecipientFields> fields(int id, String[] names) {
-        return Optional.ofNullable(cipher.sealed() ? read(id, names, singleReads.get(), true)
-                : fields(id, names, new RecordScratch()));
+        if (id < 0) {
+            return Optional.empty();
+        }
+        if (cipher.sealed()) {
+            RecordScratch scratch = singleReads.get();
+            return Optional.ofNullable(fieldsAt(id, names, scratch, singleRead(id, scratch)));
+        }
+        return Optional.ofNullable(fields(id, names, new RecordScratch()));
     }
 
     /**
@@ -292,7 +316,7 @@ public final class RecipientStore implements AutoCloseable {
      * @throws IllegalStateException if its stored record is corrupt
      */
     public RecipientFields fields(int id, String[] names, RecordScratch scratch) {
-        return read(id, names, scratch, false);
+        return id < 0 ? null : fieldsAt(id, names, scratch, pages.read(id, scratch));
     }
 
     /**
