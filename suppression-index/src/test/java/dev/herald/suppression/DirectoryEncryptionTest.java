@@ -144,6 +144,16 @@ class DirectoryEncryptionTest {
         try (RecipientDirectory d = RecipientDirectory.open(dir, SMALL.withMasterKey(right))) {
             checkAll(d, 10);
         }
+        assertEquals(List.of(), StoredFiles.checkRecipientDirectory(dir));
+        byte[] keys = Files.readAllBytes(dir.resolve("directory.keys"));
+        keys[keys.length / 2] ^= 1;
+        Files.write(dir.resolve("directory.keys"), keys);
+        List<IOException> damage = StoredFiles.checkRecipientDirectory(dir);
+        assertEquals(1, damage.size(), damage.toString());
+        assertTrue(damage.get(0).getMessage().contains("directory.keys"), damage.get(0).getMessage());
+        DamagedFileException refused = assertThrows(DamagedFileException.class,
+                () -> RecipientDirectory.open(dir, SMALL.withMasterKey(right)));
+        assertTrue(refused.getMessage().contains("directory.keys"), refused.getMessage());
     }
 
     @Test

@@ -151,6 +151,29 @@ public final class DirectoryKeys {
     }
 
     /**
+     * Checks the key file's checksum and lines without a master key (for {@code herald data check}).
+     *
+     * @param dir the recipient directory
+     * @return whether the directory is encrypted; false also if it has no key file
+     * @throws DamagedFileException if the file fails its checksum or lacks a line (named)
+     * @throws IOException          if it cannot be read
+     */
+    public static boolean check(Path dir) throws IOException {
+        Path file = file(dir);
+        if (!Files.exists(file)) {
+            return false;
+        }
+        Map<String, String> props = parse(file, Files.readAllBytes(file));
+        if (AES.equals(require(file, props, "encryption"))) {
+            require(file, props, "master-key");
+            require(file, props, "wrapped");
+            return true;
+        }
+        base64(file, props, "hash-key", HASH_KEY_BYTES);
+        return false;
+    }
+
+    /**
      * Writes these keys to {@code dir}'s key file durably (replacing it), wrapped under
      * {@code master} if encrypted.
      *
