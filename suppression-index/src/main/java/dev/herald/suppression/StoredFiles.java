@@ -3,6 +3,7 @@ package dev.herald.suppression;
 import dev.herald.suppression.internal.BaseStore;
 import dev.herald.suppression.internal.ChronicleSupport;
 import dev.herald.suppression.internal.DirectoryFiles;
+import dev.herald.suppression.internal.DirectoryKeys;
 import dev.herald.suppression.internal.PageFormat;
 import dev.herald.suppression.store.DamagedStoreException;
 import dev.herald.suppression.store.FramedLog;
@@ -34,7 +35,8 @@ public final class StoredFiles {
 
     /**
      * Checks a recipient directory: {@code directory.properties} (readable, known format, a
-     * capacity) and the header of each Chronicle Map file.
+     * capacity), {@code directory.keys} (checksum; no master key needed) and the header of each
+     * Chronicle Map file.
      *
      * @param dir the recipient directory ({@code <data>/directory})
      * @return the damage found, one per damaged file (each names its file)
@@ -48,6 +50,13 @@ public final class StoredFiles {
             damage.add(e);
         } catch (IllegalStateException e) {
             damage.add(new DamagedFileException(dir.resolve("directory.properties"), DamagedFileException.NO_OFFSET, e.getMessage()));
+        }
+        try {
+            DirectoryKeys.check(dir);
+        } catch (DamagedFileException e) {
+            damage.add(e);
+        } catch (IllegalStateException e) {
+            damage.add(new DamagedFileException(DirectoryKeys.file(dir), DamagedFileException.NO_OFFSET, e.getMessage()));
         }
         for (String map : List.of("recipients-by-phone.cm3", "recipients-by-id.cm3")) {
             Path file = dir.resolve(map);
@@ -88,18 +97,23 @@ public final class StoredFiles {
             if (first < 0) {
                 continue; // not a name the directory writes or reads
             }
+            boolean sealed;
             try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
                 ByteBuffer head = ByteBuffer.allocate(PageFormat.HEADER_BYTES);
                 while (head.hasRemaining() && ch.read(head) >= 0) {
                     // read the header, or as much as there is (a short file is refused by the scan)
                 }
                 PageFormat.checkHeader(file, head.flip(), first);
+                byte[] magic = new byte[8];
+                head.get(0, magic);
+                sealed = Boolean.TRUE.equals(PageFormat.sealedMagic(magic));
             } catch (DamagedStoreException e) {
                 results.add(VerifyResult.damaged(file, 0, e));
                 continue;
             }
-            results.add(FramedLog.verify(file, PageFormat.FORMAT, (data, at, payload, length) ->
-                    PageFormat.checkPage(file, data, at, payload, length, first)));
+            // Sealed pages (an encrypted directory) are checked frame by frame without the key.
+            results.add(FramedLog.verify(file, PageFormat.format(sealed), (data, at, payload, length) ->
+                    PageFormat.checkPage(file, data, at, payload, length, first, sealed)));
         }
         return results;
     }
