@@ -158,6 +158,10 @@ public class CampaignGraphBenchmark {
     private static final int SHARDS = 2;
     private static final Duration ASK_TIMEOUT = Duration.ofSeconds(30);
 
+    /** Whether the directory has a master key (records sealed with AES-256-GCM); false is the recorded baseline. */
+    @org.openjdk.jmh.annotations.Param({"false"})
+    public boolean encrypted;
+
     /** Audience size; {@value #AUDIENCE} unless a test makes it smaller (the ns/op scale assumes the default). */
     int audienceSize = AUDIENCE;
     /** Whether the connector keeps every message it accepts (tests only; set before {@link #setUp}). */
@@ -236,7 +240,7 @@ public class CampaignGraphBenchmark {
         System.out.printf("fixture: seed=%#x, %,d random GB mobiles, no suppression, always open, no caps%n",
                 DirectoryFixture.SEED, audienceSize);
         root = SuppressionFixture.newTempDir("campaign-graph");
-        directory = RecipientDirectory.open(root.resolve("directory"), DirectoryFixture.options(audienceSize));
+        directory = RecipientDirectory.open(root.resolve("directory"), DirectoryFixture.options(audienceSize, encrypted));
         DirectoryFixture.Keys keys = new DirectoryFixture.Keys(DirectoryFixture.SEED);
         long t0 = System.nanoTime();
         for (int id = 0; id < audienceSize; id++) {

@@ -62,6 +62,11 @@ public class DirectoryBatchReadBenchmark {
     @Param({"1000000"})
     public int recipients;
 
+    /** Whether the directory has a master key (records sealed with AES-256-GCM); false is the recorded baseline. */
+    @Param({"false"})
+    public boolean encrypted;
+
+
     /** Share of ids that are read. */
     @Param({"0.57"})
     public double density;
@@ -69,6 +74,8 @@ public class DirectoryBatchReadBenchmark {
     RecipientDirectory directory;
     /** A second handle on the directory's id → record map, read as the send stage did before the pages. */
     ChronicleMap<Integer, byte[]> records;
+    /** Opens the map's values (sealed one by one when {@code encrypted}). */
+    dev.herald.suppression.internal.RecordCipher cipher;
     /** The batches, in campaign order. */
     int[][] batches;
     private Path dir;
@@ -87,7 +94,7 @@ public class DirectoryBatchReadBenchmark {
         DirectoryFixture.Keys keys = new DirectoryFixture.Keys(DirectoryFixture.SEED);
         dir = SuppressionFixture.newTempDir("directory-batch-read");
         long t0 = System.nanoTime();
-        try (RecipientDirectory d = RecipientDirectory.open(dir, DirectoryFixture.options(recipients))) {
+        try (RecipientDirectory d = RecipientDirectory.open(dir, DirectoryFixture.options(recipients, encrypted))) {
             for (int id = 0; id < recipients; id++) {
                 String name = DirectoryFixture.FIRST_NAMES.get(id % DirectoryFixture.FIRST_NAMES.size());
                 Registration r = d.register(DirectoryFixture.e164(keys.next()), DirectoryFixture.ZONE, "en-GB",
@@ -98,7 +105,9 @@ public class DirectoryBatchReadBenchmark {
             }
         }
         System.out.printf("directory built in %.1f s%n", (System.nanoTime() - t0) / 1e9);
-        directory = RecipientDirectory.open(dir, DirectoryFixture.options(recipients));
+        directory = RecipientDirectory.open(dir, DirectoryFixture.options(recipients, encrypted));
+        cipher = dev.herald.suppression.internal.RecordCipher.of(dev.herald.suppression.internal.DirectoryKeys.read(dir,
+                encrypted ? DirectoryFixture.BENCH_KEY : null));
         records = ChronicleSupport.openRecords(dir.resolve("recipients-by-id.cm3").toFile(), recipients, false);
 
         SplittableRandom rnd = new SplittableRandom(DirectoryFixture.SEED + 2);
@@ -146,7 +155,7 @@ public class DirectoryBatchReadBenchmark {
 
     /** The number and fields of one id, as the send stage read them before the pages. */
     RecipientFields mapRead(int id) {
-        byte[] record = records.get(id);
+        byte[] record = cipher.openRecord(id, records.get(id));
         return record == null ? null : RecipientCodec.decodeFields(id, record, names);
     }
 

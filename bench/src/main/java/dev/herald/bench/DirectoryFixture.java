@@ -103,6 +103,15 @@ final class DirectoryFixture {
                 .withCapacity(Math.max(entries, DirectoryOptions.MIN_CAPACITY));
     }
 
+    /** A fixed master key for the encrypted variants (benchmarks only: never a real key). */
+    static final dev.herald.suppression.MasterKey BENCH_KEY = dev.herald.suppression.MasterKey.parse(
+            "6865726c616c642d62656e63682d6b65792d6e6f742d7365637265742d2d2d21", "bench key");
+
+    /** @return as {@link #options(long)}, with {@link #BENCH_KEY} if {@code encrypted} */
+    static DirectoryOptions options(long entries, boolean encrypted) {
+        return encrypted ? options(entries).withMasterKey(BENCH_KEY) : options(entries);
+    }
+
     /**
      * A generated CSV file and what importing it must report.
      *

@@ -48,6 +48,11 @@ public class DirectoryImportBenchmark {
     @Param({"10000000"})
     public int lines;
 
+    /** Whether the directory has a master key (records sealed with AES-256-GCM); false is the recorded baseline. */
+    @Param({"false"})
+    public boolean encrypted;
+
+
     DirectoryFixture.Csv csv;
     /** The directory of the current iteration, open until its end. */
     RecipientDirectory directory;
@@ -70,7 +75,7 @@ public class DirectoryImportBenchmark {
     @Setup(Level.Iteration)
     public void openFreshDirectory() throws IOException {
         dir = SuppressionFixture.newTempDir("directory-import");
-        directory = RecipientDirectory.open(dir, DirectoryFixture.options(lines));
+        directory = RecipientDirectory.open(dir, DirectoryFixture.options(lines, encrypted));
         report = null;
     }
 

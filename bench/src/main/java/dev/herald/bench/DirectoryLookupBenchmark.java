@@ -51,6 +51,11 @@ public class DirectoryLookupBenchmark {
     @Param({"1000000"})
     public int recipients;
 
+    /** Whether the directory has a master key (records sealed with AES-256-GCM); false is the recorded baseline. */
+    @Param({"false"})
+    public boolean encrypted;
+
+
     /** Length of each probe array; a power of two. */
     @Param({"1048576"})
     public int probes;
@@ -82,7 +87,7 @@ public class DirectoryLookupBenchmark {
         DirectoryFixture.Keys keys = new DirectoryFixture.Keys(DirectoryFixture.SEED);
         long[] registered = new long[recipients];
         dir = SuppressionFixture.newTempDir("directory-lookup");
-        directory = RecipientDirectory.open(dir, DirectoryFixture.options(recipients));
+        directory = RecipientDirectory.open(dir, DirectoryFixture.options(recipients, encrypted));
         long t0 = System.nanoTime();
         for (int id = 0; id < recipients; id++) {
             registered[id] = keys.next();
@@ -93,7 +98,7 @@ public class DirectoryLookupBenchmark {
                 throw new IllegalStateException("registration " + id + " returned " + r);
             }
         }
-        System.out.printf("directory built in %.1f s%n", (System.nanoTime() - t0) / 1e9);
+        System.out.printf("encrypted=%s; directory built in %.1f s%n", encrypted, (System.nanoTime() - t0) / 1e9);
 
         SplittableRandom rnd = new SplittableRandom(DirectoryFixture.SEED + 1);
         hitPhones = new String[probes];

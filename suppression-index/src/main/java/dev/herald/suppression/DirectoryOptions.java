@@ -14,8 +14,12 @@ package dev.herald.suppression;
  *                      front); the maps grow past it, up to {@value #MAX_BLOAT_FACTOR} times, at
  *                      some cost in lookup speed. Ignored when the directory already exists: the
  *                      capacity it was created with is kept.
+ * @param masterKey     the key that wraps the directory's data key: the personal data is then
+ *                      stored encrypted (see {@link RecipientDirectory}); null for an unencrypted
+ *                      directory. Must be the key the directory was created with (a wrong one, or
+ *                      none for an encrypted directory, is refused at open)
  */
-public record DirectoryOptions(String defaultRegion, long capacity) {
+public record DirectoryOptions(String defaultRegion, long capacity, MasterKey masterKey) {
 
     /** Default {@link #capacity()}: ten million recipients. */
     public static final long DEFAULT_CAPACITY = 10_000_000L;
@@ -43,9 +47,22 @@ public record DirectoryOptions(String defaultRegion, long capacity) {
         }
     }
 
-    /** @return no default region, {@value #DEFAULT_CAPACITY} entries */
+    /** Unencrypted options. */
+    public DirectoryOptions(String defaultRegion, long capacity) {
+        this(defaultRegion, capacity, null);
+    }
+
+    /** @return no default region, {@value #DEFAULT_CAPACITY} entries, unencrypted */
     public static DirectoryOptions defaults() {
-        return new DirectoryOptions(null, DEFAULT_CAPACITY);
+        return new DirectoryOptions(null, DEFAULT_CAPACITY, null);
+    }
+
+    /**
+     * @param key the master key, or null for an unencrypted directory
+     * @return a copy with that master key
+     */
+    public DirectoryOptions withMasterKey(MasterKey key) {
+        return new DirectoryOptions(defaultRegion, capacity, key);
     }
 
     /**
@@ -54,7 +71,7 @@ public record DirectoryOptions(String defaultRegion, long capacity) {
      * @throws IllegalArgumentException if the region is unknown
      */
     public DirectoryOptions withDefaultRegion(String region) {
-        return new DirectoryOptions(region, capacity);
+        return new DirectoryOptions(region, capacity, masterKey);
     }
 
     /**
@@ -63,7 +80,7 @@ public record DirectoryOptions(String defaultRegion, long capacity) {
      * @throws IllegalArgumentException if out of range
      */
     public DirectoryOptions withCapacity(long entries) {
-        return new DirectoryOptions(defaultRegion, entries);
+        return new DirectoryOptions(defaultRegion, entries, masterKey);
     }
 
     /** @return the number normalisation these options imply */

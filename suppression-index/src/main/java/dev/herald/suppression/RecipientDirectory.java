@@ -3,6 +3,7 @@ package dev.herald.suppression;
 import dev.herald.suppression.internal.ChronicleSupport;
 import dev.herald.suppression.internal.CsvImport;
 import dev.herald.suppression.internal.DirectoryFiles;
+import dev.herald.suppression.internal.DirectoryKeys;
 import dev.herald.suppression.internal.RecipientCodec;
 import dev.herald.suppression.internal.RecipientStore;
 import dev.herald.suppression.internal.ValidatedRecipient;
@@ -45,6 +46,16 @@ import java.util.Set;
  * {@link #open} rebuilds from it (logged at INFO) pages that are missing, stale or behind — all of
  * them for a directory written by an earlier version.
  *
+ * <p>Encryption at rest: with a {@link DirectoryOptions#withMasterKey master key}, every record
+ * (number, region, zone, locale, personal fields) is sealed with AES-256-GCM under a random data
+ * key, one by one in the map and once per page of 256 in the pages; the data key and the
+ * phone-hash key are stored in {@code directory.keys} only wrapped under the master key, which is
+ * never stored. In every mode the phone index holds a keyed hash of each number
+ * ({@link #phoneHash}), never the number. A wrong master key, none for an encrypted directory, or
+ * one for a directory holding unencrypted recipients is refused at open
+ * ({@link WrongMasterKeyException}); {@link #rotateMasterKey} re-wraps the keys without rewriting
+ * the data. {@link #erase} removes a person's record and leaves only its id and number's hash.
+ *
  * <p>Durability: everything survives close and reopen, and a process killed at any point
  * (kill -9): the next {@link #open} notices the unclean shutdown, recovers the Chronicle maps and
  * re-links a registration that was half applied. Power loss is not covered (the maps are
@@ -76,28 +87,34 @@ public final class RecipientDirectory implements AutoCloseable {
     private final PhoneNumbers numbers;
     private final DirectoryFiles files;
     private final RecipientStore store;
+    private final DirectoryKeys keys;
     private volatile boolean closed;
 
-    private RecipientDirectory(Path dir, PhoneNumbers numbers, DirectoryFiles files, RecipientStore store) {
+    private RecipientDirectory(Path dir, PhoneNumbers numbers, DirectoryFiles files, RecipientStore store, DirectoryKeys keys) {
         this.dir = dir;
         this.numbers = numbers;
         this.files = files;
         this.store = store;
+        this.keys = keys;
     }
 
     /**
      * Opens the directory stored in {@code dir}, creating it if needed.
      *
      * @param dir     data directory; created with its parents if absent
-     * @param options default region and capacity
+     * @param options default region, capacity and master key
      * @return the open directory; close it to release the files
+     * @throws WrongMasterKeyException if the master key is not the one of {@code directory.keys},
+     *                               none is given for an encrypted directory, or one is given for a
+     *                               directory that holds unencrypted recipients (there is no
+     *                               in-place migration: import them into a new directory); nothing changed
      * @throws IllegalStateException if another process holds the directory (the message says
      *                               "directory &lt;path&gt; is in use by another process"), or its
      *                               files are of an unknown layout
      * @throws CorruptIndexException if a map file is damaged (named in the message; left untouched), or a
      *                               page file ({@link dev.herald.suppression.store.DamagedStoreException}
      *                               naming the file and offset; delete it to have it rebuilt from the map)
-     * @throws DamagedFileException  if {@code directory.properties} is damaged (named; left untouched)
+     * @throws DamagedFileException  if {@code directory.properties} or {@code directory.keys} is damaged (named; left untouched)
      * @throws IOException           if the files cannot be created, mapped or recovered
      */
     public static RecipientDirectory open(Path dir, DirectoryOptions options) throws IOException {
@@ -105,8 +122,38 @@ public final class RecipientDirectory implements AutoCloseable {
         Objects.requireNonNull(options, "options");
         DirectoryFiles files = DirectoryFiles.acquire(dir);
         try {
-            RecipientStore store = RecipientStore.open(files, files.capacity(options.capacity()));
-            return new RecipientDirectory(dir, options.phoneNumbers(), files, store);
+            MasterKey master = options.masterKey();
+            DirectoryKeys keys = DirectoryKeys.read(dir, master);
+            files.settleRehash(keys != null);
+            RecipientStore.KeysWriter legacy = null;
+            if (keys == null) {
+                if (files.isNew()) {
+                    keys = DirectoryKeys.generate(master != null);
+                    keys.write(dir, master);
+                } else {
+                    DirectoryKeys plain = DirectoryKeys.generate(false); // an earlier version's directory
+                    keys = plain;
+                    legacy = () -> plain.write(dir, null);
+                }
+            }
+            long capacity = files.capacity(options.capacity());
+            RecipientStore store = RecipientStore.open(files, capacity, keys, legacy);
+            if (master != null && !keys.encrypted()) {
+                int size = store.size();
+                store.close();
+                if (size > 0) {
+                    throw new WrongMasterKeyException(DirectoryKeys.file(dir).toAbsolutePath(),
+                            WrongMasterKeyException.Reason.NOT_ENCRYPTED, "recipient directory " + dir.toAbsolutePath()
+                            + " holds " + size + " unencrypted recipient(s) (" + DirectoryKeys.file(dir).toAbsolutePath()
+                            + " says encryption=none) and a master key (fingerprint " + master.fingerprint()
+                            + ") was given; a directory is not encrypted in place: open it without the key, or "
+                            + "import the recipients into a new directory opened with the key; nothing was changed");
+                }
+                keys = DirectoryKeys.generate(true); // empty: it becomes an encrypted directory
+                keys.write(dir, master);
+                store = RecipientStore.open(files, capacity, keys, null);
+            }
+            return new RecipientDirectory(dir, options.phoneNumbers(), files, store, keys);
         } catch (CorruptIndexException | DamagedFileException | IllegalStateException e) {
             // Refused after checking, before any map was changed: leave the directory as it was found.
             files.releaseRestoringMarker();
@@ -116,6 +163,84 @@ public final class RecipientDirectory implements AutoCloseable {
             files.releaseOnly();
             throw e;
         }
+    }
+
+    /**
+     * Wraps the directory's data and hash keys under a new master key, rewriting only
+     * {@code directory.keys} (temporary file, fsync, atomic rename): the records stay as they are.
+     * Afterwards the directory opens with {@code next} only.
+     *
+     * @param dir     the directory; it must not be open (in this process or another)
+     * @param current the master key it was opened with so far
+     * @param next    the new master key
+     * @throws WrongMasterKeyException if {@code current} is not its master key, or it is not encrypted
+     * @throws IllegalStateException   if it is open, or has no key file
+     * @throws IOException             if the key file cannot be read or written
+     */
+    public static void rotateMasterKey(Path dir, MasterKey current, MasterKey next) throws IOException {
+        Objects.requireNonNull(dir, "dir");
+        Objects.requireNonNull(current, "current");
+        Objects.requireNonNull(next, "next");
+        if (!Files.exists(DirectoryKeys.file(dir))) {
+            throw new IllegalStateException("recipient directory " + dir.toAbsolutePath() + " has no "
+                    + DirectoryKeys.FILE + ": not an encrypted directory (or not a directory of this version)");
+        }
+        DirectoryFiles files = DirectoryFiles.acquire(dir);
+        try {
+            DirectoryKeys.rewrap(dir, current, next);
+        } finally {
+            files.releaseRestoringMarker();
+        }
+    }
+
+    /** @return whether the records are stored encrypted (the directory has a master key) */
+    public boolean encrypted() {
+        return keys.encrypted();
+    }
+
+    /**
+     * A cipher under this directory's data key for other data of the same people (see
+     * {@link DataCipher}); of an unencrypted directory, one that is not {@link DataCipher#enabled()}.
+     *
+     * @param purpose what is sealed, authenticated with it (e.g. {@code "message-log fields"})
+     * @return the cipher
+     * @throws IllegalArgumentException if {@code purpose} is blank
+     */
+    public DataCipher cipher(String purpose) {
+        return new DataCipher(purpose, keys.gcm());
+    }
+
+    /**
+     * The keyed hash (SipHash-2-4 under the directory's hash key) the phone index stores a number
+     * under; stable for the life of the directory, meaningless without its key file.
+     *
+     * @param phone a number, as for {@link #idOf}
+     * @return its hash
+     * @throws InvalidPhoneNumberException if non-canonical input cannot be read as a phone number
+     */
+    public long phoneHash(String phone) {
+        ensureOpen();
+        return store.phoneHash(numbers.lookupKey(phone));
+    }
+
+    /**
+     * Erases a person: the record (number, region, zone, locale, every field) is replaced by an
+     * erased marker and its bytes overwritten; its page is rewritten and the page file compacted,
+     * so no file of the directory holds them any more. The id stays handed out and {@link #idOf}
+     * still finds it by the number's keyed hash (suppression by id keeps working); {@link #get},
+     * {@link #fields} and {@link #find} answer empty for it. Registering the number again gives the
+     * same id a fresh record. Idempotent.
+     *
+     * @param phone the number, as for {@link #idOf}
+     * @return the erased id and the number's hash, or empty if the number is not registered
+     * @throws InvalidPhoneNumberException  if non-canonical input cannot be read as a phone number
+     * @throws IllegalStateException        if the directory is closed
+     * @throws java.io.UncheckedIOException if the page file cannot be rewritten (the record is erased
+     *                                      from the map; the next open rebuilds the page)
+     */
+    public Optional<Erasure> erase(String phone) {
+        ensureOpen();
+        return store.erase(numbers.lookupKey(phone));
     }
 
     /** @return the number of ids handed out; ids are {@code 0 .. size() - 1} */
@@ -153,7 +278,7 @@ public final class RecipientDirectory implements AutoCloseable {
 
     /**
      * @param id a recipient id
-     * @return the recipient, or empty if the id was never handed out
+     * @return the recipient, or empty if the id was never handed out or is erased
      * @throws IllegalStateException if the directory is closed or the stored record is corrupt
      */
     public Optional<Recipient> get(int id) {
@@ -224,7 +349,7 @@ public final class RecipientDirectory implements AutoCloseable {
      */
     public Optional<Recipient> find(String phone) {
         OptionalInt id = idOf(phone);
-        return id.isPresent() ? store.get(id.getAsInt()) : Optional.empty();
+        return id.isPresent() ? store.get(id.getAsInt()) : Optional.empty(); // empty for an erased id
     }
 
     /**

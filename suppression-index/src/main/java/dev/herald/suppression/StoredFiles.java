@@ -88,18 +88,23 @@ public final class StoredFiles {
             if (first < 0) {
                 continue; // not a name the directory writes or reads
             }
+            boolean sealed;
             try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
                 ByteBuffer head = ByteBuffer.allocate(PageFormat.HEADER_BYTES);
                 while (head.hasRemaining() && ch.read(head) >= 0) {
                     // read the header, or as much as there is (a short file is refused by the scan)
                 }
                 PageFormat.checkHeader(file, head.flip(), first);
+                byte[] magic = new byte[8];
+                head.get(0, magic);
+                sealed = Boolean.TRUE.equals(PageFormat.sealedMagic(magic));
             } catch (DamagedStoreException e) {
                 results.add(VerifyResult.damaged(file, 0, e));
                 continue;
             }
-            results.add(FramedLog.verify(file, PageFormat.FORMAT, (data, at, payload, length) ->
-                    PageFormat.checkPage(file, data, at, payload, length, first)));
+            // Sealed pages (an encrypted directory) are checked frame by frame without the key.
+            results.add(FramedLog.verify(file, PageFormat.format(sealed), (data, at, payload, length) ->
+                    PageFormat.checkPage(file, data, at, payload, length, first, sealed)));
         }
         return results;
     }

@@ -118,6 +118,42 @@ public final class DirectoryFiles implements AutoCloseable {
         return dir.resolve(PAGES);
     }
 
+    /** @return whether the directory had no {@code directory.properties} when acquired (a new one) */
+    public boolean isNew() {
+        return storedCapacity < 0;
+    }
+
+    /** @return the directory */
+    public Path dir() {
+        return dir;
+    }
+
+    /** @return where a hashed phone index is built aside for a directory of an earlier version */
+    public Path rehashFile() {
+        return dir.resolve(PHONE_INDEX + ".rehash");
+    }
+
+    /**
+     * Settles a re-keying of the phone index that a killed process left half done
+     * ({@link RecipientStore}): with the keys written, the index built aside is complete and is
+     * moved in place; without them it is dropped (the next open builds it again).
+     *
+     * @param keysWritten whether {@code directory.keys} exists
+     * @throws IOException if the file cannot be moved or deleted
+     */
+    public void settleRehash(boolean keysWritten) throws IOException {
+        Path aside = rehashFile();
+        if (!Files.exists(aside)) {
+            return;
+        }
+        if (keysWritten) {
+            LOG.info("recipient directory {}: finishing the interrupted re-keying of its phone index", dir.toAbsolutePath());
+            Files.move(aside, phoneIndexFile(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } else {
+            Files.delete(aside);
+        }
+    }
+
     /** @return the id-to-record map file */
     public Path recordsFile() {
         return dir.resolve(RECORDS);

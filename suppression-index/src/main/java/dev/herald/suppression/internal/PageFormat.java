@@ -24,6 +24,14 @@ import java.nio.file.Path;
  * frames no longer match the map (written before the map changes, so a crash between the two
  * leaves the page re-read from the map, never served stale). The last frame of a page wins.
  *
+ * <p>In an encrypted directory the files start {@code "HRLDPGE1"} and a page's payload after its
+ * first id and count is sealed once for the whole page ({@link RecordCipher}: nonce, ciphertext,
+ * tag; additional data the page's first id), so its records and their ends read as noise:
+ * <pre>
+ * payload: u32 pageFirstId | u16 count | sealed(count × u32 recordEnd | records)   (a stale marker: nothing sealed)
+ * </pre>
+ * A record whose first byte is 0 is an erased recipient ({@link RecipientCodec#ERASED}).
+ *
  * <p>Stateless and thread-safe.
  */
 public final class PageFormat {
@@ -43,9 +51,32 @@ public final class PageFormat {
     /** Bytes of a page payload before its record ends. */
     public static final int PAGE_HEAD = 6;
     private static final String MAGIC = "HRLDPGS1";
-    /** The frame format of every record file. */
+    private static final String MAGIC_SEALED = "HRLDPGE1";
+    /** The frame format of every record file of an unencrypted directory. */
     public static final LogFormat FORMAT = LogFormat.binary(MAGIC, HEADER_BYTES, PAGE_HEAD,
             PAGE_HEAD + PAGE_IDS * (4 + RecipientCodec.MAX_ENCODED_BYTES));
+    /** The frame format of every record file of an encrypted directory. */
+    public static final LogFormat FORMAT_SEALED = LogFormat.binary(MAGIC_SEALED, HEADER_BYTES, PAGE_HEAD,
+            PAGE_HEAD + AesGcm.OVERHEAD + PAGE_IDS * (4 + RecipientCodec.MAX_ENCODED_BYTES));
+
+    /** @return the frame format of the files of a directory whose records are (not) sealed */
+    public static LogFormat format(boolean sealed) {
+        return sealed ? FORMAT_SEALED : FORMAT;
+    }
+
+    /**
+     * @param head the first bytes of a record file
+     * @return true if they are a sealed file's magic, false if a plain file's, null if neither
+     */
+    public static Boolean sealedMagic(byte[] head) {
+        if (head.length >= 8 && java.util.Arrays.equals(head, 0, 8, FORMAT_SEALED.magic(), 0, 8)) {
+            return Boolean.TRUE;
+        }
+        if (head.length >= 8 && java.util.Arrays.equals(head, 0, 8, FORMAT.magic(), 0, 8)) {
+            return Boolean.FALSE;
+        }
+        return null;
+    }
 
     private PageFormat() {
     }
@@ -73,8 +104,13 @@ public final class PageFormat {
 
     /** @return the header of the file of the range starting at {@code firstId} */
     public static ByteBuffer header(int firstId) {
+        return header(firstId, false);
+    }
+
+    /** @return the header of the file of the range starting at {@code firstId}, sealed pages or not */
+    public static ByteBuffer header(int firstId, boolean sealed) {
         ByteBuffer b = ByteBuffer.allocate(HEADER_BYTES);
-        b.put(FORMAT.magic()).putInt(firstId).putInt(PAGE_IDS).flip();
+        b.put(format(sealed).magic()).putInt(firstId).putInt(PAGE_IDS).flip();
         return b;
     }
 
@@ -106,6 +142,37 @@ public final class PageFormat {
      * @return the frame, ready to write
      */
     public static ByteBuffer encode(int pageFirstId, byte[][] records, int count) {
+        return encode(pageFirstId, records, count, RecordCipher.PLAIN);
+    }
+
+    /**
+     * As {@link #encode(int, byte[][], int)}, sealing the page if {@code cipher} seals.
+     */
+    public static ByteBuffer encode(int pageFirstId, byte[][] records, int count, RecordCipher cipher) {
+        if (cipher.sealed() && count > 0) {
+            int bytes = 4 * count;
+            for (int i = 0; i < count; i++) {
+                bytes += records[i] == null ? 0 : records[i].length;
+            }
+            ByteBuffer plain = ByteBuffer.allocate(bytes);
+            int end = 0;
+            for (int i = 0; i < count; i++) {
+                end += records[i] == null ? 0 : records[i].length;
+                plain.putInt(end);
+            }
+            for (int i = 0; i < count; i++) {
+                if (records[i] != null) {
+                    plain.put(records[i]);
+                }
+            }
+            byte[] sealed = cipher.sealPage(pageFirstId, plain.array(), 0, bytes);
+            java.util.Arrays.fill(plain.array(), (byte) 0);
+            ByteBuffer b = ByteBuffer.allocate(FrameFormat.BINARY_HEADER + PAGE_HEAD + sealed.length);
+            int start = FrameFormat.beginBinary(b);
+            b.putInt(pageFirstId).putShort((short) count).put(sealed);
+            FrameFormat.endBinary(b, start);
+            return b.flip();
+        }
         int bytes = 0;
         for (int i = 0; i < count; i++) {
             bytes += records[i] == null ? 0 : records[i].length;
@@ -141,6 +208,15 @@ public final class PageFormat {
      */
     public static int checkPage(Path file, ByteBuffer data, int frameOffset, int payload, int length, int segmentFirst)
             throws DamagedStoreException {
+        return checkPage(file, data, frameOffset, payload, length, segmentFirst, false);
+    }
+
+    /**
+     * As {@link #checkPage(Path, ByteBuffer, int, int, int, int)}, for a file of sealed pages if
+     * {@code sealed} (whose record ends are checked after opening, when read).
+     */
+    public static int checkPage(Path file, ByteBuffer data, int frameOffset, int payload, int length, int segmentFirst,
+                                boolean sealed) throws DamagedStoreException {
         int first = data.getInt(payload);
         int count = Short.toUnsignedInt(data.getShort(payload + 4));
         if ((first & (PAGE_IDS - 1)) != 0 || first - segmentFirst < 0 || first - segmentFirst >= SEGMENT_IDS) {
@@ -149,6 +225,13 @@ public final class PageFormat {
         if (count > PAGE_IDS || PAGE_HEAD + 4L * count > length) {
             throw new DamagedStoreException(file, frameOffset, "page of " + count + " ids does not fit its "
                     + length + "-byte frame");
+        }
+        if (sealed) {
+            if (count == 0 ? length != PAGE_HEAD : length < PAGE_HEAD + AesGcm.OVERHEAD + 4L * count) {
+                throw new DamagedStoreException(file, frameOffset, "sealed page of " + count + " ids does not fit its "
+                        + length + "-byte frame");
+            }
+            return first;
         }
         int prev = 0;
         for (int i = 0; i < count; i++) {

@@ -31,6 +31,8 @@ final class PageSegment implements AutoCloseable {
 
     final Path file;
     final int firstId;
+    /** Seals pages (encrypted directory) or not. */
+    private final RecordCipher cipher;
     private final FileChannel channel;
     /** Per page: frame offset {@code << 9 | count}, or {@link #NONE}. */
     private final AtomicLongArray pages = new AtomicLongArray(PageFormat.SEGMENT_PAGES);
@@ -40,9 +42,10 @@ final class PageSegment implements AutoCloseable {
     /** Bytes of the frames the slots point at (writer only), to decide on compaction. */
     private long liveBytes;
 
-    private PageSegment(Path file, int firstId, FileChannel channel, long end) {
+    private PageSegment(Path file, int firstId, RecordCipher cipher, FileChannel channel, long end) {
         this.file = file;
         this.firstId = firstId;
+        this.cipher = cipher;
         this.channel = channel;
         this.end = end;
         for (int i = 0; i < PageFormat.SEGMENT_PAGES; i++) {
@@ -51,11 +54,11 @@ final class PageSegment implements AutoCloseable {
     }
 
     /** Creates the file of the range starting at {@code firstId} (header only). */
-    static PageSegment create(Path dir, int firstId) throws IOException {
+    static PageSegment create(Path dir, int firstId, RecordCipher cipher) throws IOException {
         Path file = dir.resolve(PageFormat.fileName(firstId));
-        FramedLog.create(file, PageFormat.header(firstId));
+        FramedLog.create(file, PageFormat.header(firstId, cipher.sealed()));
         FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
-        PageSegment s = new PageSegment(file, firstId, ch, ch.size());
+        PageSegment s = new PageSegment(file, firstId, cipher, ch, ch.size());
         s.map = ByteBuffer.allocate(0);
         return s;
     }
@@ -66,20 +69,21 @@ final class PageSegment implements AutoCloseable {
      *
      * @throws dev.herald.suppression.store.DamagedStoreException naming the file and offset if it is damaged (unchanged)
      */
-    static PageSegment open(Path file, int firstId) throws IOException {
+    static PageSegment open(Path file, int firstId, RecordCipher cipher) throws IOException {
         FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
         try {
             ByteBuffer data = FramedLog.map(file, ch);
             PageFormat.checkHeader(file, data, firstId);
             long[] slots = new long[PageFormat.SEGMENT_PAGES];
             java.util.Arrays.fill(slots, NONE);
-            FramedLog.Scan scan = FramedLog.scan(file, data, PageFormat.FORMAT, (d, at, p, n) -> {
-                int first = PageFormat.checkPage(file, d, at, p, n, firstId);
+            boolean sealed = cipher.sealed();
+            FramedLog.Scan scan = FramedLog.scan(file, data, PageFormat.format(sealed), (d, at, p, n) -> {
+                int first = PageFormat.checkPage(file, d, at, p, n, firstId, sealed);
                 int count = Short.toUnsignedInt(d.getShort(p + 4));
                 slots[(first - firstId) >>> PageFormat.PAGE_SHIFT] = count == 0 ? NONE : (long) at << 9 | count;
             });
             FramedLog.dropTornTail(file, ch, scan);
-            PageSegment s = new PageSegment(file, firstId, ch, scan.end());
+            PageSegment s = new PageSegment(file, firstId, cipher, ch, scan.end());
             for (int i = 0; i < slots.length; i++) {
                 if (slots[i] != NONE) {
                     s.pages.set(i, slots[i]);
@@ -118,6 +122,9 @@ final class PageSegment implements AutoCloseable {
             return -1;
         }
         int count = (int) (v & 511);
+        if (cipher.sealed()) {
+            return readSealed(v, count, slot, scratch);
+        }
         int payload = (int) (v >>> 9) + FrameFormat.BINARY_HEADER;
         int ends = payload + PageFormat.PAGE_HEAD;
         int records = ends + 4 * count;
@@ -133,6 +140,48 @@ final class PageSegment implements AutoCloseable {
         }
         m.get(records + from, scratch.ensure(len), 0, len);
         return len;
+    }
+
+    /**
+     * Reads from the page of slot value {@code v} opened in {@code scratch}, opening (decrypting) it
+     * first unless it is the page {@code scratch} opened last.
+     */
+    private int readSealed(long v, int count, int slot, RecordScratch scratch) {
+        if (scratch.pageSegment != this || scratch.pageSlot != v) {
+            int at = (int) (v >>> 9);
+            ByteBuffer m = map;
+            if (m.limit() < at + FrameFormat.BINARY_HEADER) {
+                m = remap(at + FrameFormat.BINARY_HEADER);
+            }
+            int length = m.getInt(at);
+            int payload = at + FrameFormat.BINARY_HEADER;
+            if (m.limit() < payload + length) {
+                m = remap((long) payload + length);
+            }
+            int pageFirst = m.getInt(payload);
+            int sealedLen = length - PageFormat.PAGE_HEAD;
+            byte[] page = scratch.ensurePage(2 * sealedLen);
+            m.get(payload + PageFormat.PAGE_HEAD, page, sealedLen, sealedLen); // the sealed bytes behind, opened to the front
+            try {
+                cipher.openPage(pageFirst, page, sealedLen, sealedLen, page);
+            } catch (javax.crypto.AEADBadTagException e) {
+                scratch.dropPage();
+                throw new IllegalStateException(file + ": the page of ids " + pageFirst + ".. at offset " + at
+                        + " does not open under the directory's data key (changed on disk, or written under another key)", e);
+            }
+            scratch.pageSegment = this;
+            scratch.pageSlot = v;
+            scratch.pageFirst = pageFirst;
+        }
+        byte[] page = scratch.page;
+        int from = slot == 0 ? 0 : intAt(page, 4 * (slot - 1));
+        int to = intAt(page, 4 * slot);
+        scratch.inPage(4 * count + from);
+        return to - from;
+    }
+
+    private static int intAt(byte[] b, int i) {
+        return (b[i] & 0xFF) << 24 | (b[i + 1] & 0xFF) << 16 | (b[i + 2] & 0xFF) << 8 | (b[i + 3] & 0xFF);
     }
 
     /** Maps the file again, now that it is at least {@code needed} bytes long. */
@@ -218,8 +267,9 @@ final class PageSegment implements AutoCloseable {
     }
 
     /**
-     * Rewrites the file with only the current frames: aside, fsynced, renamed over it. Only while
-     * no reader uses the segment (at open).
+     * Rewrites the file with only the current frames: aside, fsynced, renamed over it. At open, and
+     * after an erasure (readers still holding this instance read its mapping, which outlives the
+     * file's name; frames published after the compaction go to the new instance only).
      */
     PageSegment compact() throws IOException {
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
@@ -228,7 +278,7 @@ final class PageSegment implements AutoCloseable {
         try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
                 StandardOpenOption.WRITE)) {
             long pos = 0;
-            ByteBuffer h = PageFormat.header(firstId);
+            ByteBuffer h = PageFormat.header(firstId, cipher.sealed());
             while (h.hasRemaining()) {
                 pos += out.write(h, pos);
             }
@@ -252,7 +302,7 @@ final class PageSegment implements AutoCloseable {
         Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         FramedLog.fsyncDirectory(file.toAbsolutePath().getParent());
         FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
-        PageSegment s = new PageSegment(file, firstId, ch, ch.size());
+        PageSegment s = new PageSegment(file, firstId, cipher, ch, ch.size());
         s.map = FramedLog.map(file, ch);
         for (int i = 0; i < slots.length; i++) {
             if (slots[i] != NONE) {

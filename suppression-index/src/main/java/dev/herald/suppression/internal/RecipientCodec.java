@@ -28,6 +28,11 @@ public final class RecipientCodec {
 
     /** Layout version written as the first byte. */
     public static final byte VERSION = 1;
+    /**
+     * The record of an erased recipient: one zero byte (any value starting with 0 reads as erased,
+     * as do the zeros an erasure writes over the old value first). No number, no fields.
+     */
+    public static final byte[] ERASED = {0};
     /** Largest encoded record accepted, in bytes; Chronicle stores it in one entry. */
     public static final int MAX_ENCODED_BYTES = 64 * 1024;
 
@@ -77,6 +82,11 @@ public final class RecipientCodec {
             throw new TooLarge(out.len);
         }
         return Arrays.copyOf(out.buf, out.len);
+    }
+
+    /** @return whether {@code bytes[from, to)} is an erased record ({@link #ERASED}) */
+    public static boolean isErased(byte[] bytes, int from, int to) {
+        return to > from && bytes[from] == 0;
     }
 
     /**

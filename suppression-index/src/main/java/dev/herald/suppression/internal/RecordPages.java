@@ -49,6 +49,8 @@ public final class RecordPages implements AutoCloseable {
 
     private final Path dir;
     private final ChronicleMap<Integer, byte[]> records;
+    /** Opens the map's values and seals the pages (encrypted directory), or passes them through. */
+    private final RecordCipher cipher;
     /** Segment by {@code id >>> SEGMENT_SHIFT}; replaced (never changed in place) when one is added. */
     private volatile PageSegment[] segments;
     /** The page new ids go to; its records are {@link #tail}[0 .. tailCount). */
@@ -61,9 +63,10 @@ public final class RecordPages implements AutoCloseable {
     /** False once a page write failed: everything not yet written is read from the map until the next open. */
     private boolean writable = true;
 
-    private RecordPages(Path dir, ChronicleMap<Integer, byte[]> records, PageSegment[] segments) {
+    private RecordPages(Path dir, ChronicleMap<Integer, byte[]> records, RecordCipher cipher, PageSegment[] segments) {
         this.dir = dir;
         this.records = records;
+        this.cipher = cipher;
         this.segments = segments;
     }
 
@@ -73,13 +76,15 @@ public final class RecordPages implements AutoCloseable {
      *
      * @param dir     the pages' directory ({@code <directory>/pages})
      * @param records the directory's id → record map
+     * @param cipher  how the map's values and the pages are sealed
      * @param size    ids handed out
      * @param rebuild true to discard the pages and rebuild them all (the map lost records in recovery)
      * @return the open pages
      * @throws dev.herald.suppression.store.DamagedStoreException naming the file and offset of damage (nothing changed)
      * @throws IOException if a file cannot be read, written or created
      */
-    public static RecordPages open(Path dir, ChronicleMap<Integer, byte[]> records, int size, boolean rebuild) throws IOException {
+    public static RecordPages open(Path dir, ChronicleMap<Integer, byte[]> records, RecordCipher cipher, int size,
+                                   boolean rebuild) throws IOException {
         long start = System.nanoTime();
         boolean existed = Files.isDirectory(dir);
         Files.createDirectories(dir);
@@ -95,7 +100,7 @@ public final class RecordPages implements AutoCloseable {
                 if (first < 0) {
                     continue; // torn-tail copies and foreign files are not ours to read
                 }
-                if (rebuild) {
+                if (rebuild || !ofMode(f, cipher)) {
                     Files.delete(f);
                     continue;
                 }
@@ -104,14 +109,14 @@ public final class RecordPages implements AutoCloseable {
                     segments = Arrays.copyOf(segments, index + 1);
                 }
                 try {
-                    segments[index] = PageSegment.open(f, first);
+                    segments[index] = PageSegment.open(f, first, cipher);
                 } catch (IOException | RuntimeException e) {
                     closeAll(segments);
                     throw e;
                 }
             }
         }
-        RecordPages pages = new RecordPages(dir, records, segments);
+        RecordPages pages = new RecordPages(dir, records, cipher, segments);
         try {
             pages.catchUp(size, existed, rebuild, start);
         } catch (IOException | RuntimeException e) {
@@ -119,6 +124,27 @@ public final class RecordPages implements AutoCloseable {
             throw e;
         }
         return pages;
+    }
+
+    /**
+     * @return false if {@code f} is a record file of the other mode (sealed pages in a directory
+     *     that is not encrypted, or the reverse: left by a directory that was empty when it became
+     *     encrypted); it is then rebuilt from the map
+     */
+    private static boolean ofMode(Path f, RecordCipher cipher) throws IOException {
+        byte[] head = new byte[8];
+        try (java.io.InputStream in = Files.newInputStream(f)) {
+            if (in.readNBytes(head, 0, 8) < 8) {
+                return true; // too short: the scan reports it
+            }
+        }
+        Boolean sealed = PageFormat.sealedMagic(head);
+        if (sealed != null && sealed != cipher.sealed()) {
+            LOG.info("{}: pages {} sealed, the directory's are {}; rebuilding them from the map", f,
+                    sealed ? "are" : "are not", cipher.sealed() ? "sealed" : "not");
+            return false;
+        }
+        return true;
     }
 
     /** Rebuilds missing, stale and lagging pages, compacts wasteful files and loads the tail page. */
@@ -160,7 +186,7 @@ public final class RecordPages implements AutoCloseable {
         tailPage = fullPages;
         tailCount = lastCount;
         for (int k = 0; k < lastCount; k++) {
-            tail[k] = records.get((fullPages << PageFormat.PAGE_SHIFT) + k);
+            tail[k] = mapRecord((fullPages << PageFormat.PAGE_SHIFT) + k);
         }
         if (rebuilt > 0) {
             String why = rebuildAll ? "the map lost records in crash recovery"
@@ -177,9 +203,14 @@ public final class RecordPages implements AutoCloseable {
         byte[][] recs = new byte[count][];
         int first = p << PageFormat.PAGE_SHIFT;
         for (int k = 0; k < count; k++) {
-            recs[k] = records.get(first + k);
+            recs[k] = mapRecord(first + k);
         }
         return recs;
+    }
+
+    /** @return the (opened) record of {@code id} in the map, or null */
+    private byte[] mapRecord(int id) {
+        return cipher.openRecord(id, records.get(id));
     }
 
     private PageSegment segment(int page) {
@@ -255,6 +286,44 @@ public final class RecordPages implements AutoCloseable {
         }
     }
 
+    /**
+     * After {@code id}'s map record was replaced by {@link RecipientCodec#ERASED} (its page marked
+     * stale first, by {@link #beforeUpdate}): writes its page anew from the map at once and
+     * compacts the page's file, so that no frame of the file holds the old record any more.
+     *
+     * @throws IOException if the page or the compacted file cannot be written (the map is erased
+     *     all the same; the page stays stale and is rebuilt, and its file compacted, at the next open)
+     */
+    public void erased(int id) throws IOException {
+        int p = id >>> PageFormat.PAGE_SHIFT;
+        int count;
+        byte[][] recs;
+        if (p == tailPage) {
+            tail[id & (PageFormat.PAGE_IDS - 1)] = RecipientCodec.ERASED;
+            count = tailCount;
+            recs = tail;
+        } else if (p < tailPage) {
+            count = PageFormat.PAGE_IDS;
+            recs = pageFromMap(p, count);
+            if (stale.get(p)) {
+                stale.clear(p);
+                staleCount--;
+            }
+        } else {
+            return; // beyond the tail: never paged
+        }
+        if (!writable) {
+            throw new IOException("the pages of " + dir.toAbsolutePath() + " are not writable since an earlier failure");
+        }
+        writePage(p, recs, count);
+        int index = p >>> (PageFormat.SEGMENT_SHIFT - PageFormat.PAGE_SHIFT);
+        PageSegment s = segments[index];
+        PageSegment c = s.compact();
+        PageSegment[] copy = segments.clone();
+        copy[index] = c;
+        segments = copy;
+    }
+
     /** Writes every stale page and the partial tail page, so that everything is read from the pages. */
     public void flush() {
         writeStale();
@@ -293,12 +362,12 @@ public final class RecordPages implements AutoCloseable {
         int index = p >>> (PageFormat.SEGMENT_SHIFT - PageFormat.PAGE_SHIFT);
         PageSegment s = segment(p);
         if (s == null) {
-            s = PageSegment.create(dir, index << PageFormat.SEGMENT_SHIFT);
+            s = PageSegment.create(dir, index << PageFormat.SEGMENT_SHIFT, cipher);
             PageSegment[] copy = Arrays.copyOf(segments, Math.max(segments.length, index + 1));
             copy[index] = s;
             segments = copy;
         }
-        java.nio.ByteBuffer frame = PageFormat.encode(p << PageFormat.PAGE_SHIFT, recs, count);
+        java.nio.ByteBuffer frame = PageFormat.encode(p << PageFormat.PAGE_SHIFT, recs, count, cipher);
         int bytes = frame.remaining();
         long at = s.append(frame);
         s.publish(p & (PageFormat.SEGMENT_PAGES - 1), at, count, bytes);
