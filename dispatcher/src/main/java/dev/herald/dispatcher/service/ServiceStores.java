@@ -118,9 +118,16 @@ final class ServiceStores implements AutoCloseable {
     private ServiceStores(Path dataDir, Config config, ServiceConfig conf, ServiceSettings settings, Map<String, String> env)
             throws IOException {
         try {
-            HeraldData data = own(HeraldData.at(dataDir, DirectoryOptions.defaults().withCapacity(settings.directoryCapacity()),
-                    IndexOptions.defaults(), true));
+            dev.herald.dispatcher.MasterKeySource masterKey = dev.herald.dispatcher.MasterKeySource.resolve(null, env, config);
+            HeraldData data = own(HeraldData.at(dataDir, DirectoryOptions.defaults().withCapacity(settings.directoryCapacity())
+                    .withMasterKey(masterKey.key().orElse(null)), IndexOptions.defaults(), true));
             directory = data.directory();
+            if (directory.encrypted()) {
+                LOG.info("personal data is encrypted at rest (AES-256-GCM); master key {} from {}",
+                        masterKey.key().get().fingerprint(), masterKey.source());
+            } else {
+                LOG.warn("{}", dev.herald.dispatcher.MasterKeySource.UNENCRYPTED_WARNING);
+            }
             index = data.suppression();
             zones = ZoneIndex.build(directory);
             // recipients the policy can never reach get expired:never-open in campaigns: say so once, at load
