@@ -95,6 +95,8 @@ final class ServiceStores implements AutoCloseable {
     final dev.herald.dispatcher.privacy.Erasures erasures;
     /** Erases a recipient's data from the stores held here (what goes at once; the rest at the next compaction). */
     final dev.herald.dispatcher.privacy.PersonalDataEraser eraser;
+    /** Erasing a person across the stores ({@code DELETE /v1/recipients/{phone}}). */
+    final dev.herald.dispatcher.privacy.RecipientErasure erasure;
     /** The admin key made by this start (a first start), to be shown once. */
     final Optional<String> firstKey;
 
@@ -183,6 +185,7 @@ final class ServiceStores implements AutoCloseable {
             audit = own(dev.herald.dispatcher.api.AuditLog.open(dataDir));
             erasures = own(dev.herald.dispatcher.privacy.Erasures.open(dataDir));
             eraser = new dev.herald.dispatcher.privacy.PersonalDataEraser(erasures, touches, preferences, reviewQueue, reasons);
+            erasure = new dev.herald.dispatcher.privacy.RecipientErasure(directory, index, eraser, Clock.systemUTC());
         } catch (IOException | RuntimeException e) {
             close();
             throw e;
