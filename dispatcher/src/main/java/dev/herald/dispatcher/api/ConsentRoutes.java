@@ -112,8 +112,9 @@ public final class ConsentRoutes extends ApiDirectives {
             throw e;
         }
         CompletableFuture<Map<String, Object>> done = CompletableFuture.supplyAsync(() -> {
-            Recipient r = directory.get(id).orElseThrow(() -> new ApiError(404, "unknown_recipient",
-                    "no recipient with this phone number", "phone"));
+            // an erased person's record is gone, the number still finds the id (its keyed hash): the evidence stays answerable
+            java.util.Optional<Recipient> r = directory.get(id);
+            String e164 = r.map(Recipient::e164).orElseGet(() -> directory.phoneNumbers().normalize(phone.strip()).e164());
             dev.herald.suppression.ConsentLedger.History history;
             try {
                 history = index.ledger().historyOf(id);
@@ -121,8 +122,9 @@ public final class ConsentRoutes extends ApiDirectives {
                 throw new UncheckedIOException("the consent ledger could not be read: " + e.getMessage(), e);
             }
             Map<String, Object> body = new LinkedHashMap<>();
-            body.put("phone", r.e164());
+            body.put("phone", e164);
             body.put("recipientId", id);
+            body.put("erased", r.isEmpty());
             body.put("suppressed", index.snapshot().scopesOf(id).stream().map(Scope::toString).toList());
             body.put("history", history.records().stream().map(ConsentRoutes::entry).toList());
             putCompleteness(body, history);

@@ -301,7 +301,9 @@ public final class SuppressionRoutes extends ApiDirectives {
     private Route lookup(String phone) {
         int id = phoneId(directory, phone);
         CompletableFuture<Map<String, Object>> done = CompletableFuture.supplyAsync(() -> {
-            Recipient r = directory.get(id).orElseThrow(() -> ApiError.notFound("no recipient with this phone number"));
+            // an erased person's record is gone, the number still finds the id (its keyed hash): the evidence stays answerable
+            java.util.Optional<Recipient> r = directory.get(id);
+            String e164 = r.map(Recipient::e164).orElseGet(() -> directory.phoneNumbers().normalize(phone.strip()).e164());
             dev.herald.suppression.ConsentLedger.History history;
             try {
                 history = index.ledger().historyOf(id);
@@ -310,7 +312,8 @@ public final class SuppressionRoutes extends ApiDirectives {
             }
             List<Scope> inForce = index.snapshot().scopesOf(id);
             Map<String, Object> body = new LinkedHashMap<>();
-            body.put("phone", r.e164());
+            body.put("phone", e164);
+            body.put("erased", r.isEmpty());
             body.put("suppressed", !inForce.isEmpty());
             body.put("scopes", inForce.stream().map(Scope::toString).toList());
             body.put("history", history.records().stream().map(SuppressionRoutes::historyEntry).toList());

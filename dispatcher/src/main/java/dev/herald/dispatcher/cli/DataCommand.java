@@ -52,6 +52,8 @@ abstract class DataCommand implements Callable<Integer> {
         if (capacity != null) {
             opts = opts.withCapacity(capacity);
         }
+        opts = opts.withMasterKey(dev.herald.dispatcher.MasterKeySource.resolve(root.masterKeyFile, System.getenv(),
+                com.typesafe.config.ConfigFactory.load()).key().orElse(null));
         return HeraldData.at(root.dataDir, opts, indexOptions(), createsData());
     }
 

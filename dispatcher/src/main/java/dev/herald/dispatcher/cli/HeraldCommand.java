@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
         description = "Herald: a high-throughput campaign dispatcher that keeps recipients' trust.",
         subcommands = {DirectoryCommand.class, SuppressionCommand.class, LedgerCommand.class, DemoCommand.class,
                 BenchCommand.class, ServeCommand.class, InboundLoadCommand.class, ClickLoadCommand.class, DataGroupCommand.class,
-                MessagesCommand.class,
+                MessagesCommand.class, KeysCommand.class,
                 CommandLine.HelpCommand.class})
 public final class HeraldCommand {
     /** Exit code for a negative answer ({@code suppression check}: not suppressed). */
@@ -33,6 +33,11 @@ public final class HeraldCommand {
     @Option(names = "--data-dir", scope = CommandLine.ScopeType.INHERIT, defaultValue = "herald-data",
             description = "Data directory (default: ${DEFAULT-VALUE}).")
     Path dataDir;
+
+    @Option(names = "--master-key-file", scope = CommandLine.ScopeType.INHERIT, paramLabel = "FILE",
+            description = {"A file holding the master key that wraps the keys of the personal data at rest (base64 of 32 bytes;",
+                    "else HERALD_MASTER_KEY_FILE, HERALD_MASTER_KEY or herald.data.master-key). Without one, data is stored unencrypted."})
+    Path masterKeyFile;
 
     public static void main(String[] args) {
         // Before any Chronicle class loads: Herald makes no network call that nobody asked for.

@@ -49,7 +49,12 @@ final class ServeCommand implements Callable<Integer> {
                     .withFallback(ConfigFactory.load()).resolve();
         }
         ServiceSettings settings = ServiceSettings.fromConfig(config).withAddress(host, port);
-        HeraldService service = HeraldService.start(root.dataDir, config, settings, System.getenv(),
+        java.util.Map<String, String> env = System.getenv();
+        if (root.masterKeyFile != null) { // handed to the service as its file variable: one way in, one message
+            env = new java.util.HashMap<>(env);
+            env.put(dev.herald.dispatcher.MasterKeySource.FILE_ENV, root.masterKeyFile.toString());
+        }
+        HeraldService service = HeraldService.start(root.dataDir, config, settings, env,
                 spec.commandLine().getOut());
         spec.commandLine().getOut().printf("herald serving on http://%s:%d (data in %s); stop with SIGTERM or Ctrl-C%n",
                 settings.host(), service.port(), root.dataDir);

@@ -146,6 +146,8 @@ final class ServiceApi {
                         PreferenceRoutes.ENDPOINTS),
                 new Group(new RecipientAttributeRoutes(stores.keys, limits, stores.directory, blockingIo).route(),
                         RecipientAttributeRoutes.ENDPOINTS),
+                new Group(new dev.herald.dispatcher.api.ErasureRoutes(stores.keys, limits, stores.erasure, blockingIo).route(),
+                        dev.herald.dispatcher.api.ErasureRoutes.ENDPOINTS),
                 new Group(new ConversionRoutes(stores.keys, limits, conversionBatchBytes(settings, conf),
                         conversionIntake(conf, stores, stores.touches), stores.conversions, blockingIo, stores.rfm::nudge).route(),
                         ConversionRoutes.ENDPOINTS),

@@ -95,6 +95,8 @@ final class ServiceStores implements AutoCloseable {
     final dev.herald.dispatcher.privacy.Erasures erasures;
     /** Erases a recipient's data from the stores held here (what goes at once; the rest at the next compaction). */
     final dev.herald.dispatcher.privacy.PersonalDataEraser eraser;
+    /** Erasing a person across the stores ({@code DELETE /v1/recipients/{phone}}). */
+    final dev.herald.dispatcher.privacy.RecipientErasure erasure;
     /** The admin key made by this start (a first start), to be shown once. */
     final Optional<String> firstKey;
 
@@ -118,9 +120,16 @@ final class ServiceStores implements AutoCloseable {
     private ServiceStores(Path dataDir, Config config, ServiceConfig conf, ServiceSettings settings, Map<String, String> env)
             throws IOException {
         try {
-            HeraldData data = own(HeraldData.at(dataDir, DirectoryOptions.defaults().withCapacity(settings.directoryCapacity()),
-                    IndexOptions.defaults(), true));
+            dev.herald.dispatcher.MasterKeySource masterKey = dev.herald.dispatcher.MasterKeySource.resolve(null, env, config);
+            HeraldData data = own(HeraldData.at(dataDir, DirectoryOptions.defaults().withCapacity(settings.directoryCapacity())
+                    .withMasterKey(masterKey.key().orElse(null)), IndexOptions.defaults(), true));
             directory = data.directory();
+            if (directory.encrypted()) {
+                LOG.info("personal data is encrypted at rest (AES-256-GCM); master key {} from {}",
+                        masterKey.key().get().fingerprint(), masterKey.source());
+            } else {
+                LOG.warn("{}", dev.herald.dispatcher.MasterKeySource.UNENCRYPTED_WARNING);
+            }
             index = data.suppression();
             zones = ZoneIndex.build(directory);
             // recipients the policy can never reach get expired:never-open in campaigns: say so once, at load
@@ -176,6 +185,7 @@ final class ServiceStores implements AutoCloseable {
             audit = own(dev.herald.dispatcher.api.AuditLog.open(dataDir));
             erasures = own(dev.herald.dispatcher.privacy.Erasures.open(dataDir));
             eraser = new dev.herald.dispatcher.privacy.PersonalDataEraser(erasures, touches, preferences, reviewQueue, reasons);
+            erasure = new dev.herald.dispatcher.privacy.RecipientErasure(directory, index, eraser, Clock.systemUTC());
         } catch (IOException | RuntimeException e) {
             close();
             throw e;

@@ -80,6 +80,7 @@ class OpenApiTest {
         all.addAll(UnsubscribeRoutes.ENDPOINTS);
         all.addAll(PreferenceRoutes.ENDPOINTS);
         all.addAll(RecipientAttributeRoutes.ENDPOINTS);
+        all.addAll(ErasureRoutes.ENDPOINTS);
         all.addAll(GatewayRoutes.ENDPOINTS);
         all.addAll(LinkRoutes.ENDPOINTS);
         all.addAll(FunnelRoutes.ENDPOINTS);
