@@ -268,13 +268,14 @@ public final class ReviewQueue implements AutoCloseable {
      * Erases the number and words of {@code recipientId}'s held replies now, in memory and in the
      * file ({@link #scrub} on the open log, reopened after).
      *
+     * @return how many held replies of theirs the file had (0: nothing was changed)
      * @throws IOException if the file cannot be rewritten or reopened
      */
-    public synchronized void erase(int recipientId) throws IOException {
+    public synchronized long erase(int recipientId) throws IOException {
         items.replaceAll((id, i) -> i.recipientId() == recipientId ? i.erased() : i);
         log.close();
         try {
-            scrub(file, id -> id == recipientId);
+            return scrub(file, id -> id == recipientId).changed();
         } finally {
             log = LineLog.open(file);
         }

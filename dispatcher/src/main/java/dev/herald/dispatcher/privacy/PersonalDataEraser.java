@@ -102,8 +102,11 @@ public final class PersonalDataEraser {
             done.add("unsubscribe/preferences.log: preference reset (its lines go at the next compaction)");
         }
         if (reviewQueue != null) {
-            reviewQueue.erase(id);
-            done.add("inbound/" + ReviewQueue.FILE + ": number and words of held replies erased");
+            long held = reviewQueue.erase(id);
+            if (held > 0) {
+                done.add("inbound/" + ReviewQueue.FILE + ": number and words of " + held + " held repl"
+                        + (held == 1 ? "y" : "ies") + " erased");
+            }
         }
         if (reasons != null) {
             reasons.erase(id);
