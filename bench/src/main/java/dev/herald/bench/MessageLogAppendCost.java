@@ -26,7 +26,8 @@ import java.util.stream.Stream;
  * by round in one JVM (which goes first alternates too), so load on a shared machine hits both alike.
  *
  * <pre>{@code
- * flock /tmp/jmh.lock java -cp bench/target/benchmarks.jar dev.herald.bench.MessageLogAppendCost [rounds] [work dir]
+ * flock /tmp/jmh.lock java $(cat bench/target/classes/herald-jvm.flags) -Xms1g -Xmx1g \
+ *     -cp bench/target/benchmarks.jar dev.herald.bench.MessageLogAppendCost [rounds, default 8] [work dir]
  * }</pre>
  *
  * <p>Not thread-safe; a main.

@@ -43,7 +43,7 @@ import org.slf4j.LoggerFactory;
  * reason stay plain, so the reason counts ({@code report.UnsubscribeReasons}) and the erasure's
  * scrub need no key. A line is sealed exactly when its phone starts with {@code enc:} (a plain
  * line's phone is E.164: it never does), so a plain free text that starts so is never taken for
- * sealed. {@link #read} opens them; without a cipher it refuses a file with sealed lines
+ * sealed. {@link ReasonLogReader#read} opens them; without a cipher it refuses a file with sealed lines
  * ({@link dev.herald.dispatcher.store.SealedRecordsException} naming the file). Without a cipher
  * (null or disabled) lines are written exactly as before.
  *
@@ -198,93 +198,6 @@ public final class ReasonLog implements AutoCloseable {
 
     private static String seal(DataCipher cipher, String value) {
         return SEALED_PREFIX + Base64.getEncoder().encodeToString(cipher.seal(value.getBytes(StandardCharsets.UTF_8)));
-    }
-
-    /**
-     * One reason as written, its sealed values opened.
-     *
-     * @param time        when it was given
-     * @param recipientId the recipient
-     * @param phone       their number (null once erased)
-     * @param campaign    the campaign it was attributed to, or null
-     * @param sender      the sender, or null
-     * @param reason      the reason's wire name
-     * @param text        the free text, or null
-     */
-    public record Entry(Instant time, int recipientId, String phone, String campaign, String sender, String reason,
-                        String text) {
-    }
-
-    /**
-     * Reads every whole line of {@code reasons.jsonl} (a torn last line is not read), opening sealed
-     * values with {@code cipher}.
-     *
-     * @param file   the file; missing: none
-     * @param cipher the recipient directory's cipher for {@link #PURPOSE}; null or disabled: plain lines only
-     * @return the reasons in file order
-     * @throws DamagedStoreException naming the file and offset if a line is damaged, not a reason, or a
-     *     sealed value does not open under {@code cipher}
-     * @throws dev.herald.dispatcher.store.SealedRecordsException naming the file if a line is sealed and
-     *     {@code cipher} is not enabled
-     * @throws IOException if it cannot be read
-     */
-    public static java.util.List<Entry> read(Path file, DataCipher cipher) throws IOException {
-        if (!Files.exists(file)) {
-            return java.util.List.of();
-        }
-        if (isLegacy(file)) {
-            throw new DamagedStoreException(file, 0, "lines of an earlier format: open the log once to migrate it");
-        }
-        DataCipher c = cipher == null || !cipher.enabled() ? null : cipher;
-        java.util.List<Entry> out = new java.util.ArrayList<>();
-        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.READ)) {
-            FramedLog.scan(file, FramedLog.map(file, ch), FORMAT, (d, at, p, n) -> {
-                byte[] obj = new byte[n + 1];
-                d.get(p, obj, 0, n);
-                obj[n] = '}';
-                JsonNode node;
-                try {
-                    node = JSON.readTree(obj);
-                } catch (IOException e) {
-                    throw new DamagedStoreException(file, at, "not a JSON object", e);
-                }
-                String phone = node.path("phone").isTextual() ? node.path("phone").asText() : null;
-                String text = node.path("text").isTextual() ? node.path("text").asText() : null;
-                if (phone != null && phone.startsWith(SEALED_PREFIX)) {
-                    if (c == null) {
-                        throw new dev.herald.dispatcher.store.SealedRecordsException(file, at, "sealed unsubscribe reasons");
-                    }
-                    phone = open(file, at, c, phone);
-                    text = text == null ? null : open(file, at, c, text);
-                }
-                Instant time;
-                try {
-                    time = Instant.parse(node.path("time").asText(""));
-                } catch (java.time.format.DateTimeParseException e) {
-                    throw new DamagedStoreException(file, at, "'time' is not an ISO-8601 instant", e);
-                }
-                out.add(new Entry(time, node.path("recipientId").asInt(-1), phone, textOrNull(node, "campaign"),
-                        textOrNull(node, "sender"), textOrNull(node, "reason"), text));
-            });
-        }
-        return java.util.List.copyOf(out);
-    }
-
-    private static String textOrNull(JsonNode node, String name) {
-        return node.path(name).isTextual() ? node.path(name).asText() : null;
-    }
-
-    private static String open(Path file, long at, DataCipher cipher, String value) throws DamagedStoreException {
-        if (!value.startsWith(SEALED_PREFIX)) {
-            throw new DamagedStoreException(file, at, "a sealed line holds a value that is not sealed");
-        }
-        try {
-            return new String(cipher.open(Base64.getDecoder().decode(value.substring(SEALED_PREFIX.length()))),
-                    StandardCharsets.UTF_8);
-        } catch (IllegalArgumentException | IllegalStateException e) {
-            throw new DamagedStoreException(file, at, "a sealed value does not open under the recipient directory's data"
-                    + " key (changed, or sealed by another data directory's key)", e);
-        }
     }
 
     /**

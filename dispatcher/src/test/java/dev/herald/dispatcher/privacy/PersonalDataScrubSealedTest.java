@@ -9,6 +9,7 @@ import dev.herald.dispatcher.message.MessageLog;
 import dev.herald.dispatcher.message.MessageLogReader;
 import dev.herald.dispatcher.unsubscribe.Reason;
 import dev.herald.dispatcher.unsubscribe.ReasonLog;
+import dev.herald.dispatcher.unsubscribe.ReasonLogReader;
 import dev.herald.suppression.DataCipher;
 
 import java.nio.file.Files;
@@ -77,8 +78,8 @@ class PersonalDataScrubSealedTest {
             assertEquals(List.of(1, 3, 4), read.entries().stream().map(MessageLogReader.Entry::recipient).toList());
             assertEquals(Map.of("first_name", "Name3"), read.entries().get(1).fields());
 
-            List<ReasonLog.Entry> reasons = ReasonLog.read(data.resolve("unsubscribe/reasons.jsonl"), d.cipher(ReasonLog.PURPOSE));
-            assertEquals(new ReasonLog.Entry(AT, ERASED, null, "c1", "acme", "other", null), reasons.get(1));
+            List<ReasonLogReader.Entry> reasons = ReasonLogReader.read(data.resolve("unsubscribe/reasons.jsonl"), d.cipher(ReasonLog.PURPOSE));
+            assertEquals(new ReasonLogReader.Entry(AT, ERASED, null, "c1", "acme", "other", null), reasons.get(1));
             assertEquals("words of 3", reasons.get(2).text());
             assertEquals("+44770090013", reasons.get(2).phone());
 

@@ -22,6 +22,7 @@ import dev.herald.dispatcher.message.MessageLog;
 import dev.herald.dispatcher.privacy.Erasures;
 import dev.herald.dispatcher.segment.SegmentStore;
 import dev.herald.dispatcher.unsubscribe.ReasonLog;
+import dev.herald.dispatcher.unsubscribe.ReasonLogReader;
 import dev.herald.suppression.DirectoryOptions;
 import dev.herald.suppression.IndexOptions;
 import dev.herald.suppression.MasterKey;
@@ -167,7 +168,7 @@ class SealedAtRestServiceTest {
                 assertFalse(holds(f, phone.substring(3)), f.getFileName() + " holds a number");
             }
         }
-        List<ReasonLog.Entry> given = reasons(data);
+        List<ReasonLogReader.Entry> given = reasons(data);
         assertEquals(REASON_TEXT, given.get(0).text());
         assertEquals(phones[PERSON], given.get(0).phone());
 
@@ -192,9 +193,9 @@ class SealedAtRestServiceTest {
     }
 
     /** The reasons, opened with the cipher of the data directory's recipient directory. */
-    private static List<ReasonLog.Entry> reasons(Path data) throws Exception {
+    private static List<ReasonLogReader.Entry> reasons(Path data) throws Exception {
         try (HeraldData d = HeraldData.at(data, DirectoryOptions.defaults().withMasterKey(KEY), IndexOptions.defaults(), false)) {
-            return ReasonLog.read(data.resolve("unsubscribe/reasons.jsonl"), d.directory().cipher(ReasonLog.PURPOSE));
+            return ReasonLogReader.read(data.resolve("unsubscribe/reasons.jsonl"), d.directory().cipher(ReasonLog.PURPOSE));
         }
     }
 

@@ -57,18 +57,18 @@ class ReasonLogSealedTest {
             assertTrue(new ObjectMapper().readTree(Files.readAllLines(f).get(0)).path("text").isNull(), "no text stays null");
             assertTrue(ReasonLog.verify(f).ok());
 
-            List<ReasonLog.Entry> read = ReasonLog.read(f, c);
-            assertEquals(new ReasonLog.Entry(T, 2, PHONE, "c1", "acme", "other", TEXT), read.get(1));
+            List<ReasonLogReader.Entry> read = ReasonLogReader.read(f, c);
+            assertEquals(new ReasonLogReader.Entry(T, 2, PHONE, "c1", "acme", "other", TEXT), read.get(1));
             assertNull(read.get(0).text());
             assertEquals("enc:not sealed, typed by a person", read.get(2).text(), "a person's text is theirs, as typed");
             UnsubscribeReasons counts = UnsubscribeReasons.read(f, "c1"::equals);
             assertEquals("other", counts.reasonOf(2, "c1").orElseThrow(), "the counts need no key");
             assertEquals(0, counts.damaged());
 
-            SealedRecordsException e = assertThrows(SealedRecordsException.class, () -> ReasonLog.read(f, null));
+            SealedRecordsException e = assertThrows(SealedRecordsException.class, () -> ReasonLogReader.read(f, null));
             assertTrue(e.getMessage().contains(f.toString()) && e.getMessage().contains("master key"), e.getMessage());
             try (SealingDirectory other = SealingDirectory.encrypted(dir.resolve("other"))) {
-                assertThrows(DamagedStoreException.class, () -> ReasonLog.read(f, other.cipher(ReasonLog.PURPOSE)));
+                assertThrows(DamagedStoreException.class, () -> ReasonLogReader.read(f, other.cipher(ReasonLog.PURPOSE)));
             }
         }
     }
@@ -80,8 +80,8 @@ class ReasonLogSealedTest {
             three(dir.resolve("u"), c);
             Path f = dir.resolve("u/reasons.jsonl");
             assertEquals(1, ReasonLog.scrub(f, id -> id == 2).changed());
-            List<ReasonLog.Entry> read = ReasonLog.read(f, c);
-            assertEquals(new ReasonLog.Entry(T, 2, null, "c1", "acme", "other", null), read.get(1));
+            List<ReasonLogReader.Entry> read = ReasonLogReader.read(f, c);
+            assertEquals(new ReasonLogReader.Entry(T, 2, null, "c1", "acme", "other", null), read.get(1));
             assertEquals("+447700900001", read.get(0).phone(), "the others' stay sealed and open");
             assertEquals("other", UnsubscribeReasons.read(f, "c1"::equals).reasonOf(2, "c1").orElseThrow(), "counts unchanged");
 
@@ -89,7 +89,7 @@ class ReasonLogSealedTest {
                 log.erase(3);
                 log.append(T, 4, "+447700900004", "c1", "acme", Reason.NOT_RELEVANT, "later");
             }
-            read = ReasonLog.read(f, c);
+            read = ReasonLogReader.read(f, c);
             assertNull(read.get(2).phone());
             assertNull(read.get(2).text());
             assertEquals("later", read.get(3).text());
@@ -104,6 +104,6 @@ class ReasonLogSealedTest {
         }
         assertArrayEquals(Files.readAllBytes(dir.resolve("a/reasons.jsonl")), Files.readAllBytes(dir.resolve("b/reasons.jsonl")));
         assertTrue(Files.readString(dir.resolve("a/reasons.jsonl")).contains("\"phone\":\"" + PHONE + "\""));
-        assertEquals(TEXT, ReasonLog.read(dir.resolve("a/reasons.jsonl"), null).get(1).text());
+        assertEquals(TEXT, ReasonLogReader.read(dir.resolve("a/reasons.jsonl"), null).get(1).text());
     }
 }
