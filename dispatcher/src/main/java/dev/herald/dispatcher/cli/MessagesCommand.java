@@ -91,7 +91,8 @@ final class MessagesCommand {
             try (CampaignNumbers numbers = Files.exists(root.resolve("campaign-numbers.log"))
                     ? CampaignNumbers.open(root.resolve("campaign-numbers.log")) : null) {
                 SentMessages sent = new SentMessages(unsubscribeLinks(root, config, numbers), linkTokens(root, config, numbers),
-                        (campaign, recipient) -> receipts(store, campaign, recipient));
+                        (campaign, recipient) -> receipts(store, campaign, recipient),
+                        data.directory().cipher(dev.herald.dispatcher.message.MessageLog.PURPOSE));
                 for (CampaignRecord c : store.list()) {
                     if (c.status() == CampaignStatus.DAMAGED || c.startedAt() == null || !c.startedAt().isBefore(end)
                             || c.finishedAt() != null && c.finishedAt().isBefore(start)) {

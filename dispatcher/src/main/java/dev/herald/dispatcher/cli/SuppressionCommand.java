@@ -291,7 +291,8 @@ final class SuppressionCommand {
             // erased recipients: their records go from every log that still holds them
             try (dev.herald.dispatcher.privacy.Erasures erasures = dev.herald.dispatcher.privacy.Erasures.open(data.root())) {
                 dev.herald.dispatcher.privacy.PersonalDataScrub.Report s =
-                        dev.herald.dispatcher.privacy.PersonalDataScrub.run(data.root(), erasures.erasedIds());
+                        dev.herald.dispatcher.privacy.PersonalDataScrub.run(data.root(), erasures.erasedIds(),
+                                data.directory().cipher(dev.herald.dispatcher.message.MessageLog.PURPOSE));
                 out().printf("erasures: %d recipient(s) erased; %d log(s) read, %d rewritten, %d record(s) dropped, "
                                 + "%d scrubbed of personal values, %d interrupted rewrite(s) removed%n",
                         erasures.erasedIds().getCardinality(), s.files(), s.written(), s.dropped(), s.changed(), s.leftover());

@@ -16,6 +16,7 @@ import java.util.zip.CRC32;
  * file:    "HRLDMSG1" then frames           frame: u32 payloadLength | u32 crc32c(payload) | payload
  * RUN:     'R' | i64 startedAtMillis | str connector | u8 variants | per variant: u16 n | n × str fieldName
  * SENT:    'S' | i32 recipient | u8 variant | i64 handedAtMillis | i32 crc32(text as UTF-8) | u16 n | n × value
+ * SEALED:  'E' | seal(m × (u32 n | n bytes of a SENT payload))      (a master key is set)
  * str:     u16 byteLength | UTF-8 bytes
  * value:   u16 byteLength + 1, 0 when the recipient had no value (the placeholder's fallback was used) | UTF-8 bytes
  * </pre>
@@ -23,6 +24,13 @@ import java.util.zip.CRC32;
  * in that order. A value longer than 65,534 bytes is cut there (its message then does not rebuild
  * to its checksum: it is answered as not rebuilt, never as a different text).
  *
+ * <p>A SEALED frame holds the SENT payloads of one append (one group of messages) sealed once with
+ * the recipient directory's {@link dev.herald.suppression.DataCipher} for {@link MessageLog#PURPOSE}
+ * (AES-256-GCM: 12-byte nonce, ciphertext, 16-byte tag; one seal per group, not per message, so
+ * the send path pays one cipher set-up per group). Its messages refer to the last RUN frame before
+ * it, as SENT frames do; RUN frames (connector, field names) are never sealed. A file may hold both
+ * kinds (a data directory encrypted after it had sent): readers take each frame as it is.
+
  * <p>Stateless and thread-safe.
  */
 public final class MessageCodec {
@@ -31,6 +39,9 @@ public final class MessageCodec {
     public static final LogFormat FORMAT = LogFormat.binary("HRLDMSG1", 8, 1, 4 * 1024 * 1024);
     static final byte RUN = 'R';
     static final byte SENT = 'S';
+    static final byte SEALED = 'E';
+    /** The most plain bytes one SEALED frame holds: a larger group is written as several frames (far below {@link #FORMAT}'s 4 MiB). */
+    static final int MAX_SEALED_PLAIN = 1024 * 1024;
     private static final int MAX_STR = 0xFFFE;
 
     private MessageCodec() {
@@ -103,6 +114,34 @@ public final class MessageCodec {
             } else {
                 b.putShort((short) (v.length + 1)).put(v);
             }
+        }
+    }
+
+    /** Reads the SENT payloads a SEALED frame's opened bytes hold, in order. */
+    @FunctionalInterface
+    interface SentVisitor {
+        void sent(ByteBuffer plain, int p, int n) throws java.io.IOException;
+    }
+
+    /**
+     * Calls {@code v} with each SENT payload of {@code plain} (a SEALED frame's opened bytes).
+     *
+     * @throws IllegalArgumentException if they are not whole length-prefixed SENT payloads
+     * @throws java.io.IOException what {@code v} throws
+     */
+    static void forEachSealedSent(byte[] plain, SentVisitor v) throws java.io.IOException {
+        ByteBuffer b = ByteBuffer.wrap(plain);
+        int p = 0;
+        while (p < plain.length) {
+            if (plain.length - p < 4) {
+                throw new IllegalArgumentException("a sealed group ends inside a length at byte " + p);
+            }
+            int n = b.getInt(p);
+            if (n < 1 + 4 + 1 + 8 + 4 + 2 || n > plain.length - p - 4 || plain[p + 4] != SENT) {
+                throw new IllegalArgumentException("a sealed group holds no message record at byte " + p + " (length " + n + ")");
+            }
+            v.sent(b, p + 4, n);
+            p += 4 + n;
         }
     }
 

@@ -1,6 +1,9 @@
 package dev.herald.dispatcher.message;
 
 import dev.herald.dispatcher.outcome.OutcomeLedger;
+import dev.herald.dispatcher.store.LogRewrite;
+import dev.herald.dispatcher.store.SealedRecordsException;
+import dev.herald.suppression.DataCipher;
 import dev.herald.suppression.store.FrameFormat;
 import dev.herald.suppression.store.FramedLog;
 
@@ -21,8 +24,16 @@ import java.util.Objects;
  * hand-over time, the values of its template's placeholders and a CRC-32 of the exact text handed
  * over (with which {@link SentMessages} checks the text it rebuilds). Format in {@link MessageCodec}.
  *
+ * <p><b>Encryption at rest.</b> Opened with an {@link DataCipher#enabled() enabled} cipher (the
+ * recipient directory's, for {@link #PURPOSE}: the data directory has a master key), each append
+ * writes its group as one SEALED frame (AES-256-GCM, sealed once per group), so the file holds no
+ * field value and no recipient id in plain; the RUN frames (connector, field names) stay plain.
+ * Without one (null or disabled) it writes the plain SENT frames, byte for byte as before. Readers
+ * need the same cipher: {@link MessageLogReader} and {@link #scrub} refuse sealed frames without
+ * one ({@link SealedRecordsException} naming the file).
+ *
  * <pre>{@code
- * MessageLog log = ledger.companion(MessageLog.class, MessageLog::open);   // durable with the ledger
+ * MessageLog log = ledger.companion(MessageLog.class, d -> MessageLog.open(d, directory.cipher(MessageLog.PURPOSE)));
  * log.startRun("simulated", List.of(List.of("first_name")), now);          // once per run
  * log.append(List.of(new MessageLog.Sent(7, 0, handedAt, text, fields)));  // per answered group
  * }</pre>
@@ -40,6 +51,8 @@ public final class MessageLog implements OutcomeLedger.Companion {
 
     /** The file's name inside the ledger directory. */
     public static final String FILE = "messages.log";
+    /** The purpose the message log's sealed frames are authenticated with ({@code directory.cipher(PURPOSE)}). */
+    public static final String PURPOSE = "message-log";
 
     /**
      * One accepted message.
@@ -56,6 +69,8 @@ public final class MessageLog implements OutcomeLedger.Companion {
 
     private final Path file;
     private final FileChannel channel;
+    /** Seals each group, or null: plain SENT frames. */
+    private final DataCipher cipher;
     private final Object forceLock = new Object();
     /** Bytes written (guarded by this); forced up to {@link #forced} (guarded by forceLock). */
     private volatile long written;
@@ -67,21 +82,34 @@ public final class MessageLog implements OutcomeLedger.Companion {
     /** The last RUN frame in the file (null if none): a run like it needs no frame of its own. */
     private MessageCodec.Run lastWritten;
 
-    private MessageLog(Path file, FileChannel channel, long end, MessageCodec.Run lastRun) {
+    private MessageLog(Path file, FileChannel channel, DataCipher cipher, long end, MessageCodec.Run lastRun) {
         this.file = file;
         this.channel = channel;
+        this.cipher = cipher == null || !cipher.enabled() ? null : cipher;
         this.written = end;
         this.forced = end;
         this.lastWritten = lastRun;
     }
 
     /**
-     * Opens (creating it if missing) {@code <ledgerDir>/messages.log} for appending.
+     * Opens (creating it if missing) {@code <ledgerDir>/messages.log} for appending plain SENT frames.
      *
      * @throws dev.herald.suppression.store.DamagedStoreException naming the file and offset if it is damaged
      * @throws IOException if it cannot be read or written
      */
     public static MessageLog open(Path ledgerDir) throws IOException {
+        return open(ledgerDir, null);
+    }
+
+    /**
+     * Opens (creating it if missing) {@code <ledgerDir>/messages.log} for appending, each group
+     * sealed with {@code cipher} if it is enabled (see the class comment).
+     *
+     * @param cipher the recipient directory's cipher for {@link #PURPOSE}; null or disabled: plain frames
+     * @throws dev.herald.suppression.store.DamagedStoreException naming the file and offset if it is damaged
+     * @throws IOException if it cannot be read or written
+     */
+    public static MessageLog open(Path ledgerDir, DataCipher cipher) throws IOException {
         Path file = ledgerDir.resolve(FILE);
         if (!Files.exists(file)) {
             FramedLog.create(file, ByteBuffer.wrap(MessageCodec.FORMAT.magic()));
@@ -96,7 +124,7 @@ public final class MessageLog implements OutcomeLedger.Companion {
             });
             FramedLog.dropTornTail(file, ch, s);
             ch.position(s.end());
-            return new MessageLog(file, ch, s.end(), last[0]);
+            return new MessageLog(file, ch, cipher, s.end(), last[0]);
         } catch (IOException | RuntimeException e) {
             ch.close();
             throw e;
@@ -114,22 +142,71 @@ public final class MessageLog implements OutcomeLedger.Companion {
     }
 
     /**
+     * Rewrites a plain message log without the messages of the recipients {@code erased} holds: see
+     * {@link #scrub(Path, java.util.function.IntPredicate, DataCipher)} (without a cipher: a log with
+     * sealed frames is refused).
+     */
+    public static LogRewrite.Result scrub(Path file, java.util.function.IntPredicate erased) throws IOException {
+        return scrub(file, erased, null);
+    }
+
+    /**
      * Rewrites a message log without the messages of the recipients {@code erased} holds (their
      * fields, by which their texts could be rebuilt); the RUN frames and everyone else's messages stay
-     * byte for byte ({@link dev.herald.dispatcher.store.LogRewrite}: atomic, nothing written when no
-     * message is theirs). Run it only where no campaign writes this log (the compaction: the data
-     * directory is locked by it).
+     * byte for byte ({@link LogRewrite}: atomic, nothing written when no message is theirs). A SEALED
+     * frame that holds one of theirs is opened, and its other messages sealed anew in one frame (with
+     * a new nonce); one that holds only theirs is dropped; one that holds none of theirs stays as it
+     * is. Run it only where no campaign writes this log (the compaction: the data directory is
+     * locked by it).
      *
-     * @throws dev.herald.suppression.store.DamagedStoreException naming the file and offset if it is damaged (left as it is)
+     * @param cipher the recipient directory's cipher for {@link #PURPOSE}; null or disabled: the log must hold no sealed frame
+     * @throws dev.herald.suppression.store.DamagedStoreException naming the file and offset if it is damaged,
+     *     or a sealed frame does not open (left as it is)
+     * @throws SealedRecordsException naming the file if it holds sealed frames and {@code cipher} is not enabled (left as it is)
      * @throws IOException if it cannot be read or written
      */
-    public static dev.herald.dispatcher.store.LogRewrite.Result scrub(Path file, java.util.function.IntPredicate erased)
+    public static LogRewrite.Result scrub(Path file, java.util.function.IntPredicate erased, DataCipher cipher)
             throws IOException {
-        return dev.herald.dispatcher.store.LogRewrite.rewrite(file, MessageCodec.FORMAT, (d, p, n) -> {
+        DataCipher c = cipher == null || !cipher.enabled() ? null : cipher;
+        return LogRewrite.rewrite(file, MessageCodec.FORMAT, (d, p, n) -> {
+            if (MessageCodec.kind(d, p) == MessageCodec.SEALED) {
+                return scrubSealed(file, d, p, n, erased, c);
+            }
             int r = MessageCodec.recipientOf(d, p);
-            return r >= 0 && erased.test(r) ? dev.herald.dispatcher.store.LogRewrite.DROP
-                    : dev.herald.dispatcher.store.LogRewrite.KEEP;
+            return r >= 0 && erased.test(r) ? LogRewrite.DROP : LogRewrite.KEEP;
         });
+    }
+
+    /** A SEALED frame without the messages of {@code erased}: KEEP, DROP or the frame sealed anew. */
+    private static byte[] scrubSealed(Path file, ByteBuffer d, int p, int n, java.util.function.IntPredicate erased,
+                                      DataCipher cipher) throws IOException {
+        byte[] plain = MessageLogReader.openSealed(file, d, p, n, cipher);
+        ByteBuffer kept = ByteBuffer.allocate(plain.length);
+        int[] dropped = {0};
+        try {
+            MessageCodec.forEachSealedSent(plain, (b, q, k) -> {
+                if (erased.test(MessageCodec.recipientOf(b, q))) {
+                    dropped[0]++;
+                } else {
+                    kept.putInt(k).put(b.duplicate().limit(q + k).position(q));
+                }
+            });
+        } catch (IllegalArgumentException e) {
+            throw new dev.herald.suppression.store.DamagedStoreException(file, p - FrameFormat.BINARY_HEADER,
+                    "a sealed group of messages: " + e.getMessage());
+        }
+        java.util.Arrays.fill(plain, (byte) 0);
+        if (dropped[0] == 0) {
+            return LogRewrite.KEEP;
+        }
+        if (kept.position() == 0) {
+            return LogRewrite.DROP;
+        }
+        byte[] rest = java.util.Arrays.copyOf(kept.array(), kept.position());
+        byte[] sealed = cipher.seal(rest);
+        java.util.Arrays.fill(rest, (byte) 0);
+        java.util.Arrays.fill(kept.array(), (byte) 0);
+        return ByteBuffer.allocate(1 + sealed.length).put(MessageCodec.SEALED).put(sealed).array();
     }
 
     /**
@@ -165,7 +242,8 @@ public final class MessageLog implements OutcomeLedger.Companion {
     }
 
     /**
-     * Appends one frame per message, in one write.
+     * Appends the group in one write: one SENT frame per message, or, sealing, one SEALED frame for
+     * the whole group (more only past {@link MessageCodec#MAX_SEALED_PLAIN} plain bytes).
      *
      * @throws IllegalStateException if no run was started
      * @throws IOException if it cannot be written (the file is cut back to where it was)
@@ -185,6 +263,15 @@ public final class MessageLog implements OutcomeLedger.Companion {
             encoded[i] = MessageCodec.values(fieldNames.get(m.variant()), m.fields());
             bytes += FrameFormat.BINARY_HEADER + MessageCodec.sentLength(encoded[i]);
         }
+        ByteBuffer b = cipher == null ? plainFrames(sent, encoded, run, bytes) : sealedFrames(sent, encoded, run);
+        write(b);
+        if (run != null) {
+            lastWritten = new MessageCodec.Run(runStartedMillis, connector, fieldNames);
+        }
+    }
+
+    /** One SENT frame per message, after {@code run} if any: {@code bytes} in all. */
+    private static ByteBuffer plainFrames(List<Sent> sent, byte[][][] encoded, ByteBuffer run, int bytes) {
         ByteBuffer b = ByteBuffer.allocate(bytes);
         if (run != null) {
             b.put(run);
@@ -195,10 +282,41 @@ public final class MessageLog implements OutcomeLedger.Companion {
             MessageCodec.putSent(b, m.recipient(), m.variant(), m.handedAtMillis(), MessageCodec.crc32(m.text()), encoded[i]);
             FrameFormat.endBinary(b, start);
         }
-        write(b.flip());
-        if (run != null) {
-            lastWritten = new MessageCodec.Run(runStartedMillis, connector, fieldNames);
+        return b.flip();
+    }
+
+    /** The group's SENT payloads, length-prefixed, sealed once per {@link MessageCodec#MAX_SEALED_PLAIN} bytes, after {@code run}. */
+    private ByteBuffer sealedFrames(List<Sent> sent, byte[][][] encoded, ByteBuffer run) {
+        List<byte[]> frames = new java.util.ArrayList<>(1);
+        int total = run == null ? 0 : run.remaining();
+        int i = 0;
+        while (i < sent.size()) {
+            int from = i;
+            int plainBytes = 4 + MessageCodec.sentLength(encoded[i++]);
+            while (i < sent.size() && plainBytes + 4 + MessageCodec.sentLength(encoded[i]) <= MessageCodec.MAX_SEALED_PLAIN) {
+                plainBytes += 4 + MessageCodec.sentLength(encoded[i++]);
+            }
+            ByteBuffer plain = ByteBuffer.allocate(plainBytes);
+            for (int k = from; k < i; k++) {
+                Sent m = sent.get(k);
+                plain.putInt(MessageCodec.sentLength(encoded[k]));
+                MessageCodec.putSent(plain, m.recipient(), m.variant(), m.handedAtMillis(), MessageCodec.crc32(m.text()), encoded[k]);
+            }
+            byte[] sealed = cipher.seal(plain.array());
+            java.util.Arrays.fill(plain.array(), (byte) 0);
+            frames.add(sealed);
+            total += FrameFormat.BINARY_HEADER + 1 + sealed.length;
         }
+        ByteBuffer b = ByteBuffer.allocate(total);
+        if (run != null) {
+            b.put(run);
+        }
+        for (byte[] sealed : frames) {
+            int start = FrameFormat.beginBinary(b);
+            b.put(MessageCodec.SEALED).put(sealed);
+            FrameFormat.endBinary(b, start);
+        }
+        return b.flip();
     }
 
     private void write(ByteBuffer b) throws IOException {

@@ -29,7 +29,7 @@ import org.roaringbitmap.buffer.MutableRoaringBitmap;
  * a value cut) is never answered: the message says so and keeps its fields.
  *
  * <pre>{@code
- * SentMessages sent = new SentMessages(unsubscribeLinks, linkTokens, deliveries::of);
+ * SentMessages sent = new SentMessages(unsubscribeLinks, linkTokens, deliveries::of, directory.cipher(MessageLog.PURPOSE));
  * List<SentMessages.Message> ms = sent.of(record, ledgerDir, 7, "+447400123456");
  * }</pre>
  *
@@ -66,16 +66,32 @@ public final class SentMessages {
     private final UnsubscribeLinks unsubscribeLinks;
     private final LinkTokens linkTokens;
     private final DeliveryLookup deliveries;
+    private final dev.herald.suppression.DataCipher cipher;
 
     /**
+     * Reads plain message logs only (one with sealed frames is refused naming it).
+     *
      * @param unsubscribeLinks the unsubscribe links the sends used, or null for none
      * @param linkTokens       the tracked links the sends used, or null for none
      * @param deliveries       the receipts, or null for none
      */
     public SentMessages(UnsubscribeLinks unsubscribeLinks, LinkTokens linkTokens, DeliveryLookup deliveries) {
+        this(unsubscribeLinks, linkTokens, deliveries, null);
+    }
+
+    /**
+     * @param unsubscribeLinks the unsubscribe links the sends used, or null for none
+     * @param linkTokens       the tracked links the sends used, or null for none
+     * @param deliveries       the receipts, or null for none
+     * @param cipher           the recipient directory's cipher for {@link MessageLog#PURPOSE} (opens sealed
+     *                         frames), or null for none
+     */
+    public SentMessages(UnsubscribeLinks unsubscribeLinks, LinkTokens linkTokens, DeliveryLookup deliveries,
+                        dev.herald.suppression.DataCipher cipher) {
         this.unsubscribeLinks = unsubscribeLinks;
         this.linkTokens = linkTokens;
         this.deliveries = deliveries;
+        this.cipher = cipher;
     }
 
     /**
@@ -85,10 +101,11 @@ public final class SentMessages {
      * @param e164      the recipient's number
      * @return the messages the log holds for them, newest first (none if none)
      * @throws dev.herald.suppression.store.DamagedStoreException naming the file if the log is damaged
+     * @throws dev.herald.dispatcher.store.SealedRecordsException naming the file if it is sealed and this has no cipher
      * @throws IOException if a file cannot be read
      */
     public List<Message> of(CampaignRecord campaign, Path ledgerDir, int recipient, String e164) throws IOException {
-        MessageLogReader.Read read = MessageLogReader.read(ledgerDir.resolve(MessageLog.FILE), id -> id == recipient);
+        MessageLogReader.Read read = MessageLogReader.read(ledgerDir.resolve(MessageLog.FILE), id -> id == recipient, cipher);
         if (read.entries().isEmpty()) {
             return List.of();
         }

@@ -110,7 +110,8 @@ public final class CampaignGraph {
         Map<Integer, Long> decidedAt = new ConcurrentHashMap<>();
         // the claims' fsyncs and the answers' writes run where the stages' writes do: the blocking-I/O dispatcher
         JustInTimeClaims claims = new JustInTimeClaims(ledger, r.rec().io(), spec.expiresAt());
-        MessageLog messages = messageLog(ledger, deps.connector().name(), variants, r.now());
+        MessageLog messages = messageLog(ledger, deps.directory().cipher(MessageLog.PURPOSE), deps.connector().name(), variants,
+                r.now());
         SendStage.Settings send = new SendStage.Settings(spec, deps.directory(), deps.suppression(), scopes, renderer,
                 deps.connector(), deps.rateLimiter(), priority(spec.category()), SendStage.Retry.defaults(), r.stopping(),
                 new SendStage.QuietHoursCheck(plans, decidedAt, QUIET_HOURS_RECHECK), claims, variants, messages);
@@ -146,13 +147,15 @@ public final class CampaignGraph {
 
     /**
      * The campaign's message log ({@code messages.log} beside its ledger, made durable with it), with
-     * this run's connector and each variant's placeholder names written first.
+     * this run's connector and each variant's placeholder names written first; its groups sealed with
+     * {@code cipher} if it is enabled (the data directory has a master key).
      *
      * @throws java.io.UncheckedIOException if it cannot be opened or written (a damaged one is named)
      */
-    static MessageLog messageLog(OutcomeLedger ledger, String connector, Variants variants, Instant now) {
+    static MessageLog messageLog(OutcomeLedger ledger, dev.herald.suppression.DataCipher cipher, String connector,
+                                 Variants variants, Instant now) {
         try {
-            MessageLog log = ledger.companion(MessageLog.class, MessageLog::open);
+            MessageLog log = ledger.companion(MessageLog.class, dir -> MessageLog.open(dir, cipher));
             List<List<String>> names = new java.util.ArrayList<>();
             variants.renderers().forEach(v -> names.add(v.template().fieldNames()));
             log.startRun(connector, names, now.toEpochMilli());

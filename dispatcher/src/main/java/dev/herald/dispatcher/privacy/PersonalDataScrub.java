@@ -7,6 +7,7 @@ import dev.herald.dispatcher.message.MessageLog;
 import dev.herald.dispatcher.store.LogRewrite;
 import dev.herald.dispatcher.unsubscribe.Preferences;
 import dev.herald.dispatcher.unsubscribe.ReasonLog;
+import dev.herald.suppression.DataCipher;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -27,7 +28,7 @@ import org.roaringbitmap.buffer.ImmutableRoaringBitmap;
  *
  * <pre>{@code
  * try (Erasures e = Erasures.open(dataDir)) {
- *     PersonalDataScrub.Report r = PersonalDataScrub.run(dataDir, e.erasedIds());
+ *     PersonalDataScrub.Report r = PersonalDataScrub.run(dataDir, e.erasedIds(), directory.cipher(MessageLog.PURPOSE));
  *     r.problems().forEach(System.err::println);      // damaged files, named; scrubbed next time
  * }
  * }</pre>
@@ -36,8 +37,11 @@ import org.roaringbitmap.buffer.ImmutableRoaringBitmap;
  * runs alike) except the recipient directory and the suppression index, which keep their own:
  * <ul>
  *   <li>{@code messages.log}: the erased recipients' messages (their fields; their texts are rebuilt from them) are dropped;
+ *       a sealed group that holds one of theirs is opened and the others' messages sealed anew (so a
+ *       log written with a master key needs the directory's cipher: without it, it is named in the problems);
  *   <li>{@code clicks.log}: their clicks (times, user agents, address hashes) are dropped — click counts drop by them;
- *   <li>{@code unsubscribe/reasons.jsonl}: their number and free text become null, the reason is kept (counts unchanged);
+ *   <li>{@code unsubscribe/reasons.jsonl}: their number and free text become null, the reason is kept (counts unchanged;
+ *       sealed values need no key: they are replaced, not read);
  *   <li>{@code unsubscribe/preferences.log}: their lines are dropped;
  *   <li>{@code inbound/review-queue.log}: their number and words become null, the item and its decision are kept;
  *   <li>{@code journeys/events.log}: their events' properties are blanked in place (same length, so the
@@ -76,11 +80,22 @@ public final class PersonalDataScrub {
     }
 
     /**
-     * Scrubs every log of {@code dataDir} of the recipients in {@code erased}.
+     * Scrubs every log of a data directory without a master key: see {@link #run(Path, ImmutableRoaringBitmap, DataCipher)}.
      *
      * @throws IOException if the data directory cannot be listed
      */
     public static Report run(Path dataDir, ImmutableRoaringBitmap erased) throws IOException {
+        return run(dataDir, erased, null);
+    }
+
+    /**
+     * Scrubs every log of {@code dataDir} of the recipients in {@code erased}.
+     *
+     * @param messages the recipient directory's cipher for {@link MessageLog#PURPOSE} (opens and reseals the
+     *                 message logs' sealed groups), or null for none
+     * @throws IOException if the data directory cannot be listed
+     */
+    public static Report run(Path dataDir, ImmutableRoaringBitmap erased, DataCipher messages) throws IOException {
         List<Path> files;
         try (Stream<Path> walk = Files.walk(dataDir)) {
             files = walk.filter(p -> !skipped(dataDir, p) && Files.isRegularFile(p)).sorted().toList();
@@ -98,7 +113,7 @@ public final class PersonalDataScrub {
             }
         }
         for (Path f : files) {
-            Scrubber s = scrubberFor(dataDir, f);
+            Scrubber s = scrubberFor(dataDir, f, messages);
             if (s == null || erased.isEmpty()) {
                 continue;
             }
@@ -122,11 +137,11 @@ public final class PersonalDataScrub {
         return rel.getNameCount() > 0 && SKIPPED.contains(rel.getName(0).toString());
     }
 
-    private static Scrubber scrubberFor(Path dataDir, Path f) {
+    private static Scrubber scrubberFor(Path dataDir, Path f, DataCipher messages) {
         String name = f.getFileName().toString();
         Path rel = dataDir.relativize(f);
         if (name.equals(MessageLog.FILE)) {
-            return MessageLog::scrub;
+            return (file, erased) -> MessageLog.scrub(file, erased, messages);
         }
         if (name.equals(ClickLedger.FILE)) {
             return ClickLedger::scrub;

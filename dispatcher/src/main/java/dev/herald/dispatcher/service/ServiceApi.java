@@ -96,7 +96,8 @@ final class ServiceApi {
                 new CampaignCompliance(conf.senders()), new SegmentAudiences(stores.segments, stores.directory, stores.zones));
         InboundSide inbound = InboundSide.of(conf, stores, core, metrics);
         dev.herald.dispatcher.api.MessageViews messages = new dev.herald.dispatcher.api.MessageViews(
-                new dev.herald.dispatcher.message.SentMessages(stores.links, stores.linkTokens, stores.deliveries::of),
+                new dev.herald.dispatcher.message.SentMessages(stores.links, stores.linkTokens, stores.deliveries::of,
+                        stores.directory.cipher(dev.herald.dispatcher.message.MessageLog.PURPOSE)),
                 stores.campaigns);
         CampaignViews views = new CampaignViews(core.deps().routes().defaultName(), stores.deliveries);
         PreferenceCenter center = new PreferenceCenter(stores.links, stores.preferences, stores.reasons, stores.index,

@@ -140,7 +140,7 @@ final class ServiceStores implements AutoCloseable {
             campaigns = new CampaignStore(dataDir.resolve("campaigns"));
             linkTokens = dev.herald.dispatcher.links.LinkTokens.open(dataDir.resolve("links"), config, campaignNumbers);
             preferences = own(Preferences.open(unsubscribeDir));
-            reasons = own(ReasonLog.open(unsubscribeDir));
+            reasons = own(ReasonLog.open(unsubscribeDir, directory.cipher(ReasonLog.PURPOSE)));
             // before the cap ledger: segment-scoped cap rules name uploaded and computed segments
             segments = SegmentStore.open(dataDir);
             rfm = own(dev.herald.dispatcher.segment.rfm.RfmSegments.open(dataDir, conf.rfm(), Clock.systemUTC(),

@@ -1,5 +1,6 @@
 package dev.herald.dispatcher.unsubscribe;
 
+import dev.herald.suppression.DataCipher;
 import dev.herald.suppression.store.DamagedStoreException;
 import dev.herald.suppression.store.FrameFormat;
 import dev.herald.suppression.store.FramedLog;
@@ -17,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -34,6 +36,17 @@ import org.slf4j.LoggerFactory;
  *
  * <p>{@code reasons.append(Instant.now(), 123, "+447700900123", "spring-sale", "acme", Reason.OTHER, "too long");}
  *
+ * <p><b>Encryption at rest.</b> Opened with an {@link DataCipher#enabled() enabled} cipher (the
+ * recipient directory's, for {@link #PURPOSE}: the data directory has a master key), the number and
+ * the free text are written sealed, {@code "phone":"enc:<base64>"} and {@code "text":"enc:<base64>"}
+ * (AES-256-GCM, one seal each; a null text stays null); the time, recipient id, campaign, sender and
+ * reason stay plain, so the reason counts ({@code report.UnsubscribeReasons}) and the erasure's
+ * scrub need no key. A line is sealed exactly when its phone starts with {@code enc:} (a plain
+ * line's phone is E.164: it never does), so a plain free text that starts so is never taken for
+ * sealed. {@link ReasonLogReader#read} opens them; without a cipher it refuses a file with sealed lines
+ * ({@link dev.herald.dispatcher.store.SealedRecordsException} naming the file). Without a cipher
+ * (null or disabled) lines are written exactly as before.
+ *
  * <p><b>Damage.</b> An incomplete last line (a crash mid-write) is dropped and reported; a complete
  * line whose checksum fails, anywhere, or zero-filled bytes refuse the log naming the file and
  * offset. A file of earlier versions (lines without {@code lineCrc32}) is migrated on open: each
@@ -47,6 +60,11 @@ public final class ReasonLog implements AutoCloseable {
     /** The longest free text accepted, in characters. */
     public static final int MAX_TEXT = 500;
 
+    /** The purpose the sealed values are authenticated with ({@code directory.cipher(PURPOSE)}). */
+    public static final String PURPOSE = "unsubscribe-reasons";
+    /** What a sealed value starts with; base64 of {@code nonce | ciphertext | tag} follows. */
+    public static final String SEALED_PREFIX = "enc:";
+
     /** The format of {@code reasons.jsonl}. */
     public static final LogFormat FORMAT = LogFormat.jsonLines(64 * 1024);
 
@@ -56,25 +74,41 @@ public final class ReasonLog implements AutoCloseable {
     /** Replaced (under this) only by {@link #erase}, which rewrites the file. */
     private FramedLog log;
     private final Path file;
+    /** Seals the number and the free text, or null: plain. */
+    private final DataCipher cipher;
 
-    private ReasonLog(Path file, FramedLog log) {
+    private ReasonLog(Path file, FramedLog log, DataCipher cipher) {
         this.file = file;
         this.log = log;
+        this.cipher = cipher == null || !cipher.enabled() ? null : cipher;
     }
 
     /**
+     * Opens the log writing plain lines.
+     *
      * @param dir {@code <data dir>/unsubscribe}
      * @return the log, appending to {@code reasons.jsonl}
      * @throws DamagedStoreException naming the file and offset if it is damaged (nothing changed)
      * @throws IOException if it cannot be opened
      */
     public static ReasonLog open(Path dir) throws IOException {
+        return open(dir, null);
+    }
+
+    /**
+     * @param dir    {@code <data dir>/unsubscribe}
+     * @param cipher the recipient directory's cipher for {@link #PURPOSE}; null or disabled: plain lines
+     * @return the log, appending to {@code reasons.jsonl}
+     * @throws DamagedStoreException naming the file and offset if it is damaged (nothing changed)
+     * @throws IOException if it cannot be opened
+     */
+    public static ReasonLog open(Path dir, DataCipher cipher) throws IOException {
         Files.createDirectories(dir);
         Path file = dir.resolve("reasons.jsonl");
         if (Files.exists(file) && isLegacy(file)) {
             migrate(file);
         }
-        return new ReasonLog(file, FramedLog.open(file, FORMAT, (data, at, p, n) -> { }));
+        return new ReasonLog(file, FramedLog.open(file, FORMAT, (data, at, p, n) -> { }), cipher);
     }
 
     /** Checks {@code reasons.jsonl} without changing it (a file of earlier versions is reported as clean: it is migrated on open). */
@@ -154,12 +188,16 @@ public final class ReasonLog implements AutoCloseable {
         Map<String, Object> line = new LinkedHashMap<>();
         line.put("time", time.toString());
         line.put("recipientId", recipientId);
-        line.put("phone", phone);
+        line.put("phone", cipher == null ? phone : seal(cipher, phone == null ? "" : phone));
         line.put("campaign", campaign);
         line.put("sender", sender);
         line.put("reason", reason.wire());
-        line.put("text", text);
+        line.put("text", cipher == null || text == null ? text : seal(cipher, text));
         log.append(JSON.writeValueAsBytes(line)); // escapes line breaks: one record per line
+    }
+
+    private static String seal(DataCipher cipher, String value) {
+        return SEALED_PREFIX + Base64.getEncoder().encodeToString(cipher.seal(value.getBytes(StandardCharsets.UTF_8)));
     }
 
     /**
@@ -167,7 +205,8 @@ public final class ReasonLog implements AutoCloseable {
      * no number and no free text ({@code "phone":null,"text":null}); their time, campaign, sender and
      * reason stay, so the reason counts do not change. Everyone else's lines stay byte for byte
      * ({@link dev.herald.dispatcher.store.LogRewrite}: atomic, nothing written when nothing changes).
-     * Run it only where no one appends to the file (the compaction), or through {@link #erase}.
+     * Sealed values are replaced unread: no cipher is needed. Run it only where no one appends to the
+     * file (the compaction), or through {@link #erase}.
      *
      * @throws DamagedStoreException naming the file and offset if it is damaged (left as it is)
      * @throws IOException if it cannot be read or written, or a line is not a JSON object
