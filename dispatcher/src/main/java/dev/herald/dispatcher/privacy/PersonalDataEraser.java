@@ -109,8 +109,10 @@ public final class PersonalDataEraser {
             }
         }
         if (reasons != null) {
-            reasons.erase(id);
-            done.add("unsubscribe/reasons.jsonl: number and free text erased");
+            long given = reasons.erase(id);
+            if (given > 0) {
+                done.add("unsubscribe/reasons.jsonl: number and free text of " + given + " reason(s) erased");
+            }
         }
         return List.copyOf(done);
     }

@@ -264,12 +264,13 @@ public final class ReasonLog implements AutoCloseable {
      * Erases the number and free text of {@code recipientId}'s reasons now ({@link #scrub} on the
      * open file: appends wait; the file is reopened after).
      *
+     * @return how many of their reasons held a number or free text (0: nothing was changed)
      * @throws IOException if the file cannot be rewritten or reopened
      */
-    public synchronized void erase(int recipientId) throws IOException {
+    public synchronized long erase(int recipientId) throws IOException {
         log.close();
         try {
-            scrub(file, id -> id == recipientId);
+            return scrub(file, id -> id == recipientId).changed();
         } finally {
             log = FramedLog.open(file, FORMAT, (data, at, p, n) -> { });
         }
