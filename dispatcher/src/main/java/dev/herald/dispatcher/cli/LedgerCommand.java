@@ -35,25 +35,29 @@ final class LedgerCommand {
 
         @Override
         int run(HeraldData data) throws IOException {
-            Optional<Recipient> r = data.directory().find(phone);
-            if (r.isEmpty()) {
+            // idOf, not find: an erased person's evidence stays answerable by the number (its keyed hash finds the id)
+            java.util.OptionalInt found = data.directory().idOf(phone);
+            if (found.isEmpty()) {
                 err().println("herald: " + phone + " is not in the directory: no consent history");
                 return HeraldCommand.NO;
             }
+            int id = found.getAsInt();
+            String e164 = data.directory().get(id).map(Recipient::e164)
+                    .orElseGet(() -> data.directory().phoneNumbers().normalize(phone.strip()).e164());
             ConsentLedger ledger = data.suppression().ledger();
             if (json) {
-                ledger.exportJsonLines(Instant.MIN, Instant.MAX, r.get().id(), out());
+                ledger.exportJsonLines(Instant.MIN, Instant.MAX, id, out());
                 out().flush();
                 return 0;
             }
-            ConsentLedger.History read = ledger.historyOf(r.get().id());
+            ConsentLedger.History read = ledger.historyOf(id);
             List<ConsentRecord> history = read.records();
             for (ConsentLedger.DamagedSegment d : read.damaged()) {
                 err().println("herald: history may be incomplete: archived ledger segment " + d.file() + " (seq "
                         + d.firstSeq() + "-" + d.lastSeq() + ") cannot be read: " + d.error());
             }
             if (history.isEmpty()) {
-                out().println("no consent history for " + r.get().e164());
+                out().println("no consent history for " + e164);
                 return read.complete() ? 0 : HeraldCommand.DATA_ERROR;
             }
             for (ConsentRecord c : history) {

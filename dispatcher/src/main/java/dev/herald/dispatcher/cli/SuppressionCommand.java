@@ -183,10 +183,11 @@ final class SuppressionCommand {
 
         @Override
         int run(HeraldData data) throws IOException {
-            Optional<Recipient> r = data.directory().find(phone);
+            // idOf, not find: an erased person's number still finds its id (by its keyed hash), and its opt-out holds
+            java.util.OptionalInt r = data.directory().idOf(phone);
             List<Scope> found = List.of();
             if (r.isPresent()) {
-                found = data.suppression().snapshot().scopesOf(r.get().id());
+                found = data.suppression().snapshot().scopesOf(r.getAsInt());
                 if (scopes != null) {
                     List<Scope> wanted = scopes.stream().map(Scope::parse).toList();
                     found = found.stream().filter(wanted::contains).toList();

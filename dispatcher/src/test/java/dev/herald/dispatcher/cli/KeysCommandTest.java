@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.herald.dispatcher.BytesOnDisk;
 import dev.herald.suppression.MasterKey;
 
 import java.io.IOException;
@@ -14,7 +15,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -63,7 +63,8 @@ class KeysCommandTest {
 
         Result imported = herald("--master-key-file", one.toString(), "directory", "import", csv.toString());
         assertEquals(0, imported.code(), imported.err());
-        assertEquals(List.of(), filesHolding("Wilhelmina-Xq"), "the field is stored encrypted");
+        assertEquals(List.of(), BytesOnDisk.filesHolding(tmp.resolve("data"), BytesOnDisk.texts("Wilhelmina-Xq")),
+                "the field is stored encrypted");
 
         Result show = herald("--master-key-file", one.toString(), "directory", "show", "+447400123456");
         assertEquals(0, show.code(), show.err());
@@ -106,26 +107,5 @@ class KeysCommandTest {
         Result rotateNone = herald("keys", "rotate");
         assertEquals(HeraldCommand.BAD_INPUT, rotateNone.code());
         assertTrue(rotateNone.err().contains("no current master key"), rotateNone.err());
-    }
-
-    private List<String> filesHolding(String s) throws IOException {
-        byte[] needle = s.getBytes(StandardCharsets.UTF_8);
-        List<String> out = new ArrayList<>();
-        try (Stream<Path> files = Files.walk(tmp.resolve("data"))) {
-            for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
-                byte[] b = Files.readAllBytes(f);
-                outer:
-                for (int i = 0; i + needle.length <= b.length; i++) {
-                    for (int k = 0; k < needle.length; k++) {
-                        if (b[i + k] != needle[k]) {
-                            continue outer;
-                        }
-                    }
-                    out.add(f.toString());
-                    break;
-                }
-            }
-        }
-        return out;
     }
 }

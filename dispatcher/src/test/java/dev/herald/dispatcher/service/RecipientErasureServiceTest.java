@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import dev.herald.dispatcher.BytesOnDisk;
 import dev.herald.dispatcher.connector.Connector;
 import dev.herald.dispatcher.connector.ForwardingConnector;
 import dev.herald.dispatcher.connector.OutboundMessage;
@@ -37,7 +38,6 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.io.TempDir;
@@ -141,12 +141,12 @@ class RecipientErasureServiceTest {
         assertEquals(200, form(token, "action=unsubscribe").statusCode());
         assertEquals(200, form(token, "action=reason&reason=other&text=" + enc(REASON_TEXT)).statusCode());
         long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!holds(data, AGENT.getBytes(StandardCharsets.UTF_8)) && System.nanoTime() < until) {
+        while (!BytesOnDisk.holds(data, AGENT) && System.nanoTime() < until) {
             Thread.sleep(20); // the click is written by its writer in the background
         }
-        assertTrue(holds(data, AGENT.getBytes(StandardCharsets.UTF_8)), "the fixture stored the click");
+        assertTrue(BytesOnDisk.holds(data, AGENT), "the fixture stored the click");
         if (!encrypted) {
-            assertTrue(holds(data, NAME.getBytes(StandardCharsets.UTF_8)), "the fixture stored the name in plain");
+            assertTrue(BytesOnDisk.holds(data, NAME), "the fixture stored the name in plain");
         }
 
         // bad input first: nothing changes
@@ -186,20 +186,15 @@ class RecipientErasureServiceTest {
         assertEquals("0", compact[0], compact[1] + compact[2]);
 
         long key = PhoneNumbers.toKey(VICTIM);
-        Map<String, byte[]> needles = new java.util.LinkedHashMap<>();
         List<String> words = new ArrayList<>(List.of(NAME, CITY, REASON_TEXT, AGENT, victimText, VICTIM, VICTIM.substring(3)));
         if (encrypted) {
             words.add(OTHER_NAME); // with a master key, nobody's fields are stored in plain
         }
-        for (String w : words) {
-            needles.put("'" + w + "' (UTF-8)", w.getBytes(StandardCharsets.UTF_8));
-            needles.put("'" + w + "' (UTF-16BE)", w.getBytes(StandardCharsets.UTF_16BE));
-            needles.put("'" + w + "' (UTF-16LE)", w.getBytes(StandardCharsets.UTF_16LE));
-        }
+        Map<String, byte[]> needles = BytesOnDisk.texts(words.toArray(String[]::new));
         for (ByteOrder order : List.of(ByteOrder.BIG_ENDIAN, ByteOrder.LITTLE_ENDIAN)) {
             needles.put("the number's 8-byte key (" + order + ")", ByteBuffer.allocate(8).order(order).putLong(key).array());
         }
-        List<String> found = filesHolding(data, needles);
+        List<String> found = BytesOnDisk.filesHolding(data, needles);
         assertEquals(List.of(), found, "nothing of the erased person is left");
         String[] shown = herald(cli, "messages", "show", OTHER);
         assertEquals("0", shown[0], shown[2]);
@@ -233,38 +228,5 @@ class RecipientErasureServiceTest {
         return ServiceTests.HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.port() + "/u/" + token))
                 .header("Content-Type", "application/x-www-form-urlencoded").POST(HttpRequest.BodyPublishers.ofString(body))
                 .build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static boolean holds(Path data, byte[] needle) throws Exception {
-        return !filesHolding(data, Map.of("", needle)).isEmpty();
-    }
-
-    /** For every file under {@code data} (each read once) and every needle its bytes hold: "file holds what". */
-    private static List<String> filesHolding(Path data, Map<String, byte[]> needles) throws Exception {
-        List<String> out = new ArrayList<>();
-        try (Stream<Path> files = Files.walk(data)) {
-            for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
-                byte[] bytes = Files.readAllBytes(f);
-                needles.forEach((what, needle) -> {
-                    if (indexOf(bytes, needle) >= 0) {
-                        out.add(data.relativize(f) + " holds " + what);
-                    }
-                });
-            }
-        }
-        return out;
-    }
-
-    private static int indexOf(byte[] hay, byte[] needle) {
-        outer:
-        for (int i = 0; i + needle.length <= hay.length; i++) {
-            for (int k = 0; k < needle.length; k++) {
-                if (hay[i + k] != needle[k]) {
-                    continue outer;
-                }
-            }
-            return i;
-        }
-        return -1;
     }
 }

@@ -45,28 +45,17 @@ public final class PhoneHasher {
         long v1 = k1 ^ 0x646f72616e646f6dL;
         long v2 = k0 ^ 0x6c7967656e657261L;
         long v3 = k1 ^ 0x7465646279746573L;
-        // the one message word: two compression rounds
+        long b = 8L << 56; // the last block: no bytes left, the length (8) in the top byte
         v3 ^= m;
-        for (int i = 0; i < 2; i++) {
-            v0 += v1; v1 = Long.rotateLeft(v1, 13); v1 ^= v0; v0 = Long.rotateLeft(v0, 32);
-            v2 += v3; v3 = Long.rotateLeft(v3, 16); v3 ^= v2;
-            v0 += v3; v3 = Long.rotateLeft(v3, 21); v3 ^= v0;
-            v2 += v1; v1 = Long.rotateLeft(v1, 17); v1 ^= v2; v2 = Long.rotateLeft(v2, 32);
-        }
-        v0 ^= m;
-        // the last block: no bytes left, the length (8) in the top byte
-        long b = 8L << 56;
-        v3 ^= b;
-        for (int i = 0; i < 2; i++) {
-            v0 += v1; v1 = Long.rotateLeft(v1, 13); v1 ^= v0; v0 = Long.rotateLeft(v0, 32);
-            v2 += v3; v3 = Long.rotateLeft(v3, 16); v3 ^= v2;
-            v0 += v3; v3 = Long.rotateLeft(v3, 21); v3 ^= v0;
-            v2 += v1; v1 = Long.rotateLeft(v1, 17); v1 ^= v2; v2 = Long.rotateLeft(v2, 32);
-        }
-        v0 ^= b;
-        // finalisation: four rounds
-        v2 ^= 0xffL;
-        for (int i = 0; i < 4; i++) {
+        // rounds 0-1 compress the message word, 2-3 the last block, 4-7 finalise
+        for (int r = 0; r < 8; r++) {
+            if (r == 2) {
+                v0 ^= m;
+                v3 ^= b;
+            } else if (r == 4) {
+                v0 ^= b;
+                v2 ^= 0xffL;
+            }
             v0 += v1; v1 = Long.rotateLeft(v1, 13); v1 ^= v0; v0 = Long.rotateLeft(v0, 32);
             v2 += v3; v3 = Long.rotateLeft(v3, 16); v3 ^= v2;
             v0 += v3; v3 = Long.rotateLeft(v3, 21); v3 ^= v0;
