@@ -14,7 +14,6 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.List;
-import java.util.Optional;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -36,14 +35,15 @@ final class LedgerCommand {
         @Override
         int run(HeraldData data) throws IOException {
             // idOf, not find: an erased person's evidence stays answerable by the number (its keyed hash finds the id)
-            java.util.OptionalInt found = data.directory().idOf(phone);
+            dev.herald.suppression.RecipientDirectory directory = data.directory();
+            java.util.OptionalInt found = directory.idOf(phone);
             if (found.isEmpty()) {
                 err().println("herald: " + phone + " is not in the directory: no consent history");
                 return HeraldCommand.NO;
             }
             int id = found.getAsInt();
-            String e164 = data.directory().get(id).map(Recipient::e164)
-                    .orElseGet(() -> data.directory().phoneNumbers().normalize(phone.strip()).e164());
+            String e164 = directory.get(id).map(Recipient::e164)
+                    .orElseGet(() -> directory.phoneNumbers().normalize(phone.strip()).e164());
             ConsentLedger ledger = data.suppression().ledger();
             if (json) {
                 ledger.exportJsonLines(Instant.MIN, Instant.MAX, id, out());
