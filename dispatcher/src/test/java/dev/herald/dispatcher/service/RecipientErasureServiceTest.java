@@ -210,6 +210,11 @@ class RecipientErasureServiceTest {
         String second = ServiceTests.createCampaign(service.port(), ADMIN, CAMPAIGN.formatted("again"));
         JsonNode done = ServiceTests.awaitCompleted(service.port(), ADMIN, second, 60);
         assertEquals(1, received.get(VICTIM).size(), "no second message to the erased, opted-out number: " + done);
+        // with the key, nothing decryptable is left either: the re-registered id's messages are none
+        JsonNode messages = json(call(service.port(), "GET", "/v1/recipients/" + enc(VICTIM) + "/messages", ADMIN, null, null));
+        assertEquals(0, messages.path("messages").size(), "the first campaign's message to the person is gone: " + messages);
+        JsonNode others = json(call(service.port(), "GET", "/v1/recipients/" + enc(OTHER) + "/messages", ADMIN, null, null));
+        assertEquals(2, others.path("messages").size(), "the other's two messages are read back: " + others);
         assertEquals(2, received.get(OTHER).size(), "the other was sent again: " + done);
     }
 
