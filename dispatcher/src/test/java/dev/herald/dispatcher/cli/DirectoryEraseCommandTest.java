@@ -6,12 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.herald.dispatcher.BytesOnDisk;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
@@ -30,17 +27,8 @@ class DirectoryEraseCommandTest {
     @TempDir
     Path tmp;
 
-    record Result(int code, String out, String err) {
-    }
-
-    private Result herald(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        List<String> all = new ArrayList<>(List.of("--data-dir", tmp.resolve("data").toString()));
-        all.addAll(List.of(args));
-        int code = HeraldCommand.newCommandLine(new PrintWriter(out, true), new PrintWriter(err, true))
-                .execute(all.toArray(String[]::new));
-        return new Result(code, out.toString(), err.toString());
+    private Cli.Result herald(String... args) {
+        return Cli.herald(tmp.resolve("data"), args);
     }
 
     @Test
@@ -49,34 +37,34 @@ class DirectoryEraseCommandTest {
         Files.writeString(csv, "phone,first_name\n" + PHONE + ",Quentin-Vexilla\n+447400555322,Keeper\n", StandardCharsets.UTF_8);
         // a small directory: its files are read whole by the scan below
         assertEquals(0, herald("directory", "import", "--capacity", "10000", csv.toString()).code());
-        Result add = herald("suppression", "add", PHONE, "--scope", "global", "--reason", "Quentin said stop");
+        Cli.Result add = herald("suppression", "add", PHONE, "--scope", "global", "--reason", "Quentin said stop");
         assertEquals(0, add.code(), add.err());
 
-        Result bad = herald("directory", "erase", "not-a-number");
+        Cli.Result bad = herald("directory", "erase", "not-a-number");
         assertEquals(HeraldCommand.BAD_INPUT, bad.code(), bad.out());
-        Result unknown = herald("directory", "erase", "+447400555399");
+        Cli.Result unknown = herald("directory", "erase", "+447400555399");
         assertEquals(HeraldCommand.NO, unknown.code(), unknown.out());
         assertTrue(unknown.err().contains("not in the directory"), unknown.err());
 
-        Result erased = herald("directory", "erase", PHONE);
+        Cli.Result erased = herald("directory", "erase", PHONE);
         assertEquals(0, erased.code(), erased.err());
         assertTrue(erased.out().contains("kept only as hash:") && erased.out().contains("suppressed  global"), erased.out());
         assertEquals(HeraldCommand.NO, herald("directory", "show", PHONE).code(), "the record is gone");
-        Result check = herald("suppression", "check", PHONE);
+        Cli.Result check = herald("suppression", "check", PHONE);
         assertEquals(0, check.code(), "the opt-out holds: " + check.out());
-        Result ledger = herald("ledger", "show", PHONE);
+        Cli.Result ledger = herald("ledger", "show", PHONE);
         assertEquals(0, ledger.code(), ledger.err());
         assertTrue(ledger.out().contains("erased") && ledger.out().contains("opt-out"), ledger.out());
 
         assertEquals(0, herald("suppression", "compact").code());
         assertEquals(List.of(), BytesOnDisk.filesHolding(tmp.resolve("data"),
                 BytesOnDisk.texts(PHONE, PHONE.substring(3), "Quentin-Vexilla", "Quentin said stop")));
-        Result other = herald("directory", "show", "+447400555322");
+        Cli.Result other = herald("directory", "show", "+447400555322");
         assertTrue(other.code() == 0 && other.out().contains("Keeper"), "the others stay: " + other.out());
 
         // the number uploaded again: the same recipient, still suppressed
         assertEquals(0, herald("directory", "import", csv.toString()).code());
-        Result again = herald("suppression", "check", PHONE);
+        Cli.Result again = herald("suppression", "check", PHONE);
         assertEquals(0, again.code(), again.out());
         assertTrue(again.out().contains("suppressed global"), again.out());
     }

@@ -23,17 +23,8 @@ class HeraldCommandTest {
     @TempDir
     Path tmp;
 
-    record Result(int code, String out, String err) {
-    }
-
-    private Result herald(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        List<String> all = new ArrayList<>(List.of("--data-dir", tmp.resolve("data").toString()));
-        all.addAll(List.of(args));
-        int code = HeraldCommand.newCommandLine(new PrintWriter(out, true), new PrintWriter(err, true))
-                .execute(all.toArray(String[]::new));
-        return new Result(code, out.toString(), err.toString());
+    private Cli.Result herald(String... args) {
+        return Cli.herald(tmp.resolve("data"), args);
     }
 
     private Path csv(String name, String content) throws IOException {
@@ -46,7 +37,7 @@ class HeraldCommandTest {
     void shouldImportAndReportEachRejectedLineThenASummary() throws IOException {
         Path f = csv("r.csv", "phone,tz,first_name\n+447400123456,Europe/London,Alice\nnot-a-number,,X\n"
                 + "+14155550123,,Bob\n+4915112345678,Europe/Mars,Jonas\n+447400123456,Europe/London,Alice\n");
-        Result r = herald("directory", "import", f.toString());
+        Cli.Result r = herald("directory", "import", f.toString());
         assertEquals(0, r.code(), r.err());
         String[] lines = r.out().split("\n");
         assertTrue(lines[0].startsWith("line 3: "), r.out());
@@ -54,7 +45,7 @@ class HeraldCommandTest {
         assertEquals("imported 3 (2 new, 1 already known), rejected 2, 5 lines read", lines[lines.length - 1]);
         assertEquals("", r.err(), "the summary is one line on stdout, not split over stdout and stderr");
 
-        Result show = herald("directory", "show", "+44 7400 123456");
+        Cli.Result show = herald("directory", "show", "+44 7400 123456");
         assertEquals(0, show.code(), show.err());
         assertTrue(show.out().contains("+447400123456") && show.out().contains("Alice")
                 && show.out().contains("Europe/London") && show.out().contains("suppressed  no"), show.out());
@@ -70,7 +61,7 @@ class HeraldCommandTest {
             for (String flag : List.of("--help", "-h")) {
                 List<String> args = new ArrayList<>(path);
                 args.add(flag);
-                Result r = herald(args.toArray(String[]::new));
+                Cli.Result r = herald(args.toArray(String[]::new));
                 assertEquals(0, r.code(), args + ": " + r.err() + r.out());
                 assertTrue(r.out().startsWith("Usage: herald " + String.join(" ", path)), args + ": " + r.out());
                 assertEquals("", r.err(), args.toString());
@@ -93,15 +84,15 @@ class HeraldCommandTest {
 
     @Test
     void shouldAddCheckAndRemoveSuppressionsWithScriptableExitCodes() {
-        Result check = herald("suppression", "check", "+447400123456");
+        Cli.Result check = herald("suppression", "check", "+447400123456");
         assertEquals(3, check.code(), "no data there yet: an error, never a reassuring 'not suppressed'");
         assertTrue(check.err().contains("no Herald data"), check.err());
         assertTrue(!Files.exists(tmp.resolve("data")), "a read-only command must not create the data directory");
 
-        Result unknown = herald("suppression", "remove", "+447400123456", "--scope", "global");
+        Cli.Result unknown = herald("suppression", "remove", "+447400123456", "--scope", "global");
         assertEquals(3, unknown.code());
 
-        Result add = herald("suppression", "add", "+447400123456", "--scope", "sender:acme", "--reason", "STOP");
+        Cli.Result add = herald("suppression", "add", "+447400123456", "--scope", "sender:acme", "--reason", "STOP");
         assertEquals(0, add.code(), add.err());
         herald("suppression", "add", "+447400123456", "--scope", "global");
 
@@ -113,7 +104,7 @@ class HeraldCommandTest {
         assertEquals(1, check.code());
         assertEquals("not suppressed\n", check.out());
 
-        Result removeUnknown = herald("suppression", "remove", "+14155550123", "--scope", "global");
+        Cli.Result removeUnknown = herald("suppression", "remove", "+14155550123", "--scope", "global");
         assertEquals(1, removeUnknown.code());
         assertTrue(removeUnknown.out().contains("not in the directory"), removeUnknown.out());
         assertEquals(1, herald("directory", "show", "+14155550123").code(), "remove must not register the number");
@@ -122,7 +113,7 @@ class HeraldCommandTest {
         check = herald("suppression", "check", "+447400123456");
         assertEquals("suppressed sender:acme\n", check.out());
 
-        Result ledger = herald("ledger", "show", "+447400123456");
+        Cli.Result ledger = herald("ledger", "show", "+447400123456");
         assertEquals(0, ledger.code(), ledger.err());
         String[] rows = ledger.out().split("\n");
         assertEquals(3, rows.length, ledger.out());
@@ -133,20 +124,20 @@ class HeraldCommandTest {
     @Test
     void shouldImportSuppressionsFromCsvAndExportThem() throws IOException {
         Path f = csv("dnc.csv", "\uFEFFphone\r\n+447400123001\r\n\r\n+447400123002\r\n12\r\n");
-        Result r = herald("suppression", "import", f.toString(), "--scope", "category:promo");
+        Cli.Result r = herald("suppression", "import", f.toString(), "--scope", "category:promo");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().startsWith("line 5: "), r.out());
         assertTrue(r.out().endsWith("imported 2, rejected 1\n"), r.out());
         Path out = tmp.resolve("export.txt");
         assertEquals(0, herald("suppression", "export", "--scope", "category:promo", "-o", out.toString()).code());
         assertEquals(List.of("+447400123001", "+447400123002"), Files.readAllLines(out));
-        Result toStdout = herald("suppression", "export", "--scope", "category:promo", "--ids");
+        Cli.Result toStdout = herald("suppression", "export", "--scope", "category:promo", "--ids");
         assertEquals("0\n1\n", toStdout.out());
-        Result json = herald("ledger", "show", "+447400123002", "--json");
+        Cli.Result json = herald("ledger", "show", "+447400123002", "--json");
         assertTrue(json.out().startsWith("{\"seq\":") && json.out().contains("\"source\":\"import\""), json.out());
-        Result counts = herald("suppression", "counts");
+        Cli.Result counts = herald("suppression", "counts");
         assertEquals("category:promo 2\n", counts.out());
-        Result compact = herald("suppression", "compact");
+        Cli.Result compact = herald("suppression", "compact");
         assertEquals(0, compact.code(), compact.err());
         assertTrue(compact.out().contains("2 ids"), compact.out());
         assertEquals(0, herald("suppression", "check", "+447400123002", "--scope", "category:promo").code());
@@ -171,12 +162,12 @@ class HeraldCommandTest {
         }
         com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
 
-        Result all = herald("ledger", "export");
+        Cli.Result all = herald("ledger", "export");
         assertEquals(0, all.code(), all.err());
         assertEquals(3, all.out().split("\n").length, all.out());
         assertTrue(all.err().contains("exported 3 consent records"), all.err());
 
-        Result nov1 = herald("ledger", "export", "--from", "2026-11-01", "--to", "2026-11-02");
+        Cli.Result nov1 = herald("ledger", "export", "--from", "2026-11-01", "--to", "2026-11-02");
         assertEquals(0, nov1.code(), nov1.err());
         String[] lines = nov1.out().split("\n");
         assertEquals(1, lines.length, "--to is exclusive: the record at 2026-11-02T00:00Z is not in: " + nov1.out());
@@ -191,46 +182,46 @@ class HeraldCommandTest {
         assertEquals("2026-11-01T10:10:00Z", r.path("time").asText());
 
         Path file = tmp.resolve("audit.jsonl");
-        Result toFile = herald("ledger", "export", "--from", "2026-11-02T00:00:00Z", "--to", "2026-11-04", "-o", file.toString());
+        Cli.Result toFile = herald("ledger", "export", "--from", "2026-11-02T00:00:00Z", "--to", "2026-11-04", "-o", file.toString());
         assertEquals(0, toFile.code(), toFile.err());
         List<String> written = Files.readAllLines(file);
         assertEquals(2, written.size(), written.toString());
         assertTrue(json.readTree(written.get(0)).path("sentAt").isMissingNode(), "no send time, no sentAt: " + written.get(0));
         assertEquals("opt-in", json.readTree(written.get(1)).path("action").asText());
 
-        Result reversed = herald("ledger", "export", "--from", "2026-11-03", "--to", "2026-11-01");
+        Cli.Result reversed = herald("ledger", "export", "--from", "2026-11-03", "--to", "2026-11-01");
         assertEquals(2, reversed.code());
         assertTrue(reversed.err().contains("--from 2026-11-03 must be before --to 2026-11-01"), reversed.err());
-        Result empty = herald("ledger", "export", "--from", "2026-11-01", "--to", "2026-11-01");
+        Cli.Result empty = herald("ledger", "export", "--from", "2026-11-01", "--to", "2026-11-01");
         assertEquals(2, empty.code(), empty.err());
-        Result badTo = herald("ledger", "export", "--to", "2026-02-30");
+        Cli.Result badTo = herald("ledger", "export", "--to", "2026-02-30");
         assertEquals(2, badTo.code());
         assertTrue(badTo.err().contains("--to '2026-02-30'"), badTo.err());
     }
 
     @Test
     void shouldRejectBadInputWithAClearMessageAndExitCodeTwo() throws IOException {
-        Result badScope = herald("suppression", "add", "+447400123456", "--scope", "brand:acme");
+        Cli.Result badScope = herald("suppression", "add", "+447400123456", "--scope", "brand:acme");
         assertEquals(2, badScope.code());
         assertTrue(badScope.err().contains("brand:acme"), badScope.err());
 
-        Result badPhone = herald("suppression", "add", "hello", "--scope", "global");
+        Cli.Result badPhone = herald("suppression", "add", "hello", "--scope", "global");
         assertEquals(2, badPhone.code());
         assertTrue(badPhone.err().contains("hello"), badPhone.err());
 
-        Result missingFile = herald("directory", "import", tmp.resolve("nope.csv").toString());
+        Cli.Result missingFile = herald("directory", "import", tmp.resolve("nope.csv").toString());
         assertEquals(2, missingFile.code());
         assertTrue(missingFile.err().contains("nope.csv"), missingFile.err());
 
-        Result noPhoneColumn = herald("directory", "import", csv("x.csv", "name,tz\nA,UTC\n").toString());
+        Cli.Result noPhoneColumn = herald("directory", "import", csv("x.csv", "name,tz\nA,UTC\n").toString());
         assertEquals(2, noPhoneColumn.code());
         assertTrue(noPhoneColumn.err().contains("phone"), noPhoneColumn.err());
 
-        Result badTime = herald("ledger", "export", "--from", "yesterday");
+        Cli.Result badTime = herald("ledger", "export", "--from", "yesterday");
         assertEquals(2, badTime.code());
         assertTrue(badTime.err().contains("--from"), badTime.err());
 
-        Result unknownCommand = herald("suppression", "frobnicate");
+        Cli.Result unknownCommand = herald("suppression", "frobnicate");
         assertEquals(2, unknownCommand.code());
     }
 
@@ -238,7 +229,7 @@ class HeraldCommandTest {
     void shouldExitThreeWhenTheDataDirectoryIsInUse() throws IOException {
         try (HeraldData data = HeraldData.at(tmp.resolve("data"))) {
             data.suppression();
-            Result r = herald("suppression", "add", "+447400123456", "--scope", "global");
+            Cli.Result r = herald("suppression", "add", "+447400123456", "--scope", "global");
             assertEquals(3, r.code());
             assertTrue(r.err().contains("in use"), r.err());
         }
@@ -255,7 +246,7 @@ class HeraldCommandTest {
         byte[] b = Files.readAllBytes(base);
         b[b.length - 1] ^= 0x7f;
         Files.write(base, b);
-        Result r = herald("suppression", "check", "+447400123456");
+        Cli.Result r = herald("suppression", "check", "+447400123456");
         assertEquals(3, r.code());
         assertTrue(r.err().contains(base.toString()) && r.err().contains("damaged"), r.err());
     }

@@ -8,12 +8,9 @@ import dev.herald.dispatcher.BytesOnDisk;
 import dev.herald.suppression.MasterKey;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
@@ -30,21 +27,12 @@ class KeysCommandTest {
     @TempDir
     Path tmp;
 
-    record Result(int code, String out, String err) {
-    }
-
-    private Result herald(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        List<String> all = new ArrayList<>(List.of("--data-dir", tmp.resolve("data").toString()));
-        all.addAll(List.of(args));
-        int code = HeraldCommand.newCommandLine(new PrintWriter(out, true), new PrintWriter(err, true))
-                .execute(all.toArray(String[]::new));
-        return new Result(code, out.toString(), err.toString());
+    private Cli.Result herald(String... args) {
+        return Cli.herald(tmp.resolve("data"), args);
     }
 
     private Path keyFile(String name) throws IOException {
-        Result g = herald("keys", "generate");
+        Cli.Result g = herald("keys", "generate");
         assertEquals(0, g.code(), g.err());
         String key = g.out().strip();
         MasterKey.parse(key, "generated"); // a valid key: base64 of 32 bytes
@@ -61,30 +49,30 @@ class KeysCommandTest {
         Path csv = tmp.resolve("r.csv");
         Files.writeString(csv, "phone,first_name\n+447400123456,Wilhelmina-Xq\n", StandardCharsets.UTF_8);
 
-        Result imported = herald("--master-key-file", one.toString(), "directory", "import", csv.toString());
+        Cli.Result imported = herald("--master-key-file", one.toString(), "directory", "import", csv.toString());
         assertEquals(0, imported.code(), imported.err());
         assertEquals(List.of(), BytesOnDisk.filesHolding(tmp.resolve("data"), BytesOnDisk.texts("Wilhelmina-Xq")),
                 "the field is stored encrypted");
 
-        Result show = herald("--master-key-file", one.toString(), "directory", "show", "+447400123456");
+        Cli.Result show = herald("--master-key-file", one.toString(), "directory", "show", "+447400123456");
         assertEquals(0, show.code(), show.err());
         assertTrue(show.out().contains("Wilhelmina-Xq"), show.out());
 
-        Result none = herald("directory", "show", "+447400123456");
+        Cli.Result none = herald("directory", "show", "+447400123456");
         assertEquals(HeraldCommand.DATA_ERROR, none.code(), none.out());
         assertTrue(none.err().contains("directory.keys"), "names the key file: " + none.err());
-        Result wrong = herald("--master-key-file", two.toString(), "directory", "show", "+447400123456");
+        Cli.Result wrong = herald("--master-key-file", two.toString(), "directory", "show", "+447400123456");
         assertEquals(HeraldCommand.DATA_ERROR, wrong.code(), wrong.out());
         assertTrue(wrong.err().contains("directory.keys") && !wrong.err().contains(Files.readString(two).strip()),
                 "names the file, never the key: " + wrong.err());
 
         // rotation: the new key opens it, the old one no more, the data is the same
-        Result same = herald("--master-key-file", one.toString(), "keys", "rotate", "--new-key-file", one.toString());
+        Cli.Result same = herald("--master-key-file", one.toString(), "keys", "rotate", "--new-key-file", one.toString());
         assertEquals(HeraldCommand.BAD_INPUT, same.code(), same.out());
-        Result rotated = herald("--master-key-file", one.toString(), "keys", "rotate", "--new-key-file", two.toString());
+        Cli.Result rotated = herald("--master-key-file", one.toString(), "keys", "rotate", "--new-key-file", two.toString());
         assertEquals(0, rotated.code(), rotated.err());
         assertTrue(rotated.out().contains("re-wrapped"), rotated.out());
-        Result withNew = herald("--master-key-file", two.toString(), "directory", "show", "+447400123456");
+        Cli.Result withNew = herald("--master-key-file", two.toString(), "directory", "show", "+447400123456");
         assertEquals(0, withNew.code(), withNew.err());
         assertTrue(withNew.out().contains("Wilhelmina-Xq"), withNew.out());
         assertEquals(HeraldCommand.DATA_ERROR, herald("--master-key-file", one.toString(), "directory", "show",
@@ -94,17 +82,17 @@ class KeysCommandTest {
     @Test
     void badKeyFilesAreNamedAndNothingIsCreated() throws IOException {
         Path missing = tmp.resolve("nope.key");
-        Result r = herald("--master-key-file", missing.toString(), "directory", "show", "+447400123456");
+        Cli.Result r = herald("--master-key-file", missing.toString(), "directory", "show", "+447400123456");
         assertEquals(HeraldCommand.BAD_INPUT, r.code(), r.out());
         assertTrue(r.err().contains("nope.key") && r.err().contains("no such file"), r.err());
         Path garbage = tmp.resolve("garbage.key");
         Files.writeString(garbage, "this-is-not-a-key-but-a-secret-looking-string");
-        Result g = herald("--master-key-file", garbage.toString(), "directory", "import", garbage.toString());
+        Cli.Result g = herald("--master-key-file", garbage.toString(), "directory", "import", garbage.toString());
         assertEquals(HeraldCommand.BAD_INPUT, g.code(), g.out());
         assertTrue(g.err().contains("garbage.key") && !g.err().contains("secret-looking"),
                 "names the file, never echoes its content: " + g.err());
         assertFalse(Files.exists(tmp.resolve("data").resolve("directory")), "nothing was created");
-        Result rotateNone = herald("keys", "rotate");
+        Cli.Result rotateNone = herald("keys", "rotate");
         assertEquals(HeraldCommand.BAD_INPUT, rotateNone.code());
         assertTrue(rotateNone.err().contains("no current master key"), rotateNone.err());
     }
