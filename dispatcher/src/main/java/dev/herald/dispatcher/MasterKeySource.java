@@ -36,7 +36,7 @@ public record MasterKeySource(Optional<MasterKey> key, String source) {
     public static final String SETTING = "herald.data.master-key";
     /** What Herald says at start when no master key is set. */
     public static final String UNENCRYPTED_WARNING = "personal data (numbers, names, uploaded fields, message fields, "
-            + "unsubscribe reasons) is stored UNENCRYPTED: no master key is set (" + ENV + ", " + SETTING
+            + "unsubscribe reasons) is stored UNENCRYPTED: no master key is set (" + FILE_ENV + ", " + ENV + ", " + SETTING
             + " or --master-key-file; `herald keys generate` makes one)";
 
     /** No master key. */
