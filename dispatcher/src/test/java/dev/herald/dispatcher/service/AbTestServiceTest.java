@@ -20,7 +20,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -35,10 +34,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.roaringbitmap.buffer.MutableRoaringBitmap;
 
-import dev.herald.dispatcher.connector.Connector;
-import dev.herald.dispatcher.connector.ForwardingConnector;
-import dev.herald.dispatcher.connector.OutboundMessage;
-import dev.herald.dispatcher.connector.SendResult;
 import dev.herald.dispatcher.demo.AudienceSpec;
 import dev.herald.dispatcher.segment.SegmentStore;
 
@@ -85,18 +80,7 @@ class AbTestServiceTest {
         }
         Config config = InboundWebhookTest.allHoursOpen(ConfigFactory.load()).resolve();
         service = HeraldService.start(data, config, ServiceSettings.fromConfig(config).withAddress("127.0.0.1", 0),
-                Map.of("HERALD_API_KEY", KEY), new PrintWriter(new StringWriter(), true), this::recording);
-    }
-
-    private Connector recording(Connector c) {
-        return new ForwardingConnector(c) {
-            @Override
-            public CompletionStage<SendResult> send(OutboundMessage m) {
-                sent.computeIfAbsent(m.recipientId(), k -> java.util.Collections.synchronizedList(new java.util.ArrayList<>()))
-                        .add(m.text());
-                return delegate().send(m);
-            }
-        };
+                Map.of("HERALD_API_KEY", KEY), new PrintWriter(new StringWriter(), true), ServiceTests.recording(m -> sent.computeIfAbsent(m.recipientId(), k -> java.util.Collections.synchronizedList(new java.util.ArrayList<>())) .add(m.text())));
     }
 
     @AfterEach

@@ -12,10 +12,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.herald.dispatcher.BytesOnDisk;
 import dev.herald.dispatcher.HeraldData;
-import dev.herald.dispatcher.connector.Connector;
-import dev.herald.dispatcher.connector.ForwardingConnector;
 import dev.herald.dispatcher.connector.OutboundMessage;
-import dev.herald.dispatcher.connector.SendResult;
 import dev.herald.dispatcher.demo.AudienceSpec;
 import dev.herald.dispatcher.privacy.PersonalDataEraser;
 import dev.herald.dispatcher.segment.SegmentStore;
@@ -23,19 +20,14 @@ import dev.herald.dispatcher.segment.SegmentStore;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URI;
-import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
@@ -95,21 +87,7 @@ class ErasureScrubServiceTest {
                 .withFallback(ConfigFactory.load())).resolve();
         return HeraldService.start(data, config, ServiceSettings.fromConfig(config).withAddress("127.0.0.1", 0),
                 Map.of("HERALD_API_KEY", ADMIN, "HERALD_INBOUND_SECRET", InboundWebhookTest.SECRET),
-                new PrintWriter(new StringWriter(), true), this::recording);
-    }
-
-    private Connector recording(Connector c) {
-        return new ForwardingConnector(c) {
-            @Override
-            public CompletionStage<SendResult> send(OutboundMessage m) {
-                received.put(m.recipientId(), m);
-                return delegate().send(m);
-            }
-        };
-    }
-
-    private static String enc(String phone) {
-        return URLEncoder.encode(phone, StandardCharsets.UTF_8);
+                new PrintWriter(new StringWriter(), true), ServiceTests.recording(m -> received.put(m.recipientId(), m)));
     }
 
     private static final String CAMPAIGN = """
@@ -142,7 +120,7 @@ class ErasureScrubServiceTest {
         assertTrue(victimText.contains(NAME) && victimText.contains(CITY), victimText);
 
         // the person clicks, tells why and how often, replies and has an event
-        JsonNode view = json(call(service.port(), "GET", "/v1/campaigns/" + id + "/recipients/" + enc(phones[VICTIM]), ADMIN,
+        JsonNode view = json(call(service.port(), "GET", "/v1/campaigns/" + id + "/recipients/" + ServiceTests.enc(phones[VICTIM]), ADMIN,
                 null, null));
         String tracked = view.path("links").path(0).path("tracked").asText();
         Thread.sleep(1_100); // past the suspicious second
@@ -151,7 +129,7 @@ class ErasureScrubServiceTest {
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(302, click.statusCode(), click.body());
         String unsubscribe = victimText.substring(victimText.indexOf("/u/") + 3).split("\\s")[0];
-        assertEquals(200, form(unsubscribe, "action=reason&reason=other&text=" + enc(REASON_TEXT)).statusCode());
+        assertEquals(200, form(unsubscribe, "action=reason&reason=other&text=" + ServiceTests.enc(REASON_TEXT)).statusCode());
         assertEquals(200, form(unsubscribe, "action=preferences&frequency=weekly").statusCode());
         JsonNode held = reply(phones[VICTIM], REPLY_TEXT, "r-1");
         assertEquals("review", held.path("action").asText(), held.toString());
@@ -224,7 +202,7 @@ class ErasureScrubServiceTest {
     }
 
     private void put(String phone, String body) throws Exception {
-        HttpResponse<String> set = call(service.port(), "PUT", "/v1/recipients/" + enc(phone) + "/attributes", ADMIN,
+        HttpResponse<String> set = call(service.port(), "PUT", "/v1/recipients/" + ServiceTests.enc(phone) + "/attributes", ADMIN,
                 "application/json", body);
         assertEquals(200, set.statusCode(), set.body());
     }

@@ -20,7 +20,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 
@@ -36,10 +35,7 @@ import org.roaringbitmap.buffer.MutableRoaringBitmap;
 
 import dev.herald.dispatcher.HeraldData;
 import dev.herald.dispatcher.api.InboundRoutes;
-import dev.herald.dispatcher.connector.Connector;
-import dev.herald.dispatcher.connector.ForwardingConnector;
 import dev.herald.dispatcher.connector.OutboundMessage;
-import dev.herald.dispatcher.connector.SendResult;
 import dev.herald.dispatcher.demo.AudienceSpec;
 import dev.herald.dispatcher.segment.SegmentStore;
 import dev.herald.throttle.Priority;
@@ -86,23 +82,13 @@ class InboundWebhookTest {
     private HeraldService start(Path data, Config overrides, Map<String, String> env) throws Exception {
         Config config = allHoursOpen(overrides.withFallback(ConfigFactory.load())).resolve();
         return HeraldService.start(data, config, ServiceSettings.fromConfig(config).withAddress("127.0.0.1", 0), env,
-                new PrintWriter(new StringWriter(), true), this::recording);
+                new PrintWriter(new StringWriter(), true), ServiceTests.recording(m -> sent.add(m)));
     }
 
     /** Marketing may be sent at any hour: the tests run on the real clock. */
     static Config allHoursOpen(Config c) {
         return c.withValue("herald.quiet-hours.policies.default", ConfigFactory.parseString(
                 "unknown-zones = [UTC], categories { marketing { exempt = true }, transactional { exempt = true } }, countries {}").root());
-    }
-
-    private Connector recording(Connector c) {
-        return new ForwardingConnector(c) {
-            @Override
-            public CompletionStage<SendResult> send(OutboundMessage m) {
-                sent.add(m);
-                return delegate().send(m);
-            }
-        };
     }
 
     @AfterEach

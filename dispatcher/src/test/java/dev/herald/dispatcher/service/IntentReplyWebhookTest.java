@@ -16,7 +16,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 
@@ -30,10 +29,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.herald.dispatcher.HeraldData;
-import dev.herald.dispatcher.connector.Connector;
-import dev.herald.dispatcher.connector.ForwardingConnector;
 import dev.herald.dispatcher.connector.OutboundMessage;
-import dev.herald.dispatcher.connector.SendResult;
 import dev.herald.dispatcher.demo.AudienceSpec;
 import dev.herald.throttle.Priority;
 
@@ -84,17 +80,7 @@ class IntentReplyWebhookTest {
                 .withFallback(ConfigFactory.load())).resolve();
         return HeraldService.start(data, config, ServiceSettings.fromConfig(config).withAddress("127.0.0.1", 0),
                 Map.of("HERALD_API_KEY", ADMIN, "HERALD_INBOUND_SECRET", SECRET), new PrintWriter(new StringWriter(), true),
-                this::recording);
-    }
-
-    private Connector recording(Connector c) {
-        return new ForwardingConnector(c) {
-            @Override
-            public CompletionStage<SendResult> send(OutboundMessage m) {
-                sent.add(m);
-                return delegate().send(m);
-            }
-        };
+                ServiceTests.recording(m -> sent.add(m)));
     }
 
     @AfterEach

@@ -12,20 +12,15 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.herald.dispatcher.HeraldData;
 import dev.herald.dispatcher.api.Role;
-import dev.herald.dispatcher.connector.Connector;
-import dev.herald.dispatcher.connector.ForwardingConnector;
 import dev.herald.dispatcher.connector.OutboundMessage;
-import dev.herald.dispatcher.connector.SendResult;
 import dev.herald.dispatcher.demo.AudienceSpec;
 import dev.herald.dispatcher.message.MessageLog;
 import dev.herald.dispatcher.segment.SegmentStore;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.URLEncoder;
 import java.net.http.HttpResponse;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -33,7 +28,6 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 
 import org.junit.jupiter.api.AfterEach;
@@ -77,25 +71,11 @@ class MessageLogServiceTest {
     private HeraldService start(Path data) throws Exception {
         Config config = InboundWebhookTest.allHoursOpen(ConfigFactory.load()).resolve();
         return HeraldService.start(data, config, ServiceSettings.fromConfig(config).withAddress("127.0.0.1", 0),
-                Map.of("HERALD_API_KEY", ADMIN), new PrintWriter(new StringWriter(), true), this::recording);
-    }
-
-    private Connector recording(Connector c) {
-        return new ForwardingConnector(c) {
-            @Override
-            public CompletionStage<SendResult> send(OutboundMessage m) {
-                received.put(m.recipientId(), m);
-                return delegate().send(m);
-            }
-        };
+                Map.of("HERALD_API_KEY", ADMIN), new PrintWriter(new StringWriter(), true), ServiceTests.recording(m -> received.put(m.recipientId(), m)));
     }
 
     private HttpResponse<String> get(String path, String key) throws Exception {
         return ServiceTests.call(service.port(), "GET", path, key, null, null);
-    }
-
-    private static String enc(String phone) {
-        return URLEncoder.encode(phone, StandardCharsets.UTF_8);
     }
 
     private static final String CAMPAIGN = """
@@ -121,7 +101,7 @@ class MessageLogServiceTest {
         String sender = service.keys().create(Role.SENDER, "test").key();
         String viewer = service.keys().create(Role.VIEWER, "test").key();
         for (int i = 0; i < 10; i++) { // some have a city, the others get the placeholder's fallback
-            HttpResponse<String> set = ServiceTests.call(service.port(), "PUT", "/v1/recipients/" + enc(phones[i]) + "/attributes",
+            HttpResponse<String> set = ServiceTests.call(service.port(), "PUT", "/v1/recipients/" + ServiceTests.enc(phones[i]) + "/attributes",
                     ADMIN, "application/json", "{\"city\": \"Leeds " + i + "\"}");
             assertEquals(200, set.statusCode(), set.body());
         }
@@ -133,7 +113,7 @@ class MessageLogServiceTest {
         Set<String> encodings = new HashSet<>();
         for (int i = 0; i < RECIPIENTS; i++) {
             OutboundMessage m = received.get(i);
-            JsonNode answer = json(get("/v1/campaigns/" + id + "/recipients/" + enc(phones[i]), sender));
+            JsonNode answer = json(get("/v1/campaigns/" + id + "/recipients/" + ServiceTests.enc(phones[i]), sender));
             JsonNode message = answer.path("message");
             assertEquals(m.text(), message.path("text").asText(null), "recipient " + i + ": the text the connector received");
             assertEquals(m.encoding().name(), message.path("encoding").asText());
@@ -157,7 +137,7 @@ class MessageLogServiceTest {
         assertEquals(Set.of("GSM_7", "UCS_2"), encodings);
 
         // a viewer gets everything but the text (and the fields it is made of)
-        JsonNode seen = json(get("/v1/campaigns/" + id + "/recipients/" + enc(phones[3]), viewer)).path("message");
+        JsonNode seen = json(get("/v1/campaigns/" + id + "/recipients/" + ServiceTests.enc(phones[3]), viewer)).path("message");
         assertFalse(seen.has("text"), seen.toString());
         assertFalse(seen.has("fields"), seen.toString());
         assertFalse(seen.toString().contains(received.get(3).text()), seen.toString());
@@ -165,26 +145,26 @@ class MessageLogServiceTest {
         assertTrue(seen.path("textNote").asText().contains("withheld"), seen.toString());
 
         // across campaigns, newest first
-        JsonNode listed = json(get("/v1/recipients/" + enc(phones[3]) + "/messages", sender));
+        JsonNode listed = json(get("/v1/recipients/" + ServiceTests.enc(phones[3]) + "/messages", sender));
         assertEquals(1, listed.path("messages").size(), listed.toString());
         assertEquals(id, listed.path("messages").get(0).path("campaign").asText());
         assertEquals(received.get(3).text(), listed.path("messages").get(0).path("text").asText());
-        JsonNode listedByViewer = json(get("/v1/recipients/" + enc(phones[3]) + "/messages", viewer));
+        JsonNode listedByViewer = json(get("/v1/recipients/" + ServiceTests.enc(phones[3]) + "/messages", viewer));
         assertEquals(1, listedByViewer.path("messages").size());
         assertFalse(listedByViewer.path("messages").get(0).has("text"), listedByViewer.toString());
-        assertEquals(0, json(get("/v1/recipients/" + enc(phones[3]) + "/messages?to=2020-01-01", sender))
+        assertEquals(0, json(get("/v1/recipients/" + ServiceTests.enc(phones[3]) + "/messages?to=2020-01-01", sender))
                 .path("messages").size(), "nothing was sent before 2020");
 
         // bad input is named
-        assertError(get("/v1/recipients/" + enc(phones[3]) + "/messages?from=garbage", viewer), 400, "invalid_parameter", "from");
-        assertError(get("/v1/recipients/" + enc(phones[3]) + "/messages?to=yesterday", viewer), 400, "invalid_parameter", "to");
-        assertError(get("/v1/recipients/" + enc(phones[3]) + "/messages?from=2026-12-02&to=2026-12-01", viewer), 400,
+        assertError(get("/v1/recipients/" + ServiceTests.enc(phones[3]) + "/messages?from=garbage", viewer), 400, "invalid_parameter", "from");
+        assertError(get("/v1/recipients/" + ServiceTests.enc(phones[3]) + "/messages?to=yesterday", viewer), 400, "invalid_parameter", "to");
+        assertError(get("/v1/recipients/" + ServiceTests.enc(phones[3]) + "/messages?from=2026-12-02&to=2026-12-01", viewer), 400,
                 "invalid_parameter", "from");
-        assertError(get("/v1/recipients/" + enc("12ab") + "/messages", viewer), 400, "invalid_phone", "phone");
-        HttpResponse<String> unknown = get("/v1/recipients/" + enc(unknownPhone(phones)) + "/messages", viewer);
+        assertError(get("/v1/recipients/" + ServiceTests.enc("12ab") + "/messages", viewer), 400, "invalid_phone", "phone");
+        HttpResponse<String> unknown = get("/v1/recipients/" + ServiceTests.enc(unknownPhone(phones)) + "/messages", viewer);
         assertEquals(404, unknown.statusCode(), unknown.body());
         assertTrue(json(unknown).path("message").asText().contains("no recipient"), unknown.body());
-        assertEquals(403, get("/v1/recipients/" + enc(phones[3]) + "/messages",
+        assertEquals(403, get("/v1/recipients/" + ServiceTests.enc(phones[3]) + "/messages",
                 service.keys().create(Role.ANALYST, "test").key()).statusCode(), "an analyst sees no messages");
 
         // a crash tore the log's last record: it is dropped, the rest answered
@@ -197,7 +177,7 @@ class MessageLogServiceTest {
         Map<Integer, String> before = new HashMap<>();
         received.forEach((k, v) -> before.put(k, v.text()));
         service = start(data);
-        JsonNode afterCrash = json(get("/v1/campaigns/" + id + "/recipients/" + enc(phones[RECIPIENTS - 1]), sender));
+        JsonNode afterCrash = json(get("/v1/campaigns/" + id + "/recipients/" + ServiceTests.enc(phones[RECIPIENTS - 1]), sender));
         assertEquals(before.get(RECIPIENTS - 1), afterCrash.path("message").path("text").asText(null), afterCrash.toString());
         try (FileChannel ch = FileChannel.open(log, StandardOpenOption.READ)) {
             assertEquals(size + lastFrameStart.length, ch.size(), "a reader never cuts the log");

@@ -10,23 +10,17 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.herald.dispatcher.BytesOnDisk;
-import dev.herald.dispatcher.connector.Connector;
-import dev.herald.dispatcher.connector.ForwardingConnector;
-import dev.herald.dispatcher.connector.OutboundMessage;
-import dev.herald.dispatcher.connector.SendResult;
 import dev.herald.suppression.MasterKey;
 import dev.herald.suppression.PhoneNumbers;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URI;
-import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,7 +28,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -83,21 +76,7 @@ class RecipientErasureServiceTest {
         Config config = InboundWebhookTest.allHoursOpen(ConfigFactory.parseString("herald.service.directory-capacity = 10000")
                 .withFallback(ConfigFactory.load())).resolve();
         return HeraldService.start(data, config, ServiceSettings.fromConfig(config).withAddress("127.0.0.1", 0), env,
-                new PrintWriter(new StringWriter(), true), this::recording);
-    }
-
-    private Connector recording(Connector c) {
-        return new ForwardingConnector(c) {
-            @Override
-            public CompletionStage<SendResult> send(OutboundMessage m) {
-                received.computeIfAbsent(m.to(), k -> new CopyOnWriteArrayList<>()).add(m.text());
-                return delegate().send(m);
-            }
-        };
-    }
-
-    private static String enc(String phone) {
-        return URLEncoder.encode(phone, StandardCharsets.UTF_8);
+                new PrintWriter(new StringWriter(), true), ServiceTests.recording(m -> received.computeIfAbsent(m.to(), k -> new CopyOnWriteArrayList<>()).add(m.text())));
     }
 
     private static final String CAMPAIGN = """
@@ -130,7 +109,7 @@ class RecipientErasureServiceTest {
         assertTrue(victimText.contains(NAME) && victimText.contains(CITY), victimText);
 
         // the person clicks, unsubscribes and says why in their own words
-        JsonNode view = json(call(service.port(), "GET", "/v1/campaigns/" + id + "/recipients/" + enc(VICTIM), ADMIN, null, null));
+        JsonNode view = json(call(service.port(), "GET", "/v1/campaigns/" + id + "/recipients/" + ServiceTests.enc(VICTIM), ADMIN, null, null));
         String tracked = view.path("links").path(0).path("tracked").asText();
         Thread.sleep(1_100); // past the suspicious first second
         HttpResponse<String> click = NO_FOLLOW.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.port()
@@ -139,7 +118,7 @@ class RecipientErasureServiceTest {
         assertEquals(302, click.statusCode(), click.body());
         String token = victimText.substring(victimText.indexOf("/u/") + 3).split("\\s")[0];
         assertEquals(200, form(token, "action=unsubscribe").statusCode());
-        assertEquals(200, form(token, "action=reason&reason=other&text=" + enc(REASON_TEXT)).statusCode());
+        assertEquals(200, form(token, "action=reason&reason=other&text=" + ServiceTests.enc(REASON_TEXT)).statusCode());
         long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (!BytesOnDisk.holds(data, AGENT) && System.nanoTime() < until) {
             Thread.sleep(20); // the click is written by its writer in the background
@@ -152,15 +131,15 @@ class RecipientErasureServiceTest {
         // bad input first: nothing changes
         ServiceTests.assertError(call(service.port(), "DELETE", "/v1/recipients/not-a-number", ADMIN, null, null),
                 400, "invalid_phone", "phone");
-        assertEquals(404, call(service.port(), "DELETE", "/v1/recipients/" + enc("+447400555099"), ADMIN, null, null).statusCode());
+        assertEquals(404, call(service.port(), "DELETE", "/v1/recipients/" + ServiceTests.enc("+447400555099"), ADMIN, null, null).statusCode());
         String sender = json(call(service.port(), "POST", "/v1/keys", ADMIN, "application/json", "{\"role\":\"sender\"}"))
                 .path("key").asText();
-        assertEquals(403, call(service.port(), "DELETE", "/v1/recipients/" + enc(VICTIM), sender, null, null).statusCode());
-        assertEquals(200, call(service.port(), "GET", "/v1/recipients/" + enc(VICTIM) + "/attributes", ADMIN, null, null)
+        assertEquals(403, call(service.port(), "DELETE", "/v1/recipients/" + ServiceTests.enc(VICTIM), sender, null, null).statusCode());
+        assertEquals(200, call(service.port(), "GET", "/v1/recipients/" + ServiceTests.enc(VICTIM) + "/attributes", ADMIN, null, null)
                 .statusCode());
 
         // the erasure
-        HttpResponse<String> erased = call(service.port(), "DELETE", "/v1/recipients/" + enc(VICTIM), ADMIN, null, null);
+        HttpResponse<String> erased = call(service.port(), "DELETE", "/v1/recipients/" + ServiceTests.enc(VICTIM), ADMIN, null, null);
         assertEquals(200, erased.statusCode(), erased.body());
         JsonNode answer = json(erased);
         int victimId = answer.path("recipientId").asInt();
@@ -168,11 +147,11 @@ class RecipientErasureServiceTest {
         assertFalse(erased.body().contains(VICTIM), "the answer masks the number: " + erased.body());
         assertTrue(answer.path("suppressed").toString().contains("global") || answer.path("suppressed").size() > 0,
                 "the opt-out is kept: " + answer);
-        assertEquals(404, call(service.port(), "GET", "/v1/recipients/" + enc(VICTIM) + "/attributes", ADMIN, null, null)
+        assertEquals(404, call(service.port(), "GET", "/v1/recipients/" + ServiceTests.enc(VICTIM) + "/attributes", ADMIN, null, null)
                 .statusCode(), "the record is gone");
-        JsonNode history = json(call(service.port(), "GET", "/v1/recipients/" + enc(VICTIM) + "/consent", ADMIN, null, null));
+        JsonNode history = json(call(service.port(), "GET", "/v1/recipients/" + ServiceTests.enc(VICTIM) + "/consent", ADMIN, null, null));
         assertTrue(history.toString().contains("\"erased\""), "the ledger records the erasure: " + history);
-        JsonNode again = json(call(service.port(), "DELETE", "/v1/recipients/" + enc(VICTIM), ADMIN, null, null));
+        JsonNode again = json(call(service.port(), "DELETE", "/v1/recipients/" + ServiceTests.enc(VICTIM), ADMIN, null, null));
         assertEquals(victimId, again.path("recipientId").asInt(), "erasing again finishes the same erasure: " + again);
         service.stop().toCompletableFuture().join();
         service = null;
@@ -204,16 +183,16 @@ class RecipientErasureServiceTest {
         service = start(data, env);
         assertEquals(201, call(service.port(), "POST", "/v1/segments/again", ADMIN, "text/csv",
                 "phone,first_name,city\n" + VICTIM + ",Zed,Z\n" + OTHER + ",Otto,O\n").statusCode());
-        JsonNode suppressed = json(call(service.port(), "GET", "/v1/suppressions/" + enc(VICTIM), ADMIN, null, null));
+        JsonNode suppressed = json(call(service.port(), "GET", "/v1/suppressions/" + ServiceTests.enc(VICTIM), ADMIN, null, null));
         assertTrue(suppressed.toString().contains("global") || suppressed.path("suppressed").asBoolean(false),
                 "a later upload of the number is still suppressed: " + suppressed);
         String second = ServiceTests.createCampaign(service.port(), ADMIN, CAMPAIGN.formatted("again"));
         JsonNode done = ServiceTests.awaitCompleted(service.port(), ADMIN, second, 60);
         assertEquals(1, received.get(VICTIM).size(), "no second message to the erased, opted-out number: " + done);
         // with the key, nothing decryptable is left either: the re-registered id's messages are none
-        JsonNode messages = json(call(service.port(), "GET", "/v1/recipients/" + enc(VICTIM) + "/messages", ADMIN, null, null));
+        JsonNode messages = json(call(service.port(), "GET", "/v1/recipients/" + ServiceTests.enc(VICTIM) + "/messages", ADMIN, null, null));
         assertEquals(0, messages.path("messages").size(), "the first campaign's message to the person is gone: " + messages);
-        JsonNode others = json(call(service.port(), "GET", "/v1/recipients/" + enc(OTHER) + "/messages", ADMIN, null, null));
+        JsonNode others = json(call(service.port(), "GET", "/v1/recipients/" + ServiceTests.enc(OTHER) + "/messages", ADMIN, null, null));
         assertEquals(2, others.path("messages").size(), "the other's two messages are read back: " + others);
         assertEquals(2, received.get(OTHER).size(), "the other was sent again: " + done);
     }

@@ -12,10 +12,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.herald.dispatcher.HeraldData;
 import dev.herald.dispatcher.MasterKeySource;
-import dev.herald.dispatcher.connector.Connector;
-import dev.herald.dispatcher.connector.ForwardingConnector;
 import dev.herald.dispatcher.connector.OutboundMessage;
-import dev.herald.dispatcher.connector.SendResult;
 import dev.herald.dispatcher.demo.AudienceSpec;
 import dev.herald.dispatcher.demo.SyntheticAudience;
 import dev.herald.dispatcher.message.MessageLog;
@@ -30,7 +27,6 @@ import dev.herald.suppression.MasterKey;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URI;
-import java.net.URLEncoder;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -39,7 +35,6 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 
 import org.junit.jupiter.api.AfterEach;
@@ -93,21 +88,7 @@ class SealedAtRestServiceTest {
         Config config = InboundWebhookTest.allHoursOpen(ConfigFactory.load()).resolve();
         return HeraldService.start(data, config, ServiceSettings.fromConfig(config).withAddress("127.0.0.1", 0),
                 Map.of("HERALD_API_KEY", ADMIN, MasterKeySource.ENV, KEY.encoded()), new PrintWriter(new StringWriter(), true),
-                this::recording);
-    }
-
-    private Connector recording(Connector c) {
-        return new ForwardingConnector(c) {
-            @Override
-            public CompletionStage<SendResult> send(OutboundMessage m) {
-                received.put(m.recipientId(), m);
-                return delegate().send(m);
-            }
-        };
-    }
-
-    private static String enc(String s) {
-        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+                ServiceTests.recording(m -> received.put(m.recipientId(), m)));
     }
 
     private static final String CAMPAIGN = """
@@ -129,7 +110,7 @@ class SealedAtRestServiceTest {
             }
         }
         service = start(data);
-        HttpResponse<String> set = call(service.port(), "PUT", "/v1/recipients/" + enc(phones[PERSON]) + "/attributes", ADMIN,
+        HttpResponse<String> set = call(service.port(), "PUT", "/v1/recipients/" + ServiceTests.enc(phones[PERSON]) + "/attributes", ADMIN,
                 "application/json", "{\"first_name\": \"" + NAME + "\", \"city\": \"" + CITY + "\"}");
         assertEquals(200, set.statusCode(), set.body());
         String id = ServiceTests.createCampaign(service.port(), ADMIN, CAMPAIGN);
@@ -140,14 +121,14 @@ class SealedAtRestServiceTest {
 
         String token = text.substring(text.indexOf("/u/") + 3).split("\\s")[0];
         assertEquals(200, form(token, "action=unsubscribe").statusCode());
-        assertEquals(200, form(token, "action=reason&reason=other&text=" + enc(REASON_TEXT)).statusCode());
+        assertEquals(200, form(token, "action=reason&reason=other&text=" + ServiceTests.enc(REASON_TEXT)).statusCode());
 
         // the API opens what is sealed: the exact text, for one campaign and across campaigns
-        JsonNode one = json(call(service.port(), "GET", "/v1/campaigns/" + id + "/recipients/" + enc(phones[PERSON]), ADMIN,
+        JsonNode one = json(call(service.port(), "GET", "/v1/campaigns/" + id + "/recipients/" + ServiceTests.enc(phones[PERSON]), ADMIN,
                 null, null)).path("message");
         assertEquals(text, one.path("text").asText(null), one.toString());
         assertEquals(CITY, one.path("fields").path("city").asText());
-        JsonNode listed = json(call(service.port(), "GET", "/v1/recipients/" + enc(phones[OTHER]) + "/messages", ADMIN,
+        JsonNode listed = json(call(service.port(), "GET", "/v1/recipients/" + ServiceTests.enc(phones[OTHER]) + "/messages", ADMIN,
                 null, null));
         assertEquals(received.get(OTHER).text(), listed.path("messages").get(0).path("text").asText(), listed.toString());
         JsonNode optOuts = json(call(service.port(), "GET", "/v1/campaigns/" + id + "/optouts", ADMIN, null, null));

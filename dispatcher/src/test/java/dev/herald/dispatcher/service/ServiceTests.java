@@ -163,4 +163,25 @@ final class ServiceTests {
             assertEquals(field, b.path("field").asText(), r.body());
         }
     }
+
+    /**
+     * A wrapper for the service's connector that shows every message it is sent to {@code seen}
+     * (on the sending thread) before handing it on: {@code HeraldService.start(..., recording(sent::add))}.
+     */
+    static java.util.function.UnaryOperator<dev.herald.dispatcher.connector.Connector> recording(
+            java.util.function.Consumer<dev.herald.dispatcher.connector.OutboundMessage> seen) {
+        return c -> new dev.herald.dispatcher.connector.ForwardingConnector(c) {
+            @Override
+            public java.util.concurrent.CompletionStage<dev.herald.dispatcher.connector.SendResult> send(
+                    dev.herald.dispatcher.connector.OutboundMessage m) {
+                seen.accept(m);
+                return delegate().send(m);
+            }
+        };
+    }
+
+    /** @return {@code s} URL-encoded (a phone number in a path) */
+    static String enc(String s) {
+        return java.net.URLEncoder.encode(s, java.nio.charset.StandardCharsets.UTF_8);
+    }
 }
