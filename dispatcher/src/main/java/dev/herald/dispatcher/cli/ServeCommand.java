@@ -37,6 +37,20 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--config", paramLabel = "FILE", description = "A HOCON file overriding the defaults.")
     Path configFile;
 
+    @Option(names = "--cluster", description = "Run as a node of a Herald cluster (herald.cluster.enabled; see docs/cluster.md).")
+    boolean cluster;
+
+    @Option(names = "--node-port", paramLabel = "PORT", description = "With --cluster: this node's cluster port (herald.cluster.port).")
+    Integer nodePort;
+
+    @Option(names = "--seed", paramLabel = "HOST:PORT", description = "With --cluster: a node to join through (repeatable;"
+            + " herald.cluster.seed-nodes; none: this node starts the cluster).")
+    java.util.List<String> seeds;
+
+    @Option(names = "--storage-root", paramLabel = "DIR", description = "With --cluster: the folder of every partition"
+            + " (herald.cluster.storage-root; default: <data-dir>/partitions).")
+    Path storageRoot;
+
     @Override
     public Integer call() throws Exception {
         HeraldCommand root = (HeraldCommand) spec.root().userObject();
@@ -54,12 +68,46 @@ final class ServeCommand implements Callable<Integer> {
             env = new java.util.HashMap<>(env);
             env.put(dev.herald.dispatcher.MasterKeySource.FILE_ENV, root.masterKeyFile.toString());
         }
+        if (cluster || config.getBoolean("herald.cluster.enabled")) {
+            return serveCluster(root, config, settings, env);
+        }
         HeraldService service = HeraldService.start(root.dataDir, config, settings, env,
                 spec.commandLine().getOut());
         spec.commandLine().getOut().printf("herald serving on http://%s:%d (data in %s); stop with SIGTERM or Ctrl-C%n",
                 settings.host(), service.port(), root.dataDir);
         spec.commandLine().getOut().flush();
         service.whenTerminated().toCompletableFuture().join();
+        return 0;
+    }
+
+    /** As a cluster node: until SIGTERM (exit 0) or until the cluster downs this node (exit 3). */
+    private int serveCluster(HeraldCommand root, Config config, ServiceSettings settings, java.util.Map<String, String> env)
+            throws Exception {
+        java.util.Map<String, Object> overrides = new java.util.HashMap<>();
+        overrides.put("herald.cluster.enabled", true);
+        if (nodePort != null) {
+            overrides.put("herald.cluster.port", nodePort);
+        }
+        if (seeds != null) {
+            overrides.put("herald.cluster.seed-nodes", seeds);
+        }
+        if (storageRoot != null) {
+            overrides.put("herald.cluster.storage-root", storageRoot.toString());
+        }
+        Config withCli = ConfigFactory.parseMap(overrides).withFallback(config);
+        dev.herald.dispatcher.cluster.ClusterSettings cs = dev.herald.dispatcher.cluster.ClusterSettings.fromConfig(withCli,
+                root.dataDir, settings.directoryCapacity());
+        dev.herald.dispatcher.cluster.ClusterNode node = dev.herald.dispatcher.cluster.ClusterNode.start(root.dataDir,
+                withCli, settings, cs, env, spec.commandLine().getOut());
+        spec.commandLine().getOut().printf("herald cluster node %s:%d serving on http://%s:%d (partitions under %s);"
+                + " stop with SIGTERM or Ctrl-C%n", cs.hostname(), cs.port(), settings.host(), node.port(), cs.storageRoot());
+        spec.commandLine().getOut().flush();
+        node.whenTerminated().toCompletableFuture().join();
+        if (node.downed()) {
+            spec.commandLine().getErr().println("herald: this node was downed by the cluster (cut off from the majority, or"
+                    + " removed by an operator); its partitions run on the other nodes");
+            return 3;
+        }
         return 0;
     }
 }

@@ -25,6 +25,7 @@ import java.util.concurrent.Executor;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.roaringbitmap.buffer.ImmutableRoaringBitmap;
 
@@ -69,25 +70,11 @@ record CampaignCore(ActorSystem<Void> system, ThrottleShards shards, ActorRef<Ca
                               ConnectorRoutes sending) {
         CompletableFuture<Spawned> spawned = new CompletableFuture<>();
         ActorSystem<Void> system = ActorSystem.create(Behaviors.setup(ctx -> {
-            ThrottleShards shards = ThrottleShards.spawn(ctx, "throttle", stores.capLedger, settings.throttleShards(),
-                    ThrottleShards.idsPerShard(Math.max(stores.directory.size(), 1_000_000), settings.throttleShards()));
-            CampaignDeps deps = CampaignDeps.withRoutes(stores.directory, stores.index, stores.zones, conf.policy(), shards,
-                    sending, dataDir.resolve("campaigns"), Clock.systemUTC(), settings.askTimeout(), stores.links)
-                    .withLinkTokens(stores.linkTokens);
-            Campaign.Settings campaignSettings = new Campaign.Settings(deps, stores.campaigns, settings.releasePoll(), 3,
-                    Duration.ofSeconds(1), engagement(stores));
-            ActorRef<CampaignManager.Command> manager = ctx.spawn(CampaignManager.create(campaignSettings), "campaigns",
-                    dev.herald.dispatcher.campaign.BlockingIo.props());
-            JourneyEngine engine;
             try {
-                engine = journeyEngine(ctx.getSystem(), dataDir, stores, deps);
+                spawned.complete(spawnParts(ctx, dataDir, conf, settings, stores, sending));
             } catch (IOException e) {
                 spawned.completeExceptionally(e);
-                return Behaviors.empty();
             }
-            ActorRef<JourneyRunner.Command> journeys = ctx.spawn(JourneyRunner.create(engine, JOURNEY_TICK), "journeys",
-                    dev.herald.dispatcher.campaign.BlockingIo.props());
-            spawned.complete(new Spawned(shards, manager, deps, journeys, engine));
             return Behaviors.empty();
         }), "herald", config);
         Spawned s;
@@ -95,10 +82,59 @@ record CampaignCore(ActorSystem<Void> system, ThrottleShards shards, ActorRef<Ca
             s = spawned.join();
         } catch (java.util.concurrent.CompletionException e) {
             system.terminate();
-            throw new java.io.UncheckedIOException("the journeys cannot start: " + e.getCause().getMessage(),
-                    e.getCause() instanceof IOException io ? io : new IOException(e.getCause()));
+            throw journeysFailed(e.getCause());
         }
         return new CampaignCore(system, s.shards(), s.manager(), s.deps(), s.journeys(), s.engine());
+    }
+
+    /**
+     * The same parts, spawned as children of {@code parent} in a running actor system: a partition
+     * of a cluster node ({@code dev.herald.dispatcher.cluster}) holds one core per partition it owns.
+     * Called on {@code parent}'s thread.
+     *
+     * @throws java.io.UncheckedIOException if the journeys' state cannot be opened
+     */
+    static CampaignCore spawn(ActorContext<?> parent, Path dataDir, ServiceConfig conf, ServiceSettings settings,
+                              ServiceStores stores, ConnectorRoutes sending) {
+        try {
+            Spawned s = spawnParts(parent, dataDir, conf, settings, stores, sending);
+            @SuppressWarnings("unchecked")
+            ActorSystem<Void> system = (ActorSystem<Void>) (ActorSystem<?>) parent.getSystem();
+            return new CampaignCore(system, s.shards(), s.manager(), s.deps(), s.journeys(),
+                    s.engine());
+        } catch (IOException e) {
+            throw journeysFailed(e);
+        }
+    }
+
+    private static java.io.UncheckedIOException journeysFailed(Throwable cause) {
+        return new java.io.UncheckedIOException("the journeys cannot start: " + cause.getMessage(),
+                cause instanceof IOException io ? io : new IOException(cause));
+    }
+
+    /** The throttle shards, the campaign manager and the journeys' runner, as children of {@code ctx}. */
+    private static Spawned spawnParts(ActorContext<?> ctx, Path dataDir, ServiceConfig conf, ServiceSettings settings,
+                                      ServiceStores stores, ConnectorRoutes sending) throws IOException {
+        ThrottleShards shards = ThrottleShards.spawn(ctx, "throttle", stores.capLedger, settings.throttleShards(),
+                ThrottleShards.idsPerShard(Math.max(stores.directory.size(), 1_000_000), settings.throttleShards()));
+        CampaignDeps deps = CampaignDeps.withRoutes(stores.directory, stores.index, stores.zones, conf.policy(), shards,
+                sending, dataDir.resolve("campaigns"), Clock.systemUTC(), settings.askTimeout(), stores.links)
+                .withLinkTokens(stores.linkTokens);
+        Campaign.Settings campaignSettings = new Campaign.Settings(deps, stores.campaigns, settings.releasePoll(), 3,
+                Duration.ofSeconds(1), engagement(stores));
+        ActorRef<CampaignManager.Command> manager = ctx.spawn(CampaignManager.create(campaignSettings), "campaigns",
+                dev.herald.dispatcher.campaign.BlockingIo.props());
+        JourneyEngine engine;
+        try {
+            engine = journeyEngine(ctx.getSystem(), dataDir, stores, deps);
+        } catch (IOException e) {
+            ctx.stop(manager);
+            shards.stop();
+            throw e;
+        }
+        ActorRef<JourneyRunner.Command> journeys = ctx.spawn(JourneyRunner.create(engine, JOURNEY_TICK), "journeys",
+                dev.herald.dispatcher.campaign.BlockingIo.props());
+        return new Spawned(shards, manager, deps, journeys, engine);
     }
 
     /**

@@ -102,6 +102,33 @@ public final class HeraldService {
         ServiceConfig conf = ServiceConfig.read(config, env);
         // what `herald data check` says, before any store opens a file (each refuses its own damage)
         DataCheck.standard().runAndLog(dataDir);
+        Assembled a = assemble(dataDir, config, conf, settings, env, wrap,
+                (stores, sending) -> CampaignCore.start(dataDir, config, conf, settings, stores, sending));
+        try {
+            ServerBinding binding = bind(a.core().system(), settings, a.api());
+            registerShutdown(a.core(), binding, settings, a.stores());
+            a.stores().firstKey.ifPresent(k -> showFirstKey(out, k));
+            LOG.info("herald serving on {} with data in {}", binding.localAddress(), dataDir);
+            return new HeraldService(a.core().system(), binding, a.stores().keys, a.stores().eraser);
+        } catch (IOException | RuntimeException e) {
+            a.stores().close();
+            throw e;
+        }
+    }
+
+    /** One data directory's open stores, its running campaign core and its whole HTTP API. */
+    record Assembled(ServiceStores stores, CampaignCore core, Route api) {
+    }
+
+    /**
+     * Opens {@code dataDir}'s stores, the connectors campaigns send through, the campaign core
+     * ({@code coreMaker}: its own actor system for a service, children of a partition entity in a
+     * cluster) and the HTTP API over them. If a step fails, what was opened is closed.
+     */
+    static Assembled assemble(Path dataDir, Config config, ServiceConfig conf, ServiceSettings settings,
+                              Map<String, String> env, UnaryOperator<Connector> wrap,
+                              java.util.function.BiFunction<ServiceStores, ConnectorRoutes, CampaignCore> coreMaker)
+            throws IOException {
         ServiceStores stores = ServiceStores.open(dataDir, config, conf, settings, env);
         try {
             HeraldMetrics metrics = stores.own(HeraldMetrics.prometheus());
@@ -110,19 +137,13 @@ public final class HeraldService {
             metrics.clicks(stores.clicks);
             metrics.conversions(stores.conversions);
             metrics.events(stores.events);
-            CampaignCore core = CampaignCore.start(dataDir, config, conf, settings, stores,
-                    connectors(conf, settings, stores, metrics, traffic, wrap));
+            CampaignCore core = coreMaker.apply(stores, connectors(conf, settings, stores, metrics, traffic, wrap));
             traffic.handlers(InboundSide.perConnector(conf, stores, core, metrics));
             metrics.journeys(core.journeyEngine(), java.util.List.of(dev.herald.dispatcher.journey.JourneyEngine.DONE,
                     dev.herald.dispatcher.journey.JourneyEngine.GOAL, dev.herald.dispatcher.journey.JourneyEngine.OPTED_OUT,
                     dev.herald.dispatcher.journey.JourneyEngine.SUPPRESSED, dev.herald.dispatcher.journey.JourneyEngine.ARCHIVED));
-            Route api = ServiceApi.route(dataDir, settings, conf, stores, core, metrics);
-            ServerBinding binding = bind(core.system(), settings, api);
-            registerShutdown(core, binding, settings, stores);
-            stores.firstKey.ifPresent(k -> showFirstKey(out, k));
-            LOG.info("herald serving on {} with data in {}", binding.localAddress(), dataDir);
-            return new HeraldService(core.system(), binding, stores.keys, stores.eraser);
-        } catch (IOException | RuntimeException e) {
+            return new Assembled(stores, core, ServiceApi.route(dataDir, settings, conf, stores, core, metrics));
+        } catch (RuntimeException e) {
             stores.close();
             throw e;
         }

@@ -74,6 +74,12 @@ public record ServiceSettings(String host, int port, long maxJsonBody, long maxU
     }
 
     /** @return these settings bound to {@code host} (null: unchanged) and {@code port} (null: unchanged) */
+    /** @return these settings with the directory sized for {@code capacity} recipients (a cluster partition's share) */
+    public ServiceSettings withDirectoryCapacity(long capacity) {
+        return new ServiceSettings(host, port, maxJsonBody, maxUpload, bodyTimeout, askTimeout, throttleShards, releasePoll,
+                shutdownTimeout, connectorName, latencyMin, latencyMax, maxRate, window, idempotencyKeys, capacity);
+    }
+
     public ServiceSettings withAddress(String newHost, Integer newPort) {
         return new ServiceSettings(newHost == null ? host : newHost, newPort == null ? port : newPort, maxJsonBody, maxUpload,
                 bodyTimeout, askTimeout, throttleShards, releasePoll, shutdownTimeout, connectorName, latencyMin, latencyMax,

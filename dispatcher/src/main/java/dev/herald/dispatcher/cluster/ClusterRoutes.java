@@ -1,0 +1,292 @@
+package dev.herald.dispatcher.cluster;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.herald.dispatcher.api.ApiDirectives;
+import dev.herald.dispatcher.api.ApiError;
+import dev.herald.dispatcher.api.ApiKeys;
+import dev.herald.dispatcher.api.Role;
+import dev.herald.dispatcher.api.campaign.CampaignIds;
+import dev.herald.dispatcher.service.ServiceSettings;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.stream.Materializer;
+
+/**
+ * A cluster node's HTTP API: the same API as {@code herald serve}, each request answered by the
+ * partition of its recipient, or by every partition with the answers put together.
+ *
+ * <ul>
+ *   <li><b>One recipient</b> ({@code /v1/recipients/{phone}/...}, {@code /v1/suppressions/{phone}},
+ *       {@code /v1/campaigns/{id}/recipients/{phone}}): forwarded whole to the number's partition,
+ *       which answers exactly as a single node (a number that is not one goes to partition
+ *       {@link Partitioner#FALLBACK}, which says what is wrong with it).</li>
+ *   <li><b>Opt-outs</b> ({@code POST /v1/suppressions}, JSON): the numbers are checked here, then
+ *       each partition gets its own; the answer is acknowledged only when every partition has made
+ *       its opt-outs durable.</li>
+ *   <li><b>Uploads</b> ({@code POST /v1/segments/{name}}): the CSV is split by partition
+ *       ({@link ClusterUpload}); the segment is stored on every partition (empty where none of its
+ *       recipients are), so a campaign on it finds it everywhere.</li>
+ *   <li><b>Campaigns</b>: a create is checked on one partition, then made on every partition under
+ *       the same id (the request's {@code Idempotency-Key}, minted here when absent); status, list,
+ *       preview, pause, resume and cancel are asked of every partition and merged
+ *       ({@link ClusterViews}).</li>
+ *   <li>{@code GET /v1/cluster}: the members and which partitions each runs.</li>
+ * </ul>
+ * Every other endpoint answers 501 {@code not_in_cluster}: it has no cluster form yet.
+ *
+ * <p>Authorization: the node checks that the key is valid (its own key file holds the admin key of
+ * {@code HERALD_API_KEY}); the partition checks the role, as a single node does.
+ */
+final class ClusterRoutes extends ApiDirectives {
+
+    private final ApiKeys keys;
+    private final ServiceSettings settings;
+    private final ClusterSettings cluster;
+    private final ActorSystem<Void> system;
+    private final Partitioner partitioner;
+    private final ClusterSharding sharding;
+    private final Executor blocking;
+
+    ClusterRoutes(ApiKeys keys, ServiceSettings settings, ClusterSettings cluster, ActorSystem<Void> system) {
+        super(keys, settings.maxJsonBody(), settings.bodyTimeout());
+        this.keys = keys;
+        this.settings = settings;
+        this.cluster = cluster;
+        this.system = system;
+        this.partitioner = new Partitioner(cluster.partitions());
+        this.sharding = ClusterSharding.get(system);
+        this.blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
+    }
+
+    /** @return every route, sealed (errors as JSON) */
+    Route route() {
+        return extractRequest(request -> extractMaterializer(mat -> {
+            List<String> seg = new ArrayList<>();
+            request.getUri().pathSegments().forEach(s -> {
+                if (!s.isEmpty()) {
+                    seg.add(s);
+                }
+            });
+            String method = request.method().value();
+            if (seg.size() == 1 && seg.get(0).equals("health") && method.equals("GET")) {
+                return completeJson(200, health());
+            }
+            if (seg.isEmpty() || !seg.get(0).equals("v1")) {
+                return notInCluster(method, request);
+            }
+            return authorized(Role.ANALYST, key -> dispatch(seg, method, request, mat));
+        })).seal(rejectionHandler(), exceptionHandler());
+    }
+
+    private Route dispatch(List<String> seg, String method, HttpRequest request, Materializer mat) {
+        int n = seg.size();
+        String area = n > 1 ? seg.get(1) : "";
+        switch (area) {
+            case "cluster":
+                if (n == 2 && method.equals("GET")) {
+                    return onSuccess(new ClusterStatus(system, sharding, cluster).describe(), s -> completeJson(200, s));
+                }
+                break;
+            case "recipients":
+                if (n >= 3) {
+                    return byPhone(seg.get(2), request, mat);
+                }
+                break;
+            case "suppressions":
+                if (n == 3) {
+                    return byPhone(seg.get(2), request, mat);
+                }
+                if (n == 2 && method.equals("POST")) {
+                    return optOuts(request, mat);
+                }
+                break;
+            case "segments":
+                if (n == 3 && method.equals("POST")) {
+                    return new ClusterUpload(this, cluster, partitioner, blocking, settings).route(seg.get(2), request, mat);
+                }
+                break;
+            case "campaigns":
+                return campaigns(seg, method, request, mat);
+            default:
+                break;
+        }
+        return notInCluster(method, request);
+    }
+
+    private Route campaigns(List<String> seg, String method, HttpRequest request, Materializer mat) {
+        int n = seg.size();
+        if (n == 2 && method.equals("POST")) {
+            return create(request, mat);
+        }
+        if (n == 2 && method.equals("GET")) {
+            return everywhere(request, mat, cluster.askTimeout(), ClusterViews::list);
+        }
+        if (n == 3 && seg.get(2).equals("preview") && method.equals("POST")) {
+            return everywhere(request, mat, cluster.uploadTimeout(), ClusterViews::preview);
+        }
+        if (n == 3 && method.equals("GET")) {
+            return everywhere(request, mat, cluster.askTimeout(), ClusterViews::campaign);
+        }
+        if (n == 4 && method.equals("POST") && List.of("pause", "resume", "cancel").contains(seg.get(3))) {
+            return everywhere(request, mat, cluster.askTimeout(), ClusterViews::campaign);
+        }
+        if (n == 5 && seg.get(3).equals("recipients") && method.equals("GET")) {
+            return byPhone(seg.get(4), request, mat);
+        }
+        return notInCluster(method, request);
+    }
+
+    // ---- forwarding ----
+
+    /** The request answered by the partition of {@code phone}. */
+    private Route byPhone(String phone, HttpRequest request, Materializer mat) {
+        int p = partitioner.ofInput(phone);
+        return answer(call(request, mat).thenCompose(c -> ask(p, c, cluster.askTimeout())).thenApply(HttpAnswer::toResponse));
+    }
+
+    /** The request answered by every partition, the answers merged by {@code merge}. */
+    private Route everywhere(HttpRequest request, Materializer mat, Duration timeout,
+                             java.util.function.Function<List<HttpAnswer>, HttpAnswer> merge) {
+        return answer(call(request, mat).thenCompose(c -> all(c, timeout)).thenApply(merge).thenApply(HttpAnswer::toResponse));
+    }
+
+    /**
+     * A campaign made on every partition under one id: checked on partition 0 first (a refusal is
+     * answered as is, and nothing is made elsewhere), then made on the others.
+     */
+    private Route create(HttpRequest request, Materializer mat) {
+        CompletionStage<HttpResponse> done = call(request, mat).thenCompose(c0 -> {
+            HttpCall c = c0.header("Idempotency-Key").isPresent() ? c0
+                    : c0.withHeader("Idempotency-Key", "cluster-" + CampaignIds.fresh(Clock.systemUTC().instant()));
+            String idempotency = c.header("Idempotency-Key").get();
+            return ask(0, c, cluster.uploadTimeout()).thenCompose(first -> {
+                if (!first.ok()) {
+                    return CompletableFuture.completedFuture(first.toResponse());
+                }
+                List<CompletableFuture<HttpAnswer>> rest = new ArrayList<>();
+                rest.add(CompletableFuture.completedFuture(first));
+                for (int p = 1; p < cluster.partitions(); p++) {
+                    rest.add(ask(p, c, cluster.uploadTimeout()).toCompletableFuture());
+                }
+                return CompletableFuture.allOf(rest.toArray(CompletableFuture[]::new)).thenApply(x -> {
+                    List<HttpAnswer> answers = rest.stream().map(CompletableFuture::join).toList();
+                    return ClusterViews.created(answers, idempotency).toResponse()
+                            .addHeader(org.apache.pekko.http.javadsl.model.headers.RawHeader.create("Idempotency-Key",
+                                    idempotency));
+                });
+            });
+        });
+        return answer(done);
+    }
+
+    /** {@code POST /v1/suppressions}: JSON numbers checked here, each partition given its own. */
+    private Route optOuts(HttpRequest request, Materializer mat) {
+        CompletionStage<HttpResponse> done = call(request, mat).thenComposeAsync(c -> {
+            OptOutSplit split = OptOutSplit.of(c, partitioner);
+            if (split == null) { // not a JSON list of numbers: the fallback partition answers the error
+                return ask(Partitioner.FALLBACK, c, cluster.askTimeout()).thenApply(HttpAnswer::toResponse);
+            }
+            if (split.byPartition().isEmpty()) {
+                return CompletableFuture.completedFuture(ApiDirectives.error(ApiError.badRequest("invalid_phone",
+                        "no valid phone number among the " + split.rejected().size() + " given: " + split.summary(), "phones")));
+            }
+            List<CompletableFuture<HttpAnswer>> asked = new ArrayList<>();
+            List<List<Integer>> positions = new ArrayList<>();
+            for (Map.Entry<Integer, List<Integer>> e : split.byPartition().entrySet()) {
+                asked.add(ask(e.getKey(), split.callFor(c, e.getValue()), cluster.askTimeout()).toCompletableFuture());
+                positions.add(e.getValue());
+            }
+            return CompletableFuture.allOf(asked.toArray(CompletableFuture[]::new)).thenApply(x -> ClusterViews.optOuts(
+                    asked.stream().map(CompletableFuture::join).toList(), positions, split.rejected()).toResponse());
+        }, blocking);
+        return answer(done);
+    }
+
+    private Route notInCluster(String method, HttpRequest request) {
+        throw new ApiError(501, "not_in_cluster", method + " " + request.getUri().path() + " is not available on a Herald"
+                + " cluster yet; see docs/cluster.md for what a cluster serves", null);
+    }
+
+    // ---- asking partitions ----
+
+    /** The request as a message, its body read (at most the largest upload). */
+    private CompletionStage<HttpCall> call(HttpRequest request, Materializer mat) {
+        return HttpCall.of(request, settings.maxJsonBody(), settings.bodyTimeout().toMillis(), mat);
+    }
+
+    /** Partition {@code p}'s answer to {@code call}; 503 naming it if it does not answer in time. */
+    CompletionStage<HttpAnswer> ask(int p, HttpCall call, Duration timeout) {
+        return sharding.entityRefFor(PartitionEntity.TYPE, Integer.toString(p))
+                .<HttpAnswer>ask(replyTo -> new PartitionEntity.Forward(call, replyTo), timeout)
+                .exceptionally(e -> HttpAnswer.error(503, "partition_unavailable", "partition " + p + " did not answer within "
+                        + timeout.toSeconds() + " s (it may be moving to another node); try again"));
+    }
+
+    /** Every partition's answer, in partition order. */
+    CompletionStage<List<HttpAnswer>> all(HttpCall call, Duration timeout) {
+        List<CompletableFuture<HttpAnswer>> asked = new ArrayList<>();
+        for (int p = 0; p < cluster.partitions(); p++) {
+            asked.add(ask(p, call, timeout).toCompletableFuture());
+        }
+        return CompletableFuture.allOf(asked.toArray(CompletableFuture[]::new))
+                .thenApply(x -> asked.stream().map(CompletableFuture::join).toList());
+    }
+
+    /** @return sharding, for the upload */
+    ClusterSharding sharding() {
+        return sharding;
+    }
+
+    private Route answer(CompletionStage<HttpResponse> response) {
+        return onSuccess(response, this::complete);
+    }
+
+    private Map<String, Object> health() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("status", "up");
+        m.put("node", Cluster.get(system).selfMember().address().toString());
+        m.put("memberStatus", Cluster.get(system).selfMember().status().toString());
+        m.put("partitions", cluster.partitions());
+        return m;
+    }
+
+    /** A JSON body of a partition's answer, or null if it is not a JSON object or array. */
+    static JsonNode json(HttpAnswer a) {
+        try {
+            return JSON.readTree(a.body());
+        } catch (java.io.IOException e) {
+            return null;
+        }
+    }
+
+    static HttpAnswer jsonAnswer(int status, JsonNode body) {
+        return new HttpAnswer(-1, status, List.of(), "application/json", body.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    static ObjectNode object() {
+        return JSON.createObjectNode();
+    }
+
+    static ArrayNode array() {
+        return JSON.createArrayNode();
+    }
+}

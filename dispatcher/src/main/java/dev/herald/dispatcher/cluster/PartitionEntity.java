@@ -1,0 +1,387 @@
+package dev.herald.dispatcher.cluster;
+
+import com.typesafe.config.Config;
+import dev.herald.dispatcher.service.PartitionEngine;
+import dev.herald.dispatcher.service.ServiceSettings;
+import dev.herald.suppression.ImportListener;
+import dev.herald.suppression.ImportReport;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.StashBuffer;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.japi.function.Function;
+import org.apache.pekko.stream.Materializer;
+import org.roaringbitmap.buffer.MutableRoaringBitmap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One partition, as a Cluster Sharding entity: while it runs on a node it holds the partition's
+ * folder open ({@link PartitionEngine}) and answers what the node forwards to it.
+ *
+ * <p><b>Ownership.</b> Before anything else the entity takes {@code partition.lock} in its folder
+ * (an exclusive OS file lock, as every store then takes its own). While another process holds it,
+ * e.g. the node the partition is moving from, still stopping, or a node cut off from the cluster
+ * that has not yet shut itself down, the entity does not open anything: it waits
+ * {@code open-retry} and tries again, keeping what it is sent for afterwards. So a partition is
+ * never open in two processes, whatever the cluster believes.
+ *
+ * <p><b>Stopping.</b> On hand-off (a rebalance, a node leaving) or the node's shutdown, sharding
+ * sends {@link Stop}: the campaigns stop and keep their place, the stores close, the lock is
+ * released, then the entity stops. A node killed outright releases its locks with its process;
+ * the next owner recovers the folder as a restart after {@code kill -9} does.
+ *
+ * <p>Runs on Pekko's blocking dispatcher (opening and imports do file I/O in the actor).
+ */
+public final class PartitionEntity {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PartitionEntity.class);
+
+    /** The entity type of partitions; entity id = shard id = the partition's number. */
+    public static final EntityTypeKey<Command> TYPE = EntityTypeKey.create(Command.class, "partition");
+
+    /** Most rejected lines a slice's answer lists (all are counted). */
+    static final int MAX_LISTED_ERRORS = 100;
+
+    /** What a partition is sent. */
+    public interface Command extends ClusterMessage {
+    }
+
+    /** Answer {@code call} with the partition's API. */
+    public record Forward(HttpCall call, ActorRef<HttpAnswer> replyTo) implements Command {
+    }
+
+    /**
+     * A slice of a CSV upload of segment {@code segment}: {@code csv} is the header and this
+     * partition's rows; {@code lines} gives, for each line of {@code csv} after the header, its line
+     * in the upload. The last slice (possibly with no rows) ends the upload here: with {@code store},
+     * the segment is stored with every id the upload's slices gave (none: an empty segment);
+     * without, nothing is stored (the upload was refused elsewhere).
+     */
+    public record ImportSlice(String upload, String segment, String csv, List<Long> lines, boolean last, boolean store,
+                              ActorRef<SliceDone> replyTo) implements Command {
+    }
+
+    /** What a slice did; {@code failure} non-null if it could not be imported at all. */
+    public record SliceDone(int partition, long accepted, long created, long rejected, List<List<Object>> errors,
+                            long segmentSize, String failure) implements ClusterMessage {
+    }
+
+    /** Describe yourself. */
+    public record Describe(ActorRef<PartitionState> replyTo) implements Command {
+    }
+
+    /** A partition's state, for {@code GET /v1/cluster}. */
+    public record PartitionState(int partition, String node, String state, long recipients, String detail)
+            implements ClusterMessage {
+    }
+
+    /** Be running (sent by every node's keep-alive; starts the entity where sharding placed it). */
+    public enum KeepAlive implements Command {
+        INSTANCE
+    }
+
+    /** Stop cleanly (sharding's stop message at hand-off and shutdown). */
+    public enum Stop implements Command {
+        INSTANCE
+    }
+
+    private enum RetryOpen implements Command {
+        INSTANCE
+    }
+
+    private record Stopped() implements Command {
+    }
+
+    /** What every partition of a node shares. */
+    public record Env(Path storageRoot, Config config, ServiceSettings settings, Map<String, String> env,
+                      Duration openRetry, String node) {
+    }
+
+    private PartitionEntity() {
+    }
+
+    /** @return partition {@code partition}'s behaviour */
+    public static Behavior<Command> create(int partition, Env env) {
+        return Behaviors.withStash(100_000, stash -> Behaviors.withTimers(timers -> Behaviors.setup(ctx ->
+                new Opening(ctx, partition, env, stash, timers).tryOpen())));
+    }
+
+    /** @return the folder of partition {@code partition} under {@code root} */
+    public static Path folder(Path root, int partition) {
+        return root.resolve(String.format("partition-%03d", partition));
+    }
+
+    /** Waiting for the folder's lock, or for a store that failed to open; keeps what it is sent. */
+    private static final class Opening {
+        private final ActorContext<Command> ctx;
+        private final int partition;
+        private final Env env;
+        private final StashBuffer<Command> stash;
+        private final TimerScheduler<Command> timers;
+        private String why = "opening";
+        private int tries;
+
+        Opening(ActorContext<Command> ctx, int partition, Env env, StashBuffer<Command> stash, TimerScheduler<Command> timers) {
+            this.ctx = ctx;
+            this.partition = partition;
+            this.env = env;
+            this.stash = stash;
+            this.timers = timers;
+        }
+
+        Behavior<Command> tryOpen() {
+            tries++;
+            Path folder = folder(env.storageRoot(), partition);
+            FileChannel channel = null;
+            FileLock lock = null;
+            try {
+                Files.createDirectories(folder);
+                channel = FileChannel.open(folder.resolve("partition.lock"), StandardOpenOption.CREATE,
+                        StandardOpenOption.WRITE);
+                try {
+                    lock = channel.tryLock();
+                } catch (OverlappingFileLockException sameProcess) {
+                    lock = null;
+                }
+                if (lock == null) {
+                    channel.close();
+                    return waiting(folder + " is held by another process (the partition's previous owner has not let it go)");
+                }
+                long started = System.nanoTime();
+                PartitionEngine engine = PartitionEngine.open(ctx, folder, env.config(), env.settings(), env.env());
+                LOG.info("partition {} open on {} after {} tries in {} ms: {} recipients", partition, env.node(), tries,
+                        (System.nanoTime() - started) / 1_000_000, engine.recipients());
+                return new Running(ctx, partition, env, engine, channel, lock).behavior(stash);
+            } catch (IOException | RuntimeException e) {
+                try {
+                    if (lock != null) {
+                        lock.release();
+                    }
+                    if (channel != null) {
+                        channel.close();
+                    }
+                } catch (IOException ignored) {
+                    // closing after a failed open
+                }
+                LOG.error("partition {} cannot open on {}: {}", partition, env.node(), e.toString());
+                return waiting("cannot open: " + e.getMessage());
+            }
+        }
+
+        private Behavior<Command> waiting(String reason) {
+            if (!reason.equals(why)) {
+                LOG.info("partition {} waits on {}: {}", partition, env.node(), reason);
+            }
+            why = reason;
+            timers.startSingleTimer(RetryOpen.INSTANCE, env.openRetry());
+            return Behaviors.receive(Command.class)
+                    .onMessageEquals(RetryOpen.INSTANCE, this::tryOpen)
+                    .onMessageEquals(KeepAlive.INSTANCE, Behaviors::same)
+                    .onMessageEquals(Stop.INSTANCE, Behaviors::stopped)
+                    .onMessage(Describe.class, d -> {
+                        d.replyTo().tell(new PartitionState(partition, env.node(), "opening", -1, why));
+                        return Behaviors.same();
+                    })
+                    .onMessage(Command.class, m -> {
+                        if (stash.isFull()) {
+                            LOG.warn("partition {}: too many requests while opening; dropped one", partition);
+                        } else {
+                            stash.stash(m);
+                        }
+                        return Behaviors.same();
+                    })
+                    .build();
+        }
+    }
+
+    /** The partition open: requests are answered by its API. */
+    private static final class Running {
+        private final ActorContext<Command> ctx;
+        private final int partition;
+        private final Env env;
+        private final PartitionEngine engine;
+        private final FileChannel lockChannel;
+        private final FileLock lock;
+        private final Function<HttpRequest, java.util.concurrent.CompletionStage<HttpResponse>> handler;
+        private final Materializer mat;
+        private final Map<String, Upload> uploads = new HashMap<>();
+        private boolean closed;
+
+        /** What an upload has given this partition so far. */
+        private static final class Upload {
+            final MutableRoaringBitmap ids = new MutableRoaringBitmap();
+            final List<String> fields = new ArrayList<>();
+            long lines;
+            long rejected;
+        }
+
+        Running(ActorContext<Command> ctx, int partition, Env env, PartitionEngine engine, FileChannel lockChannel,
+                FileLock lock) {
+            this.ctx = ctx;
+            this.partition = partition;
+            this.env = env;
+            this.engine = engine;
+            this.lockChannel = lockChannel;
+            this.lock = lock;
+            this.handler = engine.api().handler(ctx.getSystem());
+            this.mat = Materializer.matFromSystem(ctx.getSystem());
+        }
+
+        Behavior<Command> behavior(StashBuffer<Command> stash) {
+            Behavior<Command> running = Behaviors.receive(Command.class)
+                    .onMessage(Forward.class, this::forward)
+                    .onMessage(ImportSlice.class, this::importSlice)
+                    .onMessage(Describe.class, d -> {
+                        d.replyTo().tell(new PartitionState(partition, env.node(), "open", engine.recipients(), null));
+                        return Behaviors.same();
+                    })
+                    .onMessageEquals(KeepAlive.INSTANCE, Behaviors::same)
+                    .onMessageEquals(Stop.INSTANCE, this::stopping)
+                    .onSignal(PostStop.class, s -> {
+                        close();
+                        return Behaviors.same();
+                    })
+                    .build();
+            return stash.unstashAll(running);
+        }
+
+        private Behavior<Command> forward(Forward f) {
+            long timeout = env.settings().askTimeout().toMillis() * 4;
+            try {
+                handler.apply(f.call().toRequest())
+                        .thenCompose(r -> HttpAnswer.of(partition, r, timeout, mat))
+                        .whenComplete((answer, failure) -> f.replyTo().tell(failure == null ? answer
+                                : HttpAnswer.error(500, "partition_failed", "partition " + partition + " could not answer: "
+                                + failure)));
+            } catch (Exception e) {
+                f.replyTo().tell(HttpAnswer.error(400, "invalid_request", "partition " + partition + ": " + e.getMessage()));
+            }
+            return Behaviors.same();
+        }
+
+        private Behavior<Command> importSlice(ImportSlice s) {
+            Upload u = uploads.computeIfAbsent(s.upload(), k -> new Upload());
+            List<List<Object>> errors = new ArrayList<>();
+            long[] counts = new long[3];
+            try {
+                ImportReport r = engine.importCsv(s.segment(), s.csv(), new ImportListener() {
+                    @Override
+                    public void onHeader(List<String> columns) {
+                        if (u.fields.isEmpty()) {
+                            columns.stream().filter(c -> !c.equals("phone") && !c.equals("tz") && !c.equals("locale"))
+                                    .forEach(u.fields::add);
+                        }
+                    }
+
+                    @Override
+                    public void onAccepted(long lineNumber, int id, boolean created) {
+                        u.ids.add(id);
+                        counts[0]++;
+                        if (created) {
+                            counts[1]++;
+                        }
+                    }
+
+                    @Override
+                    public void onRejected(long lineNumber, String reason) {
+                        counts[2]++;
+                        if (errors.size() < MAX_LISTED_ERRORS) {
+                            errors.add(List.of(original(s.lines(), lineNumber), reason));
+                        }
+                    }
+                });
+                u.lines += r.lines();
+                u.rejected += r.rejected();
+                long size = -1;
+                if (s.last() && !s.store()) {
+                    uploads.remove(s.upload());
+                } else if (s.last()) {
+                    uploads.remove(s.upload());
+                    size = engine.putSegment(s.segment(), u.ids, u.lines, u.rejected, u.fields).size();
+                }
+                s.replyTo().tell(new SliceDone(partition, counts[0], counts[1], counts[2], errors, size, null));
+            } catch (IOException | RuntimeException e) {
+                uploads.remove(s.upload());
+                LOG.warn("partition {}: a slice of the upload of segment {} failed: {}", partition, s.segment(), e.toString());
+                s.replyTo().tell(new SliceDone(partition, 0, 0, 0, List.of(), -1, e.getMessage() == null
+                        ? e.toString() : e.getMessage()));
+            }
+            return Behaviors.same();
+        }
+
+        /**
+         * A slice's line number back to the upload's: the slice is the header (line 1) then one row
+         * per line, so row k (from 0) is line k + 2, unless a quoted field spans lines; then the row
+         * whose first line is nearest below is taken.
+         */
+        private static long original(List<Long> lines, long sliceLine) {
+            int k = (int) (sliceLine - 2);
+            if (k < 0) {
+                return sliceLine;
+            }
+            return lines.get(Math.min(k, lines.size() - 1));
+        }
+
+        private Behavior<Command> stopping() {
+            LOG.info("partition {} stopping on {}", partition, env.node());
+            ctx.pipeToSelf(engine.stop(env.settings().shutdownTimeout()), (done, failure) -> new Stopped());
+            return Behaviors.receive(Command.class)
+                    .onMessage(Stopped.class, s -> {
+                        close();
+                        return Behaviors.stopped();
+                    })
+                    .onMessage(Forward.class, f -> {
+                        f.replyTo().tell(HttpAnswer.error(503, "moving", "partition " + partition
+                                + " is moving to another node; try again"));
+                        return Behaviors.same();
+                    })
+                    .onMessage(ImportSlice.class, s -> {
+                        s.replyTo().tell(new SliceDone(partition, 0, 0, 0, List.of(), -1, "partition " + partition
+                                + " is moving to another node"));
+                        return Behaviors.same();
+                    })
+                    .onSignal(PostStop.class, s -> {
+                        close();
+                        return Behaviors.same();
+                    })
+                    .onMessage(Command.class, m -> Behaviors.same())
+                    .build();
+        }
+
+        private void close() {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            engine.close();
+            try {
+                lock.release();
+                lockChannel.close();
+            } catch (IOException e) {
+                LOG.warn("partition {}: releasing its lock: {}", partition, e.toString());
+            }
+            LOG.info("partition {} closed on {}", partition, env.node());
+        }
+    }
+}

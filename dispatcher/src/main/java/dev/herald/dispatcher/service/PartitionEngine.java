@@ -1,0 +1,128 @@
+package dev.herald.dispatcher.service;
+
+import com.typesafe.config.Config;
+import dev.herald.dispatcher.campaign.CampaignManager;
+import dev.herald.dispatcher.check.DataCheck;
+import dev.herald.dispatcher.segment.SegmentStore;
+import dev.herald.suppression.ImportListener;
+import dev.herald.suppression.ImportReport;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import java.util.function.UnaryOperator;
+
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.roaringbitmap.buffer.ImmutableRoaringBitmap;
+
+/**
+ * One partition's Herald: the stores of its folder (a data directory of its own, holding only its
+ * recipients), its campaign core spawned as children of the actor that owns the partition, and the
+ * whole HTTP API over them, which a cluster node routes requests to in process.
+ *
+ * <pre>{@code
+ * PartitionEngine e = PartitionEngine.open(ctx, folder, config, settings, env);   // on ctx's thread
+ * e.api();                        // the API over this partition's data, as `herald serve` answers it
+ * e.stop(timeout)                 // campaigns stop and keep their place, then
+ *  .thenRun(e::close);            // the stores close (locks released for the next owner)
+ * }</pre>
+ *
+ * <p>Opening runs what {@code herald serve} runs at start, minus the port: the data check, the
+ * stores (each takes its exclusive file lock, so a second opener anywhere fails), the connectors
+ * and the campaign manager, which resumes every campaign that was running exactly as after a
+ * restart ({@code kill -9} included: claimed but unanswered recipients become {@code unknown},
+ * never resent).
+ *
+ * <p>Thread-safety: {@link #open} on the owner's thread; the rest from any thread.
+ */
+public final class PartitionEngine implements AutoCloseable {
+
+    private final Path folder;
+    private final HeraldService.Assembled parts;
+
+    private PartitionEngine(Path folder, HeraldService.Assembled parts) {
+        this.folder = folder;
+        this.parts = parts;
+    }
+
+    /**
+     * @param owner    the actor that owns the partition (its children: throttle, campaigns, journeys)
+     * @param folder   the partition's folder
+     * @param config   the whole configuration
+     * @param settings {@code herald.service} (the directory's capacity: this partition's share)
+     * @param env      the environment (the admin key, the master key)
+     * @return the open partition
+     * @throws IOException if a store cannot be opened (in use by another process: its message says so)
+     */
+    public static PartitionEngine open(ActorContext<?> owner, Path folder, Config config, ServiceSettings settings,
+                                       Map<String, String> env) throws IOException {
+        ServiceConfig conf = ServiceConfig.read(config, env);
+        DataCheck.standard().runAndLog(folder);
+        HeraldService.Assembled parts = HeraldService.assemble(folder, config, conf, settings, env, UnaryOperator.identity(),
+                (stores, sending) -> CampaignCore.spawn(owner, folder, conf, settings, stores, sending));
+        return new PartitionEngine(folder, parts);
+    }
+
+    /** @return the partition's whole HTTP API (sealed: errors as JSON, 404/405 for the rest) */
+    public Route api() {
+        return parts.api();
+    }
+
+    /** @return how many recipients the partition's directory holds */
+    public long recipients() {
+        return parts.stores().directory.size();
+    }
+
+    /** @return the partition's folder */
+    public Path folder() {
+        return folder;
+    }
+
+    /**
+     * One slice of a CSV upload of segment {@code name} (a header line and this partition's lines)
+     * into the partition's directory. Blocking: call it off the default dispatcher.
+     *
+     * @param csv      the slice as CSV text, header first
+     * @param listener told of each line accepted or rejected (line numbers within {@code csv})
+     * @return the importer's counts
+     * @throws IllegalArgumentException if the header has no phone column (its message says so)
+     * @throws IOException              if the directory cannot be written
+     */
+    public ImportReport importCsv(String name, String csv, ImportListener listener) throws IOException {
+        try (Reader reader = new java.io.StringReader(csv)) {
+            return parts.stores().directory.importCsv(reader, "upload of segment " + name, listener);
+        }
+    }
+
+    /**
+     * Stores segment {@code name} with the ids this partition took from an upload (possibly none: a
+     * campaign on the segment then has nobody here, rather than failing for an unknown segment).
+     */
+    public SegmentStore.Meta putSegment(String name, ImmutableRoaringBitmap ids, long lines, long rejected,
+                                        java.util.List<String> fields) throws IOException {
+        return parts.stores().segments.put(name, ids, lines, rejected, fields);
+    }
+
+    /**
+     * Stops every campaign (each records what was answered and keeps its status), at most
+     * {@code timeout}; the stores stay open until {@link #close}.
+     */
+    public CompletionStage<Done> stop(Duration timeout) {
+        CampaignCore core = parts.core();
+        return AskPattern.<CampaignManager.Command, Done>ask(core.manager(), CampaignManager.Shutdown::new, timeout,
+                core.system().scheduler()).exceptionally(e -> Done.getInstance());
+    }
+
+    /** Stops the throttle shards and closes the stores, the last opened first; their locks are released. */
+    @Override
+    public void close() {
+        parts.core().shards().stop();
+        parts.stores().close();
+    }
+}
