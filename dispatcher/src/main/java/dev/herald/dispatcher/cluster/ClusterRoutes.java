@@ -175,8 +175,8 @@ final class ClusterRoutes extends ApiDirectives {
      */
     private Route create(HttpRequest request, Materializer mat) {
         CompletionStage<HttpResponse> done = call(request, mat).thenCompose(c0 -> {
-            HttpCall c = c0.header("Idempotency-Key").isPresent() ? c0
-                    : c0.withHeader("Idempotency-Key", "cluster-" + CampaignIds.fresh(Clock.systemUTC().instant()));
+            HttpCall c = shareTps(c0.header("Idempotency-Key").isPresent() ? c0
+                    : c0.withHeader("Idempotency-Key", "cluster-" + CampaignIds.fresh(Clock.systemUTC().instant())));
             String idempotency = c.header("Idempotency-Key").get();
             return ask(0, c, cluster.uploadTimeout()).thenCompose(first -> {
                 if (!first.ok()) {
@@ -196,6 +196,28 @@ final class ClusterRoutes extends ApiDirectives {
             });
         });
         return answer(done);
+    }
+
+    /**
+     * A campaign's own {@code tps} is its whole rate: each partition sends its slice at an even
+     * share of it ({@code tps / partitions}). A {@code tps} out of range is left as sent, for the
+     * partition to refuse in its own words.
+     */
+    private HttpCall shareTps(HttpCall c) {
+        try {
+            JsonNode body = JSON.readTree(c.body());
+            if (body == null || !body.isObject() || !body.path("tps").isNumber()) {
+                return c;
+            }
+            double tps = body.path("tps").asDouble();
+            if (!(tps > 0 && tps <= dev.herald.dispatcher.campaign.CampaignRecord.MAX_TPS)) {
+                return c;
+            }
+            ((ObjectNode) body).put("tps", tps / cluster.partitions());
+            return c.withBody(body.toString().getBytes(StandardCharsets.UTF_8), c.contentType());
+        } catch (java.io.IOException notJson) {
+            return c; // the partition answers the error
+        }
     }
 
     /** {@code POST /v1/suppressions}: JSON numbers checked here, each partition given its own. */
