@@ -80,11 +80,17 @@ final class ServeCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** As a cluster node: until SIGTERM (exit 0) or until the cluster downs this node (exit 3). */
+    /**
+     * As a cluster node: until SIGTERM (exit 0) or until the cluster downs this node (exit 3, from
+     * Pekko's coordinated shutdown: {@code exit-jvm}, the downing reason's {@code exit-code} 3).
+     */
     private int serveCluster(HeraldCommand root, Config config, ServiceSettings settings, java.util.Map<String, String> env)
             throws Exception {
         java.util.Map<String, Object> overrides = new java.util.HashMap<>();
         overrides.put("herald.cluster.enabled", true);
+        // downed by the cluster: the node stops its partitions, then the process exits with 3 (even
+        // if the actor system's last phase hangs); SIGTERM still ends it through the JVM's own exit
+        overrides.put("pekko.coordinated-shutdown.exit-jvm", "on");
         if (nodePort != null) {
             overrides.put("herald.cluster.port", nodePort);
         }
@@ -94,7 +100,10 @@ final class ServeCommand implements Callable<Integer> {
         if (storageRoot != null) {
             overrides.put("herald.cluster.storage-root", storageRoot.toString());
         }
-        Config withCli = ConfigFactory.parseMap(overrides).withFallback(config);
+        Config withCli = ConfigFactory.parseMap(overrides).withFallback(ConfigFactory.parseString(
+                "pekko.coordinated-shutdown.reason-overrides {\n"
+                        + "  \"org.apache.pekko.actor.CoordinatedShutdown$ClusterDowningReason$\".exit-code = 3\n}"))
+                .withFallback(config);
         dev.herald.dispatcher.cluster.ClusterSettings cs = dev.herald.dispatcher.cluster.ClusterSettings.fromConfig(withCli,
                 root.dataDir, settings.directoryCapacity());
         dev.herald.dispatcher.cluster.ClusterNode node = dev.herald.dispatcher.cluster.ClusterNode.start(root.dataDir,
@@ -103,11 +112,6 @@ final class ServeCommand implements Callable<Integer> {
                 + " stop with SIGTERM or Ctrl-C%n", cs.hostname(), cs.port(), settings.host(), node.port(), cs.storageRoot());
         spec.commandLine().getOut().flush();
         node.whenTerminated().toCompletableFuture().join();
-        if (node.downed()) {
-            spec.commandLine().getErr().println("herald: this node was downed by the cluster (cut off from the majority, or"
-                    + " removed by an operator); its partitions run on the other nodes");
-            return 3;
-        }
-        return 0;
+        return node.downed() ? 3 : 0;
     }
 }

@@ -110,6 +110,13 @@ public final class ClusterNode {
                     .bind(routes.route())
                     .toCompletableFuture().get(30, TimeUnit.SECONDS);
             CoordinatedShutdown cs = CoordinatedShutdown.get(system);
+            cs.addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(), "herald-downed-notice", () -> {
+                if (cs.getShutdownReason().filter(r -> r instanceof CoordinatedShutdown.ClusterDowningReason$).isPresent()) {
+                    LOG.error("this node was downed by the cluster (cut off from the majority, or downed by an operator):"
+                            + " its partitions stop here and run on the other nodes; the node stops");
+                }
+                return done();
+            });
             cs.addTask(CoordinatedShutdown.PhaseServiceUnbind(), "http-unbind",
                     () -> binding.unbind().thenApply(x -> Done.getInstance()));
             cs.addTask(CoordinatedShutdown.PhaseServiceRequestsDone(), "http-requests-done",

@@ -40,6 +40,8 @@ final class ClusterProcesses implements AutoCloseable {
     private final int partitions;
     private final Map<String, String> properties;
     private final List<Node> nodes = new ArrayList<>();
+    private java.util.function.IntFunction<List<String>> prefix = i -> List.of();
+    private java.util.function.IntFunction<String> host = i -> "127.0.0.1";
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     /** One node: its ports and its process (null when not running). */
@@ -55,8 +57,10 @@ final class ClusterProcesses implements AutoCloseable {
             this.log = log;
         }
 
+        String host = "127.0.0.1";
+
         String address() {
-            return "pekko://herald@127.0.0.1:" + clusterPort;
+            return "pekko://herald@" + host + ":" + clusterPort;
         }
     }
 
@@ -66,10 +70,23 @@ final class ClusterProcesses implements AutoCloseable {
         this.properties = properties;
     }
 
+    /**
+     * Where node {@code i} runs: the command its {@code java} is started under (e.g. {@code ip netns
+     * exec ns}) and the address it listens on (HTTP and cluster). Default: no prefix, loopback.
+     */
+    ClusterProcesses placed(java.util.function.IntFunction<List<String>> commandPrefix,
+                            java.util.function.IntFunction<String> address) {
+        this.prefix = commandPrefix;
+        this.host = address;
+        return this;
+    }
+
     /** Starts {@code n} nodes; the first is every node's seed. */
     void start(int n) throws IOException {
         for (int i = 0; i < n; i++) {
-            nodes.add(new Node(freePort(), freePort(), dir.resolve("node-" + i + ".log")));
+            Node node = new Node(freePort(), freePort(), dir.resolve("node-" + i + ".log"));
+            node.host = host.apply(i);
+            nodes.add(node);
         }
         for (int i = 0; i < n; i++) {
             launch(i);
@@ -79,7 +96,8 @@ final class ClusterProcesses implements AutoCloseable {
     /** (Re)starts node {@code i} as a process. */
     void launch(int i) throws IOException {
         Node node = nodes.get(i);
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        List<String> cmd = new ArrayList<>(prefix.apply(i));
+        cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx768m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
         String flags = System.getProperty("herald.test.jvmFlags", "");
         if (!flags.isBlank()) {
@@ -87,12 +105,13 @@ final class ClusterProcesses implements AutoCloseable {
         }
         cmd.add("-Dherald.cluster.partitions=" + partitions);
         cmd.add("-Dherald.service.directory-capacity=2000000");
-        cmd.add("-Dpekko.coordinated-shutdown.exit-jvm=on");
+        cmd.add("-Dherald.cluster.hostname=" + node.host);
         properties.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.herald.dispatcher.cli.HeraldCommand",
                 "--data-dir", dir.resolve("node-" + i).toString(), "serve", "--cluster",
-                "--port", Integer.toString(node.httpPort), "--node-port", Integer.toString(node.clusterPort),
-                "--seed", "127.0.0.1:" + nodes.get(0).clusterPort, "--storage-root", storageRoot().toString()));
+                "--host", node.host, "--port", Integer.toString(node.httpPort),
+                "--node-port", Integer.toString(node.clusterPort),
+                "--seed", nodes.get(0).host + ":" + nodes.get(0).clusterPort, "--storage-root", storageRoot().toString()));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(node.log.toFile()));
         pb.environment().put("HERALD_API_KEY", KEY);
@@ -170,7 +189,7 @@ final class ClusterProcesses implements AutoCloseable {
     }
 
     private URI uri(int via, String path) {
-        return URI.create("http://127.0.0.1:" + nodes.get(via).httpPort + path);
+        return URI.create("http://" + nodes.get(via).host + ":" + nodes.get(via).httpPort + path);
     }
 
     /** The last lines of every node's log, for a failure's message. */
