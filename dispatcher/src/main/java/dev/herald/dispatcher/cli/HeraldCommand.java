@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
         description = "Herald: a high-throughput campaign dispatcher that keeps recipients' trust.",
         subcommands = {DirectoryCommand.class, SuppressionCommand.class, LedgerCommand.class, DemoCommand.class,
                 BenchCommand.class, ServeCommand.class, InboundLoadCommand.class, ClickLoadCommand.class, DataGroupCommand.class,
-                MessagesCommand.class, KeysCommand.class,
+                MessagesCommand.class, KeysCommand.class, ClusterCommand.class,
                 CommandLine.HelpCommand.class})
 public final class HeraldCommand {
     /** Exit code for a negative answer ({@code suppression check}: not suppressed). */
