@@ -40,6 +40,10 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--cluster", description = "Run as a node of a Herald cluster (herald.cluster.enabled; see docs/cluster.md).")
     boolean cluster;
 
+    @Option(names = "--node-host", paramLabel = "HOST", description = "With --cluster: this node's cluster address, as the"
+            + " other nodes reach it (herald.cluster.hostname, 127.0.0.1).")
+    String nodeHost;
+
     @Option(names = "--node-port", paramLabel = "PORT", description = "With --cluster: this node's cluster port (herald.cluster.port).")
     Integer nodePort;
 
@@ -91,6 +95,9 @@ final class ServeCommand implements Callable<Integer> {
         // downed by the cluster: the node stops its partitions, then the process exits with 3 (even
         // if the actor system's last phase hangs); SIGTERM still ends it through the JVM's own exit
         overrides.put("pekko.coordinated-shutdown.exit-jvm", "on");
+        if (nodeHost != null) {
+            overrides.put("herald.cluster.hostname", nodeHost);
+        }
         if (nodePort != null) {
             overrides.put("herald.cluster.port", nodePort);
         }
