@@ -49,6 +49,8 @@ import org.apache.pekko.stream.Materializer;
  *       the same id (the request's {@code Idempotency-Key}, minted here when absent); status, list,
  *       preview, pause, resume and cancel are asked of every partition and merged
  *       ({@link ClusterViews}).</li>
+ *   <li><b>Segments and suppression counts</b> ({@code GET /v1/segments}, {@code GET}/{@code DELETE
+ *       /v1/segments/{name}}, {@code GET /v1/suppressions}): asked of every partition, added up.</li>
  *   <li>{@code GET /v1/cluster}: the members and which partitions each runs.</li>
  * </ul>
  * Every other endpoint answers 501 {@code not_in_cluster}: it has no cluster form yet.
@@ -112,6 +114,9 @@ final class ClusterRoutes extends ApiDirectives {
                 }
                 break;
             case "suppressions":
+                if (n == 2 && method.equals("GET")) {
+                    return everywhere(request, mat, cluster.askTimeout(), ClusterViews::suppressionCounts);
+                }
                 if (n == 3) {
                     return byPhone(seg.get(2), request, mat);
                 }
@@ -120,8 +125,20 @@ final class ClusterRoutes extends ApiDirectives {
                 }
                 break;
             case "segments":
+                if (n == 2 && method.equals("GET")) {
+                    return everywhere(request, mat, cluster.askTimeout(), ClusterViews::segments);
+                }
+                if (n == 3 && seg.get(2).equals("rfm")) {
+                    break; // computed per partition from its own conversions: no cluster form yet
+                }
                 if (n == 3 && method.equals("POST")) {
                     return new ClusterUpload(this, cluster, partitioner, blocking, settings).route(seg.get(2), request, mat);
+                }
+                if (n == 3 && method.equals("GET")) {
+                    return everywhere(request, mat, cluster.askTimeout(), ClusterViews::segment);
+                }
+                if (n == 3 && method.equals("DELETE")) {
+                    return everywhere(request, mat, cluster.askTimeout(), ClusterViews::deleted);
                 }
                 break;
             case "campaigns":
@@ -148,6 +165,9 @@ final class ClusterRoutes extends ApiDirectives {
         }
         if (n == 4 && method.equals("POST") && List.of("pause", "resume", "cancel").contains(seg.get(3))) {
             return everywhere(request, mat, cluster.askTimeout(), ClusterViews::campaign);
+        }
+        if (n == 4 && method.equals("POST") && seg.get(3).equals("resend-unknown")) {
+            return everywhere(request, mat, cluster.uploadTimeout(), ClusterViews::resent);
         }
         if (n == 5 && seg.get(3).equals("recipients") && method.equals("GET")) {
             return byPhone(seg.get(4), request, mat);

@@ -170,6 +170,138 @@ final class ClusterViews {
         return ClusterRoutes.jsonAnswer(suppressed > 0 ? 201 : 200, out);
     }
 
+    /**
+     * {@code GET /v1/segments}: each segment's slices added up ({@code size}, {@code lines},
+     * {@code rejected}; the latest {@code createdAt}); a slice that is damaged is listed as a
+     * partition single node lists it, with its {@code partition}.
+     */
+    static HttpAnswer segments(List<HttpAnswer> answers) {
+        List<HttpAnswer> ok = answers.stream().filter(HttpAnswer::ok).toList();
+        if (ok.size() < answers.size()) {
+            return firstRefusal(answers); // a list short of a partition's slices would understate every size
+        }
+        Map<String, ObjectNode> byName = new java.util.TreeMap<>();
+        ArrayNode damaged = ClusterRoutes.array();
+        for (HttpAnswer a : ok) {
+            JsonNode n = ClusterRoutes.json(a);
+            if (n == null || !n.isArray()) {
+                continue;
+            }
+            for (JsonNode seg : n) {
+                if (seg.path("status").asText().equals("damaged")) {
+                    damaged.add(((ObjectNode) seg).deepCopy().put("partition", a.partition()));
+                    continue;
+                }
+                byName.merge(seg.path("name").asText(), ((ObjectNode) seg).deepCopy(), ClusterViews::addSegment);
+            }
+        }
+        ArrayNode out = ClusterRoutes.array();
+        byName.values().forEach(out::add);
+        out.addAll(damaged);
+        return ClusterRoutes.jsonAnswer(200, out);
+    }
+
+    /** {@code GET /v1/segments/{name}}: its slices added up; unknown everywhere: the first refusal (404). */
+    static HttpAnswer segment(List<HttpAnswer> answers) {
+        List<HttpAnswer> ok = answers.stream().filter(HttpAnswer::ok).toList();
+        if (ok.isEmpty() || answers.stream().anyMatch(a -> a.status() == 503)) {
+            return firstRefusal(answers);
+        }
+        ObjectNode merged = null;
+        for (HttpAnswer a : ok) {
+            JsonNode n = ClusterRoutes.json(a);
+            if (n != null && n.isObject()) {
+                merged = merged == null ? ((ObjectNode) n).deepCopy() : addSegment(merged, (ObjectNode) n);
+            }
+        }
+        return merged == null ? firstRefusal(answers) : ClusterRoutes.jsonAnswer(200, merged);
+    }
+
+    /** A delete made on every partition: 204 if any partition had the segment, else the first refusal. */
+    static HttpAnswer deleted(List<HttpAnswer> answers) {
+        for (HttpAnswer a : answers) {
+            if (a.status() == 503) {
+                return a; // some slices may remain: the caller retries (deleting twice is harmless)
+            }
+        }
+        for (HttpAnswer a : answers) {
+            if (a.ok()) {
+                return a;
+            }
+        }
+        return firstRefusal(answers);
+    }
+
+    /** {@code GET /v1/suppressions}: each scope's count added up; {@code seq}: the partitions' ledger positions added. */
+    static HttpAnswer suppressionCounts(List<HttpAnswer> answers) {
+        List<HttpAnswer> ok = answers.stream().filter(HttpAnswer::ok).toList();
+        if (ok.size() < answers.size()) {
+            return firstRefusal(answers);
+        }
+        Map<String, ObjectNode> byScope = new LinkedHashMap<>();
+        long seq = 0;
+        for (HttpAnswer a : ok) {
+            JsonNode n = ClusterRoutes.json(a);
+            if (n == null) {
+                continue;
+            }
+            seq += n.path("seq").asLong();
+            for (JsonNode sc : n.path("scopes")) {
+                byScope.merge(sc.path("scope").asText(), ((ObjectNode) sc).deepCopy(), (x, y) -> {
+                    x.put("count", x.path("count").asLong() + y.path("count").asLong());
+                    return x;
+                });
+            }
+        }
+        List<ObjectNode> scopes = new ArrayList<>(byScope.values());
+        scopes.sort(Comparator.comparingInt((ObjectNode x) -> KIND_ORDER.indexOf(x.path("kind").asText()))
+                .thenComparing(x -> x.path("name").asText()));
+        ObjectNode out = ClusterRoutes.object();
+        out.put("seq", seq);
+        ArrayNode list = out.putArray("scopes");
+        scopes.forEach(list::add);
+        return ClusterRoutes.jsonAnswer(200, out);
+    }
+
+    private static final List<String> KIND_ORDER = List.of("global", "sender", "channel", "category", "sender-channel");
+
+    /** {@code POST /v1/campaigns/{id}/resend-unknown}: the recipients queued on every partition, and the merged campaign. */
+    static HttpAnswer resent(List<HttpAnswer> answers) {
+        List<HttpAnswer> ok = answers.stream().filter(HttpAnswer::ok).toList();
+        if (ok.size() < answers.size()) {
+            return firstRefusal(answers); // retrying queues nothing twice: only those still unknown are queued
+        }
+        long queued = 0;
+        List<HttpAnswer> views = new ArrayList<>();
+        String id = null;
+        for (HttpAnswer a : ok) {
+            JsonNode n = ClusterRoutes.json(a);
+            if (n == null) {
+                continue;
+            }
+            id = n.path("id").asText();
+            queued += n.path("queued").asLong();
+            views.add(ClusterRoutes.jsonAnswer(200, n.path("campaign")));
+        }
+        ObjectNode out = ClusterRoutes.object();
+        out.put("id", id);
+        out.put("queued", queued);
+        out.set("campaign", ClusterRoutes.json(campaign(views)));
+        return ClusterRoutes.jsonAnswer(200, out);
+    }
+
+    private static ObjectNode addSegment(ObjectNode into, ObjectNode add) {
+        for (String k : List.of("size", "lines", "rejected")) {
+            into.put(k, into.path(k).asLong() + add.path(k).asLong());
+        }
+        Instant a = instant(into, "createdAt");
+        Instant b = instant(add, "createdAt");
+        if (b != null && (a == null || b.isAfter(a))) {
+            into.put("createdAt", b.toString());
+        }
+        return into;
+    }
+
     // ---- merging ----
 
     private static ObjectNode mergeCampaign(List<ObjectNode> views) {
