@@ -184,8 +184,11 @@ public final class PartitionEntity {
                 } catch (IOException ignored) {
                     // closing after a failed open
                 }
-                LOG.error("partition {} cannot open on {}: {}", partition, env.node(), e.toString());
-                return waiting("cannot open: " + e.getMessage());
+                String reason = "cannot open: " + e.getMessage();
+                if (!reason.equals(why)) { // said once, not at every retry
+                    LOG.error("partition {} cannot open on {}: {}", partition, env.node(), e.toString());
+                }
+                return waiting(reason);
             }
         }
 
