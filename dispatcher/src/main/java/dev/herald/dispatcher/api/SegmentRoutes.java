@@ -157,19 +157,26 @@ public final class SegmentRoutes extends ApiDirectives {
         // a 10M-line upload takes longer than the server's request timeout; the per-read body
         // timeout below still bounds a client that stops sending
         return withoutRequestTimeout(() -> extractMaterializer(mat -> extractRequestEntity(entity -> {
-            ContentType type = entity.getContentType();
-            if (!type.mediaType().equals(MediaTypes.TEXT_CSV)) {
-                throw new ApiError(415, "unsupported_media_type", "the body must be text/csv, got " + type.mediaType(), null);
-            }
-            if (type.getCharsetOption().isPresent() && !type.getCharsetOption().get().equals(HttpCharsets.UTF_8)
-                    && !type.getCharsetOption().get().equals(HttpCharsets.US_ASCII)) {
-                throw new ApiError(415, "unsupported_media_type", "the CSV must be UTF-8, got charset "
-                        + type.getCharsetOption().get().value(), null);
-            }
+            requireCsv(entity.getContentType());
             InputStream body = entity.withSizeLimit(maxUploadBytes).getDataBytes()
                     .runWith(StreamConverters.asInputStream(bodyTimeout), mat);
             return onSuccess(blocking(() -> importAndStore(name, body)), uploaded -> completeJson(201, uploaded));
         })));
+    }
+
+    /**
+     * @throws ApiError 415 {@code unsupported_media_type} unless {@code type} is {@code text/csv} in
+     *                  UTF-8 (or US-ASCII, or no charset named)
+     */
+    public static void requireCsv(ContentType type) {
+        if (!type.mediaType().equals(MediaTypes.TEXT_CSV)) {
+            throw new ApiError(415, "unsupported_media_type", "the body must be text/csv, got " + type.mediaType(), null);
+        }
+        if (type.getCharsetOption().isPresent() && !type.getCharsetOption().get().equals(HttpCharsets.UTF_8)
+                && !type.getCharsetOption().get().equals(HttpCharsets.US_ASCII)) {
+            throw new ApiError(415, "unsupported_media_type", "the CSV must be UTF-8, got charset "
+                    + type.getCharsetOption().get().value(), null);
+        }
     }
 
     /** Runs on {@code blockingIo}: reads the whole body into the directory, then stores the segment. */

@@ -17,10 +17,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 
-import org.apache.pekko.http.javadsl.model.ContentType;
-import org.apache.pekko.http.javadsl.model.HttpCharsets;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
-import org.apache.pekko.http.javadsl.model.MediaTypes;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.stream.Materializer;
@@ -62,15 +59,7 @@ final class ClusterUpload extends AllDirectives {
 
     Route route(String name, HttpRequest request, Materializer mat) {
         return withoutRequestTimeout(() -> {
-            ContentType type = request.entity().getContentType();
-            if (!type.mediaType().equals(MediaTypes.TEXT_CSV)) {
-                throw new ApiError(415, "unsupported_media_type", "the body must be text/csv, got " + type.mediaType(), null);
-            }
-            if (type.getCharsetOption().isPresent() && !type.getCharsetOption().get().equals(HttpCharsets.UTF_8)
-                    && !type.getCharsetOption().get().equals(HttpCharsets.US_ASCII)) {
-                throw new ApiError(415, "unsupported_media_type", "the CSV must be UTF-8, got charset "
-                        + type.getCharsetOption().get().value(), null);
-            }
+            dev.herald.dispatcher.api.SegmentRoutes.requireCsv(request.entity().getContentType());
             InputStream body = request.entity().withSizeLimit(settings.maxUpload()).getDataBytes()
                     .runWith(StreamConverters.asInputStream(settings.bodyTimeout()), mat);
             CompletableFuture<ObjectNode> done = CompletableFuture.supplyAsync(() -> {

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -51,24 +50,10 @@ class ClusterFailoverTest {
             c.start(3);
             JsonNode cluster = c.awaitCluster(0, 3, Duration.ofMinutes(3));
 
-            // the audience, uploaded through node 0 (split by partition)
-            StringBuilder csv = new StringBuilder(RECIPIENTS * 30).append("phone,first_name\n");
-            for (int i = 0; i < RECIPIENTS; i++) {
-                csv.append(phone(i)).append(",Ann").append(i).append('\n');
-            }
-            HttpResponse<String> up = c.post(0, "/v1/segments/all", "text/csv", csv.toString().getBytes(StandardCharsets.UTF_8),
-                    Duration.ofMinutes(5));
-            assertEquals(201, up.statusCode(), up.body());
-            assertEquals(RECIPIENTS, ClusterProcesses.JSON.readTree(up.body()).path("size").asLong(), up.body());
-
-            // a marketing campaign at a rate that makes it last about 25 s
-            String create = "{\"name\": \"failover\", \"channel\": \"sms\", \"category\": \"marketing\", \"sender\": \"default\","
-                    + " \"text\": \"Hi {{first_name}} Reply STOP to opt out\", \"segment\": \"all\", \"tps\": "
-                    + Math.max(1000, RECIPIENTS / 25) + "}";
-            HttpResponse<String> created = c.post(1, "/v1/campaigns", "application/json", create.getBytes(StandardCharsets.UTF_8),
-                    Duration.ofMinutes(2));
-            assertEquals(201, created.statusCode(), created.body());
-            String id = ClusterProcesses.JSON.readTree(created.body()).path("id").asText();
+            // the audience, uploaded through node 0 (split by partition); a marketing campaign at a
+            // rate that makes it last about 25 s
+            c.uploadAudience(0, RECIPIENTS);
+            String id = c.marketingCampaign(1, "failover", Math.max(1000, RECIPIENTS / 25));
 
             // kill -9 the third node once a quarter of the audience has been sent
             c.await(0, "/v1/campaigns/" + id, v -> v.path("counts").path("sent").asLong() >= RECIPIENTS / 4,
@@ -144,18 +129,7 @@ class ClusterFailoverTest {
                     + " per moved partition (" + moved.size() + ")");
 
             // the connector's log: nobody twice, and what it accepted is what the campaign says was sent
-            long accepted = 0;
-            for (int p = 0; p < PARTITIONS; p++) {
-                Path log = PartitionEntity.folder(c.storageRoot(), p).resolve("connector").resolve("simulated-accepted.tsv");
-                Set<String> seen = new HashSet<>();
-                for (String line : Files.readAllLines(log)) {
-                    String[] f = line.split("\t");
-                    if (f.length >= 3 && f[1].equals(id)) {
-                        assertTrue(seen.add(f[2]), "recipient " + f[2] + " of partition " + p + " is in the connector's log twice");
-                        accepted++;
-                    }
-                }
-            }
+            long accepted = c.acceptedOnce(id);
             long sent = counts.path("sent").asLong();
             assertTrue(accepted >= sent && accepted <= sent + unknown, "accepted " + accepted + ", sent " + sent + ", unknown "
                     + unknown);
@@ -193,8 +167,7 @@ class ClusterFailoverTest {
         return out;
     }
 
-    /** The i-th recipient's number: valid UK mobile numbers +44 7400 000000 onwards. */
     static String phone(int i) {
-        return String.format("+4474%08d", i);
+        return ClusterProcesses.phone(i);
     }
 }

@@ -192,6 +192,56 @@ final class ClusterProcesses implements AutoCloseable {
         return URI.create("http://" + nodes.get(via).host + ":" + nodes.get(via).httpPort + path);
     }
 
+    /** Uploads segment {@code all}: recipients 0..n-1 ({@link #phone}) with a first name, through node {@code via}. */
+    void uploadAudience(int via, int n) throws Exception {
+        StringBuilder csv = new StringBuilder(n * 30).append("phone,first_name\n");
+        for (int i = 0; i < n; i++) {
+            csv.append(phone(i)).append(",Ann").append(i).append('\n');
+        }
+        HttpResponse<String> up = post(via, "/v1/segments/all", "text/csv",
+                csv.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8), Duration.ofMinutes(5));
+        org.junit.jupiter.api.Assertions.assertEquals(201, up.statusCode(), up.body());
+        org.junit.jupiter.api.Assertions.assertEquals(n, JSON.readTree(up.body()).path("size").asLong(), up.body());
+    }
+
+    /** Creates a marketing campaign on segment {@code all} at {@code tps} through node {@code via}; @return its id */
+    String marketingCampaign(int via, String name, int tps) throws Exception {
+        String create = "{\"name\": \"" + name + "\", \"channel\": \"sms\", \"category\": \"marketing\", \"sender\":"
+                + " \"default\", \"text\": \"Hi {{first_name}} Reply STOP to opt out\", \"segment\": \"all\", \"tps\": " + tps + "}";
+        HttpResponse<String> created = post(via, "/v1/campaigns", "application/json",
+                create.getBytes(java.nio.charset.StandardCharsets.UTF_8), Duration.ofMinutes(2));
+        org.junit.jupiter.api.Assertions.assertEquals(201, created.statusCode(), created.body());
+        return JSON.readTree(created.body()).path("id").asText();
+    }
+
+    /**
+     * Reads every partition's simulated-connector log: fails if a recipient of campaign {@code id}
+     * is in a partition's log twice.
+     *
+     * @return how many messages of the campaign the connector accepted
+     */
+    long acceptedOnce(String id) throws IOException {
+        long accepted = 0;
+        for (int p = 0; p < partitions; p++) {
+            Path log = PartitionEntity.folder(storageRoot(), p).resolve("connector").resolve("simulated-accepted.tsv");
+            java.util.Set<String> seen = new java.util.HashSet<>();
+            for (String line : java.nio.file.Files.readAllLines(log)) {
+                String[] f = line.split("\t");
+                if (f.length >= 3 && f[1].equals(id)) {
+                    org.junit.jupiter.api.Assertions.assertTrue(seen.add(f[2]), "recipient " + f[2] + " of partition " + p
+                            + " is in the connector's log twice");
+                    accepted++;
+                }
+            }
+        }
+        return accepted;
+    }
+
+    /** The i-th recipient's number: valid UK mobile numbers +44 7400 000000 onwards. */
+    static String phone(int i) {
+        return String.format("+4474%08d", i);
+    }
+
     /** The last lines of every node's log, for a failure's message. */
     String logs() {
         StringBuilder b = new StringBuilder();
