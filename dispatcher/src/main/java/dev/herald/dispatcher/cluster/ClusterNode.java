@@ -91,7 +91,7 @@ public final class ClusterNode {
         keys.bootstrap(adminKey);
         Config full = cluster.pekkoConfig().withFallback(config);
         String node = cluster.hostname() + ":" + cluster.port();
-        PartitionEntity.Env partitionEnv = new PartitionEntity.Env(cluster.storageRoot(), partitionConfig(config, cluster),
+        PartitionEntity.Env partitionEnv = new PartitionEntity.Env(cluster.storageRoot(), config, cluster.partitions(),
                 settings.withDirectoryCapacity(cluster.partitionCapacity()), env, cluster.openRetry(), node);
         ActorSystem<Void> system = ActorSystem.create(Behaviors.setup(ctx -> {
             ClusterSharding sharding = ClusterSharding.get(ctx.getSystem());
@@ -130,19 +130,6 @@ public final class ClusterNode {
             throw new IOException("cannot listen on " + settings.host() + ":" + settings.port() + ": "
                     + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()), e);
         }
-    }
-
-    /**
-     * The configuration each partition opens its folder with: stores sized by the service's
-     * settings are sized for a partition's share (the message-id map: twice its even share of
-     * {@code herald.receipts.capacity}, at least 100,000), as the directory is by
-     * {@code partition-capacity}.
-     */
-    static Config partitionConfig(Config config, ClusterSettings cluster) {
-        long receipts = config.getLong("herald.receipts.capacity");
-        long share = Math.max(100_000, 2 * receipts / cluster.partitions());
-        return com.typesafe.config.ConfigFactory.parseMap(Map.of("herald.receipts.capacity", Math.min(receipts, share)))
-                .withFallback(config);
     }
 
     /** @return the port the API listens on */

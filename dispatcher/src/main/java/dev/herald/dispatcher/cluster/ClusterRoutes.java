@@ -92,6 +92,12 @@ final class ClusterRoutes extends ApiDirectives {
             if (seg.size() == 1 && seg.get(0).equals("health") && method.equals("GET")) {
                 return completeJson(200, health());
             }
+            if (seg.size() == 3 && (seg.get(0).equals("u") || seg.get(0).equals("l"))) {
+                return link(request, mat);
+            }
+            if (seg.size() == 3 && seg.get(0).equals("v1") && seg.get(1).equals("inbound") && seg.get(2).equals("sms")) {
+                return inbound(request, mat); // signed by the provider, not a key: the partition checks it
+            }
             if (seg.isEmpty() || !seg.get(0).equals("v1")) {
                 return notInCluster(method, request);
             }
@@ -261,6 +267,29 @@ final class ClusterRoutes extends ApiDirectives {
                     asked.stream().map(CompletableFuture::join).toList(), positions, split.rejected()).toResponse());
         }, blocking);
         return answer(done);
+    }
+
+    /**
+     * A recipient's link ({@code /u/p<N>/<token>}: the unsubscribe page; {@code /l/p<N>/<token>}: a
+     * tracked link), answered by the partition that made it ({@link PartitionConfig}); any other
+     * token by partition {@link Partitioner#FALLBACK}, whose answer is a single node's for a bad one.
+     */
+    private Route link(HttpRequest request, Materializer mat) {
+        String path = request.getUri().path();
+        PartitionConfig.Routed r = PartitionConfig.route(path, cluster.partitions())
+                .orElse(new PartitionConfig.Routed(Partitioner.FALLBACK, path));
+        return answer(call(request, mat).thenCompose(c -> ask(r.partition(), c.withPath(r.path()), cluster.askTimeout()))
+                .thenApply(HttpAnswer::toResponse));
+    }
+
+    /**
+     * {@code POST /v1/inbound/sms}: a reply, answered by the partition of its sender ({@code from}
+     * in JSON, {@code From} in a form), which checks its signature and acts on it (an opt-out is
+     * acknowledged once durable there).
+     */
+    private Route inbound(HttpRequest request, Materializer mat) {
+        return answer(call(request, mat).thenCompose(c -> ask(partitioner.ofInput(InboundSender.of(c)), c,
+                cluster.askTimeout())).thenApply(HttpAnswer::toResponse));
     }
 
     private Route notInCluster(String method, HttpRequest request) {

@@ -57,6 +57,12 @@ public record HttpCall(String method, String uri, List<List<String>> headers, St
         return new HttpCall(method, uri, headers, newContentType, newBody);
     }
 
+    /** @return this call to another path, its query kept */
+    public HttpCall withPath(String path) {
+        int q = uri.indexOf('?');
+        return new HttpCall(method, path + (q < 0 ? "" : uri.substring(q)), headers, contentType, body);
+    }
+
     /** @return this call with header {@code name} set to {@code value} (any earlier value of it dropped) */
     public HttpCall withHeader(String name, String value) {
         List<List<String>> h = new ArrayList<>();

@@ -114,7 +114,7 @@ public final class PartitionEntity {
     }
 
     /** What every partition of a node shares. */
-    public record Env(Path storageRoot, Config config, ServiceSettings settings, Map<String, String> env,
+    public record Env(Path storageRoot, Config config, int partitions, ServiceSettings settings, Map<String, String> env,
                       Duration openRetry, String node) {
     }
 
@@ -169,7 +169,8 @@ public final class PartitionEntity {
                     return waiting(folder + " is held by another process (the partition's previous owner has not let it go)");
                 }
                 long started = System.nanoTime();
-                PartitionEngine engine = PartitionEngine.open(ctx, folder, env.config(), env.settings(), env.env());
+                PartitionEngine engine = PartitionEngine.open(ctx, folder,
+                        PartitionConfig.of(env.config(), env.partitions(), partition), env.settings(), env.env());
                 LOG.info("partition {} open on {} after {} tries in {} ms: {} recipients", partition, env.node(), tries,
                         (System.nanoTime() - started) / 1_000_000, engine.recipients());
                 return new Running(ctx, partition, env, engine, channel, lock).behavior(stash);
