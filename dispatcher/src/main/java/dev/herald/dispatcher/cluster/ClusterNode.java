@@ -104,7 +104,7 @@ public final class ClusterNode {
             return Behaviors.empty();
         }), ClusterSettings.SYSTEM, full);
         try {
-            ClusterRoutes routes = new ClusterRoutes(keys, settings, cluster, system);
+            ClusterRoutes routes = new ClusterRoutes(keys, settings, cluster, system, config);
             ServerBinding binding = Http.get(system).newServerAt(settings.host(), settings.port())
                     .adaptSettings(s -> s.withParsingErrorHandler(JsonParsingErrorHandler.class.getName()))
                     .bind(routes.route())

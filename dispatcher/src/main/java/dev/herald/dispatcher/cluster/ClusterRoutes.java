@@ -51,6 +51,7 @@ import org.apache.pekko.stream.Materializer;
  *       ({@link ClusterViews}).</li>
  *   <li><b>Segments and suppression counts</b> ({@code GET /v1/segments}, {@code GET}/{@code DELETE
  *       /v1/segments/{name}}, {@code GET /v1/suppressions}): asked of every partition, added up.</li>
+ *   <li><b>Events and conversions</b>: to the partition of their recipient ({@link RecipientBatch}).</li>
  *   <li>{@code GET /v1/cluster}: the members and which partitions each runs.</li>
  * </ul>
  * Every other endpoint answers 501 {@code not_in_cluster}: it has no cluster form yet.
@@ -67,8 +68,10 @@ final class ClusterRoutes extends ApiDirectives {
     private final Partitioner partitioner;
     private final ClusterSharding sharding;
     private final Executor blocking;
+    private final com.typesafe.config.Config config;
 
-    ClusterRoutes(ApiKeys keys, ServiceSettings settings, ClusterSettings cluster, ActorSystem<Void> system) {
+    ClusterRoutes(ApiKeys keys, ServiceSettings settings, ClusterSettings cluster, ActorSystem<Void> system,
+                  com.typesafe.config.Config config) {
         super(keys, settings.maxJsonBody(), settings.bodyTimeout());
         this.keys = keys;
         this.settings = settings;
@@ -77,6 +80,7 @@ final class ClusterRoutes extends ApiDirectives {
         this.partitioner = new Partitioner(cluster.partitions());
         this.sharding = ClusterSharding.get(system);
         this.blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
+        this.config = config;
     }
 
     /** @return every route, sealed (errors as JSON) */
@@ -149,6 +153,16 @@ final class ClusterRoutes extends ApiDirectives {
                 break;
             case "campaigns":
                 return campaigns(seg, method, request, mat);
+            case "events":
+                if (n == 2 && method.equals("POST")) {
+                    return recipientBatch(request, mat, "herald.journeys.events.max-batch-lines");
+                }
+                break;
+            case "conversions":
+                if (n == 2 && method.equals("POST")) {
+                    return recipientBatch(request, mat, "herald.funnel.conversions.max-batch-lines");
+                }
+                break;
             default:
                 break;
         }
@@ -266,6 +280,34 @@ final class ClusterRoutes extends ApiDirectives {
             return CompletableFuture.allOf(asked.toArray(CompletableFuture[]::new)).thenApply(x -> ClusterViews.optOuts(
                     asked.stream().map(CompletableFuture::join).toList(), positions, split.rejected()).toResponse());
         }, blocking);
+        return answer(done);
+    }
+
+    /**
+     * Events and conversions ({@link RecipientBatch}): one object to its recipient's partition; an
+     * NDJSON batch split by line, each partition given its lines, the answers put together.
+     */
+    private Route recipientBatch(HttpRequest request, Materializer mat, String maxLinesKey) {
+        boolean ndjson = request.entity().getContentType().mediaType().subType().endsWith("ndjson");
+        CompletionStage<HttpResponse> done = HttpCall.of(request, settings.maxUpload(), settings.bodyTimeout().toMillis(), mat)
+                .thenComposeAsync(c -> {
+                    if (!ndjson) {
+                        RecipientBatch.Target t = RecipientBatch.target(c.body(), partitioner);
+                        return ask(t.partition(), c.withBody(t.line(), c.contentType()), cluster.askTimeout())
+                                .thenApply(HttpAnswer::toResponse);
+                    }
+                    Map<Integer, byte[]> parts;
+                    try {
+                        parts = RecipientBatch.split(c.body(), partitioner, config.getInt(maxLinesKey), maxLinesKey);
+                    } catch (ApiError e) {
+                        return CompletableFuture.completedFuture(ApiDirectives.error(e));
+                    }
+                    List<CompletableFuture<HttpAnswer>> asked = new ArrayList<>();
+                    parts.forEach((p, body) -> asked.add(ask(p, c.withBody(body, c.contentType()), cluster.uploadTimeout())
+                            .toCompletableFuture()));
+                    return CompletableFuture.allOf(asked.toArray(CompletableFuture[]::new)).thenApply(x -> RecipientBatch
+                            .merge(asked.stream().map(CompletableFuture::join).toList()).toResponse());
+                }, blocking);
         return answer(done);
     }
 
