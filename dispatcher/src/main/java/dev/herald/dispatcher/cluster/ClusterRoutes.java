@@ -96,7 +96,7 @@ final class ClusterRoutes extends ApiDirectives {
             if (seg.size() == 1 && seg.get(0).equals("health") && method.equals("GET")) {
                 return completeJson(200, health());
             }
-            if (seg.size() == 3 && (seg.get(0).equals("u") || seg.get(0).equals("l"))) {
+            if ((seg.size() == 2 || seg.size() == 3) && (seg.get(0).equals("u") || seg.get(0).equals("l"))) {
                 return link(request, mat);
             }
             if (seg.size() == 3 && seg.get(0).equals("v1") && seg.get(1).equals("inbound") && seg.get(2).equals("sms")) {
