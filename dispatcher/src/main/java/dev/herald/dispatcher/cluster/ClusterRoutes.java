@@ -153,6 +153,11 @@ final class ClusterRoutes extends ApiDirectives {
                 break;
             case "campaigns":
                 return campaigns(seg, method, request, mat);
+            case "journeys":
+                if (n == 5 && seg.get(3).equals("recipients") && method.equals("GET")) {
+                    return byPhone(seg.get(4), request, mat); // where the recipient is, in its partition's engine
+                }
+                break;
             case "events":
                 if (n == 2 && method.equals("POST")) {
                     return recipientBatch(request, mat, "herald.journeys.events.max-batch-lines");
