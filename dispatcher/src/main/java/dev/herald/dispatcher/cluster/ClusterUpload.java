@@ -61,6 +61,9 @@ final class ClusterUpload extends AllDirectives {
     }
 
     Route route(String name, HttpRequest request, Materializer mat) {
+        // refused before the body is read, as one node does (else every row is registered first and
+        // each partition refuses to store the segment: 503 instead of 400)
+        dev.herald.dispatcher.api.SegmentRoutes.checkUploadable(name);
         return withoutRequestTimeout(() -> {
             ContentType type = request.entity().getContentType();
             if (!type.mediaType().equals(MediaTypes.TEXT_CSV)) {
