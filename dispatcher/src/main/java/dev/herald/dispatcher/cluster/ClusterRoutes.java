@@ -224,12 +224,11 @@ final class ClusterRoutes extends ApiDirectives {
     private Route optOuts(HttpRequest request, Materializer mat) {
         CompletionStage<HttpResponse> done = call(request, mat).thenComposeAsync(c -> {
             OptOutSplit split = OptOutSplit.of(c, partitioner);
-            if (split == null) { // not a JSON list of numbers: the fallback partition answers the error
+            // not a JSON list of numbers, or no valid number in it: nothing is stored, and the fallback
+            // partition answers the whole request as one node does (it names the first fault, e.g. a
+            // missing scope before the numbers)
+            if (split == null || split.byPartition().isEmpty()) {
                 return ask(Partitioner.FALLBACK, c, cluster.askTimeout()).thenApply(HttpAnswer::toResponse);
-            }
-            if (split.byPartition().isEmpty()) {
-                return CompletableFuture.completedFuture(ApiDirectives.error(ApiError.badRequest("invalid_phone",
-                        "no valid phone number among the " + split.rejected().size() + " given: " + split.summary(), "phones")));
             }
             List<CompletableFuture<HttpAnswer>> asked = new ArrayList<>();
             List<List<Integer>> positions = new ArrayList<>();

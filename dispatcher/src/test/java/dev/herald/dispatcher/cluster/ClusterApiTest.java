@@ -249,6 +249,10 @@ class ClusterApiTest {
         assertSameOptOut("{\"phones\": [\"" + phone(7) + "\", \"" + phone(19) + "\", \"x\"], \"scope\": \"global\"}");
         // nothing valid; an empty list; a bad scope; not JSON; a number among the strings
         assertSameOptOut("{\"phones\": [\"nope\", \"\"], \"scope\": \"global\"}");
+        // nothing valid and something else wrong: one node names the other fault (nothing is stored either way)
+        assertSameOptOut("{\"phones\": [\"nope\"]}");
+        assertSameOptOut("{\"phones\": [\"nope\"], \"scope\": \"galaxy\"}");
+        assertSameOptOut("{\"phones\": [\"nope\"], \"scope\": \"global\", \"extra\": 1}");
         assertSameOptOut("{\"phones\": [], \"scope\": \"global\"}");
         assertSameOptOut("{\"phones\": [\"" + phone(23) + "\"], \"scope\": \"galaxy\"}");
         assertSameOptOut("{\"phones\": [\"" + phone(23) + "\"]");
