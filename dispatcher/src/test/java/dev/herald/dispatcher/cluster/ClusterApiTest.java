@@ -269,6 +269,32 @@ class ClusterApiTest {
     }
 
     @Test
+    @Order(6)
+    void shouldNeverAcknowledgeACsvOptOutItDidNotMakeOnEachNumbersPartition() throws Exception {
+        Partitioner partitioner = new Partitioner(PARTITIONS);
+        StringBuilder csv = new StringBuilder("phone\n");
+        List<String> phones = new ArrayList<>();
+        for (int i = 40; i < 48; i++) {
+            csv.append(phone(i)).append('\n');
+            phones.add(phone(i));
+        }
+        assertTrue(phones.stream().anyMatch(p -> partitioner.of(p) != Partitioner.FALLBACK), "a number off the fallback partition");
+        HttpResponse<String> r = call(node.port(), "POST", "/v1/suppressions?scope=global", "text/csv", csv.toString());
+        if (r.statusCode() == 501) {
+            assertEquals("not_in_cluster", json(r).path("error").asText(), r.body());
+            return;
+        }
+        assertTrue(r.statusCode() == 200 || r.statusCode() == 201, r.body());
+        HttpResponse<String> single = call(oracle.port(), "POST", "/v1/suppressions?scope=global", "text/csv", csv.toString());
+        assertEquals(r.statusCode(), single.statusCode(), single.body()); // the oracle keeps the same opt-outs
+        for (String p : phones) {
+            JsonNode v = json(call(node.port(), "GET", "/v1/suppressions/" + enc(p), null, null), 200);
+            assertTrue(v.path("suppressed").asBoolean(), "acknowledged opt-out of " + p + " (partition " + partitioner.of(p)
+                    + ") is in force: " + v);
+        }
+    }
+
+    @Test
     @Order(7)
     void shouldAnswerPerPhoneRequestsFromTheNumbersPartition() throws Exception {
         for (String path : List.of("/v1/suppressions/" + enc(phone(3)), "/v1/suppressions/" + enc(phone(4)),
