@@ -165,20 +165,29 @@ public final class ClusterNode {
         }
     }
 
-    /** Tells every partition to be running, once a tick. */
+    /**
+     * Tells every partition to be running, once a tick, until the node starts shutting down: a
+     * region shutting down keeps what it is sent for partitions it no longer hosts, and only stops
+     * once it holds nothing, so ticks during the shutdown held every node's stop until Pekko's
+     * region timeout (10 s).
+     */
     private static final class KeepAlive {
         private enum Tick { INSTANCE }
 
         static org.apache.pekko.actor.typed.Behavior<Tick> create(ClusterSharding sharding, int partitions, Duration every) {
-            return Behaviors.withTimers(timers -> {
+            return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
                 timers.startTimerWithFixedDelay(Tick.INSTANCE, Duration.ZERO, every);
+                CoordinatedShutdown shutdown = CoordinatedShutdown.get(ctx.getSystem());
                 return Behaviors.receiveMessage(t -> {
+                    if (shutdown.getShutdownReason().isPresent()) {
+                        return Behaviors.stopped();
+                    }
                     for (int p = 0; p < partitions; p++) {
                         sharding.entityRefFor(PartitionEntity.TYPE, Integer.toString(p)).tell(PartitionEntity.KeepAlive.INSTANCE);
                     }
                     return Behaviors.same();
                 });
-            });
+            }));
         }
     }
 

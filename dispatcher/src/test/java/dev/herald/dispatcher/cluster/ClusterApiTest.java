@@ -426,7 +426,11 @@ class ClusterApiTest {
     @Order(99)
     void shouldKeepEverythingAcrossARestartOnTheSameRoot() throws Exception {
         JsonNode before = json(call(node.port(), "GET", "/v1/campaigns", null, null), 200);
+        long stopping = System.nanoTime();
         node.stop().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        long stopMs = (System.nanoTime() - stopping) / 1_000_000;
+        // its partitions close in well under a second; Pekko's region shutdown times out after 10 s
+        assertTrue(stopMs < 8_000, "the node stopped in " + stopMs + " ms");
         node = startNode();
         awaitAllPartitions();
         JsonNode after = json(call(node.port(), "GET", "/v1/campaigns", null, null), 200);
