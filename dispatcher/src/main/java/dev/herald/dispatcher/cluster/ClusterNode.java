@@ -103,6 +103,11 @@ public final class ClusterNode {
             ctx.spawn(KeepAlive.create(sharding, cluster.partitions(), cluster.keepAlive()), "keep-alive");
             return Behaviors.empty();
         }), ClusterSettings.SYSTEM, full);
+        if (cluster.seedNodes().isEmpty() && cluster.port() == 0) {
+            // its own seed, known only now that it is bound (pekkoConfig names no seed for port 0)
+            Cluster c = Cluster.get(system);
+            c.manager().tell(org.apache.pekko.cluster.typed.Join.create(c.selfMember().address()));
+        }
         try {
             ClusterRoutes routes = new ClusterRoutes(keys, settings, cluster, system);
             ServerBinding binding = Http.get(system).newServerAt(settings.host(), settings.port())

@@ -119,9 +119,10 @@ public record ClusterSettings(boolean enabled, int partitions, Path storageRoot,
             String[] hp = hostPort(s);
             seeds.add("\"pekko://" + SYSTEM + "@" + hp[0] + ":" + hp[1] + "\"");
         }
-        if (seeds.isEmpty()) {
+        if (seeds.isEmpty() && port != 0) {
             seeds.add("\"pekko://" + SYSTEM + "@" + hostname + ":" + port + "\"");
-        }
+        } // port 0 and no seeds: no address to name before binding; ClusterNode joins the node to itself
+
         String text = String.join("\n",
                 "pekko.actor.provider = cluster",
                 "pekko.remote.artery.transport = tcp",

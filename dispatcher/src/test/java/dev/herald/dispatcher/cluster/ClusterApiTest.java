@@ -94,8 +94,13 @@ class ClusterApiTest {
     }
 
     private static ClusterNode startNode() throws Exception {
+        return startNode(ClusterProcesses.freePort());
+    }
+
+    /** @param clusterPort the node's cluster port (0: any free one) */
+    private static ClusterNode startNode(int clusterPort) throws Exception {
         Config config = ConfigFactory.parseString("herald.cluster { enabled = true, partitions = " + PARTITIONS
-                        + ", port = " + ClusterProcesses.freePort() + ", storage-root = \"" + tmp.resolve("root")
+                        + ", port = " + clusterPort + ", storage-root = \"" + tmp.resolve("root")
                         + "\", keep-alive = 200ms, open-retry = 200ms, partition-capacity = 20000 }\n"
                         + "herald.service.directory-capacity = 20000")
                 .withFallback(ConfigFactory.load()).resolve();
@@ -431,7 +436,7 @@ class ClusterApiTest {
         long stopMs = (System.nanoTime() - stopping) / 1_000_000;
         // its partitions close in well under a second; Pekko's region shutdown times out after 10 s
         assertTrue(stopMs < 8_000, "the node stopped in " + stopMs + " ms");
-        node = startNode();
+        node = startNode(0); // and on any free cluster port, as herald.cluster.port = 0 promises
         awaitAllPartitions();
         JsonNode after = json(call(node.port(), "GET", "/v1/campaigns", null, null), 200);
         assertEquals(before.path("campaigns").size(), after.path("campaigns").size(), after.toString());

@@ -135,5 +135,9 @@ class ClusterSettingsTest {
         Config f = first.pekkoConfig();
         assertEquals(List.of("pekko://herald@127.0.0.1:2600"), f.getStringList("pekko.cluster.seed-nodes"));
         assertEquals(4, f.getInt("pekko.cluster.sharding.number-of-shards"));
+        // port 0 (any free port): no address to name yet; the node joins itself once bound (ClusterNode)
+        Config any = read("herald.cluster { port = 0 }", 1_000).pekkoConfig();
+        assertEquals(List.of(), any.getStringList("pekko.cluster.seed-nodes"));
+        assertEquals(0, any.getInt("pekko.remote.artery.canonical.port"));
     }
 }
