@@ -263,6 +263,12 @@ class ClusterApiTest {
         assertSameOptOut("{\"phones\": [\"" + phone(23) + "\"]");
         assertSameOptOut("{\"phones\": [\"" + phone(29) + "\", 12345], \"scope\": \"global\"}");
         assertSameOptOut("{\"phones\": [\"" + phone(31) + "\", {\"a\": 1}], \"scope\": \"global\"}");
+        // more refusals than are listed: the first 100 by position, as one node lists them
+        StringBuilder many = new StringBuilder("{\"scope\": \"global\", \"phones\": [");
+        for (int i = 0; i < 150; i++) {
+            many.append(i == 0 ? "" : ", ").append(i % 10 == 9 ? "\"" + phone(60 + i / 10) + "\"" : "\"bad" + i + "\"");
+        }
+        assertSameOptOut(many.append("]}").toString());
         // what was acknowledged is in force where each number is looked up
         for (int i : new int[] {3, 7, 11, 19, 29, 31, 23, 0, 1}) {
             String path = "/v1/suppressions/" + enc(phone(i));
@@ -408,11 +414,14 @@ class ClusterApiTest {
             assertEquals(s.path("status"), c.path("status"));
             assertEquals(s.path("total"), c.path("total"), c.toString());
         }
-        // a preview adds up every partition's
-        String preview = campaign("audience", null);
-        JsonNode ps = json(call(oracle.port(), "POST", "/v1/campaigns/preview", "application/json", preview), 200);
-        JsonNode pc = json(call(node.port(), "POST", "/v1/campaigns/preview", "application/json", preview), 200);
-        assertEquals(ps.path("total"), pc.path("total"), pc.toString());
+        // a preview adds up every partition's, for a segment or an expression over segments
+        for (String preview : List.of(campaign("audience", null), campaign("audience", null)
+                .replace("\"segment\": \"audience\"", "\"expression\": \"many | mixed & !audience\""))) {
+            JsonNode ps = json(call(oracle.port(), "POST", "/v1/campaigns/preview", "application/json", preview), 200);
+            JsonNode pc = json(call(node.port(), "POST", "/v1/campaigns/preview", "application/json", preview), 200);
+            assertEquals(ps.path("total"), pc.path("total"), "single " + ps + "\ncluster " + pc);
+            assertEquals(ps.path("counts"), pc.path("counts"), "single " + ps + "\ncluster " + pc);
+        }
     }
 
     @Test
