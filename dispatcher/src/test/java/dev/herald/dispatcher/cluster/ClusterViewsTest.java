@@ -78,6 +78,23 @@ class ClusterViewsTest {
     }
 
     @Test
+    void shouldAnswerACreateMadeOnEveryPartitionAsOne() throws Exception {
+        String made = slice("running", 5, 0, 5, 0, null, null);
+        HttpAnswer fresh = ClusterViews.created(List.of(answer(0, 201, made), answer(1, 200, made), answer(2, 201, made)), "k-1");
+        assertEquals(201, fresh.status(), "made now on some partition: 201");
+        assertEquals(15, body(fresh).path("total").asLong());
+        HttpAnswer replay = ClusterViews.created(List.of(answer(0, 200, made), answer(1, 200, made)), "k-1");
+        assertEquals(200, replay.status(), "made before everywhere: 200, as a replayed create on one node");
+
+        HttpAnswer partly = ClusterViews.created(List.of(answer(0, 201, made), unavailable(1), answer(2, 201, made)), "k-7");
+        assertEquals(503, partly.status());
+        JsonNode e = body(partly);
+        assertEquals("partly_created", e.path("error").asText());
+        assertTrue(e.path("message").asText().contains("2 of 3") && e.path("message").asText().contains("k-7"),
+                "names how far it got and the key to send again: " + e);
+    }
+
+    @Test
     void shouldShowTheMostPressingStatus() throws Exception {
         List<String> order = List.of("damaged", "failed", "running", "paused", "scheduled", "cancelled", "completed");
         for (int i = 0; i < order.size(); i++) {
