@@ -239,6 +239,14 @@ class ClusterApiTest {
             assertEquals(400, single.statusCode(), single.body());
             assertSameError(single, cluster);
         }
+        // no header at all, a broken header, a header without rows
+        for (String odd : List.of("", "\uFEFF", "\n\n", "\"phone,tz\n" + phone(302) + ",UTC\n", "phone\n", "phone,\"tz\"x\n"
+                + phone(303) + ",UTC\n")) {
+            single = call(oracle.port(), "POST", "/v1/segments/odd", "text/csv", odd);
+            cluster = call(node.port(), "POST", "/v1/segments/odd", "text/csv", odd);
+            assertEquals(400, single.statusCode(), single.body());
+            assertSameError(single, cluster);
+        }
         // not CSV
         assertSameError(call(oracle.port(), "POST", "/v1/segments/json", "application/json", "{}"),
                 call(node.port(), "POST", "/v1/segments/json", "application/json", "{}"));
