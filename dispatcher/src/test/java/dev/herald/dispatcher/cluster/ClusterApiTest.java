@@ -434,7 +434,7 @@ class ClusterApiTest {
 
     @Test
     @Order(10)
-    void shouldSayWhatACLusterDoesNotServeYet() throws Exception {
+    void shouldSayWhatAClusterDoesNotServeYet() throws Exception {
         for (String[] r : new String[][] {{"GET", "/v1/segments/audience"}, {"GET", "/v1/journeys"}, {"DELETE", "/v1/segments/x"},
                 {"GET", "/v1/audit"}}) {
             HttpResponse<String> a = call(node.port(), r[0], r[1], null, null);
