@@ -272,7 +272,11 @@ public final class SegmentRoutes extends ApiDirectives {
     }
 
     /** A computed segment's name ({@code rfm:<tier>}, ...) is 400 for an upload or a delete. */
-    private static void checkUploadable(String name) {
+    /**
+     * @param name a segment's name as a client sent it for an upload
+     * @throws ApiError 400 {@code invalid_name} if it is not a valid name or names a computed segment
+     */
+    public static void checkUploadable(String name) {
         checkName(name);
         if (SegmentStore.isComputedName(name)) {
             throw ApiError.badRequest("invalid_name", "segment '" + name + "' is computed by Herald (a name with ':'):"

@@ -103,6 +103,11 @@ public final class ClusterNode {
             ctx.spawn(KeepAlive.create(sharding, cluster.partitions(), cluster.keepAlive()), "keep-alive");
             return Behaviors.empty();
         }), ClusterSettings.SYSTEM, full);
+        if (cluster.seedNodes().isEmpty() && cluster.port() == 0) {
+            // its own seed, known only now that it is bound (pekkoConfig names no seed for port 0)
+            Cluster c = Cluster.get(system);
+            c.manager().tell(org.apache.pekko.cluster.typed.Join.create(c.selfMember().address()));
+        }
         try {
             ClusterRoutes routes = new ClusterRoutes(keys, settings, cluster, system, config);
             ServerBinding binding = Http.get(system).newServerAt(settings.host(), settings.port())
@@ -172,20 +177,29 @@ public final class ClusterNode {
         }
     }
 
-    /** Tells every partition to be running, once a tick. */
+    /**
+     * Tells every partition to be running, once a tick, until the node starts shutting down: a
+     * region shutting down keeps what it is sent for partitions it no longer hosts, and only stops
+     * once it holds nothing, so ticks during the shutdown held every node's stop until Pekko's
+     * region timeout (10 s).
+     */
     private static final class KeepAlive {
         private enum Tick { INSTANCE }
 
         static org.apache.pekko.actor.typed.Behavior<Tick> create(ClusterSharding sharding, int partitions, Duration every) {
-            return Behaviors.withTimers(timers -> {
+            return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
                 timers.startTimerWithFixedDelay(Tick.INSTANCE, Duration.ZERO, every);
+                CoordinatedShutdown shutdown = CoordinatedShutdown.get(ctx.getSystem());
                 return Behaviors.receiveMessage(t -> {
+                    if (shutdown.getShutdownReason().isPresent()) {
+                        return Behaviors.stopped();
+                    }
                     for (int p = 0; p < partitions; p++) {
                         sharding.entityRefFor(PartitionEntity.TYPE, Integer.toString(p)).tell(PartitionEntity.KeepAlive.INSTANCE);
                     }
                     return Behaviors.same();
                 });
-            });
+            }));
         }
     }
 

@@ -41,7 +41,7 @@ import org.apache.pekko.stream.Materializer;
  *       {@link Partitioner#FALLBACK}, which says what is wrong with it).</li>
  *   <li><b>Opt-outs</b> ({@code POST /v1/suppressions}, JSON): the numbers are checked here, then
  *       each partition gets its own; the answer is acknowledged only when every partition has made
- *       its opt-outs durable.</li>
+ *       its opt-outs durable. A CSV opt-out upload answers 501 (not split yet).</li>
  *   <li><b>Uploads</b> ({@code POST /v1/segments/{name}}): the CSV is split by partition
  *       ({@link ClusterUpload}); the segment is stored on every partition (empty where none of its
  *       recipients are), so a campaign on it finds it everywhere.</li>
@@ -267,14 +267,19 @@ final class ClusterRoutes extends ApiDirectives {
 
     /** {@code POST /v1/suppressions}: JSON numbers checked here, each partition given its own. */
     private Route optOuts(HttpRequest request, Materializer mat) {
+        if (request.entity().getContentType().mediaType().equals(org.apache.pekko.http.javadsl.model.MediaTypes.TEXT_CSV)) {
+            // not split yet: forwarded whole, every number would be opted out on the fallback partition
+            // only, and the answer would acknowledge opt-outs that are not in force where they are looked up
+            throw new ApiError(501, "not_in_cluster", "CSV opt-out uploads (POST /v1/suppressions as text/csv) are not"
+                    + " available on a Herald cluster yet; send the numbers as JSON {\"phones\": [...], \"scope\": ...}", null);
+        }
         CompletionStage<HttpResponse> done = call(request, mat).thenComposeAsync(c -> {
             OptOutSplit split = OptOutSplit.of(c, partitioner);
-            if (split == null) { // not a JSON list of numbers: the fallback partition answers the error
+            // not a JSON list of numbers, or no valid number in it: nothing is stored, and the fallback
+            // partition answers the whole request as one node does (it names the first fault, e.g. a
+            // missing scope before the numbers)
+            if (split == null || split.byPartition().isEmpty()) {
                 return ask(Partitioner.FALLBACK, c, cluster.askTimeout()).thenApply(HttpAnswer::toResponse);
-            }
-            if (split.byPartition().isEmpty()) {
-                return CompletableFuture.completedFuture(ApiDirectives.error(ApiError.badRequest("invalid_phone",
-                        "no valid phone number among the " + split.rejected().size() + " given: " + split.summary(), "phones")));
             }
             List<CompletableFuture<HttpAnswer>> asked = new ArrayList<>();
             List<List<Integer>> positions = new ArrayList<>();

@@ -45,7 +45,9 @@ public record ClusterSettings(boolean enabled, int partitions, Path storageRoot,
 
     /** @throws IllegalArgumentException naming the setting that is out of range */
     public ClusterSettings {
-        new Partitioner(partitions); // 1..4096, its message
+        if (partitions < 1 || partitions > 4096) {
+            throw new IllegalArgumentException("herald.cluster.partitions must be 1-4096, got " + partitions);
+        }
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("herald.cluster.port must be 0-65535, got " + port);
         }
@@ -61,7 +63,7 @@ public record ClusterSettings(boolean enabled, int partitions, Path storageRoot,
         positive("upload-timeout", uploadTimeout);
         positive("stable-after", stableAfter);
         if (partitionCapacity < 1) {
-            throw new IllegalArgumentException("herald.cluster.partition-capacity must be >= 0, got " + partitionCapacity);
+            throw new IllegalArgumentException("herald.cluster.partition-capacity must be >= 1, got " + partitionCapacity);
         }
         if (minMembers < 1) {
             throw new IllegalArgumentException("herald.cluster.min-members must be >= 1, got " + minMembers);
@@ -77,22 +79,24 @@ public record ClusterSettings(boolean enabled, int partitions, Path storageRoot,
      * @throws IllegalArgumentException naming the key that is missing, of the wrong type or out of range
      */
     public static ClusterSettings fromConfig(Config config, Path dataDir, long directoryCapacity) {
+        // read by full path: a value of the wrong type is then named as the operator writes it
+        String k = "herald.cluster.";
         try {
-            Config c = config.getConfig("herald.cluster");
-            int partitions = c.getInt("partitions");
-            String root = c.getString("storage-root");
-            long capacity = c.getLong("partition-capacity");
+            int partitions = config.getInt(k + "partitions");
+            String root = config.getString(k + "storage-root");
+            long capacity = config.getLong(k + "partition-capacity");
             if (capacity < 0) {
                 throw new IllegalArgumentException("herald.cluster.partition-capacity must be >= 0, got " + capacity);
             }
             if (capacity == 0) {
                 capacity = Math.max(100_000, 2 * directoryCapacity / Math.max(1, partitions));
             }
-            return new ClusterSettings(c.getBoolean("enabled"), partitions,
-                    root.isBlank() ? dataDir.resolve("partitions") : Path.of(root), c.getString("hostname"), c.getInt("port"),
-                    c.getStringList("seed-nodes"), c.getDuration("keep-alive"), c.getDuration("open-retry"),
-                    c.getDuration("ask-timeout"), c.getDuration("upload-timeout"), capacity, c.getDuration("stable-after"),
-                    c.getInt("min-members"));
+            return new ClusterSettings(config.getBoolean(k + "enabled"), partitions,
+                    root.isBlank() ? dataDir.resolve("partitions") : Path.of(root), config.getString(k + "hostname"),
+                    config.getInt(k + "port"), config.getStringList(k + "seed-nodes"), config.getDuration(k + "keep-alive"),
+                    config.getDuration(k + "open-retry"), config.getDuration(k + "ask-timeout"),
+                    config.getDuration(k + "upload-timeout"), capacity, config.getDuration(k + "stable-after"),
+                    config.getInt(k + "min-members"));
         } catch (ConfigException e) {
             throw new IllegalArgumentException("configuration: " + e.getMessage(), e);
         }
@@ -115,9 +119,10 @@ public record ClusterSettings(boolean enabled, int partitions, Path storageRoot,
             String[] hp = hostPort(s);
             seeds.add("\"pekko://" + SYSTEM + "@" + hp[0] + ":" + hp[1] + "\"");
         }
-        if (seeds.isEmpty()) {
+        if (seeds.isEmpty() && port != 0) {
             seeds.add("\"pekko://" + SYSTEM + "@" + hostname + ":" + port + "\"");
-        }
+        } // port 0 and no seeds: no address to name before binding; ClusterNode joins the node to itself
+
         String text = String.join("\n",
                 "pekko.actor.provider = cluster",
                 "pekko.remote.artery.transport = tcp",

@@ -58,6 +58,9 @@ final class ClusterUpload extends AllDirectives {
     }
 
     Route route(String name, HttpRequest request, Materializer mat) {
+        // refused before the body is read, as one node does (else every row is registered first and
+        // each partition refuses to store the segment: 503 instead of 400)
+        dev.herald.dispatcher.api.SegmentRoutes.checkUploadable(name);
         return withoutRequestTimeout(() -> {
             dev.herald.dispatcher.api.SegmentRoutes.requireCsv(request.entity().getContentType());
             InputStream body = request.entity().withSizeLimit(settings.maxUpload()).getDataBytes()
@@ -225,10 +228,15 @@ final class ClusterUpload extends AllDirectives {
         return b.toString();
     }
 
-    private static int newlines(String s) {
+    /**
+     * Line ends inside a record, counted as {@link CsvReader} counts physical lines (CRLF, LF and a
+     * bare CR each end one), so that a slice's line numbers map back to the upload's.
+     */
+    static int newlines(String s) {
         int n = 0;
         for (int i = 0; i < s.length(); i++) {
-            if (s.charAt(i) == '\n') {
+            char c = s.charAt(i);
+            if (c == '\n' || (c == '\r' && (i + 1 == s.length() || s.charAt(i + 1) != '\n'))) {
                 n++;
             }
         }

@@ -389,12 +389,23 @@ final class ClusterViews {
         return p;
     }
 
+    /**
+     * The first refusal that is not a partition's absence (503), else the first absence; never an
+     * answer with success (a preview short of a slice would otherwise be answered by one slice).
+     */
     private static HttpAnswer firstRefusal(List<HttpAnswer> answers) {
+        HttpAnswer unavailable = null;
         for (HttpAnswer a : answers) {
+            if (a.ok()) {
+                continue;
+            }
             if (a.status() != 503) {
                 return a;
             }
+            if (unavailable == null) {
+                unavailable = a;
+            }
         }
-        return answers.get(0);
+        return unavailable != null ? unavailable : answers.get(0);
     }
 }

@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.stream.Collectors;
 
 /**
  * A JSON opt-out request ({@code {"phones": [...], "scope", "reason"}}) split by partition: each
@@ -83,11 +82,5 @@ record OptOutSplit(Map<Integer, List<Integer>> byPartition, List<Map<String, Obj
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e); // parsed once already
         }
-    }
-
-    /** @return the first refusals, as a single node words them */
-    String summary() {
-        return rejected.stream().limit(5).map(e -> e.values().stream().map(String::valueOf)
-                .collect(Collectors.joining(" "))).collect(Collectors.joining("; "));
     }
 }
