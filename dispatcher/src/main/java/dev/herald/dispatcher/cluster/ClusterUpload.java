@@ -111,7 +111,9 @@ final class ClusterUpload extends AllDirectives {
                 rows++;
                 if (!row.ok()) {
                     rejectedHere++;
-                    errors.add(new Object[] {row.line(), row.error()});
+                    if (errors.size() < PartitionEntity.MAX_LISTED_ERRORS) { // in line order: the first are the ones listed
+                        errors.add(new Object[] {row.line(), row.error()});
+                    }
                     continue;
                 }
                 String[] f = row.fields();
