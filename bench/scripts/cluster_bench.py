@@ -172,50 +172,62 @@ def failover(a):
     lock = threading.Lock()
 
     def mark(name, value):
+        """The first value for name; for [sent_s, answered_s] pairs, the one answered first."""
         with lock:
-            res.setdefault(name, value)
+            old = res.get(name)
+            if old is None or (isinstance(value, list) and isinstance(old, list) and value[1] < old[1]):
+                res[name] = value
+
+    def poll(path, check):
+        """GET path on the survivor every 200 ms, each request on its own connection and thread
+        (while a node is unreachable an answer can take ask-timeout, 10 s, and must not delay the
+        next poll); check(answer, sent_s, answered_s) returns True when its figure is marked."""
+        done = threading.Event()
+
+        def once(sent):
+            s, v = Api(a.survivor_port, timeout=30).call("GET", path)
+            if s == 200 and check(v, round(sent - t_kill, 2), round(time.time() - t_kill, 2)):
+                done.set()
+
+        while not done.is_set() and time.time() - t_kill < a.limit:
+            threading.Thread(target=once, args=(time.time(),), daemon=True).start()
+            time.sleep(0.2)
+
+    def cluster_check(v, sent, answered):
+        where = {}
+        for m in v["members"]:
+            if m["address"] == dead_addr and not m["reachable"]:
+                mark("cluster_unreachable_s", [sent, answered])
+            if m["address"] == dead_addr and m["status"] in ("Down", "Removed"):
+                mark("cluster_down_s", [sent, answered])
+            for p in m["partitions"]:
+                where[p] = m["address"]
+        if dead_addr not in [m["address"] for m in v["members"]]:
+            mark("cluster_removed_s", [sent, answered])
+        if all(p in where and where[p] != dead_addr for p in dead_parts):
+            mark("cluster_reallocated_s", [sent, answered])
+            return True
+        return False
+
+    short = threading.Event()
+
+    def campaign_check(v, sent, answered):
+        p = v.get("partitions") or {}
+        if p.get("answered") != p.get("of"):
+            short.set()
+            mark("campaign_short_s", [sent, answered])
+            mark("campaign_short_view", p)
+        elif short.is_set():
+            mark("campaign_answered_all_s", [sent, answered])
+            mark("sent_when_all_answered", v["counts"]["sent"])
+            return True
+        return False
 
     def watch_cluster():
-        api = Api(a.survivor_port, timeout=15)
-        seen_unreachable = False
-        while time.time() - t_kill < a.limit:
-            s, v = api.call("GET", "/v1/cluster")
-            now = time.time() - t_kill
-            if s == 200:
-                where = {}
-                for m in v["members"]:
-                    if m["address"] == dead_addr and not m["reachable"] and not seen_unreachable:
-                        seen_unreachable = True
-                        mark("cluster_unreachable_s", round(now, 2))
-                    if m["address"] == dead_addr and m["status"] in ("Down", "Removed"):
-                        mark("cluster_down_s", round(now, 2))
-                    for p in m["partitions"]:
-                        where[p] = m["address"]
-                if dead_addr not in [m["address"] for m in v["members"]]:
-                    mark("cluster_removed_s", round(now, 2))
-                if all(p in where and where[p] != dead_addr for p in dead_parts):
-                    mark("cluster_reallocated_s", round(now, 2))
-                    return
-            time.sleep(0.2)
+        poll("/v1/cluster", cluster_check)
 
     def watch_campaign():
-        api = Api(a.survivor_port, timeout=15)
-        short = False
-        while time.time() - t_kill < a.limit:
-            s, v = api.call("GET", "/v1/campaigns/" + cid)
-            now = time.time() - t_kill
-            if s == 200:
-                p = v.get("partitions") or {}
-                if p.get("answered") != p.get("of"):
-                    if not short:
-                        short = True
-                        mark("campaign_short_s", round(now, 2))
-                        mark("campaign_short_view", p)
-                elif short:
-                    mark("campaign_answered_all_s", round(now, 2))
-                    mark("sent_when_all_answered", v["counts"]["sent"])
-                    return
-            time.sleep(0.2)
+        poll("/v1/campaigns/" + cid, campaign_check)
 
     def watch_suppress():
         api = Api(a.survivor_port, timeout=15)
@@ -257,6 +269,9 @@ def failover(a):
     res["campaign_wall_s"] = round(time.time() - t_create, 1)
     if v and v.get("startedAt") and v.get("finishedAt"):
         res["pipeline_s"] = round(ts(v["finishedAt"]) - ts(v["startedAt"]), 2)
+    if v:
+        res["times"] = {k: v.get(k) for k in ("createdAt", "startedAt", "finishedAt")}
+    res["create_wall"] = datetime.datetime.fromtimestamp(t_create, datetime.timezone.utc).isoformat()
     res["id"] = cid
     out(res)
 
