@@ -105,7 +105,9 @@ final class ClusterRoutes extends ApiDirectives {
             if (seg.isEmpty() || !seg.get(0).equals("v1")) {
                 return notInCluster(method, request);
             }
-            return authorized(Role.ANALYST, key -> dispatch(seg, method, request, mat));
+            // a fan-out may take up to upload-timeout: the server's own request timeout must not answer first
+            return withRequestTimeout(cluster.uploadTimeout().plus(cluster.askTimeout()),
+                    () -> authorized(Role.ANALYST, key -> dispatch(seg, method, request, mat)));
         })).seal(rejectionHandler(), exceptionHandler());
     }
 

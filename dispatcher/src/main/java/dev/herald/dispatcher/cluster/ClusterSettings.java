@@ -135,6 +135,11 @@ public record ClusterSettings(boolean enabled, int partitions, Path storageRoot,
                 "pekko.cluster.downing-provider-class = \"org.apache.pekko.cluster.sbr.SplitBrainResolverProvider\"",
                 "pekko.cluster.split-brain-resolver.active-strategy = keep-majority",
                 "pekko.cluster.split-brain-resolver.stable-after = " + stableAfter.toMillis() + "ms",
+                // Pekko waits this long after downing a node before its shards move, for the downed side
+                // to have stopped (it downs itself after stable-after). Each partition's folder lock makes
+                // that wait unneeded here: a new owner cannot open a partition until the old process has
+                // let it go (or died), so a dead node's partitions may move at once.
+                "pekko.cluster.down-removal-margin = 1s",
                 // one partition per shard: shard id = partition number
                 "pekko.cluster.sharding.number-of-shards = " + partitions,
                 "pekko.actor.serialization-bindings { \"" + ClusterMessage.class.getName() + "\" = jackson-json }",

@@ -42,7 +42,9 @@ final class ClusterStatus {
     }
 
     CompletionStage<Map<String, Object>> describe() {
-        Duration timeout = settings.askTimeout();
+        // an unreachable node's region cannot answer: its partitions are then shown as unallocated after
+        // this much, rather than the status itself waiting for the ask timeout when an operator needs it
+        Duration timeout = Duration.ofSeconds(Math.min(3, settings.askTimeout().toSeconds()));
         return AskPattern.<org.apache.pekko.cluster.sharding.typed.ClusterShardingQuery, ShardRegion.ClusterShardingStats>ask(
                         sharding.shardState(), r -> new GetClusterShardingStats(PartitionEntity.TYPE, timeout, r),
                         timeout.plusSeconds(1), system.scheduler())
