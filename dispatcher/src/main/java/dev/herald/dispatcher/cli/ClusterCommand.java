@@ -28,7 +28,7 @@ final class ClusterCommand {
             "Shows the cluster's members as the node at --url sees them (address, status, reachable) and the partitions"
                     + " each runs; partitions running nowhere now (moving to another node) are listed as unallocated.",
             "The API key is HERALD_API_KEY from the environment (any role). Exit 0; 1 if the node cannot be asked or"
-                    + " answers with an error; 4 if a member is unreachable or a partition is unallocated."})
+                    + " answers with an error; 4 if a member is unreachable or a partition is unallocated or still opening."})
     static final class Status implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -69,7 +69,7 @@ final class ClusterCommand {
                 return 1;
             }
             JsonNode s = new ObjectMapper().readTree(r.body());
-            boolean whole = s.path("unallocated").isEmpty();
+            boolean whole = s.path("unallocated").isEmpty() && s.path("open").asInt() == s.path("partitions").asInt();
             for (JsonNode m : s.path("members")) {
                 whole &= m.path("reachable").asBoolean();
             }
@@ -78,15 +78,19 @@ final class ClusterCommand {
                 out.flush();
                 return whole ? 0 : 4;
             }
-            out.printf("cluster seen from %s: %d member(s), %d partitions under %s; leader %s%n", s.path("self").asText(),
-                    s.path("members").size(), s.path("partitions").asInt(), s.path("storageRoot").asText(),
+            out.printf("cluster seen from %s: %d member(s), %d partitions under %s (%d open, %d recipients); leader %s%n",
+                    s.path("self").asText(), s.path("members").size(), s.path("partitions").asInt(),
+                    s.path("storageRoot").asText(), s.path("open").asInt(), s.path("recipients").asLong(),
                     s.path("leader").asText("none"));
             for (JsonNode m : s.path("members")) {
                 List<String> parts = new ArrayList<>();
                 m.path("partitions").forEach(p -> parts.add(p.asText()));
-                out.printf("  %-40s %-8s %-11s %3d partition(s): %s%n", m.path("address").asText(), m.path("status").asText(),
+                List<String> opening = new ArrayList<>();
+                m.path("opening").forEach(p -> opening.add(p.asText()));
+                out.printf("  %-40s %-8s %-11s %3d partition(s): %s%s%n", m.path("address").asText(), m.path("status").asText(),
                         m.path("reachable").asBoolean() ? "reachable" : "UNREACHABLE", parts.size(),
-                        parts.isEmpty() ? "-" : String.join(" ", parts));
+                        parts.isEmpty() ? "-" : String.join(" ", parts),
+                        opening.isEmpty() ? "" : " (still opening: " + String.join(" ", opening) + ")");
             }
             List<String> none = new ArrayList<>();
             s.path("unallocated").forEach(p -> none.add(p.asText()));

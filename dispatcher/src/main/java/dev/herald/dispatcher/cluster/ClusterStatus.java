@@ -25,8 +25,9 @@ import org.apache.pekko.cluster.typed.Cluster;
  *
  * <pre>{@code
  * {"self": "pekko://herald@127.0.0.1:25520", "leader": "...", "partitions": 64,
- *  "members": [{"address", "status": "Up", "reachable": true, "partitions": [0, 3, ...]}],
- *  "unallocated": [5, 9]}          // partitions running nowhere now (moving, or not started yet)
+ *  "members": [{"address", "status": "Up", "reachable": true, "partitions": [0, 3, ...], "opening": [3]}],
+ *  "unallocated": [5, 9],          // partitions running nowhere now (moving, or not started yet)
+ *  "open": 61, "recipients": 1000000}   // partitions open (answering), and the recipients they hold
  * }</pre>
  */
 final class ClusterStatus {
@@ -48,7 +49,56 @@ final class ClusterStatus {
         return AskPattern.<org.apache.pekko.cluster.sharding.typed.ClusterShardingQuery, ShardRegion.ClusterShardingStats>ask(
                         sharding.shardState(), r -> new GetClusterShardingStats(PartitionEntity.TYPE, timeout, r),
                         timeout.plusSeconds(1), system.scheduler())
-                .thenApply(this::view);
+                .thenCompose(stats -> {
+                    Map<String, Object> view = view(stats);
+                    return openStates().thenApply(open -> {
+                        withOpen(view, open);
+                        return view;
+                    });
+                });
+    }
+
+    /**
+     * Which partitions are open: each is asked to describe itself and answers at once when open;
+     * one still opening its folder (or waiting for its lock) answers only after, so it is shown
+     * {@code opening} after a short wait. Allocated is not yet open: a request to an opening
+     * partition waits for it.
+     */
+    private CompletionStage<Map<Integer, PartitionEntity.PartitionState>> openStates() {
+        Duration wait = Duration.ofMillis(1500);
+        List<java.util.concurrent.CompletableFuture<PartitionEntity.PartitionState>> asked = new ArrayList<>();
+        for (int p = 0; p < settings.partitions(); p++) {
+            int partition = p;
+            asked.add(sharding.entityRefFor(PartitionEntity.TYPE, Integer.toString(p))
+                    .<PartitionEntity.PartitionState>ask(PartitionEntity.Describe::new, wait)
+                    .exceptionally(e -> new PartitionEntity.PartitionState(partition, null, "opening", -1, null))
+                    .toCompletableFuture());
+        }
+        return java.util.concurrent.CompletableFuture.allOf(asked.toArray(java.util.concurrent.CompletableFuture[]::new))
+                .thenApply(x -> {
+                    Map<Integer, PartitionEntity.PartitionState> out = new java.util.TreeMap<>();
+                    asked.forEach(f -> out.put(f.join().partition(), f.join()));
+                    return out;
+                });
+    }
+
+    /** Adds each member's {@code opening} partitions and the cluster's {@code open} count. */
+    @SuppressWarnings("unchecked")
+    private static void withOpen(Map<String, Object> view, Map<Integer, PartitionEntity.PartitionState> states) {
+        long open = states.values().stream().filter(s -> s.state().equals("open")).count();
+        for (Map<String, Object> m : (List<Map<String, Object>>) view.get("members")) {
+            Set<Integer> opening = new TreeSet<>();
+            for (int p : (Set<Integer>) m.get("partitions")) {
+                PartitionEntity.PartitionState s = states.get(p);
+                if (s == null || !s.state().equals("open")) {
+                    opening.add(p);
+                }
+            }
+            m.put("opening", opening);
+        }
+        view.put("open", open);
+        long recipients = states.values().stream().mapToLong(s -> Math.max(0, s.recipients())).sum();
+        view.put("recipients", recipients);
     }
 
     private Map<String, Object> view(ShardRegion.ClusterShardingStats stats) {

@@ -113,7 +113,8 @@ class ClusterApiTest {
     private static JsonNode awaitAllPartitions() throws Exception {
         return await(node.port(), "/v1/cluster", s -> s.path("members").size() == 1
                 && s.path("members").path(0).path("status").asText().equals("Up")
-                && s.path("members").path(0).path("partitions").size() == PARTITIONS && s.path("unallocated").isEmpty(), 30);
+                && s.path("members").path(0).path("partitions").size() == PARTITIONS && s.path("unallocated").isEmpty()
+                && s.path("open").asInt() == PARTITIONS, 30);
     }
 
     // ---- the tests ----
@@ -140,6 +141,8 @@ class ClusterApiTest {
         assertTrue(me.path("reachable").asBoolean());
         assertEquals("[0,1,2,3]", me.path("partitions").toString());
         assertEquals(0, s.path("unallocated").size());
+        assertEquals(PARTITIONS, s.path("open").asInt(), "every partition answers: " + s);
+        assertEquals("[]", me.path("opening").toString(), s.toString());
     }
 
     @Test

@@ -134,7 +134,7 @@ final class ClusterProcesses implements AutoCloseable {
         p.waitFor();
     }
 
-    /** Waits until node {@code via} sees {@code members} members Up, all reachable, and every partition placed. */
+    /** Waits until node {@code via} sees {@code members} members Up, all reachable, and every partition placed and open. */
     JsonNode awaitCluster(int via, int members, Duration timeout) throws Exception {
         return await(via, "/v1/cluster", s -> {
             int up = 0;
@@ -143,7 +143,8 @@ final class ClusterProcesses implements AutoCloseable {
                     up++;
                 }
             }
-            return up == members && s.path("members").size() == members && s.path("unallocated").isEmpty();
+            return up == members && s.path("members").size() == members && s.path("unallocated").isEmpty()
+                    && s.path("open").asInt() == partitions;
         }, timeout);
     }
 
