@@ -100,7 +100,8 @@ public final class ClusterNode {
                     .withMessageExtractor(new OnePartitionPerShard())
                     .withStopMessage(PartitionEntity.Stop.INSTANCE)
                     .withEntityProps(DispatcherSelector.blocking()));
-            ctx.spawn(KeepAlive.create(sharding, cluster.partitions(), cluster.keepAlive()), "keep-alive");
+            ctx.spawn(KeepAlive.create(sharding, cluster.partitions(), cluster.keepAlive(), cluster.minMembers()),
+                    "keep-alive");
             return Behaviors.empty();
         }), ClusterSettings.SYSTEM, full);
         if (cluster.seedNodes().isEmpty() && cluster.port() == 0) {
@@ -186,13 +187,33 @@ public final class ClusterNode {
     private static final class KeepAlive {
         private enum Tick { INSTANCE }
 
-        static org.apache.pekko.actor.typed.Behavior<Tick> create(ClusterSharding sharding, int partitions, Duration every) {
+        static org.apache.pekko.actor.typed.Behavior<Tick> create(ClusterSharding sharding, int partitions, Duration every,
+                                                                  int minMembers) {
             return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
                 timers.startTimerWithFixedDelay(Tick.INSTANCE, Duration.ZERO, every);
                 CoordinatedShutdown shutdown = CoordinatedShutdown.get(ctx.getSystem());
+                Cluster cluster = Cluster.get(ctx.getSystem());
+                boolean[] started = {false};
                 return Behaviors.receiveMessage(t -> {
                     if (shutdown.getShutdownReason().isPresent()) {
                         return Behaviors.stopped();
+                    }
+                    // the first ticks wait for min-members members Up, so that a cluster started together
+                    // opens each partition once, where it stays; after that a partition is started
+                    // wherever sharding puts it, however few members are left (Pekko's own
+                    // min-nr-of-members is not used: a shard coordinator restarted with fewer members
+                    // than that would place no partition at all)
+                    if (!started[0]) {
+                        long up = 0;
+                        for (org.apache.pekko.cluster.Member m : cluster.state().getMembers()) {
+                            if (m.status() == org.apache.pekko.cluster.MemberStatus.up()) {
+                                up++;
+                            }
+                        }
+                        if (up < minMembers) {
+                            return Behaviors.same();
+                        }
+                        started[0] = true;
                     }
                     for (int p = 0; p < partitions; p++) {
                         sharding.entityRefFor(PartitionEntity.TYPE, Integer.toString(p)).tell(PartitionEntity.KeepAlive.INSTANCE);

@@ -147,7 +147,6 @@ public record ClusterSettings(boolean enabled, int partitions, Path storageRoot,
                 "pekko.cluster.sharding.passivation.strategy = none",
                 // a joining node takes its share of partitions in one round, not one partition per 10 s
                 "pekko.cluster.sharding.least-shard-allocation-strategy.rebalance-absolute-limit = 20",
-                "pekko.cluster.min-nr-of-members = " + minMembers,
                 "pekko.cluster.jmx.enabled = off");
         return ConfigFactory.parseString(text);
     }

@@ -125,7 +125,10 @@ class ClusterSettingsTest {
         assertEquals("keep-majority", p.getString("pekko.cluster.split-brain-resolver.active-strategy"));
         assertEquals(Duration.ofSeconds(9), p.getDuration("pekko.cluster.split-brain-resolver.stable-after"));
         assertEquals(16, p.getInt("pekko.cluster.sharding.number-of-shards"));
-        assertEquals(2, p.getInt("pekko.cluster.min-nr-of-members"));
+        // min-members is Herald's own wait (the keep-alive's), never Pekko's: a shard coordinator restarted
+        // with fewer members than pekko.cluster.min-nr-of-members would place no partition at all
+        assertEquals(1, p.getInt("pekko.cluster.min-nr-of-members"), "Pekko's default, never raised");
+        assertEquals(Duration.ofSeconds(1), p.getDuration("pekko.cluster.down-removal-margin"));
         assertEquals("jackson-json", p.getConfig("pekko.actor.serialization-bindings")
                 .getString("\"" + ClusterMessage.class.getName() + "\""));
         assertEquals("none", p.getString("pekko.cluster.sharding.passivation.strategy"));
