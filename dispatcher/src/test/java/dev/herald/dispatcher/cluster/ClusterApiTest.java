@@ -570,16 +570,7 @@ class ClusterApiTest {
 
     private static HttpResponse<String> send(int port, String method, String path, String key, String contentType, String body)
             throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                .timeout(Duration.ofSeconds(30))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-        if (key != null) {
-            b.header("Authorization", "Bearer " + key);
-        }
-        if (contentType != null) {
-            b.header("Content-Type", contentType);
-        }
-        return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        return dev.herald.dispatcher.service.ServiceTests.call(port, method, path, key, contentType, body);
     }
 
     private static JsonNode json(HttpResponse<String> r) throws Exception {

@@ -17,7 +17,7 @@ import java.time.Duration;
 import java.util.Map;
 
 /** What the tests that drive {@code herald serve} over real HTTP share. */
-final class ServiceTests {
+public final class ServiceTests {
 
     /** Builds a synthetic directory of {@code recipients} in {@code template/data} (copied for each test with {@link #copyData}). */
     static void buildDirectory(Path template, int recipients, dev.herald.dispatcher.demo.AudienceSpec spec) throws Exception {
@@ -131,11 +131,14 @@ final class ServiceTests {
         return target;
     }
 
-    /** One request to the service on {@code port}; {@code key}, {@code contentType} and {@code body} may be null. */
-    static HttpResponse<String> call(int port, String method, String path, String key, String contentType, String body)
+    /**
+     * One request to the service (or a cluster node) on {@code port}; {@code key}, {@code contentType}
+     * and {@code body} may be null. A cluster node's fan-outs may take longer than a single node's answers.
+     */
+    public static HttpResponse<String> call(int port, String method, String path, String key, String contentType, String body)
             throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                .timeout(Duration.ofSeconds(20))
+                .timeout(Duration.ofSeconds(30))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         if (key != null) {
             b.header("Authorization", "Bearer " + key);
