@@ -32,6 +32,9 @@
 //   --drop-at N                     on the Nth submit_sm: take it (logged), answer nothing, cut every
 //                                   connection, refuse binds for --down-ms (default 500), then come back
 //   --window-delay-ms W             hold each submit_sm_resp W ms (a slow SMSC)
+//   --receipts-elsewhere            a receipt goes to a bound receiver or transceiver other than the session
+//                                   that took its message, when there is one (round robin: as an SMSC
+//                                   spreading an account's receipts over all its binds, e.g. of several hosts)
 //   --hang-at N                     the session that gets the Nth submit_sm stops answering submit_sm for good
 //                                   (it takes and logs them, and still answers enquire_link: a hung session)
 'use strict';
@@ -59,11 +62,13 @@ const opt = {
   downMs: int(args['down-ms'], 500),
   windowDelayMs: int(args['window-delay-ms'], 0),
   hangAt: int(args['hang-at'], 0),
+  receiptsElsewhere: args['receipts-elsewhere'] === true,
 };
 
 const logFd = fs.openSync(opt.log, 'a');
 const stats = { submits: 0, taken: 0, throttled: 0, queueFull: 0, invalid: 0, receipts: 0, receiptResps: 0, receiptsRefused: 0,
-  mo: 0, binds: 0, unbinds: 0, enquireLinks: 0, drops: 0 };
+  mo: 0, binds: 0, unbinds: 0, enquireLinks: 0, drops: 0, receiptsElsewhere: 0 };
+let elsewhereTurn = 0;
 let nextId = 1000;
 let receiptCount = 0;
 let downUntil = 0;
@@ -231,6 +236,13 @@ function stamp(d) {
 }
 
 function receiver(preferred) {
+  if (preferred && opt.receiptsElsewhere) {
+    const others = Array.from(sessions).filter((s) => s !== preferred && (s.bound === 'receiver' || s.bound === 'transceiver'));
+    if (others.length > 0) {
+      stats.receiptsElsewhere++;
+      return others[elsewhereTurn++ % others.length];
+    }
+  }
   if (preferred && sessions.has(preferred) && preferred.bound === 'transceiver') {
     return preferred;
   }
@@ -359,7 +371,8 @@ function command(line) {
       emit({ event: c.cmd + '-resp', status: resp.command_status });
     });
   } else if (c.cmd === 'stats') {
-    emit(Object.assign({ event: 'stats', sessions: sessions.size, queuedReceipts: queuedReceipts.length }, stats));
+    const bound = Array.from(sessions).filter((x) => x.bound).length;
+    emit(Object.assign({ event: 'stats', sessions: sessions.size, bound, queuedReceipts: queuedReceipts.length }, stats));
   } else {
     emit({ event: 'bad-command', line });
   }

@@ -80,10 +80,10 @@ public final class ClusterNode {
         }
         dev.herald.dispatcher.connector.ConnectorAccounts accounts = dev.herald.dispatcher.connector.ConnectorAccounts
                 .fromConfig(config, settings.connectorName(), env::get);
-        if (!accounts.smpp().isEmpty() || !accounts.kannel().isEmpty() || !accounts.json().isEmpty()) {
-            throw new IllegalArgumentException("herald.connectors: a cluster node sends through the simulated connector only"
-                    + " for now (SMPP and HTTP gateway accounts are not yet shared between nodes); remove the accounts or run"
-                    + " herald serve without --cluster");
+        if (!accounts.kannel().isEmpty() || !accounts.json().isEmpty()) {
+            throw new IllegalArgumentException("herald.connectors: a cluster node sends through SMPP accounts and the"
+                    + " simulated connector only (HTTP gateway accounts, kannel and http-json, are not yet shared between"
+                    + " nodes); remove them or run herald serve without --cluster");
         }
         StorageRoot.claim(cluster.storageRoot(), cluster.partitions());
         Files.createDirectories(dataDir);
@@ -91,10 +91,12 @@ public final class ClusterNode {
         keys.bootstrap(adminKey);
         Config full = cluster.pekkoConfig().withFallback(config);
         String node = cluster.hostname() + ":" + cluster.port();
+        NodeConnectors connectors = NodeConnectors.start(accounts, cluster, routeWait(config));
         PartitionEntity.Env partitionEnv = new PartitionEntity.Env(cluster.storageRoot(), config, cluster.partitions(),
-                settings.withDirectoryCapacity(cluster.partitionCapacity()), env, cluster.openRetry(), node);
+                settings.withDirectoryCapacity(cluster.partitionCapacity()), env, cluster.openRetry(), node, connectors);
         ActorSystem<Void> system = ActorSystem.create(Behaviors.setup(ctx -> {
             ClusterSharding sharding = ClusterSharding.get(ctx.getSystem());
+            connectors.attach(ctx.getSystem(), sharding);
             sharding.init(Entity.of(PartitionEntity.TYPE,
                             e -> PartitionEntity.create(Integer.parseInt(e.getEntityId()), partitionEnv))
                     .withMessageExtractor(new OnePartitionPerShard())
@@ -127,15 +129,31 @@ public final class ClusterNode {
                     () -> binding.unbind().thenApply(x -> Done.getInstance()));
             cs.addTask(CoordinatedShutdown.PhaseServiceRequestsDone(), "http-requests-done",
                     () -> binding.terminate(Duration.ofSeconds(5)).thenApply(x -> Done.getInstance()));
+            // after the partitions were handed off (cluster-sharding-shutdown-region): nothing sends any more
+            cs.addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "smpp-unbind", () -> {
+                connectors.close();
+                return done();
+            });
             LOG.info("herald cluster node {} (partitions {} under {}) serving on {}", Cluster.get(system).selfMember().address(),
                     cluster.partitions(), cluster.storageRoot(), binding.localAddress());
             return new ClusterNode(system, binding);
         } catch (Exception e) {
+            connectors.close();
             system.terminate();
             system.getWhenTerminated().toCompletableFuture().join();
             throw new IOException("cannot listen on " + settings.host() + ":" + settings.port() + ": "
                     + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()), e);
         }
+    }
+
+    /**
+     * How long a receipt held for its route waits before every partition is asked whether it sent
+     * it: a fifth of the early wait, at most 5 s (a route normally arrives within
+     * {@value NodeConnectors#FLUSH_MS} ms of its id).
+     */
+    private static Duration routeWait(Config config) {
+        Duration fifth = config.getDuration("herald.receipts.early-wait").dividedBy(5);
+        return fifth.compareTo(Duration.ofSeconds(5)) > 0 ? Duration.ofSeconds(5) : fifth;
     }
 
     /** @return the port the API listens on */

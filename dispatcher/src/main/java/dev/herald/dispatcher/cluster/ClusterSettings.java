@@ -35,10 +35,13 @@ import java.util.Locale;
  * @param partitionCapacity recipients each partition's directory is sized for
  * @param stableAfter       the split-brain resolver's {@code stable-after}
  * @param minMembers        members the cluster waits for before placing partitions
+ * @param nodes             how many nodes the cluster is meant to run: each binds every SMPP account
+ *                          with its share of the account's binds and rate ({@link #share})
  */
 public record ClusterSettings(boolean enabled, int partitions, Path storageRoot, String hostname, int port,
                               List<String> seedNodes, Duration keepAlive, Duration openRetry, Duration askTimeout,
-                              Duration uploadTimeout, long partitionCapacity, Duration stableAfter, int minMembers) {
+                              Duration uploadTimeout, long partitionCapacity, Duration stableAfter, int minMembers,
+                              int nodes) {
 
     /** The actor system's name on every node (it is part of every node's address). */
     public static final String SYSTEM = "herald";
@@ -68,6 +71,9 @@ public record ClusterSettings(boolean enabled, int partitions, Path storageRoot,
         if (minMembers < 1) {
             throw new IllegalArgumentException("herald.cluster.min-members must be >= 1, got " + minMembers);
         }
+        if (nodes < 1 || nodes > 1000) {
+            throw new IllegalArgumentException("herald.cluster.nodes must be 1-1000, got " + nodes);
+        }
         seedNodes = List.copyOf(seedNodes);
     }
 
@@ -96,7 +102,7 @@ public record ClusterSettings(boolean enabled, int partitions, Path storageRoot,
                     config.getInt(k + "port"), config.getStringList(k + "seed-nodes"), config.getDuration(k + "keep-alive"),
                     config.getDuration(k + "open-retry"), config.getDuration(k + "ask-timeout"),
                     config.getDuration(k + "upload-timeout"), capacity, config.getDuration(k + "stable-after"),
-                    config.getInt(k + "min-members"));
+                    config.getInt(k + "min-members"), config.getInt(k + "nodes"));
         } catch (ConfigException e) {
             throw new IllegalArgumentException("configuration: " + e.getMessage(), e);
         }
@@ -105,7 +111,20 @@ public record ClusterSettings(boolean enabled, int partitions, Path storageRoot,
     /** @return this with {@code enabled} set */
     public ClusterSettings withEnabled(boolean on) {
         return new ClusterSettings(on, partitions, storageRoot, hostname, port, seedNodes, keepAlive, openRetry, askTimeout,
-                uploadTimeout, partitionCapacity, stableAfter, minMembers);
+                uploadTimeout, partitionCapacity, stableAfter, minMembers, nodes);
+    }
+
+    /**
+     * This node's share of an SMPP account: {@code binds / nodes} binds (rounded up, at least one)
+     * and {@code rate / nodes} messages a second, so that the cluster's nodes together stay within
+     * what the SMSC allows the account.
+     *
+     * @param account the account as configured (the whole cluster's binds and rate)
+     * @return the account as this node binds it
+     */
+    public dev.herald.dispatcher.connector.smpp.SmppSettings share(dev.herald.dispatcher.connector.smpp.SmppSettings account) {
+        int binds = Math.max(1, (account.binds() + nodes - 1) / nodes);
+        return account.withShare(binds, account.rate() / nodes);
     }
 
     /**

@@ -82,6 +82,8 @@ final class ClusterUpload extends AllDirectives {
         final StringBuilder csv = new StringBuilder();
         final List<Long> lines = new ArrayList<>();
         int rows;
+        /** Slices of the upload sent to the partition so far. */
+        int sent;
         CompletableFuture<PartitionEntity.SliceDone> inFlight = CompletableFuture.completedFuture(null);
     }
 
@@ -102,7 +104,8 @@ final class ClusterUpload extends AllDirectives {
             CsvReader.Row head = csv.next();
             header = head == null || !head.ok() ? "" : line(head.fields());
             // the importer itself judges the header, on one partition, before any row is sent
-            PartitionEntity.SliceDone probe = send(Partitioner.FALLBACK, upload, name, header, List.of(), false, true, timeout);
+            PartitionEntity.SliceDone probe = send(Partitioner.FALLBACK, parts[Partitioner.FALLBACK].sent++, upload, name,
+                    header, List.of(), false, true, timeout);
             if (probe.failure() != null) {
                 throw ApiError.badRequest("invalid_csv", probe.failure(), "phone");
             }
@@ -150,7 +153,7 @@ final class ClusterUpload extends AllDirectives {
         boolean store = accepted > 0;
         List<CompletableFuture<PartitionEntity.SliceDone>> ends = new ArrayList<>();
         for (int p = 0; p < parts.length; p++) {
-            ends.add(sendAsync(p, upload, name, header, List.of(), true, store, timeout));
+            ends.add(sendAsync(p, parts[p].sent++, upload, name, header, List.of(), true, store, timeout));
         }
         List<PartitionEntity.SliceDone> ended = ends.stream().map(CompletableFuture::join).toList();
         if (!store) {
@@ -177,23 +180,24 @@ final class ClusterUpload extends AllDirectives {
             done.add(previous);
             failIfAny(List.of(previous), "the recipients taken so far stay registered");
         }
-        part.inFlight = sendAsync(p, upload, name, header + "\n" + part.csv, List.copyOf(part.lines), false, true, timeout);
+        part.inFlight = sendAsync(p, part.sent++, upload, name, header + "\n" + part.csv, List.copyOf(part.lines), false,
+                true, timeout);
         part.csv.setLength(0);
         part.lines.clear();
         part.rows = 0;
     }
 
-    private PartitionEntity.SliceDone send(int p, String upload, String name, String csv, List<Long> lines, boolean last,
-                                           boolean store, Duration timeout) {
-        return sendAsync(p, upload, name, csv, lines, last, store, timeout).join();
+    private PartitionEntity.SliceDone send(int p, int seq, String upload, String name, String csv, List<Long> lines,
+                                           boolean last, boolean store, Duration timeout) {
+        return sendAsync(p, seq, upload, name, csv, lines, last, store, timeout).join();
     }
 
-    private CompletableFuture<PartitionEntity.SliceDone> sendAsync(int p, String upload, String name, String csv,
+    private CompletableFuture<PartitionEntity.SliceDone> sendAsync(int p, int seq, String upload, String name, String csv,
                                                                    List<Long> lines, boolean last, boolean store,
                                                                    Duration timeout) {
         String body = csv.endsWith("\n") ? csv : csv + "\n";
         return routes.sharding().entityRefFor(PartitionEntity.TYPE, Integer.toString(p))
-                .<PartitionEntity.SliceDone>ask(r -> new PartitionEntity.ImportSlice(upload, name, body, lines, last, store, r),
+                .<PartitionEntity.SliceDone>ask(r -> new PartitionEntity.ImportSlice(upload, name, body, lines, last, store, seq, r),
                         timeout)
                 .exceptionally(e -> new PartitionEntity.SliceDone(p, 0, 0, 0, List.of(), -1, "partition " + p
                         + " did not answer within " + timeout.toSeconds() + " s"))

@@ -76,10 +76,13 @@ public final class PartitionEntity {
      * partition's rows; {@code lines} gives, for each line of {@code csv} after the header, its line
      * in the upload. The last slice (possibly with no rows) ends the upload here: with {@code store},
      * the segment is stored with every id the upload's slices gave (none: an empty segment);
-     * without, nothing is stored (the upload was refused elsewhere).
+     * without, nothing is stored (the upload was refused elsewhere). {@code seq} counts the slices
+     * of the upload sent to this partition before this one: a partition that has not seen them all
+     * (it moved to another node during the upload, and what it had gathered stayed behind) refuses
+     * the slice rather than store a segment missing rows.
      */
     public record ImportSlice(String upload, String segment, String csv, List<Long> lines, boolean last, boolean store,
-                              ActorRef<SliceDone> replyTo) implements Command {
+                              int seq, ActorRef<SliceDone> replyTo) implements Command {
     }
 
     /** What a slice did; {@code failure} non-null if it could not be imported at all. */
@@ -94,6 +97,56 @@ public final class PartitionEntity {
     /** A partition's state, for {@code GET /v1/cluster}. */
     public record PartitionState(int partition, String node, String state, long recipients, String detail)
             implements ClusterMessage {
+    }
+
+    /**
+     * Routes of message ids: {@code keys.get(i)} of {@code connectors.get(i)} was sent by partition
+     * {@code senders.get(i)} (this partition holds the ids that hash to it: {@link ReceiptRoutes}).
+     */
+    public record AddRoutes(List<String> connectors, List<String> keys, List<Integer> senders) implements Command {
+    }
+
+    /**
+     * A receipt whose id hashes to this partition: matched here if this partition sent the message,
+     * forwarded to the sender if its route is here, else answered {@link PeerDone#NOT_SENT}.
+     */
+    public record RouteReceipt(String connector, dev.herald.dispatcher.connector.PeerEvents.Receipt receipt,
+                               ActorRef<PeerDone> replyTo) implements Command {
+    }
+
+    /**
+     * A receipt for this partition's message: stored (matched, or held as an early receipt is);
+     * with {@code onlyIfSent}, only if this partition sent the id, else {@link PeerDone#NOT_SENT}.
+     */
+    public record PeerReceipt(String connector, dev.herald.dispatcher.connector.PeerEvents.Receipt receipt,
+                              boolean onlyIfSent, ActorRef<PeerDone> replyTo) implements Command {
+    }
+
+    /** A reply (STOP, START, HELP ...) from one of this partition's recipients, through a node's bind. */
+    public record PeerReply(String connector, dev.herald.dispatcher.connector.PeerEvents.Reply reply,
+                            ActorRef<PeerDone> replyTo) implements Command {
+    }
+
+    /** The SMSC accepted a part of this partition's message on a node it has moved off since. */
+    public record PeerAccepted(String connector, dev.herald.dispatcher.connector.OutboundMessage message, int part,
+                               int parts, String key) implements Command {
+    }
+
+    /**
+     * What became of a peer event: {@link #DONE} (stored), {@link #NOT_SENT} (no message of this
+     * partition has that id), or {@code failure} (not stored: the peer is refused and sends it again).
+     */
+    public record PeerDone(int partition, String outcome, String failure) implements ClusterMessage {
+        public static final String DONE = "done";
+        public static final String NOT_SENT = "not-sent";
+
+        static PeerDone done(int partition) {
+            return new PeerDone(partition, DONE, null);
+        }
+
+        static PeerDone failed(int partition, String why) {
+            return new PeerDone(partition, "failed", why);
+        }
     }
 
     /** Be running (sent by every node's keep-alive; starts the entity where sharding placed it). */
@@ -113,9 +166,19 @@ public final class PartitionEntity {
     private record Stopped() implements Command {
     }
 
-    /** What every partition of a node shares. */
-    public record Env(Path storageRoot, Config config, int partitions, ServiceSettings settings, Map<String, String> env,
-                      Duration openRetry, String node) {
+    private enum SweepRoutes implements Command {
+        INSTANCE
+    }
+
+    private record CheckHeld(String connector, String key) implements Command {
+    }
+
+    private record HandedOver(String connector, String key, boolean taken) implements Command {
+    }
+
+    /** What every partition of a node shares (its SMPP binds among them). */
+    record Env(Path storageRoot, Config config, int partitions, ServiceSettings settings, Map<String, String> env,
+               Duration openRetry, String node, NodeConnectors connectors) {
     }
 
     private PartitionEntity() {
@@ -169,11 +232,24 @@ public final class PartitionEntity {
                     return waiting(folder + " is held by another process (the partition's previous owner has not let it go)");
                 }
                 long started = System.nanoTime();
-                PartitionEngine engine = PartitionEngine.open(ctx, folder,
-                        PartitionConfig.of(env.config(), env.partitions(), partition), env.settings(), env.env());
+                Config partitionConfig = PartitionConfig.of(env.config(), env.partitions(), partition);
+                PartitionEngine engine = PartitionEngine.open(ctx, folder, partitionConfig, env.settings(), env.env(),
+                        env.connectors());
+                ReceiptRoutes routes = null;
+                if (env.connectors().any()) {
+                    try {
+                        routes = ReceiptRoutes.open(folder, partitionConfig.getLong("herald.receipts.capacity"),
+                                partitionConfig.getDuration("herald.receipts.wait"), java.time.Clock.systemUTC());
+                    } catch (IOException | RuntimeException e) {
+                        engine.close();
+                        throw e;
+                    }
+                    timers.startTimerWithFixedDelay(SweepRoutes.INSTANCE, Duration.ofHours(1));
+                }
+                env.connectors().register(partition, engine.peer());
                 LOG.info("partition {} open on {} after {} tries in {} ms: {} recipients", partition, env.node(), tries,
                         (System.nanoTime() - started) / 1_000_000, engine.recipients());
-                return new Running(ctx, partition, env, engine, channel, lock).behavior(stash);
+                return new Running(ctx, partition, env, engine, routes, channel, lock, timers).behavior(stash);
             } catch (IOException | RuntimeException e) {
                 try {
                     if (lock != null) {
@@ -225,6 +301,8 @@ public final class PartitionEntity {
         private final int partition;
         private final Env env;
         private final PartitionEngine engine;
+        private final ReceiptRoutes routes;
+        private final TimerScheduler<Command> timers;
         private final FileChannel lockChannel;
         private final FileLock lock;
         private final Function<HttpRequest, java.util.concurrent.CompletionStage<HttpResponse>> handler;
@@ -238,14 +316,17 @@ public final class PartitionEntity {
             final List<String> fields = new ArrayList<>();
             long lines;
             long rejected;
+            int slices;
         }
 
-        Running(ActorContext<Command> ctx, int partition, Env env, PartitionEngine engine, FileChannel lockChannel,
-                FileLock lock) {
+        Running(ActorContext<Command> ctx, int partition, Env env, PartitionEngine engine, ReceiptRoutes routes,
+                FileChannel lockChannel, FileLock lock, TimerScheduler<Command> timers) {
             this.ctx = ctx;
+            this.timers = timers;
             this.partition = partition;
             this.env = env;
             this.engine = engine;
+            this.routes = routes;
             this.lockChannel = lockChannel;
             this.lock = lock;
             this.handler = engine.api().handler(ctx.getSystem());
@@ -256,6 +337,14 @@ public final class PartitionEntity {
             Behavior<Command> running = Behaviors.receive(Command.class)
                     .onMessage(Forward.class, this::forward)
                     .onMessage(ImportSlice.class, this::importSlice)
+                    .onMessage(AddRoutes.class, this::addRoutes)
+                    .onMessage(RouteReceipt.class, this::routeReceipt)
+                    .onMessage(PeerReceipt.class, this::peerReceipt)
+                    .onMessage(PeerReply.class, this::peerReply)
+                    .onMessage(PeerAccepted.class, this::peerAccepted)
+                    .onMessageEquals(SweepRoutes.INSTANCE, this::sweepRoutes)
+                    .onMessage(CheckHeld.class, this::checkHeld)
+                    .onMessage(HandedOver.class, this::handedOver)
                     .onMessage(Describe.class, d -> {
                         d.replyTo().tell(new PartitionState(partition, env.node(), "open", engine.recipients(), null));
                         return Behaviors.same();
@@ -284,8 +373,157 @@ public final class PartitionEntity {
             return Behaviors.same();
         }
 
+        private Behavior<Command> addRoutes(AddRoutes a) {
+            if (routes == null) {
+                LOG.warn("partition {}: {} message-id routes sent to a node without SMPP accounts; dropped", partition,
+                        a.keys().size());
+                return Behaviors.same();
+            }
+            for (int i = 0; i < a.keys().size(); i++) {
+                String connector = a.connectors().get(i);
+                String key = a.keys().get(i);
+                int sender = a.senders().get(i);
+                routes.put(connector, key, sender);
+                // a receipt that came before its route: held here until now, stored where it was sent
+                engine.heldReceipt(connector, key).ifPresent(receipt -> handOver(connector, receipt, List.of(sender)));
+            }
+            return Behaviors.same();
+        }
+
+        private Behavior<Command> routeReceipt(RouteReceipt r) {
+            String connector = r.connector();
+            String key = r.receipt().idKey();
+            try {
+                if (engine.sent(connector, key)) {
+                    engine.peer().receipt(connector, r.receipt());
+                    r.replyTo().tell(PeerDone.done(partition));
+                    return Behaviors.same();
+                }
+                java.util.Optional<Integer> sender = routes == null ? java.util.Optional.empty() : routes.get(connector, key);
+                if (sender.isPresent()) {
+                    if (r.receipt().state().isFinal()) {
+                        routes.reported(connector, key);
+                    }
+                    entity(sender.get()).tell(new PeerReceipt(connector, r.receipt(), false, r.replyTo()));
+                    return Behaviors.same();
+                }
+                // its route has not come (a receipt ahead of its submit_sm_resp, or a route in flight):
+                // held here, durably, as one node holds an early receipt; handed over when the route comes
+                engine.peer().receipt(connector, r.receipt());
+                r.replyTo().tell(PeerDone.done(partition));
+                timers.startSingleTimer("held/" + connector + "/" + key, new CheckHeld(connector, key),
+                        env.connectors().routeWait());
+            } catch (IOException | RuntimeException e) {
+                r.replyTo().tell(PeerDone.failed(partition, "receipt not stored: " + e.getMessage()));
+            }
+            return Behaviors.same();
+        }
+
+        /**
+         * A receipt still held {@code route-wait} after it came, its route never arrived (lost with a
+         * node that died before sending it, or the id is not Herald's): every other partition is asked
+         * whether it sent the id; the one that did stores it. Else it stays held here, then unmatched.
+         */
+        private Behavior<Command> checkHeld(CheckHeld c) {
+            engine.heldReceipt(c.connector(), c.key()).ifPresent(receipt -> {
+                List<Integer> others = new ArrayList<>();
+                for (int p = 0; p < env.partitions(); p++) {
+                    if (p != partition) {
+                        others.add(p);
+                    }
+                }
+                handOver(c.connector(), receipt, others);
+            });
+            return Behaviors.same();
+        }
+
+        /** Offers a held receipt to {@code candidates} (only one that sent it takes it); taken: no longer held here. */
+        private void handOver(String connector, dev.herald.dispatcher.connector.PeerEvents.Receipt receipt,
+                              List<Integer> candidates) {
+            boolean onlyIfSent = candidates.size() > 1;
+            Duration timeout = env.settings().askTimeout();
+            List<java.util.concurrent.CompletableFuture<PeerDone>> asks = new ArrayList<>();
+            for (int p : candidates) {
+                asks.add(entity(p).<PeerDone>ask(reply -> new PeerReceipt(connector, receipt, onlyIfSent, reply), timeout)
+                        .toCompletableFuture().exceptionally(e -> PeerDone.failed(p, e.toString())));
+            }
+            ctx.pipeToSelf(java.util.concurrent.CompletableFuture.allOf(asks.toArray(java.util.concurrent.CompletableFuture[]::new))
+                            .thenApply(v -> asks.stream().anyMatch(a -> a.join().outcome().equals(PeerDone.DONE))),
+                    (taken, failure) -> new HandedOver(connector, receipt.idKey(), Boolean.TRUE.equals(taken)));
+        }
+
+        private Behavior<Command> handedOver(HandedOver h) {
+            if (h.taken()) {
+                try {
+                    engine.forwarded(h.connector(), h.key());
+                } catch (IOException e) {
+                    LOG.warn("partition {}: a receipt handed over stays in its held log: {}", partition, e.toString());
+                }
+            }
+            return Behaviors.same();
+        }
+
+        private org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef<Command> entity(int p) {
+            return org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding.get(ctx.getSystem())
+                    .entityRefFor(TYPE, Integer.toString(p));
+        }
+
+        private Behavior<Command> peerReceipt(PeerReceipt r) {
+            try {
+                if (r.onlyIfSent() && !engine.sent(r.connector(), r.receipt().idKey())) {
+                    r.replyTo().tell(new PeerDone(partition, PeerDone.NOT_SENT, null));
+                } else {
+                    engine.peer().receipt(r.connector(), r.receipt());
+                    r.replyTo().tell(PeerDone.done(partition));
+                }
+            } catch (IOException | RuntimeException e) {
+                r.replyTo().tell(PeerDone.failed(partition, "receipt not stored: " + e.getMessage()));
+            }
+            return Behaviors.same();
+        }
+
+        private Behavior<Command> peerReply(PeerReply r) {
+            // made durable by the partition's inbound handler, which the entity's own thread must not wait for
+            java.util.concurrent.CompletableFuture.runAsync(() -> {
+                try {
+                    engine.peer().reply(r.connector(), r.reply());
+                    r.replyTo().tell(PeerDone.done(partition));
+                } catch (IOException | RuntimeException e) {
+                    r.replyTo().tell(PeerDone.failed(partition, "reply not handled: " + e.getMessage()));
+                }
+            }, ctx.getSystem().dispatchers().lookup(org.apache.pekko.actor.typed.DispatcherSelector.blocking()));
+            return Behaviors.same();
+        }
+
+        private Behavior<Command> peerAccepted(PeerAccepted a) {
+            try {
+                engine.peer().accepted(a.connector(), a.message(), a.part(), a.parts(), a.key());
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("partition {}: message id {} of {} not recorded (its receipt will be unmatched): {}", partition,
+                        a.key(), a.connector(), e.toString());
+            }
+            return Behaviors.same();
+        }
+
+        private Behavior<Command> sweepRoutes() {
+            if (routes != null) {
+                long n = routes.sweep();
+                if (n > 0) {
+                    LOG.info("partition {}: {} message-id route(s) forgotten", partition, n);
+                }
+            }
+            return Behaviors.same();
+        }
+
         private Behavior<Command> importSlice(ImportSlice s) {
             Upload u = uploads.computeIfAbsent(s.upload(), k -> new Upload());
+            if (u.slices++ != s.seq()) {
+                uploads.remove(s.upload());
+                s.replyTo().tell(new SliceDone(partition, 0, 0, 0, List.of(), -1, "partition " + partition
+                        + " moved to another node during the upload and does not have its earlier slices; nothing was"
+                        + " stored for it"));
+                return Behaviors.same();
+            }
             List<List<Object>> errors = new ArrayList<>();
             long[] counts = new long[3];
             try {
@@ -365,6 +603,21 @@ public final class PartitionEntity {
                                 + " is moving to another node"));
                         return Behaviors.same();
                     })
+                    // its stores are open until it stopped: what the SMSC says of its messages is still kept
+                    .onMessage(AddRoutes.class, this::addRoutes)
+                    .onMessage(PeerAccepted.class, this::peerAccepted)
+                    .onMessage(RouteReceipt.class, r -> {
+                        r.replyTo().tell(PeerDone.failed(partition, "partition " + partition + " is moving to another node"));
+                        return Behaviors.same();
+                    })
+                    .onMessage(PeerReceipt.class, r -> {
+                        r.replyTo().tell(PeerDone.failed(partition, "partition " + partition + " is moving to another node"));
+                        return Behaviors.same();
+                    })
+                    .onMessage(PeerReply.class, r -> {
+                        r.replyTo().tell(PeerDone.failed(partition, "partition " + partition + " is moving to another node"));
+                        return Behaviors.same();
+                    })
                     .onSignal(PostStop.class, s -> {
                         close();
                         return Behaviors.same();
@@ -378,7 +631,15 @@ public final class PartitionEntity {
                 return;
             }
             closed = true;
+            env.connectors().unregister(partition);
             engine.close();
+            if (routes != null) {
+                try {
+                    routes.close();
+                } catch (IOException e) {
+                    LOG.warn("partition {}: closing its message-id routes: {}", partition, e.toString());
+                }
+            }
             try {
                 lock.release();
                 lockChannel.close();

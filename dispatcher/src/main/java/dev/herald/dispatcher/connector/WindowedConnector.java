@@ -34,22 +34,43 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * acquisitions are granted in arrival order (a large one is not overtaken by small ones), each
  * completed on {@link ForkJoinPool#commonPool()} so that a connector that answers synchronously
  * cannot deepen the stack. Thread-safe. Closing closes the delegate.
+ *
+ * <p><b>One window, several callers' decorations.</b> {@link #sharing} makes a connector over
+ * another delegate (e.g. one partition's metering and last-send marks over a cluster node's SMPP
+ * binds) that takes its slots from an existing one's window: every connector sharing it waits for
+ * the same slots, each sending through its own delegate.
  */
 public final class WindowedConnector extends ForwardingConnector {
 
     private final int window;
     private final Executor executor = ForkJoinPool.commonPool();
-    private final Object lock = new Object();
-    // Guarded by lock.
-    private int inFlight;
-    private final ArrayDeque<Waiter> waiting = new ArrayDeque<>();
+    private final Slate slate;
 
-    private record Waiter(int n, CompletableFuture<Slots> granted) {
+    /** The window's accounting, shared by every connector {@link #sharing} it. */
+    private static final class Slate {
+        final Object lock = new Object();
+        // Guarded by lock.
+        int inFlight;
+        final ArrayDeque<Waiter> waiting = new ArrayDeque<>();
     }
 
-    private WindowedConnector(Connector delegate) {
+    private record Waiter(int n, CompletableFuture<Slots> granted, WindowedConnector owner) {
+    }
+
+    private WindowedConnector(Connector delegate, int window, Slate slate) {
         super(delegate);
-        this.window = delegate().window();
+        this.window = window;
+        this.slate = slate;
+    }
+
+    /**
+     * @param delegate sends the messages (a decoration of {@code window}'s connector)
+     * @param window   the connector whose window slots are taken
+     * @return a connector sending through {@code delegate} within {@code window}'s slots
+     * @throws NullPointerException if either is null
+     */
+    public static WindowedConnector sharing(Connector delegate, WindowedConnector window) {
+        return new WindowedConnector(Objects.requireNonNull(delegate, "delegate"), window.window, window.slate);
     }
 
     /**
@@ -61,7 +82,7 @@ public final class WindowedConnector extends ForwardingConnector {
         if (connector instanceof WindowedConnector w) {
             return w;
         }
-        return new WindowedConnector(Objects.requireNonNull(connector, "connector"));
+        return new WindowedConnector(Objects.requireNonNull(connector, "connector"), connector.window(), new Slate());
     }
 
     @Override
@@ -81,21 +102,21 @@ public final class WindowedConnector extends ForwardingConnector {
         if (n < 1 || n > window) {
             throw new IllegalArgumentException("slots: need 1.." + window + ", got " + n);
         }
-        synchronized (lock) {
-            if (waiting.isEmpty() && window - inFlight >= n) {
-                inFlight += n;
+        synchronized (slate.lock) {
+            if (slate.waiting.isEmpty() && window - slate.inFlight >= n) {
+                slate.inFlight += n;
                 return CompletableFuture.completedFuture(new Slots(n));
             }
             CompletableFuture<Slots> later = new CompletableFuture<>();
-            waiting.add(new Waiter(n, later));
+            slate.waiting.add(new Waiter(n, later, this));
             return later;
         }
     }
 
     /** @return acquisitions waiting for window slots now (for tests and metrics) */
     public int waitingAcquisitions() {
-        synchronized (lock) {
-            return waiting.size();
+        synchronized (slate.lock) {
+            return slate.waiting.size();
         }
     }
 
@@ -122,11 +143,11 @@ public final class WindowedConnector extends ForwardingConnector {
             return;
         }
         ArrayDeque<Waiter> grant = null;
-        synchronized (lock) {
-            inFlight -= n;
-            while (!waiting.isEmpty() && window - inFlight >= waiting.peek().n()) {
-                Waiter w = waiting.poll();
-                inFlight += w.n();
+        synchronized (slate.lock) {
+            slate.inFlight -= n;
+            while (!slate.waiting.isEmpty() && window - slate.inFlight >= slate.waiting.peek().n()) {
+                Waiter w = slate.waiting.poll();
+                slate.inFlight += w.n();
                 if (grant == null) {
                     grant = new ArrayDeque<>();
                 }
@@ -135,7 +156,7 @@ public final class WindowedConnector extends ForwardingConnector {
         }
         if (grant != null) {
             for (Waiter w : grant) {
-                executor.execute(() -> w.granted().complete(new Slots(w.n())));
+                executor.execute(() -> w.granted().complete(w.owner().new Slots(w.n())));
             }
         }
     }

@@ -346,6 +346,29 @@ public final class Deliveries implements AutoCloseable {
     }
 
     /**
+     * @return the receipt held here for message id {@code key} of {@code connector} (its id not
+     *         known here yet), if there is one; it stays held until {@link #forwarded}
+     */
+    public Optional<PeerEvents.Receipt> heldReceipt(String connector, String key) {
+        Held h = holding.get(connector + "/" + key);
+        return h == null || h.direct() != null ? Optional.empty() : Optional.of(h.receipt());
+    }
+
+    /**
+     * The receipt held for {@code key} of {@code connector} was stored where its message was sent
+     * (a cluster's other partition): it is no longer held here, and not unmatched.
+     *
+     * @throws IOException if the held log cannot be written (it is held again after a restart, and
+     *                     then matched or unmatched here as any held receipt)
+     */
+    public void forwarded(String connector, String key) throws IOException {
+        Held h = holding.remove(connector + "/" + key);
+        if (h != null) {
+            heldLog.append(("R\t" + h.connector() + "\t" + h.keyInLog()).getBytes(StandardCharsets.UTF_8), false);
+        }
+    }
+
+    /**
      * @param direct whether the target is a callback's (its acceptance time is {@link #sentAt}'s, or -1)
      * @return the target's acceptance time, epoch seconds, or -1 if not known (an id whose final
      *     receipt came keeps that receipt's time instead)

@@ -102,7 +102,7 @@ public final class HeraldService {
         ServiceConfig conf = ServiceConfig.read(config, env);
         // what `herald data check` says, before any store opens a file (each refuses its own damage)
         DataCheck.standard().runAndLog(dataDir);
-        Assembled a = assemble(dataDir, config, conf, settings, env, wrap,
+        Assembled a = assemble(dataDir, config, conf, settings, env, wrap, SharedConnectors.NONE,
                 (stores, sending) -> CampaignCore.start(dataDir, config, conf, settings, stores, sending));
         try {
             ServerBinding binding = bind(a.core().system(), settings, a.api());
@@ -116,17 +116,22 @@ public final class HeraldService {
         }
     }
 
-    /** One data directory's open stores, its running campaign core and its whole HTTP API. */
-    record Assembled(ServiceStores stores, CampaignCore core, Route api) {
+    /**
+     * One data directory's open stores, its running campaign core, its whole HTTP API, and where its
+     * connectors' peer events go (ids of accepted messages, receipts, replies).
+     */
+    record Assembled(ServiceStores stores, CampaignCore core, Route api, dev.herald.dispatcher.connector.PeerEvents peer) {
     }
 
     /**
      * Opens {@code dataDir}'s stores, the connectors campaigns send through, the campaign core
      * ({@code coreMaker}: its own actor system for a service, children of a partition entity in a
-     * cluster) and the HTTP API over them. If a step fails, what was opened is closed.
+     * cluster) and the HTTP API over them. An SMPP account {@code shared} lends is not started here:
+     * the lent connector is used, and its peer events reach {@link Assembled#peer()} through the
+     * lender. If a step fails, what was opened is closed.
      */
     static Assembled assemble(Path dataDir, Config config, ServiceConfig conf, ServiceSettings settings,
-                              Map<String, String> env, UnaryOperator<Connector> wrap,
+                              Map<String, String> env, UnaryOperator<Connector> wrap, SharedConnectors shared,
                               java.util.function.BiFunction<ServiceStores, ConnectorRoutes, CampaignCore> coreMaker)
             throws IOException {
         ServiceStores stores = ServiceStores.open(dataDir, config, conf, settings, env);
@@ -137,12 +142,12 @@ public final class HeraldService {
             metrics.clicks(stores.clicks);
             metrics.conversions(stores.conversions);
             metrics.events(stores.events);
-            CampaignCore core = coreMaker.apply(stores, connectors(conf, settings, stores, metrics, traffic, wrap));
+            CampaignCore core = coreMaker.apply(stores, connectors(conf, settings, stores, metrics, traffic, wrap, shared));
             traffic.handlers(InboundSide.perConnector(conf, stores, core, metrics));
             metrics.journeys(core.journeyEngine(), java.util.List.of(dev.herald.dispatcher.journey.JourneyEngine.DONE,
                     dev.herald.dispatcher.journey.JourneyEngine.GOAL, dev.herald.dispatcher.journey.JourneyEngine.OPTED_OUT,
                     dev.herald.dispatcher.journey.JourneyEngine.SUPPRESSED, dev.herald.dispatcher.journey.JourneyEngine.ARCHIVED));
-            return new Assembled(stores, core, ServiceApi.route(dataDir, settings, conf, stores, core, metrics));
+            return new Assembled(stores, core, ServiceApi.route(dataDir, settings, conf, stores, core, metrics), traffic);
         } catch (RuntimeException e) {
             stores.close();
             throw e;
@@ -152,14 +157,23 @@ public final class HeraldService {
     /**
      * The connectors campaigns may name: the embedded one (the default) and each configured SMPP
      * account, started here (binding in the background) and closed with the stores; each metered
-     * and observed for opt-out attribution, then {@code wrap}ped.
+     * and observed for opt-out attribution, then {@code wrap}ped. An SMPP account {@code shared}
+     * lends is the lender's, not started (nor closed) here.
      */
     private static ConnectorRoutes connectors(ServiceConfig conf, ServiceSettings settings, ServiceStores stores,
-                                              HeraldMetrics metrics, PeerTraffic traffic, UnaryOperator<Connector> wrap) {
+                                              HeraldMetrics metrics, PeerTraffic traffic, UnaryOperator<Connector> wrap,
+                                              SharedConnectors shared) {
         Map<String, ConnectorRoutes.Route> routes = new LinkedHashMap<>();
         routes.put(settings.connectorName(), new ConnectorRoutes.Route(
                 wrap.apply(stores.lastSends.observe(metrics.meter(stores.connector))), null));
         for (SmppSettings account : conf.accounts().smpp()) {
+            SharedConnectors.Shared lent = shared.smpp(account.name());
+            if (lent != null) {
+                routes.put(account.name(), new ConnectorRoutes.Route(dev.herald.dispatcher.connector.WindowedConnector.sharing(
+                        wrap.apply(stores.lastSends.observe(metrics.meter(lent.connector()))), lent.window()),
+                        lent.limiter()));
+                continue;
+            }
             RateLimiter limiter = account.rate() > 0
                     ? new RateLimiter(RateLimit.of(account.rate(), (int) Math.max(1, Math.ceil(account.rate() / 10))),
                     System::nanoTime)

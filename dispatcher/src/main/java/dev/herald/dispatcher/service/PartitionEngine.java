@@ -57,14 +57,15 @@ public final class PartitionEngine implements AutoCloseable {
      * @param config   the whole configuration
      * @param settings {@code herald.service} (the directory's capacity: this partition's share)
      * @param env      the environment (the admin key, the master key)
+     * @param shared   the node's SMPP connectors, which the partition's campaigns send through
      * @return the open partition
      * @throws IOException if a store cannot be opened (in use by another process: its message says so)
      */
     public static PartitionEngine open(ActorContext<?> owner, Path folder, Config config, ServiceSettings settings,
-                                       Map<String, String> env) throws IOException {
+                                       Map<String, String> env, SharedConnectors shared) throws IOException {
         ServiceConfig conf = ServiceConfig.read(config, env);
         DataCheck.standard().runAndLog(folder);
-        HeraldService.Assembled parts = HeraldService.assemble(folder, config, conf, settings, env, UnaryOperator.identity(),
+        HeraldService.Assembled parts = HeraldService.assemble(folder, config, conf, settings, env, UnaryOperator.identity(), shared,
                 (stores, sending) -> CampaignCore.spawn(owner, folder, conf, settings, stores, sending));
         return new PartitionEngine(folder, parts);
     }
@@ -72,6 +73,33 @@ public final class PartitionEngine implements AutoCloseable {
     /** @return the partition's whole HTTP API (sealed: errors as JSON, 404/405 for the rest) */
     public Route api() {
         return parts.api();
+    }
+
+    /**
+     * @return where the peer events of the partition's messages go: ids the SMSC gave them, their
+     *         receipts, and its recipients' replies (each call returns once durable, as
+     *         {@link dev.herald.dispatcher.connector.PeerEvents} says)
+     */
+    public dev.herald.dispatcher.connector.PeerEvents peer() {
+        return parts.peer();
+    }
+
+    /** @return whether message id {@code key} of {@code connector} is one of this partition's messages */
+    public boolean sent(String connector, String key) {
+        return parts.stores().deliveries.ids().get(connector, key).isPresent();
+    }
+
+    /**
+     * @return the receipt this partition holds for message id {@code key} of {@code connector},
+     *         whose id it does not know (another partition's message, its route not here yet)
+     */
+    public java.util.Optional<dev.herald.dispatcher.connector.PeerEvents.Receipt> heldReceipt(String connector, String key) {
+        return parts.stores().deliveries.heldReceipt(connector, key);
+    }
+
+    /** The receipt held for {@code key} of {@code connector} was stored by the partition that sent it. */
+    public void forwarded(String connector, String key) throws IOException {
+        parts.stores().deliveries.forwarded(connector, key);
     }
 
     /** @return how many recipients the partition's directory holds */

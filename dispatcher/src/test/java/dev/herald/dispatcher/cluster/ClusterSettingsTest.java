@@ -50,7 +50,8 @@ class ClusterSettingsTest {
         ClusterSettings s = read("""
                 herald.cluster { enabled = true, partitions = 16, storage-root = "/srv/parts", hostname = "node-a",
                   port = 2552, seed-nodes = ["Seed-1:2552", "seed-2:2553"], keep-alive = 3s, open-retry = 250ms,
-                  ask-timeout = 4s, upload-timeout = 5m, partition-capacity = 123456, stable-after = 20s, min-members = 3 }""",
+                  ask-timeout = 4s, upload-timeout = 5m, partition-capacity = 123456, stable-after = 20s, min-members = 3,
+                  nodes = 3 }""",
                 1_000);
         assertTrue(s.enabled());
         assertEquals(16, s.partitions());
@@ -65,6 +66,23 @@ class ClusterSettingsTest {
         assertEquals(123_456, s.partitionCapacity());
         assertEquals(Duration.ofSeconds(20), s.stableAfter());
         assertEquals(3, s.minMembers());
+        assertEquals(3, s.nodes());
+    }
+
+    @Test
+    void shouldGiveEachNodeItsShareOfAnSmppAccountsBindsAndRate() {
+        com.typesafe.config.Config account = ConfigFactory.parseString(
+                "type = smpp, host = smsc, port = 2775, system-id = acme, password = pw, binds = 4, rate = 300");
+        dev.herald.dispatcher.connector.smpp.SmppSettings whole = dev.herald.dispatcher.connector.smpp.SmppSettings
+                .fromConfig("acme", account, k -> null);
+        dev.herald.dispatcher.connector.smpp.SmppSettings third = read("herald.cluster.nodes = 3", 1_000).share(whole);
+        assertEquals(2, third.binds(), "4 binds over 3 nodes: 2 each, rounded up");
+        assertEquals(100.0, third.rate(), 1e-9);
+        assertEquals(whole.systemId(), third.systemId());
+        dev.herald.dispatcher.connector.smpp.SmppSettings tenth = read("herald.cluster.nodes = 10", 1_000).share(whole);
+        assertEquals(1, tenth.binds(), "never fewer than one bind");
+        assertEquals(30.0, tenth.rate(), 1e-9);
+        assertEquals(whole, read("", 1_000).share(whole), "a cluster meant to run one node binds the whole account");
     }
 
     @Test
@@ -88,6 +106,8 @@ class ClusterSettingsTest {
                 {"upload-timeout = 0s", "herald.cluster.upload-timeout"},
                 {"stable-after = 0s", "herald.cluster.stable-after"},
                 {"min-members = 0", "herald.cluster.min-members"},
+                {"nodes = 0", "herald.cluster.nodes"},
+                {"nodes = 1001", "herald.cluster.nodes"},
                 {"partition-capacity = -1", "herald.cluster.partition-capacity"},
                 // of the wrong type: the key as the operator writes it, not only its last part
                 {"port = \"abc\"", "herald.cluster.port"},
@@ -106,7 +126,7 @@ class ClusterSettingsTest {
         ClusterSettings ok = read("", 1_000);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new ClusterSettings(true, 8,
                 ok.storageRoot(), ok.hostname(), 0, List.of(), ok.keepAlive(), ok.openRetry(), ok.askTimeout(),
-                ok.uploadTimeout(), 0, ok.stableAfter(), 1));
+                ok.uploadTimeout(), 0, ok.stableAfter(), 1, 1));
         assertTrue(e.getMessage().contains("herald.cluster.partition-capacity") && e.getMessage().contains(">= 1"),
                 "capacity 0 is refused with the range it must be in: " + e.getMessage());
     }

@@ -113,6 +113,17 @@ public record SmppSettings(String name, String host, int port, String systemId, 
     }
 
     /**
+     * @param binds how many binds (1-64)
+     * @param rate  messages a second, 0 for no limit
+     * @return this account with those binds and that rate (a cluster node's share of it)
+     */
+    public SmppSettings withShare(int binds, double rate) {
+        return new SmppSettings(name, host, port, systemId, password, systemType, bindMode, binds, window, rate, serviceType,
+                sourceAddress, sourceTon, sourceNpi, destTon, destNpi, longMessages, receipts, enquireLink, responseTimeout,
+                bindTimeout, reconnectInitial, reconnectMax, submitIds, receiptIds);
+    }
+
+    /**
      * @param name   the connector's name (the key under {@code herald.connectors})
      * @param c      its configuration block
      * @param env    the environment, for {@code password-env}
