@@ -178,4 +178,55 @@ class WindowedConnectorTest {
         }
         assertTrue(peer.maxInFlight.get() <= 8, "peer saw " + peer.maxInFlight.get() + " in flight");
     }
+
+    /** Counts what passes through it to the peer (one partition's decorations over a node's binds). */
+    private static final class Counting extends ForwardingConnector {
+        final AtomicInteger sent = new AtomicInteger();
+
+        Counting(Connector peer) {
+            super(peer);
+        }
+
+        @Override
+        public CompletionStage<SendResult> send(OutboundMessage message) {
+            sent.incrementAndGet();
+            return delegate().send(message);
+        }
+
+        @Override
+        public CompletionStage<List<SendResult>> sendAll(List<OutboundMessage> messages) {
+            sent.addAndGet(messages.size());
+            return delegate().sendAll(messages);
+        }
+    }
+
+    @Test
+    void shouldKeepConnectorsSharingAWindowWithinItTogetherEachSendingThroughItsOwnDelegate() throws Exception {
+        Held peer = new Held(3);
+        WindowedConnector node = WindowedConnector.wrap(peer);
+        Counting a = new Counting(peer);
+        Counting b = new Counting(peer);
+        WindowedConnector partitionA = WindowedConnector.sharing(a, node);
+        WindowedConnector partitionB = WindowedConnector.sharing(b, node);
+        assertEquals(3, partitionA.window());
+
+        List<CompletableFuture<SendResult>> answers = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            answers.add(partitionA.send(message(i)).toCompletableFuture());
+            answers.add(partitionB.send(message(100 + i)).toCompletableFuture());
+        }
+        // 8 asked for, 3 slots between them: the rest wait (the peer would throw on a 4th)
+        assertEquals(3, peer.inFlight.get());
+        assertEquals(5, node.waitingAcquisitions(), "the node's window holds both partitions' waiters");
+        for (int round = 0; round < 10 && answers.stream().anyMatch(f -> !f.isDone()); round++) {
+            peer.answer(3);
+            Thread.sleep(50); // granted slots are completed on the common pool
+        }
+        for (CompletableFuture<SendResult> f : answers) {
+            assertTrue(f.get(5, TimeUnit.SECONDS) instanceof SendResult.Accepted);
+        }
+        assertEquals(3, peer.maxInFlight.get(), "never more than the one window in flight");
+        assertEquals(4, a.sent.get(), "partition A's messages went through A's delegate, granted late or not");
+        assertEquals(4, b.sent.get(), "partition B's through B's");
+    }
 }

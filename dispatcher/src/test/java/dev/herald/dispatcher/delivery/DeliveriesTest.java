@@ -103,6 +103,29 @@ class DeliveriesTest {
     }
 
     @Test
+    void aHeldReceiptStoredElsewhereIsNoLongerHeldNorUnmatchedNorHeldAgainAfterARestart() throws Exception {
+        try (Deliveries d = open(Duration.ofMillis(100))) {
+            assertEquals(Match.HELD, d.receipt("acme", receipt("elsewhere-1", DELIVERED, "000")));
+            assertEquals(Match.HELD, d.receipt("acme", receipt("elsewhere-2", DELIVERED, "000")));
+            assertEquals(Optional.of(DELIVERED), d.heldReceipt("acme", "elsewhere-1").map(Receipt::state));
+            assertEquals(Optional.empty(), d.heldReceipt("other", "elsewhere-1"), "by connector and id");
+            d.forwarded("acme", "elsewhere-1"); // a cluster's partition that sent it stored it
+            d.forwarded("acme", "never-held");  // nothing held: nothing happens
+            assertEquals(Optional.empty(), d.heldReceipt("acme", "elsewhere-1"));
+            assertEquals(1, d.held());
+            clock.set(clock.instant().plusMillis(100));
+            d.expireHeld();
+            assertEquals(1, d.unmatched(), "only the one never handed over ends unmatched");
+            assertEquals(1, unmatchedLines().size());
+            assertTrue(unmatchedLines().get(0).contains("elsewhere-2"), unmatchedLines().toString());
+        }
+        try (Deliveries d = open(Duration.ofMillis(100))) {
+            assertEquals(0, d.held(), "neither is held again after a restart");
+            assertEquals(Optional.empty(), d.heldReceipt("acme", "elsewhere-1"));
+        }
+    }
+
+    @Test
     void anAcceptedIdsReceiptIsMatchedRecordedAndForgottenWhenFinal() throws Exception {
         try (Deliveries d = open(Duration.ofMillis(100))) {
             d.accepted("acme", "spring", 7, List.of("41459"));
