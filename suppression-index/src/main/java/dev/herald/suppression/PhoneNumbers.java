@@ -34,6 +34,13 @@ import java.util.Optional;
  * rejected with {@link Reason#NO_DEFAULT_REGION}. Letters (vanity numbers) and extensions are
  * rejected as {@link Reason#NOT_A_NUMBER}: an SMS cannot be sent to either.
  *
+ * <p><b>Threads.</b> libphonenumber's shared instance keeps one regular-expression cache behind a
+ * single lock, which every thread parsing, validating or typing a number queues on: 64 cluster
+ * partitions resolving their recipients' time zones at once spent most of their time waiting for
+ * it. Each caller here borrows an instance of its own from a pool (as many as ever ran at once;
+ * each loads the metadata of the regions it meets), and time zones are found without the
+ * mapper's own calls to the shared instance ({@link #zonesOf}).
+ *
  * <p>Immutable and thread-safe.
  */
 public final class PhoneNumbers {
@@ -42,6 +49,13 @@ public final class PhoneNumbers {
     public static final int MAX_DIGITS = 15;
 
     private static final PhoneNumberUtil UTIL = PhoneNumberUtil.getInstance();
+    /** Instances not in use, one per caller at a time (see the class comment). */
+    private static final java.util.concurrent.ConcurrentLinkedQueue<PhoneNumberUtil> POOL =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private static final PhoneNumberToTimeZonesMapper ZONES = PhoneNumberToTimeZonesMapper.getInstance();
+    /** Zones of a country's non-geographic numbers (mobile ones, mostly): they depend on the country code alone. */
+    private static final java.util.concurrent.ConcurrentHashMap<Integer, List<String>> COUNTRY_ZONES =
+            new java.util.concurrent.ConcurrentHashMap<>();
     private static final String UNKNOWN_REGION = "ZZ";
     private static final boolean[] CALLING_CODES = callingCodes();
     private static final PhoneNumbers INTERNATIONAL = new PhoneNumbers(null);
@@ -108,9 +122,15 @@ public final class PhoneNumbers {
         Objects.requireNonNull(input, "phone");
         long canonical = canonicalKey(input);
         PhoneNumber number = canonical >= 0 ? fromE164Digits(input) : parse(input);
-        String region = UTIL.getRegionCodeForNumber(number);
-        if (region == null || !UTIL.isValidNumberForRegion(number, region)) {
-            throw new InvalidPhoneNumberException(whyInvalid(number), input);
+        PhoneNumberUtil util = borrow();
+        String region;
+        try {
+            region = util.getRegionCodeForNumber(number);
+            if (region == null || !util.isValidNumberForRegion(number, region)) {
+                throw new InvalidPhoneNumberException(whyInvalid(util, number), input);
+            }
+        } finally {
+            POOL.offer(util);
         }
         if (canonical >= 0) {
             return new Normalized(input, canonical, region);
@@ -201,11 +221,45 @@ public final class PhoneNumbers {
         } catch (InvalidPhoneNumberException e) {
             return List.of();
         }
-        List<String> zones = PhoneNumberToTimeZonesMapper.getInstance().getTimeZonesForNumber(number);
+        List<String> zones = timeZones(number);
         if (zones.isEmpty() || zones.contains(PhoneNumberToTimeZonesMapper.getUnknownTimeZone())) {
             return List.of();
         }
         return List.copyOf(zones);
+    }
+
+    /**
+     * What {@link PhoneNumberToTimeZonesMapper#getTimeZonesForNumber} answers, with the number's
+     * type found by a borrowed instance rather than the shared one the mapper asks: unknown type,
+     * the unknown zone; a non-geographic type, the country's zones (looked up once per country);
+     * else the zones of the number's prefix.
+     */
+    static List<String> timeZones(PhoneNumber number) {
+        PhoneNumberUtil util = borrow();
+        PhoneNumberUtil.PhoneNumberType type;
+        boolean geographical;
+        try {
+            type = util.getNumberType(number);
+            geographical = type != PhoneNumberUtil.PhoneNumberType.UNKNOWN
+                    && util.isNumberGeographical(type, number.getCountryCode());
+        } finally {
+            POOL.offer(util);
+        }
+        if (type == PhoneNumberUtil.PhoneNumberType.UNKNOWN) {
+            return List.of(PhoneNumberToTimeZonesMapper.getUnknownTimeZone());
+        }
+        if (!geographical) {
+            // the mapper's own answer for the first such number of the country: it depends on the country code only
+            return COUNTRY_ZONES.computeIfAbsent(number.getCountryCode(), cc -> List.copyOf(ZONES.getTimeZonesForNumber(number)));
+        }
+        return ZONES.getTimeZonesForGeographicalNumber(number);
+    }
+
+    /** @return an instance no other thread uses until it is offered back to {@link #POOL} */
+    private static PhoneNumberUtil borrow() {
+        PhoneNumberUtil util = POOL.poll();
+        return util != null ? util : PhoneNumberUtil.createInstance(
+                com.google.i18n.phonenumbers.metadata.DefaultMetadataDependenciesProvider.getInstance().getMetadataLoader());
     }
 
     /** The digits of canonical input as a key, or -1 when the input is not canonical. */
@@ -250,10 +304,13 @@ public final class PhoneNumbers {
             }
         }
         PhoneNumber number;
+        PhoneNumberUtil util = borrow();
         try {
-            number = UTIL.parse(s, defaultRegion == null ? UNKNOWN_REGION : defaultRegion);
+            number = util.parse(s, defaultRegion == null ? UNKNOWN_REGION : defaultRegion);
         } catch (NumberParseException e) {
             throw new InvalidPhoneNumberException(reasonFor(e.getErrorType(), s), input);
+        } finally {
+            POOL.offer(util);
         }
         if (number.hasExtension()) {
             throw new InvalidPhoneNumberException(Reason.NOT_A_NUMBER, input);
@@ -277,8 +334,8 @@ public final class PhoneNumbers {
         }
     }
 
-    private static Reason whyInvalid(PhoneNumber number) {
-        switch (UTIL.isPossibleNumberWithReason(number)) {
+    private static Reason whyInvalid(PhoneNumberUtil util, PhoneNumber number) {
+        switch (util.isPossibleNumberWithReason(number)) {
             case TOO_SHORT:
             case IS_POSSIBLE_LOCAL_ONLY: // a subscriber number without its area code
                 return Reason.TOO_SHORT;

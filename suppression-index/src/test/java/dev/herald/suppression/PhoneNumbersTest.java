@@ -180,4 +180,66 @@ class PhoneNumbersTest {
         assertEquals(huge, e.input());
         assertTrue(e.getMessage().length() < 100, e.getMessage());
     }
+
+    /**
+     * {@link PhoneNumbers#timeZones} answers what libphonenumber's mapper answers, for example numbers
+     * of every region and type and for numbers around them (valid, invalid, of every length), and the
+     * same from many threads at once as from one.
+     */
+    @Test
+    void shouldFindTheSameTimeZonesAsTheMapperForEveryRegionAndTypeAndFromManyThreads() throws Exception {
+        PhoneNumberUtil util = PhoneNumberUtil.getInstance();
+        com.google.i18n.phonenumbers.PhoneNumberToTimeZonesMapper mapper =
+                com.google.i18n.phonenumbers.PhoneNumberToTimeZonesMapper.getInstance();
+        java.util.List<PhoneNumber> numbers = new java.util.ArrayList<>();
+        java.util.Random random = new java.util.Random(20261207);
+        for (String region : util.getSupportedRegions()) {
+            for (PhoneNumberType type : PhoneNumberType.values()) {
+                PhoneNumber example = util.getExampleNumberForType(region, type);
+                if (example == null) {
+                    continue;
+                }
+                for (int k = 0; k < 6; k++) {
+                    long nsn = k == 0 ? example.getNationalNumber()
+                            : k < 3 ? example.getNationalNumber() + random.nextInt(1000)
+                            : example.getNationalNumber() / 10 * 10 + random.nextInt(10) + (k == 5 ? 1_000_000_000L : 0);
+                    numbers.add(new PhoneNumber().setCountryCode(example.getCountryCode()).setNationalNumber(nsn));
+                }
+            }
+        }
+        for (int cc : util.getSupportedGlobalNetworkCallingCodes()) {
+            PhoneNumber example = util.getExampleNumberForNonGeoEntity(cc);
+            if (example != null) {
+                numbers.add(example);
+            }
+        }
+        assertTrue(numbers.size() > 5_000, "numbers tried: " + numbers.size());
+        java.util.List<java.util.List<String>> expected = new java.util.ArrayList<>();
+        for (PhoneNumber n : numbers) {
+            expected.add(mapper.getTimeZonesForNumber(n));
+            assertEquals(expected.get(expected.size() - 1), PhoneNumbers.timeZones(n), n.toString());
+        }
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+        try {
+            java.util.List<java.util.concurrent.Future<Integer>> runs = new java.util.ArrayList<>();
+            for (int t = 0; t < 8; t++) {
+                int offset = t * 997;
+                runs.add(pool.submit(() -> {
+                    int same = 0;
+                    for (int i = 0; i < numbers.size(); i++) {
+                        int j = (i + offset) % numbers.size();
+                        if (expected.get(j).equals(PhoneNumbers.timeZones(numbers.get(j)))) {
+                            same++;
+                        }
+                    }
+                    return same;
+                }));
+            }
+            for (java.util.concurrent.Future<Integer> r : runs) {
+                assertEquals(numbers.size(), r.get(), "every answer as the mapper's, from 8 threads at once");
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
 }
