@@ -344,12 +344,12 @@ final class ClusterViews {
         return out;
     }
 
-    private static int rank(String status) {
+    static int rank(String status) {
         int i = STATUS_ORDER.indexOf(status);
         return i < 0 ? 0 : i;
     }
 
-    private static Instant instant(JsonNode n, String field) {
+    static Instant instant(JsonNode n, String field) {
         JsonNode v = n.path(field);
         if (!v.isTextual()) {
             return null;
@@ -362,7 +362,7 @@ final class ClusterViews {
     }
 
     /** Adds {@code from}'s numbers under {@code field} to {@code into}'s, key by key. */
-    private static void sumInto(ObjectNode into, String field, JsonNode from) {
+    static void sumInto(ObjectNode into, String field, JsonNode from) {
         JsonNode add = from.path(field);
         if (!add.isObject()) {
             return;
@@ -376,7 +376,7 @@ final class ClusterViews {
         }
     }
 
-    private static ObjectNode partitions(List<HttpAnswer> answers, int answered) {
+    static ObjectNode partitions(List<HttpAnswer> answers, int answered) {
         ObjectNode p = ClusterRoutes.object();
         p.put("answered", answered);
         p.put("of", answers.size());
@@ -393,7 +393,7 @@ final class ClusterViews {
      * The first refusal that is not a partition's absence (503), else the first absence; never an
      * answer with success (a preview short of a slice would otherwise be answered by one slice).
      */
-    private static HttpAnswer firstRefusal(List<HttpAnswer> answers) {
+    static HttpAnswer firstRefusal(List<HttpAnswer> answers) {
         HttpAnswer unavailable = null;
         for (HttpAnswer a : answers) {
             if (a.ok()) {

@@ -1,0 +1,492 @@
+package dev.herald.dispatcher.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import dev.herald.dispatcher.service.HeraldService;
+import dev.herald.dispatcher.service.ServiceSettings;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Journeys, funnels and CSV opt-outs on a cluster of one in this JVM (four partitions), against a
+ * single node given the same requests as the oracle: a journey is made once on every partition
+ * under one id and its report is the single node's; a campaign's funnel and the period report add
+ * up to the single node's (rates from the sums); a CSV opt-out upload is split by partition and
+ * every acknowledged opt-out is in force on its number's partition.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ClusterReportsTest {
+
+    private static final String KEY = "hk_cluster_reports_test_admin_key_0123456";
+    private static final int PARTITIONS = 4;
+    private static final int AUDIENCE = 80;
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final String NOTICE = """
+            {"name": "Shipping", "entry": {"event": "order_shipped", "key": "orderId"},
+             "reentry": {"policy": "once-per-key"}, "exits": [{"event": "order_returned", "matchKey": true}],
+             "start": "shipped",
+             "steps": [
+               {"id": "shipped", "type": "send", "channel": "sms", "category": "transactional", "sender": "acme",
+                "template": "Your order is on its way", "next": "wait"},
+               {"id": "wait", "type": "delay", "duration": "P1D", "next": "review"},
+               {"id": "review", "type": "send", "channel": "sms", "category": "transactional", "sender": "acme",
+                "template": "How was your order?", "next": "done"},
+               {"id": "done", "type": "exit", "reason": "done"}]}""";
+
+    @TempDir
+    static Path tmp;
+
+    private static ClusterNode node;
+    private static HeraldService oracle;
+    private static String tz;
+    private static String journeyId;
+
+    @BeforeAll
+    static void start() throws Exception {
+        int hour = ZonedDateTime.now(ZoneOffset.UTC).getHour();
+        int offset = Math.max(-12, Math.min(14, 14 - hour));
+        tz = offset == 0 ? "Etc/GMT" : "Etc/GMT" + (offset > 0 ? "-" : "+") + Math.abs(offset);
+        Config config = ConfigFactory.parseString("herald.cluster { enabled = true, partitions = " + PARTITIONS
+                        + ", port = " + ClusterProcesses.freePort() + ", storage-root = \"" + tmp.resolve("root")
+                        + "\", keep-alive = 200ms, open-retry = 200ms, partition-capacity = 20000 }\n"
+                        + "herald.service.directory-capacity = 20000")
+                .withFallback(ConfigFactory.load()).resolve();
+        ServiceSettings settings = ServiceSettings.fromConfig(config).withAddress("127.0.0.1", 0);
+        node = ClusterNode.start(tmp.resolve("node"), config, settings,
+                ClusterSettings.fromConfig(config, tmp.resolve("node"), settings.directoryCapacity()),
+                Map.of("HERALD_API_KEY", KEY), new PrintWriter(new StringWriter(), true));
+        Config single = ConfigFactory.parseString("herald.service.directory-capacity = 20000").withFallback(ConfigFactory.load())
+                .resolve();
+        oracle = HeraldService.start(tmp.resolve("oracle"), single, ServiceSettings.fromConfig(single)
+                .withAddress("127.0.0.1", 0), Map.of("HERALD_API_KEY", KEY), new PrintWriter(new StringWriter(), true));
+        await(node.port(), "/v1/cluster", s -> s.path("open").asInt() == PARTITIONS, 30);
+        StringBuilder csv = new StringBuilder("phone,tz,first_name\n");
+        for (int i = 0; i < AUDIENCE; i++) {
+            csv.append(phone(i)).append(',').append(tz).append(",Ann").append(i).append('\n');
+        }
+        for (int port : ports()) {
+            json(call(port, "POST", "/v1/segments/audience", "text/csv", csv.toString()), 201);
+        }
+    }
+
+    @AfterAll
+    static void stop() {
+        if (node != null) {
+            node.stop().toCompletableFuture().join();
+        }
+        if (oracle != null) {
+            oracle.stop().toCompletableFuture().join();
+        }
+    }
+
+    // ---- journeys ----
+
+    @Test
+    @Order(1)
+    void shouldDefineAJourneyOnceOnEveryPartitionUnderOneId() throws Exception {
+        List<String> ids = new ArrayList<>();
+        for (int port : ports()) {
+            HttpResponse<String> made = post(port, "/v1/journeys", NOTICE, "shipping-1");
+            assertEquals(201, made.statusCode(), made.body());
+            HttpResponse<String> again = post(port, "/v1/journeys", NOTICE, "shipping-1");
+            assertEquals(200, again.statusCode(), "a retry finds the journey its first try made: " + again.body());
+            assertEquals("true", again.headers().firstValue("Idempotent-Replayed").orElse(""), again.headers().map().toString());
+            assertEquals(json(made).path("id"), json(again).path("id"));
+            ids.add(json(made).path("id").asText());
+        }
+        assertEquals(ids.get(0), ids.get(1), "the id is the key's, on one node as on a cluster");
+        journeyId = ids.get(1);
+        JsonNode single = json(call(oracle.port(), "GET", "/v1/journeys", null, null), 200);
+        JsonNode cluster = json(call(node.port(), "GET", "/v1/journeys", null, null), 200);
+        assertEquals(1, cluster.path("journeys").size(), "one journey, not one per partition or per try: " + cluster);
+        assertEquals(PARTITIONS, cluster.path("partitions").path("answered").asInt(), cluster.toString());
+        assertEquals(strip(single.path("journeys")), strip(cluster.path("journeys")));
+        // each partition has it: its view answers on every one (none unanswered), all in step
+        JsonNode view = json(call(node.port(), "GET", "/v1/journeys/" + journeyId, null, null), 200);
+        assertEquals("[]", view.path("partitions").path("unanswered").toString(), view.toString());
+        assertFalse(view.has("outOfStep"), view.toString());
+        assertEquals(strip(json(call(oracle.port(), "GET", "/v1/journeys/" + journeyId, null, null), 200)), strip(view));
+        // a create without a key is made once too (the node mints the key)
+        HttpResponse<String> unkeyed = call(node.port(), "POST", "/v1/journeys", "application/json",
+                NOTICE.replace("Shipping", "Shipping 2"));
+        assertEquals(201, unkeyed.statusCode(), unkeyed.body());
+        assertTrue(unkeyed.headers().firstValue("Idempotency-Key").isPresent(), unkeyed.headers().map().toString());
+        assertEquals(2, json(call(node.port(), "GET", "/v1/journeys", null, null), 200).path("journeys").size());
+        assertSameError(post(oracle.port(), "/v1/journeys", NOTICE, "x".repeat(201)),
+                post(node.port(), "/v1/journeys", NOTICE, "x".repeat(201)));
+    }
+
+    @Test
+    @Order(2)
+    void shouldRefuseABadJourneyAsOneNodeDoes() throws Exception {
+        for (String bad : List.of(NOTICE.replace("\"P1D\"", "\"soon\""), NOTICE.replace("\"next\": \"done\"", "\"next\": \"nowhere\""),
+                "{\"name\": 1", "[]")) {
+            HttpResponse<String> s = post(oracle.port(), "/v1/journeys", bad, "bad-" + bad.hashCode());
+            HttpResponse<String> c = post(node.port(), "/v1/journeys", bad, "bad-" + bad.hashCode());
+            assertTrue(s.statusCode() >= 400, s.body());
+            assertSameError(s, c);
+        }
+        assertSameError(call(oracle.port(), "GET", "/v1/journeys/j-nope", null, null),
+                call(node.port(), "GET", "/v1/journeys/j-nope", null, null));
+        assertSameError(call(oracle.port(), "POST", "/v1/journeys/j-nope/pause", null, null),
+                call(node.port(), "POST", "/v1/journeys/j-nope/pause", null, null));
+        assertSameError(call(oracle.port(), "GET", "/v1/journeys/j-nope/report", null, null),
+                call(node.port(), "GET", "/v1/journeys/j-nope/report", null, null));
+        assertSameError(call(oracle.port(), "GET", "/v1/journeys/" + journeyId + "/report?days=0", null, null),
+                call(node.port(), "GET", "/v1/journeys/" + journeyId + "/report?days=0", null, null));
+        assertSameError(call(oracle.port(), "PUT", "/v1/journeys/j-nope", "application/json", NOTICE),
+                call(node.port(), "PUT", "/v1/journeys/j-nope", "application/json", NOTICE));
+    }
+
+    @Test
+    @Order(3)
+    void shouldReportAJourneyAsTheSumOfItsPartitions() throws Exception {
+        Partitioner partitioner = new Partitioner(PARTITIONS);
+        StringBuilder events = new StringBuilder();
+        Set<Integer> reached = new HashSet<>();
+        int entering = 30;
+        for (int i = 0; i < entering; i++) {
+            events.append("{\"id\": \"ship-").append(i).append("\", \"phone\": \"").append(phone(i))
+                    .append("\", \"name\": \"order_shipped\", \"properties\": {\"orderId\": \"o").append(i).append("\"}}\n");
+            reached.add(partitioner.of(phone(i)));
+        }
+        // one ships a second order; then (once every first message is sent) two return: they exit from the wait
+        StringBuilder returns = new StringBuilder();
+        returns.append("{\"id\": \"ret-1\", \"phone\": \"").append(phone(1))
+                .append("\", \"name\": \"order_returned\", \"properties\": {\"orderId\": \"o1\"}}\n");
+        returns.append("{\"id\": \"ret-2\", \"phone\": \"").append(phone(2))
+                .append("\", \"name\": \"order_returned\", \"properties\": {\"orderId\": \"o2\"}}\n");
+        events.append("{\"id\": \"ship-x\", \"phone\": \"").append(phone(3))
+                .append("\", \"name\": \"order_shipped\", \"properties\": {\"orderId\": \"o-second\"}}\n");
+        assertEquals(PARTITIONS, reached.size(), "the recipients are on every partition");
+        for (int port : ports()) {
+            HttpResponse<String> posted = call(port, "POST", "/v1/events", "application/x-ndjson", events.toString());
+            assertEquals(200, posted.statusCode(), posted.body());
+            assertEquals(0, json(posted).path("rejected").asLong(), posted.body());
+        }
+        String path = "/v1/journeys/" + journeyId + "/report";
+        Predicate<JsonNode> sentAll = r -> r.path("versions").path(0).path("steps").path(0).path("sent").asLong() == entering + 1;
+        Predicate<JsonNode> returned = r -> r.path("waiting").asLong() == entering - 1;
+        for (int port : ports()) {
+            await(port, path, sentAll, 40);
+            HttpResponse<String> posted = call(port, "POST", "/v1/events", "application/x-ndjson", returns.toString());
+            assertEquals(0, json(posted, 200).path("rejected").asLong(), posted.body());
+        }
+        JsonNode single = await(oracle.port(), path, returned, 40);
+        JsonNode cluster = await(node.port(), path, returned, 40);
+        assertEquals(entering + 1, cluster.path("entered").asLong(), cluster.toString());
+        assertTrue(sumOf(cluster.path("exited")) >= 2, "the two returns exited: " + cluster.path("exited"));
+        for (String f : List.of("journey", "name", "status", "version", "entered", "waiting", "exited", "converted", "conversionRate",
+                "versions", "flow")) {
+            assertEquals(strip(single.path(f)), strip(cluster.path(f)), f + ":\nsingle  " + single.path(f) + "\ncluster "
+                    + cluster.path(f));
+        }
+        assertEquals(PARTITIONS, cluster.path("partitions").path("answered").asInt());
+        // in another zone and over more days, still the single node's
+        String zoned = path + "?days=3&tz=America/New_York";
+        assertEquals(strip(json(call(oracle.port(), "GET", zoned, null, null), 200).path("flow")),
+                strip(json(call(node.port(), "GET", zoned, null, null), 200).path("flow")));
+        // the list's counts are the report's
+        JsonNode listed = json(call(node.port(), "GET", "/v1/journeys", null, null), 200).path("journeys");
+        for (JsonNode j : listed) {
+            if (j.path("id").asText().equals(journeyId)) {
+                assertEquals(cluster.path("entered"), j.path("entered"), listed.toString());
+                assertEquals(cluster.path("waiting"), j.path("waiting"), listed.toString());
+            }
+        }
+        // a recipient's place: from its partition, as one node shows it
+        String one = "/v1/journeys/" + journeyId + "/recipients/" + enc(phone(5));
+        assertEquals(strip(json(call(oracle.port(), "GET", one, null, null), 200).path("instances")),
+                strip(json(call(node.port(), "GET", one, null, null), 200).path("instances")));
+    }
+
+    @Test
+    @Order(4)
+    void shouldPauseResumeChangeAndArchiveAJourneyOnEveryPartition() throws Exception {
+        String base = "/v1/journeys/" + journeyId;
+        for (String[] step : new String[][] {{"POST", "/pause", null}, {"POST", "/pause", null}, {"POST", "/resume", null},
+                {"PUT", "", NOTICE.replace("\"P1D\"", "\"P2D\"")}, {"POST", "/resume", null}, {"POST", "/archive", null},
+                {"POST", "/archive", null}, {"PUT", "", NOTICE}, {"POST", "/nonsense", null}}) {
+            String type = step[2] == null ? null : "application/json";
+            HttpResponse<String> s = call(oracle.port(), step[0], base + step[1], type, step[2]);
+            HttpResponse<String> c = call(node.port(), step[0], base + step[1], type, step[2]);
+            String what = step[0] + " " + step[1] + ":\nsingle  " + s.body() + "\ncluster " + c.body();
+            assertEquals(s.statusCode(), c.statusCode(), what);
+            if (s.statusCode() >= 400) {
+                assertSameError(s, c);
+                continue;
+            }
+            JsonNode cv = json(c);
+            assertFalse(cv.has("outOfStep"), what);
+            for (String f : List.of("status", "version", "versions", "definition")) {
+                assertEquals(strip(json(s).path(f)), strip(cv.path(f)), f + " after " + what);
+            }
+        }
+        JsonNode v = json(call(node.port(), "GET", base + "?version=2", null, null), 200);
+        assertEquals("archived", v.path("status").asText(), v.toString());
+        assertEquals("P2D", v.path("definition").path("steps").path(1).path("duration").asText(), v.toString());
+        assertEquals(PARTITIONS, v.path("partitions").path("answered").asInt());
+    }
+
+    // ---- funnels ----
+
+    @Test
+    @Order(10)
+    void shouldAddUpACampaignsFunnelAndRecomputeItsRates() throws Exception {
+        String body = "{\"name\": \"spring\", \"channel\": \"sms\", \"category\": \"marketing\", \"sender\": \"acme\","
+                + " \"text\": \"Hi {{first_name}}, sale today\", \"footer\": \"Reply STOP to opt out\", \"segment\": \"audience\"}";
+        String id = null;
+        for (int port : ports()) {
+            HttpResponse<String> made = post(port, "/v1/campaigns", body, "spring-sale");
+            assertEquals(201, made.statusCode(), made.body());
+            String made1 = json(made).path("id").asText();
+            assertTrue(id == null || id.equals(made1), "the same key names the same campaign");
+            id = made1;
+            await(port, "/v1/campaigns/" + id, c -> c.path("status").asText().equals("completed"), 40);
+        }
+        // orders from a few recipients (on several partitions), one of them in another currency and one twice
+        StringBuilder orders = new StringBuilder();
+        for (int i = 0; i < 9; i++) {
+            orders.append("{\"phone\": \"").append(phone(i * 7)).append("\", \"campaign\": \"").append(id)
+                    .append("\", \"orderId\": \"ord-").append(i).append("\", \"value\": ").append(10 + i).append(".25")
+                    .append(", \"currency\": \"").append(i == 4 ? "EUR" : "GBP").append("\"}\n");
+        }
+        orders.append("{\"phone\": \"").append(phone(7)).append("\", \"campaign\": \"").append(id)
+                .append("\", \"orderId\": \"ord-extra\", \"value\": 1.10, \"currency\": \"GBP\"}\n");
+        for (int port : ports()) {
+            HttpResponse<String> r = call(port, "POST", "/v1/conversions", "application/x-ndjson", orders.toString());
+            assertEquals(200, r.statusCode(), r.body());
+            assertEquals(10, json(r).path("recorded").asLong(), r.body());
+        }
+        String path = "/v1/campaigns/" + id + "/funnel";
+        JsonNode single = json(call(oracle.port(), "GET", path, null, null), 200);
+        JsonNode cluster = json(call(node.port(), "GET", path, null, null), 200);
+        assertEquals(AUDIENCE, cluster.path("steps").path("sent").asLong(), cluster.toString());
+        assertEquals(9, cluster.path("steps").path("converted").asLong(), cluster.toString());
+        assertNotEquals("0.0", cluster.path("rates").path("convertedOfSent").asText());
+        for (String f : List.of("campaign", "name", "status", "total", "steps", "rates", "undelivered", "clicks", "conversions",
+                "timing", "links", "tracked")) {
+            assertEquals(single.path(f), cluster.path(f), f + ":\nsingle  " + single.path(f) + "\ncluster " + cluster.path(f));
+        }
+        assertFalse(cluster.path("timing").path("sendToDelivery").has("fine"), "the buckets the node summed are not shown");
+        assertEquals(PARTITIONS, cluster.path("partitions").path("answered").asInt());
+        assertSameError(call(oracle.port(), "GET", "/v1/campaigns/nope/funnel", null, null),
+                call(node.port(), "GET", "/v1/campaigns/nope/funnel", null, null));
+
+        // the period report: the groups of one node
+        Instant now = Instant.now();
+        for (String by : List.of("campaign", "sender", "category")) {
+            String q = "/v1/reports/funnel?from=" + now.minus(1, ChronoUnit.HOURS) + "&to=" + now.plus(1, ChronoUnit.HOURS)
+                    + "&groupBy=" + by;
+            JsonNode ps = json(call(oracle.port(), "GET", q, null, null), 200);
+            JsonNode pc = json(call(node.port(), "GET", q, null, null), 200);
+            assertTrue(ps.path("groups").size() >= 1, ps.toString());
+            for (String f : List.of("groupBy", "campaigns", "groups")) {
+                assertEquals(ps.path(f), pc.path(f), by + " " + f + ":\nsingle  " + ps + "\ncluster " + pc);
+            }
+        }
+        assertSameError(call(oracle.port(), "GET", "/v1/reports/funnel?from=x", null, null),
+                call(node.port(), "GET", "/v1/reports/funnel?from=x", null, null));
+    }
+
+    // ---- CSV opt-outs ----
+
+    @Test
+    @Order(20)
+    void shouldTakeACsvOptOutUploadAsOneNodeAndMakeEachDurableOnItsPartition() throws Exception {
+        List<String> uploads = new ArrayList<>();
+        uploads.add("phone,scope,reason\n"                                        // 1
+                + phone(100) + ",global,asked\n"                                   // 2
+                + "not-a-phone,global,x\n"                                         // 3
+                + phone(101) + ",galaxy,x\n"                                       // 4 bad scope
+                + phone(102) + ",,\"two\nlines\"\n"                                // 5-6 default scope, a reason of two lines
+                + "\n"                                                             // 7 blank
+                + phone(103) + ",sender:acme,\"quoted \"\"word\"\"\"\n"               // 8
+                + phone(104) + ",\"global\"x,y\n"                                  // 9 stray quote
+                + phone(105) + ",global\n"                                         // 10 too few fields
+                + ",global,no phone\n"                                             // 11
+                + phone(100) + ",global,again\n"                                   // 12 the same number twice
+                + "+4412,global,short\n"                                           // 13
+                + phone(106) + ",category:marketing,\n");                          // 14
+        uploads.add("phone\n" + phone(107) + "\n" + phone(100) + "\n");           // without scope column: ?scope=
+        uploads.add("phone,reason\n" + phone(108) + ",x\n");                       // no scope anywhere (without ?scope=)
+        uploads.add("nophone,scope\n" + phone(109) + ",global\n");
+        uploads.add("");
+        uploads.add("phone,scope\nnope,global\n+4412,global\n");                  // nothing valid
+        uploads.add("\"phone,scope\n");                                            // a broken header
+        StringBuilder many = new StringBuilder("phone,scope\n");                   // several slices per partition
+        for (int i = 0; i < 9_000; i++) {
+            many.append(i % 40 == 3 ? "bad" + i : "+4475" + String.format("%08d", i)).append(",global\n");
+        }
+        uploads.add(many.toString());
+        int k = 0;
+        for (String csv : uploads) {
+            String q = csv.startsWith("phone\n") ? "?scope=global" : csv.startsWith("phone,reason") ? "" : "?scope=global&reason=file";
+            HttpResponse<String> s = call(oracle.port(), "POST", "/v1/suppressions" + q, "text/csv", csv);
+            HttpResponse<String> c = call(node.port(), "POST", "/v1/suppressions" + q, "text/csv", csv);
+            String what = "upload " + k++ + ":\nsingle  " + s.body() + "\ncluster " + c.body();
+            assertEquals(s.statusCode(), c.statusCode(), what);
+            if (s.statusCode() >= 400) {
+                assertSameError(s, c);
+                assertEquals(json(s).path("message"), json(c).path("message"), what);
+                continue;
+            }
+            for (String f : List.of("suppressed", "alreadySuppressed", "rejected", "errors")) {
+                assertEquals(json(s).path(f), json(c).path(f), f + " of " + what);
+            }
+        }
+        assertSameError(call(oracle.port(), "POST", "/v1/suppressions?scope=galaxy", "text/csv", "phone\n" + phone(110) + "\n"),
+                call(node.port(), "POST", "/v1/suppressions?scope=galaxy", "text/csv", "phone\n" + phone(110) + "\n"));
+        // what was acknowledged is in force on the number's partition, as on one node
+        Partitioner partitioner = new Partitioner(PARTITIONS);
+        Set<Integer> seen = new HashSet<>();
+        List<String> looked = new ArrayList<>();
+        for (int i = 100; i <= 110; i++) {
+            looked.add(phone(i));
+        }
+        for (int i = 0; i < 200; i++) {
+            looked.add("+4475" + String.format("%08d", i));
+        }
+        for (String p : looked) {
+            String path = "/v1/suppressions/" + enc(p);
+            HttpResponse<String> rs = call(oracle.port(), "GET", path, null, null);
+            HttpResponse<String> rc = call(node.port(), "GET", path, null, null);
+            assertEquals(rs.statusCode(), rc.statusCode(), p + ": " + rs.body() + " / " + rc.body());
+            JsonNode single = json(rs);
+            JsonNode cluster = json(rc);
+            assertEquals(strip(single).toString().replaceAll("\"(id|seq)\":\\d+,?", ""),
+                    strip(cluster).toString().replaceAll("\"(id|seq)\":\\d+,?", ""), p);
+            if (cluster.path("suppressed").asBoolean()) {
+                seen.add(partitioner.of(p));
+            }
+        }
+        assertEquals(PARTITIONS, seen.size(), "opt-outs on every partition");
+    }
+
+    // ---- helpers ----
+
+    private static int[] ports() {
+        return new int[] {oracle.port(), node.port()};
+    }
+
+    private static long sumOf(JsonNode counts) {
+        long s = 0;
+        for (JsonNode v : counts) {
+            s += v.asLong();
+        }
+        return s;
+    }
+
+    static String phone(int i) {
+        return "+44740020" + String.format("%04d", i);
+    }
+
+    private static HttpResponse<String> post(int port, String path, String body, String idempotencyKey) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .timeout(Duration.ofSeconds(60)).header("Authorization", "Bearer " + KEY)
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body));
+        if (idempotencyKey != null) {
+            b.header("Idempotency-Key", idempotencyKey);
+        }
+        return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    static void assertSameError(HttpResponse<String> single, HttpResponse<String> cluster) throws Exception {
+        assertEquals(single.statusCode(), cluster.statusCode(), "single " + single.body() + "\ncluster " + cluster.body());
+        assertEquals(json(single).path("error"), json(cluster).path("error"), "single " + single.body() + "\ncluster "
+                + cluster.body());
+        assertEquals(json(single).path("field"), json(cluster).path("field"), cluster.body());
+        assertFalse(json(cluster).path("message").asText().isBlank(), cluster.body());
+    }
+
+    /** Without instants (each store stamps its own) and the cluster's own {@code partitions}. */
+    static JsonNode strip(JsonNode n) {
+        JsonNode copy = n.deepCopy();
+        stripIn(copy);
+        return copy;
+    }
+
+    private static void stripIn(JsonNode n) {
+        if (n.isObject()) {
+            List<String> drop = new ArrayList<>();
+            n.fieldNames().forEachRemaining(f -> {
+                if (f.endsWith("At") || f.equals("at") || f.equals("time") || f.equals("due") || f.equals("partitions") || f.equals("recipientId")
+                        || f.equals("run") || f.equals("lane")) {
+                    drop.add(f);
+                }
+            });
+            ((ObjectNode) n).remove(drop);
+        }
+        n.forEach(ClusterReportsTest::stripIn);
+    }
+
+    static JsonNode await(int port, String path, Predicate<JsonNode> done, int seconds) throws Exception {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        String last = "no answer";
+        while (System.nanoTime() < end) {
+            HttpResponse<String> r = call(port, "GET", path, null, null);
+            last = r.statusCode() + " " + r.body();
+            if (r.statusCode() == 200 && done.test(JSON.readTree(r.body()))) {
+                return JSON.readTree(r.body());
+            }
+            Thread.sleep(150);
+        }
+        throw new AssertionError(path + " on " + port + " not as expected within " + seconds + " s; last: " + last);
+    }
+
+    static HttpResponse<String> call(int port, String method, String path, String contentType, String body) throws Exception {
+        return dev.herald.dispatcher.service.ServiceTests.call(port, method, path, KEY, contentType, body);
+    }
+
+    static JsonNode json(HttpResponse<String> r) throws Exception {
+        assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("application/json"),
+                "answer is JSON: " + r.statusCode() + " " + r.body());
+        return JSON.readTree(r.body());
+    }
+
+    static JsonNode json(HttpResponse<String> r, int status) throws Exception {
+        assertEquals(status, r.statusCode(), r.body());
+        return json(r);
+    }
+
+    static String enc(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
+}
