@@ -10,6 +10,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import dev.herald.dispatcher.api.ApiDirectives;
+import dev.herald.dispatcher.journey.JourneyDefinition;
+import dev.herald.dispatcher.journey.JourneyStore;
 import dev.herald.dispatcher.service.HeraldService;
 import dev.herald.dispatcher.service.ServiceSettings;
 
@@ -22,6 +25,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -83,15 +87,7 @@ class ClusterReportsTest {
         int hour = ZonedDateTime.now(ZoneOffset.UTC).getHour();
         int offset = Math.max(-12, Math.min(14, 14 - hour));
         tz = offset == 0 ? "Etc/GMT" : "Etc/GMT" + (offset > 0 ? "-" : "+") + Math.abs(offset);
-        Config config = ConfigFactory.parseString("herald.cluster { enabled = true, partitions = " + PARTITIONS
-                        + ", port = " + ClusterProcesses.freePort() + ", storage-root = \"" + tmp.resolve("root")
-                        + "\", keep-alive = 200ms, open-retry = 200ms, partition-capacity = 20000 }\n"
-                        + "herald.service.directory-capacity = 20000")
-                .withFallback(ConfigFactory.load()).resolve();
-        ServiceSettings settings = ServiceSettings.fromConfig(config).withAddress("127.0.0.1", 0);
-        node = ClusterNode.start(tmp.resolve("node"), config, settings,
-                ClusterSettings.fromConfig(config, tmp.resolve("node"), settings.directoryCapacity()),
-                Map.of("HERALD_API_KEY", KEY), new PrintWriter(new StringWriter(), true));
+        node = startNode();
         Config single = ConfigFactory.parseString("herald.service.directory-capacity = 20000").withFallback(ConfigFactory.load())
                 .resolve();
         oracle = HeraldService.start(tmp.resolve("oracle"), single, ServiceSettings.fromConfig(single)
@@ -104,6 +100,18 @@ class ClusterReportsTest {
         for (int port : ports()) {
             json(call(port, "POST", "/v1/segments/audience", "text/csv", csv.toString()), 201);
         }
+    }
+
+    private static ClusterNode startNode() throws Exception {
+        Config config = ConfigFactory.parseString("herald.cluster { enabled = true, partitions = " + PARTITIONS
+                        + ", port = 0, storage-root = \"" + tmp.resolve("root")
+                        + "\", keep-alive = 200ms, open-retry = 200ms, partition-capacity = 20000 }\n"
+                        + "herald.service.directory-capacity = 20000")
+                .withFallback(ConfigFactory.load()).resolve();
+        ServiceSettings settings = ServiceSettings.fromConfig(config).withAddress("127.0.0.1", 0);
+        return ClusterNode.start(tmp.resolve("node"), config, settings,
+                ClusterSettings.fromConfig(config, tmp.resolve("node"), settings.directoryCapacity()),
+                Map.of("HERALD_API_KEY", KEY), new PrintWriter(new StringWriter(), true));
     }
 
     @AfterAll
@@ -263,6 +271,55 @@ class ClusterReportsTest {
         assertEquals("archived", v.path("status").asText(), v.toString());
         assertEquals("P2D", v.path("definition").path("steps").path(1).path("duration").asText(), v.toString());
         assertEquals(PARTITIONS, v.path("partitions").path("answered").asInt());
+    }
+
+    @Test
+    @Order(5)
+    void shouldBringPartitionsThatMissedAChangeBackInStep() throws Exception {
+        String drift = NOTICE.replace("Shipping", "Drift");
+        String id = json(post(node.port(), "/v1/journeys", drift, "drift-1"), 201).path("id").asText();
+        String v2 = drift.replace("\"P1D\"", "\"PT6H\"");
+        // as if a pause had reached partition 1 only, and a new version partition 2 only
+        node.stop().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        try (JourneyStore st = JourneyStore.open(tmp.resolve("root/partition-001/journeys"), Clock.systemUTC())) {
+            st.status(id, JourneyStore.Status.PAUSED);
+        }
+        try (JourneyStore st = JourneyStore.open(tmp.resolve("root/partition-002/journeys"), Clock.systemUTC())) {
+            st.update(id, ApiDirectives.JSON.readValue(v2, JourneyDefinition.class));
+        }
+        node = startNode();
+        await(node.port(), "/v1/cluster", s -> s.path("open").asInt() == PARTITIONS, 30);
+        String base = "/v1/journeys/" + id;
+        JsonNode mixed = json(call(node.port(), "GET", base, null, null), 200);
+        assertEquals("mixed", mixed.path("status").asText(), mixed.toString());
+        assertEquals(2, mixed.path("version").asInt(), mixed.toString());
+        assertEquals(PARTITIONS, mixed.path("outOfStep").size(), mixed.toString());
+        assertEquals("paused", mixed.path("outOfStep").path(1).path("status").asText(), mixed.toString());
+        assertEquals(2, mixed.path("outOfStep").path(2).path("version").asInt(), mixed.toString());
+
+        // another definition while they disagree: refused, naming who is where
+        HttpResponse<String> other = call(node.port(), "PUT", base, "application/json", drift.replace("\"P1D\"", "\"P9D\""));
+        assertEquals(409, other.statusCode(), other.body());
+        assertEquals("journey_out_of_step", json(other).path("error").asText());
+        assertTrue(json(other).path("message").asText().contains("on partitions [2]"), other.body());
+        // the same definition again: made on those behind only
+        HttpResponse<String> again = call(node.port(), "PUT", base, "application/json", v2);
+        assertEquals(200, again.statusCode(), again.body());
+        assertEquals(2, json(again).path("version").asInt(), again.body());
+        assertFalse(json(again).has("outOfStep") && json(again).path("outOfStep").toString().contains("\"version\":1"),
+                again.body());
+        // a pause: partition 1 already is, which counts as done
+        HttpResponse<String> paused = call(node.port(), "POST", base + "/pause", null, null);
+        assertEquals(200, paused.statusCode(), paused.body());
+        assertEquals("paused", json(paused).path("status").asText(), paused.body());
+        assertFalse(json(paused).has("outOfStep"), paused.body());
+        JsonNode now = json(call(node.port(), "GET", base + "?version=2", null, null), 200);
+        assertFalse(now.has("outOfStep"), now.toString());
+        assertEquals("PT6H", now.path("definition").path("steps").path(1).path("duration").asText(), now.toString());
+        // paused everywhere: pausing again is refused as one node refuses it
+        HttpResponse<String> twice = call(node.port(), "POST", base + "/pause", null, null);
+        assertEquals(409, twice.statusCode(), twice.body());
+        assertEquals("invalid_state", json(twice).path("error").asText());
     }
 
     // ---- funnels ----
