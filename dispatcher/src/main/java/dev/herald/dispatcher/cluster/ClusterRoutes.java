@@ -162,6 +162,9 @@ final class ClusterRoutes extends ApiDirectives {
                 if (n == 3 && seg.get(2).equals("funnel") && method.equals("GET")) {
                     return everywhere(request, mat, cluster.uploadTimeout(), FunnelViews::period);
                 }
+                if (n == 3 && seg.get(2).equals("optouts") && method.equals("GET")) {
+                    return everywhere(request, mat, cluster.uploadTimeout(), OptOutReportViews::period);
+                }
                 break;
             case "events":
                 if (n == 2 && method.equals("POST")) {
@@ -203,6 +206,9 @@ final class ClusterRoutes extends ApiDirectives {
             // each partition shows its delay histograms' buckets, to be summed (FunnelViews)
             return answer(call(request, mat).thenCompose(c -> all(withQuery(c, "detail=histograms"), cluster.uploadTimeout()))
                     .thenApply(FunnelViews::campaign).thenApply(HttpAnswer::toResponse));
+        }
+        if (n == 4 && seg.get(3).equals("optouts") && method.equals("GET")) {
+            return everywhere(request, mat, cluster.uploadTimeout(), OptOutReportViews::campaign);
         }
         if (n == 5 && seg.get(3).equals("recipients") && method.equals("GET")) {
             return byPhone(seg.get(4), request, mat);
