@@ -207,6 +207,10 @@ final class ClusterRoutes extends ApiDirectives {
             return answer(call(request, mat).thenCompose(c -> all(withQuery(c, "detail=histograms"), cluster.uploadTimeout()))
                     .thenApply(FunnelViews::campaign).thenApply(HttpAnswer::toResponse));
         }
+        if (n == 4 && seg.get(3).equals("winner") && method.equals("POST")) {
+            return answer(call(request, mat).thenCompose(c -> new WinnerPick(this, cluster).pick(c, seg.get(2)))
+                    .thenApply(HttpAnswer::toResponse));
+        }
         if (n == 4 && seg.get(3).equals("optouts") && method.equals("GET")) {
             return everywhere(request, mat, cluster.uploadTimeout(), OptOutReportViews::campaign);
         }

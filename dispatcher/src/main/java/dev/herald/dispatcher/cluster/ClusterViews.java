@@ -50,8 +50,29 @@ final class ClusterViews {
             }
         }
         ObjectNode merged = mergeCampaign(views);
+        experiments(merged, ok, views);
         merged.set("partitions", partitions(answers, ok.size()));
         return ClusterRoutes.jsonAnswer(ok.get(0).status(), merged);
+    }
+
+    /**
+     * An A/B test is sampled and (unless an operator picks) decided by each partition for its own
+     * recipients: the campaign shows each partition's {@code experiment} under
+     * {@code experimentByPartition} rather than one partition's as the campaign's.
+     */
+    private static void experiments(ObjectNode merged, List<HttpAnswer> ok, List<ObjectNode> views) {
+        if (views.stream().noneMatch(v -> v.has("experiment"))) {
+            return;
+        }
+        merged.remove("experiment");
+        ArrayNode each = merged.putArray("experimentByPartition");
+        for (int i = 0; i < views.size() && i < ok.size(); i++) {
+            if (views.get(i).has("experiment")) {
+                ObjectNode e = each.addObject();
+                e.put("partition", ok.get(i).partition());
+                e.setAll((ObjectNode) views.get(i).get("experiment"));
+            }
+        }
     }
 
     /** A create: every partition made its slice; otherwise 503 naming the key to retry with. */

@@ -420,6 +420,71 @@ class ClusterReportsTest {
                 call(node.port(), "GET", "/v1/campaigns/nope/optouts", null, null));
     }
 
+    @Test
+    @Order(12)
+    void shouldPickAnAbTestsWinnerOnEveryPartition() throws Exception {
+        String body = "{\"name\": \"ab\", \"channel\": \"sms\", \"category\": \"marketing\", \"sender\": \"acme\","
+                + " \"footer\": \"Reply STOP to opt out\", \"segment\": \"audience\", \"variants\": [{\"text\": \"Hi, variant A\"},"
+                + " {\"name\": \"bold\", \"text\": \"Hi, variant bold\"}], \"test\": {\"sample\": 0.5, \"wait\": \"PT6H\","
+                + " \"minPerVariant\": 1, \"metric\": \"conversion\"}}";
+        String id = null;
+        for (int port : ports()) {
+            HttpResponse<String> made = post(port, "/v1/campaigns", body, "ab-1");
+            assertEquals(201, made.statusCode(), made.body());
+            id = json(made).path("id").asText();
+        }
+        String path = "/v1/campaigns/" + id;
+        // the sample sent, the rest held (on the cluster: on every partition)
+        Predicate<JsonNode> sampleSent = c -> {
+            long sample = 0;
+            int tests = 0;
+            for (JsonNode e : c.has("experimentByPartition") ? c.path("experimentByPartition") : List.of(c.path("experiment"))) {
+                if (e.path("sample").isObject()) {
+                    tests++;
+                    for (JsonNode v : e.path("sample")) {
+                        sample += v.asLong();
+                    }
+                }
+            }
+            return tests == (c.has("experimentByPartition") ? PARTITIONS : 1) && sample > 0
+                    && c.path("counts").path("held").asLong() == AUDIENCE - sample && c.path("counts").path("pending").asLong() == 0
+                    && c.path("counts").path("inFlight").asLong() == 0;
+        };
+        await(oracle.port(), path, sampleSent, 40);
+        JsonNode held = await(node.port(), path, sampleSent, 40);
+        assertFalse(held.has("experiment"), "one partition's test is not shown as the campaign's: " + held);
+        for (String bad : List.of("{\"variant\": \"D\"}", "{}", "{\"variant\": 3}", "nope")) {
+            assertSameError(call(oracle.port(), "POST", path + "/winner", "application/json", bad),
+                    call(node.port(), "POST", path + "/winner", "application/json", bad));
+        }
+        HttpResponse<String> ps = call(oracle.port(), "POST", path + "/winner", "application/json", "{\"variant\": \"bold\"}");
+        HttpResponse<String> pc = call(node.port(), "POST", path + "/winner", "application/json", "{\"variant\": \"bold\"}");
+        assertEquals(200, ps.statusCode(), ps.body());
+        assertEquals(200, pc.statusCode(), pc.body());
+        assertEquals(PARTITIONS, json(pc).path("experimentByPartition").size(), pc.body());
+        for (JsonNode e : json(pc).path("experimentByPartition")) {
+            assertEquals("operator", e.path("decidedBy").asText(), pc.body());
+            assertEquals("bold", e.path("send").asText(), pc.body());
+        }
+        JsonNode doneSingle = await(oracle.port(), path, c -> c.path("status").asText().equals("completed"), 40);
+        JsonNode doneCluster = await(node.port(), path, c -> c.path("status").asText().equals("completed"), 40);
+        assertEquals(doneSingle.path("total"), doneCluster.path("total"));
+        assertEquals(doneSingle.path("counts"), doneCluster.path("counts"), "everyone sent once, on one node as on the cluster");
+        // the funnel per variant: everyone given one, the held ones bold
+        JsonNode fs = json(call(oracle.port(), "GET", path + "/funnel", null, null), 200);
+        JsonNode fc = json(call(node.port(), "GET", path + "/funnel", null, null), 200);
+        long given = 0;
+        for (JsonNode v : fc.path("variants")) {
+            given += v.path("given").asLong();
+        }
+        assertEquals(AUDIENCE, given, fc.toString());
+        assertEquals(fs.path("steps"), fc.path("steps"));
+        assertEquals(PARTITIONS, fc.path("testByPartition").size(), fc.toString());
+        // decided: picking again is refused as on one node
+        assertSameError(call(oracle.port(), "POST", path + "/winner", "application/json", "{\"variant\": \"A\"}"),
+                call(node.port(), "POST", path + "/winner", "application/json", "{\"variant\": \"A\"}"));
+    }
+
     private static String sign(String body) throws Exception {
         javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
         mac.init(new javax.crypto.spec.SecretKeySpec(INBOUND.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
