@@ -141,8 +141,8 @@ final class ClusterRoutes extends ApiDirectives {
                 if (n == 2 && method.equals("GET")) {
                     return everywhere(request, mat, cluster.askTimeout(), ClusterViews::segments);
                 }
-                if (n == 3 && seg.get(2).equals("rfm")) {
-                    break; // computed per partition from its own conversions: no cluster form yet
+                if (n >= 3 && seg.get(2).equals("rfm")) {
+                    throw new ApiError(501, "not_in_cluster", method + " " + request.getUri().path() + ": " + RfmTiers.WHY, null);
                 }
                 if (n == 3 && method.equals("POST")) {
                     return new ClusterUpload(this, cluster, partitioner, blocking, settings).route(seg.get(2), request, mat);
@@ -191,7 +191,10 @@ final class ClusterRoutes extends ApiDirectives {
             return everywhere(request, mat, cluster.askTimeout(), ClusterViews::list);
         }
         if (n == 3 && seg.get(2).equals("preview") && method.equals("POST")) {
-            return everywhere(request, mat, cluster.uploadTimeout(), ClusterViews::preview);
+            return answer(call(request, mat).thenCompose(c -> {
+                RfmTiers.refuseIfNamed(c);
+                return all(c, cluster.uploadTimeout());
+            }).thenApply(ClusterViews::preview).thenApply(HttpAnswer::toResponse));
         }
         if (n == 3 && method.equals("GET")) {
             return everywhere(request, mat, cluster.askTimeout(), ClusterViews::campaign);
@@ -235,6 +238,7 @@ final class ClusterRoutes extends ApiDirectives {
         int n = seg.size();
         if (n == 2 && method.equals("POST")) {
             return answer(call(request, mat).thenCompose(c0 -> {
+                RfmTiers.refuseIfNamed(c0);
                 HttpCall c = c0.header("Idempotency-Key").isPresent() ? c0
                         : c0.withHeader("Idempotency-Key", "cluster-" + CampaignIds.fresh(Clock.systemUTC().instant()));
                 return onEveryPartition(c, c.header("Idempotency-Key").get(), JourneyViews::created);
@@ -247,7 +251,10 @@ final class ClusterRoutes extends ApiDirectives {
             return everywhere(request, mat, cluster.askTimeout(), JourneyViews::journey);
         }
         if (n == 3 && method.equals("PUT")) {
-            return answer(call(request, mat).thenCompose(c -> new JourneyChange(this, cluster).update(c, seg.get(2)))
+            return answer(call(request, mat).thenCompose(c -> {
+                RfmTiers.refuseIfNamed(c);
+                return new JourneyChange(this, cluster).update(c, seg.get(2));
+            })
                     .thenApply(HttpAnswer::toResponse));
         }
         if (n == 4 && seg.get(3).equals("report") && method.equals("GET")) {
@@ -285,6 +292,7 @@ final class ClusterRoutes extends ApiDirectives {
      */
     private Route create(HttpRequest request, Materializer mat) {
         CompletionStage<HttpResponse> done = call(request, mat).thenCompose(c0 -> {
+            RfmTiers.refuseIfNamed(c0);
             HttpCall c = shareTps(c0.header("Idempotency-Key").isPresent() ? c0
                     : c0.withHeader("Idempotency-Key", "cluster-" + CampaignIds.fresh(Clock.systemUTC().instant())));
             return onEveryPartition(c, c.header("Idempotency-Key").get(), ClusterViews::created);

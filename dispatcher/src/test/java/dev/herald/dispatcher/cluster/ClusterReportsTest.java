@@ -485,6 +485,33 @@ class ClusterReportsTest {
                 call(node.port(), "POST", path + "/winner", "application/json", "{\"variant\": \"A\"}"));
     }
 
+    @Test
+    @Order(13)
+    void shouldRefuseRfmTiersNamingWhy() throws Exception {
+        String onTier = "{\"name\": \"t\", \"channel\": \"sms\", \"category\": \"marketing\", \"sender\": \"acme\","
+                + " \"text\": \"Hi\", \"footer\": \"Reply STOP to opt out\", \"expression\": \"audience & !rfm:champions\"}";
+        for (String path : List.of("/v1/campaigns", "/v1/campaigns/preview")) {
+            HttpResponse<String> r = call(node.port(), "POST", path, "application/json", onTier);
+            assertEquals(501, r.statusCode(), r.body());
+            assertEquals("not_in_cluster", json(r).path("error").asText());
+            assertTrue(json(r).path("message").asText().contains("'rfm:champions'"), r.body());
+        }
+        String branch = NOTICE.replace("Shipping", "Tiered").replace("{\"id\": \"done\", \"type\": \"exit\", \"reason\": \"done\"}",
+                "{\"id\": \"done\", \"type\": \"branch\", \"on\": {\"segment\": \"rfm:at-risk\"}, \"then\": \"end\","
+                        + " \"else\": \"end\"}, {\"id\": \"end\", \"type\": \"exit\", \"reason\": \"done\"}");
+        HttpResponse<String> j = post(node.port(), "/v1/journeys", branch, "tiered");
+        assertEquals(501, j.statusCode(), j.body());
+        assertTrue(json(j).path("message").asText().contains("'rfm:at-risk'"), j.body());
+        for (String[] r : new String[][] {{"GET", "/v1/segments/rfm"}, {"POST", "/v1/segments/rfm/recompute"}}) {
+            HttpResponse<String> a = call(node.port(), r[0], r[1], null, null);
+            assertEquals(501, a.statusCode(), a.body());
+            assertTrue(json(a).path("message").asText().contains("quintile"), a.body());
+        }
+        // nothing was made anywhere
+        assertEquals(0, json(call(node.port(), "GET", "/v1/campaigns", null, null), 200).path("campaigns").findValues("name")
+                .stream().filter(n -> n.asText().equals("t")).count());
+    }
+
     private static String sign(String body) throws Exception {
         javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
         mac.init(new javax.crypto.spec.SecretKeySpec(INBOUND.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
