@@ -53,9 +53,16 @@ import org.apache.pekko.stream.Materializer;
  *   <li><b>Segments and suppression counts</b> ({@code GET /v1/segments}, {@code GET}/{@code DELETE
  *       /v1/segments/{name}}, {@code GET /v1/suppressions}): asked of every partition, added up.</li>
  *   <li><b>Events and conversions</b>: to the partition of their recipient ({@link RecipientBatch}).</li>
+ *   <li><b>Journeys</b>: a create is made on every partition under one id (the {@code Idempotency-Key}, as a
+ *       campaign's); list, view and report merged ({@link JourneyViews}); pause, resume, archive and a new
+ *       version made on every partition ({@link JourneyChange}); a recipient's place, from its partition.</li>
+ *   <li><b>Reports</b>: a campaign's funnel and the period funnel report ({@link FunnelViews}), a campaign's
+ *       opt-outs and the period opt-out report ({@link OptOutReportViews}), added up with rates from the sums.</li>
+ *   <li><b>An A/B winner picked by an operator</b>: made on every partition ({@link WinnerPick}).</li>
  *   <li>{@code GET /v1/cluster}: the members and which partitions each runs.</li>
  * </ul>
- * Every other endpoint answers 501 {@code not_in_cluster}: it has no cluster form yet.
+ * RFM tiers answer 501 {@code not_in_cluster} saying why ({@link RfmTiers}), and so does a campaign or
+ * journey naming one. Every other endpoint answers 501 {@code not_in_cluster}: it has no cluster form yet.
  *
  * <p>Authorization: the node checks that the key is valid (its own key file holds the admin key of
  * {@code HERALD_API_KEY}); the partition checks the role, as a single node does.
