@@ -79,7 +79,8 @@ final class JourneyChange {
             }
             if (!unread.isEmpty()) {
                 return done(HttpAnswer.error(503, "journey_unavailable", "journey " + id + " could not be read on "
-                        + JourneyViews.describe(views, unread) + "; nothing was changed; try again"));
+                        + JourneyViews.describe(views, unread) + "; nothing was changed; try again"
+                        + JourneyViews.missedCreate(views, unread)));
             }
             int[] version = new int[views.size()];
             int newest = 0;

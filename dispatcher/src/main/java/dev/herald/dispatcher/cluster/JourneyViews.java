@@ -21,7 +21,8 @@ import java.util.Set;
  * each partition runs it for its own recipients. So a journey's definition, status and version are
  * the same everywhere when every change reached every partition; when one did not (a partition
  * failed a pause, say), the view says so: {@code "status": "mixed"} (or the version differs) and
- * {@code "outOfStep": [{"partition", "status", "version"}]} lists every partition's. Its counts are
+ * {@code "outOfStep": [{"partition", "status", "version"}]} lists every partition's (a partition a
+ * create did not reach: {@code "status": "missing"}). Its counts are
  * sums of the partitions' (their recipients are disjoint, so a count of recipients adds up
  * exactly): {@code entered}, {@code waiting}, {@code exited} by reason, per step {@code now},
  * {@code arrived}, {@code sent}, {@code delivered}, {@code clicked}, {@code converted} and the
@@ -63,6 +64,7 @@ final class JourneyViews {
         ObjectNode out = views.get(0).deepCopy();
         spanTimes(out, views);
         inStep(out, ok, views);
+        missing(out, answers);
         out.set("partitions", ClusterViews.partitions(answers, ok.size()));
         return ClusterRoutes.jsonAnswer(ok.get(0).status(), out);
     }
@@ -100,7 +102,10 @@ final class JourneyViews {
             inStep(out, from.get(id), views);
             merged.add(out);
         });
-        merged.sort(Comparator.comparing((ObjectNode j) -> j.path("createdAt").asText()).thenComparing(j -> j.path("id").asText()));
+        merged.sort(Comparator.comparing((ObjectNode j) -> {
+            Instant at = ClusterViews.instant(j, "createdAt");
+            return at == null ? Instant.MAX : at;
+        }).thenComparing(j -> j.path("id").asText()));
         ObjectNode out = ClusterRoutes.object();
         ArrayNode list = out.putArray("journeys");
         merged.forEach(list::add);
@@ -123,7 +128,7 @@ final class JourneyViews {
         }
         return error(503, "partly_changed", what + " was done on " + (answers.size() - failed.size()) + " of "
                 + answers.size() + " partitions; not on " + describe(answers, failed) + "; send the same request again:"
-                + " the partitions where it is done already count as done");
+                + " the partitions where it is done already count as done" + missedCreate(answers, failed));
     }
 
     /** {@code GET /v1/journeys/{id}/report}: every count summed, the conversion rate recomputed, the flow summed by day. */
@@ -149,8 +154,39 @@ final class JourneyViews {
         out.set("versions", versions(views));
         out.set("flow", flow(views));
         inStep(out, ok, views);
+        missing(out, answers);
         out.set("partitions", ClusterViews.partitions(answers, ok.size()));
         return ClusterRoutes.jsonAnswer(200, out);
+    }
+
+    /**
+     * Partitions that answered 404 (a create that reached only some: send it again with its key)
+     * are listed in {@code outOfStep} as {@code missing}, and the status is {@code mixed}.
+     */
+    private static void missing(ObjectNode out, List<HttpAnswer> answers) {
+        List<Integer> absent = new ArrayList<>();
+        for (int i = 0; i < answers.size(); i++) {
+            if (answers.get(i).status() == 404) {
+                absent.add(i);
+            }
+        }
+        if (absent.isEmpty()) {
+            return;
+        }
+        ArrayNode each = out.path("outOfStep").isArray() ? (ArrayNode) out.get("outOfStep") : out.putArray("outOfStep");
+        if (each.isEmpty()) {
+            // every partition that has it is in step: list them too, so that the list names every partition
+            for (int i = 0; i < answers.size(); i++) {
+                if (answers.get(i).ok()) {
+                    each.addObject().put("partition", i).put("status", out.path("status").asText())
+                            .put("version", out.path("version").asInt());
+                }
+            }
+        }
+        for (int p : absent) {
+            each.addObject().put("partition", p).put("status", "missing");
+        }
+        out.put("status", "mixed");
     }
 
     // ---- the report's parts ----
@@ -318,6 +354,17 @@ final class JourneyViews {
                     .append(why).append(')');
         }
         return b.toString();
+    }
+
+    /** A hint when a failed partition has no such journey: its create did not reach it. */
+    static String missedCreate(List<HttpAnswer> answers, List<Integer> failed) {
+        for (int i : failed) {
+            if (answers.get(i).status() == 404) {
+                return " (a partition without the journey missed its create: send the create again with the same"
+                        + " Idempotency-Key first)";
+            }
+        }
+        return "";
     }
 
     static HttpAnswer error(int status, String code, String message) {

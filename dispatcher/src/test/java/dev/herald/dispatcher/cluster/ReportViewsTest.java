@@ -62,6 +62,13 @@ class ReportViewsTest {
         assertEquals(2, j.path("version").asInt());
         assertEquals(3, j.path("outOfStep").size());
         assertEquals("2026-12-07T10:00:01Z", j.path("createdAt").asText(), "the earliest");
+        JsonNode partly = body(JourneyViews.journey(List.of(answer(0, 200, journeyView("active", 1)),
+                answer(1, 404, "{\"error\": \"not_found\", \"message\": \"no journey 'j-1'\"}"),
+                answer(2, 200, journeyView("active", 1)))));
+        assertEquals("mixed", partly.path("status").asText(), partly.toString());
+        assertEquals(3, partly.path("outOfStep").size(), partly.toString());
+        assertEquals("missing", partly.path("outOfStep").path(2).path("status").asText(), partly.toString());
+        assertEquals(1, partly.path("outOfStep").path(2).path("partition").asInt(), partly.toString());
         JsonNode same = body(JourneyViews.journey(List.of(answer(0, 200, journeyView("active", 1)),
                 answer(1, 200, journeyView("active", 1)))));
         assertEquals("active", same.path("status").asText());
