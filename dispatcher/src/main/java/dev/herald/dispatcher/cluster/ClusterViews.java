@@ -110,7 +110,11 @@ final class ClusterViews {
         }
         List<ObjectNode> merged = new ArrayList<>();
         byId.values().forEach(v -> merged.add(mergeCampaign(v)));
-        merged.sort(Comparator.comparing((ObjectNode c) -> c.path("createdAt").asText()).thenComparing(c -> c.path("id").asText()));
+        // by instant: Instant's text has 0, 3, 6 or 9 decimals, so its text does not sort as its time does
+        merged.sort(Comparator.comparing((ObjectNode c) -> {
+            Instant at = instant(c, "createdAt");
+            return at == null ? Instant.MAX : at;
+        }).thenComparing(c -> c.path("id").asText()));
         ObjectNode out = ClusterRoutes.object();
         ArrayNode list = out.putArray("campaigns");
         merged.forEach(list::add);
