@@ -29,11 +29,36 @@ import java.util.Locale;
  *
  * <p>Stateless; one call per upload, on one thread.
  */
-final class CsvOptOuts {
+public final class CsvOptOuts {
     /** Longest record, in UTF-8 bytes (the reader's unit; the same as characters for ASCII). */
-    static final int MAX_RECORD_BYTES = 64 * 1024;
+    public static final int MAX_RECORD_BYTES = 64 * 1024;
 
     private CsvOptOuts() {
+    }
+
+    /**
+     * Where the header puts the columns an opt-out list uses (-1: absent).
+     *
+     * @param phone  the {@code phone} column
+     * @param scope  the {@code scope} column
+     * @param reason the {@code reason} column
+     */
+    public record Columns(int phone, int scope, int reason) {
+    }
+
+    /**
+     * One record judged: either {@code refusal} (the reason, in this endpoint's words) or the
+     * number, its scope and its reason text (empty: the default).
+     *
+     * @param line      the record's first line in the upload
+     * @param phone     the phone cell as given (null if none), for a masked mention
+     * @param refusal   why it is refused, or null
+     * @param number    the number, if taken
+     * @param scope     its scope, if taken
+     * @param reasonText its {@code reason} cell, stripped ("" when empty or absent)
+     */
+    public record Judged(long line, String phone, String refusal, PhoneNumbers.Normalized number, Scope scope,
+                         String reasonText) {
     }
 
     /**
@@ -46,7 +71,33 @@ final class CsvOptOuts {
     static void read(InputStream in, PhoneNumbers numbers, Scope defaultScope, String defaultReason, OptOutBatch batch)
             throws IOException {
         // not closed here: the caller owns and closes the body
-        CsvReader rows = CsvReader.utf8(in, MAX_RECORD_BYTES, CsvReader.Quotes.STRICT);
+        CsvReader rows = reader(in);
+        Columns c = header(rows, defaultScope);
+        ConsentEvidence defaultEvidence = OptOutBatch.evidence(defaultReason);
+        for (CsvReader.Row row = rows.next(); row != null; row = rows.next()) {
+            Judged j = judge(row, c, numbers, defaultScope);
+            if (j.refusal() != null) {
+                batch.reject(j.line(), j.phone(), j.refusal());
+                continue;
+            }
+            batch.optOut(j.number(), j.scope(), j.reasonText().isEmpty() ? defaultEvidence : OptOutBatch.evidence(j.reasonText()));
+        }
+    }
+
+    /** @return the reader this endpoint reads an upload with (strict quotes, {@link #MAX_RECORD_BYTES}) */
+    public static CsvReader reader(InputStream in) {
+        return CsvReader.utf8(in, MAX_RECORD_BYTES, CsvReader.Quotes.STRICT);
+    }
+
+    /**
+     * Reads and checks the header row.
+     *
+     * @param defaultScope the {@code ?scope=} default, or null
+     * @return its columns
+     * @throws ApiError    400 for an empty body, a bad header, no {@code phone} column, or no scope column and no default
+     * @throws IOException if the body cannot be read
+     */
+    public static Columns header(CsvReader rows, Scope defaultScope) throws IOException {
         CsvReader.Row header = rows.next();
         if (header == null) {
             throw ApiError.badRequest("missing_body", "the CSV body is empty: a header row with a 'phone' column is expected", null);
@@ -65,49 +116,53 @@ final class CsvOptOuts {
             throw ApiError.badRequest("missing_parameter", "the CSV has no 'scope' column, so query parameter 'scope' is required",
                     "scope");
         }
-        ConsentEvidence defaultEvidence = OptOutBatch.evidence(defaultReason);
-        for (CsvReader.Row row = rows.next(); row != null; row = rows.next()) {
-            String[] f = row.fields();
-            if (!row.ok()) {
-                // a record with the wrong number of fields keeps them: its phone is named in the answer
-                batch.reject(row.line(), f == null ? null : cell(f, phoneCol), reason(row.problem()));
-                continue;
-            }
-            String raw = f[phoneCol].strip();
-            if (raw.isEmpty()) {
-                batch.reject(row.line(), null, "missing phone number");
-                continue;
-            }
-            Scope scope = defaultScope;
-            String scopeText = scopeCol < 0 ? "" : f[scopeCol].strip();
-            if (!scopeText.isEmpty()) {
-                try {
-                    scope = Scope.parse(scopeText);
-                } catch (IllegalArgumentException e) {
-                    batch.reject(row.line(), raw, e.getMessage());
-                    continue;
-                }
-            } else if (scope == null) {
-                batch.reject(row.line(), raw, "missing scope (no 'scope' value and no ?scope= default)");
-                continue;
-            }
-            PhoneNumbers.Normalized n;
-            try {
-                n = numbers.normalize(raw);
-            } catch (InvalidPhoneNumberException e) {
-                batch.reject(row.line(), raw, e.reason().text());
-                continue;
-            }
-            String reasonText = reasonCol < 0 ? "" : f[reasonCol].strip();
-            batch.optOut(n, scope, reasonText.isEmpty() ? defaultEvidence : OptOutBatch.evidence(reasonText));
+        return new Columns(phoneCol, scopeCol, reasonCol);
+    }
+
+    /**
+     * Judges one record as this endpoint does: refused (with its reason) for a broken record, a
+     * missing or invalid number, or a missing or invalid scope; else taken.
+     */
+    public static Judged judge(CsvReader.Row row, Columns c, PhoneNumbers numbers, Scope defaultScope) {
+        String[] f = row.fields();
+        if (!row.ok()) {
+            // a record with the wrong number of fields keeps them: its phone is named in the answer
+            return refused(row.line(), f == null ? null : cell(f, c.phone()), reason(row.problem()));
         }
+        String raw = f[c.phone()].strip();
+        if (raw.isEmpty()) {
+            return refused(row.line(), null, "missing phone number");
+        }
+        Scope scope = defaultScope;
+        String scopeText = c.scope() < 0 ? "" : f[c.scope()].strip();
+        if (!scopeText.isEmpty()) {
+            try {
+                scope = Scope.parse(scopeText);
+            } catch (IllegalArgumentException e) {
+                return refused(row.line(), raw, e.getMessage());
+            }
+        } else if (scope == null) {
+            return refused(row.line(), raw, "missing scope (no 'scope' value and no ?scope= default)");
+        }
+        PhoneNumbers.Normalized n;
+        try {
+            n = numbers.normalize(raw);
+        } catch (InvalidPhoneNumberException e) {
+            return refused(row.line(), raw, e.reason().text());
+        }
+        String reasonText = c.reason() < 0 ? "" : f[c.reason()].strip();
+        return new Judged(row.line(), raw, null, n, scope, reasonText);
+    }
+
+    private static Judged refused(long line, String phone, String why) {
+        return new Judged(line, phone, why, null, null, "");
     }
 
     /**
      * This endpoint's wording of a record the reader refused: the reasons its answers have always
      * given, which differ from the file import's ({@link CsvProblem#message()}).
      */
-    static String reason(CsvProblem problem) {
+    public static String reason(CsvProblem problem) {
         if (problem instanceof CsvProblem.InvalidUtf8) {
             return "invalid UTF-8";
         }

@@ -25,7 +25,9 @@ import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 /**
  * The funnel's reports:
  * <ul>
- *   <li>{@code GET /v1/campaigns/{id}/funnel}: one campaign's funnel ({@link FunnelReport#of});</li>
+ *   <li>{@code GET /v1/campaigns/{id}/funnel[?detail=histograms]}: one campaign's funnel ({@link FunnelReport#of});
+ *       with {@code detail=histograms}, each delay histogram also shows its buckets ({@code fine}), which a
+ *       cluster adds up across its partitions to read the percentiles from the sum;</li>
  *   <li>{@code GET /v1/reports/funnel?from=&to=[&groupBy=campaign|sender|category][&tz=]}: the
  *       campaigns started in a period (at most 366 days), their funnels summed per group.</li>
  * </ul>
@@ -63,14 +65,15 @@ public final class FunnelRoutes extends ApiDirectives {
     public Route route() {
         return pathPrefix("v1", () -> concat(
                 path(segment("campaigns").slash(segment()).slash("funnel"), id ->
-                        get(() -> authorized(Role.ANALYST, key -> campaign(id)))),
+                        get(() -> authorized(Role.ANALYST, key -> parameterOptional("detail", detail ->
+                                campaign(id, detail.map(String::strip).filter("histograms"::equals).isPresent()))))),
                 path(segment("reports").slash("funnel"), () ->
                         get(() -> authorized(Role.ANALYST, key -> parameterOptional("from", from ->
                                 parameterOptional("to", to -> parameterOptional("tz", tz ->
                                         parameterOptional("groupBy", by -> period(from, to, tz, by))))))))));
     }
 
-    private Route campaign(String id) {
+    private Route campaign(String id, boolean fine) {
         try {
             CampaignRecord.checkId(id);
         } catch (IllegalArgumentException e) {
@@ -85,7 +88,7 @@ public final class FunnelRoutes extends ApiDirectives {
                     : campaigns.ask(g -> new dev.herald.dispatcher.campaign.CampaignManager.GetVariants(id, g));
             return groups.thenApplyAsync(g -> {
                 try {
-                    Map<String, Object> f = report.of(r);
+                    Map<String, Object> f = report.of(r, fine);
                     if (g != null) {
                         f.put("variants", report.variants(r, g));
                         if (r.experiment() != null) {

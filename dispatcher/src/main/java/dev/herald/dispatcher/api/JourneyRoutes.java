@@ -28,7 +28,9 @@ import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
  * Journey definitions (issue 16):
  * <ul>
  *   <li>{@code POST /v1/journeys} (sender): a definition, checked by {@link JourneyValidator} (422
- *       {@code invalid_journey} naming the step and field), stored as version 1, active: 201;</li>
+ *       {@code invalid_journey} naming the step and field), stored as version 1, active: 201; with an
+ *       {@code Idempotency-Key}, the journey's id is the key's ({@link #idForKey}) and a retry answers the
+ *       journey the first try made (200, {@code Idempotent-Replayed: true}) instead of making another;</li>
  *   <li>{@code GET /v1/journeys} (with each journey's entered and waiting counts when the engine answers),
  *       {@code GET /v1/journeys/{id}[?version=N]} (viewer);</li>
  *   <li>{@code GET /v1/journeys/{id}/report[?days=N&tz=Zone]} (viewer): the engine's report with the flow of
@@ -116,8 +118,9 @@ public final class JourneyRoutes extends ApiDirectives {
     public Route route() {
         return pathPrefix("v1", () -> pathPrefix("journeys", () -> concat(
                 pathEnd(() -> concat(
-                        post(() -> authorized(Role.SENDER, key -> jsonBody(JourneyDefinition.class, d ->
-                                write(201, () -> store.create(checked(d)))))),
+                        post(() -> authorized(Role.SENDER, key -> optionalHeaderValueByName("Idempotency-Key", idem ->
+                                jsonBody(JourneyDefinition.class, d -> idem.isPresent() ? createOnce(idForKey(idem.get()), d)
+                                        : write(201, () -> store.create(checked(d))))))),
                         get(() -> authorized(Role.ANALYST, key -> {
                             List<JourneyStore.Journey> stored = store.list();
                             // the engine's counts if it answers; the list without them if it does not
@@ -214,6 +217,42 @@ public final class JourneyRoutes extends ApiDirectives {
         } catch (java.time.DateTimeException e) {
             throw ApiError.badRequest("invalid_parameter", "'tz' must be a time-zone id such as UTC or Europe/London, got '"
                     + text.get() + "'", "tz");
+        }
+    }
+
+    /**
+     * A create with an {@code Idempotency-Key}: the journey's id is the key's, so a retried create
+     * finds what its first try made (200, {@code Idempotent-Replayed: true}) rather than making a
+     * second journey; a cluster makes one journey on every partition so, under one id.
+     */
+    private Route createOnce(String id, JourneyDefinition d) {
+        JourneyDefinition valid = checked(d);
+        CompletableFuture<JourneyStore.Created> done = CompletableFuture.supplyAsync(() -> {
+            try {
+                return store.createOnce(id, valid);
+            } catch (IOException e) {
+                throw new UncheckedIOException("the journey could not be stored: " + e.getMessage(), e);
+            }
+        }, blockingIo);
+        return onSuccess(done, c -> respondWithHeader(org.apache.pekko.http.javadsl.model.headers.RawHeader.create(
+                "Idempotent-Replayed", c.fresh() ? "false" : "true"),
+                () -> completeJson(c.fresh() ? 201 : 200, view(c.journey(), Optional.empty()))));
+    }
+
+    /**
+     * @return the journey id an {@code Idempotency-Key} names: {@code "j-"} and 24 hex digits of its SHA-256
+     * @throws ApiError 400 {@code invalid_header} (field {@code Idempotency-Key}) for a blank key or one over 200 characters
+     */
+    public static String idForKey(String idempotencyKey) {
+        if (idempotencyKey.isBlank() || idempotencyKey.length() > 200) {
+            throw ApiError.badRequest("invalid_header", "Idempotency-Key must be 1-200 characters", "Idempotency-Key");
+        }
+        try {
+            byte[] h = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(idempotencyKey.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return "j-" + java.util.HexFormat.of().formatHex(h, 0, 12);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
         }
     }
 

@@ -41,7 +41,8 @@ import org.apache.pekko.stream.Materializer;
  *       {@link Partitioner#FALLBACK}, which says what is wrong with it).</li>
  *   <li><b>Opt-outs</b> ({@code POST /v1/suppressions}, JSON): the numbers are checked here, then
  *       each partition gets its own; the answer is acknowledged only when every partition has made
- *       its opt-outs durable. A CSV opt-out upload answers 501 (not split yet).</li>
+ *       its opt-outs durable. A CSV upload is split by partition the same way ({@link ClusterOptOutUpload}),
+ *       its refused lines numbered as in the upload.</li>
  *   <li><b>Uploads</b> ({@code POST /v1/segments/{name}}): the CSV is split by partition
  *       ({@link ClusterUpload}); the segment is stored on every partition (empty where none of its
  *       recipients are), so a campaign on it finds it everywhere.</li>
@@ -52,9 +53,16 @@ import org.apache.pekko.stream.Materializer;
  *   <li><b>Segments and suppression counts</b> ({@code GET /v1/segments}, {@code GET}/{@code DELETE
  *       /v1/segments/{name}}, {@code GET /v1/suppressions}): asked of every partition, added up.</li>
  *   <li><b>Events and conversions</b>: to the partition of their recipient ({@link RecipientBatch}).</li>
+ *   <li><b>Journeys</b>: a create is made on every partition under one id (the {@code Idempotency-Key}, as a
+ *       campaign's); list, view and report merged ({@link JourneyViews}); pause, resume, archive and a new
+ *       version made on every partition ({@link JourneyChange}); a recipient's place, from its partition.</li>
+ *   <li><b>Reports</b>: a campaign's funnel and the period funnel report ({@link FunnelViews}), a campaign's
+ *       opt-outs and the period opt-out report ({@link OptOutReportViews}), added up with rates from the sums.</li>
+ *   <li><b>An A/B winner picked by an operator</b>: made on every partition ({@link WinnerPick}).</li>
  *   <li>{@code GET /v1/cluster}: the members and which partitions each runs.</li>
  * </ul>
- * Every other endpoint answers 501 {@code not_in_cluster}: it has no cluster form yet.
+ * RFM tiers answer 501 {@code not_in_cluster} saying why ({@link RfmTiers}), and so does a campaign or
+ * journey naming one. Every other endpoint answers 501 {@code not_in_cluster}: it has no cluster form yet.
  *
  * <p>Authorization: the node checks that the key is valid (its own key file holds the admin key of
  * {@code HERALD_API_KEY}); the partition checks the role, as a single node does.
@@ -140,8 +148,8 @@ final class ClusterRoutes extends ApiDirectives {
                 if (n == 2 && method.equals("GET")) {
                     return everywhere(request, mat, cluster.askTimeout(), ClusterViews::segments);
                 }
-                if (n == 3 && seg.get(2).equals("rfm")) {
-                    break; // computed per partition from its own conversions: no cluster form yet
+                if (n >= 3 && seg.get(2).equals("rfm")) {
+                    throw new ApiError(501, "not_in_cluster", method + " " + request.getUri().path() + ": " + RfmTiers.WHY, null);
                 }
                 if (n == 3 && method.equals("POST")) {
                     return new ClusterUpload(this, cluster, partitioner, blocking, settings).route(seg.get(2), request, mat);
@@ -156,8 +164,13 @@ final class ClusterRoutes extends ApiDirectives {
             case "campaigns":
                 return campaigns(seg, method, request, mat);
             case "journeys":
-                if (n == 5 && seg.get(3).equals("recipients") && method.equals("GET")) {
-                    return byPhone(seg.get(4), request, mat); // where the recipient is, in its partition's engine
+                return journeys(seg, method, request, mat);
+            case "reports":
+                if (n == 3 && seg.get(2).equals("funnel") && method.equals("GET")) {
+                    return everywhere(request, mat, cluster.uploadTimeout(), FunnelViews::period);
+                }
+                if (n == 3 && seg.get(2).equals("optouts") && method.equals("GET")) {
+                    return everywhere(request, mat, cluster.uploadTimeout(), OptOutReportViews::period);
                 }
                 break;
             case "events":
@@ -185,7 +198,10 @@ final class ClusterRoutes extends ApiDirectives {
             return everywhere(request, mat, cluster.askTimeout(), ClusterViews::list);
         }
         if (n == 3 && seg.get(2).equals("preview") && method.equals("POST")) {
-            return everywhere(request, mat, cluster.uploadTimeout(), ClusterViews::preview);
+            return answer(call(request, mat).thenCompose(c -> {
+                RfmTiers.refuseIfNamed(c);
+                return all(c, cluster.uploadTimeout());
+            }).thenApply(ClusterViews::preview).thenApply(HttpAnswer::toResponse));
         }
         if (n == 3 && method.equals("GET")) {
             return everywhere(request, mat, cluster.askTimeout(), ClusterViews::campaign);
@@ -196,10 +212,71 @@ final class ClusterRoutes extends ApiDirectives {
         if (n == 4 && method.equals("POST") && seg.get(3).equals("resend-unknown")) {
             return everywhere(request, mat, cluster.uploadTimeout(), ClusterViews::resent);
         }
+        if (n == 4 && seg.get(3).equals("funnel") && method.equals("GET")) {
+            // each partition shows its delay histograms' buckets, to be summed (FunnelViews)
+            return answer(call(request, mat).thenCompose(c -> all(withQuery(c, "detail=histograms"), cluster.uploadTimeout()))
+                    .thenApply(FunnelViews::campaign).thenApply(HttpAnswer::toResponse));
+        }
+        if (n == 4 && seg.get(3).equals("winner") && method.equals("POST")) {
+            return answer(call(request, mat).thenCompose(c -> new WinnerPick(this, cluster).pick(c, seg.get(2)))
+                    .thenApply(HttpAnswer::toResponse));
+        }
+        if (n == 4 && seg.get(3).equals("optouts") && method.equals("GET")) {
+            return everywhere(request, mat, cluster.uploadTimeout(), OptOutReportViews::campaign);
+        }
         if (n == 5 && seg.get(3).equals("recipients") && method.equals("GET")) {
             return byPhone(seg.get(4), request, mat);
         }
         return notInCluster(method, request);
+    }
+
+    /** {@code c} with {@code param} added to its query. */
+    private static HttpCall withQuery(HttpCall c, String param) {
+        String uri = c.uri() + (c.uri().contains("?") ? "&" : "?") + param;
+        return new HttpCall(c.method(), uri, c.headers(), c.contentType(), c.body());
+    }
+
+    /**
+     * Journeys: defined on every partition under one id (the create's {@code Idempotency-Key}),
+     * changed on every partition, listed and reported merged ({@link JourneyViews}); a recipient's
+     * place in one, from its partition.
+     */
+    private Route journeys(List<String> seg, String method, HttpRequest request, Materializer mat) {
+        int n = seg.size();
+        if (n == 2 && method.equals("POST")) {
+            return answer(call(request, mat).thenCompose(c0 -> {
+                RfmTiers.refuseIfNamed(c0);
+                HttpCall c = c0.header("Idempotency-Key").isPresent() ? c0
+                        : c0.withHeader("Idempotency-Key", "cluster-" + CampaignIds.fresh(Clock.systemUTC().instant()));
+                return onEveryPartition(c, c.header("Idempotency-Key").get(), JourneyViews::created);
+            }));
+        }
+        if (n == 2 && method.equals("GET")) {
+            return everywhere(request, mat, cluster.askTimeout(), JourneyViews::list);
+        }
+        if (n == 3 && method.equals("GET")) {
+            return everywhere(request, mat, cluster.askTimeout(), JourneyViews::journey);
+        }
+        if (n == 3 && method.equals("PUT")) {
+            return answer(call(request, mat).thenCompose(c -> {
+                RfmTiers.refuseIfNamed(c);
+                return new JourneyChange(this, cluster).update(c, seg.get(2));
+            })
+                    .thenApply(HttpAnswer::toResponse));
+        }
+        if (n == 4 && seg.get(3).equals("report") && method.equals("GET")) {
+            return everywhere(request, mat, cluster.uploadTimeout(), JourneyViews::report);
+        }
+        if (n == 4 && method.equals("POST") && JourneyChange.STATUS_OF.containsKey(seg.get(3))) {
+            return answer(call(request, mat).thenCompose(c -> new JourneyChange(this, cluster).status(c, seg.get(2), seg.get(3)))
+                    .thenApply(HttpAnswer::toResponse));
+        }
+        if (n == 5 && seg.get(3).equals("recipients") && method.equals("GET")) {
+            return byPhone(seg.get(4), request, mat); // where the recipient is, in its partition's engine
+        }
+        // no such journey route: a single node's answer (404, 405) from one partition
+        return answer(call(request, mat).thenCompose(c -> ask(Partitioner.FALLBACK, c, cluster.askTimeout()))
+                .thenApply(HttpAnswer::toResponse));
     }
 
     // ---- forwarding ----
@@ -222,27 +299,36 @@ final class ClusterRoutes extends ApiDirectives {
      */
     private Route create(HttpRequest request, Materializer mat) {
         CompletionStage<HttpResponse> done = call(request, mat).thenCompose(c0 -> {
+            RfmTiers.refuseIfNamed(c0);
             HttpCall c = shareTps(c0.header("Idempotency-Key").isPresent() ? c0
                     : c0.withHeader("Idempotency-Key", "cluster-" + CampaignIds.fresh(Clock.systemUTC().instant())));
-            String idempotency = c.header("Idempotency-Key").get();
-            return ask(0, c, cluster.uploadTimeout()).thenCompose(first -> {
-                if (!first.ok()) {
-                    return CompletableFuture.completedFuture(first.toResponse());
-                }
-                List<CompletableFuture<HttpAnswer>> rest = new ArrayList<>();
-                rest.add(CompletableFuture.completedFuture(first));
-                for (int p = 1; p < cluster.partitions(); p++) {
-                    rest.add(ask(p, c, cluster.uploadTimeout()).toCompletableFuture());
-                }
-                return CompletableFuture.allOf(rest.toArray(CompletableFuture[]::new)).thenApply(x -> {
-                    List<HttpAnswer> answers = rest.stream().map(CompletableFuture::join).toList();
-                    return ClusterViews.created(answers, idempotency).toResponse()
-                            .addHeader(org.apache.pekko.http.javadsl.model.headers.RawHeader.create("Idempotency-Key",
-                                    idempotency));
-                });
-            });
+            return onEveryPartition(c, c.header("Idempotency-Key").get(), ClusterViews::created);
         });
         return answer(done);
+    }
+
+    /**
+     * A create made on every partition under one {@code Idempotency-Key}: partition 0 first (a
+     * refusal is answered as is, and nothing is made elsewhere), then the others; the answers
+     * merged by {@code merge}, the key returned in the {@code Idempotency-Key} header.
+     */
+    private CompletionStage<HttpResponse> onEveryPartition(HttpCall c, String idempotency,
+                                                           java.util.function.BiFunction<List<HttpAnswer>, String, HttpAnswer> merge) {
+        return ask(0, c, cluster.uploadTimeout()).thenCompose(first -> {
+            if (!first.ok()) {
+                return CompletableFuture.completedFuture(first.toResponse());
+            }
+            List<CompletableFuture<HttpAnswer>> rest = new ArrayList<>();
+            rest.add(CompletableFuture.completedFuture(first));
+            for (int p = 1; p < cluster.partitions(); p++) {
+                rest.add(ask(p, c, cluster.uploadTimeout()).toCompletableFuture());
+            }
+            return CompletableFuture.allOf(rest.toArray(CompletableFuture[]::new)).thenApply(x -> {
+                List<HttpAnswer> answers = rest.stream().map(CompletableFuture::join).toList();
+                return merge.apply(answers, idempotency).toResponse()
+                        .addHeader(org.apache.pekko.http.javadsl.model.headers.RawHeader.create("Idempotency-Key", idempotency));
+            });
+        });
     }
 
     /**
@@ -270,10 +356,7 @@ final class ClusterRoutes extends ApiDirectives {
     /** {@code POST /v1/suppressions}: JSON numbers checked here, each partition given its own. */
     private Route optOuts(HttpRequest request, Materializer mat) {
         if (request.entity().getContentType().mediaType().equals(org.apache.pekko.http.javadsl.model.MediaTypes.TEXT_CSV)) {
-            // not split yet: forwarded whole, every number would be opted out on the fallback partition
-            // only, and the answer would acknowledge opt-outs that are not in force where they are looked up
-            throw new ApiError(501, "not_in_cluster", "CSV opt-out uploads (POST /v1/suppressions as text/csv) are not"
-                    + " available on a Herald cluster yet; send the numbers as JSON {\"phones\": [...], \"scope\": ...}", null);
+            return new ClusterOptOutUpload(this, cluster, partitioner, blocking, settings).route(request, mat);
         }
         CompletionStage<HttpResponse> done = call(request, mat).thenComposeAsync(c -> {
             OptOutSplit split = OptOutSplit.of(c, partitioner);

@@ -50,8 +50,29 @@ final class ClusterViews {
             }
         }
         ObjectNode merged = mergeCampaign(views);
+        experiments(merged, ok, views);
         merged.set("partitions", partitions(answers, ok.size()));
         return ClusterRoutes.jsonAnswer(ok.get(0).status(), merged);
+    }
+
+    /**
+     * An A/B test is sampled and (unless an operator picks) decided by each partition for its own
+     * recipients: the campaign shows each partition's {@code experiment} under
+     * {@code experimentByPartition} rather than one partition's as the campaign's.
+     */
+    private static void experiments(ObjectNode merged, List<HttpAnswer> ok, List<ObjectNode> views) {
+        if (views.stream().noneMatch(v -> v.has("experiment"))) {
+            return;
+        }
+        merged.remove("experiment");
+        ArrayNode each = merged.putArray("experimentByPartition");
+        for (int i = 0; i < views.size() && i < ok.size(); i++) {
+            if (views.get(i).has("experiment")) {
+                ObjectNode e = each.addObject();
+                e.put("partition", ok.get(i).partition());
+                e.setAll((ObjectNode) views.get(i).get("experiment"));
+            }
+        }
     }
 
     /** A create: every partition made its slice; otherwise 503 naming the key to retry with. */
@@ -89,7 +110,11 @@ final class ClusterViews {
         }
         List<ObjectNode> merged = new ArrayList<>();
         byId.values().forEach(v -> merged.add(mergeCampaign(v)));
-        merged.sort(Comparator.comparing((ObjectNode c) -> c.path("createdAt").asText()).thenComparing(c -> c.path("id").asText()));
+        // by instant: Instant's text has 0, 3, 6 or 9 decimals, so its text does not sort as its time does
+        merged.sort(Comparator.comparing((ObjectNode c) -> {
+            Instant at = instant(c, "createdAt");
+            return at == null ? Instant.MAX : at;
+        }).thenComparing(c -> c.path("id").asText()));
         ObjectNode out = ClusterRoutes.object();
         ArrayNode list = out.putArray("campaigns");
         merged.forEach(list::add);
@@ -344,12 +369,12 @@ final class ClusterViews {
         return out;
     }
 
-    private static int rank(String status) {
+    static int rank(String status) {
         int i = STATUS_ORDER.indexOf(status);
         return i < 0 ? 0 : i;
     }
 
-    private static Instant instant(JsonNode n, String field) {
+    static Instant instant(JsonNode n, String field) {
         JsonNode v = n.path(field);
         if (!v.isTextual()) {
             return null;
@@ -362,7 +387,7 @@ final class ClusterViews {
     }
 
     /** Adds {@code from}'s numbers under {@code field} to {@code into}'s, key by key. */
-    private static void sumInto(ObjectNode into, String field, JsonNode from) {
+    static void sumInto(ObjectNode into, String field, JsonNode from) {
         JsonNode add = from.path(field);
         if (!add.isObject()) {
             return;
@@ -376,7 +401,7 @@ final class ClusterViews {
         }
     }
 
-    private static ObjectNode partitions(List<HttpAnswer> answers, int answered) {
+    static ObjectNode partitions(List<HttpAnswer> answers, int answered) {
         ObjectNode p = ClusterRoutes.object();
         p.put("answered", answered);
         p.put("of", answers.size());
@@ -393,7 +418,7 @@ final class ClusterViews {
      * The first refusal that is not a partition's absence (503), else the first absence; never an
      * answer with success (a preview short of a slice would otherwise be answered by one slice).
      */
-    private static HttpAnswer firstRefusal(List<HttpAnswer> answers) {
+    static HttpAnswer firstRefusal(List<HttpAnswer> answers) {
         HttpAnswer unavailable = null;
         for (HttpAnswer a : answers) {
             if (a.ok()) {

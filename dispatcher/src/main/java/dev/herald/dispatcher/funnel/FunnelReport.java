@@ -78,6 +78,17 @@ public final class FunnelReport {
      * @throws IOException if a ledger cannot be read (a damaged file, named)
      */
     public Map<String, Object> of(CampaignRecord r) throws IOException {
+        return of(r, false);
+    }
+
+    /**
+     * @param r    the campaign's live record (its counts)
+     * @param fine whether each delay histogram also shows its buckets ({@code "fine"}: {@link DelayHistogram#fine()}),
+     *             so that a cluster can add its partitions' histograms and read percentiles from the sum
+     * @return the funnel, as JSON-ready maps
+     * @throws IOException if a ledger cannot be read (a damaged file, named)
+     */
+    public Map<String, Object> of(CampaignRecord r, boolean fine) throws IOException {
         Map<String, Long> outcomes = r.counts();
         long sent = 0;
         for (Map.Entry<String, Long> e : outcomes.entrySet()) {
@@ -145,8 +156,8 @@ public final class FunnelReport {
         money.put("value", values);
         out.put("conversions", money);
         Map<String, Object> timing = new LinkedHashMap<>();
-        timing.put("sendToDelivery", delays(deliveries == null ? new DelayHistogram() : deliveries.sendToDelivery(r.id())));
-        timing.put("deliveryToClick", delays(c.deliveryToClick()));
+        timing.put("sendToDelivery", delays(deliveries == null ? new DelayHistogram() : deliveries.sendToDelivery(r.id()), fine));
+        timing.put("deliveryToClick", delays(c.deliveryToClick(), fine));
         out.put("timing", timing);
         List<String> urls = r.template() == null || !r.trackLinks() ? List.of() : r.linkUrls();
         List<Map<String, Object>> links = new ArrayList<>();
@@ -276,12 +287,24 @@ public final class FunnelReport {
     }
 
     /** @return {@code n / of} to 4 decimals, or null when {@code of} is 0 (no rate, rather than a made-up 0) */
-    static BigDecimal rate(long n, long of) {
+    public static BigDecimal rate(long n, long of) {
         return of == 0 ? null : BigDecimal.valueOf(n).divide(BigDecimal.valueOf(of), 4, RoundingMode.HALF_UP);
     }
 
     /** @return a histogram as the report shows it: count, p50/p90/p99 in seconds, chart buckets */
     static Map<String, Object> delays(DelayHistogram h) {
+        return delays(h, false);
+    }
+
+    private static Map<String, Object> delays(DelayHistogram h, boolean fine) {
+        Map<String, Object> m = delaysShown(h);
+        if (fine) {
+            m.put("fine", h.fine());
+        }
+        return m;
+    }
+
+    private static Map<String, Object> delaysShown(DelayHistogram h) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("count", h.count());
         m.put("p50Seconds", h.count() == 0 ? null : h.percentile(0.50));

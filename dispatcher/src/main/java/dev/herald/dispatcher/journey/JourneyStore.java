@@ -183,6 +183,39 @@ public final class JourneyStore implements AutoCloseable {
     }
 
     /**
+     * A journey created once under {@code id} (an id the caller derived from an idempotency key):
+     * stored as version 1, active, unless a journey of that id already exists, which is returned
+     * unchanged (a retried create finds what its first try made).
+     *
+     * @param id a journey id: {@code j-} and 1-62 characters of A-Z a-z 0-9 _ -
+     * @param d  a validated definition
+     * @return the journey, and whether this call stored it
+     * @throws IllegalArgumentException if {@code id} is not a journey id
+     * @throws IOException if it cannot be made durable (nothing stored)
+     */
+    public synchronized Created createOnce(String id, JourneyDefinition d) throws IOException {
+        if (id == null || !id.matches("j-[A-Za-z0-9_-]{1,62}")) {
+            throw new IllegalArgumentException("a journey id is j- and 1-62 characters of A-Z a-z 0-9 _ -, got "
+                    + (id == null ? "nothing" : "'" + id + "'"));
+        }
+        Journey old = journeys.get(id);
+        if (old != null) {
+            return new Created(old, false);
+        }
+        append(new Entry("define", id, 1, clock.instant(), null, d));
+        return new Created(journeys.get(id), true);
+    }
+
+    /**
+     * What {@link #createOnce} did.
+     *
+     * @param journey the journey
+     * @param fresh   whether this call stored it (false: it already existed)
+     */
+    public record Created(Journey journey, boolean fresh) {
+    }
+
+    /**
      * Stores a new version of a journey.
      *
      * @return the journey, its current version the new one

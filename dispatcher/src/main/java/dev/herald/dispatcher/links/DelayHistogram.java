@@ -85,6 +85,53 @@ public final class DelayHistogram {
         return out;
     }
 
+    /**
+     * The buckets that hold delays, for a histogram summed elsewhere (a cluster adds its
+     * partitions'): each bucket's low end in seconds and its count, in order.
+     *
+     * @return {@code {"lowSeconds": [...], "counts": [...]}}
+     */
+    public Map<String, Object> fine() {
+        java.util.List<Long> lows = new java.util.ArrayList<>();
+        java.util.List<Long> n = new java.util.ArrayList<>();
+        for (int i = 0; i < BUCKETS; i++) {
+            if (counts[i] > 0) {
+                lows.add(low(i));
+                n.add(counts[i]);
+            }
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("lowSeconds", lows);
+        out.put("counts", n);
+        return out;
+    }
+
+    /**
+     * {@link #percentile} over buckets given as {@link #fine()} gives them (summed over several
+     * histograms: their low ends are the same buckets').
+     *
+     * @param countsByLow each bucket's count by its low end in seconds
+     * @param q           a quantile in [0, 1]
+     * @return the delay at it, seconds (the low end of its bucket); 0 if empty
+     */
+    public static long percentile(java.util.SortedMap<Long, Long> countsByLow, double q) {
+        long total = countsByLow.values().stream().mapToLong(Long::longValue).sum();
+        if (total == 0) {
+            return 0;
+        }
+        long rank = (long) Math.ceil(Math.min(1, Math.max(0, q)) * total);
+        long seen = 0;
+        long last = 0;
+        for (Map.Entry<Long, Long> e : countsByLow.entrySet()) {
+            seen += e.getValue();
+            last = e.getKey();
+            if (seen >= Math.max(1, rank)) {
+                return e.getKey();
+            }
+        }
+        return last;
+    }
+
     /** Adds {@code other}'s counts to this one's (a report over several campaigns). */
     public void addAll(DelayHistogram other) {
         for (int i = 0; i < BUCKETS; i++) {

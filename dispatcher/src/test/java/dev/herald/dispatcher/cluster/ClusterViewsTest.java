@@ -215,4 +215,15 @@ class ClusterViewsTest {
         e.put("reason", reason);
         return e;
     }
+
+    @Test
+    void shouldListCampaignsByTheInstantTheyWereMadeNotByItsText() throws Exception {
+        String a = "{\"campaigns\": [{\"id\": \"c-a\", \"status\": \"completed\", \"total\": 1, \"createdAt\": \"2026-12-07T10:00:08.300Z\"}]}";
+        String b = "{\"campaigns\": [{\"id\": \"c-b\", \"status\": \"completed\", \"total\": 1, \"createdAt\": \"2026-12-07T10:00:08.300123Z\"},"
+                + " {\"id\": \"c-c\", \"status\": \"completed\", \"total\": 1, \"createdAt\": \"2026-12-07T10:00:08Z\"}]}";
+        JsonNode list = body(ClusterViews.list(List.of(answer(0, 200, a), answer(1, 200, b)))).path("campaigns");
+        assertEquals("c-c", list.path(0).path("id").asText(), list.toString());
+        assertEquals("c-a", list.path(1).path("id").asText(), list.toString());
+        assertEquals("c-b", list.path(2).path("id").asText(), list.toString());
+    }
 }
