@@ -80,11 +80,6 @@ public final class ClusterNode {
         }
         dev.herald.dispatcher.connector.ConnectorAccounts accounts = dev.herald.dispatcher.connector.ConnectorAccounts
                 .fromConfig(config, settings.connectorName(), env::get);
-        if (!accounts.kannel().isEmpty() || !accounts.json().isEmpty()) {
-            throw new IllegalArgumentException("herald.connectors: a cluster node sends through SMPP accounts and the"
-                    + " simulated connector only (HTTP gateway accounts, kannel and http-json, are not yet shared between"
-                    + " nodes); remove them or run herald serve without --cluster");
-        }
         StorageRoot.claim(cluster.storageRoot(), cluster.partitions());
         Files.createDirectories(dataDir);
         ApiKeys keys = ApiKeys.open(dataDir);

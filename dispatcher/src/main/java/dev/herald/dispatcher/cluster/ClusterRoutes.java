@@ -110,6 +110,12 @@ final class ClusterRoutes extends ApiDirectives {
             if (seg.size() == 3 && seg.get(0).equals("v1") && seg.get(1).equals("inbound") && seg.get(2).equals("sms")) {
                 return inbound(request, mat); // signed by the provider, not a key: the partition checks it
             }
+            if (seg.size() == 3 && seg.get(0).equals("v1") && seg.get(1).equals("receipts")) {
+                return gatewayReceipt(request, mat); // carries a token a partition signed
+            }
+            if (seg.size() == 4 && seg.get(0).equals("v1") && seg.get(1).equals("inbound") && seg.get(2).equals("kannel")) {
+                return kannelReply(request, mat); // carries the gateway's MO secret, which the partition checks
+            }
             if (seg.isEmpty() || !seg.get(0).equals("v1")) {
                 return notInCluster(method, request);
             }
@@ -427,6 +433,40 @@ final class ClusterRoutes extends ApiDirectives {
     private Route inbound(HttpRequest request, Materializer mat) {
         return answer(call(request, mat).thenCompose(c -> ask(partitioner.ofInput(InboundSender.of(c)), c,
                 cluster.askTimeout())).thenApply(HttpAnswer::toResponse));
+    }
+
+    /**
+     * {@code GET|POST /v1/receipts/{connector}?t=p<N>.<token>}: an HTTP gateway's delivery report
+     * for a message partition N sent through the node's gateway connector ({@link NodeConnectors}
+     * puts {@code p<N>.} before the partition's own token), answered by partition N with its own
+     * token; a token without that prefix by partition {@link Partitioner#FALLBACK}, which refuses
+     * it as a single node refuses a token it did not sign.
+     */
+    private Route gatewayReceipt(HttpRequest request, Materializer mat) {
+        String t = request.getUri().query().get("t").orElse("");
+        java.util.regex.Matcher m = NodeConnectors.TOKEN.matcher(t);
+        int partition = Partitioner.FALLBACK;
+        HttpRequest forwarded = request;
+        if (m.matches() && Integer.parseInt(m.group(1)) < cluster.partitions()) {
+            partition = Integer.parseInt(m.group(1));
+            java.util.Map<String, String> q = new java.util.LinkedHashMap<>(request.getUri().query().toMap());
+            q.put("t", m.group(2));
+            forwarded = request.withUri(request.getUri().query(org.apache.pekko.http.javadsl.model.Query.create(q)));
+        }
+        int p = partition;
+        return answer(call(forwarded, mat).thenCompose(c -> ask(p, c, cluster.askTimeout())).thenApply(HttpAnswer::toResponse));
+    }
+
+    /**
+     * {@code GET /v1/inbound/kannel/{connector}?k=<secret>&from=...}: a recipient's message through
+     * Kannel's MO URL, answered by the partition of its sender ({@code from}), which checks the
+     * secret and acts on it (an opt-out is acknowledged once durable there).
+     */
+    private Route kannelReply(HttpRequest request, Materializer mat) {
+        String from = request.getUri().query().get("from").orElse("").strip();
+        String e164 = !from.startsWith("+") && !from.isEmpty() && Character.isDigit(from.charAt(0)) ? "+" + from : from;
+        return answer(call(request, mat).thenCompose(c -> ask(partitioner.ofInput(e164), c, cluster.askTimeout()))
+                .thenApply(HttpAnswer::toResponse));
     }
 
     private Route notInCluster(String method, HttpRequest request) {

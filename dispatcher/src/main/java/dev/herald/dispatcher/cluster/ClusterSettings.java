@@ -115,16 +115,27 @@ public record ClusterSettings(boolean enabled, int partitions, Path storageRoot,
     }
 
     /**
-     * This node's share of an SMPP account: {@code binds / nodes} binds (rounded up, at least one)
+     * This node's share of an SMPP account: {@code binds / nodes} binds (rounded down, at least one)
      * and {@code rate / nodes} messages a second, so that the cluster's nodes together stay within
-     * what the SMSC allows the account.
+     * what the SMSC allows the account (binds only while there are at least as many binds as nodes).
      *
      * @param account the account as configured (the whole cluster's binds and rate)
      * @return the account as this node binds it
      */
     public dev.herald.dispatcher.connector.smpp.SmppSettings share(dev.herald.dispatcher.connector.smpp.SmppSettings account) {
-        int binds = Math.max(1, (account.binds() + nodes - 1) / nodes);
+        int binds = Math.max(1, account.binds() / nodes);
         return account.withShare(binds, account.rate() / nodes);
+    }
+
+    /** This node's share of a Kannel gateway: {@code window / nodes} requests at once (rounded down, at least one) and {@code rate / nodes}. */
+    public dev.herald.dispatcher.connector.http.KannelSettings share(dev.herald.dispatcher.connector.http.KannelSettings gateway) {
+        return gateway.withShare(Math.max(1, gateway.window() / nodes), gateway.rate() / nodes);
+    }
+
+    /** This node's share of a JSON gateway: {@code window / nodes} requests at once (rounded down, at least one) and {@code rate / nodes}. */
+    public dev.herald.dispatcher.connector.http.JsonGatewaySettings share(
+            dev.herald.dispatcher.connector.http.JsonGatewaySettings gateway) {
+        return gateway.withShare(Math.max(1, gateway.window() / nodes), gateway.rate() / nodes);
     }
 
     /**

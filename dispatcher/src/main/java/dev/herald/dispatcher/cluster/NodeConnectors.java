@@ -49,7 +49,8 @@ import org.slf4j.LoggerFactory;
  *       sending it), it is offered to every partition, and the one that sent it takes it; else it
  *       is unmatched after {@code herald.receipts.early-wait}. The peer is acknowledged once the
  *       receipt is stored or held; a failure refuses it (the SMSC sends it again). The connector's
- *       thread never waits for a route (it also carries the answers routes come from).</li>
+ *       thread waits for the id's partition (at most 3 s; one that did not answer in time has its
+ *       receipts refused at once for 5 s), never for a route.</li>
  *   <li><b>Replies</b> (STOP, START, HELP ...) go to the sender's partition and are acknowledged
  *       once durable there, as {@code POST /v1/inbound/sms} is; the confirmation goes out through
  *       the binds of the node hosting that partition.</li>
@@ -71,22 +72,39 @@ final class NodeConnectors implements SharedConnectors, PeerEvents, AutoCloseabl
     static final long FLUSH_MS = 20;
     /** Most routes in one message. */
     private static final int BATCH = 2_000;
+    /** How long a receipt may take to be stored or held on its id's partition before it is refused. */
+    private static final Duration RECEIPT_TIMEOUT = Duration.ofSeconds(3);
+    /** How long a partition that did not answer a receipt in time is not asked again (its receipts refused at once). */
+    private static final Duration UNAVAILABLE_FOR = Duration.ofSeconds(5);
     /** How long a reply may take to be made durable on its partition (as on one node). */
     private static final Duration REPLY_TIMEOUT = Duration.ofSeconds(30);
 
-    /** A partition open on this node: where its events go. */
-    record Local(PeerEvents events) {
+    /** A partition open on this node: where its events go, and how it signs its messages' callback tokens. */
+    record Local(PeerEvents events, Signer signer) {
     }
+
+    /** A partition's callback tokens ({@code of} 0: a JSON gateway's message token). */
+    @FunctionalInterface
+    interface Signer {
+        String sign(String connector, String campaignId, int recipient, int part, int of);
+    }
+
+    /** The prefix of a lent gateway's callback token that names the partition: {@code p<N>.}. */
+    static final java.util.regex.Pattern TOKEN = java.util.regex.Pattern.compile("^p(\\d{1,4})\\.(.+)$");
 
     private record Route(int partition, String connector, String key, int sender) {
     }
 
     private final Map<String, Shared> accounts;
-    private final List<SmppConnector> connectors;
+    private final List<dev.herald.dispatcher.connector.Connector> connectors;
     private final Partitioner partitioner;
     private final Duration routeWait;
     private final Duration askTimeout;
     private final Map<Integer, Local> local = new ConcurrentHashMap<>();
+    /** Partitions that did not answer a receipt in time, until when they are not asked (System.nanoTime()). */
+    private final Map<Integer, Long> unavailable = new ConcurrentHashMap<>();
+    /** Partitions whose messages' ids were sent on through sharding (said once each in the log). */
+    private final java.util.Set<Integer> sentOn = ConcurrentHashMap.newKeySet();
     private final ConcurrentLinkedQueue<Route> outgoing = new ConcurrentLinkedQueue<>();
     private volatile ClusterSharding sharding;
     private volatile Cancellable flusher;
@@ -112,10 +130,7 @@ final class NodeConnectors implements SharedConnectors, PeerEvents, AutoCloseabl
         NodeConnectors c = new NodeConnectors(new Partitioner(cluster.partitions()), routeWait, cluster.askTimeout());
         for (SmppSettings account : accounts.smpp()) {
             SmppSettings share = cluster.share(account);
-            RateLimiter limiter = share.rate() > 0
-                    ? new RateLimiter(RateLimit.of(share.rate(), (int) Math.max(1, Math.ceil(share.rate() / 10))),
-                    System::nanoTime)
-                    : null;
+            RateLimiter limiter = limiter(share.rate());
             SmppConnector smpp = SmppConnector.start(share, limiter, c);
             c.connectors.add(smpp);
             c.accounts.put(account.name(), new Shared(smpp, dev.herald.dispatcher.connector.WindowedConnector.wrap(smpp),
@@ -124,7 +139,33 @@ final class NodeConnectors implements SharedConnectors, PeerEvents, AutoCloseabl
                     account.host(), account.port(), account.systemId(), share.binds(), account.binds(),
                     share.rate() > 0 ? share.rate() + " of " + account.rate() + " msg/s" : "no rate limit");
         }
+        for (dev.herald.dispatcher.connector.http.KannelSettings gateway : accounts.kannel()) {
+            dev.herald.dispatcher.connector.http.KannelSettings share = cluster.share(gateway);
+            RateLimiter limiter = limiter(share.rate());
+            dev.herald.dispatcher.connector.http.KannelConnector kannel = dev.herald.dispatcher.connector.http.KannelConnector
+                    .start(share, (m, part, parts) -> c.token(gateway.name(), m, part, parts));
+            c.connectors.add(kannel);
+            c.accounts.put(gateway.name(), new Shared(kannel, dev.herald.dispatcher.connector.WindowedConnector.wrap(kannel),
+                    limiter));
+            LOG.info("connector {}: Kannel sendsms at {}, this node's share: window {} of {}, {}", gateway.name(),
+                    gateway.sendsms(), share.window(), gateway.window(), share.rate() > 0 ? share.rate() + " msg/s" : "no rate limit");
+        }
+        for (dev.herald.dispatcher.connector.http.JsonGatewaySettings gateway : accounts.json()) {
+            dev.herald.dispatcher.connector.http.JsonGatewaySettings share = cluster.share(gateway);
+            RateLimiter limiter = limiter(share.rate());
+            dev.herald.dispatcher.connector.http.JsonGatewayConnector json = dev.herald.dispatcher.connector.http
+                    .JsonGatewayConnector.start(share, limiter, m -> c.token(gateway.name(), m, 0, 0));
+            c.connectors.add(json);
+            c.accounts.put(gateway.name(), new Shared(json, dev.herald.dispatcher.connector.WindowedConnector.wrap(json),
+                    limiter));
+            LOG.info("connector {}: JSON gateway at {}, this node's share: window {} of {}, {}", gateway.name(), gateway.url(),
+                    share.window(), gateway.window(), share.rate() > 0 ? share.rate() + " msg/s" : "no rate limit");
+        }
         return c;
+    }
+
+    private static RateLimiter limiter(double rate) {
+        return rate > 0 ? new RateLimiter(RateLimit.of(rate, (int) Math.max(1, Math.ceil(rate / 10))), System::nanoTime) : null;
     }
 
     /** @return whether the node binds any account (partitions then keep a slice of the route table) */
@@ -133,8 +174,8 @@ final class NodeConnectors implements SharedConnectors, PeerEvents, AutoCloseabl
     }
 
     @Override
-    public Shared smpp(String smppAccount) {
-        return accounts.get(smppAccount);
+    public Shared lent(String account) {
+        return accounts.get(account);
     }
 
     /** From now on, events are routed through {@code sharding}; routes to other nodes are sent every {@value #FLUSH_MS} ms. */
@@ -147,8 +188,26 @@ final class NodeConnectors implements SharedConnectors, PeerEvents, AutoCloseabl
     }
 
     /** Partition {@code partition} opened on this node. */
-    void register(int partition, PeerEvents events) {
-        local.put(partition, new Local(events));
+    void register(int partition, PeerEvents events, Signer signer) {
+        local.put(partition, new Local(events, signer));
+        sentOn.remove(partition);
+        unavailable.remove(partition);
+    }
+
+    /**
+     * The callback token of a message a local partition sends through a lent gateway: the
+     * partition's own token, prefixed {@code p<N>.} so that any node routes the callback to it.
+     *
+     * @throws IllegalStateException if the message's partition is not on this node (it moved: the
+     *                               send fails and its recipient is answered as a failed send)
+     */
+    private String token(String connector, OutboundMessage m, int part, int of) {
+        int partition = partitioner.ofInput(m.to());
+        Local l = local.get(partition);
+        if (l == null) {
+            throw new IllegalStateException("partition " + partition + " is not on this node any more");
+        }
+        return "p" + partition + "." + l.signer().sign(connector, m.campaignId(), m.recipientId(), part, of);
     }
 
     /** @return how long a receipt held for its route waits before every partition is asked whether it sent it */
@@ -164,24 +223,43 @@ final class NodeConnectors implements SharedConnectors, PeerEvents, AutoCloseabl
     @Override
     public void accepted(String connector, OutboundMessage message, int part, int parts, String key) throws IOException {
         int sender = partitioner.ofInput(message.to());
-        Local l = local.get(sender);
-        if (l != null) {
-            l.events().accepted(connector, message, part, parts, key);
-        } else { // it moved off this node while its message was out: its new owner records the id
-            LOG.warn("connector {}: message id of partition {}, which is no longer on this node, sent on", connector, sender);
-            entity(sender).tell(new PartitionEntity.PeerAccepted(connector, message, part, parts, key));
-        }
         int r = ReceiptRoutes.partitionOf(connector, key, partitioner);
         if (r != sender) { // else the id's partition finds it in its own message-id map
             outgoing.add(new Route(r, connector, key, sender));
         }
+        Local l = local.get(sender);
+        if (l != null) {
+            try {
+                l.events().accepted(connector, message, part, parts, key);
+                return;
+            } catch (IOException | RuntimeException closing) {
+                // closed between the lookup and the write (it is moving): its next owner records the id
+            }
+        }
+        // it moved off this node while its message was out: its new owner records the id
+        if (sentOn.add(sender)) {
+            LOG.warn("connector {}: ids of partition {}'s messages are sent on to where it runs now", connector, sender);
+        }
+        entity(sender).tell(new PartitionEntity.PeerAccepted(connector, message, part, parts, key));
     }
 
     @Override
     public void receipt(String connector, Receipt receipt) throws IOException {
-        // matched there, forwarded to the sender, or held there (durably) until its route comes
-        ask(ReceiptRoutes.partitionOf(connector, receipt.idKey(), partitioner),
-                reply -> new PartitionEntity.RouteReceipt(connector, receipt, reply), askTimeout);
+        int r = ReceiptRoutes.partitionOf(connector, receipt.idKey(), partitioner);
+        // the SMPP session's worker waits here: a partition that did not answer lately (its node died,
+        // it is moving) is not asked again for a while; the receipt is refused, and the SMSC sends it again
+        Long until = unavailable.get(r);
+        if (until != null && System.nanoTime() < until) {
+            throw new IOException("partition " + r + " did not answer lately; the receipt is refused for now");
+        }
+        try {
+            // matched there, forwarded to the sender, or held there (durably) until its route comes
+            ask(r, reply -> new PartitionEntity.RouteReceipt(connector, receipt, reply), RECEIPT_TIMEOUT);
+            unavailable.remove(r);
+        } catch (IOException e) {
+            unavailable.put(r, System.nanoTime() + UNAVAILABLE_FOR.toNanos());
+            throw e;
+        }
     }
 
     @Override
@@ -271,7 +349,7 @@ final class NodeConnectors implements SharedConnectors, PeerEvents, AutoCloseabl
             f.cancel();
         }
         flush();
-        for (SmppConnector c : connectors) {
+        for (dev.herald.dispatcher.connector.Connector c : connectors) {
             try {
                 c.close();
             } catch (Exception e) {

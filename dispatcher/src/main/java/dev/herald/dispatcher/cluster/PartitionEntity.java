@@ -173,7 +173,8 @@ public final class PartitionEntity {
     private record CheckHeld(String connector, String key) implements Command {
     }
 
-    private record HandedOver(String connector, String key, boolean taken) implements Command {
+    private record HandedOver(String connector, dev.herald.dispatcher.connector.PeerEvents.Receipt receipt, boolean taken)
+            implements Command {
     }
 
     /** What every partition of a node shares (its SMPP binds among them). */
@@ -246,7 +247,12 @@ public final class PartitionEntity {
                     }
                     timers.startTimerWithFixedDelay(SweepRoutes.INSTANCE, Duration.ofHours(1));
                 }
-                env.connectors().register(partition, engine.peer());
+                env.connectors().register(partition, engine.peer(), engine::callbackToken);
+                // receipts held here at the last close (or kill) wait for their route again, then are offered to all
+                for (String[] held : engine.heldIds()) {
+                    timers.startSingleTimer("held/" + held[0] + "/" + held[1], new CheckHeld(held[0], held[1]),
+                            env.connectors().routeWait());
+                }
                 LOG.info("partition {} open on {} after {} tries in {} ms: {} recipients", partition, env.node(), tries,
                         (System.nanoTime() - started) / 1_000_000, engine.recipients());
                 return new Running(ctx, partition, env, engine, routes, channel, lock, timers).behavior(stash);
@@ -449,13 +455,13 @@ public final class PartitionEntity {
             }
             ctx.pipeToSelf(java.util.concurrent.CompletableFuture.allOf(asks.toArray(java.util.concurrent.CompletableFuture[]::new))
                             .thenApply(v -> asks.stream().anyMatch(a -> a.join().outcome().equals(PeerDone.DONE))),
-                    (taken, failure) -> new HandedOver(connector, receipt.idKey(), Boolean.TRUE.equals(taken)));
+                    (taken, failure) -> new HandedOver(connector, receipt, Boolean.TRUE.equals(taken)));
         }
 
         private Behavior<Command> handedOver(HandedOver h) {
             if (h.taken()) {
                 try {
-                    engine.forwarded(h.connector(), h.key());
+                    engine.forwarded(h.connector(), h.receipt().idKey(), h.receipt());
                 } catch (IOException e) {
                     LOG.warn("partition {}: a receipt handed over stays in its held log: {}", partition, e.toString());
                 }
@@ -520,8 +526,8 @@ public final class PartitionEntity {
             if (u.slices++ != s.seq()) {
                 uploads.remove(s.upload());
                 s.replyTo().tell(new SliceDone(partition, 0, 0, 0, List.of(), -1, "partition " + partition
-                        + " moved to another node during the upload and does not have its earlier slices; nothing was"
-                        + " stored for it"));
+                        + " does not have the upload's earlier slices (it moved to another node during the upload, or an"
+                        + " earlier slice failed); nothing was stored for it"));
                 return Behaviors.same();
             }
             List<List<Object>> errors = new ArrayList<>();

@@ -355,17 +355,34 @@ public final class Deliveries implements AutoCloseable {
     }
 
     /**
-     * The receipt held for {@code key} of {@code connector} was stored where its message was sent
-     * (a cluster's other partition): it is no longer held here, and not unmatched.
+     * Receipt {@code receipt}, held for {@code key} of {@code connector}, was stored where its
+     * message was sent (a cluster's other partition): it is no longer held here, and not
+     * unmatched. If another receipt for the key replaced it meanwhile (a final one after an
+     * intermediate one), that one stays held.
      *
+     * @return whether it was still held (and now is not)
      * @throws IOException if the held log cannot be written (it is held again after a restart, and
      *                     then matched or unmatched here as any held receipt)
      */
-    public void forwarded(String connector, String key) throws IOException {
-        Held h = holding.remove(connector + "/" + key);
-        if (h != null) {
-            heldLog.append(("R\t" + h.connector() + "\t" + h.keyInLog()).getBytes(StandardCharsets.UTF_8), false);
+    public boolean forwarded(String connector, String key, PeerEvents.Receipt receipt) throws IOException {
+        String k = connector + "/" + key;
+        Held h = holding.get(k);
+        if (h == null || h.direct() != null || !h.receipt().equals(receipt) || !holding.remove(k, h)) {
+            return false;
         }
+        heldLog.append(("R\t" + h.connector() + "\t" + h.keyInLog()).getBytes(StandardCharsets.UTF_8), false);
+        return true;
+    }
+
+    /** @return {@code [connector, id key]} of every receipt held here for its id (not callbacks) */
+    public List<String[]> heldIds() {
+        List<String[]> out = new java.util.ArrayList<>();
+        for (Held h : holding.values()) {
+            if (h.direct() == null) {
+                out.add(new String[] {h.connector(), h.receipt().idKey()});
+            }
+        }
+        return out;
     }
 
     /**

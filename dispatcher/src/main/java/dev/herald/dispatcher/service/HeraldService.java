@@ -167,11 +167,7 @@ public final class HeraldService {
         routes.put(settings.connectorName(), new ConnectorRoutes.Route(
                 wrap.apply(stores.lastSends.observe(metrics.meter(stores.connector))), null));
         for (SmppSettings account : conf.accounts().smpp()) {
-            SharedConnectors.Shared lent = shared.smpp(account.name());
-            if (lent != null) {
-                routes.put(account.name(), new ConnectorRoutes.Route(dev.herald.dispatcher.connector.WindowedConnector.sharing(
-                        wrap.apply(stores.lastSends.observe(metrics.meter(lent.connector()))), lent.window()),
-                        lent.limiter()));
+            if (lend(routes, account.name(), shared, stores, metrics, wrap)) {
                 continue;
             }
             RateLimiter limiter = account.rate() > 0
@@ -186,13 +182,16 @@ public final class HeraldService {
                     limiter));
         }
         for (KannelSettings gateway : conf.accounts().kannel()) {
+            if (lend(routes, gateway.name(), shared, stores, metrics, wrap)) {
+                continue;
+            }
             RateLimiter limiter = gateway.rate() > 0
                     ? new RateLimiter(RateLimit.of(gateway.rate(), (int) Math.max(1, Math.ceil(gateway.rate() / 10))),
                     System::nanoTime)
                     : null;
-            KannelConnector kannel = stores.own(KannelConnector.start(gateway, (campaignId, recipient, part, parts) ->
-                    stores.callbackTokens.sign(gateway.name(), stores.campaignNumbers.numberOf(campaignId), recipient, part,
-                            parts)));
+            KannelConnector kannel = stores.own(KannelConnector.start(gateway, (m, part, parts) ->
+                    stores.callbackTokens.sign(gateway.name(), stores.campaignNumbers.numberOf(m.campaignId()),
+                            m.recipientId(), part, parts)));
             LOG.info("connector {}: Kannel sendsms at {} as {}, window {}{}", gateway.name(), gateway.sendsms(),
                     gateway.username(), gateway.window(), gateway.callbackBase().isEmpty() ? ", no delivery reports"
                             : ", delivery reports to " + gateway.callbackBase() + "/v1/receipts/" + gateway.name());
@@ -200,12 +199,16 @@ public final class HeraldService {
                     wrap.apply(stores.lastSends.observe(metrics.meter(kannel))), limiter));
         }
         for (JsonGatewaySettings gateway : conf.accounts().json()) {
+            if (lend(routes, gateway.name(), shared, stores, metrics, wrap)) {
+                continue;
+            }
             RateLimiter limiter = gateway.rate() > 0
                     ? new RateLimiter(RateLimit.of(gateway.rate(), (int) Math.max(1, Math.ceil(gateway.rate() / 10))),
                     System::nanoTime)
                     : null;
-            JsonGatewayConnector json = stores.own(JsonGatewayConnector.start(gateway, limiter, (campaignId, recipient) ->
-                    stores.callbackTokens.sign(gateway.name(), stores.campaignNumbers.numberOf(campaignId), recipient)));
+            JsonGatewayConnector json = stores.own(JsonGatewayConnector.start(gateway, limiter, m ->
+                    stores.callbackTokens.sign(gateway.name(), stores.campaignNumbers.numberOf(m.campaignId()),
+                            m.recipientId())));
             LOG.info("connector {}: JSON gateway at {}, window {}{}", gateway.name(), gateway.url(), gateway.window(),
                     gateway.callbackBase().isEmpty() ? ", no status callbacks"
                             : ", status callbacks to " + gateway.callbackBase() + "/v1/receipts/" + gateway.name());
@@ -213,6 +216,23 @@ public final class HeraldService {
                     wrap.apply(stores.lastSends.observe(metrics.meter(json))), limiter));
         }
         return ConnectorRoutes.of(settings.connectorName(), routes);
+    }
+
+    /**
+     * Puts the connector {@code shared} lends for {@code name}, if it lends one, among the routes:
+     * metered and observed by this data directory, within the lender's window.
+     *
+     * @return whether it was lent
+     */
+    private static boolean lend(Map<String, ConnectorRoutes.Route> routes, String name, SharedConnectors shared,
+                                ServiceStores stores, HeraldMetrics metrics, UnaryOperator<Connector> wrap) {
+        SharedConnectors.Shared lent = shared.lent(name);
+        if (lent == null) {
+            return false;
+        }
+        routes.put(name, new ConnectorRoutes.Route(dev.herald.dispatcher.connector.WindowedConnector.sharing(
+                wrap.apply(stores.lastSends.observe(metrics.meter(lent.connector()))), lent.window()), lent.limiter()));
+        return true;
     }
 
     /** Binds the API; if the port cannot be had, the actor system is stopped and the reason thrown. */

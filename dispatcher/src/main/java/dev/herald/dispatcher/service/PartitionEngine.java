@@ -97,9 +97,31 @@ public final class PartitionEngine implements AutoCloseable {
         return parts.stores().deliveries.heldReceipt(connector, key);
     }
 
-    /** The receipt held for {@code key} of {@code connector} was stored by the partition that sent it. */
-    public void forwarded(String connector, String key) throws IOException {
-        parts.stores().deliveries.forwarded(connector, key);
+    /**
+     * Receipt {@code receipt}, held for {@code key} of {@code connector}, was stored by the
+     * partition that sent it (another receipt for the key that replaced it meanwhile stays held).
+     */
+    public void forwarded(String connector, String key, dev.herald.dispatcher.connector.PeerEvents.Receipt receipt)
+            throws IOException {
+        parts.stores().deliveries.forwarded(connector, key, receipt);
+    }
+
+    /** @return {@code [connector, id key]} of every receipt this partition holds for an id it does not know */
+    public java.util.List<String[]> heldIds() {
+        return parts.stores().deliveries.heldIds();
+    }
+
+    /**
+     * The callback token of a part of this partition's message through HTTP gateway
+     * {@code connector} (what the gateway's receipt callback brings back).
+     *
+     * @param of 0 for a JSON gateway's message token (no parts), else the message's parts
+     */
+    public String callbackToken(String connector, String campaignId, int recipient, int part, int of) {
+        ServiceStores stores = parts.stores();
+        int campaign = stores.campaignNumbers.numberOf(campaignId);
+        return of == 0 ? stores.callbackTokens.sign(connector, campaign, recipient)
+                : stores.callbackTokens.sign(connector, campaign, recipient, part, of);
     }
 
     /** @return how many recipients the partition's directory holds */

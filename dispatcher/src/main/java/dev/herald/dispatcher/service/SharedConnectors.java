@@ -5,9 +5,10 @@ import dev.herald.throttle.RateLimiter;
 
 /**
  * Connectors a cluster node starts once and lends to every partition it hosts, in place of the
- * ones a data directory would start for itself: an SMPP account's binds belong to the node (its
- * share of the account's binds and rate), not to a partition, so partitions moving on and off a
- * node never bind or unbind.
+ * ones a data directory would start for itself: an SMPP account's binds, or an HTTP gateway's
+ * window, belong to the node (its share of the account's binds, window and rate), not to a
+ * partition, so partitions moving on and off a node never bind or unbind. A lent HTTP gateway
+ * signs its callback tokens through the node, which has the sending partition sign them.
  *
  * <pre>{@code
  * SharedConnectors node = name -> new SharedConnectors.Shared(smpp, WindowedConnector.wrap(smpp), limiter);
@@ -23,11 +24,11 @@ public interface SharedConnectors {
     SharedConnectors NONE = name -> null;
 
     /**
-     * @param smppAccount an SMPP account's name ({@code herald.connectors.<name>})
+     * @param account a connector's name ({@code herald.connectors.<name>}: SMPP, Kannel or JSON gateway)
      * @return the node's connector for it and the limiter of the node's share of its rate (null:
-     *         no limit), or null if the node does not share it (the partition starts its own)
+     *         no limit), or null if the node does not lend it (the partition starts its own)
      */
-    Shared smpp(String smppAccount);
+    Shared lent(String account);
 
     /**
      * @param connector sends through the node's binds; its peer events go to the node, which

@@ -76,7 +76,7 @@ class ClusterSettingsTest {
         dev.herald.dispatcher.connector.smpp.SmppSettings whole = dev.herald.dispatcher.connector.smpp.SmppSettings
                 .fromConfig("acme", account, k -> null);
         dev.herald.dispatcher.connector.smpp.SmppSettings third = read("herald.cluster.nodes = 3", 1_000).share(whole);
-        assertEquals(2, third.binds(), "4 binds over 3 nodes: 2 each, rounded up");
+        assertEquals(1, third.binds(), "4 binds over 3 nodes: 1 each, rounded down (never over the account's binds)");
         assertEquals(100.0, third.rate(), 1e-9);
         assertEquals(whole.systemId(), third.systemId());
         dev.herald.dispatcher.connector.smpp.SmppSettings tenth = read("herald.cluster.nodes = 10", 1_000).share(whole);

@@ -109,8 +109,15 @@ class DeliveriesTest {
             assertEquals(Match.HELD, d.receipt("acme", receipt("elsewhere-2", DELIVERED, "000")));
             assertEquals(Optional.of(DELIVERED), d.heldReceipt("acme", "elsewhere-1").map(Receipt::state));
             assertEquals(Optional.empty(), d.heldReceipt("other", "elsewhere-1"), "by connector and id");
-            d.forwarded("acme", "elsewhere-1"); // a cluster's partition that sent it stored it
-            d.forwarded("acme", "never-held");  // nothing held: nothing happens
+            assertTrue(d.forwarded("acme", "elsewhere-1", receipt("elsewhere-1", DELIVERED, "000"))); // stored by its sender
+            assertFalse(d.forwarded("acme", "never-held", receipt("never-held", DELIVERED, "000")), "nothing held");
+            // an intermediate receipt handed over while a final one replaced it: the final one stays held
+            assertEquals(Match.HELD, d.receipt("acme", receipt("elsewhere-3", ENROUTE, "")));
+            assertEquals(Match.HELD, d.receipt("acme", receipt("elsewhere-3", DELIVERED, "000")));
+            assertFalse(d.forwarded("acme", "elsewhere-3", receipt("elsewhere-3", ENROUTE, "")));
+            assertEquals(Optional.of(DELIVERED), d.heldReceipt("acme", "elsewhere-3").map(Receipt::state));
+            assertEquals(2, d.heldIds().size(), "elsewhere-2 and elsewhere-3: " + d.heldIds());
+            assertTrue(d.forwarded("acme", "elsewhere-3", receipt("elsewhere-3", DELIVERED, "000")));
             assertEquals(Optional.empty(), d.heldReceipt("acme", "elsewhere-1"));
             assertEquals(1, d.held());
             clock.set(clock.instant().plusMillis(100));

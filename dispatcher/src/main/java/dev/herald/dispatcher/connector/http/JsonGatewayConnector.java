@@ -22,7 +22,6 @@ import java.time.format.DateTimeFormatter;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BiFunction;
 
 /**
  * A {@link Connector} to a provider-style JSON API: each message is one {@code POST} of
@@ -50,12 +49,12 @@ public final class JsonGatewayConnector implements Connector {
 
     private final JsonGatewaySettings settings;
     private final RateLimiter limiter;
-    private final BiFunction<String, Integer, String> tokens;
+    private final java.util.function.Function<OutboundMessage, String> tokens;
     private final HttpClient http;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private JsonGatewayConnector(JsonGatewaySettings settings, RateLimiter limiter, BiFunction<String, Integer, String> tokens) {
+    private JsonGatewayConnector(JsonGatewaySettings settings, RateLimiter limiter, java.util.function.Function<OutboundMessage, String> tokens) {
         this.settings = settings;
         this.limiter = limiter;
         this.tokens = tokens;
@@ -66,12 +65,12 @@ public final class JsonGatewayConnector implements Connector {
     /**
      * @param settings the gateway
      * @param limiter  the shared token bucket told of every throttling answer, or null
-     * @param tokens   the callback token of a message ({@code (campaign id, recipient id)}); unused
+     * @param tokens   the callback token of a message (from the message: its campaign, recipient id and number); unused
      *                 without a callback base
      * @return the connector
      */
     public static JsonGatewayConnector start(JsonGatewaySettings settings, RateLimiter limiter,
-                                             BiFunction<String, Integer, String> tokens) {
+                                             java.util.function.Function<OutboundMessage, String> tokens) {
         return new JsonGatewayConnector(settings, limiter, settings.callbackBase().isEmpty() ? null : tokens);
     }
 
@@ -103,7 +102,7 @@ public final class JsonGatewayConnector implements Connector {
                 .put("reference", m.idempotencyKey());
         if (tokens != null) {
             body.put("status_callback", settings.callbackBase() + "/v1/receipts/" + settings.name() + "?t="
-                    + tokens.apply(m.campaignId(), m.recipientId()));
+                    + tokens.apply(m));
         }
         HttpRequest.Builder b = HttpRequest.newBuilder(settings.url()).timeout(settings.requestTimeout())
                 .header("Content-Type", "application/json")

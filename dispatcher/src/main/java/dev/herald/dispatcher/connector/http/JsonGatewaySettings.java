@@ -49,6 +49,11 @@ public record JsonGatewaySettings(String name, URI url, String authorization, St
                 at + "request-timeout must be > 0");
     }
 
+    /** @return this gateway with that window and rate (a cluster node's share of it) */
+    public JsonGatewaySettings withShare(int window, double rate) {
+        return new JsonGatewaySettings(name, url, authorization, idField, window, rate, callbackBase, requestTimeout);
+    }
+
     /**
      * @param name the connector's name
      * @param c    its configuration block

@@ -28,7 +28,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * requests at once.
  *
  * <pre>{@code
- * KannelConnector k = KannelConnector.start(settings, (campaignId, recipient, part, parts) -> tokens.sign(...));
+ * KannelConnector k = KannelConnector.start(settings, (m, part, parts) -> tokens.sign(...));
  * k.send(message);   // GET sendsms?username=..&to=%2B4474..&text=..&dlr-mask=19&dlr-url=<callback>
  * }</pre>
  *
@@ -73,13 +73,12 @@ public final class KannelConnector implements Connector {
     @FunctionalInterface
     public interface Tokens {
         /**
-         * @param campaignId the campaign
-         * @param recipient  the recipient's id
-         * @param part       the part, 1..parts
-         * @param parts      the parts the message is sent in, 1..255
+         * @param message the message (its campaign, recipient id and number)
+         * @param part    the part, 1..parts
+         * @param parts   the parts the message is sent in, 1..255
          * @return the token of that part's {@code dlr-url}
          */
-        String sign(String campaignId, int recipient, int part, int parts);
+        String sign(OutboundMessage message, int part, int parts);
     }
 
     private final KannelSettings settings;
@@ -173,7 +172,7 @@ public final class KannelConnector implements Connector {
         String token;
         HttpRequest request;
         try {
-            token = tokens == null ? null : tokens.sign(m.campaignId(), m.recipientId(), part, parts);
+            token = tokens == null ? null : tokens.sign(m, part, parts);
             URI uri = URI.create(settings.sendsms() + (settings.sendsms().getQuery() == null ? "?" : "&")
                     + query(m, texts.get(part - 1), ref, part, parts, token));
             request = HttpRequest.newBuilder(uri).timeout(settings.requestTimeout()).GET().build();

@@ -59,6 +59,11 @@ public record KannelSettings(String name, URI sendsms, String username, String p
                 at + "request-timeout must be > 0");
     }
 
+    /** @return this gateway with that window and rate (a cluster node's share of it) */
+    public KannelSettings withShare(int window, double rate) {
+        return new KannelSettings(name, sendsms, username, password, smsc, window, rate, callbackBase, moSecret, requestTimeout);
+    }
+
     /**
      * @param name the connector's name
      * @param c    its configuration block
