@@ -193,11 +193,16 @@ final class ClusterProcesses implements AutoCloseable {
         return URI.create("http://" + nodes.get(via).host + ":" + nodes.get(via).httpPort + path);
     }
 
-    /** Uploads segment {@code all}: recipients 0..n-1 ({@link #phone}) with a first name, through node {@code via}. */
+    /**
+     * Uploads segment {@code all}: recipients 0..n-1 ({@link #phone}) with a first name, through node
+     * {@code via}, all in {@link #afternoonZone()} (a marketing campaign to them is then deferred by
+     * nobody's quiet hours, whatever the time of the run).
+     */
     void uploadAudience(int via, int n) throws Exception {
-        StringBuilder csv = new StringBuilder(n * 30).append("phone,first_name\n");
+        String tz = afternoonZone();
+        StringBuilder csv = new StringBuilder(n * 40).append("phone,tz,first_name\n");
         for (int i = 0; i < n; i++) {
-            csv.append(phone(i)).append(",Ann").append(i).append('\n');
+            csv.append(phone(i)).append(',').append(tz).append(",Ann").append(i).append('\n');
         }
         HttpResponse<String> up = post(via, "/v1/segments/all", "text/csv",
                 csv.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8), Duration.ofMinutes(5));
@@ -236,6 +241,13 @@ final class ClusterProcesses implements AutoCloseable {
             }
         }
         return accepted;
+    }
+
+    /** @return a fixed-offset zone where it is about 14:00 now (so that quiet hours defer nobody) */
+    static String afternoonZone() {
+        int hour = java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC).getHour();
+        int offset = Math.max(-12, Math.min(14, 14 - hour));
+        return offset == 0 ? "Etc/GMT" : "Etc/GMT" + (offset > 0 ? "-" : "+") + Math.abs(offset);
     }
 
     /** The i-th recipient's number: valid UK mobile numbers +44 7400 000000 onwards. */

@@ -64,9 +64,7 @@ class ClusterRecipientSideTest {
             port = node.port();
             awaitAllOpen();
             // a zone where it is mid-afternoon now, so quiet hours defer nobody (a marketing campaign)
-            int hour = java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC).getHour();
-            int offset = Math.max(-12, Math.min(14, 14 - hour));
-            String tz = offset == 0 ? "Etc/GMT" : "Etc/GMT" + (offset > 0 ? "-" : "+") + Math.abs(offset);
+            String tz = ClusterProcesses.afternoonZone();
             StringBuilder csv = new StringBuilder("phone,tz,first_name\n");
             for (int i = 0; i < 200; i++) {
                 csv.append(ClusterProcesses.phone(i)).append(',').append(tz).append(",Ann").append(i).append('\n');
