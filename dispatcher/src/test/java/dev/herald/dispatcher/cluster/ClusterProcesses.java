@@ -196,7 +196,10 @@ final class ClusterProcesses implements AutoCloseable {
     /**
      * Uploads segment {@code all}: recipients 0..n-1 ({@link #phone}) with a first name, through node
      * {@code via}, all in {@link #afternoonZone()} (a marketing campaign to them is then deferred by
-     * nobody's quiet hours, whatever the time of the run).
+     * nobody's quiet hours, whatever the time of the run). A partition that moved to another node
+     * during the upload (sharding balancing the nodes once all are up) refuses it, 503
+     * {@code upload_incomplete}, "send the upload again": it is sent again, as a client would, at
+     * most twice; it then stores every row.
      */
     void uploadAudience(int via, int n) throws Exception {
         String tz = afternoonZone();
@@ -204,8 +207,15 @@ final class ClusterProcesses implements AutoCloseable {
         for (int i = 0; i < n; i++) {
             csv.append(phone(i)).append(',').append(tz).append(",Ann").append(i).append('\n');
         }
-        HttpResponse<String> up = post(via, "/v1/segments/all", "text/csv",
-                csv.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8), Duration.ofMinutes(5));
+        HttpResponse<String> up = null;
+        for (int attempt = 0; attempt < 3; attempt++) {
+            up = post(via, "/v1/segments/all", "text/csv", csv.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                    Duration.ofMinutes(5));
+            if (up.statusCode() != 503 || !up.body().contains("upload_incomplete")) {
+                break;
+            }
+            System.out.println("ClusterProcesses: upload refused, sent again: " + up.body());
+        }
         org.junit.jupiter.api.Assertions.assertEquals(201, up.statusCode(), up.body());
         org.junit.jupiter.api.Assertions.assertEquals(n, JSON.readTree(up.body()).path("size").asLong(), up.body());
     }
