@@ -415,7 +415,8 @@ public final class PartitionEntity {
                 }
                 // its route has not come (a receipt ahead of its submit_sm_resp, or a route in flight):
                 // held here, durably, as one node holds an early receipt; handed over when the route comes
-                engine.peer().receipt(connector, r.receipt());
+                // (and counted by the sender then, not here)
+                engine.hold(connector, r.receipt());
                 r.replyTo().tell(PeerDone.done(partition));
                 timers.startSingleTimer("held/" + connector + "/" + key, new CheckHeld(connector, key),
                         env.connectors().routeWait());

@@ -106,6 +106,15 @@ public final class PartitionEngine implements AutoCloseable {
         parts.stores().deliveries.forwarded(connector, key, receipt);
     }
 
+    /**
+     * Holds a receipt whose id is another partition's (its route not here yet) durably, as an early
+     * receipt is held, without counting it: the partition that sent the message counts it when it
+     * is handed over.
+     */
+    public void hold(String connector, dev.herald.dispatcher.connector.PeerEvents.Receipt receipt) throws IOException {
+        parts.stores().deliveries.receipt(connector, receipt);
+    }
+
     /** @return {@code [connector, id key]} of every receipt this partition holds for an id it does not know */
     public java.util.List<String[]> heldIds() {
         return parts.stores().deliveries.heldIds();
