@@ -1,7 +1,8 @@
 package dev.herald.suppression;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.herald.suppression.internal.ChronicleSupport;
@@ -76,9 +77,16 @@ class DirectoryCrashTest {
                          data.resolve("recipients-by-id.cm3").toFile(), 100_000, false)) {
                 int size = d.size();
                 RecipientReader reader = d.reader(List.of("first_name", "tier"));
+                java.util.Set<String> acknowledged = new java.util.HashSet<>(lines);
                 for (int id = 0; id < size; id++) {
                     byte[] record = records.get(id);
-                    assertNotNull(record, "id " + id);
+                    if (record == null) {
+                        // lost in Chronicle's crash recovery (the directory logs it; the id stays unused):
+                        // only a registration never acknowledged may be, and the pages must not show it
+                        assertFalse(acknowledged.contains(Integer.toString(id)), "acknowledged id " + id + " has no record");
+                        assertNull(reader.recipient(id), "round " + round + ", id " + id + " lost, yet read from the pages");
+                        continue;
+                    }
                     assertEquals(RecipientCodec.decode(id, record), reader.recipient(id), "round " + round + ", id " + id);
                 }
                 for (String ack : lines) {
