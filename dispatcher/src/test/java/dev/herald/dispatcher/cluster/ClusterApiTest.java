@@ -21,8 +21,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.ZoneOffset;
-import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -62,9 +60,7 @@ class ClusterApiTest {
 
     @BeforeAll
     static void start() throws Exception {
-        int hour = ZonedDateTime.now(ZoneOffset.UTC).getHour();
-        int offset = Math.max(-12, Math.min(14, 14 - hour));
-        tz = offset == 0 ? "Etc/GMT" : "Etc/GMT" + (offset > 0 ? "-" : "+") + Math.abs(offset);
+        tz = ClusterProcesses.afternoonZone();
         node = startNode();
         Config config = ConfigFactory.parseString("herald.service.directory-capacity = 20000").withFallback(ConfigFactory.load())
                 .resolve();

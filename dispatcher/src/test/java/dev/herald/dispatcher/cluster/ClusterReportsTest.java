@@ -28,8 +28,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.ZonedDateTime;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -86,9 +84,7 @@ class ClusterReportsTest {
 
     @BeforeAll
     static void start() throws Exception {
-        int hour = ZonedDateTime.now(ZoneOffset.UTC).getHour();
-        int offset = Math.max(-12, Math.min(14, 14 - hour));
-        tz = offset == 0 ? "Etc/GMT" : "Etc/GMT" + (offset > 0 ? "-" : "+") + Math.abs(offset);
+        tz = ClusterProcesses.afternoonZone();
         node = startNode();
         Config single = ConfigFactory.parseString("herald.service.directory-capacity = 20000\nherald.inbound.secret = \""
                         + INBOUND + "\"").withFallback(ConfigFactory.load())
