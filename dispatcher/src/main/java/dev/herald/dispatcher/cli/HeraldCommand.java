@@ -39,9 +39,18 @@ public final class HeraldCommand {
                     "else HERALD_MASTER_KEY_FILE, HERALD_MASTER_KEY or herald.data.master-key). Without one, data is stored unencrypted."})
     Path masterKeyFile;
 
+    private static final String COMMON_PARALLELISM = "java.util.concurrent.ForkJoinPool.common.parallelism";
+
     public static void main(String[] args) {
         // Before any Chronicle class loads: Herald makes no network call that nobody asked for.
         System.setProperty("chronicle.analytics.disable", "true");
+        // Before any CompletableFuture runs: with one or two CPUs the JDK's common pool has a
+        // parallelism of 1, and then every async step given no executor starts a thread of its own.
+        // Pekko's Java API futures run their callbacks that way (thenApply becomes thenApplyAsync),
+        // so a cluster node of 64 partitions started ~140 threads a second while sending.
+        if (System.getProperty(COMMON_PARALLELISM) == null && Runtime.getRuntime().availableProcessors() <= 2) {
+            System.setProperty(COMMON_PARALLELISM, "2");
+        }
         System.exit(newCommandLine(new PrintWriter(System.out, true), new PrintWriter(System.err, true)).execute(args));
     }
 

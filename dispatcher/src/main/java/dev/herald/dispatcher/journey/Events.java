@@ -109,7 +109,9 @@ public final class Events implements AutoCloseable {
     private Events(Path file, FileChannel channel, ToLongFunction<String> hash) {
         this.file = file;
         this.channel = channel;
-        this.ids = new dev.herald.dispatcher.store.IdOffsets(1 << 16, hash);
+        // small at first, grown by doubling as ids come: a cluster node opens one per partition, and 64
+        // tables sized for 65,536 ids each held 256 MB of heap before any id came
+        this.ids = new dev.herald.dispatcher.store.IdOffsets(1 << 10, hash);
     }
 
     /**
