@@ -59,6 +59,9 @@ import org.apache.pekko.stream.Materializer;
  *   <li><b>Reports</b>: a campaign's funnel and the period funnel report ({@link FunnelViews}), a campaign's
  *       opt-outs and the period opt-out report ({@link OptOutReportViews}), added up with rates from the sums.</li>
  *   <li><b>An A/B winner picked by an operator</b>: made on every partition ({@link WinnerPick}).</li>
+ *   <li><b>The review queue</b> ({@code /v1/inbound/review}): merged from every partition, each item's id naming its
+ *       partition ({@code p<N>.<id>}), a decision sent to it ({@link ReviewViews}).</li>
+ *   <li>{@code /console/}: the operator console's files, served by the node as one node serves them.</li>
  *   <li>{@code GET /v1/cluster}: the members and which partitions each runs.</li>
  * </ul>
  * RFM tiers answer 501 {@code not_in_cluster} saying why ({@link RfmTiers}), and so does a campaign or
@@ -77,6 +80,7 @@ final class ClusterRoutes extends ApiDirectives {
     private final ClusterSharding sharding;
     private final Executor blocking;
     private final com.typesafe.config.Config config;
+    private final ClusterConsole console = new ClusterConsole();
 
     ClusterRoutes(ApiKeys keys, ServiceSettings settings, ClusterSettings cluster, ActorSystem<Void> system,
                   com.typesafe.config.Config config) {
@@ -115,6 +119,9 @@ final class ClusterRoutes extends ApiDirectives {
             }
             if (seg.size() == 4 && seg.get(0).equals("v1") && seg.get(1).equals("inbound") && seg.get(2).equals("kannel")) {
                 return kannelReply(request, mat); // carries the gateway's MO secret, which the partition checks
+            }
+            if (!seg.isEmpty() && seg.get(0).equals("console")) {
+                return console.route(request); // the console's files, public as on one node (ClusterConsole)
             }
             if (seg.isEmpty() || !seg.get(0).equals("v1")) {
                 return notInCluster(method, request);
@@ -177,6 +184,12 @@ final class ClusterRoutes extends ApiDirectives {
                 }
                 if (n == 3 && seg.get(2).equals("optouts") && method.equals("GET")) {
                     return everywhere(request, mat, cluster.uploadTimeout(), OptOutReportViews::period);
+                }
+                break;
+            case "inbound":
+                if (n >= 3 && seg.get(2).equals("review")) {
+                    return answer(call(request, mat).thenCompose(c -> new ReviewViews(this, cluster).answer(c, seg))
+                            .thenApply(HttpAnswer::toResponse));
                 }
                 break;
             case "events":
@@ -432,7 +445,7 @@ final class ClusterRoutes extends ApiDirectives {
      */
     private Route inbound(HttpRequest request, Materializer mat) {
         return answer(call(request, mat).thenCompose(c -> ask(partitioner.ofInput(InboundSender.of(c)), c,
-                cluster.askTimeout())).thenApply(HttpAnswer::toResponse));
+                cluster.askTimeout())).thenApply(ReviewViews::held).thenApply(HttpAnswer::toResponse));
     }
 
     /**
