@@ -171,7 +171,7 @@ public final class ApiKeys {
             }
             for (Key k : stored) {
                 if (k == null || k.id() == null || k.role() == null || k.sha256() == null || k.sha256().length() != 64
-                        || !k.sha256().matches("[0-9a-f]{64}")) {
+                        || !k.sha256().matches("[0-9a-fA-F]{64}")) {
                     throw new IOException("damaged key entry " + (k == null ? "null" : k.id()));
                 }
             }
