@@ -44,10 +44,13 @@ final class ClusterAudit implements AutoCloseable {
 
     private final Path nodes;
     private final AuditLog own;
+    /** This node's hold on its log: a second process with the same address is refused rather than interleaving lines. */
+    private final java.nio.channels.FileChannel lockChannel;
 
-    private ClusterAudit(Path nodes, AuditLog own) {
+    private ClusterAudit(Path nodes, AuditLog own, java.nio.channels.FileChannel lockChannel) {
         this.nodes = nodes;
         this.own = own;
+        this.lockChannel = lockChannel;
     }
 
     /**
@@ -57,8 +60,26 @@ final class ClusterAudit implements AutoCloseable {
      */
     static ClusterAudit open(Path root, String node) throws IOException {
         Path nodes = root.resolve(DIR);
-        String folder = node.replaceAll("[^A-Za-z0-9.\\-]", "_");
-        return new ClusterAudit(nodes, AuditLog.open(nodes.resolve(folder)));
+        Path folder = nodes.resolve(node.replaceAll("[^A-Za-z0-9.\\-]", "_"));
+        Files.createDirectories(folder);
+        java.nio.channels.FileChannel lock = java.nio.channels.FileChannel.open(folder.resolve("audit.lock"),
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
+        try {
+            java.nio.channels.FileLock held;
+            try {
+                held = lock.tryLock();
+            } catch (java.nio.channels.OverlappingFileLockException sameProcess) {
+                held = null;
+            }
+            if (held == null) {
+                throw new IOException("the audit log in " + folder + " is being written by another node with the address " + node
+                        + " (each node needs its own cluster address)");
+            }
+            return new ClusterAudit(nodes, AuditLog.open(folder), lock);
+        } catch (IOException | RuntimeException e) {
+            lock.close();
+            throw e;
+        }
     }
 
     /**
@@ -127,6 +148,10 @@ final class ClusterAudit implements AutoCloseable {
     /** Writes what is queued, then closes this node's log. */
     @Override
     public void close() throws IOException {
-        own.close();
+        try {
+            own.close();
+        } finally {
+            lockChannel.close(); // releases the lock
+        }
     }
 }
