@@ -201,10 +201,51 @@ public final class AuditLog implements AutoCloseable {
      * @throws UncheckedIOException if the log cannot be read
      */
     public Page read(Instant from, Instant to, String keyId, int limit) {
+        return read(file, durable, from, to, keyId, limit);
+    }
+
+    /**
+     * As {@link #read(Instant, Instant, String, int)}, from a log another process is writing (a cluster
+     * node's): its lines up to the last complete one (a line being written is left for later).
+     *
+     * @param file a log as {@link AuditLog} writes it (none: no entries)
+     * @throws UncheckedIOException if it cannot be read
+     */
+    public static Page readComplete(Path file, Instant from, Instant to, String keyId, int limit) {
+        long upTo;
+        try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
+            upTo = in.size();
+            ByteBuffer b = ByteBuffer.allocate(4096);
+            long end = upTo;
+            // back to the end of the last whole line (lines are short: a few hundred bytes)
+            scan:
+            while (end > 0) {
+                long start = Math.max(0, end - b.capacity());
+                b.clear().limit((int) (end - start));
+                while (b.hasRemaining() && in.read(b, start + b.position()) > 0) {
+                    // read the block whole
+                }
+                for (int i = b.position() - 1; i >= 0; i--) {
+                    if (b.get(i) == '\n') {
+                        upTo = start + i + 1;
+                        break scan;
+                    }
+                }
+                end = start;
+                upTo = 0;
+            }
+        } catch (java.nio.file.NoSuchFileException e) {
+            return new Page(List.of(), false, 0);
+        } catch (IOException e) {
+            throw new UncheckedIOException("the audit log " + file + " could not be read: " + e.getMessage(), e);
+        }
+        return read(file, upTo, from, to, keyId, limit);
+    }
+
+    private static Page read(Path file, long upTo, Instant from, Instant to, String keyId, int limit) {
         Deque<Entry> newest = new ArrayDeque<>(Math.min(limit, 1024) + 1);
         long damaged = 0;
         boolean more = false;
-        long upTo = durable;
         try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ);
              java.io.BufferedReader lines = new java.io.BufferedReader(new java.io.InputStreamReader(
                      new java.io.FilterInputStream(java.nio.channels.Channels.newInputStream(in)) {

@@ -26,7 +26,14 @@ public final class AuditRoutes extends ApiDirectives {
 
     static final int MAX_LIMIT = 10_000;
 
-    private final AuditLog audit;
+    /** Where the entries come from: one log, or (a cluster) every node's. */
+    @FunctionalInterface
+    public interface Source {
+        /** As {@link AuditLog#read}: entries in {@code [from, to)} of {@code keyId} (nulls: any), newest first, at most {@code limit}. */
+        AuditLog.Page read(Instant from, Instant to, String keyId, int limit);
+    }
+
+    private final Source audit;
     private final Executor blockingIo;
 
     /**
@@ -36,6 +43,16 @@ public final class AuditRoutes extends ApiDirectives {
      * @param blockingIo where the log is read
      */
     public AuditRoutes(ApiKeys keys, BodyLimits limits, AuditLog audit, Executor blockingIo) {
+        this(keys, limits, audit::read, blockingIo);
+    }
+
+    /**
+     * @param keys       who may call
+     * @param limits     JSON body limits
+     * @param audit      where the entries are read
+     * @param blockingIo where they are read
+     */
+    public AuditRoutes(ApiKeys keys, BodyLimits limits, Source audit, Executor blockingIo) {
         super(keys, limits);
         this.audit = audit;
         this.blockingIo = blockingIo;

@@ -86,7 +86,9 @@ public final class KeyRoutes extends ApiDirectives {
         try {
             return call.call();
         } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException("API keys could not be stored", e);
+            // nothing was changed; the message names the key file and what is wrong with it (logged too)
+            org.slf4j.LoggerFactory.getLogger(KeyRoutes.class).error("API keys: {}", e.getMessage());
+            throw new ApiError(503, "keys_unavailable", "the API keys could not be changed: " + e.getMessage(), null);
         }
     }
 }

@@ -82,8 +82,8 @@ public final class ClusterNode {
                 .fromConfig(config, settings.connectorName(), env::get);
         StorageRoot.claim(cluster.storageRoot(), cluster.partitions());
         Files.createDirectories(dataDir);
-        ApiKeys keys = ApiKeys.open(dataDir);
-        keys.bootstrap(adminKey);
+        // the cluster's keys, shared by every node and partition (a damaged file: the node does not start)
+        ApiKeys keys = ClusterKeys.open(cluster.storageRoot(), ClusterKeys.checkEvery(config), adminKey);
         Config full = cluster.pekkoConfig().withFallback(config);
         String node = cluster.hostname() + ":" + cluster.port();
         NodeConnectors connectors = NodeConnectors.start(accounts, cluster, routeWait(config));
@@ -106,11 +106,18 @@ public final class ClusterNode {
             Cluster c = Cluster.get(system);
             c.manager().tell(org.apache.pekko.cluster.typed.Join.create(c.selfMember().address()));
         }
+        ClusterAudit audit = null;
         try {
             ClusterRoutes routes = new ClusterRoutes(keys, settings, cluster, system, config);
+            audit = ClusterAudit.open(cluster.storageRoot(), cluster.hostname() + ":"
+                    + Cluster.get(system).selfMember().address().getPort().orElse(cluster.port()));
+            ClusterAudit changes = audit;
+            // the keys, the audit log and the settings answered here; every change a key makes recorded once, here
+            org.apache.pekko.http.javadsl.server.Route api = audit.recording(keys, new ClusterAdminRoutes(keys, settings, audit,
+                    routes, cluster, system.dispatchers().lookup(DispatcherSelector.blocking())).route(routes.route()));
             ServerBinding binding = Http.get(system).newServerAt(settings.host(), settings.port())
                     .adaptSettings(s -> s.withParsingErrorHandler(JsonParsingErrorHandler.class.getName()))
-                    .bind(routes.route())
+                    .bind(api)
                     .toCompletableFuture().get(30, TimeUnit.SECONDS);
             CoordinatedShutdown cs = CoordinatedShutdown.get(system);
             cs.addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(), "herald-downed-notice", () -> {
@@ -129,11 +136,22 @@ public final class ClusterNode {
                 connectors.close();
                 return done();
             });
+            cs.addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "audit-close", () -> {
+                try {
+                    changes.close();
+                } catch (IOException e) {
+                    LOG.warn("the audit log could not be closed: {}", e.toString());
+                }
+                return done();
+            });
             LOG.info("herald cluster node {} (partitions {} under {}) serving on {}", Cluster.get(system).selfMember().address(),
                     cluster.partitions(), cluster.storageRoot(), binding.localAddress());
             return new ClusterNode(system, binding);
         } catch (Exception e) {
             connectors.close();
+            if (audit != null) {
+                audit.close();
+            }
             system.terminate();
             system.getWhenTerminated().toCompletableFuture().join();
             throw new IOException("cannot listen on " + settings.host() + ":" + settings.port() + ": "

@@ -67,8 +67,11 @@ import org.apache.pekko.stream.Materializer;
  * RFM tiers answer 501 {@code not_in_cluster} saying why ({@link RfmTiers}), and so does a campaign or
  * journey naming one. Every other endpoint answers 501 {@code not_in_cluster}: it has no cluster form yet.
  *
- * <p>Authorization: the node checks that the key is valid (its own key file holds the admin key of
- * {@code HERALD_API_KEY}); the partition checks the role, as a single node does.
+ * <p>The keys, the audit log and the settings are answered before these routes ({@link ClusterAdminRoutes}),
+ * and every change a key makes is recorded once, by the node ({@link ClusterAudit}).
+ *
+ * <p>Authorization: the node checks that the key is valid (the cluster's key file, {@link ClusterKeys});
+ * the partition checks the role with the same file, as a single node does.
  */
 final class ClusterRoutes extends ApiDirectives {
 

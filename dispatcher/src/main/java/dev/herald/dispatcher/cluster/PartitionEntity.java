@@ -233,7 +233,8 @@ public final class PartitionEntity {
                     return waiting(folder + " is held by another process (the partition's previous owner has not let it go)");
                 }
                 long started = System.nanoTime();
-                Config partitionConfig = PartitionConfig.of(env.config(), env.partitions(), partition);
+                Config partitionConfig = ClusterKeys.partitionConfig(env.storageRoot(), env.config())
+                        .withFallback(PartitionConfig.of(env.config(), env.partitions(), partition));
                 PartitionEngine engine = PartitionEngine.open(ctx, folder, partitionConfig, env.settings(), env.env(),
                         env.connectors());
                 ReceiptRoutes routes = null;

@@ -43,6 +43,16 @@ import org.roaringbitmap.buffer.ImmutableRoaringBitmap;
  */
 public final class PartitionEngine implements AutoCloseable {
 
+    /**
+     * Set by the cluster in a partition's configuration: the cluster's key file, which the
+     * partition's API checks keys with ({@link dev.herald.dispatcher.api.ApiKeys#openShared}) instead
+     * of a key file of its folder. Its changes through the API are then recorded by the node that
+     * forwarded them (once per request), not by the partition.
+     */
+    public static final String KEYS_FILE = "herald.partition.keys-file";
+    /** With {@link #KEYS_FILE}: how often, at most, a key check looks whether the file was replaced. */
+    public static final String KEYS_CHECK_EVERY = "herald.partition.keys-check-every";
+
     private final Path folder;
     private final HeraldService.Assembled parts;
 

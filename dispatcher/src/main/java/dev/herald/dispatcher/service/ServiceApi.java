@@ -170,7 +170,8 @@ final class ServiceApi {
             endpoints.addAll(g.endpoints());
         }
         metrics.campaigns(new LiveCampaigns(campaigns));
-        return HttpApi.sealed(routes, endpoints, () -> health(stores), stores.keys, metrics, stores.audit);
+        return HttpApi.sealed(routes, endpoints, () -> health(stores), stores.keys, metrics,
+                stores.recordsChanges ? stores.audit : null);
     }
 
     /** The journey engine's reports, asked of its runner (which owns the engine's state). */

@@ -91,6 +91,8 @@ final class ServiceStores implements AutoCloseable {
     final ApiKeys keys;
     /** Every change made through the API by a key ({@code audit/audit.log}). */
     final dev.herald.dispatcher.api.AuditLog audit;
+    /** Whether the API records its changes in {@link #audit} (a cluster's partition: no, its node does). */
+    final boolean recordsChanges;
     /** The erasures of recipients ({@code privacy/erasures.log}). */
     final dev.herald.dispatcher.privacy.Erasures erasures;
     /** Erases a recipient's data from the stores held here (what goes at once; the rest at the next compaction). */
@@ -180,8 +182,16 @@ final class ServiceStores implements AutoCloseable {
             events = own(dev.herald.dispatcher.journey.Events.open(dataDir.resolve(dev.herald.dispatcher.journey.Events.DIR)));
             rfm.follow(conversions, events); // what is new since the last start is copied now
             rfm.schedule();
-            keys = ApiKeys.open(dataDir);
-            firstKey = keys.bootstrap(env.get("HERALD_API_KEY"));
+            if (config.hasPath(PartitionEngine.KEYS_FILE)) {
+                // a cluster's partition: the cluster's keys, whose admin key each node adds when it starts
+                keys = ApiKeys.openShared(Path.of(config.getString(PartitionEngine.KEYS_FILE)),
+                        config.getDuration(PartitionEngine.KEYS_CHECK_EVERY));
+                firstKey = Optional.empty();
+            } else {
+                keys = ApiKeys.open(dataDir);
+                firstKey = keys.bootstrap(env.get("HERALD_API_KEY"));
+            }
+            recordsChanges = !config.hasPath(PartitionEngine.KEYS_FILE);
             audit = own(dev.herald.dispatcher.api.AuditLog.open(dataDir));
             erasures = own(dev.herald.dispatcher.privacy.Erasures.open(dataDir));
             eraser = new dev.herald.dispatcher.privacy.PersonalDataEraser(erasures, touches, preferences, reviewQueue, reasons);
