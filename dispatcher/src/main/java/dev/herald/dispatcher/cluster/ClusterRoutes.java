@@ -157,7 +157,8 @@ final class ClusterRoutes extends ApiDirectives {
                     return byPhone(seg.get(2), request, mat);
                 }
                 if (n == 2 && method.equals("POST")) {
-                    return optOuts(request, mat);
+                    // the node reads a CSV itself: its role is checked here, before any partition is sent a line
+                    return authorized(Role.SENDER, key -> optOuts(request, mat));
                 }
                 break;
             case "segments":
@@ -168,7 +169,9 @@ final class ClusterRoutes extends ApiDirectives {
                     throw new ApiError(501, "not_in_cluster", method + " " + request.getUri().path() + ": " + RfmTiers.WHY, null);
                 }
                 if (n == 3 && method.equals("POST")) {
-                    return new ClusterUpload(this, cluster, partitioner, blocking, settings).route(seg.get(2), request, mat);
+                    // the slices are imported by the partitions as messages, not as requests: the role is checked here
+                    return authorized(Role.SENDER,
+                            key -> new ClusterUpload(this, cluster, partitioner, blocking, settings).route(seg.get(2), request, mat));
                 }
                 if (n == 3 && method.equals("GET")) {
                     return everywhere(request, mat, cluster.askTimeout(), ClusterViews::segment);
