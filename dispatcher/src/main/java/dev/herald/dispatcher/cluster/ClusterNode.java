@@ -87,8 +87,10 @@ public final class ClusterNode {
         Config full = cluster.pekkoConfig().withFallback(config);
         String node = cluster.hostname() + ":" + cluster.port();
         NodeConnectors connectors = NodeConnectors.start(accounts, cluster, routeWait(config));
+        LocalPartitions local = new LocalPartitions();
+        NodeMetrics metrics = new NodeMetrics(connectors, local);
         PartitionEntity.Env partitionEnv = new PartitionEntity.Env(cluster.storageRoot(), config, cluster.partitions(),
-                settings.withDirectoryCapacity(cluster.partitionCapacity()), env, cluster.openRetry(), node, connectors);
+                settings.withDirectoryCapacity(cluster.partitionCapacity()), env, cluster.openRetry(), node, connectors, local);
         ActorSystem<Void> system = ActorSystem.create(Behaviors.setup(ctx -> {
             ClusterSharding sharding = ClusterSharding.get(ctx.getSystem());
             connectors.attach(ctx.getSystem(), sharding);
@@ -107,7 +109,7 @@ public final class ClusterNode {
             c.manager().tell(org.apache.pekko.cluster.typed.Join.create(c.selfMember().address()));
         }
         try {
-            ClusterRoutes routes = new ClusterRoutes(keys, settings, cluster, system, config);
+            ClusterRoutes routes = new ClusterRoutes(keys, settings, cluster, system, config, metrics);
             ServerBinding binding = Http.get(system).newServerAt(settings.host(), settings.port())
                     .adaptSettings(s -> s.withParsingErrorHandler(JsonParsingErrorHandler.class.getName()))
                     .bind(routes.route())
@@ -127,6 +129,7 @@ public final class ClusterNode {
             // after the partitions were handed off (cluster-sharding-shutdown-region): nothing sends any more
             cs.addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "smpp-unbind", () -> {
                 connectors.close();
+                metrics.close();
                 return done();
             });
             LOG.info("herald cluster node {} (partitions {} under {}) serving on {}", Cluster.get(system).selfMember().address(),
@@ -134,6 +137,7 @@ public final class ClusterNode {
             return new ClusterNode(system, binding);
         } catch (Exception e) {
             connectors.close();
+            metrics.close();
             system.terminate();
             system.getWhenTerminated().toCompletableFuture().join();
             throw new IOException("cannot listen on " + settings.host() + ":" + settings.port() + ": "
