@@ -124,7 +124,10 @@ final class ClusterRoutes extends ApiDirectives {
             if (seg.size() == 4 && seg.get(0).equals("v1") && seg.get(1).equals("inbound") && seg.get(2).equals("kannel")) {
                 return kannelReply(request, mat); // carries the gateway's MO secret, which the partition checks
             }
-            if (seg.size() == 1 && seg.get(0).equals("metrics") && method.equals("GET")) {
+            if (seg.size() == 1 && seg.get(0).equals("metrics")) { // no key, as on one node (NodeMetrics)
+                if (!method.equals("GET")) {
+                    throw new ApiError(405, "method_not_allowed", method + " is not allowed on /metrics; allowed: GET", null);
+                }
                 return onSuccess(metrics.scrape(), text -> complete(dev.herald.dispatcher.api.HttpApi.prometheusText(text)));
             }
             if (seg.isEmpty() || !seg.get(0).equals("v1")) {
