@@ -91,7 +91,15 @@ public final class ProgressEvents {
     public static <T> Source<ServerSentEvent, NotUsed> stream(T first, Supplier<CompletionStage<Optional<T>>> poll,
                                                               Function<T, Look> look, Timing timing) {
         Source<T, NotUsed> polls = Source.tick(timing.poll(), timing.poll(), NotUsed.getInstance())
-                .mapAsync(1, t -> poll.get().handle((r, e) -> r == null ? Optional.<T>empty() : r))
+                .mapAsync(1, t -> {
+                    CompletionStage<Optional<T>> seen;
+                    try {
+                        seen = poll.get();
+                    } catch (RuntimeException e) {
+                        seen = java.util.concurrent.CompletableFuture.failedFuture(e);
+                    }
+                    return seen.handle((r, e) -> r == null ? Optional.<T>empty() : r);
+                })
                 .filter(Optional::isPresent)
                 .map(Optional::get)
                 .mapMaterializedValue(c -> NotUsed.getInstance());

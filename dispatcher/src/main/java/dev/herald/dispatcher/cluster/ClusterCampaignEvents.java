@@ -64,7 +64,7 @@ final class ClusterCampaignEvents extends AllDirectives {
     }
 
     /** One look at the campaign: the merged view if every partition answered, else why not. */
-    private record Seen(JsonNode view, HttpAnswer refusal) {
+    record Seen(JsonNode view, HttpAnswer refusal) {
     }
 
     /**
@@ -101,24 +101,31 @@ final class ClusterCampaignEvents extends AllDirectives {
     }
 
     private CompletionStage<Seen> look(HttpCall c) {
-        return routes.all(c, askTimeout).thenApply(answers -> {
-            HttpAnswer merged = ClusterViews.campaign(answers);
-            if (!merged.ok()) {
-                return new Seen(null, merged); // the partitions' refusal (404 for an unknown campaign), as one node's
+        return routes.all(c, askTimeout).thenApply(ClusterCampaignEvents::seen);
+    }
+
+    /**
+     * @param answers every partition's answer to {@code GET /v1/campaigns/{id}}, in partition order
+     * @return the merged view if every partition answered; else the partitions' refusal (404 for an
+     *         unknown campaign, as one node's) or 503 {@code partition_unavailable} naming those that did not answer
+     */
+    static Seen seen(List<HttpAnswer> answers) {
+        HttpAnswer merged = ClusterViews.campaign(answers);
+        if (!merged.ok()) {
+            return new Seen(null, merged);
+        }
+        List<Integer> missing = new java.util.ArrayList<>();
+        for (int p = 0; p < answers.size(); p++) {
+            if (!answers.get(p).ok()) {
+                missing.add(p);
             }
-            List<Integer> missing = new java.util.ArrayList<>();
-            for (int p = 0; p < answers.size(); p++) {
-                if (!answers.get(p).ok()) {
-                    missing.add(p);
-                }
-            }
-            if (!missing.isEmpty()) {
-                return new Seen(null, HttpAnswer.error(503, "partition_unavailable", "partition(s) " + missing
-                        + " did not answer about the campaign (moving to another node?); its progress cannot be shown"
-                        + " whole; try again"));
-            }
-            return new Seen(ClusterRoutes.json(merged), null);
-        });
+        }
+        if (!missing.isEmpty()) {
+            return new Seen(null, HttpAnswer.error(503, "partition_unavailable", "partition(s) " + missing
+                    + " did not answer about the campaign (moving to another node?); its progress cannot be shown"
+                    + " whole; try again"));
+        }
+        return new Seen(ClusterRoutes.json(merged), null);
     }
 
     private Source<ServerSentEvent, NotUsed> events(HttpCall c, JsonNode first) {
@@ -132,7 +139,7 @@ final class ClusterCampaignEvents extends AllDirectives {
     }
 
     /** What a merged view shows: its status and its counts (what moves). */
-    private static ProgressEvents.Look look(JsonNode view) {
+    static ProgressEvents.Look look(JsonNode view) {
         return new ProgressEvents.Look(CampaignStatus.fromWire(view.path("status").asText()),
                 List.of(view.path("counts"), view.path("delivery"), view.path("total")), view);
     }
