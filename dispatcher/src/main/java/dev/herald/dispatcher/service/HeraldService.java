@@ -129,7 +129,7 @@ public final class HeraldService {
      * ({@code coreMaker}: its own actor system for a service, children of a partition entity in a
      * cluster) and the HTTP API over them. An SMPP account {@code shared} lends is not started here:
      * the lent connector is used, and its peer events reach {@link Assembled#peer()} through the
-     * lender. {@code metrics} (a new registry, owned by the stores from here on) shows the
+     * lender. {@code shown} (a new registry, owned by the stores from here on) shows the
      * directory's series. If a step fails, what was opened is closed.
      */
     static Assembled assemble(Path dataDir, Config config, ServiceConfig conf, ServiceSettings settings,
