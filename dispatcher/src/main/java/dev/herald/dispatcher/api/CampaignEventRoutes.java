@@ -4,14 +4,12 @@ import dev.herald.dispatcher.api.campaign.CampaignAsks;
 import dev.herald.dispatcher.api.campaign.CampaignView;
 import dev.herald.dispatcher.api.campaign.CampaignViews;
 import dev.herald.dispatcher.campaign.CampaignRecord;
-import dev.herald.dispatcher.campaign.CampaignStatus;
 
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.http.javadsl.marshalling.sse.EventStreamMarshalling;
 import org.apache.pekko.http.javadsl.model.sse.ServerSentEvent;
@@ -29,8 +27,8 @@ import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
  * data: {"id":"c-42","status":"running","total":20000,"counts":{"sent":1234,...},...}
  * }</pre>
  *
- * <p><b>Events.</b> {@code progress} carries the campaign's JSON view (as {@code GET
- * /v1/campaigns/{id}}): once at once, then whenever the status changes (seen within one poll) and
+ * <p><b>Events</b> (the rules are {@link ProgressEvents}', shared with a cluster node's stream).
+ * {@code progress} carries the campaign's JSON view (as {@code GET /v1/campaigns/{id}}): once at once, then whenever the status changes (seen within one poll) and
  * at most every {@code every} while the counts move. A campaign that is quiet (say, recipients
  * deferred until morning) gets a heartbeat instead after {@code heartbeat} without an event: an
  * event with empty data ({@code data:} and a blank line), which EventSource clients do not
@@ -49,15 +47,13 @@ public final class CampaignEventRoutes extends ApiDirectives {
     public static final java.util.List<Endpoint> ENDPOINTS = java.util.List.of(new Endpoint("GET", "/v1/campaigns/{id}/events"));
 
     /** The event type of a progress update. */
-    public static final String PROGRESS = "progress";
+    public static final String PROGRESS = ProgressEvents.PROGRESS;
     /** The event type of the last event, after which the stream ends. */
-    public static final String END = "end";
+    public static final String END = ProgressEvents.END;
 
     private final CampaignViews views;
     private final CampaignAsks campaigns;
-    private final Duration poll;
-    private final Duration every;
-    private final Duration heartbeat;
+    private final ProgressEvents.Timing timing;
 
     /**
      * @param keys       who may call
@@ -76,15 +72,8 @@ public final class CampaignEventRoutes extends ApiDirectives {
                                CampaignViews views) {
         super(keys, 1, Duration.ofSeconds(1));
         this.views = views;
-        for (Duration d : List.of(poll, every, heartbeat)) {
-            if (d.isZero() || d.isNegative()) {
-                throw new IllegalArgumentException("campaign events: durations must be positive, got " + d);
-            }
-        }
+        this.timing = new ProgressEvents.Timing(poll, every, heartbeat);
         this.campaigns = campaigns;
-        this.poll = poll;
-        this.every = every;
-        this.heartbeat = heartbeat;
     }
 
     /** @return {@code GET /v1/campaigns/{id}/events} */
@@ -98,47 +87,10 @@ public final class CampaignEventRoutes extends ApiDirectives {
         return campaigns.get(id);
     }
 
-    /** @return whether the stream ends at {@code s} */
-    static boolean ends(CampaignStatus s) {
-        return s.isTerminal() || s == CampaignStatus.FAILED || s == CampaignStatus.DAMAGED;
-    }
-
     private Source<ServerSentEvent, NotUsed> events(String id, CampaignRecord first) {
-        Source<CampaignRecord, NotUsed> polls = Source.tick(poll, poll, NotUsed.getInstance())
-                .mapAsync(1, t -> get(id).handle((r, e) -> Optional.ofNullable(r)))
-                .filter(Optional::isPresent)
-                .map(Optional::get)
-                .mapMaterializedValue(c -> NotUsed.getInstance());
-        long everyNanos = every.toNanos();
-        return Source.single(first).concat(polls)
-                .statefulMapConcat(() -> {
-                    CampaignStatus[] lastStatus = {null};
-                    List<?>[] lastCounts = {null};
-                    long[] lastAt = {0};
-                    return r -> {
-                        CampaignView view = views.of(r);
-                        long now = System.nanoTime();
-                        boolean end = ends(r.status());
-                        boolean changed = r.status() != lastStatus[0];
-                        boolean moved = !List.of(view.counts(), view.delivery()).equals(lastCounts[0]) && now - lastAt[0] >= everyNanos;
-                        if (!end && !changed && !moved) {
-                            return List.of();
-                        }
-                        lastStatus[0] = r.status();
-                        lastCounts[0] = List.of(view.counts(), view.delivery());
-                        lastAt[0] = now;
-                        return List.of(ServerSentEvent.create(json(view), end ? END : PROGRESS));
-                    };
-                })
-                .takeWhile(e -> !e.getEventType().equals(Optional.of(END)), true)
-                .keepAlive(heartbeat, ServerSentEvent::heartbeat);
-    }
-
-    private static String json(Object view) {
-        try {
-            return JSON.writeValueAsString(view);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot write a campaign view: " + e.getMessage(), e);
-        }
+        return ProgressEvents.stream(first, () -> get(id).thenApply(Optional::of), r -> {
+            CampaignView view = views.of(r);
+            return new ProgressEvents.Look(r.status(), List.of(view.counts(), view.delivery()), view);
+        }, timing);
     }
 }

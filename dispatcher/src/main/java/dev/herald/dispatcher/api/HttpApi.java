@@ -84,9 +84,7 @@ public final class HttpApi extends ApiDirectives {
                                 org.apache.pekko.http.javadsl.model.HttpCharsets.UTF_8), openApi())))));
         List<Route> rest = new java.util.ArrayList<>(List.of(openapi));
         if (metrics.enabled()) {
-            rest.add(d.path("metrics", () -> d.get(() -> d.onSuccess(metrics.scrape(),
-                    text -> d.complete(HttpResponse.create().withEntity(PROMETHEUS_TEXT,
-                            text.getBytes(java.nio.charset.StandardCharsets.UTF_8)))))));
+            rest.add(d.path("metrics", () -> d.get(() -> d.onSuccess(metrics.scrape(), text -> d.complete(prometheusText(text))))));
         }
         rest.addAll(groups);
         Route routes = d.concat(healthRoute, rest.toArray(Route[]::new));
@@ -176,4 +174,9 @@ public final class HttpApi extends ApiDirectives {
 
     /** The Prometheus text exposition format, version 0.0.4. */
     private static final ContentType PROMETHEUS_TEXT = ContentTypes.parse("text/plain; version=0.0.4; charset=utf-8");
+
+    /** @return {@code GET /metrics}'s answer: {@code text} as Prometheus text format 0.0.4 */
+    public static HttpResponse prometheusText(String text) {
+        return HttpResponse.create().withEntity(PROMETHEUS_TEXT, text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
 }

@@ -87,8 +87,10 @@ public final class ClusterNode {
         Config full = cluster.pekkoConfig().withFallback(config);
         String node = cluster.hostname() + ":" + cluster.port();
         NodeConnectors connectors = NodeConnectors.start(accounts, cluster, routeWait(config));
+        LocalPartitions local = new LocalPartitions();
+        NodeMetrics metrics = new NodeMetrics(connectors, local);
         PartitionEntity.Env partitionEnv = new PartitionEntity.Env(cluster.storageRoot(), config, cluster.partitions(),
-                settings.withDirectoryCapacity(cluster.partitionCapacity()), env, cluster.openRetry(), node, connectors);
+                settings.withDirectoryCapacity(cluster.partitionCapacity()), env, cluster.openRetry(), node, connectors, local);
         ActorSystem<Void> system = ActorSystem.create(Behaviors.setup(ctx -> {
             ClusterSharding sharding = ClusterSharding.get(ctx.getSystem());
             connectors.attach(ctx.getSystem(), sharding);
@@ -108,7 +110,7 @@ public final class ClusterNode {
         }
         ClusterAudit audit = null;
         try {
-            ClusterRoutes routes = new ClusterRoutes(keys, settings, cluster, system, config);
+            ClusterRoutes routes = new ClusterRoutes(keys, settings, cluster, system, config, metrics);
             audit = ClusterAudit.open(cluster.storageRoot(), cluster.hostname() + ":"
                     + Cluster.get(system).selfMember().address().getPort().orElse(cluster.port()));
             ClusterAudit changes = audit;
@@ -134,6 +136,7 @@ public final class ClusterNode {
             // after the partitions were handed off (cluster-sharding-shutdown-region): nothing sends any more
             cs.addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "smpp-unbind", () -> {
                 connectors.close();
+                metrics.close();
                 return done();
             });
             cs.addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "audit-close", () -> {
@@ -152,6 +155,7 @@ public final class ClusterNode {
             if (audit != null) {
                 audit.close();
             }
+            metrics.close();
             system.terminate();
             system.getWhenTerminated().toCompletableFuture().join();
             throw new IOException("cannot listen on " + settings.host() + ":" + settings.port() + ": "

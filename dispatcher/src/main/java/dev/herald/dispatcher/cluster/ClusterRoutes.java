@@ -63,6 +63,9 @@ import org.apache.pekko.stream.Materializer;
  *       partition ({@code p<N>.<id>}), a decision sent to it ({@link ReviewViews}).</li>
  *   <li>{@code /console/}: the operator console's files, served by the node as one node serves them.</li>
  *   <li>{@code GET /v1/cluster}: the members and which partitions each runs.</li>
+ *   <li>A campaign's live progress ({@code GET /v1/campaigns/{id}/events}): streamed by the node from the
+ *       merged view ({@link ClusterCampaignEvents}); {@code GET /metrics} (no key): the node's own series and
+ *       its local partitions' ({@link NodeMetrics}).</li>
  * </ul>
  * RFM tiers answer 501 {@code not_in_cluster} saying why ({@link RfmTiers}), and so does a campaign or
  * journey naming one. Every other endpoint answers 501 {@code not_in_cluster}: it has no cluster form yet.
@@ -84,9 +87,11 @@ final class ClusterRoutes extends ApiDirectives {
     private final Executor blocking;
     private final com.typesafe.config.Config config;
     private final ClusterConsole console = new ClusterConsole();
+    private final NodeMetrics metrics;
+    private final ClusterCampaignEvents events;
 
     ClusterRoutes(ApiKeys keys, ServiceSettings settings, ClusterSettings cluster, ActorSystem<Void> system,
-                  com.typesafe.config.Config config) {
+                  com.typesafe.config.Config config, NodeMetrics metrics) {
         super(keys, settings.maxJsonBody(), settings.bodyTimeout());
         this.keys = keys;
         this.settings = settings;
@@ -96,6 +101,9 @@ final class ClusterRoutes extends ApiDirectives {
         this.sharding = ClusterSharding.get(system);
         this.blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
         this.config = config;
+        this.metrics = metrics;
+        this.events = new ClusterCampaignEvents(this, cluster.askTimeout());
+        metrics.eventStreams(events::open);
     }
 
     /** @return every route, sealed (errors as JSON) */
@@ -122,6 +130,12 @@ final class ClusterRoutes extends ApiDirectives {
             }
             if (seg.size() == 4 && seg.get(0).equals("v1") && seg.get(1).equals("inbound") && seg.get(2).equals("kannel")) {
                 return kannelReply(request, mat); // carries the gateway's MO secret, which the partition checks
+            }
+            if (seg.size() == 1 && seg.get(0).equals("metrics")) { // no key, as on one node (NodeMetrics)
+                if (!method.equals("GET")) {
+                    throw new ApiError(405, "method_not_allowed", method + " is not allowed on /metrics; allowed: GET", null);
+                }
+                return onSuccess(metrics.scrape(), text -> complete(dev.herald.dispatcher.api.HttpApi.prometheusText(text)));
             }
             if (!seg.isEmpty() && seg.get(0).equals("console")) {
                 return console.route(request); // the console's files, public as on one node (ClusterConsole)
@@ -241,6 +255,9 @@ final class ClusterRoutes extends ApiDirectives {
             // each partition shows its delay histograms' buckets, to be summed (FunnelViews)
             return answer(call(request, mat).thenCompose(c -> all(withQuery(c, "detail=histograms"), cluster.uploadTimeout()))
                     .thenApply(FunnelViews::campaign).thenApply(HttpAnswer::toResponse));
+        }
+        if (n == 4 && seg.get(3).equals("events") && method.equals("GET")) {
+            return events.route(call(request, mat)); // the node streams the merged view (ClusterCampaignEvents)
         }
         if (n == 4 && seg.get(3).equals("winner") && method.equals("POST")) {
             return answer(call(request, mat).thenCompose(c -> new WinnerPick(this, cluster).pick(c, seg.get(2)))

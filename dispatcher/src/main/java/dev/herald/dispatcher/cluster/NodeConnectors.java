@@ -173,6 +173,11 @@ final class NodeConnectors implements SharedConnectors, PeerEvents, AutoCloseabl
         return !accounts.isEmpty();
     }
 
+    /** @return the node's SMPP connectors (its binds), for its metrics */
+    List<SmppConnector> smpp() {
+        return connectors.stream().filter(c -> c instanceof SmppConnector).map(c -> (SmppConnector) c).toList();
+    }
+
     @Override
     public Shared lent(String account) {
         return accounts.get(account);

@@ -177,9 +177,9 @@ public final class PartitionEntity {
             implements Command {
     }
 
-    /** What every partition of a node shares (its SMPP binds among them). */
+    /** What every partition of a node shares (its SMPP binds among them; the list of those open here). */
     record Env(Path storageRoot, Config config, int partitions, ServiceSettings settings, Map<String, String> env,
-               Duration openRetry, String node, NodeConnectors connectors) {
+               Duration openRetry, String node, NodeConnectors connectors, LocalPartitions local) {
     }
 
     private PartitionEntity() {
@@ -338,6 +338,7 @@ public final class PartitionEntity {
             this.lock = lock;
             this.handler = engine.api().handler(ctx.getSystem());
             this.mat = Materializer.matFromSystem(ctx.getSystem());
+            env.local().opened(partition, engine);
         }
 
         Behavior<Command> behavior(StashBuffer<Command> stash) {
@@ -639,6 +640,7 @@ public final class PartitionEntity {
                 return;
             }
             closed = true;
+            env.local().closing(partition);
             env.connectors().unregister(partition);
             engine.close();
             if (routes != null) {

@@ -53,6 +53,9 @@ import org.slf4j.LoggerFactory;
  * <li>{@code herald_connector_*}: see {@link MeteredConnector}.</li>
  * <li>{@code herald_http_requests_seconds{method, route, status}}: see {@link RouteClass}.</li>
  * <li>JVM: memory, GC, threads, class loading, CPU and uptime (Micrometer's binders).</li>
+ * <li>A cluster node's own: {@code herald_cluster_partitions_open}, {@code herald_cluster_event_streams}
+ *     ({@link #clusterNode}). On a cluster the node shows the JVM's series ({@link #node()}) and each
+ *     partition it hosts the rest ({@link #partition()}).</li>
  * </ul>
  *
  * <p><b>Campaign counts are read, not counted.</b> Each scrape first asks the campaign source
@@ -70,26 +73,54 @@ public final class HeraldMetrics implements AutoCloseable {
     public static final List<String> OUTCOMES = java.util.Arrays.stream(Outcome.Family.values())
             .filter(f -> f != Outcome.Family.DEFERRED && f != Outcome.Family.HELD).map(Outcome.Family::wire).toList();
 
-    private static final HeraldMetrics NOOP = new HeraldMetrics(null);
+    private static final HeraldMetrics NOOP = new HeraldMetrics(null, Scope.SERVICE);
 
     private final PrometheusMeterRegistry registry;
     private final JvmGcMetrics gc;
     private volatile CampaignTotals totals = CampaignTotals.EMPTY;
     private volatile Supplier<CompletionStage<List<CampaignTotals.Campaign>>> campaigns;
 
-    private HeraldMetrics(PrometheusMeterRegistry registry) {
+    /**
+     * Which series a registry shows: a single node shows them all; on a cluster, the node shows the
+     * process's own (JVM, process-wide counters) once and each partition its own Herald series.
+     */
+    private enum Scope {
+        /** {@code herald serve}: everything. */
+        SERVICE(true, true),
+        /** A partition on a cluster node: its campaigns, stores and connectors; nothing of the JVM. */
+        PARTITION(false, true),
+        /** A cluster node itself: the JVM and process-wide series; no campaigns (its partitions have them). */
+        NODE(true, false);
+
+        final boolean process;
+        final boolean campaigns;
+
+        Scope(boolean process, boolean campaigns) {
+            this.process = process;
+            this.campaigns = campaigns;
+        }
+    }
+
+    private HeraldMetrics(PrometheusMeterRegistry registry, Scope scope) {
         this.registry = registry;
-        if (registry == null) {
+        if (registry == null || !scope.process) {
             gc = null;
+        } else {
+            new JvmMemoryMetrics().bindTo(registry);
+            gc = new JvmGcMetrics();
+            gc.bindTo(registry);
+            new JvmThreadMetrics().bindTo(registry);
+            new ClassLoaderMetrics().bindTo(registry);
+            new ProcessorMetrics().bindTo(registry);
+            new UptimeMetrics().bindTo(registry);
+            FunctionCounter.builder("herald.store.torn.tails", this, m -> TornTails.count())
+                    .description("incomplete last records (writes torn by a crash) dropped from Herald's logs since the start;"
+                            + " each is also logged with its file, offset and size")
+                    .register(registry);
+        }
+        if (registry == null || !scope.campaigns) {
             return;
         }
-        new JvmMemoryMetrics().bindTo(registry);
-        gc = new JvmGcMetrics();
-        gc.bindTo(registry);
-        new JvmThreadMetrics().bindTo(registry);
-        new ClassLoaderMetrics().bindTo(registry);
-        new ProcessorMetrics().bindTo(registry);
-        new UptimeMetrics().bindTo(registry);
         for (String outcome : OUTCOMES) {
             FunctionCounter.builder("herald.messages", this, m -> m.totals.family(outcome))
                     .description("recipients of all campaigns with this final outcome family")
@@ -104,10 +135,6 @@ public final class HeraldMetrics implements AutoCloseable {
                     .description("recipients of scheduled, running and paused campaigns without a final outcome yet")
                     .tag("state", state.equals("inFlight") ? "in_flight" : state).strongReference(true).register(registry);
         }
-        FunctionCounter.builder("herald.store.torn.tails", this, m -> TornTails.count())
-                .description("incomplete last records (writes torn by a crash) dropped from Herald's logs since the start;"
-                        + " each is also logged with its file, offset and size")
-                .register(registry);
         for (CampaignStatus s : CampaignStatus.values()) {
             Gauge.builder("herald.campaigns", this, m -> m.totals.campaigns().getOrDefault(s, 0L))
                     .description("campaigns by status").tag("status", s.wire()).strongReference(true).register(registry);
@@ -287,7 +314,43 @@ public final class HeraldMetrics implements AutoCloseable {
 
     /** @return metrics in a new Prometheus registry of their own (not Micrometer's global one), JVM binders bound */
     public static HeraldMetrics prometheus() {
-        return new HeraldMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+        return new HeraldMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), Scope.SERVICE);
+    }
+
+    /**
+     * @return a partition's metrics on a cluster node: as {@link #prometheus()}, without the series of
+     *     the process (the JVM binders' and {@code herald_store_torn_tails_total}, which counts for
+     *     the whole process): the node shows those once ({@link #node()})
+     */
+    public static HeraldMetrics partition() {
+        return new HeraldMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), Scope.PARTITION);
+    }
+
+    /**
+     * @return a cluster node's own metrics: the JVM binders and {@code herald_store_torn_tails_total};
+     *     no campaign series (each partition shows its own, {@link #partition()}); the node's SMPP
+     *     binds through {@link #smpp}, its own figures through {@link #clusterNode}
+     */
+    public static HeraldMetrics node() {
+        return new HeraldMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), Scope.NODE);
+    }
+
+    /**
+     * Shows a cluster node's own figures: {@code herald_cluster_partitions_open} (partitions open on
+     * this node now) and {@code herald_cluster_event_streams} (live progress streams it serves now).
+     *
+     * @param partitionsOpen read at each scrape
+     * @param eventStreams   read at each scrape
+     */
+    public void clusterNode(java.util.function.IntSupplier partitionsOpen, java.util.function.IntSupplier eventStreams) {
+        if (registry == null) {
+            return;
+        }
+        Gauge.builder("herald.cluster.partitions.open", partitionsOpen, java.util.function.IntSupplier::getAsInt)
+                .description("partitions open on this node now").strongReference(true).register(registry);
+        Gauge.builder("herald.cluster.event.streams", eventStreams, java.util.function.IntSupplier::getAsInt)
+                .description("live campaign progress streams (GET /v1/campaigns/{id}/events) this node serves now")
+                .strongReference(true).register(registry);
     }
 
     /** @return whether anything is recorded (false for {@link #noop()}) */
@@ -362,7 +425,9 @@ public final class HeraldMetrics implements AutoCloseable {
     @Override
     public void close() {
         if (registry != null) {
-            gc.close();
+            if (gc != null) {
+                gc.close();
+            }
             registry.close();
         }
     }

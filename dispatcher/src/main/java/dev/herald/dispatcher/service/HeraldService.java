@@ -102,7 +102,7 @@ public final class HeraldService {
         ServiceConfig conf = ServiceConfig.read(config, env);
         // what `herald data check` says, before any store opens a file (each refuses its own damage)
         DataCheck.standard().runAndLog(dataDir);
-        Assembled a = assemble(dataDir, config, conf, settings, env, wrap, SharedConnectors.NONE,
+        Assembled a = assemble(dataDir, config, conf, settings, env, wrap, SharedConnectors.NONE, HeraldMetrics.prometheus(),
                 (stores, sending) -> CampaignCore.start(dataDir, config, conf, settings, stores, sending));
         try {
             ServerBinding binding = bind(a.core().system(), settings, a.api());
@@ -117,10 +117,11 @@ public final class HeraldService {
     }
 
     /**
-     * One data directory's open stores, its running campaign core, its whole HTTP API, and where its
-     * connectors' peer events go (ids of accepted messages, receipts, replies).
+     * One data directory's open stores, its running campaign core, its whole HTTP API, where its
+     * connectors' peer events go (ids of accepted messages, receipts, replies), and its metrics.
      */
-    record Assembled(ServiceStores stores, CampaignCore core, Route api, dev.herald.dispatcher.connector.PeerEvents peer) {
+    record Assembled(ServiceStores stores, CampaignCore core, Route api, dev.herald.dispatcher.connector.PeerEvents peer,
+                     HeraldMetrics metrics) {
     }
 
     /**
@@ -128,15 +129,23 @@ public final class HeraldService {
      * ({@code coreMaker}: its own actor system for a service, children of a partition entity in a
      * cluster) and the HTTP API over them. An SMPP account {@code shared} lends is not started here:
      * the lent connector is used, and its peer events reach {@link Assembled#peer()} through the
-     * lender. If a step fails, what was opened is closed.
+     * lender. {@code shown} (a new registry, owned by the stores from here on) shows the
+     * directory's series. If a step fails, what was opened is closed.
      */
     static Assembled assemble(Path dataDir, Config config, ServiceConfig conf, ServiceSettings settings,
                               Map<String, String> env, UnaryOperator<Connector> wrap, SharedConnectors shared,
+                              HeraldMetrics shown,
                               java.util.function.BiFunction<ServiceStores, ConnectorRoutes, CampaignCore> coreMaker)
             throws IOException {
-        ServiceStores stores = ServiceStores.open(dataDir, config, conf, settings, env);
+        ServiceStores stores;
         try {
-            HeraldMetrics metrics = stores.own(HeraldMetrics.prometheus());
+            stores = ServiceStores.open(dataDir, config, conf, settings, env);
+        } catch (IOException | RuntimeException e) {
+            shown.close();
+            throw e;
+        }
+        try {
+            HeraldMetrics metrics = stores.own(shown);
             PeerTraffic traffic = new PeerTraffic(metrics, stores.deliveries);
             metrics.deliveries(stores.deliveries);
             metrics.clicks(stores.clicks);
@@ -147,7 +156,8 @@ public final class HeraldService {
             metrics.journeys(core.journeyEngine(), java.util.List.of(dev.herald.dispatcher.journey.JourneyEngine.DONE,
                     dev.herald.dispatcher.journey.JourneyEngine.GOAL, dev.herald.dispatcher.journey.JourneyEngine.OPTED_OUT,
                     dev.herald.dispatcher.journey.JourneyEngine.SUPPRESSED, dev.herald.dispatcher.journey.JourneyEngine.ARCHIVED));
-            return new Assembled(stores, core, ServiceApi.route(dataDir, settings, conf, stores, core, metrics), traffic);
+            return new Assembled(stores, core, ServiceApi.route(dataDir, settings, conf, stores, core, metrics), traffic,
+                    metrics);
         } catch (RuntimeException e) {
             stores.close();
             throw e;

@@ -76,6 +76,7 @@ public final class PartitionEngine implements AutoCloseable {
         ServiceConfig conf = ServiceConfig.read(config, env);
         DataCheck.standard().runAndLog(folder);
         HeraldService.Assembled parts = HeraldService.assemble(folder, config, conf, settings, env, UnaryOperator.identity(), shared,
+                dev.herald.dispatcher.metrics.HeraldMetrics.partition(),
                 (stores, sending) -> CampaignCore.spawn(owner, folder, conf, settings, stores, sending));
         return new PartitionEngine(folder, parts);
     }
@@ -83,6 +84,14 @@ public final class PartitionEngine implements AutoCloseable {
     /** @return the partition's whole HTTP API (sealed: errors as JSON, 404/405 for the rest) */
     public Route api() {
         return parts.api();
+    }
+
+    /**
+     * @return the partition's metrics: its campaigns, stores, connectors and HTTP requests, without
+     *         the JVM's series (the node shows those once); closed with the stores
+     */
+    public dev.herald.dispatcher.metrics.HeraldMetrics metrics() {
+        return parts.metrics();
     }
 
     /**

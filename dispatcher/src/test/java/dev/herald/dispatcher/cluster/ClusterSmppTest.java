@@ -79,6 +79,33 @@ class ClusterSmppTest {
             assertEquals(sent, stats.path("receiptsElsewhere").asLong(), "every receipt came on another bind: " + stats);
             assertEquals(4, stats.path("bound").asInt(), stats.toString());
 
+            // /metrics of both nodes: each node's binds once, without a partition label (they are the node's);
+            // every partition's sends through the account once, labelled, on the node that hosts it
+            double bindsUp = 0;
+            double accepted = 0;
+            double sends = 0;
+            java.util.Set<String> partitionsShown = new java.util.HashSet<>();
+            for (int n = 0; n < 2; n++) {
+                String text = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                                java.net.URI.create("http://127.0.0.1:" + c.node(n).httpPort + "/metrics")).GET().build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+                Map<String, Double> series = ClusterLiveTest.parseExposition(text);
+                bindsUp += series.getOrDefault("herald_smpp_binds_up{connector=\"smsc\"}", 0.0);
+                accepted += series.getOrDefault("herald_smpp_parts_accepted_total{connector=\"smsc\"}", 0.0);
+                for (Map.Entry<String, Double> e : series.entrySet()) {
+                    java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+                            "^herald_connector_sends_total\\{partition=\"(\\d+)\",connector=\"smsc\"}$").matcher(e.getKey());
+                    if (m.matches()) {
+                        assertTrue(partitionsShown.add(m.group(1)), "partition " + m.group(1) + " shown twice");
+                        sends += e.getValue();
+                    }
+                }
+            }
+            assertEquals(4.0, bindsUp, "the nodes' binds, each node's once");
+            assertEquals((double) sent, accepted, "parts the SMSC accepted, counted by the node whose bind took them");
+            assertEquals((double) sent, sends, "sends of every partition, each partition once: " + partitionsShown);
+            assertEquals(PARTITIONS, partitionsShown.size(), partitionsShown.toString());
+
             // STOP from six recipients, each on the first bound session (one node's), whatever their partition
             for (int i = 0; i < 6; i++) {
                 String from = ClusterProcesses.phone(100 + i).substring(1);
