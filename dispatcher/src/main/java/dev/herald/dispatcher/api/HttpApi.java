@@ -128,8 +128,13 @@ public final class HttpApi extends ApiDirectives {
 
     private static final java.util.Set<String> CHANGES = java.util.Set.of("POST", "PUT", "PATCH", "DELETE");
 
-    /** Records every change a valid key asked for once it is answered (the key is checked again here: a hash lookup). */
-    private static Route audited(HttpApi d, Route inner, ApiKeys keys, AuditLog audit) {
+    /**
+     * {@code inner}, with every change a valid key asks for (POST, PUT, PATCH, DELETE) recorded in
+     * {@code audit} once answered, with the answer's status (the key is checked again here: a hash
+     * lookup; known before the request runs, so a key revoking itself is recorded as itself). A
+     * cluster node records its own requests so ({@code cluster.ClusterAudit}).
+     */
+    public static Route audited(org.apache.pekko.http.javadsl.server.AllDirectives d, Route inner, ApiKeys keys, AuditLog audit) {
         return d.extractRequest(request -> {
             String method = request.method().name();
             if (!CHANGES.contains(method)) {

@@ -11,8 +11,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Optional;
-import java.util.Set;
 import java.util.stream.Stream;
 
 import org.apache.pekko.http.javadsl.server.AllDirectives;
@@ -39,8 +37,6 @@ final class ClusterAudit implements AutoCloseable {
 
     /** The folder of every node's log, relative to the storage root. */
     static final String DIR = "cluster/audit";
-
-    private static final Set<String> CHANGES = Set.of("POST", "PUT", "PATCH", "DELETE");
 
     private final Path nodes;
     private final AuditLog own;
@@ -88,25 +84,7 @@ final class ClusterAudit implements AutoCloseable {
      * key revoking itself is recorded as itself).
      */
     Route recording(ApiKeys keys, Route inner) {
-        AllDirectives d = new AllDirectives() { };
-        return d.extractRequest(request -> {
-            String method = request.method().name();
-            if (!CHANGES.contains(method)) {
-                return inner;
-            }
-            Optional<ApiKeys.Key> key = request.getHeader("Authorization").map(h -> h.value().strip())
-                    .filter(h -> h.length() > 7 && h.regionMatches(true, 0, "Bearer ", 0, 7))
-                    .flatMap(h -> keys.verify(h.substring(7).strip()));
-            if (key.isEmpty()) {
-                return inner; // no key, or one refused: not a change anyone made (webhooks and links carry their own proof)
-            }
-            String path = request.getUri().path();
-            return d.mapResponse(response -> {
-                own.record(new AuditLog.Entry(Instant.now(), key.get().id(), key.get().role().wire(), method, path,
-                        response.status().intValue()));
-                return response;
-            }, () -> inner);
-        });
+        return dev.herald.dispatcher.api.HttpApi.audited(new AllDirectives() { }, inner, keys, own);
     }
 
     /**
