@@ -327,17 +327,7 @@ class ClusterKeysTest {
     }
 
     private static JsonNode await(int port, String path, String key, Predicate<JsonNode> done, int seconds) throws Exception {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        String last = "no answer";
-        while (System.nanoTime() < end) {
-            HttpResponse<String> r = ServiceTestsBridge.call(port, "GET", path, key, null, null);
-            last = r.statusCode() + " " + r.body();
-            if (r.statusCode() == 200 && done.test(JSON.readTree(r.body()))) {
-                return JSON.readTree(r.body());
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError(path + " not as expected within " + seconds + " s; last: " + last);
+        return dev.herald.dispatcher.service.ServiceTests.await(port, path, key, done, seconds);
     }
 
     private static HttpResponse<String> call(String method, String path, String key, String contentType, String body)

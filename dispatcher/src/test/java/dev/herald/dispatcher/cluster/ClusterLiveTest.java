@@ -356,21 +356,7 @@ class ClusterLiveTest {
     }
 
     private static JsonNode await(int port, String path, Predicate<JsonNode> done, int seconds) throws Exception {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        String last = "no answer";
-        while (System.nanoTime() < end) {
-            try {
-                HttpResponse<String> r = call(port, "GET", path, null, null);
-                last = r.statusCode() + " " + r.body();
-                if (r.statusCode() == 200 && done.test(JSON.readTree(r.body()))) {
-                    return JSON.readTree(r.body());
-                }
-            } catch (java.io.IOException notYet) {
-                last = notYet.toString();
-            }
-            Thread.sleep(200);
-        }
-        throw new AssertionError(path + " on " + port + " not as expected within " + seconds + " s; last: " + last);
+        return dev.herald.dispatcher.service.ServiceTests.await(port, path, KEY, done, seconds);
     }
 
     private static HttpResponse<String> call(int port, String method, String path, String contentType, String body)

@@ -149,6 +149,31 @@ public final class ServiceTests {
         return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /**
+     * Polls {@code GET path} (every 100 ms) until it answers 200 with a JSON body that {@code done}
+     * accepts, and returns that body; a connection refused (a node starting) counts as not yet.
+     *
+     * @throws AssertionError naming the last answer if none did within {@code seconds}
+     */
+    public static JsonNode await(int port, String path, String key, java.util.function.Predicate<JsonNode> done, int seconds)
+            throws Exception {
+        long end = System.nanoTime() + Duration.ofSeconds(seconds).toNanos();
+        String last = "no answer";
+        while (System.nanoTime() < end) {
+            try {
+                HttpResponse<String> r = call(port, "GET", path, key, null, null);
+                last = r.statusCode() + " " + r.body();
+                if (r.statusCode() == 200 && done.test(JSON.readTree(r.body()))) {
+                    return JSON.readTree(r.body());
+                }
+            } catch (java.io.IOException notYet) {
+                last = notYet.toString();
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError(path + " on " + port + " not as expected within " + seconds + " s; last: " + last);
+    }
+
     /** The answer's JSON body, checking that it is JSON. */
     static JsonNode json(HttpResponse<String> r) throws Exception {
         assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("application/json"),
