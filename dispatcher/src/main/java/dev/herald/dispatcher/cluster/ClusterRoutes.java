@@ -68,7 +68,7 @@ import org.apache.pekko.stream.Materializer;
  *       its local partitions' ({@link NodeMetrics}).</li>
  * </ul>
  * RFM tiers answer 501 {@code not_in_cluster} saying why ({@link RfmTiers}), and so does a campaign or
- * journey naming one. Every other endpoint answers 501 {@code not_in_cluster}: it has no cluster form yet.
+ * journey naming one. A path or method no route takes is answered by one partition as one node answers it (404, 405).
  *
  * <p>The keys, the audit log and the settings are answered before these routes ({@link ClusterAdminRoutes}),
  * and every change a key makes is recorded once, by the node ({@link ClusterAudit}).
@@ -141,7 +141,7 @@ final class ClusterRoutes extends ApiDirectives {
                 return console.route(request); // the console's files, public as on one node (ClusterConsole)
             }
             if (seg.isEmpty() || !seg.get(0).equals("v1")) {
-                return notInCluster(method, request);
+                return oneNode(request, mat);
             }
             // a fan-out may take up to upload-timeout: the server's own request timeout must not answer first
             return withRequestTimeout(cluster.uploadTimeout().plus(cluster.askTimeout()),
@@ -225,7 +225,7 @@ final class ClusterRoutes extends ApiDirectives {
             default:
                 break;
         }
-        return notInCluster(method, request);
+        return oneNode(request, mat);
     }
 
     private Route campaigns(List<String> seg, String method, HttpRequest request, Materializer mat) {
@@ -269,7 +269,7 @@ final class ClusterRoutes extends ApiDirectives {
         if (n == 5 && seg.get(3).equals("recipients") && method.equals("GET")) {
             return byPhone(seg.get(4), request, mat);
         }
-        return notInCluster(method, request);
+        return oneNode(request, mat);
     }
 
     /** {@code c} with {@code param} added to its query. */
@@ -316,9 +316,7 @@ final class ClusterRoutes extends ApiDirectives {
         if (n == 5 && seg.get(3).equals("recipients") && method.equals("GET")) {
             return byPhone(seg.get(4), request, mat); // where the recipient is, in its partition's engine
         }
-        // no such journey route: a single node's answer (404, 405) from one partition
-        return answer(call(request, mat).thenCompose(c -> ask(Partitioner.FALLBACK, c, cluster.askTimeout()))
-                .thenApply(HttpAnswer::toResponse));
+        return oneNode(request, mat); // no such journey route
     }
 
     // ---- forwarding ----
@@ -505,9 +503,14 @@ final class ClusterRoutes extends ApiDirectives {
                 .thenApply(HttpAnswer::toResponse));
     }
 
-    private Route notInCluster(String method, HttpRequest request) {
-        throw new ApiError(501, "not_in_cluster", method + " " + request.getUri().path() + " is not available on a Herald"
-                + " cluster yet; see docs/cluster.md for what a cluster serves", null);
+    /**
+     * A request with no cluster route of its own (no such path, or a method the path does not take):
+     * answered by partition {@link Partitioner#FALLBACK} as one node answers it (404, 405), the key
+     * checked there as one node checks it.
+     */
+    private Route oneNode(HttpRequest request, Materializer mat) {
+        return answer(call(request, mat).thenCompose(c -> ask(Partitioner.FALLBACK, c, cluster.askTimeout()))
+                .thenApply(HttpAnswer::toResponse));
     }
 
     // ---- asking partitions ----

@@ -443,6 +443,19 @@ class ClusterApiTest {
     }
 
     @Test
+    @Order(11)
+    void shouldAnswerAPathOrMethodNoRouteTakesAsOneNode() throws Exception {
+        for (String[] r : new String[][] {{"GET", "/v1/nothing-here"}, {"PUT", "/v1/segments"}, {"GET", "/nothing"},
+                {"PATCH", "/v1/campaigns"}}) {
+            HttpResponse<String> single = call(oracle.port(), r[0], r[1], null, null);
+            HttpResponse<String> cluster = call(node.port(), r[0], r[1], null, null);
+            assertEquals(single.statusCode(), cluster.statusCode(), r[0] + " " + r[1] + ": " + cluster.body());
+            assertTrue(single.statusCode() == 404 || single.statusCode() == 405, single.body());
+            assertEquals(json(single).path("error"), json(cluster).path("error"), cluster.body());
+        }
+    }
+
+    @Test
     @Order(99)
     void shouldKeepEverythingAcrossARestartOnTheSameRoot() throws Exception {
         JsonNode before = json(call(node.port(), "GET", "/v1/campaigns", null, null), 200);
