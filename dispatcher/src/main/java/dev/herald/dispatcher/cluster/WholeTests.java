@@ -29,8 +29,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Failures.</b> A partition that does not answer (moving, its node dead), or whose own wait
  * has not ended, makes the coordinator wait: it logs why, and tries again when the next partition
- * says its test is due (every {@code release-poll} from each partition still holding recipients):
- * never a decision from a part of the figures. Nothing here is durable, and nothing needs to be:
+ * says its test is due (every {@code release-poll} from each partition still holding recipients;
+ * after a silent partition, not before the ask timeout has passed, so that a long move costs one
+ * gathering per ask timeout, not one per reminder): never a decision from a part of the figures.
+ * There is no last try: held recipients wait for the whole campaign's decision as long as their
+ * campaign runs (its expiry, a cancel or an operator's pick ends the wait). Nothing here is durable, and nothing needs to be:
  * the trigger is the partitions' stored, undecided tests, so a decision due while partition 0 moves
  * is made once it has reopened elsewhere; and applying a decision is idempotent (a partition already
  * decided the same way counts as done; one that the decision did not reach is completed with the
@@ -46,6 +49,8 @@ final class WholeTests {
     private final int partitions;
     private final Duration timeout;
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
+    /** Campaigns whose last gathering found a partition silent: not gathered again before then (nanoTime). */
+    private final java.util.Map<String, Long> quietUntil = new ConcurrentHashMap<>();
 
     /**
      * @param system     the node's actor system (Cluster Sharding's)
@@ -60,9 +65,14 @@ final class WholeTests {
 
     /** A partition says campaign {@code campaign}'s test is due: decide it if every partition can be asked. */
     void due(String campaign) {
+        Long quiet = quietUntil.get(campaign);
+        if (quiet != null && System.nanoTime() - quiet < 0) {
+            return; // a partition was silent a moment ago: asked again once the ask timeout has passed
+        }
         if (!inFlight.add(campaign)) {
             return; // being gathered: the outcome covers this call too
         }
+        quietUntil.remove(campaign);
         List<CompletableFuture<TestFigures>> asks = new ArrayList<>();
         for (int p = 0; p < partitions; p++) {
             int partition = p;
@@ -84,6 +94,9 @@ final class WholeTests {
     private CompletableFuture<Void> decide(String campaign, List<TestFigures> answers) {
         TestMerge.Plan plan = TestMerge.plan(answers, Instant.now());
         if (!plan.apply()) {
+            if (plan.waits() && answers.stream().anyMatch(f -> f.failure() != null)) {
+                quietUntil.put(campaign, System.nanoTime() + timeout.toNanos());
+            }
             if (plan.waits()) {
                 LOG.info("campaign {}: the A/B test's decision waits: {} (asked again when a partition says it is due)",
                         campaign, plan.reason());
