@@ -79,7 +79,7 @@ public final class Campaign {
 
     /** Messages a campaign understands. */
     public sealed interface Command permits GetStatus, OutcomeOf, Pause, Resume, Cancel, ResendUnknown, Passivate, RunEnded,
-            Released, Tick, PickWinner, GetVariants {
+            Released, Tick, PickWinner, GetVariants, GetTestFigures, ApplyDecision {
     }
 
     /** Answers one recipient's standing, read from the ledger this actor holds open. */
@@ -132,6 +132,39 @@ public final class Campaign {
     public record PickWinner(String variant, ActorRef<StatusReply<CampaignRecord>> replyTo) implements Command {
     }
 
+    /**
+     * Answers what the campaign's A/B test would be decided on now ({@link TestFigures}): on a
+     * cluster, the whole campaign's decision is made from every partition's figures summed.
+     */
+    public record GetTestFigures(ActorRef<StatusReply<TestFigures>> replyTo) implements Command {
+    }
+
+    /**
+     * A campaign's A/B test as it stands, with the figures its rule decides on.
+     *
+     * @param status     the campaign's status
+     * @param test       the test (null: the campaign has none)
+     * @param experiment where it is (null: the sample is not drawn yet)
+     * @param counts     per variant, in the campaign's order, exposed and successes now (empty before
+     *                   the sample is drawn)
+     */
+    public record TestFigures(CampaignStatus status, dev.herald.dispatcher.experiment.AbTest test, ExperimentState experiment,
+                              java.util.List<dev.herald.dispatcher.experiment.VariantCounts> counts) {
+    }
+
+    /**
+     * The A/B test decided for the whole campaign elsewhere (a cluster's coordinator, from every
+     * partition's figures): with {@code counts}, the test's own rule is applied to them (the figures
+     * summed over the partitions, so the decision is the one a single node with every recipient
+     * makes) and must send {@code send}; stored as decided by {@code by} ({@code rule}). Without
+     * counts, {@code send} is applied as an operator's pick is. The held recipients then get it.
+     * Idempotent: a test already decided the same way answers the record; decided otherwise, a
+     * {@code CONFLICT}; an unknown variant, or counts deciding another variant, {@code INVALID}.
+     */
+    public record ApplyDecision(java.util.List<dev.herald.dispatcher.experiment.VariantCounts> counts, String send, String by,
+                                ActorRef<StatusReply<CampaignRecord>> replyTo) implements Command {
+    }
+
     /** Answers, per variant, who was given it and who was sent it ({@link VariantGroups}). */
     public record GetVariants(ActorRef<StatusReply<VariantGroups>> replyTo) implements Command {
     }
@@ -169,9 +202,25 @@ public final class Campaign {
      * @param maxRunFailures failed runs in a row before the campaign is {@code failed}, ≥ 0
      * @param retryBackoff   wait before running again after a failed run
      * @param engagement     what an A/B test's variants are judged on (clicks, receipts, conversions)
+     * @param tests          who decides A/B tests for the whole campaign ({@link TestCoordinator}); null:
+     *                       each campaign decides its own at the end of its wait (a single node)
      */
     public record Settings(CampaignDeps deps, CampaignStore store, Duration releasePoll, int maxRunFailures,
-                           Duration retryBackoff, dev.herald.dispatcher.funnel.Engagement engagement) {
+                           Duration retryBackoff, dev.herald.dispatcher.funnel.Engagement engagement, TestCoordinator tests) {
+
+        /** Settings whose campaigns decide their A/B tests themselves. */
+        public Settings(CampaignDeps deps, CampaignStore store, Duration releasePoll, int maxRunFailures, Duration retryBackoff,
+                        dev.herald.dispatcher.funnel.Engagement engagement) {
+            this(deps, store, releasePoll, maxRunFailures, retryBackoff, engagement, null);
+        }
+
+        /**
+         * @return these settings with A/B tests decided by {@code t} for the whole campaign (a
+         *         cluster's partitions); null: each campaign decides its own
+         */
+        public Settings withTests(TestCoordinator t) {
+            return new Settings(deps, store, releasePoll, maxRunFailures, retryBackoff, engagement, t);
+        }
 
         /** Settings whose A/B tests see no engagement (no clicks, receipts or conversions). */
         public Settings(CampaignDeps deps, CampaignStore store, Duration releasePoll, int maxRunFailures, Duration retryBackoff) {
@@ -180,7 +229,7 @@ public final class Campaign {
 
         /** @return these settings with A/B tests judged on {@code e} */
         public Settings withEngagement(dev.herald.dispatcher.funnel.Engagement e) {
-            return new Settings(deps, store, releasePoll, maxRunFailures, retryBackoff, e);
+            return new Settings(deps, store, releasePoll, maxRunFailures, retryBackoff, e, tests);
         }
 
         /** @throws IllegalArgumentException for a null component, a non-positive poll or negative counts */
@@ -333,6 +382,10 @@ public final class Campaign {
                     m.replyTo().tell(StatusReply.success(g));
                     return Behaviors.same();
                 })
+                .onMessage(GetTestFigures.class, m -> {
+                    m.replyTo().tell(testFigures());
+                    return Behaviors.same();
+                })
                 .onSignal(PostStop.class, s -> cleanUp())
                 .onSignal(PreRestart.class, s -> cleanUp());
     }
@@ -342,6 +395,7 @@ public final class Campaign {
         return anyState()
                 .onMessage(Tick.class, m -> startIfDue())
                 .onMessage(PickWinner.class, m -> refuse(m.replyTo(), "pick the winner of (its test has not started)"))
+                .onMessage(ApplyDecision.class, m -> refuse(m.replyTo(), "decide the test of (it has not started)"))
                 .onMessage(Pause.class, this::pause)
                 .onMessage(Resume.class, m -> refuse(m.replyTo(), "resume"))
                 .onMessage(Cancel.class, this::cancel)
@@ -357,6 +411,7 @@ public final class Campaign {
         return anyState()
                 .onMessage(Tick.class, m -> carryOnRunning())
                 .onMessage(PickWinner.class, m -> pickWinner(m, true))
+                .onMessage(ApplyDecision.class, m -> applyDecision(m, true))
                 .onMessage(RunEnded.class, this::runEndedWhileRunning)
                 .onMessage(Released.class, m -> {
                     released(m);
@@ -385,6 +440,7 @@ public final class Campaign {
                 .onMessage(Cancel.class, this::cancel)
                 .onMessage(ResendUnknown.class, m -> resendUnknown(m, false))
                 .onMessage(PickWinner.class, m -> pickWinner(m, false))
+                .onMessage(ApplyDecision.class, m -> applyDecision(m, false))
                 .onMessage(Passivate.class, this::passivate)
                 .onMessage(RunEnded.class, this::runEndedWhileWaiting)
                 .onMessage(Released.class, this::released)
@@ -400,6 +456,7 @@ public final class Campaign {
                 .onMessage(Cancel.class, this::cancel)
                 .onMessage(ResendUnknown.class, m -> resendUnknown(m, false))
                 .onMessage(PickWinner.class, m -> pickWinner(m, false))
+                .onMessage(ApplyDecision.class, m -> applyDecision(m, false))
                 .onMessage(Passivate.class, this::passivate)
                 .onMessage(RunEnded.class, this::runEndedWhileWaiting)
                 .onMessage(Released.class, this::released)
@@ -420,6 +477,7 @@ public final class Campaign {
                 .onMessage(Cancel.class, m -> refuseEnding(m.replyTo(), "cancel"))
                 .onMessage(ResendUnknown.class, m -> refuseEnding(m.replyTo(), "resend the unknown recipients of"))
                 .onMessage(PickWinner.class, m -> refuseEnding(m.replyTo(), "pick the winner of"))
+                .onMessage(ApplyDecision.class, m -> refuseEnding(m.replyTo(), "decide the test of"))
                 .onMessage(Passivate.class, this::passivate)
                 .onMessage(RunEnded.class, this::runEndedWhileEnding)
                 .onMessage(Released.class, this::released)
@@ -474,6 +532,9 @@ public final class Campaign {
         Instant now = now();
         ExperimentState test = record.experiment();
         if (test != null && !test.isDecided() && !now.isBefore(test.decideAt())
+                && (record.expiresAt() == null || now.isBefore(record.expiresAt())) && settings.tests() != null) {
+            settings.tests().due(record.id()); // decided for the whole campaign; said again every releasePoll until then
+        } else if (test != null && !test.isDecided() && !now.isBefore(test.decideAt())
                 && (record.expiresAt() == null || now.isBefore(record.expiresAt()))) {
             try {
                 decide(null, ExperimentState.BY_RULE, now);
@@ -498,6 +559,9 @@ public final class Campaign {
             ExperimentState t = record.experiment();
             if (t != null && !t.isDecided() && (next == null || t.decideAt().isBefore(next))) {
                 next = t.decideAt(); // the held recipients wait for the decision
+            }
+            if (t != null && !t.isDecided() && settings.tests() != null && !next.isAfter(now)) {
+                next = now.plus(settings.releasePoll()); // due: the coordinator is told again until it decides
             }
             if (next == null) {
                 // nothing due and nothing deferred: only expiry can change that (or an operator)
@@ -790,7 +854,11 @@ public final class Campaign {
                     + " without them: {}", record.id(), e.toString());
             d = null;
         }
-        String send = picked != null ? picked : d.send();
+        decided(d, picked != null ? picked : d.send(), by, now);
+    }
+
+    /** Stores the test decided ({@code d}, null for an operator's pick without figures), then releases the held. */
+    private void decided(WinnerDecision.Decision d, String send, String by, Instant now) throws IOException {
         record = record.withExperiment(record.experiment().decided(d, send, now, by));
         save(); // the decision first: after a crash the held recipients are released to the same variant (carryOnRunning)
         long held = release(now);
@@ -835,6 +903,43 @@ public final class Campaign {
         MeasureFailed(Throwable cause) {
             super(cause);
         }
+    }
+
+    /** The test's figures now, from the ledger this actor holds open. */
+    private StatusReply<TestFigures> testFigures() {
+        try {
+            return StatusReply.success(Experiments.figures(record, sample, ledger, settings.engagement()));
+        } catch (IOException | RuntimeException e) {
+            return StatusReply.error(new IOException("campaign " + record.id() + ": the A/B test's figures cannot be read: "
+                    + e.getMessage(), e));
+        }
+    }
+
+    private Behavior<Command> applyDecision(ApplyDecision m, boolean isRunning) throws IOException {
+        ExperimentState t = record.experiment();
+        if (t != null && t.isDecided() && java.util.Objects.equals(t.send(), m.send()) && t.decidedBy().equals(m.by())) {
+            m.replyTo().tell(StatusReply.success(view())); // an earlier try reached it
+            return Behaviors.same();
+        }
+        if (t == null || t.isDecided()) {
+            return refuse(m.replyTo(), t == null ? "decide the test of (it has no A/B test under way)"
+                    : "decide the test of (it was decided " + t.decidedAt() + " by " + t.decidedBy() + ")");
+        }
+        if (m.counts() == null) {
+            return pickWinner(new PickWinner(m.send(), m.replyTo()), isRunning);
+        }
+        WinnerDecision.Decision d;
+        try {
+            d = Experiments.decide(record, m.counts(), m.send());
+        } catch (IllegalArgumentException e) {
+            m.replyTo().tell(StatusReply.error(new CampaignRejection(CampaignRejection.Reason.INVALID, "campaign "
+                    + record.id() + ": " + e.getMessage())));
+            return Behaviors.same();
+        }
+        decided(d, d.send(), m.by(), now());
+        Behavior<Command> next = isRunning ? carryOnRunning() : Behaviors.same();
+        m.replyTo().tell(StatusReply.success(view()));
+        return next;
     }
 
     private Behavior<Command> pickWinner(PickWinner m, boolean isRunning) throws IOException {

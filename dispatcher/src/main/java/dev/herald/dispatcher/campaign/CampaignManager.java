@@ -60,7 +60,25 @@ public final class CampaignManager extends AbstractBehavior<CampaignManager.Comm
 
     /** Messages the manager understands. */
     public sealed interface Command permits Create, Get, ListAll, OutcomeOf, Pause, Resume, Cancel, Shutdown, Answered,
-            LookedUp, ResendUnknown, ResendAnswered, PickWinner, GetVariants, VariantsAnswered {
+            LookedUp, ResendUnknown, ResendAnswered, PickWinner, GetVariants, VariantsAnswered, GetTestFigures,
+            TestFiguresAnswered, ApplyDecision {
+    }
+
+    /** Answers campaign {@code id}'s A/B test and its figures now ({@link Campaign.TestFigures}), live or stored. */
+    public record GetTestFigures(String id, ActorRef<StatusReply<Campaign.TestFigures>> replyTo) implements Command {
+    }
+
+    private record TestFiguresAnswered(GetTestFigures request, StatusReply<Campaign.TestFigures> reply, Throwable failure)
+            implements Command {
+    }
+
+    /**
+     * The A/B test of campaign {@code id} decided for the whole campaign elsewhere; see
+     * {@link Campaign.ApplyDecision} (a paused or failed campaign's actor is started for it; a
+     * completed one, which holds nobody, has the decision stored in its record).
+     */
+    public record ApplyDecision(String id, java.util.List<dev.herald.dispatcher.experiment.VariantCounts> counts, String send,
+                                String by, ActorRef<StatusReply<CampaignRecord>> replyTo) implements Command {
     }
 
     /**
@@ -250,6 +268,19 @@ public final class CampaignManager extends AbstractBehavior<CampaignManager.Comm
                 .onMessage(ResendUnknown.class, this::onResendUnknown)
                 .onMessage(PickWinner.class, m -> forward(m.id(), m.replyTo(), true, r -> new Campaign.PickWinner(m.variant(), r)))
                 .onMessage(GetVariants.class, this::onGetVariants)
+                .onMessage(GetTestFigures.class, this::onGetTestFigures)
+                .onMessage(TestFiguresAnswered.class, m -> {
+                    if (m.reply() != null) {
+                        m.request().replyTo().tell(m.reply());
+                    } else if (!live.containsKey(m.request().id())) {
+                        m.request().replyTo().tell(testFiguresStored(m.request().id())); // it stopped: its ledger is closed
+                    } else {
+                        m.request().replyTo().tell(StatusReply.error(new CampaignRejection(notAnswered(m.failure()),
+                                "campaign " + m.request().id() + " did not answer: " + m.failure())));
+                    }
+                    return this;
+                })
+                .onMessage(ApplyDecision.class, this::onApplyDecision)
                 .onMessage(VariantsAnswered.class, m -> {
                     if (m.reply() != null) {
                         m.request().replyTo().tell(m.reply());
@@ -418,6 +449,78 @@ public final class CampaignManager extends AbstractBehavior<CampaignManager.Comm
                     + " is damaged: " + store.relative(e.getMessage())));
         } catch (RuntimeException e) {
             return StatusReply.error(new IOException("campaign " + id + ": its variants could not be read: "
+                    + e.getMessage(), e));
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static final Class<StatusReply<Campaign.TestFigures>> FIGURES =
+            (Class<StatusReply<Campaign.TestFigures>>) (Class<?>) StatusReply.class;
+
+    private Behavior<Command> onGetTestFigures(GetTestFigures m) {
+        ActorRef<Campaign.Command> child = live.get(m.id());
+        if (child != null) {
+            getContext().ask(FIGURES, child, ASK_TIMEOUT, Campaign.GetTestFigures::new,
+                    (reply, failure) -> new TestFiguresAnswered(m, reply, failure));
+        } else {
+            m.replyTo().tell(testFiguresStored(m.id()));
+        }
+        return this;
+    }
+
+    /** From the stored record, ledger and sample; only while no actor of this campaign runs. */
+    private StatusReply<Campaign.TestFigures> testFiguresStored(String id) {
+        StatusReply<CampaignRecord> r = stored(id);
+        if (r.isError()) {
+            return StatusReply.error(r.getError());
+        }
+        if (r.getValue().status() == CampaignStatus.DAMAGED) {
+            return StatusReply.error(damagedRejection(r.getValue()));
+        }
+        try (OutcomeLedger ledger = store.openLedger(id)) {
+            java.util.List<org.roaringbitmap.buffer.ImmutableRoaringBitmap> sample = r.getValue().test() == null ? null
+                    : dev.herald.dispatcher.experiment.SampleFile.read(store.campaignDir(id)).orElse(null);
+            return StatusReply.success(Experiments.figures(r.getValue(), sample, ledger, settings.engagement()));
+        } catch (IOException | RuntimeException e) {
+            return StatusReply.error(new IOException("campaign " + id + ": its A/B test's figures could not be read: "
+                    + e.getMessage(), e));
+        }
+    }
+
+    /**
+     * A live, paused or failed campaign's actor applies it; a completed one holds nobody, so the
+     * decision is only stored in its record (its view then shows the whole campaign's decision).
+     */
+    private Behavior<Command> onApplyDecision(ApplyDecision m) {
+        if (!live.containsKey(m.id())) {
+            StatusReply<CampaignRecord> r = stored(m.id());
+            if (r.isSuccess() && r.getValue().status() == CampaignStatus.COMPLETED) {
+                m.replyTo().tell(applyStored(r.getValue(), m));
+                return this;
+            }
+        }
+        return forward(m.id(), m.replyTo(), true, r -> new Campaign.ApplyDecision(m.counts(), m.send(), m.by(), r));
+    }
+
+    private StatusReply<CampaignRecord> applyStored(CampaignRecord r, ApplyDecision m) {
+        dev.herald.dispatcher.experiment.ExperimentState t = r.experiment();
+        if (t != null && t.isDecided() && java.util.Objects.equals(t.send(), m.send()) && t.decidedBy().equals(m.by())) {
+            return StatusReply.success(r);
+        }
+        if (t == null || t.isDecided() || m.counts() == null) {
+            return StatusReply.error(new CampaignRejection(CampaignRejection.Reason.CONFLICT, "campaign " + m.id()
+                    + " is completed: cannot decide its test"));
+        }
+        try {
+            dev.herald.dispatcher.experiment.WinnerDecision.Decision d = Experiments.decide(r, m.counts(), m.send());
+            CampaignRecord decided = r.withExperiment(t.decided(d, d.send(), settings.deps().clock().instant(), m.by()));
+            store.save(decided);
+            return StatusReply.success(decided);
+        } catch (IllegalArgumentException e) {
+            return StatusReply.error(new CampaignRejection(CampaignRejection.Reason.INVALID, "campaign " + m.id() + ": "
+                    + e.getMessage()));
+        } catch (IOException e) {
+            return StatusReply.error(new IOException("campaign " + m.id() + ": its test's decision could not be stored: "
                     + e.getMessage(), e));
         }
     }

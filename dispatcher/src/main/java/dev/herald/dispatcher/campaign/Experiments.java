@@ -42,6 +42,47 @@ final class Experiments {
      */
     static WinnerDecision.Decision measure(CampaignRecord record, List<ImmutableRoaringBitmap> sample, OutcomeLedger ledger,
                                            Engagement engagement) throws IOException {
+        return record.test().rule().decide(counts(record, sample, ledger, engagement));
+    }
+
+    /**
+     * @return the test's figures as they are now: nothing counted before the sample is drawn (or
+     *         without a test)
+     * @throws IOException if the engagement stores cannot be read
+     */
+    static Campaign.TestFigures figures(CampaignRecord record, List<ImmutableRoaringBitmap> sample, OutcomeLedger ledger,
+                                        Engagement engagement) throws IOException {
+        List<VariantCounts> counts = record.test() == null || sample == null || record.experiment() == null ? List.of()
+                : counts(record, sample, ledger, engagement);
+        return new Campaign.TestFigures(record.status(), record.test(), record.experiment(), counts);
+    }
+
+    /**
+     * The test's rule applied to figures gathered elsewhere (every partition's, summed).
+     *
+     * @param send the variant the caller's decision sends (checked: the same rule on the same figures)
+     * @throws IllegalArgumentException naming what is wrong if the figures are not this campaign's
+     *         variants in its order, or decide another variant than {@code send}
+     */
+    static WinnerDecision.Decision decide(CampaignRecord record, List<VariantCounts> counts, String send) {
+        if (record.test() == null || record.variants() == null) {
+            throw new IllegalArgumentException("it has no A/B test");
+        }
+        List<String> names = record.variants().stream().map(CampaignVariant::name).toList();
+        List<String> given = counts.stream().map(VariantCounts::variant).toList();
+        if (!names.equals(given)) {
+            throw new IllegalArgumentException("the figures are for variants " + given + ", the campaign has " + names);
+        }
+        WinnerDecision.Decision d = record.test().rule().decide(counts);
+        if (!java.util.Objects.equals(d.send(), send)) {
+            throw new IllegalArgumentException("its test's rule on those figures sends " + d.send() + ", not " + send);
+        }
+        return d;
+    }
+
+    /** Per variant, in the campaign's order: its sample's sent recipients, and those of them the metric counts. */
+    private static List<VariantCounts> counts(CampaignRecord record, List<ImmutableRoaringBitmap> sample, OutcomeLedger ledger,
+                                              Engagement engagement) throws IOException {
         AbTest test = record.test();
         ImmutableRoaringBitmap sent = ledger.ids(Outcomes.SENT);
         ImmutableRoaringBitmap reached = switch (test.metric()) {
@@ -55,7 +96,7 @@ final class Experiments {
             counts.add(new VariantCounts(record.variants().get(v).name(), exposed.getLongCardinality(),
                     ImmutableRoaringBitmap.andCardinality(exposed, reached)));
         }
-        return test.rule().decide(counts);
+        return counts;
     }
 
     /** @return per variant, who is given it and who was sent it (empty lists for a campaign of one message) */

@@ -56,9 +56,10 @@ final class ClusterViews {
     }
 
     /**
-     * An A/B test is sampled and (unless an operator picks) decided by each partition for its own
-     * recipients: the campaign shows each partition's {@code experiment} under
-     * {@code experimentByPartition} rather than one partition's as the campaign's.
+     * An A/B test is sampled by each partition for its own recipients and decided once for the
+     * whole campaign ({@link WholeTests}): the campaign shows each partition's {@code experiment}
+     * under {@code experimentByPartition}, and, once every partition holds the same decision, the
+     * test as one under {@code experiment} ({@link TestViews}).
      */
     private static void experiments(ObjectNode merged, List<HttpAnswer> ok, List<ObjectNode> views) {
         if (views.stream().noneMatch(v -> v.has("experiment"))) {
@@ -72,6 +73,10 @@ final class ClusterViews {
                 e.put("partition", ok.get(i).partition());
                 e.setAll((ObjectNode) views.get(i).get("experiment"));
             }
+        }
+        ObjectNode whole = TestViews.whole(views.stream().filter(v -> v.has("experiment")).map(v -> v.get("experiment")).toList());
+        if (whole != null) {
+            merged.set("experiment", whole);
         }
     }
 

@@ -28,9 +28,10 @@ import java.util.TreeMap;
  * and their percentiles read from the sum, as one node reads them from its own; the buckets are not
  * shown. Conversion values are summed per currency as decimals.
  *
- * <p>An A/B test is decided by each partition for its own recipients (each draws its sample and
- * picks its winner): the merged funnel shows each partition's test under {@code testByPartition}
- * rather than one {@code test}, and the per-variant funnel summed.
+ * <p>An A/B test is sampled by each partition for its own recipients and decided once for the
+ * whole campaign ({@link WholeTests}): the merged funnel shows each partition's test under
+ * {@code testByPartition}, the per-variant funnel summed, and once every partition holds the same
+ * decision, the test as one under {@code test} ({@link TestViews}).
  *
  * <p>Every merged view says which partitions answered ({@code "partitions"}); a partition that did
  * not (moving) leaves the counts short by its recipients and is named there.
@@ -117,6 +118,10 @@ final class FunnelViews {
                     t.put("partition", from.get(i));
                     t.setAll((ObjectNode) views.get(i).path("test"));
                 }
+            }
+            ObjectNode whole = TestViews.whole(views.stream().filter(v -> v.has("test")).map(v -> v.get("test")).toList());
+            if (whole != null) {
+                out.set("test", whole);
             }
         }
         out.set("partitions", ClusterViews.partitions(answers, ok.size()));

@@ -149,6 +149,27 @@ public final class PartitionEntity {
         }
     }
 
+    /** To partition 0: campaign {@code campaign}'s A/B test is due on a partition ({@link WholeTests}). */
+    public record TestDue(String campaign) implements Command {
+    }
+
+    /** Answer campaign {@code campaign}'s A/B test figures on this partition. */
+    public record GetTestFigures(String campaign, ActorRef<TestFigures> replyTo) implements Command {
+    }
+
+    /**
+     * The whole campaign's decision of campaign {@code campaign}'s A/B test: with figures (the
+     * partitions' summed, per variant), the test's rule on them, which must send {@code send}; without,
+     * an operator's pick of {@code send}. Answered once stored here.
+     */
+    public record ApplyTest(String campaign, List<String> variants, List<Long> exposed, List<Long> successes, String send,
+                            String by, ActorRef<TestApplied> replyTo) implements Command {
+    }
+
+    /** What became of an {@link ApplyTest} on {@code partition}: {@code failure} null if it is decided so. */
+    public record TestApplied(int partition, String failure) implements ClusterMessage {
+    }
+
     /** Be running (sent by every node's keep-alive; starts the entity where sharding placed it). */
     public enum KeepAlive implements Command {
         INSTANCE
@@ -235,8 +256,10 @@ public final class PartitionEntity {
                 long started = System.nanoTime();
                 Config partitionConfig = ClusterKeys.partitionConfig(env.storageRoot(), env.config())
                         .withFallback(PartitionConfig.of(env.config(), env.partitions(), partition));
+                // a partition never decides an A/B test from its own slice: partition 0 decides for the whole campaign
                 PartitionEngine engine = PartitionEngine.open(ctx, folder, partitionConfig, env.settings(), env.env(),
-                        env.connectors());
+                        env.connectors(), campaign -> org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding
+                                .get(ctx.getSystem()).entityRefFor(TYPE, "0").tell(new TestDue(campaign)));
                 ReceiptRoutes routes = null;
                 if (env.connectors().any()) {
                     try {
@@ -315,6 +338,7 @@ public final class PartitionEntity {
         private final Function<HttpRequest, java.util.concurrent.CompletionStage<HttpResponse>> handler;
         private final Materializer mat;
         private final Map<String, Upload> uploads = new HashMap<>();
+        private WholeTests wholeTests;
         private boolean closed;
 
         /** What an upload has given this partition so far. */
@@ -353,6 +377,12 @@ public final class PartitionEntity {
                     .onMessageEquals(SweepRoutes.INSTANCE, this::sweepRoutes)
                     .onMessage(CheckHeld.class, this::checkHeld)
                     .onMessage(HandedOver.class, this::handedOver)
+                    .onMessage(TestDue.class, d -> {
+                        tests().due(d.campaign());
+                        return Behaviors.same();
+                    })
+                    .onMessage(GetTestFigures.class, this::testFigures)
+                    .onMessage(ApplyTest.class, this::applyTest)
                     .onMessage(Describe.class, d -> {
                         d.replyTo().tell(new PartitionState(partition, env.node(), "open", engine.recipients(), null));
                         return Behaviors.same();
@@ -378,6 +408,36 @@ public final class PartitionEntity {
             } catch (Exception e) {
                 f.replyTo().tell(HttpAnswer.error(400, "invalid_request", "partition " + partition + ": " + e.getMessage()));
             }
+            return Behaviors.same();
+        }
+
+        /** Partition 0's coordinator of A/B tests, made when first needed. */
+        private WholeTests tests() {
+            if (wholeTests == null) {
+                wholeTests = new WholeTests(ctx.getSystem(), env.partitions(), env.settings().askTimeout());
+            }
+            return wholeTests;
+        }
+
+        private Behavior<Command> testFigures(GetTestFigures g) {
+            engine.testFigures(g.campaign(), env.settings().askTimeout()).whenComplete((f, failure) ->
+                    g.replyTo().tell(failure == null ? TestFigures.of(partition, f)
+                            : TestFigures.failed(partition, failure.getMessage() == null ? failure.toString() : failure.getMessage())));
+            return Behaviors.same();
+        }
+
+        private Behavior<Command> applyTest(ApplyTest a) {
+            List<dev.herald.dispatcher.experiment.VariantCounts> counts = null;
+            if (a.variants() != null) {
+                counts = new ArrayList<>();
+                for (int v = 0; v < a.variants().size(); v++) {
+                    counts.add(new dev.herald.dispatcher.experiment.VariantCounts(a.variants().get(v), a.exposed().get(v),
+                            a.successes().get(v)));
+                }
+            }
+            engine.applyTestDecision(a.campaign(), counts, a.send(), a.by(), env.settings().askTimeout()).whenComplete((r, failure) ->
+                    a.replyTo().tell(new TestApplied(partition, failure == null ? null
+                            : failure.getMessage() == null ? failure.toString() : failure.getMessage())));
             return Behaviors.same();
         }
 
@@ -625,6 +685,14 @@ public final class PartitionEntity {
                     })
                     .onMessage(PeerReply.class, r -> {
                         r.replyTo().tell(PeerDone.failed(partition, "partition " + partition + " is moving to another node"));
+                        return Behaviors.same();
+                    })
+                    .onMessage(GetTestFigures.class, g -> {
+                        g.replyTo().tell(TestFigures.failed(partition, "partition " + partition + " is moving to another node"));
+                        return Behaviors.same();
+                    })
+                    .onMessage(ApplyTest.class, a -> {
+                        a.replyTo().tell(new TestApplied(partition, "partition " + partition + " is moving to another node"));
                         return Behaviors.same();
                     })
                     .onSignal(PostStop.class, s -> {

@@ -19,8 +19,8 @@ import java.util.concurrent.CompletionStage;
  * by every partition (no test under way, no such variant, already decided): the refusal, as one
  * node gives it. Made on some only: 503 {@code partly_changed} naming the partitions that did not
  * answer (send it again), or 409 {@code partly_decided} naming those whose test had already been
- * decided by its own rule at the end of its wait (each partition decides its own test when no
- * operator picks first; those keep their decision).
+ * decided by its rule at the end of its wait (once for the whole campaign, {@link WholeTests}, when
+ * no operator picks first; those keep that decision).
  */
 final class WinnerPick {
 
@@ -70,7 +70,7 @@ final class WinnerPick {
         return absent ? HttpAnswer.error(503, "partly_changed", done + "; send the same request again: the partitions where"
                 + " it is picked already count as done")
                 : HttpAnswer.error(409, "partly_decided", done + "; their held recipients keep what each partition's test"
-                + " decided");
+                + " decided (the whole campaign's decision by the test's rule)");
     }
 
     private static boolean pickedAlready(HttpAnswer view, String variant) {

@@ -71,7 +71,7 @@ record CampaignCore(ActorSystem<Void> system, ThrottleShards shards, ActorRef<Ca
         CompletableFuture<Spawned> spawned = new CompletableFuture<>();
         ActorSystem<Void> system = ActorSystem.create(Behaviors.setup(ctx -> {
             try {
-                spawned.complete(spawnParts(ctx, dataDir, conf, settings, stores, sending));
+                spawned.complete(spawnParts(ctx, dataDir, conf, settings, stores, sending, null));
             } catch (IOException e) {
                 spawned.completeExceptionally(e);
             }
@@ -92,12 +92,15 @@ record CampaignCore(ActorSystem<Void> system, ThrottleShards shards, ActorRef<Ca
      * of a cluster node ({@code dev.herald.dispatcher.cluster}) holds one core per partition it owns.
      * Called on {@code parent}'s thread.
      *
+     * @param tests who decides the campaigns' A/B tests for the whole campaign (a cluster's
+     *              coordinator); null: each campaign decides its own
+     *
      * @throws java.io.UncheckedIOException if the journeys' state cannot be opened
      */
     static CampaignCore spawn(ActorContext<?> parent, Path dataDir, ServiceConfig conf, ServiceSettings settings,
-                              ServiceStores stores, ConnectorRoutes sending) {
+                              ServiceStores stores, ConnectorRoutes sending, dev.herald.dispatcher.campaign.TestCoordinator tests) {
         try {
-            Spawned s = spawnParts(parent, dataDir, conf, settings, stores, sending);
+            Spawned s = spawnParts(parent, dataDir, conf, settings, stores, sending, tests);
             @SuppressWarnings("unchecked")
             ActorSystem<Void> system = (ActorSystem<Void>) (ActorSystem<?>) parent.getSystem();
             return new CampaignCore(system, s.shards(), s.manager(), s.deps(), s.journeys(),
@@ -114,14 +117,15 @@ record CampaignCore(ActorSystem<Void> system, ThrottleShards shards, ActorRef<Ca
 
     /** The throttle shards, the campaign manager and the journeys' runner, as children of {@code ctx}. */
     private static Spawned spawnParts(ActorContext<?> ctx, Path dataDir, ServiceConfig conf, ServiceSettings settings,
-                                      ServiceStores stores, ConnectorRoutes sending) throws IOException {
+                                      ServiceStores stores, ConnectorRoutes sending,
+                                      dev.herald.dispatcher.campaign.TestCoordinator tests) throws IOException {
         ThrottleShards shards = ThrottleShards.spawn(ctx, "throttle", stores.capLedger, settings.throttleShards(),
                 ThrottleShards.idsPerShard(Math.max(stores.directory.size(), 1_000_000), settings.throttleShards()));
         CampaignDeps deps = CampaignDeps.withRoutes(stores.directory, stores.index, stores.zones, conf.policy(), shards,
                 sending, dataDir.resolve("campaigns"), Clock.systemUTC(), settings.askTimeout(), stores.links)
                 .withLinkTokens(stores.linkTokens);
         Campaign.Settings campaignSettings = new Campaign.Settings(deps, stores.campaigns, settings.releasePoll(), 3,
-                Duration.ofSeconds(1), engagement(stores));
+                Duration.ofSeconds(1), engagement(stores)).withTests(tests);
         ActorRef<CampaignManager.Command> manager = ctx.spawn(CampaignManager.create(campaignSettings), "campaigns",
                 dev.herald.dispatcher.campaign.BlockingIo.props());
         JourneyEngine engine;

@@ -73,12 +73,42 @@ public final class PartitionEngine implements AutoCloseable {
      */
     public static PartitionEngine open(ActorContext<?> owner, Path folder, Config config, ServiceSettings settings,
                                        Map<String, String> env, SharedConnectors shared) throws IOException {
+        return open(owner, folder, config, settings, env, shared, null);
+    }
+
+    /**
+     * As {@link #open(ActorContext, Path, Config, ServiceSettings, Map, SharedConnectors)}, with the
+     * campaigns' A/B tests decided by {@code tests} for the whole campaign (a cluster: a partition
+     * never decides from its own slice's sample); null: each campaign decides its own.
+     */
+    public static PartitionEngine open(ActorContext<?> owner, Path folder, Config config, ServiceSettings settings,
+                                       Map<String, String> env, SharedConnectors shared,
+                                       dev.herald.dispatcher.campaign.TestCoordinator tests) throws IOException {
         ServiceConfig conf = ServiceConfig.read(config, env);
         DataCheck.standard().runAndLog(folder);
         HeraldService.Assembled parts = HeraldService.assemble(folder, config, conf, settings, env, UnaryOperator.identity(), shared,
                 dev.herald.dispatcher.metrics.HeraldMetrics.partition(),
-                (stores, sending) -> CampaignCore.spawn(owner, folder, conf, settings, stores, sending));
+                (stores, sending) -> CampaignCore.spawn(owner, folder, conf, settings, stores, sending, tests));
         return new PartitionEngine(folder, parts);
+    }
+
+    /** @return campaign {@code id}'s A/B test and its figures now, as {@link CampaignManager.GetTestFigures} answers */
+    public CompletionStage<dev.herald.dispatcher.campaign.Campaign.TestFigures> testFigures(String id, Duration timeout) {
+        CampaignCore core = parts.core();
+        return AskPattern.askWithStatus(core.manager(),
+                (org.apache.pekko.actor.typed.ActorRef<org.apache.pekko.pattern.StatusReply<
+                        dev.herald.dispatcher.campaign.Campaign.TestFigures>> r) -> new CampaignManager.GetTestFigures(id, r),
+                timeout, core.system().scheduler());
+    }
+
+    /** Applies the whole campaign's decision of campaign {@code id}'s A/B test ({@link CampaignManager.ApplyDecision}). */
+    public CompletionStage<dev.herald.dispatcher.campaign.CampaignRecord> applyTestDecision(String id,
+            java.util.List<dev.herald.dispatcher.experiment.VariantCounts> counts, String send, String by, Duration timeout) {
+        CampaignCore core = parts.core();
+        return AskPattern.askWithStatus(core.manager(),
+                (org.apache.pekko.actor.typed.ActorRef<org.apache.pekko.pattern.StatusReply<
+                        dev.herald.dispatcher.campaign.CampaignRecord>> r) -> new CampaignManager.ApplyDecision(id, counts, send, by, r),
+                timeout, core.system().scheduler());
     }
 
     /** @return the partition's whole HTTP API (sealed: errors as JSON, 404/405 for the rest) */

@@ -79,7 +79,15 @@ class CampaignAbTest {
         final MutableClock clock = new MutableClock(NOW);
         volatile ImmutableRoaringBitmap clicked = new MutableRoaringBitmap();
 
+        /** The campaigns that said their test is due, in order (a coordinated node only). */
+        final List<String> due = new java.util.concurrent.CopyOnWriteArrayList<>();
+
         Node(Path dir) throws IOException {
+            this(dir, false);
+        }
+
+        /** @param coordinated whether tests are decided by a coordinator ({@link #due}), as a cluster's partitions' are */
+        Node(Path dir, boolean coordinated) throws IOException {
             capLedger = SendLedger.open(dir.resolve("caps"), FrequencyCaps.of(List.of()),
                     new SendLedgerOptions(SendLedgerOptions.Store.MMAP, 4, 1 << 16), name -> null);
             connector = SimulatedConnector.open(SimulatedConnectorOptions.defaults(dir.resolve("log")));
@@ -113,7 +121,7 @@ class CampaignAbTest {
                 }
             };
             manager = kit.spawn(CampaignManager.create(new Campaign.Settings(deps, new CampaignStore(dir.resolve("campaigns")),
-                    Duration.ofMillis(50), 2, Duration.ofMillis(50), engagement)));
+                    Duration.ofMillis(50), 2, Duration.ofMillis(50), engagement).withTests(coordinated ? due::add : null)));
         }
 
         CampaignRecord create(String id, AbTest test, Instant expiresAt, String localTimeOfB) {
@@ -297,6 +305,76 @@ class CampaignAbTest {
             assertEquals(count(done, "sent") - sentBefore, node.texts.size(), "every send after the restart is in the ledger");
             assertTrue(node.texts.values().stream().noneMatch(t -> t.startsWith("Variant A")), "the held got B, A's sample"
                     + " nothing again");
+        }
+    }
+
+    @Test
+    void aCoordinatedTestNeverDecidesAloneAndTakesTheWholeCampaignsDecisionOnce(@TempDir Path dir) throws Exception {
+        try (Node node = new Node(dir, true)) {
+            node.create("ab-whole", test(WinnerDecision.NoWinnerPolicy.SEND_FIRST), null, null);
+            CampaignRecord r = node.await("ab-whole", CampaignAbTest::sampled);
+            MutableRoaringBitmap clicks = new MutableRoaringBitmap();
+            int b = 0;
+            for (Map.Entry<String, String> e : new java.util.TreeMap<>(node.texts).entrySet()) {
+                if (e.getValue().startsWith("Variant B") && b++ % 3 == 0) {
+                    clicks.add(Integer.parseInt(e.getKey().substring(e.getKey().indexOf('/') + 1)));
+                }
+            }
+            node.clicked = clicks;
+            node.clock.advance(Duration.ofMinutes(59));
+            Thread.sleep(300);
+            assertTrue(node.due.isEmpty(), "not due before its time: " + node.due);
+            node.clock.advance(Duration.ofMinutes(1));
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while (node.due.size() < 3 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertTrue(node.due.size() >= 3 && node.due.stream().allMatch("ab-whole"::equals),
+                    "said due, and again while undecided: " + node.due);
+            assertNull(node.ask(p -> new CampaignManager.Get("ab-whole", p)).getValue().experiment().decidedAt(),
+                    "a coordinated test never decides alone");
+
+            // its figures: the sample's sent recipients per variant, and the clicks among them
+            TestProbe<StatusReply<Campaign.TestFigures>> fp = node.kit.createTestProbe();
+            node.manager.tell(new CampaignManager.GetTestFigures("ab-whole", fp.getRef()));
+            Campaign.TestFigures f = fp.receiveMessage(WAIT).getValue();
+            assertEquals(List.of("A", "B"), f.counts().stream().map(dev.herald.dispatcher.experiment.VariantCounts::variant).toList());
+            assertEquals(node.texts.values().stream().filter(t -> t.startsWith("Variant A")).count(), f.counts().get(0).exposed());
+            assertEquals(node.texts.values().stream().filter(t -> t.startsWith("Variant B")).count(), f.counts().get(1).exposed());
+            assertEquals(0, f.counts().get(0).successes());
+            assertEquals(clicks.getLongCardinality(), f.counts().get(1).successes());
+
+            // the whole campaign's figures (here: ten times these) decide; figures that decide otherwise are refused
+            List<dev.herald.dispatcher.experiment.VariantCounts> whole = List.of(
+                    new dev.herald.dispatcher.experiment.VariantCounts("A", 10 * f.counts().get(0).exposed(), 10),
+                    new dev.herald.dispatcher.experiment.VariantCounts("B", 10 * f.counts().get(1).exposed(),
+                            10 * f.counts().get(1).successes()));
+            WinnerDecision.Decision expected = r.test().rule().decide(whole);
+            assertEquals("B", expected.send());
+            StatusReply<CampaignRecord> wrong = node.ask(p -> new CampaignManager.ApplyDecision("ab-whole", whole, "A",
+                    ExperimentState.BY_RULE, p));
+            assertTrue(wrong.isError() && wrong.getError().getMessage().contains("sends B, not A"), wrong.toString());
+            StatusReply<CampaignRecord> renamed = node.ask(p -> new CampaignManager.ApplyDecision("ab-whole",
+                    List.of(new dev.herald.dispatcher.experiment.VariantCounts("X", 1, 0), whole.get(1)), "B", ExperimentState.BY_RULE, p));
+            assertTrue(renamed.isError() && renamed.getError().getMessage().contains("[X, B]"), renamed.toString());
+            StatusReply<CampaignRecord> applied = node.ask(p -> new CampaignManager.ApplyDecision("ab-whole", whole, "B",
+                    ExperimentState.BY_RULE, p));
+            assertTrue(applied.isSuccess(), applied.toString());
+            assertEquals(expected, applied.getValue().experiment().decision(), "the whole campaign's decision, stored as is");
+            assertEquals(ExperimentState.BY_RULE, applied.getValue().experiment().decidedBy());
+            CampaignRecord done = node.await("ab-whole", x -> count(x, Outcomes.HELD) == 0 && count(x, "pending") == 0
+                    && count(x, "claimed") == 0);
+            assertTrue(node.texts.values().stream().filter(t -> t.startsWith("Variant A")).count() <= r.experiment().sample().get("A"),
+                    "the held were not sent A: " + done);
+            assertTrue(node.texts.values().stream().filter(t -> t.startsWith("Variant B")).count()
+                    > f.counts().get(1).exposed(), "the held were sent B: " + done);
+            // given again (a retry): done already; another variant: refused
+            assertTrue(node.ask(p -> new CampaignManager.ApplyDecision("ab-whole", whole, "B", ExperimentState.BY_RULE, p))
+                    .isSuccess());
+            StatusReply<CampaignRecord> other = node.ask(p -> new CampaignManager.ApplyDecision("ab-whole", null, "A",
+                    ExperimentState.BY_OPERATOR, p));
+            assertTrue(other.isError() && ((CampaignRejection) other.getError()).reason() == CampaignRejection.Reason.CONFLICT,
+                    other.toString());
         }
     }
 }
