@@ -97,6 +97,9 @@ public final class ClusterNode {
                     .withMessageExtractor(new OnePartitionPerShard())
                     .withStopMessage(PartitionEntity.Stop.INSTANCE)
                     .withEntityProps(DispatcherSelector.blocking()));
+            // the scheduled RFM recompute, cluster-wide: one coordinator in the cluster (a singleton)
+            RfmSchedule.init(ctx.getSystem(), new ClusterRfm(sharding, cluster, java.time.Clock.systemUTC()),
+                    dev.herald.dispatcher.segment.rfm.RfmSettings.fromConfig(config).recomputeEvery());
             ctx.spawn(KeepAlive.create(sharding, cluster.partitions(), cluster.keepAlive(), cluster.minMembers()),
                     "keep-alive");
             return Behaviors.empty();

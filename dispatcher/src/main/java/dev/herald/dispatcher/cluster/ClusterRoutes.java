@@ -61,8 +61,13 @@ import org.apache.pekko.stream.Materializer;
  *   <li><b>An A/B winner picked by an operator</b>: made on every partition ({@link WinnerPick}).</li>
  *   <li>{@code GET /v1/cluster}: the members and which partitions each runs.</li>
  * </ul>
- * RFM tiers answer 501 {@code not_in_cluster} saying why ({@link RfmTiers}), and so does a campaign or
- * journey naming one. Every other endpoint answers 501 {@code not_in_cluster}: it has no cluster form yet.
+ * <ul>
+ *   <li><b>RFM tiers</b>: {@code POST /v1/segments/rfm/recompute} recomputes every partition with the
+ *       cut points of all buyers ({@link ClusterRfm}); {@code GET /v1/segments/rfm} merged ({@link RfmViews}).
+ *       A campaign or journey naming {@code rfm:<tier>} is forwarded as any other: each partition
+ *       resolves its own buyers of the tier.</li>
+ * </ul>
+ * Every other endpoint answers 501 {@code not_in_cluster}: it has no cluster form yet.
  *
  * <p>Authorization: the node checks that the key is valid (its own key file holds the admin key of
  * {@code HERALD_API_KEY}); the partition checks the role, as a single node does.
@@ -77,6 +82,7 @@ final class ClusterRoutes extends ApiDirectives {
     private final ClusterSharding sharding;
     private final Executor blocking;
     private final com.typesafe.config.Config config;
+    private final ClusterRfm rfm;
 
     ClusterRoutes(ApiKeys keys, ServiceSettings settings, ClusterSettings cluster, ActorSystem<Void> system,
                   com.typesafe.config.Config config) {
@@ -89,6 +95,7 @@ final class ClusterRoutes extends ApiDirectives {
         this.sharding = ClusterSharding.get(system);
         this.blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
         this.config = config;
+        this.rfm = new ClusterRfm(sharding, cluster, Clock.systemUTC());
     }
 
     /** @return every route, sealed (errors as JSON) */
@@ -154,8 +161,12 @@ final class ClusterRoutes extends ApiDirectives {
                 if (n == 2 && method.equals("GET")) {
                     return everywhere(request, mat, cluster.askTimeout(), ClusterViews::segments);
                 }
-                if (n >= 3 && seg.get(2).equals("rfm")) {
-                    throw new ApiError(501, "not_in_cluster", method + " " + request.getUri().path() + ": " + RfmTiers.WHY, null);
+                if (n == 3 && seg.get(2).equals("rfm") && method.equals("GET")) {
+                    return everywhere(request, mat, cluster.askTimeout(), RfmViews::summary);
+                }
+                if (n == 4 && seg.get(2).equals("rfm") && seg.get(3).equals("recompute") && method.equals("POST")) {
+                    return authorized(Role.SENDER, key -> withoutRequestTimeout(() -> answer(call(request, mat)
+                            .thenCompose(c -> rfm.answer(this, c)).thenApply(HttpAnswer::toResponse))));
                 }
                 if (n == 3 && method.equals("POST")) {
                     return new ClusterUpload(this, cluster, partitioner, blocking, settings).route(seg.get(2), request, mat);
@@ -204,10 +215,8 @@ final class ClusterRoutes extends ApiDirectives {
             return everywhere(request, mat, cluster.askTimeout(), ClusterViews::list);
         }
         if (n == 3 && seg.get(2).equals("preview") && method.equals("POST")) {
-            return answer(call(request, mat).thenCompose(c -> {
-                RfmTiers.refuseIfNamed(c);
-                return all(c, cluster.uploadTimeout());
-            }).thenApply(ClusterViews::preview).thenApply(HttpAnswer::toResponse));
+            return answer(call(request, mat).thenCompose(c -> all(c, cluster.uploadTimeout()))
+                    .thenApply(ClusterViews::preview).thenApply(HttpAnswer::toResponse));
         }
         if (n == 3 && method.equals("GET")) {
             return everywhere(request, mat, cluster.askTimeout(), ClusterViews::campaign);
@@ -251,7 +260,6 @@ final class ClusterRoutes extends ApiDirectives {
         int n = seg.size();
         if (n == 2 && method.equals("POST")) {
             return answer(call(request, mat).thenCompose(c0 -> {
-                RfmTiers.refuseIfNamed(c0);
                 HttpCall c = c0.header("Idempotency-Key").isPresent() ? c0
                         : c0.withHeader("Idempotency-Key", "cluster-" + CampaignIds.fresh(Clock.systemUTC().instant()));
                 return onEveryPartition(c, c.header("Idempotency-Key").get(), JourneyViews::created);
@@ -264,10 +272,7 @@ final class ClusterRoutes extends ApiDirectives {
             return everywhere(request, mat, cluster.askTimeout(), JourneyViews::journey);
         }
         if (n == 3 && method.equals("PUT")) {
-            return answer(call(request, mat).thenCompose(c -> {
-                RfmTiers.refuseIfNamed(c);
-                return new JourneyChange(this, cluster).update(c, seg.get(2));
-            })
+            return answer(call(request, mat).thenCompose(c -> new JourneyChange(this, cluster).update(c, seg.get(2)))
                     .thenApply(HttpAnswer::toResponse));
         }
         if (n == 4 && seg.get(3).equals("report") && method.equals("GET")) {
@@ -305,7 +310,6 @@ final class ClusterRoutes extends ApiDirectives {
      */
     private Route create(HttpRequest request, Materializer mat) {
         CompletionStage<HttpResponse> done = call(request, mat).thenCompose(c0 -> {
-            RfmTiers.refuseIfNamed(c0);
             HttpCall c = shareTps(c0.header("Idempotency-Key").isPresent() ? c0
                     : c0.withHeader("Idempotency-Key", "cluster-" + CampaignIds.fresh(Clock.systemUTC().instant())));
             return onEveryPartition(c, c.header("Idempotency-Key").get(), ClusterViews::created);

@@ -314,6 +314,7 @@ public final class PartitionEntity {
         private final Function<HttpRequest, java.util.concurrent.CompletionStage<HttpResponse>> handler;
         private final Materializer mat;
         private final Map<String, Upload> uploads = new HashMap<>();
+        private final PartitionRfm rfm;
         private boolean closed;
 
         /** What an upload has given this partition so far. */
@@ -337,6 +338,8 @@ public final class PartitionEntity {
             this.lock = lock;
             this.handler = engine.api().handler(ctx.getSystem());
             this.mat = Materializer.matFromSystem(ctx.getSystem());
+            this.rfm = new PartitionRfm(partition, engine.rfm(),
+                    ctx.getSystem().dispatchers().lookup(org.apache.pekko.actor.typed.DispatcherSelector.blocking()));
         }
 
         Behavior<Command> behavior(StashBuffer<Command> stash) {
@@ -351,6 +354,10 @@ public final class PartitionEntity {
                     .onMessageEquals(SweepRoutes.INSTANCE, this::sweepRoutes)
                     .onMessage(CheckHeld.class, this::checkHeld)
                     .onMessage(HandedOver.class, this::handedOver)
+                    .onMessage(PartitionRfm.Step.class, step -> {
+                        rfm.handle(step); // a cluster RFM recompute's step, done off the actor
+                        return Behaviors.same();
+                    })
                     .onMessage(Describe.class, d -> {
                         d.replyTo().tell(new PartitionState(partition, env.node(), "open", engine.recipients(), null));
                         return Behaviors.same();
