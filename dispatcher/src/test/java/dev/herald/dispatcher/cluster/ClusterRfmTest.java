@@ -1,0 +1,242 @@
+package dev.herald.dispatcher.cluster;
+
+import static dev.herald.dispatcher.cluster.ClusterReportsTest.assertSameError;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import dev.herald.dispatcher.service.HeraldService;
+import dev.herald.dispatcher.service.ServiceSettings;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * RFM tiers on a cluster of one in this JVM (five partitions) against a single node given the same
+ * audience and conversions as the oracle: a cluster recompute scores every buyer with the cut
+ * points of all buyers, so the merged {@code GET /v1/segments/rfm} has the single node's cut points
+ * and tier sizes, and a campaign preview on {@code rfm:<tier>} counts what the single node counts.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ClusterRfmTest {
+
+    private static final String KEY = "hk_cluster_rfm_test_admin_key_0123456789";
+    private static final int PARTITIONS = 5;
+    private static final int AUDIENCE = 400;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    static Path tmp;
+
+    private static ClusterNode node;
+    private static HeraldService oracle;
+
+    @BeforeAll
+    static void start() throws Exception {
+        Config config = ConfigFactory.parseString("herald.cluster { enabled = true, partitions = " + PARTITIONS
+                        + ", port = 0, storage-root = \"" + tmp.resolve("root")
+                        + "\", keep-alive = 200ms, open-retry = 200ms, partition-capacity = 20000 }\n"
+                        + "herald.service.directory-capacity = 20000")
+                .withFallback(ConfigFactory.load()).resolve();
+        ServiceSettings settings = ServiceSettings.fromConfig(config).withAddress("127.0.0.1", 0);
+        node = ClusterNode.start(tmp.resolve("node"), config, settings,
+                ClusterSettings.fromConfig(config, tmp.resolve("node"), settings.directoryCapacity()),
+                Map.of("HERALD_API_KEY", KEY), new PrintWriter(new StringWriter(), true));
+        Config single = ConfigFactory.parseString("herald.service.directory-capacity = 20000").withFallback(ConfigFactory.load())
+                .resolve();
+        oracle = HeraldService.start(tmp.resolve("oracle"), single, ServiceSettings.fromConfig(single)
+                .withAddress("127.0.0.1", 0), Map.of("HERALD_API_KEY", KEY), new PrintWriter(new StringWriter(), true));
+        long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        String last = "no answer";
+        while (System.nanoTime() < end) {
+            HttpResponse<String> r = call(node.port(), "GET", "/v1/cluster", null, null);
+            last = r.statusCode() + " " + r.body();
+            if (r.statusCode() == 200 && json(r).path("open").asInt() == PARTITIONS) {
+                return;
+            }
+            Thread.sleep(150);
+        }
+        throw new AssertionError("the partitions did not all open within 30 s; last: " + last);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (node != null) {
+            node.stop().toCompletableFuture().join();
+        }
+        if (oracle != null) {
+            oracle.stop().toCompletableFuture().join();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void shouldSayNothingIsComputedYetAsOneNodeDoes() throws Exception {
+        HttpResponse<String> single = call(oracle.port(), "GET", "/v1/segments/rfm", null, null);
+        HttpResponse<String> cluster = call(node.port(), "GET", "/v1/segments/rfm", null, null);
+        assertEquals(404, single.statusCode(), single.body());
+        assertSameError(single, cluster);
+        // a campaign on a tier not computed yet: refused, as one node refuses it
+        String preview = previewOn("\"segment\": \"rfm:champions\"");
+        assertSameError(call(oracle.port(), "POST", "/v1/campaigns/preview", "application/json", preview),
+                call(node.port(), "POST", "/v1/campaigns/preview", "application/json", preview));
+    }
+
+    @Test
+    @Order(2)
+    void shouldScoreEveryPartitionWithTheCutPointsOfAllBuyers() throws Exception {
+        StringBuilder csv = new StringBuilder("phone,tz\n");
+        for (int i = 0; i < AUDIENCE; i++) {
+            csv.append(phone(i)).append(",Etc/GMT\n");
+        }
+        // buyers of every partition, with many purchases for some, values and dates spread (and ties)
+        SplittableRandom rnd = new SplittableRandom(20261208L);
+        Instant now = Instant.now();
+        StringBuilder orders = new StringBuilder();
+        StringBuilder events = new StringBuilder();
+        Partitioner partitioner = new Partitioner(PARTITIONS);
+        Map<Integer, Integer> buyersOf = new HashMap<>();
+        int purchases = 0;
+        for (int i = 0; i < AUDIENCE; i++) {
+            if (i % 7 == 3) {
+                events.append("{\"id\": \"ev-").append(i).append("\", \"phone\": \"").append(phone(i))
+                        .append("\", \"name\": \"page_view\", \"at\": \"").append(now.minus(Duration.ofDays(i % 40))
+                                .minus(Duration.ofHours(3))).append("\"}\n");
+            }
+            if (i % 5 == 4) {
+                continue; // not a buyer
+            }
+            buyersOf.merge(partitioner.of(phone(i)), 1, Integer::sum);
+            int n = rnd.nextInt(4) == 0 ? 1 + rnd.nextInt(9) : 1 + rnd.nextInt(2);
+            for (int k = 0; k < n; k++) {
+                long days = rnd.nextInt(85); // within herald.funnel.conversions.max-age (90 days)
+                orders.append("{\"phone\": \"").append(phone(i)).append("\", \"orderId\": \"o-").append(i).append('-').append(k)
+                        .append("\", \"value\": ").append(rnd.nextInt(3) == 0 ? "20" : rnd.nextInt(20_000) / 100.0)
+                        .append(", \"currency\": \"EUR\", \"occurredAt\": \"")
+                        .append(now.minus(Duration.ofDays(days)).minus(Duration.ofHours(2 + rnd.nextInt(12)))).append("\"}\n");
+                purchases++;
+            }
+        }
+        assertEquals(PARTITIONS, buyersOf.size(), "buyers on every partition: " + buyersOf);
+        for (int port : new int[] {oracle.port(), node.port()}) {
+            assertEquals(201, call(port, "POST", "/v1/segments/audience", "text/csv", csv.toString()).statusCode());
+            HttpResponse<String> posted = call(port, "POST", "/v1/conversions", "application/x-ndjson", orders.toString());
+            assertEquals(200, posted.statusCode(), posted.body());
+            assertEquals(purchases, json(posted).path("recorded").asLong(), posted.body());
+            HttpResponse<String> evs = call(port, "POST", "/v1/events", "application/x-ndjson", events.toString());
+            assertEquals(200, evs.statusCode(), evs.body());
+        }
+
+        JsonNode single = json(call(oracle.port(), "POST", "/v1/segments/rfm/recompute", null, null), 200);
+        JsonNode cluster = json(call(node.port(), "POST", "/v1/segments/rfm/recompute", null, null), 200);
+        System.out.println("single " + single + "\ncluster " + cluster);
+        assertEquals(AUDIENCE - AUDIENCE / 5, cluster.path("buyers").asLong(), cluster.toString());
+        for (String k : List.of("buyers", "recipients", "purchasesRead", "activitiesRead", "window", "quintiles", "tiers",
+                "lifecycle", "tierRules")) {
+            assertEquals(single.path(k), cluster.path(k), k + "\nsingle " + single + "\ncluster " + cluster);
+        }
+        assertEquals(PARTITIONS, cluster.path("partitions").path("answered").asInt(), cluster.toString());
+        // the frequency cut points are not all the same value: the quintiles mean something here
+        assertTrue(single.path("quintiles").path("monetary").get(0).asLong() < single.path("quintiles").path("monetary").get(3)
+                .asLong(), single.toString());
+
+        JsonNode shown = json(call(node.port(), "GET", "/v1/segments/rfm", null, null), 200);
+        assertEquals(cluster.path("computedAt"), shown.path("computedAt"));
+        ObjectNode a = (ObjectNode) cluster.deepCopy();
+        ObjectNode b = (ObjectNode) shown.deepCopy();
+        a.remove("elapsedMillis");
+        b.remove("elapsedMillis");
+        assertEquals(a, b, "the merged view is the recompute's answer");
+    }
+
+    @Test
+    @Order(3)
+    void shouldCountACampaignOnATierAsOneNodeDoes() throws Exception {
+        for (String on : List.of("\"segment\": \"rfm:champions\"", "\"segment\": \"rfm:at-risk\"",
+                "\"expression\": \"audience & !rfm:champions\"", "\"expression\": \"rfm:loyal | lifecycle:dormant\"")) {
+            String body = previewOn(on);
+            JsonNode single = json(call(oracle.port(), "POST", "/v1/campaigns/preview", "application/json", body), 200);
+            // (a small tier is on some partitions only: the others add nothing rather than refuse)
+            JsonNode cluster = json(call(node.port(), "POST", "/v1/campaigns/preview", "application/json", body), 200);
+            assertEquals(PARTITIONS, cluster.path("partitions").path("answered").asInt(), cluster.toString());
+            assertEquals(single.path("total"), cluster.path("total"), on + "\nsingle " + single + "\ncluster " + cluster);
+            assertEquals(single.path("counts"), cluster.path("counts"), on + "\nsingle " + single + "\ncluster " + cluster);
+        }
+        JsonNode champions = json(call(oracle.port(), "POST", "/v1/campaigns/preview", "application/json",
+                previewOn("\"segment\": \"rfm:champions\"")), 200);
+        assertTrue(champions.path("total").asLong() > 0, "some champions: " + champions);
+    }
+
+    @Test
+    @Order(4)
+    void shouldSeeNewConversionsAtTheNextRecompute() throws Exception {
+        StringBuilder orders = new StringBuilder();
+        Instant now = Instant.now();
+        for (int i = 0; i < 40; i++) {
+            orders.append("{\"phone\": \"").append(phone(i * 10 + 4)).append("\", \"orderId\": \"late-").append(i)
+                    .append("\", \"value\": 999.99, \"currency\": \"EUR\", \"occurredAt\": \"")
+                    .append(now.minus(Duration.ofHours(5))).append("\"}\n");
+        }
+        for (int port : new int[] {oracle.port(), node.port()}) {
+            assertEquals(200, call(port, "POST", "/v1/conversions", "application/x-ndjson", orders.toString()).statusCode());
+        }
+        JsonNode before = json(call(node.port(), "GET", "/v1/segments/rfm", null, null), 200);
+        JsonNode single = json(call(oracle.port(), "POST", "/v1/segments/rfm/recompute", null, null), 200);
+        JsonNode cluster = json(call(node.port(), "POST", "/v1/segments/rfm/recompute", null, null), 200);
+        assertFalse(before.path("computedAt").equals(cluster.path("computedAt")));
+        for (String k : List.of("buyers", "purchasesRead", "quintiles", "tiers")) {
+            assertEquals(single.path(k), cluster.path(k), k + "\nsingle " + single + "\ncluster " + cluster);
+        }
+    }
+
+    @Test
+    void partitionsNeverRecomputeOnASchedule() {
+        Config c = PartitionConfig.of(ConfigFactory.load().resolve(), 4, 1);
+        assertEquals(Duration.ZERO, c.getDuration("herald.segments.rfm.recompute-every"));
+        assertEquals(Duration.ofHours(1), ConfigFactory.load().getDuration("herald.segments.rfm.recompute-every"),
+                "the node's schedule (the cluster singleton's) is the configured one");
+    }
+
+    private static String previewOn(String audience) {
+        return "{\"name\": \"tiered\", \"channel\": \"sms\", \"category\": \"marketing\", \"sender\": \"acme\","
+                + " \"text\": \"Hi\", \"footer\": \"Reply STOP to opt out\", " + audience + "}";
+    }
+
+    static String phone(int i) {
+        return "+44740030" + String.format("%04d", i);
+    }
+
+    static HttpResponse<String> call(int port, String method, String path, String contentType, String body) throws Exception {
+        return dev.herald.dispatcher.service.ServiceTests.call(port, method, path, KEY, contentType, body);
+    }
+
+    static JsonNode json(HttpResponse<String> r) throws Exception {
+        return JSON.readTree(r.body());
+    }
+
+    static JsonNode json(HttpResponse<String> r, int status) throws Exception {
+        assertEquals(status, r.statusCode(), r.body());
+        return json(r);
+    }
+}
