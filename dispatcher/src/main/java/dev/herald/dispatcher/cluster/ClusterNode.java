@@ -154,6 +154,11 @@ public final class ClusterNode {
         return fifth.compareTo(Duration.ofSeconds(5)) > 0 ? Duration.ofSeconds(5) : fifth;
     }
 
+    /** @return the node's actor system (for tests in this package) */
+    ActorSystem<Void> system() {
+        return system;
+    }
+
     /** @return the port the API listens on */
     public int port() {
         return binding.localAddress().getPort();

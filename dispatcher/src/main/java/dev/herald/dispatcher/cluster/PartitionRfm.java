@@ -89,7 +89,12 @@ final class PartitionRfm {
     /** Does {@code step} off the actor, and answers it. */
     void handle(Step step) {
         if (step instanceof Gather g) {
-            answer(g.replyTo(), () -> gather(g));
+            Reply refused = claim(g); // here, in the order the steps came: an Abandon after it finds it
+            if (refused != null) {
+                g.replyTo().tell(refused);
+            } else {
+                answer(g.replyTo(), () -> gather(g));
+            }
         } else if (step instanceof Count c) {
             answer(c.replyTo(), () -> count(c));
         } else if (step instanceof Apply a) {
@@ -122,18 +127,32 @@ final class PartitionRfm {
         }, blocking);
     }
 
-    private Reply gather(Gather g) throws Exception {
-        synchronized (this) {
-            if (kept != null && !kept.equals(g.recompute()) && System.currentTimeMillis() - touched < HOLD.toMillis()) {
-                return Reply.failed(partition, "partition " + partition + " is in another RFM recompute (" + kept
-                        + "); try again when it ends", true);
-            }
-            drop();
-            kept = g.recompute();
-            touched = System.currentTimeMillis();
+    /** Makes {@code g}'s recompute the one kept; the refusal if another one holds the partition. */
+    private synchronized Reply claim(Gather g) {
+        if (kept != null && !kept.equals(g.recompute()) && System.currentTimeMillis() - touched < HOLD.toMillis()) {
+            return Reply.failed(partition, "partition " + partition + " is in another RFM recompute (" + kept
+                    + "); try again when it ends", true);
         }
-        RfmSegments.Gathered read = rfm.gatherAt(g.now());
-        RfmValues v = RfmValues.of(read.aggregates());
+        drop();
+        kept = g.recompute();
+        touched = System.currentTimeMillis();
+        return null;
+    }
+
+    private Reply gather(Gather g) throws Exception {
+        RfmSegments.Gathered read;
+        RfmValues v;
+        try {
+            read = rfm.gatherAt(g.now());
+            v = RfmValues.of(read.aggregates());
+        } catch (Exception | OutOfMemoryError e) {
+            synchronized (this) {
+                if (g.recompute().equals(kept)) {
+                    drop(); // not held for a recompute that cannot go on
+                }
+            }
+            throw e;
+        }
         synchronized (this) {
             if (!g.recompute().equals(kept)) {
                 return Reply.failed(partition, "partition " + partition + ": recompute " + g.recompute()

@@ -23,7 +23,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
 
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -51,10 +53,11 @@ class ClusterRfmTest {
 
     private static ClusterNode node;
     private static HeraldService oracle;
+    private static Config config;
 
     @BeforeAll
     static void start() throws Exception {
-        Config config = ConfigFactory.parseString("herald.cluster { enabled = true, partitions = " + PARTITIONS
+        config = ConfigFactory.parseString("herald.cluster { enabled = true, partitions = " + PARTITIONS
                         + ", port = 0, storage-root = \"" + tmp.resolve("root")
                         + "\", keep-alive = 200ms, open-retry = 200ms, partition-capacity = 20000 }\n"
                         + "herald.service.directory-capacity = 20000")
@@ -207,6 +210,78 @@ class ClusterRfmTest {
         assertFalse(before.path("computedAt").equals(cluster.path("computedAt")));
         for (String k : List.of("buyers", "purchasesRead", "quintiles", "tiers")) {
             assertEquals(single.path(k), cluster.path(k), k + "\nsingle " + single + "\ncluster " + cluster);
+        }
+    }
+
+    @Test
+    @Order(5)
+    void shouldApplyNothingAnywhereWhileAPartitionIsInAnotherRecompute() throws Exception {
+        JsonNode before = json(call(node.port(), "GET", "/v1/segments/rfm", null, null), 200);
+        ClusterSharding sharding = ClusterSharding.get(node.system());
+        // partition 2 is held by another coordinator's recompute (read, not yet applied)
+        PartitionRfm.Reply held = sharding.entityRefFor(PartitionEntity.TYPE, "2").<PartitionRfm.Reply>ask(
+                r -> new PartitionRfm.Gather("elsewhere", System.currentTimeMillis(), r), Duration.ofSeconds(30))
+                .toCompletableFuture().get(30, TimeUnit.SECONDS);
+        assertTrue(held.ok(), String.valueOf(held.failure()));
+        HttpResponse<String> busy = call(node.port(), "POST", "/v1/segments/rfm/recompute", null, null);
+        assertEquals(409, busy.statusCode(), busy.body());
+        assertEquals("busy", json(busy).path("error").asText());
+        assertTrue(json(busy).path("message").asText().contains("[2]"), busy.body());
+        JsonNode after = json(call(node.port(), "GET", "/v1/segments/rfm", null, null), 200);
+        assertEquals(before.path("computedAt"), after.path("computedAt"), "nothing applied anywhere: " + after);
+        assertEquals(before.path("tiers"), after.path("tiers"));
+
+        sharding.entityRefFor(PartitionEntity.TYPE, "2").tell(new PartitionRfm.Abandon("elsewhere"));
+        JsonNode again = json(call(node.port(), "POST", "/v1/segments/rfm/recompute", null, null), 200);
+        assertFalse(before.path("computedAt").equals(again.path("computedAt")), again.toString());
+        assertEquals(before.path("tiers"), again.path("tiers"), "the same conversions: the same tiers");
+    }
+
+    @Test
+    @Order(6)
+    void shouldApplyNothingAnywhereWhenPartitionsDoNotAnswerInTime() throws Exception {
+        JsonNode before = json(call(node.port(), "GET", "/v1/segments/rfm", null, null), 200);
+        Config impatient = ConfigFactory.parseString("herald.cluster { ask-timeout = 1ms, upload-timeout = 1ms }")
+                .withFallback(config);
+        ClusterRfm rfm = new ClusterRfm(ClusterSharding.get(node.system()),
+                ClusterSettings.fromConfig(impatient, tmp.resolve("node"), 20000), java.time.Clock.systemUTC());
+        ClusterRfm.Outcome o = rfm.recompute().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        assertEquals(503, o.failure().status(), o.failure().text());
+        assertTrue(o.failure().text().contains("did not answer within") && o.failure().text().contains("applied nowhere"),
+                o.failure().text());
+        Thread.sleep(1000); // the partitions read and drop it (abandoned)
+        JsonNode after = json(call(node.port(), "GET", "/v1/segments/rfm", null, null), 200);
+        assertEquals(before.path("computedAt"), after.path("computedAt"), "nothing applied anywhere: " + after);
+        // and nothing is left holding the partitions: the next recompute runs
+        json(call(node.port(), "POST", "/v1/segments/rfm/recompute", null, null), 200);
+    }
+
+    @Test
+    @Order(7)
+    void shouldRecomputeTheWholeClusterOnTheSchedule() throws Exception {
+        JsonNode before = json(call(node.port(), "GET", "/v1/segments/rfm", null, null), 200);
+        ClusterRfm rfm = new ClusterRfm(ClusterSharding.get(node.system()),
+                ClusterSettings.fromConfig(config, tmp.resolve("node"), 20000), java.time.Clock.systemUTC());
+        // the schedule as a child of an actor the test stops (stopping it stops the schedule)
+        org.apache.pekko.actor.typed.ActorRef<String> schedule = node.system().systemActorOf(
+                org.apache.pekko.actor.typed.javadsl.Behaviors.<String>setup(ctx -> {
+                    ctx.spawn(RfmSchedule.create(rfm, Duration.ofSeconds(1)), "rfm-schedule");
+                    return org.apache.pekko.actor.typed.javadsl.Behaviors.receiveMessage(
+                            m -> org.apache.pekko.actor.typed.javadsl.Behaviors.stopped());
+                }), "rfm-schedule-test", org.apache.pekko.actor.typed.Props.empty());
+        try {
+            long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            JsonNode now = before;
+            while (System.nanoTime() < end && now.path("computedAt").equals(before.path("computedAt"))) {
+                Thread.sleep(200);
+                HttpResponse<String> r = call(node.port(), "GET", "/v1/segments/rfm", null, null);
+                now = r.statusCode() == 200 ? json(r) : now; // (out of step while a recompute applies: asked again)
+            }
+            assertFalse(now.path("computedAt").equals(before.path("computedAt")), "recomputed on the schedule: " + now);
+            assertEquals(before.path("tiers"), now.path("tiers"));
+            assertEquals(PARTITIONS, now.path("partitions").path("answered").asInt());
+        } finally {
+            schedule.tell("stop");
         }
     }
 
