@@ -286,6 +286,38 @@ class ClusterRfmTest {
     }
 
     @Test
+    void theRecomputesMessagesCrossNodesIntact() throws Exception {
+        // between nodes they are serialized (JSON, ClusterMessage); in this JVM they are not: checked here
+        org.apache.pekko.serialization.Serialization serialization = org.apache.pekko.serialization.SerializationExtension
+                .get(org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(node.system()));
+        org.apache.pekko.actor.typed.ActorRef<PartitionRfm.Reply> replyTo = node.system().deadLetters();
+        long[][] probes = {{1, 2, Long.MIN_VALUE}, {}, {Long.MAX_VALUE}};
+        for (Object m : List.of(new PartitionRfm.Gather("r1", 1_800_000_000_000L, replyTo),
+                new PartitionRfm.Count("r1", probes, replyTo),
+                new PartitionRfm.Apply("r1", new long[] {1, 2, 3, 4}, new long[] {1, 1, 2, 3}, new long[] {-5, 0, 7, 9}, replyTo),
+                new PartitionRfm.Abandon("r1"),
+                new PartitionRfm.Reply(3, null, false, 12, new long[] {1, 2, 3}, new long[] {4, 5, 6}, probes),
+                PartitionRfm.Reply.failed(4, "partition 4 holds no RFM recompute r1", true))) {
+            org.apache.pekko.serialization.Serializer serializer = serialization.findSerializerFor(m);
+            assertTrue(serializer.getClass().getName().contains("Jackson"), m.getClass() + ": " + serializer.getClass());
+            byte[] bytes = serialization.serialize(m).get();
+            Object back = serialization.deserialize(bytes, serializer.identifier(),
+                    org.apache.pekko.serialization.Serializers.manifestFor(serializer, m)).get();
+            assertEquals(JSON.writeValueAsString(fields(m)), JSON.writeValueAsString(fields(back)), m.getClass().getName());
+        }
+    }
+
+    /** A record's components as a map, arrays and references compared by value. */
+    private static Map<String, Object> fields(Object record) throws Exception {
+        Map<String, Object> out = new java.util.TreeMap<>();
+        for (java.lang.reflect.RecordComponent c : record.getClass().getRecordComponents()) {
+            Object v = c.getAccessor().invoke(record);
+            out.put(c.getName(), v instanceof org.apache.pekko.actor.typed.ActorRef<?> ref ? ref.path().toString() : v);
+        }
+        return out;
+    }
+
+    @Test
     void partitionsNeverRecomputeOnASchedule() {
         Config c = PartitionConfig.of(ConfigFactory.load().resolve(), 4, 1);
         assertEquals(Duration.ZERO, c.getDuration("herald.segments.rfm.recompute-every"));
