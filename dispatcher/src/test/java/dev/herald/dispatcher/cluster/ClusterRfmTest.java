@@ -189,6 +189,12 @@ class ClusterRfmTest {
         JsonNode champions = json(call(oracle.port(), "POST", "/v1/campaigns/preview", "application/json",
                 previewOn("\"segment\": \"rfm:champions\"")), 200);
         assertTrue(champions.path("total").asLong() > 0, "some champions: " + champions);
+        // a campaign on the tier: made on every partition (each has champions here), its audience one node's
+        String campaign = previewOn("\"segment\": \"rfm:champions\"");
+        JsonNode single = json(call(oracle.port(), "POST", "/v1/campaigns", "application/json", campaign), 201);
+        JsonNode cluster = json(call(node.port(), "POST", "/v1/campaigns", "application/json", campaign), 201);
+        assertEquals(single.path("total"), cluster.path("total"), "single " + single + "\ncluster " + cluster);
+        assertEquals(champions.path("total"), cluster.path("total"), cluster.toString());
     }
 
     @Test
