@@ -99,6 +99,9 @@ public final class ClusterNode {
                     .withMessageExtractor(new OnePartitionPerShard())
                     .withStopMessage(PartitionEntity.Stop.INSTANCE)
                     .withEntityProps(DispatcherSelector.blocking()));
+            // the scheduled RFM recompute, cluster-wide: one coordinator in the cluster (a singleton)
+            RfmSchedule.init(ctx.getSystem(), new ClusterRfm(sharding, cluster, java.time.Clock.systemUTC()),
+                    dev.herald.dispatcher.segment.rfm.RfmSettings.fromConfig(config).recomputeEvery());
             ctx.spawn(KeepAlive.create(sharding, cluster.partitions(), cluster.keepAlive(), cluster.minMembers()),
                     "keep-alive");
             return Behaviors.empty();
@@ -171,6 +174,11 @@ public final class ClusterNode {
     private static Duration routeWait(Config config) {
         Duration fifth = config.getDuration("herald.receipts.early-wait").dividedBy(5);
         return fifth.compareTo(Duration.ofSeconds(5)) > 0 ? Duration.ofSeconds(5) : fifth;
+    }
+
+    /** @return the node's actor system (for tests in this package) */
+    ActorSystem<Void> system() {
+        return system;
     }
 
     /** @return the port the API listens on */

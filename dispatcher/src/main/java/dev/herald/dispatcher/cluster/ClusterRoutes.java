@@ -67,8 +67,13 @@ import org.apache.pekko.stream.Materializer;
  *       merged view ({@link ClusterCampaignEvents}); {@code GET /metrics} (no key): the node's own series and
  *       its local partitions' ({@link NodeMetrics}).</li>
  * </ul>
- * RFM tiers answer 501 {@code not_in_cluster} saying why ({@link RfmTiers}), and so does a campaign or
- * journey naming one. A path or method no route takes is answered by one partition as one node answers it (404, 405).
+ * <ul>
+ *   <li><b>RFM tiers</b>: {@code POST /v1/segments/rfm/recompute} recomputes every partition with the
+ *       cut points of all buyers ({@link ClusterRfm}); {@code GET /v1/segments/rfm} merged ({@link RfmViews}).
+ *       A campaign or journey naming {@code rfm:<tier>} is forwarded as any other: each partition
+ *       resolves its own buyers of the tier.</li>
+ * </ul>
+ * A path or method no route takes is answered by one partition as one node answers it (404, 405).
  *
  * <p>The keys, the audit log and the settings are answered before these routes ({@link ClusterAdminRoutes}),
  * and every change a key makes is recorded once, by the node ({@link ClusterAudit}).
@@ -89,6 +94,7 @@ final class ClusterRoutes extends ApiDirectives {
     private final ClusterConsole console = new ClusterConsole();
     private final NodeMetrics metrics;
     private final ClusterCampaignEvents events;
+    private final ClusterRfm rfm;
 
     ClusterRoutes(ApiKeys keys, ServiceSettings settings, ClusterSettings cluster, ActorSystem<Void> system,
                   com.typesafe.config.Config config, NodeMetrics metrics) {
@@ -104,6 +110,7 @@ final class ClusterRoutes extends ApiDirectives {
         this.metrics = metrics;
         this.events = new ClusterCampaignEvents(this, cluster.askTimeout());
         metrics.eventStreams(events::open);
+        this.rfm = new ClusterRfm(sharding, cluster, Clock.systemUTC());
     }
 
     /** @return every route, sealed (errors as JSON) */
@@ -179,8 +186,12 @@ final class ClusterRoutes extends ApiDirectives {
                 if (n == 2 && method.equals("GET")) {
                     return everywhere(request, mat, cluster.askTimeout(), ClusterViews::segments);
                 }
-                if (n >= 3 && seg.get(2).equals("rfm")) {
-                    throw new ApiError(501, "not_in_cluster", method + " " + request.getUri().path() + ": " + RfmTiers.WHY, null);
+                if (n == 3 && seg.get(2).equals("rfm") && method.equals("GET")) {
+                    return everywhere(request, mat, cluster.askTimeout(), RfmViews::summary);
+                }
+                if (n == 4 && seg.get(2).equals("rfm") && seg.get(3).equals("recompute") && method.equals("POST")) {
+                    return authorized(Role.SENDER, key -> withoutRequestTimeout(() -> answer(call(request, mat)
+                            .thenCompose(c -> rfm.answer(this, c)).thenApply(HttpAnswer::toResponse))));
                 }
                 if (n == 3 && method.equals("POST")) {
                     // the slices are imported by the partitions as messages, not as requests: the role is checked here
@@ -237,10 +248,8 @@ final class ClusterRoutes extends ApiDirectives {
             return everywhere(request, mat, cluster.askTimeout(), ClusterViews::list);
         }
         if (n == 3 && seg.get(2).equals("preview") && method.equals("POST")) {
-            return answer(call(request, mat).thenCompose(c -> {
-                RfmTiers.refuseIfNamed(c);
-                return all(c, cluster.uploadTimeout());
-            }).thenApply(ClusterViews::preview).thenApply(HttpAnswer::toResponse));
+            return answer(call(request, mat).thenCompose(c -> all(c, cluster.uploadTimeout()))
+                    .thenApply(ClusterViews::preview).thenApply(HttpAnswer::toResponse));
         }
         if (n == 3 && method.equals("GET")) {
             return everywhere(request, mat, cluster.askTimeout(), ClusterViews::campaign);
@@ -287,7 +296,6 @@ final class ClusterRoutes extends ApiDirectives {
         int n = seg.size();
         if (n == 2 && method.equals("POST")) {
             return answer(call(request, mat).thenCompose(c0 -> {
-                RfmTiers.refuseIfNamed(c0);
                 HttpCall c = c0.header("Idempotency-Key").isPresent() ? c0
                         : c0.withHeader("Idempotency-Key", "cluster-" + CampaignIds.fresh(Clock.systemUTC().instant()));
                 return onEveryPartition(c, c.header("Idempotency-Key").get(), JourneyViews::created);
@@ -300,10 +308,7 @@ final class ClusterRoutes extends ApiDirectives {
             return everywhere(request, mat, cluster.askTimeout(), JourneyViews::journey);
         }
         if (n == 3 && method.equals("PUT")) {
-            return answer(call(request, mat).thenCompose(c -> {
-                RfmTiers.refuseIfNamed(c);
-                return new JourneyChange(this, cluster).update(c, seg.get(2));
-            })
+            return answer(call(request, mat).thenCompose(c -> new JourneyChange(this, cluster).update(c, seg.get(2)))
                     .thenApply(HttpAnswer::toResponse));
         }
         if (n == 4 && seg.get(3).equals("report") && method.equals("GET")) {
@@ -339,7 +344,6 @@ final class ClusterRoutes extends ApiDirectives {
      */
     private Route create(HttpRequest request, Materializer mat) {
         CompletionStage<HttpResponse> done = call(request, mat).thenCompose(c0 -> {
-            RfmTiers.refuseIfNamed(c0);
             HttpCall c = shareTps(c0.header("Idempotency-Key").isPresent() ? c0
                     : c0.withHeader("Idempotency-Key", "cluster-" + CampaignIds.fresh(Clock.systemUTC().instant())));
             return onEveryPartition(c, c.header("Idempotency-Key").get(), ClusterViews::created);

@@ -127,10 +127,16 @@ final class ClusterViews {
         return ClusterRoutes.jsonAnswer(200, out);
     }
 
-    /** {@code POST /v1/campaigns/preview}: what every slice would decide, added up. */
+    /**
+     * {@code POST /v1/campaigns/preview}: what every slice would decide, added up; a partition
+     * holding none of the audience (400 {@code empty_audience} there) adds nothing, and only if
+     * every partition says so is the preview refused as one node refuses it.
+     */
     static HttpAnswer preview(List<HttpAnswer> answers) {
         List<HttpAnswer> ok = answers.stream().filter(HttpAnswer::ok).toList();
-        if (ok.size() < answers.size()) {
+        // a partition with none of the audience (a small segment, an RFM tier) has a slice of 0, not a refusal
+        long empty = answers.stream().filter(ClusterViews::emptyAudience).count();
+        if (ok.size() + empty < answers.size() || ok.isEmpty()) {
             return firstRefusal(answers); // a preview short of a slice would mislead: refused whole
         }
         ObjectNode out = null;
@@ -153,8 +159,19 @@ final class ClusterViews {
             return firstRefusal(answers);
         }
         out.put("elapsedMs", elapsed);
-        out.set("partitions", partitions(answers, ok.size()));
+        ObjectNode parts = partitions(answers, (int) (ok.size() + empty));
+        parts.putArray("unanswered"); // every partition answered: those with none of the audience, by saying so
+        out.set("partitions", parts);
         return ClusterRoutes.jsonAnswer(200, out);
+    }
+
+    /** @return whether {@code a} is a partition's 400 {@code empty_audience}: none of the audience is there */
+    private static boolean emptyAudience(HttpAnswer a) {
+        if (a.status() != 400) {
+            return false;
+        }
+        JsonNode j = ClusterRoutes.json(a);
+        return j != null && "empty_audience".equals(j.path("error").asText());
     }
 
     /**

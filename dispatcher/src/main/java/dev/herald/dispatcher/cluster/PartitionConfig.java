@@ -20,6 +20,9 @@ import java.util.regex.Pattern;
  *       {@code https://example.com/u/p12/<token>}. A node routes such a request to partition 12 as
  *       {@code /u/<token>}, which the partition's own routes answer (its tokens are signed with its
  *       own key and name its own recipient ids).</li>
+ *   <li>A partition never recomputes its RFM tiers on a schedule of its own
+ *       ({@code herald.segments.rfm.recompute-every = 0s}): its buyers are not all buyers, so its cut
+ *       points would not be the cluster's; {@link ClusterRfm} recomputes every partition together.</li>
  * </ul>
  *
  * <pre>{@code
@@ -45,7 +48,10 @@ final class PartitionConfig {
         return ConfigFactory.parseMap(Map.of(
                         "herald.receipts.capacity", Math.min(receipts, share),
                         "herald.unsubscribe.base-url", config.getString("herald.unsubscribe.base-url").strip() + "p" + partition + "/",
-                        "herald.links.base-url", config.getString("herald.links.base-url").strip() + "p" + partition + "/"))
+                        "herald.links.base-url", config.getString("herald.links.base-url").strip() + "p" + partition + "/",
+                        // RFM tiers are recomputed cluster-wide (ClusterRfm, on the node's schedule), never by a
+                        // partition alone with its own buyers' cut points
+                        "herald.segments.rfm.recompute-every", "0s"))
                 .withFallback(config);
     }
 

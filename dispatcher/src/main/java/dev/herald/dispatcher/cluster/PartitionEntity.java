@@ -339,6 +339,7 @@ public final class PartitionEntity {
         private final Materializer mat;
         private final Map<String, Upload> uploads = new HashMap<>();
         private WholeTests wholeTests;
+        private final PartitionRfm rfm;
         private boolean closed;
 
         /** What an upload has given this partition so far. */
@@ -363,6 +364,8 @@ public final class PartitionEntity {
             this.handler = engine.api().handler(ctx.getSystem());
             this.mat = Materializer.matFromSystem(ctx.getSystem());
             env.local().opened(partition, engine);
+            this.rfm = new PartitionRfm(partition, engine.rfm(),
+                    ctx.getSystem().dispatchers().lookup(org.apache.pekko.actor.typed.DispatcherSelector.blocking()));
         }
 
         Behavior<Command> behavior(StashBuffer<Command> stash) {
@@ -383,6 +386,10 @@ public final class PartitionEntity {
                     })
                     .onMessage(GetTestFigures.class, this::testFigures)
                     .onMessage(ApplyTest.class, this::applyTest)
+                    .onMessage(PartitionRfm.Step.class, step -> {
+                        rfm.handle(step); // a cluster RFM recompute's step, done off the actor
+                        return Behaviors.same();
+                    })
                     .onMessage(Describe.class, d -> {
                         d.replyTo().tell(new PartitionState(partition, env.node(), "open", engine.recipients(), null));
                         return Behaviors.same();

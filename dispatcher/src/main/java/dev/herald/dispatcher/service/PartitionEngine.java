@@ -187,6 +187,11 @@ public final class PartitionEngine implements AutoCloseable {
         return parts.stores().directory.size();
     }
 
+    /** @return the partition's RFM and lifecycle segments (a cluster recompute's partition half) */
+    public dev.herald.dispatcher.segment.rfm.RfmSegments rfm() {
+        return parts.stores().rfm;
+    }
+
     /** @return the partition's folder */
     public Path folder() {
         return folder;

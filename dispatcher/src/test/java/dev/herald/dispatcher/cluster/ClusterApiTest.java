@@ -432,17 +432,6 @@ class ClusterApiTest {
     }
 
     @Test
-    @Order(10)
-    void shouldSayWhatAClusterDoesNotServeYet() throws Exception {
-        for (String[] r : new String[][] {{"GET", "/v1/segments/rfm"}, {"POST", "/v1/segments/rfm/recompute"}}) {
-            HttpResponse<String> a = call(node.port(), r[0], r[1], null, null);
-            assertEquals(501, a.statusCode(), r[0] + " " + r[1] + ": " + a.body());
-            assertEquals("not_in_cluster", json(a).path("error").asText());
-            assertTrue(json(a).path("message").asText().contains(r[1]), a.body());
-        }
-    }
-
-    @Test
     @Order(11)
     void shouldAnswerAPathOrMethodNoRouteTakesAsOneNode() throws Exception {
         for (String[] r : new String[][] {{"GET", "/v1/nothing-here"}, {"PUT", "/v1/segments"}, {"GET", "/nothing"},

@@ -118,6 +118,15 @@ public final class RfmModel {
         if (tiers.isEmpty()) {
             throw new IllegalArgumentException("at least one tier");
         }
+        long[][] v = values(a);
+        return assign(a, new Boundaries(cutsInPlace(v[0]), cutsInPlace(v[1]), cutsInPlace(v[2])), tiers, lifecycle, now);
+    }
+
+    /**
+     * The buyers' values, in recipient id order: {@code [0]} recency (last purchase), {@code [1]}
+     * frequency (purchases), {@code [2]} monetary (their sum); one entry a buyer in each.
+     */
+    public static long[][] values(RfmAggregates a) {
         int n = a.size();
         int buyers = 0;
         for (int r = 0; r < n; r++) {
@@ -134,7 +143,29 @@ public final class RfmModel {
                 i++;
             }
         }
-        Boundaries b = new Boundaries(cutsInPlace(rv), cutsInPlace(fv), cutsInPlace(mv)); // scratch arrays
+        return new long[][] {rv, fv, mv};
+    }
+
+    /**
+     * The tiers and stages of {@code a}'s recipients scored with cut points found elsewhere (a
+     * cluster's, among all its partitions' buyers); {@link #compute} is this with {@code a}'s own.
+     *
+     * @param b four cut points a score, ascending (none if there are no buyers anywhere)
+     * @throws IllegalArgumentException if {@code tiers} is empty, or {@code a} has buyers and {@code b} no cut points
+     */
+    public static Result assign(RfmAggregates a, Boundaries b, List<Tier> tiers, Lifecycle lifecycle, long now) {
+        if (tiers.isEmpty()) {
+            throw new IllegalArgumentException("at least one tier");
+        }
+        int n = a.size();
+        int buyers = 0;
+        for (int r = 0; r < n; r++) {
+            buyers += a.count(r) > 0 ? 1 : 0;
+        }
+        if (buyers > 0 && (b.recency().length != 4 || b.frequency().length != 4 || b.monetary().length != 4)) {
+            throw new IllegalArgumentException("RFM cut points: four a score for " + buyers + " buyers, got "
+                    + b.recency().length + ", " + b.frequency().length + " and " + b.monetary().length);
+        }
         // ids come in ascending order: appended by writers (a container at a time), not added one by one
         List<RoaringBitmapWriter<MutableRoaringBitmap>> tierIds = new ArrayList<>();
         tiers.forEach(t -> tierIds.add(RoaringBitmapWriter.bufferWriter().get()));

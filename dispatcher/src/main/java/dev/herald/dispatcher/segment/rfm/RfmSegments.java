@@ -236,55 +236,115 @@ public final class RfmSegments implements SegmentStore.Computed, AutoCloseable {
             throw new BusyException();
         }
         try {
-            long t0 = System.nanoTime();
-            RfmFeed f = feed;
-            if (f != null) {
-                f.catchUp();
-            }
-            flushClicks();
-            long now = clock.millis();
-            long windowStart = now - settings.window().toMillis();
-            RfmAggregates a = new RfmAggregates(windowStart);
-            int hint = sizeHint.getAsInt();
-            if (hint > 0) {
-                a.reserve(hint);
-            }
-            RfmLog.Stats read = log.read(log.end(), new RfmLog.Sink() {
-                @Override
-                public void purchases(int[] recipients, long[] atMillis, long[] minorUnits, int n) {
-                    a.purchases(recipients, atMillis, minorUnits, n);
-                }
-
-                @Override
-                public void activity(int[] recipients, long[] atMillis, int n) {
-                    for (int i = 0; i < n; i++) {
-                        a.activity(recipients[i], atMillis[i]);
-                    }
-                }
-
-                @Override
-                public void clicks(int[] recipients, long[] atMillis, int n) {
-                    for (int i = 0; i < n; i++) {
-                        a.clicked(recipients[i], atMillis[i]);
-                    }
-                }
-            }, BATCH);
-            RfmModel.Result r = RfmModel.compute(a, settings.tiers(), settings.lifecycle(), now);
-            Map<String, ImmutableRoaringBitmap> tiers = new LinkedHashMap<>(r.tiers());
-            Map<String, ImmutableRoaringBitmap> stages = new LinkedHashMap<>(r.stages());
-            long recipients = stages.values().stream().mapToLong(ImmutableRoaringBitmap::getLongCardinality).sum();
-            RfmSnapshot s = new RfmSnapshot(now, windowStart, settings.window().toDays(), r.buyers(), recipients,
-                    read.purchases(), read.activities(), (System.nanoTime() - t0) / 1_000_000, r.boundaries(), tiers, stages);
-            s.write(dir);
-            snapshot = s;
-            damage = null;
-            version.incrementAndGet();
-            LOG.info("RFM: recomputed from {} purchases and {} activities in {} ms: {} buyers, {} recipients with a stage",
-                    read.purchases(), read.activities(), s.elapsedMillis(), r.buyers(), recipients);
-            return s;
+            return apply(gather(clock.millis()), null);
         } finally {
             recomputing.unlock();
         }
+    }
+
+    /**
+     * What a recompute read: the aggregates of every recipient as of {@code now}.
+     *
+     * @param now      the recompute's time, epoch ms
+     * @param started  {@link System#nanoTime()} when it started
+     */
+    public record Gathered(RfmAggregates aggregates, RfmLog.Stats read, long now, long windowStart, long started) {
+    }
+
+    /**
+     * The first half of a recompute whose cut points come from elsewhere (a cluster's, among all
+     * its partitions' buyers): copies what is new and reads the whole log as of {@code now}.
+     * Nothing is stored or served until {@link #apply}.
+     *
+     * @param now the recompute's time, epoch ms (the cluster's, the same on every partition)
+     * @throws BusyException if a recompute is running
+     * @throws IOException   if the log cannot be read
+     */
+    public Gathered gatherAt(long now) throws IOException {
+        if (!recomputing.tryLock()) {
+            throw new BusyException();
+        }
+        try {
+            return gather(now);
+        } finally {
+            recomputing.unlock();
+        }
+    }
+
+    /**
+     * The second half: scores {@code g}'s buyers with {@code cuts} (all buyers' cut points), then
+     * stores the tiers and stages durably and serves them, as {@link #recompute} does.
+     *
+     * @throws BusyException            if a recompute is running
+     * @throws IllegalArgumentException if {@code cuts} are not four a score while there are buyers
+     * @throws IOException              if the result cannot be written (the previous result stays)
+     */
+    public RfmSnapshot applyCuts(Gathered g, RfmModel.Boundaries cuts) throws IOException {
+        if (!recomputing.tryLock()) {
+            throw new BusyException();
+        }
+        try {
+            return apply(g, cuts);
+        } finally {
+            recomputing.unlock();
+        }
+    }
+
+    private Gathered gather(long now) throws IOException {
+        long t0 = System.nanoTime();
+        RfmFeed f = feed;
+        if (f != null) {
+            f.catchUp();
+        }
+        flushClicks();
+        long windowStart = now - settings.window().toMillis();
+        RfmAggregates a = new RfmAggregates(windowStart);
+        int hint = sizeHint.getAsInt();
+        if (hint > 0) {
+            a.reserve(hint);
+        }
+        RfmLog.Stats read = log.read(log.end(), new RfmLog.Sink() {
+            @Override
+            public void purchases(int[] recipients, long[] atMillis, long[] minorUnits, int n) {
+                a.purchases(recipients, atMillis, minorUnits, n);
+            }
+
+            @Override
+            public void activity(int[] recipients, long[] atMillis, int n) {
+                for (int i = 0; i < n; i++) {
+                    a.activity(recipients[i], atMillis[i]);
+                }
+            }
+
+            @Override
+            public void clicks(int[] recipients, long[] atMillis, int n) {
+                for (int i = 0; i < n; i++) {
+                    a.clicked(recipients[i], atMillis[i]);
+                }
+            }
+        }, BATCH);
+        return new Gathered(a, read, now, windowStart, t0);
+    }
+
+    /** Computes (with {@code cuts}, or the buyers' own if null), stores and serves. */
+    private RfmSnapshot apply(Gathered g, RfmModel.Boundaries cuts) throws IOException {
+        RfmModel.Result r = cuts == null
+                ? RfmModel.compute(g.aggregates(), settings.tiers(), settings.lifecycle(), g.now())
+                : RfmModel.assign(g.aggregates(), cuts, settings.tiers(), settings.lifecycle(), g.now());
+        Map<String, ImmutableRoaringBitmap> tiers = new LinkedHashMap<>(r.tiers());
+        Map<String, ImmutableRoaringBitmap> stages = new LinkedHashMap<>(r.stages());
+        long recipients = stages.values().stream().mapToLong(ImmutableRoaringBitmap::getLongCardinality).sum();
+        RfmLog.Stats read = g.read();
+        RfmSnapshot s = new RfmSnapshot(g.now(), g.windowStart(), settings.window().toDays(), r.buyers(), recipients,
+                read.purchases(), read.activities(), (System.nanoTime() - g.started()) / 1_000_000, r.boundaries(), tiers, stages);
+        s.write(dir);
+        snapshot = s;
+        damage = null;
+        version.incrementAndGet();
+        LOG.info("RFM: recomputed from {} purchases and {} activities in {} ms: {} buyers, {} recipients with a stage{}",
+                read.purchases(), read.activities(), s.elapsedMillis(), r.buyers(), recipients,
+                cuts == null ? "" : " (the cluster's cut points)");
+        return s;
     }
 
     /** @return the last result, if any was ever computed (and is not damaged) */
