@@ -42,7 +42,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * audience spread over them. Admin: sign in, watch a campaign created through the API reach
  * completed on the list without a reload, read its page (the same counts as the node's merged
  * {@code GET /v1/campaigns/{id}}), pause and resume a slow one from its page and through the API
- * while its merged event stream follows, cancel it, read the settings. Viewer: no steering buttons; revoked, sent back to sign-in on
+ * while its merged event stream follows, cancel it, read the settings, the audit log, the journeys and
+ * the opt-outs. Viewer: no steering buttons; revoked, sent back to sign-in on
  * the page's next call. Screenshots go to {@code target/console-cluster/}.
  */
 class ClusterConsoleBrowserTest {
@@ -176,6 +177,22 @@ class ClusterConsoleBrowserTest {
                     !browser.findElement(By.id("quiet-unknown")).getText().isBlank());
             screenshot(browser, "6-settings");
 
+            // the audit log: the steering done on the page, by this key, once each however many partitions it reached
+            browser.findElement(By.id("nav-audit")).click();
+            wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("audit-table"), "/cancel"));
+            String audit = browser.findElement(By.id("audit-table")).getText();
+            for (String action : List.of("pause", "resume", "cancel")) {
+                String line = "POST /v1/campaigns/" + slow + "/" + action;
+                assertEquals(action.equals("cancel") ? 1 : 2, audit.split(java.util.regex.Pattern.quote(line), -1).length - 1,
+                        line + " in " + audit);
+            }
+            screenshot(browser, "7-audit");
+            // the journeys and suppressions pages answer too
+            browser.findElement(By.id("nav-journeys")).click();
+            wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("journeys-summary"), "No journeys yet."));
+            browser.findElement(By.id("nav-suppressions")).click();
+            wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("suppression-counts")));
+
             assertEquals("still here", js(browser, "return window.heraldNoReload"), "the page never reloaded");
             assertEquals(List.of(), Chromium.problems(browser), "no script error, no CSP refusal");
         } finally {
@@ -203,7 +220,7 @@ class ClusterConsoleBrowserTest {
             assertTrue(browser.findElements(By.cssSelector("#actions button, main button")).isEmpty());
             assertFalse(browser.findElement(By.id("nav-new")).isDisplayed(), "a viewer sees no New campaign link");
             assertFalse(browser.findElement(By.id("nav-audit")).isDisplayed(), "nor the audit log");
-            screenshot(browser, "7-viewer");
+            screenshot(browser, "8-viewer");
 
             // revoked while the console is open: the page's next call is refused, and it goes back to sign-in
             js(browser, "location.hash = '#/campaigns'");
@@ -214,7 +231,7 @@ class ClusterConsoleBrowserTest {
             wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("signin-notice"), "refused the key"));
             assertTrue(browser.findElement(By.id("api-key")).isDisplayed());
             assertNull(js(browser, "return sessionStorage.getItem('herald.apiKey')"));
-            screenshot(browser, "8-revoked");
+            screenshot(browser, "9-revoked");
             assertEquals(List.of(), Chromium.problems(browser), "no script error, no CSP refusal");
         } finally {
             browser.quit();
