@@ -1,5 +1,7 @@
 package dev.herald.dispatcher.api;
 
+import static dev.herald.dispatcher.ConsolePages.js;
+import static dev.herald.dispatcher.ConsolePages.signIn;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -47,20 +49,8 @@ class ConsoleBrowserTest {
         Chromium.screenshot(browser, "console", name);
     }
 
-    static Object js(WebDriver browser, String script) {
-        return ((JavascriptExecutor) browser).executeScript(script);
-    }
-
     static String statusOnPage(WebDriver browser) {
         return browser.findElement(By.id("campaign-status")).getText();
-    }
-
-    static void signIn(WebDriver browser, WebDriverWait wait, String key) {
-        WebElement input = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("api-key")));
-        input.clear();
-        input.sendKeys(key, Keys.ENTER); // the keyboard alone signs in
-        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("who-role")));
-        wait.until(ExpectedConditions.invisibilityOfElementLocated(By.id("api-key")));
     }
 
     @Test

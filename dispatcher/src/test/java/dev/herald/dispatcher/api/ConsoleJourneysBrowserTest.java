@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.herald.dispatcher.Chromium;
+import dev.herald.dispatcher.ConsolePages;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -100,16 +101,16 @@ class ConsoleJourneysBrowserTest {
     void noScriptErrors() {
         if (browser != null) {
             assertEquals(List.of(), Chromium.problems(browser), "script errors or refusals of the Content-Security-Policy");
-            assertNull(ConsoleBrowserTest.js(browser, "return window.heraldXss || null"), "no forged script ran");
+            assertNull(ConsolePages.js(browser, "return window.heraldXss || null"), "no forged script ran");
         }
     }
 
     /** Opens the console afresh (no key in the tab), signs in with {@code key} and goes to {@code hash}. */
     private void signedIn(String key, String hash) {
         browser.get(f.base() + "/console/");
-        ConsoleBrowserTest.js(browser, "sessionStorage.clear()");
+        ConsolePages.js(browser, "sessionStorage.clear()");
         browser.navigate().refresh();
-        ConsoleBrowserTest.signIn(browser, wait, key);
+        ConsolePages.signIn(browser, wait, key);
         go(hash);
     }
 
@@ -178,7 +179,7 @@ class ConsoleJourneysBrowserTest {
         wait.until(ExpectedConditions.elementToBeClickable(By.id("pause"))).sendKeys(Keys.ENTER);
         wait.until(ExpectedConditions.textToBe(By.id("journey-status"), "paused"));
         assertEquals("paused", f.get("/v1/journeys/" + welcome).path("status").asText());
-        assertEquals("resume", ConsoleBrowserTest.js(browser, "return document.activeElement.id"), "the focus moves to Resume");
+        assertEquals("resume", ConsolePages.js(browser, "return document.activeElement.id"), "the focus moves to Resume");
         assertTrue(browser.findElements(By.id("pause")).isEmpty());
         Chromium.screenshot(browser, "console", "journeys-4-paused");
         browser.findElement(By.id("resume")).click();

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.herald.dispatcher.Chromium;
+import dev.herald.dispatcher.ConsolePages;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -84,7 +85,7 @@ class ConsoleSuppressionsBrowserTest {
         js("sessionStorage.clear()");
         browser.navigate().refresh();
         browser.get(f.base() + "/console/#" + hash);
-        ConsoleBrowserTest.signIn(browser, wait, key);
+        ConsolePages.signIn(browser, wait, key);
     }
 
     private void awaitCount(String scope, long expected) {
