@@ -82,6 +82,10 @@ public final class CampaignRoutes extends ApiDirectives {
 
     private final CampaignAsks campaigns;
     private final CampaignIntake intake;
+    private final boolean slices;
+
+    /** The header with which a cluster node lets a partition make an empty slice of a campaign. */
+    public static final String EMPTY_SLICE = "Herald-Empty-Slice";
     private final CampaignViews views;
     private final CampaignStatusCache statuses;
 
@@ -99,7 +103,19 @@ public final class CampaignRoutes extends ApiDirectives {
      * @param views how a record is shown (its connector, its delivery counts)
      */
     public CampaignRoutes(ApiKeys keys, BodyLimits limits, CampaignAsks campaigns, CampaignIntake intake, CampaignViews views) {
+        this(keys, limits, campaigns, intake, views, false);
+    }
+
+    /**
+     * @param slices whether this is a cluster partition's API: a create carrying
+     *               {@value #EMPTY_SLICE}{@code : allow} (set by the cluster node, never by a client:
+     *               the node replaces it) makes a campaign of no recipients where this partition has
+     *               none of the audience, rather than refusing it as empty
+     */
+    public CampaignRoutes(ApiKeys keys, BodyLimits limits, CampaignAsks campaigns, CampaignIntake intake, CampaignViews views,
+                          boolean slices) {
         super(keys, limits);
+        this.slices = slices;
         this.campaigns = campaigns;
         this.intake = intake;
         this.statuses = new CampaignStatusCache(campaigns::get);
@@ -151,7 +167,8 @@ public final class CampaignRoutes extends ApiDirectives {
 
     private Route createRoute() {
         return post(() -> authorized(Role.SENDER, key -> optionalHeaderValueByName("Idempotency-Key",
-                idem -> jsonBody(CreateCampaign.class, body -> create(body, idem)))));
+                idem -> optionalHeaderValueByName(EMPTY_SLICE, empty -> jsonBody(CreateCampaign.class,
+                        body -> create(body, idem, slices && empty.filter("allow"::equals).isPresent()))))));
     }
 
     /** The list: the same live records {@code GET /v1/campaigns/{id}} gives, through the same cache. */
@@ -175,10 +192,10 @@ public final class CampaignRoutes extends ApiDirectives {
         }));
     }
 
-    private Route create(CreateCampaign body, Optional<String> idempotencyKey) {
-        CampaignIntake.Draft draft = intake.create(body, idempotencyKey);
+    private Route create(CreateCampaign body, Optional<String> idempotencyKey, boolean emptyAllowed) {
+        CampaignIntake.Draft draft = intake.create(body, idempotencyKey, emptyAllowed);
         CompletionStage<CampaignRecord> created = campaigns.<CampaignRecord>ask(
-                r -> new CampaignManager.Create(draft.record(), draft.audience(), r));
+                r -> new CampaignManager.Create(draft.record(), draft.audience(), emptyAllowed, r));
         if (idempotencyKey.isEmpty()) {
             return onSuccess(created, c -> completeJson(201, views.of(c).withCompliance(draft.compliance())));
         }

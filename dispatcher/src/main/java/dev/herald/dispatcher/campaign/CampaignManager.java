@@ -126,11 +126,17 @@ public final class CampaignManager extends AbstractBehavior<CampaignManager.Comm
      * Creates (and starts or schedules) a campaign: answers its record, or a {@link CampaignRejection}
      * ({@code INVALID}: bad template, footer, names or an empty audience; {@code CONFLICT}: the id exists).
      *
-     * @param record   a {@link CampaignRecord#create new} record
-     * @param audience its recipients (size as in the record)
+     * @param record       a {@link CampaignRecord#create new} record
+     * @param audience     its recipients (size as in the record)
+     * @param emptyAllowed whether an empty audience is a campaign of no recipients (a cluster
+     *                     partition's slice of a campaign whose recipients are elsewhere), not refused
      */
-    public record Create(CampaignRecord record, ImmutableRoaringBitmap audience,
+    public record Create(CampaignRecord record, ImmutableRoaringBitmap audience, boolean emptyAllowed,
                          ActorRef<StatusReply<CampaignRecord>> replyTo) implements Command {
+        /** A campaign with recipients: an empty audience is refused. */
+        public Create(CampaignRecord record, ImmutableRoaringBitmap audience, ActorRef<StatusReply<CampaignRecord>> replyTo) {
+            this(record, audience, false, replyTo);
+        }
     }
 
     /** Answers the campaign's record with current counts, or a {@code NOT_FOUND} rejection. */
@@ -310,7 +316,7 @@ public final class CampaignManager extends AbstractBehavior<CampaignManager.Comm
     private Behavior<Command> onCreate(Create m) {
         CampaignRecord r = m.record();
         try {
-            validate(r, m.audience());
+            validate(r, m.audience(), m.emptyAllowed());
             boolean exists;
             try {
                 exists = store.load(r.id()).isPresent();
@@ -341,8 +347,12 @@ public final class CampaignManager extends AbstractBehavior<CampaignManager.Comm
      *     or footer that does not parse, a name that is not a valid scope
      */
     static void validate(CampaignRecord r, ImmutableRoaringBitmap audience) {
+        validate(r, audience, false);
+    }
+
+    private static void validate(CampaignRecord r, ImmutableRoaringBitmap audience, boolean emptyAllowed) {
         try {
-            if (audience.isEmpty()) {
+            if (audience.isEmpty() && !emptyAllowed) {
                 throw new IllegalArgumentException("the audience is empty");
             }
             Template.parse(r.template(), r.trackLinks());

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.herald.dispatcher.api.ApiDirectives;
 import dev.herald.dispatcher.api.ApiError;
 import dev.herald.dispatcher.api.ApiKeys;
+import dev.herald.dispatcher.api.CampaignRoutes;
 import dev.herald.dispatcher.api.Role;
 import dev.herald.dispatcher.api.campaign.CampaignIds;
 import dev.herald.dispatcher.service.ServiceSettings;
@@ -346,9 +347,64 @@ final class ClusterRoutes extends ApiDirectives {
         CompletionStage<HttpResponse> done = call(request, mat).thenCompose(c0 -> {
             HttpCall c = shareTps(c0.header("Idempotency-Key").isPresent() ? c0
                     : c0.withHeader("Idempotency-Key", "cluster-" + CampaignIds.fresh(Clock.systemUTC().instant())));
-            return onEveryPartition(c, c.header("Idempotency-Key").get(), ClusterViews::created);
+            String idempotency = c.header("Idempotency-Key").get();
+            // the node sets the header, whatever a client sent: partition 0 first refuses an audience it has none of
+            HttpCall allow = c.withHeader(CampaignRoutes.EMPTY_SLICE, "allow");
+            return ask(0, c.withHeader(CampaignRoutes.EMPTY_SLICE, "refuse"), cluster.uploadTimeout()).thenCompose(first -> {
+                if (first.ok()) {
+                    return others(first, allow, idempotency, ClusterViews::created);
+                }
+                if (!ClusterViews.emptyAudience(first)) {
+                    return CompletableFuture.completedFuture(first.toResponse());
+                }
+                return elsewhere(allow).thenCompose(some -> {
+                    if (some.isPresent()) {
+                        return CompletableFuture.completedFuture(some.get().toResponse()); // a partition failed: its answer
+                    }
+                    return ask(0, allow, cluster.uploadTimeout()).thenCompose(slice -> slice.ok()
+                            ? others(slice, allow, idempotency, ClusterViews::created)
+                            : CompletableFuture.completedFuture(slice.toResponse()));
+                }).exceptionallyCompose(e -> (e instanceof NoneAnywhere || e.getCause() instanceof NoneAnywhere)
+                        ? CompletableFuture.completedFuture(first.toResponse()) // empty everywhere: partition 0's 400
+                        : CompletableFuture.failedFuture(e));
+            });
         });
         return answer(done);
+    }
+
+    /** What {@link #elsewhere} found: none of the audience on any partition. */
+    private static final class NoneAnywhere extends RuntimeException {
+        NoneAnywhere() {
+            super(null, null, false, false);
+        }
+    }
+
+    /**
+     * Whether partitions other than 0 hold some of a campaign's audience (partition 0 has none): each
+     * is asked for the create's preview, which stores nothing. Completed empty if some do; with a
+     * partition's answer if one failed otherwise (e.g. 503 while it moves: the create is not made);
+     * failed with {@link NoneAnywhere} if none does, and the audience is empty.
+     */
+    private CompletionStage<java.util.Optional<HttpAnswer>> elsewhere(HttpCall create) {
+        HttpCall preview = create.withPath("/v1/campaigns/preview");
+        List<CompletableFuture<HttpAnswer>> asked = new ArrayList<>();
+        for (int p = 1; p < cluster.partitions(); p++) {
+            asked.add(ask(p, preview, cluster.uploadTimeout()).toCompletableFuture());
+        }
+        return CompletableFuture.allOf(asked.toArray(CompletableFuture[]::new)).thenApply(x -> {
+            boolean some = false;
+            for (CompletableFuture<HttpAnswer> f : asked) {
+                HttpAnswer a = f.join();
+                if (!a.ok() && !ClusterViews.emptyAudience(a)) {
+                    return java.util.Optional.of(a);
+                }
+                some |= a.ok();
+            }
+            if (!some) {
+                throw new NoneAnywhere();
+            }
+            return java.util.Optional.<HttpAnswer>empty();
+        });
     }
 
     /**
@@ -358,20 +414,22 @@ final class ClusterRoutes extends ApiDirectives {
      */
     private CompletionStage<HttpResponse> onEveryPartition(HttpCall c, String idempotency,
                                                            java.util.function.BiFunction<List<HttpAnswer>, String, HttpAnswer> merge) {
-        return ask(0, c, cluster.uploadTimeout()).thenCompose(first -> {
-            if (!first.ok()) {
-                return CompletableFuture.completedFuture(first.toResponse());
-            }
-            List<CompletableFuture<HttpAnswer>> rest = new ArrayList<>();
-            rest.add(CompletableFuture.completedFuture(first));
-            for (int p = 1; p < cluster.partitions(); p++) {
-                rest.add(ask(p, c, cluster.uploadTimeout()).toCompletableFuture());
-            }
-            return CompletableFuture.allOf(rest.toArray(CompletableFuture[]::new)).thenApply(x -> {
-                List<HttpAnswer> answers = rest.stream().map(CompletableFuture::join).toList();
-                return merge.apply(answers, idempotency).toResponse()
-                        .addHeader(org.apache.pekko.http.javadsl.model.headers.RawHeader.create("Idempotency-Key", idempotency));
-            });
+        return ask(0, c, cluster.uploadTimeout()).thenCompose(first -> first.ok() ? others(first, c, idempotency, merge)
+                : CompletableFuture.completedFuture(first.toResponse()));
+    }
+
+    /** {@code c} made on partitions 1 and up, partition 0 having answered {@code first}; merged as above. */
+    private CompletionStage<HttpResponse> others(HttpAnswer first, HttpCall c, String idempotency,
+                                                 java.util.function.BiFunction<List<HttpAnswer>, String, HttpAnswer> merge) {
+        List<CompletableFuture<HttpAnswer>> rest = new ArrayList<>();
+        rest.add(CompletableFuture.completedFuture(first));
+        for (int p = 1; p < cluster.partitions(); p++) {
+            rest.add(ask(p, c, cluster.uploadTimeout()).toCompletableFuture());
+        }
+        return CompletableFuture.allOf(rest.toArray(CompletableFuture[]::new)).thenApply(x -> {
+            List<HttpAnswer> answers = rest.stream().map(CompletableFuture::join).toList();
+            return merge.apply(answers, idempotency).toResponse()
+                    .addHeader(org.apache.pekko.http.javadsl.model.headers.RawHeader.create("Idempotency-Key", idempotency));
         });
     }
 

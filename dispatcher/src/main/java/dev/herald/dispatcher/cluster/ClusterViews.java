@@ -166,7 +166,7 @@ final class ClusterViews {
     }
 
     /** @return whether {@code a} is a partition's 400 {@code empty_audience}: none of the audience is there */
-    private static boolean emptyAudience(HttpAnswer a) {
+    static boolean emptyAudience(HttpAnswer a) {
         if (a.status() != 400) {
             return false;
         }

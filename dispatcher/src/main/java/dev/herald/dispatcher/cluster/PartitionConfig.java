@@ -51,7 +51,9 @@ final class PartitionConfig {
                         "herald.links.base-url", config.getString("herald.links.base-url").strip() + "p" + partition + "/",
                         // RFM tiers are recomputed cluster-wide (ClusterRfm, on the node's schedule), never by a
                         // partition alone with its own buyers' cut points
-                        "herald.segments.rfm.recompute-every", "0s"))
+                        "herald.segments.rfm.recompute-every", "0s",
+                        // a campaign is made on every partition, also those with none of its audience
+                        dev.herald.dispatcher.service.PartitionEngine.SLICES, true))
                 .withFallback(config);
     }
 

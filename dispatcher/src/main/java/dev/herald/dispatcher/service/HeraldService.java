@@ -156,7 +156,8 @@ public final class HeraldService {
             metrics.journeys(core.journeyEngine(), java.util.List.of(dev.herald.dispatcher.journey.JourneyEngine.DONE,
                     dev.herald.dispatcher.journey.JourneyEngine.GOAL, dev.herald.dispatcher.journey.JourneyEngine.OPTED_OUT,
                     dev.herald.dispatcher.journey.JourneyEngine.SUPPRESSED, dev.herald.dispatcher.journey.JourneyEngine.ARCHIVED));
-            return new Assembled(stores, core, ServiceApi.route(dataDir, settings, conf, stores, core, metrics), traffic,
+            return new Assembled(stores, core, ServiceApi.route(dataDir, settings, conf, stores, core, metrics,
+                    config.hasPath(PartitionEngine.SLICES) && config.getBoolean(PartitionEngine.SLICES)), traffic,
                     metrics);
         } catch (RuntimeException e) {
             stores.close();

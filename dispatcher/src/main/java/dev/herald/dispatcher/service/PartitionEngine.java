@@ -50,6 +50,11 @@ public final class PartitionEngine implements AutoCloseable {
      * forwarded them (once per request), not by the partition.
      */
     public static final String KEYS_FILE = "herald.partition.keys-file";
+    /**
+     * True in a partition's configuration: its API makes a campaign's slice with none of the audience
+     * when the cluster node asks ({@link dev.herald.dispatcher.api.CampaignRoutes#EMPTY_SLICE}).
+     */
+    public static final String SLICES = "herald.partition.slices";
     /** With {@link #KEYS_FILE}: how often, at most, a key check looks whether the file was replaced. */
     public static final String KEYS_CHECK_EVERY = "herald.partition.keys-check-every";
 

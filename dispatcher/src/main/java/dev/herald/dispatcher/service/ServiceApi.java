@@ -84,10 +84,11 @@ final class ServiceApi {
      * @param stores   the open stores
      * @param core     the running campaign core
      * @param metrics  what {@code /metrics} shows; also fed every campaign's counts here
+     * @param slices   whether this is a cluster partition's API ({@link PartitionEngine#SLICES})
      * @return every route, sealed
      */
     static Route route(Path dataDir, ServiceSettings settings, ServiceConfig conf, ServiceStores stores, CampaignCore core,
-                       HeraldMetrics metrics) {
+                       HeraldMetrics metrics, boolean slices) {
         Executor blockingIo = core.blockingIo();
         BodyLimits limits = new BodyLimits(settings.maxJsonBody(), settings.bodyTimeout());
         CampaignAsks campaigns = core.asks(settings.askTimeout());
@@ -116,7 +117,7 @@ final class ServiceApi {
                         java.util.Set.of(dev.herald.dispatcher.unsubscribe.Preferences.WEEKLY_RULE,
                                 dev.herald.dispatcher.unsubscribe.Preferences.MONTHLY_RULE), conf.policy())).route(),
                         SettingsRoutes.ENDPOINTS),
-                new Group(new CampaignRoutes(stores.keys, limits, campaigns, intake, views).route(), CampaignRoutes.ENDPOINTS),
+                new Group(new CampaignRoutes(stores.keys, limits, campaigns, intake, views, slices).route(), CampaignRoutes.ENDPOINTS),
                 new Group(new CampaignEventRoutes(stores.keys, campaigns, EVENTS_POLL, EVENTS_EVERY, EVENTS_HEARTBEAT, views).route(),
                         CampaignEventRoutes.ENDPOINTS),
                 new Group(new CampaignInspectionRoutes(stores.keys, limits, campaigns, intake, Clock.systemUTC(), core.deps(),

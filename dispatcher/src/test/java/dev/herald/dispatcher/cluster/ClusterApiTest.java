@@ -445,6 +445,47 @@ class ClusterApiTest {
     }
 
     @Test
+    @Order(12)
+    void shouldSendToASmallAudienceThatPartitionZeroHasNoneOf() throws Exception {
+        Partitioner partitioner = new Partitioner(PARTITIONS);
+        List<String> few = new ArrayList<>();
+        for (int i = 500; few.size() < 2; i++) {
+            if (partitioner.of(phone(i)) != 0) {
+                few.add(phone(i));
+            }
+        }
+        String csv = "phone,tz,first_name\n" + few.get(0) + "," + tz + ",Ann\n" + few.get(1) + "," + tz + ",Bo\n";
+        for (int port : new int[] {oracle.port(), node.port()}) {
+            json(call(port, "POST", "/v1/segments/few", "text/csv", csv), 201);
+        }
+        // partition 0 holds none of it: it makes an empty slice, the others theirs, and the campaign sends to both
+        JsonNode single = json(call(oracle.port(), "POST", "/v1/campaigns", "application/json", campaign("few", null)), 201);
+        JsonNode made = json(call(node.port(), "POST", "/v1/campaigns", "application/json", campaign("few", null)), 201);
+        assertEquals(2, single.path("total").asLong(), single.toString());
+        assertEquals(2, made.path("total").asLong(), made.toString());
+        JsonNode done = awaitCompleted(node.port(), made.path("id").asText());
+        assertEquals(2, done.path("counts").path("sent").asLong(), done.toString());
+        assertEquals(awaitCompleted(oracle.port(), single.path("id").asText()).path("counts"), done.path("counts"));
+        // an audience empty everywhere is refused as one node refuses it, and nothing is made anywhere
+        String none = campaign("few", null).replace("\"segment\": \"few\"", "\"expression\": \"few - few\"");
+        int before = json(call(node.port(), "GET", "/v1/campaigns", null, null), 200).path("campaigns").size();
+        for (String header : new String[] {null, "allow"}) { // a client's own Herald-Empty-Slice changes nothing
+            HttpResponse<String> s1 = header == null
+                    ? call(oracle.port(), "POST", "/v1/campaigns", "application/json", none)
+                    : createWith(oracle.port(), none, "Herald-Empty-Slice", header);
+            HttpResponse<String> c1 = header == null
+                    ? call(node.port(), "POST", "/v1/campaigns", "application/json", none)
+                    : createWith(node.port(), none, "Herald-Empty-Slice", header);
+            assertEquals(400, s1.statusCode(), s1.body());
+            assertEquals(400, c1.statusCode(), c1.body());
+            assertEquals("empty_audience", json(c1).path("error").asText(), c1.body());
+            assertSameError(s1, c1);
+        }
+        assertEquals(before, json(call(node.port(), "GET", "/v1/campaigns", null, null), 200).path("campaigns").size(),
+                "nothing made on any partition");
+    }
+
+    @Test
     @Order(99)
     void shouldKeepEverythingAcrossARestartOnTheSameRoot() throws Exception {
         JsonNode before = json(call(node.port(), "GET", "/v1/campaigns", null, null), 200);
@@ -554,6 +595,14 @@ class ClusterApiTest {
     private static HttpResponse<String> send(int port, String method, String path, String key, String contentType, String body)
             throws Exception {
         return dev.herald.dispatcher.service.ServiceTests.call(port, method, path, key, contentType, body);
+    }
+
+    /** {@code POST /v1/campaigns} with one more header. */
+    private static HttpResponse<String> createWith(int port, String body, String header, String value) throws Exception {
+        return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create("http://127.0.0.1:" + port + "/v1/campaigns"))
+                .header("Authorization", "Bearer " + KEY).header("Content-Type", "application/json").header(header, value)
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private static JsonNode json(HttpResponse<String> r) throws Exception {

@@ -50,6 +50,14 @@ public interface Audiences {
      *     have, 400 {@code empty_audience} naming the segment or expression
      */
     default ImmutableRoaringBitmap of(CreateCampaign body) {
+        return of(body, false);
+    }
+
+    /**
+     * {@link #of(CreateCampaign)}, or with {@code emptyAllowed} an empty audience too: a cluster
+     * partition's slice of a campaign whose recipients are all on other partitions.
+     */
+    default ImmutableRoaringBitmap of(CreateCampaign body, boolean emptyAllowed) {
         String segment = CampaignValidation.blankToNull(body.segment());
         String expression = CampaignValidation.blankToNull(body.expression());
         ImmutableRoaringBitmap audience = resolve(segment, expression);
@@ -76,7 +84,7 @@ public interface Audiences {
                 }
             }
         });
-        if (audience.isEmpty()) {
+        if (audience.isEmpty() && !emptyAllowed) {
             throw ApiError.badRequest("empty_audience", "the audience is empty: no recipient in "
                     + (body.segment() != null ? "segment '" + body.segment() + "'" : "'" + body.expression() + "'"),
                     body.segment() != null ? "segment" : "expression");

@@ -52,6 +52,14 @@ public record CampaignIntake(CampaignValidation validation, CampaignCompliance c
      * @throws ApiError 400 for a bad body or audience, 422 for text its sender's policy refuses
      */
     public Draft create(CreateCampaign body, Optional<String> idempotencyKey) {
+        return create(body, idempotencyKey, false);
+    }
+
+    /**
+     * {@link #create(CreateCampaign, Optional)}; with {@code emptyAllowed}, an empty audience is a
+     * campaign of no recipients (a cluster partition's slice), not 400 {@code empty_audience}.
+     */
+    public Draft create(CreateCampaign body, Optional<String> idempotencyKey, boolean emptyAllowed) {
         CampaignRecord record = validation.validate(body, idempotencyKey);
         MarketingCompliance.Result checked = compliance.check(record);
         List<MarketingCompliance.Result> perVariant = compliance.checkVariants(record);
@@ -59,7 +67,7 @@ public record CampaignIntake(CampaignValidation validation, CampaignCompliance c
             CampaignCompliance.refuseIfNotCompliant(checked);
         }
         CampaignCompliance.refuseIfNotCompliant(perVariant);
-        ImmutableRoaringBitmap audience = audiences.of(body);
+        ImmutableRoaringBitmap audience = audiences.of(body, emptyAllowed);
         List<CampaignVariant> variants = null;
         if (record.variants() != null) {
             variants = new java.util.ArrayList<>();
