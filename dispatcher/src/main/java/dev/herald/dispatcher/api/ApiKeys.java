@@ -329,7 +329,13 @@ public final class ApiKeys {
                 if (!next.equals(fresh)) {
                     store(next);
                     shared.syncFolder();
-                    stamp = shared.stamp();
+                    try {
+                        stamp = shared.stamp();
+                    } catch (IOException e) {
+                        // stored: the change is made and must be answered so; the next check reads the file again
+                        LOG.warn("cannot look at the API key file {} after changing it: {}", file, e.toString());
+                        stamp = null;
+                    }
                 }
                 return result;
             }
@@ -359,10 +365,10 @@ public final class ApiKeys {
             if (seen.equals(stamp) || seen.equals(damaged)) {
                 return false;
             }
-            if (now) {
-                changing.lock();
-            } else if (!changing.tryLock()) {
-                return false; // a change in progress here sets the keys itself
+            if (!changing.tryLock()) {
+                // a change in progress here sets the keys itself; a key check (on the routes' own
+                // dispatcher) never waits for it, nor for the file lock another node holds
+                return false;
             }
             try {
                 seen = shared.stamp();

@@ -27,10 +27,16 @@ public final class KeyRoutes extends ApiDirectives {
     }
 
     private final ApiKeys keys;
+    private final java.util.concurrent.Executor blockingIo;
 
-    public KeyRoutes(ApiKeys keys, long maxJsonBytes, Duration bodyTimeout) {
+    /**
+     * @param blockingIo where a change runs: it writes and fsyncs the key file, and on a cluster waits
+     *                   for the file's lock another node may hold, never on the routes' own dispatcher
+     */
+    public KeyRoutes(ApiKeys keys, long maxJsonBytes, Duration bodyTimeout, java.util.concurrent.Executor blockingIo) {
         super(keys, maxJsonBytes, bodyTimeout);
         this.keys = keys;
+        this.blockingIo = blockingIo;
     }
 
     /** @return the routes under {@code /v1/keys}, and {@code /v1/me} */
@@ -48,25 +54,28 @@ public final class KeyRoutes extends ApiDirectives {
                             if (body.note() != null && body.note().length() > 200) {
                                 throw ApiError.badRequest("invalid_value", "'note' is longer than 200 characters", "note");
                             }
-                            ApiKeys.Created created = io(() -> keys.create(role, body.note()));
-                            Map<String, Object> out = new LinkedHashMap<>(describe(created.stored()));
-                            out.put("key", created.key());
-                            return completeJson(201, out);
+                            return onSuccess(java.util.concurrent.CompletableFuture.supplyAsync(
+                                    () -> io(() -> keys.create(role, body.note())), blockingIo), created -> {
+                                Map<String, Object> out = new LinkedHashMap<>(describe(created.stored()));
+                                out.put("key", created.key());
+                                return completeJson(201, out);
+                            });
                         }))),
                         get(() -> authorized(Role.ADMIN, admin -> completeJson(200,
                                 Map.of("keys", keys.list().stream().map(KeyRoutes::describe).toList())))))),
-                path(segment(), id -> delete(() -> authorized(Role.ADMIN, admin -> {
-                    boolean revoked;
-                    try {
-                        revoked = io(() -> keys.revoke(id));
-                    } catch (IllegalStateException e) {
-                        throw ApiError.conflict(e.getMessage());
-                    }
-                    if (!revoked) {
-                        throw ApiError.notFound("no API key " + id);
-                    }
-                    return complete(org.apache.pekko.http.javadsl.model.HttpResponse.create().withStatus(204));
-                })))))));
+                path(segment(), id -> delete(() -> authorized(Role.ADMIN, admin -> onSuccess(
+                        java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                            try {
+                                return io(() -> keys.revoke(id));
+                            } catch (IllegalStateException e) {
+                                throw ApiError.conflict(e.getMessage());
+                            }
+                        }, blockingIo), revoked -> {
+                            if (!revoked) {
+                                throw ApiError.notFound("no API key " + id);
+                            }
+                            return complete(org.apache.pekko.http.javadsl.model.HttpResponse.create().withStatus(204));
+                        }))))))));
     }
 
     private static Map<String, Object> describe(ApiKeys.Key k) {

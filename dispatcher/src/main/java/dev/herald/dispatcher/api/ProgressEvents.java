@@ -98,8 +98,12 @@ public final class ProgressEvents {
                     } catch (RuntimeException e) {
                         seen = java.util.concurrent.CompletableFuture.failedFuture(e);
                     }
-                    return seen.handle((r, e) -> r == null ? Optional.<T>empty() : r);
+                    // outer empty: the campaign cannot be shown to this client any more, and the stream ends
+                    return seen.handle((r, e) -> e != null && (e instanceof Gone || e.getCause() instanceof Gone)
+                            ? Optional.<Optional<T>>empty() : Optional.of(r == null ? Optional.<T>empty() : r));
                 })
+                .takeWhile(Optional::isPresent)
+                .map(Optional::get)
                 .filter(Optional::isPresent)
                 .map(Optional::get)
                 .mapMaterializedValue(c -> NotUsed.getInstance());
@@ -126,6 +130,20 @@ public final class ProgressEvents {
                 })
                 .takeWhile(e -> !e.getEventType().equals(Optional.of(END)), true)
                 .keepAlive(timing.heartbeat(), ServerSentEvent::heartbeat);
+    }
+
+    /**
+     * Failing a poll with this ends the stream (no {@value #END} event: the campaign did not end):
+     * the client may no longer see the campaign (its key was revoked) or it is gone. Any other
+     * failure is a skipped look.
+     */
+    public static final class Gone extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        /** @param why what the look was answered */
+        public Gone(String why) {
+            super(why, null, false, false);
+        }
     }
 
     private static String json(Object view) {

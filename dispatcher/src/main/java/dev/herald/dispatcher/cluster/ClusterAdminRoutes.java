@@ -50,12 +50,12 @@ final class ClusterAdminRoutes extends ApiDirectives {
      * @param audit    the cluster's audit log
      * @param forward  how the settings reach a partition
      * @param cluster  {@code herald.cluster} (the partitions' answer time)
-     * @param blocking where the audit logs are read
+     * @param blocking where the audit logs are read and key changes run
      */
     ClusterAdminRoutes(ApiKeys keys, ServiceSettings settings, ClusterAudit audit, ClusterRoutes forward,
                        ClusterSettings cluster, Executor blocking) {
         super(keys, settings.maxJsonBody(), settings.bodyTimeout());
-        this.keyRoutes = new KeyRoutes(keys, settings.maxJsonBody(), settings.bodyTimeout()).route();
+        this.keyRoutes = new KeyRoutes(keys, settings.maxJsonBody(), settings.bodyTimeout(), blocking).route();
         this.auditRoutes = new AuditRoutes(keys, new BodyLimits(settings.maxJsonBody(), settings.bodyTimeout()), audit::read,
                 blocking).route();
         this.forward = forward;

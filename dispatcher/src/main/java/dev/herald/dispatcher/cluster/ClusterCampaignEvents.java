@@ -100,6 +100,9 @@ final class ClusterCampaignEvents extends AllDirectives {
         return c.withPath(path).withHeader("Accept", "application/json");
     }
 
+    /** Refusals that end a stream (anything else, e.g. a partition moving, is a skipped look). */
+    private static final java.util.Set<Integer> GONE = java.util.Set.of(401, 403, 404);
+
     private CompletionStage<Seen> look(HttpCall c) {
         return routes.all(c, askTimeout).thenApply(ClusterCampaignEvents::seen);
     }
@@ -129,7 +132,14 @@ final class ClusterCampaignEvents extends AllDirectives {
     }
 
     private Source<ServerSentEvent, NotUsed> events(HttpCall c, JsonNode first) {
-        return ProgressEvents.stream(first, () -> look(c).thenApply(seen -> Optional.ofNullable(seen.view())),
+        return ProgressEvents.stream(first, () -> look(c).thenApply(seen -> {
+                            if (seen.view() == null && seen.refusal() != null && GONE.contains(seen.refusal().status())) {
+                                // a revoked key, a role taken away, a campaign gone: a partition refused, and it stays so
+                                throw new ProgressEvents.Gone(seen.refusal().status() + " "
+                                        + new String(seen.refusal().body(), java.nio.charset.StandardCharsets.UTF_8));
+                            }
+                            return Optional.ofNullable(seen.view());
+                        }),
                         ClusterCampaignEvents::look, TIMING)
                 .watchTermination((m, done) -> {
                     open.incrementAndGet();

@@ -50,7 +50,7 @@ final class ClusterViews {
             }
         }
         ObjectNode merged = mergeCampaign(views);
-        experiments(merged, ok, views);
+        experiments(merged, ok, views, views.size() == answers.size());
         merged.set("partitions", partitions(answers, ok.size()));
         return ClusterRoutes.jsonAnswer(ok.get(0).status(), merged);
     }
@@ -61,7 +61,7 @@ final class ClusterViews {
      * under {@code experimentByPartition}, and, once every partition holds the same decision, the
      * test as one under {@code experiment} ({@link TestViews}).
      */
-    private static void experiments(ObjectNode merged, List<HttpAnswer> ok, List<ObjectNode> views) {
+    private static void experiments(ObjectNode merged, List<HttpAnswer> ok, List<ObjectNode> views, boolean everyPartition) {
         if (views.stream().noneMatch(v -> v.has("experiment"))) {
             return;
         }
@@ -74,7 +74,9 @@ final class ClusterViews {
                 e.setAll((ObjectNode) views.get(i).get("experiment"));
             }
         }
-        ObjectNode whole = TestViews.whole(views.stream().filter(v -> v.has("experiment")).map(v -> v.get("experiment")).toList());
+        // as one only from every partition: one that did not answer may hold another decision, and its held recipients
+        ObjectNode whole = everyPartition
+                ? TestViews.whole(views.stream().filter(v -> v.has("experiment")).map(v -> v.get("experiment")).toList()) : null;
         if (whole != null) {
             merged.set("experiment", whole);
         }

@@ -257,9 +257,11 @@ public final class PartitionEntity {
                 Config partitionConfig = ClusterKeys.partitionConfig(env.storageRoot(), env.config())
                         .withFallback(PartitionConfig.of(env.config(), env.partitions(), partition));
                 // a partition never decides an A/B test from its own slice: partition 0 decides for the whole campaign
+                // (told from the campaign actors' threads: the entity ref is taken here, not from ctx there)
+                org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef<Command> partitionZero =
+                        org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding.get(ctx.getSystem()).entityRefFor(TYPE, "0");
                 PartitionEngine engine = PartitionEngine.open(ctx, folder, partitionConfig, env.settings(), env.env(),
-                        env.connectors(), campaign -> org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding
-                                .get(ctx.getSystem()).entityRefFor(TYPE, "0").tell(new TestDue(campaign)));
+                        env.connectors(), campaign -> partitionZero.tell(new TestDue(campaign)));
                 ReceiptRoutes routes = null;
                 if (env.connectors().any()) {
                     try {
@@ -717,6 +719,7 @@ public final class PartitionEntity {
             closed = true;
             env.local().closing(partition);
             env.connectors().unregister(partition);
+            rfm.close(env.settings().shutdownTimeout()); // no RFM step may write into the folder once its lock is let go
             engine.close();
             if (routes != null) {
                 try {

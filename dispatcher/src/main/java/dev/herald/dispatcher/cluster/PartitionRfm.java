@@ -31,8 +31,13 @@ final class PartitionRfm {
 
     private static final Logger LOG = LoggerFactory.getLogger(PartitionRfm.class);
 
-    /** How long a kept recompute with no step is kept from another one. */
-    static final Duration HOLD = Duration.ofMinutes(10);
+    /**
+     * How long a kept recompute with no step is kept from another one: longer than a coordinator
+     * waits for any step (at most {@code herald.cluster.upload-timeout}, 120 s by default), so a live
+     * one is never cut off, and short enough that a coordinator that died (its node gone between two
+     * steps) does not keep every partition busy, and its values in memory, for long.
+     */
+    static final Duration HOLD = Duration.ofMinutes(3);
 
     /** A step of a cluster recompute, sent to a partition. */
     public interface Step extends PartitionEntity.Command {
@@ -79,6 +84,9 @@ final class PartitionRfm {
     private RfmSegments.Gathered gathered;
     private RfmValues values;
     private long touched;
+    /** Steps running on the blocking executor; guarded by {@code this}. */
+    private int running;
+    private boolean closed;
 
     PartitionRfm(int partition, RfmSegments rfm, Executor blocking) {
         this.partition = partition;
@@ -88,6 +96,18 @@ final class PartitionRfm {
 
     /** Does {@code step} off the actor, and answers it. */
     void handle(Step step) {
+        synchronized (this) {
+            if (closed) {
+                if (step instanceof Gather g) {
+                    g.replyTo().tell(Reply.failed(partition, "partition " + partition + " is closing", false));
+                } else if (step instanceof Count c) {
+                    c.replyTo().tell(notKept(c.recompute()));
+                } else if (step instanceof Apply a) {
+                    a.replyTo().tell(notKept(a.recompute()));
+                }
+                return;
+            }
+        }
         if (step instanceof Gather g) {
             Reply refused = claim(g); // here, in the order the steps came: an Abandon after it finds it
             if (refused != null) {
@@ -112,7 +132,37 @@ final class PartitionRfm {
         Reply run() throws Exception;
     }
 
+    /**
+     * Closing the partition: no step starts after this, and it returns once the steps running
+     * finished (a step's write into the folder must be done before the partition's lock is let go,
+     * or the next owner could find it half written), or after {@code wait}, saying so.
+     */
+    void close(Duration wait) {
+        long end = System.nanoTime() + wait.toNanos();
+        synchronized (this) {
+            closed = true;
+            drop();
+            while (running > 0) {
+                long left = end - System.nanoTime();
+                if (left <= 0) {
+                    LOG.error("partition {}: {} RFM recompute step(s) still running after {} s; closing anyway",
+                            partition, running, wait.toSeconds());
+                    return;
+                }
+                try {
+                    java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(this, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
     private void answer(ActorRef<Reply> replyTo, Work work) {
+        synchronized (this) {
+            running++;
+        }
         CompletableFuture.runAsync(() -> {
             Reply r;
             try {
@@ -122,6 +172,11 @@ final class PartitionRfm {
             } catch (Exception e) {
                 LOG.error("partition {}: an RFM recompute step failed: {}", partition, e.toString(), e);
                 r = Reply.failed(partition, "partition " + partition + ": " + e, false);
+            } finally {
+                synchronized (this) {
+                    running--;
+                    notifyAll();
+                }
             }
             replyTo.tell(r);
         }, blocking);

@@ -133,7 +133,7 @@ final class ServiceApi {
                 new Group(new JourneyRoutes(stores.keys, limits, stores.journeys, journeyValidator(conf, stores), blockingIo,
                         journeyReports(core, settings.askTimeout()), stores.directory).route(),
                         JourneyRoutes.ENDPOINTS),
-                new Group(new KeyRoutes(stores.keys, settings.maxJsonBody(), settings.bodyTimeout()).route(), KeyRoutes.ENDPOINTS),
+                new Group(new KeyRoutes(stores.keys, settings.maxJsonBody(), settings.bodyTimeout(), blockingIo).route(), KeyRoutes.ENDPOINTS),
                 new Group(new dev.herald.dispatcher.api.AuditRoutes(stores.keys, limits, stores.audit, blockingIo).route(),
                         dev.herald.dispatcher.api.AuditRoutes.ENDPOINTS),
                 new Group(inbound.routes(stores.keys, settings.bodyTimeout()), InboundSide.ENDPOINTS),

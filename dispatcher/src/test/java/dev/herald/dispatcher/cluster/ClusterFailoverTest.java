@@ -61,6 +61,7 @@ class ClusterFailoverTest {
             Set<Integer> moved = partitionsOf(cluster, c.node(2).address());
             assertFalse(moved.isEmpty(), "node 2 runs no partition: " + cluster);
             long killedAt = System.nanoTime();
+            long killedAtMillis = System.currentTimeMillis();
             c.kill(2);
 
             // opt-outs of recipients of the moved partitions, made through node 0 during the failover:
@@ -145,6 +146,13 @@ class ClusterFailoverTest {
                     continue;
                 }
                 assertTrue(outcome.equals("sent") || outcome.equals("unknown"), r.toString());
+                if (outcome.equals("unknown") && r.path("message").isNull()) {
+                    // claimed by the killed process and never answered: its message record died with it (the
+                    // log is written once answered), and a moved partition never resends an unknown one. So if it
+                    // was handed over, that was in the killed process, before the kill, before this opt-out
+                    assertTrue(e.getValue() >= killedAtMillis, "acknowledged before the kill: " + r);
+                    continue;
+                }
                 JsonNode handed = r.path("message").path("handedAt");
                 assertTrue(handed.isTextual(), "a sent recipient without its message: " + r);
                 assertTrue(Instant.parse(handed.asText()).toEpochMilli() <= e.getValue(),

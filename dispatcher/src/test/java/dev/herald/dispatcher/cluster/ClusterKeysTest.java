@@ -302,6 +302,38 @@ class ClusterKeysTest {
 
     // ---- helpers ----
 
+    @Test
+    @Order(8)
+    void shouldEndALiveStreamWhoseKeyIsRevoked() throws Exception {
+        JsonNode made = json(call("POST", "/v1/campaigns", KEY, "application/json", campaign()), 201); // scheduled: never ends
+        JsonNode viewer = json(call("POST", "/v1/keys", KEY, "application/json", "{\"role\": \"viewer\"}"), 201);
+        java.net.http.HttpResponse<java.util.stream.Stream<String>> stream = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + node.port() + "/v1/campaigns/"
+                        + made.path("id").asText() + "/events")).header("Authorization", "Bearer " + viewer.path("key").asText())
+                        .build(), java.net.http.HttpResponse.BodyHandlers.ofLines());
+        assertEquals(200, stream.statusCode());
+        List<String> lines = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        CompletableFuture<Void> ended = CompletableFuture.runAsync(() -> stream.body().forEach(lines::add));
+        long waited = System.nanoTime();
+        while (!event(lines, "progress") && System.nanoTime() - waited < TimeUnit.SECONDS.toNanos(10)) {
+            Thread.sleep(50);
+        }
+        assertTrue(event(lines, "progress"), "the first event: " + lines);
+        Thread.sleep(2_500);
+        assertFalse(ended.isDone(), "a scheduled campaign's stream stays open: " + lines);
+        assertEquals(204, call("DELETE", "/v1/keys/" + viewer.path("id").asText(), KEY, null, null).statusCode());
+        // the next look is refused (401) by the partitions: the stream ends, not an end event (the campaign did not end)
+        ended.get(10, TimeUnit.SECONDS);
+        assertFalse(event(lines, "end"), lines.toString());
+    }
+
+    /** Whether the SSE lines hold an event of this type ({@code event:progress}, with or without a space). */
+    private static boolean event(List<String> lines, String type) {
+        synchronized (lines) {
+            return lines.stream().anyMatch(l -> l.replace(" ", "").equals("event:" + type));
+        }
+    }
+
     private static String campaign() {
         return "{\"name\": \"keys\", \"channel\": \"sms\", \"category\": \"marketing\", \"sender\": \"acme\","
                 + " \"text\": \"Hi {{first_name}}\", \"footer\": \"Reply STOP to opt out\", \"segment\": \"audience\","
