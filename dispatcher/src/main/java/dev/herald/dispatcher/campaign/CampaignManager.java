@@ -443,6 +443,22 @@ public final class CampaignManager extends AbstractBehavior<CampaignManager.Comm
 
     /** From the stored ledger and sample; only while no actor of this campaign runs. */
     private StatusReply<Campaign.VariantGroups> variantsStored(String id) {
+        return fromStored(id, "its variants", true, (record, sample, ledger) -> Experiments.groups(record, sample, ledger));
+    }
+
+    /** What a campaign's stored record, A/B sample and outcome ledger give. */
+    private interface FromStored<T> {
+        T read(CampaignRecord record, java.util.List<org.roaringbitmap.buffer.ImmutableRoaringBitmap> sample,
+               OutcomeLedger ledger) throws IOException;
+    }
+
+    /**
+     * {@code read} over campaign {@code id}'s stored record, A/B sample (null without a test) and
+     * outcome ledger; only while no actor of this campaign runs. A damaged record or, with
+     * {@code damagedOnIo}, an unreadable ledger or sample is a {@code DAMAGED} rejection; any other
+     * failure an error naming {@code what} could not be read.
+     */
+    private <T> StatusReply<T> fromStored(String id, String what, boolean damagedOnIo, FromStored<T> read) {
         StatusReply<CampaignRecord> r = stored(id);
         if (r.isError()) {
             return StatusReply.error(r.getError());
@@ -453,12 +469,16 @@ public final class CampaignManager extends AbstractBehavior<CampaignManager.Comm
         try (OutcomeLedger ledger = store.openLedger(id)) {
             java.util.List<org.roaringbitmap.buffer.ImmutableRoaringBitmap> sample = r.getValue().test() == null ? null
                     : dev.herald.dispatcher.experiment.SampleFile.read(store.campaignDir(id)).orElse(null);
-            return StatusReply.success(Experiments.groups(r.getValue(), sample, ledger));
+            return StatusReply.success(read.read(r.getValue(), sample, ledger));
         } catch (IOException e) {
-            return StatusReply.error(new CampaignRejection(CampaignRejection.Reason.DAMAGED, "campaign " + id
-                    + " is damaged: " + store.relative(e.getMessage())));
+            if (damagedOnIo) {
+                return StatusReply.error(new CampaignRejection(CampaignRejection.Reason.DAMAGED, "campaign " + id
+                        + " is damaged: " + store.relative(e.getMessage())));
+            }
+            return StatusReply.error(new IOException("campaign " + id + ": " + what + " could not be read: "
+                    + e.getMessage(), e));
         } catch (RuntimeException e) {
-            return StatusReply.error(new IOException("campaign " + id + ": its variants could not be read: "
+            return StatusReply.error(new IOException("campaign " + id + ": " + what + " could not be read: "
                     + e.getMessage(), e));
         }
     }
@@ -480,21 +500,8 @@ public final class CampaignManager extends AbstractBehavior<CampaignManager.Comm
 
     /** From the stored record, ledger and sample; only while no actor of this campaign runs. */
     private StatusReply<Campaign.TestFigures> testFiguresStored(String id) {
-        StatusReply<CampaignRecord> r = stored(id);
-        if (r.isError()) {
-            return StatusReply.error(r.getError());
-        }
-        if (r.getValue().status() == CampaignStatus.DAMAGED) {
-            return StatusReply.error(damagedRejection(r.getValue()));
-        }
-        try (OutcomeLedger ledger = store.openLedger(id)) {
-            java.util.List<org.roaringbitmap.buffer.ImmutableRoaringBitmap> sample = r.getValue().test() == null ? null
-                    : dev.herald.dispatcher.experiment.SampleFile.read(store.campaignDir(id)).orElse(null);
-            return StatusReply.success(Experiments.figures(r.getValue(), sample, ledger, settings.engagement()));
-        } catch (IOException | RuntimeException e) {
-            return StatusReply.error(new IOException("campaign " + id + ": its A/B test's figures could not be read: "
-                    + e.getMessage(), e));
-        }
+        return fromStored(id, "its A/B test's figures", false,
+                (record, sample, ledger) -> Experiments.figures(record, sample, ledger, settings.engagement()));
     }
 
     /**
