@@ -229,17 +229,7 @@ class ClusterReviewTest {
 
     private HttpResponse<String> send(int port, String method, String path, String type, String body, String key)
             throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                .timeout(Duration.ofSeconds(60))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-                        : HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
-        if (type != null) {
-            b.header("Content-Type", type);
-        }
-        if (key != null) {
-            b.header("Authorization", "Bearer " + key);
-        }
-        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        return dev.herald.dispatcher.service.ServiceTests.call(port, method, path, key, type, body);
     }
 
     private static JsonNode json(HttpResponse<String> r, int status) throws Exception {
